@@ -1,0 +1,186 @@
+// qlab: the headless command over the core (DESIGN §6). Thin argument parsing only; every
+// number it prints comes from qlab_core.
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "qlab/format.hpp"
+
+namespace {
+
+constexpr int kExitBadInput = 2;
+
+std::string shortest(double v) {
+    if (std::isnan(v)) return "nan";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    char buf[40];
+    for (int precision = 1; precision <= 17; ++precision) {
+        std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+        if (std::strtod(buf, nullptr) == v) break;
+    }
+    return buf;
+}
+
+// A JSON number, or a string for the values JSON cannot hold.
+nlohmann::json json_number(double v) {
+    if (std::isfinite(v)) return v;
+    return shortest(v);
+}
+
+bool parse_number(const std::string& line, double& out) {
+    std::size_t b = line.find_first_not_of(" \t\r");
+    std::size_t e = line.find_last_not_of(" \t\r");
+    if (b == std::string::npos) return false;
+    const std::string text = line.substr(b, e - b + 1);
+    errno = 0;
+    char* end = nullptr;
+    out = std::strtod(text.c_str(), &end);
+    return end == text.c_str() + text.size();
+}
+
+struct QuantizeArgs {
+    std::string format;
+    std::string rounding = "rne";
+    std::uint64_t seed = 0;
+};
+
+int run_quantize(const QuantizeArgs& args) {
+    auto format = qlab::Format::parse(args.format);
+    if (!format) {
+        std::cerr << "qlab quantize: " << format.status().message() << "\n";
+        return kExitBadInput;
+    }
+    auto rounding = qlab::parse_rounding(args.rounding);
+    if (!rounding) {
+        std::cerr << "qlab quantize: " << rounding.status().message() << "\n";
+        return kExitBadInput;
+    }
+    qlab::Rng rng(args.seed);
+    std::string line;
+    std::string out;
+    long line_number = 0;
+    while (std::getline(std::cin, line)) {
+        ++line_number;
+        double x = 0;
+        if (!parse_number(line, x)) {
+            std::cout << out << std::flush;
+            std::cerr << "qlab quantize: line " << line_number << ": expected a number, got '"
+                      << line.substr(0, 80) << "'\n";
+            return kExitBadInput;
+        }
+        out += shortest(format->quantize_ref(x, *rounding, &rng));
+        out += '\n';
+        if (out.size() > (1 << 16)) {
+            std::cout << out;
+            out.clear();
+        }
+    }
+    std::cout << out;
+    return 0;
+}
+
+struct FormatArgs {
+    std::string spec;
+    double range = 0;  // 0: the format's own range
+    std::string rounding = "rne";
+    std::size_t atoms = 16;
+    bool json = false;
+};
+
+int run_format(const FormatArgs& args) {
+    auto format = qlab::Format::parse(args.spec);
+    if (!format) {
+        std::cerr << "qlab format: " << format.status().message() << "\n";
+        return kExitBadInput;
+    }
+    auto rounding = qlab::parse_rounding(args.rounding);
+    if (!rounding) {
+        std::cerr << "qlab format: " << rounding.status().message() << "\n";
+        return kExitBadInput;
+    }
+    if (!(args.range >= 0) || !std::isfinite(args.range)) {
+        std::cerr << "qlab format: --range must be a finite number >= 0\n";
+        return kExitBadInput;
+    }
+    const qlab::Format& f = *format;
+    const double range = args.range > 0 ? args.range : f.max_finite();
+    const double delta = f.worst_case_error(-range, range, *rounding);
+    const qlab::AtomList atoms = f.atoms_in(-range, range, args.atoms);
+    if (args.json) {
+        nlohmann::json j;
+        j["spec"] = f.to_string();
+        j["kind"] = f.kind();
+        j["bits"] = f.bits();
+        j["atoms"] = f.atom_count();
+        j["has_infinity"] = f.has_infinity();
+        j["min_positive"] = json_number(f.min_positive());
+        j["max_finite"] = json_number(f.max_finite());
+        j["min_finite"] = json_number(f.min_finite());
+        j["epsilon"] = json_number(f.epsilon());
+        j["range"] = json_number(range);
+        j["rounding"] = qlab::rounding_name(*rounding);
+        j["delta"] = json_number(delta);
+        nlohmann::json list = nlohmann::json::array();
+        for (double a : atoms.atoms) list.push_back(json_number(a));
+        j["atoms_in_range"] = list;
+        j["atoms_truncated"] = atoms.truncated;
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::printf("%-14s %s\n", "format", f.to_string().c_str());
+    std::printf("%-14s %d\n", "bits", f.bits());
+    std::printf("%-14s %s%s\n", "atoms", shortest(f.atom_count()).c_str(),
+                f.has_infinity() ? " finite, plus +-inf" : "");
+    std::printf("%-14s %s\n", "min positive", shortest(f.min_positive()).c_str());
+    std::printf("%-14s %s\n", "max finite", shortest(f.max_finite()).c_str());
+    std::printf("%-14s %s\n", "epsilon/step", shortest(f.epsilon()).c_str());
+    std::printf("%-14s %s over [-%s, %s] with %s (Cherkhev eq. 1)\n", "delta",
+                shortest(delta).c_str(), shortest(range).c_str(), shortest(range).c_str(),
+                qlab::rounding_name(*rounding));
+    std::string list;
+    for (double a : atoms.atoms) list += (list.empty() ? "" : " ") + shortest(a);
+    std::printf("%-14s %s%s\n", "atoms shown", list.c_str(), atoms.truncated ? " ..." : "");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"qlab: QuantLab's headless command for number formats and quantized models"};
+    app.require_subcommand(1);
+
+    QuantizeArgs quantize_args;
+    auto* quantize = app.add_subcommand(
+        "quantize", "Quantize numbers read from stdin (one per line) and print one per line");
+    quantize->add_option("--format", quantize_args.format, "format spec, e.g. fixed:w=8,f=4")
+        ->required();
+    quantize->add_option("--rounding", quantize_args.rounding,
+                         "rne (default), rna, rtz, up, down or stochastic");
+    quantize->add_option("--seed", quantize_args.seed, "seed for stochastic rounding");
+
+    FormatArgs format_args;
+    auto* format = app.add_subcommand("format", "Show the facts of a number format");
+    format->add_option("spec", format_args.spec, "format spec, e.g. float:e=5,m=10")->required();
+    format->add_option("--range", format_args.range,
+                       "delta and atoms over [-R, R] (default: the format's range)");
+    format->add_option("--rounding", format_args.rounding, "rounding mode for delta");
+    format->add_option("--atoms", format_args.atoms, "how many atoms to list (default 16)");
+    format->add_flag("--json", format_args.json, "print JSON");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return kExitBadInput;
+    }
+    if (*quantize) return run_quantize(quantize_args);
+    if (*format) return run_format(format_args);
+    return kExitBadInput;
+}

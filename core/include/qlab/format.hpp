@@ -1,0 +1,131 @@
+// Number formats as Cherkhev's triple (atoms A, quantize q, restore r): spec parsing, a scalar
+// reference quantizer shared by every format, fast array paths, and the facts a learner sees.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "qlab/random.hpp"
+#include "qlab/status.hpp"
+
+namespace qlab {
+
+enum class Rounding { nearest_even, nearest_away, toward_zero, up, down, stochastic };
+
+// Short names used in specs, the CLI and the URL: rne, rna, rtz, up, down, stochastic.
+const char* rounding_name(Rounding mode);
+Result<Rounding> parse_rounding(std::string_view name);
+const std::vector<Rounding>& all_roundings();
+
+struct QuantizeOptions {
+    Rounding rounding = Rounding::nearest_even;
+    std::uint64_t seed = 0;  // only used by stochastic rounding
+};
+
+// Two neighbouring points of a format's lattice extended without bound (so overflow can be
+// decided by the same rounding rule and resolved afterwards): lo <= x <= hi, lo == hi on a point.
+struct Bracket {
+    double lo = 0;
+    double hi = 0;
+    bool lo_is_even = true;  // which neighbour round-half-even picks on a tie
+};
+
+// One field of the bit-level view of a stored value.
+struct BitField {
+    std::string name;  // "sign", "exponent", "mantissa", "integer code", "index"
+    int width = 0;
+    std::uint64_t value = 0;
+};
+
+struct Encoding {
+    int total_bits = 0;
+    std::uint64_t code = 0;  // all fields packed, most significant first
+    std::vector<BitField> fields;
+};
+
+struct AtomList {
+    std::vector<double> atoms;  // ascending
+    bool truncated = false;     // more atoms lie in the range than were asked for
+};
+
+// What every format implements. Adding a format means one new implementation file plus one
+// line in the parser registry (format.cpp).
+class FormatImpl {
+public:
+    virtual ~FormatImpl() = default;
+    virtual std::string kind() const = 0;
+    virtual std::string canonical_spec() const = 0;
+
+    // Neighbours of finite x on the unbounded lattice.
+    virtual Bracket bracket(double x) const = 0;
+    // Maps a rounded lattice point (possibly beyond the range) or +-inf to the stored value.
+    virtual double resolve(double lattice_point) const = 0;
+    // Stored atoms strictly above / below a finite value; +-inf (or NaN) when there is none.
+    virtual double next_up(double x) const = 0;
+    virtual double next_down(double x) const = 0;
+
+    virtual bool keeps_negative_zero() const = 0;
+    virtual bool has_infinity() const = 0;
+    virtual double max_finite() const = 0;
+    virtual double min_finite() const = 0;
+    virtual double min_positive() const = 0;
+    virtual double epsilon() const = 0;  // gap above 1 (float) or the uniform step
+    virtual double atom_count() const = 0;
+    virtual int bits() const = 0;
+    virtual Encoding encode(double atom) const = 0;
+
+    // Fast path over float32 arrays; the default runs the scalar reference.
+    virtual void quantize_array(const float* in, float* out, std::size_t n,
+                                const QuantizeOptions& options) const;
+};
+
+class Format {
+public:
+    // Parses "kind[:key=value,...]", e.g. "fixed:w=8,f=4" or "float:e=5,m=10,sub=0".
+    static Result<Format> parse(std::string_view spec);
+    // The kinds the parser knows, with a one-line syntax reminder each.
+    static const std::vector<std::pair<std::string, std::string>>& known_kinds();
+
+    std::string kind() const { return impl_->kind(); }
+    std::string to_string() const { return impl_->canonical_spec(); }
+
+    // The plain scalar reference: q(x) under a rounding mode. Stochastic rounding draws from rng.
+    double quantize_ref(double x, Rounding mode = Rounding::nearest_even, Rng* rng = nullptr) const;
+    // Fast path over float32 (tested against quantize_ref).
+    void quantize(const float* in, float* out, std::size_t n,
+                  const QuantizeOptions& options = {}) const;
+    std::vector<double> quantize(const std::vector<double>& values,
+                                 const QuantizeOptions& options = {}) const;
+
+    Bracket bracket(double x) const { return impl_->bracket(x); }
+    double next_up(double x) const { return impl_->next_up(x); }
+    double next_down(double x) const { return impl_->next_down(x); }
+    bool has_infinity() const { return impl_->has_infinity(); }
+    double max_finite() const { return impl_->max_finite(); }
+    double min_finite() const { return impl_->min_finite(); }
+    double min_positive() const { return impl_->min_positive(); }
+    double epsilon() const { return impl_->epsilon(); }
+    double atom_count() const { return impl_->atom_count(); }
+    int bits() const { return impl_->bits(); }
+    Encoding encode(double atom) const { return impl_->encode(atom); }
+
+    // Atoms in [lo, hi], at most `limit` of them (the first ones from lo).
+    AtomList atoms_in(double lo, double hi, std::size_t limit = 4096) const;
+    // Gap between the two stored atoms around x (0 if x is beyond the last atom).
+    double step_at(double x) const;
+    // Cherkhev eq. 1: sup over x in [lo, hi] of |x - r(q(x))| under the rounding mode.
+    // Infinite when some x in the range overflows to infinity.
+    double worst_case_error(double lo, double hi,
+                            Rounding mode = Rounding::nearest_even) const;
+
+    explicit Format(std::shared_ptr<const FormatImpl> impl) : impl_(std::move(impl)) {}
+
+private:
+    std::shared_ptr<const FormatImpl> impl_;
+};
+
+}  // namespace qlab

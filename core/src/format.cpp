@@ -1,0 +1,271 @@
+// The format registry and everything shared by all formats: one rounding rule applied to the
+// bracket a format reports, atom listing, and the worst-case error of Cherkhev eq. 1.
+#include "qlab/format.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+
+#include "format_impls.hpp"
+
+namespace qlab {
+
+namespace detail {
+
+std::string shortest_repr(double v) {
+    if (std::isnan(v)) return "nan";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    char buf[40];
+    for (int precision = 1; precision <= 17; ++precision) {
+        std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+        if (std::strtod(buf, nullptr) == v) break;
+    }
+    return buf;
+}
+
+}  // namespace detail
+
+namespace {
+
+struct RoundingName {
+    Rounding mode;
+    const char* name;
+};
+constexpr std::array<RoundingName, 6> kRoundingNames{{
+    {Rounding::nearest_even, "rne"},
+    {Rounding::nearest_away, "rna"},
+    {Rounding::toward_zero, "rtz"},
+    {Rounding::up, "up"},
+    {Rounding::down, "down"},
+    {Rounding::stochastic, "stochastic"},
+}};
+
+using Parser = std::function<detail::ImplResult(detail::SpecArgs&)>;
+
+struct KindEntry {
+    const char* kind;
+    const char* usage;
+    Parser parse;
+};
+
+const std::vector<KindEntry>& registry() {
+    static const std::vector<KindEntry> entries = {
+        {"fixed", "fixed:w=W,f=F[,overflow=sat|wrap]",
+         [](detail::SpecArgs& a) { return detail::parse_fixed(a, true); }},
+        {"ufixed", "ufixed:w=W,f=F[,overflow=sat|wrap]",
+         [](detail::SpecArgs& a) { return detail::parse_fixed(a, false); }},
+        {"float", "float:e=E,m=M[,sub=0|1][,sat=0|1]", detail::parse_float},
+        {"lattice", "lattice:range=R,points=P", detail::parse_lattice},
+    };
+    return entries;
+}
+
+}  // namespace
+
+const char* rounding_name(Rounding mode) {
+    for (const auto& r : kRoundingNames)
+        if (r.mode == mode) return r.name;
+    assert(false && "unhandled rounding mode");
+    return "?";
+}
+
+Result<Rounding> parse_rounding(std::string_view name) {
+    for (const auto& r : kRoundingNames)
+        if (name == r.name) return r.mode;
+    return Status::error("unknown rounding mode '" + std::string(name) +
+                         "' (expected rne, rna, rtz, up, down or stochastic)");
+}
+
+const std::vector<Rounding>& all_roundings() {
+    static const std::vector<Rounding> modes = [] {
+        std::vector<Rounding> m;
+        for (const auto& r : kRoundingNames) m.push_back(r.mode);
+        return m;
+    }();
+    return modes;
+}
+
+const std::vector<std::pair<std::string, std::string>>& Format::known_kinds() {
+    static const std::vector<std::pair<std::string, std::string>> kinds = [] {
+        std::vector<std::pair<std::string, std::string>> k;
+        for (const auto& e : registry()) k.emplace_back(e.kind, e.usage);
+        return k;
+    }();
+    return kinds;
+}
+
+Result<Format> Format::parse(std::string_view spec) {
+    auto args = detail::SpecArgs::split(spec);
+    if (!args) return args.status();
+    detail::SpecArgs a = std::move(args).value();
+    for (const auto& entry : registry()) {
+        if (a.kind() != entry.kind) continue;
+        auto impl = entry.parse(a);
+        if (!impl) return impl.status();
+        if (Status s = a.finish(entry.usage); !s) return s;
+        return Format(std::move(impl).value());
+    }
+    std::string known;
+    for (const auto& entry : registry()) known += (known.empty() ? "" : ", ") + std::string(entry.kind);
+    return Status::error("format '" + a.text() + "': unknown kind '" + a.kind() + "' (known: " +
+                         known + ")");
+}
+
+double Format::quantize_ref(double x, Rounding mode, Rng* rng) const {
+    if (std::isnan(x)) return x;
+    if (std::isinf(x)) return impl_->resolve(x);
+    const Bracket b = impl_->bracket(x);
+    double r = b.lo;
+    if (b.lo != b.hi) {
+        const double below = x - b.lo;
+        const double above = b.hi - x;
+        switch (mode) {
+            case Rounding::nearest_even:
+                r = below < above ? b.lo : above < below ? b.hi : (b.lo_is_even ? b.lo : b.hi);
+                break;
+            case Rounding::nearest_away:
+                r = below < above ? b.lo : above < below ? b.hi : (x > 0 ? b.hi : b.lo);
+                break;
+            case Rounding::toward_zero:
+                // A gap around zero (a lattice without 0): keep the sign, which stays monotone.
+                r = x > 0 ? (b.lo >= 0 ? b.lo : b.hi) : (b.hi <= 0 ? b.hi : b.lo);
+                break;
+            case Rounding::up: r = b.hi; break;
+            case Rounding::down: r = b.lo; break;
+            case Rounding::stochastic:
+                assert(rng && "stochastic rounding needs a generator");
+                // P(hi) = (x - lo) / (hi - lo): the expected value is x, so rounding is unbiased.
+                r = rng->uniform() * (b.hi - b.lo) < below ? b.hi : b.lo;
+                break;
+        }
+    }
+    r = impl_->resolve(r);
+    if (r == 0) r = (impl_->keeps_negative_zero() && std::signbit(x)) ? -0.0 : 0.0;
+    return r;
+}
+
+void FormatImpl::quantize_array(const float* in, float* out, std::size_t n,
+                                const QuantizeOptions& options) const {
+    const Format self(std::shared_ptr<const FormatImpl>(this, [](const FormatImpl*) {}));
+    Rng rng(options.seed);
+    for (std::size_t i = 0; i < n; ++i)
+        out[i] = static_cast<float>(self.quantize_ref(in[i], options.rounding, &rng));
+}
+
+void Format::quantize(const float* in, float* out, std::size_t n,
+                      const QuantizeOptions& options) const {
+    impl_->quantize_array(in, out, n, options);
+}
+
+std::vector<double> Format::quantize(const std::vector<double>& values,
+                                     const QuantizeOptions& options) const {
+    Rng rng(options.seed);
+    std::vector<double> out(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i)
+        out[i] = quantize_ref(values[i], options.rounding, &rng);
+    return out;
+}
+
+AtomList Format::atoms_in(double lo, double hi, std::size_t limit) const {
+    AtomList list;
+    if (!(lo <= hi)) return list;
+    double a = quantize_ref(lo, Rounding::up);
+    if (std::isnan(a)) return list;
+    if (a < lo) a = next_up(lo);  // saturation can pull an up-rounded value below lo
+    while (std::isfinite(a) && a <= hi) {
+        if (list.atoms.size() == limit) {
+            list.truncated = true;
+            break;
+        }
+        list.atoms.push_back(a == 0 ? 0.0 : a);
+        const double next = next_up(a);
+        if (!(next > a)) break;
+        a = next;
+    }
+    return list;
+}
+
+double Format::step_at(double x) const {
+    if (!std::isfinite(x)) return 0;
+    const double q = quantize_ref(x, Rounding::down);
+    const double lo = (q <= x) ? q : next_down(x);
+    const double hi = next_up(lo);
+    if (!std::isfinite(lo) || !std::isfinite(hi)) return 0;
+    return hi - lo;
+}
+
+double Format::worst_case_error(double lo, double hi, Rounding mode) const {
+    if (std::isnan(lo) || std::isnan(hi)) return NAN;
+    if (lo > hi) std::swap(lo, hi);
+    if (std::isinf(lo) || std::isinf(hi)) return INFINITY;
+    double worst = 0;
+    // Within one gap [a, b] of the unbounded lattice, every x maps to resolve(a) or resolve(b),
+    // and |x - v| is convex in x, so the sup over the clipped gap sits at a sub-interval end.
+    auto consider_gap = [&](double a, double b) {
+        const double c = std::max(a, lo), d = std::min(b, hi);
+        if (!(c <= d)) return;
+        const double va = impl_->resolve(a), vb = impl_->resolve(b);
+        auto err = [&](double x, double v) {
+            worst = std::max(worst, std::isinf(v) ? INFINITY : std::fabs(x - v));
+        };
+        if (a == b) return err(c, va);
+        auto split = [&](double t, double left, double right) {
+            if (c <= t) {
+                err(c, left);
+                err(std::min(d, t), left);
+            }
+            if (t <= d) {
+                err(std::max(c, t), right);
+                err(d, right);
+            }
+        };
+        switch (mode) {
+            case Rounding::nearest_even:
+            case Rounding::nearest_away: split(a + (b - a) / 2, va, vb); break;
+            case Rounding::down: split(b, va, vb); break;
+            case Rounding::up: split(a, va, vb); break;
+            case Rounding::toward_zero:
+                if (a >= 0) split(b, va, vb);
+                else if (b <= 0) split(a, va, vb);
+                else split(0, va, vb);  // a gap straddling 0 keeps the sign of x
+                break;
+            case Rounding::stochastic:
+                err(c, va), err(c, vb), err(d, va), err(d, vb);
+                break;
+        }
+    };
+    auto gaps_around = [&](double x) {
+        if (!std::isfinite(x)) return;
+        const Bracket b = impl_->bracket(x);
+        if (b.lo != b.hi) return consider_gap(b.lo, b.hi);
+        const Bracket above = impl_->bracket(std::nextafter(x, INFINITY));
+        const Bracket below = impl_->bracket(std::nextafter(x, -INFINITY));
+        consider_gap(x, above.hi);
+        consider_gap(below.lo, x);
+    };
+    // Beyond the last atom the error grows toward the far end of the range (and a bracket
+    // beyond IEEE max need not contain x), so the ends are measured directly as well.
+    for (double end : {lo, hi}) {
+        if (mode == Rounding::stochastic) {
+            const Bracket b = impl_->bracket(end);
+            for (double v : {impl_->resolve(b.lo), impl_->resolve(b.hi)})
+                worst = std::max(worst, std::isinf(v) ? INFINITY : std::fabs(end - v));
+        } else {
+            const double q = quantize_ref(end, mode);
+            worst = std::max(worst, std::isinf(q) ? INFINITY : std::fabs(end - q));
+        }
+    }
+    // Gaps never shrink away from zero except next to it (a format without subnormals) and
+    // overflow behaves the same in every wrap period, so these gaps hold the supremum.
+    const double probes[] = {lo, hi, 0.0, max_finite(), min_finite(), min_positive(),
+                             -min_positive(), next_up(lo), next_down(hi)};
+    for (double p : probes)
+        if (p >= lo && p <= hi) gaps_around(p);
+    // A range inside one gap: both ends lie in it and were already handled by the probes.
+    return worst;
+}
+
+}  // namespace qlab

@@ -1,0 +1,201 @@
+// IEEE-754-style binary floating point with E exponent and M fraction bits: subnormals, signed
+// zero, +-inf and NaN. float:e=5,m=10 is binary16 and float:e=8,m=7 is bfloat16, bit for bit.
+// sub=0 drops the subnormal atoms; sat=1 maps overflow (and +-inf) to +-max finite.
+#include <cmath>
+#include <cstring>
+
+#include "format_impls.hpp"
+
+namespace qlab::detail {
+namespace {
+
+class FloatFormat final : public FormatImpl {
+public:
+    FloatFormat(int exp_bits, int man_bits, bool subnormals, bool saturate)
+        : e_(exp_bits), m_(man_bits), sub_(subnormals), sat_(saturate) {
+        bias_ = (1 << (exp_bits - 1)) - 1;
+        emax_ = bias_;
+        emin_ = 1 - bias_;
+        max_ = std::ldexp(2.0 - std::ldexp(1.0, -man_bits), emax_);
+        min_normal_ = std::ldexp(1.0, emin_);
+    }
+
+    std::string kind() const override { return "float"; }
+    std::string canonical_spec() const override {
+        return "float:e=" + std::to_string(e_) + ",m=" + std::to_string(m_) +
+               (sub_ ? "" : ",sub=0") + (sat_ ? ",sat=1" : "");
+    }
+
+    Bracket bracket(double x) const override {
+        const double a = std::fabs(x);
+        bool lo_even = true, hi_even = false;
+        double lo = 0, hi = 0;
+        if (a == 0) {
+            lo = hi = 0;
+        } else if (!sub_ && a < min_normal_) {
+            // Only 0 and the smallest normal remain; a tie goes to zero.
+            lo = 0, hi = min_normal_;
+        } else if (a > max_) {
+            // IEEE decides overflow as if the exponent range went on: the next point would be
+            // 2^(emax+1), which resolve() turns into inf (or max when saturating). x may lie
+            // beyond it; every rounding rule still picks the right side.
+            lo = max_, hi = std::ldexp(1.0, emax_ + 1);
+            lo_even = code_is_even(std::ldexp(max_, m_ - emax_), emax_);
+            hi_even = !lo_even;
+        } else {
+            const int e = std::max(std::ilogb(a), emin_);
+            const double n = std::floor(std::ldexp(a, m_ - e));
+            lo = std::ldexp(n, e - m_);
+            hi = (lo == a) ? lo : std::ldexp(n + 1, e - m_);
+            lo_even = code_is_even(n, e);
+            hi_even = !lo_even;
+        }
+        if (std::signbit(x)) return {-hi, -lo, hi_even};
+        return {lo, hi, lo_even};
+    }
+
+    double resolve(double v) const override {
+        if (std::fabs(v) <= max_) return v;
+        return std::copysign(sat_ ? max_ : INFINITY, v);
+    }
+
+    double next_up(double x) const override {
+        if (std::isnan(x)) return x;
+        if (x < 0) {
+            const double down = next_down_magnitude(-x);
+            return down == 0 ? -0.0 : -down;
+        }
+        return next_up_magnitude(x);
+    }
+    double next_down(double x) const override {
+        if (std::isnan(x)) return x;
+        if (x > 0) return next_down_magnitude(x);
+        return -next_up_magnitude(-x);
+    }
+
+    bool keeps_negative_zero() const override { return true; }
+    bool has_infinity() const override { return !sat_; }
+    double max_finite() const override { return max_; }
+    double min_finite() const override { return -max_; }
+    double min_positive() const override { return sub_ ? std::ldexp(1.0, emin_ - m_) : min_normal_; }
+    double epsilon() const override { return std::ldexp(1.0, -m_); }
+    double atom_count() const override {
+        // Distinct finite values: zero once, then both signs of normals and subnormals.
+        const double per_sign = (std::ldexp(1.0, e_) - 2) * std::ldexp(1.0, m_) +
+                                (sub_ ? std::ldexp(1.0, m_) - 1 : 0);
+        return 2 * per_sign + 1;
+    }
+    int bits() const override { return 1 + e_ + m_; }
+
+    Encoding encode(double v) const override {
+        Encoding enc;
+        enc.total_bits = 1 + e_ + m_;
+        const std::uint64_t sign = std::signbit(v) ? 1 : 0;
+        const std::uint64_t all_ones = (1ull << e_) - 1;
+        std::uint64_t exp_field = 0, man_field = 0;
+        const double a = std::fabs(v);
+        if (std::isnan(v)) {
+            exp_field = all_ones;
+            man_field = m_ > 0 ? (1ull << (m_ - 1)) : 0;  // quiet NaN; M=0 has no NaN code
+        } else if (std::isinf(a) || a > max_) {
+            exp_field = sat_ ? all_ones - 1 : all_ones;
+            man_field = sat_ ? (m_ >= 64 ? ~0ull : (1ull << m_) - 1) : 0;
+        } else if (a >= min_normal_) {
+            const int e = std::ilogb(a);
+            exp_field = static_cast<std::uint64_t>(e + bias_);
+            man_field = static_cast<std::uint64_t>(std::ldexp(a, m_ - e) - std::ldexp(1.0, m_));
+        } else {
+            man_field = static_cast<std::uint64_t>(std::ldexp(a, m_ - emin_));
+        }
+        enc.code = (sign << (e_ + m_)) | (exp_field << m_) | man_field;
+        enc.fields = {{"sign", 1, sign}, {"exponent", e_, exp_field}, {"mantissa", m_, man_field}};
+        return enc;
+    }
+
+    void quantize_array(const float* in, float* out, std::size_t n,
+                        const QuantizeOptions& options) const override {
+        // Bit arithmetic on float32 is exact only when every input's quantum is a float32
+        // quantum: E <= 8 keeps float32 subnormals inside this format's subnormal range.
+        const bool fast = options.rounding == Rounding::nearest_even && sub_ && e_ <= 8 && m_ <= 23;
+        if (!fast) return FormatImpl::quantize_array(in, out, n, options);
+        const int shift = 23 - m_;
+        const std::uint32_t half_minus_one = shift > 0 ? (1u << (shift - 1)) - 1 : 0;
+        const std::uint32_t keep_mask = ~((1u << shift) - 1);
+        const std::uint32_t lsb_mask = shift > 0 ? 1u : 0u;  // m=23 keeps every bit
+        const float min_normal = static_cast<float>(min_normal_);
+        const float max = static_cast<float>(max_);
+        const float overflow = sat_ ? max : INFINITY;
+        // Adding 2^(emin - m + 23) rounds anything below the smallest normal to the subnormal step.
+        const float magic = std::ldexp(1.0f, emin_ - m_ + 23);
+        for (std::size_t i = 0; i < n; ++i) {
+            std::uint32_t bits;
+            std::memcpy(&bits, &in[i], 4);
+            const std::uint32_t sign = bits & 0x80000000u;
+            const std::uint32_t mag_bits = bits & 0x7fffffffu;
+            float mag;
+            std::memcpy(&mag, &mag_bits, 4);
+            const std::uint32_t rounded_bits =
+                (mag_bits + half_minus_one + ((mag_bits >> shift) & lsb_mask)) & keep_mask;
+            float normal;
+            std::memcpy(&normal, &rounded_bits, 4);
+            const float tiny = (mag + magic) - magic;
+            float r = mag < min_normal ? tiny : normal;
+            r = r > max ? overflow : r;
+            r = mag_bits > 0x7f800000u ? mag : r;  // NaN passes through
+            std::uint32_t out_bits;
+            std::memcpy(&out_bits, &r, 4);
+            out_bits |= sign;
+            std::memcpy(&out[i], &out_bits, 4);
+        }
+    }
+
+private:
+    // Parity of the bit pattern of n * 2^(e - m), which is what round-half-even looks at.
+    bool code_is_even(double n, int e) const {
+        if (n == 0) return true;
+        if (m_ > 0) return std::fmod(n, 2.0) == 0;
+        // No fraction bits: consecutive atoms differ in the exponent field.
+        const int biased = n >= 1 && e >= emin_ ? e + bias_ : 0;
+        return biased % 2 == 0;
+    }
+
+    double next_up_magnitude(double a) const {  // a >= 0
+        if (a >= max_) return INFINITY;  // the inf atom, or none when saturating
+        if (a < min_positive()) return min_positive();
+        const int e = std::max(std::ilogb(a), emin_);
+        const double n = std::floor(std::ldexp(a, m_ - e));
+        return std::ldexp(n + 1, e - m_);
+    }
+    double next_down_magnitude(double a) const {  // a > 0; returns the atom below a
+        if (a > max_) return max_;
+        if (a <= min_positive()) return 0;
+        if (!sub_ && a <= min_normal_) return 0;
+        int e = std::max(std::ilogb(a), emin_);
+        double n = std::ceil(std::ldexp(a, m_ - e)) - 1;
+        if (n < std::ldexp(1.0, m_) && e > emin_) {  // crossed into the binade below
+            e -= 1;
+            n = std::ldexp(2.0, m_) - 1;
+        }
+        return std::ldexp(n, e - m_);
+    }
+
+    int e_, m_;
+    bool sub_, sat_;
+    int bias_ = 0, emax_ = 0, emin_ = 0;
+    double max_ = 0, min_normal_ = 0;
+};
+
+}  // namespace
+
+ImplResult parse_float(SpecArgs& args) {
+    int exp_bits = 5, man_bits = 10;
+    bool subnormals = true, saturate = false;
+    if (Status s = args.read_int("e", 2, 11, true, exp_bits); !s) return s;
+    if (Status s = args.read_int("m", 0, 52, true, man_bits); !s) return s;
+    if (Status s = args.read_bool("sub", subnormals); !s) return s;
+    if (Status s = args.read_bool("sat", saturate); !s) return s;
+    return std::shared_ptr<const FormatImpl>(
+        std::make_shared<FloatFormat>(exp_bits, man_bits, subnormals, saturate));
+}
+
+}  // namespace qlab::detail

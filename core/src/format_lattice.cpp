@@ -1,0 +1,107 @@
+// Cherkhev's regular lattice (§4.1, Tables 2-4): P evenly spaced atoms from -R to +R inclusive,
+// saturating at the ends.
+#include <cmath>
+
+#include "format_impls.hpp"
+
+namespace qlab::detail {
+namespace {
+
+class LatticeFormat final : public FormatImpl {
+public:
+    LatticeFormat(double range, std::int64_t points)
+        : range_(range), points_(points), step_(2 * range / static_cast<double>(points - 1)) {}
+
+    std::string kind() const override { return "lattice"; }
+    std::string canonical_spec() const override {
+        return "lattice:range=" + shortest_repr(range_) + ",points=" + std::to_string(points_);
+    }
+
+    // Atom i of the lattice extended past both ends; the formula is odd-symmetric, so
+    // atom(P-1-i) == -atom(i) exactly, and the ends are exactly -R and R.
+    double atom(double i) const {
+        const double last = static_cast<double>(points_ - 1);
+        if (i == 0) return -range_;
+        if (i == last) return range_;
+        return range_ * (2 * i - last) / last;
+    }
+
+    Bracket bracket(double x) const override {
+        // Far outside: treat as a lattice point; resolve() saturates it.
+        if (x > range_ + 2 * step_ || x < -range_ - 2 * step_) return {x, x, true};
+        double i = std::floor((x + range_) / step_);
+        while (atom(i) > x) i -= 1;
+        while (atom(i + 1) <= x) i += 1;
+        const double lo = atom(i);
+        const bool even = std::fmod(std::fabs(i), 2.0) == 0;
+        if (lo == x) return {lo, lo, even};
+        return {lo, atom(i + 1), even};
+    }
+
+    double resolve(double v) const override { return v > range_ ? range_ : v < -range_ ? -range_ : v; }
+
+    double next_up(double x) const override {
+        if (std::isnan(x)) return x;
+        if (x >= range_) return INFINITY;
+        if (x < -range_) return -range_;
+        const Bracket b = bracket(x);
+        return b.lo == b.hi ? atom(index_of(b.lo) + 1) : b.hi;
+    }
+    double next_down(double x) const override {
+        if (std::isnan(x)) return x;
+        if (x <= -range_) return -INFINITY;
+        if (x > range_) return range_;
+        const Bracket b = bracket(x);
+        return b.lo == b.hi ? atom(index_of(b.lo) - 1) : b.lo;
+    }
+
+    bool keeps_negative_zero() const override { return false; }
+    bool has_infinity() const override { return false; }
+    double max_finite() const override { return range_; }
+    double min_finite() const override { return -range_; }
+    double min_positive() const override { return next_up(0.0); }
+    double epsilon() const override { return step_; }
+    double atom_count() const override { return static_cast<double>(points_); }
+    int bits() const override {
+        int b = 0;
+        while ((std::int64_t{1} << b) < points_) ++b;
+        return b;
+    }
+
+    Encoding encode(double v) const override {
+        Encoding e;
+        e.total_bits = bits();
+        e.code = static_cast<std::uint64_t>(index_of(resolve(v)));
+        e.fields.push_back({"index", e.total_bits, e.code});
+        return e;
+    }
+
+private:
+    double index_of(double atom_value) const {
+        double i = std::round((atom_value + range_) / step_);
+        while (i > 0 && atom(i) > atom_value) i -= 1;
+        while (atom(i) < atom_value) i += 1;
+        return i;
+    }
+
+    double range_;
+    std::int64_t points_;
+    double step_;
+};
+
+}  // namespace
+
+ImplResult parse_lattice(SpecArgs& args) {
+    double range = 1;
+    std::int64_t points = 2;
+    if (Status s = args.read_double("range", true, range); !s) return s;
+    if (Status s = args.read_int("points", std::int64_t{2}, std::int64_t{1} << 32, true, points); !s)
+        return s;
+    if (!(range > 0) || range > 1e300) return args.fail("key 'range' must be positive and below 1e300");
+    if (2 * range / static_cast<double>(points - 1) < range * 0x1p-50)
+        return args.fail("too many points for range " + shortest_repr(range) +
+                         ": neighbouring atoms would not be distinct doubles");
+    return std::shared_ptr<const FormatImpl>(std::make_shared<LatticeFormat>(range, points));
+}
+
+}  // namespace qlab::detail

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Configures (once) and builds the given presets, e.g. scripts/build.sh native-release wasm-release.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export NODE_PATH=/usr/share/nodejs  # Debian's emscripten needs acorn from here
+for preset in "$@"; do
+  if [[ ! -f "build/$preset/build.ninja" ]]; then
+    echo "== configure $preset"
+    cmake --preset "$preset" >"build-$preset.configure.log" 2>&1 || { cat "build-$preset.configure.log"; exit 1; }
+    rm -f "build-$preset.configure.log"
+  fi
+  echo "== build $preset"
+  cmake --build --preset "$preset" -- -j"$(nproc)" | grep -v -E '^\[[0-9]+/[0-9]+\] ' || test "${PIPESTATUS[0]}" -eq 0
+done
