@@ -202,25 +202,33 @@ double Format::worst_case_error(double lo, double hi, Rounding mode) const {
     if (lo > hi) std::swap(lo, hi);
     if (std::isinf(lo) || std::isinf(hi)) return INFINITY;
     double worst = 0;
-    // Within one gap [a, b] of the unbounded lattice, every x maps to resolve(a) or resolve(b),
-    // and |x - v| is convex in x, so the sup over the clipped gap sits at a sub-interval end.
+    auto err = [&](double x, double v) {
+        worst = std::max(worst, std::isinf(v) ? INFINITY : std::fabs(x - v));
+    };
+    // The error at one exact point (stochastic rounding may pick either neighbour).
+    auto err_at = [&](double x) {
+        if (mode != Rounding::stochastic) return err(x, quantize_ref(x, mode));
+        const Bracket b = impl_->bracket(x);
+        err(x, impl_->resolve(b.lo));
+        if (b.lo != b.hi) err(x, impl_->resolve(b.hi));
+    };
+    // Within one gap [a, b] every inner x maps to resolve(a) or resolve(b), and |x - v| is
+    // convex in x, so the sup over the clipped gap sits at a sub-interval end. A sub-interval
+    // that shrank to one point is measured exactly (b may be IEEE's virtual 2^(emax+1)).
     auto consider_gap = [&](double a, double b) {
         const double c = std::max(a, lo), d = std::min(b, hi);
         if (!(c <= d)) return;
+        if (c == d || a == b) return err_at(c);
         const double va = impl_->resolve(a), vb = impl_->resolve(b);
-        auto err = [&](double x, double v) {
-            worst = std::max(worst, std::isinf(v) ? INFINITY : std::fabs(x - v));
+        auto part = [&](double from, double to, double v) {
+            if (from > to) return;
+            if (from == to) return err_at(from);
+            err(from, v);
+            err(to, v);
         };
-        if (a == b) return err(c, va);
         auto split = [&](double t, double left, double right) {
-            if (c <= t) {
-                err(c, left);
-                err(std::min(d, t), left);
-            }
-            if (t <= d) {
-                err(std::max(c, t), right);
-                err(d, right);
-            }
+            part(c, std::min(d, t), left);
+            part(std::max(c, t), d, right);
         };
         switch (mode) {
             case Rounding::nearest_even:
@@ -248,23 +256,14 @@ double Format::worst_case_error(double lo, double hi, Rounding mode) const {
     };
     // Beyond the last atom the error grows toward the far end of the range (and a bracket
     // beyond IEEE max need not contain x), so the ends are measured directly as well.
-    for (double end : {lo, hi}) {
-        if (mode == Rounding::stochastic) {
-            const Bracket b = impl_->bracket(end);
-            for (double v : {impl_->resolve(b.lo), impl_->resolve(b.hi)})
-                worst = std::max(worst, std::isinf(v) ? INFINITY : std::fabs(end - v));
-        } else {
-            const double q = quantize_ref(end, mode);
-            worst = std::max(worst, std::isinf(q) ? INFINITY : std::fabs(end - q));
-        }
-    }
+    err_at(lo);
+    err_at(hi);
     // Gaps never shrink away from zero except next to it (a format without subnormals) and
     // overflow behaves the same in every wrap period, so these gaps hold the supremum.
     const double probes[] = {lo, hi, 0.0, max_finite(), min_finite(), min_positive(),
                              -min_positive(), next_up(lo), next_down(hi)};
     for (double p : probes)
         if (p >= lo && p <= hi) gaps_around(p);
-    // A range inside one gap: both ends lie in it and were already handled by the probes.
     return worst;
 }
 
