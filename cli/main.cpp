@@ -15,21 +15,12 @@ namespace {
 
 constexpr int kExitBadInput = 2;
 
-std::string shortest(double v) {
-    if (std::isnan(v)) return "nan";
-    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    char buf[40];
-    for (int precision = 1; precision <= 17; ++precision) {
-        std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-        if (std::strtod(buf, nullptr) == v) break;
-    }
-    return buf;
-}
+using qlab::shortest_repr;
 
 // A JSON number, or a string for the values JSON cannot hold.
 nlohmann::json json_number(double v) {
     if (std::isfinite(v)) return v;
-    return shortest(v);
+    return shortest_repr(v);
 }
 
 bool parse_number(const std::string& line, double& out) {
@@ -73,7 +64,7 @@ int run_quantize(const QuantizeArgs& args) {
                       << line.substr(0, 80) << "'\n";
             return kExitBadInput;
         }
-        out += shortest(format->quantize_ref(x, *rounding, &rng));
+        out += shortest_repr(format->quantize_ref(x, *rounding, &rng));
         out += '\n';
         if (out.size() > (1 << 16)) {
             std::cout << out;
@@ -134,16 +125,16 @@ int run_format(const FormatArgs& args) {
     }
     std::printf("%-14s %s\n", "format", f.to_string().c_str());
     std::printf("%-14s %d\n", "bits", f.bits());
-    std::printf("%-14s %s%s\n", "atoms", shortest(f.atom_count()).c_str(),
+    std::printf("%-14s %s%s\n", "atoms", shortest_repr(f.atom_count()).c_str(),
                 f.has_infinity() ? " finite, plus +-inf" : "");
-    std::printf("%-14s %s\n", "min positive", shortest(f.min_positive()).c_str());
-    std::printf("%-14s %s\n", "max finite", shortest(f.max_finite()).c_str());
-    std::printf("%-14s %s\n", "epsilon/step", shortest(f.epsilon()).c_str());
+    std::printf("%-14s %s\n", "min positive", shortest_repr(f.min_positive()).c_str());
+    std::printf("%-14s %s\n", "max finite", shortest_repr(f.max_finite()).c_str());
+    std::printf("%-14s %s\n", "epsilon/step", shortest_repr(f.epsilon()).c_str());
     std::printf("%-14s %s over [-%s, %s] with %s (Cherkhev eq. 1)\n", "delta",
-                shortest(delta).c_str(), shortest(range).c_str(), shortest(range).c_str(),
+                shortest_repr(delta).c_str(), shortest_repr(range).c_str(), shortest_repr(range).c_str(),
                 qlab::rounding_name(*rounding));
     std::string list;
-    for (double a : atoms.atoms) list += (list.empty() ? "" : " ") + shortest(a);
+    for (double a : atoms.atoms) list += (list.empty() ? "" : " ") + shortest_repr(a);
     std::printf("%-14s %s%s\n", "atoms shown", list.c_str(), atoms.truncated ? " ..." : "");
     return 0;
 }

@@ -13,8 +13,6 @@
 
 namespace qlab {
 
-namespace detail {
-
 std::string shortest_repr(double v) {
     if (std::isnan(v)) return "nan";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
@@ -25,8 +23,6 @@ std::string shortest_repr(double v) {
     }
     return buf;
 }
-
-}  // namespace detail
 
 namespace {
 

@@ -14,7 +14,6 @@ ImplResult parse_fixed(SpecArgs& args, bool is_signed);
 ImplResult parse_float(SpecArgs& args);
 ImplResult parse_lattice(SpecArgs& args);
 
-// Shortest text that reads back as the same double, for canonical specs and CLI output.
-std::string shortest_repr(double v);
+using qlab::shortest_repr;
 
 }  // namespace qlab::detail

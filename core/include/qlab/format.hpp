@@ -21,6 +21,9 @@ const char* rounding_name(Rounding mode);
 Result<Rounding> parse_rounding(std::string_view name);
 const std::vector<Rounding>& all_roundings();
 
+// Shortest decimal text that reads back as the same double ("inf", "-inf", "nan" otherwise).
+std::string shortest_repr(double v);
+
 struct QuantizeOptions {
     Rounding rounding = Rounding::nearest_even;
     std::uint64_t seed = 0;  // only used by stochastic rounding

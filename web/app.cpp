@@ -1,0 +1,64 @@
+// The running lab's state holder: validation through the core property table, messages.
+#include "app.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace quantlab {
+
+App& app() {
+    static App instance;
+    return instance;
+}
+
+App::App() : format_(*qlab::Format::parse(qlab::LabState{}.format)) { refresh_derived(); }
+
+void App::refresh_derived() {
+    auto f = qlab::Format::parse(state_.format);
+    assert(f.ok() && "state holds only validated specs");
+    format_ = *f;
+    rounding_ = *qlab::parse_rounding(state_.rounding);
+}
+
+qlab::Status App::set(const std::string& key, const std::string& value) {
+    qlab::Status s = qlab::set_property(state_, key, value);
+    if (!s) {
+        report(s.message());
+        return s;
+    }
+    refresh_derived();
+    return s;
+}
+
+void App::apply_query(const std::string& query) {
+    for (const std::string& m : qlab::apply_query(query, state_)) report(m);
+    refresh_derived();
+}
+
+int App::step_atoms(int n) {
+    double x = state_.x;
+    int moved = 0;
+    for (int i = 0; i < std::abs(n); ++i) {
+        const double next = n > 0 ? format_.next_up(x) : format_.next_down(x);
+        if (!std::isfinite(next)) break;
+        x = next;
+        ++moved;
+    }
+    if (moved == 0) return 0;
+    // Keep the value on screen: widen the view when it walks off an end.
+    if (x < state_.lo || x > state_.hi) {
+        const double width = state_.hi - state_.lo;
+        state_.lo = x < state_.lo ? x - width * 0.1 : x - width * 0.9;
+        state_.hi = state_.lo + width;
+    }
+    state_.x = x == 0 ? 0.0 : x;
+    return moved;
+}
+
+void App::report(const std::string& text) {
+    std::fprintf(stderr, "quantlab: %s\n", text.c_str());  // console.warn in the browser
+    messages_.push_back({text, now});
+    if (messages_.size() > 6) messages_.erase(messages_.begin());
+}
+
+}  // namespace quantlab

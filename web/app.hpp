@@ -1,0 +1,49 @@
+// The running lab: its state, the messages shown to the user, and what panels and the JS API
+// share. The state is always valid; bad input leaves it as it was and adds a message.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "qlab/format.hpp"
+#include "qlab/lab_state.hpp"
+
+namespace quantlab {
+
+struct Message {
+    std::string text;
+    double shown_at = 0;  // seconds since start
+};
+
+class App {
+public:
+    App();
+    const qlab::LabState& state() const { return state_; }
+    const qlab::Format& format() const { return format_; }
+    qlab::Rounding rounding() const { return rounding_; }
+
+    // Validated change of one setting; a failure is kept as a visible message.
+    qlab::Status set(const std::string& key, const std::string& value);
+    // Applies a URL query; bad values become messages and fall back to what was there.
+    void apply_query(const std::string& query);
+    // Moves x to the n-th atom above (n > 0) or below (n < 0) it; returns atoms moved.
+    int step_atoms(int n);
+
+    void report(const std::string& text);
+    const std::vector<Message>& messages() const { return messages_; }
+    void dismiss_messages() { messages_.clear(); }
+
+    double now = 0;       // seconds, updated each frame
+    long frames = 0;
+
+private:
+    void refresh_derived();
+    qlab::LabState state_;
+    qlab::Format format_;
+    qlab::Rounding rounding_ = qlab::Rounding::nearest_even;
+    std::vector<Message> messages_;
+};
+
+App& app();
+
+}  // namespace quantlab

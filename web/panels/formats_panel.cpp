@@ -1,0 +1,499 @@
+// Formats panel: a format's atoms on a number line, where a value lands and its error, the bits
+// of the stored value, and the facts a learner needs (Cherkhev §2; delta is his eq. 1).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "../app.hpp"
+#include "imgui.h"
+#include "panels.hpp"
+
+namespace quantlab {
+namespace {
+
+using qlab::shortest_repr;
+
+const char* const kKinds[] = {"fixed", "ufixed", "float", "lattice"};
+const char* const kKindHelp[] = {
+    "two's complement fixed point: w bits with f fraction bits, atoms k*2^-f",
+    "unsigned fixed point: atoms k*2^-f for k = 0 .. 2^w - 1",
+    "IEEE-754-style binary floating point with E exponent and M fraction bits",
+    "Cherkhev's regular lattice: P evenly spaced atoms from -R to +R",
+};
+
+const ImU32 kAtomColor = IM_COL32(40, 40, 48, 255);
+const ImU32 kDenseColor = IM_COL32(120, 120, 140, 255);
+const ImU32 kAxisColor = IM_COL32(90, 90, 100, 255);
+const ImU32 kValueColor = IM_COL32(30, 100, 220, 255);
+const ImU32 kQuantColor = IM_COL32(235, 120, 20, 255);
+const ImU32 kErrorColor = IM_COL32(210, 40, 40, 255);
+const ImU32 kNeighbourColor = IM_COL32(235, 120, 20, 110);
+
+// The widget values behind the spec; rebuilt from the state's spec whenever that changes.
+struct Draft {
+    int kind = 0;
+    int w = 8, f = 4;
+    bool wrap = false;
+    int e = 5, m = 10;
+    bool sub = true, sat = false;
+    float range = 1;
+    int points = 16;
+    std::string from_spec;
+
+    void load(const std::string& spec) {
+        from_spec = spec;
+        const std::size_t colon = spec.find(':');
+        const std::string kind_name = spec.substr(0, colon);
+        for (int i = 0; i < 4; ++i)
+            if (kind_name == kKinds[i]) kind = i;
+        wrap = false, sub = true, sat = false;
+        std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
+        while (!rest.empty()) {
+            const std::size_t comma = rest.find(',');
+            const std::string item = rest.substr(0, comma);
+            rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+            const std::size_t eq = item.find('=');
+            if (eq == std::string::npos) continue;
+            const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+            const double v = std::atof(value.c_str());
+            if (key == "w") w = static_cast<int>(v);
+            if (key == "f") f = static_cast<int>(v);
+            if (key == "overflow") wrap = value == "wrap";
+            if (key == "e") e = static_cast<int>(v);
+            if (key == "m") m = static_cast<int>(v);
+            if (key == "sub") sub = value != "0";
+            if (key == "sat") sat = value == "1";
+            if (key == "range") range = static_cast<float>(v);
+            if (key == "points") points = static_cast<int>(v);
+        }
+    }
+
+    std::string spec() const {
+        char buf[128];
+        switch (kind) {
+            case 0:
+            case 1:
+                std::snprintf(buf, sizeof buf, "%s:w=%d,f=%d%s", kKinds[kind], w, f,
+                              wrap ? ",overflow=wrap" : "");
+                break;
+            case 2:
+                std::snprintf(buf, sizeof buf, "float:e=%d,m=%d%s%s", e, m, sub ? "" : ",sub=0",
+                              sat ? ",sat=1" : "");
+                break;
+            default:
+                std::snprintf(buf, sizeof buf, "lattice:range=%s,points=%d",
+                              shortest_repr(static_cast<double>(range)).c_str(), points);
+        }
+        return buf;
+    }
+};
+
+void help_marker(const char* text) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("(?)");
+    if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
+        ImGui::TextUnformatted(text);
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+    }
+}
+
+void tooltip_on_hover(const char* text) {
+    if (!ImGui::IsItemHovered()) return;
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
+    ImGui::TextUnformatted(text);
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+}
+
+void draw_messages(App& app) {
+    if (app.messages().empty()) return;
+    ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(1.0f, 0.93f, 0.85f, 1));
+    const float line = ImGui::GetTextLineHeightWithSpacing();
+    const float height = line * (static_cast<float>(app.messages().size()) + 0.6f) +
+                         ImGui::GetStyle().WindowPadding.y * 2;
+    ImGui::BeginChild("messages", ImVec2(0, height), true);
+    for (const Message& m : app.messages()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.65f, 0.2f, 0.0f, 1));
+        ImGui::TextWrapped("%s", m.text.c_str());
+        ImGui::PopStyleColor();
+    }
+    if (ImGui::SmallButton("Dismiss")) app.dismiss_messages();
+    ImGui::EndChild();
+    ImGui::PopStyleColor();
+}
+
+void draw_controls(App& app, Draft& draft, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
+    if (draft.from_spec != s.format) draft.load(s.format);
+    Draft before = draft;
+
+    ImGui::TextUnformatted("Format");
+    ImGui::Combo("kind", &draft.kind, kKinds, 4);
+    help_marker(kKindHelp[draft.kind]);
+    switch (draft.kind) {
+        case 0:
+        case 1:
+            ImGui::SliderInt("w (bits)", &draft.w, draft.kind == 0 ? 2 : 1, 32);
+            ImGui::SliderInt("f (fraction bits)", &draft.f, -8, 32);
+            ImGui::Checkbox("wrap on overflow", &draft.wrap);
+            help_marker("Off: values beyond the range saturate to the nearest end. On: the integer "
+                        "code wraps around modulo 2^w, as plain integer hardware does.");
+            break;
+        case 2:
+            ImGui::SliderInt("E (exponent bits)", &draft.e, 2, 11);
+            ImGui::SliderInt("M (fraction bits)", &draft.m, 0, 23);
+            ImGui::Checkbox("subnormals", &draft.sub);
+            help_marker("Off (sub=0): the atoms between 0 and the smallest normal are removed, as "
+                        "in Cherkhev's float lattices; values there round to 0 or the smallest normal.");
+            ImGui::SameLine();
+            ImGui::Checkbox("saturate", &draft.sat);
+            help_marker("On (sat=1): overflow gives +-max finite instead of +-inf.");
+            if (ImGui::SmallButton("binary16")) draft.e = 5, draft.m = 10, draft.sub = true, draft.sat = false;
+            ImGui::SameLine();
+            if (ImGui::SmallButton("bfloat16")) draft.e = 8, draft.m = 7, draft.sub = true, draft.sat = false;
+            ImGui::SameLine();
+            if (ImGui::SmallButton("fp8 e4m3")) draft.e = 4, draft.m = 3;
+            ImGui::SameLine();
+            if (ImGui::SmallButton("fp8 e5m2")) draft.e = 5, draft.m = 2;
+            break;
+        default:
+            ImGui::SliderFloat("R (range)", &draft.range, 0.01f, 100.0f, "%.3g",
+                               ImGuiSliderFlags_Logarithmic);
+            ImGui::SliderInt("P (points)", &draft.points, 2, 1024, "%d", ImGuiSliderFlags_Logarithmic);
+            break;
+    }
+    const std::string spec = draft.spec();
+    if (spec != before.spec()) {
+        if (!app.set("format", spec)) draft = before;
+        draft.from_spec = app.state().format;
+    }
+
+    // The spec as text: the same syntax as the CLI and the URL.
+    static char spec_buf[256] = "";
+    static std::string spec_error;
+    static std::string shown_spec;
+    if (!ImGui::IsAnyItemActive() || shown_spec != s.format) {
+        if (shown_spec != s.format) spec_error.clear();
+        std::snprintf(spec_buf, sizeof spec_buf, "%s", s.format.c_str());
+        shown_spec = s.format;
+    }
+    if (ImGui::InputText("spec", spec_buf, sizeof spec_buf, ImGuiInputTextFlags_EnterReturnsTrue)) {
+        qlab::Status st = app.set("format", spec_buf);
+        spec_error = st.ok() ? "" : st.message();
+    }
+    help_marker("Type any format spec and press Enter, e.g. fixed:w=6,f=3 or float:e=4,m=3,sub=0. "
+                "A bad spec is explained here and the lab keeps the last good format.");
+    if (!spec_error.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.1f, 0.1f, 1));
+        ImGui::TextWrapped("%s", spec_error.c_str());
+        ImGui::PopStyleColor();
+    }
+
+    ImGui::Spacing();
+    ImGui::TextUnformatted("Rounding");
+    int mode_index = 0;
+    const auto& modes = qlab::all_roundings();
+    for (std::size_t i = 0; i < modes.size(); ++i)
+        if (modes[i] == app.rounding()) mode_index = static_cast<int>(i);
+    const char* mode_labels[] = {"rne: nearest, ties to even", "rna: nearest, ties away",
+                                 "rtz: toward zero", "up: toward +inf", "down: toward -inf",
+                                 "stochastic"};
+    if (ImGui::Combo("mode", &mode_index, mode_labels, 6))
+        app.set("rounding", qlab::rounding_name(modes[static_cast<std::size_t>(mode_index)]));
+    if (app.rounding() == qlab::Rounding::stochastic) {
+        int seed = static_cast<int>(s.seed);
+        if (ImGui::InputInt("seed", &seed)) app.set("seed", std::to_string(seed));
+        help_marker("Stochastic rounding picks the upper neighbour with probability "
+                    "(x - lo) / (hi - lo), so it is unbiased on average; the seed makes it repeatable.");
+    }
+
+    ImGui::Spacing();
+    ImGui::TextUnformatted("Value");
+    double x = s.x;
+    if (ImGui::InputDouble("x", &x, 0, 0, "%.10g", ImGuiInputTextFlags_EnterReturnsTrue))
+        app.set("x", shortest_repr(x));
+    float xf = static_cast<float>(s.x);
+    if (ImGui::SliderFloat("##xslider", &xf, static_cast<float>(s.lo), static_cast<float>(s.hi), "drag x"))
+        app.set("x", shortest_repr(static_cast<double>(xf)));
+    if (ImGui::Button("< atom")) app.step_atoms(-1);
+    ImGui::SameLine();
+    if (ImGui::Button("atom >")) app.step_atoms(1);
+    help_marker("Move x to the next atom below or above: the atoms are exactly the values the "
+                "format stores.");
+
+    ImGui::Spacing();
+    ImGui::TextUnformatted("Number line");
+    double lo = s.lo, hi = s.hi;
+    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.3f);
+    const bool lo_changed = ImGui::InputDouble("lo", &lo, 0, 0, "%.6g", ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.45f);
+    const bool hi_changed = ImGui::InputDouble("hi", &hi, 0, 0, "%.6g", ImGuiInputTextFlags_EnterReturnsTrue);
+    if (lo_changed) app.set("lo", shortest_repr(lo));
+    if (hi_changed) app.set("hi", shortest_repr(hi));
+    if (ImGui::Button("Fit the format's range")) {
+        const double top = std::min(app.format().max_finite(), 1e12);
+        const double bottom = std::max(app.format().min_finite(), -1e12);
+        const double pad = (top - bottom) * 0.05;
+        app.set("lo", shortest_repr(bottom - pad));
+        app.set("hi", shortest_repr(top + pad));
+        app.set("lo", shortest_repr(bottom - pad));
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Zoom on x")) {
+        const double step = std::max(app.format().step_at(s.x), 1e-300);
+        app.set("lo", shortest_repr(s.x - 6 * step));
+        app.set("hi", shortest_repr(s.x + 6 * step));
+        app.set("lo", shortest_repr(s.x - 6 * step));
+    }
+    ImGui::TextDisabled("Scroll on the line to zoom, drag to move x.");
+    (void)ui;
+}
+
+// "Nice" label spacing: 1, 2 or 5 times a power of ten.
+double nice_step(double span, int target_labels) {
+    const double raw = span / std::max(1, target_labels);
+    const double p = std::pow(10.0, std::floor(std::log10(raw)));
+    for (double k : {1.0, 2.0, 5.0, 10.0})
+        if (k * p >= raw) return k * p;
+    return 10 * p;
+}
+
+void draw_number_line(App& app, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
+    const qlab::Format& f = app.format();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 p0 = ImGui::GetCursorScreenPos();
+    const float width = std::max(ImGui::GetContentRegionAvail().x, 100.0f);
+    const float height = 150 * ui.dpr;
+    ImGui::InvisibleButton("numberline", ImVec2(width, height));
+    const bool hovered = ImGui::IsItemHovered(), active = ImGui::IsItemActive();
+    dl->AddRectFilled(p0, ImVec2(p0.x + width, p0.y + height), IM_COL32(255, 255, 255, 255), 4 * ui.dpr);
+
+    const float pad = 16 * ui.dpr;
+    const double lo = s.lo, hi = s.hi;
+    const double units_per_px = (hi - lo) / (width - 2 * pad);
+    auto to_px = [&](double v) { return p0.x + pad + static_cast<float>((v - lo) / units_per_px); };
+    auto to_value = [&](float px) { return lo + (px - p0.x - pad) * units_per_px; };
+    const float axis_y = p0.y + height * 0.58f;
+    const float tick = 9 * ui.dpr;
+
+    ImGuiIO& io = ImGui::GetIO();
+    if (active) {
+        const double v = std::clamp(to_value(io.MousePos.x), lo, hi);
+        if (v != s.x) app.set("x", shortest_repr(v));
+    }
+    if (hovered && io.MouseWheel != 0) {
+        const double factor = std::pow(0.85, static_cast<double>(io.MouseWheel));
+        const double center = to_value(io.MousePos.x);
+        const double new_lo = center - (center - lo) * factor, new_hi = center + (hi - center) * factor;
+        if (new_hi - new_lo > 1e-12 * std::max(1.0, std::fabs(center)) && new_hi - new_lo < 1e300) {
+            app.set("lo", shortest_repr(new_lo));
+            app.set("hi", shortest_repr(new_hi));
+            app.set("lo", shortest_repr(new_lo));
+        }
+    }
+
+    dl->PushClipRect(p0, ImVec2(p0.x + width, p0.y + height), true);
+    dl->AddLine(ImVec2(p0.x + pad * 0.5f, axis_y), ImVec2(p0.x + width - pad * 0.5f, axis_y), kAxisColor,
+                1.5f * ui.dpr);
+
+    // Labels at round numbers below the axis.
+    const double label_step = nice_step(hi - lo, static_cast<int>(width / (110 * ui.dpr)));
+    for (double v = std::ceil(lo / label_step) * label_step; v <= hi; v += label_step) {
+        const double shown = std::fabs(v) < label_step * 1e-9 ? 0.0 : v;
+        const float px = to_px(shown);
+        dl->AddLine(ImVec2(px, axis_y + tick + 2 * ui.dpr), ImVec2(px, axis_y + tick + 6 * ui.dpr), kAxisColor);
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.6g", shown);
+        const ImVec2 size = ImGui::CalcTextSize(buf);
+        dl->AddText(ImVec2(px - size.x / 2, axis_y + tick + 8 * ui.dpr), kAxisColor, buf);
+    }
+
+    // Atoms: one tick each where they are at least a pixel apart, a solid band where denser.
+    double v = f.quantize_ref(lo, qlab::Rounding::up);
+    if (v < lo) v = f.next_up(lo);
+    const int max_iterations = static_cast<int>(width) * 4 + 16;
+    for (int guard = 0; std::isfinite(v) && v <= hi && guard < max_iterations; ++guard) {
+        const float px = to_px(v);
+        const double gap = f.step_at(v);
+        if (gap > 0 && gap < units_per_px) {
+            dl->AddLine(ImVec2(px, axis_y - tick), ImVec2(px, axis_y + tick), kDenseColor, ui.dpr);
+            double next = f.quantize_ref(to_value(px + ui.dpr), qlab::Rounding::up);
+            if (!(next > v)) next = f.next_up(v);
+            v = next;
+        } else {
+            dl->AddLine(ImVec2(px, axis_y - tick), ImVec2(px, axis_y + tick), kAtomColor, 1.5f * ui.dpr);
+            v = f.next_up(v);
+        }
+    }
+
+    // The value, its two neighbours, where it lands, and the error between.
+    qlab::Rng rng(static_cast<std::uint64_t>(s.seed));
+    const double q = f.quantize_ref(s.x, app.rounding(), &rng);
+    const qlab::Bracket b = f.bracket(s.x);
+    if (b.lo != b.hi)
+        for (double n : {b.lo, b.hi})
+            if (n >= lo && n <= hi)
+                dl->AddLine(ImVec2(to_px(n), axis_y - 2 * tick), ImVec2(to_px(n), axis_y + tick),
+                            kNeighbourColor, 3 * ui.dpr);
+    const float xpx = std::clamp(to_px(s.x), p0.x + 2, p0.x + width - 2);
+    const float top = p0.y + 18 * ui.dpr;
+    dl->AddTriangleFilled(ImVec2(xpx - 7 * ui.dpr, top), ImVec2(xpx + 7 * ui.dpr, top),
+                          ImVec2(xpx, top + 12 * ui.dpr), kValueColor);
+    dl->AddLine(ImVec2(xpx, top + 12 * ui.dpr), ImVec2(xpx, axis_y), kValueColor, 1.5f * ui.dpr);
+    char label[96];
+    std::snprintf(label, sizeof label, "x = %s", shortest_repr(s.x).c_str());
+    const float label_w = ImGui::CalcTextSize(label).x;
+    float label_x = std::clamp(xpx + 10 * ui.dpr, p0.x + 4, p0.x + width - label_w - 4);
+    dl->AddText(ImVec2(label_x, p0.y + 4 * ui.dpr), kValueColor, label);
+    if (std::isfinite(q)) {
+        const float qpx = std::clamp(to_px(q), p0.x + 2, p0.x + width - 2);
+        const float err_y = axis_y - 2.6f * tick;
+        dl->AddLine(ImVec2(xpx, err_y), ImVec2(qpx, err_y), kErrorColor, 3 * ui.dpr);
+        dl->AddCircleFilled(ImVec2(qpx, axis_y), 6 * ui.dpr, kQuantColor);
+        std::snprintf(label, sizeof label, "q(x) = %s", shortest_repr(q).c_str());
+        const float qw = ImGui::CalcTextSize(label).x;
+        label_x = std::clamp(qpx - qw / 2, p0.x + 4, p0.x + width - qw - 4);
+        dl->AddText(ImVec2(label_x, axis_y + tick + 26 * ui.dpr), kQuantColor, label);
+    } else {
+        std::snprintf(label, sizeof label, "q(x) = %s (overflow)", shortest_repr(q).c_str());
+        dl->AddText(ImVec2(p0.x + width - ImGui::CalcTextSize(label).x - 6, axis_y + tick + 26 * ui.dpr),
+                    kErrorColor, label);
+    }
+    dl->PopClipRect();
+}
+
+void draw_bits(const qlab::Format& f, double q, const UiScale& ui) {
+    const qlab::Encoding enc = f.encode(q);
+    ImGui::TextUnformatted("Bits of q(x)");
+    help_marker("The stored bit pattern. Float: sign, biased exponent, fraction. Fixed point: "
+                "the two's complement integer code k with q = k * 2^-f. Lattice: the atom index.");
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 p0 = ImGui::GetCursorScreenPos();
+    const float avail = ImGui::GetContentRegionAvail().x;
+    const float cell = std::min(24 * ui.dpr, avail / static_cast<float>(std::max(enc.total_bits, 1)));
+    const ImU32 field_colors[] = {IM_COL32(230, 90, 90, 255), IM_COL32(90, 170, 90, 255),
+                                  IM_COL32(80, 130, 220, 255)};
+    float x = p0.x;
+    int bit = enc.total_bits - 1;
+    for (std::size_t fi = 0; fi < enc.fields.size(); ++fi) {
+        const qlab::BitField& field = enc.fields[fi];
+        const ImU32 color = enc.fields.size() == 1 ? IM_COL32(130, 130, 150, 255) : field_colors[fi % 3];
+        const float field_x = x;
+        for (int i = field.width - 1; i >= 0; --i, --bit) {
+            const bool one = (field.value >> i) & 1u;
+            dl->AddRectFilled(ImVec2(x + 1, p0.y), ImVec2(x + cell - 1, p0.y + cell), one ? color : IM_COL32(245, 245, 245, 255),
+                              2);
+            dl->AddRect(ImVec2(x + 1, p0.y), ImVec2(x + cell - 1, p0.y + cell), color, 2);
+            const char* digit = one ? "1" : "0";
+            const ImVec2 ds = ImGui::CalcTextSize(digit);
+            if (cell > ds.x + 2)
+                dl->AddText(ImVec2(x + (cell - ds.x) / 2, p0.y + (cell - ds.y) / 2),
+                            one ? IM_COL32_WHITE : IM_COL32(60, 60, 60, 255), digit);
+            x += cell;
+        }
+        if (field.width > 0)
+            dl->AddText(ImVec2(field_x, p0.y + cell + 2 * ui.dpr), color, field.name.c_str());
+    }
+    ImGui::Dummy(ImVec2(avail, cell + ImGui::GetTextLineHeight() + 6 * ui.dpr));
+    char hex[32];
+    std::snprintf(hex, sizeof hex, "0x%llX", static_cast<unsigned long long>(enc.code));
+    if (f.kind() == "float" && enc.fields.size() == 3) {
+        const long long exp_field = static_cast<long long>(enc.fields[1].value);
+        ImGui::Text("code %s   sign %llu, exponent field %lld, fraction %llu", hex,
+                    static_cast<unsigned long long>(enc.fields[0].value), exp_field,
+                    static_cast<unsigned long long>(enc.fields[2].value));
+    } else {
+        long long k = static_cast<long long>(enc.code);
+        if (f.kind() == "fixed" && enc.total_bits < 64 && (enc.code >> (enc.total_bits - 1)) & 1u)
+            k -= 1LL << enc.total_bits;
+        ImGui::Text("code %s = %lld", hex, k);
+    }
+}
+
+void fact_row(const char* name, const std::string& value, const char* why) {
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    ImGui::TextUnformatted(name);
+    tooltip_on_hover(why);
+    ImGui::TableSetColumnIndex(1);
+    ImGui::TextUnformatted(value.c_str());
+    tooltip_on_hover(why);
+}
+
+void draw_facts(App& app) {
+    const qlab::LabState& s = app.state();
+    const qlab::Format& f = app.format();
+    qlab::Rng rng(static_cast<std::uint64_t>(s.seed));
+    const double q = f.quantize_ref(s.x, app.rounding(), &rng);
+    const double err = q - s.x;
+    if (!ImGui::BeginTable("facts", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) return;
+    ImGui::TableSetupColumn("fact", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+    ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch, 1.3f);
+    fact_row("q(x)", shortest_repr(q),
+             "The atom x is stored as: q maps a real to an atom and r restores it (Cherkhev §2), "
+             "under the chosen rounding mode.");
+    fact_row("error q(x) - x", shortest_repr(err), "Signed quantization error of this value.");
+    fact_row("relative error", s.x != 0 ? shortest_repr(std::fabs(err) / std::fabs(s.x)) : "-",
+             "|q(x) - x| / |x|: roughly constant across a float's range, growing toward 0 in fixed point.");
+    fact_row("step at x", shortest_repr(f.step_at(s.x)),
+             "Gap between the two atoms around x: the resolution of the format here.");
+    const double delta = f.worst_case_error(s.lo, s.hi, app.rounding());
+    fact_row("delta on [lo, hi]", shortest_repr(delta),
+             "Cherkhev eq. (1): delta = max over x in the range of |x - r(q(x))|, the worst error. "
+             "His perceptron bound 1/(gamma - delta)^2 needs delta below the data's margin gamma.");
+    fact_row("atoms", shortest_repr(f.atom_count()) + (f.has_infinity() ? " + inf" : ""),
+             "How many distinct finite values the format can store (zero counted once).");
+    fact_row("bits per value", std::to_string(f.bits()), "Storage per value.");
+    fact_row("max finite", shortest_repr(f.max_finite()), "Largest finite atom.");
+    fact_row("min positive", shortest_repr(f.min_positive()),
+             "Smallest positive atom (a subnormal when the float format has them).");
+    fact_row(f.kind() == "float" ? "epsilon" : "step", shortest_repr(f.epsilon()),
+             "Float: the gap between 1 and the next atom, 2^-M. Fixed point and lattices: the uniform step.");
+    ImGui::EndTable();
+}
+
+}  // namespace
+
+void draw_formats_panel(const UiScale& ui) {
+    App& app = quantlab::app();
+    static Draft draft;
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.15f, 0.2f, 0.45f, 1));
+    ImGui::TextUnformatted("QuantLab");
+    ImGui::PopStyleColor();
+    ImGui::SameLine();
+    ImGui::TextDisabled("Formats: which numbers can a format store, and where does a value land?");
+    ImGui::Separator();
+    draw_messages(app);
+
+    const float avail = ImGui::GetContentRegionAvail().x;
+    const bool wide = avail > 760 * ui.dpr;
+    const float controls_width = wide ? 360 * ui.dpr : avail;
+    ImGui::BeginChild("controls", ImVec2(controls_width, wide ? 0 : 430 * ui.dpr), false);
+    ImGui::PushItemWidth(controls_width * 0.55f);
+    draw_controls(app, draft, ui);
+    ImGui::PopItemWidth();
+    ImGui::EndChild();
+    if (wide) ImGui::SameLine();
+    ImGui::BeginChild("view", ImVec2(0, 0), false);
+    ImGui::Text("%s", app.format().to_string().c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("atoms on [%s, %s]", shortest_repr(app.state().lo).c_str(),
+                        shortest_repr(app.state().hi).c_str());
+    draw_number_line(app, ui);
+    ImGui::Spacing();
+    qlab::Rng rng(static_cast<std::uint64_t>(app.state().seed));
+    draw_bits(app.format(), app.format().quantize_ref(app.state().x, app.rounding(), &rng), ui);
+    ImGui::Spacing();
+    draw_facts(app);
+    ImGui::EndChild();
+}
+
+}  // namespace quantlab
