@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 
 #include "format_impls.hpp"
@@ -16,10 +17,18 @@ namespace qlab {
 std::string shortest_repr(double v) {
     if (std::isnan(v)) return "nan";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    char buf[40];
-    for (int precision = 1; precision <= 17; ++precision) {
-        std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-        if (std::strtod(buf, nullptr) == v) break;
+    char buf[64];
+    for (int digits = 1; digits <= 17; ++digits) {
+        std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (std::strtod(buf, nullptr) != v) continue;
+        // %g switches to an exponent as soon as the digits run out (20 -> "2e+01"); write
+        // ordinary magnitudes positionally instead, with the same significant digits.
+        const double mag = std::fabs(v);
+        if (std::strchr(buf, 'e') && mag >= 1e-5 && mag < 1e16) {
+            const int exp10 = static_cast<int>(std::floor(std::log10(mag)));
+            std::snprintf(buf, sizeof buf, "%.*f", std::max(0, digits - 1 - exp10), v);
+        }
+        break;
     }
     return buf;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <random>
@@ -81,6 +82,30 @@ TEST(FormatParse, RoundingNames) {
     auto bad = parse_rounding("nearest");
     ASSERT_FALSE(bad.ok());
     EXPECT_NE(bad.status().message().find("'nearest'"), std::string::npos);
+}
+
+TEST(ShortestRepr, RoundTripsWithoutNeedlessExponents) {
+    EXPECT_EQ(shortest_repr(20), "20");
+    EXPECT_EQ(shortest_repr(100), "100");
+    EXPECT_EQ(shortest_repr(-240), "-240");
+    EXPECT_EQ(shortest_repr(65504), "65504");
+    EXPECT_EQ(shortest_repr(0.1), "0.1");
+    EXPECT_EQ(shortest_repr(-3.3125), "-3.3125");
+    EXPECT_EQ(shortest_repr(1e21), "1e+21");
+    EXPECT_EQ(shortest_repr(5.9604644775390625e-08), "5.9604644775390625e-08");
+    EXPECT_EQ(shortest_repr(0.0), "0");
+    EXPECT_EQ(shortest_repr(-0.0), "-0");
+    EXPECT_EQ(shortest_repr(INFINITY), "inf");
+    EXPECT_EQ(shortest_repr(-INFINITY), "-inf");
+    EXPECT_EQ(shortest_repr(NAN), "nan");
+    std::mt19937_64 gen(1);
+    for (int i = 0; i < 100000; ++i) {
+        double v;
+        const std::uint64_t bits = gen();
+        std::memcpy(&v, &bits, 8);
+        if (std::isnan(v)) continue;
+        ASSERT_EQ(std::strtod(shortest_repr(v).c_str(), nullptr), v) << shortest_repr(v);
+    }
 }
 
 TEST(FixedPoint, IssueExample) {

@@ -399,8 +399,12 @@ void draw_bits(const qlab::Format& f, double q, const UiScale& ui) {
                             one ? IM_COL32_WHITE : IM_COL32(60, 60, 60, 255), digit);
             x += cell;
         }
-        if (field.width > 0)
-            dl->AddText(ImVec2(field_x, p0.y + cell + 2 * ui.dpr), color, field.name.c_str());
+        // Narrow fields get their initial only ("s" for a 1-bit sign) so labels never collide.
+        const float field_w = x - field_x;
+        const std::string name = ImGui::CalcTextSize(field.name.c_str()).x <= field_w
+                                     ? field.name
+                                     : field.name.substr(0, 1);
+        if (field.width > 0) dl->AddText(ImVec2(field_x + 2, p0.y + cell + 2 * ui.dpr), color, name.c_str());
     }
     ImGui::Dummy(ImVec2(avail, cell + ImGui::GetTextLineHeight() + 6 * ui.dpr));
     char hex[32];

@@ -1,0 +1,157 @@
+// End-to-end tests of the lab in headless Chromium: it loads without console errors, the JS API
+// and the URL follow each other, a real mouse click moves the value, screenshots change, bad URL
+// values fall back visibly, and the canvas tracks window size and devicePixelRatio.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+
+const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
+fs.mkdirSync(outDir, { recursive: true });
+// A rendered lab screenshot at 1280x800 is tens of kB; a blank or flat canvas is a few kB.
+const MIN_RENDERED_PNG_BYTES = 20000;
+
+let server, url, browser;
+before(async () => {
+  ({ server, url } = await startServer());
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+test("loads, reports ready and shows the default format with correct numbers", async () => {
+  const { page, context, errors } = await openLab(browser, url);
+  await settle(page);
+  const state = await page.evaluate(() => window.quantlab.getState());
+  assert.equal(state.panel, "formats");
+  assert.equal(state.format, "fixed:w=8,f=4");
+  const m = await page.evaluate(() => window.quantlab.metrics());
+  assert.equal(m.quantized, 0.3125);          // 0.3 -> 5 * 2^-4
+  assert.equal(m.atoms, 256);
+  assert.equal(m.delta, 0.03125);             // half the step over [-2, 2]
+  assert.equal(m.code, 5);
+  const shot = await page.screenshot({ path: path.join(outDir, "formats-default.png") });
+  assert.ok(shot.length > MIN_RENDERED_PNG_BYTES, `screenshot only ${shot.length} bytes`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("setState drives getState, the URL and the picture", async () => {
+  const { page, context, errors } = await openLab(browser, url);
+  await settle(page);
+  const before = await page.screenshot();
+  const result = await page.evaluate(() =>
+    window.quantlab.setState({ format: "float:e=4,m=3", x: 2.7, lo: -20, hi: 20 }));
+  assert.deepEqual(result, { ok: true, errors: [] });
+  await settle(page);
+  const state = await page.evaluate(() => window.quantlab.getState());
+  assert.equal(state.format, "float:e=4,m=3");
+  assert.equal(state.x, 2.7);
+  const search = new URLSearchParams(await page.evaluate(() => location.search));
+  assert.equal(search.get("format"), "float:e=4,m=3");
+  assert.equal(search.get("x"), "2.7");
+  assert.equal(search.get("lo"), "-20");
+  const m = await page.evaluate(() => window.quantlab.metrics());
+  assert.equal(m.quantized, 2.75);            // step 0.25 in [2, 4)
+  assert.equal(m.atoms, 239);                 // e4m3 IEEE-style: 2*(14*8+7)+1
+  const after = await page.screenshot({ path: path.join(outDir, "formats-float.png") });
+  assert.ok(!before.equals(after), "the picture did not change after setState");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a copied URL restores the same lab", async () => {
+  const { page, context, errors } = await openLab(browser, url + "?panel=formats&format=fixed:w=4,f=2&x=0.3");
+  const state = await page.evaluate(() => window.quantlab.getState());
+  assert.equal(state.format, "fixed:w=4,f=2");
+  assert.equal(state.x, 0.3);
+  assert.equal((await page.evaluate(() => window.quantlab.metrics())).quantized, 0.25);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("bad URL values show a message, fall back, and the lab still renders", async () => {
+  const { page, context, errors, warnings } =
+    await openLab(browser, url + "?format=fixed:w=99,f=2&x=abc&rounding=rne");
+  await settle(page);
+  const state = await page.evaluate(() => window.quantlab.getState());
+  assert.equal(state.format, "fixed:w=8,f=4");
+  assert.equal(state.x, 0.3);
+  const m = await page.evaluate(() => window.quantlab.metrics());
+  assert.equal(m.messages.length, 2);
+  assert.match(m.messages[0], /key 'w' must be from 2 to 53, got 99/);
+  assert.match(m.messages[1], /'abc' is not a finite number/);
+  assert.ok(warnings.some((w) => w.includes("key 'w'")), "the message also goes to the console");
+  const shot = await page.screenshot({ path: path.join(outDir, "formats-bad-url.png") });
+  assert.ok(shot.length > MIN_RENDERED_PNG_BYTES);
+  // The URL now holds the good state, so a reload does not repeat the error.
+  const search = new URLSearchParams(await page.evaluate(() => location.search));
+  assert.equal(search.get("format"), "fixed:w=8,f=4");
+  // A bad setState is refused with a message and leaves the state alone.
+  const r = await page.evaluate(() => window.quantlab.setState({ format: "float:e=1,m=2", x: 1 }));
+  assert.equal(r.ok, false);
+  assert.match(r.errors[0], /key 'e' must be from 2 to 11/);
+  const s2 = await page.evaluate(() => window.quantlab.getState());
+  assert.equal(s2.format, "fixed:w=8,f=4");
+  assert.equal(s2.x, 1);
+  const r2 = await page.evaluate(() => window.quantlab.setState(null));
+  assert.equal(r2.ok, false);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a mouse click on the number line moves x there, through ImGui and the core", async () => {
+  const { page, context, errors } = await openLab(browser, url);
+  await settle(page);
+  // Find the number line from its metrics: it spans the right-hand view; click where 1.0 is.
+  // Layout at 1280x800, dpr 1: view column starts at x=376, the line is 896 px wide with 16 px
+  // padding on each side and shows [lo, hi] = [-2, 2]; its axis is at y = 57 + 0.58 * 150.
+  const left = 376 + 16, right = 376 + 896 - 16, y = 57 + 0.58 * 150;
+  const px = left + (right - left) * (1.0 - -2) / 4;
+  await page.mouse.click(px, y);
+  await settle(page);
+  const state = await page.evaluate(() => window.quantlab.getState());
+  assert.ok(Math.abs(state.x - 1.0) < 0.02, `x=${state.x} after clicking at 1.0`);
+  assert.equal(new URLSearchParams(await page.evaluate(() => location.search)).get("x"), String(state.x));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("step(n) walks x across the atoms", async () => {
+  const { page, context, errors } = await openLab(browser, url);
+  const moved = await page.evaluate(() => window.quantlab.step(3));
+  assert.equal(moved, 3);
+  // From 0.3 the atoms above are 0.3125, 0.375, 0.4375.
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).x, 0.4375);
+  assert.equal(await page.evaluate(() => window.quantlab.step(-1)), 1);
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).x, 0.375);
+  await page.evaluate(() => window.quantlab.setState({ x: 7.9375 }));
+  assert.equal(await page.evaluate(() => window.quantlab.step(5)), 0, "no atom above max");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the canvas fills the window, follows resizes and is sharp on high-DPI screens", async () => {
+  const { page, context, errors } = await openLab(browser, url, { width: 900, height: 700, dpr: 2 });
+  await settle(page);
+  let size = await page.evaluate(() => {
+    const c = document.getElementById("canvas");
+    return { w: c.width, h: c.height, cssW: c.clientWidth, cssH: c.clientHeight };
+  });
+  assert.deepEqual(size, { w: 1800, h: 1400, cssW: 900, cssH: 700 });
+  await page.setViewportSize({ width: 700, height: 500 });
+  await settle(page);
+  size = await page.evaluate(() => {
+    const c = document.getElementById("canvas");
+    return { w: c.width, h: c.height };
+  });
+  assert.deepEqual(size, { w: 1400, h: 1000 });
+  const shot = await page.screenshot({ path: path.join(outDir, "formats-hidpi-narrow.png") });
+  assert.ok(shot.length > MIN_RENDERED_PNG_BYTES);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
