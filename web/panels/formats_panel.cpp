@@ -464,6 +464,19 @@ void draw_facts(App& app) {
     ImGui::EndTable();
 }
 
+void draw_view(App& app, const UiScale& ui) {
+    ImGui::Text("%s", app.format().to_string().c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("atoms on [%s, %s]", shortest_repr(app.state().lo).c_str(),
+                        shortest_repr(app.state().hi).c_str());
+    draw_number_line(app, ui);
+    ImGui::Spacing();
+    qlab::Rng rng(static_cast<std::uint64_t>(app.state().seed));
+    draw_bits(app.format(), app.format().quantize_ref(app.state().x, app.rounding(), &rng), ui);
+    ImGui::Spacing();
+    draw_facts(app);
+}
+
 }  // namespace
 
 void draw_formats_panel(const UiScale& ui) {
@@ -479,25 +492,25 @@ void draw_formats_panel(const UiScale& ui) {
 
     const float avail = ImGui::GetContentRegionAvail().x;
     const bool wide = avail > 760 * ui.dpr;
-    const float controls_width = wide ? 360 * ui.dpr : avail;
-    ImGui::BeginChild("controls", ImVec2(controls_width, wide ? 0 : 430 * ui.dpr), false);
-    ImGui::PushItemWidth(controls_width * 0.55f);
-    draw_controls(app, draft, ui);
-    ImGui::PopItemWidth();
-    ImGui::EndChild();
-    if (wide) ImGui::SameLine();
-    ImGui::BeginChild("view", ImVec2(0, 0), false);
-    ImGui::Text("%s", app.format().to_string().c_str());
-    ImGui::SameLine();
-    ImGui::TextDisabled("atoms on [%s, %s]", shortest_repr(app.state().lo).c_str(),
-                        shortest_repr(app.state().hi).c_str());
-    draw_number_line(app, ui);
-    ImGui::Spacing();
-    qlab::Rng rng(static_cast<std::uint64_t>(app.state().seed));
-    draw_bits(app.format(), app.format().quantize_ref(app.state().x, app.rounding(), &rng), ui);
-    ImGui::Spacing();
-    draw_facts(app);
-    ImGui::EndChild();
+    if (wide) {
+        const float controls_width = 360 * ui.dpr;
+        ImGui::BeginChild("controls", ImVec2(controls_width, 0), false);
+        ImGui::PushItemWidth(controls_width * 0.55f);
+        draw_controls(app, draft, ui);
+        ImGui::PopItemWidth();
+        ImGui::EndChild();
+        ImGui::SameLine();
+        ImGui::BeginChild("view", ImVec2(0, 0), false);
+        draw_view(app, ui);
+        ImGui::EndChild();
+    } else {
+        // Narrow screens: the lesson (number line) first, the controls below; the window scrolls.
+        draw_view(app, ui);
+        ImGui::Separator();
+        ImGui::PushItemWidth(avail * 0.6f);
+        draw_controls(app, draft, ui);
+        ImGui::PopItemWidth();
+    }
 }
 
 }  // namespace quantlab

@@ -1,0 +1,107 @@
+// CLI contract tests (DESIGN §6): qlab quantize and qlab format, including bad input.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const qlab = path.join(root, "build/native-release/cli/qlab");
+
+function run(args, input = "") {
+  const r = spawnSync(qlab, args, { input, encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("quantize: the issue's example", () => {
+  const r = run(["quantize", "--format", "fixed:w=8,f=4"], "0.1\n-3.3\n100\n");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "0.125\n-3.3125\n7.9375\n");
+});
+
+test("quantize: the npm script runs the same command", () => {
+  const r = spawnSync("npm", ["run", "-s", "qlab", "--", "quantize", "--format", "fixed:w=8,f=4"],
+    { input: "0.1\n-3.3\n100\n", encoding: "utf8", cwd: root });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "0.125\n-3.3125\n7.9375\n");
+});
+
+test("quantize: IEEE binary16 values, specials and shortest round-trip output", () => {
+  const r = run(["quantize", "--format", "float:e=5,m=10"],
+    "0.1\n65504\n65520\n1e-8\n-1e-8\ninf\n-inf\nnan\n3.0000000001\n");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, ["0.0999755859375", "65504", "inf", "0", "-0", "inf", "-inf", "nan", "3", ""].join("\n"));
+});
+
+test("quantize: rounding modes and seeded stochastic rounding", () => {
+  const input = "0.3\n-0.3\n0.375\n";
+  const want = { rne: "0.25\n-0.25\n0.5\n", rna: "0.25\n-0.25\n0.5\n", rtz: "0.25\n-0.25\n0.25\n",
+    up: "0.5\n-0.25\n0.5\n", down: "0.25\n-0.5\n0.25\n" };
+  for (const [mode, out] of Object.entries(want)) {
+    const r = run(["quantize", "--format", "fixed:w=4,f=2", "--rounding", mode], input);
+    assert.equal(r.stdout, out, mode);
+  }
+  const many = "0.3\n".repeat(2000);
+  const a = run(["quantize", "--format", "fixed:w=8,f=2", "--rounding", "stochastic", "--seed", "7"], many);
+  const b = run(["quantize", "--format", "fixed:w=8,f=2", "--rounding", "stochastic", "--seed", "7"], many);
+  assert.equal(a.stdout, b.stdout);
+  const values = a.stdout.trim().split("\n").map(Number);
+  assert.ok(values.every((v) => v === 0.25 || v === 0.5));
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  assert.ok(Math.abs(mean - 0.3) < 0.01, `mean ${mean}`);
+});
+
+test("quantize: bad input gives status 2 and names the line", () => {
+  const r = run(["quantize", "--format", "fixed:w=8,f=4"], "1\n2\nthree\n4\n");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /line 3: expected a number, got 'three'/);
+  assert.equal(r.stdout, "1\n2\n");
+  const empty = run(["quantize", "--format", "fixed:w=8,f=4"], "1\n\n2\n");
+  assert.equal(empty.status, 2);
+  assert.match(empty.stderr, /line 2/);
+  const junk = run(["quantize", "--format", "fixed:w=8,f=4"], "1.5x\n");
+  assert.equal(junk.status, 2);
+});
+
+test("quantize: bad spec or rounding gives status 2 naming the key", () => {
+  let r = run(["quantize", "--format", "fixed:w=8,f=4,q=1"], "1\n");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown key 'q'/);
+  r = run(["quantize", "--format", "float:e=5"], "1\n");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /missing key 'm'/);
+  r = run(["quantize", "--format", "fixed:w=8,f=4", "--rounding", "nearest"], "1\n");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown rounding mode 'nearest'/);
+  r = run(["quantize"], "1\n");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--format is required/);
+});
+
+test("format: facts as a table and as JSON", () => {
+  const t = run(["format", "fixed:w=8,f=4"]);
+  assert.equal(t.status, 0, t.stderr);
+  assert.match(t.stdout, /atoms\s+256/);
+  assert.match(t.stdout, /max finite\s+7.9375/);
+  const j = run(["format", "float:e=5,m=10", "--range", "1", "--json"]);
+  assert.equal(j.status, 0, j.stderr);
+  const facts = JSON.parse(j.stdout);
+  assert.equal(facts.spec, "float:e=5,m=10");
+  assert.equal(facts.bits, 16);
+  assert.equal(facts.atoms, 63487);
+  assert.equal(facts.max_finite, 65504);
+  assert.equal(facts.min_positive, 2 ** -24);
+  assert.equal(facts.delta, 2 ** -12);
+  assert.equal(facts.atoms_in_range.length, 16);
+  assert.equal(facts.atoms_truncated, true);
+  const bad = run(["format", "lattice:range=0,points=4"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /key 'range' must be positive/);
+});
+
+test("--help documents every subcommand", () => {
+  const r = run(["--help"]);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /quantize/);
+  assert.match(r.stdout, /format/);
+});
