@@ -8,6 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "qlab/format.hpp"
 
@@ -55,6 +56,10 @@ int run_quantize(const QuantizeArgs& args) {
     std::string line;
     std::string out;
     long line_number = 0;
+    // A data-dependent format (ternary without alpha, bfp, k-means) fits to the whole input,
+    // so it is read first; every other format streams line by line.
+    const bool whole_tensor = format->data_dependent();
+    std::vector<double> tensor;
     while (std::getline(std::cin, line)) {
         ++line_number;
         double x = 0;
@@ -64,11 +69,24 @@ int run_quantize(const QuantizeArgs& args) {
                       << line.substr(0, 80) << "'\n";
             return kExitBadInput;
         }
+        if (whole_tensor) {
+            tensor.push_back(x);
+            continue;
+        }
         out += shortest_repr(format->quantize_ref(x, *rounding, &rng));
         out += '\n';
         if (out.size() > (1 << 16)) {
             std::cout << out;
             out.clear();
+        }
+    }
+    if (whole_tensor) {
+        qlab::QuantizeOptions options;
+        options.rounding = *rounding;
+        options.seed = args.seed;
+        for (double q : format->quantize_tensor_ref(tensor, options)) {
+            out += shortest_repr(q);
+            out += '\n';
         }
     }
     std::cout << out;

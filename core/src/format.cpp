@@ -64,6 +64,11 @@ const std::vector<KindEntry>& registry() {
          [](detail::SpecArgs& a) { return detail::parse_fixed(a, false); }},
         {"float", "float:e=E,m=M[,sub=0|1][,sat=0|1]", detail::parse_float},
         {"lattice", "lattice:range=R,points=P", detail::parse_lattice},
+        {"int", "int:b=B,scale=S[,zero=Z][,signed=0|1][,narrow=0|1]", detail::parse_int},
+        {"binary", "binary[:alpha=A] or binary[:block=N]", detail::parse_binary},
+        {"ternary", "ternary[:alpha=A[,threshold=T]] or ternary[:block=N]", detail::parse_ternary},
+        {"codebook", "codebook:values=v1;v2;... or codebook:kmeans=K", detail::parse_codebook},
+        {"bfp", "bfp:w=W,block=N", detail::parse_bfp},
     };
     return entries;
 }
@@ -122,17 +127,18 @@ Result<Format> Format::parse(std::string_view spec) {
 double Format::quantize_ref(double x, Rounding mode, Rng* rng) const {
     if (std::isnan(x)) return x;
     if (std::isinf(x)) return impl_->resolve(x);
+    assert(!impl_->data_dependent() && "fit() a data-dependent format before quantize_ref");
     const Bracket b = impl_->bracket(x);
     double r = b.lo;
     if (b.lo != b.hi) {
         const double below = x - b.lo;
-        const double above = b.hi - x;
+        const double split = impl_->nearest_split(b);
         switch (mode) {
             case Rounding::nearest_even:
-                r = below < above ? b.lo : above < below ? b.hi : (b.lo_is_even ? b.lo : b.hi);
+                r = x < split ? b.lo : x > split ? b.hi : (b.lo_is_even ? b.lo : b.hi);
                 break;
             case Rounding::nearest_away:
-                r = below < above ? b.lo : above < below ? b.hi : (x > 0 ? b.hi : b.lo);
+                r = x < split ? b.lo : x > split ? b.hi : (x > 0 ? b.hi : b.lo);
                 break;
             case Rounding::toward_zero:
                 // A gap around zero (a lattice without 0): keep the sign, which stays monotone.
@@ -152,6 +158,36 @@ double Format::quantize_ref(double x, Rounding mode, Rng* rng) const {
     return r;
 }
 
+std::shared_ptr<const FormatImpl> FormatImpl::fit(const double*, std::size_t) const {
+    assert(!data_dependent() && "data-dependent formats implement fit()");
+    return nullptr;
+}
+
+Format Format::fit(const std::vector<double>& values) const {
+    if (!impl_->data_dependent()) return *this;
+    return Format(impl_->fit(values.data(), values.size()));
+}
+
+std::vector<double> Format::quantize_tensor_ref(const std::vector<double>& values,
+                                                const QuantizeOptions& options) const {
+    Rng rng(options.seed);
+    std::vector<double> out(values.size());
+    if (!impl_->data_dependent()) {
+        for (std::size_t i = 0; i < values.size(); ++i)
+            out[i] = quantize_ref(values[i], options.rounding, &rng);
+        return out;
+    }
+    const std::size_t block = impl_->block_size() ? impl_->block_size() : values.size();
+    for (std::size_t start = 0; start < values.size(); start += block) {
+        const std::size_t n = std::min(block, values.size() - start);
+        const Format concrete(impl_->fit(values.data() + start, n));
+        rng.reseed(options.seed + start);  // the same per-block streams as the fast path
+        for (std::size_t i = start; i < start + n; ++i)
+            out[i] = concrete.quantize_ref(values[i], options.rounding, &rng);
+    }
+    return out;
+}
+
 void FormatImpl::quantize_array(const float* in, float* out, std::size_t n,
                                 const QuantizeOptions& options) const {
     const Format self(std::shared_ptr<const FormatImpl>(this, [](const FormatImpl*) {}));
@@ -162,16 +198,21 @@ void FormatImpl::quantize_array(const float* in, float* out, std::size_t n,
 
 void Format::quantize(const float* in, float* out, std::size_t n,
                       const QuantizeOptions& options) const {
-    impl_->quantize_array(in, out, n, options);
+    if (!impl_->data_dependent()) return impl_->quantize_array(in, out, n, options);
+    const std::size_t block = impl_->block_size() ? impl_->block_size() : n;
+    std::vector<double> values;
+    for (std::size_t start = 0; start < n; start += block) {
+        const std::size_t count = std::min(block, n - start);
+        values.assign(in + start, in + start + count);
+        QuantizeOptions block_options = options;
+        block_options.seed = options.seed + start;  // distinct streams per block, still seeded
+        impl_->fit(values.data(), count)->quantize_array(in + start, out + start, count, block_options);
+    }
 }
 
 std::vector<double> Format::quantize(const std::vector<double>& values,
                                      const QuantizeOptions& options) const {
-    Rng rng(options.seed);
-    std::vector<double> out(values.size());
-    for (std::size_t i = 0; i < values.size(); ++i)
-        out[i] = quantize_ref(values[i], options.rounding, &rng);
-    return out;
+    return quantize_tensor_ref(values, options);
 }
 
 AtomList Format::atoms_in(double lo, double hi, std::size_t limit) const {
@@ -237,7 +278,7 @@ double Format::worst_case_error(double lo, double hi, Rounding mode) const {
         };
         switch (mode) {
             case Rounding::nearest_even:
-            case Rounding::nearest_away: split(a + (b - a) / 2, va, vb); break;
+            case Rounding::nearest_away: split(impl_->nearest_split(Bracket{a, b, true}), va, vb); break;
             case Rounding::down: split(b, va, vb); break;
             case Rounding::up: split(a, va, vb); break;
             case Rounding::toward_zero:

@@ -103,6 +103,10 @@ private:
 
 }  // namespace
 
+std::shared_ptr<const FormatImpl> make_fixed(int width, int frac, bool is_signed, bool wrap) {
+    return std::make_shared<FixedFormat>(width, frac, is_signed, wrap);
+}
+
 ImplResult parse_fixed(SpecArgs& args, bool is_signed) {
     int width = 8, frac = 0;
     std::string overflow = "sat";

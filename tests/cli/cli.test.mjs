@@ -51,6 +51,15 @@ test("quantize: rounding modes and seeded stochastic rounding", () => {
   assert.ok(Math.abs(mean - 0.3) < 0.01, `mean ${mean}`);
 });
 
+test("quantize: data-dependent formats fit to the whole input (Kundu ternary, bfp)", () => {
+  let r = run(["quantize", "--format", "ternary"], "1\n0.9\n0.8\n0.1\n-1\n");
+  assert.equal(r.status, 0, r.stderr);
+  // alpha* = mean of the four largest magnitudes = 0.925, T* between 0.8 and 0.1.
+  assert.equal(r.stdout, "0.925\n0.925\n0.925\n0\n-0.925\n");
+  r = run(["quantize", "--format", "bfp:w=8,block=4"], "0.1\n-3.3\n2.5\n0.01\n");
+  assert.equal(r.stdout, "0.09375\n-3.3125\n2.5\n0\n");
+});
+
 test("quantize: bad input gives status 2 and names the line", () => {
   const r = run(["quantize", "--format", "fixed:w=8,f=4"], "1\n2\nthree\n4\n");
   assert.equal(r.status, 2);

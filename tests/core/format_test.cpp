@@ -41,7 +41,10 @@ const std::vector<std::string>& all_test_specs() {
         "float:e=3,m=0",      "float:e=4,m=3,sub=0",     "float:e=5,m=2,sat=1",
         "float:e=2,m=1,sub=0,sat=1",                     "float:e=11,m=52",
         "float:e=8,m=23",     "lattice:range=1,points=5", "lattice:range=2,points=16",
-        "lattice:range=0.1,points=7",
+        "lattice:range=0.1,points=7", "int:b=8,scale=0.1",   "int:b=4,scale=0.3,zero=2",
+        "int:b=8,scale=0.05,zero=128,signed=0",           "int:b=8,scale=0.1,narrow=1",
+        "int:b=16,scale=0.001", "binary:alpha=0.5",       "ternary:alpha=1,threshold=0.3",
+        "ternary:alpha=2",    "codebook:values=-1;-0.3;0;0.1;0.7;2",
     };
     return specs;
 }
@@ -54,6 +57,13 @@ TEST(FormatParse, CanonicalSpecsRoundTrip) {
     EXPECT_EQ(parse_ok("float:m=10,e=5,sub=1,sat=0").to_string(), "float:e=5,m=10");
     EXPECT_EQ(parse_ok("float:e=4,m=3,sub=0,sat=1").to_string(), "float:e=4,m=3,sub=0,sat=1");
     EXPECT_EQ(parse_ok("lattice:range=0.5,points=64").to_string(), "lattice:range=0.5,points=64");
+    EXPECT_EQ(parse_ok("int:scale=0.1,b=8,zero=0,signed=1").to_string(), "int:b=8,scale=0.1");
+    EXPECT_EQ(parse_ok("ternary:alpha=1,threshold=0.5").to_string(), "ternary:alpha=1");
+    EXPECT_EQ(parse_ok("ternary:block=64").to_string(), "ternary:block=64");
+    EXPECT_EQ(parse_ok("codebook:values=2;-1;0;2").to_string(), "codebook:values=-1;0;2");
+    EXPECT_EQ(parse_ok("bfp:block=16,w=8").to_string(), "bfp:w=8,block=16");
+    EXPECT_TRUE(parse_ok("bfp:w=8,block=16").data_dependent());
+    EXPECT_FALSE(parse_ok("ternary:alpha=1").data_dependent());
     for (const auto& spec : all_test_specs())
         EXPECT_EQ(parse_ok(parse_ok(spec).to_string()).to_string(), parse_ok(spec).to_string());
 }

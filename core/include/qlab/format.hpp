@@ -65,6 +65,9 @@ public:
 
     // Neighbours of finite x on the unbounded lattice.
     virtual Bracket bracket(double x) const = 0;
+    // Where nearest rounding switches from lo to hi: the midpoint, except for thresholded
+    // formats such as ternary (Kundu's T).
+    virtual double nearest_split(const Bracket& b) const { return b.lo + (b.hi - b.lo) / 2; }
     // Maps a rounded lattice point (possibly beyond the range) or +-inf to the stored value.
     virtual double resolve(double lattice_point) const = 0;
     // Stored atoms strictly above / below a finite value; +-inf (or NaN) when there is none.
@@ -84,6 +87,12 @@ public:
     // Fast path over float32 arrays; the default runs the scalar reference.
     virtual void quantize_array(const float* in, float* out, std::size_t n,
                                 const QuantizeOptions& options) const;
+
+    // Formats whose parameters come from the data (ternary alpha*/T*, block floating point,
+    // k-means codebooks) return true and build a concrete format per tensor or block.
+    virtual bool data_dependent() const { return false; }
+    virtual std::size_t block_size() const { return 0; }  // 0: one fit for the whole tensor
+    virtual std::shared_ptr<const FormatImpl> fit(const double* data, std::size_t n) const;
 };
 
 class Format {
@@ -97,7 +106,17 @@ public:
     std::string to_string() const { return impl_->canonical_spec(); }
 
     // The plain scalar reference: q(x) under a rounding mode. Stochastic rounding draws from rng.
+    // Not for data-dependent formats: fit() them first, or use quantize_tensor_ref.
     double quantize_ref(double x, Rounding mode = Rounding::nearest_even, Rng* rng = nullptr) const;
+
+    // Data-dependent formats (no explicit parameters) take their parameters from the data.
+    bool data_dependent() const { return impl_->data_dependent(); }
+    std::size_t block_size() const { return impl_->block_size(); }
+    // The concrete format fitted to these values (the format itself when not data-dependent).
+    Format fit(const std::vector<double>& values) const;
+    // Reference over a whole tensor: per block fit for data-dependent formats, then quantize_ref.
+    std::vector<double> quantize_tensor_ref(const std::vector<double>& values,
+                                            const QuantizeOptions& options = {}) const;
     // Fast path over float32 (tested against quantize_ref).
     void quantize(const float* in, float* out, std::size_t n,
                   const QuantizeOptions& options = {}) const;

@@ -1,0 +1,63 @@
+// Block floating point: each block of N values shares one exponent (the largest magnitude's),
+// and each value keeps a w-bit two's complement mantissa. Per block this is fixed point with
+// f = w - 2 - e; the shared exponent costs 8 more bits per block.
+#include <algorithm>
+#include <cmath>
+
+#include "format_impls.hpp"
+
+namespace qlab::detail {
+namespace {
+
+constexpr int kSharedExponentBits = 8;
+
+class BlockFloatFormat final : public FormatImpl {
+public:
+    BlockFloatFormat(int width, std::size_t block) : width_(width), block_(block) {}
+    std::string kind() const override { return "bfp"; }
+    std::string canonical_spec() const override {
+        return "bfp:w=" + std::to_string(width_) + ",block=" + std::to_string(block_);
+    }
+    bool data_dependent() const override { return true; }
+    std::size_t block_size() const override { return block_; }
+    std::shared_ptr<const FormatImpl> fit(const double* data, std::size_t n) const override {
+        double max_mag = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            if (std::isfinite(data[i])) max_mag = std::max(max_mag, std::fabs(data[i]));
+        // The exponent field holds 8 bits; keep it in a range every atom can represent.
+        const int e = max_mag > 0 ? std::clamp(std::ilogb(max_mag), -120, 127) : 0;
+        return make_fixed(width_, width_ - 2 - e, true, false);
+    }
+    Bracket bracket(double x) const override { return {x, x, true}; }
+    double resolve(double v) const override { return v; }
+    double next_up(double) const override { return INFINITY; }
+    double next_down(double) const override { return -INFINITY; }
+    bool keeps_negative_zero() const override { return false; }
+    bool has_infinity() const override { return false; }
+    double max_finite() const override { return NAN; }
+    double min_finite() const override { return NAN; }
+    double min_positive() const override { return NAN; }
+    double epsilon() const override { return NAN; }
+    double atom_count() const override { return std::ldexp(1.0, width_); }
+    int bits() const override {
+        return width_ + static_cast<int>((kSharedExponentBits + block_ - 1) / block_);
+    }
+    Encoding encode(double) const override { return {}; }
+
+private:
+    int width_;
+    std::size_t block_;
+};
+
+}  // namespace
+
+ImplResult parse_bfp(SpecArgs& args) {
+    int width = 8;
+    std::int64_t block = 16;
+    if (Status s = args.read_int("w", 2, 24, true, width); !s) return s;
+    if (Status s = args.read_int("block", std::int64_t{1}, std::int64_t{1} << 20, true, block); !s) return s;
+    return std::shared_ptr<const FormatImpl>(
+        std::make_shared<BlockFloatFormat>(width, static_cast<std::size_t>(block)));
+}
+
+}  // namespace qlab::detail

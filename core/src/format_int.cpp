@@ -1,0 +1,134 @@
+// Affine integers, the scheme of production int8 toolkits: atoms scale * (k - zero) for codes k
+// of b bits, signed (optionally narrow, dropping -2^(b-1)) or unsigned. Saturating.
+#include <cmath>
+
+#include "format_impls.hpp"
+
+namespace qlab::detail {
+namespace {
+
+class IntFormat final : public FormatImpl {
+public:
+    IntFormat(int bits, double scale, std::int64_t zero, bool is_signed, bool narrow)
+        : bits_(bits), scale_(scale), zero_(static_cast<double>(zero)), signed_(is_signed), narrow_(narrow) {
+        qmin_ = is_signed ? -std::ldexp(1.0, bits - 1) + (narrow ? 1 : 0) : 0;
+        qmax_ = is_signed ? std::ldexp(1.0, bits - 1) - 1 : std::ldexp(1.0, bits) - 1;
+    }
+
+    std::string kind() const override { return "int"; }
+    std::string canonical_spec() const override {
+        std::string s = "int:b=" + std::to_string(bits_) + ",scale=" + shortest_repr(scale_);
+        if (zero_ != 0) s += ",zero=" + shortest_repr(zero_);
+        if (!signed_) s += ",signed=0";
+        if (narrow_) s += ",narrow=1";
+        return s;
+    }
+
+    double atom(double code) const { return scale_ * (code - zero_); }
+
+    Bracket bracket(double x) const override {
+        if (x > atom(qmax_) + 2 * scale_ || x < atom(qmin_) - 2 * scale_) return {x, x, true};
+        double k = std::floor(x / scale_) + zero_;
+        while (atom(k) > x) k -= 1;
+        while (atom(k + 1) <= x) k += 1;
+        // Ties go to an even offset k - zero, as rint(x / scale) + zero does in int8 toolkits.
+        const bool even = std::fmod(std::fabs(k - zero_), 2.0) == 0;
+        if (atom(k) == x) return {x, x, even};
+        return {atom(k), atom(k + 1), even};
+    }
+    double resolve(double v) const override {
+        return v > max_finite() ? max_finite() : v < min_finite() ? min_finite() : v;
+    }
+    double next_up(double x) const override {
+        if (std::isnan(x)) return x;
+        if (x >= max_finite()) return INFINITY;
+        if (x < min_finite()) return min_finite();
+        const Bracket b = bracket(x);
+        return b.lo == b.hi ? atom(code_of(b.lo) + 1) : b.hi;
+    }
+    double next_down(double x) const override {
+        if (std::isnan(x)) return x;
+        if (x <= min_finite()) return -INFINITY;
+        if (x > max_finite()) return max_finite();
+        const Bracket b = bracket(x);
+        return b.lo == b.hi ? atom(code_of(b.lo) - 1) : b.lo;
+    }
+    bool keeps_negative_zero() const override { return false; }
+    bool has_infinity() const override { return false; }
+    double max_finite() const override { return atom(qmax_); }
+    double min_finite() const override { return atom(qmin_); }
+    double min_positive() const override { return next_up(0.0); }
+    double epsilon() const override { return scale_; }
+    double atom_count() const override { return qmax_ - qmin_ + 1; }
+    int bits() const override { return bits_; }
+    Encoding encode(double v) const override {
+        Encoding e;
+        e.total_bits = bits_;
+        const auto k = static_cast<std::int64_t>(code_of(resolve(v)));
+        e.code = static_cast<std::uint64_t>(k) & ((1ull << bits_) - 1);
+        e.fields.push_back({"integer code", bits_, e.code});
+        return e;
+    }
+
+    void quantize_array(const float* in, float* out, std::size_t n,
+                        const QuantizeOptions& options) const override {
+        if (options.rounding != Rounding::nearest_even) return FormatImpl::quantize_array(in, out, n, options);
+        // x / scale in double can be one code off next to a midpoint; one exact comparison
+        // against the reference's own midpoint settles it, so the result is bit-identical.
+        const double inv = 1.0 / scale_;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double x = in[i];
+            double k = std::nearbyint(x * inv) + zero_;
+            k = k < qmin_ ? qmin_ : k;
+            k = k > qmax_ ? qmax_ : k;
+            const double a = atom(k);
+            if (x > a && k < qmax_) {
+                const double b = atom(k + 1), mid = a + (b - a) / 2;
+                if (x > mid || (x == mid && std::fmod(std::fabs(k - zero_), 2.0) != 0)) k += 1;
+            } else if (x < a && k > qmin_) {
+                const double b = atom(k - 1), mid = b + (a - b) / 2;
+                if (x < mid || (x == mid && std::fmod(std::fabs(k - zero_), 2.0) != 0)) k -= 1;
+            }
+            out[i] = static_cast<float>(atom(k) + 0.0);
+        }
+    }
+
+private:
+    double code_of(double atom_value) const {
+        double k = std::round(atom_value / scale_) + zero_;
+        while (atom(k) > atom_value) k -= 1;
+        while (atom(k) < atom_value) k += 1;
+        return k;
+    }
+    int bits_;
+    double scale_, zero_;
+    bool signed_, narrow_;
+    double qmin_ = 0, qmax_ = 0;
+};
+
+}  // namespace
+
+ImplResult parse_int(SpecArgs& args) {
+    int bits = 8;
+    double scale = 1;
+    std::int64_t zero = 0;
+    bool is_signed = true, narrow = false;
+    if (Status s = args.read_int("b", 1, 32, true, bits); !s) return s;
+    if (Status s = args.read_double("scale", true, scale); !s) return s;
+    if (Status s = args.read_int("zero", std::int64_t{-(1LL << 32)}, std::int64_t{1LL << 32}, false, zero); !s)
+        return s;
+    if (Status s = args.read_bool("signed", is_signed); !s) return s;
+    if (Status s = args.read_bool("narrow", narrow); !s) return s;
+    if (!(scale > 0) || scale > 1e300 || scale < 1e-300)
+        return args.fail("key 'scale' must be positive (between 1e-300 and 1e300)");
+    if (is_signed && bits < 2) return args.fail("a signed int needs b >= 2");
+    if (narrow && !is_signed) return args.fail("narrow=1 applies to signed ints only");
+    const double qmin = is_signed ? -std::ldexp(1.0, bits - 1) : 0;
+    const double qmax = is_signed ? std::ldexp(1.0, bits - 1) - 1 : std::ldexp(1.0, bits) - 1;
+    if (static_cast<double>(zero) < qmin || static_cast<double>(zero) > qmax)
+        return args.fail("key 'zero' must be a code of the format, from " + shortest_repr(qmin) + " to " +
+                         shortest_repr(qmax));
+    return std::shared_ptr<const FormatImpl>(std::make_shared<IntFormat>(bits, scale, zero, is_signed, narrow));
+}
+
+}  // namespace qlab::detail
