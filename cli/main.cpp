@@ -5,12 +5,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "qlab/format.hpp"
+#include "qlab/sqnr.hpp"
 
 namespace {
 
@@ -157,6 +159,126 @@ int run_format(const FormatArgs& args) {
     return 0;
 }
 
+struct SqnrArgs {
+    std::string format;
+    std::string dist;
+    std::string data;
+    std::size_t n = 100000;
+    std::uint64_t seed = 1;
+    std::string rounding = "rne";
+    bool optimal_steps = false;
+    int max_bits = 8;
+    bool json = false;
+};
+
+int run_optimal_steps(const SqnrArgs& args) {
+    nlohmann::json j = nlohmann::json::array();
+    if (!args.json) {
+        std::printf("Optimal symmetric uniform quantizer (Lin 2016 Table 1; uniform on [-1,1], others unit variance)\n");
+        std::printf("%-5s", "bits");
+        for (auto d : qlab::all_distributions()) std::printf(" %22s", qlab::distribution_name(d));
+        std::printf("\n");
+    }
+    std::vector<std::vector<qlab::OptimalStep>> rows;
+    for (int b = 1; b <= args.max_bits; ++b) {
+        if (!args.json) std::printf("%-5d", b);
+        for (auto d : qlab::all_distributions()) {
+            const qlab::OptimalStep r = qlab::optimal_uniform_step(d, b);
+            if (args.json) {
+                j.push_back({{"distribution", qlab::distribution_name(d)}, {"bits", b}, {"step", r.step},
+                             {"mse", r.mse}, {"sqnr_db", r.sqnr_db}});
+            } else {
+                std::printf("   step %6.4f %6.2f dB", r.step, r.sqnr_db);
+            }
+        }
+        if (!args.json) std::printf("\n");
+    }
+    nlohmann::json kappa = nlohmann::json::object();
+    if (!args.json) std::printf("%-5s", "kappa");
+    for (auto d : qlab::all_distributions()) {
+        const double k = qlab::quantization_efficiency(d, 1, args.max_bits);
+        kappa[qlab::distribution_name(d)] = k;
+        if (!args.json) std::printf(" %13.2f dB/bit   ", k);
+    }
+    if (args.json) {
+        std::cout << nlohmann::json{{"steps", j}, {"kappa_db_per_bit", kappa}}.dump(2) << "\n";
+    } else {
+        std::printf("\n(kappa: least-squares slope of SQNR over 1..%d bits, Lin eq. 2)\n", args.max_bits);
+    }
+    return 0;
+}
+
+int run_sqnr(const SqnrArgs& args) {
+    if (args.optimal_steps) {
+        if (args.max_bits < 1 || args.max_bits > 16) {
+            std::cerr << "qlab sqnr: --bits must be from 1 to 16\n";
+            return kExitBadInput;
+        }
+        return run_optimal_steps(args);
+    }
+    if (args.format.empty()) {
+        std::cerr << "qlab sqnr: give --format SPEC with --dist NAME or --data FILE, or --optimal-steps\n";
+        return kExitBadInput;
+    }
+    auto format = qlab::Format::parse(args.format);
+    if (!format) {
+        std::cerr << "qlab sqnr: " << format.status().message() << "\n";
+        return kExitBadInput;
+    }
+    auto rounding = qlab::parse_rounding(args.rounding);
+    if (!rounding) {
+        std::cerr << "qlab sqnr: " << rounding.status().message() << "\n";
+        return kExitBadInput;
+    }
+    std::vector<double> data;
+    std::string source;
+    if (!args.data.empty()) {
+        std::ifstream in(args.data);
+        if (!in) {
+            std::cerr << "qlab sqnr: cannot open data file '" << args.data << "'\n";
+            return kExitBadInput;
+        }
+        std::string line;
+        long line_number = 0;
+        while (std::getline(in, line)) {
+            ++line_number;
+            double x = 0;
+            if (!parse_number(line, x) || !std::isfinite(x)) {
+                std::cerr << "qlab sqnr: " << args.data << " line " << line_number
+                          << ": expected a finite number, got '" << line.substr(0, 80) << "'\n";
+                return kExitBadInput;
+            }
+            data.push_back(x);
+        }
+        source = args.data;
+    } else {
+        auto dist = qlab::parse_distribution(args.dist.empty() ? "gaussian" : args.dist);
+        if (!dist) {
+            std::cerr << "qlab sqnr: " << dist.status().message() << "\n";
+            return kExitBadInput;
+        }
+        data = qlab::sample_distribution(*dist, args.n, args.seed);
+        source = std::string(qlab::distribution_name(*dist)) + " x" + std::to_string(args.n);
+    }
+    if (data.empty()) {
+        std::cerr << "qlab sqnr: no data\n";
+        return kExitBadInput;
+    }
+    qlab::QuantizeOptions options;
+    options.rounding = *rounding;
+    options.seed = args.seed;
+    const double db = qlab::sqnr_db(*format, data, options);
+    if (args.json) {
+        std::cout << nlohmann::json{{"format", format->to_string()}, {"data", source}, {"n", data.size()},
+                                    {"sqnr_db", json_number(db)}}.dump(2)
+                  << "\n";
+    } else {
+        std::printf("%s on %s: SQNR %s dB\n", format->to_string().c_str(), source.c_str(),
+                    shortest_repr(std::round(db * 1000) / 1000).c_str());
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -181,6 +303,19 @@ int main(int argc, char** argv) {
     format->add_option("--atoms", format_args.atoms, "how many atoms to list (default 16)");
     format->add_flag("--json", format_args.json, "print JSON");
 
+    SqnrArgs sqnr_args;
+    auto* sqnr = app.add_subcommand("sqnr", "SQNR of a format on data (Lin 2016), or Lin's optimal uniform steps");
+    sqnr->add_option("--format", sqnr_args.format, "format spec");
+    sqnr->add_option("--dist", sqnr_args.dist, "uniform, gaussian (default), laplacian or gamma");
+    sqnr->add_option("--data", sqnr_args.data, "file with one number per line instead of --dist");
+    sqnr->add_option("--n", sqnr_args.n, "samples drawn from --dist (default 100000)");
+    sqnr->add_option("--seed", sqnr_args.seed, "sampling and stochastic rounding seed");
+    sqnr->add_option("--rounding", sqnr_args.rounding, "rounding mode");
+    sqnr->add_flag("--optimal-steps", sqnr_args.optimal_steps,
+                   "print the optimal uniform step per distribution and bit width (Table 1) and kappa");
+    sqnr->add_option("--bits", sqnr_args.max_bits, "largest bit width for --optimal-steps (default 8)");
+    sqnr->add_flag("--json", sqnr_args.json, "print JSON");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -191,5 +326,6 @@ int main(int argc, char** argv) {
     }
     if (*quantize) return run_quantize(quantize_args);
     if (*format) return run_format(format_args);
+    if (*sqnr) return run_sqnr(sqnr_args);
     return kExitBadInput;
 }

@@ -108,9 +108,29 @@ test("format: facts as a table and as JSON", () => {
   assert.match(bad.stderr, /key 'range' must be positive/);
 });
 
+test("sqnr: Lin Table 1 and kappa, and a format's SQNR on a distribution", () => {
+  const t = run(["sqnr", "--optimal-steps", "--bits", "4", "--json"]);
+  assert.equal(t.status, 0, t.stderr);
+  const out = JSON.parse(t.stdout);
+  const step = (d, b) => out.steps.find((r) => r.distribution === d && r.bits === b).step;
+  assert.ok(Math.abs(step("gaussian", 2) / 0.996 - 1) < 0.01);
+  assert.ok(Math.abs(step("gamma", 3) / 0.796 - 1) < 0.01);
+  assert.ok(Math.abs(out.kappa_db_per_bit.uniform - 6.02) < 0.01);
+  const s = run(["sqnr", "--format", "fixed:w=8,f=4", "--dist", "uniform", "--n", "200000", "--json"]);
+  assert.equal(s.status, 0, s.stderr);
+  assert.ok(Math.abs(JSON.parse(s.stdout).sqnr_db - 30.10) < 0.15);
+  const bad = run(["sqnr", "--format", "fixed:w=8,f=4", "--dist", "cauchy"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown distribution 'cauchy'/);
+  const missing = run(["sqnr", "--format", "fixed:w=8,f=4", "--data", "/nonexistent/file"]);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /cannot open data file/);
+});
+
 test("--help documents every subcommand", () => {
   const r = run(["--help"]);
   assert.equal(r.status, 0);
   assert.match(r.stdout, /quantize/);
   assert.match(r.stdout, /format/);
+  assert.match(r.stdout, /sqnr/);
 });
