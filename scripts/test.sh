@@ -9,7 +9,7 @@ export NODE_PATH=/usr/share/nodejs
 start=$(date +%s)
 
 bash scripts/bootstrap.sh
-bash scripts/build.sh native-release native-asan wasm-release
+bash scripts/build.sh native-release native-asan native-fuzz wasm-release
 
 jobs=$(nproc)
 echo "== native tests (release)"
@@ -19,6 +19,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --preset native-asan -j"$jobs" --timeout 900
 echo "== the same tests as WebAssembly under Node"
 ctest --preset wasm-release -j"$jobs" --timeout 900
+echo "== fuzzing the spec and URL parsers briefly (scripts/fuzz.sh SECONDS for a long run)"
+bash scripts/fuzz.sh 20
 echo "== CLI and browser tests"
 node --test --test-concurrency=1 tests/cli/ tests/e2e/
 
