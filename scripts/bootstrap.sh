@@ -14,6 +14,10 @@ PACKAGES=(
   chromium fonts-dejavu-core
 )
 IMGUI_DIR=.deps/imgui
+# --bench: also the peer for performance comparisons (Debian's PyTorch, run by /usr/bin/python3).
+if [[ "${1:-}" == "--bench" ]]; then
+  PACKAGES+=(python3-torch linux-perf)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -122,34 +122,43 @@ public:
         const std::uint32_t half_minus_one = shift > 0 ? (1u << (shift - 1)) - 1 : 0;
         const std::uint32_t keep_mask = ~((1u << shift) - 1);
         const std::uint32_t lsb_mask = shift > 0 ? 1u : 0u;  // m=23 keeps every bit
-        const float min_normal = static_cast<float>(min_normal_);
-        const float max = static_cast<float>(max_);
-        const float overflow = sat_ ? max : INFINITY;
+        // Every decision is made on the bit patterns (for non-negative floats their order is the
+        // value order), so the loop is branch-free and vectorizes.
+        const std::uint32_t min_normal_bits = float_bits(static_cast<float>(min_normal_));
+        const std::uint32_t max_bits = float_bits(static_cast<float>(max_));
+        const std::uint32_t overflow_bits = sat_ ? max_bits : 0x7f800000u;
+        const auto min_normal_i = static_cast<std::int32_t>(min_normal_bits);
+        const auto max_i = static_cast<std::int32_t>(max_bits);
         // Adding 2^(emin - m + 23) rounds anything below the smallest normal to the subnormal step.
         const float magic = std::ldexp(1.0f, emin_ - m_ + 23);
         for (std::size_t i = 0; i < n; ++i) {
-            std::uint32_t bits;
-            std::memcpy(&bits, &in[i], 4);
+            const std::uint32_t bits = float_bits(in[i]);
             const std::uint32_t sign = bits & 0x80000000u;
-            const std::uint32_t mag_bits = bits & 0x7fffffffu;
-            float mag;
-            std::memcpy(&mag, &mag_bits, 4);
-            const std::uint32_t rounded_bits =
-                (mag_bits + half_minus_one + ((mag_bits >> shift) & lsb_mask)) & keep_mask;
-            float normal;
-            std::memcpy(&normal, &rounded_bits, 4);
-            const float tiny = (mag + magic) - magic;
-            float r = mag < min_normal ? tiny : normal;
-            r = r > max ? overflow : r;
-            r = mag_bits > 0x7f800000u ? mag : r;  // NaN passes through
-            std::uint32_t out_bits;
-            std::memcpy(&out_bits, &r, 4);
-            out_bits |= sign;
-            std::memcpy(&out[i], &out_bits, 4);
+            const std::uint32_t mag = bits & 0x7fffffffu;
+            const std::uint32_t rounded = (mag + half_minus_one + ((mag >> shift) & lsb_mask)) & keep_mask;
+            float mag_float;
+            std::memcpy(&mag_float, &mag, 4);
+            const std::uint32_t tiny = float_bits((mag_float + magic) - magic);
+            // Magnitudes fit in 31 bits, so signed compares (what SSE2 has) order them correctly;
+            // explicit masks keep the loop free of branches.
+            const auto smag = static_cast<std::int32_t>(mag);
+            const std::uint32_t is_tiny = 0u - static_cast<std::uint32_t>(smag < min_normal_i);
+            std::uint32_t r = (tiny & is_tiny) | (rounded & ~is_tiny);
+            const std::uint32_t is_over = 0u - static_cast<std::uint32_t>(static_cast<std::int32_t>(r) > max_i);
+            r = (overflow_bits & is_over) | (r & ~is_over);
+            const std::uint32_t is_nan = 0u - static_cast<std::uint32_t>(smag > 0x7f800000);
+            r = (mag & is_nan) | (r & ~is_nan);  // NaN passes through
+            r |= sign;
+            std::memcpy(&out[i], &r, 4);
         }
     }
 
 private:
+    static std::uint32_t float_bits(float f) {
+        std::uint32_t b;
+        std::memcpy(&b, &f, 4);
+        return b;
+    }
     // Parity of the bit pattern of n * 2^(e - m), which is what round-half-even looks at.
     bool code_is_even(double n, int e) const {
         if (n == 0) return true;

@@ -1,5 +1,6 @@
 // Affine integers, the scheme of production int8 toolkits: atoms scale * (k - zero) for codes k
 // of b bits, signed (optionally narrow, dropping -2^(b-1)) or unsigned. Saturating.
+#include <algorithm>
 #include <cmath>
 
 #include "format_impls.hpp"
@@ -75,21 +76,35 @@ public:
         if (options.rounding != Rounding::nearest_even) return FormatImpl::quantize_array(in, out, n, options);
         // x / scale in double can be one code off next to a midpoint; one exact comparison
         // against the reference's own midpoint settles it, so the result is bit-identical.
+        // Branch-free (rint by the 1.5 * 2^52 trick, masks as 0/1) so the loop vectorizes.
         const double inv = 1.0 / scale_;
-        for (std::size_t i = 0; i < n; ++i) {
-            const double x = in[i];
-            double k = std::nearbyint(x * inv) + zero_;
-            k = k < qmin_ ? qmin_ : k;
-            k = k > qmax_ ? qmax_ : k;
-            const double a = atom(k);
-            if (x > a && k < qmax_) {
-                const double b = atom(k + 1), mid = a + (b - a) / 2;
-                if (x > mid || (x == mid && std::fmod(std::fabs(k - zero_), 2.0) != 0)) k += 1;
-            } else if (x < a && k > qmin_) {
-                const double b = atom(k - 1), mid = b + (a - b) / 2;
-                if (x < mid || (x == mid && std::fmod(std::fabs(k - zero_), 2.0) != 0)) k -= 1;
+        const double lo = qmin_ - zero_, hi = qmax_ - zero_;  // offsets k - zero
+        const double magic = 0x1.8p52;
+        const double s = scale_;
+        // Chunks keep each loop to one element type (float -> double -> float), which is what
+        // lets the compiler vectorize the double arithmetic.
+        constexpr std::size_t kChunk = 512;
+        double x_buf[kChunk], q_buf[kChunk];
+        for (std::size_t base = 0; base < n; base += kChunk) {
+            const std::size_t m = std::min(kChunk, n - base);
+            for (std::size_t i = 0; i < m; ++i) x_buf[i] = in[base + i];
+            for (std::size_t i = 0; i < m; ++i) {
+                const double x = x_buf[i];
+                double y = x * inv;
+                y = y < lo ? lo : y;  // comparisons keep NaN
+                y = y > hi ? hi : y;
+                const double j = (y + magic) - magic;
+                const double a = s * j, up = s * (j + 1), down = s * (j - 1);
+                const double mid_up = a + (up - a) / 2, mid_down = down + (a - down) / 2;
+                const double half = j * 0.5;
+                const bool odd = ((half + magic) - magic) != half;
+                // Bitwise & and | (not && and ||): no short-circuit branches in the loop.
+                const bool go_up = (j < hi) & ((x > mid_up) | ((x == mid_up) & odd));
+                const bool go_down = (j > lo) & ((x < mid_down) | ((x == mid_down) & odd));
+                const double k = j + (go_up ? 1.0 : 0.0) - (go_down ? 1.0 : 0.0);
+                q_buf[i] = s * k + 0.0;
             }
-            out[i] = static_cast<float>(atom(k) + 0.0);
+            for (std::size_t i = 0; i < m; ++i) out[base + i] = static_cast<float>(q_buf[i]);
         }
     }
 

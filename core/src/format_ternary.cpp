@@ -78,6 +78,21 @@ public:
         return e;
     }
 
+    void quantize_array(const float* in, float* out, std::size_t n,
+                        const QuantizeOptions& options) const override {
+        if (options.rounding != Rounding::nearest_even || alpha_ == 0)
+            return FormatImpl::quantize_array(in, out, n, options);
+        // Same decisions as the reference: nonzero when |x| > T (ternary); sign(0) = +1 (binary).
+        const double a = alpha_, t = ternary_ ? std::min(threshold_, alpha_) : 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double x = in[i];
+            double r;
+            if (ternary_) r = ((x > t) | (x >= a)) ? a : (((x < -t) | (x <= -a)) ? -a : 0.0);
+            else r = x >= 0 ? a : -a;
+            out[i] = static_cast<float>(x != x ? x : r);  // NaN passes through
+        }
+    }
+
 private:
     bool ternary_;
     double alpha_, threshold_;

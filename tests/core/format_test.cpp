@@ -44,7 +44,7 @@ const std::vector<std::string>& all_test_specs() {
         "lattice:range=0.1,points=7", "int:b=8,scale=0.1",   "int:b=4,scale=0.3,zero=2",
         "int:b=8,scale=0.05,zero=128,signed=0",           "int:b=8,scale=0.1,narrow=1",
         "int:b=16,scale=0.001", "binary:alpha=0.5",       "ternary:alpha=1,threshold=0.3",
-        "ternary:alpha=2",    "codebook:values=-1;-0.3;0;0.1;0.7;2",
+        "ternary:alpha=2",    "ternary:alpha=0.5,threshold=0.8", "codebook:values=-1;-0.3;0;0.1;0.7;2",
     };
     return specs;
 }
