@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "qlab/sqnr.hpp"
+
 namespace quantlab {
 
 App& app() {
@@ -11,12 +13,26 @@ App& app() {
     return instance;
 }
 
-App::App() : format_(*qlab::Format::parse(qlab::LabState{}.format)) { refresh_derived(); }
+App::App()
+    : format_(*qlab::Format::parse(qlab::LabState{}.format)), display_(format_) {
+    refresh_derived();
+}
 
 void App::refresh_derived() {
     auto f = qlab::Format::parse(state_.format);
     assert(f.ok() && "state holds only validated specs");
     format_ = *f;
+    display_ = format_;
+    fit_note_.clear();
+    if (format_.data_dependent()) {
+        // One block of a standard normal sample stands in for a weight tensor.
+        const std::size_t n = format_.block_size() ? format_.block_size() : 4096;
+        const auto sample = qlab::sample_distribution(qlab::Distribution::gaussian, n,
+                                                      static_cast<std::uint64_t>(state_.seed));
+        display_ = format_.fit(sample);
+        fit_note_ = "fitted to " + std::to_string(n) + " samples of N(0,1) (seed " +
+                    qlab::shortest_repr(state_.seed) + "): " + display_.to_string();
+    }
     rounding_ = *qlab::parse_rounding(state_.rounding);
 }
 

@@ -10,6 +10,11 @@
 
 namespace quantlab {
 
+// Where a panel drew an interactive view this frame, in CSS pixels (for tests and course pages).
+struct ViewRect {
+    float x = 0, y = 0, width = 0, height = 0;
+};
+
 struct Message {
     std::string text;
     double shown_at = 0;  // seconds since start
@@ -19,7 +24,10 @@ class App {
 public:
     App();
     const qlab::LabState& state() const { return state_; }
-    const qlab::Format& format() const { return format_; }
+    // The format drawn and measured: the parsed one, or for a data-dependent spec (ternary
+    // without alpha, bfp, k-means) the one fitted to a seeded N(0,1) sample, see fit_note().
+    const qlab::Format& format() const { return display_; }
+    const std::string& fit_note() const { return fit_note_; }
     qlab::Rounding rounding() const { return rounding_; }
 
     // Validated change of one setting; a failure is kept as a visible message.
@@ -33,6 +41,11 @@ public:
     const std::vector<Message>& messages() const { return messages_; }
     void dismiss_messages() { messages_.clear(); }
 
+    std::vector<std::pair<std::string, ViewRect>> layout;  // cleared every frame
+    void record_view(const std::string& name, float x, float y, float w, float h, float dpr) {
+        layout.emplace_back(name, ViewRect{x / dpr, y / dpr, w / dpr, h / dpr});
+    }
+
     double now = 0;       // seconds, updated each frame
     long frames = 0;
 
@@ -40,6 +53,8 @@ private:
     void refresh_derived();
     qlab::LabState state_;
     qlab::Format format_;
+    qlab::Format display_;
+    std::string fit_note_;
     qlab::Rounding rounding_ = qlab::Rounding::nearest_even;
     std::vector<Message> messages_;
 };

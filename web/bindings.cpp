@@ -47,6 +47,12 @@ std::string metrics_json() {
     json j;
     j["panel"] = s.panel;
     j["format"] = f.to_string();
+    j["fit_note"] = app.fit_note();
+    {
+        qlab::Rng rng_y(static_cast<std::uint64_t>(s.seed) + 1);
+        j["y"] = s.y;
+        j["quantized_y"] = number(f.quantize_ref(s.y, app.rounding(), &rng_y));
+    }
     j["x"] = s.x;
     j["quantized"] = number(q);
     j["error"] = number(q - s.x);
@@ -63,6 +69,9 @@ std::string metrics_json() {
     json messages = json::array();
     for (const auto& m : app.messages()) messages.push_back(m.text);
     j["messages"] = messages;
+    json layout = json::object();
+    for (const auto& [name, r] : app.layout) layout[name] = {{"x", r.x}, {"y", r.y}, {"width", r.width}, {"height", r.height}};
+    j["layout"] = layout;
     return dump(j);
 }
 

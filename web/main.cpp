@@ -101,6 +101,7 @@ void frame() {
     io.DisplaySize = ImVec2(static_cast<float>(g_width), static_cast<float>(g_height));
     io.DisplayFramebufferScale = ImVec2(1, 1);
     ImGui::NewFrame();
+    app.layout.clear();
 
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);

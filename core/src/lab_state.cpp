@@ -27,6 +27,7 @@ const std::vector<Property>& lab_properties() {
         {"format", PropertyType::text, &LabState::format, nullptr, "number format spec"},
         {"rounding", PropertyType::text, &LabState::rounding, nullptr, "rounding mode"},
         {"x", PropertyType::number, nullptr, &LabState::x, "value placed on the number line"},
+        {"y", PropertyType::number, nullptr, &LabState::y, "second coordinate on the 2-D atom grid"},
         {"lo", PropertyType::number, nullptr, &LabState::lo, "left end of the number line"},
         {"hi", PropertyType::number, nullptr, &LabState::hi, "right end of the number line"},
         {"seed", PropertyType::integer, nullptr, &LabState::seed, "stochastic rounding seed"},

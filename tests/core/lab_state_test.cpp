@@ -9,7 +9,7 @@ namespace {
 TEST(LabState, DefaultsRoundTripThroughTheQuery) {
     const LabState defaults;
     const std::string q = to_query(defaults);
-    EXPECT_EQ(q, "panel=formats&format=fixed:w=8,f=4&rounding=rne&x=0.3&lo=-2&hi=2&seed=1");
+    EXPECT_EQ(q, "panel=formats&format=fixed:w=8,f=4&rounding=rne&x=0.3&y=-0.7&lo=-2&hi=2&seed=1");
     LabState back;
     back.x = 99;
     EXPECT_TRUE(apply_query(q, back).empty());

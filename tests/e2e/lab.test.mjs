@@ -107,16 +107,69 @@ test("bad URL values show a message, fall back, and the lab still renders", asyn
 test("a mouse click on the number line moves x there, through ImGui and the core", async () => {
   const { page, context, errors } = await openLab(browser, url);
   await settle(page);
-  // Find the number line from its metrics: it spans the right-hand view; click where 1.0 is.
-  // Layout at 1280x800, dpr 1: view column starts at x=376, the line is 896 px wide with 16 px
-  // padding on each side and shows [lo, hi] = [-2, 2]; its axis is at y = 57 + 0.58 * 150.
-  const left = 376 + 16, right = 376 + 896 - 16, y = 57 + 0.58 * 150;
+  // The panel reports where it drew the number line: [lo, hi] = [-2, 2] inside 16 px padding.
+  const line = (await page.evaluate(() => window.quantlab.metrics())).layout.number_line;
+  const left = line.x + 16, right = line.x + line.width - 16, y = line.y + 0.58 * line.height;
   const px = left + (right - left) * (1.0 - -2) / 4;
   await page.mouse.click(px, y);
   await settle(page);
   const state = await page.evaluate(() => window.quantlab.getState());
   assert.ok(Math.abs(state.x - 1.0) < 0.02, `x=${state.x} after clicking at 1.0`);
   assert.equal(new URLSearchParams(await page.evaluate(() => location.search)).get("x"), String(state.x));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("every format kind works in the lab; data-dependent ones are fitted and say so", async () => {
+  const { page, context, errors } = await openLab(browser, url);
+  const cases = [
+    ["int:b=4,scale=0.3,zero=2", 0.3, 0.3],
+    ["ternary:alpha=1,threshold=0.3", 0.31, 1],
+    ["binary:alpha=0.5", -0.01, -0.5],
+    ["codebook:values=-1;0;0.25;2", 0.2, 0.25],
+    ["lattice:range=1,points=5", 0.3, 0.5],
+  ];
+  for (const [format, x, want] of cases) {
+    const r = await page.evaluate((s) => window.quantlab.setState(s), { format, x });
+    assert.deepEqual(r, { ok: true, errors: [] }, format);
+    const m = await page.evaluate(() => window.quantlab.metrics());
+    assert.equal(m.quantized, want, format);
+    assert.equal(m.fit_note, "");
+  }
+  // Kundu's fitted ternary: alpha* and T* come from a seeded N(0,1) sample, shown to the user.
+  await page.evaluate(() => window.quantlab.setState({ format: "ternary", x: 2, seed: 1 }));
+  await settle(page);
+  const m = await page.evaluate(() => window.quantlab.metrics());
+  assert.match(m.fit_note, /^fitted to 4096 samples of N\(0,1\) \(seed 1\): ternary:alpha=/);
+  const alpha = Number(/alpha=([0-9.e-]+)/.exec(m.format)[1]);
+  // For N(0,1) the optimal ternary alpha is about 1.22 (threshold about 0.61).
+  assert.ok(alpha > 1.1 && alpha < 1.35, `alpha* = ${alpha}`);
+  assert.equal(m.quantized, alpha);
+  await page.screenshot({ path: path.join(outDir, "formats-ternary.png") });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("dragging on the 2-D atom grid moves (x, y) and stores it at the nearest atoms", async () => {
+  const { page, context, errors } = await openLab(browser, url + "?format=fixed:w=4,f=1&lo=-4&hi=4");
+  await settle(page);
+  const grid = (await page.evaluate(() => window.quantlab.metrics())).layout.atom_grid;
+  assert.ok(grid.width > 200 && Math.abs(grid.width - grid.height) < 1, JSON.stringify(grid));
+  const pad = 10, side = grid.width;
+  const toPx = (v) => grid.x + pad + ((v + 4) / 8) * (side - 2 * pad);
+  const toPy = (v) => grid.y + side - pad - ((v + 4) / 8) * (side - 2 * pad);
+  await page.mouse.move(toPx(1.3), toPy(-2.2));
+  await page.mouse.down();
+  await page.mouse.move(toPx(1.3), toPy(-2.2) + 1);
+  await page.mouse.up();
+  await settle(page);
+  const s = await page.evaluate(() => window.quantlab.getState());
+  assert.ok(Math.abs(s.x - 1.3) < 0.1, `x = ${s.x}`);
+  assert.ok(Math.abs(s.y + 2.2) < 0.1, `y = ${s.y}`);
+  const m = await page.evaluate(() => window.quantlab.metrics());
+  assert.equal(m.quantized, Math.round(s.x * 2) / 2);
+  assert.equal(m.quantized_y, Math.round(s.y * 2) / 2);
+  await page.screenshot({ path: path.join(outDir, "formats-grid.png") });
   assert.deepEqual(errors, []);
   await context.close();
 });

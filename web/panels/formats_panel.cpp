@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "../app.hpp"
 #include "imgui.h"
@@ -15,12 +16,20 @@ namespace {
 
 using qlab::shortest_repr;
 
-const char* const kKinds[] = {"fixed", "ufixed", "float", "lattice"};
+const char* const kKinds[] = {"fixed", "ufixed", "float", "lattice", "int", "binary", "ternary", "codebook", "bfp"};
+constexpr int kKindCount = 9;
+enum Kind { kFixed, kUfixed, kFloat, kLattice, kInt, kBinary, kTernary, kCodebook, kBfp };
 const char* const kKindHelp[] = {
     "two's complement fixed point: w bits with f fraction bits, atoms k*2^-f",
     "unsigned fixed point: atoms k*2^-f for k = 0 .. 2^w - 1",
     "IEEE-754-style binary floating point with E exponent and M fraction bits",
-    "Cherkhev's regular lattice: P evenly spaced atoms from -R to +R",
+    "Cherkhev's regular lattice: P evenly spaced atoms from -R to +R (his section 4.1)",
+    "affine integer, as int8 toolkits use: atoms scale * (k - zero) for b-bit codes k",
+    "sign(x) * alpha; without alpha, alpha* = mean |w| is fitted per tensor or block",
+    "{-alpha, 0, +alpha} with threshold T (Kundu 2017); without alpha, (alpha*, T*) of his "
+    "eq. 7 are fitted per tensor or per block of N values",
+    "any list of atoms, nearest one wins; or k atoms learned by k-means from the data (Cherkhev Fig. 3)",
+    "block floating point: a block of N values shares one exponent, each keeps a w-bit mantissa",
 };
 
 const ImU32 kAtomColor = IM_COL32(40, 40, 48, 255);
@@ -33,22 +42,34 @@ const ImU32 kNeighbourColor = IM_COL32(235, 120, 20, 110);
 
 // The widget values behind the spec; rebuilt from the state's spec whenever that changes.
 struct Draft {
-    int kind = 0;
+    int kind = kFixed;
     int w = 8, f = 4;
     bool wrap = false;
     int e = 5, m = 10;
     bool sub = true, sat = false;
     float range = 1;
     int points = 16;
+    int b = 8, zero = 0;
+    float scale = 0.05f;
+    bool is_signed = true, narrow = false;
+    bool fitted = true;  // binary/ternary: alpha (and T) from the data
+    float alpha = 1, threshold = 0.5f;
+    int block = 0;  // 0: per tensor
+    bool kmeans = false;
+    int k = 8;
+    char values[256] = "-1;-0.5;-0.25;0;0.25;0.5;1";
+    int bfp_w = 8, bfp_block = 16;
     std::string from_spec;
 
     void load(const std::string& spec) {
         from_spec = spec;
         const std::size_t colon = spec.find(':');
         const std::string kind_name = spec.substr(0, colon);
-        for (int i = 0; i < 4; ++i)
+        for (int i = 0; i < kKindCount; ++i)
             if (kind_name == kKinds[i]) kind = i;
-        wrap = false, sub = true, sat = false;
+        wrap = false, sub = true, sat = false, zero = 0, is_signed = true, narrow = false;
+        fitted = true, block = 0, kmeans = false;
+        bool has_threshold = false;
         std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
         while (!rest.empty()) {
             const std::size_t comma = rest.find(',');
@@ -58,7 +79,7 @@ struct Draft {
             if (eq == std::string::npos) continue;
             const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
             const double v = std::atof(value.c_str());
-            if (key == "w") w = static_cast<int>(v);
+            if (key == "w") (kind == kBfp ? bfp_w : w) = static_cast<int>(v);
             if (key == "f") f = static_cast<int>(v);
             if (key == "overflow") wrap = value == "wrap";
             if (key == "e") e = static_cast<int>(v);
@@ -67,24 +88,55 @@ struct Draft {
             if (key == "sat") sat = value == "1";
             if (key == "range") range = static_cast<float>(v);
             if (key == "points") points = static_cast<int>(v);
+            if (key == "b") b = static_cast<int>(v);
+            if (key == "scale") scale = static_cast<float>(v);
+            if (key == "zero") zero = static_cast<int>(v);
+            if (key == "signed") is_signed = value != "0";
+            if (key == "narrow") narrow = value == "1";
+            if (key == "alpha") alpha = static_cast<float>(v), fitted = false;
+            if (key == "threshold") threshold = static_cast<float>(v), has_threshold = true;
+            if (key == "block") (kind == kBfp ? bfp_block : block) = static_cast<int>(v);
+            if (key == "kmeans") kmeans = true, k = static_cast<int>(v);
+            if (key == "values") std::snprintf(values, sizeof values, "%s", value.c_str());
         }
+        if (!fitted && !has_threshold) threshold = alpha / 2;
     }
 
     std::string spec() const {
-        char buf[128];
+        char buf[400];
+        auto num = [](float v) { return shortest_repr(static_cast<double>(v)); };
         switch (kind) {
-            case 0:
-            case 1:
-                std::snprintf(buf, sizeof buf, "%s:w=%d,f=%d%s", kKinds[kind], w, f,
-                              wrap ? ",overflow=wrap" : "");
+            case kFixed:
+            case kUfixed:
+                std::snprintf(buf, sizeof buf, "%s:w=%d,f=%d%s", kKinds[kind], w, f, wrap ? ",overflow=wrap" : "");
                 break;
-            case 2:
-                std::snprintf(buf, sizeof buf, "float:e=%d,m=%d%s%s", e, m, sub ? "" : ",sub=0",
-                              sat ? ",sat=1" : "");
+            case kFloat:
+                std::snprintf(buf, sizeof buf, "float:e=%d,m=%d%s%s", e, m, sub ? "" : ",sub=0", sat ? ",sat=1" : "");
+                break;
+            case kLattice:
+                std::snprintf(buf, sizeof buf, "lattice:range=%s,points=%d", num(range).c_str(), points);
+                break;
+            case kInt:
+                std::snprintf(buf, sizeof buf, "int:b=%d,scale=%s%s%s%s", b, num(scale).c_str(),
+                              zero ? (",zero=" + std::to_string(zero)).c_str() : "", is_signed ? "" : ",signed=0",
+                              narrow && is_signed ? ",narrow=1" : "");
+                break;
+            case kBinary:
+            case kTernary:
+                if (fitted) {
+                    std::snprintf(buf, sizeof buf, "%s%s", kKinds[kind], block ? (":block=" + std::to_string(block)).c_str() : "");
+                } else if (kind == kTernary) {
+                    std::snprintf(buf, sizeof buf, "ternary:alpha=%s,threshold=%s", num(alpha).c_str(), num(threshold).c_str());
+                } else {
+                    std::snprintf(buf, sizeof buf, "binary:alpha=%s", num(alpha).c_str());
+                }
+                break;
+            case kCodebook:
+                if (kmeans) std::snprintf(buf, sizeof buf, "codebook:kmeans=%d", k);
+                else std::snprintf(buf, sizeof buf, "codebook:values=%s", values);
                 break;
             default:
-                std::snprintf(buf, sizeof buf, "lattice:range=%s,points=%d",
-                              shortest_repr(static_cast<double>(range)).c_str(), points);
+                std::snprintf(buf, sizeof buf, "bfp:w=%d,block=%d", bfp_w, bfp_block);
         }
         return buf;
     }
@@ -134,18 +186,18 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
     Draft before = draft;
 
     ImGui::TextUnformatted("Format");
-    ImGui::Combo("kind", &draft.kind, kKinds, 4);
+    ImGui::Combo("kind", &draft.kind, kKinds, kKindCount);
     help_marker(kKindHelp[draft.kind]);
     switch (draft.kind) {
-        case 0:
-        case 1:
-            ImGui::SliderInt("w (bits)", &draft.w, draft.kind == 0 ? 2 : 1, 32);
+        case kFixed:
+        case kUfixed:
+            ImGui::SliderInt("w (bits)", &draft.w, draft.kind == kFixed ? 2 : 1, 32);
             ImGui::SliderInt("f (fraction bits)", &draft.f, -8, 32);
             ImGui::Checkbox("wrap on overflow", &draft.wrap);
             help_marker("Off: values beyond the range saturate to the nearest end. On: the integer "
                         "code wraps around modulo 2^w, as plain integer hardware does.");
             break;
-        case 2:
+        case kFloat:
             ImGui::SliderInt("E (exponent bits)", &draft.e, 2, 11);
             ImGui::SliderInt("M (fraction bits)", &draft.m, 0, 23);
             ImGui::Checkbox("subnormals", &draft.sub);
@@ -162,10 +214,42 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
             ImGui::SameLine();
             if (ImGui::SmallButton("fp8 e5m2")) draft.e = 5, draft.m = 2;
             break;
-        default:
-            ImGui::SliderFloat("R (range)", &draft.range, 0.01f, 100.0f, "%.3g",
-                               ImGuiSliderFlags_Logarithmic);
+        case kLattice:
+            ImGui::SliderFloat("R (range)", &draft.range, 0.01f, 100.0f, "%.3g", ImGuiSliderFlags_Logarithmic);
             ImGui::SliderInt("P (points)", &draft.points, 2, 1024, "%d", ImGuiSliderFlags_Logarithmic);
+            break;
+        case kInt:
+            ImGui::SliderInt("b (bits)", &draft.b, draft.is_signed ? 2 : 1, 16);
+            ImGui::SliderFloat("scale", &draft.scale, 1e-4f, 10.0f, "%.4g", ImGuiSliderFlags_Logarithmic);
+            ImGui::InputInt("zero point", &draft.zero);
+            ImGui::Checkbox("signed", &draft.is_signed);
+            ImGui::SameLine();
+            ImGui::Checkbox("narrow range", &draft.narrow);
+            help_marker("Narrow drops the most negative code (-127..127 for 8 bits), so the range is symmetric.");
+            break;
+        case kBinary:
+        case kTernary:
+            ImGui::Checkbox("fit alpha to the data", &draft.fitted);
+            help_marker(draft.kind == kTernary
+                            ? "Kundu eq. 7: alpha* is the mean |w| over the weights kept, and T* the "
+                              "threshold that maximises (sum |w|)^2 / count. Here the data is a N(0,1) sample."
+                            : "alpha* = mean |w| minimises ||w - alpha sign(w)||^2.");
+            if (draft.fitted) {
+                ImGui::SliderInt("block N (0: tensor)", &draft.block, 0, 256);
+                help_marker("Fine-grained quantization: each block of N values gets its own alpha.");
+            } else {
+                ImGui::SliderFloat("alpha", &draft.alpha, 0.01f, 10.0f, "%.3g", ImGuiSliderFlags_Logarithmic);
+                if (draft.kind == kTernary) ImGui::SliderFloat("threshold T", &draft.threshold, 0.0f, draft.alpha, "%.3g");
+            }
+            break;
+        case kCodebook:
+            ImGui::Checkbox("learn by k-means", &draft.kmeans);
+            if (draft.kmeans) ImGui::SliderInt("k atoms", &draft.k, 2, 64);
+            else ImGui::InputText("values (;)", draft.values, sizeof draft.values);
+            break;
+        default:
+            ImGui::SliderInt("w (mantissa bits)", &draft.bfp_w, 2, 16);
+            ImGui::SliderInt("block N", &draft.bfp_block, 1, 256);
             break;
     }
     const std::string spec = draft.spec();
@@ -273,6 +357,7 @@ void draw_number_line(App& app, const UiScale& ui) {
     const float width = std::max(ImGui::GetContentRegionAvail().x, 100.0f);
     const float height = 150 * ui.dpr;
     ImGui::InvisibleButton("numberline", ImVec2(width, height));
+    app.record_view("number_line", p0.x, p0.y, width, height, ui.dpr);
     const bool hovered = ImGui::IsItemHovered(), active = ImGui::IsItemActive();
     dl->AddRectFilled(p0, ImVec2(p0.x + width, p0.y + height), IM_COL32(255, 255, 255, 255), 4 * ui.dpr);
 
@@ -464,17 +549,110 @@ void draw_facts(App& app) {
     ImGui::EndTable();
 }
 
+// Cherkhev Fig. 1: the atoms of a 2-D space A x A, the point (x, y), where it is stored and the
+// quantization cell it falls in.
+void draw_atom_grid(App& app, const UiScale& ui, float side) {
+    const qlab::LabState& s = app.state();
+    const qlab::Format& f = app.format();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 p0 = ImGui::GetCursorScreenPos();
+    ImGui::InvisibleButton("atomgrid", ImVec2(side, side));
+    app.record_view("atom_grid", p0.x, p0.y, side, side, ui.dpr);
+    const bool active = ImGui::IsItemActive();
+    dl->AddRectFilled(p0, ImVec2(p0.x + side, p0.y + side), IM_COL32(255, 255, 255, 255), 4 * ui.dpr);
+    const float pad = 10 * ui.dpr;
+    const double lo = s.lo, hi = s.hi;
+    const double per_px = (hi - lo) / (side - 2 * pad);
+    auto px = [&](double v) { return p0.x + pad + static_cast<float>((v - lo) / per_px); };
+    auto py = [&](double v) { return p0.y + side - pad - static_cast<float>((v - lo) / per_px); };
+    if (active) {
+        const ImVec2 m = ImGui::GetIO().MousePos;
+        const double vx = std::clamp(lo + (m.x - p0.x - pad) * per_px, lo, hi);
+        const double vy = std::clamp(lo + (p0.y + side - pad - m.y) * per_px, lo, hi);
+        app.set("x", shortest_repr(vx));
+        app.set("y", shortest_repr(vy));
+    }
+    dl->PushClipRect(p0, ImVec2(p0.x + side, p0.y + side), true);
+    // Axes through zero when visible.
+    if (lo < 0 && hi > 0) {
+        dl->AddLine(ImVec2(px(0), p0.y), ImVec2(px(0), p0.y + side), IM_COL32(210, 210, 215, 255));
+        dl->AddLine(ImVec2(p0.x, py(0)), ImVec2(p0.x + side, py(0)), IM_COL32(210, 210, 215, 255));
+    }
+    // Atoms at least 4 px apart per axis, at most 64: WebGL2 draws with 16-bit indices, so one
+    // window's draw list must stay under 65536 vertices. Thinned regions are marked.
+    std::vector<double> axis;
+    bool thinned = false;
+    const double min_gap = 4 * ui.dpr * per_px;
+    for (double a = f.quantize_ref(lo, qlab::Rounding::up), last = -INFINITY; std::isfinite(a) && a <= hi;) {
+        if (a < lo) a = f.next_up(lo);
+        if (a - last >= min_gap) axis.push_back(a), last = a;
+        else thinned = true;
+        double next = f.next_up(a);
+        if (next - a < min_gap) {  // skip ahead through a dense run
+            const double jump = f.quantize_ref(a + min_gap, qlab::Rounding::up);
+            if (jump > next) next = jump, thinned = true;
+        }
+        if (!(next > a) || axis.size() >= 64) {
+            thinned = thinned || (std::isfinite(next) && next <= hi);
+            break;
+        }
+        a = next;
+    }
+    const float dot = std::max(1.0f * ui.dpr, std::min(2.5f * ui.dpr, side / (5.0f * (axis.size() + 1))));
+    for (double ax : axis)
+        for (double ay : axis)
+            dl->AddRectFilled(ImVec2(px(ax) - dot, py(ay) - dot), ImVec2(px(ax) + dot, py(ay) + dot), kAtomColor);
+    qlab::Rng rng(static_cast<std::uint64_t>(s.seed));
+    const double qx = f.quantize_ref(s.x, app.rounding(), &rng), qy = f.quantize_ref(s.y, app.rounding(), &rng);
+    const qlab::Bracket bx = f.bracket(s.x), by = f.bracket(s.y);
+    if (bx.lo != bx.hi || by.lo != by.hi)
+        dl->AddRect(ImVec2(px(bx.lo), py(by.hi)), ImVec2(px(bx.hi), py(by.lo)), kNeighbourColor, 0, 0, 2 * ui.dpr);
+    const ImVec2 point(px(s.x), py(s.y));
+    if (std::isfinite(qx) && std::isfinite(qy)) {
+        const ImVec2 stored(px(qx), py(qy));
+        dl->AddLine(point, stored, kErrorColor, 2.5f * ui.dpr);
+        dl->AddCircleFilled(stored, 5.5f * ui.dpr, kQuantColor);
+    }
+    dl->AddCircleFilled(point, 5 * ui.dpr, kValueColor);
+    dl->PopClipRect();
+    if (thinned) ImGui::TextDisabled("dense regions thinned for drawing");
+}
+
 void draw_view(App& app, const UiScale& ui) {
     ImGui::Text("%s", app.format().to_string().c_str());
     ImGui::SameLine();
     ImGui::TextDisabled("atoms on [%s, %s]", shortest_repr(app.state().lo).c_str(),
                         shortest_repr(app.state().hi).c_str());
+    if (!app.fit_note().empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.35f, 0.35f, 0.55f, 1));
+        ImGui::TextWrapped("%s", app.fit_note().c_str());
+        ImGui::PopStyleColor();
+    }
     draw_number_line(app, ui);
     ImGui::Spacing();
     qlab::Rng rng(static_cast<std::uint64_t>(app.state().seed));
+    const float avail = ImGui::GetContentRegionAvail().x;
+    const float grid_side = std::min(avail * 0.42f, 330 * ui.dpr);
+    const bool side_by_side = avail > 620 * ui.dpr;
+    ImGui::BeginGroup();
+    if (side_by_side) ImGui::PushItemWidth(avail - grid_side - 24 * ui.dpr);
+    ImGui::BeginChild("bits_facts", ImVec2(side_by_side ? avail - grid_side - 16 * ui.dpr : 0,
+                                           side_by_side ? grid_side + ImGui::GetTextLineHeightWithSpacing() * 2 : 0),
+                      false, ImGuiWindowFlags_NoScrollbar);
     draw_bits(app.format(), app.format().quantize_ref(app.state().x, app.rounding(), &rng), ui);
     ImGui::Spacing();
     draw_facts(app);
+    ImGui::EndChild();
+    if (side_by_side) ImGui::PopItemWidth();
+    ImGui::EndGroup();
+    if (side_by_side) ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted("2-D atoms (Cherkhev Fig. 1)");
+    help_marker("Every dot is a point of A x A that the format can store exactly; a 2-D vector "
+                "(x, y) is stored as the nearest dot under the rounding mode. Drag to move (x, y). "
+                "Fixed point gives a regular lattice, floats a logarithmic one.");
+    draw_atom_grid(app, ui, side_by_side ? grid_side : std::min(avail, 420 * ui.dpr));
+    ImGui::EndGroup();
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ struct LabState {
     std::string format = "fixed:w=8,f=4";
     std::string rounding = "rne";
     double x = 0.3;        // the value the Formats panel follows onto the number line
+    double y = -0.7;       // second coordinate of the point on the 2-D atom grid
     double lo = -2;        // visible part of the number line, also the range of delta
     double hi = 2;
     double seed = 1;       // stochastic rounding seed (an integer kept as a double for JS)
