@@ -97,6 +97,7 @@ int run_quantize(const QuantizeArgs& args) {
 
 struct FormatArgs {
     std::string spec;
+    std::string dist = "gaussian";  // SQNR is measured on this named distribution
     double range = 0;  // 0: the format's own range
     std::string rounding = "rne";
     std::size_t atoms = 16;
@@ -118,7 +119,19 @@ int run_format(const FormatArgs& args) {
         std::cerr << "qlab format: --range must be a finite number >= 0\n";
         return kExitBadInput;
     }
-    const qlab::Format& f = *format;
+    auto dist = qlab::parse_distribution(args.dist);
+    if (!dist) {
+        std::cerr << "qlab format: " << dist.status().message() << "\n";
+        return kExitBadInput;
+    }
+    // SQNR on 100k seeded samples; a data-dependent format is fitted to them (per block).
+    const std::vector<double> sample = qlab::sample_distribution(*dist, 100000, 1);
+    qlab::QuantizeOptions sqnr_options;
+    sqnr_options.rounding = *rounding;
+    const double sqnr = qlab::sqnr_db(*format, sample, sqnr_options);
+    std::string fitted_note;
+    const qlab::Format f = format->data_dependent() ? format->fit(sample) : *format;
+    if (format->data_dependent()) fitted_note = f.to_string();
     const double range = args.range > 0 ? args.range : f.max_finite();
     const double delta = f.worst_case_error(-range, range, *rounding);
     const qlab::AtomList atoms = f.atoms_in(-range, range, args.atoms);
@@ -136,6 +149,9 @@ int run_format(const FormatArgs& args) {
         j["range"] = json_number(range);
         j["rounding"] = qlab::rounding_name(*rounding);
         j["delta"] = json_number(delta);
+        j["sqnr_db"] = json_number(sqnr);
+        j["sqnr_distribution"] = qlab::distribution_name(*dist);
+        if (!fitted_note.empty()) j["fitted_to_distribution"] = fitted_note;
         nlohmann::json list = nlohmann::json::array();
         for (double a : atoms.atoms) list.push_back(json_number(a));
         j["atoms_in_range"] = list;
@@ -143,7 +159,11 @@ int run_format(const FormatArgs& args) {
         std::cout << j.dump(2) << "\n";
         return 0;
     }
-    std::printf("%-14s %s\n", "format", f.to_string().c_str());
+    std::printf("%-14s %s\n", "format", format->to_string().c_str());
+    if (!fitted_note.empty())
+        std::printf("%-14s %s (fitted to the whole %s sample%s)\n", "fitted", fitted_note.c_str(),
+                    qlab::distribution_name(*dist),
+                    format->block_size() ? "; the SQNR fits every block separately" : "");
     std::printf("%-14s %d\n", "bits", f.bits());
     std::printf("%-14s %s%s\n", "atoms", shortest_repr(f.atom_count()).c_str(),
                 f.has_infinity() ? " finite, plus +-inf" : "");
@@ -153,6 +173,8 @@ int run_format(const FormatArgs& args) {
     std::printf("%-14s %s over [-%s, %s] with %s (Cherkhev eq. 1)\n", "delta",
                 shortest_repr(delta).c_str(), shortest_repr(range).c_str(), shortest_repr(range).c_str(),
                 qlab::rounding_name(*rounding));
+    std::printf("%-14s %.2f dB on 100000 samples of %s (Lin 2016)\n", "SQNR", sqnr,
+                qlab::distribution_name(*dist));
     std::string list;
     for (double a : atoms.atoms) list += (list.empty() ? "" : " ") + shortest_repr(a);
     std::printf("%-14s %s%s\n", "atoms shown", list.c_str(), atoms.truncated ? " ..." : "");
@@ -299,7 +321,9 @@ int main(int argc, char** argv) {
     format->add_option("spec", format_args.spec, "format spec, e.g. float:e=5,m=10")->required();
     format->add_option("--range", format_args.range,
                        "delta and atoms over [-R, R] (default: the format's range)");
-    format->add_option("--rounding", format_args.rounding, "rounding mode for delta");
+    format->add_option("--rounding", format_args.rounding, "rounding mode for delta and SQNR");
+    format->add_option("--dist", format_args.dist,
+                       "distribution for the SQNR: uniform, gaussian (default), laplacian, gamma");
     format->add_option("--atoms", format_args.atoms, "how many atoms to list (default 16)");
     format->add_flag("--json", format_args.json, "print JSON");
 

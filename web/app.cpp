@@ -71,6 +71,20 @@ int App::step_atoms(int n) {
     return moved;
 }
 
+double App::gaussian_sqnr_db() {
+    const std::string key = state_.format + "|" + state_.rounding + "|" + qlab::shortest_repr(state_.seed);
+    if (key != sqnr_key_) {
+        const auto sample = qlab::sample_distribution(qlab::Distribution::gaussian, 4096,
+                                                      static_cast<std::uint64_t>(state_.seed));
+        qlab::QuantizeOptions options;
+        options.rounding = rounding_;
+        options.seed = static_cast<std::uint64_t>(state_.seed);
+        sqnr_db_ = qlab::sqnr_db(format_, sample, options);
+        sqnr_key_ = key;
+    }
+    return sqnr_db_;
+}
+
 void App::report(const std::string& text) {
     std::fprintf(stderr, "quantlab: %s\n", text.c_str());  // console.warn in the browser
     messages_.push_back({text, now});

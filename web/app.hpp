@@ -28,6 +28,8 @@ public:
     // without alpha, bfp, k-means) the one fitted to a seeded N(0,1) sample, see fit_note().
     const qlab::Format& format() const { return display_; }
     const std::string& fit_note() const { return fit_note_; }
+    // SQNR (dB) of the format on a seeded N(0,1) sample, cached per format and rounding.
+    double gaussian_sqnr_db();
     qlab::Rounding rounding() const { return rounding_; }
 
     // Validated change of one setting; a failure is kept as a visible message.
@@ -55,6 +57,8 @@ private:
     qlab::Format format_;
     qlab::Format display_;
     std::string fit_note_;
+    std::string sqnr_key_;
+    double sqnr_db_ = 0;
     qlab::Rounding rounding_ = qlab::Rounding::nearest_even;
     std::vector<Message> messages_;
 };

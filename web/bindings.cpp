@@ -61,6 +61,7 @@ std::string metrics_json() {
     j["step"] = number(f.step_at(s.x));
     j["delta"] = number(f.worst_case_error(s.lo, s.hi, app.rounding()));
     j["atoms"] = f.atom_count();
+    j["sqnr_db_gaussian"] = number(app.gaussian_sqnr_db());
     j["bits"] = f.bits();
     j["max_finite"] = number(f.max_finite());
     j["min_positive"] = number(f.min_positive());

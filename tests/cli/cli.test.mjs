@@ -103,6 +103,15 @@ test("format: facts as a table and as JSON", () => {
   assert.equal(facts.delta, 2 ** -12);
   assert.equal(facts.atoms_in_range.length, 16);
   assert.equal(facts.atoms_truncated, true);
+  assert.equal(facts.sqnr_distribution, "gaussian");
+  assert.ok(facts.sqnr_db > 60 && facts.sqnr_db < 75, `binary16 SQNR ${facts.sqnr_db}`);
+  const tern = JSON.parse(run(["format", "ternary", "--json"]).stdout);
+  assert.match(tern.fitted_to_distribution, /^ternary:alpha=1\.2/);
+  // Optimal ternary on N(0,1): T* = 0.612, P(|X| > T) = 0.5405, E[|X|; |X| > T] = 2 phi(T) = 0.6614,
+  // so MSE = 1 - 0.6614^2 / 0.5405 = 0.1907 and SQNR = 7.20 dB.
+  assert.ok(Math.abs(tern.sqnr_db - 7.20) < 0.1, `ternary on N(0,1): ${tern.sqnr_db} dB`);
+  const fine = JSON.parse(run(["format", "ternary:block=16", "--json"]).stdout);
+  assert.ok(fine.sqnr_db > tern.sqnr_db + 0.5, "per-block alphas beat one alpha (Kundu's FGQ)");
   const bad = run(["format", "lattice:range=0,points=4"]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /key 'range' must be positive/);
