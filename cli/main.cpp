@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,24 @@ bool parse_number(const std::string& line, double& out) {
     return end == text.c_str() + text.size();
 }
 
+// Parses the spec and rounding mode every subcommand takes; prints the message on failure.
+bool parse_format_and_rounding(const char* command, const std::string& spec, const std::string& mode,
+                               std::optional<qlab::Format>& format, qlab::Rounding& rounding) {
+    auto parsed = qlab::Format::parse(spec);
+    if (!parsed) {
+        std::cerr << "qlab " << command << ": " << parsed.status().message() << "\n";
+        return false;
+    }
+    auto r = qlab::parse_rounding(mode);
+    if (!r) {
+        std::cerr << "qlab " << command << ": " << r.status().message() << "\n";
+        return false;
+    }
+    format = *parsed;
+    rounding = *r;
+    return true;
+}
+
 struct QuantizeArgs {
     std::string format;
     std::string rounding = "rne";
@@ -44,16 +63,10 @@ struct QuantizeArgs {
 };
 
 int run_quantize(const QuantizeArgs& args) {
-    auto format = qlab::Format::parse(args.format);
-    if (!format) {
-        std::cerr << "qlab quantize: " << format.status().message() << "\n";
-        return kExitBadInput;
-    }
-    auto rounding = qlab::parse_rounding(args.rounding);
-    if (!rounding) {
-        std::cerr << "qlab quantize: " << rounding.status().message() << "\n";
-        return kExitBadInput;
-    }
+    std::optional<qlab::Format> format;
+    qlab::Rounding mode{};
+    if (!parse_format_and_rounding("quantize", args.format, args.rounding, format, mode)) return kExitBadInput;
+    const qlab::Rounding* rounding = &mode;
     qlab::Rng rng(args.seed);
     std::string line;
     std::string out;
@@ -105,16 +118,10 @@ struct FormatArgs {
 };
 
 int run_format(const FormatArgs& args) {
-    auto format = qlab::Format::parse(args.spec);
-    if (!format) {
-        std::cerr << "qlab format: " << format.status().message() << "\n";
-        return kExitBadInput;
-    }
-    auto rounding = qlab::parse_rounding(args.rounding);
-    if (!rounding) {
-        std::cerr << "qlab format: " << rounding.status().message() << "\n";
-        return kExitBadInput;
-    }
+    std::optional<qlab::Format> format;
+    qlab::Rounding mode{};
+    if (!parse_format_and_rounding("format", args.spec, args.rounding, format, mode)) return kExitBadInput;
+    const qlab::Rounding* rounding = &mode;
     if (!(args.range >= 0) || !std::isfinite(args.range)) {
         std::cerr << "qlab format: --range must be a finite number >= 0\n";
         return kExitBadInput;
@@ -242,16 +249,10 @@ int run_sqnr(const SqnrArgs& args) {
         std::cerr << "qlab sqnr: give --format SPEC with --dist NAME or --data FILE, or --optimal-steps\n";
         return kExitBadInput;
     }
-    auto format = qlab::Format::parse(args.format);
-    if (!format) {
-        std::cerr << "qlab sqnr: " << format.status().message() << "\n";
-        return kExitBadInput;
-    }
-    auto rounding = qlab::parse_rounding(args.rounding);
-    if (!rounding) {
-        std::cerr << "qlab sqnr: " << rounding.status().message() << "\n";
-        return kExitBadInput;
-    }
+    std::optional<qlab::Format> format;
+    qlab::Rounding mode{};
+    if (!parse_format_and_rounding("sqnr", args.format, args.rounding, format, mode)) return kExitBadInput;
+    const qlab::Rounding* rounding = &mode;
     std::vector<double> data;
     std::string source;
     if (!args.data.empty()) {

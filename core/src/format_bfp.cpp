@@ -11,14 +11,13 @@ namespace {
 
 constexpr int kSharedExponentBits = 8;
 
-class BlockFloatFormat final : public FormatImpl {
+class BlockFloatFormat final : public DataDependentFormat {
 public:
     BlockFloatFormat(int width, std::size_t block) : width_(width), block_(block) {}
     std::string kind() const override { return "bfp"; }
     std::string canonical_spec() const override {
         return "bfp:w=" + std::to_string(width_) + ",block=" + std::to_string(block_);
     }
-    bool data_dependent() const override { return true; }
     std::size_t block_size() const override { return block_; }
     std::shared_ptr<const FormatImpl> fit(const double* data, std::size_t n) const override {
         double max_mag = 0;
@@ -28,21 +27,10 @@ public:
         const int e = max_mag > 0 ? std::clamp(std::ilogb(max_mag), -120, 127) : 0;
         return make_fixed(width_, width_ - 2 - e, true, false);
     }
-    Bracket bracket(double x) const override { return {x, x, true}; }
-    double resolve(double v) const override { return v; }
-    double next_up(double) const override { return INFINITY; }
-    double next_down(double) const override { return -INFINITY; }
-    bool keeps_negative_zero() const override { return false; }
-    bool has_infinity() const override { return false; }
-    double max_finite() const override { return NAN; }
-    double min_finite() const override { return NAN; }
-    double min_positive() const override { return NAN; }
-    double epsilon() const override { return NAN; }
     double atom_count() const override { return std::ldexp(1.0, width_); }
     int bits() const override {
         return width_ + static_cast<int>((kSharedExponentBits + block_ - 1) / block_);
     }
-    Encoding encode(double) const override { return {}; }
 
 private:
     int width_;

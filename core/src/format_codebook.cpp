@@ -71,36 +71,24 @@ private:
     std::vector<double> atoms_;
 };
 
-class KMeansCodebook final : public FormatImpl {
+class KMeansCodebook final : public DataDependentFormat {
 public:
     KMeansCodebook(int k, int iterations) : k_(k), iterations_(iterations) {}
     std::string kind() const override { return "codebook"; }
     std::string canonical_spec() const override {
         return "codebook:kmeans=" + std::to_string(k_) + (iterations_ != 50 ? ",iters=" + std::to_string(iterations_) : "");
     }
-    bool data_dependent() const override { return true; }
     std::shared_ptr<const FormatImpl> fit(const double* data, std::size_t n) const override {
         std::vector<double> centres = kmeans_1d(data, n, k_, iterations_);
         if (centres.empty()) centres.push_back(0.0);
         return make_codebook(std::move(centres));
     }
-    Bracket bracket(double x) const override { return {x, x, true}; }
-    double resolve(double v) const override { return v; }
-    double next_up(double) const override { return INFINITY; }
-    double next_down(double) const override { return -INFINITY; }
-    bool keeps_negative_zero() const override { return false; }
-    bool has_infinity() const override { return false; }
-    double max_finite() const override { return NAN; }
-    double min_finite() const override { return NAN; }
-    double min_positive() const override { return NAN; }
-    double epsilon() const override { return NAN; }
     double atom_count() const override { return k_; }
     int bits() const override {
         int b = 0;
         while ((1 << b) < k_) ++b;
         return b;
     }
-    Encoding encode(double) const override { return {}; }
 
 private:
     int k_, iterations_;

@@ -1,6 +1,7 @@
 // Parsers of the individual formats, one implementation file each; format.cpp keeps the registry.
 #pragma once
 
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -10,6 +11,24 @@
 namespace qlab::detail {
 
 using ImplResult = Result<std::shared_ptr<const FormatImpl>>;
+
+// Base of formats whose atoms come from the data (fit() builds the concrete format): before
+// fitting there are no atoms, so the value facts are NaN and no value is quantized directly.
+class DataDependentFormat : public FormatImpl {
+public:
+    bool data_dependent() const override { return true; }
+    Bracket bracket(double x) const override { return {x, x, true}; }
+    double resolve(double v) const override { return v; }
+    double next_up(double) const override { return INFINITY; }
+    double next_down(double) const override { return -INFINITY; }
+    bool keeps_negative_zero() const override { return false; }
+    bool has_infinity() const override { return false; }
+    double max_finite() const override { return NAN; }
+    double min_finite() const override { return NAN; }
+    double min_positive() const override { return NAN; }
+    double epsilon() const override { return NAN; }
+    Encoding encode(double) const override { return {}; }
+};
 
 ImplResult parse_fixed(SpecArgs& args, bool is_signed);
 ImplResult parse_float(SpecArgs& args);

@@ -99,14 +99,13 @@ private:
 };
 
 // Parameters fitted from the data, per tensor or per block.
-class FittedSignFormat final : public FormatImpl {
+class FittedSignFormat final : public DataDependentFormat {
 public:
     FittedSignFormat(bool ternary, std::size_t block) : ternary_(ternary), block_(block) {}
     std::string kind() const override { return ternary_ ? "ternary" : "binary"; }
     std::string canonical_spec() const override {
         return kind() + (block_ ? ":block=" + std::to_string(block_) : "");
     }
-    bool data_dependent() const override { return true; }
     std::size_t block_size() const override { return block_; }
     std::shared_ptr<const FormatImpl> fit(const double* data, std::size_t n) const override {
         if (ternary_) {
@@ -119,20 +118,8 @@ public:
             if (std::isfinite(data[i])) sum += std::fabs(data[i]), ++finite;
         return std::make_shared<SignFormat>(false, finite ? sum / static_cast<double>(finite) : 0.0, 0.0);
     }
-    // Facts of an unfitted format describe the shape, not values.
-    Bracket bracket(double x) const override { return {x, x, true}; }
-    double resolve(double v) const override { return v; }
-    double next_up(double) const override { return INFINITY; }
-    double next_down(double) const override { return -INFINITY; }
-    bool keeps_negative_zero() const override { return false; }
-    bool has_infinity() const override { return false; }
-    double max_finite() const override { return NAN; }
-    double min_finite() const override { return NAN; }
-    double min_positive() const override { return NAN; }
-    double epsilon() const override { return NAN; }
     double atom_count() const override { return ternary_ ? 3 : 2; }
     int bits() const override { return ternary_ ? 2 : 1; }
-    Encoding encode(double) const override { return {}; }
 
 private:
     bool ternary_;
