@@ -109,10 +109,12 @@ Result<Dataset> parse_csv(std::string_view text, const std::string& name, int la
         if (first_content) {
             first_content = false;
             // A first line with any non-number is a header. sklearn's reads "n,features,names...".
+            // nan and inf count as numbers here, so such a row is reported, not taken as a header.
             bool all_numbers = true;
             for (const auto& f : fields) {
-                double v;
-                all_numbers = all_numbers && parse_double(f, v);
+                char* end = nullptr;
+                std::strtod(f.c_str(), &end);
+                all_numbers = all_numbers && !f.empty() && end == f.c_str() + f.size();
             }
             if (!all_numbers) {
                 double n, k;

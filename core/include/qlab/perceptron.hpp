@@ -1,0 +1,62 @@
+// Learning over a quantization, exactly as Cherkhev §3.3-3.4: the quantized perceptron
+// w <- q(r(w) + y r(x)) and quantized Frank-Wolfe, with features quantized too. Reports the
+// margin gamma, the error delta, the mistake bound and the "sink" atoms that stop learning.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "qlab/dataset.hpp"
+#include "qlab/format.hpp"
+#include "qlab/status.hpp"
+
+namespace qlab {
+
+struct QuantizedLinearOptions {
+    std::string format = "lattice:range=1,points=256";  // atoms of every feature and weight
+    Rounding rounding = Rounding::nearest_even;
+    int epochs = 50;       // perceptron: passes over the data (stops early once none is wrong)
+    int steps = 2000;      // Frank-Wolfe: iterations
+    std::uint64_t seed = 1;  // example order and stochastic rounding
+    bool shuffle = true;     // perceptron: a new seeded order every pass (false: data order)
+};
+
+struct EpochRecord {
+    int epoch = 0;
+    long mistakes = 0;
+    long stalled = 0;
+    double train_accuracy = 0;
+};
+
+struct QuantizedLinearResult {
+    std::string format;               // canonical spec (fitted, for data-dependent specs)
+    std::vector<double> weights;      // r(w)
+    long updates = 0;                 // perceptron mistakes / Frank-Wolfe steps taken
+    int epochs_run = 0;
+    bool converged = false;           // a full pass without a mistake (perceptron)
+    long stalled_updates = 0;         // updates where q(r(w) + y r(x)) == w
+    long sink_atoms = 0;              // distinct weight vectors at which an update stalled
+    bool ended_in_sink = false;       // every update of the last pass stalled
+    double train_accuracy = 0;
+    double test_accuracy = 0;
+    double margin = 0;                // gamma of the quantized training data (<= 0: not separable)
+    double radius = 0;                // R = max ||r(q(x))||
+    double delta = 0;                 // Cherkhev eq. 1 for vectors: sqrt(d) * delta per coordinate
+    double observed_delta = 0;        // largest ||r(w_{t+1}) - (r(w_t) + y r(x))|| seen
+    double mistake_bound = 0;         // R^2 / (gamma - delta)^2, +inf when delta >= gamma
+    std::vector<EpochRecord> history;
+};
+
+// Both require two classes; class 1 is y = +1.
+Result<QuantizedLinearResult> train_quantized_perceptron(const Dataset& train, const Dataset* test,
+                                                        const QuantizedLinearOptions& options = {});
+Result<QuantizedLinearResult> train_quantized_frank_wolfe(const Dataset& train, const Dataset* test,
+                                                         const QuantizedLinearOptions& options = {});
+
+// The largest margin through the origin, min_i y_i <x_i, w> over unit w, as the distance from the
+// origin to the convex hull of {y_i x_i} (Gilbert's algorithm: real-valued Frank-Wolfe with line
+// search). Returns the margin the final direction achieves (<= 0 when not separable).
+double max_margin(const std::vector<std::vector<double>>& signed_points, int iterations = 20000);
+
+}  // namespace qlab

@@ -1,0 +1,128 @@
+// Cherkhev's quantized perceptron and Frank-Wolfe: a hand-worked run, a sink built on purpose,
+// the mistake bound on separable data, the max-margin computation, and determinism.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "qlab/perceptron.hpp"
+
+namespace qlab {
+namespace {
+
+Dataset tiny(const std::vector<std::vector<float>>& rows, const std::vector<int>& labels) {
+    Dataset d;
+    d.name = "tiny";
+    d.features = static_cast<int>(rows.front().size());
+    d.classes = 2;
+    for (const auto& r : rows) d.x.insert(d.x.end(), r.begin(), r.end());
+    d.y = labels;
+    return d;
+}
+
+TEST(QuantizedPerceptron, HandWorkedRun) {
+    // Atoms -1, -0.5, 0, 0.5, 1. x2 = (-0.5, 0.25) is stored as (-0.5, 0): 0.25 is a tie between
+    // 0 (index 2, even) and 0.5 (index 3).
+    const Dataset d = tiny({{0.5f, 0.5f}, {-0.5f, 0.25f}}, {1, 0});
+    QuantizedLinearOptions o;
+    o.format = "lattice:range=1,points=5";
+    o.shuffle = false;
+    const auto r = *train_quantized_perceptron(d, nullptr, o);
+    // Pass 1: x1 scores 0, a mistake: w = q(0 + (0.5, 0.5)) = (0.5, 0.5). x2 scores
+    // -1 * (0.5 * -0.5 + 0.5 * 0) = 0.25 > 0: right. Pass 2: no mistake.
+    EXPECT_EQ(r.weights, (std::vector<double>{0.5, 0.5}));
+    EXPECT_EQ(r.updates, 1);
+    EXPECT_EQ(r.epochs_run, 2);
+    EXPECT_TRUE(r.converged);
+    EXPECT_EQ(r.stalled_updates, 0);
+    EXPECT_EQ(r.train_accuracy, 1.0);
+    // gamma: the hull of (0.5, 0.5) and (0.5, 0) is nearest the origin at (0.5, 0): gamma = 0.5.
+    EXPECT_NEAR(r.margin, 0.5, 1e-9);
+    EXPECT_NEAR(r.radius, std::sqrt(0.5), 1e-12);
+    EXPECT_NEAR(r.delta, std::sqrt(2.0) * 0.25, 1e-12);  // sqrt(d) * half the step
+    EXPECT_NEAR(r.mistake_bound, 0.5 / std::pow(0.5 - std::sqrt(2.0) * 0.25, 2), 1e-9);
+    EXPECT_EQ(r.observed_delta, 0);  // the one update landed on atoms exactly
+}
+
+TEST(QuantizedPerceptron, SinkAtomStopsLearning) {
+    // Atoms {-1, +1} only: w starts at q(0) = -1 (a tie, to even index 0), and w + x = 0 rounds
+    // straight back to -1. Every update snaps back: a sink.
+    const Dataset d = tiny({{1.0f, 1.0f}}, {1});
+    QuantizedLinearOptions o;
+    o.format = "lattice:range=1,points=2";
+    o.epochs = 5;
+    const auto r = *train_quantized_perceptron(d, nullptr, o);
+    EXPECT_EQ(r.weights, (std::vector<double>{-1, -1}));
+    EXPECT_EQ(r.updates, 5);
+    EXPECT_EQ(r.stalled_updates, 5);
+    EXPECT_EQ(r.sink_atoms, 1);
+    EXPECT_TRUE(r.ended_in_sink);
+    EXPECT_FALSE(r.converged);
+    EXPECT_EQ(r.train_accuracy, 0.0);
+    // Rounding decides: away-from-zero ties pick -1 too, but stochastic rounding escapes.
+    o.rounding = Rounding::stochastic;
+    const auto s = *train_quantized_perceptron(d, nullptr, o);
+    EXPECT_TRUE(s.converged);
+}
+
+TEST(QuantizedPerceptron, MistakesWithinTheBoundOnSeparableData) {
+    LinearOptions lo;
+    lo.dimensions = 4, lo.count = 400, lo.margin = 0.25, lo.seed = 11;
+    const Dataset d = make_linear(lo);
+    QuantizedLinearOptions o;
+    o.format = "lattice:range=4,points=4097";  // step 1/512: delta = sqrt(4) / 1024, far below gamma
+    o.epochs = 200;
+    const auto r = *train_quantized_perceptron(d, nullptr, o);
+    EXPECT_TRUE(r.converged);
+    EXPECT_EQ(r.train_accuracy, 1.0);
+    EXPECT_GT(r.margin, 0.24);
+    EXPECT_LT(r.delta, r.margin);
+    EXPECT_LE(static_cast<double>(r.updates), r.mistake_bound);
+    EXPECT_LE(r.observed_delta, r.delta + 1e-12);
+    // A coarse lattice whose delta exceeds the margin has no bound, and learns worse.
+    o.format = "lattice:range=4,points=5";
+    const auto coarse = *train_quantized_perceptron(d, nullptr, o);
+    EXPECT_EQ(coarse.mistake_bound, INFINITY);
+    EXPECT_LT(coarse.train_accuracy, 1.0);
+}
+
+TEST(QuantizedPerceptron, DeterministicForASeedAndNeedsTwoClasses) {
+    const Dataset d = make_linear(LinearOptions{});
+    QuantizedLinearOptions o;
+    o.format = "float:e=3,m=2,sub=0";
+    o.rounding = Rounding::stochastic;
+    EXPECT_EQ(train_quantized_perceptron(d, nullptr, o)->weights, train_quantized_perceptron(d, nullptr, o)->weights);
+    Dataset three = d;
+    three.classes = 3;
+    auto r = train_quantized_perceptron(three, nullptr, o);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("need exactly 2"), std::string::npos);
+    o.format = "fixed:w=99";
+    EXPECT_FALSE(train_quantized_perceptron(d, nullptr, o).ok());
+}
+
+TEST(MaxMargin, KnownGeometry) {
+    EXPECT_NEAR(max_margin({{1, 0}, {0, 1}}), std::sqrt(0.5), 1e-9);
+    EXPECT_NEAR(max_margin({{2, 0}, {2, 1}, {3, -1}}), 2.0, 1e-9);
+    EXPECT_LE(max_margin({{1, 0}, {-1, 0}}), 1e-12);  // the hull holds the origin
+}
+
+TEST(QuantizedFrankWolfe, FindsALargeMarginOnFineLattices) {
+    LinearOptions lo;
+    lo.dimensions = 2, lo.count = 200, lo.margin = 0.2, lo.seed = 5;
+    const Dataset d = make_linear(lo);
+    QuantizedLinearOptions o;
+    o.format = "lattice:range=1,points=1025";
+    o.steps = 3000;
+    const auto r = *train_quantized_frank_wolfe(d, nullptr, o);
+    EXPECT_EQ(r.train_accuracy, 1.0);
+    // Theorem 3: the achieved margin approaches gamma - sqrt(24 delta / gamma) or better.
+    double achieved = INFINITY;
+    const double norm = std::hypot(r.weights[0], r.weights[1]);
+    for (std::size_t i = 0; i < d.size(); ++i)
+        achieved = std::min(achieved, (d.y[i] == 1 ? 1 : -1) * (r.weights[0] * d.row(i)[0] + r.weights[1] * d.row(i)[1]) / norm);
+    EXPECT_GT(achieved, r.margin - std::sqrt(24 * r.delta / r.margin));
+    EXPECT_GT(achieved, 0.1);
+}
+
+}  // namespace
+}  // namespace qlab
