@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <map>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -12,7 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "qlab/dataset.hpp"
 #include "qlab/format.hpp"
+#include "qlab/perceptron.hpp"
 #include "qlab/sqnr.hpp"
 
 namespace {
@@ -302,6 +306,246 @@ int run_sqnr(const SqnrArgs& args) {
     return 0;
 }
 
+struct TrainArgs {
+    std::string data;
+    std::string model = "perceptron";
+    std::string format = "lattice:range=1,points=256";
+    std::string rounding = "rne";
+    std::string normalize = "auto";
+    int epochs = 50;
+    int steps = 2000;
+    double test_fraction = 0.2;
+    std::uint64_t seed = 1;
+    bool json = false;
+};
+
+struct PreparedData {
+    qlab::Split split;
+    std::string note;
+};
+
+// Loads, splits and normalises: real data is scaled to [-1, 1] per feature (Sakr §4.1,
+// Cherkhev's [-1, 1] lattices) unless --normalize says otherwise; generated data is left as is.
+bool prepare_data(const char* command, const TrainArgs& args, PreparedData& out) {
+    auto data = qlab::load_data_spec(args.data);
+    if (!data) {
+        std::cerr << "qlab " << command << ": " << data.status().message() << "\n";
+        return false;
+    }
+    if (!(args.test_fraction >= 0 && args.test_fraction < 1)) {
+        std::cerr << "qlab " << command << ": --test-fraction must be in [0, 1)\n";
+        return false;
+    }
+    out.split = qlab::split_dataset(*data, args.test_fraction, args.seed);
+    std::string how = args.normalize;
+    if (how == "auto") how = args.data.rfind("synth:", 0) == 0 ? "none" : "unit";
+    qlab::Normalization n = qlab::Normalization::none;
+    if (how == "unit") n = qlab::Normalization::scale_to_unit_range;
+    else if (how == "standard") n = qlab::Normalization::standardize;
+    else if (how != "none") {
+        std::cerr << "qlab " << command << ": --normalize must be auto, none, unit or standard, got '" << how << "'\n";
+        return false;
+    }
+    const qlab::Dataset reference = out.split.train;
+    qlab::normalize(out.split.train, reference, n);
+    qlab::normalize(out.split.test, reference, n);
+    out.note = how;
+    return true;
+}
+
+nlohmann::json linear_result_json(const qlab::QuantizedLinearResult& r) {
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& e : r.history)
+        history.push_back({{"epoch", e.epoch}, {"mistakes", e.mistakes}, {"stalled", e.stalled},
+                           {"train_accuracy", e.train_accuracy}});
+    return {{"format", r.format}, {"train_accuracy", r.train_accuracy}, {"test_accuracy", r.test_accuracy},
+            {"epochs", r.epochs_run}, {"updates", r.updates}, {"converged", r.converged},
+            {"stalled_updates", r.stalled_updates}, {"sink_atoms", r.sink_atoms}, {"ended_in_sink", r.ended_in_sink},
+            {"margin", r.margin}, {"radius", r.radius}, {"delta", r.delta}, {"observed_delta", r.observed_delta},
+            {"mistake_bound", json_number(r.mistake_bound)}, {"weights", r.weights}, {"history", history}};
+}
+
+using LinearTrainer = std::function<qlab::Result<qlab::QuantizedLinearResult>(
+    const qlab::Dataset&, const qlab::Dataset*, const qlab::QuantizedLinearOptions&)>;
+
+bool pick_trainer(const char* command, const std::string& model, LinearTrainer& trainer) {
+    if (model == "perceptron") trainer = qlab::train_quantized_perceptron;
+    else if (model == "frank-wolfe") trainer = qlab::train_quantized_frank_wolfe;
+    else {
+        std::cerr << "qlab " << command << ": model '" << model
+                  << "' is not available in this build (available: perceptron, frank-wolfe; logreg, mlp and "
+                     "cnn are not implemented yet)\n";
+        return false;
+    }
+    return true;
+}
+
+int run_train(const TrainArgs& args) {
+    LinearTrainer trainer;
+    if (!pick_trainer("train", args.model, trainer)) return kExitBadInput;
+    auto rounding = qlab::parse_rounding(args.rounding);
+    if (!rounding) {
+        std::cerr << "qlab train: " << rounding.status().message() << "\n";
+        return kExitBadInput;
+    }
+    PreparedData data;
+    if (!prepare_data("train", args, data)) return kExitBadInput;
+    qlab::QuantizedLinearOptions o;
+    o.format = args.format;
+    o.rounding = *rounding;
+    o.epochs = args.epochs;
+    o.steps = args.steps;
+    o.seed = args.seed;
+    auto r = trainer(data.split.train, data.split.test.size() ? &data.split.test : nullptr, o);
+    if (!r) {
+        std::cerr << "qlab train: " << r.status().message() << "\n";
+        return kExitBadInput;
+    }
+    if (args.json) {
+        nlohmann::json j = linear_result_json(*r);
+        j["model"] = args.model;
+        j["data"] = args.data;
+        j["normalize"] = data.note;
+        j["train_size"] = data.split.train.size();
+        j["test_size"] = data.split.test.size();
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::printf("%s on %s (%zu train / %zu test, normalize %s), format %s\n", args.model.c_str(), args.data.c_str(),
+                data.split.train.size(), data.split.test.size(), data.note.c_str(), r->format.c_str());
+    std::printf("%-18s %.4f\n%-18s %.4f\n", "train accuracy", r->train_accuracy, "test accuracy", r->test_accuracy);
+    std::printf("%-18s %ld in %d pass(es)%s\n", "updates", r->updates, r->epochs_run, r->converged ? ", converged" : "");
+    std::printf("%-18s %.6g   (largest margin through the origin of the quantized training data)\n", "gamma", r->margin);
+    std::printf("%-18s %.6g   (Cherkhev eq. 1 over the format's range, sqrt(d) x per coordinate)\n", "delta", r->delta);
+    std::printf("%-18s %.6g%s\n", "largest update err", r->observed_delta,
+                r->observed_delta > r->delta ? "   (above delta: updates left the range and saturated; Theorem 1 "
+                                               "needs the range to hold a ball of radius 1/(gamma - delta))"
+                                             : "");
+    std::printf("%-18s %s   (R^2 / (gamma - delta)^2, R = %.4g)\n", "mistake bound", shortest_repr(r->mistake_bound).c_str(), r->radius);
+    std::printf("%-18s %ld stalled updates at %ld sink atom(s)%s\n", "sinks", r->stalled_updates, r->sink_atoms,
+                r->ended_in_sink ? "; learning ended stuck in a sink" : "");
+    return 0;
+}
+
+// "lattice:range={0.5,1},points={8,16}" -> every combination, in row-major order.
+bool expand_grid(const std::string& grid, std::vector<std::string>& specs, std::vector<std::vector<std::string>>& axes,
+                 std::string& error) {
+    specs = {""};
+    std::size_t pos = 0;
+    while (pos < grid.size()) {
+        const std::size_t open = grid.find('{', pos);
+        if (open == std::string::npos) {
+            for (auto& s : specs) s += grid.substr(pos);
+            break;
+        }
+        const std::size_t close = grid.find('}', open);
+        if (close == std::string::npos) {
+            error = "unclosed '{' at character " + std::to_string(open + 1);
+            return false;
+        }
+        std::vector<std::string> options;
+        std::string inner = grid.substr(open + 1, close - open - 1);
+        std::size_t start = 0;
+        while (true) {
+            const std::size_t comma = inner.find(',', start);
+            options.push_back(inner.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+        for (const auto& o : options)
+            if (o.empty()) {
+                error = "empty choice in '{" + inner + "}'";
+                return false;
+            }
+        axes.push_back(options);
+        std::vector<std::string> next;
+        for (const auto& s : specs)
+            for (const auto& o : options) next.push_back(s + grid.substr(pos, open - pos) + o);
+        specs = std::move(next);
+        pos = close + 1;
+    }
+    if (specs.size() > 400) {
+        error = std::to_string(specs.size()) + " combinations; at most 400";
+        return false;
+    }
+    return true;
+}
+
+int run_sweep(const TrainArgs& args, const std::string& grid) {
+    LinearTrainer trainer;
+    if (!pick_trainer("sweep", args.model, trainer)) return kExitBadInput;
+    std::vector<std::string> specs;
+    std::vector<std::vector<std::string>> axes;
+    std::string error;
+    if (!expand_grid(grid, specs, axes, error)) {
+        std::cerr << "qlab sweep: --grid: " << error << "\n";
+        return kExitBadInput;
+    }
+    for (const auto& spec : specs) {
+        auto f = qlab::Format::parse(spec);
+        if (!f) {
+            std::cerr << "qlab sweep: " << f.status().message() << "\n";
+            return kExitBadInput;
+        }
+    }
+    auto rounding = qlab::parse_rounding(args.rounding);
+    if (!rounding) {
+        std::cerr << "qlab sweep: " << rounding.status().message() << "\n";
+        return kExitBadInput;
+    }
+    PreparedData data;
+    if (!prepare_data("sweep", args, data)) return kExitBadInput;
+    const qlab::Dataset* test = data.split.test.size() ? &data.split.test : nullptr;
+    nlohmann::json cells = nlohmann::json::array();
+    std::map<std::string, double> accuracy;
+    std::map<std::string, qlab::QuantizedLinearResult> results;
+    for (const auto& spec : specs) {
+        qlab::QuantizedLinearOptions o;
+        o.format = spec;
+        o.rounding = *rounding;
+        o.epochs = args.epochs;
+        o.steps = args.steps;
+        o.seed = args.seed;
+        auto r = trainer(data.split.train, test, o);
+        if (!r) {
+            std::cerr << "qlab sweep: " << spec << ": " << r.status().message() << "\n";
+            return kExitBadInput;
+        }
+        nlohmann::json j = linear_result_json(*r);
+        j.erase("weights");
+        j.erase("history");
+        j["spec"] = spec;
+        cells.push_back(j);
+        results.emplace(spec, std::move(r).value());
+    }
+    if (args.json) {
+        std::cout << nlohmann::json{{"data", args.data}, {"model", args.model}, {"grid", grid}, {"cells", cells}}.dump(2) << "\n";
+        return 0;
+    }
+    // A heatmap table: rows are the first {...}, columns the second (test accuracy, %).
+    std::printf("%s on %s: %s accuracy %%; * = learning ended stuck in a sink\n", args.model.c_str(),
+                args.data.c_str(), test ? "test" : "train");
+    if (axes.size() != 2) {
+        for (const auto& spec : specs) {
+            const auto& r = results.at(spec);
+            std::printf("%-44s %6.1f%s\n", spec.c_str(), 100 * (test ? r.test_accuracy : r.train_accuracy), r.ended_in_sink ? "*" : "");
+        }
+        return 0;
+    }
+    std::printf("%12s", "");
+    for (const auto& c : axes[1]) std::printf(" %7s", c.c_str());
+    std::printf("\n");
+    for (std::size_t i = 0; i < axes[0].size(); ++i) {
+        std::printf("%12s", axes[0][i].c_str());
+        for (std::size_t j = 0; j < axes[1].size(); ++j) {
+            const auto& r = results.at(specs[i * axes[1].size() + j]);
+            std::printf(" %6.1f%s", 100 * (test ? r.test_accuracy : r.train_accuracy), r.ended_in_sink ? "*" : " ");
+        }
+        std::printf("\n");
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -341,6 +585,28 @@ int main(int argc, char** argv) {
     sqnr->add_option("--bits", sqnr_args.max_bits, "largest bit width for --optimal-steps (default 8)");
     sqnr->add_flag("--json", sqnr_args.json, "print JSON");
 
+    TrainArgs train_args;
+    std::string grid;
+    auto add_training_options = [&](CLI::App* c) {
+        c->add_option("--data", train_args.data, "data spec, e.g. synth:linear:d=2,n=400,margin=0.1 or sklearn:breast_cancer")
+            ->required();
+        c->add_option("--model", train_args.model, "perceptron (default) or frank-wolfe");
+        c->add_option("--rounding", train_args.rounding, "rounding mode");
+        c->add_option("--normalize", train_args.normalize, "auto (default), none, unit ([-1, 1]) or standard");
+        c->add_option("--epochs", train_args.epochs, "perceptron passes (default 50)");
+        c->add_option("--steps", train_args.steps, "Frank-Wolfe iterations (default 2000)");
+        c->add_option("--test-fraction", train_args.test_fraction, "held-out fraction (default 0.2)");
+        c->add_option("--seed", train_args.seed, "split, example order and stochastic rounding seed");
+        c->add_flag("--json", train_args.json, "print JSON");
+    };
+    auto* train = app.add_subcommand("train", "Train a model over a quantization (Cherkhev's perceptron / Frank-Wolfe)");
+    add_training_options(train);
+    train->add_option("--format", train_args.format, "the one format of features and weights");
+    auto* sweep = app.add_subcommand("sweep", "Accuracy over a grid of formats (Cherkhev Tables 2-4)");
+    add_training_options(sweep);
+    sweep->add_option("--grid", grid, "format spec with {a,b,...} choices, e.g. lattice:range={0.5,1},points={8,16}")
+        ->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -352,5 +618,7 @@ int main(int argc, char** argv) {
     if (*quantize) return run_quantize(quantize_args);
     if (*format) return run_format(format_args);
     if (*sqnr) return run_sqnr(sqnr_args);
+    if (*train) return run_train(train_args);
+    if (*sweep) return run_sweep(train_args, grid);
     return kExitBadInput;
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "qlab/format.hpp"
 #include "qlab/random.hpp"
 #include "spec_args.hpp"
 
@@ -109,7 +110,10 @@ Dataset make_linear(const LinearOptions& o) {
     for (double& c : w) c = gaussian(rng), norm += c * c;
     for (double& c : w) c /= std::sqrt(norm);
     std::vector<double> v(w.size());
-    while (static_cast<int>(d.size()) < o.count) {
+    // Rejection sampling: in many dimensions a wide margin accepts almost nothing, so the
+    // attempts are bounded; load_data_spec reports a short set as an error.
+    const long max_attempts = 200L * o.count + 100000;
+    for (long attempt = 0; static_cast<int>(d.size()) < o.count && attempt < max_attempts; ++attempt) {
         // Uniform in the ball: a Gaussian direction and radius R u^(1/d).
         double vn = 0;
         for (double& c : v) c = gaussian(rng), vn += c * c;
@@ -209,6 +213,11 @@ Result<Dataset> load_data_spec(std::string_view spec_view, const DataSpecOptions
             if (s) s = a.finish("d, n, margin, radius, seed");
             if (!s) return s;
             Dataset d = make_linear(o);
+            if (static_cast<int>(d.size()) < o.count)
+                return Status::error("data '" + spec + "': a margin of " + shortest_repr(o.margin) + " in " +
+                                     std::to_string(o.dimensions) + " dimensions leaves almost no room (placed " +
+                                     std::to_string(d.size()) + " of " + std::to_string(o.count) +
+                                     " points); lower the margin or the dimension");
             d.name = spec;
             return d;
         }

@@ -136,10 +136,66 @@ test("sqnr: Lin Table 1 and kappa, and a format's SQNR on a distribution", () =>
   assert.match(missing.stderr, /cannot open data file/);
 });
 
+test("train: quantized perceptron on generated data, JSON with accuracy, bound and history", () => {
+  const r = run(["train", "--data", "synth:linear:d=2,n=400,margin=0.1,seed=1", "--model", "perceptron",
+    "--format", "lattice:range=2,points=1025", "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.train_accuracy, 1);
+  assert.ok(j.test_accuracy >= 0.95, `test accuracy ${j.test_accuracy}`);
+  assert.ok(j.converged);
+  assert.ok(j.margin >= 0.09, `gamma ${j.margin}`);
+  assert.ok(j.updates <= j.mistake_bound, `${j.updates} updates > bound ${j.mistake_bound}`);
+  assert.equal(j.history.at(-1).mistakes, 0);
+  assert.equal(j.train_size, 320);
+  // The same seed gives the same run.
+  const again = run(["train", "--data", "synth:linear:d=2,n=400,margin=0.1,seed=1", "--format",
+    "lattice:range=2,points=1025", "--json"]);
+  assert.deepEqual(JSON.parse(again.stdout).weights, j.weights);
+  const fw = JSON.parse(run(["train", "--data", "synth:synth02", "--model", "frank-wolfe", "--format",
+    "lattice:range=3,points=257", "--json"]).stdout);
+  assert.ok(fw.train_accuracy >= 0.95, `Frank-Wolfe train accuracy ${fw.train_accuracy}`);
+});
+
+test("train and sweep: bad input gives status 2 with a message", () => {
+  let r = run(["train", "--data", "synth:linear:d=0"]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /key 'd' must be from 1/);
+  r = run(["train", "--data", "synth:circle", "--model", "mlp:784-10"]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /not implemented yet/);
+  r = run(["train", "--data", "sklearn:iris"]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /has 3 classes; the perceptron and Frank-Wolfe need exactly 2/);
+  r = run(["sweep", "--data", "synth:synth01", "--grid", "lattice:range={1,2,points=8"]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unclosed '\{'/);
+  r = run(["sweep", "--data", "synth:synth01", "--grid", "lattice:range={1,-2},points=8"]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /key 'range' must be positive/);
+});
+
+test("sweep: a range x points heatmap in the form of Cherkhev's tables", () => {
+  const r = run(["sweep", "--data", "synth:linear:d=2,n=200,margin=0.1", "--grid",
+    "lattice:range={1,8},points={4,256}", "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const cells = JSON.parse(r.stdout).cells;
+  assert.deepEqual(cells.map((c) => c.spec), ["lattice:range=1,points=4", "lattice:range=1,points=256",
+    "lattice:range=8,points=4", "lattice:range=8,points=256"]);
+  const acc = Object.fromEntries(cells.map((c) => [c.spec, c.test_accuracy]));
+  assert.ok(acc["lattice:range=1,points=256"] >= 0.95);
+  assert.ok(acc["lattice:range=8,points=4"] < acc["lattice:range=1,points=256"]);
+  const table = run(["sweep", "--data", "synth:linear:d=2,n=200,margin=0.1", "--grid",
+    "lattice:range={1,8},points={4,256}"]);
+  assert.match(table.stdout, /^\s+4\s+256$/m);
+});
+
 test("--help documents every subcommand", () => {
   const r = run(["--help"]);
   assert.equal(r.status, 0);
   assert.match(r.stdout, /quantize/);
   assert.match(r.stdout, /format/);
   assert.match(r.stdout, /sqnr/);
+  assert.match(r.stdout, /train/);
+  assert.match(r.stdout, /sweep/);
 });

@@ -197,6 +197,7 @@ TEST(DataSpec, ErrorsNameTheProblem) {
     check("synth:linear:margin=5", "key 'margin' must be from 0 to 0.9 * radius");
     check("synth:linear:q=1", "unknown key 'q'");
     check("synth:moons", "unknown generator 'moons'");
+    check("synth:linear:d=1000,margin=0.8,n=10", "leaves almost no room");
     check("synth:circle:noise=2", "key 'noise' must be from 0 to 0.5");
     check("csv:/nonexistent/x.csv", "cannot open '/nonexistent/x.csv'");
     check("csv:a.csv,label=middle", "label must be last, first or a column number");
