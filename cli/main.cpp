@@ -361,7 +361,7 @@ nlohmann::json linear_result_json(const qlab::QuantizedLinearResult& r) {
     return {{"format", r.format}, {"train_accuracy", r.train_accuracy}, {"test_accuracy", r.test_accuracy},
             {"epochs", r.epochs_run}, {"updates", r.updates}, {"converged", r.converged},
             {"stalled_updates", r.stalled_updates}, {"sink_atoms", r.sink_atoms}, {"ended_in_sink", r.ended_in_sink},
-            {"margin", r.margin}, {"radius", r.radius}, {"delta", r.delta}, {"observed_delta", r.observed_delta},
+            {"margin", r.margin}, {"radius", r.radius}, {"delta", r.delta}, {"delta_box", r.delta_box}, {"observed_delta", r.observed_delta},
             {"mistake_bound", json_number(r.mistake_bound)}, {"weights", r.weights}, {"history", history}};
 }
 
@@ -416,11 +416,9 @@ int run_train(const TrainArgs& args) {
     std::printf("%-18s %.4f\n%-18s %.4f\n", "train accuracy", r->train_accuracy, "test accuracy", r->test_accuracy);
     std::printf("%-18s %ld in %d pass(es)%s\n", "updates", r->updates, r->epochs_run, r->converged ? ", converged" : "");
     std::printf("%-18s %.6g   (largest margin through the origin of the quantized training data)\n", "gamma", r->margin);
-    std::printf("%-18s %.6g   (Cherkhev eq. 1 over the format's range, sqrt(d) x per coordinate)\n", "delta", r->delta);
-    std::printf("%-18s %.6g%s\n", "largest update err", r->observed_delta,
-                r->observed_delta > r->delta ? "   (above delta: updates left the range and saturated; Theorem 1 "
-                                               "needs the range to hold a ball of radius 1/(gamma - delta))"
-                                             : "");
+    std::printf("%-18s %.6g   (Cherkhev eq. 1, sqrt(d) x per coordinate, over the box [-%.4g, %.4g]^d the run used)\n",
+                "delta", r->delta, r->delta_box, r->delta_box);
+    std::printf("%-18s %.6g\n", "largest update err", r->observed_delta);
     std::printf("%-18s %s   (R^2 / (gamma - delta)^2, R = %.4g)\n", "mistake bound", shortest_repr(r->mistake_bound).c_str(), r->radius);
     std::printf("%-18s %ld stalled updates at %ld sink atom(s)%s\n", "sinks", r->stalled_updates, r->sink_atoms,
                 r->ended_in_sink ? "; learning ended stuck in a sink" : "");

@@ -55,8 +55,18 @@ double accuracy(const Vec& w, const Prepared& p) {
     return p.x.empty() ? 0 : static_cast<double>(right) / static_cast<double>(p.x.size());
 }
 
-// Fills in margin, radius, delta and the bound, which both algorithms report.
-void describe(QuantizedLinearResult& r, const Prepared& p, const Prepared* test) {
+double max_abs(const std::vector<Vec>& rows) {
+    double m = 0;
+    for (const Vec& v : rows)
+        for (double c : v) m = std::max(m, std::fabs(c));
+    return m;
+}
+
+// Fills in margin, radius, delta and the bound, which both algorithms report. delta is taken
+// over the box [-B, B]^d the run used (B: the largest coordinate of any feature or exact update),
+// which is where Theorem 1's quantized updates happen; over a float's whole range it would be
+// astronomically large and say nothing.
+void describe(QuantizedLinearResult& r, const Prepared& p, const Prepared* test, double box) {
     std::vector<Vec> z;
     for (std::size_t i = 0; i < p.x.size(); ++i) {
         Vec v = p.x[i];
@@ -66,7 +76,8 @@ void describe(QuantizedLinearResult& r, const Prepared& p, const Prepared* test)
     }
     r.margin = max_margin(z);
     const double d = static_cast<double>(p.x.front().size());
-    const double per_coordinate = p.format.worst_case_error(p.format.min_finite(), p.format.max_finite());
+    r.delta_box = std::max(box, max_abs(p.x));
+    const double per_coordinate = p.format.worst_case_error(-r.delta_box, r.delta_box, Rounding::nearest_even);
     r.delta = std::sqrt(d) * per_coordinate;
     r.mistake_bound = r.margin > r.delta ? std::pow(r.radius / (r.margin - r.delta), 2) : INFINITY;
     r.format = p.format.to_string();
@@ -121,6 +132,7 @@ Result<QuantizedLinearResult> train_quantized_perceptron(const Dataset& train, c
     Vec w(p.x.front().size(), 0.0);
     for (double& c : w) c = q.quantize_ref(0.0, o.rounding, &rng);  // the atom nearest 0
     std::set<Vec> sinks;
+    double box = 0;
     std::vector<std::size_t> order(p.x.size());
     std::iota(order.begin(), order.end(), 0);
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
@@ -138,6 +150,7 @@ Result<QuantizedLinearResult> train_quantized_perceptron(const Dataset& train, c
             double error2 = 0;
             for (std::size_t j = 0; j < w.size(); ++j) {
                 const double exact = w[j] + y * x[j];
+                box = std::max(box, std::fabs(exact));
                 next[j] = q.quantize_ref(exact, o.rounding, &rng);
                 error2 += (next[j] - exact) * (next[j] - exact);
             }
@@ -162,7 +175,7 @@ Result<QuantizedLinearResult> train_quantized_perceptron(const Dataset& train, c
     }
     r.weights = w;
     r.sink_atoms = static_cast<long>(sinks.size());
-    describe(r, p, test_prepared ? &*test_prepared : nullptr);
+    describe(r, p, test_prepared ? &*test_prepared : nullptr, box);
     return r;
 }
 
@@ -192,6 +205,7 @@ Result<QuantizedLinearResult> train_quantized_frank_wolfe(const Dataset& train, 
     QuantizedLinearResult r;
     Vec w = quantize(p.x[start]);
     std::set<Vec> sinks;
+    double box = 0;
     EpochRecord record;
     for (int step = 1; step <= o.steps; ++step) {
         std::size_t worst = 0;
@@ -213,6 +227,8 @@ Result<QuantizedLinearResult> train_quantized_frank_wolfe(const Dataset& train, 
         Vec sum(w.size());
         for (std::size_t j = 0; j < w.size(); ++j) sum[j] = qa[j] + qb[j];
         Vec next = quantize(sum);
+        for (std::size_t j = 0; j < w.size(); ++j)
+            box = std::max({box, std::fabs(a[j]), std::fabs(b[j]), std::fabs(sum[j]), std::fabs(a[j] + b[j])});
         double error2 = 0;
         for (std::size_t j = 0; j < w.size(); ++j) error2 += std::pow(next[j] - (a[j] + b[j]), 2);
         r.observed_delta = std::max(r.observed_delta, std::sqrt(error2));
@@ -227,7 +243,7 @@ Result<QuantizedLinearResult> train_quantized_frank_wolfe(const Dataset& train, 
     r.weights = w;
     r.sink_atoms = static_cast<long>(sinks.size());
     r.epochs_run = 1;
-    describe(r, p, test_prepared ? &*test_prepared : nullptr);
+    describe(r, p, test_prepared ? &*test_prepared : nullptr, box);
     r.converged = r.train_accuracy == 1.0;
     record.epoch = 1;
     record.mistakes = static_cast<long>(std::llround((1 - r.train_accuracy) * static_cast<double>(p.x.size())));

@@ -39,6 +39,7 @@ TEST(QuantizedPerceptron, HandWorkedRun) {
     EXPECT_NEAR(r.margin, 0.5, 1e-9);
     EXPECT_NEAR(r.radius, std::sqrt(0.5), 1e-12);
     EXPECT_NEAR(r.delta, std::sqrt(2.0) * 0.25, 1e-12);  // sqrt(d) * half the step
+    EXPECT_EQ(r.delta_box, 0.5);
     EXPECT_NEAR(r.mistake_bound, 0.5 / std::pow(0.5 - std::sqrt(2.0) * 0.25, 2), 1e-9);
     EXPECT_EQ(r.observed_delta, 0);  // the one update landed on atoms exactly
 }

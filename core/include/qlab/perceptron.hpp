@@ -42,7 +42,8 @@ struct QuantizedLinearResult {
     double test_accuracy = 0;
     double margin = 0;                // gamma of the quantized training data (<= 0: not separable)
     double radius = 0;                // R = max ||r(q(x))||
-    double delta = 0;                 // Cherkhev eq. 1 for vectors: sqrt(d) * delta per coordinate
+    double delta = 0;                 // Cherkhev eq. 1 for vectors over [-B, B]^d: sqrt(d) * per coordinate
+    double delta_box = 0;             // B: the largest coordinate of a feature or exact update
     double observed_delta = 0;        // largest ||r(w_{t+1}) - (r(w_t) + y r(x))|| seen
     double mistake_bound = 0;         // R^2 / (gamma - delta)^2, +inf when delta >= gamma
     std::vector<EpochRecord> history;
