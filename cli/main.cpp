@@ -16,6 +16,7 @@
 
 #include "qlab/dataset.hpp"
 #include "qlab/format.hpp"
+#include "qlab/mlp.hpp"
 #include "qlab/perceptron.hpp"
 #include "qlab/sqnr.hpp"
 
@@ -308,6 +309,13 @@ int run_sqnr(const SqnrArgs& args) {
 
 struct TrainArgs {
     std::string data;
+    std::string weights, activations, gradients, updates;  // MLP quantization roles
+    std::string optimizer = "adam";
+    float lr = 1e-3f;
+    int batch = 64;
+    float dropout = 0;
+    bool clip_weights = false;
+    std::string save;
     std::string model = "perceptron";
     std::string format = "lattice:range=1,points=256";
     std::string rounding = "rne";
@@ -368,19 +376,161 @@ nlohmann::json linear_result_json(const qlab::QuantizedLinearResult& r) {
 using LinearTrainer = std::function<qlab::Result<qlab::QuantizedLinearResult>(
     const qlab::Dataset&, const qlab::Dataset*, const qlab::QuantizedLinearOptions&)>;
 
+int run_train_network(const TrainArgs& args) {
+    auto update_rounding = qlab::parse_rounding(args.rounding);
+    if (!update_rounding) {
+        std::cerr << "qlab train: " << update_rounding.status().message() << "\n";
+        return kExitBadInput;
+    }
+    PreparedData data;
+    if (!prepare_data("train", args, data)) return kExitBadInput;
+    auto model = qlab::make_model(args.model, data.split.train.features, data.split.train.classes, args.seed);
+    if (!model) {
+        std::cerr << "qlab train: " << model.status().message() << "\n";
+        return kExitBadInput;
+    }
+    qlab::TrainOptions o;
+    if (args.optimizer == "sgd") o.optimizer = qlab::Optimizer::sgd;
+    else if (args.optimizer == "momentum") o.optimizer = qlab::Optimizer::momentum;
+    else if (args.optimizer != "adam") {
+        std::cerr << "qlab train: --optimizer must be sgd, momentum or adam, got '" << args.optimizer << "'\n";
+        return kExitBadInput;
+    }
+    o.learning_rate = args.lr;
+    o.epochs = args.epochs;
+    o.batch = args.batch;
+    o.dropout = args.dropout;
+    o.clip_weights = args.clip_weights;
+    o.seed = args.seed;
+    o.roles = {args.weights, args.activations, args.gradients, args.updates, *update_rounding};
+    qlab::Model m = std::move(model).value();
+    const qlab::Dataset* test = data.split.test.size() ? &data.split.test : nullptr;
+    auto r = qlab::train_model(m, data.split.train, test, o);
+    if (!r) {
+        std::cerr << "qlab train: " << r.status().message() << "\n";
+        return kExitBadInput;
+    }
+    if (!args.save.empty()) {
+        if (qlab::Status s = qlab::save_model(m, args.save); !s) {
+            std::cerr << "qlab train: " << s.message() << "\n";
+            return kExitBadInput;
+        }
+    }
+    for (const auto& w : r->warnings) std::cerr << "qlab train: warning: " << w << "\n";
+    if (args.json) {
+        nlohmann::json history = nlohmann::json::array();
+        for (const auto& e : r->history)
+            history.push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"train_accuracy", e.train_accuracy},
+                               {"test_accuracy", e.test_accuracy}});
+        std::cout << nlohmann::json{{"model", args.model}, {"data", args.data}, {"normalize", data.note},
+                                    {"train_size", data.split.train.size()}, {"test_size", data.split.test.size()},
+                                    {"train_accuracy", r->train_accuracy}, {"test_accuracy", r->test_accuracy},
+                                    {"epochs", r->history.size()}, {"updates", r->updates},
+                                    {"lost_updates", r->lost_updates}, {"history", history}, {"warnings", r->warnings},
+                                    {"weights", args.weights}, {"activations", args.activations},
+                                    {"gradients", args.gradients}, {"updates_format", args.updates}}.dump(2)
+                  << "\n";
+        return 0;
+    }
+    std::printf("%s on %s (%zu train / %zu test, normalize %s)\n", args.model.c_str(), args.data.c_str(),
+                data.split.train.size(), data.split.test.size(), data.note.c_str());
+    std::printf("%-6s %10s %10s %10s\n", "epoch", "loss", "train", "test");
+    for (const auto& e : r->history)
+        std::printf("%-6d %10.4f %10.4f %10.4f\n", e.epoch, e.loss, e.train_accuracy, e.test_accuracy);
+    if (!args.updates.empty())
+        std::printf("lost updates: %lld of %lld (%.1f%%) below half an ulp of %s\n", r->lost_updates, r->updates,
+                    r->updates ? 100.0 * static_cast<double>(r->lost_updates) / static_cast<double>(r->updates) : 0.0,
+                    args.updates.c_str());
+    if (!args.save.empty()) std::printf("saved %s\n", args.save.c_str());
+    return 0;
+}
+
+struct EvalArgs {
+    std::string model_path, data, weights, activations, normalize = "auto";
+    double test_fraction = 0;
+    std::uint64_t seed = 1;
+    bool json = false;
+};
+
+int run_eval(const EvalArgs& args) {
+    auto model = qlab::load_model(args.model_path);
+    if (!model) {
+        std::cerr << "qlab eval: " << model.status().message() << "\n";
+        return kExitBadInput;
+    }
+    TrainArgs t;
+    t.data = args.data;
+    t.normalize = args.normalize;
+    t.test_fraction = args.test_fraction;
+    t.seed = args.seed;
+    PreparedData data;
+    if (!prepare_data("eval", t, data)) return kExitBadInput;
+    // With a test fraction the held-out part is evaluated (the same split as train); else all.
+    const qlab::Dataset& d = data.split.test.size() ? data.split.test : data.split.train;
+    if (d.features != model->inputs()) {
+        std::cerr << "qlab eval: the data has " << d.features << " features, the model takes " << model->inputs() << "\n";
+        return kExitBadInput;
+    }
+    qlab::EvalOptions quantized;
+    quantized.roles.weights = args.weights;
+    quantized.roles.activations = args.activations;
+    for (const std::string* spec : {&args.weights, &args.activations}) {
+        if (spec->empty()) continue;
+        auto f = qlab::Format::parse(*spec);
+        if (!f) {
+            std::cerr << "qlab eval: " << f.status().message() << "\n";
+            return kExitBadInput;
+        }
+    }
+    const qlab::Matrix float_scores = qlab::predict_scores(*model, d);
+    const qlab::Matrix q_scores = qlab::predict_scores(*model, d, quantized);
+    const int classes = model->outputs();
+    std::vector<std::vector<long>> confusion(static_cast<std::size_t>(classes), std::vector<long>(static_cast<std::size_t>(classes), 0));
+    long right_float = 0, right_q = 0, mismatches = 0;
+    for (Eigen::Index i = 0; i < q_scores.rows(); ++i) {
+        Eigen::Index pf, pq;
+        float_scores.row(i).maxCoeff(&pf);
+        q_scores.row(i).maxCoeff(&pq);
+        const int y = d.y[static_cast<std::size_t>(i)];
+        right_float += pf == y;
+        right_q += pq == y;
+        mismatches += pf != pq;
+        if (y < classes) ++confusion[static_cast<std::size_t>(y)][static_cast<std::size_t>(pq)];
+    }
+    const double n = static_cast<double>(d.size());
+    if (args.json) {
+        std::cout << nlohmann::json{{"model", args.model_path}, {"data", args.data}, {"examples", d.size()},
+                                    {"float_accuracy", right_float / n}, {"accuracy", right_q / n},
+                                    {"mismatch_rate", mismatches / n}, {"weights", args.weights},
+                                    {"activations", args.activations}, {"confusion", confusion}}.dump(2)
+                  << "\n";
+        return 0;
+    }
+    std::printf("%s on %s (%zu examples)\n", args.model_path.c_str(), args.data.c_str(), d.size());
+    std::printf("%-28s %.4f\n%-28s %.4f\n%-28s %.4f   (Sakr's p_m: quantized and float disagree)\n",
+                "float accuracy", right_float / n, "quantized accuracy", right_q / n, "mismatch rate", mismatches / n);
+    std::printf("confusion (rows: true class, columns: quantized prediction)\n");
+    for (const auto& row : confusion) {
+        for (long c : row) std::printf(" %6ld", c);
+        std::printf("\n");
+    }
+    return 0;
+}
+
 bool pick_trainer(const char* command, const std::string& model, LinearTrainer& trainer) {
     if (model == "perceptron") trainer = qlab::train_quantized_perceptron;
     else if (model == "frank-wolfe") trainer = qlab::train_quantized_frank_wolfe;
     else {
         std::cerr << "qlab " << command << ": model '" << model
-                  << "' is not available in this build (available: perceptron, frank-wolfe; logreg, mlp and "
-                     "cnn are not implemented yet)\n";
+                  << "' is not available here (perceptron and frank-wolfe learn over one format; train also takes "
+                     "logreg and mlp:...; cnn is not implemented yet)\n";
         return false;
     }
     return true;
 }
 
 int run_train(const TrainArgs& args) {
+    if (args.model == "logreg" || args.model.rfind("mlp:", 0) == 0) return run_train_network(args);
     LinearTrainer trainer;
     if (!pick_trainer("train", args.model, trainer)) return kExitBadInput;
     auto rounding = qlab::parse_rounding(args.rounding);
@@ -588,8 +738,8 @@ int main(int argc, char** argv) {
     auto add_training_options = [&](CLI::App* c) {
         c->add_option("--data", train_args.data, "data spec, e.g. synth:linear:d=2,n=400,margin=0.1 or sklearn:breast_cancer")
             ->required();
-        c->add_option("--model", train_args.model, "perceptron (default) or frank-wolfe");
-        c->add_option("--rounding", train_args.rounding, "rounding mode");
+        c->add_option("--model", train_args.model, "perceptron (default), frank-wolfe, logreg or mlp:IN-H-...-OUT[:act=...]");
+        c->add_option("--rounding", train_args.rounding, "rounding mode (MLP: of the --updates format)");
         c->add_option("--normalize", train_args.normalize, "auto (default), none, unit ([-1, 1]) or standard");
         c->add_option("--epochs", train_args.epochs, "perceptron passes (default 50)");
         c->add_option("--steps", train_args.steps, "Frank-Wolfe iterations (default 2000)");
@@ -600,6 +750,28 @@ int main(int argc, char** argv) {
     auto* train = app.add_subcommand("train", "Train a model over a quantization (Cherkhev's perceptron / Frank-Wolfe)");
     add_training_options(train);
     train->add_option("--format", train_args.format, "the one format of features and weights");
+    train->add_option("--weights", train_args.weights, "MLP: format of the weights in the forward pass (QAT)");
+    train->add_option("--activations", train_args.activations, "MLP: format of the hidden activations (QAT)");
+    train->add_option("--gradients", train_args.gradients, "MLP: format of the weight gradients");
+    train->add_option("--updates", train_args.updates,
+                      "MLP: format the master weights are stored in; --rounding stochastic gives Gupta et al.");
+    train->add_option("--optimizer", train_args.optimizer, "MLP: sgd, momentum or adam (default)");
+    train->add_option("--lr", train_args.lr, "MLP: learning rate (default 0.001)");
+    train->add_option("--batch", train_args.batch, "MLP: batch size (default 64)");
+    train->add_option("--dropout", train_args.dropout, "MLP: dropout probability of hidden units");
+    train->add_flag("--clip-weights", train_args.clip_weights, "MLP: clip weights to [-1, 1] (Sakr 4.1)");
+    train->add_option("--save", train_args.save, "MLP: write the trained model as JSON");
+    EvalArgs eval_args;
+    auto* eval = app.add_subcommand("eval", "Accuracy of a saved model, quantized, against the float model");
+    eval->add_option("--model", eval_args.model_path, "model JSON (quantlab-model version 1)")->required();
+    eval->add_option("--data", eval_args.data, "data spec")->required();
+    eval->add_option("--weights", eval_args.weights, "format of the weights");
+    eval->add_option("--activations", eval_args.activations, "format of the hidden activations");
+    eval->add_option("--normalize", eval_args.normalize, "auto (default), none, unit or standard");
+    eval->add_option("--test-fraction", eval_args.test_fraction,
+                     "evaluate the held-out part of this split (use the training run's value and --seed)");
+    eval->add_option("--seed", eval_args.seed, "split seed");
+    eval->add_flag("--json", eval_args.json, "print JSON");
     auto* sweep = app.add_subcommand("sweep", "Accuracy over a grid of formats (Cherkhev Tables 2-4)");
     add_training_options(sweep);
     sweep->add_option("--grid", grid, "format spec with {a,b,...} choices, e.g. lattice:range={0.5,1},points={8,16}")
@@ -618,5 +790,6 @@ int main(int argc, char** argv) {
     if (*sqnr) return run_sqnr(sqnr_args);
     if (*train) return run_train(train_args);
     if (*sweep) return run_sweep(train_args, grid);
+    if (*eval) return run_eval(eval_args);
     return kExitBadInput;
 }

@@ -1,0 +1,93 @@
+// Multilayer perceptrons (logistic regression is the case without hidden layers) trained with
+// softmax cross-entropy, SGD/momentum/Adam, dropout and weight clipping, and quantization roles:
+// weights and activations fake-quantized in the forward pass with a clipped straight-through
+// estimator (QAT), gradients quantized, and master weights stored in an update format with
+// (stochastic) rounding as in Gupta et al., counting updates lost below half an ulp.
+#pragma once
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "qlab/dataset.hpp"
+#include "qlab/format.hpp"
+#include "qlab/status.hpp"
+
+namespace qlab {
+
+enum class Activation { relu, hardsigmoid, tanh, none };  // hardsigmoid: ReLU clipped to [0, 2] (Sakr §4.1)
+const char* activation_name(Activation a);
+Result<Activation> parse_activation(std::string_view name);
+
+using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Vector = Eigen::VectorXf;
+
+struct DenseLayer {
+    int in = 0, out = 0;
+    Activation activation = Activation::relu;
+    Matrix weight;  // out x in
+    Vector bias;    // out
+};
+
+struct Model {
+    std::vector<DenseLayer> layers;  // the last layer's activation is applied before the softmax
+    int inputs() const { return layers.empty() ? 0 : layers.front().in; }
+    int outputs() const { return layers.empty() ? 0 : layers.back().out; }
+};
+
+// "logreg" or "mlp:784-512-512-10[:act=hardsigmoid]", for a dataset's input and class count.
+Result<Model> make_model(std::string_view spec, int inputs, int classes, std::uint64_t seed);
+
+// Formats per tensor role; an empty string means full precision for that role.
+struct QuantRoles {
+    std::string weights, activations, gradients, updates;
+    Rounding update_rounding = Rounding::nearest_even;  // stochastic: Gupta et al.
+};
+
+enum class Optimizer { sgd, momentum, adam };
+
+struct TrainOptions {
+    Optimizer optimizer = Optimizer::adam;
+    float learning_rate = 1e-3f;
+    int epochs = 5;
+    int batch = 64;
+    float dropout = 0;        // probability of dropping a hidden activation while training
+    bool clip_weights = false;  // to [-1, 1] after every step (Sakr §4.1)
+    QuantRoles roles;
+    std::uint64_t seed = 1;
+};
+
+struct TrainEpoch {
+    int epoch = 0;
+    double loss = 0;
+    double train_accuracy = 0;
+    double test_accuracy = 0;
+};
+
+struct TrainReport {
+    std::vector<TrainEpoch> history;
+    double train_accuracy = 0, test_accuracy = 0;
+    long long updates = 0;       // weight entries updated
+    long long lost_updates = 0;  // nonzero updates that left the stored weight unchanged
+    std::vector<std::string> warnings;  // e.g. a weight format that rounds every weight to zero
+};
+
+// Trains in place. Divergence (a NaN or infinite loss) stops training with a message.
+Result<TrainReport> train_model(Model& model, const Dataset& train, const Dataset* test, const TrainOptions& options);
+
+struct EvalOptions {
+    QuantRoles roles;  // weights and activations apply
+};
+// Class scores (after the last activation, before the softmax) for every row.
+Matrix predict_scores(const Model& model, const Dataset& data, const EvalOptions& options = {});
+double accuracy(const Model& model, const Dataset& data, const EvalOptions& options = {});
+
+// The versioned JSON schema {"format":"quantlab-model","version":1,"layers":[...]} (DESIGN §6).
+std::string model_to_json(const Model& model);
+Result<Model> model_from_json(std::string_view text);
+Status save_model(const Model& model, const std::string& path);
+Result<Model> load_model(const std::string& path);
+
+}  // namespace qlab

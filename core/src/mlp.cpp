@@ -1,0 +1,396 @@
+// MLP training with quantization roles: forward with fake-quantized weights and activations,
+// backward with a clipped straight-through estimator, quantized gradients, and master weights
+// stored in the update format (Gupta et al.), with SGD, momentum or Adam.
+#include "qlab/mlp.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "qlab/random.hpp"
+#include "spec_args.hpp"
+
+namespace qlab {
+namespace {
+
+// One tensor role's format (absent: full precision), applied through the fast array path.
+struct RoleQuantizer {
+    std::optional<Format> format;
+    Rounding rounding = Rounding::nearest_even;
+    float lo = -INFINITY, hi = INFINITY;  // the clipped STE passes gradients only inside
+
+    static Result<RoleQuantizer> make(const std::string& spec, const char* role, Rounding rounding) {
+        RoleQuantizer q;
+        q.rounding = rounding;
+        if (spec.empty()) return q;
+        auto f = Format::parse(spec);
+        if (!f) return Status::error(std::string(role) + ": " + f.status().message());
+        q.format = *f;
+        if (!f->data_dependent()) {
+            q.lo = static_cast<float>(f->min_finite());
+            q.hi = static_cast<float>(f->max_finite());
+        }
+        return q;
+    }
+    void apply(Matrix& m, Rng& rng) const {
+        if (!format) return;
+        QuantizeOptions o;
+        o.rounding = rounding;
+        o.seed = rng.next_u64();
+        format->quantize(m.data(), m.data(), static_cast<std::size_t>(m.size()), o);
+    }
+    void apply(Vector& v, Rng& rng) const {
+        if (!format) return;
+        QuantizeOptions o;
+        o.rounding = rounding;
+        o.seed = rng.next_u64();
+        format->quantize(v.data(), v.data(), static_cast<std::size_t>(v.size()), o);
+    }
+};
+
+struct Quantizers {
+    RoleQuantizer weights, activations, gradients, updates;
+    static Result<Quantizers> make(const QuantRoles& r) {
+        Quantizers q;
+        auto w = RoleQuantizer::make(r.weights, "--weights", Rounding::nearest_even);
+        if (!w) return w.status();
+        auto a = RoleQuantizer::make(r.activations, "--activations", Rounding::nearest_even);
+        if (!a) return a.status();
+        auto g = RoleQuantizer::make(r.gradients, "--gradients", Rounding::nearest_even);
+        if (!g) return g.status();
+        auto u = RoleQuantizer::make(r.updates, "--updates", r.update_rounding);
+        if (!u) return u.status();
+        q.weights = *w, q.activations = *a, q.gradients = *g, q.updates = *u;
+        return q;
+    }
+};
+
+void activate(Activation a, Matrix& m) {
+    switch (a) {
+        case Activation::relu: m = m.cwiseMax(0.0f); break;
+        case Activation::hardsigmoid: m = m.cwiseMax(0.0f).cwiseMin(2.0f); break;
+        case Activation::tanh: m = m.array().tanh().matrix(); break;
+        case Activation::none: break;
+    }
+}
+
+// d activation / d z, from z and the activation's output.
+Matrix activation_derivative(Activation a, const Matrix& z, const Matrix& out) {
+    switch (a) {
+        case Activation::relu: return (z.array() > 0).cast<float>().matrix();
+        case Activation::hardsigmoid: return ((z.array() > 0) && (z.array() < 2)).cast<float>().matrix();
+        case Activation::tanh: return (1 - out.array().square()).matrix();
+        case Activation::none: break;
+    }
+    return Matrix::Ones(z.rows(), z.cols());
+}
+
+struct ForwardCache {
+    std::vector<Matrix> inputs;  // the input each layer saw (quantized, dropped out)
+    std::vector<Matrix> z, out;  // pre- and post-activation
+    std::vector<Matrix> pass;    // gradient factor into each hidden output: STE clip x dropout
+    std::vector<Matrix> used_weight;
+};
+
+Matrix forward(const Model& model, const Matrix& x, const Quantizers& q, float dropout, Rng& rng, ForwardCache* cache) {
+    Matrix a = x;
+    const std::size_t last = model.layers.size() - 1;
+    for (std::size_t l = 0; l < model.layers.size(); ++l) {
+        const DenseLayer& layer = model.layers[l];
+        Matrix w = layer.weight;
+        q.weights.apply(w, rng);
+        Matrix z = a * w.transpose();
+        z.rowwise() += layer.bias.transpose();
+        Matrix out = z;
+        activate(layer.activation, out);
+        if (cache) {
+            cache->inputs.push_back(a);
+            cache->z.push_back(z);
+            cache->out.push_back(out);
+            cache->used_weight.push_back(std::move(w));
+        }
+        if (l == last) return out;
+        a = out;
+        Matrix pass = Matrix::Ones(a.rows(), a.cols());
+        if (q.activations.format) {
+            pass = ((a.array() >= q.activations.lo) && (a.array() <= q.activations.hi)).cast<float>().matrix();
+            q.activations.apply(a, rng);
+        }
+        if (dropout > 0 && cache) {
+            for (Eigen::Index i = 0; i < a.size(); ++i) {
+                const float keep = rng.uniform() < dropout ? 0.0f : 1.0f / (1 - dropout);
+                a.data()[i] *= keep;
+                pass.data()[i] *= keep;
+            }
+        }
+        if (cache) cache->pass.push_back(std::move(pass));
+    }
+    return a;
+}
+
+Matrix softmax(const Matrix& scores) {
+    Matrix p = scores;
+    for (Eigen::Index i = 0; i < p.rows(); ++i) {
+        const float m = p.row(i).maxCoeff();
+        p.row(i) = (p.row(i).array() - m).exp();
+        p.row(i) /= p.row(i).sum();
+    }
+    return p;
+}
+
+void gather(const Dataset& d, const std::vector<std::size_t>& idx, std::size_t begin, std::size_t end, Matrix& x,
+            std::vector<int>& y) {
+    x.resize(static_cast<Eigen::Index>(end - begin), d.features);
+    y.resize(end - begin);
+    for (std::size_t k = begin; k < end; ++k) {
+        std::copy(d.row(idx[k]), d.row(idx[k]) + d.features, x.row(static_cast<Eigen::Index>(k - begin)).data());
+        y[k - begin] = d.y[idx[k]];
+    }
+}
+
+struct AdamState {
+    Matrix m_w, v_w;
+    Vector m_b, v_b;
+};
+
+}  // namespace
+
+const char* activation_name(Activation a) {
+    switch (a) {
+        case Activation::relu: return "relu";
+        case Activation::hardsigmoid: return "hardsigmoid";
+        case Activation::tanh: return "tanh";
+        case Activation::none: return "none";
+    }
+    return "?";
+}
+
+Result<Activation> parse_activation(std::string_view name) {
+    for (Activation a : {Activation::relu, Activation::hardsigmoid, Activation::tanh, Activation::none})
+        if (name == activation_name(a)) return a;
+    return Status::error("unknown activation '" + std::string(name) + "' (expected relu, hardsigmoid, tanh or none)");
+}
+
+Result<Model> make_model(std::string_view spec_view, int inputs, int classes, std::uint64_t seed) {
+    const std::string spec(spec_view);
+    std::vector<int> widths;
+    Activation act = Activation::relu;
+    if (spec == "logreg") {
+        widths = {inputs, classes};
+    } else if (spec.rfind("mlp:", 0) == 0) {
+        std::string rest = spec.substr(4);
+        const std::size_t colon = rest.find(':');
+        std::string options = colon == std::string::npos ? "" : rest.substr(colon + 1);
+        rest = rest.substr(0, colon);
+        std::size_t start = 0;
+        while (true) {
+            const std::size_t dash = rest.find('-', start);
+            const std::string w = rest.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
+            char* end = nullptr;
+            const long v = std::strtol(w.c_str(), &end, 10);
+            if (w.empty() || *end || v < 1 || v > 1 << 16)
+                return Status::error("model '" + spec + "': layer width '" + w + "' must be an integer from 1 to 65536");
+            widths.push_back(static_cast<int>(v));
+            if (dash == std::string::npos) break;
+            start = dash + 1;
+        }
+        if (widths.size() < 2) return Status::error("model '" + spec + "': needs at least an input and an output width");
+        if (!options.empty()) {
+            if (options.rfind("act=", 0) != 0) return Status::error("model '" + spec + "': unknown option '" + options + "' (expected act=NAME)");
+            auto a = parse_activation(options.substr(4));
+            if (!a) return Status::error("model '" + spec + "': " + a.status().message());
+            act = *a;
+        }
+        if (widths.front() != inputs)
+            return Status::error("model '" + spec + "': the input width " + std::to_string(widths.front()) +
+                                 " does not match the data's " + std::to_string(inputs) + " features");
+        if (widths.back() != classes)
+            return Status::error("model '" + spec + "': the output width " + std::to_string(widths.back()) +
+                                 " does not match the data's " + std::to_string(classes) + " classes");
+    } else {
+        return Status::error("unknown model '" + spec + "' (expected logreg or mlp:IN-H1-...-OUT[:act=relu|hardsigmoid|tanh])");
+    }
+    Model m;
+    Rng rng(seed);
+    for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+        DenseLayer layer;
+        layer.in = widths[l], layer.out = widths[l + 1];
+        layer.activation = l + 2 == widths.size() ? Activation::none : act;
+        const double limit = std::sqrt(6.0 / (layer.in + layer.out));  // Glorot uniform
+        layer.weight.resize(layer.out, layer.in);
+        for (Eigen::Index i = 0; i < layer.weight.size(); ++i)
+            layer.weight.data()[i] = static_cast<float>((2 * rng.uniform() - 1) * limit);
+        layer.bias = Vector::Zero(layer.out);
+        m.layers.push_back(std::move(layer));
+    }
+    return m;
+}
+
+Result<TrainReport> train_model(Model& model, const Dataset& train, const Dataset* test, const TrainOptions& o) {
+    if (model.layers.empty()) return Status::error("the model has no layers");
+    if (train.features != model.inputs())
+        return Status::error("the data has " + std::to_string(train.features) + " features, the model takes " +
+                             std::to_string(model.inputs()));
+    if (train.classes > model.outputs())
+        return Status::error("the data has " + std::to_string(train.classes) + " classes, the model outputs " +
+                             std::to_string(model.outputs()));
+    if (!(o.learning_rate > 0) || o.batch < 1 || o.epochs < 0 || !(o.dropout >= 0 && o.dropout < 1))
+        return Status::error("training options: need lr > 0, batch >= 1, epochs >= 0 and dropout in [0, 1)");
+    auto quantizers = Quantizers::make(o.roles);
+    if (!quantizers) return quantizers.status();
+    const Quantizers& q = *quantizers;
+    Rng rng(o.seed);
+    std::vector<AdamState> adam(model.layers.size());
+    std::vector<Matrix> velocity_w(model.layers.size());
+    std::vector<Vector> velocity_b(model.layers.size());
+    for (std::size_t l = 0; l < model.layers.size(); ++l) {
+        const auto& L = model.layers[l];
+        adam[l] = {Matrix::Zero(L.out, L.in), Matrix::Zero(L.out, L.in), Vector::Zero(L.out), Vector::Zero(L.out)};
+        velocity_w[l] = Matrix::Zero(L.out, L.in);
+        velocity_b[l] = Vector::Zero(L.out);
+    }
+    if (q.updates.format)  // master weights live in the update format from the start
+        for (auto& L : model.layers) q.updates.apply(L.weight, rng), q.updates.apply(L.bias, rng);
+    TrainReport report;
+    // A weight format whose step dwarfs the initial weights rounds them all to zero; then no
+    // activation and no straight-through gradient can flow, and training silently does nothing.
+    if (q.weights.format) {
+        for (std::size_t l = 0; l < model.layers.size(); ++l) {
+            Matrix w = model.layers[l].weight;
+            q.weights.apply(w, rng);
+            const double zeros = static_cast<double>((w.array() == 0).count()) / static_cast<double>(w.size());
+            if (zeros >= 0.99)
+                report.warnings.push_back("--weights " + o.roles.weights + " rounds " +
+                                          std::to_string(static_cast<int>(std::round(100 * zeros))) + "% of layer " +
+                                          std::to_string(l + 1) + "'s initial weights to zero, so no gradient can flow "
+                                          "through it: use a format with a smaller step near zero");
+        }
+    }
+    std::vector<std::size_t> order(train.size());
+    std::iota(order.begin(), order.end(), 0);
+    long long step = 0;
+    Matrix x;
+    std::vector<int> y;
+    EvalOptions eval;
+    eval.roles = o.roles;
+    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+        for (std::size_t i = order.size(); i > 1; --i)
+            std::swap(order[i - 1], order[static_cast<std::size_t>(rng.next_u64() % i)]);
+        double loss_sum = 0;
+        for (std::size_t begin = 0; begin < order.size(); begin += static_cast<std::size_t>(o.batch)) {
+            const std::size_t end = std::min(order.size(), begin + static_cast<std::size_t>(o.batch));
+            gather(train, order, begin, end, x, y);
+            ForwardCache cache;
+            const Matrix scores = forward(model, x, q, o.dropout, rng, &cache);
+            Matrix grad = softmax(scores);
+            const float inv_batch = 1.0f / static_cast<float>(end - begin);
+            double batch_loss = 0;
+            for (Eigen::Index i = 0; i < grad.rows(); ++i) {
+                batch_loss -= std::log(std::max(grad(i, y[static_cast<std::size_t>(i)]), 1e-30f));
+                grad(i, y[static_cast<std::size_t>(i)]) -= 1;
+            }
+            if (!std::isfinite(batch_loss))
+                return Status::error("training diverged in epoch " + std::to_string(epoch) + " at example " +
+                                     std::to_string(begin) + ": the loss is " + shortest_repr(batch_loss) +
+                                     " (lower the learning rate, or widen the formats)");
+            loss_sum += batch_loss;
+            grad *= inv_batch;
+            ++step;
+            for (std::size_t l = model.layers.size(); l-- > 0;) {
+                DenseLayer& L = model.layers[l];
+                Matrix dz = grad.cwiseProduct(activation_derivative(L.activation, cache.z[l], cache.out[l]));
+                Matrix dw = dz.transpose() * cache.inputs[l];
+                Vector db = dz.colwise().sum().transpose();
+                if (l > 0) grad = (dz * cache.used_weight[l]).cwiseProduct(cache.pass[l - 1]);
+                if (q.weights.format)  // clipped STE: no gradient where the weight is beyond the format
+                    dw = dw.cwiseProduct(((L.weight.array() >= q.weights.lo) && (L.weight.array() <= q.weights.hi)).cast<float>().matrix());
+                q.gradients.apply(dw, rng);
+                q.gradients.apply(db, rng);
+                Matrix delta_w;
+                Vector delta_b;
+                const float lr = o.learning_rate;
+                switch (o.optimizer) {
+                    case Optimizer::sgd: delta_w = -lr * dw, delta_b = -lr * db; break;
+                    case Optimizer::momentum:
+                        velocity_w[l] = 0.9f * velocity_w[l] - lr * dw;
+                        velocity_b[l] = 0.9f * velocity_b[l] - lr * db;
+                        delta_w = velocity_w[l], delta_b = velocity_b[l];
+                        break;
+                    case Optimizer::adam: {
+                        AdamState& s = adam[l];
+                        const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+                        s.m_w = b1 * s.m_w + (1 - b1) * dw;
+                        s.v_w = b2 * s.v_w + (1 - b2) * dw.cwiseProduct(dw);
+                        s.m_b = b1 * s.m_b + (1 - b1) * db;
+                        s.v_b = b2 * s.v_b + (1 - b2) * db.cwiseProduct(db);
+                        const float c1 = 1 - std::pow(b1, static_cast<float>(step)), c2 = 1 - std::pow(b2, static_cast<float>(step));
+                        delta_w = (-lr / c1) * s.m_w.array() / ((s.v_w.array() / c2).sqrt() + eps);
+                        delta_b = (-lr / c1) * s.m_b.array() / ((s.v_b.array() / c2).sqrt() + eps);
+                        break;
+                    }
+                }
+                if (q.updates.format) {
+                    // w <- q(w + delta): an update below half an ulp vanishes under nearest rounding.
+                    Matrix next = L.weight + delta_w;
+                    q.updates.apply(next, rng);
+                    for (Eigen::Index i = 0; i < next.size(); ++i) {
+                        const bool moved = delta_w.data()[i] != 0;
+                        report.updates += moved;
+                        report.lost_updates += moved && next.data()[i] == L.weight.data()[i];
+                    }
+                    L.weight = std::move(next);
+                    Vector next_b = L.bias + delta_b;
+                    q.updates.apply(next_b, rng);
+                    L.bias = std::move(next_b);
+                } else {
+                    L.weight += delta_w;
+                    L.bias += delta_b;
+                    report.updates += (delta_w.array() != 0).count();
+                }
+                if (o.clip_weights) L.weight = L.weight.cwiseMax(-1.0f).cwiseMin(1.0f);
+            }
+        }
+        TrainEpoch e;
+        e.epoch = epoch;
+        e.loss = loss_sum / static_cast<double>(train.size());
+        e.train_accuracy = accuracy(model, train, eval);
+        e.test_accuracy = test ? accuracy(model, *test, eval) : 0;
+        report.history.push_back(e);
+    }
+    report.train_accuracy = accuracy(model, train, eval);
+    report.test_accuracy = test ? accuracy(model, *test, eval) : 0;
+    return report;
+}
+
+Matrix predict_scores(const Model& model, const Dataset& data, const EvalOptions& options) {
+    auto q = Quantizers::make(options.roles);
+    assert(q.ok() && "validate roles before predicting");
+    Rng rng(1);
+    Matrix out(static_cast<Eigen::Index>(data.size()), model.outputs());
+    const std::size_t chunk = 1024;
+    std::vector<std::size_t> idx(data.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    Matrix x;
+    std::vector<int> y;
+    for (std::size_t begin = 0; begin < data.size(); begin += chunk) {
+        const std::size_t end = std::min(data.size(), begin + chunk);
+        gather(data, idx, begin, end, x, y);
+        out.middleRows(static_cast<Eigen::Index>(begin), static_cast<Eigen::Index>(end - begin)) =
+            forward(model, x, *q, 0, rng, nullptr);
+    }
+    return out;
+}
+
+double accuracy(const Model& model, const Dataset& data, const EvalOptions& options) {
+    if (data.size() == 0) return 0;
+    const Matrix scores = predict_scores(model, data, options);
+    std::size_t right = 0;
+    for (Eigen::Index i = 0; i < scores.rows(); ++i) {
+        Eigen::Index best;
+        scores.row(i).maxCoeff(&best);
+        right += best == data.y[static_cast<std::size_t>(i)];
+    }
+    return static_cast<double>(right) / static_cast<double>(data.size());
+}
+
+}  // namespace qlab

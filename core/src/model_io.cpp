@@ -1,0 +1,158 @@
+// Models as versioned JSON (DESIGN §6): {"format":"quantlab-model","version":1,"layers":[{"type":
+// "dense","in":N,"out":M,"activation":"relu|hardsigmoid|tanh|none","weight":[[M rows of N]],
+// "bias":[M]}]}. Files are untrusted: every field is type-checked before it is read (nothing
+// throws, which matters in WebAssembly builds without exceptions) and errors name the layer.
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "qlab/mlp.hpp"
+
+namespace qlab {
+namespace {
+
+using nlohmann::json;
+
+// Finds where a document stops being JSON without exceptions.
+struct ErrorPosition : nlohmann::json_sax<json> {
+    std::size_t position = 0;
+    std::string token;
+    bool failed = false;
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t&) override { return true; }
+    bool string(string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool start_object(std::size_t) override { return true; }
+    bool key(string_t&) override { return true; }
+    bool end_object() override { return true; }
+    bool start_array(std::size_t) override { return true; }
+    bool end_array() override { return true; }
+    bool parse_error(std::size_t pos, const std::string& last, const nlohmann::detail::exception&) override {
+        position = pos, token = last, failed = true;
+        return false;
+    }
+};
+
+bool read_number(const json& j, float& out) {
+    if (!j.is_number()) return false;
+    const double v = j.get<double>();
+    if (!std::isfinite(v) || std::fabs(v) > 3.4e38) return false;
+    out = static_cast<float>(v);
+    return true;
+}
+
+bool read_int(const json& j, const char* key, int& out) {
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_number_integer()) return false;
+    const auto v = it->get<long long>();
+    if (v < 1 || v > 1 << 20) return false;
+    out = static_cast<int>(v);
+    return true;
+}
+
+}  // namespace
+
+std::string model_to_json(const Model& model) {
+    json layers = json::array();
+    for (const DenseLayer& L : model.layers) {
+        json weight = json::array();
+        for (int r = 0; r < L.out; ++r) {
+            json row = json::array();
+            for (int c = 0; c < L.in; ++c) row.push_back(L.weight(r, c));
+            weight.push_back(std::move(row));
+        }
+        json bias = json::array();
+        for (int r = 0; r < L.out; ++r) bias.push_back(L.bias(r));
+        layers.push_back({{"type", "dense"}, {"in", L.in}, {"out", L.out}, {"activation", activation_name(L.activation)},
+                          {"weight", std::move(weight)}, {"bias", std::move(bias)}});
+    }
+    return json{{"format", "quantlab-model"}, {"version", 1}, {"layers", std::move(layers)}}.dump();
+}
+
+Result<Model> model_from_json(std::string_view text) {
+    ErrorPosition where;
+    json::sax_parse(text.begin(), text.end(), &where);
+    if (where.failed)
+        return Status::error("model JSON is malformed at byte " + std::to_string(where.position) + " (near '" +
+                             where.token.substr(0, 20) + "')");
+    const json doc = json::parse(text.begin(), text.end(), nullptr, false);
+    if (!doc.is_object()) return Status::error("model JSON must be an object");
+    const auto format = doc.find("format");
+    if (format == doc.end() || !format->is_string() || format->get<std::string>() != "quantlab-model")
+        return Status::error("model JSON: \"format\" must be \"quantlab-model\"");
+    const auto version = doc.find("version");
+    if (version == doc.end() || !version->is_number_integer())
+        return Status::error("model JSON: \"version\" must be an integer");
+    if (version->get<long long>() != 1)
+        return Status::error("model JSON: version " + version->dump() + " is not supported (this build reads version 1)");
+    const auto layers = doc.find("layers");
+    if (layers == doc.end() || !layers->is_array() || layers->empty())
+        return Status::error("model JSON: \"layers\" must be a non-empty array");
+    Model m;
+    for (std::size_t l = 0; l < layers->size(); ++l) {
+        const json& j = (*layers)[l];
+        const std::string at = "model JSON layer " + std::to_string(l) + ": ";
+        if (!j.is_object()) return Status::error(at + "must be an object");
+        const auto type = j.find("type");
+        if (type == j.end() || !type->is_string()) return Status::error(at + "\"type\" must be a string");
+        if (type->get<std::string>() != "dense")
+            return Status::error(at + "type '" + type->get<std::string>() + "' is not supported yet (dense only)");
+        DenseLayer L;
+        if (!read_int(j, "in", L.in)) return Status::error(at + "\"in\" must be an integer from 1 to 2^20");
+        if (!read_int(j, "out", L.out)) return Status::error(at + "\"out\" must be an integer from 1 to 2^20");
+        if (static_cast<double>(L.in) * L.out > 1e8) return Status::error(at + "in x out is too large");
+        const auto act = j.find("activation");
+        if (act == j.end() || !act->is_string()) return Status::error(at + "\"activation\" must be a string");
+        auto a = parse_activation(act->get<std::string>());
+        if (!a) return Status::error(at + a.status().message());
+        L.activation = *a;
+        const auto weight = j.find("weight");
+        if (weight == j.end() || !weight->is_array() || weight->size() != static_cast<std::size_t>(L.out))
+            return Status::error(at + "\"weight\" must be an array of " + std::to_string(L.out) + " rows (\"out\")");
+        L.weight.resize(L.out, L.in);
+        for (int r = 0; r < L.out; ++r) {
+            const json& row = (*weight)[static_cast<std::size_t>(r)];
+            if (!row.is_array() || row.size() != static_cast<std::size_t>(L.in))
+                return Status::error(at + "weight row " + std::to_string(r) + " must hold " + std::to_string(L.in) + " numbers (\"in\")");
+            for (int c = 0; c < L.in; ++c)
+                if (!read_number(row[static_cast<std::size_t>(c)], L.weight(r, c)))
+                    return Status::error(at + "weight[" + std::to_string(r) + "][" + std::to_string(c) + "] is not a finite number");
+        }
+        const auto bias = j.find("bias");
+        if (bias == j.end() || !bias->is_array() || bias->size() != static_cast<std::size_t>(L.out))
+            return Status::error(at + "\"bias\" must be an array of " + std::to_string(L.out) + " numbers");
+        L.bias.resize(L.out);
+        for (int r = 0; r < L.out; ++r)
+            if (!read_number((*bias)[static_cast<std::size_t>(r)], L.bias(r)))
+                return Status::error(at + "bias[" + std::to_string(r) + "] is not a finite number");
+        if (!m.layers.empty() && m.layers.back().out != L.in)
+            return Status::error(at + "\"in\" is " + std::to_string(L.in) + " but the previous layer outputs " +
+                                 std::to_string(m.layers.back().out));
+        m.layers.push_back(std::move(L));
+    }
+    return m;
+}
+
+Status save_model(const Model& model, const std::string& path) {
+    std::ofstream out(path, std::ios::binary);
+    if (!out) return Status::error("cannot write model to '" + path + "'");
+    out << model_to_json(model) << "\n";
+    if (!out) return Status::error("writing model to '" + path + "' failed");
+    return Status::success();
+}
+
+Result<Model> load_model(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status::error("cannot open model '" + path + "'");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    auto m = model_from_json(ss.str());
+    if (!m) return Status::error(path + ": " + m.status().message());
+    return m;
+}
+
+}  // namespace qlab
