@@ -2,6 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -161,9 +163,12 @@ test("train and sweep: bad input gives status 2 with a message", () => {
   let r = run(["train", "--data", "synth:linear:d=0"]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /key 'd' must be from 1/);
+  r = run(["train", "--data", "synth:circle", "--model", "cnn:conv8-pool-10"]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /cnn is not implemented yet/);
   r = run(["train", "--data", "synth:circle", "--model", "mlp:784-10"]);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /not implemented yet/);
+  assert.match(r.stderr, /input width 784 does not match the data's 2 features/);
   r = run(["train", "--data", "sklearn:iris"]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /has 3 classes; the perceptron and Frank-Wolfe need exactly 2/);
@@ -188,6 +193,33 @@ test("sweep: a range x points heatmap in the form of Cherkhev's tables", () => {
   const table = run(["sweep", "--data", "synth:linear:d=2,n=200,margin=0.1", "--grid",
     "lattice:range={1,8},points={4,256}"]);
   assert.match(table.stdout, /^\s+4\s+256$/m);
+});
+
+test("train an MLP with QAT, save it, and eval it quantized against the float model", () => {
+  const model = path.join(os.tmpdir(), `qlab-cli-${process.pid}.json`);
+  const r = run(["train", "--data", "synth:circle:n=400,noise=0.05", "--model", "mlp:2-16-16-2", "--lr", "0.01",
+    "--epochs", "30", "--batch", "32", "--save", model, "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.ok(j.test_accuracy >= 0.9, `test accuracy ${j.test_accuracy}`);
+  assert.equal(j.history.length, 30);
+  const saved = JSON.parse(fs.readFileSync(model, "utf8"));
+  assert.equal(saved.format, "quantlab-model");
+  assert.equal(saved.version, 1);
+  assert.deepEqual(saved.layers.map((l) => [l.in, l.out, l.activation]), [[2, 16, "relu"], [16, 16, "relu"], [16, 2, "none"]]);
+  const e = JSON.parse(run(["eval", "--model", model, "--data", "synth:circle:n=400,noise=0.05", "--weights",
+    "fixed:w=4,f=2", "--activations", "fixed:w=6,f=2", "--json"]).stdout);
+  assert.equal(e.examples, 400);
+  assert.ok(e.float_accuracy >= 0.9);
+  assert.ok(e.mismatch_rate >= 0 && e.mismatch_rate <= 1);
+  assert.equal(e.confusion.flat().reduce((a, b) => a + b, 0), 400);
+  const bad = run(["eval", "--model", "/nonexistent.json", "--data", "synth:circle"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /cannot open model/);
+  const zero = run(["train", "--data", "synth:linear:d=64,n=100,margin=0.01", "--model", "mlp:64-64-2",
+    "--weights", "int:b=2,scale=0.5", "--epochs", "1"]);
+  assert.match(zero.stderr, /warning: --weights int:b=2,scale=0.5 rounds 100% of layer 1's initial weights to zero/);
+  fs.rmSync(model, { force: true });
 });
 
 test("--help documents every subcommand", () => {
