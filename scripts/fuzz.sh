@@ -33,6 +33,14 @@ seed_datasets() {
   printf 'synth:linear:d=3,margin=0.2' > "$dir/seed-good-spec"
 }
 
+seed_models() {
+  local dir=fuzz-corpus/model
+  mkdir -p "$dir"
+  printf '%s' '{"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":2,"out":2,"activation":"none","weight":[[1,0],[0,1]],"bias":[0,0.5]}]}' > "$dir/seed-good"
+  printf '%s' '{"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":1,"out":2,"activation":"relu","weight":[[1],[1]],"bias":[0,0]},{"type":"dense","in":2,"out":1,"activation":"tanh","weight":[[1,1]],"bias":[0]}]}' > "$dir/seed-two"
+  printf '%s' '{"format":"quantlab-model","version":2}' > "$dir/seed-bad"
+}
+
 run_target() {
   local target=$1 corpus=$2 log status=0 runs
   log=$(mktemp)
@@ -51,5 +59,7 @@ run_target() {
 
 seed_specs
 seed_datasets
+seed_models
 run_target spec_parser_fuzz fuzz-corpus/spec
 run_target dataset_fuzz fuzz-corpus/dataset
+run_target model_fuzz fuzz-corpus/model
