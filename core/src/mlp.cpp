@@ -353,12 +353,16 @@ Result<TrainReport> train_model(Model& model, const Dataset& train, const Datase
         TrainEpoch e;
         e.epoch = epoch;
         e.loss = loss_sum / static_cast<double>(train.size());
-        e.train_accuracy = accuracy(model, train, eval);
-        e.test_accuracy = test ? accuracy(model, *test, eval) : 0;
+        if (o.evaluate_each_epoch) {
+            e.train_accuracy = accuracy(model, train, eval);
+            e.test_accuracy = test ? accuracy(model, *test, eval) : 0;
+        }
         report.history.push_back(e);
     }
-    report.train_accuracy = accuracy(model, train, eval);
-    report.test_accuracy = test ? accuracy(model, *test, eval) : 0;
+    if (o.evaluate_each_epoch) {
+        report.train_accuracy = accuracy(model, train, eval);
+        report.test_accuracy = test ? accuracy(model, *test, eval) : 0;
+    }
     return report;
 }
 

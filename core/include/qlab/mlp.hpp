@@ -57,6 +57,7 @@ struct TrainOptions {
     bool clip_weights = false;  // to [-1, 1] after every step (Sakr §4.1)
     QuantRoles roles;
     std::uint64_t seed = 1;
+    bool evaluate_each_epoch = true;  // accuracy per epoch in the history (benchmarks turn it off)
 };
 
 struct TrainEpoch {
