@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "qlab/calibration.hpp"
 #include "qlab/dataset.hpp"
 #include "qlab/format.hpp"
 #include "qlab/mlp.hpp"
@@ -312,6 +313,7 @@ struct TrainArgs {
     std::string weights, activations, gradients, updates;  // MLP quantization roles
     std::string optimizer = "adam";
     float lr = 1e-3f;
+    float lr_decay = 1.0f;
     int batch = 64;
     float dropout = 0;
     bool clip_weights = false;
@@ -397,6 +399,7 @@ int run_train_network(const TrainArgs& args) {
         return kExitBadInput;
     }
     o.learning_rate = args.lr;
+    o.lr_decay = args.lr_decay;
     o.epochs = args.epochs;
     o.batch = args.batch;
     o.dropout = args.dropout;
@@ -447,6 +450,10 @@ int run_train_network(const TrainArgs& args) {
 
 struct EvalArgs {
     std::string model_path, data, weights, activations, normalize = "auto";
+    std::string calibrate;
+    int bits = 8;
+    bool per_channel = false, asymmetric = false;
+    double percentile = 99.99;
     double test_fraction = 0;
     std::uint64_t seed = 1;
     bool json = false;
@@ -482,6 +489,37 @@ int run_eval(const EvalArgs& args) {
             return kExitBadInput;
         }
     }
+    std::vector<std::string> calibrated;
+    if (!args.calibrate.empty()) {
+        if (!args.weights.empty() || !args.activations.empty()) {
+            std::cerr << "qlab eval: give either --calibrate or explicit --weights/--activations\n";
+            return kExitBadInput;
+        }
+        auto method = qlab::parse_calibration(args.calibrate);
+        if (!method) {
+            std::cerr << "qlab eval: " << method.status().message() << "\n";
+            return kExitBadInput;
+        }
+        qlab::CalibrationOptions c;
+        c.method = *method;
+        c.bits = args.bits;
+        c.symmetric = !args.asymmetric;
+        c.per_channel = args.per_channel;
+        c.percentile = args.percentile;
+        // Calibrate on the training part when there is a held-out part; it is never calibrated on.
+        auto q = qlab::calibrate_model(*model, data.split.train, c);
+        if (!q) {
+            std::cerr << "qlab eval: " << q.status().message() << "\n";
+            return kExitBadInput;
+        }
+        quantized = *q;
+        for (std::size_t l = 0; l < quantized.layers.size(); ++l) {
+            const auto& f = quantized.layers[l];
+            calibrated.push_back("layer " + std::to_string(l + 1) + " weights " +
+                                 (f.weight_rows.empty() ? f.weights : std::to_string(f.weight_rows.size()) + " per-channel formats, first " + f.weight_rows.front()) +
+                                 (f.activations.empty() ? "" : "; activations " + f.activations));
+        }
+    }
     const qlab::Matrix float_scores = qlab::predict_scores(*model, d);
     const qlab::Matrix q_scores = qlab::predict_scores(*model, d, quantized);
     const int classes = model->outputs();
@@ -502,13 +540,15 @@ int run_eval(const EvalArgs& args) {
         std::cout << nlohmann::json{{"model", args.model_path}, {"data", args.data}, {"examples", d.size()},
                                     {"float_accuracy", right_float / n}, {"accuracy", right_q / n},
                                     {"mismatch_rate", mismatches / n}, {"weights", args.weights},
-                                    {"activations", args.activations}, {"confusion", confusion}}.dump(2)
+                                    {"activations", args.activations}, {"calibration", args.calibrate},
+                                    {"calibrated_formats", calibrated}, {"confusion", confusion}}.dump(2)
                   << "\n";
         return 0;
     }
     std::printf("%s on %s (%zu examples)\n", args.model_path.c_str(), args.data.c_str(), d.size());
     std::printf("%-28s %.4f\n%-28s %.4f\n%-28s %.4f   (Sakr's p_m: quantized and float disagree)\n",
                 "float accuracy", right_float / n, "quantized accuracy", right_q / n, "mismatch rate", mismatches / n);
+    for (const auto& line : calibrated) std::printf("%s\n", line.c_str());
     std::printf("confusion (rows: true class, columns: quantized prediction)\n");
     for (const auto& row : confusion) {
         for (long c : row) std::printf(" %6ld", c);
@@ -757,6 +797,7 @@ int main(int argc, char** argv) {
                       "MLP: format the master weights are stored in; --rounding stochastic gives Gupta et al.");
     train->add_option("--optimizer", train_args.optimizer, "MLP: sgd, momentum or adam (default)");
     train->add_option("--lr", train_args.lr, "MLP: learning rate (default 0.001)");
+    train->add_option("--lr-decay", train_args.lr_decay, "MLP: learning-rate factor per epoch (Sakr: 0.978)");
     train->add_option("--batch", train_args.batch, "MLP: batch size (default 64)");
     train->add_option("--dropout", train_args.dropout, "MLP: dropout probability of hidden units");
     train->add_flag("--clip-weights", train_args.clip_weights, "MLP: clip weights to [-1, 1] (Sakr 4.1)");
@@ -771,6 +812,12 @@ int main(int argc, char** argv) {
     eval->add_option("--test-fraction", eval_args.test_fraction,
                      "evaluate the held-out part of this split (use the training run's value and --seed)");
     eval->add_option("--seed", eval_args.seed, "split seed");
+    eval->add_option("--calibrate", eval_args.calibrate,
+                     "post-training calibration instead of --weights/--activations: minmax, percentile, mse or kl");
+    eval->add_option("--bits", eval_args.bits, "calibrated int width (default 8)");
+    eval->add_flag("--per-channel", eval_args.per_channel, "one weight format per output channel");
+    eval->add_flag("--asymmetric", eval_args.asymmetric, "unsigned codes with a zero point (default symmetric)");
+    eval->add_option("--percentile", eval_args.percentile, "for --calibrate percentile (default 99.99)");
     eval->add_flag("--json", eval_args.json, "print JSON");
     auto* sweep = app.add_subcommand("sweep", "Accuracy over a grid of formats (Cherkhev Tables 2-4)");
     add_training_options(sweep);

@@ -4,6 +4,7 @@
 #include "qlab/mlp.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <numeric>
 
@@ -92,13 +93,50 @@ struct ForwardCache {
     std::vector<Matrix> used_weight;
 };
 
-Matrix forward(const Model& model, const Matrix& x, const Quantizers& q, float dropout, Rng& rng, ForwardCache* cache) {
+// Calibrated per-layer (and per-channel) formats, parsed once.
+struct LayerQuantizers {
+    RoleQuantizer weights, activations;
+    std::vector<RoleQuantizer> weight_rows;
+};
+
+Result<std::vector<LayerQuantizers>> make_layer_quantizers(const std::vector<LayerFormats>& formats) {
+    std::vector<LayerQuantizers> out;
+    for (const LayerFormats& f : formats) {
+        LayerQuantizers lq;
+        auto w = RoleQuantizer::make(f.weights, "layer weights", Rounding::nearest_even);
+        if (!w) return w.status();
+        auto a = RoleQuantizer::make(f.activations, "layer activations", Rounding::nearest_even);
+        if (!a) return a.status();
+        lq.weights = *w, lq.activations = *a;
+        for (const std::string& spec : f.weight_rows) {
+            auto r = RoleQuantizer::make(spec, "channel weights", Rounding::nearest_even);
+            if (!r) return r.status();
+            lq.weight_rows.push_back(*r);
+        }
+        out.push_back(std::move(lq));
+    }
+    return out;
+}
+
+Matrix forward(const Model& model, const Matrix& x, const Quantizers& q, float dropout, Rng& rng, ForwardCache* cache,
+               const std::vector<LayerQuantizers>* per_layer = nullptr, std::size_t stop_after = SIZE_MAX) {
     Matrix a = x;
     const std::size_t last = model.layers.size() - 1;
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
         const DenseLayer& layer = model.layers[l];
+        const LayerQuantizers* lq = per_layer && l < per_layer->size() ? &(*per_layer)[l] : nullptr;
         Matrix w = layer.weight;
-        q.weights.apply(w, rng);
+        if (lq && !lq->weight_rows.empty()) {
+            for (Eigen::Index r = 0; r < w.rows() && static_cast<std::size_t>(r) < lq->weight_rows.size(); ++r) {
+                Matrix row = w.row(r);
+                lq->weight_rows[static_cast<std::size_t>(r)].apply(row, rng);
+                w.row(r) = row;
+            }
+        } else if (lq) {
+            lq->weights.apply(w, rng);
+        } else {
+            q.weights.apply(w, rng);
+        }
         Matrix z = a * w.transpose();
         z.rowwise() += layer.bias.transpose();
         Matrix out = z;
@@ -109,12 +147,13 @@ Matrix forward(const Model& model, const Matrix& x, const Quantizers& q, float d
             cache->out.push_back(out);
             cache->used_weight.push_back(std::move(w));
         }
-        if (l == last) return out;
+        if (l == last || l == stop_after) return out;
         a = out;
         Matrix pass = Matrix::Ones(a.rows(), a.cols());
-        if (q.activations.format) {
-            pass = ((a.array() >= q.activations.lo) && (a.array() <= q.activations.hi)).cast<float>().matrix();
-            q.activations.apply(a, rng);
+        const RoleQuantizer& act = lq ? lq->activations : q.activations;
+        if (act.format) {
+            pass = ((a.array() >= act.lo) && (a.array() <= act.hi)).cast<float>().matrix();
+            act.apply(a, rng);
         }
         if (dropout > 0 && cache) {
             for (Eigen::Index i = 0; i < a.size(); ++i) {
@@ -234,8 +273,9 @@ Result<TrainReport> train_model(Model& model, const Dataset& train, const Datase
     if (train.classes > model.outputs())
         return Status::error("the data has " + std::to_string(train.classes) + " classes, the model outputs " +
                              std::to_string(model.outputs()));
-    if (!(o.learning_rate > 0) || o.batch < 1 || o.epochs < 0 || !(o.dropout >= 0 && o.dropout < 1))
-        return Status::error("training options: need lr > 0, batch >= 1, epochs >= 0 and dropout in [0, 1)");
+    if (!(o.learning_rate > 0) || !(o.lr_decay > 0 && o.lr_decay <= 1) || o.batch < 1 || o.epochs < 0 ||
+        !(o.dropout >= 0 && o.dropout < 1))
+        return Status::error("training options: need lr > 0, lr decay in (0, 1], batch >= 1, epochs >= 0 and dropout in [0, 1)");
     auto quantizers = Quantizers::make(o.roles);
     if (!quantizers) return quantizers.status();
     const Quantizers& q = *quantizers;
@@ -308,7 +348,7 @@ Result<TrainReport> train_model(Model& model, const Dataset& train, const Datase
                 q.gradients.apply(db, rng);
                 Matrix delta_w;
                 Vector delta_b;
-                const float lr = o.learning_rate;
+                const float lr = o.learning_rate * std::pow(o.lr_decay, static_cast<float>(epoch - 1));
                 switch (o.optimizer) {
                     case Optimizer::sgd: delta_w = -lr * dw, delta_b = -lr * db; break;
                     case Optimizer::momentum:
@@ -366,9 +406,22 @@ Result<TrainReport> train_model(Model& model, const Dataset& train, const Datase
     return report;
 }
 
+Matrix hidden_outputs(const Model& model, const Dataset& data, std::size_t layer, std::size_t max_rows) {
+    auto q = Quantizers::make({});
+    Rng rng(1);
+    std::vector<std::size_t> idx(std::min(data.size(), max_rows));
+    std::iota(idx.begin(), idx.end(), 0);
+    Matrix x;
+    std::vector<int> y;
+    gather(data, idx, 0, idx.size(), x, y);
+    return forward(model, x, *q, 0, rng, nullptr, nullptr, layer);
+}
+
 Matrix predict_scores(const Model& model, const Dataset& data, const EvalOptions& options) {
     auto q = Quantizers::make(options.roles);
     assert(q.ok() && "validate roles before predicting");
+    auto per_layer = make_layer_quantizers(options.layers);
+    assert(per_layer.ok() && "calibrated formats are valid");
     Rng rng(1);
     Matrix out(static_cast<Eigen::Index>(data.size()), model.outputs());
     const std::size_t chunk = 1024;
@@ -380,7 +433,7 @@ Matrix predict_scores(const Model& model, const Dataset& data, const EvalOptions
         const std::size_t end = std::min(data.size(), begin + chunk);
         gather(data, idx, begin, end, x, y);
         out.middleRows(static_cast<Eigen::Index>(begin), static_cast<Eigen::Index>(end - begin)) =
-            forward(model, x, *q, 0, rng, nullptr);
+            forward(model, x, *q, 0, rng, nullptr, &*per_layer);
     }
     return out;
 }

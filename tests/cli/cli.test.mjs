@@ -213,6 +213,15 @@ test("train an MLP with QAT, save it, and eval it quantized against the float mo
   assert.ok(e.float_accuracy >= 0.9);
   assert.ok(e.mismatch_rate >= 0 && e.mismatch_rate <= 1);
   assert.equal(e.confusion.flat().reduce((a, b) => a + b, 0), 400);
+  const cal = JSON.parse(run(["eval", "--model", model, "--data", "synth:circle:n=400,noise=0.05", "--calibrate", "kl",
+    "--bits", "8", "--per-channel", "--asymmetric", "--json"]).stdout);
+  assert.equal(cal.calibration, "kl");
+  assert.equal(cal.calibrated_formats.length, 3);
+  assert.match(cal.calibrated_formats[0], /^layer 1 weights 16 per-channel formats, first int:b=8,scale=.*,signed=0; activations int:b=8/);
+  assert.ok(cal.mismatch_rate <= 0.02, `8-bit calibrated p_m ${cal.mismatch_rate}`);
+  const both = run(["eval", "--model", model, "--data", "synth:circle", "--calibrate", "mse", "--weights", "fixed:w=8,f=6"]);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /either --calibrate or explicit/);
   const bad = run(["eval", "--model", "/nonexistent.json", "--data", "synth:circle"]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /cannot open model/);

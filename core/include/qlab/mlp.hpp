@@ -51,6 +51,7 @@ enum class Optimizer { sgd, momentum, adam };
 struct TrainOptions {
     Optimizer optimizer = Optimizer::adam;
     float learning_rate = 1e-3f;
+    float lr_decay = 1.0f;    // the learning rate is multiplied by this after every epoch (Sakr: 0.978)
     int epochs = 5;
     int batch = 64;
     float dropout = 0;        // probability of dropping a hidden activation while training
@@ -78,9 +79,18 @@ struct TrainReport {
 // Trains in place. Divergence (a NaN or infinite loss) stops training with a message.
 Result<TrainReport> train_model(Model& model, const Dataset& train, const Dataset* test, const TrainOptions& options);
 
+// Formats of one layer chosen by calibration; they replace the roles' formats for that layer.
+struct LayerFormats {
+    std::string weights;                  // the whole weight matrix...
+    std::vector<std::string> weight_rows; // ...or one format per output channel (row)
+    std::string activations;              // the layer's output (hidden layers only)
+};
+
 struct EvalOptions {
     QuantRoles roles;  // weights and activations apply
+    std::vector<LayerFormats> layers;  // per layer, from calibration; empty: use roles
 };
+Matrix hidden_outputs(const Model& model, const Dataset& data, std::size_t layer, std::size_t max_rows);
 // Class scores (after the last activation, before the softmax) for every row.
 Matrix predict_scores(const Model& model, const Dataset& data, const EvalOptions& options = {});
 double accuracy(const Model& model, const Dataset& data, const EvalOptions& options = {});
