@@ -9,6 +9,9 @@ namespace qlab {
 namespace {
 
 constexpr int kHistogramBins = 2048;
+// KL needs a histogram worth the name; below this many nonzero values (a per-channel row of a
+// narrow layer, say) it falls back to min-max, which is exact for so few values.
+constexpr std::size_t kMinValuesForKl = 512;
 
 // The int spec covering [lo, hi] with `bits` bits.
 std::string spec_for(double lo, double hi, const CalibrationOptions& o) {
@@ -122,6 +125,8 @@ std::string calibrate_tensor(const std::vector<float>& v, const CalibrationOptio
             break;
         }
         case Calibration::kl: {
+            const auto nonzero = static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [](float x) { return x != 0; }));
+            if (nonzero < kMinValuesForKl) break;
             const double t = kl_threshold(v, o.bits);
             lo = std::max(lo, -t), hi = std::min(hi, t);
             break;

@@ -75,6 +75,10 @@ TEST(Calibration, KlIgnoresTheSpikeOfExactZeros) {
     o.bits = 4;
     o.symmetric = false;
     EXPECT_GT(Format::parse(calibrate_tensor(v, o))->max_finite(), 1.0);
+    // A handful of values (a 2-input layer's channel) makes no histogram: min-max instead.
+    CalibrationOptions mm = o;
+    mm.method = Calibration::minmax;
+    EXPECT_EQ(calibrate_tensor({0.3f, -0.7f}, o), calibrate_tensor({0.3f, -0.7f}, mm));
 }
 
 TEST(Calibration, ModelPerTensorAndPerChannel) {
