@@ -310,7 +310,7 @@ int run_sqnr(const SqnrArgs& args) {
 
 struct TrainArgs {
     std::string data;
-    std::string weights, activations, gradients, updates;  // MLP quantization roles
+    std::string weights, activations, gradients, updates, accumulator;  // MLP quantization roles
     std::string optimizer = "adam";
     float lr = 1e-3f;
     float lr_decay = 1.0f;
@@ -405,7 +405,12 @@ int run_train_network(const TrainArgs& args) {
     o.dropout = args.dropout;
     o.clip_weights = args.clip_weights;
     o.seed = args.seed;
-    o.roles = {args.weights, args.activations, args.gradients, args.updates, *update_rounding};
+    o.roles.weights = args.weights;
+    o.roles.activations = args.activations;
+    o.roles.gradients = args.gradients;
+    o.roles.updates = args.updates;
+    o.roles.accumulator = args.accumulator;
+    o.roles.update_rounding = *update_rounding;
     qlab::Model m = std::move(model).value();
     const qlab::Dataset* test = data.split.test.size() ? &data.split.test : nullptr;
     auto r = qlab::train_model(m, data.split.train, test, o);
@@ -449,7 +454,7 @@ int run_train_network(const TrainArgs& args) {
 }
 
 struct EvalArgs {
-    std::string model_path, data, weights, activations, normalize = "auto";
+    std::string model_path, data, weights, activations, accumulator, normalize = "auto";
     std::string calibrate;
     int bits = 8;
     bool per_channel = false, asymmetric = false;
@@ -481,7 +486,8 @@ int run_eval(const EvalArgs& args) {
     qlab::EvalOptions quantized;
     quantized.roles.weights = args.weights;
     quantized.roles.activations = args.activations;
-    for (const std::string* spec : {&args.weights, &args.activations}) {
+    quantized.roles.accumulator = args.accumulator;
+    for (const std::string* spec : {&args.weights, &args.activations, &args.accumulator}) {
         if (spec->empty()) continue;
         auto f = qlab::Format::parse(*spec);
         if (!f) {
@@ -795,6 +801,8 @@ int main(int argc, char** argv) {
     train->add_option("--gradients", train_args.gradients, "MLP: format of the weight gradients");
     train->add_option("--updates", train_args.updates,
                       "MLP: format the master weights are stored in; --rounding stochastic gives Gupta et al.");
+    train->add_option("--accumulator", train_args.accumulator,
+                      "MLP: format of each layer's pre-activation sum (the final sum, not every partial one)");
     train->add_option("--optimizer", train_args.optimizer, "MLP: sgd, momentum or adam (default)");
     train->add_option("--lr", train_args.lr, "MLP: learning rate (default 0.001)");
     train->add_option("--lr-decay", train_args.lr_decay, "MLP: learning-rate factor per epoch (Sakr: 0.978)");
@@ -808,6 +816,7 @@ int main(int argc, char** argv) {
     eval->add_option("--data", eval_args.data, "data spec")->required();
     eval->add_option("--weights", eval_args.weights, "format of the weights");
     eval->add_option("--activations", eval_args.activations, "format of the hidden activations");
+    eval->add_option("--accumulator", eval_args.accumulator, "format of each layer's pre-activation sum");
     eval->add_option("--normalize", eval_args.normalize, "auto (default), none, unit or standard");
     eval->add_option("--test-fraction", eval_args.test_fraction,
                      "evaluate the held-out part of this split (use the training run's value and --seed)");

@@ -50,7 +50,7 @@ struct RoleQuantizer {
 };
 
 struct Quantizers {
-    RoleQuantizer weights, activations, gradients, updates;
+    RoleQuantizer weights, activations, gradients, updates, accumulator;
     static Result<Quantizers> make(const QuantRoles& r) {
         Quantizers q;
         auto w = RoleQuantizer::make(r.weights, "--weights", Rounding::nearest_even);
@@ -61,7 +61,9 @@ struct Quantizers {
         if (!g) return g.status();
         auto u = RoleQuantizer::make(r.updates, "--updates", r.update_rounding);
         if (!u) return u.status();
-        q.weights = *w, q.activations = *a, q.gradients = *g, q.updates = *u;
+        auto acc = RoleQuantizer::make(r.accumulator, "--accumulator", Rounding::nearest_even);
+        if (!acc) return acc.status();
+        q.weights = *w, q.activations = *a, q.gradients = *g, q.updates = *u, q.accumulator = *acc;
         return q;
     }
 };
@@ -87,6 +89,7 @@ Matrix activation_derivative(Activation a, const Matrix& z, const Matrix& out) {
 }
 
 struct ForwardCache {
+    std::vector<Matrix> accumulator_pass;  // clipped STE of the accumulator format (empty: none)
     std::vector<Matrix> inputs;  // the input each layer saw (quantized, dropped out)
     std::vector<Matrix> z, out;  // pre- and post-activation
     std::vector<Matrix> pass;    // gradient factor into each hidden output: STE clip x dropout
@@ -139,9 +142,15 @@ Matrix forward(const Model& model, const Matrix& x, const Quantizers& q, float d
         }
         Matrix z = a * w.transpose();
         z.rowwise() += layer.bias.transpose();
+        Matrix acc_pass;
+        if (q.accumulator.format) {
+            acc_pass = ((z.array() >= q.accumulator.lo) && (z.array() <= q.accumulator.hi)).cast<float>().matrix();
+            q.accumulator.apply(z, rng);
+        }
         Matrix out = z;
         activate(layer.activation, out);
         if (cache) {
+            cache->accumulator_pass.push_back(acc_pass);
             cache->inputs.push_back(a);
             cache->z.push_back(z);
             cache->out.push_back(out);
@@ -339,6 +348,7 @@ Result<TrainReport> train_model(Model& model, const Dataset& train, const Datase
             for (std::size_t l = model.layers.size(); l-- > 0;) {
                 DenseLayer& L = model.layers[l];
                 Matrix dz = grad.cwiseProduct(activation_derivative(L.activation, cache.z[l], cache.out[l]));
+                if (cache.accumulator_pass[l].size()) dz = dz.cwiseProduct(cache.accumulator_pass[l]);
                 Matrix dw = dz.transpose() * cache.inputs[l];
                 Vector db = dz.colwise().sum().transpose();
                 if (l > 0) grad = (dz * cache.used_weight[l]).cwiseProduct(cache.pass[l - 1]);

@@ -74,6 +74,14 @@ TEST(ModelJson, HandWrittenModelLoadsAndPredicts) {
     EXPECT_FLOAT_EQ(s(0, 1), 1.5f);
     EXPECT_FLOAT_EQ(s(1, 0), 2);
     EXPECT_EQ(accuracy(*m, d), 1.0);
+    // The accumulator role rounds each pre-activation sum: 1.5 stays, 0.5 + 0 -> 0 or 1 (ties to
+    // even in fixed:w=4,f=0), 2 stays.
+    EvalOptions acc;
+    acc.roles.accumulator = "fixed:w=4,f=0";
+    const Matrix r = predict_scores(*m, d, acc);
+    EXPECT_FLOAT_EQ(r(0, 0), 1);
+    EXPECT_FLOAT_EQ(r(0, 1), 2);  // 1.5 -> 2 (even)
+    EXPECT_FLOAT_EQ(r(1, 1), 0);  // 0.5 -> 0 (even)
     // Round trip keeps every float exactly.
     Model trained = *make_model("mlp:2-8-3:act=tanh", 2, 3, 4);
     auto back = model_from_json(model_to_json(trained));

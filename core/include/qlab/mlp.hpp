@@ -43,6 +43,9 @@ Result<Model> make_model(std::string_view spec, int inputs, int classes, std::ui
 // Formats per tensor role; an empty string means full precision for that role.
 struct QuantRoles {
     std::string weights, activations, gradients, updates;
+    // The accumulator: each layer's pre-activation sum W x + b is rounded into this format (the
+    // final sum only; rounding every partial sum would cost a scalar loop per multiply-add).
+    std::string accumulator;
     Rounding update_rounding = Rounding::nearest_even;  // stochastic: Gupta et al.
 };
 
