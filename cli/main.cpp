@@ -568,15 +568,16 @@ bool pick_trainer(const char* command, const std::string& model, LinearTrainer& 
     else if (model == "frank-wolfe") trainer = qlab::train_quantized_frank_wolfe;
     else {
         std::cerr << "qlab " << command << ": model '" << model
-                  << "' is not available here (perceptron and frank-wolfe learn over one format; train also takes "
-                     "logreg and mlp:...; cnn is not implemented yet)\n";
+                  << "' is not available here (sweep takes perceptron or frank-wolfe; train also takes logreg, "
+                     "mlp:... and cnn:...)\n";
         return false;
     }
     return true;
 }
 
 int run_train(const TrainArgs& args) {
-    if (args.model == "logreg" || args.model.rfind("mlp:", 0) == 0) return run_train_network(args);
+    if (args.model == "logreg" || args.model.rfind("mlp:", 0) == 0 || args.model.rfind("cnn:", 0) == 0)
+        return run_train_network(args);
     LinearTrainer trainer;
     if (!pick_trainer("train", args.model, trainer)) return kExitBadInput;
     auto rounding = qlab::parse_rounding(args.rounding);
@@ -784,7 +785,7 @@ int main(int argc, char** argv) {
     auto add_training_options = [&](CLI::App* c) {
         c->add_option("--data", train_args.data, "data spec, e.g. synth:linear:d=2,n=400,margin=0.1 or sklearn:breast_cancer")
             ->required();
-        c->add_option("--model", train_args.model, "perceptron (default), frank-wolfe, logreg or mlp:IN-H-...-OUT[:act=...]");
+        c->add_option("--model", train_args.model, "perceptron (default), frank-wolfe, logreg, mlp:IN-H-...-OUT[:act=...] or cnn:HxWxC-cNkK-pN-...-OUT");
         c->add_option("--rounding", train_args.rounding, "rounding mode (MLP: of the --updates format)");
         c->add_option("--normalize", train_args.normalize, "auto (default), none, unit ([-1, 1]) or standard");
         c->add_option("--epochs", train_args.epochs, "perceptron passes (default 50)");

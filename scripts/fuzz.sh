@@ -39,6 +39,7 @@ seed_models() {
   printf '%s' '{"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":2,"out":2,"activation":"none","weight":[[1,0],[0,1]],"bias":[0,0.5]}]}' > "$dir/seed-good"
   printf '%s' '{"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":1,"out":2,"activation":"relu","weight":[[1],[1]],"bias":[0,0]},{"type":"dense","in":2,"out":1,"activation":"tanh","weight":[[1,1]],"bias":[0]}]}' > "$dir/seed-two"
   printf '%s' '{"format":"quantlab-model","version":2}' > "$dir/seed-bad"
+  printf '%s' '{"format":"quantlab-model","version":1,"layers":[{"type":"conv2d","channels":1,"height":4,"width":4,"kernel":2,"out":2,"activation":"relu","weight":[[1,0,0,1],[0,1,1,0]],"bias":[0,0]},{"type":"maxpool2d","channels":2,"height":3,"width":3,"size":2},{"type":"dense","in":2,"out":2,"activation":"none","weight":[[1,0],[0,1]],"bias":[0,0]}]}' > "$dir/seed-cnn"
 }
 
 run_target() {

@@ -145,7 +145,9 @@ Result<EvalOptions> calibrate_model(const Model& model, const Dataset& data, con
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
         const DenseLayer& L = model.layers[l];
         LayerFormats f;
-        if (o.per_channel) {
+        if (L.kind == LayerKind::maxpool2d) {
+            // no weights; its output is the previous layer's values, already calibrated
+        } else if (o.per_channel) {
             for (int r = 0; r < L.out; ++r) {
                 const std::vector<float> row(L.weight.row(r).data(), L.weight.row(r).data() + L.in);
                 f.weight_rows.push_back(calibrate_tensor(row, o));

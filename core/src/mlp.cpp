@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cmath>
 #include <numeric>
 
@@ -94,7 +95,112 @@ struct ForwardCache {
     std::vector<Matrix> z, out;  // pre- and post-activation
     std::vector<Matrix> pass;    // gradient factor into each hidden output: STE clip x dropout
     std::vector<Matrix> used_weight;
+    std::vector<std::vector<Matrix>> patches;  // conv2d: im2col per sample
+    std::vector<std::vector<int>> argmax;      // maxpool2d: where each output came from
 };
+
+// Convolution by im2col: for one sample, patches (H'W' x C k k) times the weight transposed.
+Matrix im2col(const float* a, const Layer& L) {
+    const int oh = L.output_height(), ow = L.output_width(), k = L.kernel;
+    Matrix patches(oh * ow, L.channels * k * k);
+    for (int y = 0; y < oh; ++y)
+        for (int x = 0; x < ow; ++x) {
+            float* row = patches.row(y * ow + x).data();
+            for (int c = 0; c < L.channels; ++c)
+                for (int i = 0; i < k; ++i)
+                    for (int j = 0; j < k; ++j)
+                        *row++ = a[(c * L.height + y + i) * L.width + x + j];
+        }
+    return patches;
+}
+
+void col2im_add(const Matrix& dpatches, const Layer& L, float* da) {
+    const int oh = L.output_height(), ow = L.output_width(), k = L.kernel;
+    for (int y = 0; y < oh; ++y)
+        for (int x = 0; x < ow; ++x) {
+            const float* row = dpatches.row(y * ow + x).data();
+            for (int c = 0; c < L.channels; ++c)
+                for (int i = 0; i < k; ++i)
+                    for (int j = 0; j < k; ++j)
+                        da[(c * L.height + y + i) * L.width + x + j] += *row++;
+        }
+}
+
+// Pre-activation output of a weighted layer, or the pooled input; caches what backward needs.
+Matrix layer_forward(const Layer& L, const Matrix& a, const Matrix& w, std::vector<Matrix>* patches,
+                     std::vector<int>* argmax) {
+    if (L.kind == LayerKind::dense) {
+        Matrix z = a * w.transpose();
+        z.rowwise() += L.bias.transpose();
+        return z;
+    }
+    Matrix z(a.rows(), L.output_size());
+    const int spatial = L.output_height() * L.output_width();
+    if (L.kind == LayerKind::conv2d) {
+        for (Eigen::Index s = 0; s < a.rows(); ++s) {
+            Matrix p = im2col(a.row(s).data(), L);
+            Matrix y = p * w.transpose();  // H'W' x out
+            y.rowwise() += L.bias.transpose();
+            for (int o = 0; o < L.out; ++o)
+                for (int q = 0; q < spatial; ++q) z(s, o * spatial + q) = y(q, o);
+            if (patches) patches->push_back(std::move(p));
+        }
+        return z;
+    }
+    const int oh = L.output_height(), ow = L.output_width(), k = L.kernel;
+    if (argmax) argmax->assign(static_cast<std::size_t>(z.size()), 0);
+    for (Eigen::Index s = 0; s < a.rows(); ++s)
+        for (int c = 0; c < L.channels; ++c)
+            for (int y = 0; y < oh; ++y)
+                for (int x = 0; x < ow; ++x) {
+                    int best = (c * L.height + y * k) * L.width + x * k;
+                    for (int i = 0; i < k; ++i)
+                        for (int j = 0; j < k; ++j) {
+                            const int at = (c * L.height + y * k + i) * L.width + x * k + j;
+                            if (a(s, at) > a(s, best)) best = at;
+                        }
+                    const Eigen::Index out_at = (c * oh + y) * ow + x;
+                    z(s, out_at) = a(s, best);
+                    if (argmax) (*argmax)[static_cast<std::size_t>(s * z.cols() + out_at)] = best;
+                }
+    return z;
+}
+
+struct LayerGradients {
+    Matrix dw;
+    Vector db;
+    Matrix din;
+};
+
+LayerGradients layer_backward(const Layer& L, const Matrix& dz, const Matrix& input, const Matrix& w,
+                              const std::vector<Matrix>& patches, const std::vector<int>& argmax, bool need_input) {
+    LayerGradients g;
+    if (L.kind == LayerKind::dense) {
+        g.dw = dz.transpose() * input;
+        g.db = dz.colwise().sum().transpose();
+        if (need_input) g.din = dz * w;
+        return g;
+    }
+    g.din = Matrix::Zero(dz.rows(), L.input_size());
+    if (L.kind == LayerKind::maxpool2d) {
+        for (Eigen::Index s = 0; s < dz.rows(); ++s)
+            for (Eigen::Index o = 0; o < dz.cols(); ++o)
+                g.din(s, argmax[static_cast<std::size_t>(s * dz.cols() + o)]) += dz(s, o);
+        return g;
+    }
+    const int spatial = L.output_height() * L.output_width();
+    g.dw = Matrix::Zero(L.out, L.in);
+    g.db = Vector::Zero(L.out);
+    for (Eigen::Index s = 0; s < dz.rows(); ++s) {
+        Matrix dy(spatial, L.out);  // H'W' x out
+        for (int o = 0; o < L.out; ++o)
+            for (int q = 0; q < spatial; ++q) dy(q, o) = dz(s, o * spatial + q);
+        g.dw.noalias() += dy.transpose() * patches[static_cast<std::size_t>(s)];
+        g.db += dy.colwise().sum().transpose();
+        if (need_input) col2im_add(dy * w, L, g.din.row(s).data());
+    }
+    return g;
+}
 
 // Calibrated per-layer (and per-channel) formats, parsed once.
 struct LayerQuantizers {
@@ -140,10 +246,11 @@ Matrix forward(const Model& model, const Matrix& x, const Quantizers& q, float d
         } else {
             q.weights.apply(w, rng);
         }
-        Matrix z = a * w.transpose();
-        z.rowwise() += layer.bias.transpose();
+        std::vector<Matrix> patches;
+        std::vector<int> argmax;
+        Matrix z = layer_forward(layer, a, w, cache ? &patches : nullptr, cache ? &argmax : nullptr);
         Matrix acc_pass;
-        if (q.accumulator.format) {
+        if (q.accumulator.format && layer.kind != LayerKind::maxpool2d) {
             acc_pass = ((z.array() >= q.accumulator.lo) && (z.array() <= q.accumulator.hi)).cast<float>().matrix();
             q.accumulator.apply(z, rng);
         }
@@ -155,6 +262,8 @@ Matrix forward(const Model& model, const Matrix& x, const Quantizers& q, float d
             cache->z.push_back(z);
             cache->out.push_back(out);
             cache->used_weight.push_back(std::move(w));
+            cache->patches.push_back(std::move(patches));
+            cache->argmax.push_back(std::move(argmax));
         }
         if (l == last || l == stop_after) return out;
         a = out;
@@ -219,8 +328,86 @@ Result<Activation> parse_activation(std::string_view name) {
     return Status::error("unknown activation '" + std::string(name) + "' (expected relu, hardsigmoid, tanh or none)");
 }
 
+void glorot(Layer& layer, double fan_in, double fan_out, Rng& rng) {
+    const double limit = std::sqrt(6.0 / (fan_in + fan_out));
+    layer.weight.resize(layer.out, layer.in);
+    for (Eigen::Index i = 0; i < layer.weight.size(); ++i)
+        layer.weight.data()[i] = static_cast<float>((2 * rng.uniform() - 1) * limit);
+    layer.bias = Vector::Zero(layer.out);
+}
+
+// "cnn:28x28x1-c8k5-p2-c16k5-p2-10[:act=relu]"
+Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::uint64_t seed) {
+    std::string rest = spec.substr(4);
+    const std::size_t colon = rest.find(':');
+    Activation act = Activation::relu;
+    if (colon != std::string::npos) {
+        const std::string options = rest.substr(colon + 1);
+        if (options.rfind("act=", 0) != 0) return Status::error("model '" + spec + "': unknown option '" + options + "' (expected act=NAME)");
+        auto a = parse_activation(options.substr(4));
+        if (!a) return Status::error("model '" + spec + "': " + a.status().message());
+        act = *a;
+        rest = rest.substr(0, colon);
+    }
+    std::vector<std::string> tokens;
+    for (std::size_t start = 0;;) {
+        const std::size_t dash = rest.find('-', start);
+        tokens.push_back(rest.substr(start, dash == std::string::npos ? std::string::npos : dash - start));
+        if (dash == std::string::npos) break;
+        start = dash + 1;
+    }
+    int h = 0, w = 0, c = 0;
+    char tail = 0;
+    if (tokens.size() < 2 || std::sscanf(tokens[0].c_str(), "%dx%dx%d%c", &h, &w, &c, &tail) != 3 || h < 1 || w < 1 || c < 1 ||
+        h > 4096 || w > 4096 || c > 4096)
+        return Status::error("model '" + spec + "': expected cnn:HxWxC-... with the input height, width and channels first");
+    if (h * w * c != inputs)
+        return Status::error("model '" + spec + "': " + tokens[0] + " is " + std::to_string(h * w * c) +
+                             " values, the data has " + std::to_string(inputs) + " features");
+    Model m;
+    Rng rng(seed);
+    int features = h * w * c;
+    bool flat = false;
+    for (std::size_t t = 1; t < tokens.size(); ++t) {
+        const std::string& tok = tokens[t];
+        const std::string where = "model '" + spec + "': layer '" + tok + "'";
+        int a = 0, b = 0;
+        Layer layer;
+        if (!flat && std::sscanf(tok.c_str(), "c%dk%d%c", &a, &b, &tail) == 2) {
+            if (a < 1 || a > 4096 || b < 1 || b > h || b > w) return Status::error(where + ": needs 1..4096 channels and a kernel no larger than the " + std::to_string(h) + "x" + std::to_string(w) + " input");
+            layer.kind = LayerKind::conv2d;
+            layer.channels = c, layer.height = h, layer.width = w, layer.kernel = b;
+            layer.in = c * b * b, layer.out = a;
+            layer.activation = act;
+            glorot(layer, c * b * b, a * b * b, rng);
+            h = layer.output_height(), w = layer.output_width(), c = a;
+        } else if (!flat && std::sscanf(tok.c_str(), "p%d%c", &a, &tail) == 1) {
+            if (a < 1 || a > h || a > w) return Status::error(where + ": the pool window must fit the " + std::to_string(h) + "x" + std::to_string(w) + " input");
+            layer.kind = LayerKind::maxpool2d;
+            layer.channels = c, layer.height = h, layer.width = w, layer.kernel = a;
+            layer.activation = Activation::none;
+            h = layer.output_height(), w = layer.output_width();
+        } else {
+            char* end = nullptr;
+            const long width = std::strtol(tok.c_str(), &end, 10);
+            if (tok.empty() || *end || width < 1 || width > 65536)
+                return Status::error(where + ": expected cNkK, pN or a dense width");
+            flat = true;
+            layer.in = features, layer.out = static_cast<int>(width);
+            layer.activation = t + 1 == tokens.size() ? Activation::none : act;
+            glorot(layer, layer.in, layer.out, rng);
+        }
+        features = layer.output_size();
+        m.layers.push_back(std::move(layer));
+    }
+    if (m.layers.back().kind != LayerKind::dense || m.layers.back().out != classes)
+        return Status::error("model '" + spec + "': must end in a dense layer of " + std::to_string(classes) + " (the classes)");
+    return m;
+}
+
 Result<Model> make_model(std::string_view spec_view, int inputs, int classes, std::uint64_t seed) {
     const std::string spec(spec_view);
+    if (spec.rfind("cnn:", 0) == 0) return make_cnn(spec, inputs, classes, seed);
     std::vector<int> widths;
     Activation act = Activation::relu;
     if (spec == "logreg") {
@@ -256,7 +443,8 @@ Result<Model> make_model(std::string_view spec_view, int inputs, int classes, st
             return Status::error("model '" + spec + "': the output width " + std::to_string(widths.back()) +
                                  " does not match the data's " + std::to_string(classes) + " classes");
     } else {
-        return Status::error("unknown model '" + spec + "' (expected logreg or mlp:IN-H1-...-OUT[:act=relu|hardsigmoid|tanh])");
+        return Status::error("unknown model '" + spec + "' (expected logreg, mlp:IN-H1-...-OUT[:act=relu|hardsigmoid|tanh] "
+                             "or cnn:HxWxC-cNkK-pN-...-OUT)");
     }
     Model m;
     Rng rng(seed);
@@ -349,9 +537,12 @@ Result<TrainReport> train_model(Model& model, const Dataset& train, const Datase
                 DenseLayer& L = model.layers[l];
                 Matrix dz = grad.cwiseProduct(activation_derivative(L.activation, cache.z[l], cache.out[l]));
                 if (cache.accumulator_pass[l].size()) dz = dz.cwiseProduct(cache.accumulator_pass[l]);
-                Matrix dw = dz.transpose() * cache.inputs[l];
-                Vector db = dz.colwise().sum().transpose();
-                if (l > 0) grad = (dz * cache.used_weight[l]).cwiseProduct(cache.pass[l - 1]);
+                LayerGradients lg = layer_backward(L, dz, cache.inputs[l], cache.used_weight[l], cache.patches[l],
+                                                   cache.argmax[l], l > 0);
+                if (l > 0) grad = lg.din.cwiseProduct(cache.pass[l - 1]);
+                if (L.kind == LayerKind::maxpool2d) continue;  // nothing to learn
+                Matrix dw = std::move(lg.dw);
+                Vector db = std::move(lg.db);
                 if (q.weights.format)  // clipped STE: no gradient where the weight is beyond the format
                     dw = dw.cwiseProduct(((L.weight.array() >= q.weights.lo) && (L.weight.array() <= q.weights.hi)).cast<float>().matrix());
                 q.gradients.apply(dw, rng);

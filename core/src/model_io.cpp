@@ -1,6 +1,7 @@
 // Models as versioned JSON (DESIGN §6): {"format":"quantlab-model","version":1,"layers":[{"type":
 // "dense","in":N,"out":M,"activation":"relu|hardsigmoid|tanh|none","weight":[[M rows of N]],
-// "bias":[M]}]}. Files are untrusted: every field is type-checked before it is read (nothing
+// "bias":[M]}, {"type":"conv2d","channels":C,"height":H,"width":W,"kernel":K,"out":O,...,"weight":
+// [[O rows of C*K*K]]}, {"type":"maxpool2d","channels":C,"height":H,"width":W,"size":S}]}. Files are untrusted: every field is type-checked before it is read (nothing
 // throws, which matters in WebAssembly builds without exceptions) and errors name the layer.
 #include <cmath>
 #include <fstream>
@@ -58,7 +59,12 @@ bool read_int(const json& j, const char* key, int& out) {
 
 std::string model_to_json(const Model& model) {
     json layers = json::array();
-    for (const DenseLayer& L : model.layers) {
+    for (const Layer& L : model.layers) {
+        if (L.kind == LayerKind::maxpool2d) {
+            layers.push_back({{"type", "maxpool2d"}, {"channels", L.channels}, {"height", L.height},
+                              {"width", L.width}, {"size", L.kernel}});
+            continue;
+        }
         json weight = json::array();
         for (int r = 0; r < L.out; ++r) {
             json row = json::array();
@@ -67,8 +73,15 @@ std::string model_to_json(const Model& model) {
         }
         json bias = json::array();
         for (int r = 0; r < L.out; ++r) bias.push_back(L.bias(r));
-        layers.push_back({{"type", "dense"}, {"in", L.in}, {"out", L.out}, {"activation", activation_name(L.activation)},
-                          {"weight", std::move(weight)}, {"bias", std::move(bias)}});
+        if (L.kind == LayerKind::conv2d) {
+            // weight rows: one per output channel, channels * kernel * kernel values in (c, i, j) order
+            layers.push_back({{"type", "conv2d"}, {"channels", L.channels}, {"height", L.height}, {"width", L.width},
+                              {"kernel", L.kernel}, {"out", L.out}, {"activation", activation_name(L.activation)},
+                              {"weight", std::move(weight)}, {"bias", std::move(bias)}});
+        } else {
+            layers.push_back({{"type", "dense"}, {"in", L.in}, {"out", L.out}, {"activation", activation_name(L.activation)},
+                              {"weight", std::move(weight)}, {"bias", std::move(bias)}});
+        }
     }
     return json{{"format", "quantlab-model"}, {"version", 1}, {"layers", std::move(layers)}}.dump();
 }
@@ -99,12 +112,37 @@ Result<Model> model_from_json(std::string_view text) {
         if (!j.is_object()) return Status::error(at + "must be an object");
         const auto type = j.find("type");
         if (type == j.end() || !type->is_string()) return Status::error(at + "\"type\" must be a string");
-        if (type->get<std::string>() != "dense")
-            return Status::error(at + "type '" + type->get<std::string>() + "' is not supported yet (dense only)");
-        DenseLayer L;
-        if (!read_int(j, "in", L.in)) return Status::error(at + "\"in\" must be an integer from 1 to 2^20");
-        if (!read_int(j, "out", L.out)) return Status::error(at + "\"out\" must be an integer from 1 to 2^20");
+        const std::string kind = type->get<std::string>();
+        Layer L;
+        if (kind == "conv2d" || kind == "maxpool2d") {
+            if (!read_int(j, "channels", L.channels) || !read_int(j, "height", L.height) || !read_int(j, "width", L.width))
+                return Status::error(at + "\"channels\", \"height\" and \"width\" must be integers from 1 to 2^20");
+            if (static_cast<double>(L.channels) * L.height * L.width > 1e8) return Status::error(at + "the input is too large");
+            if (!read_int(j, kind == "conv2d" ? "kernel" : "size", L.kernel) || L.kernel > L.height || L.kernel > L.width)
+                return Status::error(at + "\"" + std::string(kind == "conv2d" ? "kernel" : "size") +
+                                     "\" must be an integer no larger than the input's height and width");
+        }
+        if (kind == "maxpool2d") {
+            L.kind = LayerKind::maxpool2d;
+            L.activation = Activation::none;
+        } else if (kind == "conv2d") {
+            L.kind = LayerKind::conv2d;
+            if (!read_int(j, "out", L.out)) return Status::error(at + "\"out\" must be an integer from 1 to 2^20");
+            L.in = L.channels * L.kernel * L.kernel;
+        } else if (kind == "dense") {
+            if (!read_int(j, "in", L.in)) return Status::error(at + "\"in\" must be an integer from 1 to 2^20");
+            if (!read_int(j, "out", L.out)) return Status::error(at + "\"out\" must be an integer from 1 to 2^20");
+        } else {
+            return Status::error(at + "type '" + kind + "' is not supported (dense, conv2d, maxpool2d)");
+        }
         if (static_cast<double>(L.in) * L.out > 1e8) return Status::error(at + "in x out is too large");
+        if (!m.layers.empty() && m.layers.back().output_size() != L.input_size())
+            return Status::error(at + "takes " + std::to_string(L.input_size()) + " values but the previous layer outputs " +
+                                 std::to_string(m.layers.back().output_size()));
+        if (L.kind == LayerKind::maxpool2d) {
+            m.layers.push_back(std::move(L));
+            continue;
+        }
         const auto act = j.find("activation");
         if (act == j.end() || !act->is_string()) return Status::error(at + "\"activation\" must be a string");
         auto a = parse_activation(act->get<std::string>());
@@ -117,7 +155,7 @@ Result<Model> model_from_json(std::string_view text) {
         for (int r = 0; r < L.out; ++r) {
             const json& row = (*weight)[static_cast<std::size_t>(r)];
             if (!row.is_array() || row.size() != static_cast<std::size_t>(L.in))
-                return Status::error(at + "weight row " + std::to_string(r) + " must hold " + std::to_string(L.in) + " numbers (\"in\")");
+                return Status::error(at + "weight row " + std::to_string(r) + " must hold " + std::to_string(L.in) + " numbers");
             for (int c = 0; c < L.in; ++c)
                 if (!read_number(row[static_cast<std::size_t>(c)], L.weight(r, c)))
                     return Status::error(at + "weight[" + std::to_string(r) + "][" + std::to_string(c) + "] is not a finite number");
@@ -129,9 +167,6 @@ Result<Model> model_from_json(std::string_view text) {
         for (int r = 0; r < L.out; ++r)
             if (!read_number((*bias)[static_cast<std::size_t>(r)], L.bias(r)))
                 return Status::error(at + "bias[" + std::to_string(r) + "] is not a finite number");
-        if (!m.layers.empty() && m.layers.back().out != L.in)
-            return Status::error(at + "\"in\" is " + std::to_string(L.in) + " but the previous layer outputs " +
-                                 std::to_string(m.layers.back().out));
         m.layers.push_back(std::move(L));
     }
     return m;

@@ -163,9 +163,12 @@ test("train and sweep: bad input gives status 2 with a message", () => {
   let r = run(["train", "--data", "synth:linear:d=0"]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /key 'd' must be from 1/);
-  r = run(["train", "--data", "synth:circle", "--model", "cnn:conv8-pool-10"]);
+  r = run(["train", "--data", "synth:circle", "--model", "cnn:28x28x1-c8k5-10"]);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /cnn is not implemented yet/);
+  assert.match(r.stderr, /28x28x1 is 784 values, the data has 2 features/);
+  r = run(["sweep", "--data", "synth:circle", "--model", "mlp:2-4-2", "--grid", "lattice:range={1,2},points=8"]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /sweep takes perceptron or frank-wolfe/);
   r = run(["train", "--data", "synth:circle", "--model", "mlp:784-10"]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /input width 784 does not match the data's 2 features/);
@@ -228,6 +231,20 @@ test("train an MLP with QAT, save it, and eval it quantized against the float mo
   const zero = run(["train", "--data", "synth:linear:d=64,n=100,margin=0.01", "--model", "mlp:64-64-2",
     "--weights", "int:b=2,scale=0.5", "--epochs", "1"]);
   assert.match(zero.stderr, /warning: --weights int:b=2,scale=0.5 rounds 100% of layer 1's initial weights to zero/);
+  fs.rmSync(model, { force: true });
+});
+
+test("train a CNN on real digits and save it as conv2d/maxpool2d JSON", () => {
+  const model = path.join(os.tmpdir(), `qlab-cnn-${process.pid}.json`);
+  const r = run(["train", "--data", "sklearn:digits", "--model", "cnn:8x8x1-c8k3-p2-10", "--lr", "0.01", "--epochs", "8",
+    "--batch", "32", "--save", model, "--json"]);
+  if (r.status === 2 && /bootstrap/.test(r.stderr)) return;  // datasets not installed
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(JSON.parse(r.stdout).test_accuracy >= 0.93);
+  const saved = JSON.parse(fs.readFileSync(model, "utf8"));
+  assert.deepEqual(saved.layers.map((l) => l.type), ["conv2d", "maxpool2d", "dense"]);
+  assert.equal(saved.layers[0].weight.length, 8);
+  assert.equal(saved.layers[0].weight[0].length, 9);
   fs.rmSync(model, { force: true });
 });
 

@@ -100,14 +100,16 @@ TEST(ModelJson, MalformedModelsNameTheProblem) {
         {R"({"format":"other","version":1,"layers":[]})", "\"format\" must be \"quantlab-model\""},
         {R"({"format":"quantlab-model","version":2,"layers":[]})", "version 2 is not supported"},
         {R"({"format":"quantlab-model","version":1,"layers":[]})", "\"layers\" must be a non-empty array"},
-        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"conv2d"}]})", "layer 0: type 'conv2d' is not supported yet"},
+        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"conv2d"}]})", "layer 0: \"channels\", \"height\" and \"width\" must be integers"},
+        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"lstm"}]})", "layer 0: type 'lstm' is not supported"},
+        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"maxpool2d","channels":1,"height":2,"width":2,"size":3}]})", "\"size\" must be an integer no larger"},
         {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":0,"out":1}]})", "layer 0: \"in\" must be an integer"},
         {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":1,"out":1,"activation":"gelu","weight":[[1]],"bias":[0]}]})", "unknown activation 'gelu'"},
         {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":2,"out":1,"activation":"none","weight":[[1]],"bias":[0]}]})", "weight row 0 must hold 2 numbers"},
         {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":1,"out":1,"activation":"none","weight":[["x"]],"bias":[0]}]})", "weight[0][0] is not a finite number"},
         {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":1,"out":1,"activation":"none","weight":[[1]],"bias":[]}]})", "\"bias\" must be an array of 1 numbers"},
         {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":1,"out":2,"activation":"relu","weight":[[1],[1]],"bias":[0,0]},
-            {"type":"dense","in":3,"out":1,"activation":"none","weight":[[1,1,1]],"bias":[0]}]})", "layer 1: \"in\" is 3 but the previous layer outputs 2"},
+            {"type":"dense","in":3,"out":1,"activation":"none","weight":[[1,1,1]],"bias":[0]}]})", "layer 1: takes 3 values but the previous layer outputs 2"},
     };
     for (const auto& [text, expected] : cases) {
         auto m = model_from_json(text);

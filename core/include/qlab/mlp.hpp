@@ -24,20 +24,38 @@ Result<Activation> parse_activation(std::string_view name);
 using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using Vector = Eigen::VectorXf;
 
-struct DenseLayer {
-    int in = 0, out = 0;
+enum class LayerKind { dense, conv2d, maxpool2d };
+
+// One layer. Activations flow as rows of channel-major (c, y, x) values. A conv2d's weight is
+// out x (channels * kernel * kernel), so per-output-channel formats are per weight row for both.
+struct Layer {
+    LayerKind kind = LayerKind::dense;
+    int in = 0, out = 0;  // weight columns and rows (dense: widths; conv: C*k*k and out channels)
     Activation activation = Activation::relu;
-    Matrix weight;  // out x in
+    Matrix weight;  // out x in (empty for max-pool)
     Vector bias;    // out
+    int channels = 0, height = 0, width = 0;  // conv2d / maxpool2d input shape
+    int kernel = 0;                           // conv kernel side, or the pool's window and stride
+
+    int input_size() const { return kind == LayerKind::dense ? in : channels * height * width; }
+    int output_height() const { return kind == LayerKind::conv2d ? height - kernel + 1 : height / kernel; }
+    int output_width() const { return kind == LayerKind::conv2d ? width - kernel + 1 : width / kernel; }
+    int output_size() const {
+        if (kind == LayerKind::dense) return out;
+        return (kind == LayerKind::conv2d ? out : channels) * output_height() * output_width();
+    }
 };
+using DenseLayer = Layer;
 
 struct Model {
-    std::vector<DenseLayer> layers;  // the last layer's activation is applied before the softmax
-    int inputs() const { return layers.empty() ? 0 : layers.front().in; }
-    int outputs() const { return layers.empty() ? 0 : layers.back().out; }
+    std::vector<Layer> layers;  // the last layer's activation is applied before the softmax
+    int inputs() const { return layers.empty() ? 0 : layers.front().input_size(); }
+    int outputs() const { return layers.empty() ? 0 : layers.back().output_size(); }
 };
 
-// "logreg" or "mlp:784-512-512-10[:act=hardsigmoid]", for a dataset's input and class count.
+// "logreg", "mlp:784-512-512-10[:act=hardsigmoid]" or "cnn:28x28x1-c8k5-p2-c16k5-p2-10[:act=...]"
+// (cNkK: N channels of KxK, stride 1, no padding; pN: N x N max-pool; a number: a dense layer),
+// for a dataset's input and class count.
 Result<Model> make_model(std::string_view spec, int inputs, int classes, std::uint64_t seed);
 
 // Formats per tensor role; an empty string means full precision for that role.
