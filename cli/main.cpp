@@ -676,7 +676,25 @@ int run_sweep(const TrainArgs& args, const std::string& grid) {
         std::cerr << "qlab sweep: --grid: " << error << "\n";
         return kExitBadInput;
     }
-    for (const auto& spec : specs) {
+    // Cherkhev Tables 3-4 count floats by their bit budget: float:e=E,bits=B means 1 sign bit,
+    // E exponent bits and B - 1 - E mantissa bits; budgets too small for E become "-" cells.
+    std::vector<bool> impossible(specs.size(), false);
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        std::string& spec = specs[i];
+        const std::size_t at = spec.find("bits=");
+        if (spec.rfind("float:", 0) == 0 && at != std::string::npos && (at == 6 || spec[at - 1] == ',')) {
+            const std::size_t e_at = spec.find("e=");
+            const int e = e_at == std::string::npos ? -1 : std::atoi(spec.c_str() + e_at + 2);
+            const int bits = std::atoi(spec.c_str() + at + 5);
+            const std::size_t end = spec.find(',', at);
+            const int m = bits - 1 - e;
+            if (e < 0) {
+                std::cerr << "qlab sweep: " << spec << ": bits= needs e= too\n";
+                return kExitBadInput;
+            }
+            impossible[i] = m < 0;
+            spec.replace(at, end == std::string::npos ? std::string::npos : end - at, "m=" + std::to_string(std::max(m, 0)));
+        }
         auto f = qlab::Format::parse(spec);
         if (!f) {
             std::cerr << "qlab sweep: " << f.status().message() << "\n";
@@ -694,7 +712,12 @@ int run_sweep(const TrainArgs& args, const std::string& grid) {
     nlohmann::json cells = nlohmann::json::array();
     std::map<std::string, double> accuracy;
     std::map<std::string, qlab::QuantizedLinearResult> results;
-    for (const auto& spec : specs) {
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        const std::string& spec = specs[i];
+        if (impossible[i]) {
+            cells.push_back({{"spec", spec}, {"possible", false}});
+            continue;
+        }
         qlab::QuantizedLinearOptions o;
         o.format = spec;
         o.rounding = *rounding;
@@ -721,7 +744,12 @@ int run_sweep(const TrainArgs& args, const std::string& grid) {
     std::printf("%s on %s: %s accuracy %%; * = learning ended stuck in a sink\n", args.model.c_str(),
                 args.data.c_str(), test ? "test" : "train");
     if (axes.size() != 2) {
-        for (const auto& spec : specs) {
+        for (std::size_t i = 0; i < specs.size(); ++i) {
+            const std::string& spec = specs[i];
+            if (impossible[i]) {
+                std::printf("%-44s      -\n", spec.c_str());
+                continue;
+            }
             const auto& r = results.at(spec);
             std::printf("%-44s %6.1f%s\n", spec.c_str(), 100 * (test ? r.test_accuracy : r.train_accuracy), r.ended_in_sink ? "*" : "");
         }
@@ -733,7 +761,12 @@ int run_sweep(const TrainArgs& args, const std::string& grid) {
     for (std::size_t i = 0; i < axes[0].size(); ++i) {
         std::printf("%12s", axes[0][i].c_str());
         for (std::size_t j = 0; j < axes[1].size(); ++j) {
-            const auto& r = results.at(specs[i * axes[1].size() + j]);
+            const std::size_t k = i * axes[1].size() + j;
+            if (impossible[k]) {
+                std::printf(" %6s ", "-");
+                continue;
+            }
+            const auto& r = results.at(specs[k]);
             std::printf(" %6.1f%s", 100 * (test ? r.test_accuracy : r.train_accuracy), r.ended_in_sink ? "*" : " ");
         }
         std::printf("\n");

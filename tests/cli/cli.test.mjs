@@ -248,6 +248,18 @@ test("train a CNN on real digits and save it as conv2d/maxpool2d JSON", () => {
   fs.rmSync(model, { force: true });
 });
 
+test("sweep: floats by bit budget, as Cherkhev's Tables 3-4", () => {
+  const r = run(["sweep", "--data", "synth:linear:d=2,n=200,margin=0.1", "--grid",
+    "float:e={2,5},bits={6,7},sub=0,sat=1", "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const cells = JSON.parse(r.stdout).cells;
+  assert.deepEqual(cells.map((c) => c.spec), ["float:e=2,m=3,sub=0,sat=1", "float:e=2,m=4,sub=0,sat=1",
+    "float:e=5,m=0,sub=0,sat=1", "float:e=5,m=1,sub=0,sat=1"]);
+  const table = run(["sweep", "--data", "synth:linear:d=2,n=200,margin=0.1", "--grid", "float:e={2,6},bits={6,7}"]);
+  assert.equal(table.status, 0, table.stderr);
+  assert.match(table.stdout, /^\s+6\s+-\s+\d/m);  // e=6 with 6 bits leaves no mantissa: "-"
+});
+
 test("--help documents every subcommand", () => {
   const r = run(["--help"]);
   assert.equal(r.status, 0);
