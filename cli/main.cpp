@@ -318,6 +318,7 @@ struct TrainArgs {
     float dropout = 0;
     bool clip_weights = false;
     std::string save;
+    int vector_kmeans = 0;
     std::string model = "perceptron";
     std::string format = "lattice:range=1,points=256";
     std::string rounding = "rne";
@@ -372,7 +373,8 @@ nlohmann::json linear_result_json(const qlab::QuantizedLinearResult& r) {
             {"epochs", r.epochs_run}, {"updates", r.updates}, {"converged", r.converged},
             {"stalled_updates", r.stalled_updates}, {"sink_atoms", r.sink_atoms}, {"ended_in_sink", r.ended_in_sink},
             {"margin", r.margin}, {"radius", r.radius}, {"delta", r.delta}, {"delta_box", r.delta_box}, {"observed_delta", r.observed_delta},
-            {"mistake_bound", json_number(r.mistake_bound)}, {"weights", r.weights}, {"history", history}};
+            {"mistake_bound", json_number(r.mistake_bound)}, {"weights", r.weights}, {"history", history},
+            {"vector_atoms", r.vector_atoms}};
 }
 
 using LinearTrainer = std::function<qlab::Result<qlab::QuantizedLinearResult>(
@@ -593,6 +595,7 @@ int run_train(const TrainArgs& args) {
     o.epochs = args.epochs;
     o.steps = args.steps;
     o.seed = args.seed;
+    o.vector_kmeans = args.vector_kmeans;
     auto r = trainer(data.split.train, data.split.test.size() ? &data.split.test : nullptr, o);
     if (!r) {
         std::cerr << "qlab train: " << r.status().message() << "\n";
@@ -830,6 +833,8 @@ int main(int argc, char** argv) {
     auto* train = app.add_subcommand("train", "Train a model over a quantization (Cherkhev's perceptron / Frank-Wolfe)");
     add_training_options(train);
     train->add_option("--format", train_args.format, "the one format of features and weights");
+    train->add_option("--vector-kmeans", train_args.vector_kmeans,
+                      "perceptron: atoms are K k-means centres per class, as vectors (Cherkhev Fig. 3)");
     train->add_option("--weights", train_args.weights, "MLP: format of the weights in the forward pass (QAT)");
     train->add_option("--activations", train_args.activations, "MLP: format of the hidden activations (QAT)");
     train->add_option("--gradients", train_args.gradients, "MLP: format of the weight gradients");

@@ -22,9 +22,50 @@ struct Prepared {
     Format format;
     std::vector<Vec> x;     // r(q(x_i))
     std::vector<int> sign;  // y_i in {-1, +1}
+    std::vector<Vec> atoms;  // vector atoms (Cherkhev Fig. 3), empty for coordinate formats
 };
 
-Result<Prepared> prepare(const Dataset& data, const QuantizedLinearOptions& o, const Format* fitted) {
+std::size_t nearest_atom(const std::vector<Vec>& atoms, const Vec& v) {
+    std::size_t best = 0;
+    double best_d = INFINITY;
+    for (std::size_t a = 0; a < atoms.size(); ++a) {
+        double d = 0;
+        for (std::size_t j = 0; j < v.size(); ++j) d += (v[j] - atoms[a][j]) * (v[j] - atoms[a][j]);
+        if (d < best_d) best_d = d, best = a;  // ties keep the first atom: deterministic
+    }
+    return best;
+}
+
+// k-means (Lloyd) in d dimensions on one class's examples, seeded with distinct examples.
+std::vector<Vec> kmeans_vectors(const std::vector<Vec>& points, int k, Rng& rng) {
+    std::vector<Vec> centres;
+    std::vector<std::size_t> picks(points.size());
+    std::iota(picks.begin(), picks.end(), 0);
+    for (std::size_t i = picks.size(); i > 1; --i) std::swap(picks[i - 1], picks[static_cast<std::size_t>(rng.next_u64() % i)]);
+    for (std::size_t i = 0; i < picks.size() && static_cast<int>(centres.size()) < k; ++i)
+        if (std::find(centres.begin(), centres.end(), points[picks[i]]) == centres.end()) centres.push_back(points[picks[i]]);
+    for (int it = 0; it < 100; ++it) {
+        std::vector<Vec> sum(centres.size(), Vec(points.front().size(), 0.0));
+        std::vector<int> count(centres.size(), 0);
+        for (const Vec& p : points) {
+            const std::size_t a = nearest_atom(centres, p);
+            for (std::size_t j = 0; j < p.size(); ++j) sum[a][j] += p[j];
+            ++count[a];
+        }
+        bool moved = false;
+        for (std::size_t a = 0; a < centres.size(); ++a) {
+            if (!count[a]) continue;  // an empty cluster keeps its centre
+            for (double& c : sum[a]) c /= count[a];
+            moved = moved || sum[a] != centres[a];
+            centres[a] = sum[a];
+        }
+        if (!moved) break;
+    }
+    return centres;
+}
+
+Result<Prepared> prepare(const Dataset& data, const QuantizedLinearOptions& o, const Format* fitted,
+                         const std::vector<Vec>* atoms = nullptr) {
     if (data.classes != 2)
         return Status::error("data '" + data.name + "' has " + std::to_string(data.classes) +
                              " classes; the perceptron and Frank-Wolfe need exactly 2");
@@ -38,11 +79,26 @@ Result<Prepared> prepare(const Dataset& data, const QuantizedLinearOptions& o, c
         format = *parsed;
         if (format.data_dependent()) format = format.fit(Vec(data.x.begin(), data.x.end()));
     }
-    Prepared p{format, {}, {}};
+    Prepared p{format, {}, {}, {}};
     Rng rng(o.seed ^ 0x5eedull);
+    if (o.vector_kmeans > 0) {
+        if (atoms) {
+            p.atoms = *atoms;
+        } else {
+            for (int cls : {0, 1}) {
+                std::vector<Vec> points;
+                for (std::size_t i = 0; i < data.size(); ++i)
+                    if (data.y[i] == cls) points.emplace_back(data.row(i), data.row(i) + data.features);
+                if (points.empty()) return Status::error("data '" + data.name + "' has no example of class " + std::to_string(cls));
+                for (Vec& c : kmeans_vectors(points, o.vector_kmeans, rng)) p.atoms.push_back(std::move(c));
+            }
+        }
+    }
     for (std::size_t i = 0; i < data.size(); ++i) {
-        Vec v(static_cast<std::size_t>(data.features));
-        for (std::size_t j = 0; j < v.size(); ++j) v[j] = format.quantize_ref(data.row(i)[j], o.rounding, &rng);
+        Vec v(data.row(i), data.row(i) + data.features);
+        if (!p.atoms.empty()) v = p.atoms[nearest_atom(p.atoms, v)];
+        else
+            for (std::size_t j = 0; j < v.size(); ++j) v[j] = format.quantize_ref(v[j], o.rounding, &rng);
         p.x.push_back(std::move(v));
         p.sign.push_back(data.y[i] == 1 ? 1 : -1);
     }
@@ -77,10 +133,16 @@ void describe(QuantizedLinearResult& r, const Prepared& p, const Prepared* test,
     r.margin = max_margin(z);
     const double d = static_cast<double>(p.x.front().size());
     r.delta_box = std::max(box, max_abs(p.x));
-    const double per_coordinate = p.format.worst_case_error(-r.delta_box, r.delta_box, Rounding::nearest_even);
-    r.delta = std::sqrt(d) * per_coordinate;
+    if (p.atoms.empty()) {
+        const double per_coordinate = p.format.worst_case_error(-r.delta_box, r.delta_box, Rounding::nearest_even);
+        r.delta = std::sqrt(d) * per_coordinate;
+    } else {
+        r.delta = r.observed_delta;  // a handful of vector atoms: the largest error that occurred
+        r.vector_atoms = p.atoms;
+    }
     r.mistake_bound = r.margin > r.delta ? std::pow(r.radius / (r.margin - r.delta), 2) : INFINITY;
-    r.format = p.format.to_string();
+    r.format = p.atoms.empty() ? p.format.to_string()
+                               : "vector atoms: " + std::to_string(p.atoms.size()) + " k-means centres";
     r.train_accuracy = accuracy(r.weights, p);
     if (test) r.test_accuracy = accuracy(r.weights, *test);
 }
@@ -122,7 +184,7 @@ Result<QuantizedLinearResult> train_quantized_perceptron(const Dataset& train, c
     const Prepared& p = *prepared;
     std::optional<Prepared> test_prepared;
     if (test) {
-        auto t = prepare(*test, o, &p.format);
+        auto t = prepare(*test, o, &p.format, &p.atoms);
         if (!t) return t.status();
         test_prepared = std::move(t).value();
     }
@@ -130,7 +192,17 @@ Result<QuantizedLinearResult> train_quantized_perceptron(const Dataset& train, c
     Rng rng(o.seed);
     QuantizedLinearResult r;
     Vec w(p.x.front().size(), 0.0);
-    for (double& c : w) c = q.quantize_ref(0.0, o.rounding, &rng);  // the atom nearest 0
+    if (!p.atoms.empty()) {
+        // The feature errors count toward delta too: x is stored as its nearest centre.
+        for (std::size_t i = 0; i < p.x.size(); ++i) {
+            double e2 = 0;
+            for (std::size_t j = 0; j < w.size(); ++j) e2 += std::pow(train.row(i)[j] - p.x[i][j], 2);
+            r.observed_delta = std::max(r.observed_delta, std::sqrt(e2));
+        }
+        w = p.atoms[nearest_atom(p.atoms, w)];
+    } else {
+        for (double& c : w) c = q.quantize_ref(0.0, o.rounding, &rng);  // the atom nearest 0
+    }
     std::set<Vec> sinks;
     double box = 0;
     std::vector<std::size_t> order(p.x.size());
@@ -146,14 +218,15 @@ Result<QuantizedLinearResult> train_quantized_perceptron(const Dataset& train, c
             const int y = p.sign[i];
             if (y * dot(w, x) > 0) continue;  // a zero score counts as a mistake, so w = 0 learns
             ++record.mistakes;
-            Vec next(w.size());
+            Vec next(w.size()), exact(w.size());
             double error2 = 0;
             for (std::size_t j = 0; j < w.size(); ++j) {
-                const double exact = w[j] + y * x[j];
-                box = std::max(box, std::fabs(exact));
-                next[j] = q.quantize_ref(exact, o.rounding, &rng);
-                error2 += (next[j] - exact) * (next[j] - exact);
+                exact[j] = w[j] + y * x[j];
+                box = std::max(box, std::fabs(exact[j]));
+                if (p.atoms.empty()) next[j] = q.quantize_ref(exact[j], o.rounding, &rng);
             }
+            if (!p.atoms.empty()) next = p.atoms[nearest_atom(p.atoms, exact)];
+            for (std::size_t j = 0; j < w.size(); ++j) error2 += (next[j] - exact[j]) * (next[j] - exact[j]);
             r.observed_delta = std::max(r.observed_delta, std::sqrt(error2));
             if (next == w) {
                 ++record.stalled;
@@ -181,6 +254,7 @@ Result<QuantizedLinearResult> train_quantized_perceptron(const Dataset& train, c
 
 Result<QuantizedLinearResult> train_quantized_frank_wolfe(const Dataset& train, const Dataset* test,
                                                          const QuantizedLinearOptions& o) {
+    if (o.vector_kmeans > 0) return Status::error("vector atoms (k-means centres) are for the perceptron only");
     auto prepared = prepare(train, o, nullptr);
     if (!prepared) return prepared.status();
     const Prepared& p = *prepared;

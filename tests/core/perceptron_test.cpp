@@ -101,6 +101,40 @@ TEST(QuantizedPerceptron, DeterministicForASeedAndNeedsTwoClasses) {
     EXPECT_FALSE(train_quantized_perceptron(d, nullptr, o).ok());
 }
 
+TEST(QuantizedPerceptron, VectorAtomsFromKMeans) {
+    // Two mirrored clusters around (1, 1) (+) and (-1, -1) (-). With k = 1 the atoms are the two
+    // centres; w starts at the atom nearest 0 (a tie: the first, class 0's (-1, -1)), every + is
+    // a mistake, and w + x = (0, 0) rounds back to (-1, -1): a sink, accuracy 0 ("0 or 100").
+    Dataset d;
+    d.name = "mirrored";
+    d.features = 2;
+    d.classes = 2;
+    const float jitter[4][2] = {{0.1f, 0}, {-0.1f, 0}, {0, 0.1f}, {0, -0.1f}};
+    for (const auto& j : jitter) {
+        d.x.insert(d.x.end(), {1 + j[0], 1 + j[1]}), d.y.push_back(1);
+        d.x.insert(d.x.end(), {-1 - j[0], -1 - j[1]}), d.y.push_back(0);
+    }
+    QuantizedLinearOptions o;
+    o.vector_kmeans = 1;
+    o.epochs = 5;
+    const auto r = *train_quantized_perceptron(d, nullptr, o);
+    ASSERT_EQ(r.vector_atoms.size(), 2u);
+    EXPECT_NEAR(r.vector_atoms[0][0], -1, 1e-6);
+    EXPECT_NEAR(r.vector_atoms[1][1], 1, 1e-6);
+    EXPECT_EQ(r.weights, r.vector_atoms[0]);
+    EXPECT_TRUE(r.ended_in_sink);
+    EXPECT_EQ(r.train_accuracy, 0.0);  // w points at the negatives: every example scores the wrong sign
+    EXPECT_EQ(r.format, "vector atoms: 2 k-means centres");
+    // Nine centres per class on Cherkhev's synth02-like set learn it.
+    const Split s = split_dataset(*load_data_spec("synth:synth02"), 0.2, 1);
+    o.vector_kmeans = 9;
+    o.epochs = 50;
+    const auto fine = *train_quantized_perceptron(s.train, &s.test, o);
+    EXPECT_EQ(fine.vector_atoms.size(), 18u);
+    EXPECT_GE(fine.test_accuracy, 0.9);
+    EXPECT_FALSE(train_quantized_frank_wolfe(s.train, nullptr, o).ok());
+}
+
 TEST(MaxMargin, KnownGeometry) {
     EXPECT_NEAR(max_margin({{1, 0}, {0, 1}}), std::sqrt(0.5), 1e-9);
     EXPECT_NEAR(max_margin({{2, 0}, {2, 1}, {3, -1}}), 2.0, 1e-9);

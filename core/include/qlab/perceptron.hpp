@@ -20,6 +20,10 @@ struct QuantizedLinearOptions {
     int steps = 2000;      // Frank-Wolfe: iterations
     std::uint64_t seed = 1;  // example order and stochastic rounding
     bool shuffle = true;     // perceptron: a new seeded order every pass (false: data order)
+    // Cherkhev Fig. 3: when > 0, the atoms are vectors, the centres of `vector_kmeans` k-means
+    // clusters of each class's training examples, and features and weights are stored as the
+    // nearest centre (Euclidean) instead of coordinate by coordinate in `format`.
+    int vector_kmeans = 0;
 };
 
 struct EpochRecord {
@@ -43,10 +47,12 @@ struct QuantizedLinearResult {
     double margin = 0;                // gamma of the quantized training data (<= 0: not separable)
     double radius = 0;                // R = max ||r(q(x))||
     double delta = 0;                 // Cherkhev eq. 1 for vectors over [-B, B]^d: sqrt(d) * per coordinate
+                                      // (vector atoms: the largest error seen, features and updates)
     double delta_box = 0;             // B: the largest coordinate of a feature or exact update
     double observed_delta = 0;        // largest ||r(w_{t+1}) - (r(w_t) + y r(x))|| seen
     double mistake_bound = 0;         // R^2 / (gamma - delta)^2, +inf when delta >= gamma
     std::vector<EpochRecord> history;
+    std::vector<std::vector<double>> vector_atoms;  // the atoms when vector_kmeans > 0
 };
 
 // Both require two classes; class 1 is y = +1.
