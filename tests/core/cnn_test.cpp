@@ -6,6 +6,7 @@
 
 #include "qlab/calibration.hpp"
 #include "qlab/mlp.hpp"
+#include "training_support.hpp"
 
 namespace qlab {
 namespace {
@@ -42,17 +43,7 @@ TEST(Cnn, ConvolutionAndPoolingByHand) {
     EXPECT_EQ(p, (Matrix(1, 4) << 5, 8, 7, 10).finished());
 }
 
-double mean_loss(const Model& m, const Dataset& d) {
-    const Matrix s = predict_scores(m, d);
-    double loss = 0;
-    for (Eigen::Index i = 0; i < s.rows(); ++i) {
-        const double mx = s.row(i).maxCoeff();
-        double sum = 0;
-        for (Eigen::Index c = 0; c < s.cols(); ++c) sum += std::exp(s(i, c) - mx);
-        loss -= s(i, d.y[static_cast<std::size_t>(i)]) - mx - std::log(sum);
-    }
-    return loss / static_cast<double>(s.rows());
-}
+using test::mean_loss;
 
 TEST(Cnn, GradientsMatchFiniteDifferences) {
     Dataset d;
@@ -108,14 +99,9 @@ TEST(Cnn, SchemaRoundTripAndSpecErrors) {
 }
 
 TEST(Cnn, LearnsRealDigitsWithAndWithoutQuantization) {
-    DataSpecOptions where;
-    where.data_dir = QLAB_DATA_DIR;
-    auto digits = load_data_spec("sklearn:digits", where);
-    if (!digits.ok()) GTEST_SKIP() << digits.status().message();
-    Split s = split_dataset(*digits, 0.2, 1);
-    const Dataset reference = s.train;
-    normalize(s.train, reference, Normalization::scale_to_unit_range);
-    normalize(s.test, reference, Normalization::scale_to_unit_range);
+    const std::optional<Split> digits = test::scaled_digits();
+    if (!digits) GTEST_SKIP() << "sklearn digits not installed (scripts/bootstrap.sh)";
+    Split s = *digits;
     TrainOptions o;
     o.learning_rate = 0.01f;
     o.epochs = 10;

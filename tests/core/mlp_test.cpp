@@ -5,23 +5,14 @@
 #include <cmath>
 
 #include "qlab/mlp.hpp"
+#include "training_support.hpp"
 
 namespace qlab {
 namespace {
 
 constexpr double kGradientTolerance = 2e-3;
 
-double mean_loss(const Model& m, const Dataset& d) {
-    const Matrix s = predict_scores(m, d);
-    double loss = 0;
-    for (Eigen::Index i = 0; i < s.rows(); ++i) {
-        const double mx = s.row(i).maxCoeff();
-        double sum = 0;
-        for (Eigen::Index c = 0; c < s.cols(); ++c) sum += std::exp(s(i, c) - mx);
-        loss -= s(i, d.y[static_cast<std::size_t>(i)]) - mx - std::log(sum);
-    }
-    return loss / static_cast<double>(s.rows());
-}
+using test::mean_loss;
 
 Dataset small_data() {
     Dataset d = *load_data_spec("synth:gauss:n=24,noise=0.3,seed=3");
@@ -159,14 +150,9 @@ TEST(Mlp, QuantizationAwareTrainingBeatsPostTrainingAtLowBits) {
 }
 
 TEST(Mlp, QatBeatsPtqOnRealDigitsWithTernaryWeights) {
-    DataSpecOptions where;
-    where.data_dir = QLAB_DATA_DIR;
-    auto digits = load_data_spec("sklearn:digits", where);
-    if (!digits.ok()) GTEST_SKIP() << digits.status().message();
-    Split s = split_dataset(*digits, 0.2, 1);
-    const Dataset reference = s.train;
-    normalize(s.train, reference, Normalization::scale_to_unit_range);
-    normalize(s.test, reference, Normalization::scale_to_unit_range);
+    const std::optional<Split> digits = test::scaled_digits();
+    if (!digits) GTEST_SKIP() << "sklearn digits not installed (scripts/bootstrap.sh)";
+    Split s = *digits;
     TrainOptions o;
     o.learning_rate = 0.01f;
     o.epochs = 30;
