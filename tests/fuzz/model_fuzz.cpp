@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t l = 0; l < m->layers.size(); ++l) {
         const auto& L = m->layers[l];
         if (L.weight.rows() != L.out || L.weight.cols() != L.in || L.bias.size() != L.out) std::abort();
-        if (l > 0 && m->layers[l - 1].out != L.in) std::abort();
+        // Layers chain by their flattened sizes (conv and pool layers have no dense in/out).
+        if (l > 0 && m->layers[l - 1].output_size() != L.input_size()) std::abort();
     }
     if (static_cast<double>(m->inputs()) * m->outputs() < 1e6) {
         qlab::Dataset d;
