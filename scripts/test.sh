@@ -19,7 +19,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --preset native-asan -j"$jobs" --timeout 900
 echo "== the same tests as WebAssembly under Node"
 ctest --preset wasm-release -j"$jobs" --timeout 900
-echo "== fuzzing the spec/URL parsers and the dataset loaders briefly (scripts/fuzz.sh SECONDS for a long run)"
+echo "== fuzzing the spec/URL parsers, dataset loaders and model loader briefly (scripts/fuzz.sh SECONDS for a long run)"
 bash scripts/fuzz.sh 10
 echo "== CLI and browser tests"
 node --test --test-concurrency=1 tests/cli/ tests/e2e/
