@@ -42,7 +42,9 @@ qlab::Status App::set(const std::string& key, const std::string& value) {
         report(s.message());
         return s;
     }
-    refresh_derived();
+    // Only these feed the parsed (and, for data-dependent specs, fitted) format; x, lo and hi
+    // change on every drag and must not refit a k-means codebook each time.
+    if (key == "format" || key == "rounding" || key == "seed") refresh_derived();
     return s;
 }
 
