@@ -21,11 +21,25 @@ const std::vector<std::string>& panel_names() {
     return names;
 }
 
+namespace {
+
+Status validate_panel(const std::string& value) {
+    for (const auto& name : panel_names())
+        if (value == name) return Status::success();
+    std::string list;
+    for (const auto& name : panel_names()) list += (list.empty() ? "" : ", ") + name;
+    return Status::error("unknown panel '" + value + "' (known: " + list + ")");
+}
+Status validate_format(const std::string& value) { return Format::parse(value).status(); }
+Status validate_rounding(const std::string& value) { return parse_rounding(value).status(); }
+
+}  // namespace
+
 const std::vector<Property>& lab_properties() {
     static const std::vector<Property> table = {
-        {"panel", PropertyType::text, &LabState::panel, nullptr, "which lesson is open"},
-        {"format", PropertyType::text, &LabState::format, nullptr, "number format spec"},
-        {"rounding", PropertyType::text, &LabState::rounding, nullptr, "rounding mode"},
+        {"panel", PropertyType::text, &LabState::panel, nullptr, "which lesson is open", validate_panel},
+        {"format", PropertyType::text, &LabState::format, nullptr, "number format spec", validate_format},
+        {"rounding", PropertyType::text, &LabState::rounding, nullptr, "rounding mode", validate_rounding},
         {"x", PropertyType::number, nullptr, &LabState::x, "value placed on the number line"},
         {"y", PropertyType::number, nullptr, &LabState::y, "second coordinate on the 2-D atom grid"},
         {"lo", PropertyType::number, nullptr, &LabState::lo, "left end of the number line"},
@@ -46,29 +60,12 @@ std::string property_text(const LabState& state, const Property& p) {
     return detail::shortest_repr(state.*p.number);
 }
 
-namespace {
-
-Status validate_text(std::string_view key, const std::string& value) {
-    if (key == "panel") {
-        for (const auto& name : panel_names())
-            if (value == name) return Status::success();
-        std::string list;
-        for (const auto& name : panel_names()) list += (list.empty() ? "" : ", ") + name;
-        return Status::error("unknown panel '" + value + "' (known: " + list + ")");
-    }
-    if (key == "format") return Format::parse(value).status();
-    if (key == "rounding") return parse_rounding(value).status();
-    return Status::success();
-}
-
-}  // namespace
-
 Status set_property(LabState& state, std::string_view key, std::string_view value) {
     const Property* p = find_property(key);
     if (!p) return Status::error("unknown setting '" + std::string(key) + "'");
     const std::string text(value);
     if (p->text) {
-        if (Status s = validate_text(key, text); !s)
+        if (Status s = p->validate ? p->validate(text) : Status::success(); !s)
             return Status::error("bad value for '" + std::string(key) + "': " + s.message());
         state.*p->text = text;
         return Status::success();

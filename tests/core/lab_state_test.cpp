@@ -77,6 +77,7 @@ TEST(LabState, EveryPropertyIsReachableFromTheQuery) {
     for (const Property& p : lab_properties()) {
         EXPECT_NE(find_property(p.key), nullptr);
         EXPECT_TRUE((p.text == nullptr) != (p.number == nullptr)) << p.key;
+        EXPECT_TRUE(p.text == nullptr || p.validate != nullptr) << p.key << ": every text setting is validated";
         EXPECT_NE(to_query(LabState{}).find(std::string(p.key) + "="), std::string::npos);
     }
 }

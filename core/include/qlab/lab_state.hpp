@@ -32,6 +32,7 @@ struct Property {
     std::string LabState::*text;
     double LabState::*number;
     const char* help;
+    Status (*validate)(const std::string& value) = nullptr;  // text values; numbers must be finite
 };
 
 // Every setting, in URL order.
