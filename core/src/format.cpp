@@ -124,15 +124,19 @@ Result<Format> Format::parse(std::string_view spec) {
                          known + ")");
 }
 
-double Format::quantize_ref(double x, Rounding mode, Rng* rng) const {
+namespace {
+
+// The one rounding rule every format shares: pick lo or hi of the format's bracket by the mode,
+// then let the format resolve overflow and the sign of zero.
+double round_to_format(const FormatImpl& impl, double x, Rounding mode, Rng* rng) {
     if (std::isnan(x)) return x;
-    if (std::isinf(x)) return impl_->resolve(x);
-    assert(!impl_->data_dependent() && "fit() a data-dependent format before quantize_ref");
-    const Bracket b = impl_->bracket(x);
+    if (std::isinf(x)) return impl.resolve(x);
+    assert(!impl.data_dependent() && "fit() a data-dependent format before quantize_ref");
+    const Bracket b = impl.bracket(x);
     double r = b.lo;
     if (b.lo != b.hi) {
         const double below = x - b.lo;
-        const double split = impl_->nearest_split(b);
+        const double split = impl.nearest_split(b);
         switch (mode) {
             case Rounding::nearest_even:
                 r = x < split ? b.lo : x > split ? b.hi : (b.lo_is_even ? b.lo : b.hi);
@@ -153,9 +157,15 @@ double Format::quantize_ref(double x, Rounding mode, Rng* rng) const {
                 break;
         }
     }
-    r = impl_->resolve(r);
-    if (r == 0) r = (impl_->keeps_negative_zero() && std::signbit(x)) ? -0.0 : 0.0;
+    r = impl.resolve(r);
+    if (r == 0) r = (impl.keeps_negative_zero() && std::signbit(x)) ? -0.0 : 0.0;
     return r;
+}
+
+}  // namespace
+
+double Format::quantize_ref(double x, Rounding mode, Rng* rng) const {
+    return round_to_format(*impl_, x, mode, rng);
 }
 
 std::shared_ptr<const FormatImpl> FormatImpl::fit(const double*, std::size_t) const {
@@ -190,10 +200,8 @@ std::vector<double> Format::quantize_tensor_ref(const std::vector<double>& value
 
 void FormatImpl::quantize_array(const float* in, float* out, std::size_t n,
                                 const QuantizeOptions& options) const {
-    const Format self(std::shared_ptr<const FormatImpl>(this, [](const FormatImpl*) {}));
     Rng rng(options.seed);
-    for (std::size_t i = 0; i < n; ++i)
-        out[i] = static_cast<float>(self.quantize_ref(in[i], options.rounding, &rng));
+    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<float>(round_to_format(*this, in[i], options.rounding, &rng));
 }
 
 void Format::quantize(const float* in, float* out, std::size_t n,

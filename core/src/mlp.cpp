@@ -34,19 +34,14 @@ struct RoleQuantizer {
         }
         return q;
     }
-    void apply(Matrix& m, Rng& rng) const {
+    // In place, on any dense Eigen matrix or vector of floats.
+    template <class Tensor>
+    void apply(Tensor& t, Rng& rng) const {
         if (!format) return;
         QuantizeOptions o;
         o.rounding = rounding;
         o.seed = rng.next_u64();
-        format->quantize(m.data(), m.data(), static_cast<std::size_t>(m.size()), o);
-    }
-    void apply(Vector& v, Rng& rng) const {
-        if (!format) return;
-        QuantizeOptions o;
-        o.rounding = rounding;
-        o.seed = rng.next_u64();
-        format->quantize(v.data(), v.data(), static_cast<std::size_t>(v.size()), o);
+        format->quantize(t.data(), t.data(), static_cast<std::size_t>(t.size()), o);
     }
 };
 

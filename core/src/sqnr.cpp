@@ -98,21 +98,17 @@ double distribution_variance(Distribution d) { return d == Distribution::uniform
 std::vector<double> sample_distribution(Distribution d, std::size_t n, std::uint64_t seed) {
     Rng rng(seed);
     std::vector<double> out(n);
-    auto normal = [&] {  // Box-Muller; 1 - u keeps the log finite
-        const double u1 = 1 - rng.uniform(), u2 = rng.uniform();
-        return std::sqrt(-2 * std::log(u1)) * std::cos(2 * kPi * u2);
-    };
     for (double& v : out) {
         switch (d) {
             case Distribution::uniform: v = 2 * rng.uniform() - 1; break;
-            case Distribution::gaussian: v = normal(); break;
+            case Distribution::gaussian: v = rng.normal(); break;
             case Distribution::laplacian: {
                 const double u = rng.uniform() - 0.5;
                 v = -kLaplaceScale * std::copysign(std::log(1 - 2 * std::fabs(u)), u);
                 break;
             }
             case Distribution::gamma: {
-                const double z = normal();  // Z^2 / 2 ~ Gamma(1/2, 1)
+                const double z = rng.normal();  // Z^2 / 2 ~ Gamma(1/2, 1)
                 v = kGammaTheta * z * z / 2 * (rng.uniform() < 0.5 ? -1 : 1);
                 break;
             }

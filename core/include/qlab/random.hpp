@@ -2,6 +2,7 @@
 // stochastic rounding and the same training run natively and in WebAssembly.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 namespace qlab {
@@ -35,6 +36,12 @@ public:
 
     // Uniform in [0, 1) with 53 random bits.
     double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+
+    // Standard normal by Box-Muller (one value per two uniforms; 1 - u keeps the log finite).
+    double normal() {
+        const double u1 = 1 - uniform(), u2 = uniform();
+        return std::sqrt(-2 * std::log(u1)) * std::cos(2 * 3.14159265358979323846 * u2);
+    }
 
 private:
     static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
