@@ -14,11 +14,6 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-double gaussian(Rng& rng) {
-    const double u1 = 1 - rng.uniform(), u2 = rng.uniform();
-    return std::sqrt(-2 * std::log(u1)) * std::cos(2 * kPi * u2);
-}
-
 Dataset binary_dataset(std::string name, int features) {
     Dataset d;
     d.name = std::move(name);
@@ -107,7 +102,7 @@ Dataset make_linear(const LinearOptions& o) {
     Dataset d = binary_dataset("synth:linear", o.dimensions);
     std::vector<double> w(static_cast<std::size_t>(o.dimensions));
     double norm = 0;
-    for (double& c : w) c = gaussian(rng), norm += c * c;
+    for (double& c : w) c = rng.normal(), norm += c * c;
     for (double& c : w) c /= std::sqrt(norm);
     std::vector<double> v(w.size());
     // Rejection sampling: in many dimensions a wide margin accepts almost nothing, so the
@@ -116,7 +111,7 @@ Dataset make_linear(const LinearOptions& o) {
     for (long attempt = 0; static_cast<int>(d.size()) < o.count && attempt < max_attempts; ++attempt) {
         // Uniform in the ball: a Gaussian direction and radius R u^(1/d).
         double vn = 0;
-        for (double& c : v) c = gaussian(rng), vn += c * c;
+        for (double& c : v) c = rng.normal(), vn += c * c;
         const double r = o.radius * std::pow(rng.uniform(), 1.0 / o.dimensions) / std::sqrt(vn);
         double s = 0;
         for (std::size_t j = 0; j < v.size(); ++j) v[j] *= r, s += v[j] * w[j];
@@ -150,7 +145,8 @@ Dataset make_playground(const PlaygroundOptions& o) {
                 const double t = 2 * kPi * rng.uniform();
                 const double a = r * std::sin(t), b = r * std::cos(t);
                 const int label = std::hypot(a, b) < radius * 0.5 ? 1 : 0;  // decided before the noise
-                add(a + jitter(radius), b + jitter(radius), label);
+                const double ja = jitter(radius), jb = jitter(radius);  // in this order on every compiler
+                add(a + ja, b + jb, label);
             }
             break;
         }
@@ -160,7 +156,8 @@ Dataset make_playground(const PlaygroundOptions& o) {
                 double a = 10 * rng.uniform() - 5, b = 10 * rng.uniform() - 5;
                 a += a > 0 ? 0.3 : -0.3;  // keep points off the axes
                 b += b > 0 ? 0.3 : -0.3;
-                add(a + jitter(5), b + jitter(5), a * b >= 0 ? 1 : 0);
+                const double ja = jitter(5), jb = jitter(5);
+                add(a + ja, b + jb, a * b >= 0 ? 1 : 0);
             }
             break;
         }
@@ -170,7 +167,11 @@ Dataset make_playground(const PlaygroundOptions& o) {
             for (int i = 0; i < o.count; ++i) {
                 const int label = i < half ? 1 : 0;
                 const double c = label ? 2 : -2;
-                add(c + sd * gaussian(rng), c + sd * gaussian(rng), label);
+                // Two statements: argument evaluation order differs between compilers, and the
+                // same seed must give the same points natively and in WebAssembly.
+                const double first = c + sd * rng.normal();
+                const double second = c + sd * rng.normal();
+                add(first, second, label);
             }
             break;
         }
@@ -181,7 +182,8 @@ Dataset make_playground(const PlaygroundOptions& o) {
                 const int k = label ? i : i - half;
                 const double frac = static_cast<double>(k) / std::max(1, half);
                 const double r = 5 * frac, t = 1.75 * frac * 2 * kPi + (label ? 0 : kPi);
-                add(r * std::sin(t) + jitter(1), r * std::cos(t) + jitter(1), label);
+                const double ja = jitter(1), jb = jitter(1);
+                add(r * std::sin(t) + ja, r * std::cos(t) + jb, label);
             }
             break;
         }
