@@ -75,6 +75,15 @@ TEST(Generators, PlaygroundShapes) {
     EXPECT_EQ(sp.classes, 2);
 }
 
+TEST(Generators, SameSeedSamePointsOnEveryPlatform) {
+    // xor uses only uniform draws (integer arithmetic), so these are exact natively and in
+    // WebAssembly; they fail if draws end up in compiler-dependent order (function arguments).
+    const Dataset d = *load_data_spec("synth:xor:n=4,noise=0.3,seed=7");
+    EXPECT_EQ(d.x, (std::vector<float>{0x1.a98e0ap+1f, -0x1.11b6bcp+0f, 0x1.f207acp+1f, 0x1.6ba76cp+1f,
+                                       -0x1.238a7ep+0f, -0x1.8b0ab6p+1f, 0x1.22cf8p+2f, 0x1.12a21ep+2f}));
+    EXPECT_EQ(d.y, (std::vector<int>{0, 1, 1, 1}));
+}
+
 TEST(Split, DisjointCompleteAndSeeded) {
     const Dataset d = *load_data_spec("synth:linear:d=3,n=101,seed=5");
     const Split s = split_dataset(d, 0.2, 9);
