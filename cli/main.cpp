@@ -44,6 +44,17 @@ bool parse_number(const std::string& line, double& out) {
     return end == text.c_str() + text.size();
 }
 
+// Parses a rounding mode; prints the message on failure.
+bool parse_rounding_for(const char* command, const std::string& mode, qlab::Rounding& rounding) {
+    auto r = qlab::parse_rounding(mode);
+    if (!r) {
+        std::cerr << "qlab " << command << ": " << r.status().message() << "\n";
+        return false;
+    }
+    rounding = *r;
+    return true;
+}
+
 // Parses the spec and rounding mode every subcommand takes; prints the message on failure.
 bool parse_format_and_rounding(const char* command, const std::string& spec, const std::string& mode,
                                std::optional<qlab::Format>& format, qlab::Rounding& rounding) {
@@ -52,13 +63,8 @@ bool parse_format_and_rounding(const char* command, const std::string& spec, con
         std::cerr << "qlab " << command << ": " << parsed.status().message() << "\n";
         return false;
     }
-    auto r = qlab::parse_rounding(mode);
-    if (!r) {
-        std::cerr << "qlab " << command << ": " << r.status().message() << "\n";
-        return false;
-    }
+    if (!parse_rounding_for(command, mode, rounding)) return false;
     format = *parsed;
-    rounding = *r;
     return true;
 }
 
@@ -70,9 +76,8 @@ struct QuantizeArgs {
 
 int run_quantize(const QuantizeArgs& args) {
     std::optional<qlab::Format> format;
-    qlab::Rounding mode{};
-    if (!parse_format_and_rounding("quantize", args.format, args.rounding, format, mode)) return kExitBadInput;
-    const qlab::Rounding* rounding = &mode;
+    qlab::Rounding rounding{};
+    if (!parse_format_and_rounding("quantize", args.format, args.rounding, format, rounding)) return kExitBadInput;
     qlab::Rng rng(args.seed);
     std::string line;
     std::string out;
@@ -94,7 +99,7 @@ int run_quantize(const QuantizeArgs& args) {
             tensor.push_back(x);
             continue;
         }
-        out += shortest_repr(format->quantize_ref(x, *rounding, &rng));
+        out += shortest_repr(format->quantize_ref(x, rounding, &rng));
         out += '\n';
         if (out.size() > (1 << 16)) {
             std::cout << out;
@@ -103,7 +108,7 @@ int run_quantize(const QuantizeArgs& args) {
     }
     if (whole_tensor) {
         qlab::QuantizeOptions options;
-        options.rounding = *rounding;
+        options.rounding = rounding;
         options.seed = args.seed;
         for (double q : format->quantize_tensor_ref(tensor, options)) {
             out += shortest_repr(q);
@@ -125,9 +130,8 @@ struct FormatArgs {
 
 int run_format(const FormatArgs& args) {
     std::optional<qlab::Format> format;
-    qlab::Rounding mode{};
-    if (!parse_format_and_rounding("format", args.spec, args.rounding, format, mode)) return kExitBadInput;
-    const qlab::Rounding* rounding = &mode;
+    qlab::Rounding rounding{};
+    if (!parse_format_and_rounding("format", args.spec, args.rounding, format, rounding)) return kExitBadInput;
     if (!(args.range >= 0) || !std::isfinite(args.range)) {
         std::cerr << "qlab format: --range must be a finite number >= 0\n";
         return kExitBadInput;
@@ -140,13 +144,13 @@ int run_format(const FormatArgs& args) {
     // SQNR on 100k seeded samples; a data-dependent format is fitted to them (per block).
     const std::vector<double> sample = qlab::sample_distribution(*dist, 100000, 1);
     qlab::QuantizeOptions sqnr_options;
-    sqnr_options.rounding = *rounding;
+    sqnr_options.rounding = rounding;
     const double sqnr = qlab::sqnr_db(*format, sample, sqnr_options);
     std::string fitted_note;
     const qlab::Format f = format->data_dependent() ? format->fit(sample) : *format;
     if (format->data_dependent()) fitted_note = f.to_string();
     const double range = args.range > 0 ? args.range : f.max_finite();
-    const double delta = f.worst_case_error(-range, range, *rounding);
+    const double delta = f.worst_case_error(-range, range, rounding);
     const qlab::AtomList atoms = f.atoms_in(-range, range, args.atoms);
     if (args.json) {
         nlohmann::json j;
@@ -160,7 +164,7 @@ int run_format(const FormatArgs& args) {
         j["min_finite"] = json_number(f.min_finite());
         j["epsilon"] = json_number(f.epsilon());
         j["range"] = json_number(range);
-        j["rounding"] = qlab::rounding_name(*rounding);
+        j["rounding"] = qlab::rounding_name(rounding);
         j["delta"] = json_number(delta);
         j["sqnr_db"] = json_number(sqnr);
         j["sqnr_distribution"] = qlab::distribution_name(*dist);
@@ -185,7 +189,7 @@ int run_format(const FormatArgs& args) {
     std::printf("%-14s %s\n", "epsilon/step", shortest_repr(f.epsilon()).c_str());
     std::printf("%-14s %s over [-%s, %s] with %s (Cherkhev eq. 1)\n", "delta",
                 shortest_repr(delta).c_str(), shortest_repr(range).c_str(), shortest_repr(range).c_str(),
-                qlab::rounding_name(*rounding));
+                qlab::rounding_name(rounding));
     std::printf("%-14s %.2f dB on 100000 samples of %s (Lin 2016)\n", "SQNR", sqnr,
                 qlab::distribution_name(*dist));
     std::string list;
@@ -256,9 +260,8 @@ int run_sqnr(const SqnrArgs& args) {
         return kExitBadInput;
     }
     std::optional<qlab::Format> format;
-    qlab::Rounding mode{};
-    if (!parse_format_and_rounding("sqnr", args.format, args.rounding, format, mode)) return kExitBadInput;
-    const qlab::Rounding* rounding = &mode;
+    qlab::Rounding rounding{};
+    if (!parse_format_and_rounding("sqnr", args.format, args.rounding, format, rounding)) return kExitBadInput;
     std::vector<double> data;
     std::string source;
     if (!args.data.empty()) {
@@ -294,7 +297,7 @@ int run_sqnr(const SqnrArgs& args) {
         return kExitBadInput;
     }
     qlab::QuantizeOptions options;
-    options.rounding = *rounding;
+    options.rounding = rounding;
     options.seed = args.seed;
     const double db = qlab::sqnr_db(*format, data, options);
     if (args.json) {
@@ -381,11 +384,8 @@ using LinearTrainer = std::function<qlab::Result<qlab::QuantizedLinearResult>(
     const qlab::Dataset&, const qlab::Dataset*, const qlab::QuantizedLinearOptions&)>;
 
 int run_train_network(const TrainArgs& args) {
-    auto update_rounding = qlab::parse_rounding(args.rounding);
-    if (!update_rounding) {
-        std::cerr << "qlab train: " << update_rounding.status().message() << "\n";
-        return kExitBadInput;
-    }
+    qlab::Rounding update_rounding{};
+    if (!parse_rounding_for("train", args.rounding, update_rounding)) return kExitBadInput;
     PreparedData data;
     if (!prepare_data("train", args, data)) return kExitBadInput;
     auto model = qlab::make_model(args.model, data.split.train.features, data.split.train.classes, args.seed);
@@ -412,7 +412,7 @@ int run_train_network(const TrainArgs& args) {
     o.roles.gradients = args.gradients;
     o.roles.updates = args.updates;
     o.roles.accumulator = args.accumulator;
-    o.roles.update_rounding = *update_rounding;
+    o.roles.update_rounding = update_rounding;
     qlab::Model m = std::move(model).value();
     const qlab::Dataset* test = data.split.test.size() ? &data.split.test : nullptr;
     auto r = qlab::train_model(m, data.split.train, test, o);
@@ -582,16 +582,13 @@ int run_train(const TrainArgs& args) {
         return run_train_network(args);
     LinearTrainer trainer;
     if (!pick_trainer("train", args.model, trainer)) return kExitBadInput;
-    auto rounding = qlab::parse_rounding(args.rounding);
-    if (!rounding) {
-        std::cerr << "qlab train: " << rounding.status().message() << "\n";
-        return kExitBadInput;
-    }
+    qlab::Rounding rounding{};
+    if (!parse_rounding_for("train", args.rounding, rounding)) return kExitBadInput;
     PreparedData data;
     if (!prepare_data("train", args, data)) return kExitBadInput;
     qlab::QuantizedLinearOptions o;
     o.format = args.format;
-    o.rounding = *rounding;
+    o.rounding = rounding;
     o.epochs = args.epochs;
     o.steps = args.steps;
     o.seed = args.seed;
@@ -704,11 +701,8 @@ int run_sweep(const TrainArgs& args, const std::string& grid) {
             return kExitBadInput;
         }
     }
-    auto rounding = qlab::parse_rounding(args.rounding);
-    if (!rounding) {
-        std::cerr << "qlab sweep: " << rounding.status().message() << "\n";
-        return kExitBadInput;
-    }
+    qlab::Rounding rounding{};
+    if (!parse_rounding_for("sweep", args.rounding, rounding)) return kExitBadInput;
     PreparedData data;
     if (!prepare_data("sweep", args, data)) return kExitBadInput;
     const qlab::Dataset* test = data.split.test.size() ? &data.split.test : nullptr;
@@ -723,7 +717,7 @@ int run_sweep(const TrainArgs& args, const std::string& grid) {
         }
         qlab::QuantizedLinearOptions o;
         o.format = spec;
-        o.rounding = *rounding;
+        o.rounding = rounding;
         o.epochs = args.epochs;
         o.steps = args.steps;
         o.seed = args.seed;
