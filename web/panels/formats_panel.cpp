@@ -532,7 +532,8 @@ void draw_facts(App& app) {
     fact_row("error q(x) - x", shortest_repr(err), "Signed quantization error of this value.");
     fact_row("relative error", s.x != 0 ? shortest_repr(std::fabs(err) / std::fabs(s.x)) : "-",
              "|q(x) - x| / |x|: roughly constant across a float's range, growing toward 0 in fixed point.");
-    fact_row("step at x", shortest_repr(f.step_at(s.x)),
+    const double step = f.step_at(s.x);
+    fact_row("step at x", step > 0 ? shortest_repr(step) : "none: x is beyond the last atom",
              "Gap between the two atoms around x: the resolution of the format here.");
     const double delta = f.worst_case_error(s.lo, s.hi, app.rounding());
     fact_row("delta on [lo, hi]", shortest_repr(delta),
