@@ -15,7 +15,9 @@
 namespace qlab {
 namespace {
 
-constexpr std::size_t kMaxValues = std::size_t{1} << 31;  // 8 GiB of floats: refuse beyond
+// Dense size limit: 2^26 floats (256 MiB) holds 60,000 MNIST-sized images, while a 40-byte
+// libsvm file naming feature 62,628,817 must get a message, not a 2 GB allocation (found by fuzzing).
+constexpr std::size_t kMaxValues = std::size_t{1} << 26;
 
 std::string trim(std::string_view s) {
     std::size_t b = 0, e = s.size();
@@ -135,7 +137,7 @@ Result<Dataset> parse_csv(std::string_view text, const std::string& name, int la
         if (fields.size() != columns)
             return Status::error(name + " line " + std::to_string(line_number) + ": expected " + std::to_string(columns) +
                                  " fields, got " + std::to_string(fields.size()));
-        if (d.x.size() + columns > kMaxValues) return Status::error(name + ": too large (more than 2^31 values)");
+        if (d.x.size() + columns > kMaxValues) return Status::error(name + ": too large (more than 2^26 values)");
         for (std::size_t c = 0; c < columns; ++c) {
             if (static_cast<int>(c) == label) {
                 if (fields[c].empty()) return Status::error(name + " line " + std::to_string(line_number) + ": empty label");
@@ -201,7 +203,7 @@ Result<Dataset> parse_libsvm(std::string_view text, const std::string& name) {
     if (rows.empty()) return Status::error(name + ": no data rows");
     if (static_cast<double>(rows.size()) * max_index > static_cast<double>(kMaxValues))
         return Status::error(name + ": " + std::to_string(rows.size()) + " rows x " + std::to_string(max_index) +
-                             " features is too large to hold densely");
+                             " features is too large to hold densely (at most 2^26 values)");
     Dataset d;
     d.name = name;
     d.features = std::max(1, max_index);
