@@ -151,11 +151,16 @@ Result<Model> model_from_json(std::string_view text) {
         const auto weight = j.find("weight");
         if (weight == j.end() || !weight->is_array() || weight->size() != static_cast<std::size_t>(L.out))
             return Status::error(at + "\"weight\" must be an array of " + std::to_string(L.out) + " rows (\"out\")");
-        L.weight.resize(L.out, L.in);
+        // Every row's length first: the matrix is allocated only for data the file really holds
+        // (a small file of empty rows must not cost out x in floats before failing).
         for (int r = 0; r < L.out; ++r) {
             const json& row = (*weight)[static_cast<std::size_t>(r)];
             if (!row.is_array() || row.size() != static_cast<std::size_t>(L.in))
                 return Status::error(at + "weight row " + std::to_string(r) + " must hold " + std::to_string(L.in) + " numbers");
+        }
+        L.weight.resize(L.out, L.in);
+        for (int r = 0; r < L.out; ++r) {
+            const json& row = (*weight)[static_cast<std::size_t>(r)];
             for (int c = 0; c < L.in; ++c)
                 if (!read_number(row[static_cast<std::size_t>(c)], L.weight(r, c)))
                     return Status::error(at + "weight[" + std::to_string(r) + "][" + std::to_string(c) + "] is not a finite number");
