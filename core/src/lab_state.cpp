@@ -1,11 +1,12 @@
-// The property table behind URL state and the JS API, with per-key validation.
+// The property table behind URL state and the JS API: per-key validation, per-lesson ownership,
+// and the rules that tie several keys together (tensorflow/playground's state.ts, extended).
 #include "qlab/lab_state.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
-#include "format_impls.hpp"
 #include "qlab/format.hpp"
 
 namespace qlab {
@@ -17,36 +18,142 @@ bool LabState::operator==(const LabState& o) const {
 }
 
 const std::vector<std::string>& panel_names() {
-    static const std::vector<std::string> names = {"formats"};
+    static const std::vector<std::string> names = {"formats", "perceptron", "train"};
     return names;
 }
 
 namespace {
 
-Status validate_panel(const std::string& value) {
-    for (const auto& name : panel_names())
-        if (value == name) return Status::success();
+std::string join(const std::vector<std::string>& items) {
     std::string list;
-    for (const auto& name : panel_names()) list += (list.empty() ? "" : ", ") + name;
-    return Status::error("unknown panel '" + value + "' (known: " + list + ")");
+    for (const auto& item : items) list += (list.empty() ? "" : ", ") + item;
+    return list;
 }
-Status validate_format(const std::string& value) { return Format::parse(value).status(); }
-Status validate_rounding(const std::string& value) { return parse_rounding(value).status(); }
+
+Status one_of(const std::string& value, const std::vector<std::string>& choices, const char* what) {
+    if (std::find(choices.begin(), choices.end(), value) != choices.end()) return Status::success();
+    return Status::error("unknown " + std::string(what) + " '" + value + "' (known: " + join(choices) + ")");
+}
+
+bool parse_finite(std::string_view text, double& out) {
+    const std::string s(text);
+    errno = 0;
+    char* end = nullptr;
+    out = s.empty() ? NAN : std::strtod(s.c_str(), &end);
+    return !s.empty() && end == s.c_str() + s.size() && std::isfinite(out);
+}
+
+Status validate_panel(const std::string& v) { return one_of(v, panel_names(), "panel"); }
+Status validate_theme(const std::string& v) { return one_of(v, {"light", "dark"}, "theme"); }
+Status validate_format(const std::string& v) { return Format::parse(v).status(); }
+// A role's format; empty means full precision.
+Status validate_role_format(const std::string& v) { return v.empty() ? Status::success() : Format::parse(v).status(); }
+Status validate_rounding(const std::string& v) { return parse_rounding(v).status(); }
+Status validate_set(const std::string& v) {
+    return one_of(v, {"linear", "synth01", "synth02", "circle", "xor", "gauss", "spiral"}, "2-D data set");
+}
+Status validate_algo(const std::string& v) { return one_of(v, {"perceptron", "frank-wolfe"}, "algorithm"); }
+Status validate_grid(const std::string& v) { return one_of(v, {"range", "float"}, "sweep grid"); }
+Status validate_added(const std::string& v) { return parse_added_points(v).status(); }
+Status validate_removed(const std::string& v) { return parse_index_list(v).status(); }
+Status validate_data(const std::string& v) {
+    return one_of(v, {"digits", "mnist", "circle", "xor", "gauss", "spiral", "linear"}, "data set");
+}
+Status validate_hidden(const std::string& v) { return parse_hidden_widths(v).status(); }
+Status validate_act(const std::string& v) { return one_of(v, {"relu", "hardsigmoid", "tanh"}, "activation"); }
+Status validate_optimizer(const std::string& v) { return one_of(v, {"sgd", "momentum", "adam"}, "optimizer"); }
+Status validate_calib(const std::string& v) { return one_of(v, {"minmax", "percentile", "mse", "kl"}, "calibration"); }
+
+// Inputs and classes of the train lesson's data sets, for the model-size rule.
+std::pair<int, int> data_shape(const std::string& data) {
+    if (data == "mnist") return {784, 10};
+    if (data == "digits") return {64, 10};
+    return {2, 2};
+}
+
+Status rule_number_line(const LabState& s) {
+    if (s.lo < s.hi) return Status::success();
+    return Status::error("the number line needs lo < hi (lo=" + shortest_repr(s.lo) + ", hi=" + shortest_repr(s.hi) + ")");
+}
+
+Status rule_model_size(const LabState& s) {
+    auto widths = parse_hidden_widths(s.hidden);
+    if (!widths) return Status::success();  // the key's own check reports it
+    auto [inputs, classes] = data_shape(s.data);
+    double params = 0;
+    int prev = inputs;
+    for (int w : *widths) params += (prev + 1.0) * w, prev = w;
+    params += (prev + 1.0) * classes;
+    if (params <= kMaxModelParameters) return Status::success();
+    return Status::error("a model with hidden layers " + s.hidden + " on " + s.data + " has " +
+                         shortest_repr(params) + " parameters, more than the lab's limit of " +
+                         shortest_repr(kMaxModelParameters));
+}
+
+Status rule_removed_points(const LabState& s) {
+    auto removed = parse_index_list(s.remove);
+    if (!removed) return Status::success();
+    for (int i : *removed)
+        if (i >= static_cast<int>(s.n))
+            return Status::error("removed point " + std::to_string(i) + " does not exist: the set has " +
+                                 shortest_repr(s.n) + " generated points");
+    return Status::success();
+}
 
 }  // namespace
 
 const std::vector<Property>& lab_properties() {
+    using T = PropertyType;
+    static const char* const F = "formats";
+    static const char* const P = "perceptron";
+    static const char* const R = "train";
     static const std::vector<Property> table = {
-        {"panel", PropertyType::text, &LabState::panel, nullptr, "which lesson is open", validate_panel},
-        {"format", PropertyType::text, &LabState::format, nullptr, "number format spec", validate_format},
-        {"rounding", PropertyType::text, &LabState::rounding, nullptr, "rounding mode", validate_rounding},
-        {"x", PropertyType::number, nullptr, &LabState::x, "value placed on the number line"},
-        {"y", PropertyType::number, nullptr, &LabState::y, "second coordinate on the 2-D atom grid"},
-        {"lo", PropertyType::number, nullptr, &LabState::lo, "left end of the number line"},
-        {"hi", PropertyType::number, nullptr, &LabState::hi, "right end of the number line"},
-        {"seed", PropertyType::integer, nullptr, &LabState::seed, "stochastic rounding seed"},
+        {"panel", nullptr, T::text, &LabState::panel, nullptr, "which lesson is open", validate_panel},
+        {"theme", nullptr, T::text, &LabState::theme, nullptr, "light or dark", validate_theme},
+        {"seed", nullptr, T::integer, nullptr, &LabState::seed, "seed of every random choice", nullptr, 0, 0x1p53},
+        {"format", F, T::text, &LabState::format, nullptr, "number format spec", validate_format},
+        {"rounding", F, T::text, &LabState::rounding, nullptr, "rounding mode", validate_rounding},
+        {"x", F, T::number, nullptr, &LabState::x, "value placed on the number line"},
+        {"y", F, T::number, nullptr, &LabState::y, "second coordinate on the 2-D atom grid"},
+        {"lo", F, T::number, nullptr, &LabState::lo, "left end of the number line"},
+        {"hi", F, T::number, nullptr, &LabState::hi, "right end of the number line"},
+        {"set", P, T::text, &LabState::set, nullptr, "2-D data set", validate_set},
+        {"n", P, T::integer, nullptr, &LabState::n, "generated points", nullptr, 0, kMaxGeneratedPoints},
+        {"noise", P, T::number, nullptr, &LabState::noise, "label noise of the playground sets", nullptr, 0, 0.5},
+        {"margin", P, T::number, nullptr, &LabState::margin, "margin of the linear set", nullptr, 0, 0.5},
+        {"atoms", P, T::text, &LabState::atoms, nullptr, "format of features and weights", validate_format},
+        {"algo", P, T::text, &LabState::algo, nullptr, "perceptron or frank-wolfe", validate_algo},
+        {"add", P, T::text, &LabState::add, nullptr, "points added by hand: x,y,class;...", validate_added},
+        {"remove", P, T::text, &LabState::remove, nullptr, "generated points removed by hand: i,j,...", validate_removed},
+        {"grid", P, T::text, &LabState::grid, nullptr, "accuracy heatmap: range x points, or float e x bits", validate_grid},
+        {"data", R, T::text, &LabState::data, nullptr, "data set", validate_data},
+        {"hidden", R, T::text, &LabState::hidden, nullptr, "hidden layer widths, e.g. 128-64 (empty: logistic regression)", validate_hidden},
+        {"act", R, T::text, &LabState::act, nullptr, "hidden activation", validate_act},
+        {"weights", R, T::text, &LabState::weights, nullptr, "format of the weights (empty: float)", validate_role_format},
+        {"activations", R, T::text, &LabState::activations, nullptr, "format of the activations", validate_role_format},
+        {"gradients", R, T::text, &LabState::gradients, nullptr, "format of the gradients", validate_role_format},
+        {"updates", R, T::text, &LabState::updates, nullptr, "format the weights are stored in", validate_role_format},
+        {"accumulator", R, T::text, &LabState::accumulator, nullptr, "format of each layer's sum", validate_role_format},
+        {"urounding", R, T::text, &LabState::urounding, nullptr, "rounding of stored weight updates", validate_rounding},
+        {"optimizer", R, T::text, &LabState::optimizer, nullptr, "sgd, momentum or adam", validate_optimizer},
+        {"lr", R, T::number, nullptr, &LabState::lr, "learning rate", nullptr, 1e-6, 10},
+        {"batch", R, T::integer, nullptr, &LabState::batch, "mini-batch size", nullptr, 1, 4096},
+        {"epochs", R, T::integer, nullptr, &LabState::epochs, "epochs to train", nullptr, 1, 1000},
+        {"calib", R, T::text, &LabState::calib, nullptr, "post-training calibration method", validate_calib},
+        {"cbits", R, T::integer, nullptr, &LabState::cbits, "bits of the calibrated int format", nullptr, 2, 16},
+        {"per_channel", R, T::integer, nullptr, &LabState::per_channel, "calibrate weights per output channel", nullptr, 0, 1},
+        {"asym", R, T::integer, nullptr, &LabState::asym, "asymmetric calibration (a zero point)", nullptr, 0, 1},
     };
     return table;
+}
+
+const std::vector<StateRule>& lab_rules() {
+    static const std::vector<StateRule> rules = {
+        {{"lo", "hi"}, rule_number_line},
+        {{"data", "hidden"}, rule_model_size},
+        {{"n", "remove"}, rule_removed_points},
+    };
+    return rules;
 }
 
 const Property* find_property(std::string_view key) {
@@ -57,36 +164,77 @@ const Property* find_property(std::string_view key) {
 
 std::string property_text(const LabState& state, const Property& p) {
     if (p.text) return state.*p.text;
-    return detail::shortest_repr(state.*p.number);
+    return shortest_repr(state.*p.number);
+}
+
+namespace {
+
+// Checks one value alone and writes it into `state`.
+Status apply_one(LabState& state, const Property& p, const std::string& text) {
+    const std::string key = p.key;
+    if (p.text) {
+        if (Status s = p.validate_text(text); !s) return Status::error("bad value for '" + key + "': " + s.message());
+        state.*p.text = text;
+        return Status::success();
+    }
+    double v = 0;
+    if (!parse_finite(text, v)) return Status::error("bad value for '" + key + "': '" + text + "' is not a finite number");
+    if (p.type == PropertyType::integer && (v != std::floor(v) || std::fabs(v) > 0x1p53))
+        return Status::error("bad value for '" + key + "': '" + text + "' is not an integer");
+    if (v < p.min || v > p.max)
+        return Status::error("bad value for '" + key + "': " + text + " is outside [" + shortest_repr(p.min) + ", " +
+                             shortest_repr(p.max) + "]");
+    state.*p.number = v == 0 ? 0.0 : v;  // no -0 in links
+    return Status::success();
+}
+
+}  // namespace
+
+StateChange set_state(LabState& state, const std::vector<std::pair<std::string, std::string>>& values) {
+    StateChange change;
+    LabState candidate = state;
+    std::vector<const Property*> touched;
+    for (const auto& [key, value] : values) {
+        const Property* p = find_property(key);
+        if (!p) {
+            change.errors.push_back("unknown setting '" + key + "'");
+            continue;
+        }
+        if (Status s = apply_one(candidate, *p, value); !s) {
+            change.errors.push_back(s.message() + "; kept " + key + "=" + property_text(state, *p));
+            continue;
+        }
+        if (std::find(touched.begin(), touched.end(), p) == touched.end()) touched.push_back(p);
+    }
+    auto touches = [&](const StateRule& rule) {
+        for (const char* k : rule.keys)
+            for (const Property* p : touched)
+                if (std::string_view(k) == p->key) return true;
+        return false;
+    };
+    for (const StateRule& rule : lab_rules()) {
+        if (!touches(rule)) continue;
+        if (Status s = rule.check(candidate); !s) {
+            std::string kept;
+            for (const char* k : rule.keys) {
+                const Property* p = find_property(k);
+                kept += (kept.empty() ? "" : ", ") + std::string(k) + "=" + property_text(state, *p);
+                if (p->text) candidate.*p->text = state.*p->text;
+                else candidate.*p->number = state.*p->number;
+            }
+            change.errors.push_back("bad values: " + s.message() + "; kept " + kept);
+        }
+    }
+    for (const Property& p : lab_properties())
+        if (property_text(candidate, p) != property_text(state, p)) change.changed.push_back(p.key);
+    state = std::move(candidate);
+    return change;
 }
 
 Status set_property(LabState& state, std::string_view key, std::string_view value) {
-    const Property* p = find_property(key);
-    if (!p) return Status::error("unknown setting '" + std::string(key) + "'");
-    const std::string text(value);
-    if (p->text) {
-        if (Status s = p->validate ? p->validate(text) : Status::success(); !s)
-            return Status::error("bad value for '" + std::string(key) + "': " + s.message());
-        state.*p->text = text;
-        return Status::success();
-    }
-    errno = 0;
-    char* end = nullptr;
-    const double v = text.empty() ? NAN : std::strtod(text.c_str(), &end);
-    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
-        return Status::error("bad value for '" + std::string(key) + "': '" + text +
-                             "' is not a finite number");
-    if (p->type == PropertyType::integer && (v != std::floor(v) || std::fabs(v) > 0x1p53))
-        return Status::error("bad value for '" + std::string(key) + "': '" + text +
-                             "' is not an integer");
-    LabState candidate = state;
-    candidate.*p->number = v;
-    if (!(candidate.lo < candidate.hi))
-        return Status::error("bad value for '" + std::string(key) + "': the number line needs lo < hi (lo=" +
-                             detail::shortest_repr(candidate.lo) + ", hi=" +
-                             detail::shortest_repr(candidate.hi) + ")");
-    state = candidate;
-    return Status::success();
+    StateChange c = set_state(state, {{std::string(key), std::string(value)}});
+    if (c.ok()) return Status::success();
+    return Status::error(c.errors.front());
 }
 
 std::string percent_encode(std::string_view text) {
@@ -130,9 +278,10 @@ std::string percent_decode(std::string_view text) {
     return out;
 }
 
-std::string to_query(const LabState& state) {
+std::string to_query(const LabState& state, bool all_panels) {
     std::string q;
     for (const Property& p : lab_properties()) {
+        if (!all_panels && p.panel && state.panel != p.panel) continue;
         if (!q.empty()) q += '&';
         q += p.key;
         q += '=';
@@ -143,9 +292,8 @@ std::string to_query(const LabState& state) {
 
 std::vector<std::string> apply_query(std::string_view query, LabState& state) {
     std::vector<std::string> messages;
+    std::vector<std::pair<std::string, std::string>> values;
     if (!query.empty() && query.front() == '?') query.remove_prefix(1);
-    // lo and hi are checked as a pair, so apply them last and together.
-    std::string pending_lo, pending_hi;
     while (!query.empty()) {
         const std::size_t amp = query.find('&');
         const std::string_view item = query.substr(0, amp);
@@ -159,29 +307,80 @@ std::vector<std::string> apply_query(std::string_view query, LabState& state) {
                 messages.push_back("ignored unknown URL key '" + key + "'");
             continue;
         }
-        if (key == "lo") { pending_lo = value; continue; }
-        if (key == "hi") { pending_hi = value; continue; }
-        const std::string before = property_text(state, *find_property(key));
-        if (Status s = set_property(state, key, value); !s)
-            messages.push_back(s.message() + "; kept " + key + "=" + before);
+        values.emplace_back(key, value);
     }
-    if (!pending_lo.empty() || !pending_hi.empty()) {
-        LabState trial = state;
-        Status s = Status::success();
-        // Set in the order that keeps lo < hi along the way.
-        auto apply = [&](const char* key, const std::string& v) {
-            if (s && !v.empty()) s = set_property(trial, key, v);
-        };
-        if (!pending_hi.empty() && std::strtod(pending_hi.c_str(), nullptr) > trial.hi) {
-            apply("hi", pending_hi), apply("lo", pending_lo);
-        } else {
-            apply("lo", pending_lo), apply("hi", pending_hi);
-        }
-        if (s) state = trial;
-        else messages.push_back(s.message() + "; kept lo=" + detail::shortest_repr(state.lo) +
-                                ", hi=" + detail::shortest_repr(state.hi));
+    StateChange c = set_state(state, values);
+    // Keep the order the keys came in: unknown keys were noted first, so put them last.
+    c.errors.insert(c.errors.end(), messages.begin(), messages.end());
+    return c.errors;
+}
+
+Result<std::vector<AddedPoint>> parse_added_points(std::string_view text) {
+    std::vector<AddedPoint> points;
+    std::size_t index = 0;
+    while (!text.empty()) {
+        const std::size_t semi = text.find(';');
+        const std::string item(text.substr(0, semi));
+        text = semi == std::string_view::npos ? std::string_view() : text.substr(semi + 1);
+        ++index;
+        if (points.size() >= static_cast<std::size_t>(kMaxAddedPoints))
+            return Status::error("more than " + std::to_string(kMaxAddedPoints) + " added points");
+        AddedPoint p;
+        const std::size_t c1 = item.find(','), c2 = c1 == std::string::npos ? c1 : item.find(',', c1 + 1);
+        double label = -1;
+        if (c2 == std::string::npos || !parse_finite(item.substr(0, c1), p.x) ||
+            !parse_finite(item.substr(c1 + 1, c2 - c1 - 1), p.y) || !parse_finite(item.substr(c2 + 1), label) ||
+            (label != 0 && label != 1))
+            return Status::error("added point " + std::to_string(index) + " '" + item + "' is not x,y,class with class 0 or 1");
+        if (std::fabs(p.x) > 2 || std::fabs(p.y) > 2)
+            return Status::error("added point " + std::to_string(index) + " '" + item + "' lies outside [-2, 2]^2");
+        p.label = static_cast<int>(label);
+        points.push_back(p);
     }
-    return messages;
+    return points;
+}
+
+std::string format_added_points(const std::vector<AddedPoint>& points) {
+    std::string out;
+    for (const AddedPoint& p : points)
+        out += (out.empty() ? "" : ";") + shortest_repr(p.x) + "," + shortest_repr(p.y) + "," + std::to_string(p.label);
+    return out;
+}
+
+Result<std::vector<int>> parse_index_list(std::string_view text) {
+    std::vector<int> out;
+    while (!text.empty()) {
+        const std::size_t comma = text.find(',');
+        const std::string item(text.substr(0, comma));
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+        double v = -1;
+        if (!parse_finite(item, v) || v < 0 || v != std::floor(v) || v >= kMaxGeneratedPoints)
+            return Status::error("'" + item + "' is not a point index from 0 to " + std::to_string(kMaxGeneratedPoints - 1));
+        if (out.size() >= static_cast<std::size_t>(kMaxGeneratedPoints))
+            return Status::error("too many removed points");
+        out.push_back(static_cast<int>(v));
+    }
+    return out;
+}
+
+Result<std::vector<int>> parse_hidden_widths(std::string_view text) {
+    std::vector<int> widths;
+    if (text.empty()) return widths;
+    std::string_view rest = text;
+    while (true) {
+        const std::size_t dash = rest.find('-');
+        const std::string item(rest.substr(0, dash));
+        double v = 0;
+        if (!parse_finite(item, v) || v != std::floor(v) || v < 1 || v > kMaxHiddenWidth)
+            return Status::error("'" + std::string(text) + "': hidden width '" + item + "' must be a whole number from 1 to " +
+                                 std::to_string(kMaxHiddenWidth));
+        widths.push_back(static_cast<int>(v));
+        if (widths.size() > static_cast<std::size_t>(kMaxHiddenLayers))
+            return Status::error("'" + std::string(text) + "': at most " + std::to_string(kMaxHiddenLayers) + " hidden layers");
+        if (dash == std::string_view::npos) break;
+        rest = rest.substr(dash + 1);
+    }
+    return widths;
 }
 
 }  // namespace qlab

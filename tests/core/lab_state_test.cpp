@@ -1,6 +1,8 @@
 // Lab state: the property table to and from URL queries, validation and messages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "qlab/lab_state.hpp"
 
 namespace qlab {
@@ -9,7 +11,8 @@ namespace {
 TEST(LabState, DefaultsRoundTripThroughTheQuery) {
     const LabState defaults;
     const std::string q = to_query(defaults);
-    EXPECT_EQ(q, "panel=formats&format=fixed:w=8,f=4&rounding=rne&x=0.3&y=-0.7&lo=-2&hi=2&seed=1");
+    // The shared keys and the open panel's keys only.
+    EXPECT_EQ(q, "panel=formats&theme=light&seed=1&format=fixed:w=8,f=4&rounding=rne&x=0.3&y=-0.7&lo=-2&hi=2");
     LabState back;
     back.x = 99;
     EXPECT_TRUE(apply_query(q, back).empty());
@@ -77,9 +80,87 @@ TEST(LabState, EveryPropertyIsReachableFromTheQuery) {
     for (const Property& p : lab_properties()) {
         EXPECT_NE(find_property(p.key), nullptr);
         EXPECT_TRUE((p.text == nullptr) != (p.number == nullptr)) << p.key;
-        EXPECT_TRUE(p.text == nullptr || p.validate != nullptr) << p.key << ": every text setting is validated";
-        EXPECT_NE(to_query(LabState{}).find(std::string(p.key) + "="), std::string::npos);
+        EXPECT_TRUE(p.text == nullptr || p.validate_text != nullptr) << p.key << ": every text setting is validated";
+        EXPECT_NE(to_query(LabState{}, true).find(std::string(p.key) + "="), std::string::npos);
+        if (p.panel)
+            EXPECT_NE(std::find(panel_names().begin(), panel_names().end(), p.panel), panel_names().end())
+                << p.key << " belongs to an unknown panel";
     }
+}
+
+TEST(LabState, ALinkCarriesTheSharedKeysAndTheOpenPanelsKeys) {
+    LabState s;
+    ASSERT_TRUE(set_property(s, "panel", "perceptron").ok());
+    const std::string q = to_query(s);
+    EXPECT_EQ(q.find("format="), std::string::npos) << q;
+    EXPECT_EQ(q.find("hidden="), std::string::npos) << q;
+    EXPECT_NE(q.find("atoms=lattice:range=1,points=32"), std::string::npos) << q;
+    EXPECT_NE(q.find("seed=1"), std::string::npos) << q;
+    // Keys of another panel in a link still apply (an old link, or a hand-written one).
+    LabState t;
+    EXPECT_TRUE(apply_query("panel=train&hidden=128&format=fixed:w=4,f=2", t).empty());
+    EXPECT_EQ(t.hidden, "128");
+    EXPECT_EQ(t.format, "fixed:w=4,f=2");
+    LabState back;
+    EXPECT_TRUE(apply_query(to_query(t, true), back).empty());
+    EXPECT_EQ(back, t);
+}
+
+TEST(LabState, SeveralKeysAtOnceAndWhatChanged) {
+    LabState s;
+    StateChange c = set_state(s, {{"lo", "5"}, {"hi", "10"}, {"x", "7"}, {"rounding", "rne"}});
+    EXPECT_TRUE(c.ok());
+    EXPECT_EQ(c.changed, (std::vector<std::string>{"x", "lo", "hi"}));
+    // One bad value is refused alone; the rest apply.
+    c = set_state(s, {{"x", "8"}, {"weights", "fixed:w=0,f=1"}, {"nope", "1"}});
+    ASSERT_EQ(c.errors.size(), 2u);
+    EXPECT_NE(c.errors[0].find("bad value for 'weights'"), std::string::npos) << c.errors[0];
+    EXPECT_NE(c.errors[1].find("unknown setting 'nope'"), std::string::npos) << c.errors[1];
+    EXPECT_EQ(s.x, 8);
+    EXPECT_EQ(s.weights, "");
+}
+
+TEST(LabState, RulesOverSeveralKeysLiveInTheTable) {
+    LabState s;
+    // A model too large for a browser tab: the data and the widths are fine alone.
+    ASSERT_TRUE(set_property(s, "hidden", "1024-1024").ok());  // on 64 digit features: 1.1M
+    StateChange c = set_state(s, {{"data", "mnist"}, {"hidden", "1024-1024-1024-1024"}});
+    ASSERT_EQ(c.errors.size(), 1u);
+    EXPECT_NE(c.errors[0].find("parameters, more than the lab's limit"), std::string::npos) << c.errors[0];
+    EXPECT_NE(c.errors[0].find("kept data=digits, hidden=1024-1024"), std::string::npos) << c.errors[0];
+    EXPECT_EQ(s.data, "digits");
+    EXPECT_TRUE(c.changed.empty());
+    // A removed point must exist.
+    ASSERT_TRUE(set_property(s, "remove", "3,17").ok());
+    EXPECT_FALSE(set_property(s, "n", "10").ok());
+    EXPECT_EQ(s.n, 200);
+    for (const StateRule& rule : lab_rules())
+        for (const char* key : rule.keys) EXPECT_NE(find_property(key), nullptr) << key;
+}
+
+TEST(LabState, PerceptronAndTrainValuesAreChecked) {
+    LabState s;
+    EXPECT_TRUE(set_property(s, "add", "0.5,-0.25,1;-1,1,0").ok());
+    auto points = parse_added_points(s.add);
+    ASSERT_TRUE(points.ok());
+    ASSERT_EQ(points->size(), 2u);
+    EXPECT_EQ((*points)[0].x, 0.5);
+    EXPECT_EQ((*points)[0].y, -0.25);
+    EXPECT_EQ((*points)[1].label, 0);
+    EXPECT_EQ(format_added_points(*points), s.add);
+    EXPECT_NE(set_property(s, "add", "0.5,0.5,2").message().find("class 0 or 1"), std::string::npos);
+    EXPECT_NE(set_property(s, "add", "9,0,1").message().find("outside"), std::string::npos);
+    EXPECT_NE(set_property(s, "add", "1,2").message().find("added point 1"), std::string::npos);
+    EXPECT_NE(set_property(s, "set", "moons").message().find("unknown 2-D data set 'moons'"), std::string::npos);
+    EXPECT_NE(set_property(s, "noise", "0.9").message().find("outside [0, 0.5]"), std::string::npos);
+    EXPECT_NE(set_property(s, "hidden", "64-0").message().find("hidden width '0'"), std::string::npos);
+    EXPECT_NE(set_property(s, "hidden", "8-8-8-8-8").message().find("at most 4"), std::string::npos);
+    EXPECT_TRUE(set_property(s, "hidden", "").ok());  // logistic regression
+    EXPECT_TRUE(set_property(s, "weights", "fixed:w=4,f=3").ok());
+    EXPECT_TRUE(set_property(s, "weights", "").ok());
+    EXPECT_FALSE(set_property(s, "batch", "0").ok());
+    EXPECT_FALSE(set_property(s, "theme", "neon").ok());
+    EXPECT_EQ(parse_hidden_widths("128-64")->at(1), 64);
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     qlab::LabState state;
     (void)qlab::apply_query(text, state);
     qlab::LabState again;
-    check(qlab::apply_query(qlab::to_query(state), again).empty(), "a state's query applies cleanly");
+    check(qlab::apply_query(qlab::to_query(state, true), again).empty(), "a state's query applies cleanly");
     check(again == state, "to_query/apply_query round trip");
 
     auto parsed = qlab::Format::parse(text);

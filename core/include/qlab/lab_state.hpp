@@ -1,9 +1,11 @@
 // The lab's whole state as one plain struct with defaults, and the single property table that
-// converts it to and from a URL query string and the JS API (no browser globals here).
+// converts it to and from a URL query string and the JS API (no browser globals here). Every
+// property belongs to one lesson or is shared; rules over several keys live beside the table.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "qlab/status.hpp"
@@ -11,14 +13,44 @@
 namespace qlab {
 
 struct LabState {
+    // Shared by every lesson.
     std::string panel = "formats";
+    std::string theme = "light";  // light | dark
+    double seed = 1;              // every random choice (data, order, stochastic rounding)
+
+    // formats: one format on the number line and the 2-D atom grid.
     std::string format = "fixed:w=8,f=4";
     std::string rounding = "rne";
-    double x = 0.3;        // the value the Formats panel follows onto the number line
-    double y = -0.7;       // second coordinate of the point on the 2-D atom grid
-    double lo = -2;        // visible part of the number line, also the range of delta
+    double x = 0.3;   // the value the Formats panel follows onto the number line
+    double y = -0.7;  // second coordinate of the point on the 2-D atom grid
+    double lo = -2;   // visible part of the number line, also the range of delta
     double hi = 2;
-    double seed = 1;       // stochastic rounding seed (an integer kept as a double for JS)
+
+    // perceptron: Cherkhev's quantized perceptron / Frank-Wolfe on a 2-D set.
+    std::string set = "linear";                    // linear|synth01|synth02|circle|xor|gauss|spiral
+    double n = 200;                                // generated points
+    double noise = 0;                              // playground sets: 0 .. 0.5
+    double margin = 0.1;                           // linear: no point closer to the separator
+    std::string atoms = "lattice:range=1,points=32";  // the format of features and weights
+    std::string algo = "perceptron";               // perceptron | frank-wolfe
+    std::string add;                               // points added by hand: "x,y,c;x,y,c" (c = 0|1)
+    std::string remove;                            // generated points removed by hand: "3,17"
+    std::string grid = "range";                    // accuracy heatmap: range x points | float e x bits
+
+    // train: an MLP or logistic regression with a format per quantization role.
+    std::string data = "digits";   // digits | mnist | circle | xor | gauss | spiral | linear
+    std::string hidden = "32";     // hidden widths "128-64"; empty: logistic regression
+    std::string act = "relu";      // relu | hardsigmoid | tanh
+    std::string weights, activations, gradients, updates, accumulator;  // empty: full precision
+    std::string urounding = "rne";  // rounding of stored weight updates: rne | stochastic | ...
+    std::string optimizer = "adam";
+    double lr = 0.003;
+    double batch = 32;
+    double epochs = 10;
+    std::string calib = "minmax";  // post-training calibration: minmax | percentile | mse | kl
+    double cbits = 4;
+    double per_channel = 0;  // 0 | 1
+    double asym = 0;         // 0 | 1
 
     bool operator==(const LabState& other) const;
     bool operator!=(const LabState& other) const { return !(*this == other); }
@@ -28,33 +60,74 @@ enum class PropertyType { text, number, integer };
 
 struct Property {
     const char* key;
+    const char* panel;  // the lesson that owns it; nullptr: shared by all
     PropertyType type;
     std::string LabState::*text;
     double LabState::*number;
     const char* help;
-    Status (*validate)(const std::string& value) = nullptr;  // text values; numbers must be finite
+    // Text values: the whole check. Numbers: extra checks after "finite" (and "integer").
+    Status (*validate_text)(const std::string& value) = nullptr;
+    double min = -1e300, max = 1e300;  // numbers only, inclusive
 };
 
-// Every setting, in URL order.
+// A rule over several keys (lo < hi and the like): checked whenever one of its keys changes.
+struct StateRule {
+    std::vector<const char*> keys;
+    Status (*check)(const LabState& state);
+};
+
+// Every setting, in URL order, and the rules that tie several together.
 const std::vector<Property>& lab_properties();
+const std::vector<StateRule>& lab_rules();
 const Property* find_property(std::string_view key);
+// The lessons the lab knows, in tab order (the web registry must list exactly these).
 const std::vector<std::string>& panel_names();
 
 // The value as it appears in the URL and in getState(); numbers in shortest round-trip form.
 std::string property_text(const LabState& state, const Property& property);
 
-// Validates and applies one value. On error the state is unchanged and the message names the
-// key and the bad value.
+// What a change did: the keys whose value changed, and one message per refused value.
+struct StateChange {
+    std::vector<std::string> changed;
+    std::vector<std::string> errors;
+    bool ok() const { return errors.empty(); }
+};
+
+// Validates and applies several values together. Each bad value is refused alone (the message
+// names the key and the value); then every rule touching a changed key is checked on the result,
+// and a broken rule puts its keys back as they were. Keys that are not settings are errors.
+StateChange set_state(LabState& state, const std::vector<std::pair<std::string, std::string>>& values);
+// One value; on error the state is unchanged.
 Status set_property(LabState& state, std::string_view key, std::string_view value);
 
-// "panel=formats&format=fixed:w=8,f=4&..."; keeps ':' ',' '=' ';' readable.
-std::string to_query(const LabState& state);
+// The shared keys and the open panel's keys, "panel=formats&theme=light&...&format=..."; keeps
+// ':' ',' '=' ';' readable. `all_panels` writes every key of every panel.
+std::string to_query(const LabState& state, bool all_panels = false);
 
 // Applies every recognised key of a query (with or without '?'). A bad value keeps the value
-// the state had and yields one message; the returned list is empty when all was well.
+// the state had and yields one message; the returned list is empty when all was well. Keys the
+// JS shell reads (hide, embed) are passed over silently.
 std::vector<std::string> apply_query(std::string_view query, LabState& state);
 
 std::string percent_encode(std::string_view text);
 std::string percent_decode(std::string_view text);
+
+// Hand-added perceptron points, "x,y,c;...": parsed, or a message naming the bad item.
+struct AddedPoint {
+    double x = 0, y = 0;
+    int label = 0;
+};
+Result<std::vector<AddedPoint>> parse_added_points(std::string_view text);
+std::string format_added_points(const std::vector<AddedPoint>& points);
+Result<std::vector<int>> parse_index_list(std::string_view text);
+// "128-64" -> {128, 64}; "" -> {} (logistic regression).
+Result<std::vector<int>> parse_hidden_widths(std::string_view text);
+
+// Limits the validators enforce (the lab must stay within a browser tab's memory).
+constexpr int kMaxAddedPoints = 500;
+constexpr int kMaxGeneratedPoints = 5000;
+constexpr int kMaxHiddenLayers = 4;
+constexpr int kMaxHiddenWidth = 1024;
+constexpr double kMaxModelParameters = 2e6;
 
 }  // namespace qlab
