@@ -118,29 +118,28 @@ double max_abs(const std::vector<Vec>& rows) {
     return m;
 }
 
-// Fills in margin, radius, delta and the bound, which both algorithms report. delta is taken
-// over the box [-B, B]^d the run used (B: the largest coordinate of any feature or exact update),
-// which is where Theorem 1's quantized updates happen; over a float's whole range it would be
-// astronomically large and say nothing.
-void describe(QuantizedLinearResult& r, const Prepared& p, const Prepared* test, double box) {
-    std::vector<Vec> z;
-    for (std::size_t i = 0; i < p.x.size(); ++i) {
-        Vec v = p.x[i];
-        for (double& c : v) c *= p.sign[i];
-        r.radius = std::max(r.radius, std::sqrt(dot(v, v)));
-        z.push_back(std::move(v));
-    }
-    r.margin = max_margin(z);
+// delta over the box [-B, B]^d the run used (B: the largest coordinate of any feature or exact
+// update), which is where Theorem 1's quantized updates happen; over a float's whole range it would
+// be astronomically large and say nothing. Vector atoms: the largest error that occurred.
+double delta_over_box(const Prepared& p, double delta_box, double observed_delta) {
+    if (!p.atoms.empty()) return observed_delta;
     const double d = static_cast<double>(p.x.front().size());
-    r.delta_box = std::max(box, max_abs(p.x));
-    if (p.atoms.empty()) {
-        const double per_coordinate = p.format.worst_case_error(-r.delta_box, r.delta_box, Rounding::nearest_even);
-        r.delta = std::sqrt(d) * per_coordinate;
-    } else {
-        r.delta = r.observed_delta;  // a handful of vector atoms: the largest error that occurred
-        r.vector_atoms = p.atoms;
-    }
-    r.mistake_bound = r.margin > r.delta ? std::pow(r.radius / (r.margin - r.delta), 2) : INFINITY;
+    return std::sqrt(d) * p.format.worst_case_error(-delta_box, delta_box, Rounding::nearest_even);
+}
+
+double bound(double margin, double delta, double radius) {
+    return margin > delta ? std::pow(radius / (margin - delta), 2) : INFINITY;
+}
+
+// Fills in margin, radius, delta and the bound, which both algorithms report.
+void describe(QuantizedLinearResult& r, const Prepared& p, const Prepared* test, double box, double margin,
+              double radius, double max_abs_x) {
+    r.radius = radius;
+    r.margin = margin;
+    r.delta_box = std::max(box, max_abs_x);
+    r.delta = delta_over_box(p, r.delta_box, r.observed_delta);
+    if (!p.atoms.empty()) r.vector_atoms = p.atoms;
+    r.mistake_bound = bound(r.margin, r.delta, r.radius);
     r.format = p.atoms.empty() ? p.format.to_string()
                                : "vector atoms: " + std::to_string(p.atoms.size()) + " k-means centres";
     r.train_accuracy = accuracy(r.weights, p);
@@ -177,153 +176,290 @@ double max_margin(const std::vector<std::vector<double>>& z, int iterations) {
     return margin;
 }
 
-Result<QuantizedLinearResult> train_quantized_perceptron(const Dataset& train, const Dataset* test,
-                                                        const QuantizedLinearOptions& o) {
-    auto prepared = prepare(train, o, nullptr);
-    if (!prepared) return prepared.status();
-    const Prepared& p = *prepared;
-    std::optional<Prepared> test_prepared;
-    if (test) {
-        auto t = prepare(*test, o, &p.format, &p.atoms);
-        if (!t) return t.status();
-        test_prepared = std::move(t).value();
-    }
-    const Format& q = p.format;
-    Rng rng(o.seed);
-    QuantizedLinearResult r;
-    Vec w(p.x.front().size(), 0.0);
-    if (!p.atoms.empty()) {
-        // The feature errors count toward delta too: x is stored as its nearest centre.
-        for (std::size_t i = 0; i < p.x.size(); ++i) {
-            double e2 = 0;
-            for (std::size_t j = 0; j < w.size(); ++j) e2 += std::pow(train.row(i)[j] - p.x[i][j], 2);
-            r.observed_delta = std::max(r.observed_delta, std::sqrt(e2));
-        }
-        w = p.atoms[nearest_atom(p.atoms, w)];
-    } else {
-        for (double& c : w) c = q.quantize_ref(0.0, o.rounding, &rng);  // the atom nearest 0
-    }
-    std::set<Vec> sinks;
+struct QuantizedLinearJob::State {
+    QuantizedLinearAlgorithm algorithm;
+    QuantizedLinearOptions o;
+    const Dataset& train;
+    std::optional<Prepared> p, test;
+    Rng rng;
+    Vec w;
+    QuantizedLinearResult r;  // the counters and history so far; result() adds the rest
+    std::set<Vec> sink_set;
+    std::vector<Vec> sinks;
     double box = 0;
-    std::vector<std::size_t> order(p.x.size());
-    std::iota(order.begin(), order.end(), 0);
-    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+    double radius = 0, max_abs_x = 0;
+    mutable std::optional<double> margin;
+    mutable double delta_cached_box = -1, delta_cached = 0;
+    std::vector<std::size_t> order;
+    int epoch = 1;
+    std::size_t pos = 0;  // perceptron: examples of this pass visited
+    bool epoch_started = false;
+    EpochRecord record;
+    long long last = -1;
+    bool done = false;
+
+    State(QuantizedLinearAlgorithm a, const QuantizedLinearOptions& options, const Dataset& t)
+        : algorithm(a), o(options), train(t), rng(options.seed) {}
+
+    Vec quantize(const Vec& v) {
+        Vec out(v.size());
+        for (std::size_t j = 0; j < v.size(); ++j) out[j] = p->format.quantize_ref(v[j], o.rounding, &rng);
+        return out;
+    }
+    void stalled_at(const Vec& at) {
+        if (sink_set.insert(at).second) sinks.push_back(at);
+    }
+    void perceptron_unit();
+    void frank_wolfe_unit();
+};
+
+QuantizedLinearJob::QuantizedLinearJob(const Dataset& train, const Dataset* test, const QuantizedLinearOptions& o,
+                                       QuantizedLinearAlgorithm algorithm)
+    : s_(std::make_unique<State>(algorithm, o, train)) {
+    State& s = *s_;
+    const bool fw = algorithm == QuantizedLinearAlgorithm::frank_wolfe;
+    if (fw && o.vector_kmeans > 0) {
+        fail_now(Status::error("vector atoms (k-means centres) are for the perceptron only"));
+        return;
+    }
+    auto prepared = prepare(train, o, nullptr);
+    if (!prepared) {
+        fail_now(prepared.status());
+        return;
+    }
+    s.p = std::move(prepared).value();
+    const Prepared& p = *s.p;
+    if (test) {
+        auto t = fw ? prepare(*test, o, &p.format) : prepare(*test, o, &p.format, &p.atoms);
+        if (!t) {
+            fail_now(t.status());
+            return;
+        }
+        s.test = std::move(t).value();
+    }
+    for (std::size_t i = 0; i < p.x.size(); ++i) s.radius = std::max(s.radius, std::sqrt(dot(p.x[i], p.x[i])));
+    s.max_abs_x = max_abs(p.x);
+    if (fw) {
+        // w0 = q(r(x_i)) for the positive example of smallest norm.
+        std::size_t start = p.x.size();
+        for (std::size_t i = 0; i < p.x.size(); ++i)
+            if (p.sign[i] > 0 && (start == p.x.size() || dot(p.x[i], p.x[i]) < dot(p.x[start], p.x[start]))) start = i;
+        if (start == p.x.size()) {
+            fail_now(Status::error("data '" + train.name + "' has no example of class 1"));
+            return;
+        }
+        s.w = s.quantize(p.x[start]);
+        s.done = o.steps <= 0;
+    } else {
+        s.w.assign(p.x.front().size(), 0.0);
+        if (!p.atoms.empty()) {
+            // The feature errors count toward delta too: x is stored as its nearest centre.
+            for (std::size_t i = 0; i < p.x.size(); ++i) {
+                double e2 = 0;
+                for (std::size_t j = 0; j < s.w.size(); ++j) e2 += std::pow(train.row(i)[j] - p.x[i][j], 2);
+                s.r.observed_delta = std::max(s.r.observed_delta, std::sqrt(e2));
+            }
+            s.w = p.atoms[nearest_atom(p.atoms, s.w)];
+        } else {
+            for (double& c : s.w) c = p.format.quantize_ref(0.0, o.rounding, &s.rng);  // the atom nearest 0
+        }
+        s.order.resize(p.x.size());
+        std::iota(s.order.begin(), s.order.end(), 0);
+        s.done = o.epochs <= 0;
+    }
+    s.r.weights = s.w;
+    if (s.done) finish_now();
+}
+
+QuantizedLinearJob::~QuantizedLinearJob() = default;
+
+Status QuantizedLinearJob::do_unit() {
+    if (s_->algorithm == QuantizedLinearAlgorithm::perceptron) s_->perceptron_unit();
+    else s_->frank_wolfe_unit();
+    return Status::success();
+}
+
+void QuantizedLinearJob::State::perceptron_unit() {
+    const Prepared& P = *p;
+    if (!epoch_started) {
         if (o.shuffle)
             for (std::size_t i = order.size(); i > 1; --i)
                 std::swap(order[i - 1], order[static_cast<std::size_t>(rng.next_u64() % i)]);
-        EpochRecord record;
+        record = EpochRecord{};
         record.epoch = epoch;
-        for (std::size_t i : order) {
-            const Vec& x = p.x[i];
-            const int y = p.sign[i];
-            if (y * dot(w, x) > 0) continue;  // a zero score counts as a mistake, so w = 0 learns
-            ++record.mistakes;
-            Vec next(w.size()), exact(w.size());
-            double error2 = 0;
-            for (std::size_t j = 0; j < w.size(); ++j) {
-                exact[j] = w[j] + y * x[j];
-                box = std::max(box, std::fabs(exact[j]));
-                if (p.atoms.empty()) next[j] = q.quantize_ref(exact[j], o.rounding, &rng);
-            }
-            if (!p.atoms.empty()) next = p.atoms[nearest_atom(p.atoms, exact)];
-            for (std::size_t j = 0; j < w.size(); ++j) error2 += (next[j] - exact[j]) * (next[j] - exact[j]);
-            r.observed_delta = std::max(r.observed_delta, std::sqrt(error2));
-            if (next == w) {
-                ++record.stalled;
-                sinks.insert(w);
-            }
-            w = std::move(next);
-        }
-        r.updates += record.mistakes;
-        r.stalled_updates += record.stalled;
-        r.weights = w;
-        record.train_accuracy = accuracy(w, p);
-        r.history.push_back(record);
-        r.epochs_run = epoch;
-        if (record.mistakes == 0) {
-            r.converged = true;
-            break;
-        }
-        r.ended_in_sink = record.stalled == record.mistakes;
+        pos = 0;
+        epoch_started = true;
     }
+    const std::size_t i = order[pos++];
+    last = static_cast<long long>(i);
+    const Vec& x = P.x[i];
+    const int y = P.sign[i];
+    if (!(y * dot(w, x) > 0)) {  // a zero score counts as a mistake, so w = 0 learns
+        ++record.mistakes;
+        ++r.updates;
+        Vec next(w.size()), exact(w.size());
+        double error2 = 0;
+        for (std::size_t j = 0; j < w.size(); ++j) {
+            exact[j] = w[j] + y * x[j];
+            box = std::max(box, std::fabs(exact[j]));
+            if (P.atoms.empty()) next[j] = P.format.quantize_ref(exact[j], o.rounding, &rng);
+        }
+        if (!P.atoms.empty()) next = P.atoms[nearest_atom(P.atoms, exact)];
+        for (std::size_t j = 0; j < w.size(); ++j) error2 += (next[j] - exact[j]) * (next[j] - exact[j]);
+        r.observed_delta = std::max(r.observed_delta, std::sqrt(error2));
+        if (next == w) {
+            ++record.stalled;
+            ++r.stalled_updates;
+            stalled_at(w);
+        }
+        w = std::move(next);
+    }
+    if (pos < order.size()) return;
+    // The end of a pass.
     r.weights = w;
-    r.sink_atoms = static_cast<long>(sinks.size());
-    describe(r, p, test_prepared ? &*test_prepared : nullptr, box);
+    record.train_accuracy = accuracy(w, P);
+    r.history.push_back(record);
+    r.epochs_run = epoch;
+    epoch_started = false;
+    if (record.mistakes == 0) {
+        r.converged = true;
+        done = true;
+        return;
+    }
+    r.ended_in_sink = record.stalled == record.mistakes;
+    if (epoch >= o.epochs) done = true;
+    else ++epoch;
+}
+
+void QuantizedLinearJob::State::frank_wolfe_unit() {
+    const Prepared& P = *p;
+    std::size_t worst = 0;
+    double lowest = INFINITY;
+    for (std::size_t i = 0; i < P.x.size(); ++i) {
+        const double sc = P.sign[i] * dot(w, P.x[i]);
+        if (sc < lowest) lowest = sc, worst = i;
+    }
+    last = static_cast<long long>(worst);
+    Vec z = P.x[worst];
+    for (double& c : z) c *= P.sign[worst];
+    // alpha = argmin over [0, 1] of ||alpha z + (1 - alpha) w||, in closed form.
+    Vec diff(w.size());
+    for (std::size_t j = 0; j < w.size(); ++j) diff[j] = w[j] - z[j];
+    const double dd = dot(diff, diff);
+    const double alpha = dd > 0 ? std::clamp(dot(w, diff) / dd, 0.0, 1.0) : 0.0;
+    Vec a(w.size()), b(w.size());
+    for (std::size_t j = 0; j < w.size(); ++j) a[j] = alpha * z[j], b[j] = (1 - alpha) * w[j];
+    const Vec qa = quantize(a), qb = quantize(b);
+    Vec sum(w.size());
+    for (std::size_t j = 0; j < w.size(); ++j) sum[j] = qa[j] + qb[j];
+    Vec next = quantize(sum);
+    for (std::size_t j = 0; j < w.size(); ++j)
+        box = std::max({box, std::fabs(a[j]), std::fabs(b[j]), std::fabs(sum[j]), std::fabs(a[j] + b[j])});
+    double error2 = 0;
+    for (std::size_t j = 0; j < w.size(); ++j) error2 += std::pow(next[j] - (a[j] + b[j]), 2);
+    r.observed_delta = std::max(r.observed_delta, std::sqrt(error2));
+    ++r.updates;
+    if (next == w) {
+        ++r.stalled_updates;
+        stalled_at(w);
+        done = true;  // a fixed point: every later step would be the same
+        return;
+    }
+    w = std::move(next);
+    r.weights = w;
+    if (r.updates >= o.steps) done = true;
+}
+
+bool QuantizedLinearJob::is_done() const { return s_->done; }
+
+JobProgress QuantizedLinearJob::progress() const {
+    const State& s = *s_;
+    JobProgress g;
+    if (s.algorithm == QuantizedLinearAlgorithm::frank_wolfe) {
+        g.total = std::max(0, s.o.steps);
+        g.done = s.done ? g.total : s.r.updates;
+        g.stage = "step " + std::to_string(s.r.updates) + " of " + std::to_string(s.o.steps);
+        return g;
+    }
+    const auto n = static_cast<long long>(s.order.size());
+    g.total = n * std::max(0, s.o.epochs);
+    g.done = s.done ? g.total : n * (s.epoch - 1) + static_cast<long long>(s.epoch_started ? s.pos : 0);
+    g.stage = (s.done ? "finished after pass " : "pass ") + std::to_string(s.epoch) + " of " + std::to_string(s.o.epochs);
+    return g;
+}
+
+QuantizedLinearAlgorithm QuantizedLinearJob::algorithm() const { return s_->algorithm; }
+const std::vector<double>& QuantizedLinearJob::weights() const { return s_->w; }
+long QuantizedLinearJob::mistakes() const { return s_->r.updates; }
+long QuantizedLinearJob::stalled_updates() const { return s_->r.stalled_updates; }
+const std::vector<std::vector<double>>& QuantizedLinearJob::sinks() const { return s_->sinks; }
+int QuantizedLinearJob::epoch() const { return s_->epoch; }
+long long QuantizedLinearJob::last_example() const { return s_->last; }
+const std::vector<EpochRecord>& QuantizedLinearJob::history() const { return s_->r.history; }
+double QuantizedLinearJob::radius() const { return s_->radius; }
+
+double QuantizedLinearJob::margin() const {
+    const State& s = *s_;
+    if (!s.p) return 0;
+    if (!s.margin) {
+        std::vector<Vec> z;
+        for (std::size_t i = 0; i < s.p->x.size(); ++i) {
+            Vec v = s.p->x[i];
+            for (double& c : v) c *= s.p->sign[i];
+            z.push_back(std::move(v));
+        }
+        s.margin = max_margin(z);
+    }
+    return *s.margin;
+}
+
+double QuantizedLinearJob::delta() const {
+    const State& s = *s_;
+    if (!s.p) return 0;
+    if (!s.p->atoms.empty()) return s.r.observed_delta;
+    const double b = std::max(s.box, s.max_abs_x);
+    if (b != s.delta_cached_box) s.delta_cached = delta_over_box(*s.p, b, s.r.observed_delta), s.delta_cached_box = b;
+    return s.delta_cached;
+}
+
+double QuantizedLinearJob::mistake_bound() const { return bound(margin(), delta(), radius()); }
+
+QuantizedLinearResult QuantizedLinearJob::result() const {
+    const State& s = *s_;
+    QuantizedLinearResult r = s.r;
+    if (!s.p) return r;
+    r.weights = s.w;
+    r.sink_atoms = static_cast<long>(s.sinks.size());
+    describe(r, *s.p, s.test ? &*s.test : nullptr, s.box, margin(), s.radius, s.max_abs_x);
+    if (s.algorithm == QuantizedLinearAlgorithm::frank_wolfe) {
+        r.epochs_run = 1;
+        r.converged = r.train_accuracy == 1.0;
+        EpochRecord record;
+        record.epoch = 1;
+        record.mistakes = static_cast<long>(std::llround((1 - r.train_accuracy) * static_cast<double>(s.p->x.size())));
+        record.train_accuracy = r.train_accuracy;
+        r.history.push_back(record);
+    }
     return r;
+}
+
+namespace {
+Result<QuantizedLinearResult> run_linear(const Dataset& train, const Dataset* test, const QuantizedLinearOptions& o,
+                                         QuantizedLinearAlgorithm algorithm) {
+    QuantizedLinearJob job(train, test, o, algorithm);
+    if (Status s = run_job(job); !s) return s;
+    return job.result();
+}
+}  // namespace
+
+Result<QuantizedLinearResult> train_quantized_perceptron(const Dataset& train, const Dataset* test,
+                                                        const QuantizedLinearOptions& o) {
+    return run_linear(train, test, o, QuantizedLinearAlgorithm::perceptron);
 }
 
 Result<QuantizedLinearResult> train_quantized_frank_wolfe(const Dataset& train, const Dataset* test,
                                                          const QuantizedLinearOptions& o) {
-    if (o.vector_kmeans > 0) return Status::error("vector atoms (k-means centres) are for the perceptron only");
-    auto prepared = prepare(train, o, nullptr);
-    if (!prepared) return prepared.status();
-    const Prepared& p = *prepared;
-    std::optional<Prepared> test_prepared;
-    if (test) {
-        auto t = prepare(*test, o, &p.format);
-        if (!t) return t.status();
-        test_prepared = std::move(t).value();
-    }
-    const Format& q = p.format;
-    Rng rng(o.seed);
-    auto quantize = [&](const Vec& v) {
-        Vec out(v.size());
-        for (std::size_t j = 0; j < v.size(); ++j) out[j] = q.quantize_ref(v[j], o.rounding, &rng);
-        return out;
-    };
-    // w0 = q(r(x_i)) for the positive example of smallest norm.
-    std::size_t start = p.x.size();
-    for (std::size_t i = 0; i < p.x.size(); ++i)
-        if (p.sign[i] > 0 && (start == p.x.size() || dot(p.x[i], p.x[i]) < dot(p.x[start], p.x[start]))) start = i;
-    if (start == p.x.size()) return Status::error("data '" + train.name + "' has no example of class 1");
-    QuantizedLinearResult r;
-    Vec w = quantize(p.x[start]);
-    std::set<Vec> sinks;
-    double box = 0;
-    EpochRecord record;
-    for (int step = 1; step <= o.steps; ++step) {
-        std::size_t worst = 0;
-        double lowest = INFINITY;
-        for (std::size_t i = 0; i < p.x.size(); ++i) {
-            const double s = p.sign[i] * dot(w, p.x[i]);
-            if (s < lowest) lowest = s, worst = i;
-        }
-        Vec z = p.x[worst];
-        for (double& c : z) c *= p.sign[worst];
-        // alpha = argmin over [0, 1] of ||alpha z + (1 - alpha) w||, in closed form.
-        Vec diff(w.size());
-        for (std::size_t j = 0; j < w.size(); ++j) diff[j] = w[j] - z[j];
-        const double dd = dot(diff, diff);
-        const double alpha = dd > 0 ? std::clamp(dot(w, diff) / dd, 0.0, 1.0) : 0.0;
-        Vec a(w.size()), b(w.size());
-        for (std::size_t j = 0; j < w.size(); ++j) a[j] = alpha * z[j], b[j] = (1 - alpha) * w[j];
-        const Vec qa = quantize(a), qb = quantize(b);
-        Vec sum(w.size());
-        for (std::size_t j = 0; j < w.size(); ++j) sum[j] = qa[j] + qb[j];
-        Vec next = quantize(sum);
-        for (std::size_t j = 0; j < w.size(); ++j)
-            box = std::max({box, std::fabs(a[j]), std::fabs(b[j]), std::fabs(sum[j]), std::fabs(a[j] + b[j])});
-        double error2 = 0;
-        for (std::size_t j = 0; j < w.size(); ++j) error2 += std::pow(next[j] - (a[j] + b[j]), 2);
-        r.observed_delta = std::max(r.observed_delta, std::sqrt(error2));
-        ++r.updates;
-        if (next == w) {
-            ++r.stalled_updates;
-            sinks.insert(w);
-            break;  // a fixed point: every later step would be the same
-        }
-        w = std::move(next);
-    }
-    r.weights = w;
-    r.sink_atoms = static_cast<long>(sinks.size());
-    r.epochs_run = 1;
-    describe(r, p, test_prepared ? &*test_prepared : nullptr, box);
-    r.converged = r.train_accuracy == 1.0;
-    record.epoch = 1;
-    record.mistakes = static_cast<long>(std::llround((1 - r.train_accuracy) * static_cast<double>(p.x.size())));
-    record.train_accuracy = r.train_accuracy;
-    r.history.push_back(record);
-    return r;
+    return run_linear(train, test, o, QuantizedLinearAlgorithm::frank_wolfe);
 }
 
 }  // namespace qlab

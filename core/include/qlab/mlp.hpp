@@ -7,12 +7,14 @@
 
 #include <Eigen/Dense>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "qlab/dataset.hpp"
 #include "qlab/format.hpp"
+#include "qlab/job.hpp"
 #include "qlab/status.hpp"
 
 namespace qlab {
@@ -97,7 +99,51 @@ struct TrainReport {
     std::vector<std::string> warnings;  // e.g. a weight format that rounds every weight to zero
 };
 
-// Trains in place. Divergence (a NaN or infinite loss) stops training with a message.
+// One mini-batch of a training run, for plotting: the loss is the batch's mean.
+struct TrainBatchRecord {
+    long long step = 0;          // batches done in all, 1-based
+    double loss = 0;
+    long long lost_updates = 0;  // cumulative, as in TrainReport
+};
+
+// Training as a resumable job: one unit is one mini-batch. After an epoch's last batch it appends
+// the epoch to report().history (evaluating accuracy when options.evaluate_each_epoch). The job
+// trains `model` in place and keeps references to model, train and test (and copies the options):
+// all three must outlive the job, and the model's shapes must not change while it runs. A bad
+// option or shape fails the job in its constructor (state() failed, status() says why); a NaN or
+// infinite loss fails it at that batch. A seed gives the same weights however the job is stepped.
+class TrainJob : public Job {
+public:
+    TrainJob(Model& model, const Dataset& train, const Dataset* test, const TrainOptions& options);
+    ~TrainJob() override;
+    TrainJob(const TrainJob&) = delete;
+    TrainJob& operator=(const TrainJob&) = delete;
+
+    JobProgress progress() const override;  // done/total count batches
+    const TrainReport& report() const;      // history so far, updates, lost updates, warnings
+    int epoch() const;                      // the epoch in progress (1-based; the last one once finished)
+    int epochs() const;
+    long long batches_done() const;         // in all epochs
+    long long batches_per_epoch() const;
+    double epoch_loss() const;              // running mean loss per example of the current epoch so far
+    const std::vector<TrainBatchRecord>& batches() const;  // one record per batch done
+    // Takes effect from the next batch (the lab switches nearest/stochastic while training runs).
+    void set_update_rounding(Rounding rounding);
+    Rounding update_rounding() const;
+    // Changes the number of epochs; never below the epoch in progress (or the ones finished).
+    void set_epochs(int epochs);
+
+protected:
+    Status do_unit() override;
+    bool is_done() const override;
+
+private:
+    struct State;
+    std::unique_ptr<State> s_;
+};
+
+// Trains in place: runs a TrainJob to its end. Divergence (a NaN or infinite loss) stops training
+// with a message.
 Result<TrainReport> train_model(Model& model, const Dataset& train, const Dataset* test, const TrainOptions& options);
 
 // Formats of one layer chosen by calibration; they replace the roles' formats for that layer.

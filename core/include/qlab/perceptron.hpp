@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "qlab/dataset.hpp"
 #include "qlab/format.hpp"
+#include "qlab/job.hpp"
 #include "qlab/status.hpp"
 
 namespace qlab {
@@ -55,7 +57,51 @@ struct QuantizedLinearResult {
     std::vector<std::vector<double>> vector_atoms;  // the atoms when vector_kmeans > 0
 };
 
-// Both require two classes; class 1 is y = +1.
+enum class QuantizedLinearAlgorithm { perceptron, frank_wolfe };
+
+// Either algorithm as a resumable job. One unit is one example visited (perceptron; a pass ends
+// early once it makes no mistake) or one iteration (Frank-Wolfe; it ends early at a fixed point).
+// Keeps references to train and test, which must outlive the job; copies the options. Bad options
+// or data fail the job in its constructor. Stepped one unit at a time or run to the end, a seed
+// gives the same result.
+class QuantizedLinearJob : public Job {
+public:
+    QuantizedLinearJob(const Dataset& train, const Dataset* test, const QuantizedLinearOptions& options,
+                       QuantizedLinearAlgorithm algorithm = QuantizedLinearAlgorithm::perceptron);
+    ~QuantizedLinearJob() override;
+    QuantizedLinearJob(const QuantizedLinearJob&) = delete;
+    QuantizedLinearJob& operator=(const QuantizedLinearJob&) = delete;
+
+    JobProgress progress() const override;  // perceptron: examples visited of epochs x n; FW: steps
+    QuantizedLinearAlgorithm algorithm() const;
+    const std::vector<double>& weights() const;  // r(w) now
+    long mistakes() const;                       // perceptron mistakes (= updates) / Frank-Wolfe steps so far
+    long stalled_updates() const;                // updates where q(r(w) + y r(x)) == w
+    // The distinct weight vectors at which an update stalled, in the order first seen.
+    const std::vector<std::vector<double>>& sinks() const;
+    int epoch() const;               // the pass in progress (1-based; the last one once finished)
+    long long last_example() const;  // row of `train` visited last (FW: the worst example), -1 before any
+    const std::vector<EpochRecord>& history() const;  // finished passes
+    // Depend only on the quantized training data: computed once, on first use (gamma by Gilbert's
+    // algorithm, up to 20000 iterations over the data).
+    double margin() const;
+    double radius() const;
+    // Over the box [-B, B]^d of the run so far (B grows as updates do), so final only at the end.
+    double delta() const;
+    double mistake_bound() const;
+    // The describe() numbers of the weights now: the final result once the job has finished.
+    QuantizedLinearResult result() const;
+
+protected:
+    Status do_unit() override;
+    bool is_done() const override;
+
+private:
+    struct State;
+    std::unique_ptr<State> s_;
+};
+
+// Both run a QuantizedLinearJob to its end. Both require two classes; class 1 is y = +1.
 Result<QuantizedLinearResult> train_quantized_perceptron(const Dataset& train, const Dataset* test,
                                                         const QuantizedLinearOptions& options = {});
 Result<QuantizedLinearResult> train_quantized_frank_wolfe(const Dataset& train, const Dataset* test,
