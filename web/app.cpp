@@ -1,10 +1,11 @@
-// The running lab's state holder: validation through the core property table, messages.
+// The running lab's state holder: validation through the core property table, messages,
+// panel notifications and frame timings.
 #include "app.hpp"
 
-#include <cmath>
+#include <algorithm>
 #include <cstdio>
 
-#include "qlab/sqnr.hpp"
+#include "panel.hpp"
 
 namespace quantlab {
 
@@ -13,84 +14,82 @@ App& app() {
     return instance;
 }
 
-App::App()
-    : format_(*qlab::Format::parse(qlab::LabState{}.format)), display_(format_) {
-    refresh_derived();
-}
-
-void App::refresh_derived() {
-    auto f = qlab::Format::parse(state_.format);
-    assert(f.ok() && "state holds only validated specs");
-    format_ = *f;
-    display_ = format_;
-    fit_note_.clear();
-    if (format_.data_dependent()) {
-        // One block of a standard normal sample stands in for a weight tensor.
-        const std::size_t n = format_.block_size() ? format_.block_size() : 4096;
-        const auto sample = qlab::sample_distribution(qlab::Distribution::gaussian, n,
-                                                      static_cast<std::uint64_t>(state_.seed));
-        display_ = format_.fit(sample);
-        fit_note_ = "fitted to " + std::to_string(n) + " samples of N(0,1) (seed " +
-                    qlab::shortest_repr(state_.seed) + "): " + display_.to_string();
-    }
-    rounding_ = *qlab::parse_rounding(state_.rounding);
+qlab::StateChange App::set_values(const std::vector<std::pair<std::string, std::string>>& values) {
+    qlab::StateChange change = qlab::set_state(state_, values);
+    for (const std::string& e : change.errors) report(e, MessageLevel::error);
+    if (!change.changed.empty())
+        for (Panel* p : panels()) p->on_state_changed(*this, change.changed);
+    return change;
 }
 
 qlab::Status App::set(const std::string& key, const std::string& value) {
-    qlab::Status s = qlab::set_property(state_, key, value);
-    if (!s) {
-        report(s.message());
-        return s;
-    }
-    // Only these feed the parsed (and, for data-dependent specs, fitted) format; x, lo and hi
-    // change on every drag and must not refit a k-means codebook each time.
-    if (key == "format" || key == "rounding" || key == "seed") refresh_derived();
-    return s;
+    qlab::StateChange c = set_values({{key, value}});
+    return c.ok() ? qlab::Status::success() : qlab::Status::error(c.errors.front());
 }
 
 void App::apply_query(const std::string& query) {
-    for (const std::string& m : qlab::apply_query(query, state_)) report(m);
-    refresh_derived();
+    for (const std::string& m : qlab::apply_query(query, state_)) report(m, MessageLevel::error);
 }
 
-int App::step_atoms(int n) {
-    double x = state_.x;
-    int moved = 0;
-    for (int i = 0; i < std::abs(n); ++i) {
-        const double next = n > 0 ? format_.next_up(x) : format_.next_down(x);
-        if (!std::isfinite(next)) break;
-        x = next;
-        ++moved;
-    }
-    if (moved == 0) return 0;
-    // Keep the value on screen: widen the view when it walks off an end.
-    if (x < state_.lo || x > state_.hi) {
-        const double width = state_.hi - state_.lo;
-        state_.lo = x < state_.lo ? x - width * 0.1 : x - width * 0.9;
-        state_.hi = state_.lo + width;
-    }
-    state_.x = x == 0 ? 0.0 : x;
-    return moved;
+void App::announce_all() {
+    std::vector<std::string> keys;
+    for (const qlab::Property& p : qlab::lab_properties()) keys.push_back(p.key);
+    for (Panel* p : panels()) p->on_state_changed(*this, keys);
 }
 
-double App::gaussian_sqnr_db() {
-    const std::string key = state_.format + "|" + state_.rounding + "|" + qlab::shortest_repr(state_.seed);
-    if (key != sqnr_key_) {
-        const auto sample = qlab::sample_distribution(qlab::Distribution::gaussian, 4096,
-                                                      static_cast<std::uint64_t>(state_.seed));
-        qlab::QuantizeOptions options;
-        options.rounding = rounding_;
-        options.seed = static_cast<std::uint64_t>(state_.seed);
-        sqnr_db_ = qlab::sqnr_db(format_, sample, options);
-        sqnr_key_ = key;
-    }
-    return sqnr_db_;
+bool App::locked(const char* key) const {
+    return std::find(locked_keys.begin(), locked_keys.end(), key) != locked_keys.end();
 }
 
-void App::report(const std::string& text) {
+void App::request_dataset(const std::string& name) {
+    if (std::find(requested_datasets.begin(), requested_datasets.end(), name) == requested_datasets.end())
+        requested_datasets.push_back(name);
+}
+
+void App::report(const std::string& text, MessageLevel level) {
     std::fprintf(stderr, "quantlab: %s\n", text.c_str());  // console.warn in the browser
-    messages_.push_back({text, now});
-    if (messages_.size() > 6) messages_.erase(messages_.begin());
+    // The same message twice in a row (a control held down) is shown once.
+    if (!messages_.empty() && messages_.back().text == text) {
+        messages_.back().shown_at = now;
+        return;
+    }
+    messages_.push_back({text, level, now});
+    if (messages_.size() > 6) messages_.pop_front();
+}
+
+void App::record_frame_ms(double ms) {
+    frame_ms_.push_back(ms);
+    if (frame_ms_.size() > 240) frame_ms_.pop_front();
+}
+
+double App::frame_ms_percentile(double p) const {
+    if (frame_ms_.empty()) return 0;
+    std::vector<double> sorted(frame_ms_.begin(), frame_ms_.end());
+    std::sort(sorted.begin(), sorted.end());
+    const std::size_t i = std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())));
+    return sorted[i];
+}
+
+std::vector<Panel*>& panels() {
+    static std::vector<Panel*> list;
+    return list;
+}
+
+Panel* find_panel(const std::string& key) {
+    for (Panel* p : panels())
+        if (key == p->key()) return p;
+    return nullptr;
+}
+
+PanelRegistration::PanelRegistration(Panel* panel) {
+    auto& list = panels();
+    list.push_back(panel);
+    // Tab order is the order of the core's panel names; unknown keys go last (and are reported).
+    auto rank = [](const Panel* p) {
+        const auto& names = qlab::panel_names();
+        return std::find(names.begin(), names.end(), p->key()) - names.begin();
+    };
+    std::stable_sort(list.begin(), list.end(), [&](const Panel* a, const Panel* b) { return rank(a) < rank(b); });
 }
 
 }  // namespace quantlab

@@ -1,11 +1,13 @@
-// The running lab: its state, the messages shown to the user, and what panels and the JS API
-// share. The state is always valid; bad input leaves it as it was and adds a message.
+// The running lab: its state, the messages shown to the user, frame timings, embed locks, and
+// what panels and the JS API share. The state is always valid; bad input leaves it as it was
+// and adds a message.
 #pragma once
 
+#include <deque>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "qlab/format.hpp"
 #include "qlab/lab_state.hpp"
 
 namespace quantlab {
@@ -15,52 +17,59 @@ struct ViewRect {
     float x = 0, y = 0, width = 0, height = 0;
 };
 
+enum class MessageLevel { info, warning, error };
+
 struct Message {
     std::string text;
+    MessageLevel level = MessageLevel::warning;
     double shown_at = 0;  // seconds since start
 };
 
 class App {
 public:
-    App();
     const qlab::LabState& state() const { return state_; }
-    // The format drawn and measured: the parsed one, or for a data-dependent spec (ternary
-    // without alpha, bfp, k-means) the one fitted to a seeded N(0,1) sample, see fit_note().
-    const qlab::Format& format() const { return display_; }
-    const std::string& fit_note() const { return fit_note_; }
-    // SQNR (dB) of the format on a seeded N(0,1) sample, cached per format and rounding.
-    double gaussian_sqnr_db();
-    qlab::Rounding rounding() const { return rounding_; }
 
-    // Validated change of one setting; a failure is kept as a visible message.
+    // Validated change of one or several settings; each refused value becomes a visible message
+    // and the panels hear which keys changed.
+    qlab::StateChange set_values(const std::vector<std::pair<std::string, std::string>>& values);
     qlab::Status set(const std::string& key, const std::string& value);
     // Applies a URL query; bad values become messages and fall back to what was there.
     void apply_query(const std::string& query);
-    // Moves x to the n-th atom above (n > 0) or below (n < 0) it; returns atoms moved.
-    int step_atoms(int n);
+    // Tells every panel that all keys changed (start-up).
+    void announce_all();
 
-    void report(const std::string& text);
-    const std::vector<Message>& messages() const { return messages_; }
+    void report(const std::string& text, MessageLevel level = MessageLevel::warning);
+    const std::deque<Message>& messages() const { return messages_; }
     void dismiss_messages() { messages_.clear(); }
+
+    // Embed mode: one panel, no tabs; locked keys cannot be changed from the controls.
+    bool embedded = false;
+    std::vector<std::string> locked_keys;
+    bool locked(const char* key) const;
+
+    // A dataset the JS shell fetches lazily (with a progress bar) and hands to the open panel.
+    void request_dataset(const std::string& name);
+    std::vector<std::string> requested_datasets;  // drained by the main loop
+    double dataset_progress = -1;                 // 0..1 while a download runs, -1 otherwise
+    std::string dataset_loading;
 
     std::vector<std::pair<std::string, ViewRect>> layout;  // cleared every frame
     void record_view(const std::string& name, float x, float y, float w, float h, float dpr) {
         layout.emplace_back(name, ViewRect{x / dpr, y / dpr, w / dpr, h / dpr});
     }
 
-    double now = 0;       // seconds, updated each frame
+    // CPU time of recent frames (ms), all work of the frame included: jobs, drawing, rendering.
+    void record_frame_ms(double ms);
+    double frame_ms_percentile(double p) const;
+    double job_ms_last = 0;         // time spent in jobs in the last frame
+    double job_budget_ms = 6;       // per frame
+    double now = 0;                 // seconds, updated each frame
     long frames = 0;
 
 private:
-    void refresh_derived();
     qlab::LabState state_;
-    qlab::Format format_;
-    qlab::Format display_;
-    std::string fit_note_;
-    std::string sqnr_key_;
-    double sqnr_db_ = 0;
-    qlab::Rounding rounding_ = qlab::Rounding::nearest_even;
-    std::vector<Message> messages_;
+    std::deque<Message> messages_;
+    std::deque<double> frame_ms_;
 };
 
 App& app();

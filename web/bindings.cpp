@@ -1,24 +1,24 @@
 // The JS API behind window.quantlab (the only file with Embind): state as JSON through the
-// core property table, validated setters, stepping, and the numbers the Formats panel shows.
+// core property table, validated setters for several keys at once, stepping the open lesson,
+// its numbers, the messages the user sees, uploads and lazily fetched datasets.
 #include <emscripten/bind.h>
 
-#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "app.hpp"
+#include "panel.hpp"
+#include "qlab/format.hpp"
+#include "ui/gl_heatmap.hpp"
 
 namespace {
 
 using nlohmann::json;
-
-json number(double v) {
-    if (std::isfinite(v)) return v;
-    return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
-}
+using quantlab::App;
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// Every key of every lesson; numbers as numbers.
 std::string state_json() {
     const qlab::LabState& s = quantlab::app().state();
     json j = json::object();
@@ -29,59 +29,149 @@ std::string state_json() {
     return dump(j);
 }
 
-// Returns "" on success, otherwise the message (also shown in the lab).
-std::string set_property(const std::string& key, const std::string& value) {
-    return quantlab::app().set(key, value).message();
+// {"key": value, ...} -> {"ok": bool, "errors": [...], "changed": [...]}. Values may be strings,
+// numbers or booleans (true/false become 1/0).
+std::string set_state_json(const std::string& text) {
+    json in = json::parse(text, nullptr, false);
+    json out;
+    if (!in.is_object()) {
+        out["ok"] = false;
+        out["errors"] = {"setState expects an object such as {format: 'fixed:w=8,f=4'}"};
+        out["changed"] = json::array();
+        quantlab::app().report(out["errors"][0].get<std::string>(), quantlab::MessageLevel::error);
+        return dump(out);
+    }
+    std::vector<std::pair<std::string, std::string>> values;
+    for (auto it = in.begin(); it != in.end(); ++it) {
+        const json& v = it.value();
+        std::string text;
+        if (v.is_string()) text = v.get<std::string>();
+        else if (v.is_boolean()) text = v.get<bool>() ? "1" : "0";
+        else if (v.is_number()) text = qlab::shortest_repr(v.get<double>());
+        else text = v.dump();
+        values.emplace_back(it.key(), text);
+    }
+    qlab::StateChange c = quantlab::app().set_values(values);
+    out["ok"] = c.ok();
+    out["errors"] = c.errors;
+    out["changed"] = c.changed;
+    return dump(out);
 }
 
 std::string query() { return qlab::to_query(quantlab::app().state()); }
 
-int step(int n) { return quantlab::app().step_atoms(n); }
+int step(int n) {
+    App& app = quantlab::app();
+    quantlab::Panel* p = quantlab::find_panel(app.state().panel);
+    return p ? p->step(app, n) : 0;
+}
 
+void toggle_run() {
+    App& app = quantlab::app();
+    if (quantlab::Panel* p = quantlab::find_panel(app.state().panel)) p->toggle_run(app);
+}
+
+json messages() {
+    json list = json::array();
+    for (const auto& m : quantlab::app().messages())
+        list.push_back({{"text", m.text},
+                        {"level", m.level == quantlab::MessageLevel::error     ? "error"
+                                  : m.level == quantlab::MessageLevel::warning ? "warning"
+                                                                               : "info"}});
+    return list;
+}
+
+std::string messages_json() { return dump(messages()); }
+void dismiss_messages() { quantlab::app().dismiss_messages(); }
+
+// The shell's numbers, then the open lesson's (its keys at the top level).
 std::string metrics_json() {
-    quantlab::App& app = quantlab::app();
-    const qlab::Format& f = app.format();
-    const qlab::LabState& s = app.state();
-    qlab::Rng rng(static_cast<std::uint64_t>(s.seed));
-    const double q = f.quantize_ref(s.x, app.rounding(), &rng);
-    json j;
-    j["panel"] = s.panel;
-    j["format"] = f.to_string();
-    j["fit_note"] = app.fit_note();
-    {
-        qlab::Rng rng_y(static_cast<std::uint64_t>(s.seed) + 1);
-        j["y"] = s.y;
-        j["quantized_y"] = number(f.quantize_ref(s.y, app.rounding(), &rng_y));
+    App& app = quantlab::app();
+    json j = json::object();
+    if (quantlab::Panel* p = quantlab::find_panel(app.state().panel)) {
+        j = p->metrics(app);
+        json jobs = json::array();
+        for (const quantlab::PanelJob& pj : p->jobs()) {
+            if (!pj.job) continue;
+            const qlab::JobProgress pr = pj.job->progress();
+            const char* states[] = {"running", "finished", "cancelled", "failed"};
+            jobs.push_back({{"label", pj.label}, {"stage", pr.stage}, {"done", pr.done}, {"total", pr.total},
+                            {"state", states[static_cast<int>(pj.job->state())]}});
+        }
+        j["jobs"] = jobs;
     }
-    j["x"] = s.x;
-    j["quantized"] = number(q);
-    j["error"] = number(q - s.x);
-    j["abs_error"] = number(std::fabs(q - s.x));
-    j["rel_error"] = s.x != 0 ? number(std::fabs(q - s.x) / std::fabs(s.x)) : json(nullptr);
-    j["step"] = number(f.step_at(s.x));
-    j["delta"] = number(f.worst_case_error(s.lo, s.hi, app.rounding()));
-    j["atoms"] = f.atom_count();
-    j["sqnr_db_gaussian"] = number(app.gaussian_sqnr_db());
-    j["bits"] = f.bits();
-    j["max_finite"] = number(f.max_finite());
-    j["min_positive"] = number(f.min_positive());
-    j["code"] = f.encode(q).code;
+    j["panel"] = app.state().panel;
     j["frames"] = app.frames;
-    json messages = json::array();
-    for (const auto& m : app.messages()) messages.push_back(m.text);
-    j["messages"] = messages;
+    j["frame_ms_median"] = app.frame_ms_percentile(0.5);
+    j["frame_ms_p95"] = app.frame_ms_percentile(0.95);
+    j["job_ms_last_frame"] = app.job_ms_last;
+    j["job_budget_ms"] = app.job_budget_ms;
+    j["heatmap_shader"] = quantlab::widgets::GlHeatmap::available();
+    j["embedded"] = app.embedded;
+    j["locked"] = app.locked_keys;
+    std::vector<std::string> text;
+    for (const auto& m : app.messages()) text.push_back(m.text);
+    j["messages"] = text;
     json layout = json::object();
-    for (const auto& [name, r] : app.layout) layout[name] = {{"x", r.x}, {"y", r.y}, {"width", r.width}, {"height", r.height}};
+    for (const auto& [name, r] : app.layout)
+        layout[name] = {{"x", r.x}, {"y", r.y}, {"width", r.width}, {"height", r.height}};
     j["layout"] = layout;
     return dump(j);
 }
+
+std::string panels_json() {
+    json list = json::array();
+    for (quantlab::Panel* p : quantlab::panels())
+        list.push_back({{"key", p->key()}, {"title", p->title()}, {"try", p->what_to_try()}});
+    return dump(list);
+}
+
+// A dropped or picked file for the open lesson. Returns "" or the message shown.
+std::string upload(const std::string& name, const std::string& bytes) {
+    App& app = quantlab::app();
+    quantlab::Panel* p = quantlab::find_panel(app.state().panel);
+    if (p && p->on_upload(app, name, bytes)) return "";
+    const std::string m = "the " + app.state().panel + " lesson takes no file like '" + name +
+                          "' (the Train lesson takes CSV, libsvm and model JSON; Perceptron takes 2-D CSV)";
+    app.report(m, quantlab::MessageLevel::error);
+    return m;
+}
+
+void dataset_progress(const std::string& name, double fraction) {
+    App& app = quantlab::app();
+    app.dataset_loading = name;
+    app.dataset_progress = fraction;
+}
+
+void dataset_loaded(const std::string& name, const std::string& bytes) {
+    App& app = quantlab::app();
+    app.dataset_progress = -1;
+    for (quantlab::Panel* p : quantlab::panels()) p->on_dataset(app, name, bytes);
+}
+
+void dataset_failed(const std::string& name, const std::string& message) {
+    App& app = quantlab::app();
+    app.dataset_progress = -1;
+    app.report("could not load " + name + ": " + message, quantlab::MessageLevel::error);
+}
+
+void report(const std::string& text) { quantlab::app().report(text, quantlab::MessageLevel::error); }
 
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(quantlab) {
     emscripten::function("stateJson", &state_json);
-    emscripten::function("setProperty", &set_property);
+    emscripten::function("setStateJson", &set_state_json);
     emscripten::function("query", &query);
     emscripten::function("step", &step);
+    emscripten::function("toggleRun", &toggle_run);
     emscripten::function("metricsJson", &metrics_json);
+    emscripten::function("messagesJson", &messages_json);
+    emscripten::function("dismissMessages", &dismiss_messages);
+    emscripten::function("panelsJson", &panels_json);
+    emscripten::function("upload", &upload);
+    emscripten::function("datasetProgress", &dataset_progress);
+    emscripten::function("datasetLoaded", &dataset_loaded);
+    emscripten::function("datasetFailed", &dataset_failed);
+    emscripten::function("report", &report);
 }

@@ -13,7 +13,9 @@
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
-#include "panels/panels.hpp"
+#include "panel.hpp"
+#include "shell.hpp"
+#include "ui/gl_heatmap.hpp"
 
 namespace {
 
@@ -32,6 +34,17 @@ EM_JS(void, write_url_query, (const char* query), {
                                    .map(k => k + "=" + encodeURIComponent(url.searchParams.get(k)));
     const q = UTF8ToString(query) + (keep.length ? "&" + keep.join("&") : "");
     window.history.replaceState(null, "", url.pathname + "?" + q + url.hash);
+});
+EM_JS(char*, read_hide_list, (), {
+    const p = new URLSearchParams(window.location.search);
+    return stringToNewUTF8(p.get("hide") || "");
+});
+EM_JS(int, is_embedded, (), {
+    const p = new URLSearchParams(window.location.search);
+    return (/embed\.html$/.test(window.location.pathname) || p.get("embed") === "1") ? 1 : 0;
+});
+EM_JS(void, fetch_dataset, (const char* name), {
+    if (Module.fetchDataset) Module.fetchDataset(UTF8ToString(name));
 });
 EM_JS(void, notify_ready, (), {
     if (Module.onLabReady) Module.onLabReady();
@@ -60,16 +73,7 @@ void load_fonts_and_style(float dpr) {
     ImGui_ImplOpenGL3_DestroyFontsTexture();
     ImGui_ImplOpenGL3_CreateFontsTexture();
 
-    ImGuiStyle style;
-    ImGui::StyleColorsLight(&style);
-    style.WindowRounding = 0;
-    style.FrameRounding = 3;
-    style.GrabRounding = 3;
-    style.FramePadding = ImVec2(6, 4);
-    style.ItemSpacing = ImVec2(8, 6);
-    style.Colors[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.96f, 1);
-    style.ScaleAllSizes(dpr);
-    ImGui::GetStyle() = style;
+    quantlab::apply_style(quantlab::app().state().theme, dpr);
 }
 
 // Canvas backbuffer = CSS size x devicePixelRatio, so text stays sharp on high-DPI screens.
@@ -90,9 +94,14 @@ void sync_canvas_size() {
     }
 }
 
+std::string g_theme;
+
 void frame() {
+    const double frame_start = emscripten_get_now();
     quantlab::App& app = quantlab::app();
-    app.now = emscripten_get_now() / 1000.0;
+    app.now = frame_start / 1000.0;
+    // Long work first, inside the frame's budget; then the picture shows its result.
+    quantlab::run_jobs(app, app.job_budget_ms);
     sync_canvas_size();
     glfwPollEvents();
     ImGui_ImplOpenGL3_NewFrame();
@@ -109,22 +118,31 @@ void frame() {
                  ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
                      ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings);
-    quantlab::draw_formats_panel(quantlab::UiScale{g_dpr});
+    quantlab::handle_keys(app);
+    quantlab::draw_shell(app, quantlab::UiScale{g_dpr});
     ImGui::End();
 
     ImGui::Render();
     glViewport(0, 0, g_width, g_height);
-    glClearColor(0.97f, 0.97f, 0.96f, 1);
+    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    glClearColor(bg.x, bg.y, bg.z, 1);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
-    const std::string query = qlab::to_query(app.state());
+    const std::string query = qlab::to_query(app.state());  // shared keys + the open lesson's
     if (query != g_published_query) {
         write_url_query(query.c_str());
         g_published_query = query;
     }
+    if (app.state().theme != g_theme) {
+        g_theme = app.state().theme;
+        quantlab::apply_style(g_theme, g_dpr);
+    }
+    for (const std::string& name : app.requested_datasets) fetch_dataset(name.c_str());
+    app.requested_datasets.clear();
     // ImGui lays out a window over its first frames; report ready once it has drawn for real.
     if (++app.frames == 3) notify_ready();
+    app.record_frame_ms(emscripten_get_now() - frame_start);
 }
 
 }  // namespace
@@ -150,9 +168,29 @@ int main() {
     ImGui_ImplGlfw_InitForOpenGL(g_window, true);
     ImGui_ImplOpenGL3_Init("#version 300 es");
 
+    quantlab::App& app = quantlab::app();
+    std::string shader_error;
+    if (!quantlab::widgets::GlHeatmap::init(&shader_error)) app.report(shader_error, quantlab::MessageLevel::error);
+    // The registry and the core's panel names must agree (a test checks it too).
+    std::vector<std::string> keys;
+    for (quantlab::Panel* p : quantlab::panels()) keys.push_back(p->key());
+    if (keys != qlab::panel_names()) app.report("internal: the lesson registry does not match the URL's panel names");
+
     char* query = read_url_query();
-    quantlab::app().apply_query(query);
+    app.apply_query(query);
     free(query);
+    app.embedded = is_embedded() != 0;
+    char* hide = read_hide_list();
+    for (std::string rest = hide; !rest.empty();) {
+        const std::size_t comma = rest.find(',');
+        const std::string key = rest.substr(0, comma);
+        rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+        if (qlab::find_property(key)) app.locked_keys.push_back(key);
+        else if (!key.empty()) app.report("hide=: '" + key + "' is not a setting; nothing locked for it");
+    }
+    free(hide);
+    g_theme = app.state().theme;
+    app.announce_all();
 
     emscripten_set_main_loop(frame, 0, false);
     return 0;

@@ -1,9 +1,12 @@
-// The JS shell: starts the WebAssembly lab on the page's canvas and exposes window.quantlab
-// (ready, getState, setState, step, metrics) for course pages and end-to-end tests.
+// The JS shell: starts the WebAssembly lab on the page's canvas, exposes window.quantlab
+// (ready, getState, setState, step, metrics, messages, panels, upload) for course pages and
+// end-to-end tests, fetches datasets lazily with progress, and takes dropped or picked files.
 (function () {
   "use strict";
   const status = document.getElementById("status");
   const canvas = document.getElementById("canvas");
+  // Uploads larger than this are refused before reading: the lab must not run out of memory.
+  const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
   let module = null;
   let resolveReady, rejectReady;
   const ready = new Promise((resolve, reject) => { resolveReady = resolve; rejectReady = reject; });
@@ -19,33 +22,94 @@
     return module;
   }
 
+  // Reads a File (drop or picker) and hands its bytes to the open lesson.
+  function uploadFile(file) {
+    const m = requireModule();
+    if (file.size > MAX_UPLOAD_BYTES) {
+      const message = `'${file.name}' is ${(file.size / 1048576).toFixed(1)} MB; the lab takes files up to ` +
+        `${MAX_UPLOAD_BYTES / 1048576} MB`;
+      m.report(message);
+      return Promise.resolve(message);
+    }
+    return file.arrayBuffer().then(
+      (buffer) => m.upload(file.name, new Uint8Array(buffer)),
+      (err) => { const message = `could not read '${file.name}': ${err}`; m.report(message); return message; });
+  }
+
   const api = {
     ready,
-    // The whole lab state as a plain object (the same keys as the URL query).
+    // Every setting of every lesson as a plain object (the URL carries the shared keys and the
+    // open lesson's).
     getState() { return JSON.parse(requireModule().stateJson()); },
-    // Applies the given keys; bad values are refused one by one, shown in the lab and returned.
+    // Applies several keys at once; each bad value is refused, shown in the lab and returned.
     setState(values) {
       const m = requireModule();
       if (values === null || typeof values !== "object" || Array.isArray(values)) {
-        return { ok: false, errors: ["setState expects an object such as {format: 'fixed:w=8,f=4'}"] };
+        return JSON.parse(m.setStateJson("null"));
       }
-      const errors = [];
-      for (const [key, value] of Object.entries(values)) {
-        const message = m.setProperty(String(key), String(value));
-        if (message) errors.push(message);
-      }
-      return { ok: errors.length === 0, errors };
+      return JSON.parse(m.setStateJson(JSON.stringify(values)));
     },
-    // Advances the open panel: in Formats, moves x by n atoms. Returns the steps taken.
+    // Advances the open lesson by n units (Formats: atoms; Perceptron: updates; Train: batches).
     step(n = 1) {
       const count = Math.trunc(Number(n));
       if (!Number.isFinite(count)) throw new Error("step(n) needs a finite number");
       return requireModule().step(count);
     },
-    // The numbers the open panel shows.
+    // Runs or pauses the open lesson (the space key).
+    toggleRun() { requireModule().toggleRun(); },
+    // The shell's numbers (frame times, jobs, messages) and the open lesson's.
     metrics() { return JSON.parse(requireModule().metricsJson()); },
+    // The warnings and errors the user sees: [{text, level}].
+    messages() { return JSON.parse(requireModule().messagesJson()); },
+    dismissMessages() { requireModule().dismissMessages(); },
+    // The lessons, in tab order: [{key, title, try}].
+    panels() { return JSON.parse(requireModule().panelsJson()); },
+    // Gives the open lesson a file: a File, or {name, text} / {name, bytes}. Resolves to "" or
+    // the message shown.
+    upload(file) {
+      if (file instanceof Blob) return uploadFile(file);
+      const bytes = file.bytes instanceof Uint8Array ? file.bytes : new TextEncoder().encode(String(file.text ?? ""));
+      return Promise.resolve(requireModule().upload(String(file.name || "upload"), bytes));
+    },
   };
   window.quantlab = api;
+
+  // Datasets come from data/ next to the page, relative, so the lab works under any sub-path.
+  function fetchDataset(name) {
+    const m = module;
+    const url = "data/" + name;
+    fetch(url).then(async (response) => {
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      const total = Number(response.headers.get("Content-Length")) || 0;
+      const reader = response.body.getReader();
+      const chunks = [];
+      let received = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        received += value.length;
+        m.datasetProgress(name, total ? received / total : 0.5);
+      }
+      const bytes = new Uint8Array(received);
+      let at = 0;
+      for (const c of chunks) { bytes.set(c, at); at += c.length; }
+      m.datasetLoaded(name, bytes);
+    }).catch((err) => m.datasetFailed(name, String(err.message || err)));
+  }
+
+  // Drag and drop anywhere on the page, and a hidden file picker opened from the lab (Module.pickFile).
+  const picker = document.createElement("input");
+  picker.type = "file";
+  picker.accept = ".csv,.txt,.libsvm,.svm,.json";
+  picker.style.display = "none";
+  picker.addEventListener("change", () => { if (picker.files[0]) uploadFile(picker.files[0]); picker.value = ""; });
+  document.body.appendChild(picker);
+  window.addEventListener("dragover", (e) => { e.preventDefault(); });
+  window.addEventListener("drop", (e) => {
+    e.preventDefault();
+    if (module && e.dataTransfer && e.dataTransfer.files[0]) uploadFile(e.dataTransfer.files[0]);
+  });
 
   if (typeof createQuantLab !== "function") {
     fatal("quantlab.js did not load");
@@ -55,6 +119,8 @@
     canvas,
     print: (text) => console.log(text),
     printErr: (text) => console.warn(text),
+    fetchDataset,
+    pickFile() { picker.click(); },
     onLabReady() {
       status.className = "hidden";
       resolveReady(api);

@@ -8,13 +8,17 @@
 #include <vector>
 
 #include "../app.hpp"
+#include "../ui/widgets.hpp"
+#include "formats_view.hpp"
 #include "imgui.h"
-#include "panels.hpp"
 
 namespace quantlab {
 namespace {
 
 using qlab::shortest_repr;
+
+FormatsView* g_view = nullptr;  // the panel being drawn
+FormatsView& fv() { return *g_view; }
 
 const char* const kKinds[] = {"fixed", "ufixed", "float", "lattice", "int", "binary", "ternary", "codebook", "bfp"};
 constexpr int kKindCount = 9;
@@ -142,44 +146,6 @@ struct Draft {
     }
 };
 
-void help_marker(const char* text) {
-    ImGui::SameLine();
-    ImGui::TextDisabled("(?)");
-    if (ImGui::IsItemHovered()) {
-        ImGui::BeginTooltip();
-        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
-        ImGui::TextUnformatted(text);
-        ImGui::PopTextWrapPos();
-        ImGui::EndTooltip();
-    }
-}
-
-void tooltip_on_hover(const char* text) {
-    if (!ImGui::IsItemHovered()) return;
-    ImGui::BeginTooltip();
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
-    ImGui::TextUnformatted(text);
-    ImGui::PopTextWrapPos();
-    ImGui::EndTooltip();
-}
-
-void draw_messages(App& app) {
-    if (app.messages().empty()) return;
-    ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(1.0f, 0.93f, 0.85f, 1));
-    const float line = ImGui::GetTextLineHeightWithSpacing();
-    const float height = line * (static_cast<float>(app.messages().size()) + 0.6f) +
-                         ImGui::GetStyle().WindowPadding.y * 2;
-    ImGui::BeginChild("messages", ImVec2(0, height), true);
-    for (const Message& m : app.messages()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.65f, 0.2f, 0.0f, 1));
-        ImGui::TextWrapped("%s", m.text.c_str());
-        ImGui::PopStyleColor();
-    }
-    if (ImGui::SmallButton("Dismiss")) app.dismiss_messages();
-    ImGui::EndChild();
-    ImGui::PopStyleColor();
-}
-
 void draw_controls(App& app, Draft& draft, const UiScale& ui) {
     const qlab::LabState& s = app.state();
     if (draft.from_spec != s.format) draft.load(s.format);
@@ -187,25 +153,25 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
 
     ImGui::TextUnformatted("Format");
     ImGui::Combo("kind", &draft.kind, kKinds, kKindCount);
-    help_marker(kKindHelp[draft.kind]);
+    widgets::help_marker(kKindHelp[draft.kind]);
     switch (draft.kind) {
         case kFixed:
         case kUfixed:
             ImGui::SliderInt("w (bits)", &draft.w, draft.kind == kFixed ? 2 : 1, 32);
             ImGui::SliderInt("f (fraction bits)", &draft.f, -8, 32);
             ImGui::Checkbox("wrap on overflow", &draft.wrap);
-            help_marker("Off: values beyond the range saturate to the nearest end. On: the integer "
+            widgets::help_marker("Off: values beyond the range saturate to the nearest end. On: the integer "
                         "code wraps around modulo 2^w, as plain integer hardware does.");
             break;
         case kFloat:
             ImGui::SliderInt("E (exponent bits)", &draft.e, 2, 11);
             ImGui::SliderInt("M (fraction bits)", &draft.m, 0, 23);
             ImGui::Checkbox("subnormals", &draft.sub);
-            help_marker("Off (sub=0): the atoms between 0 and the smallest normal are removed, as "
+            widgets::help_marker("Off (sub=0): the atoms between 0 and the smallest normal are removed, as "
                         "in Cherkhev's float lattices; values there round to 0 or the smallest normal.");
             ImGui::SameLine();
             ImGui::Checkbox("saturate", &draft.sat);
-            help_marker("On (sat=1): overflow gives +-max finite instead of +-inf.");
+            widgets::help_marker("On (sat=1): overflow gives +-max finite instead of +-inf.");
             if (ImGui::SmallButton("binary16")) draft.e = 5, draft.m = 10, draft.sub = true, draft.sat = false;
             ImGui::SameLine();
             if (ImGui::SmallButton("bfloat16")) draft.e = 8, draft.m = 7, draft.sub = true, draft.sat = false;
@@ -225,18 +191,18 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
             ImGui::Checkbox("signed", &draft.is_signed);
             ImGui::SameLine();
             ImGui::Checkbox("narrow range", &draft.narrow);
-            help_marker("Narrow drops the most negative code (-127..127 for 8 bits), so the range is symmetric.");
+            widgets::help_marker("Narrow drops the most negative code (-127..127 for 8 bits), so the range is symmetric.");
             break;
         case kBinary:
         case kTernary:
             ImGui::Checkbox("fit alpha to the data", &draft.fitted);
-            help_marker(draft.kind == kTernary
+            widgets::help_marker(draft.kind == kTernary
                             ? "Kundu eq. 7: alpha* is the mean |w| over the weights kept, and T* the "
                               "threshold that maximises (sum |w|)^2 / count. Here the data is a N(0,1) sample."
                             : "alpha* = mean |w| minimises ||w - alpha sign(w)||^2.");
             if (draft.fitted) {
                 ImGui::SliderInt("block N (0: tensor)", &draft.block, 0, 256);
-                help_marker("Fine-grained quantization: each block of N values gets its own alpha.");
+                widgets::help_marker("Fine-grained quantization: each block of N values gets its own alpha.");
             } else {
                 ImGui::SliderFloat("alpha", &draft.alpha, 0.01f, 10.0f, "%.3g", ImGuiSliderFlags_Logarithmic);
                 if (draft.kind == kTernary) ImGui::SliderFloat("threshold T", &draft.threshold, 0.0f, draft.alpha, "%.3g");
@@ -271,7 +237,7 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
         qlab::Status st = app.set("format", spec_buf);
         spec_error = st.ok() ? "" : st.message();
     }
-    help_marker("Type any format spec and press Enter, e.g. fixed:w=6,f=3 or float:e=4,m=3,sub=0. "
+    widgets::help_marker("Type any format spec and press Enter, e.g. fixed:w=6,f=3 or float:e=4,m=3,sub=0. "
                 "A bad spec is explained here and the lab keeps the last good format.");
     if (!spec_error.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.1f, 0.1f, 1));
@@ -284,16 +250,16 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
     int mode_index = 0;
     const auto& modes = qlab::all_roundings();
     for (std::size_t i = 0; i < modes.size(); ++i)
-        if (modes[i] == app.rounding()) mode_index = static_cast<int>(i);
+        if (modes[i] == fv().rounding()) mode_index = static_cast<int>(i);
     const char* mode_labels[] = {"rne: nearest, ties to even", "rna: nearest, ties away",
                                  "rtz: toward zero", "up: toward +inf", "down: toward -inf",
                                  "stochastic"};
     if (ImGui::Combo("mode", &mode_index, mode_labels, 6))
         app.set("rounding", qlab::rounding_name(modes[static_cast<std::size_t>(mode_index)]));
-    if (app.rounding() == qlab::Rounding::stochastic) {
+    if (fv().rounding() == qlab::Rounding::stochastic) {
         int seed = static_cast<int>(s.seed);
         if (ImGui::InputInt("seed", &seed)) app.set("seed", std::to_string(seed));
-        help_marker("Stochastic rounding picks the upper neighbour with probability "
+        widgets::help_marker("Stochastic rounding picks the upper neighbour with probability "
                     "(x - lo) / (hi - lo), so it is unbiased on average; the seed makes it repeatable.");
     }
 
@@ -305,10 +271,10 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
     float xf = static_cast<float>(s.x);
     if (ImGui::SliderFloat("##xslider", &xf, static_cast<float>(s.lo), static_cast<float>(s.hi), "drag x"))
         app.set("x", shortest_repr(static_cast<double>(xf)));
-    if (ImGui::Button("< atom")) app.step_atoms(-1);
+    if (ImGui::Button("< atom")) fv().step_atoms(app, -1);
     ImGui::SameLine();
-    if (ImGui::Button("atom >")) app.step_atoms(1);
-    help_marker("Move x to the next atom below or above: the atoms are exactly the values the "
+    if (ImGui::Button("atom >")) fv().step_atoms(app, 1);
+    widgets::help_marker("Move x to the next atom below or above: the atoms are exactly the values the "
                 "format stores.");
 
     ImGui::Spacing();
@@ -322,8 +288,8 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
     if (lo_changed) app.set("lo", shortest_repr(lo));
     if (hi_changed) app.set("hi", shortest_repr(hi));
     if (ImGui::Button("Fit the format's range")) {
-        const double top = std::min(app.format().max_finite(), 1e12);
-        const double bottom = std::max(app.format().min_finite(), -1e12);
+        const double top = std::min(fv().format().max_finite(), 1e12);
+        const double bottom = std::max(fv().format().min_finite(), -1e12);
         const double pad = (top - bottom) * 0.05;
         app.set("lo", shortest_repr(bottom - pad));
         app.set("hi", shortest_repr(top + pad));
@@ -331,7 +297,7 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
     }
     ImGui::SameLine();
     if (ImGui::Button("Zoom on x")) {
-        const double step = std::max(app.format().step_at(s.x), 1e-300);
+        const double step = std::max(fv().format().step_at(s.x), 1e-300);
         app.set("lo", shortest_repr(s.x - 6 * step));
         app.set("hi", shortest_repr(s.x + 6 * step));
         app.set("lo", shortest_repr(s.x - 6 * step));
@@ -341,17 +307,9 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
 }
 
 // "Nice" label spacing: 1, 2 or 5 times a power of ten.
-double nice_step(double span, int target_labels) {
-    const double raw = span / std::max(1, target_labels);
-    const double p = std::pow(10.0, std::floor(std::log10(raw)));
-    for (double k : {1.0, 2.0, 5.0, 10.0})
-        if (k * p >= raw) return k * p;
-    return 10 * p;
-}
-
 void draw_number_line(App& app, const UiScale& ui) {
     const qlab::LabState& s = app.state();
-    const qlab::Format& f = app.format();
+    const qlab::Format& f = fv().format();
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 p0 = ImGui::GetCursorScreenPos();
     const float width = std::max(ImGui::GetContentRegionAvail().x, 100.0f);
@@ -390,7 +348,7 @@ void draw_number_line(App& app, const UiScale& ui) {
                 1.5f * ui.dpr);
 
     // Labels at round numbers below the axis.
-    const double label_step = nice_step(hi - lo, static_cast<int>(width / (110 * ui.dpr)));
+    const double label_step = widgets::nice_step(hi - lo, static_cast<int>(width / (110 * ui.dpr)));
     for (double v = std::ceil(lo / label_step) * label_step; v <= hi; v += label_step) {
         const double shown = std::fabs(v) < label_step * 1e-9 ? 0.0 : v;
         const float px = to_px(shown);
@@ -421,7 +379,7 @@ void draw_number_line(App& app, const UiScale& ui) {
 
     // The value, its two neighbours, where it lands, and the error between.
     qlab::Rng rng(static_cast<std::uint64_t>(s.seed));
-    const double q = f.quantize_ref(s.x, app.rounding(), &rng);
+    const double q = f.quantize_ref(s.x, fv().rounding(), &rng);
     const qlab::Bracket b = f.bracket(s.x);
     if (b.lo != b.hi)
         for (double n : {b.lo, b.hi})
@@ -458,7 +416,7 @@ void draw_number_line(App& app, const UiScale& ui) {
 void draw_bits(const qlab::Format& f, double q, const UiScale& ui) {
     const qlab::Encoding enc = f.encode(q);
     ImGui::TextUnformatted("Bits of q(x)");
-    help_marker("The stored bit pattern. Float: sign, biased exponent, fraction. Fixed point: "
+    widgets::help_marker("The stored bit pattern. Float: sign, biased exponent, fraction. Fixed point: "
                 "the two's complement integer code k with q = k * 2^-f. Lattice: the atom index.");
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 p0 = ImGui::GetCursorScreenPos();
@@ -511,17 +469,17 @@ void fact_row(const char* name, const std::string& value, const char* why) {
     ImGui::TableNextRow();
     ImGui::TableSetColumnIndex(0);
     ImGui::TextUnformatted(name);
-    tooltip_on_hover(why);
+    widgets::tooltip_on_hover(why);
     ImGui::TableSetColumnIndex(1);
     ImGui::TextUnformatted(value.c_str());
-    tooltip_on_hover(why);
+    widgets::tooltip_on_hover(why);
 }
 
 void draw_facts(App& app) {
     const qlab::LabState& s = app.state();
-    const qlab::Format& f = app.format();
+    const qlab::Format& f = fv().format();
     qlab::Rng rng(static_cast<std::uint64_t>(s.seed));
-    const double q = f.quantize_ref(s.x, app.rounding(), &rng);
+    const double q = f.quantize_ref(s.x, fv().rounding(), &rng);
     const double err = q - s.x;
     if (!ImGui::BeginTable("facts", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) return;
     ImGui::TableSetupColumn("fact", ImGuiTableColumnFlags_WidthStretch, 1.0f);
@@ -535,12 +493,12 @@ void draw_facts(App& app) {
     const double step = f.step_at(s.x);
     fact_row("step at x", step > 0 ? shortest_repr(step) : "none: x is beyond the last atom",
              "Gap between the two atoms around x: the resolution of the format here.");
-    const double delta = f.worst_case_error(s.lo, s.hi, app.rounding());
+    const double delta = f.worst_case_error(s.lo, s.hi, fv().rounding());
     fact_row("delta on [lo, hi]", shortest_repr(delta),
              "Cherkhev eq. (1): delta = max over x in the range of |x - r(q(x))|, the worst error. "
              "His perceptron bound 1/(gamma - delta)^2 needs delta below the data's margin gamma.");
     char sqnr[48];
-    std::snprintf(sqnr, sizeof sqnr, "%.2f dB", app.gaussian_sqnr_db());
+    std::snprintf(sqnr, sizeof sqnr, "%.2f dB", fv().gaussian_sqnr_db(app.state()));
     fact_row("SQNR on N(0,1)", sqnr,
              "Signal-to-quantization-noise ratio 10 log10(sum x^2 / sum (x - q(x))^2) on 4096 samples "
              "of a standard normal (Lin 2016). An ideal uniform quantizer gains about 6 dB per bit on "
@@ -560,7 +518,7 @@ void draw_facts(App& app) {
 // quantization cell it falls in.
 void draw_atom_grid(App& app, const UiScale& ui, float side) {
     const qlab::LabState& s = app.state();
-    const qlab::Format& f = app.format();
+    const qlab::Format& f = fv().format();
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 p0 = ImGui::GetCursorScreenPos();
     ImGui::InvisibleButton("atomgrid", ImVec2(side, side));
@@ -610,7 +568,7 @@ void draw_atom_grid(App& app, const UiScale& ui, float side) {
         for (double ay : axis)
             dl->AddRectFilled(ImVec2(px(ax) - dot, py(ay) - dot), ImVec2(px(ax) + dot, py(ay) + dot), kAtomColor);
     qlab::Rng rng(static_cast<std::uint64_t>(s.seed));
-    const double qx = f.quantize_ref(s.x, app.rounding(), &rng), qy = f.quantize_ref(s.y, app.rounding(), &rng);
+    const double qx = f.quantize_ref(s.x, fv().rounding(), &rng), qy = f.quantize_ref(s.y, fv().rounding(), &rng);
     const qlab::Bracket bx = f.bracket(s.x), by = f.bracket(s.y);
     if (bx.lo != bx.hi || by.lo != by.hi)
         dl->AddRect(ImVec2(px(bx.lo), py(by.hi)), ImVec2(px(bx.hi), py(by.lo)), kNeighbourColor, 0, 0, 2 * ui.dpr);
@@ -626,13 +584,13 @@ void draw_atom_grid(App& app, const UiScale& ui, float side) {
 }
 
 void draw_view(App& app, const UiScale& ui) {
-    ImGui::Text("%s", app.format().to_string().c_str());
+    ImGui::Text("%s", fv().format().to_string().c_str());
     ImGui::SameLine();
     ImGui::TextDisabled("atoms on [%s, %s]", shortest_repr(app.state().lo).c_str(),
                         shortest_repr(app.state().hi).c_str());
-    if (!app.fit_note().empty()) {
+    if (!fv().fit_note().empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.35f, 0.35f, 0.55f, 1));
-        ImGui::TextWrapped("%s", app.fit_note().c_str());
+        ImGui::TextWrapped("%s", fv().fit_note().c_str());
         ImGui::PopStyleColor();
     }
     draw_number_line(app, ui);
@@ -646,7 +604,7 @@ void draw_view(App& app, const UiScale& ui) {
     ImGui::BeginChild("bits_facts", ImVec2(side_by_side ? avail - grid_side - 16 * ui.dpr : 0,
                                            side_by_side ? grid_side + ImGui::GetTextLineHeightWithSpacing() * 2 : 0),
                       false, ImGuiWindowFlags_NoScrollbar);
-    draw_bits(app.format(), app.format().quantize_ref(app.state().x, app.rounding(), &rng), ui);
+    draw_bits(fv().format(), fv().format().quantize_ref(app.state().x, fv().rounding(), &rng), ui);
     ImGui::Spacing();
     draw_facts(app);
     ImGui::EndChild();
@@ -655,47 +613,56 @@ void draw_view(App& app, const UiScale& ui) {
     if (side_by_side) ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::TextUnformatted("2-D atoms (Cherkhev Fig. 1)");
-    help_marker("Every dot is a point of A x A that the format can store exactly; a 2-D vector "
+    widgets::help_marker("Every dot is a point of A x A that the format can store exactly; a 2-D vector "
                 "(x, y) is stored as the nearest dot under the rounding mode. Drag to move (x, y). "
                 "Fixed point gives a regular lattice, floats a logarithmic one.");
     draw_atom_grid(app, ui, side_by_side ? grid_side : std::min(avail, 420 * ui.dpr));
     ImGui::EndGroup();
 }
 
+
+class FormatsPanel final : public Panel {
+public:
+    const char* key() const override { return "formats"; }
+    const char* title() const override { return "Formats"; }
+    const char* what_to_try() const override {
+        return "Which numbers can a format store, and where does a value land? Try float e=4,m=3 and drag x far out.";
+    }
+    void on_state_changed(App& app, const std::vector<std::string>& keys) override { view_.on_state_changed(app, keys); }
+    int step(App& app, int n) override { return view_.step_atoms(app, n); }
+    nlohmann::json metrics(App& app) override { return view_.metrics(app); }
+    void draw(App& app, const UiScale& ui) override {
+        g_view = &view_;
+        const float avail = ImGui::GetContentRegionAvail().x;
+        const bool wide = avail > 760 * ui.dpr;
+        if (wide) {
+            const float controls_width = 360 * ui.dpr;
+            ImGui::BeginChild("controls", ImVec2(controls_width, 0), false);
+            ImGui::PushItemWidth(controls_width * 0.55f);
+            draw_controls(app, draft_, ui);
+            ImGui::PopItemWidth();
+            ImGui::EndChild();
+            ImGui::SameLine();
+            ImGui::BeginChild("view", ImVec2(0, 0), false);
+            draw_view(app, ui);
+            ImGui::EndChild();
+        } else {
+            // Narrow screens: the lesson (number line) first, the controls below; the window scrolls.
+            draw_view(app, ui);
+            ImGui::Separator();
+            ImGui::PushItemWidth(avail * 0.6f);
+            draw_controls(app, draft_, ui);
+            ImGui::PopItemWidth();
+        }
+    }
+
+private:
+    FormatsView view_;
+    Draft draft_;
+};
+
 }  // namespace
 
-void draw_formats_panel(const UiScale& ui) {
-    App& app = quantlab::app();
-    static Draft draft;
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.15f, 0.2f, 0.45f, 1));
-    ImGui::TextUnformatted("QuantLab");
-    ImGui::PopStyleColor();
-    ImGui::SameLine();
-    ImGui::TextDisabled("Formats: which numbers can a format store, and where does a value land?");
-    ImGui::Separator();
-    draw_messages(app);
-
-    const float avail = ImGui::GetContentRegionAvail().x;
-    const bool wide = avail > 760 * ui.dpr;
-    if (wide) {
-        const float controls_width = 360 * ui.dpr;
-        ImGui::BeginChild("controls", ImVec2(controls_width, 0), false);
-        ImGui::PushItemWidth(controls_width * 0.55f);
-        draw_controls(app, draft, ui);
-        ImGui::PopItemWidth();
-        ImGui::EndChild();
-        ImGui::SameLine();
-        ImGui::BeginChild("view", ImVec2(0, 0), false);
-        draw_view(app, ui);
-        ImGui::EndChild();
-    } else {
-        // Narrow screens: the lesson (number line) first, the controls below; the window scrolls.
-        draw_view(app, ui);
-        ImGui::Separator();
-        ImGui::PushItemWidth(avail * 0.6f);
-        draw_controls(app, draft, ui);
-        ImGui::PopItemWidth();
-    }
-}
+QLAB_REGISTER_PANEL(FormatsPanel)
 
 }  // namespace quantlab

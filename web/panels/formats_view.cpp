@@ -1,0 +1,109 @@
+// The Formats lesson's derived data (see formats_view.hpp).
+#include "formats_view.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "qlab/random.hpp"
+#include "qlab/sqnr.hpp"
+
+namespace quantlab {
+
+using qlab::shortest_repr;
+
+nlohmann::json json_number(double v) {
+    if (std::isfinite(v)) return v;
+    return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
+}
+
+FormatsView::FormatsView() : format_(*qlab::Format::parse(qlab::LabState{}.format)), display_(format_) {}
+
+void FormatsView::refresh(const qlab::LabState& state) {
+    auto f = qlab::Format::parse(state.format);
+    assert(f.ok() && "state holds only validated specs");
+    format_ = *f;
+    display_ = format_;
+    fit_note_.clear();
+    if (format_.data_dependent()) {
+        // One block of a standard normal sample stands in for a weight tensor.
+        const std::size_t n = format_.block_size() ? format_.block_size() : 4096;
+        const auto sample = qlab::sample_distribution(qlab::Distribution::gaussian, n, static_cast<std::uint64_t>(state.seed));
+        display_ = format_.fit(sample);
+        fit_note_ = "fitted to " + std::to_string(n) + " samples of N(0,1) (seed " + shortest_repr(state.seed) +
+                    "): " + display_.to_string();
+    }
+    rounding_ = *qlab::parse_rounding(state.rounding);
+}
+
+void FormatsView::on_state_changed(App& app, const std::vector<std::string>& keys) {
+    // Only these feed the parsed (and, for data-dependent specs, fitted) format; x, lo and hi
+    // change on every drag and must not refit a k-means codebook each time.
+    for (const std::string& k : keys)
+        if (k == "format" || k == "rounding" || k == "seed") return refresh(app.state());
+}
+
+int FormatsView::step_atoms(App& app, int n) {
+    const qlab::LabState& s = app.state();
+    double x = s.x;
+    int moved = 0;
+    for (int i = 0; i < std::abs(n); ++i) {
+        const double next = n > 0 ? format_.next_up(x) : format_.next_down(x);
+        if (!std::isfinite(next)) break;
+        x = next;
+        ++moved;
+    }
+    if (moved == 0) return 0;
+    double lo = s.lo, hi = s.hi;
+    // Keep the value on screen: widen the view when it walks off an end.
+    if (x < lo || x > hi) {
+        const double width = hi - lo;
+        lo = x < lo ? x - width * 0.1 : x - width * 0.9;
+        hi = lo + width;
+    }
+    app.set_values({{"x", shortest_repr(x == 0 ? 0.0 : x)}, {"lo", shortest_repr(lo)}, {"hi", shortest_repr(hi)}});
+    return moved;
+}
+
+double FormatsView::gaussian_sqnr_db(const qlab::LabState& state) {
+    const std::string key = state.format + "|" + state.rounding + "|" + shortest_repr(state.seed);
+    if (key != sqnr_key_) {
+        const auto sample = qlab::sample_distribution(qlab::Distribution::gaussian, 4096, static_cast<std::uint64_t>(state.seed));
+        qlab::QuantizeOptions options;
+        options.rounding = rounding_;
+        options.seed = static_cast<std::uint64_t>(state.seed);
+        sqnr_db_ = qlab::sqnr_db(format_, sample, options);
+        sqnr_key_ = key;
+    }
+    return sqnr_db_;
+}
+
+nlohmann::json FormatsView::metrics(App& app) {
+    const qlab::Format& f = display_;
+    const qlab::LabState& s = app.state();
+    qlab::Rng rng(static_cast<std::uint64_t>(s.seed));
+    const double q = f.quantize_ref(s.x, rounding_, &rng);
+    nlohmann::json j;
+    j["format"] = f.to_string();
+    j["fit_note"] = fit_note_;
+    {
+        qlab::Rng rng_y(static_cast<std::uint64_t>(s.seed) + 1);
+        j["y"] = s.y;
+        j["quantized_y"] = json_number(f.quantize_ref(s.y, rounding_, &rng_y));
+    }
+    j["x"] = s.x;
+    j["quantized"] = json_number(q);
+    j["error"] = json_number(q - s.x);
+    j["abs_error"] = json_number(std::fabs(q - s.x));
+    j["rel_error"] = s.x != 0 ? json_number(std::fabs(q - s.x) / std::fabs(s.x)) : nlohmann::json(nullptr);
+    j["step"] = json_number(f.step_at(s.x));
+    j["delta"] = json_number(f.worst_case_error(s.lo, s.hi, rounding_));
+    j["atoms"] = f.atom_count();
+    j["sqnr_db_gaussian"] = json_number(gaussian_sqnr_db(s));
+    j["bits"] = f.bits();
+    j["max_finite"] = json_number(f.max_finite());
+    j["min_positive"] = json_number(f.min_positive());
+    j["code"] = f.encode(q).code;
+    return j;
+}
+
+}  // namespace quantlab

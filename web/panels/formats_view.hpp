@@ -1,0 +1,42 @@
+// What the Formats lesson derives from the state: the parsed (or, for data-dependent specs,
+// fitted) format, its SQNR on a Gaussian sample, stepping x across atoms, and its metrics.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "../app.hpp"
+#include "qlab/format.hpp"
+
+namespace quantlab {
+
+class FormatsView {
+public:
+    FormatsView();
+    // The format drawn and measured: the parsed one, or for a data-dependent spec (ternary
+    // without alpha, bfp, k-means) the one fitted to a seeded N(0,1) sample, see fit_note().
+    const qlab::Format& format() const { return display_; }
+    const std::string& fit_note() const { return fit_note_; }
+    qlab::Rounding rounding() const { return rounding_; }
+    // SQNR (dB) of the format on a seeded N(0,1) sample, cached per format, rounding and seed.
+    double gaussian_sqnr_db(const qlab::LabState& state);
+    // Moves x to the n-th atom above (n > 0) or below (n < 0) it; returns atoms moved.
+    int step_atoms(App& app, int n);
+    void on_state_changed(App& app, const std::vector<std::string>& keys);
+    nlohmann::json metrics(App& app);
+
+private:
+    void refresh(const qlab::LabState& state);
+    qlab::Format format_;
+    qlab::Format display_;
+    std::string fit_note_;
+    std::string sqnr_key_;
+    double sqnr_db_ = 0;
+    qlab::Rounding rounding_ = qlab::Rounding::nearest_even;
+};
+
+// A JSON number, or "inf"/"-inf"/"nan" for what JSON cannot hold.
+nlohmann::json json_number(double v);
+
+}  // namespace quantlab

@@ -1,0 +1,173 @@
+// The shell around the lessons (see shell.hpp). Sections: 1. style  2. jobs  3. keys  4. drawing
+#include "shell.hpp"
+
+#include <GLFW/glfw3.h>
+#include <emscripten.h>
+
+#include <algorithm>
+#include <set>
+
+#include "imgui.h"
+#include "ui/widgets.hpp"
+
+namespace quantlab {
+
+// ---- 1. Style -----------------------------------------------------------------------------------
+
+void apply_style(const std::string& theme, float dpr) {
+    ImGuiStyle style;
+    const bool dark = theme == "dark";
+    if (dark) {
+        ImGui::StyleColorsDark(&style);
+        style.Colors[ImGuiCol_WindowBg] = ImVec4(0.11f, 0.12f, 0.14f, 1);
+        style.Colors[ImGuiCol_ChildBg] = ImVec4(0.11f, 0.12f, 0.14f, 1);
+    } else {
+        ImGui::StyleColorsLight(&style);
+        style.Colors[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.96f, 1);
+    }
+    style.WindowRounding = 0;
+    style.FrameRounding = 3;
+    style.GrabRounding = 3;
+    style.FramePadding = ImVec2(6, 4);
+    style.ItemSpacing = ImVec2(8, 6);
+    style.ScaleAllSizes(dpr);
+    ImGui::GetStyle() = style;
+}
+
+// ---- 2. Jobs ------------------------------------------------------------------------------------
+
+double run_jobs(App& app, double budget_ms) {
+    const double start = emscripten_get_now();
+    std::vector<qlab::Job*> running;
+    for (Panel* p : panels())
+        for (const PanelJob& j : p->jobs())
+            if (j.job && j.job->running()) running.push_back(j.job);
+    // Round robin, one unit each, so two jobs share the budget and none starves.
+    while (!running.empty() && emscripten_get_now() - start < budget_ms) {
+        for (qlab::Job* job : running) job->step(1);
+        running.erase(std::remove_if(running.begin(), running.end(), [](qlab::Job* j) { return !j->running(); }),
+                      running.end());
+    }
+    // A job that failed says why, once.
+    static std::set<const qlab::Job*> reported;
+    for (Panel* p : panels())
+        for (const PanelJob& j : p->jobs())
+            if (j.job && j.job->state() == qlab::JobState::failed && reported.insert(j.job).second)
+                app.report(std::string(j.label) + " stopped: " + j.job->status().message(), MessageLevel::error);
+    const double spent = emscripten_get_now() - start;
+    app.job_ms_last = spent;
+    return spent;
+}
+
+// ---- 3. Keys ------------------------------------------------------------------------------------
+
+void handle_keys(App& app) {
+    const ImGuiIO& io = ImGui::GetIO();
+    if (io.WantTextInput || io.KeyCtrl || io.KeyAlt || io.KeySuper) return;
+    Panel* panel = find_panel(app.state().panel);
+    if (!panel) return;
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) panel->toggle_run(app);
+    if (ImGui::IsKeyPressed(GLFW_KEY_S, true)) panel->step(app, 1);
+}
+
+// ---- 4. Drawing ---------------------------------------------------------------------------------
+
+namespace {
+
+void draw_messages(App& app) {
+    if (app.messages().empty()) return;
+    const bool dark = app.state().theme == "dark";
+    ImGui::PushStyleColor(ImGuiCol_ChildBg, dark ? ImVec4(0.30f, 0.18f, 0.10f, 1) : ImVec4(1.0f, 0.93f, 0.85f, 1));
+    const float line = ImGui::GetTextLineHeightWithSpacing();
+    const float height = line * (static_cast<float>(app.messages().size()) + 0.6f) + ImGui::GetStyle().WindowPadding.y * 2;
+    ImGui::BeginChild("messages", ImVec2(0, height), true);
+    for (const Message& m : app.messages()) {
+        const ImVec4 color = m.level == MessageLevel::info ? (dark ? ImVec4(0.7f, 0.8f, 1, 1) : ImVec4(0.1f, 0.3f, 0.6f, 1))
+                                                           : (dark ? ImVec4(1, 0.7f, 0.5f, 1) : ImVec4(0.65f, 0.2f, 0.0f, 1));
+        ImGui::PushStyleColor(ImGuiCol_Text, color);
+        ImGui::TextWrapped("%s", m.text.c_str());
+        ImGui::PopStyleColor();
+    }
+    if (ImGui::SmallButton("Dismiss")) app.dismiss_messages();
+    ImGui::EndChild();
+    ImGui::PopStyleColor();
+}
+
+void draw_jobs(App& app, Panel& panel) {
+    if (app.dataset_progress >= 0) {
+        const std::string label = "loading " + app.dataset_loading;
+        ImGui::ProgressBar(static_cast<float>(app.dataset_progress), ImVec2(-1, 0), label.c_str());
+    }
+    for (const PanelJob& j : panel.jobs()) {
+        if (!j.job || !j.job->running()) continue;
+        const qlab::JobProgress p = j.job->progress();
+        ImGui::PushID(j.label);
+        const std::string text = std::string(j.label) + ": " + p.stage;
+        const float cancel_w = ImGui::CalcTextSize("Cancel").x + ImGui::GetStyle().FramePadding.x * 2;
+        ImGui::ProgressBar(p.total > 0 ? static_cast<float>(p.fraction()) : 0.0f,
+                           ImVec2(ImGui::GetContentRegionAvail().x - cancel_w - ImGui::GetStyle().ItemSpacing.x, 0),
+                           text.c_str());
+        ImGui::SameLine();
+        if (ImGui::Button("Cancel")) j.job->cancel();
+        ImGui::PopID();
+    }
+}
+
+void draw_title(App& app, Panel* open) {
+    ImGui::PushStyleColor(ImGuiCol_Text, app.state().theme == "dark" ? ImVec4(0.6f, 0.75f, 1, 1) : ImVec4(0.15f, 0.2f, 0.45f, 1));
+    ImGui::TextUnformatted("QuantLab");
+    ImGui::PopStyleColor();
+    ImGui::SameLine();
+    ImGui::TextDisabled("how much precision does a model need?");
+    const char* theme_label = app.state().theme == "dark" ? "Light theme" : "Dark theme";
+    const float w = ImGui::CalcTextSize(theme_label).x + ImGui::GetStyle().FramePadding.x * 2;
+    ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - w);
+    if (ImGui::SmallButton(theme_label)) app.set("theme", app.state().theme == "dark" ? "light" : "dark");
+    (void)open;
+}
+
+}  // namespace
+
+void draw_shell(App& app, const UiScale& ui) {
+    Panel* open = find_panel(app.state().panel);
+    if (!app.embedded) {
+        draw_title(app, open);
+        // Tabs pick the lesson; the panel itself is drawn below the bar, not inside a tab item,
+        // so a lesson chosen by URL or setState shows in the same frame.
+        static std::string shown;
+        static int settle = 0;
+        if (app.state().panel != shown) shown = app.state().panel, settle = 2;
+        if (ImGui::BeginTabBar("lessons")) {
+            for (Panel* p : panels()) {
+                const bool is_open = app.state().panel == p->key();
+                const ImGuiTabItemFlags flags = settle > 0 && is_open ? ImGuiTabItemFlags_SetSelected : 0;
+                if (ImGui::BeginTabItem(p->title(), nullptr, flags)) {
+                    if (settle == 0 && !is_open) {
+                        app.set("panel", p->key());
+                        shown = p->key();
+                    }
+                    ImGui::EndTabItem();
+                }
+            }
+            ImGui::EndTabBar();
+        }
+        if (settle > 0) --settle;
+        open = find_panel(app.state().panel);
+    }
+    if (open) {
+        ImGui::TextDisabled("%s", open->what_to_try());
+        widgets::tooltip_on_hover("Space runs or pauses, S steps.");
+    }
+    draw_messages(app);
+    if (!open) {
+        ImGui::TextWrapped("No lesson called '%s'.", app.state().panel.c_str());
+        return;
+    }
+    draw_jobs(app, *open);
+    ImGui::Separator();
+    ImGui::PushID(open->key());
+    open->draw(app, ui);
+    ImGui::PopID();
+}
+
+}  // namespace quantlab

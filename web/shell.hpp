@@ -1,0 +1,23 @@
+// The shell around the lessons: title bar, lesson picker (tabs), the "what to try" line,
+// messages, job progress bars with Cancel, light and dark themes, keyboard shortcuts, and the
+// per-frame time budget in which every panel's jobs are stepped.
+#pragma once
+
+#include <string>
+
+#include "app.hpp"
+#include "panel.hpp"
+
+namespace quantlab {
+
+// Draws the whole lab into the current (full-window) ImGui window.
+void draw_shell(App& app, const UiScale& ui);
+// Steps running jobs of every panel, one unit at a time in turn, until budget_ms has passed.
+// Returns the milliseconds spent.
+double run_jobs(App& app, double budget_ms);
+// ImGui colours and sizes for a theme ("light" or "dark") at a device pixel ratio.
+void apply_style(const std::string& theme, float dpr);
+// Space runs or pauses the open lesson, 's' steps it (not while typing into a field).
+void handle_keys(App& app);
+
+}  // namespace quantlab
