@@ -4,7 +4,11 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export NODE_PATH=/usr/share/nodejs  # Debian's emscripten needs acorn from here
+mkdir -p build
 for preset in "$@"; do
+  # One build per preset at a time (several terminals or agents may ask at once).
+  exec 9>"build/.lock-$preset"
+  flock 9
   if [[ ! -f "build/$preset/build.ninja" ]]; then
     echo "== configure $preset"
     cmake --preset "$preset" >"build-$preset.configure.log" 2>&1 || { cat "build-$preset.configure.log"; exit 1; }
@@ -12,4 +16,5 @@ for preset in "$@"; do
   fi
   echo "== build $preset"
   cmake --build --preset "$preset" -- -j"$(nproc)" | grep -v -E '^\[[0-9]+/[0-9]+\] ' || test "${PIPESTATUS[0]}" -eq 0
+  exec 9>&-
 done
