@@ -22,15 +22,20 @@
     return module;
   }
 
+  // The message for a file over the limit, shown in the lab; the file is never read.
+  function tooLarge(m, name, size) {
+    if (size <= MAX_UPLOAD_BYTES) return "";
+    const message = `'${name}' is ${(size / 1048576).toFixed(1)} MB; the lab takes files up to ` +
+      `${MAX_UPLOAD_BYTES / 1048576} MB`;
+    m.report(message);
+    return message;
+  }
+
   // Reads a File (drop or picker) and hands its bytes to the open lesson.
   function uploadFile(file) {
     const m = requireModule();
-    if (file.size > MAX_UPLOAD_BYTES) {
-      const message = `'${file.name}' is ${(file.size / 1048576).toFixed(1)} MB; the lab takes files up to ` +
-        `${MAX_UPLOAD_BYTES / 1048576} MB`;
-      m.report(message);
-      return Promise.resolve(message);
-    }
+    const refused = tooLarge(m, file.name, file.size);
+    if (refused) return Promise.resolve(refused);
     return file.arrayBuffer().then(
       (buffer) => m.upload(file.name, new Uint8Array(buffer)),
       (err) => { const message = `could not read '${file.name}': ${err}`; m.report(message); return message; });
@@ -68,8 +73,10 @@
     // the message shown.
     upload(file) {
       if (file instanceof Blob) return uploadFile(file);
+      const m = requireModule();
+      const name = String(file.name || "upload");
       const bytes = file.bytes instanceof Uint8Array ? file.bytes : new TextEncoder().encode(String(file.text ?? ""));
-      return Promise.resolve(requireModule().upload(String(file.name || "upload"), bytes));
+      return Promise.resolve(tooLarge(m, name, bytes.length) || m.upload(name, bytes));
     },
   };
   window.quantlab = api;
@@ -105,10 +112,25 @@
   picker.style.display = "none";
   picker.addEventListener("change", () => { if (picker.files[0]) uploadFile(picker.files[0]); picker.value = ""; });
   document.body.appendChild(picker);
-  window.addEventListener("dragover", (e) => { e.preventDefault(); });
+  // preventDefault on dragover/drop keeps the browser from navigating away to the dropped file.
+  window.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = "copy";
+    document.body.classList.add("dragging");
+  });
+  window.addEventListener("dragleave", (e) => {
+    if (!e.relatedTarget) document.body.classList.remove("dragging");
+  });
   window.addEventListener("drop", (e) => {
     e.preventDefault();
-    if (module && e.dataTransfer && e.dataTransfer.files[0]) uploadFile(e.dataTransfer.files[0]);
+    document.body.classList.remove("dragging");
+    const file = e.dataTransfer && e.dataTransfer.files[0];
+    if (!file) return;
+    if (!module) {
+      status.textContent = `QuantLab is still loading; drop '${file.name}' again once it has started.`;
+      return;
+    }
+    uploadFile(file);
   });
 
   if (typeof createQuantLab !== "function") {

@@ -1,15 +1,20 @@
 // Shared helpers for browser tests: headless Debian Chromium (SwiftShader WebGL2) via
 // playwright-core, and the lab's static server on a free loopback port.
 import { chromium } from "playwright-core";
-import { createServer } from "../../scripts/serve.mjs";
+import { createServer, DIST } from "../../scripts/serve.mjs";
 
 export const CHROMIUM = process.env.QLAB_CHROMIUM || "/usr/bin/chromium";
 
-export async function startServer() {
-  const server = createServer();
+// Serves dist/ (scripts/make_dist.sh), the folder that gets hosted, not the build tree. Options go to
+// createServer, e.g. {prefix: "/course/quantlab/"}; the URL returned ends with the prefix.
+export async function startServer(dir = DIST, options = {}) {
+  const server = createServer(dir, options);
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address();
-  return { server, url: `http://127.0.0.1:${port}/` };
+  let prefix = options.prefix || "/";
+  if (!prefix.startsWith("/")) prefix = "/" + prefix;
+  if (!prefix.endsWith("/")) prefix += "/";
+  return { server, url: `http://127.0.0.1:${port}${prefix}`, origin: `http://127.0.0.1:${port}` };
 }
 
 export async function launchBrowser() {
