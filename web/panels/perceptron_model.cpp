@@ -1,0 +1,161 @@
+// The Perceptron lesson's data and jobs (see perceptron_model.hpp): building the 2-D set from the
+// state, the traced training job, and the format sweep.
+#include "perceptron_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace quantlab::perceptron {
+
+using qlab::shortest_repr;
+
+TrainingRun::TrainingRun(const qlab::Dataset& train, const qlab::QuantizedLinearOptions& options,
+                         qlab::QuantizedLinearAlgorithm algorithm)
+    : inner_(train, nullptr, options, algorithm) {
+    trace_.emplace_back(0, 0);
+    if (inner_.state() == qlab::JobState::failed) fail_now(inner_.status());
+    else if (!inner_.running()) finish_now();
+}
+
+qlab::Status TrainingRun::do_unit() {
+    inner_.step(1);
+    ++visited_;
+    if (inner_.mistakes() != trace_.back().second) trace_.emplace_back(visited_, inner_.mistakes());
+    if (inner_.state() == qlab::JobState::failed) return inner_.status();
+    return qlab::Status::success();
+}
+
+std::string grid_text(const std::string& key) {
+    // Cherkhev Table 2 (lattice range x points per axis) and Tables 3-4 (exponent bits x bit
+    // budget, no subnormals, saturating), at sizes a browser sweeps in a second or two.
+    if (key == "float") return "float:e={2,3,4},bits={5,6,7,8},sub=0,sat=1";
+    return "lattice:range={0.5,1,2,4},points={4,8,16,32,64}";
+}
+
+qlab::QuantizedLinearOptions training_options(const qlab::LabState& s) {
+    qlab::QuantizedLinearOptions o;
+    o.format = s.atoms;
+    o.epochs = 50;
+    o.steps = 2000;
+    o.seed = static_cast<std::uint64_t>(s.seed);
+    return o;
+}
+
+qlab::QuantizedLinearAlgorithm algorithm_of(const qlab::LabState& s) {
+    return s.algo == "frank-wolfe" ? qlab::QuantizedLinearAlgorithm::frank_wolfe
+                                   : qlab::QuantizedLinearAlgorithm::perceptron;
+}
+
+std::vector<std::string> Lesson::rebuild_data(const qlab::LabState& s) {
+    std::vector<std::string> problems;
+    drop_jobs();
+    const auto seed = static_cast<std::uint64_t>(s.seed);
+    const int n = static_cast<int>(s.n);
+    if (s.set == "linear") {
+        qlab::LinearOptions o;
+        o.count = n, o.margin = s.margin, o.seed = seed;
+        generated = qlab::make_linear(o);
+    } else if (s.set == "synth01" || s.set == "synth02") {
+        auto d = qlab::load_data_spec("synth:" + s.set + ":seed=" + shortest_repr(s.seed));
+        if (d) generated = std::move(d).value();
+        else problems.push_back(d.status().message()), generated = qlab::Dataset{};
+    } else {
+        qlab::PlaygroundOptions o;
+        o.shape = s.set == "xor"     ? qlab::PlaygroundShape::xor_quadrants
+                  : s.set == "gauss"  ? qlab::PlaygroundShape::gauss
+                  : s.set == "spiral" ? qlab::PlaygroundShape::spiral
+                                      : qlab::PlaygroundShape::circle;
+        o.count = n, o.noise = s.noise, o.seed = seed;
+        generated = qlab::make_playground(o);
+        for (float& v : generated.x) v = static_cast<float>(v * kPlaygroundScale);
+    }
+    generated.features = 2, generated.classes = 2;
+
+    auto add = qlab::parse_added_points(s.add);
+    added = add ? std::move(add).value() : std::vector<qlab::AddedPoint>{};
+    auto rem = qlab::parse_index_list(s.remove);
+    removed = rem ? std::move(rem).value() : std::vector<int>{};
+    std::vector<char> gone(generated.size(), 0);
+    for (int i : removed) {
+        if (i >= 0 && static_cast<std::size_t>(i) < generated.size()) gone[static_cast<std::size_t>(i)] = 1;
+        else
+            problems.push_back("removed point " + std::to_string(i) + " is not in " + s.set + " (it has " +
+                               std::to_string(generated.size()) + " points); ignored");
+    }
+
+    train = qlab::Dataset{};
+    train.name = "perceptron:" + s.set;
+    train.features = 2, train.classes = 2;
+    train.class_names = {"class 0", "class 1"};
+    sources.clear();
+    for (std::size_t i = 0; i < generated.size(); ++i) {
+        if (gone[i]) continue;
+        train.x.push_back(generated.row(i)[0]);
+        train.x.push_back(generated.row(i)[1]);
+        train.y.push_back(generated.y[i]);
+        sources.push_back({static_cast<int>(i), -1});
+    }
+    for (std::size_t k = 0; k < added.size(); ++k) {
+        train.x.push_back(static_cast<float>(added[k].x));
+        train.x.push_back(static_cast<float>(added[k].y));
+        train.y.push_back(added[k].label);
+        sources.push_back({-1, static_cast<int>(k)});
+    }
+    // The view: [-1.5, 1.5]^2, or wider when the data reaches further (synth01 goes to 6.9).
+    double reach = 0;
+    for (float v : train.x) reach = std::max(reach, static_cast<double>(std::fabs(v)));
+    view_half = std::max(1.5, std::ceil(reach * 1.1 * 2) / 2);
+    return problems;
+}
+
+std::vector<std::string> Lesson::rebuild_training(const qlab::LabState& s) {
+    std::vector<std::string> problems;
+    run.reset();
+    result_of_ = nullptr;
+    format.reset();
+    format_error.clear();
+    training_error.clear();
+    auto f = qlab::Format::parse(s.atoms);
+    if (!f) {
+        format_error = f.status().message();
+        problems.push_back(format_error);
+        return problems;
+    }
+    format = *f;
+    if (format->data_dependent()) format = format->fit(std::vector<double>(train.x.begin(), train.x.end()));
+    run = std::make_unique<TrainingRun>(train, training_options(s), algorithm_of(s));
+    if (run->state() == qlab::JobState::failed) training_error = run->status().message();
+    return problems;
+}
+
+std::vector<std::string> Lesson::rebuild_sweep(const qlab::LabState& s) {
+    std::vector<std::string> problems;
+    sweep.reset();
+    sweep_error.clear();
+    sweep_grid = grid_text(s.grid);
+    auto grid = qlab::expand_grid(sweep_grid);
+    if (!grid) {
+        sweep_error = grid.status().message();
+        problems.push_back(sweep_error);
+        return problems;
+    }
+    sweep = std::make_unique<qlab::SweepJob>(train, nullptr, std::move(grid).value(), training_options(s),
+                                             algorithm_of(s));
+    return problems;
+}
+
+const qlab::QuantizedLinearResult& Lesson::result() {
+    if (!trainable()) {
+        result_ = qlab::QuantizedLinearResult{};
+        result_of_ = nullptr;
+        return result_;
+    }
+    if (result_of_ != run.get() || result_at_ != run->visited()) {
+        result_ = run->inner().result();
+        result_of_ = run.get();
+        result_at_ = run->visited();
+    }
+    return result_;
+}
+
+}  // namespace quantlab::perceptron

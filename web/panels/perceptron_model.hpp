@@ -1,0 +1,98 @@
+// The Perceptron lesson's data and jobs, without drawing: the 2-D set from the state (generated,
+// minus removed points, plus hand-added ones), the quantized perceptron / Frank-Wolfe run as a
+// traced core job, and the accuracy sweep over a grid of formats (Cherkhev §3-4, Tables 2-4).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "qlab/dataset.hpp"
+#include "qlab/format.hpp"
+#include "qlab/lab_state.hpp"
+#include "qlab/perceptron.hpp"
+#include "qlab/sweep.hpp"
+
+namespace quantlab::perceptron {
+
+// The playground sets span about [-5, 5]; they are shown and trained at 1/5 of that so a lattice
+// of range 1 covers them as it covers the linear set (the same scale as the TF Playground's view).
+constexpr double kPlaygroundScale = 0.2;
+
+// Where a training row came from: a generated point (its index) or a hand-added one.
+struct RowSource {
+    int generated = -1;  // index in the generated set, or -1
+    int added = -1;      // index in the `add` list, or -1
+};
+
+// The quantized perceptron / Frank-Wolfe job, wrapped so the lesson sees every unit: it records
+// the mistake count whenever it changes (the mistakes-over-updates plot) and stays a core Job,
+// so the shell steps it within its frame budget and shows its progress and Cancel.
+class TrainingRun final : public qlab::Job {
+public:
+    TrainingRun(const qlab::Dataset& train, const qlab::QuantizedLinearOptions& options,
+                qlab::QuantizedLinearAlgorithm algorithm);
+    qlab::JobProgress progress() const override { return inner_.progress(); }
+    const qlab::QuantizedLinearJob& inner() const { return inner_; }
+    long long visited() const { return visited_; }  // examples visited (perceptron) / iterations (FW)
+    // (visited, mistakes) at every change of the mistake count, starting at (0, 0).
+    const std::vector<std::pair<long long, long>>& trace() const { return trace_; }
+
+protected:
+    qlab::Status do_unit() override;
+    bool is_done() const override { return !inner_.running(); }
+
+private:
+    qlab::QuantizedLinearJob inner_;
+    long long visited_ = 0;
+    std::vector<std::pair<long long, long>> trace_;
+};
+
+// The sweep grids the lesson offers (the `grid` key).
+std::string grid_text(const std::string& key);
+
+class Lesson {
+public:
+    // Each returns the problems to show the learner (and keeps what it can).
+    std::vector<std::string> rebuild_data(const qlab::LabState& s);
+    std::vector<std::string> rebuild_training(const qlab::LabState& s);
+    std::vector<std::string> rebuild_sweep(const qlab::LabState& s);
+    // Jobs reference `train`: drop them before the data changes.
+    void drop_jobs() {
+        run.reset();
+        sweep.reset();
+    }
+
+    qlab::Dataset generated;  // before removals and additions, in view coordinates
+    qlab::Dataset train;      // what the perceptron learns from
+    std::vector<RowSource> sources;
+    std::vector<qlab::AddedPoint> added;
+    std::vector<int> removed;
+    double view_half = 1.5;  // the data view shows [-view_half, view_half]^2
+    std::optional<qlab::Format> format;  // the atoms, fitted to the data when data-dependent
+    std::string format_error;
+    std::string training_error;
+
+    std::unique_ptr<TrainingRun> run;
+    std::unique_ptr<qlab::SweepJob> sweep;
+    std::string sweep_error;
+    std::string sweep_grid;  // the grid text being swept
+
+    // A run whose data and format were accepted (a failed constructor has no numbers to ask for).
+    bool trainable() const { return run && training_error.empty(); }
+    // A cache of result() (margin, delta, accuracy) keyed by the units done.
+    const qlab::QuantizedLinearResult& result();
+
+private:
+    long long result_at_ = -1;
+    const TrainingRun* result_of_ = nullptr;
+    qlab::QuantizedLinearResult result_;
+};
+
+// Training options shared by the lesson's run and its sweep.
+qlab::QuantizedLinearOptions training_options(const qlab::LabState& s);
+qlab::QuantizedLinearAlgorithm algorithm_of(const qlab::LabState& s);
+
+}  // namespace quantlab::perceptron

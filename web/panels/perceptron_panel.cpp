@@ -1,0 +1,759 @@
+// Perceptron panel: Cherkhev's quantized perceptron and Frank-Wolfe (§3-4) on a 2-D set, with the
+// atoms A x A drawn over the data (his Fig. 1), the decision boundary, mistakes against the bound
+// R^2/(gamma - delta)^2 of his Theorem, sink atoms, and a range x points accuracy sweep (Tables 2-4).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "../app.hpp"
+#include "../ui/gl_heatmap.hpp"
+#include "../ui/widgets.hpp"
+#include "imgui.h"
+#include "perceptron_model.hpp"
+
+namespace quantlab {
+namespace {
+
+using qlab::shortest_repr;
+using perceptron::Lesson;
+
+constexpr int kHeatCells = 96;      // the GPU pass's values grid per side
+constexpr int kCpuHeatCells = 48;   // the CPU fallback's (every cell is a rectangle in the draw list)
+constexpr int kMaxAxisAtoms = 48;   // lattice dots per axis drawn, so A x A stays within a draw list
+const char* const kSets[] = {"linear", "synth01", "synth02", "circle", "xor", "gauss", "spiral"};
+constexpr int kSetCount = 7;
+const ImU32 kAtomDot = IM_COL32(40, 40, 55, 150);
+const ImU32 kSinkColor = IM_COL32(200, 20, 60, 255);
+const ImU32 kWeightColor = IM_COL32(20, 20, 30, 255);
+const ImU32 kBoundColor = IM_COL32(200, 40, 40, 255);
+
+std::string fmt(double v, int digits = 3) {
+    if (!std::isfinite(v)) return v > 0 ? "inf" : v < 0 ? "-inf" : "nan";
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    return buf;
+}
+
+// Atoms of one axis inside [lo, hi], at least min_gap apart and at most kMaxAxisAtoms of them;
+// `thinned` says some were skipped (dense floats near 0, fine lattices on a small screen).
+std::vector<double> axis_atoms(const qlab::Format& f, double lo, double hi, double min_gap, bool& thinned) {
+    std::vector<double> axis;
+    thinned = false;
+    double a = f.quantize_ref(lo, qlab::Rounding::up);
+    if (a < lo) a = f.next_up(lo);
+    for (double last = -INFINITY; std::isfinite(a) && a <= hi;) {
+        if (a - last >= min_gap) axis.push_back(a), last = a;
+        else thinned = true;
+        double next = f.next_up(a);
+        if (next - a < min_gap) {  // skip ahead through a dense run
+            const double jump = f.quantize_ref(a + min_gap, qlab::Rounding::up);
+            if (jump > next) next = jump, thinned = true;
+        }
+        if (!(next > a) || static_cast<int>(axis.size()) >= kMaxAxisAtoms) {
+            thinned = thinned || (std::isfinite(next) && next <= hi);
+            break;
+        }
+        a = next;
+    }
+    return axis;
+}
+
+class PerceptronPanel final : public Panel {
+public:
+    const char* key() const override { return "perceptron"; }
+    const char* title() const override { return "Perceptron"; }
+    const char* what_to_try() const override {
+        return "Learn on the atoms: Step (S) or Run (Space), then try 4 points per axis and watch updates stall in sinks.";
+    }
+
+    void on_state_changed(App& app, const std::vector<std::string>& keys) override {
+        for (const std::string& k : keys) {
+            if (k == "set" || k == "n" || k == "noise" || k == "margin" || k == "seed" || k == "add" || k == "remove")
+                dirty_data_ = dirty_training_ = dirty_sweep_ = true;
+            if (k == "atoms") dirty_training_ = true;
+            if (k == "algo") dirty_training_ = dirty_sweep_ = true;
+            if (k == "grid") dirty_sweep_ = true;
+        }
+        // Build now when the lesson is open (so metrics right after setState see the new jobs);
+        // otherwise when it is first drawn.
+        if (app.state().panel == key()) ensure(app);
+    }
+
+    std::vector<PanelJob> jobs() override {
+        std::vector<PanelJob> out;
+        if (running_ && lesson_.run) out.push_back({"training", lesson_.run.get()});
+        if (lesson_.sweep) out.push_back({"accuracy sweep", lesson_.sweep.get()});
+        return out;
+    }
+
+    int step(App& app, int n) override {
+        ensure(app);
+        if (!lesson_.trainable()) return 0;
+        int done = 0;
+        for (; done < n && lesson_.run->running(); ++done) lesson_.run->step(1);
+        return done;
+    }
+
+    void toggle_run(App& app) override {
+        ensure(app);
+        sync_running();
+        if (running_) {
+            running_ = false;
+            return;
+        }
+        // A finished or cancelled run starts over; a paused one continues.
+        if (lesson_.run && !lesson_.run->running()) restart(app);
+        running_ = lesson_.trainable() && lesson_.run->running();
+    }
+
+    nlohmann::json metrics(App& app) override {
+        ensure(app);
+        sync_running();
+        const qlab::LabState& s = app.state();
+        nlohmann::json m;
+        m["set"] = s.set;
+        m["points"] = lesson_.train.size();
+        m["generated"] = lesson_.generated.size();
+        m["added"] = lesson_.added.size();
+        m["removed"] = lesson_.removed.size();
+        m["atoms"] = s.atoms;
+        m["atoms_canonical"] = lesson_.format ? lesson_.format->to_string() : "";
+        m["algo"] = s.algo;
+        m["view_half"] = lesson_.view_half;
+        m["heatmap_gpu_renders"] = heatmap_.renders();
+        m["heatmap_gpu"] = gpu_drawn_;
+        m["training_error"] = lesson_.training_error;
+        if (lesson_.trainable()) {
+            const qlab::QuantizedLinearJob& job = lesson_.run->inner();
+            const qlab::QuantizedLinearResult& r = lesson_.result();
+            m["updates"] = lesson_.run->visited();
+            m["mistakes"] = job.mistakes();
+            m["stalled"] = job.stalled_updates();
+            m["sinks"] = job.sinks().size();
+            m["gamma"] = r.margin;
+            m["delta"] = r.delta;
+            m["radius"] = r.radius;
+            m["bound"] = std::isfinite(r.mistake_bound) ? nlohmann::json(r.mistake_bound) : nlohmann::json(nullptr);
+            m["train_accuracy"] = r.train_accuracy;
+            m["converged"] = converged();
+            m["finished"] = !lesson_.run->running();
+            m["epoch"] = job.epoch();
+            m["weights"] = job.weights();
+        } else {
+            for (const char* k : {"updates", "mistakes", "stalled", "sinks", "epoch"}) m[k] = 0;
+            m["gamma"] = m["delta"] = m["radius"] = m["bound"] = nullptr;
+            m["train_accuracy"] = 0;
+            m["converged"] = false;
+            m["finished"] = true;
+            m["weights"] = {0, 0};
+        }
+        m["running"] = running_;
+        nlohmann::json sweep;
+        sweep["grid"] = lesson_.sweep_grid;
+        sweep["error"] = lesson_.sweep_error;
+        sweep["done"] = lesson_.sweep ? lesson_.sweep->cells_done() : 0;
+        sweep["total"] = lesson_.sweep ? lesson_.sweep->cells().size() : 0;
+        nlohmann::json cells = nlohmann::json::array();
+        if (lesson_.sweep) {
+            const auto& grid = lesson_.sweep->grid();
+            const std::size_t cols = grid.columns();
+            for (std::size_t i = 0; i < lesson_.sweep->cells().size(); ++i) {
+                const qlab::SweepCell& c = lesson_.sweep->cells()[i];
+                nlohmann::json cell;
+                cell["spec"] = c.spec;
+                cell["row"] = i / cols;
+                cell["col"] = i % cols;
+                cell["done"] = c.done;
+                cell["possible"] = c.possible;
+                cell["train_accuracy"] = c.done && c.possible && c.error.empty() ? nlohmann::json(c.result.train_accuracy)
+                                                                                  : nlohmann::json(nullptr);
+                if (i < cell_rects_.size()) cell["rect"] = cell_rects_[i];
+                cells.push_back(cell);
+            }
+        }
+        sweep["cells"] = cells;
+        m["sweep"] = sweep;
+        return m;
+    }
+
+    void draw(App& app, const UiScale& ui) override {
+        ensure(app);
+        sync_running();
+        const float avail_w = ImGui::GetContentRegionAvail().x;
+        const float controls_w = std::min(340 * ui.dpr, avail_w * 0.42f);
+        ImGui::BeginChild("controls", ImVec2(controls_w, 0), false);
+        ImGui::PushItemWidth(controls_w * 0.52f);
+        draw_controls(app, ui);
+        ImGui::PopItemWidth();
+        ImGui::Separator();
+        draw_facts(app);
+        ImGui::EndChild();
+        ImGui::SameLine();
+        ImGui::BeginChild("lesson", ImVec2(0, 0), false);
+        draw_lesson(app, ui);
+        ImGui::EndChild();
+    }
+
+private:
+    Lesson lesson_;
+    bool dirty_data_ = true, dirty_training_ = true, dirty_sweep_ = true;
+    bool running_ = false;
+    int click_class_ = 1;
+    widgets::GlHeatmap heatmap_;
+    std::string heatmap_key_;
+    std::vector<float> heat_values_;
+    bool gpu_drawn_ = false;
+    char atoms_buf_[256] = "";
+    std::string atoms_shown_;
+    std::string atoms_error_;
+    std::vector<std::vector<float>> cell_rects_;  // sweep cells on screen, CSS px [x, y, w, h]
+
+    void report(App& app, const std::vector<std::string>& problems) {
+        for (const std::string& p : problems) app.report("Perceptron: " + p, MessageLevel::warning);
+    }
+
+    void ensure(App& app) {
+        const qlab::LabState& s = app.state();
+        if (dirty_data_) {
+            report(app, lesson_.rebuild_data(s));  // drops both jobs: they point at the old data
+            dirty_training_ = dirty_sweep_ = true;
+        }
+        if (dirty_training_) report(app, lesson_.rebuild_training(s));
+        if (dirty_sweep_) report(app, lesson_.rebuild_sweep(s));
+        if (dirty_training_ && !lesson_.training_error.empty()) app.report("Perceptron: " + lesson_.training_error);
+        dirty_data_ = dirty_training_ = dirty_sweep_ = false;
+        // A run the learner started keeps running on the new data or atoms.
+        if (running_ && !(lesson_.trainable() && lesson_.run->running())) running_ = false;
+    }
+
+    void restart(App& app) {
+        report(app, lesson_.rebuild_training(app.state()));
+        if (!lesson_.training_error.empty()) app.report("Perceptron: " + lesson_.training_error);
+    }
+
+    void sync_running() {
+        if (running_ && !(lesson_.run && lesson_.run->running())) running_ = false;
+    }
+
+    bool converged() {
+        if (!lesson_.trainable()) return false;
+        const qlab::QuantizedLinearResult& r = lesson_.result();
+        // The perceptron converges after a pass without a mistake; Frank-Wolfe has no such pass,
+        // so it counts as converged when it stopped with every training point right.
+        if (lesson_.run->inner().algorithm() == qlab::QuantizedLinearAlgorithm::perceptron) return r.converged;
+        return !lesson_.run->running() && r.train_accuracy == 1.0;
+    }
+
+    // ---- Controls ---------------------------------------------------------------------------
+
+    void draw_controls(App& app, const UiScale& ui) {
+        const qlab::LabState& s = app.state();
+        ImGui::TextUnformatted("Data");
+        int set_index = 0;
+        for (int i = 0; i < kSetCount; ++i)
+            if (s.set == kSets[i]) set_index = i;
+        {
+            widgets::Lock lock(app, "set");
+            if (ImGui::Combo("set", &set_index, kSets, kSetCount)) app.set("set", kSets[set_index]);
+        }
+        widgets::help_marker("linear: separable through the origin with a margin. synth01/synth02: Cherkhev's Table 1 "
+                             "sets (magnitudes 0.9-6.9 and 0.01-2.7). circle/xor/gauss/spiral: the TF Playground's, "
+                             "shown at 1/5 scale. The perceptron has no bias, so its boundary passes through 0.",
+                             "Cherkhev §4, Table 1");
+        const bool fixed_size = s.set == "synth01" || s.set == "synth02";
+        if (!fixed_size) {
+            int n = static_cast<int>(s.n);
+            widgets::Lock lock(app, "n");
+            if (ImGui::SliderInt("points n", &n, 0, 1000)) app.set("n", std::to_string(n));
+        }
+        if (s.set == "linear") {
+            float margin = static_cast<float>(s.margin);
+            widgets::Lock lock(app, "margin");
+            if (ImGui::SliderFloat("margin", &margin, 0.0f, 0.5f, "%.2f"))
+                app.set("margin", shortest_repr(std::round(margin * 100) / 100));
+            widgets::help_marker("No generated point lies closer than this to the separating line; "
+                                 "the margin gamma of the stored (quantized) points can be smaller.");
+        } else if (!fixed_size) {
+            float noise = static_cast<float>(s.noise);
+            widgets::Lock lock(app, "noise");
+            if (ImGui::SliderFloat("noise", &noise, 0.0f, 0.5f, "%.2f"))
+                app.set("noise", shortest_repr(std::round(noise * 100) / 100));
+        }
+        {
+            int seed = static_cast<int>(s.seed);
+            widgets::Lock lock(app, "seed");
+            if (ImGui::InputInt("seed", &seed) && seed >= 0) app.set("seed", std::to_string(seed));
+        }
+        ImGui::TextUnformatted("Click adds");
+        ImGui::SameLine();
+        ImGui::RadioButton("class 0", &click_class_, 0);
+        ImGui::SameLine();
+        ImGui::RadioButton("class 1", &click_class_, 1);
+        widgets::help_marker("Left click on the data adds a point of this class; right click (or shift-click) on a "
+                             "point removes it. The link keeps both (add=, remove=).");
+        if (!lesson_.added.empty() || !lesson_.removed.empty()) {
+            if (!lesson_.added.empty() && ImGui::SmallButton("Clear added")) app.set("add", "");
+            if (!lesson_.added.empty() && !lesson_.removed.empty()) ImGui::SameLine();
+            if (!lesson_.removed.empty() && ImGui::SmallButton("Restore removed")) app.set("remove", "");
+        }
+
+        ImGui::Spacing();
+        ImGui::TextUnformatted("Atoms (format of features and weights)");
+        if (atoms_shown_ != s.atoms || !ImGui::IsAnyItemActive()) {
+            if (atoms_shown_ != s.atoms) atoms_error_.clear();
+            std::snprintf(atoms_buf_, sizeof atoms_buf_, "%s", s.atoms.c_str());
+            atoms_shown_ = s.atoms;
+        }
+        {
+            widgets::Lock lock(app, "atoms");
+            if (ImGui::InputText("spec", atoms_buf_, sizeof atoms_buf_, ImGuiInputTextFlags_EnterReturnsTrue)) {
+                qlab::Status st = app.set("atoms", atoms_buf_);
+                atoms_error_ = st.ok() ? "" : st.message();
+            }
+            widgets::help_marker("Any format spec, e.g. lattice:range=1,points=8 or float:e=3,m=2,sub=0. Every "
+                                 "coordinate of x and of w is stored as one of its atoms: w <- q(r(w) + y r(x)).",
+                                 "Cherkhev §3.3");
+            if (s.atoms.rfind("lattice:", 0) == 0 && lesson_.format) {
+                // The lattice's two numbers as sliders (Cherkhev §4.1: P atoms evenly from -R to R).
+                double range = 1, points = 32;
+                std::sscanf(s.atoms.c_str(), "lattice:range=%lf,points=%lf", &range, &points);
+                float r = static_cast<float>(range);
+                int p = static_cast<int>(points);
+                const bool rc = ImGui::SliderFloat("range R", &r, 0.25f, 8.0f, "%.3g", ImGuiSliderFlags_Logarithmic);
+                const bool pc = ImGui::SliderInt("points P", &p, 2, 256, "%d", ImGuiSliderFlags_Logarithmic);
+                if (rc || pc) {
+                    const double rr = std::round(static_cast<double>(r) * 100) / 100;
+                    app.set("atoms", "lattice:range=" + shortest_repr(rr) + ",points=" + std::to_string(p));
+                }
+            }
+            for (int p : {4, 8, 32, 64}) {
+                const std::string label = std::to_string(p) + " pts";
+                if (ImGui::SmallButton(label.c_str())) app.set("atoms", "lattice:range=1,points=" + std::to_string(p));
+                ImGui::SameLine();
+            }
+            if (ImGui::SmallButton("e3m2")) app.set("atoms", "float:e=3,m=2,sub=0,sat=1");
+        }
+        if (!atoms_error_.empty()) {
+            ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.1f, 0.1f, 1));
+            ImGui::TextWrapped("%s", atoms_error_.c_str());
+            ImGui::PopStyleColor();
+        }
+
+        ImGui::Spacing();
+        ImGui::TextUnformatted("Algorithm");
+        {
+            widgets::Lock lock(app, "algo");
+            if (ImGui::RadioButton("perceptron", s.algo == "perceptron")) app.set("algo", "perceptron");
+            ImGui::SameLine();
+            if (ImGui::RadioButton("Frank-Wolfe", s.algo == "frank-wolfe")) app.set("algo", "frank-wolfe");
+        }
+        widgets::help_marker("Perceptron: on a mistake, w <- q(r(w) + y r(x)); one unit is one example visited, up to "
+                             "50 passes. Frank-Wolfe: w <- q(q(a z) + q((1 - a) w)) toward the worst example z, the "
+                             "max-margin direction; one unit is one iteration.",
+                             "Cherkhev §3.3-3.4");
+        const bool can_run = lesson_.trainable();
+        if (!can_run) ImGui::BeginDisabled();
+        if (ImGui::Button(running_ ? "Pause" : "Run", ImVec2(ui.px(64), 0))) toggle_run(app);
+        ImGui::SameLine();
+        if (ImGui::Button("Step")) step(app, 1);
+        widgets::tooltip_on_hover("One example (perceptron) or one iteration (Frank-Wolfe). Key: S");
+        ImGui::SameLine();
+        if (ImGui::Button("Pass")) step(app, std::max<int>(1, static_cast<int>(lesson_.train.size())));
+        widgets::tooltip_on_hover("Visit every example once.");
+        ImGui::SameLine();
+        if (!can_run) ImGui::EndDisabled();
+        if (ImGui::Button("Reset")) {
+            running_ = false;
+            restart(app);
+        }
+        if (!lesson_.training_error.empty()) {
+            ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.1f, 0.1f, 1));
+            ImGui::TextWrapped("%s", lesson_.training_error.c_str());
+            ImGui::PopStyleColor();
+        } else if (lesson_.run && lesson_.run->state() == qlab::JobState::cancelled) {
+            ImGui::TextDisabled("cancelled; Run starts over");
+        }
+    }
+
+    void fact(const char* name, const std::string& value, const char* why, const char* cite = nullptr) {
+        ImGui::TableNextRow();
+        ImGui::TableSetColumnIndex(0);
+        ImGui::TextUnformatted(name);
+        widgets::tooltip_on_hover(why, cite);
+        ImGui::TableSetColumnIndex(1);
+        ImGui::TextUnformatted(value.c_str());
+        widgets::tooltip_on_hover(why, cite);
+    }
+
+    void draw_facts(App& app) {
+        (void)app;
+        if (!lesson_.trainable()) {
+            ImGui::TextDisabled("no training: %s", lesson_.training_error.empty() ? lesson_.format_error.c_str()
+                                                                                 : lesson_.training_error.c_str());
+            return;
+        }
+        const qlab::QuantizedLinearJob& job = lesson_.run->inner();
+        const qlab::QuantizedLinearResult& r = lesson_.result();
+        const bool fw = job.algorithm() == qlab::QuantizedLinearAlgorithm::frank_wolfe;
+        if (!ImGui::BeginTable("facts", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) return;
+        ImGui::TableSetupColumn("fact", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+        ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch, 1.25f);
+        const qlab::JobProgress p = lesson_.run->progress();
+        fact(fw ? "iterations" : "examples visited",
+             std::to_string(lesson_.run->visited()) + (fw ? "" : "  (pass " + std::to_string(job.epoch()) + ")"),
+             "Units of the job done so far. Perceptron: examples looked at (a pass ends early once it makes no "
+             "mistake). Frank-Wolfe: iterations.");
+        (void)p;
+        const std::string bound = std::isfinite(r.mistake_bound) ? fmt(r.mistake_bound, 4) : "no bound: delta >= gamma";
+        fact(fw ? "steps" : "mistakes", std::to_string(job.mistakes()),
+             "Perceptron: examples it got wrong, each followed by an update.", "Cherkhev Theorem (§3.3)");
+        fact("bound R^2/(g-d)^2", bound,
+             "Cherkhev's Theorem: with margin gamma > delta, the quantized perceptron makes at most "
+             "R^2 / (gamma - delta)^2 mistakes. When delta >= gamma the atoms are too coarse for any guarantee.",
+             "Cherkhev Theorem (§3.3)");
+        fact("gamma (margin)", fmt(r.margin, 4),
+             "The largest margin through the origin of the stored training points r(q(x)), min y<w,x> over "
+             "unit w (<= 0: not separable after quantization).");
+        fact("delta (eq. 1)", fmt(r.delta, 4),
+             "Worst rounding error of a 2-D vector over the box the run used: sqrt(2) times the largest "
+             "|x - r(q(x))| per coordinate.", "Cherkhev eq. (1)");
+        fact("R", fmt(r.radius, 4), "max ||r(q(x))|| over the training points.");
+        fact("stalled updates", std::to_string(job.stalled_updates()),
+             "Updates where q(r(w) + y r(x)) rounded back to w: the mistake changes nothing.");
+        fact("sinks", std::to_string(job.sinks().size()),
+             "Distinct weight atoms at which an update stalled (ringed in red on the lattice): once there, "
+             "that example can never be learned.", "Cherkhev §3.3");
+        fact("training accuracy", fmt(r.train_accuracy * 100, 4) + " %", "Training points on the right side of r(w).");
+        const auto& w = job.weights();
+        fact("r(w)", "(" + fmt(w.size() > 0 ? w[0] : 0, 4) + ", " + fmt(w.size() > 1 ? w[1] : 0, 4) + ")",
+             "The weight vector, an atom of A x A (the arrow).");
+        const char* status = converged()                                  ? "converged"
+                             : running_                                   ? "running"
+                             : lesson_.run->state() == qlab::JobState::cancelled ? "cancelled"
+                             : !lesson_.run->running()                   ? (r.ended_in_sink ? "stuck in a sink" : "finished")
+                                                                          : "paused";
+        fact("state", status, "Run/Pause with Space, one step with S.");
+        ImGui::EndTable();
+    }
+
+    // ---- The data view ------------------------------------------------------------------------
+
+    void draw_lesson(App& app, const UiScale& ui) {
+        const ImVec2 avail = ImGui::GetContentRegionAvail();
+        const float side_col = 390 * ui.dpr;
+        const bool beside = avail.x >= 300 * ui.dpr + side_col;
+        const float title_h = ImGui::GetTextLineHeightWithSpacing();
+        float side = beside ? std::min(avail.x - side_col, avail.y - title_h - ui.px(6)) : std::min(avail.x, 560 * ui.dpr);
+        side = std::max(side, 200 * ui.dpr);
+        ImGui::BeginGroup();
+        draw_data_view(app, ui, side);
+        ImGui::EndGroup();
+        if (beside) ImGui::SameLine();
+        ImGui::BeginGroup();
+        const float plot_w = beside ? avail.x - side - ImGui::GetStyle().ItemSpacing.x : avail.x;
+        draw_mistakes_plot(ui, plot_w);
+        ImGui::Spacing();
+        draw_sweep(app, ui, plot_w);
+        ImGui::EndGroup();
+    }
+
+    void draw_data_view(App& app, const UiScale& ui, float side) {
+        const qlab::LabState& s = app.state();
+        const double h = lesson_.view_half;
+        ImGui::Text("%s, %zu points", s.set.c_str(), lesson_.train.size());
+        ImGui::SameLine();
+        ImGui::TextDisabled("on [-%s, %s]^2, atoms %s", fmt(h).c_str(), fmt(h).c_str(),
+                            lesson_.format ? lesson_.format->to_string().c_str() : "?");
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        const ImVec2 p0 = ImGui::GetCursorScreenPos();
+        const ImVec2 p1(p0.x + side, p0.y + side);
+        ImGui::InvisibleButton("data", ImVec2(side, side), ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
+        app.record_view("perceptron_data", p0.x, p0.y, side, side, ui.dpr);
+        const bool hovered = ImGui::IsItemHovered();
+        auto sx = [&](double x) { return p0.x + static_cast<float>((x + h) / (2 * h)) * side; };
+        auto sy = [&](double y) { return p1.y - static_cast<float>((y + h) / (2 * h)) * side; };
+        auto vx = [&](float px) { return (px - p0.x) / side * 2 * h - h; };
+        auto vy = [&](float py) { return (p1.y - py) / side * 2 * h - h; };
+
+        draw_boundary(dl, p0, p1, side, ui);
+        dl->PushClipRect(p0, p1, true);
+        const ImU32 axis = IM_COL32(120, 120, 130, 90);
+        dl->AddLine(ImVec2(sx(0), p0.y), ImVec2(sx(0), p1.y), axis);
+        dl->AddLine(ImVec2(p0.x, sy(0)), ImVec2(p1.x, sy(0)), axis);
+
+        // Cherkhev Fig. 1: the atoms A x A, thinned where they would be closer than 5 px.
+        bool thinned = false;
+        std::vector<double> atoms;
+        if (lesson_.format) atoms = axis_atoms(*lesson_.format, -h, h, 5 * ui.dpr * 2 * h / side, thinned);
+        const float dot = std::max(1.0f, std::min(2.0f * ui.dpr, side / (6.0f * static_cast<float>(atoms.size() + 1))));
+        for (double ax : atoms)
+            for (double ay : atoms)
+                dl->AddRectFilled(ImVec2(sx(ax) - dot, sy(ay) - dot), ImVec2(sx(ax) + dot, sy(ay) + dot), kAtomDot);
+
+        // The points: generated as dots, hand-added with a dark ring; the last example visited ringed.
+        const std::size_t count = lesson_.train.size();
+        const bool many = count > 800;
+        const float pr = (many ? 2.5f : 4.0f) * ui.dpr;
+        for (std::size_t i = 0; i < count; ++i) {
+            const float* row = lesson_.train.row(i);
+            const ImVec2 c(sx(row[0]), sy(row[1]));
+            const ImU32 col = widgets::class_color(lesson_.train.y[i]);
+            if (many) {
+                dl->AddRectFilled(ImVec2(c.x - pr, c.y - pr), ImVec2(c.x + pr, c.y + pr), col);
+            } else {
+                dl->AddCircleFilled(c, pr, col, 10);
+                dl->AddCircle(c, pr, lesson_.sources[i].added >= 0 ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 200),
+                              10, lesson_.sources[i].added >= 0 ? 2.0f * ui.dpr : 1.0f);
+            }
+        }
+        if (lesson_.trainable()) {
+            const qlab::QuantizedLinearJob& job = lesson_.run->inner();
+            const long long last = job.last_example();
+            if (last >= 0 && static_cast<std::size_t>(last) < count && lesson_.run->visited() > 0) {
+                const float* row = lesson_.train.row(static_cast<std::size_t>(last));
+                dl->AddCircle(ImVec2(sx(row[0]), sy(row[1])), pr + 4 * ui.dpr, IM_COL32(20, 20, 20, 230), 16, 2 * ui.dpr);
+            }
+            // Sink atoms: weight vectors where an update rounded back to itself.
+            for (const auto& sink : job.sinks())
+                if (sink.size() == 2)
+                    dl->AddCircle(ImVec2(sx(sink[0]), sy(sink[1])), 7 * ui.dpr, kSinkColor, 16, 2.5f * ui.dpr);
+            draw_weight_arrow(dl, job.weights(), h, sx, sy, ui);
+        }
+        dl->PopClipRect();
+        dl->AddRect(p0, p1, ImGui::GetColorU32(ImGuiCol_Border));
+        if (thinned) {
+            const char* note = "atoms thinned for drawing";
+            const ImVec2 ts = ImGui::CalcTextSize(note);
+            dl->AddText(ImVec2(p1.x - ts.x - ui.px(4), p1.y - ts.y - ui.px(3)), IM_COL32(70, 70, 80, 255), note);
+        }
+
+        // Mouse: left click adds a point of the chosen class; right click or shift-click removes one.
+        const ImGuiIO& io = ImGui::GetIO();
+        if (hovered && (ImGui::IsMouseClicked(ImGuiMouseButton_Right) ||
+                        (ImGui::IsMouseClicked(ImGuiMouseButton_Left) && io.KeyShift))) {
+            remove_near(app, io.MousePos, sx, sy, 10 * ui.dpr);
+        } else if (hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
+            add_point(app, vx(io.MousePos.x), vy(io.MousePos.y));
+        }
+        if (hovered) {
+            ImGui::BeginTooltip();
+            ImGui::Text("(%s, %s)", fmt(vx(io.MousePos.x)).c_str(), fmt(vy(io.MousePos.y)).c_str());
+            ImGui::TextDisabled("click: add class %d, right click: remove", click_class_);
+            ImGui::EndTooltip();
+        }
+    }
+
+    template <class SX, class SY>
+    void draw_weight_arrow(ImDrawList* dl, const std::vector<double>& w, double h, SX sx, SY sy, const UiScale& ui) {
+        if (w.size() != 2) return;
+        const double len = std::hypot(w[0], w[1]);
+        if (len == 0) return;
+        // Longer than the view: drawn to its edge, in the same direction.
+        const double reach = std::max(std::fabs(w[0]), std::fabs(w[1]));
+        const double scale = reach > h * 0.95 ? h * 0.95 / reach : 1.0;
+        const ImVec2 o(sx(0), sy(0)), tip(sx(w[0] * scale), sy(w[1] * scale));
+        dl->AddLine(o, tip, kWeightColor, 2.5f * ui.dpr);
+        const float dx = tip.x - o.x, dy = tip.y - o.y, n = std::max(1.0f, std::sqrt(dx * dx + dy * dy));
+        const float ux = dx / n, uy = dy / n, a = 10 * ui.dpr;
+        dl->AddTriangleFilled(tip, ImVec2(tip.x - ux * a - uy * a * 0.5f, tip.y - uy * a + ux * a * 0.5f),
+                              ImVec2(tip.x - ux * a + uy * a * 0.5f, tip.y - uy * a - ux * a * 0.5f), kWeightColor);
+        if (scale == 1.0) {  // the atom r(w) itself
+            dl->AddCircleFilled(tip, 4 * ui.dpr, IM_COL32(255, 220, 40, 255), 12);
+            dl->AddCircle(tip, 6 * ui.dpr, kWeightColor, 16, 2 * ui.dpr);
+        }
+        const std::string label = "r(w)";
+        dl->AddText(ImVec2(tip.x + 6 * ui.dpr, tip.y - 16 * ui.dpr), kWeightColor, label.c_str());
+    }
+
+    // The decision values tanh(k <r(w), r(q(p))>) over the view: the class the quantized model
+    // gives a point p once p is stored in the format, as in training.
+    void draw_boundary(ImDrawList* dl, ImVec2 p0, ImVec2 p1, float side, const UiScale& ui) {
+        dl->AddRectFilled(p0, p1, IM_COL32(250, 250, 248, 255));
+        if (!lesson_.trainable() || !lesson_.format) return;
+        const std::vector<double>& w = lesson_.run->inner().weights();
+        const double h = lesson_.view_half;
+        const bool gpu = widgets::GlHeatmap::available();
+        const int cells = gpu ? kHeatCells : kCpuHeatCells;
+        const int px = static_cast<int>(side);
+        const std::string key = fmt(w[0], 17) + "," + fmt(w[1], 17) + "|" + lesson_.format->to_string() + "|" +
+                                fmt(h) + "|" + std::to_string(px) + "|" + std::to_string(cells);
+        if (key != heatmap_key_) {
+            const double norm = std::hypot(w[0], w[1]);
+            const double k = norm > 0 ? 4.0 / (norm * h) : 0.0;
+            std::vector<double> at(static_cast<std::size_t>(cells)), q(at.size());
+            for (std::size_t i = 0; i < at.size(); ++i) {
+                at[i] = -h + (static_cast<double>(i) + 0.5) * 2 * h / cells;
+                q[i] = lesson_.format->quantize_ref(at[i]);
+            }
+            // 3% of the unquantized score keeps the field from being exactly flat inside a cell of
+            // the lattice: the shader's boundary line divides by the local slope of the values.
+            heat_values_.assign(static_cast<std::size_t>(cells * cells), 0.0f);
+            for (std::size_t r = 0; r < at.size(); ++r)
+                for (std::size_t c = 0; c < at.size(); ++c)
+                    heat_values_[r * at.size() + c] =
+                        static_cast<float>(0.97 * std::tanh(k * (w[0] * q[c] + w[1] * q[r])) +
+                                           0.03 * std::tanh(k * (w[0] * at[c] + w[1] * at[r])));
+            gpu_drawn_ = gpu && heatmap_.render(heat_values_, cells, cells, px, px, norm > 0 ? 1.5f * ui.dpr : 0.0f);
+            heatmap_key_ = key;
+        }
+        if (gpu_drawn_) dl->AddImage(heatmap_.texture(), p0, p1, ImVec2(0, 1), ImVec2(1, 0));
+        else widgets::draw_heatmap_cpu(dl, p0, p1, heat_values_, cells, cells);
+    }
+
+    void add_point(App& app, double x, double y) {
+        x = std::round(x * 1000) / 1000, y = std::round(y * 1000) / 1000;
+        if (std::fabs(x) > 2 || std::fabs(y) > 2) {
+            app.report("Perceptron: a point can be added only inside [-2, 2]^2; (" + fmt(x) + ", " + fmt(y) +
+                       ") is outside");
+            return;
+        }
+        std::vector<qlab::AddedPoint> points = lesson_.added;
+        points.push_back({x, y, click_class_});
+        app.set("add", qlab::format_added_points(points));
+    }
+
+    template <class SX, class SY>
+    void remove_near(App& app, ImVec2 mouse, SX sx, SY sy, float radius) {
+        long best = -1;
+        float best_d = radius * radius;
+        for (std::size_t i = 0; i < lesson_.train.size(); ++i) {
+            const float* row = lesson_.train.row(i);
+            const float dx = sx(row[0]) - mouse.x, dy = sy(row[1]) - mouse.y;
+            if (dx * dx + dy * dy <= best_d) best_d = dx * dx + dy * dy, best = static_cast<long>(i);
+        }
+        if (best < 0) return;
+        const perceptron::RowSource src = lesson_.sources[static_cast<std::size_t>(best)];
+        if (src.added >= 0) {
+            std::vector<qlab::AddedPoint> points = lesson_.added;
+            points.erase(points.begin() + src.added);
+            app.set("add", qlab::format_added_points(points));
+        } else {
+            std::string list = app.state().remove;
+            list += (list.empty() ? "" : ",") + std::to_string(src.generated);
+            app.set("remove", list);
+        }
+    }
+
+    // ---- Mistakes against the bound -------------------------------------------------------------
+
+    void draw_mistakes_plot(const UiScale& ui, float width) {
+        ImGui::TextUnformatted("Mistakes over examples visited");
+        widgets::help_marker("The perceptron's mistakes so far (each one an update) against Cherkhev's bound "
+                             "R^2/(gamma - delta)^2, drawn when delta < gamma.",
+                             "Cherkhev Theorem (§3.3)");
+        const float height = std::max(140 * ui.dpr, std::min(230 * ui.dpr, width * 0.55f));
+        if (!lesson_.trainable()) {
+            ImGui::Dummy(ImVec2(width, height));
+            return;
+        }
+        const auto& trace = lesson_.run->trace();
+        const double visited = static_cast<double>(std::max<long long>(1, lesson_.run->visited()));
+        const double mistakes = static_cast<double>(lesson_.run->inner().mistakes());
+        const double bound = lesson_.result().mistake_bound;
+        const bool bound_fits = std::isfinite(bound) && bound <= 50 * std::max(1.0, mistakes);
+        const double top = std::max({4.0, mistakes, bound_fits ? bound : 0.0}) * 1.15;
+        const widgets::Plot plot = widgets::begin_plot("mistakes", ImVec2(width, height), 0, visited, 0, top,
+                                                       "examples visited", nullptr, ui);
+        std::vector<double> xs, ys;
+        const std::size_t stride = std::max<std::size_t>(1, trace.size() / 400);
+        double prev = 0;
+        for (std::size_t i = 0; i < trace.size(); i += stride) {
+            xs.push_back(static_cast<double>(trace[i].first)), ys.push_back(prev);
+            xs.push_back(static_cast<double>(trace[i].first)), ys.push_back(static_cast<double>(trace[i].second));
+            prev = static_cast<double>(trace[i].second);
+        }
+        xs.push_back(visited), ys.push_back(mistakes);
+        widgets::plot_line(plot, xs, ys, widgets::kAccent, 2 * ui.dpr);
+        std::string bound_text;
+        if (bound_fits) {
+            bound_text = "bound " + fmt(bound, 4);
+            widgets::plot_hline(plot, bound, kBoundColor, 1.5f * ui.dpr, bound_text.c_str());
+        }
+        widgets::plot_legend(plot, 0, widgets::kAccent, ("mistakes " + std::to_string(static_cast<long>(mistakes))).c_str());
+        const std::string note = std::isfinite(bound) ? (bound_fits ? "bound R^2/(g-d)^2 = " + fmt(bound, 4)
+                                                                    : "bound " + fmt(bound, 4) + " (off the chart)")
+                                                      : "no bound: delta >= gamma";
+        widgets::plot_legend(plot, 1, std::isfinite(bound) ? kBoundColor : IM_COL32(150, 150, 150, 255), note.c_str());
+        widgets::end_plot(plot);
+    }
+
+    // ---- The accuracy sweep -----------------------------------------------------------------------
+
+    void draw_sweep(App& app, const UiScale& ui, float width) {
+        const qlab::LabState& s = app.state();
+        ImGui::TextUnformatted("Training accuracy per format");
+        widgets::help_marker("One full training per cell, computed a cell at a time. Click a cell to load its format. "
+                             "range x points is Cherkhev's Table 2; exponent bits x bit budget (no subnormals, "
+                             "saturating) his Tables 3-4. '-': the budget has no room for the exponent.",
+                             "Cherkhev Tables 2-4");
+        {
+            widgets::Lock lock(app, "grid");
+            if (ImGui::RadioButton("range x points", s.grid == "range")) app.set("grid", "range");
+            ImGui::SameLine();
+            if (ImGui::RadioButton("exponent x bits", s.grid == "float")) app.set("grid", "float");
+        }
+        cell_rects_.clear();
+        if (!lesson_.sweep) {
+            if (!lesson_.sweep_error.empty()) ImGui::TextWrapped("%s", lesson_.sweep_error.c_str());
+            return;
+        }
+        const qlab::SweepJob& sw = *lesson_.sweep;
+        const auto& grid = sw.grid();
+        const bool two_axes = grid.axes.size() == 2;
+        const bool is_float = s.grid == "float";
+        std::vector<std::string> rows, cols;
+        for (std::size_t r = 0; r < grid.rows(); ++r)
+            rows.push_back(two_axes ? std::string(is_float ? "e=" : "R=") + grid.axes[0][r] : grid.specs[r]);
+        for (std::size_t c = 0; c < grid.columns(); ++c)
+            cols.push_back(two_axes ? std::string(is_float ? "bits=" : "P=") + grid.axes[1][c] : "acc");
+        std::vector<double> values;
+        std::vector<std::string> text;
+        int hr = -1, hc = -1;
+        const std::string current = lesson_.format ? lesson_.format->to_string() : "";
+        for (std::size_t i = 0; i < sw.cells().size(); ++i) {
+            const qlab::SweepCell& c = sw.cells()[i];
+            const bool ok = c.done && c.possible && c.error.empty();
+            values.push_back(ok ? c.result.train_accuracy : NAN);
+            text.push_back(!c.done ? "" : !c.possible ? "-" : !c.error.empty() ? "err" : fmt(c.result.train_accuracy, 3));
+            auto f = qlab::Format::parse(c.spec);
+            if (f && f->to_string() == current) hr = static_cast<int>(i / grid.columns()), hc = static_cast<int>(i % grid.columns());
+        }
+        float label_w = 0;
+        for (const auto& l : rows) label_w = std::max(label_w, ImGui::CalcTextSize(l.c_str()).x);
+        label_w += ui.px(10);
+        const float cell_w = std::clamp((width - label_w - ui.px(4)) / static_cast<float>(cols.size()), 30 * ui.dpr, 80 * ui.dpr);
+        const float cell_h = ImGui::GetFontSize() * 1.6f;
+        const ImVec2 origin = ImGui::GetCursorScreenPos();
+        int cr = -1, cc = -1;
+        const bool clicked = widgets::heatmap_table("sweep", rows, cols, values, text, hr, hc, cell_w, ui, &cr, &cc);
+        const ImVec2 end = ImGui::GetItemRectMax();
+        app.record_view("perceptron_sweep", origin.x, origin.y, end.x - origin.x, end.y - origin.y, ui.dpr);
+        for (std::size_t i = 0; i < sw.cells().size(); ++i) {
+            const float x = origin.x + label_w + cell_w * static_cast<float>(i % grid.columns());
+            const float y = origin.y + cell_h * static_cast<float>(i / grid.columns() + 1);
+            cell_rects_.push_back({x / ui.dpr, y / ui.dpr, cell_w / ui.dpr, cell_h / ui.dpr});
+        }
+        if (clicked && cr >= 0 && cc >= 0) {
+            const std::size_t i = static_cast<std::size_t>(cr) * grid.columns() + static_cast<std::size_t>(cc);
+            if (i < sw.cells().size()) {
+                if (sw.cells()[i].possible) app.set("atoms", sw.cells()[i].spec);
+                else app.report("Perceptron: " + sw.cells()[i].spec + " is no format (" + sw.cells()[i].error + ")");
+            }
+        }
+        if (sw.running()) ImGui::TextDisabled("computing: %zu of %zu cells", sw.cells_done(), sw.cells().size());
+        else if (sw.state() == qlab::JobState::cancelled) {
+            ImGui::TextDisabled("cancelled after %zu cells", sw.cells_done());
+            ImGui::SameLine();
+            if (ImGui::SmallButton("Restart sweep")) report(app, lesson_.rebuild_sweep(s));
+        } else
+            ImGui::TextDisabled("%s, %s: %zu cells", s.set.c_str(), s.algo.c_str(), sw.cells().size());
+    }
+};
+
+}  // namespace
+
+QLAB_REGISTER_PANEL(PerceptronPanel)
+
+}  // namespace quantlab
