@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures (once) and builds the given presets, e.g. scripts/build.sh native-release wasm-release.
+# Configures (once) and builds the given presets, e.g. scripts/build.sh native-release wasm-release;
+# after wasm-release it also rewrites dist/ (scripts/make_dist.sh), the folder that gets hosted.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -16,5 +17,7 @@ for preset in "$@"; do
   fi
   echo "== build $preset"
   cmake --build --preset "$preset" -- -j"$(nproc)" | grep -v -E '^\[[0-9]+/[0-9]+\] ' || test "${PIPESTATUS[0]}" -eq 0
+  # The browser tests and `npm start` serve dist/, so it follows every lab build (still under the lock).
+  if [[ "$preset" == wasm-release ]]; then bash scripts/make_dist.sh; fi
   exec 9>&-
 done

@@ -6,6 +6,5 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/bootstrap.sh
-bash scripts/build.sh native-release wasm-release
-bash scripts/make_dist.sh
+bash scripts/build.sh native-release wasm-release  # also writes dist/
 exec node scripts/serve.mjs dist "$@"

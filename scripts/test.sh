@@ -21,7 +21,7 @@ echo "== the same tests as WebAssembly under Node"
 ctest --preset wasm-release -j"$jobs" --timeout 900
 echo "== fuzzing the spec/URL parsers, dataset loaders and model loader briefly (scripts/fuzz.sh SECONDS for a long run)"
 bash scripts/fuzz.sh 10
-echo "== dist/ for the browser tests (they serve what is hosted)"
+echo "== dist/ for the browser tests (they serve what is hosted; build.sh wrote it, this checks it is whole)"
 bash scripts/make_dist.sh
 echo "== CLI and browser tests"
 node --test --test-concurrency=1 tests/cli/ tests/e2e/

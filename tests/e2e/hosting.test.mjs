@@ -156,7 +156,7 @@ test("the sample course page embeds two lessons in iframes that start, lock and 
     page.on("pageerror", (err) => errors.push(String(err)));
     await page.goto(origin + "/course/");
     const frames = {};
-    for (const id of ["fixed", "float"]) {
+    for (const id of ["fixed", "perceptron"]) {
       frames[id] = await (await page.$(`iframe#${id}`)).contentFrame();
       await frames[id].waitForFunction(() => window.quantlab !== undefined);
       await frames[id].evaluate(() => window.quantlab.ready);
@@ -167,16 +167,34 @@ test("the sample course page embeds two lessons in iframes that start, lock and 
     assert.deepEqual(fixed.locked, ["format", "rounding"]);
     assert.equal(fixed.atoms, 16);           // fixed:w=4,f=2
     assert.equal(fixed.quantized, 0.25);     // x = 0.3
-    const flt = await frames.float.evaluate(() => window.quantlab.metrics());
-    assert.deepEqual(flt.locked, ["format"]);
-    assert.equal(flt.quantized, 2.75);       // fp8 e4m3: step 0.25 in [2, 4)
+    const perc = await frames.perceptron.evaluate(() => window.quantlab.metrics());
+    assert.equal(perc.panel, "perceptron");
+    assert.equal(perc.embedded, true);
+    assert.deepEqual(perc.locked, ["atoms"]);
+    assert.equal(perc.atoms, "lattice:range=1,points=4");
+    assert.equal(perc.points, 200);
     // The course page drives a frame through window.quantlab: x = 2.5 clips to the last atom, 1.75.
     await page.click("button[data-x='2.5']");
     await frames.fixed.waitForFunction(() => window.quantlab.getState().x === 2.5);
     assert.equal((await frames.fixed.evaluate(() => window.quantlab.metrics())).quantized, 1.75);
-    assert.equal((await frames.float.evaluate(() => window.quantlab.getState())).x, 2.7);  // the other frame is separate
+    // ... and sets a locked key (only the student's controls are locked): on 4 atoms per axis updates
+    // stall and the separable set is not learnt; on 32 it is (Cherkhev: delta must stay below gamma).
+    await page.click("button[data-atoms='lattice:range=1,points=4']");
+    await frames.perceptron.waitForFunction(() => window.quantlab.metrics().updates === 200);
+    const coarse = await frames.perceptron.evaluate(() => window.quantlab.metrics());
+    assert.ok(coarse.stalled > 0, `stalled ${coarse.stalled}`);
+    assert.ok(coarse.train_accuracy < 0.9, `accuracy ${coarse.train_accuracy}`);
+    await page.click("button[data-atoms='lattice:range=1,points=32']");
+    await frames.perceptron.waitForFunction(() =>
+      window.quantlab.getState().atoms === "lattice:range=1,points=32" && window.quantlab.metrics().updates === 200);
+    const fine = await frames.perceptron.evaluate(() => window.quantlab.metrics());
+    assert.equal(fine.stalled, 0);
+    assert.equal(fine.train_accuracy, 1);
+    assert.equal((await frames.fixed.evaluate(() => window.quantlab.getState())).x, 2.5);  // frames are separate
+    await page.click("button[data-atoms='lattice:range=1,points=4']");
+    await frames.perceptron.waitForFunction(() => window.quantlab.metrics().updates === 200);
     await settle(frames.fixed);
-    await settle(frames.float);
+    await settle(frames.perceptron);
     await page.screenshot({ path: path.join(outDir, "hosting-course.png"), fullPage: true });
     assert.deepEqual(errors, []);
     await context.close();
