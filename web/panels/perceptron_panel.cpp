@@ -38,9 +38,10 @@ std::string fmt(double v, int digits = 3) {
 
 // Atoms of one axis inside [lo, hi], at least min_gap apart and at most kMaxAxisAtoms of them;
 // `thinned` says some were skipped (dense floats near 0, fine lattices on a small screen).
-std::vector<double> axis_atoms(const qlab::Format& f, double lo, double hi, double min_gap, bool& thinned) {
+std::vector<double> axis_atoms_once(const qlab::Format& f, double lo, double hi, double min_gap, bool& thinned,
+                                    bool& capped) {
     std::vector<double> axis;
-    thinned = false;
+    thinned = capped = false;
     double a = f.quantize_ref(lo, qlab::Rounding::up);
     if (a < lo) a = f.next_up(lo);
     for (double last = -INFINITY; std::isfinite(a) && a <= hi;) {
@@ -52,10 +53,22 @@ std::vector<double> axis_atoms(const qlab::Format& f, double lo, double hi, doub
             if (jump > next) next = jump, thinned = true;
         }
         if (!(next > a) || static_cast<int>(axis.size()) >= kMaxAxisAtoms) {
-            thinned = thinned || (std::isfinite(next) && next <= hi);
+            capped = std::isfinite(next) && next <= hi;
+            thinned = thinned || capped;
             break;
         }
         a = next;
+    }
+    return axis;
+}
+
+// Widens the gap until the whole range fits in kMaxAxisAtoms dots, so thinning is even.
+std::vector<double> axis_atoms(const qlab::Format& f, double lo, double hi, double min_gap, bool& thinned) {
+    bool capped = false;
+    std::vector<double> axis;
+    for (int tries = 0; tries < 12; ++tries, min_gap *= 2) {
+        axis = axis_atoms_once(f, lo, hi, min_gap, thinned, capped);
+        if (!capped) break;
     }
     return axis;
 }
@@ -581,25 +594,33 @@ private:
                                 fmt(h) + "|" + std::to_string(px) + "|" + std::to_string(cells);
         if (key != heatmap_key_) {
             const double norm = std::hypot(w[0], w[1]);
-            const double k = norm > 0 ? 4.0 / (norm * h) : 0.0;
-            std::vector<double> at(static_cast<std::size_t>(cells)), q(at.size());
-            for (std::size_t i = 0; i < at.size(); ++i) {
-                at[i] = -h + (static_cast<double>(i) + 0.5) * 2 * h / cells;
-                q[i] = lesson_.format->quantize_ref(at[i]);
-            }
-            // 3% of the unquantized score keeps the field from being exactly flat inside a cell of
-            // the lattice: the shader's boundary line divides by the local slope of the values.
+            const double k = norm > 0 ? 6.0 / (norm * h) : 0.0;
+            std::vector<double> q(static_cast<std::size_t>(cells));
+            for (std::size_t i = 0; i < q.size(); ++i)
+                q[i] = lesson_.format->quantize_ref(-h + (static_cast<double>(i) + 0.5) * 2 * h / cells);
             heat_values_.assign(static_cast<std::size_t>(cells * cells), 0.0f);
-            for (std::size_t r = 0; r < at.size(); ++r)
-                for (std::size_t c = 0; c < at.size(); ++c)
-                    heat_values_[r * at.size() + c] =
-                        static_cast<float>(0.97 * std::tanh(k * (w[0] * q[c] + w[1] * q[r])) +
-                                           0.03 * std::tanh(k * (w[0] * at[c] + w[1] * at[r])));
-            gpu_drawn_ = gpu && heatmap_.render(heat_values_, cells, cells, px, px, norm > 0 ? 1.5f * ui.dpr : 0.0f);
+            for (std::size_t r = 0; r < q.size(); ++r)
+                for (std::size_t c = 0; c < q.size(); ++c)
+                    heat_values_[r * q.size() + c] = static_cast<float>(std::tanh(k * (w[0] * q[c] + w[1] * q[r])));
+            // The boundary is drawn below as the cell edges where the sign flips: with stored
+            // features it is a staircase, and the shader's line needs a field without flat cells.
+            gpu_drawn_ = gpu && heatmap_.render(heat_values_, cells, cells, px, px, 0.0f);
             heatmap_key_ = key;
         }
         if (gpu_drawn_) dl->AddImage(heatmap_.texture(), p0, p1, ImVec2(0, 1), ImVec2(1, 0));
         else widgets::draw_heatmap_cpu(dl, p0, p1, heat_values_, cells, cells);
+        // The decision boundary <r(w), r(q(p))> = 0: edges between cells of opposite sign.
+        const float cs = side / static_cast<float>(cells);
+        const ImU32 line = IM_COL32(30, 30, 40, 230);
+        auto value = [&](int r, int c) { return heat_values_[static_cast<std::size_t>(r * cells + c)]; };
+        for (int r = 0; r < cells; ++r)
+            for (int c = 0; c < cells; ++c) {
+                const float x = p0.x + cs * static_cast<float>(c), y = p1.y - cs * static_cast<float>(r);
+                if (c + 1 < cells && (value(r, c) > 0) != (value(r, c + 1) > 0))
+                    dl->AddLine(ImVec2(x + cs, y), ImVec2(x + cs, y - cs), line, 1.5f * ui.dpr);
+                if (r + 1 < cells && (value(r, c) > 0) != (value(r + 1, c) > 0))
+                    dl->AddLine(ImVec2(x, y - cs), ImVec2(x + cs, y - cs), line, 1.5f * ui.dpr);
+            }
     }
 
     void add_point(App& app, double x, double y) {
