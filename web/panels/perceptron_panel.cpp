@@ -576,8 +576,11 @@ private:
             dl->AddCircleFilled(tip, 4 * ui.dpr, IM_COL32(255, 220, 40, 255), 12);
             dl->AddCircle(tip, 6 * ui.dpr, kWeightColor, 16, 2 * ui.dpr);
         }
-        const std::string label = "r(w)";
-        dl->AddText(ImVec2(tip.x + 6 * ui.dpr, tip.y - 16 * ui.dpr), kWeightColor, label.c_str());
+        // The label sits beyond the tip, away from the origin, so it covers neither the arrow nor the atom.
+        const ImVec2 ts = ImGui::CalcTextSize("r(w)");
+        const ImVec2 at(tip.x + ux * 14 * ui.dpr - ts.x / 2, tip.y + uy * 14 * ui.dpr - ts.y / 2);
+        dl->AddRectFilled(ImVec2(at.x - 2, at.y), ImVec2(at.x + ts.x + 2, at.y + ts.y), IM_COL32(255, 255, 255, 190), 3);
+        dl->AddText(at, kWeightColor, "r(w)");
     }
 
     // The decision values tanh(k <r(w), r(q(p))>) over the view: the class the quantized model

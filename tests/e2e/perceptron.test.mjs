@@ -1,0 +1,235 @@
+// End-to-end tests of the Perceptron lesson (Cherkhev §3-4) in headless Chromium: it opens by URL,
+// a fine lattice learns a separable set and a coarse one does not, a constructed sink is counted,
+// real mouse clicks add and remove points, Space and S drive the job, the accuracy sweep runs as a
+// job and its cells load formats, and a bad URL falls back with messages.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+
+const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
+fs.mkdirSync(outDir, { recursive: true });
+const MIN_RENDERED_PNG_BYTES = 20000;
+const BASE = "?panel=perceptron&set=linear&margin=0.1&atoms=lattice:range=1,points=32&seed=1";
+
+let server, url, browser;
+before(async () => {
+  ({ server, url } = await startServer());
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const metrics = (page) => page.evaluate(() => window.quantlab.metrics());
+const state = (page) => page.evaluate(() => window.quantlab.getState());
+const search = async (page) => new URLSearchParams(await page.evaluate(() => location.search));
+
+// Data coordinates to page pixels inside the recorded data view ([-h, h]^2, y up).
+function toPage(view, half, x, y) {
+  return [view.x + ((x + half) / (2 * half)) * view.width, view.y + view.height - ((y + half) / (2 * half)) * view.height];
+}
+
+test("opens by URL with the set, the atoms and a GPU-drawn boundary", async () => {
+  const { page, context, errors } = await openLab(browser, url + BASE);
+  await settle(page, 10);
+  const m = await metrics(page);
+  assert.equal(m.panel, "perceptron");
+  assert.equal(m.set, "linear");
+  assert.equal(m.atoms, "lattice:range=1,points=32");
+  assert.equal(m.algo, "perceptron");
+  assert.equal(m.points, 200);
+  assert.equal(m.updates, 0);
+  assert.equal(m.running, false);
+  // 32 atoms per axis have no 0: w starts at the atom nearest 0, (1/31, 1/31).
+  assert.deepEqual(m.weights, [1 / 31, 1 / 31]);
+  // gamma and R of the stored points (Gilbert's algorithm), independent of training.
+  assert.ok(Math.abs(m.gamma - 0.1064) < 1e-3, `gamma ${m.gamma}`);
+  assert.ok(Math.abs(m.radius - 1.0252) < 1e-3, `R ${m.radius}`);
+  assert.ok(m.heatmap_shader, "the heatmap shader compiled");
+  assert.ok(m.heatmap_gpu_renders >= 1, `GPU heatmap renders ${m.heatmap_gpu_renders}`);
+  const view = m.layout.perceptron_data;
+  assert.ok(view.width > 400 && Math.abs(view.width - view.height) < 1, JSON.stringify(view));
+  const shot = await page.screenshot({ path: path.join(outDir, "perceptron-open.png") });
+  assert.ok(shot.length > MIN_RENDERED_PNG_BYTES, `screenshot only ${shot.length} bytes`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("32 atoms per axis learn the separable set; 4 per axis cannot and stall in sinks", async () => {
+  const { page, context, errors } = await openLab(browser, url + BASE);
+  const ran = await page.evaluate(() => window.quantlab.step(20000));
+  assert.ok(ran > 0 && ran < 20000, `the run ends early once a pass makes no mistake (ran ${ran})`);
+  let m = await metrics(page);
+  assert.equal(m.train_accuracy, 1);
+  assert.equal(m.converged, true);
+  assert.equal(m.stalled, 0);
+  assert.equal(m.sinks, 0);
+  assert.ok(m.mistakes > 0 && m.mistakes < 50, `mistakes ${m.mistakes}`);
+  assert.equal(m.updates, ran);
+  await settle(page);
+  await page.screenshot({ path: path.join(outDir, "perceptron-32.png") });
+
+  await page.evaluate(() => window.quantlab.setState({ atoms: "lattice:range=1,points=4" }));
+  m = await metrics(page);
+  assert.equal(m.updates, 0, "a new format starts a new run");
+  const ran4 = await page.evaluate(() => window.quantlab.step(20000));
+  assert.equal(ran4, 200 * 50, "all 50 passes run: no pass is free of mistakes");
+  m = await metrics(page);
+  assert.ok(m.train_accuracy < 0.8, `4 points per axis: accuracy ${m.train_accuracy}`);
+  assert.equal(m.converged, false);
+  assert.ok(m.stalled > 0 && m.sinks >= 1, `stalled ${m.stalled}, sinks ${m.sinks}`);
+  assert.equal(m.bound, null, "delta >= gamma: no bound");
+  assert.ok(m.delta >= m.gamma);
+  await settle(page);
+  await page.screenshot({ path: path.join(outDir, "perceptron-4.png") });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a constructed sink: w + y r(x) lands halfway between atoms and rounds back to w", async () => {
+  // Atoms {-1, -1/3, 1/3, 1}; w starts at q(0) = 1/3 per coordinate. Class 0 at (0.3, 0.3) is
+  // stored as (1/3, 1/3), so y r(x) = (-1/3, -1/3): a mistake, and w + y r(x) = (0, 0) rounds
+  // (ties to even) back to (1/3, 1/3). The same holds for class 1 at (-0.3, -0.3).
+  const { page, context, errors } = await openLab(
+    browser, url + "?panel=perceptron&set=linear&n=0&add=0.3,0.3,0;-0.3,-0.3,1&atoms=lattice:range=1,points=4");
+  let m = await metrics(page);
+  assert.equal(m.points, 2);
+  assert.equal(m.added, 2);
+  assert.deepEqual(m.weights, [1 / 3, 1 / 3]);
+  assert.equal(await page.evaluate(() => window.quantlab.step(1)), 1);
+  m = await metrics(page);
+  assert.equal(m.mistakes, 1);
+  assert.equal(m.stalled, 1);
+  assert.equal(m.sinks, 1);
+  assert.deepEqual(m.weights, [1 / 3, 1 / 3], "the update changed nothing");
+  await page.evaluate(() => window.quantlab.step(1000));
+  m = await metrics(page);
+  assert.equal(m.stalled, m.mistakes, "every update stalls");
+  assert.equal(m.mistakes, 100, "two mistakes in each of the 50 passes");
+  assert.equal(m.sinks, 1);
+  assert.equal(m.train_accuracy, 0);
+  await settle(page);
+  await page.screenshot({ path: path.join(outDir, "perceptron-sink.png") });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("mouse clicks add and remove points; Space runs, S steps", async () => {
+  const { page, context, errors } = await openLab(browser, url + BASE);
+  await settle(page);
+  let m = await metrics(page);
+  const view = m.layout.perceptron_data;
+  const half = m.view_half;
+  assert.equal(half, 1.5);
+  const [px, py] = toPage(view, half, 0.5, -0.8);
+  await page.mouse.click(px, py);
+  await settle(page);
+  let s = await state(page);
+  const [ax, ay, ac] = s.add.split(",").map(Number);
+  assert.ok(Math.abs(ax - 0.5) < 0.01 && Math.abs(ay + 0.8) < 0.01 && ac === 1, `add=${s.add}`);
+  m = await metrics(page);
+  assert.equal(m.points, 201);
+  assert.equal(m.added, 1);
+  assert.equal((await search(page)).get("add"), s.add);
+  // A right click on the point removes it again (the pointer rests on it first, as a hand's would).
+  await page.mouse.move(px + 1, py);
+  await settle(page, 3);
+  await page.mouse.click(px, py, { button: "right" });
+  await settle(page);
+  s = await state(page);
+  assert.equal(s.add, "");
+  assert.equal((await metrics(page)).points, 200);
+
+  // Space runs the job to its end within the frame budget; S steps one example.
+  await page.keyboard.press("Space");
+  await page.waitForFunction(() => window.quantlab.metrics().converged === true, null, { timeout: 20000 });
+  m = await metrics(page);
+  assert.equal(m.train_accuracy, 1);
+  assert.equal(m.running, false, "a finished run stops");
+  await page.evaluate(() => window.quantlab.setState({ atoms: "lattice:range=1,points=64" }));
+  await settle(page);
+  assert.equal((await metrics(page)).updates, 0);
+  await page.keyboard.press("s");
+  await page.keyboard.press("s");
+  await page.keyboard.press("s");
+  await settle(page);
+  m = await metrics(page);
+  assert.equal(m.updates, 3);
+  assert.equal(m.running, false);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the accuracy sweep runs as a job with progress, and a clicked cell loads its format", async () => {
+  const { page, context, errors } = await openLab(browser, url + BASE);
+  await settle(page);
+  // Switching the grid starts a new sweep: the shell shows it as a running job before any cell ran.
+  const started = await page.evaluate(() => {
+    window.quantlab.setState({ grid: "float" });
+    return window.quantlab.metrics();
+  });
+  const job = started.jobs.find((j) => j.label === "accuracy sweep");
+  assert.ok(job, JSON.stringify(started.jobs));
+  assert.equal(job.state, "running");
+  assert.equal(job.total, 12);
+  assert.equal(started.sweep.done, 0);
+  await page.waitForFunction(() => window.quantlab.metrics().sweep.done === 12, null, { timeout: 30000 });
+  await settle(page);
+  const m = await metrics(page);
+  assert.equal(m.jobs.find((j) => j.label === "accuracy sweep").state, "finished");
+  assert.equal(m.sweep.total, 12);
+  assert.equal(m.sweep.grid, "float:e={2,3,4},bits={5,6,7,8},sub=0,sat=1");
+  for (const c of m.sweep.cells) {
+    assert.ok(c.train_accuracy >= 0 && c.train_accuracy <= 1, JSON.stringify(c));
+    assert.match(c.spec, /^float:e=[234],m=\d,sub=0,sat=1$/);
+  }
+  // Cherkhev Tables 3-4 in small: without subnormals, e=2 has no atom between 0 and 1, so every
+  // coordinate below 0.5 is stored as 0 and no mantissa width helps; e=3 learns the set with 1 bit.
+  const acc = (row, col) => m.sweep.cells.find((c) => c.row === row && c.col === col).train_accuracy;
+  for (let col = 0; col < 4; ++col) {
+    assert.ok(acc(0, col) < 0.8, `e=2: ${acc(0, col)}`);
+    assert.equal(acc(0, col), acc(0, 0));
+    assert.equal(acc(1, col), 1);
+  }
+  const cell = m.sweep.cells.find((c) => c.row === 1 && c.col === 0);
+  assert.equal(cell.spec, "float:e=3,m=1,sub=0,sat=1");
+  await page.screenshot({ path: path.join(outDir, "perceptron-sweep.png") });
+  const [x, y, w, h] = cell.rect;
+  const table = m.layout.perceptron_sweep;
+  assert.ok(x >= table.x && y >= table.y && x + w <= table.x + table.width + 1, "the cell is inside the table");
+  await page.mouse.click(x + w / 2, y + h / 2);
+  await settle(page);
+  assert.equal((await state(page)).atoms, cell.spec);
+  assert.equal((await search(page)).get("atoms"), cell.spec);
+  const after = await metrics(page);
+  assert.equal(after.sweep.done, 12, "loading a format keeps the sweep");
+  assert.equal(after.updates, 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a bad URL names the bad values, falls back, and still renders (also at 800x600)", async () => {
+  const { page, context, errors } = await openLab(
+    browser, url + "?panel=perceptron&set=moons&atoms=lattice:range=-1,points=2&add=9,9,1", { width: 800, height: 600 });
+  await settle(page, 10);
+  const s = await state(page);
+  assert.equal(s.set, "linear");
+  assert.equal(s.atoms, "lattice:range=1,points=32");
+  assert.equal(s.add, "");
+  const m = await metrics(page);
+  const text = m.messages.join("\n");
+  assert.match(text, /moons/);
+  assert.match(text, /range/);
+  assert.match(text, /9,9,1/);
+  assert.equal(m.points, 200);
+  const view = m.layout.perceptron_data;
+  assert.ok(view.width >= 200 && view.x + view.width <= 801, JSON.stringify(view));
+  const shot = await page.screenshot({ path: path.join(outDir, "perceptron-bad-url-800.png") });
+  assert.ok(shot.length > MIN_RENDERED_PNG_BYTES, `screenshot only ${shot.length} bytes`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
