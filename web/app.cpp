@@ -70,6 +70,25 @@ double App::frame_ms_percentile(double p) const {
     return sorted[i];
 }
 
+void App::begin_frame(double now_ms) {
+    if (last_frame_start_ms_ >= 0) {
+        frame_interval_ms_.push_back(now_ms - last_frame_start_ms_);
+        if (frame_interval_ms_.size() > 120) frame_interval_ms_.pop_front();
+    }
+    last_frame_start_ms_ = now_ms;
+    job_ms_last_interval = job_ms_this_interval;
+    job_ms_this_interval = 0;
+}
+
+double App::frame_interval_ms_median() const {
+    if (frame_interval_ms_.empty()) return 16.7;
+    std::vector<double> sorted(frame_interval_ms_.begin(), frame_interval_ms_.end());
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2), sorted.end());
+    return sorted[sorted.size() / 2];
+}
+
+double App::job_budget_ms() const { return std::clamp(0.75 * frame_interval_ms_median(), 6.0, 250.0); }
+
 std::vector<Panel*>& panels() {
     static std::vector<Panel*> list;
     return list;

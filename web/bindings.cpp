@@ -8,6 +8,7 @@
 
 #include "app.hpp"
 #include "panel.hpp"
+#include "shell.hpp"
 #include "qlab/format.hpp"
 #include "ui/gl_heatmap.hpp"
 
@@ -104,8 +105,10 @@ std::string metrics_json() {
     j["frames"] = app.frames;
     j["frame_ms_median"] = app.frame_ms_percentile(0.5);
     j["frame_ms_p95"] = app.frame_ms_percentile(0.95);
-    j["job_ms_last_frame"] = app.job_ms_last;
-    j["job_budget_ms"] = app.job_budget_ms;
+    j["job_ms_last_frame"] = app.job_ms_last_interval;  // jobs between the previous frame and this one
+    j["job_budget_ms"] = app.job_budget_ms();
+    j["frame_interval_ms_median"] = app.frame_interval_ms_median();
+    j["render_ms_last_frame"] = app.render_ms_last;
     j["heatmap_shader"] = quantlab::widgets::GlHeatmap::available();
     j["embedded"] = app.embedded;
     j["locked"] = app.locked_keys;
@@ -155,6 +158,8 @@ void dataset_failed(const std::string& name, const std::string& message) {
     app.report("could not load " + name + ": " + message, quantlab::MessageLevel::error);
 }
 
+double run_jobs(double slice_ms) { return quantlab::run_jobs_between_frames(quantlab::app(), slice_ms); }
+
 void report(const std::string& text) { quantlab::app().report(text, quantlab::MessageLevel::error); }
 
 }  // namespace
@@ -174,4 +179,5 @@ EMSCRIPTEN_BINDINGS(quantlab) {
     emscripten::function("datasetLoaded", &dataset_loaded);
     emscripten::function("datasetFailed", &dataset_failed);
     emscripten::function("report", &report);
+    emscripten::function("runJobs", &run_jobs);
 }

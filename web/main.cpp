@@ -12,10 +12,10 @@
 #include "app.hpp"
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
-#include "imgui_impl_opengl3.h"
 #include "panel.hpp"
 #include "shell.hpp"
 #include "ui/gl_heatmap.hpp"
+#include "ui/imgui_renderer.hpp"
 
 namespace {
 
@@ -25,8 +25,17 @@ int g_width = 0, g_height = 0;
 std::string g_published_query;
 
 // clang-format off
-EM_JS(char*, read_url_query, (), {
-    return stringToNewUTF8(window.location.search || "");
+// Page text for the C++ side: 0 = the URL's query, 1 = its hide= list. Copied into a buffer the
+// caller owns with stringToUTF8 (always in the runtime; stringToNewUTF8 needs a library dep).
+EM_JS(int, page_text_length, (int which), {
+    const p = new URLSearchParams(window.location.search);
+    const text = which === 0 ? (window.location.search || "") : (p.get("hide") || "");
+    return lengthBytesUTF8(text) + 1;
+});
+EM_JS(void, page_text_copy, (int which, char* buffer, int size), {
+    const p = new URLSearchParams(window.location.search);
+    const text = which === 0 ? (window.location.search || "") : (p.get("hide") || "");
+    stringToUTF8(text, buffer, size);
 });
 EM_JS(void, write_url_query, (const char* query), {
     const url = new URL(window.location.href);
@@ -34,10 +43,6 @@ EM_JS(void, write_url_query, (const char* query), {
                                    .map(k => k + "=" + encodeURIComponent(url.searchParams.get(k)));
     const q = UTF8ToString(query) + (keep.length ? "&" + keep.join("&") : "");
     window.history.replaceState(null, "", url.pathname + "?" + q + url.hash);
-});
-EM_JS(char*, read_hide_list, (), {
-    const p = new URLSearchParams(window.location.search);
-    return stringToNewUTF8(p.get("hide") || "");
 });
 EM_JS(int, is_embedded, (), {
     const p = new URLSearchParams(window.location.search);
@@ -53,6 +58,13 @@ EM_JS(void, show_fatal, (const char* text), {
     if (Module.onLabFatal) Module.onLabFatal(UTF8ToString(text));
 });
 // clang-format on
+
+std::string page_text(int which) {
+    std::string text(static_cast<std::size_t>(page_text_length(which)), '\0');
+    page_text_copy(which, text.data(), static_cast<int>(text.size()));
+    text.resize(text.size() - 1);
+    return text;
+}
 
 void load_fonts_and_style(float dpr) {
     ImGuiIO& io = ImGui::GetIO();
@@ -70,8 +82,7 @@ void load_fonts_and_style(float dpr) {
         io.Fonts->AddFontDefault(&fallback);
         io.Fonts->AddFontDefault(&fallback);
     }
-    ImGui_ImplOpenGL3_DestroyFontsTexture();
-    ImGui_ImplOpenGL3_CreateFontsTexture();
+    quantlab::widgets::renderer_upload_fonts();
 
     quantlab::apply_style(quantlab::app().state().theme, dpr);
 }
@@ -100,11 +111,12 @@ void frame() {
     const double frame_start = emscripten_get_now();
     quantlab::App& app = quantlab::app();
     app.now = frame_start / 1000.0;
-    // Long work first, inside the frame's budget; then the picture shows its result.
-    quantlab::run_jobs(app, app.job_budget_ms);
+    app.begin_frame(frame_start);
+    // Jobs run between frames (the JS pump); only when no pump ran lately do they get a small
+    // share of the frame itself, so long work still moves on a page without the JS shell.
+    if (frame_start - app.last_pump_ms > 250) quantlab::run_jobs(app, 4);
     sync_canvas_size();
     glfwPollEvents();
-    ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     ImGuiIO& io = ImGui::GetIO();
     io.DisplaySize = ImVec2(static_cast<float>(g_width), static_cast<float>(g_height));
@@ -122,12 +134,14 @@ void frame() {
     quantlab::draw_shell(app, quantlab::UiScale{g_dpr});
     ImGui::End();
 
+    const double draw_end = emscripten_get_now();
     ImGui::Render();
     glViewport(0, 0, g_width, g_height);
     const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
     glClearColor(bg.x, bg.y, bg.z, 1);
     glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    quantlab::widgets::renderer_draw(ImGui::GetDrawData(), g_width, g_height);
+    app.render_ms_last = emscripten_get_now() - draw_end;
 
     const std::string query = qlab::to_query(app.state());  // shared keys + the open lesson's
     if (query != g_published_query) {
@@ -161,12 +175,21 @@ int main() {
         return 1;
     }
     glfwMakeContextCurrent(g_window);
+    // Installed before ImGui's callbacks, which chain to it: a key pressed and released between
+    // two frames (common at low frame rates) would otherwise never be seen as pressed.
+    glfwSetKeyCallback(g_window, [](GLFWwindow*, int key, int, int action, int) {
+        if (action != GLFW_RELEASE) quantlab::app().pending_keys.push_back(key);
+    });
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGui::GetIO().IniFilename = nullptr;  // the URL, not imgui.ini, holds the lab's state
     ImGui_ImplGlfw_InitForOpenGL(g_window, true);
-    ImGui_ImplOpenGL3_Init("#version 300 es");
+    std::string renderer_error;
+    if (!quantlab::widgets::renderer_init(&renderer_error)) {
+        show_fatal(renderer_error.c_str());
+        return 1;
+    }
 
     quantlab::App& app = quantlab::app();
     std::string shader_error;
@@ -176,19 +199,15 @@ int main() {
     for (quantlab::Panel* p : quantlab::panels()) keys.push_back(p->key());
     if (keys != qlab::panel_names()) app.report("internal: the lesson registry does not match the URL's panel names");
 
-    char* query = read_url_query();
-    app.apply_query(query);
-    free(query);
+    app.apply_query(page_text(0));
     app.embedded = is_embedded() != 0;
-    char* hide = read_hide_list();
-    for (std::string rest = hide; !rest.empty();) {
+    for (std::string rest = page_text(1); !rest.empty();) {
         const std::size_t comma = rest.find(',');
         const std::string key = rest.substr(0, comma);
         rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
         if (qlab::find_property(key)) app.locked_keys.push_back(key);
         else if (!key.empty()) app.report("hide=: '" + key + "' is not a setting; nothing locked for it");
     }
-    free(hide);
     g_theme = app.state().theme;
     app.announce_all();
 

@@ -133,6 +133,25 @@
     uploadFile(file);
   });
 
+  // Long work (training, sweeps) runs between frames in slices of a few ms: the page answers
+  // input within a slice, the frame itself stays cheap, and training gets the time the browser
+  // would otherwise idle (up to the per-frame budget the C++ side sets). A frame restarts the pump.
+  const JOB_SLICE_MS = 4;
+  function startJobPump() {
+    const channel = new MessageChannel();
+    let pumping = false;
+    channel.port1.onmessage = () => {
+      const spent = module ? module.runJobs(JOB_SLICE_MS) : -1;
+      if (spent > 0) channel.port2.postMessage(0);
+      else pumping = false;  // nothing runs, or this frame's budget is used: wait for a frame
+    };
+    const onFrame = () => {
+      if (!pumping) { pumping = true; channel.port2.postMessage(0); }
+      requestAnimationFrame(onFrame);
+    };
+    requestAnimationFrame(onFrame);
+  }
+
   if (typeof createQuantLab !== "function") {
     fatal("quantlab.js did not load");
     return;
@@ -144,6 +163,7 @@
     fetchDataset,
     pickFile() { picker.click(); },
     onLabReady() {
+      startJobPump();
       status.className = "hidden";
       resolveReady(api);
     },

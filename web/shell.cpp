@@ -43,11 +43,12 @@ double run_jobs(App& app, double budget_ms) {
         for (const PanelJob& j : p->jobs())
             if (j.job && j.job->running()) running.push_back(j.job);
     // Round robin, one unit each, so two jobs share the budget and none starves.
-    while (!running.empty() && emscripten_get_now() - start < budget_ms) {
+    if (running.empty()) return -1;
+    do {
         for (qlab::Job* job : running) job->step(1);
         running.erase(std::remove_if(running.begin(), running.end(), [](qlab::Job* j) { return !j->running(); }),
                       running.end());
-    }
+    } while (!running.empty() && emscripten_get_now() - start < budget_ms);
     // A job that failed says why, once.
     static std::set<const qlab::Job*> reported;
     for (Panel* p : panels())
@@ -55,19 +56,34 @@ double run_jobs(App& app, double budget_ms) {
             if (j.job && j.job->state() == qlab::JobState::failed && reported.insert(j.job).second)
                 app.report(std::string(j.label) + " stopped: " + j.job->status().message(), MessageLevel::error);
     const double spent = emscripten_get_now() - start;
-    app.job_ms_last = spent;
+    app.job_ms_this_interval += spent;
     return spent;
+}
+
+double run_jobs_between_frames(App& app, double slice_ms) {
+    app.last_pump_ms = emscripten_get_now();
+    bool any = false;
+    for (Panel* p : panels())
+        for (const PanelJob& j : p->jobs()) any = any || (j.job && j.job->running());
+    if (!any) return -1;
+    const double left = app.job_budget_ms() - app.job_ms_this_interval;
+    if (left <= 0) return 0;
+    return std::max(1e-3, run_jobs(app, std::min(slice_ms, left)));
 }
 
 // ---- 3. Keys ------------------------------------------------------------------------------------
 
 void handle_keys(App& app) {
+    std::vector<int> keys;
+    keys.swap(app.pending_keys);
     const ImGuiIO& io = ImGui::GetIO();
     if (io.WantTextInput || io.KeyCtrl || io.KeyAlt || io.KeySuper) return;
     Panel* panel = find_panel(app.state().panel);
     if (!panel) return;
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) panel->toggle_run(app);
-    if (ImGui::IsKeyPressed(GLFW_KEY_S, true)) panel->step(app, 1);
+    for (int key : keys) {
+        if (key == GLFW_KEY_SPACE) panel->toggle_run(app);
+        if (key == GLFW_KEY_S) panel->step(app, 1);
+    }
 }
 
 // ---- 4. Drawing ---------------------------------------------------------------------------------
@@ -113,7 +129,13 @@ void draw_jobs(App& app, Panel& panel) {
     }
 }
 
-void draw_title(App& app, Panel* open) {
+// Where the last item was drawn, for tests and course pages (metrics().layout).
+void record_item(App& app, const std::string& name, float dpr) {
+    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    app.record_view(name, a.x, a.y, b.x - a.x, b.y - a.y, dpr);
+}
+
+void draw_title(App& app, Panel* open, float dpr) {
     ImGui::PushStyleColor(ImGuiCol_Text, app.state().theme == "dark" ? ImVec4(0.6f, 0.75f, 1, 1) : ImVec4(0.15f, 0.2f, 0.45f, 1));
     ImGui::TextUnformatted("QuantLab");
     ImGui::PopStyleColor();
@@ -123,6 +145,7 @@ void draw_title(App& app, Panel* open) {
     const float w = ImGui::CalcTextSize(theme_label).x + ImGui::GetStyle().FramePadding.x * 2;
     ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - w);
     if (ImGui::SmallButton(theme_label)) app.set("theme", app.state().theme == "dark" ? "light" : "dark");
+    record_item(app, "theme_button", dpr);
     (void)open;
 }
 
@@ -131,27 +154,21 @@ void draw_title(App& app, Panel* open) {
 void draw_shell(App& app, const UiScale& ui) {
     Panel* open = find_panel(app.state().panel);
     if (!app.embedded) {
-        draw_title(app, open);
-        // Tabs pick the lesson; the panel itself is drawn below the bar, not inside a tab item,
-        // so a lesson chosen by URL or setState shows in the same frame.
-        static std::string shown;
-        static int settle = 0;
-        if (app.state().panel != shown) shown = app.state().panel, settle = 2;
-        if (ImGui::BeginTabBar("lessons")) {
-            for (Panel* p : panels()) {
-                const bool is_open = app.state().panel == p->key();
-                const ImGuiTabItemFlags flags = settle > 0 && is_open ? ImGuiTabItemFlags_SetSelected : 0;
-                if (ImGui::BeginTabItem(p->title(), nullptr, flags)) {
-                    if (settle == 0 && !is_open) {
-                        app.set("panel", p->key());
-                        shown = p->key();
-                    }
-                    ImGui::EndTabItem();
-                }
-            }
-            ImGui::EndTabBar();
+        draw_title(app, open, ui.dpr);
+        // The lesson picker: one tab-like button per lesson. Plain buttons rather than ImGui's tab
+        // bar, whose selection lags a frame behind and must be synced with the URL's panel key.
+        const ImGuiStyle& style = ImGui::GetStyle();
+        for (Panel* p : panels()) {
+            const bool is_open = app.state().panel == p->key();
+            ImGui::PushStyleColor(ImGuiCol_Button, style.Colors[is_open ? ImGuiCol_TabActive : ImGuiCol_Tab]);
+            ImGui::PushStyleColor(ImGuiCol_ButtonHovered, style.Colors[ImGuiCol_TabHovered]);
+            ImGui::PushStyleColor(ImGuiCol_Text, is_open ? style.Colors[ImGuiCol_Text] : style.Colors[ImGuiCol_TextDisabled]);
+            if (ImGui::Button(p->title()) && !is_open) app.set("panel", p->key());
+            ImGui::PopStyleColor(3);
+            record_item(app, std::string("tab_") + p->key(), ui.dpr);
+            ImGui::SameLine(0, ui.px(2));
         }
-        if (settle > 0) --settle;
+        ImGui::NewLine();
         open = find_panel(app.state().panel);
     }
     if (open) {

@@ -152,6 +152,8 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
     Draft before = draft;
 
     ImGui::TextUnformatted("Format");
+    {
+    widgets::Lock lock_format(app, "format");  // embed pages can fix the format (hide=format)
     ImGui::Combo("kind", &draft.kind, kKinds, kKindCount);
     widgets::help_marker(kKindHelp[draft.kind]);
     switch (draft.kind) {
@@ -244,9 +246,11 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
         ImGui::TextWrapped("%s", spec_error.c_str());
         ImGui::PopStyleColor();
     }
+    }
 
     ImGui::Spacing();
     ImGui::TextUnformatted("Rounding");
+    widgets::Lock lock_rounding(app, "rounding");
     int mode_index = 0;
     const auto& modes = qlab::all_roundings();
     for (std::size_t i = 0; i < modes.size(); ++i)
@@ -263,8 +267,10 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
                     "(x - lo) / (hi - lo), so it is unbiased on average; the seed makes it repeatable.");
     }
 
+    lock_rounding.release();
     ImGui::Spacing();
     ImGui::TextUnformatted("Value");
+    widgets::Lock lock_x(app, "x");
     double x = s.x;
     if (ImGui::InputDouble("x", &x, 0, 0, "%.10g", ImGuiInputTextFlags_EnterReturnsTrue))
         app.set("x", shortest_repr(x));
@@ -277,8 +283,10 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
     widgets::help_marker("Move x to the next atom below or above: the atoms are exactly the values the "
                 "format stores.");
 
+    lock_x.release();
     ImGui::Spacing();
     ImGui::TextUnformatted("Number line");
+    widgets::Lock lock_range(app, "lo");
     double lo = s.lo, hi = s.hi;
     ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.3f);
     const bool lo_changed = ImGui::InputDouble("lo", &lo, 0, 0, "%.6g", ImGuiInputTextFlags_EnterReturnsTrue);
@@ -291,16 +299,12 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
         const double top = std::min(fv().format().max_finite(), 1e12);
         const double bottom = std::max(fv().format().min_finite(), -1e12);
         const double pad = (top - bottom) * 0.05;
-        app.set("lo", shortest_repr(bottom - pad));
-        app.set("hi", shortest_repr(top + pad));
-        app.set("lo", shortest_repr(bottom - pad));
+        app.set_values({{"lo", shortest_repr(bottom - pad)}, {"hi", shortest_repr(top + pad)}});
     }
     ImGui::SameLine();
     if (ImGui::Button("Zoom on x")) {
         const double step = std::max(fv().format().step_at(s.x), 1e-300);
-        app.set("lo", shortest_repr(s.x - 6 * step));
-        app.set("hi", shortest_repr(s.x + 6 * step));
-        app.set("lo", shortest_repr(s.x - 6 * step));
+        app.set_values({{"lo", shortest_repr(s.x - 6 * step)}, {"hi", shortest_repr(s.x + 6 * step)}});
     }
     ImGui::TextDisabled("Scroll on the line to zoom, drag to move x.");
     (void)ui;
@@ -337,9 +341,7 @@ void draw_number_line(App& app, const UiScale& ui) {
         const double center = to_value(io.MousePos.x);
         const double new_lo = center - (center - lo) * factor, new_hi = center + (hi - center) * factor;
         if (new_hi - new_lo > 1e-12 * std::max(1.0, std::fabs(center)) && new_hi - new_lo < 1e300) {
-            app.set("lo", shortest_repr(new_lo));
-            app.set("hi", shortest_repr(new_hi));
-            app.set("lo", shortest_repr(new_lo));
+            app.set_values({{"lo", shortest_repr(new_lo)}, {"hi", shortest_repr(new_hi)}});
         }
     }
 

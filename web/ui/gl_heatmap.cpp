@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "imgui_renderer.hpp"
 #include "shaders.hpp"  // generated from shaders/ at build time
 
 namespace quantlab::widgets {
@@ -92,9 +93,6 @@ bool GlHeatmap::render(const std::vector<float>& values, int cols, int rows, int
     if (!g_program || cols < 1 || rows < 1 || width < 1 || height < 1 ||
         values.size() < static_cast<std::size_t>(cols) * static_cast<std::size_t>(rows))
         return false;
-    GLint previous_fbo = 0, viewport[4];
-    glGetIntegerv(GL_FRAMEBUFFER_BINDING, &previous_fbo);
-    glGetIntegerv(GL_VIEWPORT, viewport);
     if (!fbo_ || width != width_ || height != height_) {
         if (!color_) glGenTextures(1, &color_);
         glBindTexture(GL_TEXTURE_2D, color_);
@@ -129,8 +127,11 @@ bool GlHeatmap::render(const std::vector<float>& values, int cols, int rows, int
     glDrawArrays(GL_TRIANGLES, 0, 6);
     glBindVertexArray(0);
     glUseProgram(0);
-    glBindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(previous_fbo));
-    glViewport(viewport[0], viewport[1], viewport[2], viewport[3]);
+    // Back to the page's framebuffer; no glGet (a synchronous round trip, see imgui_renderer.hpp).
+    int fb_width = 1, fb_height = 1;
+    renderer_framebuffer_size(&fb_width, &fb_height);
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    glViewport(0, 0, fb_width, fb_height);
     ++renders_;
     return true;
 }

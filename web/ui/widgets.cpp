@@ -209,8 +209,9 @@ void plot_histogram(const Plot& plot, const std::vector<int>& counts, double lo,
 Lock::Lock(const App& app, const char* key) : locked_(app.locked(key)) {
     if (locked_) ImGui::BeginDisabled();
 }
-Lock::~Lock() {
+void Lock::release() {
     if (locked_) ImGui::EndDisabled();
+    locked_ = false;
 }
 
 }  // namespace quantlab::widgets

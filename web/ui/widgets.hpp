@@ -64,7 +64,8 @@ void plot_histogram(const Plot& plot, const std::vector<int>& counts, double lo,
 class Lock {
 public:
     Lock(const App& app, const char* key);
-    ~Lock();
+    ~Lock() { release(); }
+    void release();  // ends the lock early (before the next section of controls)
     Lock(const Lock&) = delete;
     Lock& operator=(const Lock&) = delete;
 

@@ -1,0 +1,122 @@
+// End-to-end tests of the shell around the lessons: the registry matches the URL's panel names,
+// tabs switch lessons by real clicks, links carry only the shared and open lesson's keys,
+// setState takes several keys with rules over them, the theme button, messages(), keyboard.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+
+const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
+fs.mkdirSync(outDir, { recursive: true });
+const PANELS = ["formats", "perceptron", "train"];
+
+let server, url, browser;
+before(async () => {
+  ({ server, url } = await startServer());
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const center = (r) => [r.x + r.width / 2, r.y + r.height / 2];
+
+test("the lesson registry lists exactly the panels the URL accepts, and tabs switch them", async () => {
+  const { page, context, errors } = await openLab(browser, url);
+  await settle(page);
+  const panels = await page.evaluate(() => window.quantlab.panels());
+  assert.deepEqual(panels.map((p) => p.key), PANELS);
+  for (const p of panels) assert.ok(p.title.length > 0 && p.try.length > 10, p.key);
+  assert.deepEqual(await page.evaluate(() => window.quantlab.messages()), [], "no registry mismatch message");
+  // A real click on each tab opens that lesson; the URL follows.
+  for (const key of ["perceptron", "train", "formats"]) {
+    const layout = (await page.evaluate(() => window.quantlab.metrics())).layout;
+    assert.ok(layout["tab_" + key], `tab_${key} drawn`);
+    await page.mouse.click(...center(layout["tab_" + key]));
+    await settle(page);
+    assert.equal((await page.evaluate(() => window.quantlab.getState())).panel, key);
+    assert.equal(new URLSearchParams(await page.evaluate(() => location.search)).get("panel"), key);
+    assert.equal((await page.evaluate(() => window.quantlab.metrics())).panel, key);
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a link carries the shared keys and the open lesson's keys only", async () => {
+  const { page, context, errors } = await openLab(browser, url + "?panel=perceptron&atoms=lattice:range=2,points=16");
+  await settle(page);
+  let search = new URLSearchParams(await page.evaluate(() => location.search));
+  assert.equal(search.get("atoms"), "lattice:range=2,points=16");
+  assert.equal(search.get("seed"), "1");
+  assert.equal(search.get("theme"), "light");
+  assert.equal(search.get("format"), null, "formats' keys stay out of a perceptron link");
+  assert.equal(search.get("hidden"), null, "train's keys stay out of a perceptron link");
+  const r = await page.evaluate(() => window.quantlab.setState({ panel: "formats", format: "float:e=4,m=3", x: 3 }));
+  assert.equal(r.ok, true);
+  await settle(page);
+  search = new URLSearchParams(await page.evaluate(() => location.search));
+  assert.equal(search.get("format"), "float:e=4,m=3");
+  assert.equal(search.get("atoms"), null);
+  // The other lesson's settings were kept, only not written into this link.
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).atoms, "lattice:range=2,points=16");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("setState takes several keys at once; rules over several keys refuse a bad pair", async () => {
+  const { page, context, errors } = await openLab(browser, url);
+  const ok = await page.evaluate(() => window.quantlab.setState({ lo: 5, hi: 10, x: 7 }));
+  assert.deepEqual(ok, { ok: true, errors: [], changed: ["x", "lo", "hi"] });
+  const bad = await page.evaluate(() => window.quantlab.setState({ lo: 3, hi: 1 }));
+  assert.equal(bad.ok, false);
+  assert.match(bad.errors[0], /lo < hi/);
+  const s = await page.evaluate(() => window.quantlab.getState());
+  assert.equal(s.lo, 5);
+  assert.equal(s.hi, 10);
+  // The same message is in messages(), with its level, and shown in the lab.
+  const messages = await page.evaluate(() => window.quantlab.messages());
+  assert.ok(messages.some((m) => m.level === "error" && /lo < hi/.test(m.text)), JSON.stringify(messages));
+  const big = await page.evaluate(() => window.quantlab.setState({ data: "mnist", hidden: "1024-1024-1024-1024" }));
+  assert.equal(big.ok, false);
+  assert.match(big.errors[0], /parameters, more than the lab's limit/);
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).data, "digits");
+  await page.evaluate(() => window.quantlab.dismissMessages());
+  assert.deepEqual(await page.evaluate(() => window.quantlab.messages()), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the theme button switches to dark and back, and the link keeps it", async () => {
+  const { page, context, errors } = await openLab(browser, url);
+  await settle(page);
+  const light = await page.screenshot();
+  const button = (await page.evaluate(() => window.quantlab.metrics())).layout.theme_button;
+  await page.mouse.click(...center(button));
+  await settle(page);
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).theme, "dark");
+  assert.equal(new URLSearchParams(await page.evaluate(() => location.search)).get("theme"), "dark");
+  const dark = await page.screenshot({ path: path.join(outDir, "shell-dark.png") });
+  assert.ok(!light.equals(dark));
+  await page.mouse.click(...center((await page.evaluate(() => window.quantlab.metrics())).layout.theme_button));
+  await settle(page);
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).theme, "light");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("keyboard: 's' steps the open lesson (Formats: x moves one atom up)", async () => {
+  const { page, context, errors } = await openLab(browser, url + "?panel=formats&format=fixed:w=8,f=4&x=0.25");
+  await settle(page);
+  await page.mouse.click(5, 790);  // focus the canvas without hitting a control
+  await page.keyboard.press("s");
+  await settle(page);
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).x, 0.3125);
+  await page.keyboard.press("s");
+  await settle(page);
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).x, 0.375);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
