@@ -531,7 +531,7 @@ private:
             // Sink atoms: weight vectors where an update rounded back to itself.
             for (const auto& sink : job.sinks())
                 if (sink.size() == 2)
-                    dl->AddCircle(ImVec2(sx(sink[0]), sy(sink[1])), 7 * ui.dpr, kSinkColor, 16, 2.5f * ui.dpr);
+                    dl->AddCircle(ImVec2(sx(sink[0]), sy(sink[1])), 10 * ui.dpr, kSinkColor, 20, 2.5f * ui.dpr);
             draw_weight_arrow(dl, job.weights(), h, sx, sy, ui);
         }
         dl->PopClipRect();
