@@ -335,10 +335,12 @@ void TrainPanel::draw_calibration(App& app, const UiScale& ui) {
     } else {
         char spec[48];
         std::snprintf(spec, sizeof spec, "fixed:w=%d,f=%d", bits, std::max(0, bits - 2));
-        ImGui::TextDisabled("QAT at %d bits: set weights to %s and train.", bits, spec);
-        ImGui::SameLine();
         widgets::Lock lock(app, "weights");
         if (ImGui::SmallButton("set")) app.set("weights", spec);
+        ImGui::SameLine();
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::TextWrapped("QAT at %d bits: weights %s, then train", bits, spec);
+        ImGui::PopStyleColor();
     }
 }
 
@@ -734,7 +736,7 @@ void TrainPanel::draw_views(App& app, const UiScale& ui) {
     const float avail = ImGui::GetContentRegionAvail().x;
     const float gap = ImGui::GetStyle().ItemSpacing.x;
     // Three curves in a row when there is room, else two, else one.
-    const int per_row = avail > ui.px(780) ? 3 : avail > ui.px(480) ? 2 : 1;
+    const int per_row = avail > ui.px(780) ? 3 : avail > ui.px(400) ? 2 : 1;
     const float plot_w = (avail - gap * static_cast<float>(per_row - 1)) / static_cast<float>(per_row);
     const ImVec2 plot_size(plot_w, std::max(ui.px(170), std::min(ui.px(210), plot_w * 0.7f)));
     int placed = 0;

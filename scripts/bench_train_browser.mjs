@@ -1,0 +1,86 @@
+// Training in the browser lab vs the same training at full speed under Node: samples/s and frame
+// times measured through window.quantlab.metrics() in headless Chromium, against
+// build/wasm-release/tests/bench/train_bench_wasm.js (MLP 784-512x3-10, hardsigmoid, Adam, batch
+// 200); then MNIST 784-128-10 from Run to 95% test accuracy. A harness, not a test: it prints numbers.
+// Usage: node scripts/bench_train_browser.mjs [--seconds 12] [--target-seconds 60]
+// Needs dist/ (npm run build) with data/mnist-*.idx, and the wasm bench built.
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startServer, launchBrowser, openLab, settle } from "../tests/e2e/browser.mjs";
+
+const root = path.resolve(fileURLToPath(new URL("..", import.meta.url)));
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const seconds = arg("--seconds", 12);
+const targetSeconds = arg("--target-seconds", 60);
+
+function nodeReference() {
+  const out = execFileSync("node", ["--no-experimental-fetch", path.join(root, "build/wasm-release/tests/bench/train_bench_wasm.js")],
+    { encoding: "utf8" });
+  const lines = out.trim().split("\n").map((l) => JSON.parse(l));
+  return lines.find((l) => l.name === "train_mlp_float").samples_per_second;
+}
+
+// Runs the lab's training for `secs` seconds after `warmup` and measures samples/s by wall clock.
+async function measure(browser, url, query, secs, warmup = 2) {
+  const { page, context } = await openLab(browser, url + query);
+  await page.waitForFunction(() => window.quantlab.metrics().rows_train > 0, null, { timeout: 120000 });
+  await settle(page, 5);
+  await page.evaluate(() => window.quantlab.toggleRun());
+  await page.waitForTimeout(warmup * 1000);
+  const a = await page.evaluate(() => ({ m: window.quantlab.metrics(), t: performance.now() }));
+  await page.waitForTimeout(secs * 1000);
+  const b = await page.evaluate(() => ({ m: window.quantlab.metrics(), t: performance.now() }));
+  await context.close();
+  return {
+    samples_per_second: (b.m.samples - a.m.samples) / ((b.t - a.t) / 1000),
+    lab_samples_per_second: b.m.samples_per_second,
+    frame_ms_median: b.m.frame_ms_median,
+    frame_ms_p95: b.m.frame_ms_p95,
+    state: b.m.state,
+  };
+}
+
+// Seconds from Run to the first test accuracy >= target (or the best seen within the limit).
+async function timeToAccuracy(browser, url, query, target, limit) {
+  const { page, context } = await openLab(browser, url + query);
+  await page.waitForFunction(() => window.quantlab.metrics().rows_train > 0, null, { timeout: 120000 });
+  await settle(page, 5);
+  const t0 = Date.now();
+  await page.evaluate(() => window.quantlab.toggleRun());
+  let best = 0, at20 = null, reached = null, m;
+  for (;;) {
+    await page.waitForTimeout(250);
+    m = await page.evaluate(() => window.quantlab.metrics());
+    const t = (Date.now() - t0) / 1000;
+    best = Math.max(best, m.test_accuracy ?? 0);
+    if (at20 === null && t >= 20) at20 = { accuracy: best, epochs_done: m.epochs_done };
+    if (best >= target) { reached = t; break; }
+    if (t > limit || m.state === "finished") break;
+  }
+  await context.close();
+  return { reached_seconds: reached, best_accuracy: best, at_20_seconds: at20, frame_ms_median: m.frame_ms_median,
+    frame_ms_p95: m.frame_ms_p95, samples_per_second: m.samples_per_second };
+}
+
+const { server, url } = await startServer();
+const browser = await launchBrowser();
+try {
+  const reference = nodeReference();
+  const same = await measure(browser, url,
+    "?panel=train&data=mnist&hidden=512-512-512&act=hardsigmoid&optimizer=adam&batch=200&epochs=100&seed=1", seconds);
+  console.log(JSON.stringify({ name: "mlp784-512x3-10_browser", ...same, node_samples_per_second: reference,
+    ratio: same.samples_per_second / reference }));
+  const small = await measure(browser, url,
+    "?panel=train&data=mnist&hidden=128&optimizer=adam&lr=0.001&batch=32&epochs=100&seed=1", seconds);
+  console.log(JSON.stringify({ name: "mlp784-128-10_browser", ...small }));
+  const t = await timeToAccuracy(browser, url,
+    "?panel=train&data=mnist&hidden=128&optimizer=adam&lr=0.001&batch=32&epochs=30&seed=1", 0.95, targetSeconds);
+  console.log(JSON.stringify({ name: "mnist784-128-10_to_95", ...t }));
+} finally {
+  await browser.close();
+  server.close();
+}
