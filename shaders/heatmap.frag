@@ -30,7 +30,7 @@ void main() {
     vec3 blue = vec3(0.25, 0.52, 0.85);
     vec3 white = vec3(0.98, 0.98, 0.97);
     vec3 color = v < 0.0 ? mix(white, orange, -v) : mix(white, blue, v);
-    float edge = fwidth(v);
+    float edge = max(fwidth(v), 1e-6);  // flat regions: smoothstep(0, 0, x) is undefined in GLSL
     float line = u_line > 0.0 ? 1.0 - smoothstep(0.0, edge * u_line, abs(v)) : 0.0;
     color = mix(color, vec3(0.15, 0.15, 0.2), line * 0.85);
     frag_color = vec4(color, u_opacity);

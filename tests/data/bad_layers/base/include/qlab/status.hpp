@@ -1,0 +1,2 @@
+// A deliberately wrong tree for the layer check: formats must not include learn.
+#pragma once

@@ -1,0 +1,3 @@
+// Layer-check fixture: the higher layer.
+#pragma once
+#include "qlab/status.hpp"
