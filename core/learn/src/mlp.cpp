@@ -168,11 +168,14 @@ struct LayerGradients {
 };
 
 LayerGradients layer_backward(const Layer& L, const Matrix& dz, const Matrix& input, const Matrix& w,
-                              const std::vector<Matrix>& patches, const std::vector<int>& argmax, bool need_input) {
+                              const std::vector<Matrix>& patches, const std::vector<int>& argmax, bool need_input,
+                              bool need_weight = true) {
     LayerGradients g;
     if (L.kind == LayerKind::dense) {
-        g.dw = dz.transpose() * input;
-        g.db = dz.colwise().sum().transpose();
+        if (need_weight) {
+            g.dw = dz.transpose() * input;
+            g.db = dz.colwise().sum().transpose();
+        }
         if (need_input) g.din = dz * w;
         return g;
     }
@@ -190,7 +193,7 @@ LayerGradients layer_backward(const Layer& L, const Matrix& dz, const Matrix& in
         Matrix dy(spatial, L.out);  // H'W' x out
         for (int o = 0; o < L.out; ++o)
             for (int q = 0; q < spatial; ++q) dy(q, o) = dz(s, o * spatial + q);
-        g.dw.noalias() += dy.transpose() * patches[static_cast<std::size_t>(s)];
+        if (need_weight) g.dw.noalias() += dy.transpose() * patches[static_cast<std::size_t>(s)];
         g.db += dy.colwise().sum().transpose();
         if (need_input) col2im_add(dy * w, L, g.din.row(s).data());
     }
@@ -730,6 +733,48 @@ Result<TrainReport> train_model(Model& model, const Dataset& train, const Datase
     TrainJob job(model, train, test, options);
     if (Status s = run_job(job); !s) return s;
     return job.report();
+}
+
+OutputGradients output_gradients(const Model& model, const Matrix& x,
+                                 const std::function<Matrix(const Matrix& outputs)>& directions) {
+    OutputGradients r;
+    auto q = Quantizers::make({});
+    Rng rng(1);
+    ForwardCache cache;
+    r.outputs = forward(model, x, *q, 0, rng, &cache);
+    Matrix grad = directions(r.outputs);
+    const Eigen::Index n = x.rows();
+    const int k = n > 0 ? static_cast<int>(grad.rows() / n) : 0;
+    r.per_sample = k;
+    // Row s * k + c of the backward batch belongs to sample s: repeat what the forward pass cached.
+    auto repeat = [&](const Matrix& m) {
+        Matrix out(m.rows() * k, m.cols());
+        for (Eigen::Index s = 0; s < m.rows(); ++s) out.middleRows(s * k, k).rowwise() = m.row(s);
+        return out;
+    };
+    const std::size_t layers = model.layers.size();
+    r.inputs = cache.inputs;
+    r.grad_pre.resize(layers);
+    r.grad_input.resize(layers);
+    for (std::size_t l = layers; l-- > 0;) {
+        const Layer& L = model.layers[l];
+        std::vector<Matrix> patches;
+        for (const Matrix& p : cache.patches[l])
+            for (int c = 0; c < k; ++c) patches.push_back(p);
+        std::vector<int> argmax;
+        const std::size_t per_row = static_cast<std::size_t>(L.output_size());
+        for (Eigen::Index s = 0; s < n && !cache.argmax[l].empty(); ++s)
+            for (int c = 0; c < k; ++c)
+                argmax.insert(argmax.end(), cache.argmax[l].begin() + static_cast<std::ptrdiff_t>(s * per_row),
+                              cache.argmax[l].begin() + static_cast<std::ptrdiff_t>((s + 1) * per_row));
+        // The float network has no STE or dropout factors (cache.pass is all ones).
+        Matrix dz = grad.cwiseProduct(repeat(activation_derivative(L.activation, cache.z[l], cache.out[l])));
+        LayerGradients lg = layer_backward(L, dz, cache.inputs[l], cache.used_weight[l], patches, argmax, true, false);
+        r.grad_pre[l] = std::move(dz);
+        grad = lg.din;
+        r.grad_input[l] = std::move(lg.din);
+    }
+    return r;
 }
 
 Matrix hidden_outputs(const Model& model, const Dataset& data, std::size_t layer, std::size_t max_rows) {

@@ -7,6 +7,7 @@
 
 #include <Eigen/Dense>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -161,6 +162,21 @@ Matrix hidden_outputs(const Model& model, const Dataset& data, std::size_t layer
 // Class scores (after the last activation, before the softmax) for every row.
 Matrix predict_scores(const Model& model, const Dataset& data, const EvalOptions& options = {});
 double accuracy(const Model& model, const Dataset& data, const EvalOptions& options = {});
+
+// Per-row gradients of chosen output combinations through the float network (no quantization,
+// no dropout): a batched Jacobian-vector product by the same forward and backward code training
+// uses. `directions` gets the outputs (x.rows() x outputs) and returns x.rows() * k rows; row
+// s * k + c is the output gradient c for sample s (e.g. e_i - e_j for d(z_i - z_j)). Kinks have
+// derivative 0 (ReLU at 0, the hard sigmoid at 0 and 2). Sakr's analysis (analysis/sakr) uses it.
+struct OutputGradients {
+    Matrix outputs;                  // x.rows() x outputs
+    int per_sample = 0;              // k
+    std::vector<Matrix> inputs;      // per layer: the input it saw, x.rows() rows
+    std::vector<Matrix> grad_pre;    // per layer: d/d(pre-activation z), x.rows() * k rows
+    std::vector<Matrix> grad_input;  // per layer: d/d(its input), x.rows() * k rows
+};
+OutputGradients output_gradients(const Model& model, const Matrix& x,
+                                 const std::function<Matrix(const Matrix& outputs)>& directions);
 
 // The versioned JSON schema {"format":"quantlab-model","version":1,"layers":[...]} (DESIGN §6).
 std::string model_to_json(const Model& model);

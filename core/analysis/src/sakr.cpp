@@ -1,0 +1,482 @@
+// Sakr et al. 2017: per-(sample, class) quantities from batched backward passes, then E_A, E_W
+// (eq. 11), Theorem 1 (eq. 8), Theorem 2 (eq. 13-14) literal and with t optimised, eq. 12, and
+// the costs of eq. 3-4. Equation numbers are the paper's.
+#include "qlab/sakr.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "qlab/random.hpp"
+
+namespace qlab {
+namespace {
+
+using Array = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Bernoulli numbers B_2, B_4, ..., B_32.
+constexpr double kBernoulli[kSakrSeriesTerms] = {1.0 / 6,
+                                                 -1.0 / 30,
+                                                 1.0 / 42,
+                                                 -1.0 / 30,
+                                                 5.0 / 66,
+                                                 -691.0 / 2730,
+                                                 7.0 / 6,
+                                                 -3617.0 / 510,
+                                                 43867.0 / 798,
+                                                 -174611.0 / 330,
+                                                 854513.0 / 138,
+                                                 -236364091.0 / 2730,
+                                                 8553103.0 / 6,
+                                                 -23749461029.0 / 870,
+                                                 8615841276005.0 / 14322,
+                                                 -7709321041217.0 / 510};
+
+struct Coefficients {
+    double c[kSakrSeriesTerms];
+    Coefficients() {
+        // d/dx log(sinh x / x) = coth x - 1/x = sum_k 2^{2k} B_{2k} x^{2k-1} / (2k)!; integrate.
+        for (int k = 1; k <= kSakrSeriesTerms; ++k) {
+            double factorial = 1;
+            for (int i = 2; i <= 2 * k; ++i) factorial *= i;
+            c[k - 1] = std::ldexp(kBernoulli[k - 1], 2 * k) / (2 * k * factorial);
+        }
+    }
+};
+const Coefficients& coefficients() {
+    static const Coefficients c;
+    return c;
+}
+
+bool dense_only(const Model& m) {
+    return std::all_of(m.layers.begin(), m.layers.end(), [](const Layer& L) { return L.kind == LayerKind::dense; });
+}
+
+// y^: the first index of the largest logit.
+int decision(const float* z, int m) {
+    int best = 0;
+    for (int i = 1; i < m; ++i)
+        if (z[i] > z[best]) best = i;
+    return best;
+}
+
+// The output gradients e_i - e_y^ for every i != y^, M - 1 rows per sample (d(z_i - z_y^)).
+Matrix logit_differences(const Matrix& z, std::vector<int>& decisions) {
+    const int m = static_cast<int>(z.cols());
+    decisions.resize(static_cast<std::size_t>(z.rows()));
+    Matrix d = Matrix::Zero(z.rows() * (m - 1), m);
+    for (Eigen::Index s = 0; s < z.rows(); ++s) {
+        const Eigen::Matrix<float, 1, Eigen::Dynamic> row = z.row(s);
+        const int y = decision(row.data(), m);
+        decisions[static_cast<std::size_t>(s)] = y;
+        Eigen::Index r = s * (m - 1);
+        for (int i = 0; i < m; ++i) {
+            if (i == y) continue;
+            d(r, i) = 1;
+            d(r, y) = -1;
+            ++r;
+        }
+    }
+    return d;
+}
+
+// Row maxima of |G| (1 where a row is all zero, so that dividing by it is harmless).
+Eigen::VectorXf row_max_abs(const Matrix& g) {
+    Eigen::VectorXf m = g.cwiseAbs().rowwise().maxCoeff();
+    return (m.array() > 0).select(m, 1.0f);
+}
+
+// Normalised even power sums per row: out(r, k-1) += sum_h (g(r,h) / scale(r))^{2k}. Float
+// powers are floored (1e-10 for y, 1e-20 for its powers) so that no denormal slows the loop;
+// the floors add at most 1e-20 per entry to sums that are at least 1 (the largest entry is 1).
+void add_power_sums(const Matrix& g, const Eigen::VectorXf& scale, Eigen::MatrixXd& out) {
+    if (g.cols() == 0) return;
+    Array y = (g.array().colwise() / scale.array()).square().max(1e-10f);
+    Array p = y;
+    for (int k = 0; k < kSakrSeriesTerms; ++k) {
+        out.col(k) += p.rowwise().sum().cast<double>().matrix();
+        if (k + 1 < kSakrSeriesTerms) p = (p * y).max(1e-20f);
+    }
+}
+
+}  // namespace
+
+double log_sinhc_coefficient(int k) { return k >= 1 && k <= kSakrSeriesTerms ? coefficients().c[k - 1] : 0; }
+
+double log_sinhc(double x) {
+    x = std::fabs(x);
+    if (x < 0.25) {
+        // x^2/6 - x^4/180 + x^6/2835 - ...: six terms leave a relative error below 1e-12 here.
+        const double y = x * x;
+        const double* c = coefficients().c;
+        double s = 0;
+        for (int k = 5; k >= 0; --k) s = (s + c[k]) * y;
+        return s;
+    }
+    if (x < 20) return std::log(std::sinh(x) / x);
+    // sinh x / x = e^x (1 - e^{-2x}) / (2x).
+    return x - std::log(2 * x) + std::log1p(-std::exp(-2 * x));
+}
+
+SakrDerivatives sakr_derivatives(const Model& model, const float* x, int cls) {
+    SakrDerivatives d;
+    Matrix row = Eigen::Map<const Matrix>(x, 1, model.inputs());
+    OutputGradients g = output_gradients(model, row, [&](const Matrix& z) {
+        d.decision = decision(z.data(), static_cast<int>(z.cols()));
+        Matrix dir = Matrix::Zero(1, z.cols());
+        dir(0, cls) += 1;
+        dir(0, d.decision) -= 1;
+        return dir;
+    });
+    d.v = static_cast<double>(g.outputs(0, d.decision)) - static_cast<double>(g.outputs(0, cls));
+    for (std::size_t l = 0; l < model.layers.size(); ++l)
+        for (Eigen::Index h = 0; h < g.grad_input[l].cols(); ++h) d.a.push_back(g.grad_input[l](0, h));
+    // One weight at a time: d(z_i - z_y^)/dW_jk = delta_j a_k for a dense layer.
+    for (std::size_t l = 0; l < model.layers.size(); ++l)
+        for (Eigen::Index j = 0; j < g.grad_pre[l].cols(); ++j)
+            for (Eigen::Index k = 0; k < g.inputs[l].cols(); ++k)
+                d.w.push_back(static_cast<double>(g.grad_pre[l](0, j)) * static_cast<double>(g.inputs[l](0, k)));
+    return d;
+}
+
+int SakrAnalysis::suggested_bw_minus_ba() const {
+    if (!(e_a_ > 0) || !(e_w_ > 0) || !std::isfinite(e_a_) || !std::isfinite(e_w_)) return 0;
+    // eq. 12: Delta_A^2 E_A = Delta_W^2 E_W  <=>  B_W - B_A = log2 sqrt(E_W / E_A).
+    return static_cast<int>(std::lround(std::log2(std::sqrt(e_w_ / e_a_))));
+}
+
+std::string SakrAnalysis::tie_message() const {
+    if (ties_ == 0) return "";
+    return std::to_string(ties_) + " (sample, class) pair" + (ties_ == 1 ? "" : "s") +
+           " with an exact logit tie (" + first_tie_ +
+           "): Theorem 1, E_A and E_W are infinite there (d_i = 0); Theorem 2 counts such a pair as 1";
+}
+
+// sum_h log(sinh(t D_h) / (t D_h)) over A and W, one derivative at a time (beyond the series).
+double SakrAnalysis::exact_log_mgf(const SakrPair& p, double t, double half_da, double half_dw) const {
+    const SakrDerivatives d = sakr_derivatives(model_, x_.row(p.sample).data(), p.cls);
+    double s = 0;
+    for (double g : d.a) s += log_sinhc(t * half_da * g);
+    for (double g : d.w) s += log_sinhc(t * half_dw * g);
+    return s;
+}
+
+SakrBounds SakrAnalysis::bounds(int ba, int bw) const {
+    SakrBounds b;
+    b.ba = ba, b.bw = bw;
+    const double da = std::ldexp(1.0, -(ba - 1)), dw = std::ldexp(1.0, -(bw - 1));
+    // Theorem 1, eq. 11. Per pair it is sum D_h^2 / (6 v^2) = 1 / (2 S).
+    b.thm1 = ties_ ? std::numeric_limits<double>::infinity() : da * da * e_a_ + dw * dw * e_w_;
+    if (decisions_.empty()) return b;
+    const double half_da = da / 2, half_dw = dw / 2;
+    const double* c = coefficients().c;
+    double lit = 0, opt = 0;
+    for (const SakrPair& p : pairs_) {
+        // D_h = (Delta/2) d(z_i - z_y^)/dh, so sum D_h^2 = (Delta_A/2)^2 g_A + (Delta_W/2)^2 g_W.
+        const double sum_d2 = half_da * half_da * p.g_a + half_dw * half_dw * p.g_w;
+        if (p.v == 0 || sum_d2 == 0) {
+            // A tie: T = 0 and every factor is 1. No derivative at all: no noise reaches the pair.
+            const double one = p.v == 0 ? 1 : 0;
+            lit += one, opt += one;
+            continue;
+        }
+        const double s_snr = 3 * p.v * p.v / sum_d2;  // S in eq. 13
+        const double big_t = 3 * p.v / sum_d2;        // T = S / v (eq. 26)
+        // The largest |t D_h| is t * m with m = max(alpha, beta).
+        const double alpha = half_da * p.max_a, beta = half_dw * p.max_w;
+        const double m = std::max(alpha, beta);
+        // In the series, sum_h log(sinh(t D_h)/(t D_h)) = sum_k c_k t^{2k} Q_k with
+        // Q_k = sum_h D_h^{2k} = alpha^{2k} pa_k + beta^{2k} pw_k (pa, pw normalised by the maxima).
+        // As a polynomial in y = (t m)^2 <= R^2: sum_k a_k y^k, a_k = c_k Q_k / m^{2k}.
+        double a[kSakrSeriesTerms];
+        {
+            const double ra = (alpha / m) * (alpha / m), rb = (beta / m) * (beta / m);
+            double pa_k = 1, pb_k = 1;
+            for (int k = 0; k < kSakrSeriesTerms; ++k) {
+                pa_k *= ra, pb_k *= rb;
+                a[k] = c[k] * (pa_k * p.pa[k] + pb_k * p.pw[k]);
+            }
+        }
+        auto series = [&](double t, double* d1, double* d2) {
+            // F(t) = sum a_k y^k, y = (t m)^2; F' = sum 2k a_k y^k / t; F'' = sum 2k(2k-1) a_k y^k / t^2.
+            const double y = (t * m) * (t * m);
+            double f = 0, f1 = 0, f2 = 0, yk = 1;
+            for (int k = 1; k <= kSakrSeriesTerms; ++k) {
+                yk *= y;
+                const double term = a[k - 1] * yk;
+                f += term, f1 += 2 * k * term, f2 += 2 * k * (2 * k - 1) * term;
+            }
+            if (d1) *d1 = f1 / t;
+            if (d2) *d2 = f2 / (t * t);
+            return f;
+        };
+        // Theorem 2 literally: log of e^{-S} P1 P2 = -S + sum_h log(sinh(T D_h) / (T D_h)).
+        double lit_log;
+        if (big_t * m <= kSakrSeriesRadius) {
+            lit_log = -s_snr + series(big_t, nullptr, nullptr);
+        } else if (s_snr > 1500) {
+            // log(sinh x / x) <= x^2 / 6, so the sum is at most T^2 sum D_h^2 / 6 = S / 2 and the
+            // bound at most e^{-S/2}, which underflows: no need for the exact sum.
+            lit_log = -std::numeric_limits<double>::infinity();
+        } else {
+            lit_log = -s_snr + exact_log_mgf(p, big_t, half_da, half_dw);
+        }
+        // eq. 14 with t optimised over (0, R/m], where the series holds: f(t) = -t v + F(t) is
+        // convex (a log moment generating function), f'(0) = -v < 0. Safeguarded Newton.
+        double opt_log = lit_log;
+        if (lit_log > -745) {
+            const double hi0 = kSakrSeriesRadius / m;
+            double lo = 0, hi = hi0, d1 = 0, d2 = 0;
+            series(hi, &d1, nullptr);
+            double t = hi;
+            if (d1 - p.v > 0) {
+                t = std::min(big_t, hi * 0.999);
+                for (int it = 0; it < 60; ++it) {
+                    series(t, &d1, &d2);
+                    const double g1 = d1 - p.v;
+                    if (g1 > 0) hi = t; else lo = t;
+                    double next = t - g1 / d2;
+                    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
+                    if (std::fabs(next - t) <= 1e-12 * t) break;
+                    t = next;
+                }
+            }
+            opt_log = std::min(lit_log, -t * p.v + series(t, nullptr, nullptr));
+        }
+        lit += std::exp(lit_log);
+        opt += std::exp(opt_log);
+    }
+    // Theorem 2 sums the pairs per sample and averages over the samples (eq. 13's expectation).
+    const double n = static_cast<double>(decisions_.size());
+    b.thm2 = lit / n;
+    b.thm2_opt = opt / n;
+    return b;
+}
+
+struct SakrJob::State {
+    SakrAnalysis r;
+    SakrOptions o;
+    std::size_t next = 0;  // the next sample
+    double sum_a = 0, sum_w = 0;
+};
+
+SakrJob::SakrJob(const Model& model, const Dataset& data, const SakrOptions& options)
+    : s_(std::make_unique<State>()) {
+    State& s = *s_;
+    s.o = options;
+    Status bad = Status::success();
+    if (model.layers.empty()) bad = Status::error("the model has no layers");
+    else if (!dense_only(model))
+        bad = Status::error("the Sakr analysis takes dense layers only (this model has conv or pool layers)");
+    else if (model.outputs() < 2) bad = Status::error("the Sakr analysis needs at least two classes");
+    else if (data.features != model.inputs())
+        bad = Status::error("the data has " + std::to_string(data.features) + " features, the model takes " +
+                            std::to_string(model.inputs()));
+    else if (options.samples < 0 || options.batch < 1)
+        bad = Status::error("Sakr options: need samples >= 0 and batch >= 1");
+    else if (data.size() == 0) bad = Status::error("the data has no rows");
+    if (!bad) {
+        fail_now(std::move(bad));
+        return;
+    }
+    s.r.model_ = model;
+    // The estimation set: options.samples rows drawn at random (a seeded shuffle), or all rows.
+    std::vector<std::size_t> idx(data.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    const std::size_t n = options.samples == 0 ? data.size() : std::min<std::size_t>(data.size(), options.samples);
+    if (n < data.size()) {
+        Rng rng(options.seed);
+        for (std::size_t i = 0; i < n; ++i)
+            std::swap(idx[i], idx[i + static_cast<std::size_t>(rng.next_u64() % (data.size() - i))]);
+    }
+    s.r.x_.resize(static_cast<Eigen::Index>(n), data.features);
+    for (std::size_t i = 0; i < n; ++i)
+        std::copy(data.row(idx[i]), data.row(idx[i]) + data.features, s.r.x_.row(static_cast<Eigen::Index>(i)).data());
+}
+
+SakrJob::~SakrJob() = default;
+
+bool SakrJob::is_done() const { return s_->next >= static_cast<std::size_t>(s_->r.x_.rows()); }
+
+JobProgress SakrJob::progress() const {
+    JobProgress p;
+    const auto b = static_cast<long long>(s_->o.batch);
+    p.total = (static_cast<long long>(s_->r.x_.rows()) + b - 1) / b;
+    p.done = (static_cast<long long>(s_->next) + b - 1) / b;
+    p.stage = "gradients of the logit differences: " + std::to_string(s_->next) + " of " +
+              std::to_string(s_->r.x_.rows()) + " samples";
+    return p;
+}
+
+const SakrAnalysis& SakrJob::result() const { return s_->r; }
+
+Status SakrJob::do_unit() {
+    State& s = *s_;
+    SakrAnalysis& r = s.r;
+    const Model& model = r.model_;
+    const std::size_t begin = s.next;
+    const std::size_t end = std::min<std::size_t>(begin + static_cast<std::size_t>(s.o.batch), r.x_.rows());
+    const Eigen::Index nb = static_cast<Eigen::Index>(end - begin);
+    std::vector<int> dec;
+    // One forward pass and one batched backward pass of all M-1 logit differences per sample.
+    const OutputGradients g = output_gradients(model, r.x_.middleRows(static_cast<Eigen::Index>(begin), nb),
+                                               [&](const Matrix& z) { return logit_differences(z, dec); });
+    const int k = g.per_sample;
+    const Eigen::Index rows = nb * k;
+    const std::size_t layers = model.layers.size();
+
+    // Over A: the inputs of every layer, d(z_i - z_y^)/da_h = grad_input rows.
+    Eigen::VectorXd g_a = Eigen::VectorXd::Zero(rows);
+    Eigen::VectorXf max_a = Eigen::VectorXf::Zero(rows);
+    for (std::size_t l = 0; l < layers; ++l) {
+        g_a += g.grad_input[l].cast<double>().rowwise().squaredNorm();
+        max_a = max_a.cwiseMax(g.grad_input[l].cwiseAbs().rowwise().maxCoeff());
+    }
+    const Eigen::VectorXf scale_a = (max_a.array() > 0).select(max_a, 1.0f);
+    Eigen::MatrixXd pa = Eigen::MatrixXd::Zero(rows, kSakrSeriesTerms);
+    for (std::size_t l = 0; l < layers; ++l) add_power_sums(g.grad_input[l], scale_a, pa);
+
+    // Over W, dense layer l: d(z_i - z_y^)/dW_jh = delta_j a_h, so every even power sum
+    // factorises: sum_{j,h} (delta_j a_h)^{2k} = (sum_j delta_j^{2k}) (sum_h a_h^{2k}); k = 1 gives
+    // g_W = sum_l |delta_l|^2 |a_l|^2 without a per-weight loop.
+    Eigen::VectorXd g_w = Eigen::VectorXd::Zero(rows);
+    Eigen::VectorXd max_w = Eigen::VectorXd::Zero(rows);
+    std::vector<Eigen::VectorXd> layer_max(layers);
+    std::vector<Eigen::MatrixXd> layer_sums(layers);
+    for (std::size_t l = 0; l < layers; ++l) {
+        const Matrix& delta = g.grad_pre[l];
+        const Matrix& a = g.inputs[l];
+        const Eigen::VectorXf sd = row_max_abs(delta), sa = row_max_abs(a);
+        Eigen::MatrixXd pd = Eigen::MatrixXd::Zero(rows, kSakrSeriesTerms);
+        Eigen::MatrixXd pin = Eigen::MatrixXd::Zero(nb, kSakrSeriesTerms);
+        add_power_sums(delta, sd, pd);
+        add_power_sums(a, sa, pin);
+        const Eigen::VectorXd dn = delta.cast<double>().rowwise().squaredNorm();
+        const Eigen::VectorXd an = a.cast<double>().rowwise().squaredNorm();
+        layer_max[l].resize(rows);
+        layer_sums[l].resize(rows, kSakrSeriesTerms);
+        for (Eigen::Index r2 = 0; r2 < rows; ++r2) {
+            const Eigen::Index smp = r2 / k;
+            g_w(r2) += dn(r2) * an(smp);
+            const bool zero = dn(r2) == 0 || an(smp) == 0;
+            layer_max[l](r2) = zero ? 0 : static_cast<double>(sd(r2)) * static_cast<double>(sa(smp));
+            max_w(r2) = std::max(max_w(r2), layer_max[l](r2));
+            layer_sums[l].row(r2) = pd.row(r2).cwiseProduct(pin.row(smp));
+        }
+    }
+
+    // Keep per pair: v, g_A, g_W, the maxima and the power sums normalised by them.
+    for (Eigen::Index s2 = 0; s2 < nb; ++s2) {
+        const int y = dec[static_cast<std::size_t>(s2)];
+        r.decisions_.push_back(y);
+        int c = 0;
+        for (int i = 0; i < model.outputs(); ++i) {
+            if (i == y) continue;
+            const Eigen::Index row = s2 * k + c++;
+            SakrPair p;
+            p.sample = static_cast<int>(begin) + static_cast<int>(s2);
+            p.cls = i;
+            p.v = static_cast<double>(g.outputs(s2, y)) - static_cast<double>(g.outputs(s2, i));
+            p.g_a = g_a(row), p.g_w = g_w(row);
+            p.max_a = max_a(row), p.max_w = max_w(row);
+            for (int t = 0; t < kSakrSeriesTerms; ++t) {
+                p.pa[static_cast<std::size_t>(t)] = p.max_a > 0 ? pa(row, t) : 0;
+                double w_sum = 0;
+                if (p.max_w > 0)
+                    for (std::size_t l = 0; l < layers; ++l) {
+                        const double ratio = layer_max[l](row) / p.max_w;  // rescale to the overall max
+                        if (ratio > 0) w_sum += layer_sums[l](row, t) * std::pow(ratio, 2 * (t + 1));
+                    }
+                p.pw[static_cast<std::size_t>(t)] = w_sum;
+            }
+            // The normalised k = 1 sums exactly: g / max^2.
+            if (p.max_a > 0) p.pa[0] = p.g_a / (p.max_a * p.max_a);
+            if (p.max_w > 0) p.pw[0] = p.g_w / (p.max_w * p.max_w);
+            if (p.v == 0) {
+                if (r.ties_++ == 0)
+                    r.first_tie_ = "sample " + std::to_string(p.sample) + ", classes " + std::to_string(y) + " and " +
+                                   std::to_string(i);
+            } else {
+                // E_A, E_W (eq. 11): sum_i g / (24 d_i^2), averaged over the samples at the end.
+                s.sum_a += p.g_a / (24 * p.v * p.v);
+                s.sum_w += p.g_w / (24 * p.v * p.v);
+            }
+            r.pairs_.push_back(p);
+        }
+    }
+    s.next = end;
+    if (is_done()) {
+        const double n = static_cast<double>(r.decisions_.size());
+        const double inf = std::numeric_limits<double>::infinity();
+        r.e_a_ = r.ties_ ? inf : s.sum_a / n;
+        r.e_w_ = r.ties_ ? inf : s.sum_w / n;
+    }
+    return Status::success();
+}
+
+Result<SakrAnalysis> analyze_sakr(const Model& model, const Dataset& data, const SakrOptions& options) {
+    SakrJob job(model, data, options);
+    if (Status s = run_job(job); !s) return s;
+    return job.result();
+}
+
+// eq. 3: D B_A B_W + (D - 1)(B_A + B_W + ceil(log2 D) - 1) full adders for a D-term dot product.
+double dot_product_full_adders(long long d, int ba, int bw) {
+    int log2d = 0;
+    while ((1LL << log2d) < d) ++log2d;
+    return static_cast<double>(d) * ba * bw + static_cast<double>(d - 1) * (ba + bw + log2d - 1);
+}
+
+SakrCost sakr_cost(const std::vector<int>& widths, int ba, int bw) {
+    SakrCost c;
+    for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+        // widths[l+1] dot products of fan-in widths[l], plus the bias: D = fan-in + 1.
+        c.fa += widths[l + 1] * dot_product_full_adders(widths[l] + 1LL, ba, bw);
+        c.activations += widths[l];
+        c.weights += static_cast<long long>(widths[l]) * widths[l + 1];
+    }
+    // eq. 4: |A| B_A + |W| B_W.
+    c.bits = static_cast<double>(c.activations) * ba + static_cast<double>(c.weights) * bw;
+    return c;
+}
+
+SakrCost sakr_cost(const Model& model, int ba, int bw) {
+    SakrCost c;
+    for (const Layer& L : model.layers) {
+        if (L.kind == LayerKind::maxpool2d) continue;
+        const long long dots =
+            L.kind == LayerKind::dense ? L.out : static_cast<long long>(L.out) * L.output_height() * L.output_width();
+        c.fa += static_cast<double>(dots) * dot_product_full_adders(L.in + 1LL, ba, bw);
+        c.activations += L.input_size();
+        c.weights += static_cast<long long>(L.weight.size());
+    }
+    c.bits = static_cast<double>(c.activations) * ba + static_cast<double>(c.weights) * bw;
+    return c;
+}
+
+Result<std::vector<int>> parse_architecture(std::string_view arch) {
+    std::vector<int> widths;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t dash = arch.find('-', start);
+        const std::string_view part = arch.substr(start, dash == std::string_view::npos ? arch.npos : dash - start);
+        int v = 0;
+        bool ok = !part.empty() && part.size() <= 9;
+        for (char ch : part) {
+            if (ch < '0' || ch > '9') ok = false;
+            else v = v * 10 + (ch - '0');
+        }
+        if (!ok || v < 1)
+            return Status::error("architecture '" + std::string(arch) +
+                                 "': expected widths such as 784-512-512-512-10 (positive integers joined by '-')");
+        widths.push_back(v);
+        if (dash == std::string_view::npos) break;
+        start = dash + 1;
+    }
+    if (widths.size() < 2)
+        return Status::error("architecture '" + std::string(arch) + "': give at least an input and an output width");
+    return widths;
+}
+
+}  // namespace qlab
