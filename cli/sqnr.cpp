@@ -1,4 +1,5 @@
-// qlab sqnr: the SQNR of a format on a distribution or data file, or Lin's optimal steps.
+// qlab sqnr: the SQNR of a format on a distribution or data file, Lin's optimal steps, or with
+// --model the SQNR of every quantization step of a saved model and at its output (Lin eq. 9).
 #include "common.hpp"
 
 #include <CLI/CLI.hpp>
@@ -9,6 +10,8 @@
 #include <memory>
 #include <vector>
 
+#include "model_data.hpp"
+#include "qlab/lin.hpp"
 #include "qlab/sqnr.hpp"
 
 namespace qlab::cli {
@@ -24,7 +27,134 @@ struct SqnrArgs {
     bool optimal_steps = false;
     int max_bits = 8;
     bool json = false;
+    // --model mode (--data is then a data spec)
+    std::string model_path, weights, activations, normalize = "auto", sweep;
+    double test_fraction = 0;
+    std::size_t rows = qlab::SqnrOptions{}.max_rows;
 };
+
+std::string db_text(double db) {
+    if (!std::isfinite(db)) return db > 0 ? "inf" : "-inf";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", db);
+    return buf;
+}
+
+// Lin 2016 on a saved model: measured SQNR per step and at the output, eq. 9's prediction; with
+// --sweep MIN..MAX the same per bit width with Lin's fixed-point formats, and kappa per step.
+int run_model_sqnr(const SqnrArgs& args) {
+    ModelDataArgs md;
+    md.model_path = args.model_path, md.data = args.data, md.normalize = args.normalize;
+    md.test_fraction = args.test_fraction, md.seed = args.seed;
+    qlab::Model model;
+    PreparedData prepared;
+    const qlab::Dataset* data = nullptr;
+    if (md.data.empty()) {
+        std::cerr << "qlab sqnr: --model needs --data DATA\n";
+        return kExitBadInput;
+    }
+    if (!load_model_data("sqnr", md, model, prepared, data)) return kExitBadInput;
+    if (!args.sweep.empty()) {
+        qlab::LinSweepOptions o;
+        o.max_rows = args.rows;
+        if (std::sscanf(args.sweep.c_str(), "%d..%d", &o.min_bits, &o.max_bits) != 2) {
+            std::cerr << "qlab sqnr: --sweep takes MIN..MAX, e.g. 2..12\n";
+            return kExitBadInput;
+        }
+        qlab::LinSweepJob job(model, *data, o);
+        ProgressLine line;
+        const qlab::Status s = qlab::run_job(job, [&](const qlab::JobProgress& p) {
+            if (line.due()) line.show(p.stage);
+        });
+        line.clear();
+        if (!s) {
+            std::cerr << "qlab sqnr: " << s.message() << "\n";
+            return kExitBadInput;
+        }
+        const qlab::LinSweepResult& r = job.result();
+        if (args.json) {
+            nlohmann::json steps = nlohmann::json::array(), rows = nlohmann::json::array();
+            for (std::size_t i = 0; i < r.steps.size(); ++i)
+                steps.push_back({{"name", r.steps[i].name()}, {"kappa", json_number(r.kappa[i])}});
+            for (const auto& row : r.rows) {
+                nlohmann::json db = nlohmann::json::array();
+                for (double v : row.step_db) db.push_back(json_number(v));
+                rows.push_back({{"bits", row.bits},
+                                {"formats", row.formats},
+                                {"step_db", db},
+                                {"predicted_output_db", json_number(row.predicted_output_db)},
+                                {"measured_output_db", json_number(row.measured_output_db)},
+                                {"accuracy", row.accuracy}});
+            }
+            std::cout << nlohmann::json{{"model", args.model_path},
+                                        {"data", args.data},
+                                        {"float_accuracy", r.float_accuracy},
+                                        {"steps", steps},
+                                        {"output_kappa", json_number(r.output_kappa)},
+                                        {"rows", rows}}
+                             .dump(2)
+                      << "\n";
+            return 0;
+        }
+        std::printf("SQNR (dB) per step with Lin's fixed-point formats (sigma_hat = 3 sigma)\n");
+        std::printf("%-5s", "bits");
+        for (const auto& st : r.steps) std::printf(" %7s", st.name().c_str());
+        std::printf(" %10s %10s %9s\n", "predicted", "measured", "accuracy");
+        for (const auto& row : r.rows) {
+            std::printf("%-5d", row.bits);
+            for (double v : row.step_db) std::printf(" %7s", db_text(v).c_str());
+            std::printf(" %10s %10s %9.4f\n", db_text(row.predicted_output_db).c_str(),
+                        db_text(row.measured_output_db).c_str(), row.accuracy);
+        }
+        std::printf("%-5s", "kappa");
+        for (double k : r.kappa) std::printf(" %7.2f", k);
+        std::printf(" %10s %10.2f\n(predicted: eq. 9; kappa: dB/bit, eq. 2; float accuracy %.4f)\n",
+                    "", r.output_kappa, r.float_accuracy);
+        return 0;
+    }
+    qlab::EvalOptions formats;
+    formats.roles.weights = args.weights;
+    formats.roles.activations = args.activations;
+    qlab::SqnrOptions o;
+    o.max_rows = args.rows;
+    auto r = qlab::model_sqnr(model, *data, formats, o);
+    if (!r) {
+        std::cerr << "qlab sqnr: " << r.status().message() << "\n";
+        return kExitBadInput;
+    }
+    if (args.json) {
+        nlohmann::json steps = nlohmann::json::array();
+        for (const auto& st : r->steps)
+            steps.push_back({{"name", st.name()},
+                             {"layer", st.layer + 1},
+                             {"role", st.role == qlab::StepRole::weights ? "weights" : "activations"},
+                             {"format", st.format},
+                             {"count", st.count},
+                             {"sqnr_db", json_number(st.sqnr_db)}});
+        std::cout << nlohmann::json{{"model", args.model_path},
+                                    {"data", args.data},
+                                    {"rows", r->rows},
+                                    {"steps", steps},
+                                    {"predicted_output_db", json_number(r->predicted_output_db)},
+                                    {"measured_output_db", json_number(r->measured_output_db)},
+                                    {"float_accuracy", r->float_accuracy},
+                                    {"quantized_accuracy", r->quantized_accuracy}}
+                         .dump(2)
+                  << "\n";
+        return 0;
+    }
+    std::printf("SQNR of every quantization step (Lin 2016), %zu examples\n", r->rows);
+    std::printf("%-5s %-14s %-22s %10s %10s\n", "step", "role", "format", "values", "SQNR dB");
+    for (const auto& st : r->steps)
+        std::printf("%-5s %-14s %-22s %10zu %10s\n", st.name().c_str(),
+                    st.role == qlab::StepRole::weights ? "weights" : "activations",
+                    st.format.empty() ? "(float)" : st.format.c_str(), st.count,
+                    db_text(st.sqnr_db).c_str());
+    std::printf("output SQNR: predicted (eq. 9) %s dB, measured %s dB\n",
+                db_text(r->predicted_output_db).c_str(), db_text(r->measured_output_db).c_str());
+    std::printf("accuracy: float %.4f, quantized %.4f\n", r->float_accuracy, r->quantized_accuracy);
+    return 0;
+}
 
 int run_optimal_steps(const SqnrArgs& args) {
     nlohmann::json j = nlohmann::json::array();
@@ -70,6 +200,7 @@ int run_optimal_steps(const SqnrArgs& args) {
 }
 
 int run_sqnr(const SqnrArgs& args) {
+    if (!args.model_path.empty()) return run_model_sqnr(args);
     if (args.optimal_steps) {
         if (args.max_bits < 1 || args.max_bits > 16) {
             std::cerr << "qlab sqnr: --bits must be from 1 to 16\n";
@@ -146,7 +277,8 @@ Subcommand add_sqnr(CLI::App& app) {
         "sqnr", "SQNR of a format on data (Lin 2016), or Lin's optimal uniform steps");
     c->add_option("--format", args->format, "format spec");
     c->add_option("--dist", args->dist, "uniform, gaussian (default), laplacian or gamma");
-    c->add_option("--data", args->data, "file with one number per line instead of --dist");
+    c->add_option("--data", args->data,
+                  "file with one number per line instead of --dist; with --model a data spec");
     c->add_option("--n", args->n, "samples drawn from --dist (default 100000)");
     c->add_option("--seed", args->seed, "sampling and stochastic rounding seed");
     c->add_option("--rounding", args->rounding, "rounding mode");
@@ -154,6 +286,19 @@ Subcommand add_sqnr(CLI::App& app) {
         "--optimal-steps", args->optimal_steps,
         "print the optimal uniform step per distribution and bit width (Table 1) and kappa");
     c->add_option("--bits", args->max_bits, "largest bit width for --optimal-steps (default 8)");
+    c->add_option("--model", args->model_path,
+                  "a saved model: SQNR of each layer's weights and activations and of the output, "
+                  "measured and predicted (Lin eq. 9)");
+    c->add_option("--weights", args->weights, "with --model: format of the weights");
+    c->add_option("--activations", args->activations,
+                  "with --model: format of the hidden activations");
+    c->add_option("--sweep", args->sweep,
+                  "with --model: MIN..MAX bit widths with Lin's formats, and kappa per step");
+    c->add_option("--rows", args->rows, "with --model: examples measured (0: all)")
+        ->capture_default_str();
+    c->add_option("--normalize", args->normalize, "with --model: auto, none, unit or standard");
+    c->add_option("--test-fraction", args->test_fraction,
+                  "with --model: hold out this fraction and measure on it");
     c->add_flag("--json", args->json, "print JSON");
     return {c, [args] { return run_sqnr(*args); }};
 }
