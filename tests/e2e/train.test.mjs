@@ -48,7 +48,19 @@ async function clickView(page, name) {
   }
   assert.ok(r, `no view '${name}' in the layout`);
   assert.ok(!inControls || (r.y >= top && r.y + r.height <= bottom), `'${name}' is off screen: ${JSON.stringify(r)}`);
-  await page.mouse.click(...center(r));
+  // Held for 120 ms as a person's click is: ImGui 1.86 reads the button state once per frame, so a
+  // press and release between two frames (training keeps the page busy) would be missed.
+  await page.mouse.click(...center(r), { delay: 120 });
+  await settle(page, 2);
+}
+
+// A key held for 150 ms, for the same reason as clicks (ImGui's text fields read keys per frame).
+async function hold(page, key, modifier) {
+  if (modifier) await page.keyboard.down(modifier);
+  await page.keyboard.down(key);
+  await page.waitForTimeout(150);
+  await page.keyboard.up(key);
+  if (modifier) await page.keyboard.up(modifier);
   await settle(page, 2);
 }
 
@@ -161,7 +173,7 @@ test("a narrow update format: nearest rounding loses more updates than stochasti
 });
 
 test("update rounding switches while training runs, without restarting", async () => {
-  const q = "?panel=train&data=digits&hidden=32&epochs=40&seed=1&optimizer=sgd&lr=0.01&updates=fixed:w=10,f=8";
+  const q = "?panel=train&data=digits&hidden=32&epochs=1000&seed=1&optimizer=sgd&lr=0.01&updates=fixed:w=10,f=8";
   const { page, context, errors } = await openTrain(q);
   await clickView(page, "train_run_button");
   const before = await waitFor(page, () => window.quantlab.metrics().batches > 60);
@@ -196,15 +208,17 @@ test("formats change from the controls: a quick pick, a typed spec, and a bad sp
 
   await clickView(page, "train_activations_field");
   await page.keyboard.type("fixed:w=6,f=3");
-  await page.keyboard.press("Enter");
+  await settle(page, 2);  // the characters reach the field before Enter does
+  await hold(page, "Enter");
   await settle(page, 3);
   state = await page.evaluate(() => window.quantlab.getState());
   assert.equal(state.activations, "fixed:w=6,f=3");
 
   await clickView(page, "train_activations_field");
-  await page.keyboard.press("Control+A");
+  await hold(page, "a", "Control");
   await page.keyboard.type("fixed:w=99,f=3");
-  await page.keyboard.press("Enter");
+  await settle(page, 2);
+  await hold(page, "Enter");
   await settle(page, 3);
   state = await page.evaluate(() => window.quantlab.getState());
   assert.equal(state.activations, "fixed:w=6,f=3");  // the last good format stays

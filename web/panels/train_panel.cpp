@@ -788,6 +788,8 @@ void TrainPanel::draw(App& app, const UiScale& ui) {
 
 nlohmann::json TrainPanel::metrics(App& app) {
     using nlohmann::json;
+    // Jobs also run between frames: bring predictions up to date with a run that just ended.
+    s_.tick(app);
     const qlab::LabState& s = app.state();
     json j;
     j["data"] = s_.uploaded() ? "uploaded:" + s_.uploaded_name() : s.data;

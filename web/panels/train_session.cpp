@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include <emscripten.h>
+
 #include "../app.hpp"
 
 namespace quantlab {
@@ -271,7 +273,6 @@ qlab::EvalOptions TrainSession::eval_options(const qlab::LabState& s) const {
 void TrainSession::set_running(App& app, bool run) {
     if (!run) {
         running_ = false;
-        throughput_.clear();
         return;
     }
     if (!have_model_) return;
@@ -303,9 +304,10 @@ void TrainSession::set_running(App& app, bool run) {
             return;
         }
         for (const std::string& w : job_->report().warnings) app.report(w, MessageLevel::warning);
-        finished_reported_ = false;
     }
     running_ = true;
+    throughput_.clear();
+    throughput_.emplace_back(emscripten_get_now() / 1000.0, samples_done());
 }
 
 int TrainSession::step(App& app, int batches) {
@@ -352,16 +354,14 @@ double TrainSession::samples_per_second() const {
 }
 
 void TrainSession::tick(App& app) {
-    if (job_ && running_ && !job_->running()) {
-        running_ = false;
-        if (job_->state() == qlab::JobState::finished && !finished_reported_) finished_reported_ = true;
-    }
+    // Throughput over the last 3 s of running, on the wall clock (jobs also run between frames, so
+    // a short run may end between two frames); kept after a pause so the figure stays readable.
     if (running_ && job_) {
-        // Throughput over the last 3 s of running (kept while paused, so the figure stays readable).
-        throughput_.emplace_back(app.now, samples_done());
+        throughput_.emplace_back(emscripten_get_now() / 1000.0, samples_done());
         while (throughput_.size() > 2 && throughput_.back().first - throughput_.front().first > 3.0)
             throughput_.pop_front();
     }
+    if (job_ && running_ && !job_->running()) running_ = false;
     if (!have_model_ || !have_data_) return;
     const long long done = batches_done();
     if (done == predicted_at_) return;

@@ -113,7 +113,6 @@ private:
     std::unique_ptr<qlab::TrainJob> job_;
     bool running_ = false;
     long long job_batch_ = 1;
-    bool finished_reported_ = false;
 
     std::deque<std::pair<double, long long>> throughput_;  // (seconds, samples) while running
     std::vector<int> test_pred_;
