@@ -14,6 +14,7 @@ namespace qlab {
 namespace {
 
 using Array = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+constexpr double kPi = 3.14159265358979323846;
 
 // Bernoulli numbers B_2, B_4, ..., B_32.
 constexpr double kBernoulli[kSakrSeriesTerms] = {1.0 / 6,
@@ -171,38 +172,22 @@ SakrBounds SakrAnalysis::bounds(int ba, int bw) const {
     if (decisions_.empty()) return b;
     const double half_da = da / 2, half_dw = dw / 2;
     const double* c = coefficients().c;
-    double lit = 0, opt = 0;
-    for (const SakrPair& p : pairs_) {
-        // D_h = (Delta/2) d(z_i - z_y^)/dh, so sum D_h^2 = (Delta_A/2)^2 g_A + (Delta_W/2)^2 g_W.
-        const double sum_d2 = half_da * half_da * p.g_a + half_dw * half_dw * p.g_w;
-        if (p.v == 0 || sum_d2 == 0) {
-            // A tie: T = 0 and every factor is 1. No derivative at all: no noise reaches the pair.
-            const double one = p.v == 0 ? 1 : 0;
-            lit += one, opt += one;
-            continue;
-        }
-        const double s_snr = 3 * p.v * p.v / sum_d2;  // S in eq. 13
-        const double big_t = 3 * p.v / sum_d2;        // T = S / v (eq. 26)
-        // The largest |t D_h| is t * m with m = max(alpha, beta).
-        const double alpha = half_da * p.max_a, beta = half_dw * p.max_w;
-        const double m = std::max(alpha, beta);
-        // In the series, sum_h log(sinh(t D_h)/(t D_h)) = sum_k c_k t^{2k} Q_k with
-        // Q_k = sum_h D_h^{2k} = alpha^{2k} pa_k + beta^{2k} pw_k (pa, pw normalised by the maxima).
-        // As a polynomial in y = (t m)^2 <= R^2: sum_k a_k y^k, a_k = c_k Q_k / m^{2k}.
+    // The per-pair series: in it, sum_h log(sinh(t D_h)/(t D_h)) = sum_k c_k t^{2k} Q_k with
+    // Q_k = sum_h D_h^{2k} = alpha^{2k} pa_k + beta^{2k} pw_k (alpha = Delta_A/2 max_a, beta likewise;
+    // pa, pw normalised by the maxima). As a polynomial in y = (t m)^2 <= R^2, m = max(alpha, beta):
+    // sum_k a_k y^k with a_k = c_k Q_k / m^{2k}, every |t D_h| <= t m.
+    struct Poly {
         double a[kSakrSeriesTerms];
-        {
-            const double ra = (alpha / m) * (alpha / m), rb = (beta / m) * (beta / m);
-            double pa_k = 1, pb_k = 1;
-            for (int k = 0; k < kSakrSeriesTerms; ++k) {
-                pa_k *= ra, pb_k *= rb;
-                a[k] = c[k] * (pa_k * p.pa[k] + pb_k * p.pw[k]);
-            }
-        }
-        auto series = [&](double t, double* d1, double* d2) {
-            // F(t) = sum a_k y^k, y = (t m)^2; F' = sum 2k a_k y^k / t; F'' = sum 2k(2k-1) a_k y^k / t^2.
+        double m;
+        const double* enough_below;
+        // F(t); F'(t) = sum 2k a_k y^k / t and F''(t) = sum 2k(2k-1) a_k y^k / t^2 on request.
+        double operator()(double t, double* d1 = nullptr, double* d2 = nullptr) const {
             const double y = (t * m) * (t * m);
+            // Terms beyond K add less than (x/pi)^{2K} <= 1e-17 relative to x^2/6: stop there.
+            int terms = 1;
+            while (terms < kSakrSeriesTerms && y > enough_below[terms - 1]) ++terms;
             double f = 0, f1 = 0, f2 = 0, yk = 1;
-            for (int k = 1; k <= kSakrSeriesTerms; ++k) {
+            for (int k = 1; k <= terms; ++k) {
                 yk *= y;
                 const double term = a[k - 1] * yk;
                 f += term, f1 += 2 * k * term, f2 += 2 * k * (2 * k - 1) * term;
@@ -210,42 +195,112 @@ SakrBounds SakrAnalysis::bounds(int ba, int bw) const {
             if (d1) *d1 = f1 / t;
             if (d2) *d2 = f2 / (t * t);
             return f;
-        };
+        }
+    };
+    // enough_below[K-1] = pi^2 (1e-17)^{1/K}: K terms suffice while y = x^2 is below it.
+    static const std::array<double, kSakrSeriesTerms> enough_below = [] {
+        std::array<double, kSakrSeriesTerms> e{};
+        for (int k = 1; k <= kSakrSeriesTerms; ++k) e[static_cast<std::size_t>(k - 1)] = kPi * kPi * std::pow(1e-17, 1.0 / k);
+        return e;
+    }();
+    auto poly = [&](const SakrPair& p) {
+        Poly q;
+        q.enough_below = enough_below.data();
+        const double alpha = half_da * p.max_a, beta = half_dw * p.max_w;
+        q.m = std::max(alpha, beta);
+        const double ra = (alpha / q.m) * (alpha / q.m), rb = (beta / q.m) * (beta / q.m);
+        double pa_k = 1, pb_k = 1;
+        for (int k = 0; k < kSakrSeriesTerms; ++k) {
+            pa_k *= ra, pb_k *= rb;
+            q.a[k] = c[k] * (pa_k * p.pa[k] + pb_k * p.pw[k]);
+        }
+        return q;
+    };
+    struct Term {
+        double s = 0, t = 0;  // S and T
+        double lit_log = 0;   // log of the literal term
+        bool in_series = false, trivial = false;
+    };
+    std::vector<Term> terms(pairs_.size());
+    double lit = 0, lower = 0;  // lower: a lower bound of the literal sum
+    std::size_t beyond = 0;
+    for (std::size_t i = 0; i < pairs_.size(); ++i) {
+        const SakrPair& p = pairs_[i];
+        Term& e = terms[i];
+        // D_h = (Delta/2) d(z_i - z_y^)/dh, so sum D_h^2 = (Delta_A/2)^2 g_A + (Delta_W/2)^2 g_W.
+        const double sum_d2 = half_da * half_da * p.g_a + half_dw * half_dw * p.g_w;
+        if (p.v == 0 || sum_d2 == 0) {
+            // A tie: T = 0 and every factor is 1. No derivative at all: no noise reaches the pair.
+            e.trivial = true;
+            e.lit_log = p.v == 0 ? 0 : -std::numeric_limits<double>::infinity();
+            lower += std::exp(e.lit_log);
+            continue;
+        }
+        e.s = 3 * p.v * p.v / sum_d2;  // S in eq. 13
+        e.t = 3 * p.v / sum_d2;        // T = S / v (eq. 26)
+        if (e.s > 1500) {
+            // The term is at most e^{-S/2} (see below), which underflows: it is 0.
+            e.trivial = true;
+            e.lit_log = -std::numeric_limits<double>::infinity();
+            continue;
+        }
+        const Poly q = poly(p);
+        e.in_series = e.t * q.m <= kSakrSeriesRadius;
         // Theorem 2 literally: log of e^{-S} P1 P2 = -S + sum_h log(sinh(T D_h) / (T D_h)).
-        double lit_log;
-        if (big_t * m <= kSakrSeriesRadius) {
-            lit_log = -s_snr + series(big_t, nullptr, nullptr);
-        } else if (s_snr > 1500) {
-            // log(sinh x / x) <= x^2 / 6, so the sum is at most T^2 sum D_h^2 / 6 = S / 2 and the
-            // bound at most e^{-S/2}, which underflows: no need for the exact sum.
-            lit_log = -std::numeric_limits<double>::infinity();
+        if (e.in_series) {
+            e.lit_log = -e.s + q(e.t);
+            lower += std::exp(e.lit_log);
         } else {
-            lit_log = -s_snr + exact_log_mgf(p, big_t, half_da, half_dw);
+            ++beyond;
+            lower += std::exp(-e.s);
         }
-        // eq. 14 with t optimised over (0, R/m], where the series holds: f(t) = -t v + F(t) is
-        // convex (a log moment generating function), f'(0) = -v < 0. Safeguarded Newton.
-        double opt_log = lit_log;
-        if (lit_log > -745) {
-            const double hi0 = kSakrSeriesRadius / m;
-            double lo = 0, hi = hi0, d1 = 0, d2 = 0;
-            series(hi, &d1, nullptr);
-            double t = hi;
-            if (d1 - p.v > 0) {
-                t = std::min(big_t, hi * 0.999);
-                for (int it = 0; it < 60; ++it) {
-                    series(t, &d1, &d2);
-                    const double g1 = d1 - p.v;
-                    if (g1 > 0) hi = t; else lo = t;
-                    double next = t - g1 / d2;
-                    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
-                    if (std::fabs(next - t) <= 1e-12 * t) break;
-                    t = next;
-                }
+    }
+    // Beyond the series' radius: as 0 <= log(sinh x / x) <= x^2 / 6, the literal term lies in
+    // [e^{-S}, e^{-S/2}] (T^2 sum D_h^2 / 6 = S / 2). Where e^{-S/2} is below 1e-12 of the total's
+    // lower bound shared among these pairs, it stands for the term (the result moves by less than
+    // 1e-12 relative and stays an upper bound); otherwise the exact sum over every derivative.
+    const double share = 1e-12 * lower / static_cast<double>(std::max<std::size_t>(beyond, 1));
+    for (std::size_t i = 0; i < pairs_.size(); ++i) {
+        Term& e = terms[i];
+        if (!e.trivial && !e.in_series) {
+            e.lit_log = -e.s / 2;
+            if (std::exp(e.lit_log) > share) e.lit_log = -e.s + exact_log_mgf(pairs_[i], e.t, half_da, half_dw);
+        }
+        lit += std::exp(e.lit_log);
+    }
+    // eq. 14 with t optimised per pair over (0, R/m], where the series holds: f(t) = -t v + F(t)
+    // is convex (a log moment generating function) with f'(0) = -v < 0; safeguarded Newton from T.
+    // The optimised term is never above the literal one (the minimum of both is kept); a pair
+    // whose literal term is below 1e-12 of the total shared among all pairs keeps it (the
+    // optimised total then moves by less than 1e-12 of the literal total).
+    const double negligible = 1e-12 * lit / static_cast<double>(std::max<std::size_t>(pairs_.size(), 1));
+    double opt = 0;
+    for (std::size_t i = 0; i < pairs_.size(); ++i) {
+        const Term& e = terms[i];
+        const double lit_term = std::exp(e.lit_log);
+        if (e.trivial || lit_term <= negligible) {
+            opt += lit_term;
+            continue;
+        }
+        const SakrPair& p = pairs_[i];
+        const Poly q = poly(p);
+        double lo = 0, hi = kSakrSeriesRadius / q.m, d1 = 0, d2 = 0;
+        q(hi, &d1);
+        double t = hi;
+        if (d1 - p.v > 0) {
+            t = std::min(e.t, hi * 0.999);
+            for (int it = 0; it < 60; ++it) {
+                q(t, &d1, &d2);
+                const double g1 = d1 - p.v;
+                if (g1 > 0) hi = t;
+                else lo = t;
+                double next = t - g1 / d2;
+                if (!(next > lo && next < hi)) next = (lo + hi) / 2;
+                if (std::fabs(next - t) <= 1e-8 * t) break;  // f is flat there: ~1e-16 in f
+                t = next;
             }
-            opt_log = std::min(lit_log, -t * p.v + series(t, nullptr, nullptr));
         }
-        lit += std::exp(lit_log);
-        opt += std::exp(opt_log);
+        opt += std::exp(std::min(e.lit_log, -t * p.v + q(t)));
     }
     // Theorem 2 sums the pairs per sample and averages over the samples (eq. 13's expectation).
     const double n = static_cast<double>(decisions_.size());
