@@ -5,6 +5,7 @@
 #include <emscripten.h>
 #include <emscripten/html5.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -185,6 +186,14 @@ int main() {
     ImGui::CreateContext();
     ImGui::GetIO().IniFilename = nullptr;  // the URL, not imgui.ini, holds the lab's state
     ImGui_ImplGlfw_InitForOpenGL(g_window, true);
+    // Emscripten 3.1.6's GLFW passes the browser's raw wheel delta (pixels, positive = down), so
+    // ImGui's own callback would scroll the wrong way by ~100 notches; convert to notches, up = +.
+    glfwSetScrollCallback(g_window, [](GLFWwindow*, double dx, double dy) {
+        const auto notches = [](double v) { return std::clamp(-v / 100.0, -3.0, 3.0); };
+        ImGuiIO& io = ImGui::GetIO();
+        io.MouseWheelH += static_cast<float>(notches(dx));
+        io.MouseWheel += static_cast<float>(notches(dy));
+    });
     std::string renderer_error;
     if (!quantlab::widgets::renderer_init(&renderer_error)) {
         show_fatal(renderer_error.c_str());

@@ -109,20 +109,36 @@ void draw_messages(App& app) {
     ImGui::PopStyleColor();
 }
 
+// One row, always there (so controls never jump when a job starts or ends): a download's
+// progress, then each running job's progress bar and Cancel button side by side.
 void draw_jobs(App& app, Panel& panel) {
-    if (app.dataset_progress >= 0) {
-        const std::string label = "loading " + app.dataset_loading;
-        ImGui::ProgressBar(static_cast<float>(app.dataset_progress), ImVec2(-1, 0), label.c_str());
+    std::vector<PanelJob> running;
+    for (const PanelJob& j : panel.jobs())
+        if (j.job && j.job->running()) running.push_back(j);
+    const bool loading = app.dataset_progress >= 0;
+    const int slots = static_cast<int>(running.size()) + (loading ? 1 : 0);
+    if (slots == 0) {
+        ImGui::Dummy(ImVec2(0, ImGui::GetFrameHeight()));
+        return;
     }
-    for (const PanelJob& j : panel.jobs()) {
-        if (!j.job || !j.job->running()) continue;
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float cancel_w = ImGui::CalcTextSize("Cancel").x + style.FramePadding.x * 2;
+    const float slot_w = (ImGui::GetContentRegionAvail().x - style.ItemSpacing.x * static_cast<float>(slots - 1)) /
+                         static_cast<float>(slots);
+    bool first = true;
+    if (loading) {
+        const std::string label = "loading " + app.dataset_loading;
+        ImGui::ProgressBar(static_cast<float>(app.dataset_progress), ImVec2(slot_w, 0), label.c_str());
+        first = false;
+    }
+    for (const PanelJob& j : running) {
+        if (!first) ImGui::SameLine();
+        first = false;
         const qlab::JobProgress p = j.job->progress();
         ImGui::PushID(j.label);
         const std::string text = std::string(j.label) + ": " + p.stage;
-        const float cancel_w = ImGui::CalcTextSize("Cancel").x + ImGui::GetStyle().FramePadding.x * 2;
         ImGui::ProgressBar(p.total > 0 ? static_cast<float>(p.fraction()) : 0.0f,
-                           ImVec2(ImGui::GetContentRegionAvail().x - cancel_w - ImGui::GetStyle().ItemSpacing.x, 0),
-                           text.c_str());
+                           ImVec2(slot_w - cancel_w - style.ItemSpacing.x, 0), text.c_str());
         ImGui::SameLine();
         if (ImGui::Button("Cancel")) j.job->cancel();
         ImGui::PopID();

@@ -120,3 +120,24 @@ test("keyboard: 's' steps the open lesson (Formats: x moves one atom up)", async
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("one wheel notch over the number line zooms by a modest step, not by orders of magnitude", async () => {
+  const { page, context, errors } = await openLab(browser, url + "?panel=formats&lo=-2&hi=2&x=0");
+  await settle(page);
+  const line = (await page.evaluate(() => window.quantlab.metrics())).layout.number_line;
+  await page.mouse.move(...center(line));
+  await settle(page, 3);
+  await page.mouse.wheel(0, -100);  // one notch up in Chromium (100 px)
+  await settle(page);
+  const up = await page.evaluate(() => window.quantlab.getState());
+  const widthUp = up.hi - up.lo;
+  assert.ok(widthUp > 1 && widthUp < 4, `one notch up: width ${widthUp} (was 4)`);
+  await page.mouse.wheel(0, 100);
+  await page.mouse.wheel(0, 100);
+  await settle(page);
+  const down = await page.evaluate(() => window.quantlab.getState());
+  const widthDown = down.hi - down.lo;
+  assert.ok(widthDown > widthUp && widthDown < 16, `two notches down: width ${widthDown}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gl_program.hpp"
 #include "imgui_renderer.hpp"
 #include "shaders.hpp"  // generated from shaders/ at build time
 
@@ -16,48 +17,13 @@ GLuint g_program = 0, g_vbo = 0, g_vao = 0;
 GLint g_u_values = -1, g_u_size = -1, g_u_opacity = -1, g_u_line = -1;
 std::string g_log;
 
-GLuint compile(GLenum type, const char* source, const char* name, std::string* error) {
-    GLuint s = glCreateShader(type);
-    glShaderSource(s, 1, &source, nullptr);
-    glCompileShader(s);
-    GLint ok = 0;
-    glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
-    if (!ok) {
-        char log[2048] = {0};
-        glGetShaderInfoLog(s, sizeof log, nullptr, log);
-        *error = std::string(name) + " did not compile: " + log;
-        glDeleteShader(s);
-        return 0;
-    }
-    return s;
-}
-
 }  // namespace
 
 bool GlHeatmap::init(std::string* error) {
     if (g_program) return true;
     std::string e;
-    GLuint vs = compile(GL_VERTEX_SHADER, shaders::heatmap_vert, "shaders/heatmap.vert", &e);
-    GLuint fs = vs ? compile(GL_FRAGMENT_SHADER, shaders::heatmap_frag, "shaders/heatmap.frag", &e) : 0;
-    if (vs && fs) {
-        GLuint p = glCreateProgram();
-        glAttachShader(p, vs);
-        glAttachShader(p, fs);
-        glBindAttribLocation(p, 0, "a_position");
-        glLinkProgram(p);
-        GLint ok = 0;
-        glGetProgramiv(p, GL_LINK_STATUS, &ok);
-        if (ok) {
-            g_program = p;
-        } else {
-            char log[2048] = {0};
-            glGetProgramInfoLog(p, sizeof log, nullptr, log);
-            e = std::string("the heatmap program did not link: ") + log;
-            glDeleteProgram(p);
-        }
-    }
-    if (vs) glDeleteShader(vs);
-    if (fs) glDeleteShader(fs);
+    g_program = build_program(shaders::heatmap_vert, "shaders/heatmap.vert", shaders::heatmap_frag,
+                              "shaders/heatmap.frag", &e);
     if (!g_program) {
         g_log = e;
         if (error) *error = "the decision-boundary shader is off (" + e + "); heatmaps are drawn on the CPU";

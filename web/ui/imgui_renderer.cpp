@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "gl_program.hpp"
 #include "shaders.hpp"  // generated from shaders/ at build time
 
 namespace quantlab::widgets {
@@ -15,40 +16,12 @@ GLuint g_program = 0, g_vao = 0, g_vbo = 0, g_ebo = 0, g_font = 0;
 GLint g_u_display = -1, g_u_texture = -1;
 int g_fb_width = 1, g_fb_height = 1;
 
-GLuint compile(GLenum type, const char* source, const char* name, std::string* error) {
-    GLuint s = glCreateShader(type);
-    glShaderSource(s, 1, &source, nullptr);
-    glCompileShader(s);
-    GLint ok = 0;
-    glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
-    if (!ok) {
-        char log[2048] = {0};
-        glGetShaderInfoLog(s, sizeof log, nullptr, log);
-        if (error) *error = std::string(name) + " did not compile: " + log;
-        glDeleteShader(s);
-        return 0;
-    }
-    return s;
-}
-
 }  // namespace
 
 bool renderer_init(std::string* error) {
-    GLuint vs = compile(GL_VERTEX_SHADER, shaders::imgui_vert, "shaders/imgui.vert", error);
-    GLuint fs = vs ? compile(GL_FRAGMENT_SHADER, shaders::imgui_frag, "shaders/imgui.frag", error) : 0;
-    if (!vs || !fs) return false;
-    g_program = glCreateProgram();
-    glAttachShader(g_program, vs);
-    glAttachShader(g_program, fs);
-    glLinkProgram(g_program);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
-    GLint ok = 0;
-    glGetProgramiv(g_program, GL_LINK_STATUS, &ok);
-    if (!ok) {
-        if (error) *error = "the ImGui program did not link";
-        return false;
-    }
+    g_program = build_program(shaders::imgui_vert, "shaders/imgui.vert", shaders::imgui_frag, "shaders/imgui.frag",
+                              error);
+    if (!g_program) return false;
     g_u_display = glGetUniformLocation(g_program, "u_display");
     g_u_texture = glGetUniformLocation(g_program, "u_texture");
     glGenVertexArrays(1, &g_vao);
