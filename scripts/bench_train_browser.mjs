@@ -66,9 +66,26 @@ async function timeToAccuracy(browser, url, query, target, limit) {
     frame_ms_p95: m.frame_ms_p95, samples_per_second: m.samples_per_second };
 }
 
+// Time from navigation to the first interactive frames (quantlab.ready), and what was downloaded.
+async function firstFrame(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const t0 = Date.now();
+  await page.goto(url);
+  await page.evaluate(() => window.quantlab.ready);
+  const ms = Date.now() - t0;
+  const bytes = await page.evaluate(() =>
+    performance.getEntriesByType("resource").reduce((sum, e) => sum + (e.encodedBodySize || 0), 0)
+    + (performance.getEntriesByType("navigation")[0]?.encodedBodySize || 0));
+  await context.close();
+  return { first_interactive_ms: ms, first_download_bytes: bytes };
+}
+
 const { server, url } = await startServer();
 const browser = await launchBrowser();
 try {
+  await firstFrame(browser, url);  // warm the server's file cache, as a second visit would be
+  console.log(JSON.stringify({ name: "first_frame", ...(await firstFrame(browser, url)) }));
   const reference = nodeReference();
   const same = await measure(browser, url,
     "?panel=train&data=mnist&hidden=512-512-512&act=hardsigmoid&optimizer=adam&batch=200&epochs=100&seed=1", seconds);
