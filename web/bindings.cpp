@@ -135,7 +135,7 @@ std::string upload(const std::string& name, const std::string& bytes) {
     quantlab::Panel* p = quantlab::find_panel(app.state().panel);
     if (p && p->on_upload(app, name, bytes)) return "";
     const std::string m = "the " + app.state().panel + " lesson takes no file like '" + name +
-                          "' (the Train lesson takes CSV, libsvm and model JSON; Perceptron takes 2-D CSV)";
+                          "' (open the Train lesson: it takes CSV, libsvm and model JSON)";
     app.report(m, quantlab::MessageLevel::error);
     return m;
 }
