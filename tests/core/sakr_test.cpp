@@ -59,7 +59,7 @@ Eigen::VectorXd logits(const Model& m, const float* x, int pl = -1, int ph = -1,
     return a;
 }
 
-TEST(Sakr, LogSinhcAtHandDerivedPoints) {
+TEST(sakr, LogSinhcAtHandDerivedPoints) {
     // x -> 0: log(sinh x / x) = x^2/6 - x^4/180 + x^6/2835 - x^8/37800 + ...
     for (double x : {1e-8, 1e-4, 1e-2, 0.1}) {
         const double series = x * x / 6 - std::pow(x, 4) / 180 + std::pow(x, 6) / 2835 - std::pow(x, 8) / 37800;
@@ -87,7 +87,7 @@ TEST(Sakr, LogSinhcAtHandDerivedPoints) {
     EXPECT_NEAR(s, log_sinhc(2), 1e-8);
 }
 
-TEST(Sakr, CostOfASmallArchitectureByHand) {
+TEST(sakr, CostOfASmallArchitectureByHand) {
     // 4-3-2 at B_A = 2, B_W = 3. eq. 3 with D = fan-in + 1:
     //   layer 1: D = 5, ceil(log2 5) = 3: 5*2*3 + 4*(2+3+3-1) = 30 + 28 = 58 per output, x3 = 174
     //   layer 2: D = 4, ceil(log2 4) = 2: 4*2*3 + 3*(2+3+2-1) = 24 + 18 = 42 per output, x2 = 84
@@ -105,7 +105,7 @@ TEST(Sakr, CostOfASmallArchitectureByHand) {
     EXPECT_FALSE(parse_architecture("784--10").ok());
 }
 
-TEST(Sakr, CostsReproduceTable1) {
+TEST(sakr, CostsReproduceTable1) {
     // Sakr Table 1 (784-512-512-512-10): (B_A, B_W), 10^6 FAs, 10^6 bits.
     const struct { int ba, bw; double fa, bits; } rows[] = {
         {8, 8, 82.9, 7.5}, {6, 6, 53.1, 5.63}, {6, 9, 72.7, 8.43}, {4, 7, 44.7, 6.54}};
@@ -123,7 +123,7 @@ TEST(Sakr, CostsReproduceTable1) {
     EXPECT_EQ(sakr_cost(arch, 8, 8).bits, (2320 + 930816) * 8.0);
 }
 
-TEST(Sakr, GradientsMatchFiniteDifferences) {
+TEST(sakr, GradientsMatchFiniteDifferences) {
     for (Activation act : {Activation::tanh, Activation::relu, Activation::hardsigmoid}) {
         const Model m = random_model({4, 5, 3, 3}, act, 11);
         const Dataset d = random_data(3, 4, 3, 5);
@@ -178,7 +178,7 @@ Reference reference(const SakrDerivatives& der, int ba, int bw) {
     return r;
 }
 
-TEST(Sakr, FastPathMatchesPerWeightLoops) {
+TEST(sakr, FastPathMatchesPerWeightLoops) {
     const Model m = random_model({6, 5, 4, 3}, Activation::hardsigmoid, 3);
     const Dataset d = random_data(23, 6, 3, 8);
     SakrOptions o;
@@ -236,7 +236,7 @@ TEST(Sakr, FastPathMatchesPerWeightLoops) {
     EXPECT_EQ(a->suggested_bw_minus_ba(), static_cast<int>(std::lround(std::log2(std::sqrt(ew / ea)))));
 }
 
-TEST(Sakr, Theorem1PerPairIsOneOverTwoSAndTheorem2CanExceedIt) {
+TEST(sakr, Theorem1PerPairIsOneOverTwoSAndTheorem2CanExceedIt) {
     // One pair (M = 2) through a linear layer of N = 200 inputs x_h = 0.5, weights +-0.25:
     // z_0 - z_1 = 0.5 * 100 + (b_0 - b_1) = v. d(z_1 - z_0)/dx_h = -0.5 (g_A = 50) and
     // d/dW = -+x_h (g_W = 400 * 0.25 = 100): many equal small D_h, so the sum of
@@ -276,7 +276,7 @@ TEST(Sakr, Theorem1PerPairIsOneOverTwoSAndTheorem2CanExceedIt) {
     }
 }
 
-TEST(Sakr, BoundsLieAboveMonteCarloOfTheLinearisedModel) {
+TEST(sakr, BoundsLieAboveMonteCarloOfTheLinearisedModel) {
     // A 4-3-2 network; noise uniform in [-Delta/2, Delta/2] on every activation in A and every
     // weight in W, as the theorems assume. The bounds hold for the linearised model (eq. 7).
     const Model m = random_model({4, 3, 2}, Activation::hardsigmoid, 21, 1.0f);
@@ -306,7 +306,7 @@ TEST(Sakr, BoundsLieAboveMonteCarloOfTheLinearisedModel) {
     EXPECT_EQ(checked, 2);
 }
 
-TEST(Sakr, JobIsResumableAndBatchIndependent) {
+TEST(sakr, JobIsResumableAndBatchIndependent) {
     const Model m = random_model({5, 4, 3}, Activation::relu, 9);
     const Dataset d = random_data(50, 5, 3, 2);
     SakrOptions o;
@@ -334,7 +334,7 @@ TEST(Sakr, JobIsResumableAndBatchIndependent) {
     EXPECT_EQ(bad.state(), JobState::failed);
 }
 
-TEST(Sakr, ExactTieIsReportedAndTheorem1IsInfinite) {
+TEST(sakr, ExactTieIsReportedAndTheorem1IsInfinite) {
     Model m = random_model({3, 2, 3}, Activation::relu, 1);
     m.layers[1].weight.setZero();
     m.layers[1].bias.setZero();  // every logit 0: every pair ties
@@ -348,7 +348,7 @@ TEST(Sakr, ExactTieIsReportedAndTheorem1IsInfinite) {
     EXPECT_EQ(a->suggested_bw_minus_ba(), 0);
 }
 
-TEST(Sakr, FixedPointSimulation) {
+TEST(sakr, FixedPointSimulation) {
     const Model m = random_model({4, 6, 3}, Activation::hardsigmoid, 5, 0.9f);
     const Dataset d = random_data(400, 4, 3, 3);
     const std::vector<int> fl = float_decisions(m, d);
