@@ -1,0 +1,44 @@
+// Writes the README's screenshots (docs/*.png) from the built dist/ in headless Chromium:
+// one per lesson, each in a state worth showing. Usage: node scripts/docs_screenshots.mjs
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startServer, launchBrowser, openLab, settle } from "../tests/e2e/browser.mjs";
+
+const docs = path.resolve(fileURLToPath(new URL("../docs", import.meta.url)));
+const { server, url } = await startServer();
+const browser = await launchBrowser();
+
+async function shot(query, file, prepare = async () => {}) {
+  const { page, context } = await openLab(browser, url + query, { width: 1280, height: 800 });
+  await settle(page, 10);
+  await prepare(page);
+  await page.mouse.move(1275, 795);  // no tooltip in the picture
+  await settle(page, 10);
+  await page.screenshot({ path: path.join(docs, file) });
+  await context.close();
+}
+
+const finished = (page, test) => page.waitForFunction(test, null, { timeout: 180000, polling: 250 });
+try {
+  await shot("?panel=formats&format=float:e=4,m=3&x=2.7&lo=-20&hi=20", "formats-panel.png");
+  await shot("?panel=perceptron&set=linear&margin=0.1&atoms=lattice:range=1,points=32&seed=1", "perceptron-panel.png",
+    async (page) => {
+      await page.evaluate(() => window.quantlab.toggleRun());
+      await finished(page, () => { const m = window.quantlab.metrics(); return m.converged && m.jobs.every((j) => j.state !== "running"); });
+    });
+  await shot("?panel=train&data=digits&hidden=32&weights=fixed:w=4,f=2&epochs=8&seed=1", "train-panel.png",
+    async (page) => {
+      await finished(page, () => window.quantlab.metrics().rows_train > 0);
+      await page.evaluate(() => window.quantlab.toggleRun());
+      await finished(page, () => window.quantlab.metrics().epoch >= 8 && !window.quantlab.metrics().running);
+      const button = (await page.evaluate(() => window.quantlab.metrics())).layout.train_calibrate_button;
+      if (button) {
+        await page.mouse.click(button.x + button.width / 2, button.y + button.height / 2);
+        await finished(page, () => window.quantlab.metrics().ptq);
+      }
+    });
+  console.log("wrote docs/formats-panel.png, docs/perceptron-panel.png, docs/train-panel.png");
+} finally {
+  await browser.close();
+  server.close();
+}
