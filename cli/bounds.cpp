@@ -26,7 +26,9 @@ struct BoundsArgs {
 
 constexpr int kMaxBits = 24;
 
-nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json finite_or_null(double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
 
 int fail(const std::string& message) {
     std::cerr << "qlab bounds: " << message << "\n";
@@ -61,7 +63,8 @@ int run_bounds(const BoundsArgs& args) {
     t.seed = args.seed;
     PreparedData prepared;
     if (!prepare_data("bounds", t, prepared)) return kExitBadInput;
-    const qlab::Dataset& d = prepared.split.test.size() ? prepared.split.test : prepared.split.train;
+    const qlab::Dataset& d =
+        prepared.split.test.size() ? prepared.split.test : prepared.split.train;
     if (d.features != model->inputs())
         return fail("the data has " + std::to_string(d.features) + " features, the model takes " +
                     std::to_string(model->inputs()));
@@ -87,14 +90,15 @@ int run_bounds(const BoundsArgs& args) {
         }
     }
     std::vector<std::pair<int, int>> precisions;
-    if (single) precisions.push_back({args.ba, args.bw});
+    if (single)
+        precisions.push_back({args.ba, args.bw});
     else
         for (int b = o.grid_min; b <= o.grid_max; ++b) precisions.push_back({b, b + offset});
     if (precisions.empty()) return fail("--grid: BMIN must not exceed BMAX");
     for (const auto& [ba, bw] : precisions)
         if (ba < 1 || ba > kMaxBits || bw < 1 || bw > kMaxBits)
-            return fail("bit widths must be in 1.." + std::to_string(kMaxBits) + " (got B_A = " + std::to_string(ba) +
-                        ", B_W = " + std::to_string(bw) + ")");
+            return fail("bit widths must be in 1.." + std::to_string(kMaxBits) + " (got B_A = " +
+                        std::to_string(ba) + ", B_W = " + std::to_string(bw) + ")");
 
     std::vector<int> float_dec;
     double float_error = 0;
@@ -120,7 +124,8 @@ int run_bounds(const BoundsArgs& args) {
             r["error_sim"] = s.error;
         }
         if (args.noise_mc > 0) {
-            const qlab::SakrNoiseResult n = qlab::sakr_noise_mc(*model, a.inputs(), ba, bw, args.noise_mc, args.seed);
+            const qlab::SakrNoiseResult n =
+                qlab::sakr_noise_mc(*model, a.inputs(), ba, bw, args.noise_mc, args.seed);
             r["p_m_noise"] = n.p_m_exact;
             r["p_m_noise_linear"] = n.p_m_linear;
         }
@@ -150,19 +155,21 @@ int run_bounds(const BoundsArgs& args) {
     std::printf("E_A = %.6g, E_W = %.6g; eq. 12 suggests B_W - B_A = %d\n", a.e_a(), a.e_w(),
                 a.suggested_bw_minus_ba());
     if (args.simulate) std::printf("float error on %zu examples: %.4f\n", d.size(), float_error);
-    std::printf("%4s %4s %11s %11s %11s %10s %10s", "B_A", "B_W", "Thm 1", "Thm 2", "Thm 2 opt", "FA (1e6)",
-                "bits (1e6)");
+    std::printf("%4s %4s %11s %11s %11s %10s %10s", "B_A", "B_W", "Thm 1", "Thm 2", "Thm 2 opt",
+                "FA (1e6)", "bits (1e6)");
     if (args.simulate) std::printf(" %9s %9s", "p_m sim", "err sim");
     if (args.noise_mc > 0) std::printf(" %9s %9s", "p_m noise", "linear");
     std::printf("\n");
     for (const auto& r : rows) {
         auto num = [](const nlohmann::json& v) { return v.is_null() ? INFINITY : v.get<double>(); };
-        std::printf("%4d %4d %11.4g %11.4g %11.4g %10.4g %10.4g", r["ba"].get<int>(), r["bw"].get<int>(),
-                    num(r["thm1"]), num(r["thm2"]), num(r["thm2_opt"]), r["fa"].get<double>() / 1e6,
-                    r["bits"].get<double>() / 1e6);
-        if (args.simulate) std::printf(" %9.4f %9.4f", r["p_m_sim"].get<double>(), r["error_sim"].get<double>());
+        std::printf("%4d %4d %11.4g %11.4g %11.4g %10.4g %10.4g", r["ba"].get<int>(),
+                    r["bw"].get<int>(), num(r["thm1"]), num(r["thm2"]), num(r["thm2_opt"]),
+                    r["fa"].get<double>() / 1e6, r["bits"].get<double>() / 1e6);
+        if (args.simulate)
+            std::printf(" %9.4f %9.4f", r["p_m_sim"].get<double>(), r["error_sim"].get<double>());
         if (args.noise_mc > 0)
-            std::printf(" %9.4f %9.4f", r["p_m_noise"].get<double>(), r["p_m_noise_linear"].get<double>());
+            std::printf(" %9.4f %9.4f", r["p_m_noise"].get<double>(),
+                        r["p_m_noise_linear"].get<double>());
         std::printf("\n");
     }
     return 0;
@@ -174,26 +181,31 @@ Subcommand add_bounds(CLI::App& app) {
     auto args = std::make_shared<BoundsArgs>();
     const qlab::SakrOptions defaults;
     CLI::App* c = app.add_subcommand(
-        "bounds", "Sakr 2017: E_A, E_W, Theorems 1 and 2 and costs per (B_A, B_W) of a saved model");
+        "bounds",
+        "Sakr 2017: E_A, E_W, Theorems 1 and 2 and costs per (B_A, B_W) of a saved model");
     c->add_option("--model", args->model_path, "model JSON (dense layers)")->required();
     c->add_option("--data", args->data, "data spec")->required();
     c->add_option("--samples", args->samples,
-                  "estimation set: this many random rows (0: all; default " + std::to_string(defaults.samples) + ")");
+                  "estimation set: this many random rows (0: all; default " +
+                      std::to_string(defaults.samples) + ")");
     c->add_option("--ba", args->ba, "activation bits B_A (with --bw)");
     c->add_option("--bw", args->bw, "weight bits B_W (with --ba)");
     c->add_option("--grid", args->grid,
-                  "B_A from BMIN to BMAX, B_W = B_A + offset (default " + std::to_string(defaults.grid_min) + ".." +
-                      std::to_string(defaults.grid_max) + ")");
+                  "B_A from BMIN to BMAX, B_W = B_A + offset (default " +
+                      std::to_string(defaults.grid_min) + ".." + std::to_string(defaults.grid_max) +
+                      ")");
     c->add_option("--offset", args->offset,
                   "B_W - B_A in the grid: an integer, or auto for eq. 12's suggestion (default " +
                       std::to_string(defaults.offset) + ")");
     c->add_flag("--simulate", args->simulate,
                 "fixed-point simulation of every row on all the data: p_m_sim and error_sim");
     c->add_option("--noise-mc", args->noise_mc,
-                  "Monte Carlo trials per sample with the theorems' uniform noise (p_m_noise, p_m_noise_linear)");
+                  "Monte Carlo trials per sample with the theorems' uniform noise (p_m_noise, "
+                  "p_m_noise_linear)");
     c->add_option("--normalize", args->normalize, "auto (default), none, unit or standard");
-    c->add_option("--test-fraction", args->test_fraction,
-                  "analyse the held-out part of this split (use the training run's value and --seed)");
+    c->add_option(
+        "--test-fraction", args->test_fraction,
+        "analyse the held-out part of this split (use the training run's value and --seed)");
     c->add_option("--seed", args->seed, "split, sample and noise seed");
     c->add_flag("--json", args->json, "print JSON");
     return {c, [args] { return run_bounds(*args); }};

@@ -30,8 +30,9 @@ int run_cost(const CostArgs& args) {
     }
     const qlab::SakrCost c = qlab::sakr_cost(*widths, args.ba, args.bw);
     if (args.json) {
-        std::cout << nlohmann::json{{"arch", args.arch}, {"ba", args.ba},       {"bw", args.bw},
-                                    {"fa", c.fa},        {"bits", c.bits},      {"activations", c.activations},
+        std::cout << nlohmann::json{{"arch", args.arch},   {"ba", args.ba},
+                                    {"bw", args.bw},       {"fa", c.fa},
+                                    {"bits", c.bits},      {"activations", c.activations},
                                     {"weights", c.weights}}
                          .dump(2)
                   << "\n";
@@ -39,8 +40,8 @@ int run_cost(const CostArgs& args) {
     }
     std::printf("%s at B_A = %d, B_W = %d\n", args.arch.c_str(), args.ba, args.bw);
     std::printf("full adders (eq. 3, D = fan-in + 1)  %.0f  (%.4g million)\n", c.fa, c.fa / 1e6);
-    std::printf("bits (eq. 4: |A| = %lld, |W| = %lld)  %.0f  (%.4g million)\n", c.activations, c.weights, c.bits,
-                c.bits / 1e6);
+    std::printf("bits (eq. 4: |A| = %lld, |W| = %lld)  %.0f  (%.4g million)\n", c.activations,
+                c.weights, c.bits, c.bits / 1e6);
     return 0;
 }
 
@@ -48,7 +49,8 @@ int run_cost(const CostArgs& args) {
 
 Subcommand add_cost(CLI::App& app) {
     auto args = std::make_shared<CostArgs>();
-    CLI::App* c = app.add_subcommand("cost", "Sakr 2017: full adders (eq. 3) and bits (eq. 4) of a dense network");
+    CLI::App* c = app.add_subcommand(
+        "cost", "Sakr 2017: full adders (eq. 3) and bits (eq. 4) of a dense network");
     c->add_option("--arch", args->arch, "layer widths, e.g. 784-512-512-512-10")->required();
     c->add_option("--ba", args->ba, "activation bits B_A (default 8)");
     c->add_option("--bw", args->bw, "weight bits B_W (default 8)");

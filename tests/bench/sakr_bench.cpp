@@ -10,7 +10,8 @@ namespace {
 
 // A random-weight (Glorot) hard-sigmoid network and rows uniform in [-1, 1], as MNIST is scaled.
 const qlab::Model& model() {
-    static const qlab::Model m = *qlab::make_model("mlp:784-512-512-512-10:act=hardsigmoid", 784, 10, 1);
+    static const qlab::Model m =
+        *qlab::make_model("mlp:784-512-512-512-10:act=hardsigmoid", 784, 10, 1);
     return m;
 }
 qlab::Dataset rows(int n) {
@@ -62,7 +63,8 @@ void BM_SakrNaivePerSample(benchmark::State& state) {
         double e = 0;
         for (int cls = 0; cls < 10; ++cls) {
             if (cls == a.decisions()[static_cast<std::size_t>(s)]) continue;
-            const qlab::SakrDerivatives d = qlab::sakr_derivatives(model(), a.inputs().row(s).data(), cls);
+            const qlab::SakrDerivatives d =
+                qlab::sakr_derivatives(model(), a.inputs().row(s).data(), cls);
             double g = 0;
             for (double x : d.w) g += x * x;
             for (double x : d.a) g += x * x;

@@ -14,7 +14,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 int main() {
     std::printf("{\"name\": \"gemm512\", \"gflops\": %.4g}\n", qlab::bench::gemm_flops(5) / 1e9);
-    const qlab::Model model = *qlab::make_model("mlp:784-512-512-512-10:act=hardsigmoid", 784, 10, 1);
+    const qlab::Model model =
+        *qlab::make_model("mlp:784-512-512-512-10:act=hardsigmoid", 784, 10, 1);
     qlab::Dataset d;
     d.features = 784, d.classes = 10;
     qlab::Rng rng(2);

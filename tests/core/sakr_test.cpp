@@ -12,7 +12,8 @@ namespace qlab {
 namespace {
 
 // A random dense network (widths, activation on hidden layers) with biases away from zero.
-Model random_model(const std::vector<int>& widths, Activation act, std::uint64_t seed, float scale = 0.8f) {
+Model random_model(const std::vector<int>& widths, Activation act, std::uint64_t seed,
+                   float scale = 0.8f) {
     Model m;
     Rng rng(seed);
     for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
@@ -23,7 +24,8 @@ Model random_model(const std::vector<int>& widths, Activation act, std::uint64_t
         for (Eigen::Index i = 0; i < L.weight.size(); ++i)
             L.weight.data()[i] = static_cast<float>((2 * rng.uniform() - 1) * scale);
         L.bias.resize(L.out);
-        for (Eigen::Index i = 0; i < L.bias.size(); ++i) L.bias(i) = static_cast<float>(0.2 + 0.3 * rng.uniform());
+        for (Eigen::Index i = 0; i < L.bias.size(); ++i)
+            L.bias(i) = static_cast<float>(0.2 + 0.3 * rng.uniform());
         m.layers.push_back(L);
     }
     return m;
@@ -34,20 +36,24 @@ Dataset random_data(int n, int features, int classes, std::uint64_t seed) {
     d.features = features, d.classes = classes;
     Rng rng(seed);
     for (int i = 0; i < n * features; ++i) d.x.push_back(static_cast<float>(2 * rng.uniform() - 1));
-    for (int i = 0; i < n; ++i) d.y.push_back(static_cast<int>(rng.next_u64() % static_cast<std::uint64_t>(classes)));
+    for (int i = 0; i < n; ++i)
+        d.y.push_back(static_cast<int>(rng.next_u64() % static_cast<std::uint64_t>(classes)));
     return d;
 }
 
 // Reference forward pass in double, with one activation (layer input l, index h) or one weight
 // (layer l, row j, column k) moved by eps: the logits.
-Eigen::VectorXd logits(const Model& m, const float* x, int pl = -1, int ph = -1, int pj = -1, double eps = 0) {
+Eigen::VectorXd logits(const Model& m, const float* x, int pl = -1, int ph = -1, int pj = -1,
+                       double eps = 0) {
     Eigen::VectorXd a(m.inputs());
     for (int i = 0; i < m.inputs(); ++i) a(i) = x[i];
     for (std::size_t l = 0; l < m.layers.size(); ++l) {
         const Layer& L = m.layers[l];
         Eigen::MatrixXd w = L.weight.cast<double>();
-        if (static_cast<int>(l) == pl && pj >= 0) w(pj, ph) += eps;
-        else if (static_cast<int>(l) == pl) a(ph) += eps;
+        if (static_cast<int>(l) == pl && pj >= 0)
+            w(pj, ph) += eps;
+        else if (static_cast<int>(l) == pl)
+            a(ph) += eps;
         Eigen::VectorXd z = w * a + L.bias.cast<double>();
         for (Eigen::Index i = 0; i < z.size(); ++i) {
             if (L.activation == Activation::relu) z(i) = std::max(z(i), 0.0);
@@ -62,14 +68,16 @@ Eigen::VectorXd logits(const Model& m, const float* x, int pl = -1, int ph = -1,
 TEST(sakr, LogSinhcAtHandDerivedPoints) {
     // x -> 0: log(sinh x / x) = x^2/6 - x^4/180 + x^6/2835 - x^8/37800 + ...
     for (double x : {1e-8, 1e-4, 1e-2, 0.1}) {
-        const double series = x * x / 6 - std::pow(x, 4) / 180 + std::pow(x, 6) / 2835 - std::pow(x, 8) / 37800;
+        const double series =
+            x * x / 6 - std::pow(x, 4) / 180 + std::pow(x, 6) / 2835 - std::pow(x, 8) / 37800;
         EXPECT_NEAR(log_sinhc(x), series, 1e-12 * series) << x;  // x^10 term: 2e-16 at x = 0.1
         EXPECT_EQ(log_sinhc(-x), log_sinhc(x));
     }
     EXPECT_EQ(log_sinhc(0), 0);
     // Large x: sinh x / x = e^x (1 - e^{-2x}) / (2x), so x - log(2x) up to e^{-2x}.
     EXPECT_NEAR(log_sinhc(30), 30 - std::log(60.0), 1e-12);
-    EXPECT_NEAR(log_sinhc(1000), 1000 - std::log(2000.0), 1e-9);  // sinh(1000) overflows; this does not
+    EXPECT_NEAR(log_sinhc(1000), 1000 - std::log(2000.0),
+                1e-9);  // sinh(1000) overflows; this does not
     // Mid range: the direct formula. log(sinh 1) = log((e - 1/e) / 2) = 0.16143936...
     EXPECT_NEAR(log_sinhc(1), std::log((std::exp(1.0) - std::exp(-1.0)) / 2), 1e-15);
     EXPECT_NEAR(log_sinhc(0.3), std::log(std::sinh(0.3) / 0.3), 1e-15);
@@ -83,7 +91,8 @@ TEST(sakr, LogSinhcAtHandDerivedPoints) {
     EXPECT_NEAR(log_sinhc_coefficient(2), -1.0 / 180, 1e-17);
     // At x = 2 (the series' working radius) sixteen terms are accurate to 1e-8.
     double s = 0;
-    for (int k = 1; k <= kSakrSeriesTerms; ++k) s += log_sinhc_coefficient(k) * std::pow(2.0, 2 * k);
+    for (int k = 1; k <= kSakrSeriesTerms; ++k)
+        s += log_sinhc_coefficient(k) * std::pow(2.0, 2 * k);
     EXPECT_NEAR(s, log_sinhc(2), 1e-8);
 }
 
@@ -107,8 +116,10 @@ TEST(sakr, CostOfASmallArchitectureByHand) {
 
 TEST(sakr, CostsReproduceTable1) {
     // Sakr Table 1 (784-512-512-512-10): (B_A, B_W), 10^6 FAs, 10^6 bits.
-    const struct { int ba, bw; double fa, bits; } rows[] = {
-        {8, 8, 82.9, 7.5}, {6, 6, 53.1, 5.63}, {6, 9, 72.7, 8.43}, {4, 7, 44.7, 6.54}};
+    const struct {
+        int ba, bw;
+        double fa, bits;
+    } rows[] = {{8, 8, 82.9, 7.5}, {6, 6, 53.1, 5.63}, {6, 9, 72.7, 8.43}, {4, 7, 44.7, 6.54}};
     const std::vector<int> arch = *parse_architecture("784-512-512-512-10");
     for (const auto& r : rows) {
         const SakrCost c = sakr_cost(arch, r.ba, r.bw);
@@ -139,16 +150,19 @@ TEST(sakr, GradientsMatchFiniteDifferences) {
                 EXPECT_NEAR(der.v, z(y) - z(cls), 1e-5);
                 const double eps = 1e-5;
                 auto diff = [&](int l, int h, int j) {
-                    const Eigen::VectorXd p = logits(m, d.row(s), l, h, j, eps), q = logits(m, d.row(s), l, h, j, -eps);
+                    const Eigen::VectorXd p = logits(m, d.row(s), l, h, j, eps),
+                                          q = logits(m, d.row(s), l, h, j, -eps);
                     return ((p(cls) - p(y)) - (q(cls) - q(y))) / (2 * eps);
                 };
                 std::size_t ia = 0, iw = 0;
                 for (std::size_t l = 0; l < m.layers.size(); ++l) {
                     for (int h = 0; h < m.layers[l].in; ++h)
-                        EXPECT_NEAR(der.a[ia++], diff(static_cast<int>(l), h, -1), 1e-4) << "A layer " << l << " " << h;
+                        EXPECT_NEAR(der.a[ia++], diff(static_cast<int>(l), h, -1), 1e-4)
+                            << "A layer " << l << " " << h;
                     for (int j = 0; j < m.layers[l].out; ++j)
                         for (int h = 0; h < m.layers[l].in; ++h)
-                            EXPECT_NEAR(der.w[iw++], diff(static_cast<int>(l), h, j), 1e-4) << "W layer " << l;
+                            EXPECT_NEAR(der.w[iw++], diff(static_cast<int>(l), h, j), 1e-4)
+                                << "W layer " << l;
                 }
                 EXPECT_EQ(ia, der.a.size());
                 EXPECT_EQ(iw, der.w.size());
@@ -218,7 +232,8 @@ TEST(sakr, FastPathMatchesPerWeightLoops) {
         double lit = 0, thm1 = 0;
         int beyond = 0;
         for (const SakrPair& p : a->pairs()) {
-            const SakrDerivatives der = sakr_derivatives(m, a->inputs().row(p.sample).data(), p.cls);
+            const SakrDerivatives der =
+                sakr_derivatives(m, a->inputs().row(p.sample).data(), p.cls);
             const Reference r = reference(der, bits, bits);
             lit += r.lit, thm1 += 1 / (2 * r.s);
             // Pairs that need the exact sum: |T D_h| beyond the series' radius, S not so large
@@ -233,7 +248,8 @@ TEST(sakr, FastPathMatchesPerWeightLoops) {
         if (bits <= 3) EXPECT_GT(beyond, 0) << bits;
     }
     // eq. 12.
-    EXPECT_EQ(a->suggested_bw_minus_ba(), static_cast<int>(std::lround(std::log2(std::sqrt(ew / ea)))));
+    EXPECT_EQ(a->suggested_bw_minus_ba(),
+              static_cast<int>(std::lround(std::log2(std::sqrt(ew / ea)))));
 }
 
 TEST(sakr, Theorem1PerPairIsOneOverTwoSAndTheorem2CanExceedIt) {
@@ -268,10 +284,12 @@ TEST(sakr, Theorem1PerPairIsOneOverTwoSAndTheorem2CanExceedIt) {
         const double s = 3 * p.v * p.v / (h * h * 150);
         EXPECT_NEAR(s, target_s, 0.05 * target_s);
         const SakrBounds b = a->bounds(6, 6);
-        EXPECT_NEAR(b.thm1, 1 / (2 * s), 1e-9 / s);  // Theorem 1 per pair is exactly 1/(2S)
+        EXPECT_NEAR(b.thm1, 1 / (2 * s), 1e-9 / s);       // Theorem 1 per pair is exactly 1/(2S)
         EXPECT_NEAR(std::log(b.thm2), -s / 2, 0.01 * s);  // ~ e^{-S/2}
-        if (target_s > 0.7 && target_s < 4) EXPECT_GT(b.thm2, b.thm1) << s;
-        else EXPECT_LT(b.thm2, b.thm1) << s;
+        if (target_s > 0.7 && target_s < 4)
+            EXPECT_GT(b.thm2, b.thm1) << s;
+        else
+            EXPECT_LT(b.thm2, b.thm1) << s;
         EXPECT_LE(b.thm2_opt, b.thm2 * (1 + 1e-12));
     }
 }
@@ -341,7 +359,8 @@ TEST(sakr, ExactTieIsReportedAndTheorem1IsInfinite) {
     auto a = analyze_sakr(m, random_data(4, 3, 3, 1), {});
     ASSERT_TRUE(a.ok());
     EXPECT_EQ(a->ties(), 8);
-    EXPECT_NE(a->tie_message().find("8 (sample, class) pairs"), std::string::npos) << a->tie_message();
+    EXPECT_NE(a->tie_message().find("8 (sample, class) pairs"), std::string::npos)
+        << a->tie_message();
     EXPECT_TRUE(std::isinf(a->e_a()));
     EXPECT_TRUE(std::isinf(a->bounds(8, 8).thm1));
     EXPECT_EQ(a->bounds(8, 8).thm2, 2);  // each tied pair counts 1, two per sample

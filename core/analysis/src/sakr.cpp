@@ -51,7 +51,8 @@ const Coefficients& coefficients() {
 }
 
 bool dense_only(const Model& m) {
-    return std::all_of(m.layers.begin(), m.layers.end(), [](const Layer& L) { return L.kind == LayerKind::dense; });
+    return std::all_of(m.layers.begin(), m.layers.end(),
+                       [](const Layer& L) { return L.kind == LayerKind::dense; });
 }
 
 // y^: the first index of the largest logit.
@@ -103,7 +104,9 @@ void add_power_sums(const Matrix& g, const Eigen::VectorXf& scale, Eigen::Matrix
 
 }  // namespace
 
-double log_sinhc_coefficient(int k) { return k >= 1 && k <= kSakrSeriesTerms ? coefficients().c[k - 1] : 0; }
+double log_sinhc_coefficient(int k) {
+    return k >= 1 && k <= kSakrSeriesTerms ? coefficients().c[k - 1] : 0;
+}
 
 double log_sinhc(double x) {
     x = std::fabs(x);
@@ -132,12 +135,14 @@ SakrDerivatives sakr_derivatives(const Model& model, const float* x, int cls) {
     });
     d.v = static_cast<double>(g.outputs(0, d.decision)) - static_cast<double>(g.outputs(0, cls));
     for (std::size_t l = 0; l < model.layers.size(); ++l)
-        for (Eigen::Index h = 0; h < g.grad_input[l].cols(); ++h) d.a.push_back(g.grad_input[l](0, h));
+        for (Eigen::Index h = 0; h < g.grad_input[l].cols(); ++h)
+            d.a.push_back(g.grad_input[l](0, h));
     // One weight at a time: d(z_i - z_y^)/dW_jk = delta_j a_k for a dense layer.
     for (std::size_t l = 0; l < model.layers.size(); ++l)
         for (Eigen::Index j = 0; j < g.grad_pre[l].cols(); ++j)
             for (Eigen::Index k = 0; k < g.inputs[l].cols(); ++k)
-                d.w.push_back(static_cast<double>(g.grad_pre[l](0, j)) * static_cast<double>(g.inputs[l](0, k)));
+                d.w.push_back(static_cast<double>(g.grad_pre[l](0, j)) *
+                              static_cast<double>(g.inputs[l](0, k)));
     return d;
 }
 
@@ -151,11 +156,13 @@ std::string SakrAnalysis::tie_message() const {
     if (ties_ == 0) return "";
     return std::to_string(ties_) + " (sample, class) pair" + (ties_ == 1 ? "" : "s") +
            " with an exact logit tie (" + first_tie_ +
-           "): Theorem 1, E_A and E_W are infinite there (d_i = 0); Theorem 2 counts such a pair as 1";
+           "): Theorem 1, E_A and E_W are infinite there (d_i = 0); Theorem 2 counts such a pair "
+           "as 1";
 }
 
 // sum_h log(sinh(t D_h) / (t D_h)) over A and W, one derivative at a time (beyond the series).
-double SakrAnalysis::exact_log_mgf(const SakrPair& p, double t, double half_da, double half_dw) const {
+double SakrAnalysis::exact_log_mgf(const SakrPair& p, double t, double half_da,
+                                   double half_dw) const {
     const SakrDerivatives d = sakr_derivatives(model_, x_.row(p.sample).data(), p.cls);
     double s = 0;
     for (double g : d.a) s += log_sinhc(t * half_da * g);
@@ -173,9 +180,9 @@ SakrBounds SakrAnalysis::bounds(int ba, int bw) const {
     const double half_da = da / 2, half_dw = dw / 2;
     const double* c = coefficients().c;
     // The per-pair series: in it, sum_h log(sinh(t D_h)/(t D_h)) = sum_k c_k t^{2k} Q_k with
-    // Q_k = sum_h D_h^{2k} = alpha^{2k} pa_k + beta^{2k} pw_k (alpha = Delta_A/2 max_a, beta likewise;
-    // pa, pw normalised by the maxima). As a polynomial in y = (t m)^2 <= R^2, m = max(alpha, beta):
-    // sum_k a_k y^k with a_k = c_k Q_k / m^{2k}, every |t D_h| <= t m.
+    // Q_k = sum_h D_h^{2k} = alpha^{2k} pa_k + beta^{2k} pw_k (alpha = Delta_A/2 max_a, beta
+    // likewise; pa, pw normalised by the maxima). As a polynomial in y = (t m)^2 <= R^2, m =
+    // max(alpha, beta): sum_k a_k y^k with a_k = c_k Q_k / m^{2k}, every |t D_h| <= t m.
     struct Poly {
         double a[kSakrSeriesTerms];
         double m;
@@ -200,7 +207,8 @@ SakrBounds SakrAnalysis::bounds(int ba, int bw) const {
     // enough_below[K-1] = pi^2 (1e-17)^{1/K}: K terms suffice while y = x^2 is below it.
     static const std::array<double, kSakrSeriesTerms> enough_below = [] {
         std::array<double, kSakrSeriesTerms> e{};
-        for (int k = 1; k <= kSakrSeriesTerms; ++k) e[static_cast<std::size_t>(k - 1)] = kPi * kPi * std::pow(1e-17, 1.0 / k);
+        for (int k = 1; k <= kSakrSeriesTerms; ++k)
+            e[static_cast<std::size_t>(k - 1)] = kPi * kPi * std::pow(1e-17, 1.0 / k);
         return e;
     }();
     auto poly = [&](const SakrPair& p) {
@@ -264,7 +272,8 @@ SakrBounds SakrAnalysis::bounds(int ba, int bw) const {
         Term& e = terms[i];
         if (!e.trivial && !e.in_series) {
             e.lit_log = -e.s / 2;
-            if (std::exp(e.lit_log) > share) e.lit_log = -e.s + exact_log_mgf(pairs_[i], e.t, half_da, half_dw);
+            if (std::exp(e.lit_log) > share)
+                e.lit_log = -e.s + exact_log_mgf(pairs_[i], e.t, half_da, half_dw);
         }
         lit += std::exp(e.lit_log);
     }
@@ -273,7 +282,8 @@ SakrBounds SakrAnalysis::bounds(int ba, int bw) const {
     // The optimised term is never above the literal one (the minimum of both is kept); a pair
     // whose literal term is below 1e-12 of the total shared among all pairs keeps it (the
     // optimised total then moves by less than 1e-12 of the literal total).
-    const double negligible = 1e-12 * lit / static_cast<double>(std::max<std::size_t>(pairs_.size(), 1));
+    const double negligible =
+        1e-12 * lit / static_cast<double>(std::max<std::size_t>(pairs_.size(), 1));
     double opt = 0;
     for (std::size_t i = 0; i < pairs_.size(); ++i) {
         const Term& e = terms[i];
@@ -292,8 +302,10 @@ SakrBounds SakrAnalysis::bounds(int ba, int bw) const {
             for (int it = 0; it < 60; ++it) {
                 q(t, &d1, &d2);
                 const double g1 = d1 - p.v;
-                if (g1 > 0) hi = t;
-                else lo = t;
+                if (g1 > 0)
+                    hi = t;
+                else
+                    lo = t;
                 double next = t - g1 / d2;
                 if (!(next > lo && next < hi)) next = (lo + hi) / 2;
                 if (std::fabs(next - t) <= 1e-8 * t) break;  // f is flat there: ~1e-16 in f
@@ -321,16 +333,20 @@ SakrJob::SakrJob(const Model& model, const Dataset& data, const SakrOptions& opt
     State& s = *s_;
     s.o = options;
     Status bad = Status::success();
-    if (model.layers.empty()) bad = Status::error("the model has no layers");
+    if (model.layers.empty())
+        bad = Status::error("the model has no layers");
     else if (!dense_only(model))
-        bad = Status::error("the Sakr analysis takes dense layers only (this model has conv or pool layers)");
-    else if (model.outputs() < 2) bad = Status::error("the Sakr analysis needs at least two classes");
+        bad = Status::error(
+            "the Sakr analysis takes dense layers only (this model has conv or pool layers)");
+    else if (model.outputs() < 2)
+        bad = Status::error("the Sakr analysis needs at least two classes");
     else if (data.features != model.inputs())
-        bad = Status::error("the data has " + std::to_string(data.features) + " features, the model takes " +
-                            std::to_string(model.inputs()));
+        bad = Status::error("the data has " + std::to_string(data.features) +
+                            " features, the model takes " + std::to_string(model.inputs()));
     else if (options.samples < 0 || options.batch < 1)
         bad = Status::error("Sakr options: need samples >= 0 and batch >= 1");
-    else if (data.size() == 0) bad = Status::error("the data has no rows");
+    else if (data.size() == 0)
+        bad = Status::error("the data has no rows");
     if (!bad) {
         fail_now(std::move(bad));
         return;
@@ -339,20 +355,25 @@ SakrJob::SakrJob(const Model& model, const Dataset& data, const SakrOptions& opt
     // The estimation set: options.samples rows drawn at random (a seeded shuffle), or all rows.
     std::vector<std::size_t> idx(data.size());
     std::iota(idx.begin(), idx.end(), 0);
-    const std::size_t n = options.samples == 0 ? data.size() : std::min<std::size_t>(data.size(), options.samples);
+    const std::size_t n =
+        options.samples == 0 ? data.size() : std::min<std::size_t>(data.size(), options.samples);
     if (n < data.size()) {
         Rng rng(options.seed);
         for (std::size_t i = 0; i < n; ++i)
-            std::swap(idx[i], idx[i + static_cast<std::size_t>(rng.next_u64() % (data.size() - i))]);
+            std::swap(idx[i],
+                      idx[i + static_cast<std::size_t>(rng.next_u64() % (data.size() - i))]);
     }
     s.r.x_.resize(static_cast<Eigen::Index>(n), data.features);
     for (std::size_t i = 0; i < n; ++i)
-        std::copy(data.row(idx[i]), data.row(idx[i]) + data.features, s.r.x_.row(static_cast<Eigen::Index>(i)).data());
+        std::copy(data.row(idx[i]), data.row(idx[i]) + data.features,
+                  s.r.x_.row(static_cast<Eigen::Index>(i)).data());
 }
 
 SakrJob::~SakrJob() = default;
 
-bool SakrJob::is_done() const { return s_->next >= static_cast<std::size_t>(s_->r.x_.rows()); }
+bool SakrJob::is_done() const {
+    return s_->next >= static_cast<std::size_t>(s_->r.x_.rows());
+}
 
 JobProgress SakrJob::progress() const {
     JobProgress p;
@@ -364,19 +385,23 @@ JobProgress SakrJob::progress() const {
     return p;
 }
 
-const SakrAnalysis& SakrJob::result() const { return s_->r; }
+const SakrAnalysis& SakrJob::result() const {
+    return s_->r;
+}
 
 Status SakrJob::do_unit() {
     State& s = *s_;
     SakrAnalysis& r = s.r;
     const Model& model = r.model_;
     const std::size_t begin = s.next;
-    const std::size_t end = std::min<std::size_t>(begin + static_cast<std::size_t>(s.o.batch), r.x_.rows());
+    const std::size_t end =
+        std::min<std::size_t>(begin + static_cast<std::size_t>(s.o.batch), r.x_.rows());
     const Eigen::Index nb = static_cast<Eigen::Index>(end - begin);
     std::vector<int> dec;
     // One forward pass and one batched backward pass of all M-1 logit differences per sample.
-    const OutputGradients g = output_gradients(model, r.x_.middleRows(static_cast<Eigen::Index>(begin), nb),
-                                               [&](const Matrix& z) { return logit_differences(z, dec); });
+    const OutputGradients g =
+        output_gradients(model, r.x_.middleRows(static_cast<Eigen::Index>(begin), nb),
+                         [&](const Matrix& z) { return logit_differences(z, dec); });
     const int k = g.per_sample;
     const Eigen::Index rows = nb * k;
     const std::size_t layers = model.layers.size();
@@ -415,7 +440,8 @@ Status SakrJob::do_unit() {
             const Eigen::Index smp = r2 / k;
             g_w(r2) += dn(r2) * an(smp);
             const bool zero = dn(r2) == 0 || an(smp) == 0;
-            layer_max[l](r2) = zero ? 0 : static_cast<double>(sd(r2)) * static_cast<double>(sa(smp));
+            layer_max[l](r2) =
+                zero ? 0 : static_cast<double>(sd(r2)) * static_cast<double>(sa(smp));
             max_w(r2) = std::max(max_w(r2), layer_max[l](r2));
             layer_sums[l].row(r2) = pd.row(r2).cwiseProduct(pin.row(smp));
         }
@@ -440,8 +466,10 @@ Status SakrJob::do_unit() {
                 double w_sum = 0;
                 if (p.max_w > 0)
                     for (std::size_t l = 0; l < layers; ++l) {
-                        const double ratio = layer_max[l](row) / p.max_w;  // rescale to the overall max
-                        if (ratio > 0) w_sum += layer_sums[l](row, t) * std::pow(ratio, 2 * (t + 1));
+                        const double ratio =
+                            layer_max[l](row) / p.max_w;  // rescale to the overall max
+                        if (ratio > 0)
+                            w_sum += layer_sums[l](row, t) * std::pow(ratio, 2 * (t + 1));
                     }
                 p.pw[static_cast<std::size_t>(t)] = w_sum;
             }
@@ -450,8 +478,8 @@ Status SakrJob::do_unit() {
             if (p.max_w > 0) p.pw[0] = p.g_w / (p.max_w * p.max_w);
             if (p.v == 0) {
                 if (r.ties_++ == 0)
-                    r.first_tie_ = "sample " + std::to_string(p.sample) + ", classes " + std::to_string(y) + " and " +
-                                   std::to_string(i);
+                    r.first_tie_ = "sample " + std::to_string(p.sample) + ", classes " +
+                                   std::to_string(y) + " and " + std::to_string(i);
             } else {
                 // E_A, E_W (eq. 11): sum_i g / (24 d_i^2), averaged over the samples at the end.
                 s.sum_a += p.g_a / (24 * p.v * p.v);
@@ -470,7 +498,8 @@ Status SakrJob::do_unit() {
     return Status::success();
 }
 
-Result<SakrAnalysis> analyze_sakr(const Model& model, const Dataset& data, const SakrOptions& options) {
+Result<SakrAnalysis> analyze_sakr(const Model& model, const Dataset& data,
+                                  const SakrOptions& options) {
     SakrJob job(model, data, options);
     if (Status s = run_job(job); !s) return s;
     return job.result();
@@ -501,7 +530,9 @@ SakrCost sakr_cost(const Model& model, int ba, int bw) {
     for (const Layer& L : model.layers) {
         if (L.kind == LayerKind::maxpool2d) continue;
         const long long dots =
-            L.kind == LayerKind::dense ? L.out : static_cast<long long>(L.out) * L.output_height() * L.output_width();
+            L.kind == LayerKind::dense
+                ? L.out
+                : static_cast<long long>(L.out) * L.output_height() * L.output_width();
         c.fa += static_cast<double>(dots) * dot_product_full_adders(L.in + 1LL, ba, bw);
         c.activations += L.input_size();
         c.weights += static_cast<long long>(L.weight.size());
@@ -515,22 +546,27 @@ Result<std::vector<int>> parse_architecture(std::string_view arch) {
     std::size_t start = 0;
     while (true) {
         const std::size_t dash = arch.find('-', start);
-        const std::string_view part = arch.substr(start, dash == std::string_view::npos ? arch.npos : dash - start);
+        const std::string_view part =
+            arch.substr(start, dash == std::string_view::npos ? arch.npos : dash - start);
         int v = 0;
         bool ok = !part.empty() && part.size() <= 9;
         for (char ch : part) {
-            if (ch < '0' || ch > '9') ok = false;
-            else v = v * 10 + (ch - '0');
+            if (ch < '0' || ch > '9')
+                ok = false;
+            else
+                v = v * 10 + (ch - '0');
         }
         if (!ok || v < 1)
-            return Status::error("architecture '" + std::string(arch) +
-                                 "': expected widths such as 784-512-512-512-10 (positive integers joined by '-')");
+            return Status::error(
+                "architecture '" + std::string(arch) +
+                "': expected widths such as 784-512-512-512-10 (positive integers joined by '-')");
         widths.push_back(v);
         if (dash == std::string_view::npos) break;
         start = dash + 1;
     }
     if (widths.size() < 2)
-        return Status::error("architecture '" + std::string(arch) + "': give at least an input and an output width");
+        return Status::error("architecture '" + std::string(arch) +
+                             "': give at least an input and an output width");
     return widths;
 }
 

@@ -19,21 +19,30 @@ int first_max(const float* z, int m) {
 
 void fill_uniform(Matrix& m, Eigen::Index rows, Eigen::Index cols, double half, Rng& rng) {
     m.resize(rows, cols);
-    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>((2 * rng.uniform() - 1) * half);
+    for (Eigen::Index i = 0; i < m.size(); ++i)
+        m.data()[i] = static_cast<float>((2 * rng.uniform() - 1) * half);
 }
 
 void activate(Activation a, Matrix& m) {
     switch (a) {
-        case Activation::relu: m = m.cwiseMax(0.0f); break;
-        case Activation::hardsigmoid: m = m.cwiseMax(0.0f).cwiseMin(2.0f); break;
-        case Activation::tanh: m = m.array().tanh().matrix(); break;
-        case Activation::none: break;
+        case Activation::relu:
+            m = m.cwiseMax(0.0f);
+            break;
+        case Activation::hardsigmoid:
+            m = m.cwiseMax(0.0f).cwiseMin(2.0f);
+            break;
+        case Activation::tanh:
+            m = m.array().tanh().matrix();
+            break;
+        case Activation::none:
+            break;
     }
 }
 
 }  // namespace
 
-SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int bw, int trials, std::uint64_t seed) {
+SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int bw, int trials,
+                              std::uint64_t seed) {
     SakrNoiseResult res;
     const std::size_t layers = model.layers.size();
     const int m = model.outputs();
@@ -46,18 +55,19 @@ SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int b
         const Eigen::Index n = std::min(chunk, x.rows() - begin);
         std::vector<int> dec(static_cast<std::size_t>(n));
         // d(z_i - z_y^)/dh for every i != y^: M - 1 rows per sample.
-        const OutputGradients g = output_gradients(model, x.middleRows(begin, n), [&](const Matrix& z) {
-            Matrix d = Matrix::Zero(n * (m - 1), m);
-            for (Eigen::Index s = 0; s < n; ++s) {
-                const Eigen::Matrix<float, 1, Eigen::Dynamic> row = z.row(s);
-                const int y = first_max(row.data(), m);
-                dec[static_cast<std::size_t>(s)] = y;
-                Eigen::Index r = s * (m - 1);
-                for (int i = 0; i < m; ++i)
-                    if (i != y) d(r, i) = 1, d(r, y) = -1, ++r;
-            }
-            return d;
-        });
+        const OutputGradients g =
+            output_gradients(model, x.middleRows(begin, n), [&](const Matrix& z) {
+                Matrix d = Matrix::Zero(n * (m - 1), m);
+                for (Eigen::Index s = 0; s < n; ++s) {
+                    const Eigen::Matrix<float, 1, Eigen::Dynamic> row = z.row(s);
+                    const int y = first_max(row.data(), m);
+                    dec[static_cast<std::size_t>(s)] = y;
+                    Eigen::Index r = s * (m - 1);
+                    for (int i = 0; i < m; ++i)
+                        if (i != y) d(r, i) = 1, d(r, y) = -1, ++r;
+                }
+                return d;
+            });
         std::vector<Matrix> qa(layers), qw(layers);
         for (int trial = 0; trial < trials; ++trial) {
             // eq. 2 / 6: independent uniform noise on every activation in A and weight in W
@@ -84,7 +94,8 @@ SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int b
                 for (int i = 0; i < m; ++i) {
                     if (i == y) continue;
                     const Eigen::Index r = s * (m - 1) + c++;
-                    const double d = static_cast<double>(g.outputs(s, i)) - static_cast<double>(g.outputs(s, y));
+                    const double d =
+                        static_cast<double>(g.outputs(s, i)) - static_cast<double>(g.outputs(s, y));
                     flip |= d + noise(r) > 0;
                 }
                 flips_linear += flip;
@@ -96,8 +107,10 @@ SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int b
                 Matrix z = a * (L.weight + qw[l]).transpose();
                 z.rowwise() += L.bias.transpose();
                 activate(L.activation, z);
-                if (l + 1 < layers) a = z + qa[l + 1];
-                else a = std::move(z);
+                if (l + 1 < layers)
+                    a = z + qa[l + 1];
+                else
+                    a = std::move(z);
             }
             for (Eigen::Index s = 0; s < n; ++s) {
                 const Eigen::Matrix<float, 1, Eigen::Dynamic> row = a.row(s);
@@ -121,8 +134,8 @@ std::vector<int> float_decisions(const Model& model, const Dataset& data) {
     return d;
 }
 
-SakrSimulation sakr_simulate(const Model& model, const Dataset& data, const std::vector<int>& float_dec, int ba,
-                             int bw) {
+SakrSimulation sakr_simulate(const Model& model, const Dataset& data,
+                             const std::vector<int>& float_dec, int ba, int bw) {
     SakrSimulation r;
     if (data.size() == 0) return r;
     const std::string bits_a = std::to_string(ba), frac_a = std::to_string(ba - 1);

@@ -40,19 +40,19 @@ double log_sinhc(double x);
 double log_sinhc_coefficient(int k);
 
 struct SakrOptions {
-    int samples = 1000;         // the estimation set (Sakr: 1000 random samples); 0 = all rows
-    int batch = 25;             // samples per job unit
-    std::uint64_t seed = 1;     // which rows form the estimation set, and the Monte Carlo noise
+    int samples = 1000;      // the estimation set (Sakr: 1000 random samples); 0 = all rows
+    int batch = 25;          // samples per job unit
+    std::uint64_t seed = 1;  // which rows form the estimation set, and the Monte Carlo noise
     int grid_min = 2, grid_max = 16;  // B_A range of a grid
-    int offset = 0;             // B_W = B_A + offset in a grid
-    int noise_trials = 0;       // Monte Carlo trials of the noise simulation (0: none)
+    int offset = 0;                   // B_W = B_A + offset in a grid
+    int noise_trials = 0;             // Monte Carlo trials of the noise simulation (0: none)
 };
 
 // One (sample, class i != y^) pair: everything a new (B_A, B_W) needs, as plain numbers.
 struct SakrPair {
-    int sample = 0;    // index into the estimation set
-    int cls = 0;       // i
-    double v = 0;      // z_y^ - z_i >= 0 (= -d_i)
+    int sample = 0;               // index into the estimation set
+    int cls = 0;                  // i
+    double v = 0;                 // z_y^ - z_i >= 0 (= -d_i)
     double g_a = 0, g_w = 0;      // sums of squared derivatives of z_i - z_y^ over A and W
     double max_a = 0, max_w = 0;  // largest |derivative| over A and over W
     // Normalised even power sums sum_h (deriv_h / max)^{2k}, k = 1..K (index k-1): Theorem 2's
@@ -78,7 +78,7 @@ struct SakrDerivatives {
 SakrDerivatives sakr_derivatives(const Model& model, const float* x, int cls);
 
 class SakrAnalysis {
-public:
+  public:
     double e_a() const { return e_a_; }
     double e_w() const { return e_w_; }
     // eq. 12: B_W - B_A = round(log2 sqrt(E_W / E_A)) (0 when either is 0 or infinite).
@@ -89,10 +89,10 @@ public:
     const std::vector<SakrPair>& pairs() const { return pairs_; }
     // Pairs with z_i == z_y^ exactly: Theorem 1 and E_A, E_W are then infinite.
     long long ties() const { return ties_; }
-    std::string tie_message() const;  // empty without ties
+    std::string tie_message() const;             // empty without ties
     const Matrix& inputs() const { return x_; }  // the estimation set's rows
 
-private:
+  private:
     friend class SakrJob;
     double exact_log_mgf(const SakrPair& p, double t, double half_da, double half_dw) const;
     Model model_;
@@ -108,34 +108,35 @@ private:
 // one batched backward pass of the M-1 logit differences). The model and data are copied where
 // needed; they need not outlive the job. Dense layers only (a conv or pool layer fails the job).
 class SakrJob : public Job {
-public:
+  public:
     SakrJob(const Model& model, const Dataset& data, const SakrOptions& options);
     ~SakrJob() override;
     JobProgress progress() const override;
     const SakrAnalysis& result() const;  // complete once state() is finished
 
-protected:
+  protected:
     Status do_unit() override;
     bool is_done() const override;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> s_;
 };
 
 // Runs a SakrJob to its end.
-Result<SakrAnalysis> analyze_sakr(const Model& model, const Dataset& data, const SakrOptions& options);
+Result<SakrAnalysis> analyze_sakr(const Model& model, const Dataset& data,
+                                  const SakrOptions& options);
 
 // eq. 3 summed over every dot product, the bias counted as one more term (D = fan-in + 1), and
 // eq. 4 with A = the input and hidden activations of one sample and W = the weights.
 struct SakrCost {
-    double fa = 0;    // full adders per decision
-    double bits = 0;  // representational cost
+    double fa = 0;                           // full adders per decision
+    double bits = 0;                         // representational cost
     long long activations = 0, weights = 0;  // |A|, |W|
 };
 double dot_product_full_adders(long long d, int ba, int bw);  // eq. 3 for one D-term dot product
 SakrCost sakr_cost(const std::vector<int>& widths, int ba, int bw);  // a dense net 784-512-...-10
-SakrCost sakr_cost(const Model& model, int ba, int bw);               // dense layers of a model
+SakrCost sakr_cost(const Model& model, int ba, int bw);              // dense layers of a model
 Result<std::vector<int>> parse_architecture(std::string_view arch);  // "784-512-512-512-10"
 
 // Uniform noise in [-Delta/2, Delta/2] on every activation in A and every weight in W, as the
@@ -145,7 +146,8 @@ struct SakrNoiseResult {
     double p_m_linear = 0, p_m_exact = 0;
     long long trials = 0;  // samples x trials
 };
-SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int bw, int trials, std::uint64_t seed);
+SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int bw, int trials,
+                              std::uint64_t seed);
 
 // The fixed-point network: both roles quantized at (B_A, B_W) as in the conventions above.
 struct SakrSimulation {
@@ -153,7 +155,7 @@ struct SakrSimulation {
     double error = 0;  // fixed-point error against the labels
 };
 std::vector<int> float_decisions(const Model& model, const Dataset& data);
-SakrSimulation sakr_simulate(const Model& model, const Dataset& data, const std::vector<int>& float_decisions,
-                             int ba, int bw);
+SakrSimulation sakr_simulate(const Model& model, const Dataset& data,
+                             const std::vector<int>& float_decisions, int ba, int bw);
 
 }  // namespace qlab
