@@ -308,7 +308,7 @@ SakrBounds SakrAnalysis::bounds(int ba, int bw) const {
                     lo = t;
                 double next = t - g1 / d2;
                 if (!(next > lo && next < hi)) next = (lo + hi) / 2;
-                if (std::fabs(next - t) <= 1e-8 * t) break;  // f is flat there: ~1e-16 in f
+                if (std::fabs(next - t) <= 1e-6 * t) break;  // f is flat there: ~1e-12 in f
                 t = next;
             }
         }
