@@ -47,7 +47,7 @@ EM_JS(void, write_url_query, (const char* query), {
 });
 EM_JS(int, is_embedded, (), {
     const p = new URLSearchParams(window.location.search);
-    return (/embed\.html$/.test(window.location.pathname) || p.get("embed") === "1") ? 1 : 0;
+    return (/embed[.]html$/.test(window.location.pathname) || p.get("embed") === "1") ? 1 : 0;
 });
 EM_JS(void, fetch_dataset, (const char* name), {
     if (Module.fetchDataset) Module.fetchDataset(UTF8ToString(name));

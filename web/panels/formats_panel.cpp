@@ -30,8 +30,7 @@ const char* const kKindHelp[] = {
     "Cherkhev's regular lattice: P evenly spaced atoms from -R to +R (his section 4.1)",
     "affine integer, as int8 toolkits use: atoms scale * (k - zero) for b-bit codes k",
     "sign(x) * alpha; without alpha, alpha* = mean |w| is fitted per tensor or block",
-    "{-alpha, 0, +alpha} with threshold T (Kundu 2017); without alpha, (alpha*, T*) of his "
-    "eq. 7 are fitted per tensor or per block of N values",
+    "{-alpha, 0, +alpha} with threshold T (Kundu 2017); without alpha, (alpha*, T*) of his eq. 7 are fitted",
     "any list of atoms, nearest one wins; or k atoms learned by k-means from the data (Cherkhev Fig. 3)",
     "block floating point: a block of N values shares one exponent, each keeps a w-bit mantissa",
 };
