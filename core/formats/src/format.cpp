@@ -69,6 +69,10 @@ const std::vector<KindEntry>& registry() {
         {"ternary", "ternary[:alpha=A[,threshold=T]] or ternary[:block=N]", detail::parse_ternary},
         {"codebook", "codebook:values=v1;v2;... or codebook:kmeans=K", detail::parse_codebook},
         {"bfp", "bfp:w=W,block=N", detail::parse_bfp},
+        {"fp8", "fp8:e4m3|e5m2[,sat=0|1]", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp8"); }},
+        {"fp6", "fp6:e2m3|e3m2", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp6"); }},
+        {"fp4", "fp4:e2m1", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp4"); }},
+        {"e8m0", "e8m0", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "e8m0"); }},
     };
     return entries;
 }
@@ -107,8 +111,30 @@ const std::vector<std::pair<std::string, std::string>>& Format::known_kinds() {
     return kinds;
 }
 
+namespace {
+
+// OCP element types name their variant positionally ("fp8:e4m3,sat=1"); it reaches the parser
+// as the key "variant", while messages still quote the spec as written.
+std::string positional_variant(std::string_view spec) {
+    const std::size_t colon = spec.find(':');
+    if (colon == std::string_view::npos) return std::string(spec);
+    std::string kind(spec.substr(0, colon));
+    kind.erase(0, kind.find_first_not_of(" \t"));
+    kind.erase(kind.find_last_not_of(" \t") + 1);
+    const std::string_view rest = spec.substr(colon + 1);
+    const std::string_view first = rest.substr(0, rest.find(','));
+    if ((kind != "fp8" && kind != "fp6" && kind != "fp4") ||
+        first.find('=') != std::string_view::npos || first.find_first_not_of(" \t") == std::string_view::npos)
+        return std::string(spec);
+    return std::string(spec.substr(0, colon + 1)) + "variant=" + std::string(rest);
+}
+
+}  // namespace
+
 Result<Format> Format::parse(std::string_view spec) {
-    auto args = detail::SpecArgs::split(spec);
+    const std::string rewritten = positional_variant(spec);
+    auto args = rewritten == spec ? detail::SpecArgs::split(spec)
+                                  : detail::SpecArgs::split(rewritten, "format", spec);
     if (!args) return args.status();
     detail::SpecArgs a = std::move(args).value();
     for (const auto& entry : registry()) {

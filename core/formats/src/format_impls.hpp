@@ -38,6 +38,8 @@ ImplResult parse_binary(SpecArgs& args);
 ImplResult parse_ternary(SpecArgs& args);
 ImplResult parse_codebook(SpecArgs& args);
 ImplResult parse_bfp(SpecArgs& args);
+// OCP element types (format_ocp.cpp): kind is fp8, fp6, fp4 or e8m0.
+ImplResult parse_ocp(SpecArgs& args, const std::string& kind);
 
 // Concrete formats that data-dependent ones fit per tensor or block.
 std::shared_ptr<const FormatImpl> make_fixed(int width, int frac, bool is_signed, bool wrap);

@@ -1,0 +1,305 @@
+// The OCP element types: FP8 E4M3/E5M2 (OCP 8-bit Floating Point Specification, OFP8, §4-5),
+// FP6 E2M3/E3M2, FP4 E2M1 and the E8M0 scale (OCP Microscaling Formats (MX) v1.0, §5.3-5.4).
+// fp8 takes sat=1 (OFP8 §5 saturating conversion); FP6/FP4 always saturate (MX §5.3.3).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "format_impls.hpp"
+
+namespace qlab::detail {
+namespace {
+
+std::uint32_t float_bits(float f) {
+    std::uint32_t b;
+    std::memcpy(&b, &f, 4);
+    return b;
+}
+
+// What the codes above max finite mean.
+enum class Specials {
+    none,      // FP6/FP4 (MX §5.3.3): every code is finite
+    nan_only,  // E4M3 (OFP8 §4.1): S.1111.111 is NaN, S.1111.000-110 are normals, no infinity
+    ieee,      // E5M2 (OFP8 §4.1): S.11111.00 is infinity, S.11111.{01,10,11} NaN
+};
+
+// A small binary float with subnormals whose lattice continues the IEEE one beyond max, so
+// overflow is decided by the same rounding rule as IEEE and resolved afterwards (OFP8 §5).
+class OcpFloat final : public FormatImpl {
+public:
+    OcpFloat(std::string name, int exp_bits, int man_bits, Specials specials, bool saturate)
+        : name_(std::move(name)), e_(exp_bits), m_(man_bits), specials_(specials), sat_(saturate) {
+        bias_ = (1 << (e_ - 1)) - 1;
+        emin_ = 1 - bias_;
+        // The largest exponent field that holds finite values, and its largest mantissa.
+        const int top_field = specials_ == Specials::ieee ? (1 << e_) - 2 : (1 << e_) - 1;
+        const int top_man = specials_ == Specials::nan_only ? (1 << m_) - 2 : (1 << m_) - 1;
+        emax_ = top_field - bias_;
+        max_ = std::ldexp(1.0 + std::ldexp(static_cast<double>(top_man), -m_), emax_);
+        max_code_ = (static_cast<std::uint64_t>(top_field) << m_) | static_cast<std::uint64_t>(top_man);
+        min_normal_ = std::ldexp(1.0, emin_);
+    }
+
+    std::string kind() const override { return name_.substr(0, name_.find(':')); }
+    std::string canonical_spec() const override { return name_ + (sat_ && kind() == "fp8" ? ",sat=1" : ""); }
+
+    Bracket bracket(double x) const override {
+        const double a = std::fabs(x);
+        bool lo_even = true, hi_even = false;
+        double lo = 0, hi = 0;
+        if (a == 0) {
+            lo = hi = 0;
+        } else if (a > max_) {
+            // OFP8 §5: round as if the exponent range went on; the next lattice point beyond
+            // max is one max-ulp above it, and resolve() maps it to NaN, inf or max.
+            lo = max_, hi = max_ + std::ldexp(1.0, emax_ - m_);
+            lo_even = (max_code_ & 1) == 0;
+            hi_even = !lo_even;
+        } else {
+            const int e = std::max(std::ilogb(a), emin_);
+            const double n = std::floor(std::ldexp(a, m_ - e));
+            lo = std::ldexp(n, e - m_);
+            hi = (lo == a) ? lo : std::ldexp(n + 1, e - m_);
+            lo_even = std::fmod(n, 2.0) == 0;
+            hi_even = !lo_even;
+        }
+        if (std::signbit(x)) return {-hi, -lo, hi_even};
+        return {lo, hi, lo_even};
+    }
+
+    double resolve(double v) const override {
+        if (!(std::fabs(v) > max_)) return v;
+        if (sat_) return std::copysign(max_, v);
+        return specials_ == Specials::ieee ? std::copysign(INFINITY, v) : NAN;
+    }
+
+    double next_up(double x) const override {
+        if (std::isnan(x)) return x;
+        if (x < 0) {
+            const double down = next_down_magnitude(-x);
+            return down == 0 ? -0.0 : -down;
+        }
+        return next_up_magnitude(x);
+    }
+    double next_down(double x) const override {
+        if (std::isnan(x)) return x;
+        if (x > 0) return next_down_magnitude(x);
+        return -next_up_magnitude(-x);
+    }
+
+    bool keeps_negative_zero() const override { return true; }
+    bool has_infinity() const override { return specials_ == Specials::ieee && !sat_; }
+    double max_finite() const override { return max_; }
+    double min_finite() const override { return -max_; }
+    double min_positive() const override { return std::ldexp(1.0, emin_ - m_); }
+    double epsilon() const override { return std::ldexp(1.0, -m_); }
+    // Codes 1..max_code per sign are the positive finite values in order, plus one zero.
+    double atom_count() const override { return 2.0 * static_cast<double>(max_code_) + 1; }
+    int bits() const override { return 1 + e_ + m_; }
+
+    Encoding encode(double v) const override {
+        Encoding enc;
+        enc.total_bits = bits();
+        const std::uint64_t sign = std::signbit(v) ? 1 : 0;
+        const std::uint64_t all_ones = (1ull << e_) - 1, man_ones = (1ull << m_) - 1;
+        std::uint64_t exp_field = 0, man_field = 0;
+        const double a = std::fabs(v);
+        if (std::isnan(v) || (a > max_ && !sat_ && specials_ == Specials::nan_only)) {
+            if (specials_ == Specials::none) return enc;  // MX §5.3.3: no NaN code
+            exp_field = all_ones;
+            man_field = specials_ == Specials::nan_only ? man_ones : 1ull << (m_ - 1);
+        } else if (a > max_ && !sat_ && specials_ == Specials::ieee) {
+            exp_field = all_ones;
+        } else if (a > max_) {
+            exp_field = max_code_ >> m_, man_field = max_code_ & man_ones;
+        } else if (a >= min_normal_) {
+            const int e = std::ilogb(a);
+            exp_field = static_cast<std::uint64_t>(e + bias_);
+            man_field = static_cast<std::uint64_t>(std::ldexp(a, m_ - e) - std::ldexp(1.0, m_));
+        } else {
+            man_field = static_cast<std::uint64_t>(std::ldexp(a, m_ - emin_));
+        }
+        enc.code = (sign << (e_ + m_)) | (exp_field << m_) | man_field;
+        enc.fields = {{"sign", 1, sign}, {"exponent", e_, exp_field}, {"mantissa", m_, man_field}};
+        return enc;
+    }
+
+    void quantize_array(const float* in, float* out, std::size_t n,
+                        const QuantizeOptions& options) const override {
+        if (options.rounding != Rounding::nearest_even) return FormatImpl::quantize_array(in, out, n, options);
+        // Round-half-even on the float32 bit pattern (every OCP element value and every
+        // midpoint is a float32), then the overflow of OFP8 §5 / MX §5.3.3 by comparison.
+        const int shift = 23 - m_;
+        const std::uint32_t half_minus_one = (1u << (shift - 1)) - 1;
+        const std::uint32_t keep_mask = ~((1u << shift) - 1);
+        const auto min_normal_i = static_cast<std::int32_t>(float_bits(static_cast<float>(min_normal_)));
+        const std::uint32_t max_bits = float_bits(static_cast<float>(max_));
+        const auto max_i = static_cast<std::int32_t>(max_bits);
+        const std::uint32_t overflow_bits =
+            sat_ ? max_bits : specials_ == Specials::ieee ? 0x7f800000u : 0x7fc00000u;
+        const float magic = std::ldexp(1.0f, emin_ - m_ + 23);  // rounds tiny values to the subnormal step
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint32_t bits = float_bits(in[i]);
+            const std::uint32_t sign = bits & 0x80000000u;
+            const std::uint32_t mag = bits & 0x7fffffffu;
+            const std::uint32_t rounded = (mag + half_minus_one + ((mag >> shift) & 1u)) & keep_mask;
+            float mag_float;
+            std::memcpy(&mag_float, &mag, 4);
+            const std::uint32_t tiny = float_bits((mag_float + magic) - magic);
+            const auto smag = static_cast<std::int32_t>(mag);
+            const std::uint32_t is_tiny = 0u - static_cast<std::uint32_t>(smag < min_normal_i);
+            std::uint32_t r = (tiny & is_tiny) | (rounded & ~is_tiny);
+            const std::uint32_t is_over = 0u - static_cast<std::uint32_t>(static_cast<std::int32_t>(r) > max_i);
+            r = (overflow_bits & is_over) | (r & ~is_over);
+            const std::uint32_t is_nan = 0u - static_cast<std::uint32_t>(smag > 0x7f800000);
+            r = (mag & is_nan) | (r & ~is_nan);  // NaN in, NaN out
+            r |= sign;
+            std::memcpy(&out[i], &r, 4);
+        }
+    }
+
+private:
+    double next_up_magnitude(double a) const {  // a >= 0
+        if (a >= max_) return INFINITY;  // the inf atom of E5M2, or no atom at all
+        if (a < min_positive()) return min_positive();
+        const int e = std::max(std::ilogb(a), emin_);
+        const double n = std::floor(std::ldexp(a, m_ - e));
+        return std::ldexp(n + 1, e - m_);
+    }
+    double next_down_magnitude(double a) const {  // a > 0
+        if (a > max_) return max_;
+        if (a <= min_positive()) return 0;
+        int e = std::max(std::ilogb(a), emin_);
+        double n = std::ceil(std::ldexp(a, m_ - e)) - 1;
+        if (n < std::ldexp(1.0, m_) && e > emin_) {  // crossed into the binade below
+            e -= 1;
+            n = std::ldexp(2.0, m_) - 1;
+        }
+        return std::ldexp(n, e - m_);
+    }
+
+    std::string name_;
+    int e_, m_;
+    Specials specials_;
+    bool sat_;
+    int bias_ = 0, emin_ = 0, emax_ = 0;
+    double max_ = 0, min_normal_ = 0;
+    std::uint64_t max_code_ = 0;
+};
+
+// E8M0 (MX §5.4): 2^(k-127) for k = 0..254, k = 255 is NaN; no sign, no zero, no infinity.
+// The spec defines no conversion into E8M0 for arbitrary values; ours rounds on the lattice of
+// powers of two (linear midpoints 1.5 * 2^k, ties to the even code k) and returns NaN, the only
+// non-finite code, for values above 2^127 when rounding goes up, for zero, negatives and +-inf.
+// Positive values below 2^-127 have no atom beneath them and become 2^-127.
+class E8M0 final : public FormatImpl {
+public:
+    std::string kind() const override { return "e8m0"; }
+    std::string canonical_spec() const override { return "e8m0"; }
+
+    Bracket bracket(double x) const override {
+        if (!(x > 0)) return {x, x, true};  // resolve() turns it into NaN
+        if (x < kMin) return {kMin, kMin, true};
+        if (x > kMax) return {kMax, 2 * kMax, true};  // k = 254 is even
+        const int e = std::ilogb(x);
+        const double lo = std::ldexp(1.0, e);
+        return {lo, lo == x ? lo : 2 * lo, (e + 127) % 2 == 0};
+    }
+    double resolve(double v) const override { return v > 0 && v <= kMax ? v : NAN; }
+    double next_up(double x) const override {
+        if (std::isnan(x)) return x;
+        if (x < kMin) return kMin;
+        if (x >= kMax) return INFINITY;
+        return std::ldexp(1.0, std::ilogb(x) + 1);
+    }
+    double next_down(double x) const override {
+        if (std::isnan(x)) return x;
+        if (x <= kMin) return -INFINITY;
+        if (x > kMax) return kMax;
+        const double p = std::ldexp(1.0, std::ilogb(x));
+        return p == x ? p / 2 : p;
+    }
+    bool keeps_negative_zero() const override { return false; }
+    bool has_infinity() const override { return false; }
+    double max_finite() const override { return kMax; }
+    double min_finite() const override { return kMin; }
+    double min_positive() const override { return kMin; }
+    double epsilon() const override { return 1; }
+    double atom_count() const override { return 255; }
+    int bits() const override { return 8; }
+    Encoding encode(double v) const override {
+        Encoding enc;
+        enc.total_bits = 8;
+        enc.code = v >= kMin && v <= kMax ? static_cast<std::uint64_t>(std::ilogb(v) + 127) : 0xFF;
+        enc.fields = {{"exponent", 8, enc.code}};
+        return enc;
+    }
+
+    void quantize_array(const float* in, float* out, std::size_t n,
+                        const QuantizeOptions& options) const override {
+        if (options.rounding != Rounding::nearest_even) return FormatImpl::quantize_array(in, out, n, options);
+        // The float32 exponent field has the same bias as E8M0, so round-half-even to no
+        // mantissa bits on the bit pattern gives the code (its parity is the float's).
+        for (std::size_t i = 0; i < n; ++i) {
+            const float x = in[i];
+            const std::uint32_t bits = float_bits(x);
+            if (!(x > 0)) {
+                out[i] = NAN;
+            } else if (bits < 0x00800000u) {  // float32 subnormal: 2^-127 or 2^-126
+                out[i] = static_cast<float>(resolve_ref(x));
+            } else {
+                const std::uint32_t r = (bits + 0x3fffffu + ((bits >> 23) & 1u)) & 0x7f800000u;
+                float v;
+                std::memcpy(&v, &r, 4);
+                out[i] = r > 0x7f000000u ? NAN : v;
+            }
+        }
+    }
+
+private:
+    double resolve_ref(double x) const {
+        const Bracket b = bracket(x);
+        const double mid = b.lo + (b.hi - b.lo) / 2;
+        return resolve(x < mid ? b.lo : x > mid ? b.hi : (b.lo_is_even ? b.lo : b.hi));
+    }
+    static constexpr double kMin = 0x1p-127;
+    static constexpr double kMax = 0x1p127;
+};
+
+}  // namespace
+
+// The variant comes positionally (fp8:e4m3); Format::parse hands it over as key "variant".
+ImplResult parse_ocp(SpecArgs& args, const std::string& kind) {
+    struct Variant {
+        const char* kind;
+        const char* name;
+        int e, m;
+        Specials specials;
+    };
+    static const Variant variants[] = {
+        {"fp8", "e4m3", 4, 3, Specials::nan_only}, {"fp8", "e5m2", 5, 2, Specials::ieee},
+        {"fp6", "e2m3", 2, 3, Specials::none},     {"fp6", "e3m2", 3, 2, Specials::none},
+        {"fp4", "e2m1", 2, 1, Specials::none},
+    };
+    if (kind == "e8m0") return std::shared_ptr<const FormatImpl>(std::make_shared<E8M0>());
+    std::vector<std::string> names;
+    for (const auto& v : variants)
+        if (kind == v.kind) names.emplace_back(v.name);
+    std::string variant, list;
+    if (Status s = args.read_string("variant", false, variant); !s) return s;
+    for (const auto& n : names) list += (list.empty() ? "" : " or ") + kind + ":" + n;
+    if (variant.empty()) return args.fail("missing element type (" + list + ")");
+    if (std::find(names.begin(), names.end(), variant) == names.end())
+        return args.fail("unknown element type '" + variant + "' (expected " + list + ")");
+    bool saturate = kind != "fp8";  // MX §5.3.3: FP6/FP4 conversion saturates
+    if (kind == "fp8")
+        if (Status s = args.read_bool("sat", saturate); !s) return s;
+    for (const auto& v : variants)
+        if (kind == v.kind && variant == v.name)
+            return std::shared_ptr<const FormatImpl>(
+                std::make_shared<OcpFloat>(kind + ":" + variant, v.e, v.m, v.specials, saturate));
+    return args.fail("unknown element type");  // not reached
+}
+
+}  // namespace qlab::detail
