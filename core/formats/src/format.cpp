@@ -253,7 +253,7 @@ AtomList Format::atoms_in(double lo, double hi, std::size_t limit) const {
     AtomList list;
     if (!(lo <= hi)) return list;
     double a = quantize_ref(lo, Rounding::up);
-    if (std::isnan(a)) return list;
+    if (std::isnan(a)) a = next_up(lo);  // e8m0 below its range (no zero, no sign); NaN lo stays NaN
     if (a < lo) a = next_up(lo);  // saturation can pull an up-rounded value below lo
     while (std::isfinite(a) && a <= hi) {
         if (list.atoms.size() == limit) {

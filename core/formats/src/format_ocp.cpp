@@ -242,27 +242,22 @@ public:
         // The float32 exponent field has the same bias as E8M0, so round-half-even to no
         // mantissa bits on the bit pattern gives the code (its parity is the float's).
         for (std::size_t i = 0; i < n; ++i) {
-            const float x = in[i];
-            const std::uint32_t bits = float_bits(x);
-            if (!(x > 0)) {
-                out[i] = NAN;
-            } else if (bits < 0x00800000u) {  // float32 subnormal: 2^-127 or 2^-126
-                out[i] = static_cast<float>(resolve_ref(x));
-            } else {
-                const std::uint32_t r = (bits + 0x3fffffu + ((bits >> 23) & 1u)) & 0x7f800000u;
-                float v;
-                std::memcpy(&v, &r, 4);
-                out[i] = r > 0x7f000000u ? NAN : v;
-            }
+            const std::uint32_t bits = float_bits(in[i]);
+            const auto sbits = static_cast<std::int32_t>(bits);
+            const std::uint32_t normal = (bits + 0x3fffffu + ((bits >> 23) & 1u)) & 0x7f800000u;
+            // Below 2^-126 only 2^-127 (0x00400000) and 2^-126 remain; the tie 1.5 * 2^-127
+            // goes to the even code 0.
+            const std::uint32_t tiny = sbits > 0x00600000 ? 0x00800000u : 0x00400000u;
+            const std::uint32_t is_tiny = 0u - static_cast<std::uint32_t>(sbits < 0x00800000);
+            const std::uint32_t r = (tiny & is_tiny) | (normal & ~is_tiny);
+            // Zero, negatives, NaN and anything rounding above 2^127 have only the NaN code.
+            const bool ok = sbits > 0 && sbits <= 0x7f800000 && r <= 0x7f000000u;
+            const std::uint32_t v = ok ? r : 0x7fc00000u;
+            std::memcpy(&out[i], &v, 4);
         }
     }
 
 private:
-    double resolve_ref(double x) const {
-        const Bracket b = bracket(x);
-        const double mid = b.lo + (b.hi - b.lo) / 2;
-        return resolve(x < mid ? b.lo : x > mid ? b.hi : (b.lo_is_even ? b.lo : b.hi));
-    }
     static constexpr double kMin = 0x1p-127;
     static constexpr double kMax = 0x1p127;
 };
