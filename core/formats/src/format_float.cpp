@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "binary_float.hpp"
 #include "format_impls.hpp"
 
 namespace qlab::detail {
@@ -18,6 +19,7 @@ public:
         emin_ = 1 - bias_;
         max_ = std::ldexp(2.0 - std::ldexp(1.0, -man_bits), emax_);
         min_normal_ = std::ldexp(1.0, emin_);
+        grid_ = {man_bits, emin_, max_, subnormals};
     }
 
     std::string kind() const override { return "float"; }
@@ -43,10 +45,9 @@ public:
             lo_even = code_is_even(std::ldexp(max_, m_ - emax_), emax_);
             hi_even = !lo_even;
         } else {
-            const int e = std::max(std::ilogb(a), emin_);
-            const double n = std::floor(std::ldexp(a, m_ - e));
-            lo = std::ldexp(n, e - m_);
-            hi = (lo == a) ? lo : std::ldexp(n + 1, e - m_);
+            double n = 0;
+            int e = 0;
+            grid_.neighbours(a, lo, hi, n, e);
             lo_even = code_is_even(n, e);
             hi_even = !lo_even;
         }
@@ -59,25 +60,14 @@ public:
         return std::copysign(sat_ ? max_ : INFINITY, v);
     }
 
-    double next_up(double x) const override {
-        if (std::isnan(x)) return x;
-        if (x < 0) {
-            const double down = next_down_magnitude(-x);
-            return down == 0 ? -0.0 : -down;
-        }
-        return next_up_magnitude(x);
-    }
-    double next_down(double x) const override {
-        if (std::isnan(x)) return x;
-        if (x > 0) return next_down_magnitude(x);
-        return -next_up_magnitude(-x);
-    }
+    double next_up(double x) const override { return grid_.next_up(x); }
+    double next_down(double x) const override { return grid_.next_down(x); }
 
     bool keeps_negative_zero() const override { return true; }
     bool has_infinity() const override { return !sat_; }
     double max_finite() const override { return max_; }
     double min_finite() const override { return -max_; }
-    double min_positive() const override { return sub_ ? std::ldexp(1.0, emin_ - m_) : min_normal_; }
+    double min_positive() const override { return grid_.min_positive(); }
     double epsilon() const override { return std::ldexp(1.0, -m_); }
     double atom_count() const override {
         // Distinct finite values: zero once, then both signs of normals and subnormals.
@@ -118,47 +108,10 @@ public:
         // quantum: E <= 8 keeps float32 subnormals inside this format's subnormal range.
         const bool fast = options.rounding == Rounding::nearest_even && sub_ && e_ <= 8 && m_ <= 23;
         if (!fast) return FormatImpl::quantize_array(in, out, n, options);
-        const int shift = 23 - m_;
-        const std::uint32_t half_minus_one = shift > 0 ? (1u << (shift - 1)) - 1 : 0;
-        const std::uint32_t keep_mask = ~((1u << shift) - 1);
-        const std::uint32_t lsb_mask = shift > 0 ? 1u : 0u;  // m=23 keeps every bit
-        // Every decision is made on the bit patterns (for non-negative floats their order is the
-        // value order), so the loop is branch-free and vectorizes.
-        const std::uint32_t min_normal_bits = float_bits(static_cast<float>(min_normal_));
-        const std::uint32_t max_bits = float_bits(static_cast<float>(max_));
-        const std::uint32_t overflow_bits = sat_ ? max_bits : 0x7f800000u;
-        const auto min_normal_i = static_cast<std::int32_t>(min_normal_bits);
-        const auto max_i = static_cast<std::int32_t>(max_bits);
-        // Adding 2^(emin - m + 23) rounds anything below the smallest normal to the subnormal step.
-        const float magic = std::ldexp(1.0f, emin_ - m_ + 23);
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::uint32_t bits = float_bits(in[i]);
-            const std::uint32_t sign = bits & 0x80000000u;
-            const std::uint32_t mag = bits & 0x7fffffffu;
-            const std::uint32_t rounded = (mag + half_minus_one + ((mag >> shift) & lsb_mask)) & keep_mask;
-            float mag_float;
-            std::memcpy(&mag_float, &mag, 4);
-            const std::uint32_t tiny = float_bits((mag_float + magic) - magic);
-            // Magnitudes fit in 31 bits, so signed compares (what SSE2 has) order them correctly;
-            // explicit masks keep the loop free of branches.
-            const auto smag = static_cast<std::int32_t>(mag);
-            const std::uint32_t is_tiny = 0u - static_cast<std::uint32_t>(smag < min_normal_i);
-            std::uint32_t r = (tiny & is_tiny) | (rounded & ~is_tiny);
-            const std::uint32_t is_over = 0u - static_cast<std::uint32_t>(static_cast<std::int32_t>(r) > max_i);
-            r = (overflow_bits & is_over) | (r & ~is_over);
-            const std::uint32_t is_nan = 0u - static_cast<std::uint32_t>(smag > 0x7f800000);
-            r = (mag & is_nan) | (r & ~is_nan);  // NaN passes through
-            r |= sign;
-            std::memcpy(&out[i], &r, 4);
-        }
+        grid_.round_float32_nearest_even(in, out, n, sat_ ? float32_bits(static_cast<float>(max_)) : 0x7f800000u);
     }
 
 private:
-    static std::uint32_t float_bits(float f) {
-        std::uint32_t b;
-        std::memcpy(&b, &f, 4);
-        return b;
-    }
     // Parity of the bit pattern of n * 2^(e - m), which is what round-half-even looks at.
     bool code_is_even(double n, int e) const {
         if (n == 0) return true;
@@ -168,30 +121,11 @@ private:
         return biased % 2 == 0;
     }
 
-    double next_up_magnitude(double a) const {  // a >= 0
-        if (a >= max_) return INFINITY;  // the inf atom, or none when saturating
-        if (a < min_positive()) return min_positive();
-        const int e = std::max(std::ilogb(a), emin_);
-        const double n = std::floor(std::ldexp(a, m_ - e));
-        return std::ldexp(n + 1, e - m_);
-    }
-    double next_down_magnitude(double a) const {  // a > 0; returns the atom below a
-        if (a > max_) return max_;
-        if (a <= min_positive()) return 0;
-        if (!sub_ && a <= min_normal_) return 0;
-        int e = std::max(std::ilogb(a), emin_);
-        double n = std::ceil(std::ldexp(a, m_ - e)) - 1;
-        if (n < std::ldexp(1.0, m_) && e > emin_) {  // crossed into the binade below
-            e -= 1;
-            n = std::ldexp(2.0, m_) - 1;
-        }
-        return std::ldexp(n, e - m_);
-    }
-
     int e_, m_;
     bool sub_, sat_;
     int bias_ = 0, emax_ = 0, emin_ = 0;
     double max_ = 0, min_normal_ = 0;
+    BinaryFloatGrid grid_;
 };
 
 }  // namespace

@@ -6,16 +6,11 @@
 #include <cstring>
 #include <string>
 
+#include "binary_float.hpp"
 #include "format_impls.hpp"
 
 namespace qlab::detail {
 namespace {
-
-std::uint32_t float_bits(float f) {
-    std::uint32_t b;
-    std::memcpy(&b, &f, 4);
-    return b;
-}
 
 // What the codes above max finite mean.
 enum class Specials {
@@ -39,6 +34,7 @@ public:
         max_ = std::ldexp(1.0 + std::ldexp(static_cast<double>(top_man), -m_), emax_);
         max_code_ = (static_cast<std::uint64_t>(top_field) << m_) | static_cast<std::uint64_t>(top_man);
         min_normal_ = std::ldexp(1.0, emin_);
+        grid_ = {m_, emin_, max_, true};
     }
 
     std::string kind() const override { return name_.substr(0, name_.find(':')); }
@@ -57,10 +53,9 @@ public:
             lo_even = (max_code_ & 1) == 0;
             hi_even = !lo_even;
         } else {
-            const int e = std::max(std::ilogb(a), emin_);
-            const double n = std::floor(std::ldexp(a, m_ - e));
-            lo = std::ldexp(n, e - m_);
-            hi = (lo == a) ? lo : std::ldexp(n + 1, e - m_);
+            double n = 0;
+            int e = 0;
+            grid_.neighbours(a, lo, hi, n, e);
             lo_even = std::fmod(n, 2.0) == 0;
             hi_even = !lo_even;
         }
@@ -74,25 +69,14 @@ public:
         return specials_ == Specials::ieee ? std::copysign(INFINITY, v) : NAN;
     }
 
-    double next_up(double x) const override {
-        if (std::isnan(x)) return x;
-        if (x < 0) {
-            const double down = next_down_magnitude(-x);
-            return down == 0 ? -0.0 : -down;
-        }
-        return next_up_magnitude(x);
-    }
-    double next_down(double x) const override {
-        if (std::isnan(x)) return x;
-        if (x > 0) return next_down_magnitude(x);
-        return -next_up_magnitude(-x);
-    }
+    double next_up(double x) const override { return grid_.next_up(x); }
+    double next_down(double x) const override { return grid_.next_down(x); }
 
     bool keeps_negative_zero() const override { return true; }
     bool has_infinity() const override { return specials_ == Specials::ieee && !sat_; }
     double max_finite() const override { return max_; }
     double min_finite() const override { return -max_; }
-    double min_positive() const override { return std::ldexp(1.0, emin_ - m_); }
+    double min_positive() const override { return grid_.min_positive(); }
     double epsilon() const override { return std::ldexp(1.0, -m_); }
     // Codes 1..max_code per sign are the positive finite values in order, plus one zero.
     double atom_count() const override { return 2.0 * static_cast<double>(max_code_) + 1; }
@@ -130,55 +114,13 @@ public:
         if (options.rounding != Rounding::nearest_even) return FormatImpl::quantize_array(in, out, n, options);
         // Round-half-even on the float32 bit pattern (every OCP element value and every
         // midpoint is a float32), then the overflow of OFP8 §5 / MX §5.3.3 by comparison.
-        const int shift = 23 - m_;
-        const std::uint32_t half_minus_one = (1u << (shift - 1)) - 1;
-        const std::uint32_t keep_mask = ~((1u << shift) - 1);
-        const auto min_normal_i = static_cast<std::int32_t>(float_bits(static_cast<float>(min_normal_)));
-        const std::uint32_t max_bits = float_bits(static_cast<float>(max_));
-        const auto max_i = static_cast<std::int32_t>(max_bits);
-        const std::uint32_t overflow_bits =
-            sat_ ? max_bits : specials_ == Specials::ieee ? 0x7f800000u : 0x7fc00000u;
-        const float magic = std::ldexp(1.0f, emin_ - m_ + 23);  // rounds tiny values to the subnormal step
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::uint32_t bits = float_bits(in[i]);
-            const std::uint32_t sign = bits & 0x80000000u;
-            const std::uint32_t mag = bits & 0x7fffffffu;
-            const std::uint32_t rounded = (mag + half_minus_one + ((mag >> shift) & 1u)) & keep_mask;
-            float mag_float;
-            std::memcpy(&mag_float, &mag, 4);
-            const std::uint32_t tiny = float_bits((mag_float + magic) - magic);
-            const auto smag = static_cast<std::int32_t>(mag);
-            const std::uint32_t is_tiny = 0u - static_cast<std::uint32_t>(smag < min_normal_i);
-            std::uint32_t r = (tiny & is_tiny) | (rounded & ~is_tiny);
-            const std::uint32_t is_over = 0u - static_cast<std::uint32_t>(static_cast<std::int32_t>(r) > max_i);
-            r = (overflow_bits & is_over) | (r & ~is_over);
-            const std::uint32_t is_nan = 0u - static_cast<std::uint32_t>(smag > 0x7f800000);
-            r = (mag & is_nan) | (r & ~is_nan);  // NaN in, NaN out
-            r |= sign;
-            std::memcpy(&out[i], &r, 4);
-        }
+        const std::uint32_t overflow_bits = sat_                           ? float32_bits(static_cast<float>(max_))
+                                            : specials_ == Specials::ieee ? 0x7f800000u
+                                                                          : 0x7fc00000u;
+        grid_.round_float32_nearest_even(in, out, n, overflow_bits);
     }
 
 private:
-    double next_up_magnitude(double a) const {  // a >= 0
-        if (a >= max_) return INFINITY;  // the inf atom of E5M2, or no atom at all
-        if (a < min_positive()) return min_positive();
-        const int e = std::max(std::ilogb(a), emin_);
-        const double n = std::floor(std::ldexp(a, m_ - e));
-        return std::ldexp(n + 1, e - m_);
-    }
-    double next_down_magnitude(double a) const {  // a > 0
-        if (a > max_) return max_;
-        if (a <= min_positive()) return 0;
-        int e = std::max(std::ilogb(a), emin_);
-        double n = std::ceil(std::ldexp(a, m_ - e)) - 1;
-        if (n < std::ldexp(1.0, m_) && e > emin_) {  // crossed into the binade below
-            e -= 1;
-            n = std::ldexp(2.0, m_) - 1;
-        }
-        return std::ldexp(n, e - m_);
-    }
-
     std::string name_;
     int e_, m_;
     Specials specials_;
@@ -186,6 +128,7 @@ private:
     int bias_ = 0, emin_ = 0, emax_ = 0;
     double max_ = 0, min_normal_ = 0;
     std::uint64_t max_code_ = 0;
+    BinaryFloatGrid grid_;
 };
 
 // E8M0 (MX §5.4): 2^(k-127) for k = 0..254, k = 255 is NaN; no sign, no zero, no infinity.
@@ -242,7 +185,7 @@ public:
         // The float32 exponent field has the same bias as E8M0, so round-half-even to no
         // mantissa bits on the bit pattern gives the code (its parity is the float's).
         for (std::size_t i = 0; i < n; ++i) {
-            const std::uint32_t bits = float_bits(in[i]);
+            const std::uint32_t bits = float32_bits(in[i]);
             const auto sbits = static_cast<std::int32_t>(bits);
             const std::uint32_t normal = (bits + 0x3fffffu + ((bits >> 23) & 1u)) & 0x7f800000u;
             // Below 2^-126 only 2^-127 (0x00400000) and 2^-126 remain; the tie 1.5 * 2^-127
