@@ -1,6 +1,9 @@
 // Perceptron panel: Cherkhev's quantized perceptron and Frank-Wolfe (§3-4) on a 2-D set, with the
 // atoms A x A drawn over the data (his Fig. 1), the decision boundary, mistakes against the bound
 // R^2/(gamma - delta)^2 of his Theorem, sink atoms, and a range x points accuracy sweep (Tables 2-4).
+// Sections: 1. helpers  2. the panel: state, metrics  3. layout  4. controls and facts
+// 5. the data view (atoms, points, r(w), mouse) and boundary  6. mistakes plot  7. accuracy sweep.
+// Data, jobs and the sweep live in perceptron_model.{hpp,cpp}; this file only draws.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -29,6 +32,7 @@ const ImU32 kSinkColor = IM_COL32(200, 20, 60, 255);
 const ImU32 kWeightColor = IM_COL32(20, 20, 30, 255);
 const ImU32 kBoundColor = IM_COL32(200, 40, 40, 255);
 
+// ---- 1. helpers ----
 std::string fmt(double v, int digits = 3) {
     if (!std::isfinite(v)) return v > 0 ? "inf" : v < 0 ? "-inf" : "nan";
     char buf[48];
@@ -121,6 +125,7 @@ public:
         running_ = lesson_.trainable() && lesson_.run->running();
     }
 
+    // ---- 2. metrics ----
     nlohmann::json metrics(App& app) override {
         ensure(app);
         sync_running();
@@ -191,6 +196,7 @@ public:
         return m;
     }
 
+    // ---- 3. layout ----
     void draw(App& app, const UiScale& ui) override {
         ensure(app);
         sync_running();
@@ -261,6 +267,7 @@ private:
 
     // ---- Controls ---------------------------------------------------------------------------
 
+    // ---- 4. controls and facts ----
     void draw_controls(App& app, const UiScale& ui) {
         const qlab::LabState& s = app.state();
         ImGui::TextUnformatted("Data");
@@ -453,6 +460,7 @@ private:
 
     // ---- The data view ------------------------------------------------------------------------
 
+    // ---- 5. the data view and the boundary ----
     void draw_lesson(App& app, const UiScale& ui) {
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         const float side_col = 390 * ui.dpr;
@@ -662,6 +670,7 @@ private:
 
     // ---- Mistakes against the bound -------------------------------------------------------------
 
+    // ---- 6. mistakes against the bound ----
     void draw_mistakes_plot(const UiScale& ui, float width) {
         ImGui::TextUnformatted("Mistakes over examples visited");
         widgets::help_marker("The perceptron's mistakes so far (each one an update) against Cherkhev's bound "
@@ -705,6 +714,7 @@ private:
 
     // ---- The accuracy sweep -----------------------------------------------------------------------
 
+    // ---- 7. accuracy sweep (Cherkhev Tables 2-4) ----
     void draw_sweep(App& app, const UiScale& ui, float width) {
         const qlab::LabState& s = app.state();
         ImGui::TextUnformatted("Training accuracy per format");

@@ -2,6 +2,9 @@
 // with a format per tensor role (QAT, Sakr §3), stochastic or nearest rounding of weight updates
 // and the updates lost below half an ulp (Gupta et al.), curves, a confusion matrix, test digits
 // or the decision boundary, post-training calibration beside QAT, and model JSON export/import.
+// Sections: helpers and the digit atlas; state; controls (roles, calibration, optimizer, model
+// file); views (curves, confusion, digits, boundary, layout); metrics. Data, the job, predictions
+// and calibration live in train_session.{hpp,cpp}; this file only draws.
 #include <GLES3/gl3.h>
 
 #include <algorithm>

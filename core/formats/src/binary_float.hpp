@@ -3,6 +3,7 @@
 // between and rounded to in float32 bit arithmetic. Each format adds its own overflow and codes.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>

@@ -1,0 +1,166 @@
+// Building models from specs: "logreg", "mlp:784-512-10[:act=...]" and CNN specs such as
+// "cnn:28x28x1-c8k5-p2-10", with Glorot-initialised weights from a seed; activation names.
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "qlab/mlp.hpp"
+#include "qlab/random.hpp"
+
+namespace qlab {
+
+const char* activation_name(Activation a) {
+    switch (a) {
+        case Activation::relu: return "relu";
+        case Activation::hardsigmoid: return "hardsigmoid";
+        case Activation::tanh: return "tanh";
+        case Activation::none: return "none";
+    }
+    return "?";
+}
+
+Result<Activation> parse_activation(std::string_view name) {
+    for (Activation a : {Activation::relu, Activation::hardsigmoid, Activation::tanh, Activation::none})
+        if (name == activation_name(a)) return a;
+    return Status::error("unknown activation '" + std::string(name) + "' (expected relu, hardsigmoid, tanh or none)");
+}
+
+namespace {
+
+void glorot(Layer& layer, double fan_in, double fan_out, Rng& rng) {
+    const double limit = std::sqrt(6.0 / (fan_in + fan_out));
+    layer.weight.resize(layer.out, layer.in);
+    for (Eigen::Index i = 0; i < layer.weight.size(); ++i)
+        layer.weight.data()[i] = static_cast<float>((2 * rng.uniform() - 1) * limit);
+    layer.bias = Vector::Zero(layer.out);
+}
+
+// "cnn:28x28x1-c8k5-p2-c16k5-p2-10[:act=relu]"
+Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::uint64_t seed) {
+    std::string rest = spec.substr(4);
+    const std::size_t colon = rest.find(':');
+    Activation act = Activation::relu;
+    if (colon != std::string::npos) {
+        const std::string options = rest.substr(colon + 1);
+        if (options.rfind("act=", 0) != 0) return Status::error("model '" + spec + "': unknown option '" + options + "' (expected act=NAME)");
+        auto a = parse_activation(options.substr(4));
+        if (!a) return Status::error("model '" + spec + "': " + a.status().message());
+        act = *a;
+        rest = rest.substr(0, colon);
+    }
+    std::vector<std::string> tokens;
+    for (std::size_t start = 0;;) {
+        const std::size_t dash = rest.find('-', start);
+        tokens.push_back(rest.substr(start, dash == std::string::npos ? std::string::npos : dash - start));
+        if (dash == std::string::npos) break;
+        start = dash + 1;
+    }
+    int h = 0, w = 0, c = 0;
+    char tail = 0;
+    if (tokens.size() < 2 || std::sscanf(tokens[0].c_str(), "%dx%dx%d%c", &h, &w, &c, &tail) != 3 || h < 1 || w < 1 || c < 1 ||
+        h > 4096 || w > 4096 || c > 4096)
+        return Status::error("model '" + spec + "': expected cnn:HxWxC-... with the input height, width and channels first");
+    if (h * w * c != inputs)
+        return Status::error("model '" + spec + "': " + tokens[0] + " is " + std::to_string(h * w * c) +
+                             " values, the data has " + std::to_string(inputs) + " features");
+    Model m;
+    Rng rng(seed);
+    int features = h * w * c;
+    bool flat = false;
+    for (std::size_t t = 1; t < tokens.size(); ++t) {
+        const std::string& tok = tokens[t];
+        const std::string where = "model '" + spec + "': layer '" + tok + "'";
+        int a = 0, b = 0;
+        Layer layer;
+        if (!flat && std::sscanf(tok.c_str(), "c%dk%d%c", &a, &b, &tail) == 2) {
+            if (a < 1 || a > 4096 || b < 1 || b > h || b > w) return Status::error(where + ": needs 1..4096 channels and a kernel no larger than the " + std::to_string(h) + "x" + std::to_string(w) + " input");
+            layer.kind = LayerKind::conv2d;
+            layer.channels = c, layer.height = h, layer.width = w, layer.kernel = b;
+            layer.in = c * b * b, layer.out = a;
+            layer.activation = act;
+            glorot(layer, c * b * b, a * b * b, rng);
+            h = layer.output_height(), w = layer.output_width(), c = a;
+        } else if (!flat && std::sscanf(tok.c_str(), "p%d%c", &a, &tail) == 1) {
+            if (a < 1 || a > h || a > w) return Status::error(where + ": the pool window must fit the " + std::to_string(h) + "x" + std::to_string(w) + " input");
+            layer.kind = LayerKind::maxpool2d;
+            layer.channels = c, layer.height = h, layer.width = w, layer.kernel = a;
+            layer.activation = Activation::none;
+            h = layer.output_height(), w = layer.output_width();
+        } else {
+            char* end = nullptr;
+            const long width = std::strtol(tok.c_str(), &end, 10);
+            if (tok.empty() || *end || width < 1 || width > 65536)
+                return Status::error(where + ": expected cNkK, pN or a dense width");
+            flat = true;
+            layer.in = features, layer.out = static_cast<int>(width);
+            layer.activation = t + 1 == tokens.size() ? Activation::none : act;
+            glorot(layer, layer.in, layer.out, rng);
+        }
+        features = layer.output_size();
+        m.layers.push_back(std::move(layer));
+    }
+    if (m.layers.back().kind != LayerKind::dense || m.layers.back().out != classes)
+        return Status::error("model '" + spec + "': must end in a dense layer of " + std::to_string(classes) + " (the classes)");
+    return m;
+}
+
+}  // namespace
+
+Result<Model> make_model(std::string_view spec_view, int inputs, int classes, std::uint64_t seed) {
+    const std::string spec(spec_view);
+    if (spec.rfind("cnn:", 0) == 0) return make_cnn(spec, inputs, classes, seed);
+    std::vector<int> widths;
+    Activation act = Activation::relu;
+    if (spec == "logreg") {
+        widths = {inputs, classes};
+    } else if (spec.rfind("mlp:", 0) == 0) {
+        std::string rest = spec.substr(4);
+        const std::size_t colon = rest.find(':');
+        std::string options = colon == std::string::npos ? "" : rest.substr(colon + 1);
+        rest = rest.substr(0, colon);
+        std::size_t start = 0;
+        while (true) {
+            const std::size_t dash = rest.find('-', start);
+            const std::string w = rest.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
+            char* end = nullptr;
+            const long v = std::strtol(w.c_str(), &end, 10);
+            if (w.empty() || *end || v < 1 || v > 1 << 16)
+                return Status::error("model '" + spec + "': layer width '" + w + "' must be an integer from 1 to 65536");
+            widths.push_back(static_cast<int>(v));
+            if (dash == std::string::npos) break;
+            start = dash + 1;
+        }
+        if (widths.size() < 2) return Status::error("model '" + spec + "': needs at least an input and an output width");
+        if (!options.empty()) {
+            if (options.rfind("act=", 0) != 0) return Status::error("model '" + spec + "': unknown option '" + options + "' (expected act=NAME)");
+            auto a = parse_activation(options.substr(4));
+            if (!a) return Status::error("model '" + spec + "': " + a.status().message());
+            act = *a;
+        }
+        if (widths.front() != inputs)
+            return Status::error("model '" + spec + "': the input width " + std::to_string(widths.front()) +
+                                 " does not match the data's " + std::to_string(inputs) + " features");
+        if (widths.back() != classes)
+            return Status::error("model '" + spec + "': the output width " + std::to_string(widths.back()) +
+                                 " does not match the data's " + std::to_string(classes) + " classes");
+    } else {
+        return Status::error("unknown model '" + spec + "' (expected logreg, mlp:IN-H1-...-OUT[:act=relu|hardsigmoid|tanh] "
+                             "or cnn:HxWxC-cNkK-pN-...-OUT)");
+    }
+    Model m;
+    Rng rng(seed);
+    for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+        DenseLayer layer;
+        layer.in = widths[l], layer.out = widths[l + 1];
+        layer.activation = l + 2 == widths.size() ? Activation::none : act;
+        const double limit = std::sqrt(6.0 / (layer.in + layer.out));  // Glorot uniform
+        layer.weight.resize(layer.out, layer.in);
+        for (Eigen::Index i = 0; i < layer.weight.size(); ++i)
+            layer.weight.data()[i] = static_cast<float>((2 * rng.uniform() - 1) * limit);
+        layer.bias = Vector::Zero(layer.out);
+        m.layers.push_back(std::move(layer));
+    }
+    return m;
+}
+
+}  // namespace qlab
