@@ -1,6 +1,7 @@
 // qlab bounds: Sakr 2017's precision analysis of a saved model: E_A, E_W, eq. 12's B_W - B_A,
 // Theorems 1 and 2 per (B_A, B_W) with the costs of eq. 3-4, and optionally the simulations.
 #include "common.hpp"
+#include "model_data.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cmath>
@@ -54,20 +55,13 @@ int run_bounds(const BoundsArgs& args) {
             return fail("--grid: expected BMIN..BMAX, e.g. 2..12, got '" + args.grid + "'");
         o.grid_min = lo, o.grid_max = hi;
     }
-    auto model = qlab::load_model(args.model_path);
-    if (!model) return fail(model.status().message());
-    TrainArgs t;
-    t.data = args.data;
-    t.normalize = args.normalize;
-    t.test_fraction = args.test_fraction;
-    t.seed = args.seed;
+    qlab::Model loaded;
     PreparedData prepared;
-    if (!prepare_data("bounds", t, prepared)) return kExitBadInput;
-    const qlab::Dataset& d =
-        prepared.split.test.size() ? prepared.split.test : prepared.split.train;
-    if (d.features != model->inputs())
-        return fail("the data has " + std::to_string(d.features) + " features, the model takes " +
-                    std::to_string(model->inputs()));
+    const qlab::Dataset* analysed = nullptr;
+    const ModelDataArgs md{args.model_path, args.data, args.normalize, args.test_fraction, args.seed};
+    if (!load_model_data("bounds", md, loaded, prepared, analysed)) return kExitBadInput;
+    const qlab::Model* model = &loaded;
+    const qlab::Dataset& d = *analysed;
 
     qlab::SakrJob job(*model, d, o);
     ProgressLine line;

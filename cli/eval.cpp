@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "model_data.hpp"
 #include "qlab/calibration.hpp"
 
 namespace qlab::cli {
@@ -24,25 +25,14 @@ struct EvalArgs {
 };
 
 int run_eval(const EvalArgs& args) {
-    auto model = qlab::load_model(args.model_path);
-    if (!model) {
-        std::cerr << "qlab eval: " << model.status().message() << "\n";
-        return kExitBadInput;
-    }
-    TrainArgs t;
-    t.data = args.data;
-    t.normalize = args.normalize;
-    t.test_fraction = args.test_fraction;
-    t.seed = args.seed;
+    qlab::Model loaded;
     PreparedData data;
-    if (!prepare_data("eval", t, data)) return kExitBadInput;
+    const qlab::Dataset* analysed = nullptr;
     // With a test fraction the held-out part is evaluated (the same split as train); else all.
-    const qlab::Dataset& d = data.split.test.size() ? data.split.test : data.split.train;
-    if (d.features != model->inputs()) {
-        std::cerr << "qlab eval: the data has " << d.features << " features, the model takes "
-                  << model->inputs() << "\n";
-        return kExitBadInput;
-    }
+    const ModelDataArgs md{args.model_path, args.data, args.normalize, args.test_fraction, args.seed};
+    if (!load_model_data("eval", md, loaded, data, analysed)) return kExitBadInput;
+    const qlab::Model* model = &loaded;
+    const qlab::Dataset& d = *analysed;
     qlab::EvalOptions quantized;
     quantized.roles.weights = args.weights;
     quantized.roles.activations = args.activations;
