@@ -82,9 +82,10 @@ TEST(LabState, EveryPropertyIsReachableFromTheQuery) {
         EXPECT_TRUE((p.text == nullptr) != (p.number == nullptr)) << p.key;
         EXPECT_TRUE(p.text == nullptr || p.validate_text != nullptr) << p.key << ": every text setting is validated";
         EXPECT_NE(to_query(LabState{}, true).find(std::string(p.key) + "="), std::string::npos);
-        if (p.panel)
-            EXPECT_NE(std::find(panel_names().begin(), panel_names().end(), p.panel), panel_names().end())
-                << p.key << " belongs to an unknown panel";
+        for (const std::string& owner : property_owners(p))
+            EXPECT_NE(std::find(panel_names().begin(), panel_names().end(), owner), panel_names().end())
+                << p.key << " belongs to an unknown panel '" << owner << "'";
+        EXPECT_TRUE(p.panel == nullptr || !property_owners(p).empty()) << p.key;
     }
 }
 
@@ -104,6 +105,26 @@ TEST(LabState, ALinkCarriesTheSharedKeysAndTheOpenPanelsKeys) {
     LabState back;
     EXPECT_TRUE(apply_query(to_query(t, true), back).empty());
     EXPECT_EQ(back, t);
+}
+
+TEST(LabState, AnalysisLessonsCarryTheModelTheyStudy) {
+    LabState s;
+    ASSERT_TRUE(set_state(s, {{"panel", "precision"}, {"hidden", "64"}, {"ba", "5"}}).ok());
+    const std::string q = to_query(s);
+    EXPECT_NE(q.find("hidden=64"), std::string::npos) << q;  // the model's keys (owned by several)
+    EXPECT_NE(q.find("ba=5"), std::string::npos) << q;       // the lesson's own
+    EXPECT_EQ(q.find("calib="), std::string::npos) << q;     // the train lesson's only
+    EXPECT_EQ(q.find("tblock="), std::string::npos) << q;    // another analysis lesson's
+    ASSERT_TRUE(set_property(s, "panel", "train").ok());
+    EXPECT_EQ(to_query(s).find("ba="), std::string::npos);
+    const Property* hidden = find_property("hidden");
+    ASSERT_NE(hidden, nullptr);
+    EXPECT_EQ(property_owners(*hidden), (std::vector<std::string>{"train", "precision", "layers", "ternary"}));
+    EXPECT_TRUE(property_in_panel(*hidden, "layers"));
+    EXPECT_FALSE(property_in_panel(*hidden, "formats"));
+    EXPECT_FALSE(set_property(s, "objective", "speed").ok());
+    EXPECT_FALSE(set_property(s, "ba", "2.5").ok());
+    EXPECT_FALSE(set_property(s, "ttol", "0").ok());
 }
 
 TEST(LabState, SeveralKeysAtOnceAndWhatChanged) {

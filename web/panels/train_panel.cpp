@@ -182,7 +182,7 @@ private:
     std::string status_line() const;
     int misclassified_shown() const;
 
-    TrainSession s_;
+    TrainSession& s_ = training_session();
     bool open_ = false;
     char role_buf_[kRoleCount][128] = {};
     std::string role_shown_[kRoleCount];
@@ -204,7 +204,8 @@ private:
 
 void TrainPanel::on_state_changed(App& app, const std::vector<std::string>& keys) {
     // Data is fetched only once the lesson is open, so other lessons never download it.
-    open_ = app.state().panel == "train";
+    // The analysis lessons study this model too, so opening one of them loads the data as well.
+    open_ = lesson_uses_model(app.state().panel);
     if (contains(keys, "data")) s_.forget_upload();
     if (contains(keys, "data") || contains(keys, "seed")) {
         if (open_) s_.sync_data(app);

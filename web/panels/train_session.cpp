@@ -47,6 +47,15 @@ double model_macs(const qlab::Model& m) {
 
 }  // namespace
 
+TrainSession& training_session() {
+    static TrainSession session;
+    return session;
+}
+
+bool lesson_uses_model(const std::string& panel) {
+    return panel == "train" || panel == "precision" || panel == "layers" || panel == "ternary";
+}
+
 // ---- data ---------------------------------------------------------------------------------------
 
 void TrainSession::sync_data(App& app) {
@@ -185,6 +194,7 @@ bool TrainSession::on_upload(App& app, const std::string& name, const std::strin
         model_ = std::move(m).value();
         have_model_ = true;
         model_from_file_ = true;
+        ++generation_;
         have_ptq_ = false;
         predicted_at_ = -2;
         refresh_predictions(app);
@@ -259,6 +269,7 @@ void TrainSession::reset(App& app) {
     }
     model_ = std::move(m).value();
     have_model_ = true;
+    ++generation_;
     refresh_predictions(app);
 }
 

@@ -26,6 +26,14 @@ struct PtqResult {
     long long at_batch = 0;  // the model it calibrated (batches trained then)
 };
 
+// The one model the lab trains: the Train lesson drives it, and the analysis lessons
+// (precision, layers, ternary) study the same model, so training in one and switching to another
+// keeps it. Their links carry the model's keys (see core/state: owned by several lessons).
+class TrainSession;
+TrainSession& training_session();
+// Whether this lesson works on the shared model (it then loads the data set when opened).
+bool lesson_uses_model(const std::string& panel);
+
 class TrainSession {
 public:
     // ---- data ----
@@ -56,6 +64,9 @@ public:
     const qlab::Model& model() const { return model_; }
     bool has_model() const { return have_model_; }
     bool model_from_file() const { return model_from_file_; }
+    // Changes whenever the weights are replaced (a fresh model, a loaded file); with
+    // batches_done() it tells an analysis whether its result is for the current weights.
+    long long model_generation() const { return generation_; }
     qlab::TrainJob* job() { return job_.get(); }
     const qlab::TrainJob* job() const { return job_.get(); }
     bool running() const { return running_; }
@@ -110,6 +121,7 @@ private:
 
     qlab::Model model_;
     bool have_model_ = false, model_from_file_ = false;
+    long long generation_ = 0;
     std::unique_ptr<qlab::TrainJob> job_;
     bool running_ = false;
     long long job_batch_ = 1;

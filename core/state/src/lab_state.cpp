@@ -18,8 +18,27 @@ bool LabState::operator==(const LabState& o) const {
 }
 
 const std::vector<std::string>& panel_names() {
-    static const std::vector<std::string> names = {"formats", "perceptron", "train"};
+    static const std::vector<std::string> names = {"formats", "perceptron", "train", "precision", "layers", "ternary"};
     return names;
+}
+
+std::vector<std::string> property_owners(const Property& p) {
+    std::vector<std::string> owners;
+    if (!p.panel) return owners;
+    std::string_view list = p.panel;
+    while (!list.empty()) {
+        const std::size_t space = list.find(' ');
+        if (space != 0) owners.emplace_back(list.substr(0, space));
+        list = space == std::string_view::npos ? std::string_view() : list.substr(space + 1);
+    }
+    return owners;
+}
+
+bool property_in_panel(const Property& p, std::string_view panel) {
+    if (!p.panel) return true;
+    for (const std::string& owner : property_owners(p))
+        if (owner == panel) return true;
+    return false;
 }
 
 namespace {
@@ -62,6 +81,7 @@ Status validate_data(const std::string& v) {
 Status validate_hidden(const std::string& v) { return parse_hidden_widths(v).status(); }
 Status validate_act(const std::string& v) { return one_of(v, {"relu", "hardsigmoid", "tanh"}, "activation"); }
 Status validate_optimizer(const std::string& v) { return one_of(v, {"sgd", "momentum", "adam"}, "optimizer"); }
+Status validate_objective(const std::string& v) { return one_of(v, {"size", "compute"}, "allocation objective"); }
 Status validate_calib(const std::string& v) { return one_of(v, {"minmax", "percentile", "mse", "kl"}, "calibration"); }
 
 // Inputs and classes of the train lesson's data sets, for the model-size rule.
@@ -106,7 +126,12 @@ const std::vector<Property>& lab_properties() {
     using T = PropertyType;
     static const char* const F = "formats";
     static const char* const P = "perceptron";
-    static const char* const R = "train";
+    // The model's keys: the train lesson sets them, the analysis lessons study that model.
+    static const char* const R = "train precision layers ternary";
+    static const char* const C = "train";  // calibration is the train lesson's own
+    static const char* const S = "precision";
+    static const char* const L = "layers";
+    static const char* const K = "ternary";
     static const std::vector<Property> table = {
         {"panel", nullptr, T::text, &LabState::panel, nullptr, "which lesson is open", validate_panel},
         {"theme", nullptr, T::text, &LabState::theme, nullptr, "light or dark", validate_theme},
@@ -139,10 +164,19 @@ const std::vector<Property>& lab_properties() {
         {"lr", R, T::number, nullptr, &LabState::lr, "learning rate", nullptr, 1e-6, 10},
         {"batch", R, T::integer, nullptr, &LabState::batch, "mini-batch size", nullptr, 1, 4096},
         {"epochs", R, T::integer, nullptr, &LabState::epochs, "epochs to train", nullptr, 1, 1000},
-        {"calib", R, T::text, &LabState::calib, nullptr, "post-training calibration method", validate_calib},
-        {"cbits", R, T::integer, nullptr, &LabState::cbits, "bits of the calibrated int format", nullptr, 2, 16},
-        {"per_channel", R, T::integer, nullptr, &LabState::per_channel, "calibrate weights per output channel", nullptr, 0, 1},
-        {"asym", R, T::integer, nullptr, &LabState::asym, "asymmetric calibration (a zero point)", nullptr, 0, 1},
+        {"calib", C, T::text, &LabState::calib, nullptr, "post-training calibration method", validate_calib},
+        {"cbits", C, T::integer, nullptr, &LabState::cbits, "bits of the calibrated int format", nullptr, 2, 16},
+        {"per_channel", C, T::integer, nullptr, &LabState::per_channel, "calibrate weights per output channel", nullptr, 0, 1},
+        {"asym", C, T::integer, nullptr, &LabState::asym, "asymmetric calibration (a zero point)", nullptr, 0, 1},
+        {"ba", S, T::integer, nullptr, &LabState::ba, "B_A, bits of every activation", nullptr, 1, 24},
+        {"bw", S, T::integer, nullptr, &LabState::bw, "B_W, bits of every weight", nullptr, 1, 24},
+        {"psamples", S, T::integer, nullptr, &LabState::psamples, "samples the bounds are estimated on", nullptr, 1, 10000},
+        {"lbits", L, T::integer, nullptr, &LabState::lbits, "bits of the weight and activation quantizers", nullptr, 2, 16},
+        {"objective", L, T::text, &LabState::objective, nullptr, "bit allocation objective: size or compute", validate_objective},
+        {"kappa", L, T::number, nullptr, &LabState::kappa, "dB per bit of the allocation (0: measured)", nullptr, 0, 20},
+        {"tblock", K, T::integer, nullptr, &LabState::tblock, "N, weights per ternary block", nullptr, 1, 65536},
+        {"ttol", K, T::number, nullptr, &LabState::ttol, "epsilon, the residual tolerance", nullptr, 0.001, 1},
+        {"keep", K, T::integer, nullptr, &LabState::keep, "residual terms kept per block", nullptr, 0, 32},
     };
     return table;
 }
@@ -281,7 +315,7 @@ std::string percent_decode(std::string_view text) {
 std::string to_query(const LabState& state, bool all_panels) {
     std::string q;
     for (const Property& p : lab_properties()) {
-        if (!all_panels && p.panel && state.panel != p.panel) continue;
+        if (!all_panels && !property_in_panel(p, state.panel)) continue;
         if (!q.empty()) q += '&';
         q += p.key;
         q += '=';

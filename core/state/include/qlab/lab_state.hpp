@@ -52,6 +52,24 @@ struct LabState {
     double per_channel = 0;  // 0 | 1
     double asym = 0;         // 0 | 1
 
+    // The analysis lessons (precision, layers, ternary) study the model the keys above describe
+    // (trained in the lab or loaded from a file): their links carry those keys as well.
+
+    // precision: Sakr's bounds against fixed-point simulation at (B_A, B_W).
+    double ba = 6;          // B_A, activation bits (Delta_A = 2^-(B_A-1))
+    double bw = 6;          // B_W, weight bits
+    double psamples = 500;  // the estimation set (Sakr: 1000 random samples)
+
+    // layers: Lin's per-layer SQNR and cross-layer bit allocation.
+    double lbits = 6;                 // bits of the weights and activations quantizers drawn
+    std::string objective = "size";   // allocation objective: size | compute
+    double kappa = 0;                 // dB per bit for the allocation; 0: measured from the weights
+
+    // ternary: Kundu's fine-grained ternary blocks and their residuals.
+    double tblock = 64;   // N, weights per block
+    double ttol = 0.05;   // epsilon, Algorithm 2's tolerance on ||W - W^|| / ||W||
+    double keep = 32;     // residual terms kept per block ("battery-saving": the last go first)
+
     bool operator==(const LabState& other) const;
     bool operator!=(const LabState& other) const { return !(*this == other); }
 };
@@ -60,7 +78,9 @@ enum class PropertyType { text, number, integer };
 
 struct Property {
     const char* key;
-    const char* panel;  // the lesson that owns it; nullptr: shared by all
+    // The lesson that owns it, or several separated by spaces ("train precision"); nullptr:
+    // shared by all. A link carries the open lesson's keys.
+    const char* panel;
     PropertyType type;
     std::string LabState::*text;
     double LabState::*number;
@@ -82,6 +102,10 @@ const std::vector<StateRule>& lab_rules();
 const Property* find_property(std::string_view key);
 // The lessons the lab knows, in tab order (the web registry must list exactly these).
 const std::vector<std::string>& panel_names();
+// Whether a property belongs to this lesson (or to every lesson).
+bool property_in_panel(const Property& property, std::string_view panel);
+// The lessons listed as a property's owners (empty when it is shared).
+std::vector<std::string> property_owners(const Property& property);
 
 // The value as it appears in the URL and in getState(); numbers in shortest round-trip form.
 std::string property_text(const LabState& state, const Property& property);
