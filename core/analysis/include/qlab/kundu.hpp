@@ -113,3 +113,37 @@ Result<KunduResult> ternary_residual_network(const Model& model, const Dataset& 
 Model residual_model(const Model& model, const KunduResult& result, int level);
 
 }  // namespace qlab
+
+// ---- What the browser lesson shows beside the CLI's figures (kundu_lab.cpp) -------------------
+namespace qlab {
+
+// Multiplications per example at a residual level. Kundu §3.2.1 / Table 2: the ternary terms only
+// add and subtract; each kept term of a block costs one multiplication by its alpha for every
+// output the block feeds (a block of a row-major out x in matrix that crosses a row boundary
+// feeds two rows), times the layer's reuse (conv: output positions). 8-8 inference multiplies
+// every weight use: the MACs.
+struct KunduCost {
+    double macs = 0;             // weight multiply-adds per example (the 8-8 multiplications)
+    double multiplications = 0;  // alpha multiplications of the ternary residual network
+    double reduction() const { return multiplications > 0 ? macs / multiplications : 0; }
+};
+KunduCost kundu_cost(const Model& model, const KunduResult& result, int level);
+
+// Every weight the result covers (the denominator of bits per weight).
+std::size_t kundu_weights(const KunduResult& result);
+
+// The r_i of one tensor as a histogram: counts[r] blocks have r residual terms.
+std::vector<long long> residual_histogram(const ResidualTensor& tensor);
+
+// Table 2's "FGQ Ternary (k blocks)" row for the same blocks without residuals: model size
+// 8k + 2n bits, capacity 2k + 1, k scale factors (8-bit alphas).
+struct Table2Row {
+    double model_size_bits = 0;
+    double capacity = 0;
+    long long scale_factors = 0;
+};
+Table2Row fgq_row(const ResidualTensor& tensor);
+// The "FGQ + Ternary Residual" row of what Algorithm 2 built (the tensor's own figures).
+Table2Row residual_row(const ResidualTensor& tensor);
+
+}  // namespace qlab
