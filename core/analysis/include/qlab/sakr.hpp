@@ -158,4 +158,50 @@ std::vector<int> float_decisions(const Model& model, const Dataset& data);
 SakrSimulation sakr_simulate(const Model& model, const Dataset& data,
                              const std::vector<int>& float_decisions, int ba, int bw);
 
+// ---- The lab's precision lesson (sakr_lab.cpp) ------------------------------------------------
+
+// The fixed-point network of sakr_simulate, row by row: its decision (the first maximum) at
+// (B_A, B_W). sakr_simulate's p_m is the share of rows where this differs from float_decisions.
+std::vector<int> sakr_fixed_decisions(const Model& model, const Dataset& data, int ba, int bw);
+
+// The simulations over a list of (B_A, B_W) as one resumable job, so a large network never stalls
+// a frame: one unit is at most rows_per_unit rows (the float decisions first, when not given; then
+// per precision, in the order given: the fixed-point network on `data`, then sakr_noise_mc on
+// `noise_rows`, the estimation set, whose linearised p_m is what Theorems 1 and 2 bound).
+struct SakrSimOptions {
+    int rows_per_unit = 128;
+    int noise_trials = 0;    // sakr_noise_mc trials per row (0: no noise simulation)
+    std::uint64_t seed = 1;  // the noise; chunk c of precision (ba, bw) is seeded from all three
+};
+struct SakrSimPoint {
+    int ba = 0, bw = 0;
+    bool fixed = false;  // p_m, error and decisions are set (data was given)
+    double p_m = 0, error = 0;
+    std::vector<int> decisions;  // per row of data
+    bool noise = false;          // the noise fields are set (noise rows and trials were given)
+    double p_m_noise_linear = 0, p_m_noise_exact = 0;
+    long long noise_trials = 0;  // rows x trials
+};
+class SakrSimJob : public Job {
+  public:
+    // data and noise_rows may be null (that part is skipped); both are copied.
+    SakrSimJob(const Model& model, const Dataset* data, const Matrix* noise_rows,
+               std::vector<int> float_decisions, std::vector<std::pair<int, int>> precisions,
+               const SakrSimOptions& options = {});
+    ~SakrSimJob() override;
+    JobProgress progress() const override;
+    // Complete once float decisions are done (empty before; data must have been given).
+    const std::vector<int>& float_decisions() const;
+    bool float_ready() const;
+    const std::vector<SakrSimPoint>& points() const;  // finished precisions, in the order given
+
+  protected:
+    Status do_unit() override;
+    bool is_done() const override;
+
+  private:
+    struct State;
+    std::unique_ptr<State> s_;
+};
+
 }  // namespace qlab

@@ -1,0 +1,200 @@
+// Bit flips in stored fixed-point weights and the per-layer x bit sensitivity map (bitflip.hpp).
+// The codes are the integers Format "fixed" stores (nearest, ties to even, saturating), so a
+// flipped model is still on the fixed-point grid and the fixed-point network leaves it unchanged.
+#include "qlab/bitflip.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "qlab/sakr.hpp"
+
+namespace qlab {
+
+std::int64_t fixed_code(double x, int bits, int frac) {
+    const std::int64_t hi = (std::int64_t{1} << (bits - 1)) - 1, lo = -hi - 1;
+    if (std::isnan(x)) return 0;
+    // Scaling by 2^frac is exact; nearbyint rounds half to even in the default mode.
+    const double k = std::nearbyint(std::ldexp(x, frac));
+    if (k >= static_cast<double>(hi)) return hi;
+    if (k <= static_cast<double>(lo)) return lo;
+    return static_cast<std::int64_t>(k);
+}
+
+double fixed_code_value(std::int64_t code, int frac) {
+    return std::ldexp(static_cast<double>(code), -frac);
+}
+
+std::int64_t flip_code_bit(std::int64_t code, int bit, int bits) {
+    const std::uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
+    std::uint64_t u = (static_cast<std::uint64_t>(code) & mask) ^ (1ull << bit);
+    // Sign-extend bit bits-1 (two's complement of a bits-wide word).
+    if (bits < 64 && (u >> (bits - 1)) & 1ull) u |= ~mask;
+    return static_cast<std::int64_t>(u);
+}
+
+BitFlipCount flip_bits(float* values, std::size_t n, int bits, int frac, int bit, double rate,
+                       Rng& rng) {
+    BitFlipCount c;
+    for (std::size_t i = 0; i < n; ++i) {
+        std::int64_t code = fixed_code(values[i], bits, frac);
+        // One draw per value whatever the rate, so a seed picks the same values at every bit.
+        if (rng.uniform() < rate) {
+            code = flip_code_bit(code, bit, bits);
+            ++c.flipped;
+        }
+        values[i] = static_cast<float>(fixed_code_value(code, frac));
+        ++c.values;
+    }
+    return c;
+}
+
+std::uint64_t bitflip_cell_seed(std::uint64_t seed, int layer, int bit) {
+    std::uint64_t z =
+        seed ^ (static_cast<std::uint64_t>(layer + 1) << 32) ^ static_cast<std::uint64_t>(bit + 1);
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+Model flip_weight_bits(const Model& model, int layer, int bw, int bit, double rate,
+                       std::uint64_t seed, BitFlipCount* count) {
+    Model m = model;
+    Rng rng(seed);
+    BitFlipCount total;
+    for (std::size_t l = 0; l < m.layers.size(); ++l) {
+        Layer& L = m.layers[l];
+        if (L.kind != LayerKind::dense || (layer >= 0 && static_cast<int>(l) != layer)) continue;
+        const BitFlipCount c = flip_bits(L.weight.data(), static_cast<std::size_t>(L.weight.size()),
+                                         bw, bw - 1, bit, rate, rng);
+        total.values += c.values, total.flipped += c.flipped;
+    }
+    if (count) *count = total;
+    return m;
+}
+
+struct BitFlipJob::State {
+    Model model;
+    Dataset data;
+    BitFlipOptions o;
+    std::vector<int> dense;  // model layer index of each map row
+    int cell = -1;           // -1: the baseline; then row-major (layer, bit)
+    std::size_t next = 0;    // next data row of the current cell
+    static constexpr std::size_t kRowsPerUnit = 256;
+    Model flipped;
+    long long correct = 0;
+    double baseline = std::numeric_limits<double>::quiet_NaN();
+    std::vector<double> accuracy;
+    std::vector<long long> flipped_count;
+};
+
+BitFlipJob::BitFlipJob(const Model& model, const Dataset& data, const BitFlipOptions& options)
+    : s_(std::make_unique<State>()) {
+    State& s = *s_;
+    s.o = options;
+    if (options.ba < 1 || options.ba > 24 || options.bw < 2 || options.bw > 24) {
+        fail_now(Status::error("bit flips need B_A in 1..24 and B_W in 2..24"));
+        return;
+    }
+    if (!(options.rate >= 0 && options.rate <= 1)) {
+        fail_now(Status::error("the flip rate must be in [0, 1]"));
+        return;
+    }
+    if (data.size() == 0) {
+        fail_now(Status::error("the data has no rows"));
+        return;
+    }
+    if (data.features != model.inputs()) {
+        fail_now(Status::error("the data has " + std::to_string(data.features) +
+                               " features, the model takes " + std::to_string(model.inputs())));
+        return;
+    }
+    for (std::size_t l = 0; l < model.layers.size(); ++l)
+        if (model.layers[l].kind == LayerKind::dense) s.dense.push_back(static_cast<int>(l));
+    if (s.dense.empty()) {
+        fail_now(Status::error("the model has no dense layers"));
+        return;
+    }
+    s.model = model;
+    s.data = data;
+    s.flipped = model;
+    const std::size_t cells = s.dense.size() * static_cast<std::size_t>(options.bw);
+    s.accuracy.assign(cells, std::numeric_limits<double>::quiet_NaN());
+    s.flipped_count.assign(cells, 0);
+}
+
+BitFlipJob::~BitFlipJob() = default;
+
+int BitFlipJob::layers() const {
+    return static_cast<int>(s_->dense.size());
+}
+int BitFlipJob::bits() const {
+    return s_->o.bw;
+}
+double BitFlipJob::baseline() const {
+    return s_->baseline;
+}
+const std::vector<double>& BitFlipJob::accuracy() const {
+    return s_->accuracy;
+}
+const std::vector<long long>& BitFlipJob::flipped() const {
+    return s_->flipped_count;
+}
+
+bool BitFlipJob::is_done() const {
+    return s_->cell >= static_cast<int>(s_->accuracy.size());
+}
+
+JobProgress BitFlipJob::progress() const {
+    const State& s = *s_;
+    JobProgress p;
+    const long long per =
+        static_cast<long long>((s.data.size() + State::kRowsPerUnit - 1) / State::kRowsPerUnit);
+    p.total = per * static_cast<long long>(s.accuracy.size() + 1);
+    p.done = per * (s.cell + 1) +
+             static_cast<long long>((s.next + State::kRowsPerUnit - 1) / State::kRowsPerUnit);
+    p.done = std::min(p.done, p.total);
+    if (s.cell < 0)
+        p.stage = "accuracy without flips";
+    else if (!is_done())
+        p.stage = "layer " + std::to_string(s.cell / s.o.bw + 1) + ", bit " +
+                  std::to_string(s.cell % s.o.bw);
+    return p;
+}
+
+Status BitFlipJob::do_unit() {
+    State& s = *s_;
+    if (s.next == 0 && s.cell >= 0) {
+        // A new cell: its own flipped copy of the weights, seeded by (seed, layer, bit).
+        const int row = s.cell / s.o.bw, bit = s.cell % s.o.bw;
+        BitFlipCount c;
+        s.flipped = flip_weight_bits(s.model, s.dense[static_cast<std::size_t>(row)], s.o.bw, bit,
+                                     s.o.rate, bitflip_cell_seed(s.o.seed, row, bit), &c);
+        s.flipped_count[static_cast<std::size_t>(s.cell)] = c.flipped;
+    }
+    const std::size_t end = std::min(s.data.size(), s.next + State::kRowsPerUnit);
+    Dataset part;
+    part.features = s.data.features, part.classes = s.data.classes;
+    part.x.assign(s.data.row(s.next), s.data.row(s.next) + (end - s.next) * s.data.features);
+    part.y.assign(s.data.y.begin() + static_cast<long>(s.next),
+                  s.data.y.begin() + static_cast<long>(end));
+    const std::vector<int> d =
+        sakr_fixed_decisions(s.cell < 0 ? s.model : s.flipped, part, s.o.ba, s.o.bw);
+    for (std::size_t i = 0; i < d.size(); ++i) s.correct += d[i] == part.y[i];
+    s.next = end;
+    if (end >= s.data.size()) {
+        const double acc = static_cast<double>(s.correct) / static_cast<double>(s.data.size());
+        if (s.cell < 0)
+            s.baseline = acc;
+        else
+            s.accuracy[static_cast<std::size_t>(s.cell)] = acc;
+        ++s.cell;
+        s.next = 0;
+        s.correct = 0;
+    }
+    return Status::success();
+}
+
+}  // namespace qlab
