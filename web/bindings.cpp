@@ -102,6 +102,7 @@ std::string metrics_json() {
         j["jobs"] = jobs;
     }
     j["panel"] = app.state().panel;
+    j["challenge"] = quantlab::challenge_json(quantlab::check_challenge(app.state().goal, j));
     j["frames"] = app.frames;
     j["frame_ms_median"] = app.frame_ms_percentile(0.5);
     j["frame_ms_p95"] = app.frame_ms_percentile(0.95);

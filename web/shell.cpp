@@ -1,10 +1,12 @@
-// The shell around the lessons (see shell.hpp). Sections: 1. style  2. jobs  3. keys  4. drawing
+// The shell around the lessons (see shell.hpp).
+// Sections: 1. style  2. jobs  3. keys  4. challenge  5. drawing
 #include "shell.hpp"
 
 #include <GLFW/glfw3.h>
 #include <emscripten.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "imgui.h"
@@ -86,9 +88,57 @@ void handle_keys(App& app) {
     }
 }
 
-// ---- 4. Drawing ---------------------------------------------------------------------------------
+// ---- 4. Challenge -------------------------------------------------------------------------------
+
+const ChallengeStatus& current_challenge(App& app, bool now) {
+    constexpr double kRecheckSeconds = 0.25;
+    static ChallengeStatus status;
+    static double checked_at = -1e9;
+    static std::string checked_panel;
+    const std::string& goal = app.state().goal;
+    if (goal.empty()) {
+        status = ChallengeStatus{};
+        return status;
+    }
+    if (!now && goal == status.goal && checked_panel == app.state().panel && app.now - checked_at < kRecheckSeconds)
+        return status;
+    Panel* open = find_panel(app.state().panel);
+    status = check_challenge(goal, open ? open->metrics(app) : nlohmann::json::object());
+    checked_at = app.now;
+    checked_panel = app.state().panel;
+    return status;
+}
+
+// ---- 5. Drawing ---------------------------------------------------------------------------------
 
 namespace {
+
+// The challenge line: each term with the lesson's current value, then pass or not yet.
+void draw_challenge(App& app, float dpr) {
+    const ChallengeStatus& c = current_challenge(app, false);
+    if (c.terms.empty()) return;
+    const bool dark = app.state().theme == "dark";
+    const ImVec4 pass = dark ? ImVec4(0.45f, 0.9f, 0.5f, 1) : ImVec4(0.05f, 0.45f, 0.12f, 1);
+    const ImVec4 open = dark ? ImVec4(1, 0.75f, 0.4f, 1) : ImVec4(0.6f, 0.3f, 0.0f, 1);
+    ImGui::TextUnformatted("Challenge:");
+    ImGui::SameLine();
+    for (std::size_t i = 0; i < c.terms.size(); ++i) {
+        const ChallengeTermStatus& t = c.terms[i];
+        char value[48];
+        if (t.found) std::snprintf(value, sizeof value, "%.4g", t.value);
+        else std::snprintf(value, sizeof value, "not measured yet");
+        ImGui::PushStyleColor(ImGuiCol_Text, t.met ? pass : open);
+        ImGui::Text("%s%s (now %s)", i ? "and " : "", qlab::goal_term_text(t.term).c_str(), value);
+        ImGui::PopStyleColor();
+        ImGui::SameLine();
+    }
+    ImGui::PushStyleColor(ImGuiCol_Text, c.pass ? pass : open);
+    ImGui::TextUnformatted(c.pass ? "-- PASSED" : "-- not yet");
+    ImGui::PopStyleColor();
+    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    app.record_view("challenge_status", a.x, a.y, b.x - a.x, b.y - a.y, dpr);
+    widgets::tooltip_on_hover("This link sets a goal. Change the controls that are not locked until every term is met.");
+}
 
 void draw_messages(App& app) {
     if (app.messages().empty()) return;
@@ -190,6 +240,7 @@ void draw_shell(App& app, const UiScale& ui) {
     if (open) {
         ImGui::TextDisabled("%s", open->what_to_try());
         widgets::tooltip_on_hover("Space runs or pauses, S steps.");
+        draw_challenge(app, ui.dpr);
     }
     draw_messages(app);
     if (!open) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "app.hpp"
+#include "challenge.hpp"
 #include "panel.hpp"
 
 namespace quantlab {
@@ -20,6 +21,9 @@ double run_jobs(App& app, double budget_ms);
 double run_jobs_between_frames(App& app, double slice_ms);
 // ImGui colours and sizes for a theme ("light" or "dark") at a device pixel ratio.
 void apply_style(const std::string& theme, float dpr);
+// The URL's goal checked against the open lesson's metrics: at most a few times a second while
+// drawing (metrics are not free), every time when `now` is set (the JS API asks).
+const ChallengeStatus& current_challenge(App& app, bool now);
 // Space runs or pauses the open lesson, 's' steps it (not while typing into a field).
 void handle_keys(App& app);
 

@@ -1,6 +1,7 @@
 // End-to-end tests of the shell around the lessons: the registry matches the URL's panel names,
 // tabs switch lessons by real clicks, links carry only the shared and open lesson's keys,
-// setState takes several keys with rules over them, the theme button, messages(), keyboard.
+// setState takes several keys with rules over them, the theme button, messages(), keyboard,
+// challenge links (a goal checked live against the lesson's metrics).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -10,7 +11,7 @@ import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
 
 const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
 fs.mkdirSync(outDir, { recursive: true });
-const PANELS = ["formats", "perceptron", "train"];
+const PANELS = ["formats", "perceptron", "train", "precision", "layers", "ternary"];
 
 let server, url, browser;
 before(async () => {
@@ -32,7 +33,7 @@ test("the lesson registry lists exactly the panels the URL accepts, and tabs swi
   for (const p of panels) assert.ok(p.title.length > 0 && p.try.length > 10, p.key);
   assert.deepEqual(await page.evaluate(() => window.quantlab.messages()), [], "no registry mismatch message");
   // A real click on each tab opens that lesson; the URL follows.
-  for (const key of ["perceptron", "train", "formats"]) {
+  for (const key of ["perceptron", "train", "precision", "layers", "ternary", "formats"]) {
     const layout = (await page.evaluate(() => window.quantlab.metrics())).layout;
     assert.ok(layout["tab_" + key], `tab_${key} drawn`);
     await page.mouse.click(...center(layout["tab_" + key]));
@@ -138,6 +139,52 @@ test("one wheel notch over the number line zooms by a modest step, not by orders
   const down = await page.evaluate(() => window.quantlab.getState());
   const widthDown = down.hi - down.lo;
   assert.ok(widthDown > widthUp && widthDown < 16, `two notches down: width ${widthDown}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a challenge link: locked weights, the goal fails before training and passes once it is met", async () => {
+  const goal = "test_accuracy>=0.85,weight_bits<=8";
+  const q = "?panel=train&data=digits&hidden=16&epochs=3&weights=fixed:w=8,f=6&hide=weights&goal=" +
+    encodeURIComponent(goal);
+  const { page, context, errors } = await openLab(browser, url + q);
+  await settle(page);
+  let m = await page.evaluate(() => window.quantlab.metrics());
+  assert.equal(m.challenge.active, true);
+  assert.equal(m.challenge.goal, goal);
+  assert.equal(m.challenge.pass, false, "an untrained model does not meet the goal");
+  assert.deepEqual(m.challenge.terms.map((t) => [t.metric, t.op, t.target]),
+                   [["test_accuracy", ">=", 0.85], ["weight_bits", "<=", 8]]);
+  assert.equal(m.challenge.terms[1].value, 8);
+  assert.equal(m.challenge.terms[1].met, true);
+  assert.ok(m.layout.challenge_status, "the challenge line is drawn");
+  assert.deepEqual(m.locked, ["weights"]);
+  // The locked control cannot be changed from the lab's controls (setState is the page's own API).
+  for (let i = 0; i < 60 && (await page.evaluate(() => window.quantlab.metrics())).state !== "finished"; i++)
+    await page.evaluate(() => window.quantlab.step(40));
+  m = await page.evaluate(() => window.quantlab.metrics());
+  assert.ok(m.test_accuracy >= 0.85, `trained to ${m.test_accuracy}`);
+  assert.equal(m.challenge.pass, true);
+  assert.equal(m.challenge.terms[0].value, m.test_accuracy);
+  await settle(page, 12);
+  await page.screenshot({ path: path.join(outDir, "challenge.png") });
+  // Moving the weights to 10 bits breaks the second term (the goal is checked live).
+  await page.evaluate(() => window.quantlab.setState({ weights: "fixed:w=10,f=8" }));
+  m = await page.evaluate(() => window.quantlab.metrics());
+  assert.equal(m.challenge.terms[1].met, false);
+  assert.equal(m.challenge.pass, false);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a malformed goal in a link is refused with a message naming it", async () => {
+  const { page, context, errors } = await openLab(browser, url + "?panel=formats&goal=accuracy%3E%3Eabc");
+  await settle(page);
+  const messages = await page.evaluate(() => window.quantlab.messages());
+  assert.ok(messages.some((msg) => msg.text.includes("goal") && msg.text.includes("accuracy")), JSON.stringify(messages));
+  const m = await page.evaluate(() => window.quantlab.metrics());
+  assert.equal(m.challenge.active, false);
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).goal, "");
   assert.deepEqual(errors, []);
   await context.close();
 });

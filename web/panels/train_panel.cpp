@@ -19,6 +19,7 @@
 #include "../ui/gl_heatmap.hpp"
 #include "../ui/widgets.hpp"
 #include "imgui.h"
+#include "qlab/format.hpp"
 #include "train_session.hpp"
 
 namespace quantlab {
@@ -807,6 +808,15 @@ nlohmann::json TrainPanel::metrics(App& app) {
     j["roles"] = {{"weights", s.weights}, {"activations", s.activations}, {"gradients", s.gradients},
                   {"updates", s.updates}, {"accumulator", s.accumulator}};
     j["urounding"] = s.urounding;
+    // Bits per stored weight and activation (float32 when the role is empty), for challenge goals
+    // such as weight_bits<=5.
+    const auto role_bits = [](const std::string& spec) -> json {
+        if (spec.empty()) return 32;
+        auto f = qlab::Format::parse(spec);
+        return f ? json(f->bits()) : json(nullptr);
+    };
+    j["weight_bits"] = role_bits(s.weights);
+    j["activation_bits"] = role_bits(s.activations);
     const qlab::TrainJob* job = s_.job();
     j["running"] = s_.running();
     j["state"] = !job ? "idle"

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "qlab/challenge.hpp"
 #include "qlab/format.hpp"
 
 namespace qlab {
@@ -81,6 +82,7 @@ Status validate_data(const std::string& v) {
 Status validate_hidden(const std::string& v) { return parse_hidden_widths(v).status(); }
 Status validate_act(const std::string& v) { return one_of(v, {"relu", "hardsigmoid", "tanh"}, "activation"); }
 Status validate_optimizer(const std::string& v) { return one_of(v, {"sgd", "momentum", "adam"}, "optimizer"); }
+Status validate_goal(const std::string& v) { return parse_goal(v).status(); }
 Status validate_objective(const std::string& v) { return one_of(v, {"size", "compute"}, "allocation objective"); }
 Status validate_calib(const std::string& v) { return one_of(v, {"minmax", "percentile", "mse", "kl"}, "calibration"); }
 
@@ -136,6 +138,7 @@ const std::vector<Property>& lab_properties() {
         {"panel", nullptr, T::text, &LabState::panel, nullptr, "which lesson is open", validate_panel},
         {"theme", nullptr, T::text, &LabState::theme, nullptr, "light or dark", validate_theme},
         {"seed", nullptr, T::integer, nullptr, &LabState::seed, "seed of every random choice", nullptr, 0, 0x1p53},
+        {"goal", nullptr, T::text, &LabState::goal, nullptr, "a challenge checked live: metric>=value,...", validate_goal},
         {"format", F, T::text, &LabState::format, nullptr, "number format spec", validate_format},
         {"rounding", F, T::text, &LabState::rounding, nullptr, "rounding mode", validate_rounding},
         {"x", F, T::number, nullptr, &LabState::x, "value placed on the number line"},

@@ -17,6 +17,7 @@ struct LabState {
     std::string panel = "formats";
     std::string theme = "light";  // light | dark
     double seed = 1;              // every random choice (data, order, stochastic rounding)
+    std::string goal;             // a challenge: "test_accuracy>=0.97,weight_bits<=5" (see challenge.hpp)
 
     // formats: one format on the number line and the 2-D atom grid.
     std::string format = "fixed:w=8,f=4";
