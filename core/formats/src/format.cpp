@@ -64,7 +64,7 @@ const std::vector<KindEntry>& registry() {
          [](detail::SpecArgs& a) { return detail::parse_fixed(a, false); }},
         {"float", "float:e=E,m=M[,sub=0|1][,sat=0|1]", detail::parse_float},
         {"lattice", "lattice:range=R,points=P", detail::parse_lattice},
-        {"int", "int:b=B,scale=S[,zero=Z][,signed=0|1][,narrow=0|1]", detail::parse_int},
+        {"int", "int:b=B,scale=S[,zero=Z][,signed=0|1][,narrow=0|1] or int:b=B,group=G[,asym=1]", detail::parse_int},
         {"binary", "binary[:alpha=A] or binary[:block=N]", detail::parse_binary},
         {"ternary", "ternary[:alpha=A[,threshold=T]] or ternary[:block=N]", detail::parse_ternary},
         {"codebook", "codebook:values=v1;v2;... or codebook:kmeans=K", detail::parse_codebook},
@@ -73,6 +73,11 @@ const std::vector<KindEntry>& registry() {
         {"fp6", "fp6:e2m3|e3m2", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp6"); }},
         {"fp4", "fp4:e2m1", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp4"); }},
         {"e8m0", "e8m0", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "e8m0"); }},
+        {"mxfp8", "mxfp8:e4m3|e5m2[,block=N]", [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxfp8"); }},
+        {"mxfp6", "mxfp6:e2m3|e3m2[,block=N]", [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxfp6"); }},
+        {"mxfp4", "mxfp4[,block=N]", [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxfp4"); }},
+        {"mxint8", "mxint8[,block=N]", [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxint8"); }},
+        {"nvfp4", "nvfp4[,global=G]", detail::parse_nvfp4},
     };
     return entries;
 }
@@ -123,7 +128,7 @@ std::string positional_variant(std::string_view spec) {
     kind.erase(kind.find_last_not_of(" \t") + 1);
     const std::string_view rest = spec.substr(colon + 1);
     const std::string_view first = rest.substr(0, rest.find(','));
-    if ((kind != "fp8" && kind != "fp6" && kind != "fp4") ||
+    if ((kind != "fp8" && kind != "fp6" && kind != "fp4" && kind != "mxfp8" && kind != "mxfp6") ||
         first.find('=') != std::string_view::npos || first.find_first_not_of(" \t") == std::string_view::npos)
         return std::string(spec);
     return std::string(spec.substr(0, colon + 1)) + "variant=" + std::string(rest);
@@ -199,13 +204,29 @@ std::shared_ptr<const FormatImpl> FormatImpl::fit(const double*, std::size_t) co
     return nullptr;
 }
 
+std::shared_ptr<const FormatImpl> FormatImpl::fit_tensor(const double*, std::size_t) const {
+    assert(!fits_tensor() && "formats with a per-tensor step implement fit_tensor()");
+    return nullptr;
+}
+
+bool FormatImpl::quantize_blocks(const float*, float*, std::size_t, const QuantizeOptions&) const { return false; }
+
+double FormatImpl::bits_per_value(std::size_t) const { return bits(); }
+
+Format Format::fit_tensor(const std::vector<double>& values) const {
+    if (!impl_->fits_tensor()) return *this;
+    return Format(impl_->fit_tensor(values.data(), values.size()));
+}
+
 Format Format::fit(const std::vector<double>& values) const {
     if (!impl_->data_dependent()) return *this;
-    return Format(impl_->fit(values.data(), values.size()));
+    const Format bound = fit_tensor(values);
+    return Format(bound.impl_->fit(values.data(), values.size()));
 }
 
 std::vector<double> Format::quantize_tensor_ref(const std::vector<double>& values,
                                                 const QuantizeOptions& options) const {
+    if (impl_->fits_tensor()) return fit_tensor(values).quantize_tensor_ref(values, options);
     Rng rng(options.seed);
     std::vector<double> out(values.size());
     if (!impl_->data_dependent()) {
@@ -232,7 +253,12 @@ void FormatImpl::quantize_array(const float* in, float* out, std::size_t n,
 
 void Format::quantize(const float* in, float* out, std::size_t n,
                       const QuantizeOptions& options) const {
+    if (impl_->fits_tensor()) {
+        const std::vector<double> all(in, in + n);
+        return Format(impl_->fit_tensor(all.data(), n)).quantize(in, out, n, options);
+    }
     if (!impl_->data_dependent()) return impl_->quantize_array(in, out, n, options);
+    if (impl_->quantize_blocks(in, out, n, options)) return;
     const std::size_t block = impl_->block_size() ? impl_->block_size() : n;
     std::vector<double> values;
     for (std::size_t start = 0; start < n; start += block) {
@@ -241,6 +267,23 @@ void Format::quantize(const float* in, float* out, std::size_t n,
         QuantizeOptions block_options = options;
         block_options.seed = options.seed + start;  // distinct streams per block, still seeded
         impl_->fit(values.data(), count)->quantize_array(in + start, out + start, count, block_options);
+    }
+}
+
+void Format::quantize_rows(const float* in, float* out, std::size_t rows, std::size_t cols,
+                           const QuantizeOptions& options) const {
+    if (impl_->fits_tensor()) {
+        const std::vector<double> all(in, in + rows * cols);
+        return Format(impl_->fit_tensor(all.data(), all.size())).quantize_rows(in, out, rows, cols, options);
+    }
+    const std::size_t block = impl_->block_size();
+    if (!impl_->data_dependent() || block == 0 || rows <= 1 || cols % block == 0)
+        return quantize(in, out, rows * cols, options);
+    // Each row on its own, seeded so that every block keeps the stream seed + its flat start.
+    for (std::size_t r = 0; r < rows; ++r) {
+        QuantizeOptions row_options = options;
+        row_options.seed = options.seed + r * cols;
+        quantize(in + r * cols, out + r * cols, cols, row_options);
     }
 }
 

@@ -40,10 +40,18 @@ ImplResult parse_codebook(SpecArgs& args);
 ImplResult parse_bfp(SpecArgs& args);
 // OCP element types (format_ocp.cpp): kind is fp8, fp6, fp4 or e8m0.
 ImplResult parse_ocp(SpecArgs& args, const std::string& kind);
+// Block-scaled formats (format_block.cpp): MX v1.0 (kind mxfp8, mxfp6, mxfp4, mxint8), NVFP4,
+// and group-wise int (parse_int hands int:b=B,group=G[,asym=1] over).
+ImplResult parse_mx(SpecArgs& args, const std::string& kind);
+ImplResult parse_nvfp4(SpecArgs& args);
+ImplResult make_int_group(SpecArgs& args, int bits, std::int64_t group);
 
 // Concrete formats that data-dependent ones fit per tensor or block.
 std::shared_ptr<const FormatImpl> make_fixed(int width, int frac, bool is_signed, bool wrap);
 std::shared_ptr<const FormatImpl> make_codebook(std::vector<double> sorted_unique_values);
+std::shared_ptr<const FormatImpl> make_int(int bits, double scale, std::int64_t zero, bool is_signed, bool narrow);
+// An OCP element type (format_ocp.cpp): kind fp8/fp6/fp4, variant e4m3 etc.; nullptr if unknown.
+std::shared_ptr<const FormatImpl> make_ocp(const std::string& kind, const std::string& variant, bool saturate);
 
 // Kundu eq. 7 (corrected, see format_ternary.cpp): the optimal alpha and threshold.
 struct TernaryFit {

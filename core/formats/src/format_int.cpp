@@ -123,12 +123,19 @@ private:
 
 }  // namespace
 
+std::shared_ptr<const FormatImpl> make_int(int bits, double scale, std::int64_t zero, bool is_signed, bool narrow) {
+    return std::make_shared<IntFormat>(bits, scale, zero, is_signed, narrow);
+}
+
 ImplResult parse_int(SpecArgs& args) {
     int bits = 8;
     double scale = 1;
-    std::int64_t zero = 0;
+    std::int64_t zero = 0, group = 0;
     bool is_signed = true, narrow = false;
     if (Status s = args.read_int("b", 1, 32, true, bits); !s) return s;
+    // int:b=B,group=G[,asym=1]: a scale (and zero) per group of G values (format_block.cpp).
+    if (Status s = args.read_int("group", std::int64_t{1}, std::int64_t{1} << 20, false, group); !s) return s;
+    if (group > 0) return make_int_group(args, bits, group);
     if (Status s = args.read_double("scale", true, scale); !s) return s;
     if (Status s = args.read_int("zero", std::int64_t{-(1LL << 32)}, std::int64_t{1LL << 32}, false, zero); !s)
         return s;

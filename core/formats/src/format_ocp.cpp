@@ -205,21 +205,31 @@ private:
     static constexpr double kMax = 0x1p127;
 };
 
+struct Variant {
+    const char* kind;
+    const char* name;
+    int e, m;
+    Specials specials;
+};
+constexpr Variant kVariants[] = {
+    {"fp8", "e4m3", 4, 3, Specials::nan_only}, {"fp8", "e5m2", 5, 2, Specials::ieee},
+    {"fp6", "e2m3", 2, 3, Specials::none},     {"fp6", "e3m2", 3, 2, Specials::none},
+    {"fp4", "e2m1", 2, 1, Specials::none},
+};
+
 }  // namespace
+
+std::shared_ptr<const FormatImpl> make_ocp(const std::string& kind, const std::string& variant, bool saturate) {
+    if (kind == "e8m0") return std::make_shared<E8M0>();
+    for (const auto& v : kVariants)
+        if (kind == v.kind && variant == v.name)
+            return std::make_shared<OcpFloat>(kind + ":" + variant, v.e, v.m, v.specials, saturate);
+    return nullptr;
+}
 
 // The variant comes positionally (fp8:e4m3); Format::parse hands it over as key "variant".
 ImplResult parse_ocp(SpecArgs& args, const std::string& kind) {
-    struct Variant {
-        const char* kind;
-        const char* name;
-        int e, m;
-        Specials specials;
-    };
-    static const Variant variants[] = {
-        {"fp8", "e4m3", 4, 3, Specials::nan_only}, {"fp8", "e5m2", 5, 2, Specials::ieee},
-        {"fp6", "e2m3", 2, 3, Specials::none},     {"fp6", "e3m2", 3, 2, Specials::none},
-        {"fp4", "e2m1", 2, 1, Specials::none},
-    };
+    const auto& variants = kVariants;
     if (kind == "e8m0") return std::shared_ptr<const FormatImpl>(std::make_shared<E8M0>());
     std::vector<std::string> names;
     for (const auto& v : variants)
@@ -233,11 +243,7 @@ ImplResult parse_ocp(SpecArgs& args, const std::string& kind) {
     bool saturate = kind != "fp8";  // MX §5.3.3: FP6/FP4 conversion saturates
     if (kind == "fp8")
         if (Status s = args.read_bool("sat", saturate); !s) return s;
-    for (const auto& v : variants)
-        if (kind == v.kind && variant == v.name)
-            return std::shared_ptr<const FormatImpl>(
-                std::make_shared<OcpFloat>(kind + ":" + variant, v.e, v.m, v.specials, saturate));
-    return args.fail("unknown element type");  // not reached
+    return make_ocp(kind, variant, saturate);
 }
 
 }  // namespace qlab::detail

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -93,6 +94,30 @@ public:
     virtual bool data_dependent() const { return false; }
     virtual std::size_t block_size() const { return 0; }  // 0: one fit for the whole tensor
     virtual std::shared_ptr<const FormatImpl> fit(const double* data, std::size_t n) const;
+
+    // A step over the whole tensor before its blocks (NVFP4's FP32 per-tensor scale from the
+    // tensor's amax): fits_tensor() is true and fit_tensor() returns the format with that
+    // parameter bound (whose fits_tensor() is false). No other format has one.
+    virtual bool fits_tensor() const { return false; }
+    virtual std::shared_ptr<const FormatImpl> fit_tensor(const double* data, std::size_t n) const;
+    // Optional whole-tensor fast path of a block format: the same values as the per-block fit
+    // loop of Format::quantize (blocks in order, stochastic streams seeded seed + block start),
+    // bit for bit. false: not taken, the generic loop runs.
+    virtual bool quantize_blocks(const float* in, float* out, std::size_t n,
+                                 const QuantizeOptions& options) const;
+
+    // Storage per value with the shared scales' share: bits() for element-wise formats. With
+    // tensor_values > 0 a last partial block pays a whole scale and a per-tensor scale counts.
+    virtual double bits_per_value(std::size_t tensor_values = 0) const;
+    // Block-scaled formats (MX, NVFP4, group-wise int): the element format's spec (its atoms
+    // before scaling), the per-block scale's and the per-tensor scale's (empty: none).
+    virtual std::string element_spec() const { return {}; }
+    virtual std::string scale_spec() const { return {}; }
+    virtual std::string tensor_scale_spec() const { return {}; }
+    // A block-scaled format fitted to one block: the stored scale its elements multiply (NaN
+    // for an MX block whose scale is the NaN code) and the scale's encoding.
+    virtual double block_scale() const { return NAN; }
+    virtual Encoding block_scale_encoding() const { return {}; }
 };
 
 class Format {
@@ -112,7 +137,8 @@ public:
     // Data-dependent formats (no explicit parameters) take their parameters from the data.
     bool data_dependent() const { return impl_->data_dependent(); }
     std::size_t block_size() const { return impl_->block_size(); }
-    // The concrete format fitted to these values (the format itself when not data-dependent).
+    // The concrete format fitted to these values as one block, after the per-tensor step on the
+    // same values (the format itself when not data-dependent).
     Format fit(const std::vector<double>& values) const;
     // Reference over a whole tensor: per block fit for data-dependent formats, then quantize_ref.
     std::vector<double> quantize_tensor_ref(const std::vector<double>& values,
@@ -120,6 +146,11 @@ public:
     // Fast path over float32 (tested against quantize_ref).
     void quantize(const float* in, float* out, std::size_t n,
                   const QuantizeOptions& options = {}) const;
+    // A row-major rows x cols matrix: blocks and groups run along each row (a weight row is a
+    // neuron's fan-in), never across two rows; a per-tensor step still sees the whole matrix.
+    // The same as quantize() over rows * cols values when cols is a multiple of the block.
+    void quantize_rows(const float* in, float* out, std::size_t rows, std::size_t cols,
+                       const QuantizeOptions& options = {}) const;
     std::vector<double> quantize(const std::vector<double>& values,
                                  const QuantizeOptions& options = {}) const;
 
@@ -134,6 +165,19 @@ public:
     double atom_count() const { return impl_->atom_count(); }
     int bits() const { return impl_->bits(); }
     Encoding encode(double atom) const { return impl_->encode(atom); }
+
+    // Bits per value including the scales' share (MXFP4 4.25, NVFP4 4.5 + 32 / tensor_values).
+    double bits_per_value(std::size_t tensor_values = 0) const { return impl_->bits_per_value(tensor_values); }
+    // Block-scaled formats: element, block scale and per-tensor scale formats (empty: none).
+    bool block_scaled() const { return !impl_->element_spec().empty(); }
+    std::string element_spec() const { return impl_->element_spec(); }
+    std::string scale_spec() const { return impl_->scale_spec(); }
+    std::string tensor_scale_spec() const { return impl_->tensor_scale_spec(); }
+    // Of a block-scaled format fitted to one block (fit()): its scale and the scale's code.
+    double block_scale() const { return impl_->block_scale(); }
+    Encoding block_scale_encoding() const { return impl_->block_scale_encoding(); }
+    // The per-tensor step alone (NVFP4's FP32 scale from these values); *this when none.
+    Format fit_tensor(const std::vector<double>& values) const;
 
     // Atoms in [lo, hi], at most `limit` of them (the first ones from lo).
     AtomList atoms_in(double lo, double hi, std::size_t limit = 4096) const;

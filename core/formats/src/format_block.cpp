@@ -1,0 +1,579 @@
+// Block-scaled formats: OCP Microscaling v1.0 (MXFP8/6/4, MXINT8: E8M0 power-of-two scale per
+// block, MX §5-6), NVFP4 (E2M1 blocks of 16, an E4M3 block scale and an FP32 per-tensor scale),
+// and group-wise int as weight-only LLM quantizers use it (an FP16 scale, and zero, per group).
+// Sections: 1. ScaledFormat, one fitted block  2. MX  3. NVFP4  4. group-wise int  5. parsers.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "binary_float.hpp"
+#include "format_impls.hpp"
+
+namespace qlab::detail {
+namespace {
+
+// ---- 1. One fitted block: atoms scale * (element atoms) -------------------------------------
+
+// What an infinite input becomes (MX §6.3 clamps normal numbers only; Inf is not clamped).
+enum class InfInput {
+    keep,      // the element has infinities (E5M2): +-inf
+    nan,       // the element has a NaN code only (E4M3): NaN
+    saturate,  // integers, which hold neither: +-max, as every saturating format here does
+};
+
+// Neighbours of x on the lattice scale * (element lattice), exactly: x / scale is only a first
+// guess, every decision compares x with an exact product scale * (element point). The products
+// are exact for every scale used here (a power of two; E4M3 x FP32; FP16 x small integers).
+// Beyond [lim_lo, lim_hi] (one element gap past the range) x is returned alone: resolve clamps.
+Bracket scaled_bracket(const FormatImpl& element, double scale, double lim_lo, double lim_hi,
+                       double x) {
+    if (x == 0) return {x, x, true};
+    const double y = x / scale;
+    if (!(y >= lim_lo && y <= lim_hi)) return {x, x, true};
+    Bracket b = element.bracket(y);
+    auto gap_above = [&](double a) { return element.bracket(std::nextafter(a, INFINITY)); };
+    auto gap_below = [&](double a) { return element.bracket(std::nextafter(a, -INFINITY)); };
+    if (b.lo == b.hi) {
+        const double p = b.lo * scale;
+        if (p == x) return {x, x, true};
+        b = p < x ? gap_above(b.lo) : gap_below(b.lo);
+    } else if (b.lo * scale > x) {
+        b = gap_below(b.lo);
+    } else if (b.hi * scale < x) {
+        b = gap_above(b.hi);
+    }
+    const double lo = b.lo * scale, hi = b.hi * scale;
+    if (lo == x || hi == x) return {x, x, true};
+    return {lo, hi, b.lo_is_even};
+}
+
+// Round-half-even of x onto scale * (element), saturating at the element's range: how the
+// per-block scales themselves are rounded (NVFP4's E4M3 block scale, group-wise int's FP16).
+double round_scaled_rne(const FormatImpl& element, double scale, double x) {
+    const double max = element.max_finite();
+    const double lim = max + (max - element.next_down(max));
+    const Bracket b = scaled_bracket(element, scale, -lim, lim, x);
+    double r = b.lo;
+    if (b.lo != b.hi) {
+        const double mid = b.lo + (b.hi - b.lo) / 2;
+        r = x < mid ? b.lo : x > mid ? b.hi : (b.lo_is_even ? b.lo : b.hi);
+    }
+    return std::clamp(r, element.min_finite() * scale, max * scale);
+}
+
+class ScaledFormat final : public FormatImpl {
+  public:
+    ScaledFormat(std::string kind, std::string spec, std::shared_ptr<const FormatImpl> element,
+                 double scale, InfInput inf, Encoding scale_code, bool uniform)
+        : kind_(std::move(kind)),
+          spec_(std::move(spec)),
+          element_(std::move(element)),
+          scale_(scale),
+          inf_(inf),
+          scale_code_(std::move(scale_code)),
+          uniform_(uniform) {
+        const double emax = element_->max_finite(), emin = element_->min_finite();
+        lim_hi_ = emax + (emax - element_->next_down(emax));
+        lim_lo_ = emin - (element_->next_up(emin) - emin);
+        max_ = emax * scale_;
+        min_ = emin * scale_;
+    }
+
+    std::string kind() const override { return kind_; }
+    std::string canonical_spec() const override { return spec_; }
+    Bracket bracket(double x) const override {
+        return scaled_bracket(*element_, scale_, lim_lo_, lim_hi_, x);
+    }
+    double resolve(double v) const override {
+        if (std::isinf(v)) {
+            if (inf_ == InfInput::keep) return v;
+            if (inf_ == InfInput::nan) return NAN;
+        }
+        return v > max_ ? max_ : v < min_ ? min_ : v;
+    }
+    double next_up(double x) const override {
+        if (std::isnan(x)) return x;
+        if (x >= max_) return INFINITY;
+        if (x < min_) return min_;
+        const Bracket b = bracket(x);
+        return b.lo == b.hi ? element_->next_up(b.lo / scale_) * scale_ : b.hi;
+    }
+    double next_down(double x) const override {
+        if (std::isnan(x)) return x;
+        if (x <= min_) return -INFINITY;
+        if (x > max_) return max_;
+        const Bracket b = bracket(x);
+        return b.lo == b.hi ? element_->next_down(b.lo / scale_) * scale_ : b.lo;
+    }
+    bool keeps_negative_zero() const override { return element_->keeps_negative_zero(); }
+    bool has_infinity() const override { return inf_ == InfInput::keep; }
+    double max_finite() const override { return max_; }
+    double min_finite() const override { return min_; }
+    double min_positive() const override { return element_->min_positive() * scale_; }
+    double epsilon() const override { return element_->epsilon() * (uniform_ ? scale_ : 1.0); }
+    double atom_count() const override { return element_->atom_count(); }
+    int bits() const override { return element_->bits(); }
+    // The element's code: a stored value is scale * element, the element alone is stored.
+    Encoding encode(double v) const override {
+        return element_->encode(std::isfinite(v) ? v / scale_ : v);
+    }
+    double block_scale() const override { return scale_; }
+    Encoding block_scale_encoding() const override { return scale_code_; }
+
+  private:
+    std::string kind_, spec_;
+    std::shared_ptr<const FormatImpl> element_;
+    double scale_;
+    InfInput inf_;
+    Encoding scale_code_;
+    bool uniform_;  // integer elements: the step is scale * 1
+    double lim_lo_ = 0, lim_hi_ = 0, max_ = 0, min_ = 0;
+};
+
+// A block whose scale is the NaN code (MX §5.2: then every value of the block is NaN,
+// whatever the elements hold). Used where a NaN or Inf has no element code to go to.
+class NanBlock final : public DataDependentFormat {
+  public:
+    NanBlock(std::string kind, Encoding scale_code)
+        : kind_(std::move(kind)), scale_code_(std::move(scale_code)) {}
+    bool data_dependent() const override { return false; }
+    std::string kind() const override { return kind_; }
+    std::string canonical_spec() const override { return kind_ + " block with a NaN scale"; }
+    double resolve(double) const override { return NAN; }
+    double atom_count() const override { return 0; }
+    int bits() const override { return 0; }
+    double block_scale() const override { return NAN; }
+    Encoding block_scale_encoding() const override { return scale_code_; }
+
+  private:
+    std::string kind_;
+    Encoding scale_code_;
+};
+
+// An NVFP4 block whose E4M3 scale rounded to zero: every element is a (signed) zero.
+class ZeroBlock final : public DataDependentFormat {
+  public:
+    ZeroBlock(std::string kind, Encoding scale_code)
+        : kind_(std::move(kind)), scale_code_(std::move(scale_code)) {}
+    bool data_dependent() const override { return false; }
+    std::string kind() const override { return kind_; }
+    std::string canonical_spec() const override { return kind_ + " block with a zero scale"; }
+    Bracket bracket(double) const override { return {0, 0, true}; }
+    double resolve(double v) const override { return std::isnan(v) ? v : 0.0; }
+    bool keeps_negative_zero() const override { return true; }
+    double max_finite() const override { return 0; }
+    double min_finite() const override { return 0; }
+    double atom_count() const override { return 1; }
+    int bits() const override { return 4; }
+    double block_scale() const override { return 0; }
+    Encoding block_scale_encoding() const override { return scale_code_; }
+
+  private:
+    std::string kind_;
+    Encoding scale_code_;
+};
+
+Encoding e8m0_code(int biased) {
+    Encoding e;
+    e.total_bits = 8;
+    e.code = static_cast<std::uint64_t>(biased);
+    e.fields = {{"exponent", 8, e.code}};
+    return e;
+}
+
+bool has_nonfinite(const float* in, std::size_t n) {
+    std::uint32_t worst = 0;
+    for (std::size_t i = 0; i < n; ++i) worst = std::max(worst, float32_bits(in[i]) & 0x7fffffffu);
+    return worst >= 0x7f800000u;
+}
+
+float float_max_abs(const float* in, std::size_t n) {
+    float m = 0;
+    for (std::size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(in[i]));
+    return m;
+}
+
+// Runs the generic path (fit, then the fitted block's own array path) on one block.
+void quantize_block_generic(const FormatImpl& format, const float* in, float* out, std::size_t n,
+                            const QuantizeOptions& options, std::vector<double>& scratch) {
+    scratch.assign(in, in + n);
+    format.fit(scratch.data(), n)->quantize_array(in, out, n, options);
+}
+
+// ---- 2. OCP Microscaling v1.0 ----------------------------------------------------------------
+
+struct MxElement {
+    const char* kind;     // mxfp8, mxfp6, mxfp4, mxint8
+    const char* variant;  // e4m3, ... ("" when the kind has one element type)
+    InfInput inf;         // what an Inf input becomes, if the element can hold it (MX §5.2)
+    bool nan_code;        // the element has a NaN code (only FP8 does)
+};
+
+// MX v1.0 Table 1 (§5.1): the concrete MX-compliant formats, all with an E8M0 scale and k = 32.
+constexpr MxElement kMxElements[] = {
+    {"mxfp8", "e4m3", InfInput::nan, true},       {"mxfp8", "e5m2", InfInput::keep, true},
+    {"mxfp6", "e2m3", InfInput::saturate, false}, {"mxfp6", "e3m2", InfInput::saturate, false},
+    {"mxfp4", "", InfInput::saturate, false},     {"mxint8", "", InfInput::saturate, false},
+};
+
+class MxFormat final : public DataDependentFormat {
+  public:
+    MxFormat(const MxElement& e, std::size_t block) : e_(e), block_(block) {
+        const std::string kind = e.kind;
+        if (kind == "mxint8") {
+            // MX §5.3.4 (INT8): two's complement with an implicit scale 2^-6, i.e. fixed point
+            // with 6 fraction bits: -2 .. 1.984375.
+            element_ = make_fixed(8, 6, true, false);
+        } else {
+            // §6.3 clamps normal numbers beyond the element's max to max: the saturating variant.
+            const std::string ocp_kind = kind.substr(2);  // fp8, fp6, fp4
+            element_ = make_ocp(ocp_kind, kind == "mxfp4" ? "e2m1" : e.variant, true);
+            grid_ = {static_cast<int>(std::lround(-std::log2(element_->epsilon()))),
+                     std::ilogb(element_->min_positive() / element_->epsilon()),
+                     element_->max_finite(), true};
+        }
+        // emax_elem (§6.3): the exponent of the element's largest normal number.
+        emax_ = std::ilogb(element_->max_finite());
+    }
+    std::string kind() const override { return e_.kind; }
+    std::string canonical_spec() const override {
+        std::string s = e_.kind;
+        if (*e_.variant) s += std::string(":") + e_.variant;
+        if (block_ != 32)
+            s += std::string(*e_.variant ? "," : ":") + "block=" + std::to_string(block_);
+        return s;
+    }
+    std::size_t block_size() const override { return block_; }
+    double atom_count() const override { return element_->atom_count(); }
+    int bits() const override { return element_->bits(); }
+    double bits_per_value(std::size_t n) const override {
+        if (n == 0) return bits() + 8.0 / static_cast<double>(block_);
+        const double blocks = std::ceil(static_cast<double>(n) / static_cast<double>(block_));
+        return bits() + 8.0 * blocks / static_cast<double>(n);
+    }
+    std::string element_spec() const override { return element_->canonical_spec(); }
+    std::string scale_spec() const override { return "e8m0"; }
+    int emax_elem() const { return emax_; }
+
+    // MX §6.3 (Algorithm 1): shared_exp = floor(log2(max_i |V_i|)) - emax_elem, X = 2^shared_exp
+    // clamped to E8M0's range 2^-127 .. 2^127 (an all-zero block gets 2^-127); P_i = V_i / X
+    // quantized to the element format, normal numbers beyond its max clamped to max.
+    // NaN and Inf: max_i |V_i| runs over the finite values. A NaN stays in its element where the
+    // element has a NaN code (FP8), an Inf becomes Inf (E5M2) or NaN (E4M3) there; where the
+    // element has no such code (FP6, FP4, INT8) the block's scale takes the E8M0 NaN code and
+    // the whole block reads NaN (§5.2).
+    std::shared_ptr<const FormatImpl> fit(const double* data, std::size_t n) const override {
+        double amax = 0;
+        bool nan = false, inf = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (std::isnan(data[i]))
+                nan = true;
+            else if (std::isinf(data[i]))
+                inf = true;
+            else
+                amax = std::max(amax, std::fabs(data[i]));
+        }
+        if ((nan || inf) && !e_.nan_code)
+            return std::make_shared<NanBlock>(e_.kind, e8m0_code(0xFF));
+        const int k = shared_exponent(amax);
+        return std::make_shared<ScaledFormat>(
+            e_.kind, canonical_spec() + " block, X = 2^" + std::to_string(k), element_,
+            std::ldexp(1.0, k), e_.inf, e8m0_code(k + 127), std::string(e_.kind) == "mxint8");
+    }
+
+    // Round-half-even over float32: X is a power of two, so V / X and P * X are exact products
+    // in float32 (an underflowing V / X lies far below half the smallest element and rounds to
+    // zero either way), and the element rounding is the OCP grid's bit-pattern rounding with
+    // overflow saturating at max. Blocks holding NaN or Inf take the generic path.
+    bool quantize_blocks(const float* in, float* out, std::size_t n,
+                         const QuantizeOptions& options) const override {
+        if (options.rounding != Rounding::nearest_even) return false;
+        const bool is_int = std::string(e_.kind) == "mxint8";
+        const std::uint32_t max_bits = float32_bits(static_cast<float>(element_->max_finite()));
+        std::vector<float> tmp(std::min(block_, n));
+        std::vector<double> scratch;
+        for (std::size_t start = 0; start < n; start += block_) {
+            const std::size_t count = std::min(block_, n - start);
+            const float* x = in + start;
+            float* o = out + start;
+            if (has_nonfinite(x, count)) {
+                QuantizeOptions block_options = options;
+                block_options.seed = options.seed + start;
+                quantize_block_generic(*this, x, o, count, block_options, scratch);
+                continue;
+            }
+            const int k = shared_exponent(float_max_abs(x, count));
+            const float down = std::ldexp(1.0f, -k), up = std::ldexp(1.0f, k);
+            if (is_int) {
+                const float magic = 0x1.8p23f;
+                for (std::size_t i = 0; i < count; ++i) {
+                    float y = (x[i] * down) * 64.0f;
+                    y = y < -128.0f ? -128.0f : y;
+                    y = y > 127.0f ? 127.0f : y;
+                    y = (y + magic) - magic;
+                    o[i] = (y * 0.015625f) * up + 0.0f;  // one zero: + 0 turns -0 into +0
+                }
+                continue;
+            }
+            for (std::size_t i = 0; i < count; ++i) tmp[i] = x[i] * down;
+            grid_.round_float32_nearest_even(tmp.data(), o, count, max_bits);
+            for (std::size_t i = 0; i < count; ++i) o[i] *= up;
+        }
+        return true;
+    }
+
+  private:
+    int shared_exponent(double amax) const {
+        if (!(amax > 0)) return -127;
+        return std::clamp(std::ilogb(amax) - emax_, -127, 127);
+    }
+    MxElement e_;
+    std::size_t block_;
+    std::shared_ptr<const FormatImpl> element_;
+    BinaryFloatGrid grid_;
+    int emax_ = 0;
+};
+
+// ---- 3. NVFP4 --------------------------------------------------------------------------------
+
+constexpr std::size_t kNvBlock = 16;
+constexpr double kFp4Max = 6, kE4m3Max = 448;
+
+// NVIDIA's two-level recipe (Transformer Engine's NVFP4 scaling, TensorRT Model Optimizer):
+// global = amax_tensor / (6 * 448) in FP32; per block of 16, the E4M3 scale
+// s_b = e4m3(amax_block / (6 * global)) (round-half-even, saturating); elements
+// fp4(x / (s_b * global)). The division is exact here: elements round on the lattice
+// s_b * global * {E2M1 atoms} by exact comparisons, and the stored value is that exact product.
+class NvFp4Format final : public DataDependentFormat {
+  public:
+    NvFp4Format() = default;
+    explicit NvFp4Format(float global) : bound_(true), global_(global) {}
+    std::string kind() const override { return "nvfp4"; }
+    std::string canonical_spec() const override {
+        return bound_ ? "nvfp4:global=" + shortest_repr(global_) : "nvfp4";
+    }
+    std::size_t block_size() const override { return kNvBlock; }
+    double atom_count() const override { return fp4_->atom_count(); }
+    int bits() const override { return 4; }
+    double bits_per_value(std::size_t n) const override {
+        if (n == 0) return 4 + 8.0 / kNvBlock;
+        const double blocks = std::ceil(static_cast<double>(n) / kNvBlock);
+        return 4 + (8.0 * blocks + (bound_ ? 0.0 : 32.0)) / static_cast<double>(n);
+    }
+    std::string element_spec() const override { return "fp4:e2m1"; }
+    std::string scale_spec() const override { return "fp8:e4m3,sat=1"; }
+    std::string tensor_scale_spec() const override { return "float:e=8,m=23"; }
+
+    bool fits_tensor() const override { return !bound_; }
+    // The FP32 per-tensor scale: amax over the finite values, divided by 6 * 448 in float32
+    // arithmetic. An all-zero tensor takes 1 (nothing to scale); a positive amax whose quotient
+    // underflows takes the smallest float, 2^-149.
+    std::shared_ptr<const FormatImpl> fit_tensor(const double* data, std::size_t n) const override {
+        double amax = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            if (std::isfinite(data[i])) amax = std::max(amax, std::fabs(data[i]));
+        const float amax_f = static_cast<float>(std::min(amax, 3.4028234663852886e38));
+        float global = amax_f / static_cast<float>(kFp4Max * kE4m3Max);
+        if (amax_f == 0)
+            global = 1;
+        else if (global == 0)
+            global = std::ldexp(1.0f, -149);
+        return std::make_shared<NvFp4Format>(global);
+    }
+
+    std::shared_ptr<const FormatImpl> fit(const double* data, std::size_t n) const override {
+        if (!bound_) return fit_tensor(data, n)->fit(data, n);  // a lone block is its own tensor
+        double amax = 0;
+        bool nonfinite = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!std::isfinite(data[i]))
+                nonfinite = true;
+            else
+                amax = std::max(amax, std::fabs(data[i]));
+        }
+        // E2M1 has neither NaN nor Inf: the block scale takes E4M3's NaN code (S.1111.111).
+        if (nonfinite) return std::make_shared<NanBlock>("nvfp4", e4m3_->encode(NAN));
+        const double bs = block_scale_for(amax);
+        if (bs == 0) return std::make_shared<ZeroBlock>("nvfp4", e4m3_->encode(0.0));
+        return std::make_shared<ScaledFormat>(
+            "nvfp4",
+            "nvfp4 block, scale " + shortest_repr(bs) + " x global " + shortest_repr(global_), fp4_,
+            bs * global_, InfInput::nan, e4m3_->encode(bs), false);
+    }
+
+    // Round-half-even: the block scale by the same exact rule, then each element by exact
+    // comparisons with the 7 midpoints of E2M1 times the scale (ties to the even code).
+    bool quantize_blocks(const float* in, float* out, std::size_t n,
+                         const QuantizeOptions& options) const override {
+        if (!bound_ || options.rounding != Rounding::nearest_even) return false;
+        static constexpr double kAtoms[8] = {0, 0.5, 1, 1.5, 2, 3, 4, 6};
+        std::vector<double> scratch;
+        for (std::size_t start = 0; start < n; start += kNvBlock) {
+            const std::size_t count = std::min(kNvBlock, n - start);
+            const float* x = in + start;
+            float* o = out + start;
+            if (has_nonfinite(x, count)) {
+                QuantizeOptions block_options = options;
+                block_options.seed = options.seed + start;
+                quantize_block_generic(*this, x, o, count, block_options, scratch);
+                continue;
+            }
+            const double bs = block_scale_for(float_max_abs(x, count));
+            const double s = bs * global_;
+            double atom[8], mid[7];
+            for (int j = 0; j < 8; ++j) atom[j] = kAtoms[j] * s;
+            for (int j = 0; j < 7; ++j) mid[j] = (kAtoms[j] + kAtoms[j + 1]) / 2 * s;
+            for (std::size_t i = 0; i < count; ++i) {
+                const double a = std::fabs(static_cast<double>(x[i]));
+                int idx = 0;
+                for (int j = 0; j < 7; ++j) idx += (a > mid[j]) | ((a == mid[j]) & (j & 1));
+                o[i] = static_cast<float>(std::copysign(atom[idx], static_cast<double>(x[i])));
+            }
+        }
+        return true;
+    }
+
+  private:
+    // e4m3(amax_block / (6 * global)), exactly: 6 * global and E4M3 atoms times it are exact.
+    double block_scale_for(double amax) const {
+        const double den = kFp4Max * static_cast<double>(global_);
+        return round_scaled_rne(*e4m3_, den, amax) / den;
+    }
+    bool bound_ = false;
+    float global_ = 1;
+    std::shared_ptr<const FormatImpl> fp4_ = make_ocp("fp4", "e2m1", true);
+    std::shared_ptr<const FormatImpl> e4m3_ = make_ocp("fp8", "e4m3", true);
+};
+
+// ---- 4. Group-wise int (weight-only LLM quantization) ---------------------------------------
+
+// Per group of G consecutive values (along a weight row: Format::quantize_rows), as GPTQ and
+// AWQ store them: the scale in FP16 (round-half-even, saturating; 0 becomes the smallest FP16
+// subnormal 2^-24), the quantizer rounding on exactly that stored scale.
+//  symmetric: scale = max|x| / (2^(b-1) - 1), codes -(2^(b-1) - 1) .. 2^(b-1) - 1;
+//  asym=1:    scale = (max - min) / (2^b - 1) over the group's range widened to include 0 (as
+//             GPTQ and PyTorch's observers do), zero point z = rint(-min / scale) clamped to
+//             0 .. 2^b - 1, codes 0 .. 2^b - 1, value scale * (code - z); z is stored in b bits.
+// NaN passes through; +-Inf saturates; neither takes part in the range.
+class IntGroupFormat final : public DataDependentFormat {
+  public:
+    IntGroupFormat(int bits, std::size_t group, bool asym)
+        : bits_(bits), group_(group), asym_(asym) {
+        qmax_ = asym ? std::ldexp(1.0, bits) - 1 : std::ldexp(1.0, bits - 1) - 1;
+    }
+    std::string kind() const override { return "int"; }
+    std::string canonical_spec() const override {
+        return "int:b=" + std::to_string(bits_) + ",group=" + std::to_string(group_) +
+               (asym_ ? ",asym=1" : "");
+    }
+    std::size_t block_size() const override { return group_; }
+    double atom_count() const override { return asym_ ? qmax_ + 1 : 2 * qmax_ + 1; }
+    int bits() const override { return bits_; }
+    double bits_per_value(std::size_t n) const override {
+        const double per_group = 16.0 + (asym_ ? bits_ : 0);
+        if (n == 0) return bits_ + per_group / static_cast<double>(group_);
+        const double groups = std::ceil(static_cast<double>(n) / static_cast<double>(group_));
+        return bits_ + per_group * groups / static_cast<double>(n);
+    }
+    std::string element_spec() const override {
+        return "int:b=" + std::to_string(bits_) + ",scale=1" + (asym_ ? ",signed=0" : ",narrow=1");
+    }
+    std::string scale_spec() const override { return "float:e=5,m=10,sat=1"; }
+
+    struct Params {
+        double scale = 1;
+        std::int64_t zero = 0;
+    };
+    Params params(const double* data, std::size_t n) const {
+        double lo = 0, hi = 0;  // the range always holds 0
+        for (std::size_t i = 0; i < n; ++i)
+            if (std::isfinite(data[i])) lo = std::min(lo, data[i]), hi = std::max(hi, data[i]);
+        Params p;
+        const double span = asym_ ? hi - lo : std::max(hi, -lo);
+        p.scale = round_scaled_rne(*fp16_, qmax_, span) / qmax_;
+        if (p.scale == 0) p.scale = 0x1p-24;
+        if (asym_)
+            p.zero = static_cast<std::int64_t>(std::clamp(std::rint(-lo / p.scale), 0.0, qmax_));
+        return p;
+    }
+    std::shared_ptr<const FormatImpl> fit(const double* data, std::size_t n) const override {
+        const Params p = params(data, n);
+        auto element = make_int(bits_, 1, p.zero, !asym_, !asym_);
+        std::string spec = "int:b=" + std::to_string(bits_) + ",scale=" + shortest_repr(p.scale);
+        spec +=
+            asym_ ? (p.zero ? ",zero=" + std::to_string(p.zero) : "") + ",signed=0" : ",narrow=1";
+        return std::make_shared<ScaledFormat>("int", spec, std::move(element), p.scale,
+                                              InfInput::saturate, fp16_->encode(p.scale), true);
+    }
+    // Every mode: per group the same parameters, then int:b=B,scale=S,zero=Z's own array path
+    // (the same lattice and tie rule, an independent implementation of the rounding).
+    bool quantize_blocks(const float* in, float* out, std::size_t n,
+                         const QuantizeOptions& options) const override {
+        std::vector<double> scratch;
+        for (std::size_t start = 0; start < n; start += group_) {
+            const std::size_t count = std::min(group_, n - start);
+            scratch.assign(in + start, in + start + count);
+            const Params p = params(scratch.data(), count);
+            QuantizeOptions group_options = options;
+            group_options.seed = options.seed + start;
+            make_int(bits_, p.scale, p.zero, !asym_, !asym_)
+                ->quantize_array(in + start, out + start, count, group_options);
+        }
+        return true;
+    }
+
+  private:
+    int bits_;
+    std::size_t group_;
+    bool asym_;
+    double qmax_ = 0;
+    std::shared_ptr<const FormatImpl> fp16_ = [] {
+        SpecArgs args = *SpecArgs::split("float:e=5,m=10,sat=1");
+        return *parse_float(args);
+    }();
+};
+
+}  // namespace
+
+// ---- 5. Parsers ------------------------------------------------------------------------------
+
+ImplResult parse_mx(SpecArgs& args, const std::string& kind) {
+    std::string variant, list;
+    if (kind == "mxfp8" || kind == "mxfp6") {
+        if (Status s = args.read_string("variant", false, variant); !s) return s;
+        for (const auto& e : kMxElements)
+            if (kind == e.kind) list += (list.empty() ? "" : " or ") + kind + ":" + e.variant;
+        if (variant.empty()) return args.fail("missing element type (" + list + ")");
+    }
+    std::int64_t block = 32;
+    if (Status s = args.read_int("block", std::int64_t{1}, std::int64_t{1} << 20, false, block); !s)
+        return s;
+    for (const auto& e : kMxElements)
+        if (kind == e.kind && variant == e.variant)
+            return std::shared_ptr<const FormatImpl>(
+                std::make_shared<MxFormat>(e, static_cast<std::size_t>(block)));
+    return args.fail("unknown element type '" + variant + "' (expected " + list + ")");
+}
+
+ImplResult parse_nvfp4(SpecArgs& args) {
+    double global = NAN;  // absent: fitted to each tensor
+    if (Status s = args.read_double("global", false, global); !s) return s;
+    if (std::isnan(global))
+        return std::shared_ptr<const FormatImpl>(std::make_shared<NvFp4Format>());
+    const float g = static_cast<float>(global);
+    if (!(g > 0) || !std::isfinite(g))
+        return args.fail("key 'global' must be a positive FP32 number");
+    return std::shared_ptr<const FormatImpl>(std::make_shared<NvFp4Format>(g));
+}
+
+ImplResult make_int_group(SpecArgs& args, int bits, std::int64_t group) {
+    bool asym = false;
+    if (Status s = args.read_bool("asym", asym); !s) return s;
+    if (bits < 2 || bits > 16) return args.fail("group-wise int takes b from 2 to 16");
+    return std::shared_ptr<const FormatImpl>(
+        std::make_shared<IntGroupFormat>(bits, static_cast<std::size_t>(group), asym));
+}
+
+}  // namespace qlab::detail
