@@ -318,6 +318,49 @@ TEST_P(FormatProperties, FastPathMatchesReference) {
 
 INSTANTIATE_TEST_SUITE_P(AllFormats, FormatProperties, ::testing::ValuesIn(all_test_specs()));
 
+// Formats fitted per block or tensor: the fast Format::quantize against the tensor reference,
+// every rounding mode (the brute-force reference is in format_block_test.cpp).
+const std::vector<std::string>& block_test_specs() {
+    static const std::vector<std::string> specs = {
+        "mxfp8:e4m3", "mxfp8:e5m2", "mxfp6:e2m3", "mxfp6:e3m2", "mxfp4", "mxint8", "mxfp4:block=7",
+        "nvfp4", "nvfp4:global=0.001", "int:b=4,group=128", "int:b=4,group=32,asym=1", "int:b=8,group=5",
+        "int:b=2,group=16,asym=1", "bfp:w=8,block=16", "ternary:block=64", "binary:block=8",
+    };
+    return specs;
+}
+
+class BlockFastPath : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BlockFastPath, MatchesTensorReferenceInEveryMode) {
+    const Format f = parse_ok(GetParam());
+    EXPECT_EQ(parse_ok(f.to_string()).to_string(), f.to_string());
+    std::mt19937 gen(11);
+    std::normal_distribution<float> normal(0, 1);
+    std::vector<float> in(5000);
+    for (std::size_t i = 0; i < in.size(); ++i)
+        in[i] = normal(gen) * std::ldexp(1.0f, static_cast<int>((i / 37) % 30) - 15);
+    for (std::size_t i = 0; i < 64; ++i) in[i] = 0;  // all-zero blocks
+    in[100] = NAN, in[300] = INFINITY, in[700] = -INFINITY, in[900] = -0.0f;
+    in[1000] = std::numeric_limits<float>::max(), in[1001] = std::numeric_limits<float>::denorm_min();
+    const std::vector<double> values(in.begin(), in.end());
+    for (Rounding r : all_roundings()) {
+        QuantizeOptions o;
+        o.rounding = r;
+        o.seed = 5;
+        std::vector<float> out(in.size());
+        f.quantize(in.data(), out.data(), in.size(), o);
+        const std::vector<double> ref = f.quantize_tensor_ref(values, o);
+        std::size_t mismatches = 0;
+        for (std::size_t i = 0; i < in.size(); ++i)
+            if (!same_bits(out[i], static_cast<float>(ref[i])) && ++mismatches < 5)
+                ADD_FAILURE() << GetParam() << " " << rounding_name(r) << " x=" << in[i] << " fast=" << out[i]
+                              << " ref=" << ref[i];
+        EXPECT_EQ(mismatches, static_cast<std::size_t>(kFastPathUlpTolerance)) << rounding_name(r);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(BlockFormats, BlockFastPath, ::testing::ValuesIn(block_test_specs()));
+
 TEST(WorstCaseError, HandDerived) {
     const Format fixed = parse_ok("fixed:w=8,f=4");
     EXPECT_EQ(fixed.worst_case_error(-4, 4), 1.0 / 32);

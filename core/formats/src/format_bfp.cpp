@@ -12,7 +12,7 @@ namespace {
 constexpr int kSharedExponentBits = 8;
 
 class BlockFloatFormat final : public DataDependentFormat {
-public:
+  public:
     BlockFloatFormat(int width, std::size_t block) : width_(width), block_(block) {}
     std::string kind() const override { return "bfp"; }
     std::string canonical_spec() const override {
@@ -28,11 +28,18 @@ public:
         return make_fixed(width_, width_ - 2 - e, true, false);
     }
     double atom_count() const override { return std::ldexp(1.0, width_); }
+    // The exact share of the 8-bit shared exponent (bits() rounds it up to whole bits).
+    double bits_per_value(std::size_t n) const override {
+        if (n == 0)
+            return width_ + static_cast<double>(kSharedExponentBits) / static_cast<double>(block_);
+        const double blocks = std::ceil(static_cast<double>(n) / static_cast<double>(block_));
+        return width_ + kSharedExponentBits * blocks / static_cast<double>(n);
+    }
     int bits() const override {
         return width_ + static_cast<int>((kSharedExponentBits + block_ - 1) / block_);
     }
 
-private:
+  private:
     int width_;
     std::size_t block_;
 };
@@ -43,7 +50,8 @@ ImplResult parse_bfp(SpecArgs& args) {
     int width = 8;
     std::int64_t block = 16;
     if (Status s = args.read_int("w", 2, 24, true, width); !s) return s;
-    if (Status s = args.read_int("block", std::int64_t{1}, std::int64_t{1} << 20, true, block); !s) return s;
+    if (Status s = args.read_int("block", std::int64_t{1}, std::int64_t{1} << 20, true, block); !s)
+        return s;
     return std::shared_ptr<const FormatImpl>(
         std::make_shared<BlockFloatFormat>(width, static_cast<std::size_t>(block)));
 }

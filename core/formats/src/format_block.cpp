@@ -507,10 +507,11 @@ class IntGroupFormat final : public DataDependentFormat {
         return std::make_shared<ScaledFormat>("int", spec, std::move(element), p.scale,
                                               InfInput::saturate, fp16_->encode(p.scale), true);
     }
-    // Every mode: per group the same parameters, then int:b=B,scale=S,zero=Z's own array path
-    // (the same lattice and tie rule, an independent implementation of the rounding).
+    // Round-half-even: per group the same parameters, then int:b=B,scale=S,zero=Z's own array
+    // path (the same lattice and tie rule, an independent implementation of the rounding).
     bool quantize_blocks(const float* in, float* out, std::size_t n,
                          const QuantizeOptions& options) const override {
+        if (options.rounding != Rounding::nearest_even) return false;
         std::vector<double> scratch;
         for (std::size_t start = 0; start < n; start += group_) {
             const std::size_t count = std::min(group_, n - start);
