@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "qlab/format.hpp"
+#include "qlab/mlp.hpp"
 #include "qlab/sqnr.hpp"
 
 namespace qlab {
@@ -684,6 +685,34 @@ TEST(BlockFormats, RowsKeepGroupsInsideARow) {
     const Format bound = nv.fit_tensor(std::vector<double>(m.begin(), m.begin() + 40));
     bound.quantize_rows(m.data(), b.data(), 2, 20);
     EXPECT_EQ(a, b);
+}
+
+TEST(BlockFormats, WeightGroupsRunAlongARowInTheNetwork) {
+    // One dense layer, 2 x 6 weights, groups of 4: row 0 is [7, 0, 0, 0 | 0.7, 0.35], row 1
+    // [70, 0, 0, 0 | 0, 0]. Along rows, row 0's second group has its own scale 0.1 (FP16
+    // 0.0999755859375): 0.7 -> 7 s, 0.35 -> 4 s. Flat groups of 4 would mix 0.7, 0.35 with row 1's
+    // 70 (scale 10) and zero them. Inputs e_j read the quantized weights back as scores.
+    Model model;
+    Layer layer;
+    layer.in = 6, layer.out = 2, layer.activation = Activation::none;
+    layer.weight = Matrix::Zero(2, 6);
+    layer.weight(0, 0) = 7, layer.weight(0, 4) = 0.7f, layer.weight(0, 5) = 0.35f,
+                    layer.weight(1, 0) = 70;
+    layer.bias = Vector::Zero(2);
+    model.layers.push_back(layer);
+    Dataset data;
+    data.features = 6, data.classes = 2;
+    for (int j = 0; j < 6; ++j) {
+        for (int i = 0; i < 6; ++i) data.x.push_back(i == j ? 1.0f : 0.0f);
+        data.y.push_back(0);
+    }
+    EvalOptions o;
+    o.roles.weights = "int:b=4,group=4";
+    const Matrix scores = predict_scores(model, data, o);
+    const double s = 0.0999755859375;
+    EXPECT_EQ(scores(4, 0), static_cast<float>(7 * s));
+    EXPECT_EQ(scores(5, 0), static_cast<float>(4 * s));
+    EXPECT_EQ(scores(0, 1), 70.0f);
 }
 
 TEST(BlockFormats, SqnrGoesThroughTheBlocks) {

@@ -36,14 +36,22 @@ struct RoleQuantizer {
         }
         return q;
     }
-    // In place, on any dense Eigen matrix or vector of floats.
+    // In place, on any dense Eigen matrix or vector of floats. The blocks or groups of a block
+    // format (MX, NVFP4, int:b=B,group=G, bfp, ternary:block=N) run along a row: a weight row is
+    // one neuron's fan-in (conv: one output channel's C*k*k), and the row-major layout already
+    // makes consecutive values a row; quantize_rows only stops a block at a row's end when the
+    // row length is not a multiple of the block (tests/core/format_block_test.cpp).
     template <class Tensor>
     void apply(Tensor& t, Rng& rng) const {
         if (!format) return;
         QuantizeOptions o;
         o.rounding = rounding;
         o.seed = rng.next_u64();
-        format->quantize(t.data(), t.data(), static_cast<std::size_t>(t.size()), o);
+        if constexpr (Tensor::IsRowMajor && Tensor::ColsAtCompileTime == Eigen::Dynamic)
+            format->quantize_rows(t.data(), t.data(), static_cast<std::size_t>(t.rows()),
+                                  static_cast<std::size_t>(t.cols()), o);
+        else
+            format->quantize(t.data(), t.data(), static_cast<std::size_t>(t.size()), o);
     }
 };
 
