@@ -61,7 +61,19 @@ int run_bounds(const BoundsArgs& args) {
     const ModelDataArgs md{args.model_path, args.data, args.normalize, args.test_fraction, args.seed};
     if (!load_model_data("bounds", md, loaded, prepared, analysed)) return kExitBadInput;
     const qlab::Model* model = &loaded;
-    const qlab::Dataset& d = *analysed;
+    // Sakr's inputs lie in [-1, 1], the range of the fixed-point input format. Scaling fitted on
+    // the training rows can put a held-out pixel beyond it; fixed point would saturate it, an error
+    // no theorem models (it persists at any precision). So the analysis, the float decisions and
+    // the simulation all see the inputs clipped to [-1, 1].
+    qlab::Dataset d = *analysed;
+    long long clipped = 0;
+    for (float& v : d.x)
+        if (v > 1 || v < -1) v = v > 1 ? 1.0f : -1.0f, ++clipped;
+    if (args.noise_mc > 0)
+        for (const qlab::Layer& L : model->layers)
+            if (L.kind != qlab::LayerKind::dense)
+                return fail("--noise-mc: the noise simulation takes dense layers only; this model has conv or "
+                            "pool layers (the bounds and --simulate work for it)");
 
     qlab::SakrJob job(*model, d, o);
     ProgressLine line;
@@ -140,11 +152,13 @@ int run_bounds(const BoundsArgs& args) {
             out["simulated_examples"] = d.size();
             out["float_error"] = float_error;
         }
+        out["inputs_clipped"] = clipped;
         if (args.noise_mc > 0) out["noise_trials"] = args.noise_mc;
         std::cout << out.dump(2) << "\n";
         return 0;
     }
     std::printf("%s on %s: %zu samples\n", args.model_path.c_str(), args.data.c_str(), a.samples());
+    if (clipped) std::printf("%lld input values beyond [-1, 1] clipped to it (the fixed-point input range)\n", clipped);
     if (a.ties()) std::printf("%s\n", a.tie_message().c_str());
     std::printf("E_A = %.6g, E_W = %.6g; eq. 12 suggests B_W - B_A = %d\n", a.e_a(), a.e_w(),
                 a.suggested_bw_minus_ba());
@@ -177,7 +191,7 @@ Subcommand add_bounds(CLI::App& app) {
     CLI::App* c = app.add_subcommand(
         "bounds",
         "Sakr 2017: E_A, E_W, Theorems 1 and 2 and costs per (B_A, B_W) of a saved model");
-    c->add_option("--model", args->model_path, "model JSON (dense layers)")->required();
+    c->add_option("--model", args->model_path, "model JSON (dense, conv and max-pool layers)")->required();
     c->add_option("--data", args->data, "data spec")->required();
     c->add_option("--samples", args->samples,
                   "estimation set: this many random rows (0: all; default " +

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "qlab/random.hpp"
 #include "qlab/sakr.hpp"
@@ -250,6 +252,79 @@ TEST(sakr, FastPathMatchesPerWeightLoops) {
     // eq. 12.
     EXPECT_EQ(a->suggested_bw_minus_ba(),
               static_cast<int>(std::lround(std::log2(std::sqrt(ew / ea)))));
+}
+
+// Conv and max-pool layers: A holds the conv's and the dense layer's inputs (not the pool's), W
+// every kernel entry. Derivatives against central differences of the float network's logit
+// differences (the net is piecewise linear with the hard sigmoid, so they agree up to float
+// rounding unless a step crosses a kink or flips a pool's winner: kFdTolerance covers rounding),
+// then the batched fast path against the per-weight sums.
+TEST(sakr, ConvLayersMatchFiniteDifferencesAndPerWeightSums) {
+    constexpr double kFdStep = 1e-3, kFdTolerance = 2e-3, kSumTolerance = 1e-5, kConvThm2Tolerance = 1e-4;
+    auto made = make_model("cnn:6x6x2-c3k3-p2-3:act=hardsigmoid", 72, 3, 4);
+    ASSERT_TRUE(made.ok()) << made.status().message();
+    Model m = *made;
+    for (Layer& L : m.layers)  // keep units inside (0, 2) mostly, so that derivatives are not all 0
+        if (L.kind != LayerKind::maxpool2d) L.bias.setConstant(0.6f);
+    const Dataset d = random_data(6, 72, 3, 21);
+    auto diff_of = [&](const Model& mm, std::size_t s, int cls, int y) {
+        Dataset one;
+        one.features = 72, one.classes = 3;
+        one.x.assign(d.row(s), d.row(s) + 72);
+        one.y = {0};
+        const Matrix z = predict_scores(mm, one);
+        return static_cast<double>(z(0, cls)) - static_cast<double>(z(0, y));
+    };
+    int checked = 0, agree = 0;
+    for (std::size_t s = 0; s < d.size(); ++s)
+        for (int cls = 0; cls < 3; ++cls) {
+            const SakrDerivatives der = sakr_derivatives(m, d.row(s), cls);
+            if (cls == der.decision) continue;
+            ASSERT_EQ(der.a.size(), 72u + 12u);      // the conv's input and the dense layer's
+            ASSERT_EQ(der.w.size(), 3u * 18u + 36u);  // 3 kernels of 2x3x3, then 3 x 12
+            for (int idx = 0; idx < 54; ++idx) {
+                Model up = m, down = m;
+                up.layers[0].weight.data()[idx] += static_cast<float>(kFdStep);
+                down.layers[0].weight.data()[idx] -= static_cast<float>(kFdStep);
+                const double fd = (diff_of(up, s, cls, der.decision) - diff_of(down, s, cls, der.decision)) / (2 * kFdStep);
+                ++checked;
+                const bool ok = std::fabs(fd - der.w[static_cast<std::size_t>(idx)]) <= kFdTolerance;
+                agree += ok;
+                if (!ok && std::getenv("QLAB_SAKR_DEBUG"))
+                    std::printf("s %zu cls %d w %d fd %.6f der %.6f\n", s, cls, idx, fd, der.w[static_cast<std::size_t>(idx)]);
+            }
+        }
+    ASSERT_GT(checked, 200);
+    EXPECT_GE(agree, checked * 99 / 100) << "kinks may spoil a few differences, not more";
+
+    SakrOptions o;
+    o.samples = 0;
+    o.batch = 4;
+    auto a = analyze_sakr(m, d, o);
+    ASSERT_TRUE(a.ok()) << a.status().message();
+    ASSERT_EQ(a->pairs().size(), 12u);
+    for (const SakrPair& p : a->pairs()) {
+        const SakrDerivatives der = sakr_derivatives(m, a->inputs().row(p.sample).data(), p.cls);
+        const Reference r = reference(der, 8, 8);
+        EXPECT_NEAR(p.g_a, r.g_a, kSumTolerance * r.g_a);
+        EXPECT_NEAR(p.g_w, r.g_w, kSumTolerance * r.g_w);
+        double max_w = 0;
+        for (double g : der.w) max_w = std::max(max_w, std::fabs(g));
+        EXPECT_NEAR(p.max_w, max_w, kSumTolerance * max_w);
+        for (int k = 1; k <= kSakrSeriesTerms; ++k) {
+            double sw = 0;
+            for (double g : der.w) sw += std::pow(g / max_w, 2 * k);
+            EXPECT_NEAR(p.pw[static_cast<std::size_t>(k - 1)], sw, kSumTolerance * sw + 1e-15) << k;
+        }
+    }
+    for (int bits : {3, 6, 10}) {
+        double lit = 0;
+        for (const SakrPair& p : a->pairs())
+            lit += reference(sakr_derivatives(m, a->inputs().row(p.sample).data(), p.cls), bits, bits).lit;
+        // thm2 = exp(-S + sum log sinhc) with S up to ~300 here: the kernels' derivatives come
+        // from float GEMMs (~1e-8 relative in the sums), i.e. ~3e-6 relative in the bound.
+        EXPECT_NEAR(a->bounds(bits, bits).thm2, lit / 6, kConvThm2Tolerance * lit / 6 + 1e-300) << bits;
+    }
 }
 
 TEST(sakr, Theorem1PerPairIsOneOverTwoSAndTheorem2CanExceedIt) {

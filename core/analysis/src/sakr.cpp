@@ -50,9 +50,16 @@ const Coefficients& coefficients() {
     return c;
 }
 
-bool dense_only(const Model& m) {
-    return std::all_of(m.layers.begin(), m.layers.end(),
-                       [](const Layer& L) { return L.kind == LayerKind::dense; });
+// A is the input of every dense or conv layer (a max-pool's input is not stored: max commutes
+// with a monotone quantizer, so quantizing the pooled value is the same).
+bool input_in_a(const Layer& L) { return L.kind != LayerKind::maxpool2d; }
+
+// d(z_i - z_y^)/dW of a conv layer for one (sample, class) row: the pre-activation gradient as
+// out x H'W' (channel-major, as the layer stores it) times the sample's patches (H'W' x C k k).
+Matrix conv_weight_gradient(const Layer& L, const float* grad_pre_row, const Matrix& patches) {
+    const int positions = L.output_height() * L.output_width();
+    const Eigen::Map<const Matrix> d(grad_pre_row, L.out, positions);
+    return d * patches;
 }
 
 // y^: the first index of the largest logit.
@@ -135,14 +142,34 @@ SakrDerivatives sakr_derivatives(const Model& model, const float* x, int cls) {
     });
     d.v = static_cast<double>(g.outputs(0, d.decision)) - static_cast<double>(g.outputs(0, cls));
     for (std::size_t l = 0; l < model.layers.size(); ++l)
-        for (Eigen::Index h = 0; h < g.grad_input[l].cols(); ++h)
-            d.a.push_back(g.grad_input[l](0, h));
-    // One weight at a time: d(z_i - z_y^)/dW_jk = delta_j a_k for a dense layer.
-    for (std::size_t l = 0; l < model.layers.size(); ++l)
-        for (Eigen::Index j = 0; j < g.grad_pre[l].cols(); ++j)
-            for (Eigen::Index k = 0; k < g.inputs[l].cols(); ++k)
-                d.w.push_back(static_cast<double>(g.grad_pre[l](0, j)) *
-                              static_cast<double>(g.inputs[l](0, k)));
+        if (input_in_a(model.layers[l]))
+            for (Eigen::Index h = 0; h < g.grad_input[l].cols(); ++h)
+                d.a.push_back(g.grad_input[l](0, h));
+    // One weight at a time: d(z_i - z_y^)/dW_jk = delta_j a_k for a dense layer; for a conv
+    // layer the sum over output positions of delta(o, y, x) times the input under tap (c, i, j).
+    for (std::size_t l = 0; l < model.layers.size(); ++l) {
+        const Layer& L = model.layers[l];
+        if (L.kind == LayerKind::dense) {
+            for (Eigen::Index j = 0; j < g.grad_pre[l].cols(); ++j)
+                for (Eigen::Index k = 0; k < g.inputs[l].cols(); ++k)
+                    d.w.push_back(static_cast<double>(g.grad_pre[l](0, j)) *
+                                  static_cast<double>(g.inputs[l](0, k)));
+        } else if (L.kind == LayerKind::conv2d) {
+            const int oh = L.output_height(), ow = L.output_width(), kk = L.kernel;
+            for (int o = 0; o < L.out; ++o)
+                for (int c = 0; c < L.channels; ++c)
+                    for (int i = 0; i < kk; ++i)
+                        for (int j = 0; j < kk; ++j) {
+                            double sum = 0;
+                            for (int y = 0; y < oh; ++y)
+                                for (int x = 0; x < ow; ++x)
+                                    sum += static_cast<double>(g.grad_pre[l](0, (o * oh + y) * ow + x)) *
+                                           static_cast<double>(
+                                               g.inputs[l](0, (c * L.height + y + i) * L.width + x + j));
+                            d.w.push_back(sum);
+                        }
+        }
+    }
     return d;
 }
 
@@ -335,9 +362,6 @@ SakrJob::SakrJob(const Model& model, const Dataset& data, const SakrOptions& opt
     Status bad = Status::success();
     if (model.layers.empty())
         bad = Status::error("the model has no layers");
-    else if (!dense_only(model))
-        bad = Status::error(
-            "the Sakr analysis takes dense layers only (this model has conv or pool layers)");
     else if (model.outputs() < 2)
         bad = Status::error("the Sakr analysis needs at least two classes");
     else if (data.features != model.inputs())
@@ -410,12 +434,14 @@ Status SakrJob::do_unit() {
     Eigen::VectorXd g_a = Eigen::VectorXd::Zero(rows);
     Eigen::VectorXf max_a = Eigen::VectorXf::Zero(rows);
     for (std::size_t l = 0; l < layers; ++l) {
+        if (!input_in_a(model.layers[l])) continue;
         g_a += g.grad_input[l].cast<double>().rowwise().squaredNorm();
         max_a = max_a.cwiseMax(g.grad_input[l].cwiseAbs().rowwise().maxCoeff());
     }
     const Eigen::VectorXf scale_a = (max_a.array() > 0).select(max_a, 1.0f);
     Eigen::MatrixXd pa = Eigen::MatrixXd::Zero(rows, kSakrSeriesTerms);
-    for (std::size_t l = 0; l < layers; ++l) add_power_sums(g.grad_input[l], scale_a, pa);
+    for (std::size_t l = 0; l < layers; ++l)
+        if (input_in_a(model.layers[l])) add_power_sums(g.grad_input[l], scale_a, pa);
 
     // Over W, dense layer l: d(z_i - z_y^)/dW_jh = delta_j a_h, so every even power sum
     // factorises: sum_{j,h} (delta_j a_h)^{2k} = (sum_j delta_j^{2k}) (sum_h a_h^{2k}); k = 1 gives
@@ -425,6 +451,31 @@ Status SakrJob::do_unit() {
     std::vector<Eigen::VectorXd> layer_max(layers);
     std::vector<Eigen::MatrixXd> layer_sums(layers);
     for (std::size_t l = 0; l < layers; ++l) {
+        const Layer& L = model.layers[l];
+        layer_max[l] = Eigen::VectorXd::Zero(rows);
+        layer_sums[l] = Eigen::MatrixXd::Zero(rows, kSakrSeriesTerms);
+        if (L.kind == LayerKind::maxpool2d) continue;
+        if (L.kind == LayerKind::conv2d) {
+            // No factorisation over the shared kernel: one (out x H'W') x (H'W' x C k k) product
+            // per (sample, class) row gives every weight's derivative.
+            for (Eigen::Index smp = 0; smp < nb; ++smp) {
+                const Matrix patches = im2col(g.inputs[l].row(smp).data(), L);
+                for (int c = 0; c < k; ++c) {
+                    const Eigen::Index r2 = smp * k + c;
+                    Matrix dw = conv_weight_gradient(L, g.grad_pre[l].row(r2).data(), patches);
+                    const Eigen::Map<const Matrix> flat(dw.data(), 1, dw.size());
+                    const Eigen::VectorXf m = row_max_abs(flat);
+                    Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(1, kSakrSeriesTerms);
+                    add_power_sums(flat, m, sums);
+                    const double sq = dw.cast<double>().squaredNorm();
+                    g_w(r2) += sq;
+                    layer_max[l](r2) = sq == 0 ? 0 : static_cast<double>(m(0));
+                    max_w(r2) = std::max(max_w(r2), layer_max[l](r2));
+                    layer_sums[l].row(r2) = sums.row(0);
+                }
+            }
+            continue;
+        }
         const Matrix& delta = g.grad_pre[l];
         const Matrix& a = g.inputs[l];
         const Eigen::VectorXf sd = row_max_abs(delta), sa = row_max_abs(a);
@@ -434,8 +485,6 @@ Status SakrJob::do_unit() {
         add_power_sums(a, sa, pin);
         const Eigen::VectorXd dn = delta.cast<double>().rowwise().squaredNorm();
         const Eigen::VectorXd an = a.cast<double>().rowwise().squaredNorm();
-        layer_max[l].resize(rows);
-        layer_sums[l].resize(rows, kSakrSeriesTerms);
         for (Eigen::Index r2 = 0; r2 < rows; ++r2) {
             const Eigen::Index smp = r2 / k;
             g_w(r2) += dn(r2) * an(smp);

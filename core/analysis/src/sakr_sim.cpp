@@ -47,6 +47,9 @@ SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int b
     const std::size_t layers = model.layers.size();
     const int m = model.outputs();
     if (trials <= 0 || x.rows() == 0 || layers == 0 || m < 2) return res;
+    // The noisy forward pass below is written for dense layers (the header says so).
+    for (const Layer& L : model.layers)
+        if (L.kind != LayerKind::dense) return res;
     const double half_a = std::ldexp(1.0, -ba), half_w = std::ldexp(1.0, -bw);  // Delta / 2
     Rng rng(seed);
     long long flips_linear = 0, flips_exact = 0;
@@ -145,8 +148,10 @@ SakrSimulation sakr_simulate(const Model& model, const Dataset& data,
     input.quantize(q.x.data(), q.x.data(), q.x.size());
     // Hidden activations in [0, 2] after ReLU / hard sigmoid: ufixed; signed after tanh or none.
     bool unsigned_acts = true;
+    // (A max-pool only passes its input on: its own activation, none, says nothing.)
     for (std::size_t l = 0; l + 1 < model.layers.size(); ++l)
-        unsigned_acts &= model.layers[l].activation == Activation::relu ||
+        unsigned_acts &= model.layers[l].kind == LayerKind::maxpool2d ||
+                         model.layers[l].activation == Activation::relu ||
                          model.layers[l].activation == Activation::hardsigmoid;
     EvalOptions o;
     o.roles.weights = "fixed:w=" + std::to_string(bw) + ",f=" + std::to_string(bw - 1);

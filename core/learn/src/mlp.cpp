@@ -104,21 +104,6 @@ struct ForwardCache {
     std::vector<std::vector<int>> argmax;      // maxpool2d: where each output came from
 };
 
-// Convolution by im2col: for one sample, patches (H'W' x C k k) times the weight transposed.
-Matrix im2col(const float* a, const Layer& L) {
-    const int oh = L.output_height(), ow = L.output_width(), k = L.kernel;
-    Matrix patches(oh * ow, L.channels * k * k);
-    for (int y = 0; y < oh; ++y)
-        for (int x = 0; x < ow; ++x) {
-            float* row = patches.row(y * ow + x).data();
-            for (int c = 0; c < L.channels; ++c)
-                for (int i = 0; i < k; ++i)
-                    for (int j = 0; j < k; ++j)
-                        *row++ = a[(c * L.height + y + i) * L.width + x + j];
-        }
-    return patches;
-}
-
 void col2im_add(const Matrix& dpatches, const Layer& L, float* da) {
     const int oh = L.output_height(), ow = L.output_width(), k = L.kernel;
     for (int y = 0; y < oh; ++y)
@@ -319,6 +304,21 @@ struct AdamState {
 };
 
 }  // namespace
+
+// Convolution by im2col: for one sample, patches (H'W' x C k k) times the weight transposed.
+Matrix im2col(const float* a, const Layer& L) {
+    const int oh = L.output_height(), ow = L.output_width(), k = L.kernel;
+    Matrix patches(oh * ow, L.channels * k * k);
+    for (int y = 0; y < oh; ++y)
+        for (int x = 0; x < ow; ++x) {
+            float* row = patches.row(y * ow + x).data();
+            for (int c = 0; c < L.channels; ++c)
+                for (int i = 0; i < k; ++i)
+                    for (int j = 0; j < k; ++j)
+                        *row++ = a[(c * L.height + y + i) * L.width + x + j];
+        }
+    return patches;
+}
 
 struct TrainJob::State {
     Model& model;

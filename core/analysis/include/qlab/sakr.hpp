@@ -3,8 +3,9 @@
 // the costs of eq. 3-4, and noise / fixed-point simulations to hold the bounds against.
 //
 // Conventions (also in the README):
-// - A is the input of every dense layer: the network input and every hidden output after its
-//   activation; the logits are not in A. W is every weight entry; biases are not in W.
+// - A is the input of every dense or conv layer: the network input and every hidden output after
+//   its activation (after pooling); the logits are not in A. W is every weight or kernel entry;
+//   biases are not in W.
 // - Delta_A = 2^-(B_A-1), Delta_W = 2^-(B_W-1). Weights fixed:w=B_W,f=B_W-1; hidden activations in
 //   [0, 2] ufixed:w=B_A,f=B_A-1 (fixed:w=B_A,f=B_A-1 after tanh/none); inputs in [-1, 1]
 //   fixed:w=B_A,f=B_A-1.
@@ -106,7 +107,8 @@ class SakrAnalysis {
 
 // The analysis as a resumable job: one unit is a batch of options.batch samples (one forward and
 // one batched backward pass of the M-1 logit differences). The model and data are copied where
-// needed; they need not outlive the job. Dense layers only (a conv or pool layer fails the job).
+// needed; they need not outlive the job. Dense, conv and max-pool layers (a pool's input is not
+// in A; conv weights have no per-layer factorisation and cost one small GEMM per pair).
 class SakrJob : public Job {
   public:
     SakrJob(const Model& model, const Dataset& data, const SakrOptions& options);
@@ -146,6 +148,7 @@ struct SakrNoiseResult {
     double p_m_linear = 0, p_m_exact = 0;
     long long trials = 0;  // samples x trials
 };
+// Dense layers only: a model with conv or pool layers gets trials = 0 (nothing simulated).
 SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int bw, int trials,
                               std::uint64_t seed);
 

@@ -50,6 +50,10 @@ struct Layer {
 };
 using DenseLayer = Layer;
 
+// A conv2d layer's input patches for one sample: H'W' rows (position y * W' + x) of C k k values
+// in the weight's column order (c, i, j). The layer's pre-activation is patches * weight^T + bias.
+Matrix im2col(const float* input, const Layer& layer);
+
 struct Model {
     std::vector<Layer> layers;  // the last layer's activation is applied before the softmax
     int inputs() const { return layers.empty() ? 0 : layers.front().input_size(); }
