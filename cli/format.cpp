@@ -21,6 +21,68 @@ struct FormatArgs {
     bool json = false;
 };
 
+// A block-scaled format (MX, NVFP4, group-wise int): its element type's facts (the atoms of
+// one block before scaling), the scale types, the block size and the bits per value.
+int print_block_format(const FormatArgs& args, const qlab::Format& format, qlab::Rounding rounding,
+                       qlab::Distribution dist, double sqnr, std::size_t samples) {
+    const qlab::Format element = *qlab::Format::parse(format.element_spec());
+    const double range = args.range > 0 ? args.range : element.max_finite();
+    const qlab::AtomList atoms = element.atoms_in(-range, range, args.atoms);
+    const double delta = element.worst_case_error(-range, range, rounding);
+    if (args.json) {
+        nlohmann::json j;
+        j["spec"] = format.to_string();
+        j["kind"] = format.kind();
+        j["block_size"] = format.block_size();
+        j["bits"] = format.bits();
+        j["bits_per_value"] = json_number(format.bits_per_value());
+        j["scale"] = format.scale_spec();
+        j["tensor_scale"] = format.tensor_scale_spec().empty()
+                                ? nlohmann::json(nullptr)
+                                : nlohmann::json(format.tensor_scale_spec());
+        nlohmann::json e;
+        e["spec"] = element.to_string();
+        e["atoms"] = element.atom_count();
+        e["min_positive"] = json_number(element.min_positive());
+        e["max_finite"] = json_number(element.max_finite());
+        e["range"] = json_number(range);
+        e["delta"] = json_number(delta);
+        nlohmann::json list = nlohmann::json::array();
+        for (double a : atoms.atoms) list.push_back(json_number(a));
+        e["atoms_in_range"] = list;
+        e["atoms_truncated"] = atoms.truncated;
+        j["element"] = e;
+        j["rounding"] = qlab::rounding_name(rounding);
+        j["sqnr_db"] = json_number(sqnr);
+        j["sqnr_distribution"] = qlab::distribution_name(dist);
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::printf("%-14s %s\n", "format", format.to_string().c_str());
+    std::printf("%-14s %s: %s atoms, min positive %s, max finite %s\n", "element",
+                element.to_string().c_str(), shortest_repr(element.atom_count()).c_str(),
+                shortest_repr(element.min_positive()).c_str(),
+                shortest_repr(element.max_finite()).c_str());
+    std::printf("%-14s %s per block of %zu%s%s\n", "scale", format.scale_spec().c_str(),
+                format.block_size(), format.tensor_scale_spec().empty() ? "" : ", and per tensor ",
+                format.tensor_scale_spec().c_str());
+    std::printf("%-14s %d per element\n", "bits", format.bits());
+    std::printf("%-14s %s with the scales' share%s\n", "bits/value",
+                shortest_repr(format.bits_per_value()).c_str(),
+                format.tensor_scale_spec().empty() ? "" : " (plus 32 / tensor size)");
+    std::printf(
+        "%-14s %s of the element over [-%s, %s] with %s (Cherkhev eq. 1; times each block's "
+        "scale)\n",
+        "delta", shortest_repr(delta).c_str(), shortest_repr(range).c_str(),
+        shortest_repr(range).c_str(), qlab::rounding_name(rounding));
+    std::printf("%-14s %.2f dB on %zu samples of %s, block by block (Lin 2016)\n", "SQNR", sqnr,
+                samples, qlab::distribution_name(dist));
+    std::string list;
+    for (double a : atoms.atoms) list += (list.empty() ? "" : " ") + shortest_repr(a);
+    std::printf("%-14s %s%s\n", "element atoms", list.c_str(), atoms.truncated ? " ..." : "");
+    return 0;
+}
+
 int run_format(const FormatArgs& args) {
     std::optional<qlab::Format> format;
     qlab::Rounding rounding{};
@@ -40,6 +102,8 @@ int run_format(const FormatArgs& args) {
     qlab::QuantizeOptions sqnr_options;
     sqnr_options.rounding = rounding;
     const double sqnr = qlab::sqnr_db(*format, sample, sqnr_options);
+    if (format->block_scaled())
+        return print_block_format(args, *format, rounding, *dist, sqnr, sample.size());
     std::string fitted_note;
     const qlab::Format f = format->data_dependent() ? format->fit(sample) : *format;
     if (format->data_dependent()) fitted_note = f.to_string();
@@ -51,6 +115,7 @@ int run_format(const FormatArgs& args) {
         j["spec"] = f.to_string();
         j["kind"] = f.kind();
         j["bits"] = f.bits();
+        j["bits_per_value"] = json_number(format->bits_per_value());
         j["atoms"] = f.atom_count();
         j["has_infinity"] = f.has_infinity();
         j["min_positive"] = json_number(f.min_positive());
@@ -76,6 +141,9 @@ int run_format(const FormatArgs& args) {
                     qlab::distribution_name(*dist),
                     format->block_size() ? "; the SQNR fits every block separately" : "");
     std::printf("%-14s %d\n", "bits", f.bits());
+    if (format->bits_per_value() != f.bits())
+        std::printf("%-14s %s with the shared exponent's share\n", "bits/value",
+                    shortest_repr(format->bits_per_value()).c_str());
     std::printf("%-14s %s%s\n", "atoms", shortest_repr(f.atom_count()).c_str(),
                 f.has_infinity() ? " finite, plus +-inf" : "");
     std::printf("%-14s %s\n", "min positive", shortest_repr(f.min_positive()).c_str());

@@ -125,12 +125,13 @@ int run_model_sqnr(const SqnrArgs& args) {
     if (args.json) {
         nlohmann::json steps = nlohmann::json::array();
         for (const auto& st : r->steps)
-            steps.push_back({{"name", st.name()},
-                             {"layer", st.layer + 1},
-                             {"role", st.role == qlab::StepRole::weights ? "weights" : "activations"},
-                             {"format", st.format},
-                             {"count", st.count},
-                             {"sqnr_db", json_number(st.sqnr_db)}});
+            steps.push_back(
+                {{"name", st.name()},
+                 {"layer", st.layer + 1},
+                 {"role", st.role == qlab::StepRole::weights ? "weights" : "activations"},
+                 {"format", st.format},
+                 {"count", st.count},
+                 {"sqnr_db", json_number(st.sqnr_db)}});
         std::cout << nlohmann::json{{"model", args.model_path},
                                     {"data", args.data},
                                     {"rows", r->rows},
@@ -256,15 +257,20 @@ int run_sqnr(const SqnrArgs& args) {
     options.seed = args.seed;
     const double db = qlab::sqnr_db(*format, data, options);
     if (args.json) {
+        // Bits per value with the scales' share, so formats compare at equal storage.
         std::cout << nlohmann::json{{"format", format->to_string()},
                                     {"data", source},
                                     {"n", data.size()},
+                                    {"bits_per_value",
+                                     json_number(format->bits_per_value(data.size()))},
                                     {"sqnr_db", json_number(db)}}
                          .dump(2)
                   << "\n";
     } else {
-        std::printf("%s on %s: SQNR %s dB\n", format->to_string().c_str(), source.c_str(),
-                    shortest_repr(std::round(db * 1000) / 1000).c_str());
+        std::printf(
+            "%s on %s: SQNR %s dB at %s bits per value\n", format->to_string().c_str(),
+            source.c_str(), shortest_repr(std::round(db * 1000) / 1000).c_str(),
+            shortest_repr(std::round(format->bits_per_value(data.size()) * 1e4) / 1e4).c_str());
     }
     return 0;
 }

@@ -269,3 +269,91 @@ test("--help documents every subcommand", () => {
   assert.match(r.stdout, /train/);
   assert.match(r.stdout, /sweep/);
 });
+
+// ---- Block-scaled formats (issue 10): MX v1.0, NVFP4, group-wise int --------------------------
+
+test("quantize: MX blocks of consecutive values, by hand", () => {
+  // amax 8 = 2^3, emax_elem(E2M1) = 2: X = 2. V / X = 0.5 .. 4; 2.5 and 3.5 are ties that go to
+  // the even codes (2 and 4), so 5 -> 4 and 7 -> 8.
+  let r = run(["quantize", "--format", "mxfp4"], "1\n2\n3\n4\n5\n6\n7\n8\n");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "1\n2\n3\n4\n4\n6\n8\n8\n");
+  // Blocks of 4: the first has X = 1 (amax 4); the second amax 0.4, floor(log2 0.4) = -2, X = 2^-4:
+  // 1.6 -> 1.5, 3.2 -> 3, 4.8 -> 4, 6.4 clamps to 6 (MX §6.3), times 1/16.
+  r = run(["quantize", "--format", "mxfp4:block=4"], "1\n2\n3\n4\n0.1\n0.2\n0.3\n0.4\n");
+  assert.equal(r.stdout, "1\n2\n3\n4\n0.09375\n0.1875\n0.25\n0.375\n");
+  // A NaN: FP8 keeps it in its element, FP4 has no NaN code so the whole block is NaN.
+  r = run(["quantize", "--format", "mxfp8:e4m3"], "1\nnan\n2\n-0.3\n");
+  assert.equal(r.stdout, "1\nnan\n2\n-0.3125\n");
+  r = run(["quantize", "--format", "mxfp4"], "1\nnan\n2\n");
+  assert.equal(r.stdout, "nan\nnan\nnan\n");
+  // MXINT8: two's complement times 2^-6; X = 1 here; -1.999 * 64 rounds to -128, i.e. -2.
+  r = run(["quantize", "--format", "mxint8"], "1.99\n-1\n0.7\n-1.999\n");
+  assert.equal(r.stdout, "1.984375\n-1\n0.703125\n-2\n");
+});
+
+test("quantize: NVFP4 and group-wise int by hand", () => {
+  // amax 2688 = 6 * 448 makes the FP32 global scale 1; block scale e4m3(2688 / 6) = 448;
+  // 1000 / 448 = 2.23 -> 2, -300 / 448 = -0.67 -> -0.5, 560 / 448 = 1.25 -> 1 (tie, even code).
+  let r = run(["quantize", "--format", "nvfp4"], "2688\n1000\n-300\n560\n");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "2688\n896\n-224\n448\n");
+  // int4 sym, group 4: scale 0.7 / 7 stored in FP16 = 0.0999755859375; codes 7, -4, 1, 0.
+  r = run(["quantize", "--format", "int:b=4,group=4"], "0.7\n-0.35\n0.1\n0\n");
+  assert.equal(r.stdout, "0.6998291015625\n-0.39990234375\n0.0999755859375\n0\n");
+  // asym: range [-0.5, 1], scale 1.5 / 15 (the same FP16 value), zero point 5.
+  r = run(["quantize", "--format", "int:b=4,group=4,asym=1"], "1\n0.2\n-0.5\n0.25\n");
+  assert.equal(r.stdout, "0.999755859375\n0.199951171875\n-0.4998779296875\n0.2999267578125\n");
+  r = run(["quantize", "--format", "mxfp8"], "1\n");
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /missing element type \(mxfp8:e4m3 or mxfp8:e5m2\)/);
+});
+
+test("format and sqnr: block formats' facts and bits per value with the scale's share", () => {
+  const want = { "mxfp8:e4m3": 8.25, "mxfp6:e2m3": 6.25, mxfp4: 4.25, mxint8: 8.25, nvfp4: 4.5, "int:b=4,group=128": 4.125,
+    "int:b=4,group=128,asym=1": 4 + 20 / 128 };
+  for (const [spec, bpv] of Object.entries(want)) {
+    const r = run(["format", spec, "--json"]);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.spec, spec);
+    assert.equal(j.bits_per_value, bpv, spec);
+    assert.ok(j.sqnr_db > 10, `${spec}: ${j.sqnr_db} dB`);
+  }
+  const fp4 = JSON.parse(run(["format", "mxfp4", "--json"]).stdout);
+  assert.equal(fp4.block_size, 32);
+  assert.equal(fp4.scale, "e8m0");
+  assert.equal(fp4.element.spec, "fp4:e2m1");
+  assert.equal(fp4.element.max_finite, 6);
+  assert.equal(fp4.element.min_positive, 0.5);
+  assert.deepEqual(fp4.element.atoms_in_range, [-6, -4, -3, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 3, 4, 6]);
+  const nv = JSON.parse(run(["format", "nvfp4", "--json"]).stdout);
+  assert.equal(nv.block_size, 16);
+  assert.equal(nv.scale, "fp8:e4m3,sat=1");
+  assert.equal(nv.tensor_scale, "float:e=8,m=23");
+  const table = run(["format", "int:b=4,group=128"]);
+  assert.match(table.stdout, /bits\/value\s+4.125/);
+  assert.match(table.stdout, /scale\s+float:e=5,m=10,sat=1 per block of 128/);
+  assert.equal(JSON.parse(run(["format", "bfp:w=8,block=16", "--json"]).stdout).bits_per_value, 8.5);
+  const s = JSON.parse(run(["sqnr", "--format", "mxfp4", "--dist", "gaussian", "--json"]).stdout);
+  assert.equal(s.bits_per_value, 4.25);
+  assert.ok(s.sqnr_db > 17 && s.sqnr_db < 21, `MXFP4 on N(0,1): ${s.sqnr_db} dB`);
+  const nvs = JSON.parse(run(["sqnr", "--format", "nvfp4", "--dist", "gaussian", "--n", "1000", "--json"]).stdout);
+  assert.equal(nvs.bits_per_value, 4.5 + 32 / 1000 + 8 * (63 - 62.5) / 1000);  // 63 blocks for 1000 values
+});
+
+test("train, eval and sweep take block formats in their roles", () => {
+  const model = path.join(os.tmpdir(), `qlab-cli-block-${process.pid}.json`);
+  let r = run(["train", "--data", "synth:circle:n=200,noise=0.05", "--model", "mlp:2-16-2", "--epochs", "3",
+    "--weights", "int:b=4,group=8", "--activations", "mxfp8:e4m3", "--save", model, "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).history.length, 3);
+  r = run(["eval", "--model", model, "--data", "synth:circle:n=200,noise=0.05", "--weights", "nvfp4",
+    "--activations", "mxfp4", "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).examples, 200);
+  r = run(["sweep", "--data", "synth:linear:d=2,n=200,margin=0.1", "--grid", "int:b={2,4},group=8", "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).cells.map((c) => c.spec), ["int:b=2,group=8", "int:b=4,group=8"]);
+  fs.rmSync(model, { force: true });
+});
