@@ -39,8 +39,6 @@ for (const [name, j] of [["Fig. 1(a): B_W = B_A", a], [`Fig. 1(b): B_W = B_A + $
   }
   console.log();
 }
-console.log("NO: below about 0.1% one held-out digit stays mismatched at any precision (held-out pixels beyond\n" +
-  "the training range saturate in fixed point, an error the theorems do not model): see examples/README.md.\n");
 // Table 1's design options: the smallest precision whose bound is at most 1%.
 const pick = (j, key) => j.rows.find((r) => r[key] !== null && r[key] <= 0.01);
 console.log("Table 1 design options (smallest B_A with the bound <= 1%), costs by eq. 3 and eq. 4:");
