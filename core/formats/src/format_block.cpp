@@ -183,16 +183,18 @@ Encoding e8m0_code(int biased) {
     return e;
 }
 
-bool has_nonfinite(const float* in, std::size_t n) {
-    std::uint32_t worst = 0;
-    for (std::size_t i = 0; i < n; ++i) worst = std::max(worst, float32_bits(in[i]) & 0x7fffffffu);
-    return worst >= 0x7f800000u;
+// The largest magnitude's bit pattern (one pass: non-negative floats order as their bits); at
+// least 0x7f800000 when the block holds an Inf or NaN.
+std::uint32_t max_magnitude_bits(const float* in, std::size_t n) {
+    std::uint32_t top = 0;
+    for (std::size_t i = 0; i < n; ++i) top = std::max(top, float32_bits(in[i]) & 0x7fffffffu);
+    return top;
 }
 
-float float_max_abs(const float* in, std::size_t n) {
-    float m = 0;
-    for (std::size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(in[i]));
-    return m;
+float float_from_bits(std::uint32_t bits) {
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
 }
 
 // Runs the generic path (fit, then the fitted block's own array path) on one block.
@@ -298,13 +300,14 @@ class MxFormat final : public DataDependentFormat {
             const std::size_t count = std::min(block_, n - start);
             const float* x = in + start;
             float* o = out + start;
-            if (has_nonfinite(x, count)) {
+            const std::uint32_t top = max_magnitude_bits(x, count);
+            if (top >= 0x7f800000u) {
                 QuantizeOptions block_options = options;
                 block_options.seed = options.seed + start;
                 quantize_block_generic(*this, x, o, count, block_options, scratch);
                 continue;
             }
-            const int k = shared_exponent(float_max_abs(x, count));
+            const int k = shared_exponent(float_from_bits(top));
             const float down = std::ldexp(1.0f, -k), up = std::ldexp(1.0f, k);
             if (is_int) {
                 const float magic = 0x1.8p23f;
@@ -414,13 +417,14 @@ class NvFp4Format final : public DataDependentFormat {
             const std::size_t count = std::min(kNvBlock, n - start);
             const float* x = in + start;
             float* o = out + start;
-            if (has_nonfinite(x, count)) {
+            const std::uint32_t top = max_magnitude_bits(x, count);
+            if (top >= 0x7f800000u) {
                 QuantizeOptions block_options = options;
                 block_options.seed = options.seed + start;
                 quantize_block_generic(*this, x, o, count, block_options, scratch);
                 continue;
             }
-            const double bs = block_scale_for(float_max_abs(x, count));
+            const double bs = block_scale_for(float_from_bits(top));
             const double s = bs * global_;
             double atom[8], mid[7];
             for (int j = 0; j < 8; ++j) atom[j] = kAtoms[j] * s;
