@@ -1,0 +1,184 @@
+// End-to-end tests of the Ternary lesson (Kundu 2017) in headless Chromium: train the shared model
+// by a real click, Algorithm 2's error falls at every step (Theorem 3), switching off the last
+// residual level by a real click lowers the model size and not the accuracy, plain FGQ ternary is
+// below float, power-performance is X/(C(X/N+1)), N and epsilon restart the analysis, a bad URL.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+
+const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
+fs.mkdirSync(outDir, { recursive: true });
+
+let server, url, browser;
+before(async () => {
+  ({ server, url } = await startServer());
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const metrics = (page) => page.evaluate(() => window.quantlab.metrics());
+const center = (r) => [r.x + r.width / 2, r.y + r.height / 2];
+
+async function waitFor(page, predicate, arg, timeout = 30000) {
+  await page.waitForFunction(predicate, arg, { timeout, polling: 50 });
+  return metrics(page);
+}
+
+// A real click on a recorded view, held for 120 ms so ImGui 1.86 sees it between busy frames.
+async function clickView(page, name) {
+  await settle(page, 2);
+  const r = (await metrics(page)).layout[name];
+  assert.ok(r, `no view '${name}' in the layout`);
+  const { width, height } = page.viewportSize();
+  assert.ok(r.x >= 0 && r.y >= 0 && r.x + r.width <= width && r.y + r.height <= height, `'${name}' off screen`);
+  await page.mouse.click(...center(r), { delay: 120 });
+  await settle(page, 2);
+}
+
+// The analysis is finished and for the weights the model has now.
+const analysed = () => {
+  const m = window.quantlab.metrics();
+  return m.state === "finished" && m.current && m.training_state !== "running" && m.levels.length > 0;
+};
+
+test("Run trains the shared model by a click; Algorithm 2, levels, the level switch by a click, Table 2", async () => {
+  const { page, context, errors } = await openLab(browser,
+    url + "?panel=ternary&data=digits&hidden=32&epochs=3&seed=1&tblock=16&ttol=0.05");
+  let m = await waitFor(page, () => window.quantlab.metrics().model !== "");
+  assert.equal(m.model, "mlp:64-32-10:act=relu");
+  assert.equal(m.tblock, 16);
+  assert.equal(m.ttol, 0.05);
+  assert.equal(m.keep, 32);
+  assert.equal(m.model_batches, 0);
+
+  await clickView(page, "ternary_run_button");
+  m = await metrics(page);
+  assert.ok(m.training || m.training_state === "finished", `training state ${m.training_state} after the click`);
+  const t0 = Date.now();
+  m = await waitFor(page, () => window.quantlab.metrics().training_state === "finished");
+  m = await waitFor(page, analysed);
+  const frameMedian = m.frame_ms_median;
+  assert.equal(m.model_batches, 3 * Math.ceil(1438 / 32));
+  assert.equal(m.analysed_batches, m.model_batches);
+  assert.equal(m.analysed_tblock, 16);
+  assert.ok(m.float_accuracy >= 0.9, `float accuracy ${m.float_accuracy}`);
+  assert.ok(frameMedian <= 8, `frame CPU median ${frameMedian} ms while training and the analysis ran`);
+  console.log(`# after the click: trained and analysed in ${Date.now() - t0} ms, analysis job ${m.job_ms.toFixed(1)} ms, ` +
+              `frame_ms_median ${frameMedian} ms`);
+
+  // Theorem 3: every Algorithm 2 step lowers the layer's error; it ends at eps (or at the guard).
+  assert.equal(m.layers.length, 2);
+  for (const l of m.layers) {
+    assert.ok(l.errors.length >= 2, `layer ${l.layer}: ${l.errors.length} errors`);
+    for (let i = 1; i < l.errors.length; i++)
+      assert.ok(l.errors[i] < l.errors[i - 1], `layer ${l.layer} step ${i}: ${l.errors[i]} >= ${l.errors[i - 1]}`);
+    if (!l.stopped_at_guard) assert.ok(l.relative_error <= 0.05 + 1e-12, `layer ${l.layer}: ${l.relative_error}`);
+    assert.equal(l.blocks, Math.ceil(l.weights / 16));
+    assert.equal(l.residual_steps, l.errors.length - 1);
+    assert.equal(l.residual_histogram.reduce((a, b) => a + b, 0), l.blocks);
+    assert.equal(l.residual_histogram.length, l.max_residuals + 1);
+    // Table 2: FGQ is 8k + 2n bits, 2k + 1 values, k alphas.
+    assert.equal(l.fgq.model_size_bits, 8 * l.blocks + 2 * l.weights);
+    assert.equal(l.fgq.capacity, 2 * l.blocks + 1);
+    assert.equal(l.fgq.scale_factors, l.blocks);
+  }
+  const max = Math.max(...m.layers.map((l) => l.max_residuals));
+  assert.ok(max >= 2, `max residuals ${max}`);
+  assert.equal(m.levels.length, max + 1);
+  assert.equal(m.max_level, max);
+  assert.equal(m.keep_level, max);  // keep = 32: everything Algorithm 2 built
+  const sum = (f) => m.layers.reduce((a, l) => a + f(l), 0);
+  assert.equal(m.levels[0].model_size_bits, sum((l) => l.fgq.model_size_bits));
+  assert.equal(m.levels[max].model_size_bits, sum((l) => l.model_size_bits));
+  assert.equal(m.levels[max].scale_factors, sum((l) => l.scale_factors));
+  // Power-performance X / (C (X/N + 1)) from the reported C, N and X, at every level.
+  for (const v of m.levels) {
+    const expected = m.gain_x / (v.compute * (m.gain_x / m.tblock + 1));
+    assert.ok(Math.abs(v.power_performance - expected) <= 1e-9, `level ${v.level}: ${v.power_performance} vs ${expected}`);
+    assert.ok(v.compute >= 1 && v.multiplications < v.macs);
+  }
+  for (let k = 1; k <= max; k++) {
+    assert.ok(m.levels[k].model_size_bits > m.levels[k - 1].model_size_bits);
+    assert.ok(m.levels[k].compute > m.levels[k - 1].compute);
+    assert.ok(m.levels[k].power_performance < m.levels[k - 1].power_performance);
+  }
+  // Plain FGQ ternary (keep = 0) is below the float model.
+  assert.ok(m.levels[0].accuracy < m.float_accuracy, `FGQ ${m.levels[0].accuracy} float ${m.float_accuracy}`);
+
+  // Switch the last residual level off by a real click on the level max - 1.
+  const before = m;
+  await clickView(page, `ternary_level_${max - 1}`);
+  m = await metrics(page);
+  assert.equal(m.keep, max - 1);
+  assert.equal(m.keep_level, max - 1);
+  assert.ok(m.accuracy_at_keep <= before.accuracy_at_keep, `${m.accuracy_at_keep} > ${before.accuracy_at_keep}`);
+  assert.ok(m.model_size_bits_at_keep < before.model_size_bits_at_keep);
+  assert.equal(m.accuracy_at_keep, m.levels[max - 1].accuracy);
+  assert.equal(m.jobs_started, before.jobs_started);  // a level switch is live: no new job
+  assert.equal(Number((await page.evaluate(() => window.quantlab.getState())).keep), max - 1);
+  // And level 0 from the levels table.
+  await clickView(page, "ternary_levels_row_0");
+  m = await metrics(page);
+  assert.equal(m.keep, 0);
+  assert.equal(m.accuracy_at_keep, m.levels[0].accuracy);
+  await clickView(page, `ternary_level_${max - 1}`);
+
+  await page.mouse.move(5, 790);  // no tooltip over the views
+  await settle(page, 4);
+  const shot = await page.screenshot({ path: path.join(outDir, "ternary.png") });
+  assert.ok(shot.length > 20000);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("step() trains, then N and eps restart the analysis; the level key is clamped to what was built", async () => {
+  const { page, context, errors } = await openLab(browser,
+    url + "?panel=ternary&data=digits&hidden=32&epochs=1&seed=2&tblock=64&ttol=0.1&keep=1");
+  await waitFor(page, () => window.quantlab.metrics().model !== "");
+  const taken = await page.evaluate(() => window.quantlab.step(1000));
+  assert.equal(taken, Math.ceil(1438 / 32));
+  let m = await waitFor(page, analysed);
+  assert.equal(m.analysed_tblock, 64);
+  const coarse = m;
+  assert.equal(m.keep_level, Math.min(1, m.max_level));
+  const started = m.jobs_started;
+  await page.evaluate(() => window.quantlab.setState({ tblock: 4, ttol: 0.02 }));
+  m = await waitFor(page, () => {
+    const x = window.quantlab.metrics();
+    return x.state === "finished" && x.current && x.analysed_tblock === 4;
+  });
+  assert.ok(m.jobs_started > started);
+  assert.equal(m.analysed_ttol, 0.02);
+  for (let i = 0; i < m.layers.length; i++) {
+    assert.equal(m.layers[i].blocks, Math.ceil(m.layers[i].weights / 4));
+    assert.ok(m.layers[i].blocks > coarse.layers[i].blocks);
+    assert.ok(m.layers[i].errors[0] < coarse.layers[i].errors[0]);  // smaller blocks fit better (eq. 8)
+  }
+  console.log(`# N = 4, eps = 0.02: analysis job ${m.job_ms.toFixed(1)} ms`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a bad URL (tblock=0, ttol=abc) names both keys and keeps the defaults", async () => {
+  const { page, context, errors } = await openLab(browser, url + "?panel=ternary&tblock=0&ttol=abc&keep=99");
+  await settle(page, 4);
+  const state = await page.evaluate(() => window.quantlab.getState());
+  assert.equal(Number(state.tblock), 64);
+  assert.equal(Number(state.ttol), 0.05);
+  assert.equal(Number(state.keep), 32);
+  const text = (await page.evaluate(() => window.quantlab.messages())).map((x) => x.text).join("\n");
+  assert.match(text, /tblock/);
+  assert.match(text, /ttol/);
+  assert.match(text, /keep/);
+  const m = await metrics(page);
+  assert.equal(m.tblock, 64);
+  assert.equal(m.ttol, 0.05);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

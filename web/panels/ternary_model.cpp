@@ -1,0 +1,123 @@
+// The Ternary lesson's analysis (see ternary_model.hpp): the job's life and the figures per
+// level and per layer, computed once when a job finishes so drawing a frame stays cheap.
+#include "ternary_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace quantlab::ternary {
+
+namespace {
+
+// Curves longer than this are thinned for drawing (the error falls monotonically, Theorem 3, so
+// every k-th point and the last keep its shape).
+constexpr std::size_t kCurvePoints = 600;
+
+}  // namespace
+
+int Analysis::level_for(double keep) const {
+    if (!have_result_) return -1;
+    return std::clamp(static_cast<int>(keep), 0, max_level());
+}
+
+void Analysis::update(const qlab::Model& model, const qlab::Dataset& test, const AnalysisKey& key,
+                      bool training, double now_ms) {
+    want_ = key;
+    poll(now_ms);
+    if (model.layers.empty() || test.size() == 0) {
+        job_.reset();
+        phase_ = Phase::no_model;
+        return;
+    }
+    if (training) {
+        // The weights move every batch: an analysis now would be for weights already gone.
+        job_.reset();
+        phase_ = Phase::training;
+        return;
+    }
+    if (job_ && job_key_ == key) return;  // running, finished or failed for these weights
+    if (have_result_ && result_key_ == key && !job_) {
+        phase_ = Phase::finished;
+        return;
+    }
+    job_.reset();  // it references model_ and test_
+    model_ = model;
+    test_ = test;
+    qlab::KunduOptions o;
+    o.residual.block = key.block;
+    o.residual.tolerance = key.tolerance;
+    o.gain_x = kGainX;
+    job_ = std::make_unique<qlab::TernaryResidualJob>(model_, test_, o);
+    job_key_ = key;
+    started_ms_ = now_ms;
+    ++jobs_started_;
+    error_.clear();
+    phase_ = Phase::running;
+    poll(now_ms);  // a job that failed in its constructor
+}
+
+void Analysis::poll(double now_ms) {
+    if (!job_ || phase_ != Phase::running) return;
+    if (job_->state() == qlab::JobState::finished) {
+        finish(now_ms);
+    } else if (job_->state() == qlab::JobState::failed) {
+        error_ = job_->status().message();
+        phase_ = Phase::failed;
+    } else if (job_->state() == qlab::JobState::cancelled) {
+        // Cancel in the job row: the next change of weights or options starts a fresh one.
+        error_ = "cancelled";
+        phase_ = Phase::failed;
+    }
+}
+
+void Analysis::finish(double now_ms) {
+    result_ = job_->result();
+    result_key_ = job_key_;
+    result_model_ = model_;
+    have_result_ = true;
+    phase_ = Phase::finished;
+    job_ms_ = now_ms - started_ms_;
+    weights_ = qlab::kundu_weights(result_);
+
+    layers_.clear();
+    for (const qlab::KunduLayer& kl : result_.layers) {
+        const qlab::ResidualTensor& t = kl.tensor;
+        LayerFigures f;
+        f.histogram = qlab::residual_histogram(t);
+        f.fgq = qlab::fgq_row(t);
+        f.residual = qlab::residual_row(t);
+        const qlab::Matrix& w = result_model_.layers[kl.layer].weight;
+        f.rows = static_cast<std::size_t>(w.rows());
+        f.cols = static_cast<std::size_t>(w.cols());
+        const std::size_t steps = t.errors.size();
+        const std::size_t stride = std::max<std::size_t>(1, steps / kCurvePoints);
+        for (std::size_t i = 0; i < steps; i += stride) {
+            f.curve_x.push_back(static_cast<double>(i));
+            f.curve_y.push_back(t.norm > 0 ? t.errors[i] / t.norm : 0);
+        }
+        if (steps > 0 && (steps - 1) % stride != 0) {
+            f.curve_x.push_back(static_cast<double>(steps - 1));
+            f.curve_y.push_back(t.norm > 0 ? t.errors.back() / t.norm : 0);
+        }
+        layers_.push_back(std::move(f));
+    }
+
+    levels_.clear();
+    for (const qlab::KunduLevel& v : result_.levels) {
+        LevelFigures f;
+        f.cost = qlab::kundu_cost(result_model_, result_, v.level);
+        f.bits_per_weight = weights_ ? v.model_size_bits / static_cast<double>(weights_) : 0;
+        for (const qlab::KunduLayer& kl : result_.layers) {
+            // eq. 8 summed over the blocks: the layer's relative error with this level's terms.
+            const std::vector<double> w_hat = kl.tensor.reconstruct(v.level);
+            const float* w = result_model_.layers[kl.layer].weight.data();
+            double sq = 0;
+            for (std::size_t i = 0; i < w_hat.size(); ++i)
+                sq += (w[i] - w_hat[i]) * (w[i] - w_hat[i]);
+            f.layer_errors.push_back(kl.tensor.norm > 0 ? std::sqrt(sq) / kl.tensor.norm : 0);
+        }
+        levels_.push_back(std::move(f));
+    }
+}
+
+}  // namespace quantlab::ternary

@@ -1,0 +1,100 @@
+// The Ternary lesson's analysis without drawing: Kundu's TernaryResidualJob on a snapshot of the
+// shared model (Algorithm 2 per layer, accuracy per residual level), restarted when the weights,
+// N or epsilon change, and the figures the panel draws, computed once per result.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qlab/dataset.hpp"
+#include "qlab/kundu.hpp"
+#include "qlab/mlp.hpp"
+
+namespace quantlab::ternary {
+
+// Kundu §4: X ~ 5.5 for N = 64, the 8-2 over 8-8 gain the power-performance estimate scales.
+constexpr double kGainX = 5.5;
+
+// What the analysis is for: the weights (generation, batches trained) and Algorithm 2's options.
+struct AnalysisKey {
+    long long generation = -1, batches = -1;
+    std::size_t block = 0;
+    double tolerance = 0;
+    bool operator==(const AnalysisKey& o) const {
+        return generation == o.generation && batches == o.batches && block == o.block &&
+               tolerance == o.tolerance;
+    }
+    bool operator!=(const AnalysisKey& o) const { return !(*this == o); }
+};
+
+// Per level, what core's KunduLevel does not hold: multiplications and bits per weight.
+struct LevelFigures {
+    qlab::KunduCost cost;
+    double bits_per_weight = 0;
+    std::vector<double> layer_errors;  // ||W - W^_level|| / ||W|| per layer
+};
+
+// Per layer, the views' data: the r_i histogram, Table 2's rows, the error curve thinned for
+// drawing.
+struct LayerFigures {
+    std::vector<long long> histogram;
+    qlab::Table2Row fgq, residual;
+    std::vector<double> curve_x, curve_y;  // relative error after Algorithm 2 step x (thinned)
+    std::size_t rows = 0, cols = 0;        // the weight matrix (out x in)
+};
+
+class Analysis {
+  public:
+    enum class Phase { no_model, training, running, finished, failed };
+
+    // Starts a fresh job when the key changed and the weights are not being trained; drops the
+    // job (keeping the last result as stale) while they are.
+    void update(const qlab::Model& model, const qlab::Dataset& test, const AnalysisKey& key,
+                bool training, double now_ms);
+    // Notices a job that finished (figures, timing); cheap when nothing changed.
+    void poll(double now_ms);
+
+    qlab::TernaryResidualJob* job() { return job_.get(); }
+    const qlab::TernaryResidualJob* job() const { return job_.get(); }
+    bool job_running() const { return job_ && job_->running(); }
+    Phase phase() const { return phase_; }
+    const std::string& error() const { return error_; }
+    // The last finished result (maybe for older weights: see current()).
+    const qlab::KunduResult* result() const { return have_result_ ? &result_ : nullptr; }
+    bool current() const { return have_result_ && result_key_ == want_; }
+    const AnalysisKey& result_key() const { return result_key_; }
+    const qlab::Model& result_model() const { return result_model_; }
+    const std::vector<LevelFigures>& levels() const { return levels_; }
+    const std::vector<LayerFigures>& layers() const { return layers_; }
+    std::size_t weights() const { return weights_; }
+    int max_level() const {
+        return have_result_ ? static_cast<int>(result_.levels.size()) - 1 : -1;
+    }
+    // The level a keep value selects (keep beyond the deepest block keeps everything).
+    int level_for(double keep) const;
+    double job_ms() const { return job_ms_; }  // wall time of the last finished job
+    double started_ms() const { return started_ms_; }
+    long long jobs_started() const { return jobs_started_; }
+
+  private:
+    void finish(double now_ms);
+
+    AnalysisKey want_, job_key_, result_key_;
+    qlab::Model model_;  // the job's snapshot (training changes the shared weights in place)
+    qlab::Dataset test_;
+    std::unique_ptr<qlab::TernaryResidualJob> job_;
+    Phase phase_ = Phase::no_model;
+    std::string error_;
+
+    bool have_result_ = false;
+    qlab::KunduResult result_;
+    qlab::Model result_model_;
+    std::vector<LevelFigures> levels_;
+    std::vector<LayerFigures> layers_;
+    std::size_t weights_ = 0;
+    double started_ms_ = 0, job_ms_ = 0;
+    long long jobs_started_ = 0;
+};
+
+}  // namespace quantlab::ternary
