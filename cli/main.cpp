@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
     const std::vector<Subcommand> commands = {add_quantize(app), add_format(app), add_sqnr(app),
                                               add_train(app),    add_eval(app),   add_sweep(app),
                                               add_bounds(app),   add_cost(app),
-                                              add_allocate(app), add_ternary(app)};
+                                              add_allocate(app), add_ternary(app), add_finetune(app)};
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -87,3 +87,28 @@ test("ternary: Algorithm 2's errors fall, Table 2 figures and accuracy per level
   assert.equal(run(["ternary", "--model", model, "--data", data, "--tolerance", "-1"]).status, 2);
   assert.match(run(["ternary", "--help"]).stdout, /--tolerance/);
 });
+
+test("finetune: Lin's formats, errors before and after each epoch, the fine-tuned model saved", () => {
+  assert.equal(trained.status, 0, trained.stderr);
+  const tuned = path.join(dir, "tuned.json");
+  const r = run(["finetune", "--model", model, "--data", data, "--weight-bits", "3", "--activation-bits", "6",
+    "--epochs", "3", "--lr", "0.003", "--save", tuned, "--json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.formats.length, 3);
+  for (const f of j.formats) assert.match(f.weights, /^fixed:w=3,f=-?\d+$/);
+  assert.match(j.formats[0].activations, /^fixed:w=6,f=-?\d+$/);
+  assert.equal(j.formats[2].activations, "", "the logits stay float");
+  assert.equal(j.epoch_errors.length, 3);
+  assert.equal(j.finetuned_error, j.epoch_errors[2]);
+  for (const e of [j.float_error, j.quantized_error, j.finetuned_error]) assert.ok(e >= 0 && e <= 1);
+  const saved = JSON.parse(fs.readFileSync(tuned, "utf8"));
+  assert.equal(saved.format, "quantlab-model");
+  assert.equal(saved.layers.length, 3);
+  const human = run(["finetune", "--model", model, "--data", data, "--epochs", "1"]);
+  assert.equal(human.status, 0, human.stderr);
+  assert.match(human.stdout, /quantized \d+\.\d\d%, fine-tuned \d+\.\d\d% \(1 epochs\)/);
+  assert.equal(run(["finetune", "--model", model, "--data", data, "--weight-bits", "1"]).status, 2);
+  assert.equal(run(["finetune", "--model", model, "--data", data, "--test-fraction", "0"]).status, 2);
+  assert.match(run(["finetune", "--help"]).stdout, /--weight-bits/);
+});

@@ -332,6 +332,7 @@ struct TrainJob::State {
     std::vector<Vector> velocity_b;
     TrainReport report;
     EvalOptions eval;
+    std::vector<LayerQuantizers> per_layer;  // options.layers parsed (empty: the roles everywhere)
     std::vector<std::size_t> order;
     std::vector<TrainBatchRecord> batches;
     Matrix x;
@@ -383,8 +384,14 @@ TrainJob::TrainJob(Model& model, const Dataset& train, const Dataset* test, cons
         fail_now(quantizers.status());
         return;
     }
+    auto per_layer = make_layer_quantizers(o.layers);
+    if (!per_layer) {
+        fail_now(per_layer.status());
+        return;
+    }
     State& s = *s_;
     s.q = *quantizers;
+    s.per_layer = std::move(per_layer).value();
     const Quantizers& q = s.q;
     s.adam.resize(model.layers.size());
     s.velocity_w.resize(model.layers.size());
@@ -414,6 +421,7 @@ TrainJob::TrainJob(Model& model, const Dataset& train, const Dataset* test, cons
     s.order.resize(train.size());
     std::iota(s.order.begin(), s.order.end(), 0);
     s.eval.roles = o.roles;
+    s.eval.layers = o.layers;
     if (o.epochs == 0) {
         s.finish();
         finish_now();
@@ -441,7 +449,7 @@ Status TrainJob::State::batch() {
     const std::size_t end = std::min(order.size(), begin + static_cast<std::size_t>(o.batch));
     gather(train, order, begin, end, x, y);
     ForwardCache cache;
-    const Matrix scores = forward(model, x, q, o.dropout, rng, &cache);
+    const Matrix scores = forward(model, x, q, o.dropout, rng, &cache, per_layer.empty() ? nullptr : &per_layer);
     Matrix grad = softmax(scores);
     const float inv_batch = 1.0f / static_cast<float>(end - begin);
     double batch_loss = 0;
@@ -466,8 +474,9 @@ Status TrainJob::State::batch() {
         if (L.kind == LayerKind::maxpool2d) continue;  // nothing to learn
         Matrix dw = std::move(lg.dw);
         Vector db = std::move(lg.db);
-        if (q.weights.format)  // clipped STE: no gradient where the weight is beyond the format
-            dw = dw.cwiseProduct(((L.weight.array() >= q.weights.lo) && (L.weight.array() <= q.weights.hi)).cast<float>().matrix());
+        const RoleQuantizer& wq = l < per_layer.size() && per_layer[l].weights.format ? per_layer[l].weights : q.weights;
+        if (wq.format)  // clipped STE: no gradient where the weight is beyond the format
+            dw = dw.cwiseProduct(((L.weight.array() >= wq.lo) && (L.weight.array() <= wq.hi)).cast<float>().matrix());
         q.gradients.apply(dw, rng);
         q.gradients.apply(db, rng);
         Matrix delta_w;

@@ -74,6 +74,13 @@ struct QuantRoles {
     Rounding update_rounding = Rounding::nearest_even;  // stochastic: Gupta et al.
 };
 
+// Formats of one layer chosen by calibration; they replace the roles' formats for that layer.
+struct LayerFormats {
+    std::string weights;                  // the whole weight matrix...
+    std::vector<std::string> weight_rows; // ...or one format per output channel (row)
+    std::string activations;              // the layer's output (hidden layers only)
+};
+
 enum class Optimizer { sgd, momentum, adam };
 
 struct TrainOptions {
@@ -85,6 +92,9 @@ struct TrainOptions {
     float dropout = 0;        // probability of dropping a hidden activation while training
     bool clip_weights = false;  // to [-1, 1] after every step (Sakr §4.1)
     QuantRoles roles;
+    // Per layer (index into Model::layers): formats that replace the roles' weights and
+    // activations there, as in evaluation (Lin §5.3's fine-tuning within per-layer formats).
+    std::vector<LayerFormats> layers;
     std::uint64_t seed = 1;
     bool evaluate_each_epoch = true;  // accuracy per epoch in the history (benchmarks turn it off)
 };
@@ -151,12 +161,6 @@ private:
 // with a message.
 Result<TrainReport> train_model(Model& model, const Dataset& train, const Dataset* test, const TrainOptions& options);
 
-// Formats of one layer chosen by calibration; they replace the roles' formats for that layer.
-struct LayerFormats {
-    std::string weights;                  // the whole weight matrix...
-    std::vector<std::string> weight_rows; // ...or one format per output channel (row)
-    std::string activations;              // the layer's output (hidden layers only)
-};
 
 struct EvalOptions {
     QuantRoles roles;  // weights and activations apply
