@@ -557,7 +557,8 @@ TEST(BlockBruteForce, MxEveryElementEveryMode) {
     const std::pair<const char*, const char*> kinds[] = {
         {"mxfp8:e4m3", "e4m3"}, {"mxfp8:e5m2", "e5m2"}, {"mxfp6:e2m3", "e2m3"},
         {"mxfp6:e3m2", "e3m2"}, {"mxfp4", "e2m1"},      {"mxint8", "int8"}};
-    for (const auto& [spec, type] : kinds) {
+    for (const auto& kind : kinds) {
+        const std::string spec = kind.first, type = kind.second;
         const auto atoms = element_atoms(type);
         int emax = 0;
         std::frexp(max_of(atoms), &emax);

@@ -209,3 +209,56 @@ test("the canvas fills the window, follows resizes and is sharp on high-DPI scre
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("a block format opened by URL shows one block: its shared scale, codes and stored values", async () => {
+  const { page, context, errors } = await openLab(browser, url + "?panel=formats&format=mxfp4&seed=1&lo=-4&hi=4&x=0.3",
+    { width: 1280, height: 1300 });
+  await settle(page);
+  const m = await page.evaluate(() => window.quantlab.metrics());
+  assert.equal(m.bits_per_value, 4.25);
+  const b = m.block;
+  assert.equal(b.size, 32);
+  assert.equal(b.element, "fp4:e2m1");
+  assert.equal(b.scale_format, "e8m0");
+  assert.equal(b.bits_per_value, 4.25);
+  assert.equal(b.values.length, 32);
+  assert.equal(b.quantized.length, 32);
+  // MX v1.0 §6.3 by hand: X = 2^(floor(log2 max|v|) - 2); each element the nearest of
+  // X * {0, 0.5, 1, 1.5, 2, 3, 4, 6} (ties to the even code), clamped to 6 X, sign kept.
+  const amax = Math.max(...b.values.map(Math.abs));
+  const k = Math.floor(Math.log2(amax)) - 2;
+  assert.equal(b.scale, 2 ** k);
+  assert.equal(b.scale_bits, (k + 127).toString(2).padStart(8, "0"));
+  const atoms = [0, 0.5, 1, 1.5, 2, 3, 4, 6];
+  b.values.forEach((v, i) => {
+    const a = Math.abs(v) / b.scale;
+    let best = 0;
+    for (let j = 1; j < atoms.length; j++) {
+      const d = Math.abs(atoms[j] - a), db = Math.abs(atoms[best] - a);
+      if (d < db || (d === db && j % 2 === 0)) best = j;
+    }
+    assert.equal(Math.abs(b.quantized[i]), atoms[best] * b.scale, `element ${i}: ${v}`);
+    assert.equal(b.codes[i], (v < 0 ? 8 : 0) + best, `code ${i}`);
+  });
+  const shot = await page.screenshot({ path: path.join(outDir, "formats-mxfp4.png") });
+  assert.ok(shot.length > MIN_RENDERED_PNG_BYTES, `screenshot only ${shot.length} bytes`);
+  // NVFP4 and group-wise int through setState: E4M3 and FP16 scale bits, bits per value.
+  let r = await page.evaluate(() => window.quantlab.setState({ format: "nvfp4" }));
+  assert.equal(r.ok, true);
+  const nv = (await page.evaluate(() => window.quantlab.metrics())).block;
+  assert.equal(nv.size, 16);
+  assert.equal(nv.scale_format, "fp8:e4m3,sat=1");
+  assert.equal(nv.bits_per_value, 4.5);
+  assert.equal(nv.scale_bits.length, 8);
+  r = await page.evaluate(() => window.quantlab.setState({ format: "int:b=4,group=32" }));
+  assert.equal(r.ok, true);
+  const g = (await page.evaluate(() => window.quantlab.metrics())).block;
+  assert.equal(g.bits_per_value, 4.5);
+  assert.equal(g.scale_bits.length, 16);
+  const gmax = Math.max(...g.values.map(Math.abs));
+  assert.ok(Math.abs(g.scale - gmax / 7) < gmax / 7 * 2 ** -10, `FP16 scale ${g.scale} for max ${gmax}`);
+  g.quantized.forEach((q) => assert.ok(Number.isInteger(Math.round(q / g.scale)) && Math.abs(q / g.scale) <= 7));
+  await page.screenshot({ path: path.join(outDir, "formats-int4-group.png") });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -20,9 +20,13 @@ using qlab::shortest_repr;
 FormatsView* g_view = nullptr;  // the panel being drawn
 FormatsView& fv() { return *g_view; }
 
-const char* const kKinds[] = {"fixed", "ufixed", "float", "lattice", "int", "binary", "ternary", "codebook", "bfp"};
-constexpr int kKindCount = 9;
-enum Kind { kFixed, kUfixed, kFloat, kLattice, kInt, kBinary, kTernary, kCodebook, kBfp };
+const char* const kKinds[] = {"fixed", "ufixed", "float", "lattice", "int", "binary", "ternary", "codebook", "bfp",
+                              "fp8", "fp6", "fp4", "e8m0", "mxfp8", "mxfp6", "mxfp4", "mxint8", "nvfp4", "int group"};
+constexpr int kKindCount = 19;
+enum Kind {
+    kFixed, kUfixed, kFloat, kLattice, kInt, kBinary, kTernary, kCodebook, kBfp,
+    kFp8, kFp6, kFp4, kE8m0, kMxfp8, kMxfp6, kMxfp4, kMxint8, kNvfp4, kIntGroup
+};
 const char* const kKindHelp[] = {
     "two's complement fixed point: w bits with f fraction bits, atoms k*2^-f",
     "unsigned fixed point: atoms k*2^-f for k = 0 .. 2^w - 1",
@@ -33,6 +37,16 @@ const char* const kKindHelp[] = {
     "{-alpha, 0, +alpha} with threshold T (Kundu 2017); without alpha, (alpha*, T*) of his eq. 7 are fitted",
     "any list of atoms, nearest one wins; or k atoms learned by k-means from the data (Cherkhev Fig. 3)",
     "block floating point: a block of N values shares one exponent, each keeps a w-bit mantissa",
+    "OCP FP8 (OFP8): E4M3 (no infinity, max 448, one NaN per sign) or E5M2 (IEEE-like, max 57344)",
+    "OCP MX FP6: E2M3 (max 7.5) or E3M2 (max 28); no infinity or NaN, overflow saturates",
+    "OCP MX FP4 E2M1: 0, 0.5, 1, 1.5, 2, 3, 4, 6 and their negatives; saturates at 6",
+    "E8M0, the MX scale type: powers of two 2^-127 .. 2^127 and one NaN code",
+    "MXFP8 (MX v1.0): blocks of 32 FP8 elements share one E8M0 power-of-two scale",
+    "MXFP6 (MX v1.0): blocks of 32 FP6 elements share one E8M0 power-of-two scale",
+    "MXFP4 (MX v1.0): blocks of 32 FP4 E2M1 elements share one E8M0 power-of-two scale",
+    "MXINT8 (MX v1.0): blocks of 32 8-bit integers times 2^-6 share one E8M0 scale",
+    "NVFP4: blocks of 16 FP4 E2M1 elements with an FP8 E4M3 scale, and an FP32 scale per tensor",
+    "group-wise integers (GPTQ/AWQ style): b-bit codes, an FP16 scale (and zero point) per group of G",
 };
 
 const ImU32 kAtomColor = IM_COL32(40, 40, 48, 255);
@@ -62,6 +76,10 @@ struct Draft {
     int k = 8;
     char values[256] = "-1;-0.5;-0.25;0;0.25;0.5;1";
     int bfp_w = 8, bfp_block = 16;
+    int variant = 0;    // fp8/mxfp8: e4m3, e5m2; fp6/mxfp6: e2m3, e3m2
+    int mx_block = 32;  // MX block size
+    int group = 128, group_b = 4;
+    bool asym = false;
     std::string from_spec;
 
     void load(const std::string& spec) {
@@ -70,8 +88,9 @@ struct Draft {
         const std::string kind_name = spec.substr(0, colon);
         for (int i = 0; i < kKindCount; ++i)
             if (kind_name == kKinds[i]) kind = i;
+        if (kind_name == "int" && spec.find("group=") != std::string::npos) kind = kIntGroup;
         wrap = false, sub = true, sat = false, zero = 0, is_signed = true, narrow = false;
-        fitted = true, block = 0, kmeans = false;
+        fitted = true, block = 0, kmeans = false, variant = 0, mx_block = 32, asym = false;
         bool has_threshold = false;
         std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
         while (!rest.empty()) {
@@ -79,7 +98,10 @@ struct Draft {
             const std::string item = rest.substr(0, comma);
             rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
             const std::size_t eq = item.find('=');
-            if (eq == std::string::npos) continue;
+            if (eq == std::string::npos) {  // a positional element type: fp8:e5m2, mxfp6:e3m2
+                variant = (item == "e5m2" || item == "e3m2") ? 1 : 0;
+                continue;
+            }
             const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
             const double v = std::atof(value.c_str());
             if (key == "w") (kind == kBfp ? bfp_w : w) = static_cast<int>(v);
@@ -91,14 +113,16 @@ struct Draft {
             if (key == "sat") sat = value == "1";
             if (key == "range") range = static_cast<float>(v);
             if (key == "points") points = static_cast<int>(v);
-            if (key == "b") b = static_cast<int>(v);
+            if (key == "b") (kind == kIntGroup ? group_b : b) = static_cast<int>(v);
+            if (key == "group") group = static_cast<int>(v);
+            if (key == "asym") asym = value == "1";
             if (key == "scale") scale = static_cast<float>(v);
             if (key == "zero") zero = static_cast<int>(v);
             if (key == "signed") is_signed = value != "0";
             if (key == "narrow") narrow = value == "1";
             if (key == "alpha") alpha = static_cast<float>(v), fitted = false;
             if (key == "threshold") threshold = static_cast<float>(v), has_threshold = true;
-            if (key == "block") (kind == kBfp ? bfp_block : block) = static_cast<int>(v);
+            if (key == "block") (kind == kBfp ? bfp_block : kind >= kMxfp8 ? mx_block : block) = static_cast<int>(v);
             if (key == "kmeans") kmeans = true, k = static_cast<int>(v);
             if (key == "values") std::snprintf(values, sizeof values, "%s", value.c_str());
         }
@@ -137,6 +161,28 @@ struct Draft {
             case kCodebook:
                 if (kmeans) std::snprintf(buf, sizeof buf, "codebook:kmeans=%d", k);
                 else std::snprintf(buf, sizeof buf, "codebook:values=%s", values);
+                break;
+            case kFp8:
+                std::snprintf(buf, sizeof buf, "fp8:%s%s", variant ? "e5m2" : "e4m3", sat ? ",sat=1" : "");
+                break;
+            case kFp6: std::snprintf(buf, sizeof buf, "fp6:%s", variant ? "e3m2" : "e2m3"); break;
+            case kFp4: std::snprintf(buf, sizeof buf, "fp4:e2m1"); break;
+            case kE8m0: std::snprintf(buf, sizeof buf, "e8m0"); break;
+            case kMxfp8:
+            case kMxfp6:
+            case kMxfp4:
+            case kMxint8: {
+                std::string s = kKinds[kind];
+                if (kind == kMxfp8) s += variant ? ":e5m2" : ":e4m3";
+                if (kind == kMxfp6) s += variant ? ":e3m2" : ":e2m3";
+                if (mx_block != 32)
+                    s += std::string(s.find(':') == std::string::npos ? ":" : ",") + "block=" + std::to_string(mx_block);
+                std::snprintf(buf, sizeof buf, "%s", s.c_str());
+                break;
+            }
+            case kNvfp4: std::snprintf(buf, sizeof buf, "nvfp4"); break;
+            case kIntGroup:
+                std::snprintf(buf, sizeof buf, "int:b=%d,group=%d%s", group_b, group, asym ? ",asym=1" : "");
                 break;
             default:
                 std::snprintf(buf, sizeof buf, "bfp:w=%d,block=%d", bfp_w, bfp_block);
@@ -214,10 +260,44 @@ void draw_controls(App& app, Draft& draft, const UiScale& ui) {
             if (draft.kmeans) ImGui::SliderInt("k atoms", &draft.k, 2, 64);
             else ImGui::InputText("values (;)", draft.values, sizeof draft.values);
             break;
+        case kFp8:
+        case kMxfp8: {
+            const char* types[] = {"E4M3", "E5M2"};
+            ImGui::Combo("element", &draft.variant, types, 2);
+            if (draft.kind == kFp8) {
+                ImGui::Checkbox("saturate", &draft.sat);
+                widgets::help_marker("OFP8 §5: by default overflow (and E4M3's +-inf) becomes NaN (E4M3) or "
+                                     "+-inf (E5M2); sat=1 clamps to +-max.");
+            }
+            break;
+        }
+        case kFp6:
+        case kMxfp6: {
+            const char* types[] = {"E2M3", "E3M2"};
+            ImGui::Combo("element", &draft.variant, types, 2);
+            break;
+        }
+        case kFp4:
+        case kE8m0:
+        case kMxfp4:
+        case kMxint8:
+        case kNvfp4: break;
+        case kIntGroup:
+            ImGui::SliderInt("b (bits)", &draft.group_b, 2, 8);
+            ImGui::SliderInt("group G", &draft.group, 1, 256, "%d", ImGuiSliderFlags_Logarithmic);
+            ImGui::Checkbox("asymmetric (zero point)", &draft.asym);
+            widgets::help_marker("Symmetric: scale = max|x| / (2^(b-1) - 1), codes -(2^(b-1)-1) .. 2^(b-1)-1. "
+                                 "Asymmetric: scale = (max - min) / (2^b - 1) over a range that holds 0, and a "
+                                 "b-bit zero point. The scale is stored in FP16.");
+            break;
         default:
             ImGui::SliderInt("w (mantissa bits)", &draft.bfp_w, 2, 16);
             ImGui::SliderInt("block N", &draft.bfp_block, 1, 256);
             break;
+    }
+    if (draft.kind >= kMxfp8 && draft.kind <= kMxint8) {
+        ImGui::SliderInt("block k", &draft.mx_block, 1, 256, "%d", ImGuiSliderFlags_Logarithmic);
+        widgets::help_marker("MX v1.0 uses k = 32: 32 elements share one 8-bit E8M0 scale.");
     }
     const std::string spec = draft.spec();
     if (spec != before.spec()) {
@@ -453,7 +533,7 @@ void draw_bits(const qlab::Format& f, double q, const UiScale& ui) {
     ImGui::Dummy(ImVec2(avail, cell + ImGui::GetTextLineHeight() + 6 * ui.dpr));
     char hex[32];
     std::snprintf(hex, sizeof hex, "0x%llX", static_cast<unsigned long long>(enc.code));
-    if (f.kind() == "float" && enc.fields.size() == 3) {
+    if (enc.fields.size() == 3) {
         const long long exp_field = static_cast<long long>(enc.fields[1].value);
         ImGui::Text("code %s   sign %llu, exponent field %lld, fraction %llu", hex,
                     static_cast<unsigned long long>(enc.fields[0].value), exp_field,
@@ -507,6 +587,11 @@ void draw_facts(App& app) {
     fact_row("atoms", shortest_repr(f.atom_count()) + (f.has_infinity() ? " + inf" : ""),
              "How many distinct finite values the format can store (zero counted once).");
     fact_row("bits per value", std::to_string(f.bits()), "Storage per value.");
+    const double bpv = fv().spec_format().bits_per_value();
+    if (bpv != f.bits())
+        fact_row("with the scale's share", shortest_repr(bpv),
+                 "Effective bits per value: element bits plus the shared scale's bits divided by the block "
+                 "size (MXFP4 4 + 8/32 = 4.25). NVFP4 adds 32 bits per tensor.");
     fact_row("max finite", shortest_repr(f.max_finite()), "Largest finite atom.");
     fact_row("min positive", shortest_repr(f.min_positive()),
              "Smallest positive atom (a subnormal when the float format has them).");
@@ -584,6 +669,51 @@ void draw_atom_grid(App& app, const UiScale& ui, float side) {
     if (thinned) ImGui::TextDisabled("dense regions thinned for drawing");
 }
 
+// One block of a block-scaled format: the shared scale (value and bits), each value, its element
+// code and the value stored (scale * element).
+void draw_block() {
+    const qlab::Format& spec = fv().spec_format();
+    const qlab::Format& block = fv().format();
+    const auto& values = fv().block_values();
+    if (values.empty()) return;
+    ImGui::Spacing();
+    ImGui::Text("One block of %zu values from N(0,1)", values.size());
+    widgets::help_marker("The block shares one scale, chosen from its largest magnitude (MX v1.0 §6.3: "
+                         "2^(floor(log2 max) - emax of the element)); each value stores only an element "
+                         "code, and reads back as scale * element.");
+    const qlab::Encoding scale = block.block_scale_encoding();
+    std::string bits;
+    for (int b = scale.total_bits - 1; b >= 0; --b) bits += ((scale.code >> b) & 1u) ? '1' : '0';
+    ImGui::Text("scale (%s) = %s, bits %s   elements %s   %s bits per value", spec.scale_spec().c_str(),
+                shortest_repr(block.block_scale()).c_str(), bits.c_str(), spec.element_spec().c_str(),
+                shortest_repr(spec.bits_per_value()).c_str());
+    const std::size_t n = values.size(), half = (n + 1) / 2;
+    const int code_digits = (block.bits() + 3) / 4;
+    if (!ImGui::BeginTable("block", 8, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) return;
+    for (int c = 0; c < 2; ++c) {
+        ImGui::TableSetupColumn("i");
+        ImGui::TableSetupColumn("x");
+        ImGui::TableSetupColumn("code");
+        ImGui::TableSetupColumn("stored");
+    }
+    ImGui::TableHeadersRow();
+    for (std::size_t r = 0; r < half && r < 64; ++r) {
+        ImGui::TableNextRow();
+        for (std::size_t i : {r, r + half}) {
+            if (i >= n) break;
+            ImGui::TableNextColumn();
+            ImGui::Text("%zu", i);
+            ImGui::TableNextColumn();
+            ImGui::Text("%.4g", values[i]);
+            ImGui::TableNextColumn();
+            ImGui::Text("0x%0*llX", code_digits, static_cast<unsigned long long>(fv().block_codes()[i]));
+            ImGui::TableNextColumn();
+            ImGui::Text("%.4g", fv().block_quantized()[i]);
+        }
+    }
+    ImGui::EndTable();
+}
+
 void draw_view(App& app, const UiScale& ui) {
     ImGui::Text("%s", fv().format().to_string().c_str());
     ImGui::SameLine();
@@ -619,6 +749,7 @@ void draw_view(App& app, const UiScale& ui) {
                 "Fixed point gives a regular lattice, floats a logarithmic one.");
     draw_atom_grid(app, ui, side_by_side ? grid_side : std::min(avail, 420 * ui.dpr));
     ImGui::EndGroup();
+    draw_block();
 }
 
 

@@ -1,7 +1,9 @@
 // What the Formats lesson derives from the state: the parsed (or, for data-dependent specs,
-// fitted) format, its SQNR on a Gaussian sample, stepping x across atoms, and its metrics.
+// fitted) format, its SQNR on a Gaussian sample, stepping x across atoms, one block of a
+// block-scaled format, and its metrics.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -12,12 +14,19 @@
 namespace quantlab {
 
 class FormatsView {
-public:
+  public:
     FormatsView();
     // The format drawn and measured: the parsed one, or for a data-dependent spec (ternary
     // without alpha, bfp, k-means) the one fitted to a seeded N(0,1) sample, see fit_note().
     const qlab::Format& format() const { return display_; }
     const std::string& fit_note() const { return fit_note_; }
+    // The parsed spec itself (for a data-dependent one, before fitting).
+    const qlab::Format& spec_format() const { return format_; }
+    // A block-scaled format (MX, NVFP4, group-wise int): one block of the seeded N(0,1) sample,
+    // its stored values and element codes under the current rounding; empty otherwise.
+    const std::vector<double>& block_values() const { return block_values_; }
+    const std::vector<double>& block_quantized() const { return block_quantized_; }
+    const std::vector<std::uint64_t>& block_codes() const { return block_codes_; }
     qlab::Rounding rounding() const { return rounding_; }
     // SQNR (dB) of the format on a seeded N(0,1) sample, cached per format, rounding and seed.
     double gaussian_sqnr_db(const qlab::LabState& state);
@@ -26,11 +35,13 @@ public:
     void on_state_changed(App& app, const std::vector<std::string>& keys);
     nlohmann::json metrics(App& app);
 
-private:
+  private:
     void refresh(const qlab::LabState& state);
     qlab::Format format_;
     qlab::Format display_;
     std::string fit_note_;
+    std::vector<double> block_values_, block_quantized_;
+    std::vector<std::uint64_t> block_codes_;
     std::string sqnr_key_;
     double sqnr_db_ = 0;
     qlab::Rounding rounding_ = qlab::Rounding::nearest_even;
