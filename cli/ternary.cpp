@@ -61,6 +61,7 @@ int run_ternary(TernaryArgs& args) {
                               {"accuracy", v.accuracy},
                               {"compute", v.compute},
                               {"power_performance", v.power_performance},
+                              {"memory_gain", v.memory_gain},
                               {"model_size_bits", v.model_size_bits},
                               {"scale_factors", v.scale_factors}});
         }
@@ -90,12 +91,13 @@ int run_ternary(TernaryArgs& args) {
                     t.capacity(), t.scale_factors(), t.stopped_at_guard ? "  (guard hit)" : "");
     }
     std::printf("\nfloat accuracy %.4f\n", r.float_accuracy);
-    std::printf("%-6s %9s %9s %10s %12s %8s\n", "level", "accuracy", "compute",
-                "power-perf", "size bits", "alphas");
+    std::printf("%-6s %9s %9s %10s %10s %12s %8s\n", "level", "accuracy", "compute",
+                "power-perf", "memory", "size bits", "alphas");
     for (const qlab::KunduLevel& v : r.levels)
-        std::printf("%-6d %9.4f %8.3fx %10.3f %12.0f %8lld\n", v.level, v.accuracy, v.compute,
-                    v.power_performance, v.model_size_bits, v.scale_factors);
-    std::printf("(level: residual terms kept per block; power-perf: X/(C(X/N+1)) with X = %g)\n",
+        std::printf("%-6d %9.4f %8.3fx %10.3f %10.3f %12.0f %8lld\n", v.level, v.accuracy, v.compute,
+                    v.power_performance, v.memory_gain, v.model_size_bits, v.scale_factors);
+    std::printf("(level: residual terms kept per block; power-perf: pi_c = X/(C(X/N+1)) with X = %g;\n"
+                " memory: pi_m = 4/(C(1/N+1)), the gain over 8-8 when weights stream from memory, §6.2)\n",
                 args.options.gain_x);
     return 0;
 }

@@ -157,6 +157,9 @@ TEST(KunduTable2, FiguresForWhatWasBuilt) {
 TEST(KunduPower, PaperExample) {
     EXPECT_NEAR(power_performance(5, 2.4, 64), 1.93237, 1e-5);
     EXPECT_NEAR(power_performance(5.5, 1, 64), 5.5 / (5.5 / 64 + 1), 1e-12);
+    // §6.2's example: N = 64, r + 1 = 2.4 FGQ blocks: pi_m = 4 / (2.4 * 65/64) = 1.6410 ("~1.6").
+    EXPECT_NEAR(memory_gain(2.4, 64), 1.64103, 1e-5);
+    EXPECT_NEAR(memory_gain(1, 1), 2, 1e-12);  // N = 1: the alpha costs as much as the weight
 }
 
 TEST(KunduNetwork, JobLevelsAndResume) {
@@ -189,6 +192,7 @@ TEST(KunduNetwork, JobLevelsAndResume) {
     for (std::size_t i = 1; i < r.levels.size(); ++i) {
         EXPECT_GT(r.levels[i].compute, r.levels[i - 1].compute);
         EXPECT_LT(r.levels[i].power_performance, r.levels[i - 1].power_performance);
+        EXPECT_DOUBLE_EQ(r.levels[i].memory_gain, memory_gain(r.levels[i].compute, 8));  // N = 8 here
     }
     EXPECT_NEAR(r.levels.back().accuracy, 1.0, 0.02);
     EXPECT_DOUBLE_EQ(r.levels.back().model_size_bits, r.layers[0].tensor.model_size_bits() + r.layers[1].tensor.model_size_bits());

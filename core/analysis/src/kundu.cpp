@@ -146,6 +146,10 @@ double power_performance(double x, double c, double n) {
     return n > 0 ? x / (c * (x / n + 1)) : x / c;  // n = 0: one block, X/N ~ 0
 }
 
+double memory_gain(double c, double n) {
+    return n > 0 ? 4 / (c * (1 / n + 1)) : 4 / c;
+}
+
 // ---- the network -----------------------------------------------------------------------------
 
 struct TernaryResidualJob::State {
@@ -248,6 +252,7 @@ Status TernaryResidualJob::do_unit() {
     row.compute = macs > 0 ? kept / macs : 0;
     row.power_performance = power_performance(s.options.gain_x, row.compute,
                                               static_cast<double>(s.options.residual.block));
+    row.memory_gain = memory_gain(row.compute, static_cast<double>(s.options.residual.block));
     EvalOptions eval;
     eval.roles.activations = s.options.activations;
     row.accuracy = accuracy(residual_model(s.model, s.result, level), s.test, eval);

@@ -64,6 +64,9 @@ ResidualTensor ternary_residual(const std::vector<double>& w, const ResidualOpti
 // Kundu §4 / §6.2: power-performance gain over 8-8 of FGQ ternary with C x the compute of plain
 // FGQ, block size N and 8-2 gain X: X / (C (X/N + 1)).
 double power_performance(double x, double c, double n);
+// Kundu §6.2, memory-bandwidth bound: pi_m = 4 / (C (1/N + 1)) over 8-8 (weights streamed from
+// memory at 2 bits plus one 8-bit alpha per block, C times over).
+double memory_gain(double c, double n);
 
 // The whole network: Algorithm 2 on every weighted layer, then the test accuracy with 0, 1, 2, ...
 // residual terms kept per block ("battery-saving mode": the last residuals go first; a block's
@@ -82,6 +85,7 @@ struct KunduLevel {
     double accuracy = 0;
     double compute = 0;  // C: ternary blocks relative to plain FGQ, MAC-weighted over layers
     double power_performance = 0;
+    double memory_gain = 0;  // pi_m (§6.2)
     double model_size_bits = 0;
     long long scale_factors = 0;
 };
