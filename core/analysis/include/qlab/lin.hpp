@@ -176,4 +176,32 @@ Result<TradeoffResult> lin_tradeoff(const Model& model, const Dataset& data,
 Result<double> measured_weight_kappa(const Model& model, int min_bits = 2, int max_bits = 12,
                                      const LinFormatOptions& format = {});
 
+// ---- The Layers lesson (lin_lab.cpp) ---------------------------------------------------------
+
+// Lin's formats (lin_fixed_format) at one width for every step: each weighted layer's weights
+// from its weights, each hidden output from the float network's outputs on `data` (its first
+// max_rows rows), as per-layer EvalOptions; `steps` names them with their formats (sqnr_db unset).
+struct LinFormats {
+    std::vector<QuantStep> steps;
+    EvalOptions eval;
+};
+Result<LinFormats> lin_formats(const Model& model, const Dataset& data, int bits,
+                               const LinFormatOptions& format = {}, std::size_t max_rows = 1000);
+
+// The SQNR at the output of every weighted layer l of the quantized network against the float
+// one (after l's own activation quantizer for hidden layers; the scores for the last), beside
+// eq. 9 applied to the steps up to l: the noise of every earlier step reaches a^(l) as it
+// reaches the output in Lin's derivation, so 1/gamma_a(l) = sum over those steps of 1/gamma_i.
+struct LayerSqnrMeter {
+    std::size_t layer = 0;      // index into Model::layers
+    double measured_db = 0;     // 10 log10(sum a^2 / sum (a - a_q)^2) over the rows
+    double predicted_db = 0;    // eq. 9 over W1, a1, ..., W_l (and a_l for a hidden layer)
+    std::size_t steps = 0;      // how many steps eq. 9 summed
+};
+// `sqnr` is model_sqnr's result for the same model, data, formats and max_rows.
+Result<std::vector<LayerSqnrMeter>> layer_sqnr_meters(const Model& model, const Dataset& data,
+                                                      const EvalOptions& formats,
+                                                      const ModelSqnr& sqnr,
+                                                      std::size_t max_rows = 1000);
+
 }  // namespace qlab

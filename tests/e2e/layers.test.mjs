@@ -1,0 +1,249 @@
+// End-to-end tests of the Layers lesson (Lin et al. 2016) in headless Chromium: a real click
+// trains digits 64-32-10, then the per-layer SQNRs rise by about kappa dB per bit, eq. 9 holds for
+// the reported step SQNRs, the allocation follows eq. 16, size against error is computed, the
+// objective radio (a real click) leaves dense layers' bits alone but moves a conv net's, and a bad
+// URL falls back with messages.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+
+const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
+fs.mkdirSync(outDir, { recursive: true });
+
+let server, url, browser;
+before(async () => {
+  ({ server, url } = await startServer());
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const metrics = (page) => page.evaluate(() => window.quantlab.metrics());
+const getState = (page) => page.evaluate(() => window.quantlab.getState());
+
+async function waitFor(page, predicate, arg, timeout = 30000) {
+  await page.waitForFunction(predicate, arg, { timeout, polling: 50 });
+  return metrics(page);
+}
+
+// A real click on a recorded view, held for 120 ms: ImGui 1.86 reads the mouse once per frame.
+async function clickView(page, name) {
+  await settle(page, 2);
+  const r = (await metrics(page)).layout[name];
+  assert.ok(r, `no view '${name}' in the layout`);
+  const vp = page.viewportSize();
+  assert.ok(r.y >= 0 && r.y + r.height <= vp.height, `'${name}' is off screen: ${JSON.stringify(r)}`);
+  await page.mouse.click(r.x + r.width / 2, r.y + r.height / 2, { delay: 120 });
+  await settle(page, 2);
+}
+
+// The analysis is complete for the current weights: snapshot, kappa sweep and size/error job.
+const analysed = () => {
+  const m = window.quantlab.metrics();
+  return m.layers.length > 0 && m.analysis_current && m.sweep.state === "finished" && m.sweep.batches === m.batches &&
+    m.tradeoff_state === "finished" && m.tradeoff_batches === m.batches && m.tradeoff.length === 18;
+};
+
+// eq. 9: 1/gamma = sum of 1/gamma_i over the steps, in dB.
+const eq9 = (dbs) => 10 * Math.log10(1 / dbs.reduce((s, d) => s + 10 ** (-d / 10), 0));
+// C's lround: halves away from zero.
+const lround = (x) => Math.sign(x) * Math.round(Math.abs(x));
+
+function checkEq9(m) {
+  const stepDbs = [];
+  for (const l of m.layers) {
+    stepDbs.push(l.sqnr_w_db);
+    if (l.sqnr_a_db !== null) stepDbs.push(l.sqnr_a_db);
+    // Each layer's meter: eq. 9 over the steps up to it.
+    assert.ok(Math.abs(l.out_sqnr_predicted_db - eq9(stepDbs)) < 1e-6, `${l.name}: ${l.out_sqnr_predicted_db} vs ${eq9(stepDbs)}`);
+  }
+  assert.deepEqual(stepDbs, m.steps.map((s) => s.sqnr_db));
+  assert.ok(Math.abs(m.output_sqnr_predicted_db - eq9(stepDbs)) < 1e-6, `${m.output_sqnr_predicted_db} vs ${eq9(stepDbs)}`);
+  assert.equal(m.output_sqnr_measured_db, m.layers.at(-1).out_sqnr_measured_db);
+}
+
+function checkAllocation(m, rhoKey) {
+  const rho = m.layers.map((l) => l[rhoKey]);
+  m.layers.forEach((l, i) => {
+    assert.equal(l.rho, rho[i]);
+    const exact = (10 * Math.log10(rho[0] / rho[i])) / m.kappa_used;  // eq. 16
+    assert.ok(Math.abs(l.exact_offset - exact) < 1e-9, `${l.name} offset ${l.exact_offset} vs ${exact}`);
+    assert.equal(l.bits, Math.max(2, m.lbits + lround(exact)));
+  });
+}
+
+test("digits 64-32-10: trained by a real click; SQNR per bit, eq. 9, kappa, allocation, size against error, objective", async () => {
+  const { page, context, errors } = await openLab(browser, url + "?panel=layers&data=digits&hidden=32&epochs=3&lbits=6&seed=1");
+  let m = await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
+  assert.equal(m.trained, false);
+  assert.equal(m.model, "mlp:64-32-10:act=relu");
+  await clickView(page, "layers_run_button");
+  m = await waitFor(page, () => window.quantlab.metrics().running || window.quantlab.metrics().trained);
+  // The frame budget while the training job runs (jobs run between frames in slices).
+  let frameWhileTraining = m.frame_ms_median;
+  while (m.running) {
+    await page.waitForTimeout(150);
+    m = await metrics(page);
+    if (m.running) frameWhileTraining = m.frame_ms_median;
+  }
+  const started = Date.now();
+  m = await waitFor(page, analysed);
+  const analysisMs = Date.now() - started;
+  assert.ok(m.trained);
+  assert.equal(m.batches, 3 * Math.ceil(1438 / 32));
+  assert.ok(m.test_accuracy > 0.85, `test accuracy ${m.test_accuracy}`);
+  assert.ok(frameWhileTraining <= 8, `frame median ${frameWhileTraining} ms while training`);
+  console.log(`# frame median while training ${frameWhileTraining} ms; analysis after training ${analysisMs} ms; ` +
+    `snapshot ${m.snapshot_ms.toFixed(1)} ms`);
+
+  // Two dense layers: MACs = parameters.
+  assert.deepEqual(m.layers.map((l) => [l.name, l.params, l.macs]), [["layer 1", 2048, 2048], ["layer 2", 320, 320]]);
+  assert.equal(m.lbits, 6);
+  assert.equal(m.rows, 359);
+  checkEq9(m);
+  // kappa per layer from the 2..12-bit sweep: about 5 dB/bit for Lin's formats (Table 1's step
+  // shrinks by less than half per bit), and the single kappa is the weights' mean.
+  for (const l of m.layers) assert.ok(l.kappa > 4 && l.kappa < 7, `${l.name} kappa ${l.kappa}`);
+  assert.equal(m.kappa_source, "measured");
+  assert.ok(Math.abs(m.kappa_used - (m.layers[0].kappa + m.layers[1].kappa) / 2) < 1e-9);
+  checkAllocation(m, "params");
+  assert.deepEqual(m.layers.map((l) => l.bits), [6, 8]);  // 10 log10(2048/320)/5 = 1.6 -> +2
+
+  // Size against error: 9 equal and 9 optimised points; sizes are bits x parameters.
+  const equal = m.tradeoff.filter((p) => !p.optimised), opt = m.tradeoff.filter((p) => p.optimised);
+  assert.equal(equal.length, 9);
+  equal.forEach((p, i) => assert.equal(p.size_bits, (i + 2) * (2048 + 320)));
+  opt.forEach((p) => assert.equal(p.size_bits, p.bits[0] * 2048 + p.bits[1] * 320));
+  // What holds here: some optimised point is at least as good as an equal one no smaller than it.
+  const wins = opt.flatMap((o) => equal.filter((e) => e.size_bits >= o.size_bits && o.error <= e.error).map((e) => [o, e]));
+  assert.ok(wins.length >= 1, JSON.stringify(m.tradeoff));
+  console.log(`# optimised beats or ties equal at no larger size in ${wins.length} pairs, e.g. ` +
+    `${wins[0][0].bits} (${wins[0][0].size_bits} bit, error ${wins[0][0].error.toFixed(3)}) vs ` +
+    `${wins[0][1].bits} (${wins[0][1].size_bits} bit, error ${wins[0][1].error.toFixed(3)})`);
+
+  // Two more bits. Lin's step is a power of two, 2^-f with f = -ceil(log2(3 sigma x Table 1's
+  // step)): each extra fractional bit halves the noise's amplitude, +6.02 dB, but about one width
+  // in six only widens the range (f stays; Table 1's step shrinks by less than half per bit), which
+  // is why kappa is near 5, not 6. So the rise is 6.02 dB per extra fractional bit, and over six
+  // bits about six kappa.
+  const at6 = m;
+  const frac = (spec) => Number(/f=(-?\d+)/.exec(spec)[1]);
+  await page.evaluate(() => window.quantlab.setState({ lbits: 8 }));
+  m = await waitFor(page, () => window.quantlab.metrics().analysis_bits === 8);
+  const rises = [];
+  for (let i = 0; i < 2; i++) {
+    const rise = m.layers[i].sqnr_w_db - at6.layers[i].sqnr_w_db;
+    const df = frac(m.layers[i].format_w) - frac(at6.layers[i].format_w);
+    rises.push(`${m.layers[i].name} +${rise.toFixed(2)} dB (f +${df})`);
+    assert.ok(df >= 1 && df <= 2, `${m.layers[i].format_w} vs ${at6.layers[i].format_w}`);
+    assert.ok(Math.abs(rise - 6.02 * df) < 1, `${m.layers[i].name}: ${at6.layers[i].sqnr_w_db} -> ${m.layers[i].sqnr_w_db}, f +${df}`);
+  }
+  console.log(`# lbits 6 -> 8: ${rises.join(", ")}`);
+  assert.ok(m.layers[0].sqnr_a_db > at6.layers[0].sqnr_a_db + 6);
+  assert.ok(m.output_sqnr_measured_db > at6.output_sqnr_measured_db + 6);
+  checkEq9(m);
+  checkAllocation(m, "params");
+  assert.deepEqual(m.layers.map((l) => l.bits), [8, 10]);
+
+  // compute by a real click: dense layers have MACs = params, so the bits stay as they are, and the
+  // size/error job reruns with the same allocations.
+  const sizeBits = m.layers.map((l) => l.bits), sizeTrade = m.tradeoff;
+  await clickView(page, "layers_objective_compute");
+  assert.equal((await getState(page)).objective, "compute");
+  m = await waitFor(page, () => {
+    const x = window.quantlab.metrics();
+    return x.objective === "compute" && x.tradeoff_objective === "compute" && x.tradeoff_state === "finished" && x.tradeoff.length === 18;
+  });
+  checkAllocation(m, "macs");
+  assert.deepEqual(m.layers.map((l) => l.bits), sizeBits);
+  assert.deepEqual(m.tradeoff, sizeTrade);
+  await clickView(page, "layers_objective_size");
+  assert.equal((await getState(page)).objective, "size");
+
+  // Six bits more than at 6: six kappa, give or take one power-of-two step.
+  await page.evaluate(() => window.quantlab.setState({ lbits: 12 }));
+  m = await waitFor(page, () => window.quantlab.metrics().analysis_bits === 12);
+  for (let i = 0; i < 2; i++) {
+    const rise = m.layers[i].sqnr_w_db - at6.layers[i].sqnr_w_db;
+    assert.ok(Math.abs(rise - 6 * at6.layers[i].kappa) < 6.1, `${m.layers[i].name}: +${rise} over 6 bits, kappa ${at6.layers[i].kappa}`);
+    assert.ok(rise > 24 && rise < 37, `${m.layers[i].name}: +${rise} dB over 6 bits`);
+  }
+  await page.evaluate(() => window.quantlab.setState({ lbits: 6 }));
+  await waitFor(page, () => window.quantlab.metrics().analysis_bits === 6);
+  await page.mouse.move(1270, 790);  // no tooltip in the picture
+  await settle(page, 4);
+  await page.screenshot({ path: path.join(outDir, "layers.png") });
+  assert.deepEqual(m.messages, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// A conv net for the 8x8 digits, weights from a seeded generator: conv 4 channels 3x3 (36 weights
+// used at 36 positions: 1296 MACs) then dense 144 -> 10 (1440 weights, 1440 MACs).
+function convModelJson(seed = 7) {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5);
+  const matrix = (rows, cols, scale) => Array.from({ length: rows }, () => Array.from({ length: cols }, () => rand() * scale));
+  return JSON.stringify({
+    format: "quantlab-model", version: 1, layers: [
+      { type: "conv2d", channels: 1, height: 8, width: 8, kernel: 3, out: 4, activation: "relu",
+        weight: matrix(4, 9, 1.2), bias: [0.01, 0.02, 0.03, 0.04] },
+      { type: "dense", in: 144, out: 10, activation: "none", weight: matrix(10, 144, 0.3), bias: Array(10).fill(0) },
+    ],
+  });
+}
+
+test("a conv net (MACs differ from params): compute moves the allocation as eq. 16 says", async () => {
+  const { page, context, errors } = await openLab(browser, url + "?panel=layers&data=digits&lbits=8&kappa=3");
+  await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
+  await page.evaluate((text) => window.quantlab.upload({ name: "conv.json", text }), convModelJson());
+  let m = await waitFor(page, () => window.quantlab.metrics().model_from_file && window.quantlab.metrics().layers.length === 2 &&
+    window.quantlab.metrics().layers[0].shape.startsWith("conv"));
+  assert.deepEqual(m.layers.map((l) => [l.params, l.macs]), [[36, 1296], [1440, 1440]]);
+  assert.equal(m.kappa_source, "given");
+  assert.equal(m.kappa_used, 3);
+  checkAllocation(m, "params");
+  assert.deepEqual(m.layers.map((l) => l.bits), [8, 3]);  // 10 log10(36/1440)/3 = -5.3 -> -5
+  checkEq9(m);
+  await clickView(page, "layers_objective_compute");
+  m = await waitFor(page, () => window.quantlab.metrics().objective === "compute");
+  checkAllocation(m, "macs");
+  assert.deepEqual(m.layers.map((l) => l.bits), [8, 8]);  // 10 log10(1296/1440)/3 = -0.15 -> 0
+  // Space keeps a loaded model (it is trained): a message says where to retrain.
+  await page.mouse.click(5, 790);
+  await page.keyboard.down(" ");
+  await page.waitForTimeout(120);
+  await page.keyboard.up(" ");
+  await settle(page, 3);
+  m = await metrics(page);
+  assert.equal(m.running, false);
+  assert.ok(m.messages.some((t) => t.includes("Train lesson")), JSON.stringify(m.messages));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a bad URL value gives a message and keeps the default", async () => {
+  const { page, context, errors } = await openLab(browser, url + "?panel=layers&data=digits&lbits=1&objective=speed&kappa=-2");
+  const m = await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
+  const texts = (await page.evaluate(() => window.quantlab.messages())).map((x) => x.text);
+  for (const key of ["lbits", "objective", "kappa"])
+    assert.ok(texts.some((t) => t.includes(key)), `no message about ${key}: ${JSON.stringify(texts)}`);
+  const st = await getState(page);
+  assert.equal(Number(st.lbits), 6);
+  assert.equal(st.objective, "size");
+  assert.equal(Number(st.kappa), 0);
+  assert.equal(m.lbits, 6);
+  assert.equal(m.analysis_bits, 6);
+  // A bad value through the API is refused alone, the rest applied.
+  const r = await page.evaluate(() => window.quantlab.setState({ lbits: 17, objective: "compute" }));
+  assert.equal(r.ok, false);
+  assert.equal((await getState(page)).objective, "compute");
+  assert.equal(Number((await getState(page)).lbits), 6);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

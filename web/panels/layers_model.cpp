@@ -1,0 +1,284 @@
+// The Layers lesson's analysis (see layers_model.hpp): every number here comes from core's Lin
+// functions (lin.hpp); this file only decides when they are recomputed and keeps them for drawing.
+#include "layers_model.hpp"
+
+#include <emscripten.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "qlab/format.hpp"
+#include "train_session.hpp"
+
+namespace quantlab::layers {
+namespace {
+
+// One job unit (a bit width of the sweep, an allocation of the size/error job) is a forward pass
+// over the analysed rows: this many multiply-adds keep it to a few milliseconds in WebAssembly.
+constexpr double kUnitMacs = 6e6;
+constexpr std::size_t kMaxRows = 1000;  // as SqnrOptions: enough for the statistics
+constexpr int kBins = 48;
+// While training runs the snapshot follows the weights at most this often (seconds).
+constexpr double kLiveRefresh = 1.0, kLiveRefreshSlow = 5.0, kSlowSnapshotMs = 30;
+
+qlab::Dataset head(const qlab::Dataset& d, std::size_t n) {
+    n = std::min(n, d.size());
+    qlab::Dataset out;
+    out.name = d.name;
+    out.features = d.features;
+    out.classes = d.classes;
+    out.class_names = d.class_names;
+    out.x.assign(d.x.begin(), d.x.begin() + static_cast<std::ptrdiff_t>(n * d.features));
+    out.y.assign(d.y.begin(), d.y.begin() + static_cast<std::ptrdiff_t>(n));
+    return out;
+}
+
+std::string shape_of(const qlab::Layer& L) {
+    if (L.kind == qlab::LayerKind::conv2d)
+        return "conv " + std::to_string(L.out) + "x" + std::to_string(L.kernel) + "x" +
+               std::to_string(L.kernel);
+    return "dense " + std::to_string(L.in) + " x " + std::to_string(L.out);
+}
+
+// The view of one step: its values' histogram over a range that holds the values and, within
+// reason, the format's range (so clipping shows), and the format's levels inside it.
+StepView view_of(const qlab::QuantStep& step, const float* v, std::size_t n) {
+    StepView sv;
+    sv.step = step;
+    double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double x = v[i];
+        sum += x * x, lo = std::min(lo, x), hi = std::max(hi, x);
+    }
+    if (n == 0) lo = hi = 0;
+    sv.rms = n ? std::sqrt(sum / static_cast<double>(n)) : 0;
+    sv.min = lo, sv.max = hi;
+    auto f = qlab::Format::parse(step.format);
+    if (f) {
+        sv.clip_lo = f->min_finite(), sv.clip_hi = f->max_finite(), sv.step_size = f->epsilon();
+    }
+    const double amax = std::max({std::fabs(lo), std::fabs(hi), 1e-12});
+    double view_hi = std::max(hi, f ? std::min(sv.clip_hi, 1.25 * amax) : hi);
+    double view_lo =
+        lo < 0 ? std::min(lo, f ? std::max(sv.clip_lo, -1.25 * amax) : lo) : -0.06 * view_hi;
+    if (!(view_hi > view_lo)) view_hi = view_lo + 1;
+    const double pad = (view_hi - view_lo) * 0.02;
+    sv.hist = make_histogram(v, n, view_lo - pad, view_hi + pad, kBins);
+    if (f) {
+        const qlab::AtomList atoms = f->atoms_in(sv.hist.lo, sv.hist.hi, 4096);
+        sv.levels = atoms.atoms;
+        sv.levels_truncated = atoms.truncated;
+        for (std::size_t i = 0; i < n; ++i) sv.clipped += v[i] < sv.clip_lo || v[i] > sv.clip_hi;
+    }
+    return sv;
+}
+
+}  // namespace
+
+Histogram make_histogram(const float* v, std::size_t n, double lo, double hi, int bins) {
+    Histogram h;
+    h.lo = lo, h.hi = hi;
+    h.counts.assign(static_cast<std::size_t>(std::max(1, bins)), 0);
+    h.values = n;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double x = v[i];
+        if (x < lo)
+            ++h.below;
+        else if (x > hi)
+            ++h.above;
+        else
+            ++h.counts[static_cast<std::size_t>(
+                std::min(bins - 1, static_cast<int>((x - lo) / (hi - lo) * bins)))];
+    }
+    return h;
+}
+
+std::size_t Analysis::rows_for(const qlab::Model& model, std::size_t available,
+                               std::size_t at_least) {
+    double macs = 0;
+    for (double m : qlab::layer_macs(model)) macs += m;
+    const double fit = macs > 0 ? kUnitMacs / macs : static_cast<double>(kMaxRows);
+    const auto rows = static_cast<std::size_t>(
+        std::clamp(fit, static_cast<double>(at_least), static_cast<double>(kMaxRows)));
+    return std::min(rows, available);
+}
+
+bool Analysis::snapshot_current(const TrainSession& session, int bits) const {
+    return snap_ && snap_->bits == bits &&
+           snap_->key == ModelKey{session.model_generation(), session.batches_done()};
+}
+
+std::shared_ptr<const Frozen> Analysis::freeze(const TrainSession& session,
+                                               std::size_t rows) const {
+    auto f = std::make_shared<Frozen>();
+    f->key = {session.model_generation(), session.batches_done()};
+    f->model = session.model();
+    f->rows = head(session.split().test, rows);
+    return f;
+}
+
+void Analysis::refresh_snapshot(const qlab::LabState& s, const TrainSession& session,
+                                std::vector<std::string>& problems) {
+    const double start = emscripten_get_now();
+    const qlab::Model& m = session.model();
+    const qlab::Dataset& test = session.split().test;
+    const int bits = static_cast<int>(s.lbits);
+    const std::size_t rows = rows_for(m, test.size(), 64);
+    snap_time_ = start / 1000.0;
+    auto formats = qlab::lin_formats(m, test, bits, {}, rows);
+    if (!formats) {
+        problems.push_back("layers: " + formats.status().message());
+        return;  // the last good snapshot stays
+    }
+    qlab::SqnrOptions so;
+    so.max_rows = rows;
+    auto sq = qlab::model_sqnr(m, test, formats->eval, so);
+    if (!sq) {
+        problems.push_back("layers: " + sq.status().message());
+        return;
+    }
+    auto meters = qlab::layer_sqnr_meters(m, test, formats->eval, *sq, rows);
+    if (!meters) {
+        problems.push_back("layers: " + meters.status().message());
+        return;
+    }
+    Snapshot snap;
+    snap.key = {session.model_generation(), session.batches_done()};
+    snap.bits = bits;
+    snap.rows = sq->rows;
+    snap.predicted_output_db = sq->predicted_output_db;
+    snap.measured_output_db = sq->measured_output_db;
+    snap.float_accuracy = sq->float_accuracy;
+    snap.quantized_accuracy = sq->quantized_accuracy;
+    const qlab::Dataset sub = head(test, rows);
+    for (const qlab::QuantStep& st : sq->steps) {
+        if (st.role == qlab::StepRole::weights) {
+            const qlab::Matrix& w = m.layers[st.layer].weight;
+            snap.steps.push_back(view_of(st, w.data(), static_cast<std::size_t>(w.size())));
+        } else {
+            const qlab::Matrix a = qlab::hidden_outputs(m, sub, st.layer, sub.size());
+            snap.steps.push_back(view_of(st, a.data(), static_cast<std::size_t>(a.size())));
+        }
+    }
+    const std::vector<std::size_t> weighted = qlab::weighted_layers(m);
+    const std::vector<double> params = qlab::layer_parameters(m), macs = qlab::layer_macs(m);
+    for (std::size_t i = 0; i < weighted.size(); ++i) {
+        LayerView lv;
+        lv.layer = weighted[i];
+        lv.name = "layer " + std::to_string(weighted[i] + 1);
+        lv.shape = shape_of(m.layers[weighted[i]]);
+        lv.params = params[i], lv.macs = macs[i];
+        for (std::size_t k = 0; k < snap.steps.size(); ++k) {
+            if (snap.steps[k].step.layer != lv.layer) continue;
+            (snap.steps[k].step.role == qlab::StepRole::weights ? lv.w_step : lv.a_step) =
+                static_cast<int>(k);
+        }
+        if (i < meters->size()) lv.meter = (*meters)[i];
+        snap.layers.push_back(std::move(lv));
+    }
+    snap.compute_ms = emscripten_get_now() - start;
+    snap_ = std::move(snap);
+}
+
+double Analysis::step_kappa(std::size_t step) const {
+    if (!sweep_job_ || sweep_job_->state() != qlab::JobState::finished) return std::nan("");
+    const auto& k = sweep_job_->result().kappa;
+    return step < k.size() ? k[step] : std::nan("");
+}
+
+void Analysis::update(const qlab::LabState& s, const TrainSession& session, double now_s,
+                      std::vector<std::string>& problems) {
+    if (!session.has_model() || !session.has_data()) return;
+    const ModelKey cur{session.model_generation(), session.batches_done()};
+    const bool training = session.running();
+    const int bits = static_cast<int>(s.lbits);
+
+    // 1. The snapshot at lbits: now, unless training is moving the weights (then once a second;
+    // a new lbits is always drawn at once).
+    if (!snapshot_current(session, bits)) {
+        const double every =
+            snap_ && snap_->compute_ms > kSlowSnapshotMs ? kLiveRefreshSlow : kLiveRefresh;
+        const bool due = !training || !snap_ || snap_->bits != bits || now_s - snap_time_ >= every;
+        if (due) refresh_snapshot(s, session, problems);
+    }
+
+    // 2. kappa per step (eq. 2) from a sweep over 2..12 bits on a copy of the weights, started
+    // once training is not running (a sweep of weights that keep changing would say little).
+    if (!training && (!sweep_job_ || sweep_frozen_->key != cur)) {
+        sweep_job_.reset();
+        sweep_frozen_ = freeze(session, rows_for(session.model(), session.split().test.size(), 64));
+        qlab::LinSweepOptions o;
+        o.min_bits = kSweepMinBits, o.max_bits = kSweepMaxBits;
+        o.max_rows = sweep_frozen_->rows.size();
+        sweep_job_ =
+            std::make_unique<qlab::LinSweepJob>(sweep_frozen_->model, sweep_frozen_->rows, o);
+        if (sweep_job_->state() == qlab::JobState::failed)
+            problems.push_back("kappa sweep: " + sweep_job_->status().message());
+    }
+
+    // 3. The kappa of the allocation: given, or Lin's single kappa measured from the weights
+    // (the mean of the weight steps' slopes, as measured_weight_kappa takes it).
+    if (s.kappa > 0) {
+        kappa_used_ = s.kappa, kappa_source_ = "given";
+    } else {
+        kappa_source_ = "measured";
+        if (sweep_done()) {
+            const qlab::LinSweepResult& r = sweep_job_->result();
+            double sum = 0;
+            int n = 0;
+            for (std::size_t i = 0; i < r.steps.size() && i < r.kappa.size(); ++i)
+                if (r.steps[i].role == qlab::StepRole::weights && std::isfinite(r.kappa[i]))
+                    sum += r.kappa[i], ++n;
+            if (n) kappa_used_ = sum / n;
+        } else if (!sweep_job_ || sweep_job_->state() != qlab::JobState::running) {
+            kappa_used_ = 0;
+        }
+        // While a new sweep runs the previous measured kappa stays (no flicker of the table).
+    }
+
+    // 4. The allocation (eq. 14-16): rho = parameters (size) or multiply-adds (compute), the
+    // first layer at lbits.
+    objective_ = s.objective == "compute" ? qlab::AllocationObjective::compute
+                                          : qlab::AllocationObjective::size;
+    alloc_.reset();
+    if (snap_ && kappa_used_ > 0) {
+        std::vector<double> rho;
+        for (const LayerView& lv : snap_->layers)
+            rho.push_back(objective_ == qlab::AllocationObjective::size ? lv.params : lv.macs);
+        auto a = qlab::allocate_bits(rho, kappa_used_, bits, 2);
+        if (a)
+            alloc_ = std::move(a).value();
+        else
+            problems.push_back("allocation: " + a.status().message());
+    }
+
+    // 5. Size against error (Fig. 4) for equal and optimised widths, on a copy of the weights.
+    if (!training && kappa_used_ > 0 &&
+        (!trade_job_ || trade_frozen_->key != cur || trade_kappa_ != kappa_used_ ||
+         trade_objective_ != objective_)) {
+        // A measured kappa waits for the sweep of these weights.
+        if (s.kappa > 0 || (sweep_done() && sweep_frozen_->key == cur)) {
+            trade_job_.reset();
+            trade_frozen_ =
+                freeze(session, rows_for(session.model(), session.split().test.size(), 200));
+            qlab::TradeoffOptions o;
+            o.kappa = kappa_used_;
+            o.objective = objective_;
+            trade_kappa_ = kappa_used_, trade_objective_ = objective_;
+            trade_job_ =
+                std::make_unique<qlab::TradeoffJob>(trade_frozen_->model, trade_frozen_->rows, o);
+            if (trade_job_->state() == qlab::JobState::failed)
+                problems.push_back("size against error: " + trade_job_->status().message());
+        }
+    }
+
+    // Each problem once.
+    std::vector<std::string> fresh;
+    for (std::string& p : problems)
+        if (p != last_problem_) fresh.push_back(p);
+    if (!fresh.empty()) last_problem_ = fresh.back();
+    problems.swap(fresh);
+}
+
+}  // namespace quantlab::layers

@@ -1,0 +1,140 @@
+// The Layers lesson's analysis of the shared model, without drawing (Lin et al. 2016): Lin's
+// formats at lbits for every step, histograms with their levels, per-step SQNRs and eq. 9 meters
+// (a snapshot), kappa from a sweep job, the bit allocation (eq. 14-16) and the size/error job.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "qlab/dataset.hpp"
+#include "qlab/lab_state.hpp"
+#include "qlab/lin.hpp"
+#include "qlab/mlp.hpp"
+
+namespace quantlab {
+class TrainSession;
+}
+
+namespace quantlab::layers {
+
+// Which weights an analysis is for: the session's model generation and batches trained.
+struct ModelKey {
+    long long generation = -1, batches = -1;
+    bool operator==(const ModelKey& o) const {
+        return generation == o.generation && batches == o.batches;
+    }
+    bool operator!=(const ModelKey& o) const { return !(*this == o); }
+};
+
+// Counts of values over [lo, hi]; `zero_bin` holds 0 (ReLU outputs pile up there).
+struct Histogram {
+    double lo = 0, hi = 1;
+    std::vector<int> counts;
+    std::size_t values = 0, below = 0, above = 0;  // in all, and outside [lo, hi]
+};
+Histogram make_histogram(const float* v, std::size_t n, double lo, double hi, int bins);
+
+// One quantization step as drawn: its values' histogram and the levels of its format.
+struct StepView {
+    qlab::QuantStep step;  // name, format (Lin's at lbits), count, measured sqnr_db
+    Histogram hist;
+    std::vector<double> levels;  // the format's atoms inside the histogram's range (ascending)
+    bool levels_truncated = false;
+    double clip_lo = 0, clip_hi = 0;  // the format's smallest and largest atoms
+    double step_size = 0;             // 2^-f
+    double rms = 0, min = 0, max = 0;
+    std::size_t clipped = 0;  // values beyond [clip_lo, clip_hi]
+};
+
+struct LayerView {
+    std::size_t layer = 0;  // index into Model::layers
+    std::string name;       // "layer 1"
+    std::string shape;      // "dense 64 x 32"
+    double params = 0, macs = 0;
+    int w_step = -1, a_step = -1;  // into Snapshot::steps (-1: none, the output layer's a)
+    qlab::LayerSqnrMeter meter;    // the SQNR at its output, measured and by eq. 9
+};
+
+struct Snapshot {
+    ModelKey key;
+    int bits = 0;
+    std::size_t rows = 0;
+    std::vector<StepView> steps;
+    std::vector<LayerView> layers;
+    double predicted_output_db = 0, measured_output_db = 0;
+    double float_accuracy = 0, quantized_accuracy = 0;
+    double compute_ms = 0;
+};
+
+// A copy of the weights and rows the jobs work on (they keep references; training goes on).
+struct Frozen {
+    ModelKey key;
+    qlab::Model model;
+    qlab::Dataset rows;
+};
+
+// The state of the analysis the panel draws; update() brings it up to date once per frame.
+class Analysis {
+  public:
+    // Refreshes what is stale: the snapshot (at once when training is not running, at most once
+    // a second while it runs), the kappa sweep and the size/error job (started once training is
+    // not running), and the allocation. Problems go to `problems` (each reported once).
+    void update(const qlab::LabState& s, const TrainSession& session, double now_s,
+                std::vector<std::string>& problems);
+
+    const Snapshot* snapshot() const { return snap_ ? &*snap_ : nullptr; }
+    bool snapshot_current(const TrainSession& session, int bits) const;
+
+    qlab::LinSweepJob* sweep() { return sweep_job_.get(); }
+    const qlab::LinSweepJob* sweep() const { return sweep_job_.get(); }
+    ModelKey sweep_key() const { return sweep_frozen_ ? sweep_frozen_->key : ModelKey{}; }
+    bool sweep_done() const {
+        return sweep_job_ && sweep_job_->state() == qlab::JobState::finished;
+    }
+    // Per step of the snapshot: kappa (dB/bit) from the sweep, NaN until it is done.
+    double step_kappa(std::size_t step) const;
+
+    qlab::TradeoffJob* tradeoff() { return trade_job_.get(); }
+    const qlab::TradeoffJob* tradeoff() const { return trade_job_.get(); }
+    std::size_t tradeoff_rows() const { return trade_frozen_ ? trade_frozen_->rows.size() : 0; }
+    ModelKey tradeoff_key() const { return trade_frozen_ ? trade_frozen_->key : ModelKey{}; }
+
+    // kappa for the allocation: the state's, or the mean of the weights' kappas (0: not known yet).
+    double kappa_used() const { return kappa_used_; }
+    const char* kappa_source() const { return kappa_source_; }
+    const qlab::Allocation* allocation() const { return alloc_ ? &*alloc_ : nullptr; }
+    qlab::AllocationObjective objective() const { return objective_; }
+
+    // Rows analysed: every test row up to what keeps one job unit within a few milliseconds.
+    static std::size_t rows_for(const qlab::Model& model, std::size_t available,
+                                std::size_t at_least);
+
+  private:
+    void refresh_snapshot(const qlab::LabState& s, const TrainSession& session,
+                          std::vector<std::string>& problems);
+    std::shared_ptr<const Frozen> freeze(const TrainSession& session, std::size_t rows) const;
+
+    std::optional<Snapshot> snap_;
+    double snap_time_ = -1e9;
+
+    std::shared_ptr<const Frozen> sweep_frozen_;
+    std::unique_ptr<qlab::LinSweepJob> sweep_job_;  // after its Frozen: destroyed first
+
+    std::shared_ptr<const Frozen> trade_frozen_;
+    std::unique_ptr<qlab::TradeoffJob> trade_job_;
+    double trade_kappa_ = 0;
+    qlab::AllocationObjective trade_objective_ = qlab::AllocationObjective::size;
+
+    double kappa_used_ = 0;
+    const char* kappa_source_ = "measured";
+    qlab::AllocationObjective objective_ = qlab::AllocationObjective::size;
+    std::optional<qlab::Allocation> alloc_;
+    std::string last_problem_;
+};
+
+// Steps of the sweep: bit widths 2..12, as measured_weight_kappa measures Lin's single kappa.
+constexpr int kSweepMinBits = 2, kSweepMaxBits = 12;
+
+}  // namespace quantlab::layers

@@ -1,0 +1,698 @@
+// Layers panel (Lin, Talathi & Annapureddy 2016): per-layer histograms of weights and activations
+// with Lin's quantizer levels at lbits over them, an SQNR meter per layer (measured beside eq. 9),
+// kappa per step from SQNR-vs-bits slopes (eq. 2), cross-layer bit allocation for size or compute
+// (eq. 14-16) and model size against error for equal and optimised widths (Fig. 4).
+// Sections: 1. helpers  2. the panel: state, jobs, metrics  3. controls (model, lbits, output
+// SQNR, allocation)  4. layer rows (histograms, meters)  5. SQNR-vs-bits and size-vs-error plots.
+// The analysis lives in layers_model.{hpp,cpp}; the model is the one the Train lesson trains.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "../app.hpp"
+#include "../ui/level_histogram.hpp"
+#include "../ui/widgets.hpp"
+#include "imgui.h"
+#include "layers_model.hpp"
+#include "train_session.hpp"
+
+namespace quantlab {
+namespace {
+
+using layers::Analysis;
+using layers::LayerView;
+using layers::Snapshot;
+using layers::StepView;
+
+// ---- 1. helpers ---------------------------------------------------------------------------------
+
+const ImU32 kWeightBars = IM_COL32(90, 130, 200, 200);
+const ImU32 kActBars = IM_COL32(230, 150, 70, 200);
+const ImU32 kLevelColor = IM_COL32(190, 30, 60, 150);  // distinct from the grid
+const ImU32 kMeasured = IM_COL32(30, 100, 220, 255);
+const ImU32 kPredicted = IM_COL32(235, 120, 20, 255);
+const ImU32 kEqualColor = IM_COL32(120, 120, 130, 255);
+
+std::string db(double v) {
+    if (!std::isfinite(v)) return v > 0 ? "inf" : "-inf";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f dB", v);
+    return buf;
+}
+
+std::string count_text(double v) {
+    char buf[32];
+    if (v >= 1e6)
+        std::snprintf(buf, sizeof buf, "%.2fM", v / 1e6);
+    else if (v >= 1e4)
+        std::snprintf(buf, sizeof buf, "%.1fk", v / 1e3);
+    else
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+}
+
+void section(const char* title) {
+    ImGui::Spacing();
+    ImGui::TextDisabled("%s", title);
+    ImGui::Separator();
+}
+
+void record_item(App& app, const UiScale& ui, const std::string& view) {
+    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    app.record_view(view, a.x, a.y, b.x - a.x, b.y - a.y, ui.dpr);
+}
+
+nlohmann::json finite_or_null(double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+const char* job_state(const qlab::Job* job) {
+    if (!job) return "idle";
+    switch (job->state()) {
+        case qlab::JobState::running:
+            return "running";
+        case qlab::JobState::finished:
+            return "finished";
+        case qlab::JobState::cancelled:
+            return "cancelled";
+        case qlab::JobState::failed:
+            return "failed";
+    }
+    return "idle";
+}
+
+// ---- 2. the panel -------------------------------------------------------------------------------
+
+class LayersPanel final : public Panel {
+  public:
+    const char* key() const override { return "layers"; }
+    const char* title() const override { return "Layers"; }
+    const char* what_to_try() const override {
+        return "Train (space), then move lbits: each extra bit buys about 6 dB per layer. Compare "
+               "eq. 9's "
+               "prediction with the measured output SQNR, and size against compute allocation.";
+    }
+
+    void draw(App& app, const UiScale& ui) override;
+    nlohmann::json metrics(App& app) override;
+
+    int step(App& app, int n) override {
+        s_.sync_data(app);
+        const int taken = s_.step(app, n);
+        s_.tick(app);
+        return taken;
+    }
+
+    // Space trains the shared model when none is trained yet (or pauses / resumes that run); a
+    // trained model is kept (the Train lesson retrains it).
+    void toggle_run(App& app) override {
+        s_.sync_data(app);
+        if (s_.running()) {
+            s_.set_running(app, false);
+            return;
+        }
+        if (trained()) {
+            app.report("the model is trained; the Train lesson's Reset and Run train it again",
+                       MessageLevel::info);
+            return;
+        }
+        s_.set_running(app, true);
+    }
+
+    void on_state_changed(App& app, const std::vector<std::string>& /*keys*/) override {
+        if (app.state().panel == key()) s_.sync_data(app);  // the Train panel rebuilds the model
+    }
+
+    std::vector<PanelJob> jobs() override {
+        std::vector<PanelJob> out;
+        if (s_.running() && s_.job()) out.push_back({"training", s_.job()});
+        if (a_.sweep()) out.push_back({"kappa sweep", a_.sweep()});
+        if (a_.tradeoff()) out.push_back({"size against error", a_.tradeoff()});
+        return out;
+    }
+
+    bool on_upload(App& app, const std::string& name, const std::string& bytes) override {
+        return s_.on_upload(app, name, bytes);
+    }
+    void on_dataset(App& app, const std::string& name, const std::string& bytes) override {
+        s_.on_dataset(app, name, bytes);
+    }
+
+  private:
+    bool trained() const {
+        return s_.model_from_file() || (s_.job() && s_.job()->state() == qlab::JobState::finished);
+    }
+    void refresh(App& app);
+    void draw_controls(App& app, const UiScale& ui);
+    void draw_allocation(App& app, const UiScale& ui);
+    void draw_layer_row(App& app, const UiScale& ui, const Snapshot& snap, const LayerView& lv,
+                        float width);
+    void draw_meter(App& app, const UiScale& ui, const Snapshot& snap, const LayerView& lv,
+                    ImVec2 size);
+    void draw_step_histogram(App& app, const UiScale& ui, const StepView& sv, ImVec2 size,
+                             ImU32 bars);
+    void draw_sweep_plot(App& app, const UiScale& ui, ImVec2 size);
+    void draw_tradeoff_plot(App& app, const UiScale& ui, ImVec2 size);
+    bool kappa_matches(const Snapshot& snap) const {
+        return a_.sweep_done() && a_.sweep_key().generation == snap.key.generation;
+    }
+
+    TrainSession& s_ = training_session();
+    Analysis a_;
+};
+
+void LayersPanel::refresh(App& app) {
+    s_.sync_data(app);
+    s_.tick(app);
+    std::vector<std::string> problems;
+    a_.update(app.state(), s_, app.now, problems);
+    for (const std::string& p : problems) app.report(p, MessageLevel::warning);
+}
+
+nlohmann::json LayersPanel::metrics(App& app) {
+    using nlohmann::json;
+    refresh(app);  // jobs also run between frames: metrics see their latest results
+    const qlab::LabState& s = app.state();
+    json j;
+    j["lbits"] = static_cast<int>(s.lbits);
+    j["objective"] = s.objective;
+    j["kappa_setting"] = s.kappa;
+    j["kappa_used"] = a_.kappa_used() > 0 ? json(a_.kappa_used()) : json(nullptr);
+    j["kappa_source"] = a_.kappa_source();
+    j["data"] = s_.data_name();
+    j["dataset_loading"] = s_.loading();
+    j["model"] = s_.has_data() ? s_.model_spec(s) : "";
+    j["model_from_file"] = s_.model_from_file();
+    j["batches"] = s_.batches_done();
+    j["generation"] = s_.model_generation();
+    j["running"] = s_.running();
+    j["trained"] = trained();
+    j["test_accuracy"] = s_.test_accuracy_now() >= 0 ? json(s_.test_accuracy_now()) : json(nullptr);
+    const Snapshot* snap = a_.snapshot();
+    j["analysis_current"] = a_.snapshot_current(s_, static_cast<int>(s.lbits));
+    json layers = json::array(), steps = json::array();
+    if (snap) {
+        j["analysis_batches"] = snap->key.batches;
+        j["analysis_bits"] = snap->bits;
+        j["rows"] = snap->rows;
+        j["snapshot_ms"] = snap->compute_ms;
+        j["output_sqnr_measured_db"] = finite_or_null(snap->measured_output_db);
+        j["output_sqnr_predicted_db"] = finite_or_null(snap->predicted_output_db);
+        j["float_accuracy"] = snap->float_accuracy;
+        j["quantized_accuracy"] = snap->quantized_accuracy;
+        const bool kappa_ok = kappa_matches(*snap);
+        for (std::size_t k = 0; k < snap->steps.size(); ++k) {
+            const StepView& sv = snap->steps[k];
+            steps.push_back(
+                {{"name", sv.step.name()},
+                 {"format", sv.step.format},
+                 {"sqnr_db", finite_or_null(sv.step.sqnr_db)},
+                 {"count", sv.step.count},
+                 {"levels_drawn", sv.levels.size()},
+                 {"clipped", sv.clipped},
+                 {"kappa", kappa_ok ? finite_or_null(a_.step_kappa(k)) : json(nullptr)}});
+        }
+        const qlab::Allocation* alloc = a_.allocation();
+        for (std::size_t i = 0; i < snap->layers.size(); ++i) {
+            const LayerView& lv = snap->layers[i];
+            const StepView* w =
+                lv.w_step >= 0 ? &snap->steps[static_cast<std::size_t>(lv.w_step)] : nullptr;
+            const StepView* a =
+                lv.a_step >= 0 ? &snap->steps[static_cast<std::size_t>(lv.a_step)] : nullptr;
+            json l{
+                {"name", lv.name},
+                {"shape", lv.shape},
+                {"params", lv.params},
+                {"macs", lv.macs},
+                {"format_w", w ? w->step.format : ""},
+                {"format_a", a ? json(a->step.format) : json(nullptr)},
+                {"sqnr_w_db", w ? finite_or_null(w->step.sqnr_db) : json(nullptr)},
+                {"sqnr_a_db", a ? finite_or_null(a->step.sqnr_db) : json(nullptr)},
+                {"kappa", kappa_ok && w
+                              ? finite_or_null(a_.step_kappa(static_cast<std::size_t>(lv.w_step)))
+                              : json(nullptr)},
+                {"kappa_a", kappa_ok && a
+                                ? finite_or_null(a_.step_kappa(static_cast<std::size_t>(lv.a_step)))
+                                : json(nullptr)},
+                {"out_sqnr_measured_db", finite_or_null(lv.meter.measured_db)},
+                {"out_sqnr_predicted_db", finite_or_null(lv.meter.predicted_db)}};
+            if (alloc && i < alloc->bits.size()) {
+                l["bits"] = alloc->bits[i];
+                l["offset"] = alloc->offsets[i];
+                l["exact_offset"] = alloc->exact_offsets[i];
+                l["rho"] = alloc->rho[i];
+            } else {
+                l["bits"] = nullptr;
+            }
+            layers.push_back(l);
+        }
+        if (alloc)
+            j["allocation"] = {{"bits", alloc->bits},
+                               {"offsets", alloc->offsets},
+                               {"weighted_bits", alloc->weighted_bits},
+                               {"kappa", alloc->kappa}};
+    }
+    j["layers"] = layers;
+    j["steps"] = steps;
+    const qlab::LinSweepJob* sw = a_.sweep();
+    j["sweep"] = {{"state", job_state(sw)},
+                  {"done", sw ? sw->progress().done : 0},
+                  {"total", sw ? sw->progress().total : 0},
+                  {"batches", a_.sweep_key().batches},
+                  {"output_kappa",
+                   a_.sweep_done() ? finite_or_null(sw->result().output_kappa) : json(nullptr)}};
+    const qlab::TradeoffJob* tj = a_.tradeoff();
+    json trade = json::array();
+    if (tj)
+        for (std::size_t i = 0;
+             i < static_cast<std::size_t>(tj->progress().done) && i < tj->result().points.size();
+             ++i) {
+            const qlab::TradeoffPoint& p = tj->result().points[i];
+            trade.push_back({{"optimised", p.optimised},
+                             {"bits", p.bits},
+                             {"size_bits", p.model_size_bits},
+                             {"error", p.error}});
+        }
+    j["tradeoff"] = trade;
+    j["tradeoff_state"] = job_state(tj);
+    j["tradeoff_batches"] = a_.tradeoff_key().batches;
+    j["tradeoff_rows"] = a_.tradeoff_rows();
+    j["tradeoff_objective"] = tj ? qlab::objective_name(a_.objective()) : "";
+    if (tj) j["tradeoff_float_error"] = tj->result().float_error;
+    return j;
+}
+
+// ---- 3. controls --------------------------------------------------------------------------------
+
+void LayersPanel::draw_controls(App& app, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
+    section("Model (shared with the Train lesson)");
+    if (!s_.has_data()) {
+        ImGui::TextWrapped(s_.loading() ? "Loading %s..." : "No data yet (%s).",
+                           s_.loading_name().c_str());
+        return;
+    }
+    ImGui::TextWrapped("%s on %s", s_.model_spec(s).c_str(), s_.data_name().c_str());
+    const char* label = s_.running() ? "Pause training"
+                        : trained()  ? "Trained"
+                        : s_.job()   ? "Resume training"
+                                     : "Train (space)";
+    ImGui::BeginDisabled(trained() && !s_.running());
+    const bool pressed = ImGui::Button(label, ImVec2(ui.px(150), 0));
+    ImGui::EndDisabled();
+    record_item(app, ui, "layers_run_button");
+    if (pressed) toggle_run(app);
+    widgets::tooltip_on_hover(
+        "Trains the model with the Train lesson's settings (epochs, optimizer, formats). The "
+        "analysis follows the weights and reruns its jobs once training stops.");
+    ImGui::SameLine();
+    if (s_.test_accuracy_now() >= 0) ImGui::Text("test %.2f%%", 100 * s_.test_accuracy_now());
+    ImGui::TextDisabled("%lld batches%s", s_.batches_done(),
+                        s_.model_from_file() ? ", loaded from a file" : "");
+
+    section("Quantizers (Lin §3.3)");
+    int bits = static_cast<int>(s.lbits);
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("lbits");
+    ImGui::SameLine();
+    {
+        widgets::Lock lock(app, "lbits");
+        ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - ui.px(30));
+        if (ImGui::SliderInt("##lbits", &bits, 2, 16, "%d bits"))
+            app.set("lbits", std::to_string(bits));
+        record_item(app, ui, "layers_lbits");
+    }
+    widgets::help_marker(
+        "Bits of every weight and activation quantizer. Each is Lin's fixed-point format: step "
+        "s = 3 sigma x the optimal Gaussian step for these bits (Table 1), f = -ceil(log2 s).",
+        "Lin et al. §3.3, Table 1");
+    const Snapshot* snap = a_.snapshot();
+    if (!snap) return;
+
+    section("Output SQNR (eq. 9)");
+    ImGui::Text("measured  %s", db(snap->measured_output_db).c_str());
+    widgets::tooltip_on_hover(
+        "10 log10 of the float scores' power over the power of (float - quantized) scores, "
+        "on the test rows.");
+    ImGui::SameLine(ui.px(165));
+    ImGui::Text("predicted %s", db(snap->predicted_output_db).c_str());
+    widgets::tooltip_on_hover(
+        "1/gamma_out = sum over the steps of 1/gamma_i: the inverse SQNRs of every weight "
+        "and activation quantizer add up.",
+        "Lin et al. eq. 9");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("accuracy float %.2f%%, at %d bits %.2f%% (%zu test rows)",
+                       100 * snap->float_accuracy, snap->bits, 100 * snap->quantized_accuracy,
+                       snap->rows);
+    ImGui::PopStyleColor();
+    if (!a_.snapshot_current(s_, static_cast<int>(s.lbits)))
+        ImGui::TextDisabled("(weights of %lld batches; follows once a second while training)",
+                            snap->key.batches);
+
+    draw_allocation(app, ui);
+}
+
+void LayersPanel::draw_allocation(App& app, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
+    section("Bit allocation (eq. 14-16)");
+    {
+        widgets::Lock lock(app, "objective");
+        if (ImGui::RadioButton("size", s.objective == "size")) app.set("objective", "size");
+        record_item(app, ui, "layers_objective_size");
+        widgets::tooltip_on_hover(
+            "rho_i = the layer's parameters: the smallest model for a given output SQNR.",
+            "Lin et al. eq. 14");
+        ImGui::SameLine();
+        if (ImGui::RadioButton("compute", s.objective == "compute"))
+            app.set("objective", "compute");
+        record_item(app, ui, "layers_objective_compute");
+        widgets::tooltip_on_hover(
+            "rho_i = the layer's multiply-accumulates per example. Dense layers do one per "
+            "weight, so size and compute agree; conv layers reuse each weight.",
+            "Lin et al. eq. 14");
+    }
+    ImGui::SameLine();
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("kappa");
+    ImGui::SameLine();
+    float kappa = static_cast<float>(s.kappa);
+    {
+        widgets::Lock lock(app, "kappa");
+        ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - ui.px(30));
+        if (ImGui::SliderFloat("##kappa", &kappa, 0, 20, kappa <= 0 ? "measured" : "%.1f dB/bit"))
+            app.set("kappa", qlab::shortest_repr(std::round(kappa * 10) / 10));
+        record_item(app, ui, "layers_kappa");
+    }
+    widgets::help_marker(
+        "dB of SQNR per extra bit. 0: measured, the mean of the weight steps' slopes over 2..12 "
+        "bits "
+        "(the sweep below). Lin uses 3.",
+        "Lin et al. eq. 2, eq. 16");
+    const qlab::Allocation* alloc = a_.allocation();
+    const Snapshot* snap = a_.snapshot();
+    if (!alloc || !snap) {
+        ImGui::TextDisabled("kappa is being measured...");
+        return;
+    }
+    ImGui::TextDisabled("kappa %.2f dB/bit (%s); first layer at lbits", a_.kappa_used(),
+                        a_.kappa_source());
+    const ImGuiTableFlags flags =
+        ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
+    if (ImGui::BeginTable("##alloc", 5, flags)) {
+        ImGui::TableSetupColumn("layer");
+        ImGui::TableSetupColumn(a_.objective() == qlab::AllocationObjective::size ? "rho=params"
+                                                                                  : "rho=MACs");
+        ImGui::TableSetupColumn("eq. 16");
+        ImGui::TableSetupColumn("offset");
+        ImGui::TableSetupColumn("bits");
+        ImGui::TableHeadersRow();
+        for (std::size_t i = 0; i < alloc->bits.size() && i < snap->layers.size(); ++i) {
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(snap->layers[i].name.c_str());
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(count_text(alloc->rho[i]).c_str());
+            ImGui::TableNextColumn();
+            ImGui::Text("%+.2f", alloc->exact_offsets[i]);
+            ImGui::TableNextColumn();
+            ImGui::Text("%+d", alloc->offsets[i]);
+            ImGui::TableNextColumn();
+            ImGui::Text("%d", alloc->bits[i]);
+        }
+        ImGui::EndTable();
+    }
+    record_item(app, ui, "layers_allocation");
+    widgets::tooltip_on_hover(
+        "beta_i - beta_0 = 10 log10(rho_0 / rho_i) / kappa, rounded: layers with fewer "
+        "parameters (or MACs) get more bits, which cost little.",
+        "Lin et al. eq. 16");
+    ImGui::TextDisabled("sum rho x bits: %s", count_text(alloc->weighted_bits).c_str());
+}
+
+// ---- 4. layer rows ------------------------------------------------------------------------------
+
+void LayersPanel::draw_step_histogram(App& app, const UiScale& ui, const StepView& sv, ImVec2 size,
+                                      ImU32 bars) {
+    widgets::LevelPlot p;
+    p.lo = sv.hist.lo, p.hi = sv.hist.hi;
+    p.counts = sv.hist.counts;
+    p.levels = sv.levels;
+    p.clip_lo = sv.clip_lo, p.clip_hi = sv.clip_hi;
+    p.bar_color = bars;
+    p.level_color = kLevelColor;
+    char note[96];
+    std::snprintf(note, sizeof note, "%s %s", sv.step.name().c_str(), db(sv.step.sqnr_db).c_str());
+    p.note = note;
+    const std::string id = "##hist_" + sv.step.name();
+    ImVec4 r;
+    widgets::level_histogram(id.c_str(), size, p, false, ui, &r);
+    record_item(app, ui, "layers_hist_" + sv.step.name());
+    if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::Text("%s: %zu values, rms %.4g, range [%.4g, %.4g]", sv.step.name().c_str(),
+                    sv.step.count, sv.rms, sv.min, sv.max);
+        ImGui::Text("format %s: levels every %.4g in [%.4g, %.4g]", sv.step.format.c_str(),
+                    sv.step_size, sv.clip_lo, sv.clip_hi);
+        ImGui::Text("%zu values clipped (shaded: beyond the format's range)", sv.clipped);
+        ImGui::Text("SQNR %s = 10 log10(sum x^2 / sum (x - q(x))^2)", db(sv.step.sqnr_db).c_str());
+        ImGui::TextDisabled("Lin et al. §3.3 (sigma_hat = 3 sigma), eq. 2");
+        ImGui::EndTooltip();
+    }
+}
+
+void LayersPanel::draw_meter(App& app, const UiScale& ui, const Snapshot& snap, const LayerView& lv,
+                             ImVec2 size) {
+    const ImVec2 o = ImGui::GetCursorScreenPos();
+    const std::string id = "##meter_" + lv.name;
+    ImGui::InvisibleButton(id.c_str(), size);
+    record_item(app, ui, "layers_meter_" + std::to_string(lv.layer + 1));
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float line = ImGui::GetTextLineHeightWithSpacing();
+    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text),
+                dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    const bool last = lv.a_step < 0;
+    dl->AddText(o, text, last ? "SQNR at the output" : "SQNR at its output");
+    // Two bars on one dB scale: measured and eq. 9's prediction.
+    double top = 60;
+    for (double v : {lv.meter.measured_db, lv.meter.predicted_db})
+        if (std::isfinite(v)) top = std::max(top, std::ceil((v + 5) / 10) * 10);
+    const float x0 = o.x + ImGui::CalcTextSize("measured").x + ui.px(8),
+                x1 = o.x + size.x - ui.px(4);
+    const float bar_h = line * 0.8f;
+    auto bar = [&](int row, const char* name, double v, ImU32 c) {
+        const float y = o.y + line * (1.2f + static_cast<float>(row) * 1.1f);
+        dl->AddText(ImVec2(o.x, y), dim, name);
+        dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1, y + bar_h),
+                          ImGui::GetColorU32(ImGuiCol_FrameBg));
+        const double t = std::isfinite(v) ? std::clamp(v / top, 0.0, 1.0) : (v > 0 ? 1.0 : 0.0);
+        dl->AddRectFilled(ImVec2(x0, y), ImVec2(x0 + static_cast<float>(t) * (x1 - x0), y + bar_h),
+                          c);
+        // The value just past the bar's end, or inside it when the bar is nearly full.
+        const std::string label = db(v);
+        const float tw = ImGui::CalcTextSize(label.c_str()).x,
+                    end = x0 + static_cast<float>(t) * (x1 - x0);
+        if (end + tw + ui.px(6) <= x1)
+            dl->AddText(ImVec2(end + ui.px(3), y), text, label.c_str());
+        else
+            dl->AddText(ImVec2(end - tw - ui.px(3), y), IM_COL32(255, 255, 255, 255),
+                        label.c_str());
+    };
+    bar(0, "measured", lv.meter.measured_db, kMeasured);
+    bar(1, "eq. 9", lv.meter.predicted_db, kPredicted);
+    // The steps eq. 9 adds for this layer, with their kappa once the sweep is done.
+    float y = o.y + line * 3.6f;
+    const bool kappa_ok = kappa_matches(snap);
+    for (int k : {lv.w_step, lv.a_step}) {
+        if (k < 0) continue;
+        const StepView& sv = snap.steps[static_cast<std::size_t>(k)];
+        const double kap = kappa_ok ? a_.step_kappa(static_cast<std::size_t>(k)) : NAN;
+        char buf[96];
+        if (std::isfinite(kap))
+            std::snprintf(buf, sizeof buf, "%s %s, kappa %.2f dB/bit", sv.step.name().c_str(),
+                          db(sv.step.sqnr_db).c_str(), kap);
+        else
+            std::snprintf(buf, sizeof buf, "%s %s", sv.step.name().c_str(),
+                          db(sv.step.sqnr_db).c_str());
+        dl->AddText(ImVec2(o.x, y), text, buf);
+        y += line;
+    }
+    char steps[64];
+    std::snprintf(steps, sizeof steps, "eq. 9 sums %zu step%s", lv.meter.steps,
+                  lv.meter.steps == 1 ? "" : "s");
+    dl->AddText(ImVec2(o.x, y), dim, steps);
+    if (ImGui::IsItemHovered())
+        widgets::tooltip_on_hover(
+            "Measured: the quantized network's output of this layer against the float one (after "
+            "its own "
+            "activation quantizer). Predicted: eq. 9 over the steps up to here, 1/gamma = sum "
+            "1/gamma_i. "
+            "On ReLU networks the measured SQNR is usually higher: ReLU drops the noise of "
+            "negative sums.",
+            "Lin et al. eq. 9, eq. 2 (kappa: dB per bit, slope of the sweep)");
+}
+
+void LayersPanel::draw_layer_row(App& app, const UiScale& ui, const Snapshot& snap,
+                                 const LayerView& lv, float width) {
+    const StepView* w = lv.w_step >= 0 ? &snap.steps[static_cast<std::size_t>(lv.w_step)] : nullptr;
+    const StepView* a = lv.a_step >= 0 ? &snap.steps[static_cast<std::size_t>(lv.a_step)] : nullptr;
+    ImGui::Text("%s", lv.name.c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s, %s params, %s MACs;  W %s%s%s", lv.shape.c_str(),
+                        count_text(lv.params).c_str(), count_text(lv.macs).c_str(),
+                        w ? w->step.format.c_str() : "-", a ? ";  a " : "",
+                        a ? a->step.format.c_str() : "");
+    const float gap = ImGui::GetStyle().ItemSpacing.x;
+    const float meter_w = std::clamp(width * 0.26f, ui.px(200), ui.px(280));
+    const float hist_w = (width - meter_w - 2 * gap) / 2;
+    const ImVec2 size(hist_w, ui.px(118));
+    if (w) draw_step_histogram(app, ui, *w, size, kWeightBars);
+    ImGui::SameLine();
+    if (a) {
+        draw_step_histogram(app, ui, *a, size, kActBars);
+    } else {
+        // The scores are not quantized (predict_scores leaves them float): no step after the last
+        // layer.
+        const ImVec2 o = ImGui::GetCursorScreenPos();
+        ImGui::Dummy(size);
+        ImGui::GetWindowDrawList()->AddText(ImVec2(o.x + ui.px(8), o.y + size.y / 2 - ui.px(8)),
+                                            ImGui::GetColorU32(ImGuiCol_TextDisabled),
+                                            "scores: not quantized (no step)");
+    }
+    ImGui::SameLine();
+    draw_meter(app, ui, snap, lv, ImVec2(meter_w, size.y));
+}
+
+// ---- 5. plots -----------------------------------------------------------------------------------
+
+void LayersPanel::draw_sweep_plot(App& app, const UiScale& ui, ImVec2 size) {
+    const qlab::LinSweepJob* sw = a_.sweep();
+    double top = 40;
+    if (sw)
+        for (const auto& r : sw->result().rows) {
+            for (double v : r.step_db)
+                if (std::isfinite(v)) top = std::max(top, v);
+            if (std::isfinite(r.measured_output_db)) top = std::max(top, r.measured_output_db);
+        }
+    widgets::Plot p = widgets::begin_plot("##sweep", size, layers::kSweepMinBits,
+                                          layers::kSweepMaxBits, 0, std::ceil(top / 10 + 0.5) * 10,
+                                          "bits (every step)", "SQNR dB", ui, true);
+    record_item(app, ui, "layers_sweep_plot");
+    const int lbits = static_cast<int>(app.state().lbits);
+    if (lbits <= layers::kSweepMaxBits)
+        p.dl->AddLine(p.to_screen(lbits, p.y0), p.to_screen(lbits, p.y1),
+                      IM_COL32(120, 120, 130, 160), ui.px(1));
+    if (sw && !sw->result().rows.empty()) {
+        const auto& res = sw->result();
+        std::vector<double> xs;
+        for (const auto& r : res.rows) xs.push_back(r.bits);
+        for (std::size_t i = 0; i < res.steps.size(); ++i) {
+            std::vector<double> ys;
+            for (const auto& r : res.rows) ys.push_back(i < r.step_db.size() ? r.step_db[i] : NAN);
+            const bool weights = res.steps[i].role == qlab::StepRole::weights;
+            const int shade = static_cast<int>(std::min<std::size_t>(i / 2, 3)) * 35;
+            const ImU32 c = weights ? IM_COL32(60 + shade, 110 + shade / 2, 210, 200)
+                                    : IM_COL32(225, 130 + shade / 2, 50 + shade, 200);
+            widgets::plot_line(p, xs, ys, c, ui.px(1.5f));
+        }
+        std::vector<double> meas, pred;
+        for (const auto& r : res.rows)
+            meas.push_back(r.measured_output_db), pred.push_back(r.predicted_output_db);
+        widgets::plot_line(p, xs, pred, kPredicted, ui.px(2.5f));
+        widgets::plot_line(p, xs, meas, IM_COL32(20, 20, 30, 255), ui.px(2.5f));
+        widgets::plot_legend(p, 1, IM_COL32(20, 20, 30, 255), "output, measured");
+        widgets::plot_legend(p, 2, kPredicted, "output, eq. 9");
+        widgets::plot_legend(p, 3, IM_COL32(60, 110, 210, 200), "W steps");
+        widgets::plot_legend(p, 4, IM_COL32(225, 130, 50, 200), "a steps");
+    } else {
+        widgets::plot_legend(p, 1, IM_COL32(120, 120, 130, 255),
+                             "sweep starts once training stops");
+    }
+    widgets::end_plot(p);
+    if (ImGui::IsItemHovered())
+        widgets::tooltip_on_hover(
+            "Every step at the same width with Lin's formats, 2..12 bits. The slope of a "
+            "step's line is its kappa (dB per bit); the output lines compare eq. 9 with the "
+            "measured output SQNR. The grey line marks lbits.",
+            "Lin et al. eq. 2, eq. 9");
+}
+
+void LayersPanel::draw_tradeoff_plot(App& app, const UiScale& ui, ImVec2 size) {
+    const qlab::TradeoffJob* tj = a_.tradeoff();
+    std::vector<double> ex, ey, ox, oy;
+    double xmax = 1, ymax = 0.1;
+    if (tj) {
+        const auto& pts = tj->result().points;
+        for (std::size_t i = 0; i < static_cast<std::size_t>(tj->progress().done) && i < pts.size();
+             ++i) {
+            const double kb = pts[i].model_size_bits / 1000, err = 100 * pts[i].error;
+            (pts[i].optimised ? ox : ex).push_back(kb);
+            (pts[i].optimised ? oy : ey).push_back(err);
+            xmax = std::max(xmax, kb), ymax = std::max(ymax, err);
+        }
+    }
+    // The interesting part lies near the float error; the 2-bit points (near chance) go off the
+    // top.
+    const double float_err = tj ? 100 * tj->result().float_error : 0;
+    const double y_top = std::min({100.0, ymax * 1.1 + 1, std::max(15.0, 4 * float_err + 10)});
+    widgets::Plot p = widgets::begin_plot("##tradeoff", size, 0, xmax * 1.05, 0, y_top,
+                                          "model size (kbit)", "error %", ui, true);
+    record_item(app, ui, "layers_tradeoff_plot");
+    if (tj) {
+        widgets::plot_hline(p, float_err, IM_COL32(120, 120, 130, 200), ui.px(1), "float");
+        widgets::plot_line(p, ex, ey, kEqualColor, ui.px(2));
+        widgets::plot_line(p, ox, oy, kMeasured, ui.px(2));
+        for (std::size_t i = 0; i < ex.size(); ++i)
+            p.dl->AddCircleFilled(p.to_screen(ex[i], ey[i]), ui.px(3), kEqualColor);
+        for (std::size_t i = 0; i < ox.size(); ++i)
+            p.dl->AddCircleFilled(p.to_screen(ox[i], oy[i]), ui.px(3), kMeasured);
+        widgets::plot_legend(p, 1, kEqualColor, "equal widths 2..10");
+        char label[80];
+        std::snprintf(label, sizeof label, "optimised (%s, kappa %.1f)",
+                      qlab::objective_name(a_.objective()), a_.kappa_used());
+        widgets::plot_legend(p, 2, kMeasured, label);
+    } else {
+        widgets::plot_legend(p, 1, kEqualColor, "waits for kappa and a model at rest");
+    }
+    widgets::end_plot(p);
+    if (ImGui::IsItemHovered())
+        widgets::tooltip_on_hover(
+            "Test error against the bits of all weights (activations at 16 bits): every layer "
+            "at the same width, or eq. 16's offsets with the narrowest layer at 2..10 bits. "
+            "Lower and further left is better.",
+            "Lin et al. Fig. 4, Table 6");
+}
+
+void LayersPanel::draw(App& app, const UiScale& ui) {
+    refresh(app);
+    const float avail = ImGui::GetContentRegionAvail().x;
+    const float left = std::min(ui.px(330), avail * 0.3f);
+    ImGui::BeginChild("layers_controls", ImVec2(left, 0), false);
+    const ImVec2 cp = ImGui::GetWindowPos(), cs = ImGui::GetWindowSize();
+    app.record_view("layers_controls", cp.x, cp.y, cs.x, cs.y, ui.dpr);
+    draw_controls(app, ui);
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("layers_views", ImVec2(0, 0), false);
+    const float width = ImGui::GetContentRegionAvail().x;
+    const Snapshot* snap = a_.snapshot();
+    if (!snap) {
+        ImGui::TextDisabled(s_.loading() ? "Loading the data set..." : "Waiting for a model...");
+    } else {
+        for (const LayerView& lv : snap->layers) draw_layer_row(app, ui, *snap, lv, width);
+        ImGui::Spacing();
+        const float gap = ImGui::GetStyle().ItemSpacing.x;
+        const ImVec2 size((width - gap) / 2, ui.px(200));
+        draw_sweep_plot(app, ui, size);
+        ImGui::SameLine();
+        draw_tradeoff_plot(app, ui, size);
+    }
+    ImGui::EndChild();
+}
+
+}  // namespace
+
+QLAB_REGISTER_PANEL(LayersPanel)
+
+}  // namespace quantlab
