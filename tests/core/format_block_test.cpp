@@ -665,8 +665,8 @@ TEST(BlockFormats, RowsKeepGroupsInsideARow) {
     // A 3 x 10 matrix with groups of 4: rows of 10 do not hold whole groups, so quantize_rows
     // groups (0-3, 4-7, 8-9) within each row, the same as quantizing each row alone.
     const Format f = parse_ok("int:b=4,group=4");
-    std::vector<float> m(30), out(30), row_out(10);
-    for (int i = 0; i < 30; ++i) m[i] = static_cast<float>(std::sin(i * 1.7) * (1 + i / 10));
+    std::vector<float> m(40), out(30), row_out(10);
+    for (int i = 0; i < 40; ++i) m[i] = static_cast<float>(std::sin(i * 1.7) * (1 + i / 10));
     f.quantize_rows(m.data(), out.data(), 3, 10);
     for (int r = 0; r < 3; ++r) {
         QuantizeOptions o;
