@@ -182,3 +182,61 @@ test("a bad URL (tblock=0, ttol=abc) names both keys and keeps the defaults", as
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("Pareto frontier view (a real click): every family evaluated as a job, the frontier non-dominated", async () => {
+  const { page, context, errors } = await openLab(browser,
+    url + "?panel=ternary&data=digits&hidden=32&epochs=3&seed=1&tblock=16&ttol=0.05");
+  await waitFor(page, () => window.quantlab.metrics().model !== "");
+  await page.evaluate(() => window.quantlab.step(1000));
+  let m = await waitFor(page, analysed);
+  assert.equal(m.pareto.state, "idle");  // nothing is evaluated before the view is opened
+  const t0 = Date.now();
+  await clickView(page, "ternary_view_pareto");
+  m = await metrics(page);
+  assert.equal(m.view, "pareto");
+  m = await waitFor(page, () => {
+    const p = window.quantlab.metrics().pareto;
+    return p.state === "finished" && p.current;
+  }, null, 45000);
+  const p = m.pareto;
+  console.log(`# Pareto: ${p.points.length} formats in ${p.job_ms.toFixed(0)} ms (${Date.now() - t0} ms after the click), ` +
+              `frame_ms_median ${m.frame_ms_median} ms; skipped ${JSON.stringify(p.skipped)}`);
+  assert.ok(m.frame_ms_median <= 8, `frame CPU median ${m.frame_ms_median} ms`);
+  assert.ok(p.points.length >= 30, `${p.points.length} points`);
+  const families = new Set(p.points.map((x) => x.family));
+  for (const f of ["fixed (Lin)", "int per-channel", "float", "ternary", "codebook", "bfp"]) assert.ok(families.has(f), f);
+  // Non-dominated: no point has fewer or equal bits and higher or equal accuracy (one strictly).
+  assert.ok(p.frontier.length > 0);
+  for (const i of p.frontier) {
+    const a = p.points[i];
+    assert.equal(a.frontier, true);
+    for (const b of p.points)
+      assert.ok(!(b.bits_per_weight <= a.bits_per_weight && b.accuracy >= a.accuracy &&
+                  (b.bits_per_weight < a.bits_per_weight || b.accuracy > a.accuracy)),
+                `${a.spec} is dominated by ${b.spec}`);
+  }
+  // And every point off the frontier is dominated by (or equal to) one on it.
+  for (const b of p.points.filter((x) => !x.frontier))
+    assert.ok(p.frontier.some((i) => p.points[i].bits_per_weight <= b.bits_per_weight &&
+                                     p.points[i].accuracy >= b.accuracy), b.spec);
+  const fixed8 = p.points.find((x) => x.family === "fixed (Lin)" && /w=8\b/.test(x.spec));
+  assert.ok(fixed8, "8-bit fixed point");
+  assert.ok(Math.abs(fixed8.accuracy - p.float_accuracy) <= 0.02, `${fixed8.accuracy} vs float ${p.float_accuracy}`);
+  // Ternary levels count Table 2's size: level 0 is (8k + 2n) / n over the layers' blocks of 16.
+  const t0level = p.points.find((x) => x.spec === "ternary:block=16,level=0");
+  const fgqBits = m.layers.reduce((a, l) => a + l.fgq.model_size_bits, 0);
+  assert.ok(Math.abs(t0level.bits_per_weight - fgqBits / p.weights) < 1e-12);
+  assert.equal(t0level.accuracy, m.levels[0].accuracy);
+  const bfp = p.points.find((x) => x.spec === "bfp:w=4,block=16");
+  assert.equal(bfp.bits_per_weight, 4.5);  // rows of 64 and 32 hold whole blocks of 16
+  // Hover the frontier's first point: its spec shows (looked at in the screenshot).
+  const first = p.points[p.frontier[0]];
+  const ax = p.plot;
+  const sx = ax.left + (first.bits_per_weight - ax.x0) / (ax.x1 - ax.x0) * (ax.right - ax.left);
+  const sy = ax.bottom - (Math.max(ax.y0, first.accuracy) - ax.y0) / (ax.y1 - ax.y0) * (ax.bottom - ax.top);
+  await page.mouse.move(sx, sy);
+  await settle(page, 4);
+  await page.screenshot({ path: path.join(outDir, "ternary-pareto.png") });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

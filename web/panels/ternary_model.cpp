@@ -120,4 +120,47 @@ void Analysis::finish(double now_ms) {
     }
 }
 
+// ---- the Pareto view's job ---------------------------------------------------------------------
+
+void Frontier::update(const qlab::Model& model, const qlab::Dataset& test, const AnalysisKey& key,
+                      bool training, bool wanted, double now_ms) {
+    want_ = key;
+    training_ = training;
+    poll(now_ms);
+    if (training) {
+        job_.reset();  // its weights are gone; the points would mislead
+        return;
+    }
+    if (!wanted || model.layers.empty() || test.size() == 0) return;
+    if (job_ && key_ == key) return;
+    job_.reset();  // it references model_ and test_
+    model_ = model;
+    test_ = test;
+    qlab::ParetoOptions o;
+    o.ternary_options.block = key.block;
+    o.ternary_options.tolerance = key.tolerance;
+    job_ = std::make_unique<qlab::ParetoJob>(model_, test_, o);
+    key_ = key;
+    started_ms_ = now_ms;
+    finished_ = false;
+    error_.clear();
+    poll(now_ms);
+}
+
+void Frontier::poll(double now_ms) {
+    if (!job_ || finished_ || job_->running()) return;
+    finished_ = true;
+    job_ms_ = now_ms - started_ms_;
+    if (job_->state() != qlab::JobState::finished)
+        error_ =
+            job_->state() == qlab::JobState::cancelled ? "cancelled" : job_->status().message();
+}
+
+const char* Frontier::state() const {
+    if (training_) return "training";
+    if (!job_) return "idle";
+    if (job_->running()) return "running";
+    return job_->state() == qlab::JobState::finished ? "finished" : "failed";
+}
+
 }  // namespace quantlab::ternary

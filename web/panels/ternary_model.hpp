@@ -10,6 +10,7 @@
 #include "qlab/dataset.hpp"
 #include "qlab/kundu.hpp"
 #include "qlab/mlp.hpp"
+#include "qlab/pareto.hpp"
 
 namespace quantlab::ternary {
 
@@ -95,6 +96,36 @@ class Analysis {
     std::size_t weights_ = 0;
     double started_ms_ = 0, job_ms_ = 0;
     long long jobs_started_ = 0;
+};
+
+// The Pareto view's job (accuracy against bits per weight over the format families), on its own
+// snapshot of the weights; its points show while it runs.
+class Frontier {
+  public:
+    // `wanted`: the view is open (a job starts only then; one already started runs to its end).
+    void update(const qlab::Model& model, const qlab::Dataset& test, const AnalysisKey& key,
+                bool training, bool wanted, double now_ms);
+    void poll(double now_ms);
+
+    qlab::ParetoJob* job() { return job_.get(); }
+    bool job_running() const { return job_ && job_->running(); }
+    // "idle" (not asked for yet), "training", "running", "finished", "failed"
+    const char* state() const;
+    const std::string& error() const { return error_; }
+    // The points so far (all of them once finished); null before a job.
+    const qlab::ParetoResult* result() const { return job_ ? &job_->result() : nullptr; }
+    bool current() const { return job_ && key_ == want_; }
+    const AnalysisKey& key() const { return key_; }
+    double job_ms() const { return job_ms_; }
+
+  private:
+    AnalysisKey want_, key_;
+    qlab::Model model_;
+    qlab::Dataset test_;
+    std::unique_ptr<qlab::ParetoJob> job_;
+    bool training_ = false, finished_ = false;
+    std::string error_;
+    double started_ms_ = 0, job_ms_ = 0;
 };
 
 }  // namespace quantlab::ternary

@@ -4,8 +4,8 @@
 // accuracy, Table 2's model size, multiplications and the power-performance estimate X/(C(X/N+1)).
 // Sections: 1. helpers  2. the panel: state, jobs, step, metrics  3. controls (model, Algorithm 2,
 // level switch, figures at the kept level)  4. views (error per step, r_i histogram, block strip,
-// levels table, Table 2)  5. layout. The analysis lives in ternary_model.{hpp,cpp}; this file
-// draws.
+// levels table, Table 2), the Pareto view  5. layout. The analysis lives in
+// ternary_model.{hpp,cpp}; this file draws.
 #include <emscripten.h>
 
 #include <algorithm>
@@ -116,6 +116,8 @@ class TernaryPanel : public Panel {
         // Called by the shell right after it stepped the jobs: the finish time is exact.
         a_.poll(emscripten_get_now());
         if (open_ && a_.job_running()) out.push_back({"ternary residuals", a_.job()});
+        f_.poll(emscripten_get_now());
+        if (open_ && f_.job_running()) out.push_back({"Pareto frontier", f_.job()});
         return out;
     }
     bool on_upload(App& app, const std::string& name, const std::string& bytes) override {
@@ -140,9 +142,16 @@ class TernaryPanel : public Panel {
     void draw_strip(App& app, const UiScale& ui, float width);
     void draw_levels_table(App& app, const UiScale& ui);
     void draw_table2(App& app, const UiScale& ui);
+    void draw_view_switch(App& app, const UiScale& ui);
+    void draw_residual_views(App& app, const UiScale& ui);
+    void draw_pareto(App& app, const UiScale& ui);
 
     TrainSession& s_ = training_session();
     Analysis a_;
+    ternary::Frontier f_;
+    int view_ = 0;                          // 0: residuals, 1: the Pareto frontier
+    double pareto_axes_[4] = {0, 1, 0, 1};  // the plot's last x0, x1, y0, y1 (for tests to hover)
+    float pareto_inner_[4] = {0, 0, 0, 0};  // its inner rectangle in CSS pixels
     bool open_ = false;
     int layer_ = 0;  // the layer the histogram and strip show
     int tblock_draft_ = -1;
@@ -164,24 +173,30 @@ void TernaryPanel::refresh(App& app) {
     const bool ready = s_.has_model() && s_.has_data();
     a_.update(ready ? s_.model() : kNoModel, ready ? s_.split().test : kNoData, key, s_.running(),
               emscripten_get_now());
+    f_.update(ready ? s_.model() : kNoModel, ready ? s_.split().test : kNoData, key, s_.running(),
+              view_ == 1, emscripten_get_now());
 }
 
 int TernaryPanel::step(App& app, int n) {
     s_.sync_data(app);
     const qlab::TrainJob* tj = s_.job();
-    // Step trains the model until it is trained; then it advances Algorithm 2 and the levels.
+    // Step trains the model until it is trained; then it advances Algorithm 2 and the levels, then
+    // the Pareto frontier.
     if (untrained() || (tj && tj->running())) {
         const int taken = s_.step(app, n);
         refresh(app);
         return taken;
     }
     refresh(app);
-    if (!a_.job_running()) return 0;
-    const long long before = a_.job()->progress().done;
-    a_.job()->step(n);
-    const long long taken = a_.job()->progress().done - before;
+    qlab::Job* job = a_.job_running()   ? static_cast<qlab::Job*>(a_.job())
+                     : f_.job_running() ? static_cast<qlab::Job*>(f_.job())
+                                        : nullptr;
+    if (!job) return 0;
+    const long long before = job->progress().done;
+    job->step(n);
     a_.poll(emscripten_get_now());
-    return static_cast<int>(taken);
+    f_.poll(emscripten_get_now());
+    return static_cast<int>(job->progress().done - before);
 }
 
 void TernaryPanel::set_keep(App& app, int level) {
@@ -241,6 +256,42 @@ nlohmann::json TernaryPanel::metrics(App& app) {
         j["progress"] = nullptr;
     }
     j["job_ms"] = a_.job_ms();
+    j["view"] = view_ == 1 ? "pareto" : "residuals";
+    json pareto;
+    pareto["state"] = f_.state();
+    pareto["error"] = f_.error();
+    pareto["current"] = f_.current();
+    pareto["job_ms"] = f_.job_ms();
+    json points = json::array(), frontier = json::array(), skipped = json::array();
+    if (const qlab::ParetoResult* pr = f_.result()) {
+        for (std::size_t i = 0; i < pr->points.size(); ++i) {
+            const qlab::ParetoPoint& p = pr->points[i];
+            const bool on =
+                std::find(pr->frontier.begin(), pr->frontier.end(), i) != pr->frontier.end();
+            points.push_back({{"family", p.family},
+                              {"spec", p.spec},
+                              {"bits_per_weight", p.bits_per_weight},
+                              {"accuracy", p.accuracy},
+                              {"frontier", on}});
+        }
+        frontier = pr->frontier;
+        skipped = pr->skipped;
+        pareto["float_accuracy"] = pr->float_accuracy;
+        pareto["weights"] = pr->weights;
+        pareto["tblock"] = f_.key().block;
+    }
+    if (f_.job_running()) {
+        const qlab::JobProgress p = f_.job()->progress();
+        pareto["progress"] = {{"done", p.done}, {"total", p.total}, {"stage", p.stage}};
+    }
+    pareto["points"] = points;
+    pareto["frontier"] = frontier;
+    pareto["skipped"] = skipped;
+    pareto["plot"] = {{"x0", pareto_axes_[0]},     {"x1", pareto_axes_[1]},
+                      {"y0", pareto_axes_[2]},     {"y1", pareto_axes_[3]},
+                      {"left", pareto_inner_[0]},  {"top", pareto_inner_[1]},
+                      {"right", pareto_inner_[2]}, {"bottom", pareto_inner_[3]}};
+    j["pareto"] = pareto;
     const qlab::KunduResult* r = a_.result();
     if (!r) {
         j["levels"] = json::array();
@@ -802,7 +853,7 @@ void TernaryPanel::draw_table2(App& /*app*/, const UiScale& /*ui*/) {
 
 // ---- 5. Layout --------------------------------------------------------------------------------
 
-void TernaryPanel::draw_views(App& app, const UiScale& ui) {
+void TernaryPanel::draw_residual_views(App& app, const UiScale& ui) {
     const float avail = ImGui::GetContentRegionAvail().x;
     const float gap = ImGui::GetStyle().ItemSpacing.x;
     if (!a_.result()) {
@@ -852,6 +903,183 @@ void TernaryPanel::draw_views(App& app, const UiScale& ui) {
     draw_levels_table(app, ui);
     ImGui::Spacing();
     draw_table2(app, ui);
+}
+
+void TernaryPanel::draw_view_switch(App& app, const UiScale& ui) {
+    const char* const names[] = {"Residuals (Kundu)", "Pareto frontier"};
+    const char* const views[] = {"ternary_view_residuals", "ternary_view_pareto"};
+    for (int v = 0; v < 2; ++v) {
+        if (v > 0) ImGui::SameLine(0, ui.px(2));
+        const bool on = view_ == v;
+        ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(on ? ImGuiCol_ButtonActive
+                                                                           : ImGuiCol_FrameBg));
+        ImGui::PushStyleColor(ImGuiCol_Text,
+                              on ? ImVec4(1, 1, 1, 1) : ImGui::GetStyleColorVec4(ImGuiCol_Text));
+        if (ImGui::Button(names[v])) view_ = v;
+        ImGui::PopStyleColor(2);
+        record_item(app, ui, views[v]);
+    }
+    ImGui::SameLine();
+    if (view_ == 0)
+        ImGui::TextDisabled("Algorithm 2 on every layer and the accuracy of each residual level");
+    else
+        ImGui::TextDisabled(
+            "test accuracy against bits per weight, formats applied to the weights only");
+}
+
+// The families in a fixed order, each with its colour (the legend and the points).
+struct Family {
+    const char* name;
+    ImU32 color;
+};
+const Family kFamilies[] = {
+    {"fixed (Lin)", IM_COL32(30, 100, 220, 255)}, {"int per-channel", IM_COL32(40, 160, 70, 255)},
+    {"float", IM_COL32(235, 120, 20, 255)},       {"ternary", IM_COL32(200, 40, 40, 255)},
+    {"codebook", IM_COL32(180, 50, 160, 255)},    {"bfp", IM_COL32(20, 150, 160, 255)},
+    {"block-scaled", IM_COL32(120, 90, 40, 255)}};
+ImU32 family_color(const std::string& name) {
+    for (const Family& f : kFamilies)
+        if (name == f.name) return f.color;
+    return IM_COL32(90, 90, 100, 255);
+}
+
+void TernaryPanel::draw_pareto(App& app, const UiScale& ui) {
+    const qlab::ParetoResult* r = f_.result();
+    const std::string state = f_.state();
+    if (state == "training")
+        ImGui::TextDisabled("training: the frontier waits for the weights to settle");
+    if (state == "failed") error_text("Pareto frontier stopped: " + f_.error());
+    if (f_.job_running()) {
+        const qlab::JobProgress p = f_.job()->progress();
+        ImGui::TextDisabled("evaluating %s (%lld of %lld)", p.stage.c_str(), p.done, p.total);
+    } else if (r && state == "finished") {
+        ImGui::TextDisabled("%zu formats in %.0f ms on %zu weights, N = %zu for ternary",
+                            r->points.size(), f_.job_ms(), r->weights, f_.key().block);
+    }
+    const float avail = ImGui::GetContentRegionAvail().x;
+    double x1 = 9, y0 = 1, y1 = 1;
+    if (r) {
+        for (const qlab::ParetoPoint& p : r->points) {
+            x1 = std::max(x1, std::ceil(p.bits_per_weight) + 0.5);
+            y0 = std::min(y0, p.accuracy);
+        }
+        y0 = std::min(y0, r->float_accuracy);
+        // Formats far below float (2-bit fixed point at chance) would squash the interesting
+        // top: the axis starts at most 0.3 below float and lower points sit on its bottom edge.
+        y0 = std::max(y0, r->float_accuracy - 0.3);
+    }
+    y0 = std::max(0.0, std::floor(y0 * 10 - 0.2) / 10);
+    const ImVec2 size(avail,
+                      std::clamp(ImGui::GetContentRegionAvail().y * 0.62f, ui.px(240), ui.px(420)));
+    widgets::Plot p = widgets::begin_plot("##pareto", size, 0, x1, y0, y1 + 0.005,
+                                          "bits per weight (scales included)", "test accuracy", ui);
+    record_item(app, ui, "ternary_pareto_plot");
+    pareto_axes_[0] = p.x0, pareto_axes_[1] = p.x1, pareto_axes_[2] = p.y0, pareto_axes_[3] = p.y1;
+    pareto_inner_[0] = p.p0.x / ui.dpr, pareto_inner_[1] = p.p0.y / ui.dpr;
+    pareto_inner_[2] = p.p1.x / ui.dpr, pareto_inner_[3] = p.p1.y / ui.dpr;
+    int hovered = -1;
+    if (r) {
+        widgets::plot_hline(p, r->float_accuracy, IM_COL32(120, 120, 130, 200), ui.px(1),
+                            "float32");
+        // The frontier as a step line: flat to the next frontier point's bits, then up to it.
+        std::vector<double> fx, fy;
+        for (std::size_t k = 0; k < r->frontier.size(); ++k) {
+            const qlab::ParetoPoint& q = r->points[r->frontier[k]];
+            if (k > 0) fx.push_back(q.bits_per_weight), fy.push_back(fy.back());
+            fx.push_back(q.bits_per_weight), fy.push_back(q.accuracy);
+        }
+        if (!fx.empty()) fx.push_back(x1), fy.push_back(fy.back());
+        widgets::plot_line(p, fx, fy, IM_COL32(20, 20, 30, 200), ui.px(2));
+        const ImVec2 mouse = ImGui::GetIO().MousePos;
+        float best = ui.px(9) * ui.px(9);
+        for (std::size_t i = 0; i < r->points.size(); ++i) {
+            const bool below = r->points[i].accuracy < y0;
+            const ImVec2 c =
+                p.to_screen(r->points[i].bits_per_weight, std::max(y0, r->points[i].accuracy));
+            const bool on =
+                std::find(r->frontier.begin(), r->frontier.end(), i) != r->frontier.end();
+            const ImU32 col = family_color(r->points[i].family);
+            if (below)  // off the axis: a triangle pointing down on the bottom edge
+                p.dl->AddTriangleFilled(ImVec2(c.x - ui.px(5), c.y - ui.px(8)),
+                                        ImVec2(c.x + ui.px(5), c.y - ui.px(8)), c, col);
+            else if (on)
+                p.dl->AddCircleFilled(c, ui.px(5), col, 12);
+            else
+                p.dl->AddCircle(c, ui.px(4.5f), col, 12, ui.px(1.5f));
+            const float dx = c.x - mouse.x, dy = c.y - mouse.y;
+            if (p.hovered && dx * dx + dy * dy < best)
+                best = dx * dx + dy * dy, hovered = static_cast<int>(i);
+        }
+    }
+    widgets::end_plot(p);
+
+    if (hovered >= 0) {
+        const qlab::ParetoPoint& q = r->points[static_cast<std::size_t>(hovered)];
+        const bool on = std::find(r->frontier.begin(), r->frontier.end(),
+                                  static_cast<std::size_t>(hovered)) != r->frontier.end();
+        ImGui::BeginTooltip();
+        ImGui::TextUnformatted(q.spec.c_str());
+        ImGui::TextDisabled("%s", q.family.c_str());
+        ImGui::Text("%.3f bits per weight, accuracy %.2f%% (float %.2f%%)", q.bits_per_weight,
+                    100 * q.accuracy, 100 * r->float_accuracy);
+        ImGui::TextUnformatted(on ? "on the frontier: nothing smaller is as accurate"
+                                  : "dominated");
+        ImGui::EndTooltip();
+    } else {
+        widgets::tooltip_on_hover(
+            "Filled: on the Pareto frontier (no format with fewer or equal bits is at least as "
+            "accurate); rings: dominated. Bits count every stored bit: shared exponents and "
+            "scales, codebooks, ternary's 8-bit alphas (Kundu Table 2).");
+    }
+    if (!r) return;
+    // The legend under the plot: the frontier's corner (few bits, high accuracy) stays clear.
+    bool first = true;
+    for (const Family& f : kFamilies) {
+        bool present = false;
+        for (const qlab::ParetoPoint& q : r->points) present = present || q.family == f.name;
+        if (!present) continue;
+        if (!first) ImGui::SameLine(0, ui.px(14));
+        first = false;
+        const ImVec2 at = ImGui::GetCursorScreenPos();
+        const float h = ImGui::GetFontSize();
+        ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(at.x + h * 0.4f, at.y + h * 0.55f),
+                                                    h * 0.3f, f.color, 12);
+        ImGui::Dummy(ImVec2(h, h));
+        ImGui::SameLine(0, ui.px(2));
+        ImGui::TextUnformatted(f.name);
+    }
+    ImGui::Spacing();
+    ImGui::TextUnformatted("The frontier");
+    const ImGuiTableFlags flags =
+        ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
+    if (ImGui::BeginTable("##frontier", 4, flags)) {
+        for (const char* h : {"bits/weight", "accuracy", "format", "family"})
+            ImGui::TableSetupColumn(h);
+        ImGui::TableHeadersRow();
+        for (std::size_t i : r->frontier) {
+            const qlab::ParetoPoint& q = r->points[i];
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::Text("%.3f", q.bits_per_weight);
+            ImGui::TableNextColumn();
+            ImGui::Text("%.2f%%", 100 * q.accuracy);
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(q.spec.c_str());
+            ImGui::TableNextColumn();
+            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(family_color(q.family)), "%s",
+                               q.family.c_str());
+        }
+        ImGui::EndTable();
+    }
+    for (const std::string& why : r->skipped) ImGui::TextDisabled("skipped %s", why.c_str());
+}
+
+void TernaryPanel::draw_views(App& app, const UiScale& ui) {
+    draw_view_switch(app, ui);
+    if (view_ == 1)
+        draw_pareto(app, ui);
+    else
+        draw_residual_views(app, ui);
 }
 
 void TernaryPanel::draw(App& app, const UiScale& ui) {
