@@ -127,7 +127,7 @@ TEST(Pareto, JobOnATrainedNetwork) {
         if (p.spec == "fixed:w=8 (Lin, per layer)") EXPECT_NEAR(p.accuracy, r.float_accuracy, 0.02);
         if (p.family == "fixed (Lin)") EXPECT_EQ(p.bits_per_weight, std::stoi(p.spec.substr(8)));
         // An FP32 scale per output row: 16 + 3 rows over 112 weights.
-        if (p.spec == "int:b=4 (per channel, MSE)")
+        if (p.spec == "int:b=4 (per channel)")
             EXPECT_DOUBLE_EQ(p.bits_per_weight, 4 + 32.0 * 19 / 112);
         // Blocks run along rows: 16 rows of 4 weights (one exponent each), 3 rows of 16.
         if (p.spec == "bfp:w=4,block=16")
