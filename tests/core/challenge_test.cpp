@@ -54,6 +54,7 @@ TEST(Challenge, TermsAreMetExactlyAtTheirBoundary) {
 
 TEST(Challenge, TheGoalIsASharedKeyThatRefusesBadText) {
     LabState s;
+    EXPECT_EQ(to_query(s).find("goal"), std::string::npos) << "no challenge, no goal in the link";
     EXPECT_TRUE(set_property(s, "goal", "test_accuracy>=0.9").ok());
     EXPECT_NE(to_query(s).find("goal=test_accuracy%3E=0.9"), std::string::npos) << to_query(s);
     const Status bad = set_property(s, "goal", "test_accuracy>>1");

@@ -329,3 +329,22 @@ test("a bad URL shows messages, falls back and still renders; 800x600 keeps the 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("dropout: a real click on its slider sets it (in the link), training with it still learns; a bad value is refused", async () => {
+  const { page, context, errors } = await openTrain("?panel=train&data=digits&hidden=32&epochs=3&dropout=abc");
+  let messages = await page.evaluate(() => window.quantlab.messages());
+  assert.ok(messages.some((m) => m.text.includes("dropout")), JSON.stringify(messages));
+  assert.equal(Number((await page.evaluate(() => window.quantlab.getState())).dropout), 0);
+  // The slider runs 0..0.9: a click at its middle sets about 0.45, applied on release.
+  await clickView(page, "train_dropout");
+  await settle(page, 4);
+  const state = await page.evaluate(() => window.quantlab.getState());
+  assert.ok(Number(state.dropout) > 0.35 && Number(state.dropout) < 0.55, `dropout ${state.dropout}`);
+  assert.equal(Number(new URLSearchParams(await page.evaluate(() => location.search)).get("dropout")), Number(state.dropout));
+  const m = await trainToEnd(page);
+  assert.equal(m.dropout, Number(state.dropout));
+  assert.ok(m.test_accuracy > 0.8, `test accuracy ${m.test_accuracy} with dropout ${m.dropout}`);
+  assert.equal((await page.evaluate(() => window.quantlab.setState({ dropout: 0.95 }))).ok, false);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

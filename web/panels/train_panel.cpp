@@ -192,6 +192,7 @@ private:
     std::string hidden_shown_ = "\x01";
     std::string hidden_error_;
     float lr_draft_ = -1;
+    float dropout_draft_ = -1;
     bool mistakes_first_ = false;
     DigitAtlas atlas_;
     std::vector<std::size_t> shown_rows_;
@@ -213,7 +214,7 @@ void TrainPanel::on_state_changed(App& app, const std::vector<std::string>& keys
         return;  // a new split rebuilt the model already
     }
     static const char* const restart_keys[] = {"hidden", "act", "weights", "activations", "gradients",
-                                               "updates", "accumulator", "optimizer", "lr", "batch"};
+                                               "updates", "accumulator", "optimizer", "lr", "batch", "dropout"};
     bool restart = false;
     for (const char* k : restart_keys) restart = restart || contains(keys, k);
     if (restart && s_.has_data()) s_.restart(app);
@@ -490,6 +491,23 @@ void TrainPanel::draw_controls(App& app, const UiScale& ui) {
         ImGui::SetNextItemWidth(ui.px(100));
         if (ImGui::InputInt("epochs", &epochs, 1, 5, ImGuiInputTextFlags_EnterReturnsTrue))
             app.set("epochs", std::to_string(std::max(1, epochs)));
+    }
+
+    {
+        widgets::Lock lock(app, "dropout");
+        float dropout = dropout_draft_ >= 0 ? dropout_draft_ : static_cast<float>(s.dropout);
+        ImGui::SetNextItemWidth(ui.px(216));
+        if (ImGui::SliderFloat("##dropout", &dropout, 0.0f, 0.9f, "dropout %.2f")) dropout_draft_ = dropout;
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        app.record_view("train_dropout", a.x, a.y, b.x - a.x, b.y - a.y, ui.dpr);
+        widgets::tooltip_on_hover("Each hidden unit is dropped with this probability in every training batch (and "
+                                  "the rest scaled up); never at evaluation. A little helps a wide net on MNIST.");
+        // Apply on release, as the learning rate: a new value restarts the run.
+        if (ImGui::IsItemDeactivatedAfterEdit() && dropout_draft_ >= 0) {
+            app.set("dropout", qlab::shortest_repr(std::round(static_cast<double>(dropout_draft_) * 100) / 100));
+            dropout_draft_ = -1;
+        }
+        if (!ImGui::IsItemActive() && !ImGui::IsItemDeactivatedAfterEdit()) dropout_draft_ = -1;
     }
 
     section("Post-training calibration");
@@ -808,6 +826,7 @@ nlohmann::json TrainPanel::metrics(App& app) {
     j["roles"] = {{"weights", s.weights}, {"activations", s.activations}, {"gradients", s.gradients},
                   {"updates", s.updates}, {"accumulator", s.accumulator}};
     j["urounding"] = s.urounding;
+    j["dropout"] = s.dropout;
     // Bits per stored weight and activation (float32 when the role is empty), for challenge goals
     // such as weight_bits<=5.
     const auto role_bits = [](const std::string& spec) -> json {

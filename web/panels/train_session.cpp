@@ -299,6 +299,7 @@ void TrainSession::set_running(App& app, bool run) {
         o.learning_rate = static_cast<float>(s.lr);
         o.epochs = static_cast<int>(s.epochs);
         o.batch = static_cast<int>(s.batch);
+        o.dropout = static_cast<float>(s.dropout);
         job_batch_ = o.batch;
         o.seed = static_cast<std::uint64_t>(s.seed);
         o.roles.weights = s.weights;

@@ -138,7 +138,7 @@ const std::vector<Property>& lab_properties() {
         {"panel", nullptr, T::text, &LabState::panel, nullptr, "which lesson is open", validate_panel},
         {"theme", nullptr, T::text, &LabState::theme, nullptr, "light or dark", validate_theme},
         {"seed", nullptr, T::integer, nullptr, &LabState::seed, "seed of every random choice", nullptr, 0, 0x1p53},
-        {"goal", nullptr, T::text, &LabState::goal, nullptr, "a challenge checked live: metric>=value,...", validate_goal},
+        {"goal", nullptr, T::text, &LabState::goal, nullptr, "a challenge checked live: metric>=value,...", validate_goal, 0, 0, true},
         {"format", F, T::text, &LabState::format, nullptr, "number format spec", validate_format},
         {"rounding", F, T::text, &LabState::rounding, nullptr, "rounding mode", validate_rounding},
         {"x", F, T::number, nullptr, &LabState::x, "value placed on the number line"},
@@ -167,6 +167,7 @@ const std::vector<Property>& lab_properties() {
         {"lr", R, T::number, nullptr, &LabState::lr, "learning rate", nullptr, 1e-6, 10},
         {"batch", R, T::integer, nullptr, &LabState::batch, "mini-batch size", nullptr, 1, 4096},
         {"epochs", R, T::integer, nullptr, &LabState::epochs, "epochs to train", nullptr, 1, 1000},
+        {"dropout", R, T::number, nullptr, &LabState::dropout, "probability of dropping a hidden unit while training", nullptr, 0, 0.9},
         {"calib", C, T::text, &LabState::calib, nullptr, "post-training calibration method", validate_calib},
         {"cbits", C, T::integer, nullptr, &LabState::cbits, "bits of the calibrated int format", nullptr, 2, 16},
         {"per_channel", C, T::integer, nullptr, &LabState::per_channel, "calibrate weights per output channel", nullptr, 0, 1},
@@ -319,6 +320,7 @@ std::string to_query(const LabState& state, bool all_panels) {
     std::string q;
     for (const Property& p : lab_properties()) {
         if (!all_panels && !property_in_panel(p, state.panel)) continue;
+        if (!all_panels && p.omit_when_empty && p.text && (state.*p.text).empty()) continue;
         if (!q.empty()) q += '&';
         q += p.key;
         q += '=';

@@ -48,6 +48,7 @@ struct LabState {
     double lr = 0.003;
     double batch = 32;
     double epochs = 10;
+    double dropout = 0;  // probability of dropping a hidden unit while training
     std::string calib = "minmax";  // post-training calibration: minmax | percentile | mse | kl
     double cbits = 4;
     double per_channel = 0;  // 0 | 1
@@ -89,6 +90,7 @@ struct Property {
     // Text values: the whole check. Numbers: extra checks after "finite" (and "integer").
     Status (*validate_text)(const std::string& value) = nullptr;
     double min = -1e300, max = 1e300;  // numbers only, inclusive
+    bool omit_when_empty = false;      // links leave it out while it is empty (goal: no challenge)
 };
 
 // A rule over several keys (lo < hi and the like): checked whenever one of its keys changes.
@@ -126,7 +128,7 @@ StateChange set_state(LabState& state, const std::vector<std::pair<std::string, 
 Status set_property(LabState& state, std::string_view key, std::string_view value);
 
 // The shared keys and the open panel's keys, "panel=formats&theme=light&...&format=..."; keeps
-// ':' ',' '=' ';' readable. `all_panels` writes every key of every panel.
+// ':' ',' '=' ';' readable, and leaves out an empty goal. `all_panels` writes every key of every panel.
 std::string to_query(const LabState& state, bool all_panels = false);
 
 // Applies every recognised key of a query (with or without '?'). A bad value keeps the value
