@@ -122,6 +122,13 @@ test("Run trains the shared model by a click; Algorithm 2, levels, the level swi
   assert.equal(m.accuracy_at_keep, m.levels[max - 1].accuracy);
   assert.equal(m.jobs_started, before.jobs_started);  // a level switch is live: no new job
   assert.equal(Number((await page.evaluate(() => window.quantlab.getState())).keep), max - 1);
+  assert.equal(m.weight_bits, m.levels[max - 1].bits_per_weight);
+  // A challenge on this lesson's numbers: met at level max - 1 when its bound is that level's.
+  await page.evaluate((g) => window.quantlab.setState({ goal: g }),
+    `accuracy_at_keep>=${m.accuracy_at_keep - 1e-9},weight_bits<=${m.weight_bits + 1e-9}`);
+  await settle(page, 2);
+  assert.equal((await metrics(page)).challenge.pass, true);
+  await page.evaluate(() => window.quantlab.setState({ goal: "" }));
   // And level 0 from the levels table.
   await clickView(page, "ternary_levels_row_0");
   m = await metrics(page);

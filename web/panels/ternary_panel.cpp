@@ -54,7 +54,7 @@ void record_item(App& app, const UiScale& ui, const std::string& name) {
 }
 
 // Blue for negative, red for positive, white at zero. The square root keeps the small residual
-// terms visible beside the weights they correct (a block's terms shrink as they come, Theorem 3).
+// terms visible beside the weights they correct (what a term corrects is mostly small, Theorem 3).
 ImU32 diverging(double v, double scale) {
     if (!std::isfinite(v) || !(scale > 0)) return IM_COL32(128, 128, 128, 255);
     const double t = std::sqrt(std::min(1.0, std::fabs(v) / scale));
@@ -327,6 +327,10 @@ nlohmann::json TernaryPanel::metrics(App& app) {
     j["model_size_bits_at_keep"] = kept.model_size_bits;
     j["compute_at_keep"] = kept.compute;
     j["power_performance_at_keep"] = kept.power_performance;
+    // Bits per weight at the kept level; weight_bits as the Train lesson names it, so a challenge
+    // link (goal=accuracy_at_keep>=0.93,weight_bits<=5) reads the same in both lessons.
+    j["bits_per_weight_at_keep"] = a_.levels()[static_cast<std::size_t>(level)].bits_per_weight;
+    j["weight_bits"] = j["bits_per_weight_at_keep"];
     j["multiplications_at_keep"] =
         a_.levels()[static_cast<std::size_t>(level)].cost.multiplications;
     json layers = json::array();
@@ -504,8 +508,9 @@ void TernaryPanel::draw_level_switch(App& app, const UiScale& ui) {
         ImGui::TextDisabled("FGQ term + up to %d residual terms per block", kept);
     widgets::help_marker(
         "Level k keeps each block's first k residual terms (a block with fewer keeps all its own). "
-        "Switching the last levels off first costs the least accuracy: a block's terms shrink as "
-        "they come.",
+        "The last residuals go first: each one only corrects what the earlier terms of its block "
+        "left, so the error grows least when they are switched off (the alphas need not fall: a "
+        "later term may keep fewer, larger weights).",
         "Kundu et al. §3.2.1, 'battery-savings mode'");
 }
 
