@@ -247,3 +247,66 @@ test("a bad URL value gives a message and keeps the default", async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("lattice designer: dragging a level (real mouse) re-evaluates; 2 levels lose accuracy against 16", async () => {
+  const { page, context, errors } = await openLab(browser, url + "?panel=layers&data=digits&hidden=32&epochs=3&lbits=6&seed=1");
+  await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
+  await page.evaluate(() => window.quantlab.step(135));
+  await clickView(page, "layers_tab_designer");
+  let m = await waitFor(page, () => {
+    const x = window.quantlab.metrics();
+    return x.view === "designer" && x.designer && x.designer.batches === x.batches && x.trained;
+  });
+  let d = m.designer;
+  assert.equal(d.layer, "layer 1");
+  assert.equal(d.source, "k-means 16");
+  assert.equal(d.levels.length, 16);
+  assert.ok(d.levels.every((v, i) => i === 0 || v > d.levels[i - 1]));
+  assert.ok(d.accuracy > 0.85 && d.accuracy <= d.float_accuracy + 0.02, `accuracy ${d.accuracy} float ${d.float_accuracy}`);
+  assert.ok(d.sqnr_db > 15, `weight SQNR ${d.sqnr_db}`);
+
+  // Drag level 10 by 40 px to the right with the mouse, a frame at a time as a hand does.
+  const plot = m.layout.layers_designer_plot;
+  const scale = (d.view_hi - d.view_lo) / plot.width;
+  const old = d.levels[10];
+  const x = plot.x + (old - d.view_lo) / scale, y = plot.y + plot.height / 2;
+  await page.mouse.move(x, y);
+  await settle(page, 2);
+  await page.mouse.down();
+  await settle(page, 2);
+  for (let k = 1; k <= 8; k++) {
+    await page.mouse.move(x + 5 * k, y);
+    await settle(page, 1);
+  }
+  await page.mouse.up();
+  m = await waitFor(page, (n) => window.quantlab.metrics().designer.evaluations > n, d.evaluations);
+  const moved = m.designer;
+  assert.ok(!moved.levels.includes(old), "the dragged level is still where it was");
+  const target = old + 40 * scale;
+  assert.ok(moved.levels.some((v) => Math.abs(v - target) < 2.5 * scale), `no level near ${target}: ${moved.levels}`);
+  assert.equal(moved.source, "edited");
+  assert.notEqual(moved.sqnr_db, d.sqnr_db);
+  assert.ok(moved.accuracy > 0 && moved.accuracy <= 1);
+  console.log(`# designer: level ${old.toFixed(4)} -> ${target.toFixed(4)}; weight SQNR ${d.sqnr_db.toFixed(2)} -> ` +
+    `${moved.sqnr_db.toFixed(2)} dB, accuracy ${d.accuracy.toFixed(4)} -> ${moved.accuracy.toFixed(4)}`);
+
+  // 16 k-means levels against 2.
+  await clickView(page, "layers_designer_kmeans_16");
+  const k16 = (await waitFor(page, () => window.quantlab.metrics().designer.source === "k-means 16")).designer;
+  await clickView(page, "layers_designer_kmeans_2");
+  const k2 = (await waitFor(page, () => window.quantlab.metrics().designer.source === "k-means 2")).designer;
+  assert.equal(k16.levels.length, 16);
+  assert.equal(k2.levels.length, 2);
+  assert.ok(k2.accuracy < k16.accuracy, `2 levels ${k2.accuracy} vs 16 levels ${k16.accuracy}`);
+  assert.ok(k2.sqnr_db < k16.sqnr_db - 10, `SQNR 2 levels ${k2.sqnr_db} vs 16 ${k16.sqnr_db}`);
+  console.log(`# designer: k-means 16 levels ${k16.accuracy.toFixed(4)} (${k16.sqnr_db.toFixed(1)} dB), ` +
+    `2 levels ${k2.accuracy.toFixed(4)} (${k2.sqnr_db.toFixed(1)} dB), eval ${k2.eval_ms.toFixed(1)} ms`);
+  // The levels are not in the link.
+  assert.ok(!JSON.stringify(await getState(page)).includes(String(k2.levels[0])));
+  await clickView(page, "layers_designer_kmeans_16");
+  await page.mouse.move(1270, 790);
+  await settle(page, 4);
+  await page.screenshot({ path: path.join(outDir, "layers-designer.png") });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -281,4 +281,129 @@ void Analysis::update(const qlab::LabState& s, const TrainSession& session, doub
     problems.swap(fresh);
 }
 
+// ---- the lattice designer ----------------------------------------------------------------------
+
+namespace {
+
+std::vector<double> layer_weights(const qlab::Model& model, std::size_t layer) {
+    const qlab::Matrix& w = model.layers[layer].weight;
+    return std::vector<double>(w.data(), w.data() + w.size());
+}
+
+std::string codebook_spec(const std::vector<double>& levels) {
+    std::string s = "codebook:values=";
+    for (std::size_t i = 0; i < levels.size(); ++i)
+        s += (i ? ";" : "") + qlab::shortest_repr(levels[i]);
+    return s;
+}
+
+}  // namespace
+
+void Designer::select_layer(const qlab::Model& model, int pos) {
+    const std::vector<std::size_t> weighted = qlab::weighted_layers(model);
+    if (weighted.empty()) return;
+    position = std::clamp(pos, 0, static_cast<int>(weighted.size()) - 1);
+    layer_ = weighted[static_cast<std::size_t>(position)];
+    rebuild_histogram(model);
+    changed();
+}
+
+void Designer::set_all_layers(bool all) {
+    if (all != all_layers) all_layers = all, changed();
+}
+
+void Designer::start_kmeans(const qlab::Model& model, int k) {
+    select_layer(model, position);
+    const std::vector<double> w = layer_weights(model, layer_);
+    auto f = qlab::Format::parse("codebook:kmeans=" + std::to_string(k));
+    if (!f || w.empty()) return;
+    const qlab::Format fitted = f->fit(w);
+    levels = fitted.atoms_in(fitted.min_finite(), fitted.max_finite(), 1 << 16).atoms;
+    source = "k-means " + std::to_string(k);
+    rebuild_histogram(model);
+    changed();
+}
+
+void Designer::start_uniform(const qlab::Model& model, int bits) {
+    select_layer(model, position);
+    const std::vector<double> w = layer_weights(model, layer_);
+    auto f = qlab::Format::parse(qlab::lin_fixed_format(w, bits));
+    if (!f || w.empty()) return;
+    levels = f->atoms_in(f->min_finite(), f->max_finite(), 1 << 16).atoms;
+    source = "Lin uniform " + std::to_string(bits) + " bits (" + f->to_string() + ")";
+    rebuild_histogram(model);
+    changed();
+}
+
+void Designer::set_level(std::size_t i, double v) {
+    if (i >= levels.size() || !std::isfinite(v)) return;
+    levels[i] = v;
+    std::sort(levels.begin(), levels.end());
+    levels.erase(std::unique(levels.begin(), levels.end()),
+                 levels.end());  // two on one spot: one level
+    source = "edited";
+    changed();
+}
+
+void Designer::remove_level(std::size_t i) {
+    if (i >= levels.size() || levels.size() <= 1) return;
+    levels.erase(levels.begin() + static_cast<std::ptrdiff_t>(i));
+    source = "edited";
+    changed();
+}
+
+void Designer::add_level(double v) {
+    if (!std::isfinite(v) || levels.size() >= 256) return;
+    levels.push_back(v);
+    std::sort(levels.begin(), levels.end());
+    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+    source = "edited";
+    changed();
+}
+
+void Designer::rebuild_histogram(const qlab::Model& model) {
+    const qlab::Matrix& w = model.layers[layer_].weight;
+    double lo = w.size() ? w.minCoeff() : -1, hi = w.size() ? w.maxCoeff() : 1;
+    if (!levels.empty()) lo = std::min(lo, levels.front()), hi = std::max(hi, levels.back());
+    const double pad = std::max(1e-9, (hi - lo) * 0.08);
+    hist = make_histogram(w.data(), static_cast<std::size_t>(w.size()), lo - pad, hi + pad, 64);
+}
+
+std::string Designer::evaluate(const qlab::Model& model, const qlab::Dataset& test, ModelKey key) {
+    const std::vector<std::size_t> weighted = qlab::weighted_layers(model);
+    if (weighted.empty() || test.size() == 0) return "";
+    if (layer_ >= model.layers.size() || model.layers[layer_].kind == qlab::LayerKind::maxpool2d ||
+        static_cast<std::size_t>(position) >= weighted.size() ||
+        weighted[static_cast<std::size_t>(position)] != layer_) {
+        // A new architecture: start over on its first layer.
+        position = 0;
+        levels.clear();
+    }
+    if (levels.empty()) start_kmeans(model, 16);
+    if (!dirty_ && evaluated && evaluated_for == key) return "";
+    const double start = emscripten_get_now();
+    rebuild_histogram(model);
+    spec = codebook_spec(levels);
+    qlab::EvalOptions eval;
+    eval.layers.resize(model.layers.size());
+    for (std::size_t l : weighted)
+        if (all_layers || l == layer_) eval.layers[l].weights = spec;
+    qlab::SqnrOptions o;
+    rows = Analysis::rows_for(model, test.size(), 500);
+    o.max_rows = rows;
+    auto r = qlab::model_sqnr(model, test, eval, o);
+    dirty_ = false;
+    evaluated_for = key;
+    if (!r) return "designer: " + r.status().message();
+    accuracy = r->quantized_accuracy;
+    float_accuracy = r->float_accuracy;
+    output_sqnr_db = r->measured_output_db;
+    for (const qlab::QuantStep& st : r->steps)
+        if (st.layer == layer_ && st.role == qlab::StepRole::weights) weight_sqnr_db = st.sqnr_db;
+    evaluated = true;
+    ++evaluations;
+    eval_ms = emscripten_get_now() - start;
+    return "";
+}
+
 }  // namespace quantlab::layers

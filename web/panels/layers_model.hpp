@@ -134,6 +134,47 @@ class Analysis {
     std::string last_problem_;
 };
 
+// The lattice designer: a codebook for one weighted layer's weights (or every layer's), its
+// levels placed by k-means or Lin's uniform format and then moved by hand, and the model
+// evaluated with its weights on exactly those levels (activations stay float, so the accuracy and
+// SQNRs measure the codebook alone). The levels are local to the page (not in the URL).
+class Designer {
+  public:
+    // Levels from 1-D k-means on the layer's weights (Cherkhev Fig. 3; the codebook:kmeans format).
+    void start_kmeans(const qlab::Model& model, int k);
+    // Levels of Lin's fixed-point format for the layer's weights at `bits` (2^bits levels).
+    void start_uniform(const qlab::Model& model, int bits);
+    void set_level(std::size_t i, double v);
+    void remove_level(std::size_t i);
+    void add_level(double v);
+    void select_layer(const qlab::Model& model, int position);  // a weighted layer's position
+    void set_all_layers(bool all);
+
+    // Re-evaluates when the levels, the layer, the scope or the weights changed. Returns a problem
+    // or "".
+    std::string evaluate(const qlab::Model& model, const qlab::Dataset& test, ModelKey key);
+
+    int position = 0;            // which weighted layer (0-based)
+    bool all_layers = false;     // every weighted layer on the same levels
+    std::vector<double> levels;  // ascending, distinct
+    std::string source;          // "k-means 16", "Lin uniform 4 bits", "edited"
+    Histogram hist;              // the layer's weights, over a range that shows every level
+    // The last evaluation.
+    bool evaluated = false;
+    ModelKey evaluated_for;
+    double accuracy = 0, float_accuracy = 0, weight_sqnr_db = 0, output_sqnr_db = 0;
+    std::size_t rows = 0;
+    long evaluations = 0;
+    double eval_ms = 0;
+    std::string spec;  // the codebook format evaluated
+
+  private:
+    void changed() { dirty_ = true; }
+    void rebuild_histogram(const qlab::Model& model);
+    bool dirty_ = true;
+    std::size_t layer_ = 0;  // index into Model::layers
+};
+
 // Steps of the sweep: bit widths 2..12, as measured_weight_kappa measures Lin's single kappa.
 constexpr int kSweepMinBits = 2, kSweepMaxBits = 12;
 

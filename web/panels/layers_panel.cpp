@@ -3,7 +3,8 @@
 // kappa per step from SQNR-vs-bits slopes (eq. 2), cross-layer bit allocation for size or compute
 // (eq. 14-16) and model size against error for equal and optimised widths (Fig. 4).
 // Sections: 1. helpers  2. the panel: state, jobs, metrics  3. controls (model, lbits, output
-// SQNR, allocation)  4. layer rows (histograms, meters)  5. SQNR-vs-bits and size-vs-error plots.
+// SQNR, allocation)  4. layer rows (histograms, meters)  5. SQNR-vs-bits and size-vs-error plots
+// 6. the lattice designer (codebook levels dragged over a layer's weights, the model evaluated).
 // The analysis lives in layers_model.{hpp,cpp}; the model is the one the Train lesson trains.
 #include <algorithm>
 #include <cmath>
@@ -159,8 +160,14 @@ class LayersPanel final : public Panel {
         return a_.sweep_done() && a_.sweep_key().generation == snap.key.generation;
     }
 
+    void draw_designer(App& app, const UiScale& ui, float width);
+    void update_designer(App& app);
+
     TrainSession& s_ = training_session();
     Analysis a_;
+    layers::Designer d_;
+    bool designer_open_ = false;  // the bottom row shows the designer instead of the two plots
+    double designer_time_ = -1e9;
 };
 
 void LayersPanel::refresh(App& app) {
@@ -281,6 +288,31 @@ nlohmann::json LayersPanel::metrics(App& app) {
     j["tradeoff_rows"] = a_.tradeoff_rows();
     j["tradeoff_objective"] = tj ? qlab::objective_name(a_.objective()) : "";
     if (tj) j["tradeoff_float_error"] = tj->result().float_error;
+    j["view"] = designer_open_ ? "designer" : "plots";
+    if (designer_open_) update_designer(app);
+    if (d_.evaluated) {
+        const std::vector<std::size_t> weighted =
+            s_.has_model() ? qlab::weighted_layers(s_.model()) : std::vector<std::size_t>{};
+        j["designer"] = {
+            {"layer",
+             "layer " + std::to_string(d_.position < static_cast<int>(weighted.size())
+                                           ? weighted[static_cast<std::size_t>(d_.position)] + 1
+                                           : 0)},
+            {"position", d_.position},
+            {"all_layers", d_.all_layers},
+            {"levels", d_.levels},
+            {"source", d_.source},
+            {"accuracy", d_.accuracy},
+            {"float_accuracy", d_.float_accuracy},
+            {"sqnr_db", finite_or_null(d_.weight_sqnr_db)},
+            {"output_sqnr_db", finite_or_null(d_.output_sqnr_db)},
+            {"rows", d_.rows},
+            {"evaluations", d_.evaluations},
+            {"eval_ms", d_.eval_ms},
+            {"batches", d_.evaluated_for.batches},
+            {"view_lo", d_.hist.lo},
+            {"view_hi", d_.hist.hi}};
+    }
     return j;
 }
 
@@ -664,6 +696,122 @@ void LayersPanel::draw_tradeoff_plot(App& app, const UiScale& ui, ImVec2 size) {
             "Lin et al. Fig. 4, Table 6");
 }
 
+// ---- 6. the lattice designer --------------------------------------------------------------------
+
+// Evaluates the designer's codebook when something changed: at once when the weights rest, at
+// most once a second while training moves them.
+void LayersPanel::update_designer(App& app) {
+    if (!s_.has_model() || !s_.has_data()) return;
+    const layers::ModelKey key{s_.model_generation(), s_.batches_done()};
+    if (s_.running() && d_.evaluated && d_.evaluated_for != key && app.now - designer_time_ < 1.0)
+        return;
+    const long before = d_.evaluations;
+    const std::string problem = d_.evaluate(s_.model(), s_.split().test, key);
+    if (!problem.empty()) app.report(problem, MessageLevel::warning);
+    if (d_.evaluations != before) designer_time_ = app.now;
+}
+
+void LayersPanel::draw_designer(App& app, const UiScale& ui, float width) {
+    update_designer(app);
+    if (!d_.evaluated && d_.levels.empty()) return;
+    const qlab::Model& model = s_.model();
+    const std::vector<std::size_t> weighted = qlab::weighted_layers(model);
+    // Controls: the layer, the scope, where the levels start.
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("layer");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ui.px(90));
+    const std::string current =
+        "layer " + std::to_string(weighted[static_cast<std::size_t>(d_.position)] + 1);
+    if (ImGui::BeginCombo("##dlayer", current.c_str())) {
+        for (std::size_t i = 0; i < weighted.size(); ++i) {
+            const std::string name = "layer " + std::to_string(weighted[i] + 1);
+            if (ImGui::Selectable(name.c_str(), static_cast<int>(i) == d_.position)) {
+                d_.select_layer(model, static_cast<int>(i));
+                d_.start_kmeans(model, std::max(2, static_cast<int>(d_.levels.size())));
+            }
+            record_item(app, ui, "layers_designer_layer" + std::to_string(i + 1));
+        }
+        ImGui::EndCombo();
+    }
+    record_item(app, ui, "layers_designer_layer");
+    ImGui::SameLine();
+    bool all = d_.all_layers;
+    if (ImGui::Checkbox("all layers", &all)) d_.set_all_layers(all);
+    record_item(app, ui, "layers_designer_all");
+    widgets::tooltip_on_hover(
+        "Every weighted layer on these same levels (they are absolute values: a layer whose "
+        "weights are on another scale suffers).");
+    ImGui::SameLine();
+    ImGui::TextDisabled("k-means:");
+    for (int k : {2, 4, 8, 16, 32}) {
+        ImGui::SameLine(0, ui.px(3));
+        const std::string label = std::to_string(k) + "##km" + std::to_string(k);
+        if (ImGui::SmallButton(label.c_str())) d_.start_kmeans(model, k);
+        record_item(app, ui, "layers_designer_kmeans_" + std::to_string(k));
+    }
+    widgets::tooltip_on_hover(
+        "Levels from 1-D k-means on this layer's weights (the codebook:kmeans format).",
+        "Cherkhev Fig. 3; Lin et al. §2 (non-uniform quantizers)");
+    ImGui::SameLine();
+    ImGui::TextDisabled("Lin uniform:");
+    for (int b : {1, 2, 3, 4, 5}) {
+        ImGui::SameLine(0, ui.px(3));
+        const std::string label = std::to_string(b) + "b##lu" + std::to_string(b);
+        if (ImGui::SmallButton(label.c_str())) d_.start_uniform(model, b);
+        record_item(app, ui, "layers_designer_uniform_" + std::to_string(b));
+    }
+    widgets::tooltip_on_hover(
+        "Levels of Lin's fixed-point format for this layer's weights at these bits.",
+        "Lin et al. §3.3, Table 1");
+
+    // The histogram with the levels as handles, and the numbers beside it.
+    const float gap = ImGui::GetStyle().ItemSpacing.x;
+    const float side = std::clamp(width * 0.28f, ui.px(200), ui.px(300));
+    widgets::LevelPlot p;
+    p.lo = d_.hist.lo, p.hi = d_.hist.hi;
+    p.counts = d_.hist.counts;
+    p.levels = d_.levels;
+    p.bar_color = kWeightBars;
+    p.level_color = IM_COL32(190, 30, 60, 220);
+    p.x_label = "weight (drag a level; right-click removes it, double-click adds one)";
+    char note[64];
+    std::snprintf(note, sizeof note, "%zu levels", d_.levels.size());
+    p.note = note;
+    ImVec4 r;
+    const widgets::LevelEdit e = widgets::level_histogram(
+        "##designer", ImVec2(width - side - gap, ui.px(170)), p, true, ui, &r);
+    app.record_view("layers_designer_plot", r.x, r.y, r.z - r.x, r.w - r.y,
+                    ui.dpr);  // the inner area
+    const bool hovered = ImGui::IsItemHovered();
+    if (e.released && e.dragged >= 0) d_.set_level(static_cast<std::size_t>(e.dragged), e.value);
+    if (hovered && e.hovered >= 0 && ImGui::IsMouseClicked(ImGuiMouseButton_Right))
+        d_.remove_level(static_cast<std::size_t>(e.hovered));
+    if (hovered && e.hovered < 0 && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left) &&
+        r.z > r.x) {
+        const double v = p.lo + (ImGui::GetIO().MousePos.x - r.x) / (r.z - r.x) * (p.hi - p.lo);
+        d_.add_level(v);
+    }
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::Text("%s, %s", current.c_str(),
+                d_.all_layers ? "all layers on these levels" : "other layers float");
+    ImGui::TextDisabled("%s", d_.source.c_str());
+    ImGui::Text("accuracy %.2f%%", 100 * d_.accuracy);
+    widgets::tooltip_on_hover(
+        "Test accuracy with the weights on exactly these levels (nearest level wins); "
+        "activations stay float.");
+    ImGui::TextDisabled("float %.2f%% (%zu test rows)", 100 * d_.float_accuracy, d_.rows);
+    ImGui::Text("weight SQNR %s", db(d_.weight_sqnr_db).c_str());
+    widgets::tooltip_on_hover("10 log10(sum w^2 / sum (w - q(w))^2) over the layer's weights.",
+                              "Lin et al. eq. 2");
+    ImGui::Text("output SQNR %s", db(d_.output_sqnr_db).c_str());
+    int bits = 0;
+    while ((std::size_t{1} << bits) < d_.levels.size()) ++bits;
+    ImGui::TextDisabled("%d bits per weight", bits);
+    ImGui::EndGroup();
+}
+
 void LayersPanel::draw(App& app, const UiScale& ui) {
     refresh(app);
     const float avail = ImGui::GetContentRegionAvail().x;
@@ -682,11 +830,25 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
     } else {
         for (const LayerView& lv : snap->layers) draw_layer_row(app, ui, *snap, lv, width);
         ImGui::Spacing();
-        const float gap = ImGui::GetStyle().ItemSpacing.x;
-        const ImVec2 size((width - gap) / 2, ui.px(200));
-        draw_sweep_plot(app, ui, size);
+        // The bottom row: kappa and size against error, or the lattice designer.
+        if (ImGui::RadioButton("SQNR against bits, size against error", !designer_open_))
+            designer_open_ = false;
+        record_item(app, ui, "layers_tab_plots");
         ImGui::SameLine();
-        draw_tradeoff_plot(app, ui, size);
+        if (ImGui::RadioButton("lattice designer", designer_open_)) designer_open_ = true;
+        record_item(app, ui, "layers_tab_designer");
+        widgets::tooltip_on_hover(
+            "Drag codebook levels over a layer's weight histogram and evaluate the model on "
+            "exactly those levels.");
+        if (designer_open_) {
+            draw_designer(app, ui, width);
+        } else {
+            const float gap = ImGui::GetStyle().ItemSpacing.x;
+            const ImVec2 size((width - gap) / 2, ui.px(200));
+            draw_sweep_plot(app, ui, size);
+            ImGui::SameLine();
+            draw_tradeoff_plot(app, ui, size);
+        }
     }
     ImGui::EndChild();
 }

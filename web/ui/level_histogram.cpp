@@ -82,10 +82,9 @@ LevelEdit level_histogram(const char* id, ImVec2 size, const LevelPlot& p, bool 
         dl->AddLine(ImVec2(x, plot.p0.y), ImVec2(x, plot.p1.y), c,
                     editable ? ui.px(active ? 2.5f : 1.5f) : ui.px(1));
         if (editable) {
-            // A handle on top, as a grip to drag.
+            // A round handle at the top, as a grip to drag.
             const float r = ui.px(active ? 5 : 4);
-            dl->AddTriangleFilled(ImVec2(x - r, plot.p0.y), ImVec2(x + r, plot.p0.y),
-                                  ImVec2(x, plot.p0.y + 1.6f * r), c);
+            dl->AddCircleFilled(ImVec2(x, plot.p0.y + r + ui.px(1)), r, c, 12);
         }
     }
     if (p.note) {
