@@ -120,6 +120,18 @@ TEST(SakrLab, BadWidthsFailTheJob) {
     SakrSimJob job(m, &d, nullptr, {}, {{0, 4}}, {});
     EXPECT_EQ(job.state(), JobState::failed);
     EXPECT_NE(job.status().message().find("1..24"), std::string::npos);
+    // One bit: no fixed-point network (fixed:w=1 does not exist), but the noise needs no format.
+    SakrSimJob one(m, &d, nullptr, {}, {{1, 4}}, {});
+    EXPECT_EQ(one.state(), JobState::failed);
+    EXPECT_NE(one.status().message().find(">= 2"), std::string::npos);
+    EXPECT_TRUE(sakr_fixed_decisions(m, d, 1, 4).empty());
+    SakrSimOptions o;
+    o.noise_trials = 2;
+    Matrix rows = Matrix::Constant(5, 4, 0.25f);
+    SakrSimJob noise(m, nullptr, &rows, {}, {{1, 1}}, o);
+    ASSERT_TRUE(run_job(noise).ok());
+    ASSERT_EQ(noise.points().size(), 1u);
+    EXPECT_EQ(noise.points()[0].noise_trials, 10);
 }
 
 }  // namespace

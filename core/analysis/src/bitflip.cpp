@@ -94,8 +94,8 @@ BitFlipJob::BitFlipJob(const Model& model, const Dataset& data, const BitFlipOpt
     : s_(std::make_unique<State>()) {
     State& s = *s_;
     s.o = options;
-    if (options.ba < 1 || options.ba > 24 || options.bw < 2 || options.bw > 24) {
-        fail_now(Status::error("bit flips need B_A in 1..24 and B_W in 2..24"));
+    if (options.ba < 2 || options.ba > 24 || options.bw < 2 || options.bw > 24) {
+        fail_now(Status::error("bit flips need B_A in 2..24 and B_W in 2..24"));
         return;
     }
     if (!(options.rate >= 0 && options.rate <= 1)) {

@@ -40,6 +40,8 @@ std::uint64_t chunk_seed(std::uint64_t seed, int ba, int bw, std::size_t chunk) 
 std::vector<int> sakr_fixed_decisions(const Model& model, const Dataset& data, int ba, int bw) {
     std::vector<int> out(data.size());
     if (data.size() == 0 || model.layers.empty()) return out;
+    // fixed:w=1 does not exist (a sign and no magnitude): no network below 2 bits.
+    if (ba < 2 || bw < 2) return {};
     // The conventions of sakr_simulate (README): inputs in [-1, 1] as fixed:w=B_A,f=B_A-1,
     // hidden activations in [0, 2] as ufixed (fixed after tanh / none), weights fixed:w=B_W.
     const std::string bits_a = std::to_string(ba), frac_a = std::to_string(ba - 1);
@@ -102,6 +104,14 @@ SakrSimJob::SakrSimJob(const Model& model, const Dataset* data, const Matrix* no
             return;
         }
     if (data && data->size() > 0) {
+        for (const auto& [ba, bw] : s.precisions)
+            if (ba < 2 || bw < 2) {
+                fail_now(
+                    Status::error("the fixed-point network needs B_A, B_W >= 2 (fixed:w=1 does "
+                                  "not exist), got B_A = " +
+                                  std::to_string(ba) + ", B_W = " + std::to_string(bw)));
+                return;
+            }
         if (data->features != model.inputs()) {
             fail_now(Status::error("the data has " + std::to_string(data->features) +
                                    " features, the model takes " + std::to_string(model.inputs())));

@@ -165,6 +165,7 @@ SakrSimulation sakr_simulate(const Model& model, const Dataset& data,
 
 // The fixed-point network of sakr_simulate, row by row: its decision (the first maximum) at
 // (B_A, B_W). sakr_simulate's p_m is the share of rows where this differs from float_decisions.
+// Empty when B_A or B_W is below 2 (fixed:w=1 does not exist).
 std::vector<int> sakr_fixed_decisions(const Model& model, const Dataset& data, int ba, int bw);
 
 // The simulations over a list of (B_A, B_W) as one resumable job, so a large network never stalls

@@ -1,0 +1,237 @@
+// End-to-end tests of the precision lesson (Sakr et al. 2017) in headless Chromium: a digits MLP
+// trained in the page, the analysis as a job, Theorems 1 and 2 against the theorems' own noise and
+// the fixed-point network at several (B_A, B_W) set by link, by setState and by dragging the B_A
+// slider, the Delta^2 scaling of Theorem 1, the cost table, flipped digits, bit-flip injection
+// (the sign bit hurts more than the LSB), a bad link that falls back, and a screenshot.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+
+const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
+fs.mkdirSync(outDir, { recursive: true });
+
+let server, url, browser;
+before(async () => {
+  ({ server, url } = await startServer());
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const metrics = (page) => page.evaluate(() => window.quantlab.metrics());
+const center = (r) => [r.x + r.width / 2, r.y + r.height / 2];
+
+async function waitFor(page, predicate, arg, timeout = 30000) {
+  await page.waitForFunction(predicate, arg, { timeout, polling: 50 });
+  return metrics(page);
+}
+
+// A click held for 120 ms, as a person's (ImGui 1.86 reads the button once per frame).
+async function clickView(page, name) {
+  await settle(page, 2);
+  const r = (await metrics(page)).layout[name];
+  assert.ok(r, `no view '${name}' in the layout`);
+  await page.mouse.click(...center(r), { delay: 120 });
+  await settle(page, 2);
+}
+
+// Everything at one precision, once its simulations are in (noise and fixed point).
+async function at(page, ba, bw) {
+  const first = await page.evaluate(([a, w]) => {
+    window.quantlab.setState({ ba: a, bw: w });
+    return window.quantlab.metrics();  // the same frame: the bounds are arithmetic
+  }, [ba, bw]);
+  assert.equal(first.ba, ba);
+  assert.ok(first.thm1 !== null && first.thm2_opt !== null, `bounds at (${ba}, ${bw}) not there at once`);
+  return waitFor(page, () => {
+    const m = window.quantlab.metrics();
+    return m.p_m_sim !== null && m.p_m_noise_linear !== null;
+  });
+}
+
+const Q = "?panel=precision&data=digits&hidden=32&act=hardsigmoid&epochs=3&seed=1&ba=6&bw=6";
+
+test("digits MLP trained in the page: bounds hold over the theorems' noise and the fixed-point net, live sliders, costs, flips, bit flips", async () => {
+  const { page, context, errors } = await openLab(browser, url + Q);
+  let m = await waitFor(page, () => window.quantlab.metrics().model !== "");
+  assert.equal(m.model, "mlp:64-32-10:act=hardsigmoid");
+  assert.equal(m.analysis.state, "untrained");
+  assert.equal(m.thm1, null);
+  assert.equal(m.p_m_sim, null);
+
+  // Three epochs of training by the API (45 batches each), then the analysis as a job.
+  await page.evaluate(() => window.quantlab.step(135));
+  const t0 = Date.now();
+  let framesWhileRunning = [];
+  m = await metrics(page);
+  while (m.analysis.state !== "finished" && Date.now() - t0 < 20000) {
+    if (m.analysis.state === "running") framesWhileRunning.push(m.frame_ms_median);
+    await settle(page, 3);
+    m = await metrics(page);
+  }
+  const analysisMs = Date.now() - t0;
+  assert.equal(m.analysis.state, "finished");
+  assert.equal(m.batches, 135);
+  assert.ok(m.float_error < 0.12, `float error ${m.float_error}`);
+  assert.ok(Number.isFinite(m.e_a) && m.e_a > 0, `E_A ${m.e_a}`);
+  assert.ok(Number.isFinite(m.e_w) && m.e_w > 0, `E_W ${m.e_w}`);
+  assert.equal(m.suggested_offset, Math.round(Math.log2(Math.sqrt(m.e_w / m.e_a))));
+  assert.equal(m.samples, 359);  // psamples 500 > the 359 test rows: all of them
+
+  // The whole Fig. 1(a) curve (B_W = B_A, B_A = 2..16) with both simulations.
+  m = await waitFor(page, () => {
+    const g = window.quantlab.metrics().grid;
+    return g.length === 15 && g.every((r) => r.p_m_sim !== null && r.p_m_noise_linear !== null);
+  });
+  const grid = m.grid;
+  for (let i = 0; i + 1 < grid.length; i++) {
+    // Delta_A and Delta_W both halve: Theorem 1 = Delta_A^2 E_A + Delta_W^2 E_W falls 4x exactly.
+    assert.ok(Math.abs(grid[i].thm1 / grid[i + 1].thm1 - 4) < 1e-6, `thm1 ratio at ${grid[i].ba}`);
+    assert.ok(grid[i].thm2_opt <= grid[i].thm2 * (1 + 1e-9), `thm2_opt > thm2 at ${grid[i].ba}`);
+  }
+  // The bounds hold for the linearised noise model (what they are proved for), within 3 sigma of
+  // the Monte Carlo estimate (359 samples x 8 trials), wherever they say something (< 1).
+  const trials = 359 * 8;
+  for (const r of grid) {
+    const slack = (p) => 3 * Math.sqrt(Math.max(p, 1 / trials) / trials);
+    if (r.thm1 < 1) assert.ok(r.p_m_noise_linear <= r.thm1 + slack(r.thm1), `Thm 1 at ${r.ba}: ${JSON.stringify(r)}`);
+    if (r.thm2_opt < 1) assert.ok(r.p_m_noise_linear <= r.thm2_opt + slack(r.thm2_opt), `Thm 2 at ${r.ba}: ${JSON.stringify(r)}`);
+  }
+  // The fixed-point network, a hard-sigmoid net in Sakr's ranges: below the bounds wherever they are < 1.
+  for (const r of grid) {
+    if (r.thm1 < 1) assert.ok(r.p_m_sim <= r.thm1, `fixed p_m above Thm 1 at ${r.ba}: ${JSON.stringify(r)}`);
+  }
+  // More bits, fewer flips: 16 bits agree with float (the curve runs over B_A = 2..16).
+  assert.equal(grid[0].ba, 2);
+  assert.equal(grid[14].p_m_sim, 0);
+  assert.ok(grid[0].p_m_sim > grid[6].p_m_sim, "p_m at 2 bits not above p_m at 8");
+
+  // Several precisions set by setState, off the diagonal too: bounds at once, sims after.
+  for (const [ba, bw] of [[4, 4], [3, 6], [5, 8], [8, 6], [10, 10]]) {
+    const r = await at(page, ba, bw);
+    assert.ok(r.thm2_opt <= r.thm2 * (1 + 1e-9));
+    const slack = 3 * Math.sqrt(Math.max(r.thm1, 1 / trials) / trials);
+    if (r.thm1 < 1) assert.ok(r.p_m_noise_linear <= r.thm1 + slack, `(${ba}, ${bw}) ${JSON.stringify(r)}`);
+    assert.ok(r.flips === Math.round(r.p_m_sim * 359), `flips ${r.flips} vs p_m ${r.p_m_sim}`);
+    assert.ok(r.grid.some((g) => g.ba === ba && g.bw === bw));  // the curve goes through the current pair
+    assert.equal(r.grid_offset, bw - ba);
+  }
+
+  // A new (B_A, B_W) costs only arithmetic plus a small simulation inside the frame.
+  const newPrecision = await page.evaluate(() => {
+    const t = performance.now();
+    window.quantlab.setState({ ba: 7, bw: 9 });
+    const m = window.quantlab.metrics();
+    return { ms: performance.now() - t, m };
+  });
+  assert.ok(newPrecision.m.thm1 !== null && newPrecision.m.p_m_sim !== null);
+  assert.ok(newPrecision.m.precision_ms < 16, `a new precision took ${newPrecision.m.precision_ms} ms`);
+
+  // Real mouse input: drag the B_A slider to its left end; then eq. 12's button sets B_W.
+  await settle(page, 3);
+  const slider = (await metrics(page)).layout.precision_ba_slider;
+  assert.ok(slider, "no B_A slider in the layout");
+  await page.mouse.move(...center(slider));
+  await page.mouse.down();
+  await settle(page, 2);
+  await page.mouse.move(slider.x + 2, slider.y + slider.height / 2, { steps: 8 });
+  await settle(page, 2);
+  await page.mouse.up();
+  await settle(page, 3);
+  m = await metrics(page);
+  assert.ok(m.ba < 7, `dragging the slider left left B_A at ${m.ba}`);
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).ba, m.ba);
+  assert.ok(m.thm1 !== null, "no bounds right after the drag");
+  await page.evaluate(() => window.quantlab.setState({ ba: 5 }));
+  await clickView(page, "precision_offset_button");
+  m = await metrics(page);
+  assert.equal(m.bw, 5 + m.suggested_offset);
+
+  // Costs: eq. 3 / 4 for this model, and Table 1's rows for Sakr's net within 0.06% / 0.6%.
+  assert.ok(m.cost.fa > 0 && m.cost.bits === m.cost.activations * m.ba + m.cost.weights * m.bw);
+  assert.equal(m.cost.weights, 64 * 32 + 32 * 10);
+  for (const r of m.table1) {
+    assert.ok(Math.abs(r.fa / r.paper_fa - 1) < 6e-4, `FA ${r.option}: ${r.fa} vs ${r.paper_fa}`);
+    assert.ok(Math.abs(r.bits / r.paper_bits - 1) < 6e-3, `bits ${r.option}: ${r.bits} vs ${r.paper_bits}`);
+  }
+
+  // At 3 bits some test digits flip; they are drawn.
+  await at(page, 3, 3);
+  await settle(page, 3);  // drawn in the next frames
+  m = await metrics(page);
+  assert.ok(m.flips > 0, "no flips at 3 bits");
+  assert.equal(m.flips_shown, Math.min(12, m.flips));
+  assert.ok(m.layout.precision_flips, "flipped digits not drawn");
+  assert.ok(m.layout.precision_fig1 && m.layout.precision_cost_table);
+
+  // Bit flips at rate 0.1 (the default), B_W = 8: a map by a real click; the sign bit costs more
+  // accuracy than the LSB in every layer.
+  await page.evaluate(() => window.quantlab.setState({ ba: 8, bw: 8 }));
+  await clickView(page, "precision_bitflip_button");
+  const framesBitflip = [];
+  m = await metrics(page);
+  while (m.bitflip.state === "running") {
+    framesBitflip.push(m.frame_ms_median);
+    await settle(page, 3);
+    m = await metrics(page);
+  }
+  assert.equal(m.bitflip.state, "finished");
+  assert.equal(m.bitflip.made_with.rate, 0.1);
+  assert.equal(m.bitflip.accuracy.length, 2);
+  for (const [l, row] of m.bitflip.accuracy.entries()) {
+    assert.equal(row.length, 8);
+    assert.ok(row[7] < row[0], `layer ${l}: sign ${row[7]} vs LSB ${row[0]}`);
+    assert.ok(m.bitflip.baseline - row[7] > 0.05, `layer ${l}: the sign bit costs only ${m.bitflip.baseline - row[7]}`);
+  }
+  assert.ok(m.bitflip.flipped[0][0] > 100);  // ~10% of 2048 weights
+
+  await settle(page, 10);
+  m = await metrics(page);
+  console.log(JSON.stringify({
+    analysis_ms: analysisMs, frame_ms_median_while_analysis: framesWhileRunning,
+    frame_ms_median_while_bitflip: framesBitflip, precision_ms: newPrecision.m.precision_ms,
+    set_and_read_ms: newPrecision.ms, frame_ms_median: m.frame_ms_median, e_a: m.e_a, e_w: m.e_w,
+    offset: m.suggested_offset, options: m.options,
+  }));
+  assert.ok(m.frame_ms_median <= 8, `frame median ${m.frame_ms_median} ms`);
+  for (const f of framesBitflip) assert.ok(f <= 8, `frame median ${f} ms while the bit-flip map ran`);
+
+  // The screenshot at (5, 7), Fig. 1(b)-like with eq. 12's offset, with its own bit-flip map.
+  await page.evaluate(() => window.quantlab.setState({ ba: 5, bw: 7 }));
+  await clickView(page, "precision_bitflip_button");
+  await waitFor(page, () => {
+    const m = window.quantlab.metrics();
+    return m.p_m_sim !== null && m.bitflip.state === "finished" && !m.bitflip.stale && m.grid.every((r) => r.p_m_noise_linear !== null);
+  });
+  await page.mouse.move(5, 795);  // no tooltip in the picture
+  await settle(page, 20);
+  await page.screenshot({ path: path.join(outDir, "precision.png") });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a bad link value (ba=0, ba=abc, bw=25) is named in a message and the defaults stay", async () => {
+  for (const bad of ["ba=0", "ba=abc", "bw=25"]) {
+    const { page, context, errors } = await openLab(browser, url + "?panel=precision&data=digits&" + bad);
+    await settle(page, 3);
+    const state = await page.evaluate(() => window.quantlab.getState());
+    assert.equal(state.ba, 6);
+    assert.equal(state.bw, 6);
+    const messages = await page.evaluate(() => window.quantlab.messages());
+    const key = bad.split("=")[0];
+    assert.ok(messages.some((msg) => msg.text.includes(key)), `${bad}: ${JSON.stringify(messages)}`);
+    // The lesson still draws its controls.
+    assert.ok((await metrics(page)).layout.precision_ba_slider);
+    // And setState refuses a bad value the same way.
+    const r = await page.evaluate(() => window.quantlab.setState({ bw: 0 }));
+    assert.equal(r.ok, false);
+    assert.equal((await page.evaluate(() => window.quantlab.getState())).bw, 6);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});

@@ -1,0 +1,346 @@
+// The precision lesson's analysis, simulations and bit-flip map (see precision_model.hpp).
+// Sections: helpers; following the shared model; bounds; simulations; queries; bit flips.
+#include "precision_model.hpp"
+
+#include <emscripten.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "../app.hpp"
+#include "train_session.hpp"
+
+namespace quantlab::precision {
+
+// Sakr Table 1 as printed (test error %, 10^6 full adders, 10^6 bits); options A-D of §4.1.
+const Table1Row kTable1[4] = {
+    {"A", 8, 8, 1.41, 82.9, 7.5},
+    {"B", 6, 6, 1.54, 53.1, 5.63},
+    {"C", 6, 9, 1.35, 72.7, 8.43},
+    {"D", 4, 7, 1.43, 44.7, 6.54},
+};
+
+namespace {
+
+// One fixed-point pass over the test set below this many multiply-adds takes about a millisecond
+// in WebAssembly (digits 64-32-10: 0.85 M), so a new (B_A, B_W) is simulated inside its frame.
+constexpr double kCheapMacs = 3e6;
+constexpr int kMaxBits = 24;
+
+double model_macs(const qlab::Model& m) {
+    double macs = 0;
+    for (const auto& l : m.layers) macs += static_cast<double>(l.in) * l.out;
+    return macs;
+}
+
+bool in_range(int b) {
+    return b >= 1 && b <= kMaxBits;
+}
+
+}  // namespace
+
+const char* state_name(AnalysisState s) {
+    switch (s) {
+        case AnalysisState::no_data:
+            return "no_data";
+        case AnalysisState::untrained:
+            return "untrained";
+        case AnalysisState::training:
+            return "training";
+        case AnalysisState::running:
+            return "running";
+        case AnalysisState::finished:
+            return "finished";
+        case AnalysisState::failed:
+            return "failed";
+        case AnalysisState::cancelled:
+            return "cancelled";
+    }
+    return "?";
+}
+
+// ---- following the shared model
+// ------------------------------------------------------------------
+
+void Lesson::drop_all() {
+    analysis_job_.reset();
+    analysis_done_ = false;
+    cancelled_ = false;
+    failure_.clear();
+    bounds_.clear();
+    fixed_.clear();
+    noise_.clear();
+    sim_job_.reset();
+    noise_job_.reset();
+    sim_harvested_ = noise_harvested_ = 0;
+    sim_list_.clear();
+    noise_list_.clear();
+    sims_cancelled_ = false;
+    float_dec_.clear();
+    float_error_ = -1;
+    if (bitflip_job_ && bitflip_job_->running()) bitflip_job_.reset();
+}
+
+void Lesson::update(App& app, TrainSession& s, double fill_ms) {
+    const qlab::LabState& st = app.state();
+    const int ba = static_cast<int>(st.ba), bw = static_cast<int>(st.bw);
+    const bool new_precision = ba != ba_ || bw != bw_;
+    ba_ = ba, bw_ = bw;
+    if (!s.has_data() || !s.has_model()) {
+        if (generation_ != -1) drop_all();
+        generation_ = batches_ = -1;
+        state_ = AnalysisState::no_data;
+        return;
+    }
+    if (s.model_generation() != generation_ || s.batches_done() != batches_) {
+        drop_all();
+        generation_ = s.model_generation(), batches_ = s.batches_done();
+    }
+    if (st.psamples != psamples_ || st.seed != seed_) {
+        // A new estimation set: the analysis and what rests on it, not the fixed-point runs.
+        analysis_job_.reset();
+        analysis_done_ = false, cancelled_ = false;
+        failure_.clear();
+        bounds_.clear();
+        noise_.clear();
+        noise_job_.reset();
+        noise_harvested_ = 0;
+        noise_list_.clear();
+        psamples_ = st.psamples, seed_ = st.seed;
+    }
+    if (s.running()) {
+        state_ = AnalysisState::training;  // the weights change every batch: wait for a pause
+        return;
+    }
+    if (s.batches_done() == 0 && !s.model_from_file()) {
+        state_ = AnalysisState::untrained;  // bounds on random weights teach nothing
+        return;
+    }
+    const double start = emscripten_get_now();
+    cheap_ = model_macs(s.model()) * static_cast<double>(s.split().test.size()) <= kCheapMacs;
+
+    // The analysis: once per weights and estimation set.
+    if (!analysis_job_ && !cancelled_) {
+        qlab::SakrOptions o;
+        o.samples = static_cast<int>(st.psamples);
+        o.seed = static_cast<std::uint64_t>(st.seed);
+        analysis_job_ = std::make_unique<qlab::SakrJob>(s.model(), s.split().test, o);
+    }
+    switch (analysis_job_ ? analysis_job_->state() : qlab::JobState::cancelled) {
+        case qlab::JobState::running:
+            state_ = AnalysisState::running;
+            break;
+        case qlab::JobState::finished:
+            state_ = AnalysisState::finished;
+            analysis_done_ = true;
+            break;
+        case qlab::JobState::failed:
+            state_ = AnalysisState::failed;
+            failure_ = analysis_job_->status().message();
+            break;
+        case qlab::JobState::cancelled:
+            state_ = AnalysisState::cancelled;
+            cancelled_ = true;
+            break;
+    }
+    // The current precision first: bounds at once (arithmetic), then its simulation.
+    if (analysis_done_ && in_range(ba) && in_range(bw) && !bounds_.count({ba, bw}))
+        bounds_[{ba, bw}] = analysis_job_->result().bounds(ba, bw);
+    harvest();
+    if (cheap_ && ba >= 2 && bw >= 2 && !fixed_.count({ba, bw})) {
+        qlab::SakrSimJob now(s.model(), &s.split().test, nullptr, float_dec_, {{ba, bw}});
+        qlab::run_job(now);
+        if (now.state() == qlab::JobState::finished) {
+            if (float_dec_.empty()) float_dec_ = now.float_decisions();
+            fixed_[{ba, bw}] = std::make_unique<qlab::SakrSimPoint>(now.points().front());
+        }
+    }
+    if (new_precision) precision_ms_ = emscripten_get_now() - start;
+    if (float_error_ < 0 && float_dec_.size() == s.split().test.size() && !float_dec_.empty()) {
+        long long wrong = 0;
+        for (std::size_t i = 0; i < float_dec_.size(); ++i)
+            wrong += float_dec_[i] != s.split().test.y[i];
+        float_error_ = static_cast<double>(wrong) / static_cast<double>(float_dec_.size());
+    }
+    start_sims(app, s);
+    fill_bounds(fill_ms);
+}
+
+// ---- bounds -------------------------------------------------------------------------------------
+
+std::vector<std::pair<int, int>> Lesson::curve() const {
+    std::vector<std::pair<int, int>> c;
+    const int offset = bw_ - ba_;
+    for (int b = kCurveMin; b <= kCurveMax; ++b)
+        if (in_range(b + offset)) c.emplace_back(b, b + offset);
+    return c;
+}
+
+std::vector<std::pair<int, int>> Lesson::wanted() const {
+    std::vector<std::pair<int, int>> w = {{ba_, bw_}};
+    for (const auto& p : curve()) w.push_back(p);
+    // Sakr's options A-D need the curves at offset 0 and at eq. 12's offset, and Table 1's pairs.
+    const int suggested = analysis() ? analysis()->suggested_bw_minus_ba() : 0;
+    for (int offset : {0, suggested})
+        for (int b = kCurveMin; b <= kCurveMax; ++b)
+            if (in_range(b + offset)) w.emplace_back(b, b + offset);
+    for (const Table1Row& t : kTable1) w.emplace_back(t.ba, t.bw);
+    return w;
+}
+
+void Lesson::fill_bounds(double budget_ms) {
+    if (!analysis_done_) return;
+    const double start = emscripten_get_now();
+    for (const auto& p : wanted()) {
+        if (!in_range(p.first) || !in_range(p.second) || bounds_.count(p)) continue;
+        bounds_[p] = analysis_job_->result().bounds(p.first, p.second);
+        if (emscripten_get_now() - start > budget_ms) break;
+    }
+}
+
+// ---- simulations --------------------------------------------------------------------------------
+
+void Lesson::harvest() {
+    if (sim_job_) {
+        const auto& pts = sim_job_->points();
+        for (; sim_harvested_ < pts.size(); ++sim_harvested_) {
+            const qlab::SakrSimPoint& p = pts[sim_harvested_];
+            fixed_[{p.ba, p.bw}] = std::make_unique<qlab::SakrSimPoint>(p);
+        }
+        if (float_dec_.empty() && sim_job_->float_ready()) float_dec_ = sim_job_->float_decisions();
+        if (sim_job_->state() == qlab::JobState::cancelled) sims_cancelled_ = true;
+        if (!sim_job_->running()) sim_job_.reset(), sim_harvested_ = 0, sim_list_.clear();
+    }
+    if (noise_job_) {
+        const auto& pts = noise_job_->points();
+        for (; noise_harvested_ < pts.size(); ++noise_harvested_) {
+            const qlab::SakrSimPoint& p = pts[noise_harvested_];
+            noise_[{p.ba, p.bw}] = std::make_unique<qlab::SakrSimPoint>(p);
+        }
+        if (noise_job_->state() == qlab::JobState::cancelled) sims_cancelled_ = true;
+        if (!noise_job_->running()) noise_job_.reset(), noise_harvested_ = 0, noise_list_.clear();
+    }
+}
+
+void Lesson::start_sims(App& /*app*/, TrainSession& s) {
+    if (sims_cancelled_) return;
+    std::vector<std::pair<int, int>> pairs = {{ba_, bw_}};
+    for (const auto& p : curve())
+        if (p != pairs.front()) pairs.push_back(p);
+    // The fixed-point network needs 2 bits or more (fixed:w=1 does not exist); the noise does not.
+    const auto missing = [&](const auto& cache, int min_bits) {
+        std::vector<std::pair<int, int>> m;
+        for (const auto& p : pairs)
+            if (p.first >= min_bits && p.second >= min_bits && in_range(p.first) &&
+                in_range(p.second) && !cache.count(p))
+                m.push_back(p);
+        return m;
+    };
+    // A running job whose next pair is not the one on screen starts over with it first (the
+    // finished pairs are kept); otherwise it goes on.
+    const auto restart_due = [&](const qlab::SakrSimJob* job, std::size_t harvested,
+                                 const std::vector<std::pair<int, int>>& list, const auto& cache,
+                                 int min_bits) {
+        if (!job) return true;
+        if (ba_ < min_bits || bw_ < min_bits || cache.count({ba_, bw_})) return false;
+        return harvested >= list.size() || list[harvested] != std::make_pair(ba_, bw_);
+    };
+    if (restart_due(sim_job_.get(), sim_harvested_, sim_list_, fixed_, 2)) {
+        const auto m = missing(fixed_, 2);
+        if (!m.empty()) {
+            qlab::SakrSimOptions o;
+            o.rows_per_unit = 128;
+            sim_job_ = std::make_unique<qlab::SakrSimJob>(s.model(), &s.split().test, nullptr,
+                                                          float_dec_, m, o);
+            sim_harvested_ = 0;
+            sim_list_ = m;
+        }
+    }
+    if (analysis_done_ && restart_due(noise_job_.get(), noise_harvested_, noise_list_, noise_, 1)) {
+        const auto m = missing(noise_, 1);
+        if (!m.empty()) {
+            qlab::SakrSimOptions o;
+            o.rows_per_unit = 128;
+            o.noise_trials = kNoiseTrials;
+            o.seed = static_cast<std::uint64_t>(seed_);
+            noise_job_ = std::make_unique<qlab::SakrSimJob>(
+                s.model(), nullptr, &analysis_job_->result().inputs(), std::vector<int>{}, m, o);
+            noise_harvested_ = 0;
+            noise_list_ = m;
+        }
+    }
+}
+
+// ---- queries ------------------------------------------------------------------------------------
+
+double Lesson::analysis_fraction() const {
+    if (analysis_done_) return 1;
+    return analysis_job_ ? analysis_job_->progress().fraction() : 0;
+}
+
+const qlab::SakrAnalysis* Lesson::analysis() const {
+    return analysis_done_ && analysis_job_ ? &analysis_job_->result() : nullptr;
+}
+
+Row Lesson::row(int ba, int bw) const {
+    Row r;
+    r.ba = ba, r.bw = bw;
+    auto b = bounds_.find({ba, bw});
+    if (b != bounds_.end()) r.has_bounds = true, r.bounds = b->second;
+    auto f = fixed_.find({ba, bw});
+    if (f != fixed_.end()) r.fixed = f->second.get();
+    auto n = noise_.find({ba, bw});
+    if (n != noise_.end()) r.noise = n->second.get();
+    return r;
+}
+
+std::vector<std::size_t> Lesson::flips() const {
+    std::vector<std::size_t> out;
+    const Row r = current();
+    if (!r.fixed || r.fixed->decisions.size() != float_dec_.size()) return out;
+    for (std::size_t i = 0; i < float_dec_.size(); ++i)
+        if (r.fixed->decisions[i] != float_dec_[i]) out.push_back(i);
+    return out;
+}
+
+int Lesson::smallest_ba(int offset, bool theorem2) const {
+    for (int b = kCurveMin; b <= kCurveMax; ++b) {
+        if (!in_range(b + offset)) continue;
+        auto it = bounds_.find({b, b + offset});
+        if (it == bounds_.end()) return -1;  // not computed yet
+        const double v = theorem2 ? it->second.thm2_opt : it->second.thm1;
+        if (v <= 0.01) return b;
+    }
+    return 0;
+}
+
+// ---- bit flips ----------------------------------------------------------------------------------
+
+void Lesson::start_bitflip_map(App& app, TrainSession& s) {
+    if (!s.has_model() || !s.has_data()) {
+        app.report("bit flips need a model and its data: wait for the data set to load");
+        return;
+    }
+    if (ba_ < 2 || bw_ < 2) {
+        app.report(
+            "bit flips need B_A, B_W >= 2 (the fixed-point network; B_W: a sign bit and one more)");
+        return;
+    }
+    qlab::BitFlipOptions o;
+    o.ba = ba_, o.bw = bw_;
+    o.rate = bitflip.rate;
+    o.seed = bitflip.seed;
+    bitflip_job_ = std::make_unique<qlab::BitFlipJob>(s.model(), s.split().test, o);
+    bitflip_options_ = o;
+    bitflip_generation_ = s.model_generation(), bitflip_batches_ = s.batches_done();
+    if (bitflip_job_->state() == qlab::JobState::failed)
+        app.report("bit flips: " + bitflip_job_->status().message(), MessageLevel::error);
+}
+
+bool Lesson::bitflip_stale() const {
+    return !bitflip_job_ || bitflip_generation_ != generation_ || bitflip_batches_ != batches_ ||
+           bitflip_options_.ba != ba_ || bitflip_options_.bw != bw_ ||
+           bitflip_options_.rate != bitflip.rate;
+}
+
+}  // namespace quantlab::precision

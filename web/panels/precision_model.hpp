@@ -1,0 +1,128 @@
+// The precision lesson's model of the world, without drawing: Sakr's analysis of the shared
+// model (a SakrJob, once per weights), the bounds per (B_A, B_W) (cached arithmetic), the
+// fixed-point and noise simulations over the Fig. 1 curve (SakrSimJobs, the current pair first),
+// and the bit-flip sensitivity map (a BitFlipJob). precision_panel.cpp draws it.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "qlab/bitflip.hpp"
+#include "qlab/sakr.hpp"
+
+namespace quantlab {
+
+class App;
+class TrainSession;
+
+namespace precision {
+
+// Fig. 1's x axis: B_A from kCurveMin to kCurveMax, with B_W = B_A + the current B_W - B_A.
+constexpr int kCurveMin = 2, kCurveMax = 16;  // fixed:w=1 does not exist
+// Monte Carlo trials per estimation-set row of the theorems' noise (the p_m the bounds bound).
+constexpr int kNoiseTrials = 8;
+
+enum class AnalysisState { no_data, untrained, training, running, finished, failed, cancelled };
+const char* state_name(AnalysisState s);
+
+// Everything known at one (B_A, B_W); a field is null (has_* false) until computed.
+struct Row {
+    int ba = 0, bw = 0;
+    bool has_bounds = false;
+    qlab::SakrBounds bounds;
+    const qlab::SakrSimPoint* fixed = nullptr;  // p_m, error and decisions on the test set
+    const qlab::SakrSimPoint* noise = nullptr;  // linearised / exact p_m under the theorems' noise
+};
+
+// Sakr's Table 1 (MNIST, 784-512-512-512-10): the four design options and their printed numbers.
+struct Table1Row {
+    const char* option;
+    int ba, bw;
+    double error_pct, fa_millions, bits_millions;
+};
+extern const Table1Row kTable1[4];
+
+struct BitFlipSettings {
+    double rate = 0.1;  // probability that a stored weight's bit flips
+    std::uint64_t seed = 1;
+};
+
+class Lesson {
+  public:
+    // Follows the shared model (dropping results made for other weights), starts the jobs that
+    // are due, and brings the current (B_A, B_W) up to date: its bounds at once, its fixed-point
+    // simulation at once when it is cheap. Curve bounds are filled for up to fill_ms.
+    void update(App& app, TrainSession& s, double fill_ms);
+
+    AnalysisState state() const { return state_; }
+    double analysis_fraction() const;
+    const qlab::SakrAnalysis* analysis() const;  // null until finished
+    const std::string& failure() const { return failure_; }
+    void restart_analysis() { analysis_job_.reset(), failure_.clear(), cancelled_ = false; }
+
+    int ba() const { return ba_; }
+    int bw() const { return bw_; }
+    Row row(int ba, int bw) const;
+    Row current() const { return row(ba_, bw_); }
+    // The Fig. 1 curve at the current offset B_W - B_A (pairs with B_W outside 1..24 skipped).
+    std::vector<std::pair<int, int>> curve() const;
+    const std::vector<int>& float_decisions() const { return float_dec_; }
+    double float_error() const { return float_error_; }  // on the test set, -1 before known
+    // Test rows whose fixed-point decision differs from the float one at the current precision.
+    std::vector<std::size_t> flips() const;
+    double last_precision_ms() const { return precision_ms_; }  // work a new (B_A, B_W) cost
+    // Sakr's design options on this model: the smallest B_A with the bound <= 1% at offset 0
+    // (A: Thm 1, B: Thm 2 opt) and at eq. 12's offset (C, D); 0 when none up to kCurveMax.
+    int smallest_ba(int offset, bool theorem2) const;
+
+    // Jobs for the shell (null when none runs).
+    qlab::SakrJob* analysis_job() { return analysis_job_.get(); }
+    qlab::SakrSimJob* sim_job() { return sim_job_.get(); }
+    qlab::SakrSimJob* noise_job() { return noise_job_.get(); }
+    qlab::BitFlipJob* bitflip_job() { return bitflip_job_.get(); }
+
+    // ---- bit flips ----
+    BitFlipSettings bitflip;
+    void start_bitflip_map(App& app, TrainSession& s);
+    bool bitflip_stale() const;  // the map was made for other weights, precision or rate
+    const qlab::BitFlipOptions& bitflip_made_with() const { return bitflip_options_; }
+
+  private:
+    void drop_all();
+    void harvest();
+    void fill_bounds(double budget_ms);
+    std::vector<std::pair<int, int>> wanted() const;  // current first, then the curves
+    void start_sims(App& app, TrainSession& s);
+
+    // What the results are for: the weights (generation, batches) and the estimation set.
+    long long generation_ = -1, batches_ = -1;
+    double psamples_ = -1, seed_ = -1;
+    AnalysisState state_ = AnalysisState::no_data;
+    bool cancelled_ = false;
+    std::string failure_;
+    std::unique_ptr<qlab::SakrJob> analysis_job_;
+    bool analysis_done_ = false;
+
+    int ba_ = 0, bw_ = 0;
+    double precision_ms_ = 0;
+    std::map<std::pair<int, int>, qlab::SakrBounds> bounds_;
+    // Points keep their addresses (a map of unique_ptr), so a Row can point at them.
+    std::map<std::pair<int, int>, std::unique_ptr<qlab::SakrSimPoint>> fixed_, noise_;
+    std::unique_ptr<qlab::SakrSimJob> sim_job_, noise_job_;
+    std::size_t sim_harvested_ = 0, noise_harvested_ = 0;
+    std::vector<std::pair<int, int>> sim_list_, noise_list_;  // what the running jobs compute
+    bool sims_cancelled_ = false;
+    std::vector<int> float_dec_;
+    double float_error_ = -1;
+    bool cheap_ = false;  // one fixed-point pass over the test set costs about a millisecond
+
+    std::unique_ptr<qlab::BitFlipJob> bitflip_job_;
+    qlab::BitFlipOptions bitflip_options_;
+    long long bitflip_generation_ = -1, bitflip_batches_ = -1;
+};
+
+}  // namespace precision
+}  // namespace quantlab
