@@ -75,6 +75,11 @@ class Analysis {
     // The level a keep value selects (keep beyond the deepest block keeps everything).
     int level_for(double keep) const;
     double job_ms() const { return job_ms_; }  // wall time of the last finished job
+    // After a failure or Cancel: the next update starts a fresh job for the same weights.
+    void retry() {
+        job_.reset();
+        phase_ = Phase::no_model;
+    }
     double started_ms() const { return started_ms_; }
     long long jobs_started() const { return jobs_started_; }
 
@@ -117,6 +122,7 @@ class Frontier {
     bool current() const { return job_ && key_ == want_; }
     const AnalysisKey& key() const { return key_; }
     double job_ms() const { return job_ms_; }
+    void retry() { job_.reset(); }  // the next update (with the view open) starts a fresh job
 
   private:
     AnalysisKey want_, key_;

@@ -458,6 +458,11 @@ void TernaryPanel::draw_controls(App& app, const UiScale& ui) {
     }
     error_text(option_error_);
     ImGui::TextDisabled("%s", status_line().c_str());
+    if (a_.phase() == Analysis::Phase::failed) {
+        ImGui::SameLine();
+        if (ImGui::SmallButton("run again")) a_.retry();
+        record_item(app, ui, "ternary_retry");
+    }
 
     section("Residual levels (battery-saving mode)");
     draw_level_switch(app, ui);
@@ -953,7 +958,11 @@ void TernaryPanel::draw_pareto(App& app, const UiScale& ui) {
     const std::string state = f_.state();
     if (state == "training")
         ImGui::TextDisabled("training: the frontier waits for the weights to settle");
-    if (state == "failed") error_text("Pareto frontier stopped: " + f_.error());
+    if (state == "failed") {
+        error_text("Pareto frontier stopped: " + f_.error());
+        if (ImGui::SmallButton("run again")) f_.retry();
+        record_item(app, ui, "ternary_pareto_retry");
+    }
     if (f_.job_running()) {
         const qlab::JobProgress p = f_.job()->progress();
         ImGui::TextDisabled("evaluating %s (%lld of %lld)", p.stage.c_str(), p.done, p.total);
