@@ -199,6 +199,7 @@ test("digits MLP trained in the page: bounds hold over the theorems' noise and t
     offset: m.suggested_offset, options: m.options,
   }));
   assert.ok(m.frame_ms_median <= 8, `frame median ${m.frame_ms_median} ms`);
+  for (const f of framesWhileRunning) assert.ok(f <= 8, `frame median ${f} ms while the analysis ran`);
   for (const f of framesBitflip) assert.ok(f <= 8, `frame median ${f} ms while the bit-flip map ran`);
 
   // The screenshot at (5, 7), Fig. 1(b)-like with eq. 12's offset, with its own bit-flip map.
@@ -234,4 +235,35 @@ test("a bad link value (ba=0, ba=abc, bw=25) is named in a message and the defau
     assert.deepEqual(errors, []);
     await context.close();
   }
+});
+
+test("space trains a model that has none; a dropped model file is analysed as it is", async () => {
+  const { page, context, errors } = await openLab(browser, url + Q);
+  await waitFor(page, () => window.quantlab.metrics().model !== "");
+  // Space (held, as a person presses it) on the canvas starts training the untrained model.
+  await page.mouse.click(700, 790);
+  await page.keyboard.down(" ");
+  await page.waitForTimeout(150);
+  await page.keyboard.up(" ");
+  let m = await waitFor(page, () => window.quantlab.metrics().batches > 0);
+  m = await waitFor(page, () => window.quantlab.metrics().analysis.state === "finished");
+  assert.equal(m.batches, 135);
+  assert.equal(m.model_from_file, false);
+  const trained = m.e_a;
+
+  // A hand-written logistic regression for the 64 digit features: w[c][j] = 0.02 (j mod 10 == c).
+  const layer = { type: "dense", in: 64, out: 10, activation: "none",
+    weight: Array.from({ length: 10 }, (_, c) => Array.from({ length: 64 }, (_, j) => (j % 10 === c ? 0.02 : -0.01))),
+    bias: Array.from({ length: 10 }, (_, c) => 0.001 * c) };
+  const json = JSON.stringify({ format: "quantlab-model", version: 1, layers: [layer] });
+  await page.evaluate((text) => window.quantlab.upload({ name: "logreg.json", text }), json);
+  m = await waitFor(page, () => {
+    const m = window.quantlab.metrics();
+    return m.model_from_file && m.analysis.state === "finished" && m.p_m_sim !== null;
+  });
+  assert.equal(m.batches, 0);
+  assert.ok(Number.isFinite(m.e_a) && m.e_a > 0 && m.e_a !== trained, `E_A ${m.e_a} after the upload`);
+  assert.equal(m.cost.weights, 640);
+  assert.deepEqual(errors, []);
+  await context.close();
 });
