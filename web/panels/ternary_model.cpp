@@ -41,13 +41,17 @@ void Analysis::update(const qlab::Model& model, const qlab::Dataset& test, const
         return;
     }
     job_.reset();  // it references model_ and test_
-    model_ = model;
-    test_ = test;
     qlab::KunduOptions o;
     o.residual.block = key.block;
     o.residual.tolerance = key.tolerance;
     o.gain_x = kGainX;
-    job_ = std::make_unique<qlab::TernaryResidualJob>(model_, test_, o);
+    // The session's model and split live as long as the lab; a change before the first unit
+    // comes with a new key (or training), which replaces this job before it runs again.
+    job_ = std::make_unique<DeferredJob<qlab::TernaryResidualJob>>([this, &model, &test, o] {
+        model_ = model;  // a snapshot: training changes the shared weights in place
+        test_ = test;
+        return std::make_unique<qlab::TernaryResidualJob>(model_, test_, o);
+    });
     job_key_ = key;
     started_ms_ = now_ms;
     ++jobs_started_;
@@ -71,7 +75,7 @@ void Analysis::poll(double now_ms) {
 }
 
 void Analysis::finish(double now_ms) {
-    result_ = job_->result();
+    result_ = job_->inner()->result();
     result_key_ = job_key_;
     result_model_ = model_;
     have_result_ = true;
@@ -134,12 +138,14 @@ void Frontier::update(const qlab::Model& model, const qlab::Dataset& test, const
     if (!wanted || model.layers.empty() || test.size() == 0) return;
     if (job_ && key_ == key) return;
     job_.reset();  // it references model_ and test_
-    model_ = model;
-    test_ = test;
     qlab::ParetoOptions o;
     o.ternary_options.block = key.block;
     o.ternary_options.tolerance = key.tolerance;
-    job_ = std::make_unique<qlab::ParetoJob>(model_, test_, o);
+    job_ = std::make_unique<DeferredJob<qlab::ParetoJob>>([this, &model, &test, o] {
+        model_ = model;
+        test_ = test;
+        return std::make_unique<qlab::ParetoJob>(model_, test_, o);
+    });
     key_ = key;
     started_ms_ = now_ms;
     finished_ = false;

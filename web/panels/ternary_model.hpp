@@ -3,6 +3,7 @@
 // N or epsilon change, and the figures the panel draws, computed once per result.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,37 @@ namespace quantlab::ternary {
 
 // Kundu §4: X ~ 5.5 for N = 64, the 8-2 over 8-8 gain the power-performance estimate scales.
 constexpr double kGainX = 5.5;
+
+// A core job built by its first unit: the copy of the weights and test data and the constructor's
+// float accuracy (a forward pass over the test set, ~50 ms on MNIST) run between frames inside
+// the job budget, not in the frame that asked for the job.
+template <class Inner>
+class DeferredJob final : public qlab::Job {
+  public:
+    explicit DeferredJob(std::function<std::unique_ptr<Inner>()> make) : make_(std::move(make)) {}
+    qlab::JobProgress progress() const override {
+        if (inner_) return inner_->progress();
+        qlab::JobProgress p;
+        p.stage = "copying the weights";
+        return p;
+    }
+    const Inner* inner() const { return inner_.get(); }
+
+  protected:
+    qlab::Status do_unit() override {
+        if (!inner_)
+            inner_ = make_();
+        else
+            inner_->step(1);
+        return inner_->state() == qlab::JobState::failed ? inner_->status()
+                                                         : qlab::Status::success();
+    }
+    bool is_done() const override { return inner_ && inner_->state() == qlab::JobState::finished; }
+
+  private:
+    std::function<std::unique_ptr<Inner>()> make_;
+    std::unique_ptr<Inner> inner_;
+};
 
 // What the analysis is for: the weights (generation, batches trained) and Algorithm 2's options.
 struct AnalysisKey {
@@ -56,8 +88,8 @@ class Analysis {
     // Notices a job that finished (figures, timing); cheap when nothing changed.
     void poll(double now_ms);
 
-    qlab::TernaryResidualJob* job() { return job_.get(); }
-    const qlab::TernaryResidualJob* job() const { return job_.get(); }
+    qlab::Job* job() { return job_.get(); }
+    const qlab::Job* job() const { return job_.get(); }
     bool job_running() const { return job_ && job_->running(); }
     Phase phase() const { return phase_; }
     const std::string& error() const { return error_; }
@@ -89,7 +121,7 @@ class Analysis {
     AnalysisKey want_, job_key_, result_key_;
     qlab::Model model_;  // the job's snapshot (training changes the shared weights in place)
     qlab::Dataset test_;
-    std::unique_ptr<qlab::TernaryResidualJob> job_;
+    std::unique_ptr<DeferredJob<qlab::TernaryResidualJob>> job_;
     Phase phase_ = Phase::no_model;
     std::string error_;
 
@@ -112,13 +144,15 @@ class Frontier {
                 bool training, bool wanted, double now_ms);
     void poll(double now_ms);
 
-    qlab::ParetoJob* job() { return job_.get(); }
+    qlab::Job* job() { return job_.get(); }
     bool job_running() const { return job_ && job_->running(); }
     // "idle" (not asked for yet), "training", "running", "finished", "failed"
     const char* state() const;
     const std::string& error() const { return error_; }
     // The points so far (all of them once finished); null before a job.
-    const qlab::ParetoResult* result() const { return job_ ? &job_->result() : nullptr; }
+    const qlab::ParetoResult* result() const {
+        return job_ && job_->inner() ? &job_->inner()->result() : nullptr;
+    }
     bool current() const { return job_ && key_ == want_; }
     const AnalysisKey& key() const { return key_; }
     double job_ms() const { return job_ms_; }
@@ -128,7 +162,7 @@ class Frontier {
     AnalysisKey want_, key_;
     qlab::Model model_;
     qlab::Dataset test_;
-    std::unique_ptr<qlab::ParetoJob> job_;
+    std::unique_ptr<DeferredJob<qlab::ParetoJob>> job_;
     bool training_ = false, finished_ = false;
     std::string error_;
     double started_ms_ = 0, job_ms_ = 0;
