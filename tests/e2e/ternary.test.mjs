@@ -247,3 +247,22 @@ test("Pareto frontier view (a real click): every family evaluated as a job, the 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("one shared model: trained in Train, analysed here by a click on the tab; uploads reach the session", async () => {
+  const { page, context, errors } = await openLab(browser, url + "?panel=train&data=digits&hidden=32&epochs=1&seed=3");
+  await waitFor(page, () => window.quantlab.metrics().rows_train > 0);
+  assert.equal(await page.evaluate(() => window.quantlab.step(1000)), Math.ceil(1438 / 32));
+  const trained = await metrics(page);
+  await clickView(page, "tab_ternary");
+  const m = await waitFor(page, analysed);
+  assert.equal(m.model_batches, trained.batches);
+  assert.equal(m.analysed_batches, trained.batches);
+  assert.equal(m.float_accuracy, trained.test_accuracy);  // the same weights, the same test split
+  // A model file dropped on this lesson goes to the shared session (a broken one is named).
+  await page.evaluate(() => window.quantlab.upload({ name: "broken.json", text: "{ nope" }));
+  const text = (await page.evaluate(() => window.quantlab.messages())).map((x) => x.text).join("\n");
+  assert.match(text, /broken\.json/);
+  assert.equal((await metrics(page)).model_batches, trained.batches);  // the lab keeps its model
+  assert.deepEqual(errors, []);
+  await context.close();
+});
