@@ -1,8 +1,8 @@
 // End-to-end tests of the Layers lesson (Lin et al. 2016) in headless Chromium: a real click
 // trains digits 64-32-10, then the per-layer SQNRs rise by about kappa dB per bit, eq. 9 holds for
 // the reported step SQNRs, the allocation follows eq. 16, size against error is computed, the
-// objective radio (a real click) leaves dense layers' bits alone but moves a conv net's, and a bad
-// URL falls back with messages.
+// objective radio (a real click) leaves dense layers' bits alone but moves a conv net's, a bad URL
+// falls back with messages, and the lattice designer (a dragged level, 2 against 16 levels, tuning).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -248,7 +248,7 @@ test("a bad URL value gives a message and keeps the default", async () => {
   await context.close();
 });
 
-test("lattice designer: dragging a level (real mouse) re-evaluates; 2 levels lose accuracy against 16", async () => {
+test("lattice designer: dragging a level (real mouse) re-evaluates; 2 levels lose accuracy against 16; fine-tuning", async () => {
   const { page, context, errors } = await openLab(browser, url + "?panel=layers&data=digits&hidden=32&epochs=3&lbits=6&seed=1");
   await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
   await page.evaluate(() => window.quantlab.step(135));
@@ -303,6 +303,19 @@ test("lattice designer: dragging a level (real mouse) re-evaluates; 2 levels los
     `2 levels ${k2.accuracy.toFixed(4)} (${k2.sqnr_db.toFixed(1)} dB), eval ${k2.eval_ms.toFixed(1)} ms`);
   // The levels are not in the link.
   assert.ok(!JSON.stringify(await getState(page)).includes(String(k2.levels[0])));
+  // Fine-tuning a copy on 2 levels, every layer on them (QAT, one epoch) wins accuracy back.
+  await clickView(page, "layers_designer_all");
+  const all2 = (await waitFor(page, () => window.quantlab.metrics().designer.all_layers)).designer;
+  await clickView(page, "layers_designer_finetune");
+  m = await waitFor(page, () => {
+    const f = window.quantlab.metrics().designer.finetune;
+    return f && f.state === "finished" && f.accuracy !== null;
+  });
+  const tune = m.designer.finetune;
+  assert.equal(tune.before, all2.accuracy);
+  assert.ok(tune.accuracy > tune.before + 0.03, `fine-tuned ${tune.accuracy} vs ${tune.before}`);
+  assert.equal(m.batches, 135);  // the lab's model is untouched
+  console.log(`# designer: all layers on 2 levels ${tune.before.toFixed(4)}, fine-tuned 1 epoch ${tune.accuracy.toFixed(4)}`);
   await clickView(page, "layers_designer_kmeans_16");
   await page.mouse.move(1270, 790);
   await settle(page, 4);

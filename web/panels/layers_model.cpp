@@ -67,8 +67,10 @@ StepView view_of(const qlab::QuantStep& step, const float* v, std::size_t n) {
     sv.hist = make_histogram(v, n, view_lo - pad, view_hi + pad, kBins);
     if (f) {
         const qlab::AtomList atoms = f->atoms_in(sv.hist.lo, sv.hist.hi, 4096);
-        sv.levels = atoms.atoms;
+        // Beyond 4096 levels in view (wide formats) lines would only fill the plot: none are drawn
+        // and the panel says how dense they are.
         sv.levels_truncated = atoms.truncated;
+        if (!atoms.truncated) sv.levels = atoms.atoms;
         for (std::size_t i = 0; i < n; ++i) sv.clipped += v[i] < sv.clip_lo || v[i] > sv.clip_hi;
     }
     return sv;
@@ -404,6 +406,45 @@ std::string Designer::evaluate(const qlab::Model& model, const qlab::Dataset& te
     ++evaluations;
     eval_ms = emscripten_get_now() - start;
     return "";
+}
+
+std::string Designer::start_finetune(const qlab::Model& model, const qlab::Split& split,
+                                     const qlab::LabState& s) {
+    if (levels.empty() || split.train.size() == 0)
+        return "fine-tune: no levels or no training data";
+    tune_job_.reset();
+    tuned = false;
+    tuning_ = std::make_shared<Tuning>();
+    tuning_->model = model;
+    tuning_->train = split.train;
+    tuning_->test = head(split.test, rows ? rows : split.test.size());
+    tuned_spec = codebook_spec(levels);
+    qlab::EvalOptions eval;
+    eval.roles.weights = tuned_spec;
+    tuned_from = qlab::accuracy(tuning_->model, tuning_->test, eval);
+    qlab::TrainOptions o;
+    o.optimizer = s.optimizer == "sgd"        ? qlab::Optimizer::sgd
+                  : s.optimizer == "momentum" ? qlab::Optimizer::momentum
+                                              : qlab::Optimizer::adam;
+    o.learning_rate = static_cast<float>(s.lr);
+    o.batch = static_cast<int>(s.batch);
+    o.epochs = 1;
+    o.seed = static_cast<std::uint64_t>(s.seed);
+    o.roles.weights = tuned_spec;
+    o.evaluate_each_epoch = false;
+    tune_job_ = std::make_unique<qlab::TrainJob>(tuning_->model, tuning_->train, &tuning_->test, o);
+    if (tune_job_->state() == qlab::JobState::failed)
+        return "fine-tune: " + tune_job_->status().message();
+    return "";
+}
+
+bool Designer::poll_finetune() {
+    if (!tune_job_ || tuned || tune_job_->state() != qlab::JobState::finished) return false;
+    qlab::EvalOptions eval;
+    eval.roles.weights = tuned_spec;
+    tuned_accuracy = qlab::accuracy(tuning_->model, tuning_->test, eval);
+    tuned = true;
+    return true;
 }
 
 }  // namespace quantlab::layers

@@ -40,8 +40,8 @@ Histogram make_histogram(const float* v, std::size_t n, double lo, double hi, in
 struct StepView {
     qlab::QuantStep step;  // name, format (Lin's at lbits), count, measured sqnr_db
     Histogram hist;
-    std::vector<double> levels;  // the format's atoms inside the histogram's range (ascending)
-    bool levels_truncated = false;
+    std::vector<double> levels;       // the format's atoms inside the histogram's range (ascending)
+    bool levels_truncated = false;    // more than 4096 in range: `levels` is left empty
     double clip_lo = 0, clip_hi = 0;  // the format's smallest and largest atoms
     double step_size = 0;             // 2^-f
     double rms = 0, min = 0, max = 0;
@@ -168,11 +168,31 @@ class Designer {
     double eval_ms = 0;
     std::string spec;  // the codebook format evaluated
 
+    // Fine-tuning on the levels: one epoch of QAT (float master weights, the forward pass on the
+    // codebook, clipped straight-through gradients) on a copy of the model, with every layer on
+    // the levels (training takes one weight format for all layers). The shared model is untouched.
+    std::string start_finetune(const qlab::Model& model, const qlab::Split& split,
+                               const qlab::LabState& s);
+    qlab::TrainJob* finetune_job() { return tune_job_.get(); }
+    const qlab::TrainJob* finetune_job() const { return tune_job_.get(); }
+    // Evaluates the tuned copy once its job has finished; true when it did so now.
+    bool poll_finetune();
+    bool tuned = false;         // tuned_accuracy is there
+    double tuned_accuracy = 0;  // the tuned copy on tuned_spec, same rows as `accuracy`
+    double tuned_from = 0;      // the codebook's accuracy before tuning (all layers)
+    std::string tuned_spec;
+
   private:
     void changed() { dirty_ = true; }
     void rebuild_histogram(const qlab::Model& model);
     bool dirty_ = true;
     std::size_t layer_ = 0;  // index into Model::layers
+    struct Tuning {
+        qlab::Model model;
+        qlab::Dataset train, test;  // copies: the job keeps references
+    };
+    std::shared_ptr<Tuning> tuning_;
+    std::unique_ptr<qlab::TrainJob> tune_job_;  // after its Tuning: destroyed first
 };
 
 // Steps of the sweep: bit widths 2..12, as measured_weight_kappa measures Lin's single kappa.

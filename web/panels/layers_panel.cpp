@@ -131,6 +131,7 @@ class LayersPanel final : public Panel {
         if (s_.running() && s_.job()) out.push_back({"training", s_.job()});
         if (a_.sweep()) out.push_back({"kappa sweep", a_.sweep()});
         if (a_.tradeoff()) out.push_back({"size against error", a_.tradeoff()});
+        if (d_.finetune_job()) out.push_back({"fine-tune on the levels", d_.finetune_job()});
         return out;
     }
 
@@ -312,6 +313,13 @@ nlohmann::json LayersPanel::metrics(App& app) {
             {"batches", d_.evaluated_for.batches},
             {"view_lo", d_.hist.lo},
             {"view_hi", d_.hist.hi}};
+        if (const qlab::TrainJob* tj = d_.finetune_job())
+            j["designer"]["finetune"] = {
+                {"state", job_state(tj)},
+                {"batches", tj->batches_done()},
+                {"before", d_.tuned_from},
+                {"accuracy", d_.tuned ? json(d_.tuned_accuracy) : json(nullptr)},
+                {"levels_current", d_.tuned_spec == d_.spec}};
     }
     return j;
 }
@@ -475,7 +483,12 @@ void LayersPanel::draw_step_histogram(App& app, const UiScale& ui, const StepVie
     p.bar_color = bars;
     p.level_color = kLevelColor;
     char note[96];
-    std::snprintf(note, sizeof note, "%s %s", sv.step.name().c_str(), db(sv.step.sqnr_db).c_str());
+    if (sv.levels_truncated)  // too dense to draw: say how far apart they are
+        std::snprintf(note, sizeof note, "%s %s, levels every %.2g", sv.step.name().c_str(),
+                      db(sv.step.sqnr_db).c_str(), sv.step_size);
+    else
+        std::snprintf(note, sizeof note, "%s %s", sv.step.name().c_str(),
+                      db(sv.step.sqnr_db).c_str());
     p.note = note;
     const std::string id = "##hist_" + sv.step.name();
     ImVec4 r;
@@ -705,6 +718,7 @@ void LayersPanel::update_designer(App& app) {
     const layers::ModelKey key{s_.model_generation(), s_.batches_done()};
     if (s_.running() && d_.evaluated && d_.evaluated_for != key && app.now - designer_time_ < 1.0)
         return;
+    d_.poll_finetune();
     const long before = d_.evaluations;
     const std::string problem = d_.evaluate(s_.model(), s_.split().test, key);
     if (!problem.empty()) app.report(problem, MessageLevel::warning);
@@ -809,6 +823,22 @@ void LayersPanel::draw_designer(App& app, const UiScale& ui, float width) {
     int bits = 0;
     while ((std::size_t{1} << bits) < d_.levels.size()) ++bits;
     ImGui::TextDisabled("%d bits per weight", bits);
+    // Fine-tuning: QAT on these levels, every layer on them (one weight format in training).
+    ImGui::BeginDisabled(!d_.all_layers || (d_.finetune_job() && d_.finetune_job()->running()));
+    const bool tune = ImGui::SmallButton("fine-tune 1 epoch");
+    ImGui::EndDisabled();
+    record_item(app, ui, "layers_designer_finetune");
+    widgets::tooltip_on_hover(
+        "One epoch of quantization-aware training of a copy of the model with every layer's "
+        "weights on these levels (needs 'all layers'); the lab's model is unchanged.",
+        "Sakr et al. §3 (QAT); clipped straight-through estimator");
+    if (tune) {
+        const std::string problem = d_.start_finetune(s_.model(), s_.split(), app.state());
+        if (!problem.empty()) app.report(problem, MessageLevel::warning);
+    }
+    if (d_.tuned)
+        ImGui::Text("tuned: %.2f%% (was %.2f%%)%s", 100 * d_.tuned_accuracy, 100 * d_.tuned_from,
+                    d_.tuned_spec == d_.spec ? "" : ", other levels");
     ImGui::EndGroup();
 }
 

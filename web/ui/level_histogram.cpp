@@ -20,7 +20,11 @@ LevelEdit level_histogram(const char* id, ImVec2 size, const LevelPlot& p, bool 
         if (p.counts[i] > tallest) tallest = p.counts[i], tallest_bin = i;
     for (std::size_t i = 0; i < p.counts.size(); ++i)
         if (i != tallest_bin) second = std::max(second, p.counts[i]);
-    const bool cut = second > 0 && tallest > 3 * second;
+    const double bin_w =
+        (p.hi - p.lo) / static_cast<double>(std::max<std::size_t>(1, p.counts.size()));
+    const bool holds_zero = p.lo + bin_w * static_cast<double>(tallest_bin) <= 0 &&
+                            0 <= p.lo + bin_w * static_cast<double>(tallest_bin + 1);
+    const bool cut = holds_zero && second > 0 && tallest > 3 * second;
     const double top = std::max(1.0, (cut ? 1.3 * second : tallest) * 1.08);
 
     Plot plot = begin_plot(id, size, p.lo, p.hi, 0, top, p.x_label, nullptr, ui, true);

@@ -29,7 +29,7 @@ struct LevelEdit {
     bool released = false;  // the drag ended this frame (dragged says which level)
 };
 
-// Draws the plot in `size` (a lone tall bin, ReLU's zeros, is cut at 1.3x the next tallest and
+// Draws the plot in `size` (a lone tall bin at 0, ReLU's zeros, is cut at 1.3x the next tallest and
 // labelled with its count). With `editable` the levels are thick handles that can be dragged.
 // `rect` gets the inner plot area in screen pixels (for recording views).
 LevelEdit level_histogram(const char* id, ImVec2 size, const LevelPlot& p, bool editable,
