@@ -41,9 +41,11 @@ void apply_style(const std::string& theme, float dpr) {
 double run_jobs(App& app, double budget_ms) {
     const double start = emscripten_get_now();
     std::vector<qlab::Job*> running;
+    // Lessons that share a job (the model's training) list it each; step it once per round.
     for (Panel* p : panels())
         for (const PanelJob& j : p->jobs())
-            if (j.job && j.job->running()) running.push_back(j.job);
+            if (j.job && j.job->running() && std::find(running.begin(), running.end(), j.job) == running.end())
+                running.push_back(j.job);
     // Round robin, one unit each, so two jobs share the budget and none starves.
     if (running.empty()) return -1;
     do {

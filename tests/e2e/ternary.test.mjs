@@ -201,6 +201,8 @@ test("Pareto frontier view (a real click): every family evaluated as a job, the 
   await clickView(page, "ternary_view_pareto");
   m = await metrics(page);
   assert.equal(m.view, "pareto");
+  // The view is in the link, so a frontier can be shared.
+  assert.equal(new URLSearchParams(await page.evaluate(() => location.search)).get("tview"), "pareto");
   m = await waitFor(page, () => {
     const p = window.quantlab.metrics().pareto;
     return p.state === "finished" && p.current;

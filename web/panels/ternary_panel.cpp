@@ -109,6 +109,7 @@ class TernaryPanel : public Panel {
     }
     void on_state_changed(App& app, const std::vector<std::string>& /*keys*/) override {
         open_ = app.state().panel == "ternary";
+        view_ = app.state().tview == "pareto" ? 1 : 0;  // the view is in the link
     }
     std::vector<PanelJob> jobs() override {
         std::vector<PanelJob> out;
@@ -925,7 +926,7 @@ void TernaryPanel::draw_view_switch(App& app, const UiScale& ui) {
                                                                            : ImGuiCol_FrameBg));
         ImGui::PushStyleColor(ImGuiCol_Text,
                               on ? ImVec4(1, 1, 1, 1) : ImGui::GetStyleColorVec4(ImGuiCol_Text));
-        if (ImGui::Button(names[v])) view_ = v;
+        if (ImGui::Button(names[v])) app.set("tview", v ? "pareto" : "residuals");
         ImGui::PopStyleColor(2);
         record_item(app, ui, views[v]);
     }

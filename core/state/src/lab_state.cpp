@@ -83,6 +83,7 @@ Status validate_hidden(const std::string& v) { return parse_hidden_widths(v).sta
 Status validate_act(const std::string& v) { return one_of(v, {"relu", "hardsigmoid", "tanh"}, "activation"); }
 Status validate_optimizer(const std::string& v) { return one_of(v, {"sgd", "momentum", "adam"}, "optimizer"); }
 Status validate_goal(const std::string& v) { return parse_goal(v).status(); }
+Status validate_tview(const std::string& v) { return one_of(v, {"residuals", "pareto"}, "ternary view"); }
 Status validate_objective(const std::string& v) { return one_of(v, {"size", "compute"}, "allocation objective"); }
 Status validate_calib(const std::string& v) { return one_of(v, {"minmax", "percentile", "mse", "kl"}, "calibration"); }
 
@@ -181,6 +182,7 @@ const std::vector<Property>& lab_properties() {
         {"tblock", K, T::integer, nullptr, &LabState::tblock, "N, weights per ternary block", nullptr, 1, 65536},
         {"ttol", K, T::number, nullptr, &LabState::ttol, "epsilon, the residual tolerance", nullptr, 0.001, 1},
         {"keep", K, T::integer, nullptr, &LabState::keep, "residual terms kept per block", nullptr, 0, 32},
+        {"tview", K, T::text, &LabState::tview, nullptr, "residuals, or the Pareto frontier across formats", validate_tview},
     };
     return table;
 }

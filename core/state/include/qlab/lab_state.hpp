@@ -71,6 +71,7 @@ struct LabState {
     double tblock = 64;   // N, weights per block
     double ttol = 0.05;   // epsilon, Algorithm 2's tolerance on ||W - W^|| / ||W||
     double keep = 32;     // residual terms kept per block ("battery-saving": the last go first)
+    std::string tview = "residuals";  // residuals | pareto (accuracy against bits across formats)
 
     bool operator==(const LabState& other) const;
     bool operator!=(const LabState& other) const { return !(*this == other); }
