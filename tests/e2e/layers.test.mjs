@@ -183,6 +183,21 @@ test("digits 64-32-10: trained by a real click; SQNR per bit, eq. 9, kappa, allo
   await context.close();
 });
 
+test("embedded with hide=objective: the objective cannot be clicked, lbits can", async () => {
+  const { page, context, errors } = await openLab(browser, url + "embed.html?panel=layers&data=digits&hide=objective");
+  let m = await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
+  assert.deepEqual(m.locked, ["objective"]);
+  await clickView(page, "layers_objective_compute");
+  assert.equal((await getState(page)).objective, "size");
+  // A real click near the right end of the lbits slider moves it up.
+  const r = (await metrics(page)).layout.layers_lbits;
+  await page.mouse.click(r.x + r.width - 4, r.y + r.height / 2, { delay: 120 });
+  m = await waitFor(page, () => Number(window.quantlab.getState().lbits) > 12);
+  assert.ok(m.analysis_bits > 12 && m.analysis_bits <= 16, `analysis at ${m.analysis_bits} bits`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 // A conv net for the 8x8 digits, weights from a seeded generator: conv 4 channels 3x3 (36 weights
 // used at 36 positions: 1296 MACs) then dense 144 -> 10 (1440 weights, 1440 MACs).
 function convModelJson(seed = 7) {

@@ -645,8 +645,9 @@ void LayersPanel::draw_sweep_plot(App& app, const UiScale& ui, ImVec2 size) {
         for (const auto& r : res.rows)
             meas.push_back(r.measured_output_db), pred.push_back(r.predicted_output_db);
         widgets::plot_line(p, xs, pred, kPredicted, ui.px(2.5f));
-        widgets::plot_line(p, xs, meas, IM_COL32(20, 20, 30, 255), ui.px(2.5f));
-        widgets::plot_legend(p, 1, IM_COL32(20, 20, 30, 255), "output, measured");
+        // The measured output in the text colour: black on light, white on dark.
+        widgets::plot_line(p, xs, meas, ImGui::GetColorU32(ImGuiCol_Text), ui.px(2.5f));
+        widgets::plot_legend(p, 1, ImGui::GetColorU32(ImGuiCol_Text), "output, measured");
         widgets::plot_legend(p, 2, kPredicted, "output, eq. 9");
         widgets::plot_legend(p, 3, IM_COL32(60, 110, 210, 200), "W steps");
         widgets::plot_legend(p, 4, IM_COL32(225, 130, 50, 200), "a steps");
@@ -855,7 +856,7 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
     ImGui::BeginChild("layers_views", ImVec2(0, 0), false);
     const float width = ImGui::GetContentRegionAvail().x;
     const Snapshot* snap = a_.snapshot();
-    if (!snap) {
+    if (!snap || !s_.has_model()) {  // a snapshot of another data set's model is not shown
         ImGui::TextDisabled(s_.loading() ? "Loading the data set..." : "Waiting for a model...");
     } else {
         for (const LayerView& lv : snap->layers) draw_layer_row(app, ui, *snap, lv, width);
