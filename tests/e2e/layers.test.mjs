@@ -312,6 +312,7 @@ test("lattice designer: dragging a level (real mouse) re-evaluates; 2 levels los
   const k2 = (await waitFor(page, () => window.quantlab.metrics().designer.source === "k-means 2")).designer;
   assert.equal(k16.levels.length, 16);
   assert.equal(k2.levels.length, 2);
+  assert.deepEqual([k16.bits, k2.bits], [4, 1]);
   assert.ok(k2.accuracy < k16.accuracy, `2 levels ${k2.accuracy} vs 16 levels ${k16.accuracy}`);
   assert.ok(k2.sqnr_db < k16.sqnr_db - 10, `SQNR 2 levels ${k2.sqnr_db} vs 16 ${k16.sqnr_db}`);
   console.log(`# designer: k-means 16 levels ${k16.accuracy.toFixed(4)} (${k16.sqnr_db.toFixed(1)} dB), ` +

@@ -386,6 +386,7 @@ std::string Designer::evaluate(const qlab::Model& model, const qlab::Dataset& te
     const double start = emscripten_get_now();
     rebuild_histogram(model);
     spec = codebook_spec(levels);
+    if (auto f = qlab::Format::parse(spec)) index_bits = f->bits();
     qlab::EvalOptions eval;
     eval.layers.resize(model.layers.size());
     for (std::size_t l : weighted)

@@ -166,7 +166,8 @@ class Designer {
     std::size_t rows = 0;
     long evaluations = 0;
     double eval_ms = 0;
-    std::string spec;  // the codebook format evaluated
+    std::string spec;    // the codebook format evaluated
+    int index_bits = 0;  // bits of an index into the levels (the format's bits())
 
     // Fine-tuning on the levels: one epoch of QAT (float master weights, the forward pass on the
     // codebook, clipped straight-through gradients) on a copy of the model, with every layer on

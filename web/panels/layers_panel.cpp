@@ -302,6 +302,7 @@ nlohmann::json LayersPanel::metrics(App& app) {
             {"position", d_.position},
             {"all_layers", d_.all_layers},
             {"levels", d_.levels},
+            {"bits", d_.index_bits},
             {"source", d_.source},
             {"accuracy", d_.accuracy},
             {"float_accuracy", d_.float_accuracy},
@@ -821,9 +822,7 @@ void LayersPanel::draw_designer(App& app, const UiScale& ui, float width) {
     widgets::tooltip_on_hover("10 log10(sum w^2 / sum (w - q(w))^2) over the layer's weights.",
                               "Lin et al. eq. 2");
     ImGui::Text("output SQNR %s", db(d_.output_sqnr_db).c_str());
-    int bits = 0;
-    while ((std::size_t{1} << bits) < d_.levels.size()) ++bits;
-    ImGui::TextDisabled("%d bits per weight", bits);
+    ImGui::TextDisabled("%d bits per weight", d_.index_bits);
     // Fine-tuning: QAT on these levels, every layer on them (one weight format in training).
     ImGui::BeginDisabled(!d_.all_layers || (d_.finetune_job() && d_.finetune_job()->running()));
     const bool tune = ImGui::SmallButton("fine-tune 1 epoch");
