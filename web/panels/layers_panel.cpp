@@ -836,9 +836,10 @@ void LayersPanel::draw_designer(App& app, const UiScale& ui, float width) {
         const std::string problem = d_.start_finetune(s_.model(), s_.split(), app.state());
         if (!problem.empty()) app.report(problem, MessageLevel::warning);
     }
-    if (d_.tuned)
-        ImGui::Text("tuned: %.2f%% (was %.2f%%)%s", 100 * d_.tuned_accuracy, 100 * d_.tuned_from,
-                    d_.tuned_spec == d_.spec ? "" : ", other levels");
+    if (d_.tuned) {  // two short lines: the column is narrow
+        ImGui::Text("tuned: %.2f%% (was %.2f%%)", 100 * d_.tuned_accuracy, 100 * d_.tuned_from);
+        if (d_.tuned_spec != d_.spec) ImGui::TextDisabled("(on the levels before)");
+    }
     ImGui::EndGroup();
 }
 
