@@ -4,12 +4,11 @@
 
 #include <algorithm>
 
+#include "analysis_common.hpp"
+
 namespace qlab {
-namespace {
 
-std::vector<double> as_doubles(const Matrix& m) { return std::vector<double>(m.data(), m.data() + m.size()); }
-
-}  // namespace
+using detail::to_doubles;
 
 struct FineTuneJob::State {
     const Dataset& test;
@@ -35,16 +34,14 @@ FineTuneJob::FineTuneJob(const Model& model, const Dataset& train, const Dataset
     }
     s.result.model = model;
     s.result.formats.resize(model.layers.size());
-    Dataset calibration = train;
-    calibration.x.resize(std::min(train.size(), options.calibration_rows) * static_cast<std::size_t>(train.features));
-    calibration.y.resize(std::min(train.size(), options.calibration_rows));
+    const Dataset calibration = detail::first_rows(train, options.calibration_rows);
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
         const Layer& L = model.layers[l];
         if (L.kind == LayerKind::maxpool2d) continue;
         LayerFormats& f = s.result.formats[l];
-        if (options.weight_bits) f.weights = lin_fixed_format(as_doubles(L.weight), options.weight_bits, options.format);
+        if (options.weight_bits) f.weights = lin_fixed_format(to_doubles(L.weight), options.weight_bits, options.format);
         if (options.activation_bits && l + 1 < model.layers.size())
-            f.activations = lin_fixed_format(as_doubles(hidden_outputs(model, calibration, l, calibration.size())),
+            f.activations = lin_fixed_format(to_doubles(hidden_outputs(model, calibration, l, calibration.size())),
                                              options.activation_bits, options.format);
     }
     EvalOptions eval;

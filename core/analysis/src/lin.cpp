@@ -2,6 +2,8 @@
 // output SQNR, kappa from bit sweeps (eq. 2), bit allocation (eq. 14-16) and size against error.
 #include "qlab/lin.hpp"
 
+#include "analysis_common.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -12,19 +14,11 @@
 namespace qlab {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+using detail::check_model_data;
+using detail::first_rows;
+using detail::to_doubles;
 
-double sqnr_of(const float* x, const float* q, std::size_t n) {
-    double signal = 0, noise = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const double d = static_cast<double>(x[i]) - static_cast<double>(q[i]);
-        signal += static_cast<double>(x[i]) * static_cast<double>(x[i]);
-        noise += d * d;
-    }
-    if (noise == 0) return kInf;
-    if (signal == 0) return -kInf;
-    return 10 * std::log10(signal / noise);
-}
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 Result<Format> parse_for(const std::string& spec, const char* what) {
     auto f = Format::parse(spec);
@@ -40,27 +34,11 @@ void quantize_matrix(const Format& f, Matrix& m) {
 double matrix_sqnr(const Format& f, const Matrix& m) {
     Matrix q = m;
     quantize_matrix(f, q);
-    return sqnr_of(m.data(), q.data(), static_cast<std::size_t>(m.size()));
-}
-
-std::vector<double> to_doubles(const Matrix& m) {
-    return std::vector<double>(m.data(), m.data() + m.size());
-}
-
-Dataset first_rows(const Dataset& data, std::size_t max_rows) {
-    const std::size_t n = max_rows ? std::min(max_rows, data.size()) : data.size();
-    Dataset d;
-    d.name = data.name;
-    d.features = data.features;
-    d.classes = data.classes;
-    d.class_names = data.class_names;
-    d.x.assign(data.x.begin(), data.x.begin() + static_cast<std::ptrdiff_t>(n * data.features));
-    d.y.assign(data.y.begin(), data.y.begin() + static_cast<std::ptrdiff_t>(n));
-    return d;
+    return detail::sqnr_db(m.data(), q.data(), static_cast<std::size_t>(m.size()));
 }
 
 double scores_sqnr(const Matrix& reference, const Matrix& quantized) {
-    return sqnr_of(reference.data(), quantized.data(), static_cast<std::size_t>(reference.size()));
+    return detail::sqnr_db(reference.data(), quantized.data(), static_cast<std::size_t>(reference.size()));
 }
 
 double scores_accuracy(const Matrix& scores, const Dataset& data) {
@@ -91,15 +69,6 @@ std::vector<QuantStep> model_steps(const Model& model) {
         }
     }
     return steps;
-}
-
-Status check_model_data(const Model& model, const Dataset& data) {
-    if (model.layers.empty()) return Status::error("the model has no layers");
-    if (data.size() == 0) return Status::error("no data");
-    if (data.features != model.inputs())
-        return Status::error("the data has " + std::to_string(data.features) +
-                             " features, the model takes " + std::to_string(model.inputs()));
-    return Status::success();
 }
 
 // Float values of every step (weights, or the float network's hidden outputs on `sub`).
@@ -166,7 +135,7 @@ Result<ModelSqnr> model_sqnr(const Model& model, const Dataset& data, const Eval
                     f->quantize(q.row(r).data(), q.row(r).data(), static_cast<std::size_t>(q.cols()));
                 }
                 s.format = "per-row (" + std::to_string(lf->weight_rows.size()) + " formats)";
-                s.sqnr_db = sqnr_of(layer.weight.data(), q.data(), static_cast<std::size_t>(q.size()));
+                s.sqnr_db = detail::sqnr_db(layer.weight.data(), q.data(), static_cast<std::size_t>(q.size()));
             } else {
                 s.format = lf ? lf->weights : formats.roles.weights;
                 s.sqnr_db = kInf;
@@ -498,4 +467,42 @@ Result<TradeoffResult> lin_tradeoff(const Model& model, const Dataset& data,
     return job.result();
 }
 
+namespace detail {
+
+double sqnr_db(const float* x, const float* q, std::size_t n) {
+    double signal = 0, noise = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double d = static_cast<double>(x[i]) - static_cast<double>(q[i]);
+        signal += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+        noise += d * d;
+    }
+    if (noise == 0) return std::numeric_limits<double>::infinity();
+    if (signal == 0) return -std::numeric_limits<double>::infinity();
+    return 10 * std::log10(signal / noise);
+}
+
+std::vector<double> to_doubles(const Matrix& m) { return std::vector<double>(m.data(), m.data() + m.size()); }
+
+Dataset first_rows(const Dataset& data, std::size_t max_rows) {
+    const std::size_t n = max_rows ? std::min(max_rows, data.size()) : data.size();
+    Dataset d;
+    d.name = data.name;
+    d.features = data.features;
+    d.classes = data.classes;
+    d.class_names = data.class_names;
+    d.x.assign(data.x.begin(), data.x.begin() + static_cast<std::ptrdiff_t>(n * data.features));
+    d.y.assign(data.y.begin(), data.y.begin() + static_cast<std::ptrdiff_t>(n));
+    return d;
+}
+
+Status check_model_data(const Model& model, const Dataset& data) {
+    if (model.layers.empty()) return Status::error("the model has no layers");
+    if (data.size() == 0) return Status::error("no data");
+    if (data.features != model.inputs())
+        return Status::error("the data has " + std::to_string(data.features) +
+                             " features, the model takes " + std::to_string(model.inputs()));
+    return Status::success();
+}
+
+}  // namespace detail
 }  // namespace qlab

@@ -6,48 +6,22 @@
 
 #include "qlab/lin.hpp"
 
+#include "analysis_common.hpp"
+
 namespace qlab {
 namespace {
 
 double sqnr_between(const Matrix& reference, const Matrix& quantized) {
-    double signal = 0, noise = 0;
-    for (Eigen::Index i = 0; i < reference.size(); ++i) {
-        const double x = reference.data()[i], d = x - static_cast<double>(quantized.data()[i]);
-        signal += x * x, noise += d * d;
-    }
-    if (noise == 0) return std::numeric_limits<double>::infinity();
-    if (signal == 0) return -std::numeric_limits<double>::infinity();
-    return 10 * std::log10(signal / noise);
-}
-
-Dataset head(const Dataset& data, std::size_t max_rows) {
-    const std::size_t n = max_rows ? std::min(max_rows, data.size()) : data.size();
-    Dataset d;
-    d.name = data.name;
-    d.features = data.features;
-    d.classes = data.classes;
-    d.class_names = data.class_names;
-    d.x.assign(data.x.begin(), data.x.begin() + static_cast<std::ptrdiff_t>(n * data.features));
-    d.y.assign(data.y.begin(), data.y.begin() + static_cast<std::ptrdiff_t>(n));
-    return d;
-}
-
-Status check(const Model& model, const Dataset& data) {
-    if (model.layers.empty()) return Status::error("the model has no layers");
-    if (data.size() == 0) return Status::error("no data");
-    if (data.features != model.inputs())
-        return Status::error("the data has " + std::to_string(data.features) +
-                             " features, the model takes " + std::to_string(model.inputs()));
-    return Status::success();
+    return detail::sqnr_db(reference.data(), quantized.data(), static_cast<std::size_t>(reference.size()));
 }
 
 }  // namespace
 
 Result<LinFormats> lin_formats(const Model& model, const Dataset& data, int bits,
                                const LinFormatOptions& format, std::size_t max_rows) {
-    if (Status s = check(model, data); !s) return s;
+    if (Status s = detail::check_model_data(model, data); !s) return s;
     if (bits < 2 || bits > 16) return Status::error("bits must be from 2 to 16");
-    const Dataset sub = head(data, max_rows);
+    const Dataset sub = detail::first_rows(data, max_rows);
     LinFormats out;
     out.eval.layers.resize(model.layers.size());
     // The steps in model_sqnr's order: W_l, then a_l for every layer but the last (a max-pool is
@@ -80,8 +54,8 @@ Result<LinFormats> lin_formats(const Model& model, const Dataset& data, int bits
 Result<std::vector<LayerSqnrMeter>> layer_sqnr_meters(const Model& model, const Dataset& data,
                                                       const EvalOptions& formats,
                                                       const ModelSqnr& sqnr, std::size_t max_rows) {
-    if (Status s = check(model, data); !s) return s;
-    const Dataset sub = head(data, max_rows);
+    if (Status s = detail::check_model_data(model, data); !s) return s;
+    const Dataset sub = detail::first_rows(data, max_rows);
     std::vector<LayerSqnrMeter> out;
     std::vector<double> so_far;  // step SQNRs up to the layer, in network order
     std::size_t next_step = 0;
