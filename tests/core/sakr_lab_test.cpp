@@ -102,6 +102,8 @@ TEST(SakrLab, NoiseIsSeededByChunkAndBoundedByTheorem1) {
     while (again.step(1)) {
     }
     ASSERT_EQ(first.points().size(), 2u);
+    EXPECT_EQ(first.progress().done, first.progress().total);
+    EXPECT_EQ(first.progress().total, 2 * 100);  // 50 / (1 + 20) -> 2 rows a unit, 200 rows
     for (std::size_t k = 0; k < 2; ++k) {
         const SakrSimPoint& p = first.points()[k];
         EXPECT_TRUE(p.noise);

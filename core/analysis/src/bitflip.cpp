@@ -82,7 +82,7 @@ struct BitFlipJob::State {
     std::vector<int> dense;  // model layer index of each map row
     int cell = -1;           // -1: the baseline; then row-major (layer, bit)
     std::size_t next = 0;    // next data row of the current cell
-    static constexpr std::size_t kRowsPerUnit = 256;
+    std::size_t rows_per_unit = 256;
     Model flipped;
     long long correct = 0;
     double baseline = std::numeric_limits<double>::quiet_NaN();
@@ -120,6 +120,7 @@ BitFlipJob::BitFlipJob(const Model& model, const Dataset& data, const BitFlipOpt
     s.model = model;
     s.data = data;
     s.flipped = model;
+    s.rows_per_unit = static_cast<std::size_t>(std::max(1, options.rows_per_unit));
     const std::size_t cells = s.dense.size() * static_cast<std::size_t>(options.bw);
     s.accuracy.assign(cells, std::numeric_limits<double>::quiet_NaN());
     s.flipped_count.assign(cells, 0);
@@ -151,10 +152,10 @@ JobProgress BitFlipJob::progress() const {
     const State& s = *s_;
     JobProgress p;
     const long long per =
-        static_cast<long long>((s.data.size() + State::kRowsPerUnit - 1) / State::kRowsPerUnit);
+        static_cast<long long>((s.data.size() + s.rows_per_unit - 1) / s.rows_per_unit);
     p.total = per * static_cast<long long>(s.accuracy.size() + 1);
     p.done = per * (s.cell + 1) +
-             static_cast<long long>((s.next + State::kRowsPerUnit - 1) / State::kRowsPerUnit);
+             static_cast<long long>((s.next + s.rows_per_unit - 1) / s.rows_per_unit);
     p.done = std::min(p.done, p.total);
     if (s.cell < 0)
         p.stage = "accuracy without flips";
@@ -170,18 +171,21 @@ Status BitFlipJob::do_unit() {
         // A new cell: its own flipped copy of the weights, seeded by (seed, layer, bit).
         const int row = s.cell / s.o.bw, bit = s.cell % s.o.bw;
         BitFlipCount c;
-        s.flipped = flip_weight_bits(s.model, s.dense[static_cast<std::size_t>(row)], s.o.bw, bit,
-                                     s.o.rate, bitflip_cell_seed(s.o.seed, row, bit), &c);
+        // The flipped layer is on the grid already; the others are quantized once per cell.
+        s.flipped = sakr_quantize_weights(
+            flip_weight_bits(s.model, s.dense[static_cast<std::size_t>(row)], s.o.bw, bit, s.o.rate,
+                             bitflip_cell_seed(s.o.seed, row, bit), &c),
+            s.o.bw);
         s.flipped_count[static_cast<std::size_t>(s.cell)] = c.flipped;
     }
-    const std::size_t end = std::min(s.data.size(), s.next + State::kRowsPerUnit);
+    const std::size_t end = std::min(s.data.size(), s.next + s.rows_per_unit);
     Dataset part;
     part.features = s.data.features, part.classes = s.data.classes;
     part.x.assign(s.data.row(s.next), s.data.row(s.next) + (end - s.next) * s.data.features);
     part.y.assign(s.data.y.begin() + static_cast<long>(s.next),
                   s.data.y.begin() + static_cast<long>(end));
-    const std::vector<int> d =
-        sakr_fixed_decisions(s.cell < 0 ? s.model : s.flipped, part, s.o.ba, s.o.bw);
+    if (s.cell < 0 && s.next == 0) s.flipped = sakr_quantize_weights(s.model, s.o.bw);
+    const std::vector<int> d = sakr_fixed_decisions_quantized(s.flipped, part, s.o.ba);
     for (std::size_t i = 0; i < d.size(); ++i) s.correct += d[i] == part.y[i];
     s.next = end;
     if (end >= s.data.size()) {

@@ -37,30 +37,49 @@ std::uint64_t chunk_seed(std::uint64_t seed, int ba, int bw, std::size_t chunk) 
 
 }  // namespace
 
-std::vector<int> sakr_fixed_decisions(const Model& model, const Dataset& data, int ba, int bw) {
+Model sakr_quantize_weights(const Model& model, int bw) {
+    Model q = model;
+    if (bw < 2) return q;
+    const Format w =
+        *Format::parse("fixed:w=" + std::to_string(bw) + ",f=" + std::to_string(bw - 1));
+    // As the weights role does in predict_scores: every weight entry, nearest-even; not biases.
+    for (Layer& L : q.layers)
+        if (L.weight.size())
+            w.quantize(L.weight.data(), L.weight.data(), static_cast<std::size_t>(L.weight.size()));
+    return q;
+}
+
+std::vector<int> sakr_fixed_decisions_quantized(const Model& quantized, const Dataset& data,
+                                                int ba) {
     std::vector<int> out(data.size());
-    if (data.size() == 0 || model.layers.empty()) return out;
-    // fixed:w=1 does not exist (a sign and no magnitude): no network below 2 bits.
-    if (ba < 2 || bw < 2) return {};
+    if (data.size() == 0 || quantized.layers.empty()) return out;
+    if (ba < 2) return {};
     // The conventions of sakr_simulate (README): inputs in [-1, 1] as fixed:w=B_A,f=B_A-1,
-    // hidden activations in [0, 2] as ufixed (fixed after tanh / none), weights fixed:w=B_W.
+    // hidden activations in [0, 2] as ufixed (fixed after tanh / none); the weights come
+    // quantized, so the weights role stays empty (quantizing again would change nothing).
     const std::string bits_a = std::to_string(ba), frac_a = std::to_string(ba - 1);
     Dataset q = data;
     const Format input = *Format::parse("fixed:w=" + bits_a + ",f=" + frac_a);
     input.quantize(q.x.data(), q.x.data(), q.x.size());
     bool unsigned_acts = true;
-    for (std::size_t l = 0; l + 1 < model.layers.size(); ++l)
-        unsigned_acts &= model.layers[l].activation == Activation::relu ||
-                         model.layers[l].activation == Activation::hardsigmoid;
+    for (std::size_t l = 0; l + 1 < quantized.layers.size(); ++l)
+        unsigned_acts &= quantized.layers[l].kind == LayerKind::maxpool2d ||  // passes its input on
+                         quantized.layers[l].activation == Activation::relu ||
+                         quantized.layers[l].activation == Activation::hardsigmoid;
     EvalOptions o;
-    o.roles.weights = "fixed:w=" + std::to_string(bw) + ",f=" + std::to_string(bw - 1);
     o.roles.activations = (unsigned_acts ? "ufixed:w=" : "fixed:w=") + bits_a + ",f=" + frac_a;
-    const Matrix z = predict_scores(model, q, o);
+    const Matrix z = predict_scores(quantized, q, o);
     for (Eigen::Index i = 0; i < z.rows(); ++i) {
         const Eigen::Matrix<float, 1, Eigen::Dynamic> row = z.row(i);
         out[static_cast<std::size_t>(i)] = first_max(row.data(), static_cast<int>(z.cols()));
     }
     return out;
+}
+
+std::vector<int> sakr_fixed_decisions(const Model& model, const Dataset& data, int ba, int bw) {
+    // fixed:w=1 does not exist (a sign and no magnitude): no network below 2 bits.
+    if (ba < 2 || bw < 2) return {};
+    return sakr_fixed_decisions_quantized(sakr_quantize_weights(model, bw), data, ba);
 }
 
 struct SakrSimJob::State {
@@ -79,6 +98,7 @@ struct SakrSimJob::State {
     int phase = 0;
     std::size_t next = 0;
     SakrSimPoint work;
+    Model quantized;  // the model with the current precision's weights quantized, once
     long long wrong = 0, mismatch = 0;
     double noise_linear = 0, noise_exact = 0;  // sums weighted by trials
     std::vector<SakrSimPoint> points;
@@ -147,23 +167,25 @@ JobProgress SakrSimJob::progress() const {
     const State& s = *s_;
     JobProgress p;
     const auto per = static_cast<long long>(s.o.rows_per_unit);
-    const auto units = [per](std::size_t rows) {
-        return (static_cast<long long>(rows) + per - 1) / per;
+    // A noise unit takes fewer rows (see do_unit).
+    const auto noise_per = std::max(1LL, per / (1 + s.o.noise_trials));
+    const auto units = [](std::size_t rows, long long step) {
+        return (static_cast<long long>(rows) + step - 1) / step;
     };
-    const long long data_units = s.have_data ? units(s.data.size()) : 0;
+    const long long data_units = s.have_data ? units(s.data.size(), per) : 0;
     const long long noise_units =
-        s.have_noise ? units(static_cast<std::size_t>(s.noise_rows.rows())) : 0;
+        s.have_noise ? units(static_cast<std::size_t>(s.noise_rows.rows()), noise_per) : 0;
     const long long per_precision = data_units + noise_units;
     p.total = (s.have_data ? data_units : 0) +
               per_precision * static_cast<long long>(s.precisions.size());
     if (s.have_data && !s.float_ready) {
-        p.done = units(s.float_next);
+        p.done = units(s.float_next, per);
         p.stage = "float decisions: " + std::to_string(s.float_next) + " of " +
                   std::to_string(s.data.size()) + " rows";
         return p;
     }
     p.done = (s.have_data ? data_units : 0) + per_precision * static_cast<long long>(s.current) +
-             (s.phase == 1 ? data_units : 0) + units(s.next);
+             (s.phase == 1 ? data_units : 0) + units(s.next, s.phase == 1 ? noise_per : per);
     p.done = std::min(p.done, p.total);
     if (s.current < s.precisions.size())
         p.stage = std::string(s.phase == 0 ? "fixed point" : "noise") +
@@ -201,11 +223,12 @@ Status SakrSimJob::do_unit() {
         s.work.ba = ba, s.work.bw = bw;
         s.wrong = s.mismatch = 0;
         s.noise_linear = s.noise_exact = 0;
+        if (s.have_data) s.quantized = sakr_quantize_weights(s.model, bw);
     }
     if (s.phase == 0) {
         const std::size_t end = std::min(s.data.size(), s.next + per);
         const std::vector<int> d =
-            sakr_fixed_decisions(s.model, slice(s.data, s.next, end), ba, bw);
+            sakr_fixed_decisions_quantized(s.quantized, slice(s.data, s.next, end), ba);
         for (std::size_t i = s.next; i < end; ++i) {
             const int v = d[i - s.next];
             s.work.decisions.push_back(v);
@@ -237,7 +260,7 @@ Status SakrSimJob::do_unit() {
         s.work.noise_trials += r.trials;
         s.next = end;
         if (end >= rows) {
-            s.work.noise = true;
+            s.work.noise = s.work.noise_trials > 0;  // sakr_noise_mc takes dense layers only
             const auto t = static_cast<double>(std::max(1LL, s.work.noise_trials));
             s.work.p_m_noise_linear = s.noise_linear / t;
             s.work.p_m_noise_exact = s.noise_exact / t;

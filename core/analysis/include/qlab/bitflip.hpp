@@ -45,6 +45,7 @@ struct BitFlipOptions {
     int ba = 8, bw = 8;
     double rate = 0.01;
     std::uint64_t seed = 1;
+    int rows_per_unit = 256;  // data rows evaluated per unit (fewer for a large network)
 };
 class BitFlipJob : public Job {
   public:

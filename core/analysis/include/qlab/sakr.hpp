@@ -167,6 +167,11 @@ SakrSimulation sakr_simulate(const Model& model, const Dataset& data,
 // (B_A, B_W). sakr_simulate's p_m is the share of rows where this differs from float_decisions.
 // Empty when B_A or B_W is below 2 (fixed:w=1 does not exist).
 std::vector<int> sakr_fixed_decisions(const Model& model, const Dataset& data, int ba, int bw);
+// The same in two steps, for work in slices of rows: the weights in fixed:w=B_W,f=B_W-1 once
+// (biases as they are), then the decisions of that model with quantized inputs and activations.
+Model sakr_quantize_weights(const Model& model, int bw);
+std::vector<int> sakr_fixed_decisions_quantized(const Model& quantized, const Dataset& data,
+                                                int ba);
 
 // The simulations over a list of (B_A, B_W) as one resumable job, so a large network never stalls
 // a frame: one unit is at most rows_per_unit rows (the float decisions first, when not given; then
@@ -182,7 +187,7 @@ struct SakrSimPoint {
     bool fixed = false;  // p_m, error and decisions are set (data was given)
     double p_m = 0, error = 0;
     std::vector<int> decisions;  // per row of data
-    bool noise = false;          // the noise fields are set (noise rows and trials were given)
+    bool noise = false;  // the noise fields are set (rows and trials given, dense layers only)
     double p_m_noise_linear = 0, p_m_noise_exact = 0;
     long long noise_trials = 0;  // rows x trials
 };
