@@ -319,6 +319,16 @@ test("lattice designer: dragging a level (real mouse) re-evaluates; 2 levels los
     `2 levels ${k2.accuracy.toFixed(4)} (${k2.sqnr_db.toFixed(1)} dB), eval ${k2.eval_ms.toFixed(1)} ms`);
   // The levels are not in the link.
   assert.ok(!JSON.stringify(await getState(page)).includes(String(k2.levels[0])));
+  // Layer 1 alone on 2 levels (the rest float): a fine-tuned copy keeps it so and wins accuracy back.
+  await clickView(page, "layers_designer_finetune");
+  m = await waitFor(page, () => {
+    const f = window.quantlab.metrics().designer.finetune;
+    return f && f.state === "finished" && f.accuracy !== null;
+  });
+  assert.equal(m.designer.finetune.before, k2.accuracy);
+  assert.ok(m.designer.finetune.accuracy >= m.designer.finetune.before,
+            `one layer fine-tuned ${m.designer.finetune.accuracy} vs ${m.designer.finetune.before}`);
+  console.log(`# designer: layer 1 on 2 levels ${k2.accuracy.toFixed(4)}, fine-tuned ${m.designer.finetune.accuracy.toFixed(4)}`);
   // Fine-tuning a copy on 2 levels, every layer on them (QAT, one epoch) wins accuracy back.
   await clickView(page, "layers_designer_all");
   const all2 = (await waitFor(page, () => window.quantlab.metrics().designer.all_layers)).designer;

@@ -420,8 +420,13 @@ std::string Designer::start_finetune(const qlab::Model& model, const qlab::Split
     tuning_->train = split.train;
     tuning_->test = head(split.test, rows ? rows : split.test.size());
     tuned_spec = codebook_spec(levels);
+    // The designed layer alone (or every weighted layer) trains and is evaluated on the levels,
+    // the others stay float, exactly as the designer's evaluation puts them.
+    tuned_layers.assign(model.layers.size(), {});
+    for (std::size_t l : qlab::weighted_layers(model))
+        if (all_layers || l == layer_) tuned_layers[l].weights = tuned_spec;
     qlab::EvalOptions eval;
-    eval.roles.weights = tuned_spec;
+    eval.layers = tuned_layers;
     tuned_from = qlab::accuracy(tuning_->model, tuning_->test, eval);
     qlab::TrainOptions o;
     o.optimizer = s.optimizer == "sgd"        ? qlab::Optimizer::sgd
@@ -431,7 +436,7 @@ std::string Designer::start_finetune(const qlab::Model& model, const qlab::Split
     o.batch = static_cast<int>(s.batch);
     o.epochs = 1;
     o.seed = static_cast<std::uint64_t>(s.seed);
-    o.roles.weights = tuned_spec;
+    o.layers = tuned_layers;
     o.evaluate_each_epoch = false;
     tune_job_ = std::make_unique<qlab::TrainJob>(tuning_->model, tuning_->train, &tuning_->test, o);
     if (tune_job_->state() == qlab::JobState::failed)
@@ -442,7 +447,7 @@ std::string Designer::start_finetune(const qlab::Model& model, const qlab::Split
 bool Designer::poll_finetune() {
     if (!tune_job_ || tuned || tune_job_->state() != qlab::JobState::finished) return false;
     qlab::EvalOptions eval;
-    eval.roles.weights = tuned_spec;
+    eval.layers = tuned_layers;
     tuned_accuracy = qlab::accuracy(tuning_->model, tuning_->test, eval);
     tuned = true;
     return true;

@@ -182,6 +182,7 @@ class Designer {
     double tuned_accuracy = 0;  // the tuned copy on tuned_spec, same rows as `accuracy`
     double tuned_from = 0;      // the codebook's accuracy before tuning (all layers)
     std::string tuned_spec;
+    std::vector<qlab::LayerFormats> tuned_layers;  // the layers on tuned_spec (one, or all weighted)
 
   private:
     void changed() { dirty_ = true; }

@@ -823,14 +823,14 @@ void LayersPanel::draw_designer(App& app, const UiScale& ui, float width) {
                               "Lin et al. eq. 2");
     ImGui::Text("output SQNR %s", db(d_.output_sqnr_db).c_str());
     ImGui::TextDisabled("%d bits per weight", d_.index_bits);
-    // Fine-tuning: QAT on these levels, every layer on them (one weight format in training).
-    ImGui::BeginDisabled(!d_.all_layers || (d_.finetune_job() && d_.finetune_job()->running()));
+    // Fine-tuning: QAT of a copy with the designed layer (or every layer) on these levels.
+    ImGui::BeginDisabled(d_.finetune_job() && d_.finetune_job()->running());
     const bool tune = ImGui::SmallButton("fine-tune 1 epoch");
     ImGui::EndDisabled();
     record_item(app, ui, "layers_designer_finetune");
     widgets::tooltip_on_hover(
-        "One epoch of quantization-aware training of a copy of the model with every layer's "
-        "weights on these levels (needs 'all layers'); the lab's model is unchanged.",
+        "One epoch of quantization-aware training of a copy of the model with this layer's weights "
+        "(or every layer's, with 'all layers') on these levels, the rest float; the lab's model is unchanged.",
         "Sakr et al. §3 (QAT); clipped straight-through estimator");
     if (tune) {
         const std::string problem = d_.start_finetune(s_.model(), s_.split(), app.state());
