@@ -96,6 +96,7 @@ test("digits MLP trained in the page: bounds hold over the theorems' noise and t
   }
   // The bounds hold for the linearised noise model (what they are proved for), within 3 sigma of
   // the Monte Carlo estimate (359 samples x 8 trials), wherever they say something (< 1).
+  assert.equal(m.noise_trials, 8);
   const trials = 359 * 8;
   for (const r of grid) {
     const slack = (p) => 3 * Math.sqrt(Math.max(p, 1 / trials) / trials);

@@ -25,6 +25,9 @@ namespace {
 // One fixed-point pass over the test set below this many multiply-adds takes about a millisecond
 // in WebAssembly (digits 64-32-10: 0.85 M), so a new (B_A, B_W) is simulated inside its frame.
 constexpr double kCheapMacs = 3e6;
+// A job unit should take a few milliseconds whatever the network: about this many multiply-adds
+// (Sakr's 784-512-512-512-10 then does 6 rows per unit, digits 64-32-10 256).
+constexpr double kUnitMacs = 6e6;
 constexpr int kMaxBits = 24;
 
 double model_macs(const qlab::Model& m) {
@@ -117,13 +120,23 @@ void Lesson::update(App& app, TrainSession& s, double fill_ms) {
         return;
     }
     const double start = emscripten_get_now();
-    cheap_ = model_macs(s.model()) * static_cast<double>(s.split().test.size()) <= kCheapMacs;
+    const double macs = model_macs(s.model());
+    cheap_ = macs * static_cast<double>(s.split().test.size()) <= kCheapMacs;
+    rows_per_unit_ = static_cast<int>(std::clamp(kUnitMacs / std::max(1.0, macs), 1.0, 256.0));
+    // Noise: a backward pass of M - 1 directions plus one forward pass per trial, per row.
+    const double noise_row = macs * (s.model().outputs() - 1 + kNoiseTrials);
+    noise_trials_ = noise_row <= kUnitMacs ? kNoiseTrials : 2;
+    noise_rows_per_unit_ = static_cast<int>(std::clamp(
+        kUnitMacs / std::max(1.0, macs * (s.model().outputs() - 1 + noise_trials_)), 1.0, 256.0));
 
     // The analysis: once per weights and estimation set.
     if (!analysis_job_ && !cancelled_) {
         qlab::SakrOptions o;
         o.samples = static_cast<int>(st.psamples);
         o.seed = static_cast<std::uint64_t>(st.seed);
+        // One unit: a batch of samples, each a backward pass of M - 1 logit differences.
+        o.batch = static_cast<int>(std::clamp(
+            kUnitMacs / std::max(1.0, macs * std::max(1, s.model().outputs() - 1)), 1.0, 25.0));
         analysis_job_ = std::make_unique<qlab::SakrJob>(s.model(), s.split().test, o);
     }
     switch (analysis_job_ ? analysis_job_->state() : qlab::JobState::cancelled) {
@@ -249,7 +262,7 @@ void Lesson::start_sims(App& /*app*/, TrainSession& s) {
         const auto m = missing(fixed_, 2);
         if (!m.empty()) {
             qlab::SakrSimOptions o;
-            o.rows_per_unit = 128;
+            o.rows_per_unit = rows_per_unit_;
             sim_job_ = std::make_unique<qlab::SakrSimJob>(s.model(), &s.split().test, nullptr,
                                                           float_dec_, m, o);
             sim_harvested_ = 0;
@@ -260,8 +273,8 @@ void Lesson::start_sims(App& /*app*/, TrainSession& s) {
         const auto m = missing(noise_, 1);
         if (!m.empty()) {
             qlab::SakrSimOptions o;
-            o.rows_per_unit = 128;
-            o.noise_trials = kNoiseTrials;
+            o.rows_per_unit = noise_rows_per_unit_ * (1 + noise_trials_);  // the job divides it
+            o.noise_trials = noise_trials_;
             o.seed = static_cast<std::uint64_t>(seed_);
             noise_job_ = std::make_unique<qlab::SakrSimJob>(
                 s.model(), nullptr, &analysis_job_->result().inputs(), std::vector<int>{}, m, o);
@@ -330,6 +343,7 @@ void Lesson::start_bitflip_map(App& app, TrainSession& s) {
     o.ba = ba_, o.bw = bw_;
     o.rate = bitflip.rate;
     o.seed = bitflip.seed;
+    o.rows_per_unit = rows_per_unit_;
     bitflip_job_ = std::make_unique<qlab::BitFlipJob>(s.model(), s.split().test, o);
     bitflip_options_ = o;
     bitflip_generation_ = s.model_generation(), bitflip_batches_ = s.batches_done();

@@ -22,7 +22,8 @@ namespace precision {
 
 // Fig. 1's x axis: B_A from kCurveMin to kCurveMax, with B_W = B_A + the current B_W - B_A.
 constexpr int kCurveMin = 2, kCurveMax = 16;  // fixed:w=1 does not exist
-// Monte Carlo trials per estimation-set row of the theorems' noise (the p_m the bounds bound).
+// Monte Carlo trials per estimation-set row of the theorems' noise (the p_m the bounds bound);
+// large networks get 2, so a job unit stays short.
 constexpr int kNoiseTrials = 8;
 
 enum class AnalysisState { no_data, untrained, training, running, finished, failed, cancelled };
@@ -74,6 +75,7 @@ class Lesson {
     // Test rows whose fixed-point decision differs from the float one at the current precision.
     std::vector<std::size_t> flips() const;
     double last_precision_ms() const { return precision_ms_; }  // work a new (B_A, B_W) cost
+    int noise_trials() const { return noise_trials_; }
     // Sakr's design options on this model: the smallest B_A with the bound <= 1% at offset 0
     // (A: Thm 1, B: Thm 2 opt) and at eq. 12's offset (C, D); 0 when none up to kCurveMax.
     int smallest_ba(int offset, bool theorem2) const;
@@ -117,7 +119,10 @@ class Lesson {
     bool sims_cancelled_ = false;
     std::vector<int> float_dec_;
     double float_error_ = -1;
-    bool cheap_ = false;  // one fixed-point pass over the test set costs about a millisecond
+    bool cheap_ = false;       // one fixed-point pass over the test set costs about a millisecond
+    int rows_per_unit_ = 128;  // rows per job unit, so a unit stays a few milliseconds
+    int noise_trials_ = kNoiseTrials;  // fewer on large networks
+    int noise_rows_per_unit_ = 16;
 
     std::unique_ptr<qlab::BitFlipJob> bitflip_job_;
     qlab::BitFlipOptions bitflip_options_;

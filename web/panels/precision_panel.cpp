@@ -852,6 +852,7 @@ nlohmann::json PrecisionPanel::metrics(App& app) {
     j["flips"] = cur.fixed ? json(m_.flips().size()) : json(nullptr);
     j["flips_shown"] = shown_flips_.size();
     j["precision_ms"] = m_.last_precision_ms();
+    j["noise_trials"] = m_.noise_trials();
     json grid = json::array();
     for (const auto& [ba, bw] : m_.curve()) {
         const Row r = m_.row(ba, bw);
