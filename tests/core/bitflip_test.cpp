@@ -120,5 +120,50 @@ TEST(BitFlip, SensitivityMapSignBitHurtsMoreThanLsb) {
     EXPECT_EQ(again.accuracy(), job.accuracy());
 }
 
+TEST(BitFlip, ActivationFlipsAtRateZeroAreTheFixedPointNetwork) {
+    const Model m = small_model();
+    Dataset d;
+    d.features = 8, d.classes = 4;
+    Rng data_rng(4);
+    for (int i = 0; i < 200 * 8; ++i) d.x.push_back(static_cast<float>(2 * data_rng.uniform() - 1));
+    d.y.assign(200, 0);
+    const Model q = sakr_quantize_weights(m, 6);
+    for (int layer : {0, 1}) {
+        Rng rng(1);
+        BitFlipCount c;
+        EXPECT_EQ(activation_flip_decisions(q, d, 5, layer, 4, 0.0, rng, &c),
+                  sakr_fixed_decisions(m, d, 5, 6));
+        EXPECT_EQ(c.flipped, 0);
+        EXPECT_EQ(c.values, layer == 0 ? 200 * 8 : 200 * 12);
+        // Rate 1 flips every stored value once.
+        activation_flip_decisions(q, d, 5, layer, 2, 1.0, rng, &c);
+        EXPECT_EQ(c.flipped, c.values);
+    }
+}
+
+TEST(BitFlip, ActivationMapTheTopBitHurtsMoreThanTheLsb) {
+    const Model m = small_model();
+    Dataset d;
+    d.features = 8, d.classes = 4;
+    Rng rng(9);
+    for (int i = 0; i < 300 * 8; ++i) d.x.push_back(static_cast<float>(2 * rng.uniform() - 1));
+    d.y.assign(300, 0);  // (size() counts labels) then the model's own decisions
+    d.y = sakr_fixed_decisions(m, d, 8, 8);
+    BitFlipOptions o;
+    o.ba = 6, o.bw = 8, o.rate = 0.2, o.seed = 3, o.activations = true;
+    BitFlipJob job(m, d, o);
+    const Status st = run_job(job);
+    ASSERT_TRUE(st.ok()) << st.message();
+    ASSERT_EQ(job.bits(), 6);
+    for (int l = 0; l < 2; ++l)
+        EXPECT_LT(job.accuracy()[static_cast<std::size_t>(l * 6 + 5)],
+                  job.accuracy()[static_cast<std::size_t>(l * 6)])
+            << l;
+    o.rows_per_unit = 11;  // sliced differently, the same map
+    BitFlipJob again(m, d, o);
+    ASSERT_TRUE(run_job(again).ok());
+    EXPECT_EQ(again.accuracy(), job.accuracy());
+}
+
 }  // namespace
 }  // namespace qlab

@@ -50,6 +50,99 @@ BitFlipCount flip_bits(float* values, std::size_t n, int bits, int frac, int bit
     return c;
 }
 
+namespace {
+
+// Hidden activations are unsigned (ufixed) when every hidden layer ends in ReLU or the hard
+// sigmoid, as in sakr_fixed_decisions_quantized.
+bool unsigned_activations(const Model& m) {
+    bool u = true;
+    for (std::size_t l = 0; l + 1 < m.layers.size(); ++l)
+        u &= m.layers[l].kind == LayerKind::maxpool2d ||
+             m.layers[l].activation == Activation::relu ||
+             m.layers[l].activation == Activation::hardsigmoid;
+    return u;
+}
+
+// ufixed:w=bits,f=frac codes 0 .. 2^bits - 1 (nearest, ties to even, saturating), bit flipped.
+void flip_unsigned(float* values, std::size_t n, int bits, int frac, int bit, double rate, Rng& rng,
+                   BitFlipCount& c) {
+    const double hi = std::ldexp(1.0, bits) - 1;
+    for (std::size_t i = 0; i < n; ++i) {
+        double k = std::isnan(values[i]) ? 0 : std::nearbyint(std::ldexp(values[i], frac));
+        k = std::clamp(k, 0.0, hi);
+        auto code = static_cast<std::uint64_t>(k);
+        if (rng.uniform() < rate) {
+            code ^= 1ull << bit;
+            ++c.flipped;
+        }
+        values[i] = static_cast<float>(std::ldexp(static_cast<double>(code), -frac));
+        ++c.values;
+    }
+}
+
+Model layers_of(const Model& m, std::size_t begin, std::size_t end) {
+    Model part;
+    part.layers.assign(m.layers.begin() + static_cast<long>(begin),
+                       m.layers.begin() + static_cast<long>(end));
+    return part;
+}
+
+int first_max(const float* z, int m) {
+    int best = 0;
+    for (int i = 1; i < m; ++i)
+        if (z[i] > z[best]) best = i;
+    return best;
+}
+
+}  // namespace
+
+std::vector<int> activation_flip_decisions(const Model& quantized, const Dataset& data, int ba,
+                                           int layer, int bit, double rate, Rng& rng,
+                                           BitFlipCount* count) {
+    BitFlipCount c;
+    if (ba < 2 || data.size() == 0 || layer < 0 ||
+        layer >= static_cast<int>(quantized.layers.size()))
+        return {};
+    const std::string bits_a = std::to_string(ba), frac_a = std::to_string(ba - 1);
+    const bool unsigned_acts = unsigned_activations(quantized);
+    EvalOptions o;  // the weights come quantized; activations as sakr_fixed_decisions stores them
+    o.roles.activations = (unsigned_acts ? "ufixed:w=" : "fixed:w=") + bits_a + ",f=" + frac_a;
+    Dataset in = data;
+    const Format input = *Format::parse("fixed:w=" + bits_a + ",f=" + frac_a);
+    input.quantize(in.x.data(), in.x.data(), in.x.size());
+    if (layer == 0) {
+        const BitFlipCount f = flip_bits(in.x.data(), in.x.size(), ba, ba - 1, bit, rate, rng);
+        c = f;
+    } else {
+        // The network up to the layer (its last activation applied, not yet stored), stored as the
+        // full network stores it, flipped, then the rest of the network on those values.
+        const Matrix h =
+            predict_scores(layers_of(quantized, 0, static_cast<std::size_t>(layer)), in, o);
+        const Format act = *Format::parse(o.roles.activations);
+        Dataset mid;
+        mid.features = static_cast<int>(h.cols()), mid.classes = data.classes;
+        mid.x.assign(h.data(), h.data() + h.size());  // row-major, as Dataset
+        mid.y = data.y;
+        act.quantize(mid.x.data(), mid.x.data(), mid.x.size());
+        if (unsigned_acts)
+            flip_unsigned(mid.x.data(), mid.x.size(), ba, ba - 1, bit, rate, rng, c);
+        else
+            c = flip_bits(mid.x.data(), mid.x.size(), ba, ba - 1, bit, rate, rng);
+        in = std::move(mid);
+    }
+    const Model tail =
+        layer == 0 ? quantized
+                   : layers_of(quantized, static_cast<std::size_t>(layer), quantized.layers.size());
+    const Matrix z = predict_scores(tail, in, o);
+    std::vector<int> out(data.size());
+    for (Eigen::Index i = 0; i < z.rows(); ++i) {
+        const Eigen::Matrix<float, 1, Eigen::Dynamic> row = z.row(i);
+        out[static_cast<std::size_t>(i)] = first_max(row.data(), static_cast<int>(z.cols()));
+    }
+    if (count) *count = c;
+    return out;
+}
+
 std::uint64_t bitflip_cell_seed(std::uint64_t seed, int layer, int bit) {
     std::uint64_t z =
         seed ^ (static_cast<std::uint64_t>(layer + 1) << 32) ^ static_cast<std::uint64_t>(bit + 1);
@@ -84,6 +177,7 @@ struct BitFlipJob::State {
     std::size_t next = 0;    // next data row of the current cell
     std::size_t rows_per_unit = 256;
     Model flipped;
+    Rng rng;  // the activation flips of the current cell, drawn in row order across slices
     long long correct = 0;
     double baseline = std::numeric_limits<double>::quiet_NaN();
     std::vector<double> accuracy;
@@ -121,7 +215,8 @@ BitFlipJob::BitFlipJob(const Model& model, const Dataset& data, const BitFlipOpt
     s.data = data;
     s.flipped = model;
     s.rows_per_unit = static_cast<std::size_t>(std::max(1, options.rows_per_unit));
-    const std::size_t cells = s.dense.size() * static_cast<std::size_t>(options.bw);
+    const std::size_t cells =
+        s.dense.size() * static_cast<std::size_t>(options.activations ? options.ba : options.bw);
     s.accuracy.assign(cells, std::numeric_limits<double>::quiet_NaN());
     s.flipped_count.assign(cells, 0);
 }
@@ -132,7 +227,7 @@ int BitFlipJob::layers() const {
     return static_cast<int>(s_->dense.size());
 }
 int BitFlipJob::bits() const {
-    return s_->o.bw;
+    return s_->o.activations ? s_->o.ba : s_->o.bw;
 }
 double BitFlipJob::baseline() const {
     return s_->baseline;
@@ -160,16 +255,22 @@ JobProgress BitFlipJob::progress() const {
     if (s.cell < 0)
         p.stage = "accuracy without flips";
     else if (!is_done())
-        p.stage = "layer " + std::to_string(s.cell / s.o.bw + 1) + ", bit " +
-                  std::to_string(s.cell % s.o.bw);
+        p.stage = std::string(s.o.activations ? "activations into layer " : "weights of layer ") +
+                  std::to_string(s.cell / (s.accuracy.size() / s.dense.size()) + 1) + ", bit " +
+                  std::to_string(s.cell % (s.accuracy.size() / s.dense.size()));
     return p;
 }
 
 Status BitFlipJob::do_unit() {
     State& s = *s_;
-    if (s.next == 0 && s.cell >= 0) {
+    const int bits = s.o.activations ? s.o.ba : s.o.bw;
+    const int row = s.cell / bits, bit = s.cell % bits;
+    if (s.next == 0 && s.cell >= 0 && s.o.activations) {
+        // A new cell: the weights as stored, the activation flips drawn from the cell's seed.
+        s.flipped = sakr_quantize_weights(s.model, s.o.bw);
+        s.rng.reseed(bitflip_cell_seed(s.o.seed, row, bit));
+    } else if (s.next == 0 && s.cell >= 0) {
         // A new cell: its own flipped copy of the weights, seeded by (seed, layer, bit).
-        const int row = s.cell / s.o.bw, bit = s.cell % s.o.bw;
         BitFlipCount c;
         // The flipped layer is on the grid already; the others are quantized once per cell.
         s.flipped = sakr_quantize_weights(
@@ -185,7 +286,16 @@ Status BitFlipJob::do_unit() {
     part.y.assign(s.data.y.begin() + static_cast<long>(s.next),
                   s.data.y.begin() + static_cast<long>(end));
     if (s.cell < 0 && s.next == 0) s.flipped = sakr_quantize_weights(s.model, s.o.bw);
-    const std::vector<int> d = sakr_fixed_decisions_quantized(s.flipped, part, s.o.ba);
+    std::vector<int> d;
+    if (s.cell >= 0 && s.o.activations) {
+        BitFlipCount c;
+        d = activation_flip_decisions(s.flipped, part, s.o.ba,
+                                      s.dense[static_cast<std::size_t>(row)], bit, s.o.rate, s.rng,
+                                      &c);
+        s.flipped_count[static_cast<std::size_t>(s.cell)] += c.flipped;
+    } else {
+        d = sakr_fixed_decisions_quantized(s.flipped, part, s.o.ba);
+    }
     for (std::size_t i = 0; i < d.size(); ++i) s.correct += d[i] == part.y[i];
     s.next = end;
     if (end >= s.data.size()) {

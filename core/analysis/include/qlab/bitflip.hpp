@@ -37,6 +37,15 @@ BitFlipCount flip_bits(float* values, std::size_t n, int bits, int frac, int bit
 Model flip_weight_bits(const Model& model, int layer, int bw, int bit, double rate,
                        std::uint64_t seed, BitFlipCount* count = nullptr);
 
+// The stored activations instead: the values entering model layer `layer` (0: the inputs, two's
+// complement fixed:w=B_A,f=B_A-1; later: hidden outputs in ufixed:w=B_A,f=B_A-1 after ReLU / hard
+// sigmoid, fixed otherwise, as sakr_fixed_decisions stores them) with bit `bit` of each code
+// flipped at `rate`, one draw per value in row order; the decisions of the fixed-point network
+// whose weights are given quantized (sakr_quantize_weights). Rate 0 gives its decisions exactly.
+std::vector<int> activation_flip_decisions(const Model& quantized, const Dataset& data, int ba,
+                                           int layer, int bit, double rate, Rng& rng,
+                                           BitFlipCount* count = nullptr);
+
 // The sensitivity map: for every dense layer l and bit k of B_W, the accuracy of the fixed-point
 // network at (B_A, B_W) (sakr_fixed_decisions) when bit k of layer l's weights flips at `rate`.
 // One unit is one cell; each cell has its own seed (from seed, l and k), so the map does not
@@ -46,6 +55,8 @@ struct BitFlipOptions {
     double rate = 0.01;
     std::uint64_t seed = 1;
     int rows_per_unit = 256;  // data rows evaluated per unit (fewer for a large network)
+    // Flip the activations entering each dense layer (bits of B_A) instead of its weights.
+    bool activations = false;
 };
 class BitFlipJob : public Job {
   public:
