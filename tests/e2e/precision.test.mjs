@@ -191,6 +191,15 @@ test("digits MLP trained in the page: bounds hold over the theorems' noise and t
   }
   assert.ok(m.bitflip.flipped[0][0] > 100);  // ~10% of 2048 weights
 
+  // The activations entering each layer instead (B_A = 8 bits): the top bit costs more than the LSB.
+  await clickView(page, "precision_bitflip_activations");
+  await clickView(page, "precision_bitflip_button");
+  m = await waitFor(page, () => window.quantlab.metrics().bitflip.state === "finished" && window.quantlab.metrics().bitflip.made_with.target === "activations");
+  for (const [l, row] of m.bitflip.accuracy.entries())
+    assert.ok(row[7] < row[0], `activations into layer ${l + 1}: MSB ${row[7]} vs LSB ${row[0]}`);
+  await clickView(page, "precision_bitflip_weights");
+  assert.equal((await metrics(page)).bitflip.target, "weights");
+
   await settle(page, 10);
   m = await metrics(page);
   console.log(JSON.stringify({

@@ -344,6 +344,7 @@ void Lesson::start_bitflip_map(App& app, TrainSession& s) {
     o.rate = bitflip.rate;
     o.seed = bitflip.seed;
     o.rows_per_unit = rows_per_unit_;
+    o.activations = bitflip.activations;
     bitflip_job_ = std::make_unique<qlab::BitFlipJob>(s.model(), s.split().test, o);
     bitflip_options_ = o;
     bitflip_generation_ = s.model_generation(), bitflip_batches_ = s.batches_done();
@@ -354,7 +355,8 @@ void Lesson::start_bitflip_map(App& app, TrainSession& s) {
 bool Lesson::bitflip_stale() const {
     return !bitflip_job_ || bitflip_generation_ != generation_ || bitflip_batches_ != batches_ ||
            bitflip_options_.ba != ba_ || bitflip_options_.bw != bw_ ||
-           bitflip_options_.rate != bitflip.rate;
+           bitflip_options_.rate != bitflip.rate ||
+           bitflip_options_.activations != bitflip.activations;
 }
 
 }  // namespace quantlab::precision

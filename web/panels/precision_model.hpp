@@ -47,7 +47,8 @@ struct Table1Row {
 extern const Table1Row kTable1[4];
 
 struct BitFlipSettings {
-    double rate = 0.1;  // probability that a stored weight's bit flips
+    double rate = 0.1;         // probability that a stored value's bit flips
+    bool activations = false;  // flip the activations entering each layer instead of its weights
     std::uint64_t seed = 1;
 };
 

@@ -486,7 +486,17 @@ void PrecisionPanel::draw_precision_numbers(App& app, const UiScale& /*ui*/) {
 }
 
 void PrecisionPanel::draw_bitflip_controls(App& app, const UiScale& ui) {
-    section("Bit flips in the stored weights");
+    section("Bit flips in stored values");
+    if (ImGui::RadioButton("weights", !m_.bitflip.activations)) m_.bitflip.activations = false;
+    record_item(app, ui, "precision_bitflip_weights");
+    ImGui::SameLine();
+    if (ImGui::RadioButton("activations", m_.bitflip.activations)) m_.bitflip.activations = true;
+    record_item(app, ui, "precision_bitflip_activations");
+    widgets::tooltip_on_hover(
+        "The values entering each layer as the fixed-point network stores them: the inputs in "
+        "fixed:w=B_A,f=B_A-1 (two's complement), hidden outputs in ufixed:w=B_A,f=B_A-1 (their top "
+        "bit is worth 1 of [0, 2)).");
+
     float log_rate = static_cast<float>(std::log10(m_.bitflip.rate));
     ImGui::SetNextItemWidth(ui.px(150));
     char fmt[32];
@@ -495,14 +505,15 @@ void PrecisionPanel::draw_bitflip_controls(App& app, const UiScale& ui) {
         m_.bitflip.rate = std::pow(10.0, std::round(log_rate * 4.0) / 4.0);  // quarter decades
     record_item(app, ui, "precision_bitflip_rate");
     widgets::tooltip_on_hover(
-        "Probability that bit k of a stored weight flips (a soft error). Not in the link.");
+        "Probability that bit k of a stored value flips (a soft error). Not in the link.");
     ImGui::SameLine();
     if (recorded_button(app, ui, "Sensitivity map", "precision_bitflip_button"))
         m_.start_bitflip_map(app, s_);
     widgets::tooltip_on_hover(
         "For every layer and bit k of B_W: flip bit k of that layer's weights (two's complement "
-        "of fixed:w=B_W,f=B_W-1) at the rate, and measure the fixed-point test accuracy at "
-        "(B_A, B_W). Seeded: the same map every time.");
+        "of fixed:w=B_W,f=B_W-1) at the rate (or bit k of B_A of the activations entering it), "
+        "and measure the fixed-point test accuracy at (B_A, B_W). Seeded: the same map every "
+        "time.");
 }
 
 // ---- views --------------------------------------------------------------------------------------
@@ -738,13 +749,13 @@ void PrecisionPanel::draw_bitflip_map(App& app, const UiScale& ui) {
     const qlab::BitFlipJob* job = m_.bitflip_job();
     if (!job || job->state() == qlab::JobState::failed) return;
     const qlab::BitFlipOptions& o = m_.bitflip_made_with();
-    ImGui::Text("Bit flips at rate %.3g, (B_A, B_W) = (%d, %d): test accuracy drop (points)",
-                o.rate, o.ba, o.bw);
+    ImGui::Text("%s bit flips at rate %.3g, (B_A, B_W) = (%d, %d): test accuracy drop (points)",
+                o.activations ? "Activation" : "Weight", o.rate, o.ba, o.bw);
     widgets::help_marker(
-        "Each cell: bit k of one layer's stored weights (two's complement, fixed:w=B_W,f=B_W-1; k "
-        "= "
-        "B_W-1 is the sign) flips with the given probability, every other weight as stored; the "
-        "fixed-point network is evaluated on the test set. Darker: a larger drop.",
+        "Each cell: bit k of one layer's stored weights (two's complement, fixed:w=B_W,f=B_W-1; "
+        "k = B_W-1 is the sign), or of the activations entering it (B_A bits), flips with the "
+        "given probability, everything else as stored; the fixed-point network is evaluated on "
+        "the test set. Darker: a larger drop.",
         "bit-flip injection (issue 9)");
     if (m_.bitflip_stale()) {
         ImGui::SameLine();
@@ -755,9 +766,12 @@ void PrecisionPanel::draw_bitflip_map(App& app, const UiScale& ui) {
         ImGui::TextDisabled("accuracy without flips: %s", percent(base).c_str());
     std::vector<std::string> rows, cols, text;
     std::vector<double> values;
-    for (int l = 0; l < job->layers(); ++l) rows.push_back("layer " + std::to_string(l + 1));
+    for (int l = 0; l < job->layers(); ++l)
+        rows.push_back((o.activations ? "into layer " : "layer ") + std::to_string(l + 1));
     for (int k = 0; k < job->bits(); ++k)
-        cols.push_back(k == job->bits() - 1 ? "sign" : k == 0 ? "LSB" : std::to_string(k));
+        cols.push_back(k == job->bits() - 1 ? (o.activations ? "MSB" : "sign")
+                       : k == 0             ? "LSB"
+                                            : std::to_string(k));
     for (std::size_t c = 0; c < job->accuracy().size(); ++c) {
         const double acc = job->accuracy()[c];
         const double drop = std::isfinite(acc) && std::isfinite(base) ? base - acc : NAN;
@@ -890,10 +904,16 @@ nlohmann::json PrecisionPanel::metrics(App& app) {
                         {"C", opt(off, false)},
                         {"D", opt(off, true)}};
     }
-    json bf = {{"rate", m_.bitflip.rate}, {"seed", m_.bitflip.seed}};
+    json bf = {{"rate", m_.bitflip.rate},
+               {"seed", m_.bitflip.seed},
+               {"target", m_.bitflip.activations ? "activations" : "weights"}};
     if (const qlab::BitFlipJob* job = m_.bitflip_job()) {
         const qlab::BitFlipOptions& o = m_.bitflip_made_with();
-        bf["made_with"] = {{"rate", o.rate}, {"ba", o.ba}, {"bw", o.bw}, {"seed", o.seed}};
+        bf["made_with"] = {{"rate", o.rate},
+                           {"ba", o.ba},
+                           {"bw", o.bw},
+                           {"seed", o.seed},
+                           {"target", o.activations ? "activations" : "weights"}};
         bf["state"] = job->state() == qlab::JobState::finished    ? "finished"
                       : job->state() == qlab::JobState::running   ? "running"
                       : job->state() == qlab::JobState::cancelled ? "cancelled"
