@@ -277,3 +277,28 @@ test("space trains a model that has none; a dropped model file is analysed as it
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("embedded with hide=ba: the B_A slider does not move under the mouse, B_W does", async () => {
+  const { page, context, errors } = await openLab(browser, url + "embed.html?panel=precision&data=digits&ba=4&bw=6&hide=ba");
+  await settle(page, 4);
+  const drag = async (name) => {
+    const s = (await metrics(page)).layout[name];
+    assert.ok(s, `no ${name}`);
+    await page.mouse.move(s.x + s.width / 2, s.y + s.height / 2);
+    await page.mouse.down();
+    await settle(page, 2);
+    await page.mouse.move(s.x + s.width - 2, s.y + s.height / 2, { steps: 5 });
+    await settle(page, 2);
+    await page.mouse.up();
+    await settle(page, 3);
+  };
+  await drag("precision_ba_slider");
+  let m = await metrics(page);
+  assert.deepEqual(m.locked, ["ba"]);
+  assert.equal(m.ba, 4);
+  await drag("precision_bw_slider");
+  m = await metrics(page);
+  assert.ok(m.bw > 6, `B_W ${m.bw} after dragging right`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

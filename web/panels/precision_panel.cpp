@@ -33,7 +33,10 @@ constexpr int kDecadeLo = -5, kDecadeHi = 1;
 const ImU32 kThm1Color = IM_COL32(30, 100, 220, 255);
 const ImU32 kThm2Color = IM_COL32(235, 120, 20, 150);
 const ImU32 kThm2OptColor = IM_COL32(235, 120, 20, 255);
-const ImU32 kSimColor = IM_COL32(20, 20, 30, 255);
+// The fixed-point p_m in the text colour, so it reads on both themes.
+ImU32 sim_color() {
+    return ImGui::GetColorU32(ImGuiCol_Text);
+}
 const ImU32 kErrColor = IM_COL32(200, 40, 40, 255);
 const ImU32 kNoiseColor = IM_COL32(40, 150, 70, 255);
 
@@ -569,7 +572,7 @@ void PrecisionPanel::draw_fig1(App& app, const UiScale& ui, ImVec2 size) {
     };
     dots(err, kErrColor, ui.px(3.5f), true);
     dots(noise, kNoiseColor, ui.px(3), false);
-    dots(sim, kSimColor, ui.px(4), false);
+    dots(sim, sim_color(), ui.px(4), false);
     const Row cur = m_.current();
     if (cur.has_bounds) {
         for (double v : {cur.bounds.thm1, cur.bounds.thm2_opt})
@@ -581,7 +584,7 @@ void PrecisionPanel::draw_fig1(App& app, const UiScale& ui, ImVec2 size) {
                  {kThm2Color, false, "Theorem 2 (eq. 13)"},
                  {kThm2OptColor, false, "Theorem 2, t optimised"},
                  {kNoiseColor, true, "p_m, theorems' noise (linearised)"},
-                 {kSimColor, true, "p_m, fixed point (rings at the floor: 0)"},
+                 {sim_color(), true, "p_m, fixed point (rings at the floor: 0)"},
                  {kErrColor, true, "test error, fixed point (rings)"},
                  {IM_COL32(128, 128, 140, 200), false, "test error, float"}},
                 ui);
