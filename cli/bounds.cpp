@@ -105,6 +105,9 @@ int run_bounds(const BoundsArgs& args) {
         if (ba < 1 || ba > kMaxBits || bw < 1 || bw > kMaxBits)
             return fail("bit widths must be in 1.." + std::to_string(kMaxBits) + " (got B_A = " +
                         std::to_string(ba) + ", B_W = " + std::to_string(bw) + ")");
+        else if (args.simulate && (ba < 2 || bw < 2))
+            return fail("--simulate needs B_A, B_W >= 2: a 1-bit fixed:w=1,f=0 has a sign and no magnitude (got B_A = " +
+                        std::to_string(ba) + ", B_W = " + std::to_string(bw) + ")");
 
     std::vector<int> float_dec;
     double float_error = 0;

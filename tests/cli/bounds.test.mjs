@@ -106,6 +106,7 @@ test("bounds: bad arguments exit with status 2 and say why", () => {
     [["--grid", "2-4"], /BMIN\.\.BMAX/],
     [["--grid", "2..40"], /bit widths must be in 1\.\.24/],
     [["--grid", "2..4", "--offset", "x"], /--offset/],
+    [["--grid", "1..4", "--simulate"], /--simulate needs B_A, B_W >= 2/],
   ]) {
     const r = run(["bounds", "--model", model, "--data", data, ...args]);
     assert.equal(r.status, 2, args.join(" "));

@@ -3,6 +3,7 @@
 // and the fixed-point network itself at (B_A, B_W).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "qlab/random.hpp"
 #include "qlab/sakr.hpp"
@@ -141,6 +142,11 @@ SakrSimulation sakr_simulate(const Model& model, const Dataset& data,
                              const std::vector<int>& float_dec, int ba, int bw) {
     SakrSimulation r;
     if (data.size() == 0) return r;
+    // fixed:w=1 does not exist (a sign bit and no magnitude): no fixed-point network below 2 bits.
+    if (ba < 2 || bw < 2) {
+        r.p_m = r.error = std::numeric_limits<double>::quiet_NaN();
+        return r;
+    }
     const std::string bits_a = std::to_string(ba), frac_a = std::to_string(ba - 1);
     // Inputs in [-1, 1]: fixed:w=B_A,f=B_A-1 (saturating at the ends).
     Dataset q = data;

@@ -153,6 +153,7 @@ SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int b
                               std::uint64_t seed);
 
 // The fixed-point network: both roles quantized at (B_A, B_W) as in the conventions above.
+// B_A, B_W >= 2 (fixed:w=1 does not exist); below that p_m and error are NaN.
 struct SakrSimulation {
     double p_m = 0;    // disagreement with the float decisions
     double error = 0;  // fixed-point error against the labels
