@@ -37,7 +37,35 @@ try {
         await finished(page, () => window.quantlab.metrics().ptq);
       }
     });
-  console.log("wrote docs/formats-panel.png, docs/perceptron-panel.png, docs/train-panel.png");
+  // The analysis lessons: train the shared model by step(), then wait for each lesson's jobs.
+  const trainThen = (ready) => async (page) => {
+    await finished(page, () => window.quantlab.metrics().model !== "");
+    const batches = () => page.evaluate(() => { const m = window.quantlab.metrics(); return m.batches ?? m.model_batches; });
+    for (let i = 0; i < 40 && (await batches()) < 135; i++)
+      await page.evaluate(() => window.quantlab.step(50));
+    await finished(page, ready);
+  };
+  await shot("?panel=precision&data=digits&hidden=32&act=hardsigmoid&epochs=3&ba=5&bw=7&seed=1", "precision-panel.png",
+    async (page) => {
+      await trainThen(() => window.quantlab.metrics().analysis.state === "finished")(page);
+      const b = (await page.evaluate(() => window.quantlab.metrics())).layout.precision_bitflip_button;
+      if (b) await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
+      await finished(page, () => {
+        const m = window.quantlab.metrics();
+        return m.p_m_sim !== null && m.bitflip.state === "finished" && m.grid.every((r) => r.p_m_noise_linear !== null);
+      });
+    });
+  await shot("?panel=layers&data=digits&hidden=32&epochs=3&lbits=6&seed=1", "layers-panel.png",
+    trainThen(() => {
+      const m = window.quantlab.metrics();
+      return m.layers.length > 0 && m.sweep.state === "finished" && m.tradeoff_state === "finished" && m.tradeoff.length > 0;
+    }));
+  await shot("?panel=ternary&data=digits&hidden=32&epochs=3&tblock=16&ttol=0.05&keep=2&seed=1", "ternary-panel.png",
+    trainThen(() => { const m = window.quantlab.metrics(); return m.state === "finished" && m.levels.length > 0; }));
+  await shot("?panel=ternary&data=digits&hidden=32&epochs=3&tblock=16&ttol=0.05&tview=pareto&seed=1", "pareto-view.png",
+    trainThen(() => { const m = window.quantlab.metrics(); return m.pareto && m.pareto.state === "finished"; }));
+  console.log("wrote docs/formats-panel.png, docs/perceptron-panel.png, docs/train-panel.png, docs/precision-panel.png, " +
+              "docs/layers-panel.png, docs/ternary-panel.png, docs/pareto-view.png");
 } finally {
   await browser.close();
   server.close();
