@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "format_specs.hpp"
 #include "qlab/format.hpp"
 
 namespace {
@@ -47,43 +48,8 @@ void quantize_reference(benchmark::State& state, const std::string& spec) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kValues));
 }
 
-const char* const kSpecs[] = {
-    "fixed:w=8,f=4",
-    "fixed:w=16,f=8",
-    "ufixed:w=8,f=4",
-    "float:e=5,m=10",
-    "float:e=8,m=7",
-    "float:e=4,m=3",
-    "float:e=5,m=10,sat=1",
-    "int:b=8,scale=0.05",
-    "lattice:range=4,points=256",
-    "ternary:alpha=1",
-    "ternary:block=64",
-    "binary:block=64",
-    "bfp:w=8,block=16",
-    "codebook:values=-2;-1;-0.5;0;0.5;1;2",
-    // OCP element types (issue 10: within 2x of the float fast path) and the block-scaled formats.
-    "fp8:e4m3",
-    "fp8:e4m3,sat=1",
-    "fp8:e5m2",
-    "fp6:e2m3",
-    "fp6:e3m2",
-    "fp4:e2m1",
-    "e8m0",
-    "mxfp8:e4m3",
-    "mxfp8:e5m2",
-    "mxfp6:e2m3",
-    "mxfp6:e3m2",
-    "mxfp4",
-    "mxint8",
-    "nvfp4",
-    "int:b=4,group=128",
-    "int:b=4,group=32,asym=1",
-    "int:b=8,group=128",
-};
-
 [[maybe_unused]] const bool registered = [] {
-    for (const char* spec : kSpecs) {
+    for (const char* spec : qlab::bench::kFormatSpecs) {
         benchmark::RegisterBenchmark(
             ("quantize/" + std::string(spec)).c_str(),
             [spec](benchmark::State& s) { quantize_fast(s, spec, qlab::Rounding::nearest_even); })

@@ -4,8 +4,8 @@
 
 #include <cmath>
 
+#include "lin_support.hpp"
 #include "qlab/lin.hpp"
-#include "qlab/random.hpp"
 
 namespace qlab {
 namespace {
@@ -62,22 +62,8 @@ TEST(LinEq9, InverseSqnrsAdd) {
     EXPECT_NEAR(least_squares_slope({1, 2, 3, 4}, {3, 5, 7, 9}), 2, 1e-12);
 }
 
-Model small_model() {
-    Model m = *make_model("mlp:6-12-8-3", 6, 3, 11);
-    for (auto& L : m.layers) L.bias.setConstant(0.05f);
-    return m;
-}
-
-Dataset random_data(std::size_t n, int features, std::uint64_t seed) {
-    Rng rng(seed);
-    Dataset d;
-    d.features = features;
-    d.classes = 3;
-    for (std::size_t i = 0; i < n * static_cast<std::size_t>(features); ++i)
-        d.x.push_back(static_cast<float>(2 * rng.uniform() - 1));
-    for (std::size_t i = 0; i < n; ++i) d.y.push_back(static_cast<int>(i % 3));
-    return d;
-}
+using test::random_data;
+using test::small_model;
 
 // A slow forward pass written out: ReLU hidden layers, optional quantization (scalar reference).
 std::vector<std::vector<double>> forward_ref(const Model& m, const std::vector<double>& x,
