@@ -17,7 +17,7 @@
 #include "../ui/widgets.hpp"
 #include "imgui.h"
 #include "layers_model.hpp"
-#include "train_session.hpp"
+#include "model_lesson.hpp"
 
 namespace quantlab {
 namespace {
@@ -26,6 +26,8 @@ using layers::Analysis;
 using layers::LayerView;
 using layers::Snapshot;
 using layers::StepView;
+using widgets::record_item;
+using widgets::section;
 
 // ---- 1. helpers ---------------------------------------------------------------------------------
 
@@ -38,35 +40,13 @@ const ImU32 kEqualColor = IM_COL32(120, 120, 130, 255);
 
 std::string db(double v) {
     if (!std::isfinite(v)) return v > 0 ? "inf" : "-inf";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f dB", v);
-    return buf;
+    return widgets::format("%.1f dB", v);
 }
 
 std::string count_text(double v) {
-    char buf[32];
-    if (v >= 1e6)
-        std::snprintf(buf, sizeof buf, "%.2fM", v / 1e6);
-    else if (v >= 1e4)
-        std::snprintf(buf, sizeof buf, "%.1fk", v / 1e3);
-    else
-        std::snprintf(buf, sizeof buf, "%.0f", v);
-    return buf;
-}
-
-void section(const char* title) {
-    ImGui::Spacing();
-    ImGui::TextDisabled("%s", title);
-    ImGui::Separator();
-}
-
-void record_item(App& app, const UiScale& ui, const std::string& view) {
-    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-    app.record_view(view, a.x, a.y, b.x - a.x, b.y - a.y, ui.dpr);
-}
-
-nlohmann::json finite_or_null(double v) {
-    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+    if (v >= 1e6) return widgets::format("%.2fM", v / 1e6);
+    if (v >= 1e4) return widgets::format("%.1fk", v / 1e3);
+    return widgets::format("%.0f", v);
 }
 
 const char* job_state(const qlab::Job* job) {
@@ -86,7 +66,7 @@ const char* job_state(const qlab::Job* job) {
 
 // ---- 2. the panel -------------------------------------------------------------------------------
 
-class LayersPanel final : public Panel {
+class LayersPanel final : public ModelLesson {
   public:
     const char* key() const override { return "layers"; }
     const char* title() const override { return "Layers"; }
@@ -99,27 +79,12 @@ class LayersPanel final : public Panel {
     void draw(App& app, const UiScale& ui) override;
     nlohmann::json metrics(App& app) override;
 
-    int step(App& app, int n) override {
-        s_.sync_data(app);
-        const int taken = s_.step(app, n);
-        s_.tick(app);
-        return taken;
-    }
-
     // Space trains the shared model when none is trained yet (or pauses / resumes that run); a
     // trained model is kept (the Train lesson retrains it).
     void toggle_run(App& app) override {
-        s_.sync_data(app);
-        if (s_.running()) {
-            s_.set_running(app, false);
-            return;
-        }
-        if (trained()) {
-            app.report("the model is trained; the Train lesson's Reset and Run train it again",
-                       MessageLevel::info);
-            return;
-        }
-        s_.set_running(app, true);
+        train_unless_trained(
+            app, [this] { return trained(); },
+            "the model is trained; the Train lesson's Reset and Run train it again");
     }
 
     void on_state_changed(App& app, const std::vector<std::string>& /*keys*/) override {
@@ -127,19 +92,11 @@ class LayersPanel final : public Panel {
     }
 
     std::vector<PanelJob> jobs() override {
-        std::vector<PanelJob> out;
-        if (s_.running() && s_.job()) out.push_back({"training", s_.job()});
+        std::vector<PanelJob> out = training_jobs();
         if (a_.sweep()) out.push_back({"kappa sweep", a_.sweep()});
         if (a_.tradeoff()) out.push_back({"size against error", a_.tradeoff()});
         if (d_.finetune_job()) out.push_back({"fine-tune on the levels", d_.finetune_job()});
         return out;
-    }
-
-    bool on_upload(App& app, const std::string& name, const std::string& bytes) override {
-        return s_.on_upload(app, name, bytes);
-    }
-    void on_dataset(App& app, const std::string& name, const std::string& bytes) override {
-        s_.on_dataset(app, name, bytes);
     }
 
   private:
@@ -164,7 +121,6 @@ class LayersPanel final : public Panel {
     void draw_designer(App& app, const UiScale& ui, float width);
     void update_designer(App& app);
 
-    TrainSession& s_ = training_session();
     Analysis a_;
     layers::Designer d_;
     bool designer_open_ = false;  // the bottom row shows the designer instead of the two plots
@@ -847,9 +803,7 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
     refresh(app);
     const float avail = ImGui::GetContentRegionAvail().x;
     const float left = std::min(ui.px(330), avail * 0.3f);
-    ImGui::BeginChild("layers_controls", ImVec2(left, 0), false);
-    const ImVec2 cp = ImGui::GetWindowPos(), cs = ImGui::GetWindowSize();
-    app.record_view("layers_controls", cp.x, cp.y, cs.x, cs.y, ui.dpr);
+    widgets::begin_recorded_child(app, ui, "layers_controls", ImVec2(left, 0));
     draw_controls(app, ui);
     ImGui::EndChild();
     ImGui::SameLine();

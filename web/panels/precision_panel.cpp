@@ -14,14 +14,17 @@
 #include "../ui/digit_atlas.hpp"
 #include "../ui/widgets.hpp"
 #include "imgui.h"
+#include "model_lesson.hpp"
 #include "precision_model.hpp"
-#include "train_session.hpp"
 
 namespace quantlab {
 namespace {
 
 using precision::AnalysisState;
 using precision::Row;
+using widgets::record_item;
+using widgets::recorded_button;
+using widgets::section;
 
 // ---- helpers ------------------------------------------------------------------------------------
 
@@ -39,24 +42,6 @@ ImU32 sim_color() {
 }
 const ImU32 kErrColor = IM_COL32(200, 40, 40, 255);
 const ImU32 kNoiseColor = IM_COL32(40, 150, 70, 255);
-
-void section(const char* title) {
-    ImGui::Spacing();
-    ImGui::TextDisabled("%s", title);
-    ImGui::Separator();
-}
-
-void record_item(App& app, const UiScale& ui, const std::string& view) {
-    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-    app.record_view(view, a.x, a.y, b.x - a.x, b.y - a.y, ui.dpr);
-}
-
-bool recorded_button(App& app, const UiScale& ui, const char* label, const char* view,
-                     ImVec2 size = ImVec2(0, 0)) {
-    const bool pressed = ImGui::Button(label, size);
-    record_item(app, ui, view);
-    return pressed;
-}
 
 // "1e-3" style labels for decades; 1 and 10 plainly.
 std::string decade_label(int d) {
@@ -147,27 +132,16 @@ void draw_legend(const widgets::Plot& p, const std::vector<LegendEntry>& entries
 
 std::string percent(double v, int digits = 2) {
     if (!std::isfinite(v)) return "inf";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.*f%%", digits, 100 * v);
-    return buf;
+    return widgets::format("%.*f%%", digits, 100 * v);
 }
 std::string prob(double v) {
     if (!std::isfinite(v)) return "inf (a tie)";
-    char buf[32];
-    if (v >= 1e-3 || v == 0)
-        std::snprintf(buf, sizeof buf, "%.4f", v);
-    else
-        std::snprintf(buf, sizeof buf, "%.3g", v);
-    return buf;
-}
-
-nlohmann::json finite_or_null(double v) {
-    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+    return widgets::format(v >= 1e-3 || v == 0 ? "%.4f" : "%.3g", v);
 }
 
 // ---- the panel and its state --------------------------------------------------------------------
 
-class PrecisionPanel : public Panel {
+class PrecisionPanel : public ModelLesson {
   public:
     const char* key() const override { return "precision"; }
     const char* title() const override { return "Precision"; }
@@ -180,27 +154,14 @@ class PrecisionPanel : public Panel {
 
     void draw(App& app, const UiScale& ui) override;
     nlohmann::json metrics(App& app) override;
-    int step(App& app, int n) override {
-        s_.sync_data(app);
-        const int taken = s_.step(app, n);
-        s_.tick(app);
-        return taken;
-    }
     void toggle_run(App& app) override;
     std::vector<PanelJob> jobs() override {
-        std::vector<PanelJob> j;
-        if (s_.running() && s_.job()) j.push_back({"training", s_.job()});
+        std::vector<PanelJob> j = training_jobs();
         j.push_back({"precision analysis", m_.analysis_job()});
         j.push_back({"fixed-point simulation", m_.sim_job()});
         j.push_back({"noise simulation", m_.noise_job()});
         j.push_back({"bit-flip map", m_.bitflip_job()});
         return j;
-    }
-    bool on_upload(App& app, const std::string& name, const std::string& bytes) override {
-        return s_.on_upload(app, name, bytes);
-    }
-    void on_dataset(App& app, const std::string& name, const std::string& bytes) override {
-        s_.on_dataset(app, name, bytes);
     }
 
   private:
@@ -219,29 +180,22 @@ class PrecisionPanel : public Panel {
     void draw_bitflip_map(App& app, const UiScale& ui);
     std::string model_line(const qlab::LabState& s) const;
 
-    TrainSession& s_ = training_session();
     precision::Lesson m_;
     widgets::DigitAtlas atlas_;
     std::vector<std::size_t> shown_flips_;
     int psamples_draft_ = -1;
 };
 
+// Space trains only a model that has none (or pauses / resumes it); 'Train again' starts over.
 void PrecisionPanel::toggle_run(App& app) {
-    s_.sync_data(app);
-    if (s_.running()) {
-        s_.set_running(app, false);
-        return;
-    }
-    const bool trained =
-        s_.model_from_file() || (s_.job() && !s_.job()->running() && s_.batches_done() > 0);
-    if (trained) {
-        app.report(
-            "the model is trained (space trains only a model that has none): press 'Train again' "
-            "to start over",
-            MessageLevel::info);
-        return;
-    }
-    s_.set_running(app, true);  // a fresh model, or a paused run resumed
+    train_unless_trained(
+        app,
+        [this] {
+            return s_.model_from_file() ||
+                   (s_.job() && !s_.job()->running() && s_.batches_done() > 0);
+        },
+        "the model is trained (space trains only a model that has none): press 'Train again' "
+        "to start over");
 }
 
 std::string PrecisionPanel::model_line(const qlab::LabState& s) const {
@@ -817,9 +771,7 @@ void PrecisionPanel::draw(App& app, const UiScale& ui) {
     update(app);
     const float avail = ImGui::GetContentRegionAvail().x;
     const float left = std::min(ui.px(330), avail * 0.36f);
-    ImGui::BeginChild("precision_controls", ImVec2(left, 0), false);
-    const ImVec2 cp = ImGui::GetWindowPos(), cs = ImGui::GetWindowSize();
-    app.record_view("precision_controls", cp.x, cp.y, cs.x, cs.y, ui.dpr);
+    widgets::begin_recorded_child(app, ui, "precision_controls", ImVec2(left, 0));
     draw_controls(app, ui);
     ImGui::EndChild();
     ImGui::SameLine();

@@ -17,13 +17,16 @@
 #include "../app.hpp"
 #include "../ui/widgets.hpp"
 #include "imgui.h"
+#include "model_lesson.hpp"
 #include "ternary_model.hpp"
-#include "train_session.hpp"
 
 namespace quantlab {
 namespace {
 
 using ternary::Analysis;
+using widgets::error_text;
+using widgets::record_item;
+using widgets::section;
 
 // ---- 1. Helpers -----------------------------------------------------------------------------
 
@@ -32,25 +35,6 @@ const ImU32 kLayerColors[] = {IM_COL32(30, 100, 220, 255), IM_COL32(235, 120, 20
                               IM_COL32(200, 40, 40, 255),  IM_COL32(90, 90, 100, 255)};
 ImU32 layer_color(std::size_t i) {
     return kLayerColors[i % 6];
-}
-
-void error_text(const std::string& text) {
-    if (text.empty()) return;
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.1f, 0.1f, 1));
-    ImGui::TextWrapped("%s", text.c_str());
-    ImGui::PopStyleColor();
-}
-
-// A titled divider between groups of controls (ImGui 1.86 has no SeparatorText).
-void section(const char* title) {
-    ImGui::Spacing();
-    ImGui::TextDisabled("%s", title);
-    ImGui::Separator();
-}
-
-void record_item(App& app, const UiScale& ui, const std::string& name) {
-    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-    app.record_view(name, a.x, a.y, b.x - a.x, b.y - a.y, ui.dpr);
 }
 
 // Blue for negative, red for positive, white at zero. The square root keeps the small residual
@@ -66,28 +50,20 @@ ImU32 diverging(double v, double scale) {
 }
 
 std::string bits_text(double bits) {
-    char buf[64];
-    if (bits >= 8 * 1024 * 10)
-        std::snprintf(buf, sizeof buf, "%.0f bits (%.1f KiB)", bits, bits / 8192);
-    else
-        std::snprintf(buf, sizeof buf, "%.0f bits", bits);
-    return buf;
+    if (bits >= 8 * 1024 * 10) return widgets::format("%.0f bits (%.1f KiB)", bits, bits / 8192);
+    return widgets::format("%.0f bits", bits);
 }
 
+// Unlike the Layers lesson's counts, with a space before M and k and 3 significant digits.
 std::string count_text(double v) {
-    char buf[32];
-    if (v >= 1e6)
-        std::snprintf(buf, sizeof buf, "%.3g M", v / 1e6);
-    else if (v >= 1e4)
-        std::snprintf(buf, sizeof buf, "%.1f k", v / 1e3);
-    else
-        std::snprintf(buf, sizeof buf, "%.0f", v);
-    return buf;
+    if (v >= 1e6) return widgets::format("%.3g M", v / 1e6);
+    if (v >= 1e4) return widgets::format("%.1f k", v / 1e3);
+    return widgets::format("%.0f", v);
 }
 
 // ---- 2. The panel -----------------------------------------------------------------------------
 
-class TernaryPanel : public Panel {
+class TernaryPanel : public ModelLesson {
   public:
     const char* key() const override { return "ternary"; }
     const char* title() const override { return "Ternary"; }
@@ -101,31 +77,20 @@ class TernaryPanel : public Panel {
     void draw(App& app, const UiScale& ui) override;
     nlohmann::json metrics(App& app) override;
     int step(App& app, int n) override;
-    void toggle_run(App& app) override {
-        // Space trains the shared model (a finished run starts over from fresh weights, as in
-        // Train).
-        s_.sync_data(app);
-        s_.set_running(app, !s_.running());
-    }
+    // Space trains the shared model (a finished run starts over from fresh weights, as in Train).
+    void toggle_run(App& app) override { toggle_training(app); }
     void on_state_changed(App& app, const std::vector<std::string>& /*keys*/) override {
         open_ = app.state().panel == "ternary";
         view_ = app.state().tview == "pareto" ? 1 : 0;  // the view is in the link
     }
     std::vector<PanelJob> jobs() override {
-        std::vector<PanelJob> out;
-        if (s_.running() && s_.job()) out.push_back({"training", s_.job()});
+        std::vector<PanelJob> out = training_jobs();
         // Called by the shell right after it stepped the jobs: the finish time is exact.
         a_.poll(emscripten_get_now());
         if (open_ && a_.job_running()) out.push_back({"ternary residuals", a_.job()});
         f_.poll(emscripten_get_now());
         if (open_ && f_.job_running()) out.push_back({"Pareto frontier", f_.job()});
         return out;
-    }
-    bool on_upload(App& app, const std::string& name, const std::string& bytes) override {
-        return s_.on_upload(app, name, bytes);
-    }
-    void on_dataset(App& app, const std::string& name, const std::string& bytes) override {
-        s_.on_dataset(app, name, bytes);
     }
 
   private:
@@ -147,7 +112,6 @@ class TernaryPanel : public Panel {
     void draw_residual_views(App& app, const UiScale& ui);
     void draw_pareto(App& app, const UiScale& ui);
 
-    TrainSession& s_ = training_session();
     Analysis a_;
     ternary::Frontier f_;
     int view_ = 0;                          // 0: residuals, 1: the Pareto frontier
@@ -1102,15 +1066,11 @@ void TernaryPanel::draw(App& app, const UiScale& ui) {
     refresh(app);
     const float avail = ImGui::GetContentRegionAvail().x;
     const float left = std::min(ui.px(330), avail * 0.4f);
-    ImGui::BeginChild("ternary_controls", ImVec2(left, 0), false);
-    const ImVec2 cp = ImGui::GetWindowPos(), cs = ImGui::GetWindowSize();
-    app.record_view("ternary_controls", cp.x, cp.y, cs.x, cs.y, ui.dpr);
+    widgets::begin_recorded_child(app, ui, "ternary_controls", ImVec2(left, 0));
     draw_controls(app, ui);
     ImGui::EndChild();
     ImGui::SameLine();
-    ImGui::BeginChild("ternary_views", ImVec2(0, 0), false);
-    const ImVec2 vp = ImGui::GetWindowPos(), vs = ImGui::GetWindowSize();
-    app.record_view("ternary_views", vp.x, vp.y, vs.x, vs.y, ui.dpr);
+    widgets::begin_recorded_child(app, ui, "ternary_views", ImVec2(0, 0));
     draw_views(app, ui);
     ImGui::EndChild();
 }

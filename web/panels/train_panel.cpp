@@ -2,11 +2,9 @@
 // with a format per tensor role (QAT, Sakr §3), stochastic or nearest rounding of weight updates
 // and the updates lost below half an ulp (Gupta et al.), curves, a confusion matrix, test digits
 // or the decision boundary, post-training calibration beside QAT, and model JSON export/import.
-// Sections: helpers and the digit atlas; state; controls (roles, calibration, optimizer, model
-// file); views (curves, confusion, digits, boundary, layout); metrics. Data, the job, predictions
-// and calibration live in train_session.{hpp,cpp}; this file only draws.
-#include <GLES3/gl3.h>
-
+// Sections: helpers; state; controls (roles, calibration, optimizer, model file); views (curves,
+// confusion, digits with widgets::DigitAtlas, boundary, layout); metrics. Data, the job,
+// predictions and calibration live in train_session.{hpp,cpp}; this file only draws.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -15,15 +13,20 @@
 #include <vector>
 
 #include "../app.hpp"
+#include "../ui/digit_atlas.hpp"
 #include "../ui/download.hpp"
 #include "../ui/gl_heatmap.hpp"
 #include "../ui/widgets.hpp"
 #include "imgui.h"
+#include "model_lesson.hpp"
 #include "qlab/format.hpp"
-#include "train_session.hpp"
 
 namespace quantlab {
 namespace {
+
+using widgets::error_text;
+using widgets::recorded_button;
+using widgets::section;
 
 const char* const kDataSets[] = {"digits", "mnist", "circle", "xor", "gauss", "spiral", "linear"};
 const char* const kDataHelp =
@@ -69,73 +72,7 @@ bool contains(const std::vector<std::string>& keys, const char* k) {
     return std::find(keys.begin(), keys.end(), k) != keys.end();
 }
 
-void error_text(const std::string& text) {
-    if (text.empty()) return;
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.1f, 0.1f, 1));
-    ImGui::TextWrapped("%s", text.c_str());
-    ImGui::PopStyleColor();
-}
-
-// A titled divider between groups of controls (ImGui 1.86 has no SeparatorText).
-void section(const char* title) {
-    ImGui::Spacing();
-    ImGui::TextDisabled("%s", title);
-    ImGui::Separator();
-}
-
-// A button whose place is recorded for tests and course pages.
-bool recorded_button(App& app, const UiScale& ui, const char* label, const char* view, ImVec2 size = ImVec2(0, 0)) {
-    const bool pressed = ImGui::Button(label, size);
-    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-    app.record_view(view, a.x, a.y, b.x - a.x, b.y - a.y, ui.dpr);
-    return pressed;
-}
-
-// The test digits as one RGBA texture (nearest filtering keeps the pixels square).
-class DigitAtlas {
-public:
-    ~DigitAtlas() {
-        if (tex_) glDeleteTextures(1, &tex_);
-    }
-    void build(const qlab::Dataset& raw, const std::vector<std::size_t>& rows, int side, int cols, float max_value) {
-        const int count = static_cast<int>(rows.size());
-        const int grid_rows = (count + cols - 1) / cols;
-        width_ = cols * side, height_ = std::max(1, grid_rows) * side;
-        std::vector<unsigned char> rgba(static_cast<std::size_t>(width_ * height_) * 4, 255);
-        for (int k = 0; k < count; ++k) {
-            const float* px = raw.row(rows[static_cast<std::size_t>(k)]);
-            const int ox = (k % cols) * side, oy = (k / cols) * side;
-            for (int y = 0; y < side; ++y)
-                for (int x = 0; x < side; ++x) {
-                    const float v = std::clamp(px[y * side + x] / max_value, 0.0f, 1.0f);
-                    const auto g = static_cast<unsigned char>(std::lround(255 * (1 - v)));  // ink is dark
-                    unsigned char* o = &rgba[(static_cast<std::size_t>(oy + y) * width_ + (ox + x)) * 4];
-                    o[0] = o[1] = o[2] = g;
-                    o[3] = 255;
-                }
-        }
-        if (!tex_) glGenTextures(1, &tex_);
-        glBindTexture(GL_TEXTURE_2D, tex_);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-        glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, width_, height_, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
-        rows_ = rows;
-    }
-    ImTextureID texture() const { return reinterpret_cast<ImTextureID>(static_cast<intptr_t>(tex_)); }
-    int width() const { return width_; }
-    int height() const { return height_; }
-    std::vector<std::size_t> rows_;
-    const void* built_for = nullptr;
-
-private:
-    unsigned tex_ = 0;
-    int width_ = 0, height_ = 0;
-};
-
-class TrainPanel : public Panel {
+class TrainPanel : public ModelLesson {
 public:
     const char* key() const override { return "train"; }
     const char* title() const override { return "Train"; }
@@ -146,28 +83,9 @@ public:
 
     void draw(App& app, const UiScale& ui) override;
     nlohmann::json metrics(App& app) override;
-    int step(App& app, int n) override {
-        s_.sync_data(app);
-        const int taken = s_.step(app, n);
-        s_.tick(app);
-        return taken;
-    }
-    void toggle_run(App& app) override {
-        s_.sync_data(app);
-        s_.set_running(app, !s_.running());
-    }
+    void toggle_run(App& app) override { toggle_training(app); }
     void on_state_changed(App& app, const std::vector<std::string>& keys) override;
-    std::vector<PanelJob> jobs() override {
-        // Paused training is not stepped: the shell only sees the job while it runs.
-        if (s_.running() && s_.job()) return {{"training", s_.job()}};
-        return {};
-    }
-    bool on_upload(App& app, const std::string& name, const std::string& bytes) override {
-        return s_.on_upload(app, name, bytes);
-    }
-    void on_dataset(App& app, const std::string& name, const std::string& bytes) override {
-        s_.on_dataset(app, name, bytes);
-    }
+    std::vector<PanelJob> jobs() override { return training_jobs(); }
 
 private:
     void draw_controls(App& app, const UiScale& ui);
@@ -183,7 +101,6 @@ private:
     std::string status_line() const;
     int misclassified_shown() const;
 
-    TrainSession& s_ = training_session();
     bool open_ = false;
     char role_buf_[kRoleCount][128] = {};
     std::string role_shown_[kRoleCount];
@@ -194,7 +111,7 @@ private:
     float lr_draft_ = -1;
     float dropout_draft_ = -1;
     bool mistakes_first_ = false;
-    DigitAtlas atlas_;
+    widgets::DigitAtlas atlas_;  // the test digits
     std::vector<std::size_t> shown_rows_;
     widgets::GlHeatmap heatmap_;
     const float* heatmap_for_ = nullptr;
@@ -682,10 +599,7 @@ void TrainPanel::draw_digits(App& app, const UiScale& ui, float width) {
             if (pred[i] != raw.y[i]) rows.push_back(i);
     for (std::size_t i = 0; i < raw.size() && rows.size() < kCols * kRows; ++i)
         if (std::find(rows.begin(), rows.end(), i) == rows.end()) rows.push_back(i);
-    if (rows != atlas_.rows_ || atlas_.built_for != &raw || raw.size() == 0) {
-        atlas_.build(raw, rows, side, kCols, s_.pixel_max());
-        atlas_.built_for = &raw;
-    }
+    atlas_.update(raw, rows, side, kCols, s_.pixel_max());
     shown_rows_ = rows;
     const float gap = ui.px(4), label_h = ImGui::GetFontSize();
     const float cell = std::clamp((width - gap * (kCols - 1)) / kCols, ui.px(24), ui.px(64));
@@ -694,12 +608,11 @@ void TrainPanel::draw_digits(App& app, const UiScale& ui, float width) {
     ImGui::InvisibleButton("##digits", ImVec2(total_w, total_h));
     app.record_view("train_digits", p0.x, p0.y, total_w, total_h, ui.dpr);
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float u = 1.0f / kCols, v = 1.0f / static_cast<float>(std::max(1, atlas_.height() / side));
     for (std::size_t k = 0; k < rows.size(); ++k) {
         const int c = static_cast<int>(k) % kCols, r = static_cast<int>(k) / kCols;
         const ImVec2 a(p0.x + c * (cell + gap), p0.y + r * (cell + label_h + gap));
         const ImVec2 b(a.x + cell, a.y + cell);
-        dl->AddImage(atlas_.texture(), a, b, ImVec2(c * u, r * v), ImVec2((c + 1) * u, (r + 1) * v));
+        atlas_.draw(dl, k, a, b);
         const std::size_t row = rows[k];
         const int truth = raw.y[row];
         const bool known = row < pred.size();
@@ -796,9 +709,7 @@ void TrainPanel::draw(App& app, const UiScale& ui) {
     s_.tick(app);
     const float avail = ImGui::GetContentRegionAvail().x;
     const float left = std::min(ui.px(340), avail * 0.45f);
-    ImGui::BeginChild("train_controls", ImVec2(left, 0), false);
-    const ImVec2 cp = ImGui::GetWindowPos(), cs = ImGui::GetWindowSize();
-    app.record_view("train_controls", cp.x, cp.y, cs.x, cs.y, ui.dpr);  // its visible part (it scrolls)
+    widgets::begin_recorded_child(app, ui, "train_controls", ImVec2(left, 0));  // it scrolls
     draw_controls(app, ui);
     ImGui::EndChild();
     ImGui::SameLine();

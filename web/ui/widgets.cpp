@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 
 #include "../app.hpp"
@@ -212,6 +213,55 @@ Lock::Lock(const App& app, const char* key) : locked_(app.locked(key)) {
 void Lock::release() {
     if (locked_) ImGui::EndDisabled();
     locked_ = false;
+}
+
+// ---- 6. Layout and text -------------------------------------------------------------------------
+
+std::string format(const char* fmt, ...) {
+    char small[128];
+    va_list args;
+    va_start(args, fmt);
+    const int n = std::vsnprintf(small, sizeof small, fmt, args);
+    va_end(args);
+    if (n < 0) return "";
+    if (static_cast<std::size_t>(n) < sizeof small) return std::string(small, static_cast<std::size_t>(n));
+    std::string out(static_cast<std::size_t>(n) + 1, '\0');  // a long one: print again, sized
+    va_start(args, fmt);
+    std::vsnprintf(out.data(), out.size(), fmt, args);
+    va_end(args);
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+void section(const char* title) {
+    ImGui::Spacing();
+    ImGui::TextDisabled("%s", title);
+    ImGui::Separator();
+}
+
+void error_text(const std::string& text) {
+    if (text.empty()) return;
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.1f, 0.1f, 1));
+    ImGui::TextWrapped("%s", text.c_str());
+    ImGui::PopStyleColor();
+}
+
+void record_item(App& app, const UiScale& ui, const std::string& view) {
+    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    app.record_view(view, a.x, a.y, b.x - a.x, b.y - a.y, ui.dpr);
+}
+
+bool recorded_button(App& app, const UiScale& ui, const char* label, const char* view,
+                     ImVec2 size) {
+    const bool pressed = ImGui::Button(label, size);
+    record_item(app, ui, view);
+    return pressed;
+}
+
+void begin_recorded_child(App& app, const UiScale& ui, const char* id, ImVec2 size) {
+    ImGui::BeginChild(id, size, false);
+    const ImVec2 p = ImGui::GetWindowPos(), s = ImGui::GetWindowSize();
+    app.record_view(id, p.x, p.y, s.x, s.y, ui.dpr);
 }
 
 }  // namespace quantlab::widgets

@@ -1,6 +1,8 @@
 // Shared drawing helpers for every lesson: tooltips that cite an equation, axes and line plots,
 // CPU heatmap tables, histograms, the class colours, and locks for embedded controls.
 // Sections: 1. tooltips  2. plots (axes, lines, points)  3. heatmap tables  4. histograms  5. locks
+// 6. layout and text: formatted strings, titled sections, error lines, and recorded places (for
+// tests and course pages)
 #pragma once
 
 #include <string>
@@ -72,5 +74,21 @@ public:
 private:
     bool locked_;
 };
+
+// 6. Layout and text. printf into a std::string (numbers in labels and status lines).
+std::string format(const char* fmt, ...) IM_FMTARGS(1);
+// A titled divider between groups of controls (ImGui 1.86 has no SeparatorText).
+void section(const char* title);
+// A message in red, wrapped; nothing when the text is empty.
+void error_text(const std::string& text);
+// Records the last item's rectangle as `view` (App::record_view), so tests and course pages can
+// find and click it.
+void record_item(App& app, const UiScale& ui, const std::string& view);
+// A button whose place is recorded as `view`.
+bool recorded_button(App& app, const UiScale& ui, const char* label, const char* view,
+                     ImVec2 size = ImVec2(0, 0));
+// Opens a child window `id` of `size` and records its visible part under the same name (a
+// scrolling column of controls, a lesson's views). Close it with ImGui::EndChild().
+void begin_recorded_child(App& app, const UiScale& ui, const char* id, ImVec2 size);
 
 }  // namespace quantlab::widgets
