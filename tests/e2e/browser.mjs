@@ -1,7 +1,20 @@
 // Shared helpers for browser tests: headless Debian Chromium (SwiftShader WebGL2) via
-// playwright-core, and the lab's static server on a free loopback port.
+// playwright-core, the lab's static server on a free loopback port, and what the tests ask of a
+// page (metrics, waiting for them, real clicks on recorded views). Screenshots go to out/.
+import { before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { createServer, DIST } from "../../scripts/serve.mjs";
+
+// Where the tests write their screenshots (created on import).
+export const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
+fs.mkdirSync(outDir, { recursive: true });
+
+// A rendered lab screenshot at 1280x800 is tens of kB; a blank or flat canvas is a few kB.
+export const MIN_RENDERED_PNG_BYTES = 20000;
 
 export const CHROMIUM = process.env.QLAB_CHROMIUM || "/usr/bin/chromium";
 
@@ -53,4 +66,43 @@ export async function settle(page, frames = 6) {
     const tick = () => (--left <= 0 ? resolve() : requestAnimationFrame(tick));
     requestAnimationFrame(tick);
   }), frames);
+}
+
+// One server and one browser for a test file: started before its tests, closed after them. The
+// returned object's server, url and browser are set once the tests run.
+export function useLab() {
+  const lab = { server: null, url: null, browser: null };
+  before(async () => {
+    ({ server: lab.server, url: lab.url } = await startServer());
+    lab.browser = await launchBrowser();
+  });
+  after(async () => {
+    await lab.browser?.close();
+    lab.server?.close();
+  });
+  return lab;
+}
+
+export const metrics = (page) => page.evaluate(() => window.quantlab.metrics());
+export const getState = (page) => page.evaluate(() => window.quantlab.getState());
+export const center = (r) => [r.x + r.width / 2, r.y + r.height / 2];
+
+// Waits until predicate (run in the page, with arg) holds; returns the metrics then.
+export async function waitFor(page, predicate, arg, timeout = 30000) {
+  await page.waitForFunction(predicate, arg, { timeout, polling: 50 });
+  return metrics(page);
+}
+
+// A real click on a recorded view that has to be wholly on screen, held for 120 ms as a person's:
+// ImGui 1.86 reads the button once per frame, so a press and release between two busy frames
+// would be missed.
+export async function clickView(page, name) {
+  await settle(page, 2);
+  const r = (await metrics(page)).layout[name];
+  assert.ok(r, `no view '${name}' in the layout`);
+  const { width, height } = page.viewportSize();
+  assert.ok(r.x >= 0 && r.y >= 0 && r.x + r.width <= width && r.y + r.height <= height,
+    `'${name}' is off screen: ${JSON.stringify(r)}`);
+  await page.mouse.click(...center(r), { delay: 120 });
+  await settle(page, 2);
 }

@@ -8,13 +8,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+import { startServer, launchBrowser, openLab, settle, outDir } from "./browser.mjs";
 import { DIST, COURSE_EXAMPLE } from "../../scripts/serve.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
-const outDir = path.join(here, "out");
-fs.mkdirSync(outDir, { recursive: true });
 
 // What a browser downloads before the first frame (data/ comes later, on demand).
 const FIRST_DOWNLOAD = ["index.html", "quantlab.js", "quantlab.wasm", "quantlab-shell.js", "style.css"];

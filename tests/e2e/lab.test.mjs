@@ -1,30 +1,15 @@
 // End-to-end tests of the lab in headless Chromium: it loads without console errors, the JS API
 // and the URL follow each other, a real mouse click moves the value, screenshots change, bad URL
 // values fall back visibly, and the canvas tracks window size and devicePixelRatio.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+import { openLab, settle, outDir, MIN_RENDERED_PNG_BYTES, useLab } from "./browser.mjs";
 
-const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
-fs.mkdirSync(outDir, { recursive: true });
-// A rendered lab screenshot at 1280x800 is tens of kB; a blank or flat canvas is a few kB.
-const MIN_RENDERED_PNG_BYTES = 20000;
-
-let server, url, browser;
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const lab = useLab();
 
 test("loads, reports ready and shows the default format with correct numbers", async () => {
-  const { page, context, errors } = await openLab(browser, url);
+  const { page, context, errors } = await openLab(lab.browser, lab.url);
   await settle(page);
   const state = await page.evaluate(() => window.quantlab.getState());
   assert.equal(state.panel, "formats");
@@ -41,7 +26,7 @@ test("loads, reports ready and shows the default format with correct numbers", a
 });
 
 test("setState drives getState, the URL and the picture", async () => {
-  const { page, context, errors } = await openLab(browser, url);
+  const { page, context, errors } = await openLab(lab.browser, lab.url);
   await settle(page);
   const before = await page.screenshot();
   const result = await page.evaluate(() =>
@@ -66,7 +51,7 @@ test("setState drives getState, the URL and the picture", async () => {
 });
 
 test("a copied URL restores the same lab", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?panel=formats&format=fixed:w=4,f=2&x=0.3");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=formats&format=fixed:w=4,f=2&x=0.3");
   const state = await page.evaluate(() => window.quantlab.getState());
   assert.equal(state.format, "fixed:w=4,f=2");
   assert.equal(state.x, 0.3);
@@ -77,7 +62,7 @@ test("a copied URL restores the same lab", async () => {
 
 test("bad URL values show a message, fall back, and the lab still renders", async () => {
   const { page, context, errors, warnings } =
-    await openLab(browser, url + "?format=fixed:w=99,f=2&x=abc&rounding=rne");
+    await openLab(lab.browser, lab.url + "?format=fixed:w=99,f=2&x=abc&rounding=rne");
   await settle(page);
   const state = await page.evaluate(() => window.quantlab.getState());
   assert.equal(state.format, "fixed:w=8,f=4");
@@ -106,7 +91,7 @@ test("bad URL values show a message, fall back, and the lab still renders", asyn
 });
 
 test("a mouse click on the number line moves x there, through ImGui and the core", async () => {
-  const { page, context, errors } = await openLab(browser, url);
+  const { page, context, errors } = await openLab(lab.browser, lab.url);
   await settle(page);
   // The panel reports where it drew the number line: [lo, hi] = [-2, 2] inside 16 px padding.
   const line = (await page.evaluate(() => window.quantlab.metrics())).layout.number_line;
@@ -122,7 +107,7 @@ test("a mouse click on the number line moves x there, through ImGui and the core
 });
 
 test("every format kind works in the lab; data-dependent ones are fitted and say so", async () => {
-  const { page, context, errors } = await openLab(browser, url);
+  const { page, context, errors } = await openLab(lab.browser, lab.url);
   const cases = [
     ["int:b=4,scale=0.3,zero=2", 0.3, 0.3],
     ["ternary:alpha=1,threshold=0.3", 0.31, 1],
@@ -152,7 +137,7 @@ test("every format kind works in the lab; data-dependent ones are fitted and say
 });
 
 test("dragging on the 2-D atom grid moves (x, y) and stores it at the nearest atoms", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?format=fixed:w=4,f=1&lo=-4&hi=4");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?format=fixed:w=4,f=1&lo=-4&hi=4");
   await settle(page);
   const grid = (await page.evaluate(() => window.quantlab.metrics())).layout.atom_grid;
   assert.ok(grid.width > 200 && Math.abs(grid.width - grid.height) < 1, JSON.stringify(grid));
@@ -176,7 +161,7 @@ test("dragging on the 2-D atom grid moves (x, y) and stores it at the nearest at
 });
 
 test("step(n) walks x across the atoms", async () => {
-  const { page, context, errors } = await openLab(browser, url);
+  const { page, context, errors } = await openLab(lab.browser, lab.url);
   const moved = await page.evaluate(() => window.quantlab.step(3));
   assert.equal(moved, 3);
   // From 0.3 the atoms above are 0.3125, 0.375, 0.4375.
@@ -190,7 +175,7 @@ test("step(n) walks x across the atoms", async () => {
 });
 
 test("the canvas fills the window, follows resizes and is sharp on high-DPI screens", async () => {
-  const { page, context, errors } = await openLab(browser, url, { width: 900, height: 700, dpr: 2 });
+  const { page, context, errors } = await openLab(lab.browser, lab.url, { width: 900, height: 700, dpr: 2 });
   await settle(page);
   let size = await page.evaluate(() => {
     const c = document.getElementById("canvas");
@@ -211,7 +196,7 @@ test("the canvas fills the window, follows resizes and is sharp on high-DPI scre
 });
 
 test("a block format opened by URL shows one block: its shared scale, codes and stored values", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?panel=formats&format=mxfp4&seed=1&lo=-4&hi=4&x=0.3",
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=formats&format=mxfp4&seed=1&lo=-4&hi=4&x=0.3",
     { width: 1280, height: 1300 });
   await settle(page);
   const m = await page.evaluate(() => window.quantlab.metrics());

@@ -3,44 +3,12 @@
 // the reported step SQNRs, the allocation follows eq. 16, size against error is computed, the
 // objective radio (a real click) leaves dense layers' bits alone but moves a conv net's, a bad URL
 // falls back with messages, and the lattice designer (a dragged level, 2 against 16 levels, tuning).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+import { openLab, settle, outDir, useLab, metrics, getState, waitFor, clickView } from "./browser.mjs";
 
-const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
-fs.mkdirSync(outDir, { recursive: true });
-
-let server, url, browser;
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-const metrics = (page) => page.evaluate(() => window.quantlab.metrics());
-const getState = (page) => page.evaluate(() => window.quantlab.getState());
-
-async function waitFor(page, predicate, arg, timeout = 30000) {
-  await page.waitForFunction(predicate, arg, { timeout, polling: 50 });
-  return metrics(page);
-}
-
-// A real click on a recorded view, held for 120 ms: ImGui 1.86 reads the mouse once per frame.
-async function clickView(page, name) {
-  await settle(page, 2);
-  const r = (await metrics(page)).layout[name];
-  assert.ok(r, `no view '${name}' in the layout`);
-  const vp = page.viewportSize();
-  assert.ok(r.y >= 0 && r.y + r.height <= vp.height, `'${name}' is off screen: ${JSON.stringify(r)}`);
-  await page.mouse.click(r.x + r.width / 2, r.y + r.height / 2, { delay: 120 });
-  await settle(page, 2);
-}
+const lab = useLab();
 
 // The analysis is complete for the current weights: snapshot, kappa sweep and size/error job.
 const analysed = () => {
@@ -78,7 +46,7 @@ function checkAllocation(m, rhoKey) {
 }
 
 test("digits 64-32-10: trained by a real click; SQNR per bit, eq. 9, kappa, allocation, size against error, objective", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?panel=layers&data=digits&hidden=32&epochs=3&lbits=6&seed=1");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=layers&data=digits&hidden=32&epochs=3&lbits=6&seed=1");
   let m = await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
   assert.equal(m.trained, false);
   assert.equal(m.model, "mlp:64-32-10:act=relu");
@@ -184,7 +152,7 @@ test("digits 64-32-10: trained by a real click; SQNR per bit, eq. 9, kappa, allo
 });
 
 test("embedded with hide=objective: the objective cannot be clicked, lbits can", async () => {
-  const { page, context, errors } = await openLab(browser, url + "embed.html?panel=layers&data=digits&hide=objective");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "embed.html?panel=layers&data=digits&hide=objective");
   let m = await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
   assert.deepEqual(m.locked, ["objective"]);
   await clickView(page, "layers_objective_compute");
@@ -214,7 +182,7 @@ function convModelJson(seed = 7) {
 }
 
 test("a conv net (MACs differ from params): compute moves the allocation as eq. 16 says", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?panel=layers&data=digits&lbits=8&kappa=3");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=layers&data=digits&lbits=8&kappa=3");
   await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
   await page.evaluate((text) => window.quantlab.upload({ name: "conv.json", text }), convModelJson());
   let m = await waitFor(page, () => window.quantlab.metrics().model_from_file && window.quantlab.metrics().layers.length === 2 &&
@@ -243,7 +211,7 @@ test("a conv net (MACs differ from params): compute moves the allocation as eq. 
 });
 
 test("a bad URL value gives a message and keeps the default", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?panel=layers&data=digits&lbits=1&objective=speed&kappa=-2");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=layers&data=digits&lbits=1&objective=speed&kappa=-2");
   const m = await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
   const texts = (await page.evaluate(() => window.quantlab.messages())).map((x) => x.text);
   for (const key of ["lbits", "objective", "kappa"])
@@ -264,7 +232,7 @@ test("a bad URL value gives a message and keeps the default", async () => {
 });
 
 test("lattice designer: dragging a level (real mouse) re-evaluates; 2 levels lose accuracy against 16; fine-tuning", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?panel=layers&data=digits&hidden=32&epochs=3&lbits=6&seed=1");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=layers&data=digits&hidden=32&epochs=3&lbits=6&seed=1");
   await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
   await page.evaluate(() => window.quantlab.step(135));
   await clickView(page, "layers_tab_designer");

@@ -2,29 +2,15 @@
 // a fine lattice learns a separable set and a coarse one does not, a constructed sink is counted,
 // real mouse clicks add and remove points, Space and S drive the job, the accuracy sweep runs as a
 // job and its cells load formats, and a bad URL falls back with messages.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+import { openLab, settle, outDir, MIN_RENDERED_PNG_BYTES, useLab, metrics } from "./browser.mjs";
 
-const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
-fs.mkdirSync(outDir, { recursive: true });
-const MIN_RENDERED_PNG_BYTES = 20000;
 const BASE = "?panel=perceptron&set=linear&margin=0.1&atoms=lattice:range=1,points=32&seed=1";
 
-let server, url, browser;
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const lab = useLab();
 
-const metrics = (page) => page.evaluate(() => window.quantlab.metrics());
 const state = (page) => page.evaluate(() => window.quantlab.getState());
 const search = async (page) => new URLSearchParams(await page.evaluate(() => location.search));
 
@@ -34,7 +20,7 @@ function toPage(view, half, x, y) {
 }
 
 test("opens by URL with the set, the atoms and a GPU-drawn boundary", async () => {
-  const { page, context, errors } = await openLab(browser, url + BASE);
+  const { page, context, errors } = await openLab(lab.browser, lab.url + BASE);
   await settle(page, 10);
   const m = await metrics(page);
   assert.equal(m.panel, "perceptron");
@@ -60,7 +46,7 @@ test("opens by URL with the set, the atoms and a GPU-drawn boundary", async () =
 });
 
 test("32 atoms per axis learn the separable set; 4 per axis cannot and stall in sinks", async () => {
-  const { page, context, errors } = await openLab(browser, url + BASE);
+  const { page, context, errors } = await openLab(lab.browser, lab.url + BASE);
   const ran = await page.evaluate(() => window.quantlab.step(20000));
   assert.ok(ran > 0 && ran < 20000, `the run ends early once a pass makes no mistake (ran ${ran})`);
   let m = await metrics(page);
@@ -95,7 +81,7 @@ test("a constructed sink: w + y r(x) lands halfway between atoms and rounds back
   // stored as (1/3, 1/3), so y r(x) = (-1/3, -1/3): a mistake, and w + y r(x) = (0, 0) rounds
   // (ties to even) back to (1/3, 1/3). The same holds for class 1 at (-0.3, -0.3).
   const { page, context, errors } = await openLab(
-    browser, url + "?panel=perceptron&set=linear&n=0&add=0.3,0.3,0;-0.3,-0.3,1&atoms=lattice:range=1,points=4");
+    lab.browser, lab.url + "?panel=perceptron&set=linear&n=0&add=0.3,0.3,0;-0.3,-0.3,1&atoms=lattice:range=1,points=4");
   let m = await metrics(page);
   assert.equal(m.points, 2);
   assert.equal(m.added, 2);
@@ -119,7 +105,7 @@ test("a constructed sink: w + y r(x) lands halfway between atoms and rounds back
 });
 
 test("mouse clicks add and remove points; Space runs, S steps", async () => {
-  const { page, context, errors } = await openLab(browser, url + BASE);
+  const { page, context, errors } = await openLab(lab.browser, lab.url + BASE);
   await settle(page);
   let m = await metrics(page);
   const view = m.layout.perceptron_data;
@@ -165,7 +151,7 @@ test("mouse clicks add and remove points; Space runs, S steps", async () => {
 });
 
 test("the accuracy sweep runs as a job with progress, and a clicked cell loads its format", async () => {
-  const { page, context, errors } = await openLab(browser, url + BASE);
+  const { page, context, errors } = await openLab(lab.browser, lab.url + BASE);
   await settle(page);
   // Switching the grid starts a new sweep: the shell shows it as a running job before any cell ran.
   const started = await page.evaluate(() => {
@@ -214,7 +200,7 @@ test("the accuracy sweep runs as a job with progress, and a clicked cell loads i
 
 test("a bad URL names the bad values, falls back, and still renders (also at 800x600)", async () => {
   const { page, context, errors } = await openLab(
-    browser, url + "?panel=perceptron&set=moons&atoms=lattice:range=-1,points=2&add=9,9,1", { width: 800, height: 600 });
+    lab.browser, lab.url + "?panel=perceptron&set=moons&atoms=lattice:range=-1,points=2&add=9,9,1", { width: 800, height: 600 });
   await settle(page, 10);
   const s = await state(page);
   assert.equal(s.set, "linear");

@@ -3,42 +3,12 @@
 // the fixed-point network at several (B_A, B_W) set by link, by setState and by dragging the B_A
 // slider, the Delta^2 scaling of Theorem 1, the cost table, flipped digits, bit-flip injection
 // (the sign bit hurts more than the LSB), a bad link that falls back, and a screenshot.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+import { openLab, settle, outDir, useLab, metrics, center, waitFor, clickView } from "./browser.mjs";
 
-const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
-fs.mkdirSync(outDir, { recursive: true });
-
-let server, url, browser;
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-const metrics = (page) => page.evaluate(() => window.quantlab.metrics());
-const center = (r) => [r.x + r.width / 2, r.y + r.height / 2];
-
-async function waitFor(page, predicate, arg, timeout = 30000) {
-  await page.waitForFunction(predicate, arg, { timeout, polling: 50 });
-  return metrics(page);
-}
-
-// A click held for 120 ms, as a person's (ImGui 1.86 reads the button once per frame).
-async function clickView(page, name) {
-  await settle(page, 2);
-  const r = (await metrics(page)).layout[name];
-  assert.ok(r, `no view '${name}' in the layout`);
-  await page.mouse.click(...center(r), { delay: 120 });
-  await settle(page, 2);
-}
+const lab = useLab();
 
 // Everything at one precision, once its simulations are in (noise and fixed point).
 async function at(page, ba, bw) {
@@ -57,7 +27,7 @@ async function at(page, ba, bw) {
 const Q = "?panel=precision&data=digits&hidden=32&act=hardsigmoid&epochs=3&seed=1&ba=6&bw=6";
 
 test("digits MLP trained in the page: bounds hold over the theorems' noise and the fixed-point net, live sliders, costs, flips, bit flips", async () => {
-  const { page, context, errors } = await openLab(browser, url + Q);
+  const { page, context, errors } = await openLab(lab.browser, lab.url + Q);
   let m = await waitFor(page, () => window.quantlab.metrics().model !== "");
   assert.equal(m.model, "mlp:64-32-10:act=hardsigmoid");
   assert.equal(m.analysis.state, "untrained");
@@ -228,7 +198,7 @@ test("digits MLP trained in the page: bounds hold over the theorems' noise and t
 
 test("a bad link value (ba=0, ba=abc, bw=25) is named in a message and the defaults stay", async () => {
   for (const bad of ["ba=0", "ba=abc", "bw=25"]) {
-    const { page, context, errors } = await openLab(browser, url + "?panel=precision&data=digits&" + bad);
+    const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=precision&data=digits&" + bad);
     await settle(page, 3);
     const state = await page.evaluate(() => window.quantlab.getState());
     assert.equal(state.ba, 6);
@@ -248,7 +218,7 @@ test("a bad link value (ba=0, ba=abc, bw=25) is named in a message and the defau
 });
 
 test("space trains a model that has none; a dropped model file is analysed as it is", async () => {
-  const { page, context, errors } = await openLab(browser, url + Q);
+  const { page, context, errors } = await openLab(lab.browser, lab.url + Q);
   await waitFor(page, () => window.quantlab.metrics().model !== "");
   // Space (held, as a person presses it) on the canvas starts training the untrained model.
   await page.mouse.click(700, 790);
@@ -279,7 +249,7 @@ test("space trains a model that has none; a dropped model file is analysed as it
 });
 
 test("embedded with hide=ba: the B_A slider does not move under the mouse, B_W does", async () => {
-  const { page, context, errors } = await openLab(browser, url + "embed.html?panel=precision&data=digits&ba=4&bw=6&hide=ba");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "embed.html?panel=precision&data=digits&ba=4&bw=6&hide=ba");
   await settle(page, 4);
   const drag = async (name) => {
     const s = (await metrics(page)).layout[name];

@@ -2,31 +2,17 @@
 // tabs switch lessons by real clicks, links carry only the shared and open lesson's keys,
 // setState takes several keys with rules over them, the theme button, messages(), keyboard,
 // challenge links (a goal checked live against the lesson's metrics).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+import { openLab, settle, outDir, useLab, center } from "./browser.mjs";
 
-const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
-fs.mkdirSync(outDir, { recursive: true });
 const PANELS = ["formats", "perceptron", "train", "precision", "layers", "ternary"];
 
-let server, url, browser;
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-const center = (r) => [r.x + r.width / 2, r.y + r.height / 2];
+const lab = useLab();
 
 test("the lesson registry lists exactly the panels the URL accepts, and tabs switch them", async () => {
-  const { page, context, errors } = await openLab(browser, url);
+  const { page, context, errors } = await openLab(lab.browser, lab.url);
   await settle(page);
   const panels = await page.evaluate(() => window.quantlab.panels());
   assert.deepEqual(panels.map((p) => p.key), PANELS);
@@ -47,7 +33,7 @@ test("the lesson registry lists exactly the panels the URL accepts, and tabs swi
 });
 
 test("a link carries the shared keys and the open lesson's keys only", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?panel=perceptron&atoms=lattice:range=2,points=16");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=perceptron&atoms=lattice:range=2,points=16");
   await settle(page);
   let search = new URLSearchParams(await page.evaluate(() => location.search));
   assert.equal(search.get("atoms"), "lattice:range=2,points=16");
@@ -68,7 +54,7 @@ test("a link carries the shared keys and the open lesson's keys only", async () 
 });
 
 test("setState takes several keys at once; rules over several keys refuse a bad pair", async () => {
-  const { page, context, errors } = await openLab(browser, url);
+  const { page, context, errors } = await openLab(lab.browser, lab.url);
   const ok = await page.evaluate(() => window.quantlab.setState({ lo: 5, hi: 10, x: 7 }));
   assert.deepEqual(ok, { ok: true, errors: [], changed: ["x", "lo", "hi"] });
   const bad = await page.evaluate(() => window.quantlab.setState({ lo: 3, hi: 1 }));
@@ -91,7 +77,7 @@ test("setState takes several keys at once; rules over several keys refuse a bad 
 });
 
 test("the theme button switches to dark and back, and the link keeps it", async () => {
-  const { page, context, errors } = await openLab(browser, url);
+  const { page, context, errors } = await openLab(lab.browser, lab.url);
   await settle(page);
   const light = await page.screenshot();
   const button = (await page.evaluate(() => window.quantlab.metrics())).layout.theme_button;
@@ -109,7 +95,7 @@ test("the theme button switches to dark and back, and the link keeps it", async 
 });
 
 test("keyboard: 's' steps the open lesson (Formats: x moves one atom up)", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?panel=formats&format=fixed:w=8,f=4&x=0.25");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=formats&format=fixed:w=8,f=4&x=0.25");
   await settle(page);
   await page.mouse.click(5, 790);  // focus the canvas without hitting a control
   await page.keyboard.press("s");
@@ -123,7 +109,7 @@ test("keyboard: 's' steps the open lesson (Formats: x moves one atom up)", async
 });
 
 test("one wheel notch over the number line zooms by a modest step, not by orders of magnitude", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?panel=formats&lo=-2&hi=2&x=0");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=formats&lo=-2&hi=2&x=0");
   await settle(page);
   const line = (await page.evaluate(() => window.quantlab.metrics())).layout.number_line;
   await page.mouse.move(...center(line));
@@ -147,7 +133,7 @@ test("a challenge link: locked weights, the goal fails before training and passe
   const goal = "test_accuracy>=0.85,weight_bits<=8";
   const q = "?panel=train&data=digits&hidden=16&epochs=3&weights=fixed:w=8,f=6&hide=weights&goal=" +
     encodeURIComponent(goal);
-  const { page, context, errors } = await openLab(browser, url + q);
+  const { page, context, errors } = await openLab(lab.browser, lab.url + q);
   await settle(page);
   let m = await page.evaluate(() => window.quantlab.metrics());
   assert.equal(m.challenge.active, true);
@@ -178,7 +164,7 @@ test("a challenge link: locked weights, the goal fails before training and passe
 });
 
 test("a malformed goal in a link is refused with a message naming it", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?panel=formats&goal=accuracy%3E%3Eabc");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=formats&goal=accuracy%3E%3Eabc");
   await settle(page);
   const messages = await page.evaluate(() => window.quantlab.messages());
   assert.ok(messages.some((msg) => msg.text.includes("goal") && msg.text.includes("accuracy")), JSON.stringify(messages));

@@ -2,44 +2,12 @@
 // by a real click, Algorithm 2's error falls at every step (Theorem 3), switching off the last
 // residual level by a real click lowers the model size and not the accuracy, plain FGQ ternary is
 // below float, power-performance is X/(C(X/N+1)), N and epsilon restart the analysis, a bad URL.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+import { openLab, settle, outDir, useLab, metrics, waitFor, clickView } from "./browser.mjs";
 
-const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
-fs.mkdirSync(outDir, { recursive: true });
-
-let server, url, browser;
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-const metrics = (page) => page.evaluate(() => window.quantlab.metrics());
-const center = (r) => [r.x + r.width / 2, r.y + r.height / 2];
-
-async function waitFor(page, predicate, arg, timeout = 30000) {
-  await page.waitForFunction(predicate, arg, { timeout, polling: 50 });
-  return metrics(page);
-}
-
-// A real click on a recorded view, held for 120 ms so ImGui 1.86 sees it between busy frames.
-async function clickView(page, name) {
-  await settle(page, 2);
-  const r = (await metrics(page)).layout[name];
-  assert.ok(r, `no view '${name}' in the layout`);
-  const { width, height } = page.viewportSize();
-  assert.ok(r.x >= 0 && r.y >= 0 && r.x + r.width <= width && r.y + r.height <= height, `'${name}' off screen`);
-  await page.mouse.click(...center(r), { delay: 120 });
-  await settle(page, 2);
-}
+const lab = useLab();
 
 // The analysis is finished and for the weights the model has now.
 const analysed = () => {
@@ -48,8 +16,8 @@ const analysed = () => {
 };
 
 test("Run trains the shared model by a click; Algorithm 2, levels, the level switch by a click, Table 2", async () => {
-  const { page, context, errors } = await openLab(browser,
-    url + "?panel=ternary&data=digits&hidden=32&epochs=3&seed=1&tblock=16&ttol=0.05");
+  const { page, context, errors } = await openLab(lab.browser,
+    lab.url + "?panel=ternary&data=digits&hidden=32&epochs=3&seed=1&tblock=16&ttol=0.05");
   let m = await waitFor(page, () => window.quantlab.metrics().model !== "");
   assert.equal(m.model, "mlp:64-32-10:act=relu");
   assert.equal(m.tblock, 16);
@@ -145,8 +113,8 @@ test("Run trains the shared model by a click; Algorithm 2, levels, the level swi
 });
 
 test("step() trains, then N and eps restart the analysis; the level key is clamped to what was built", async () => {
-  const { page, context, errors } = await openLab(browser,
-    url + "?panel=ternary&data=digits&hidden=32&epochs=1&seed=2&tblock=64&ttol=0.1&keep=1");
+  const { page, context, errors } = await openLab(lab.browser,
+    lab.url + "?panel=ternary&data=digits&hidden=32&epochs=1&seed=2&tblock=64&ttol=0.1&keep=1");
   await waitFor(page, () => window.quantlab.metrics().model !== "");
   const taken = await page.evaluate(() => window.quantlab.step(1000));
   assert.equal(taken, Math.ceil(1438 / 32));
@@ -173,7 +141,7 @@ test("step() trains, then N and eps restart the analysis; the level key is clamp
 });
 
 test("a bad URL (tblock=0, ttol=abc) names both keys and keeps the defaults", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?panel=ternary&tblock=0&ttol=abc&keep=99");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=ternary&tblock=0&ttol=abc&keep=99");
   await settle(page, 4);
   const state = await page.evaluate(() => window.quantlab.getState());
   assert.equal(Number(state.tblock), 64);
@@ -191,8 +159,8 @@ test("a bad URL (tblock=0, ttol=abc) names both keys and keeps the defaults", as
 });
 
 test("Pareto frontier view (a real click): every family evaluated as a job, the frontier non-dominated", async () => {
-  const { page, context, errors } = await openLab(browser,
-    url + "?panel=ternary&data=digits&hidden=32&epochs=3&seed=1&tblock=16&ttol=0.05");
+  const { page, context, errors } = await openLab(lab.browser,
+    lab.url + "?panel=ternary&data=digits&hidden=32&epochs=3&seed=1&tblock=16&ttol=0.05");
   await waitFor(page, () => window.quantlab.metrics().model !== "");
   await page.evaluate(() => window.quantlab.step(1000));
   let m = await waitFor(page, analysed);
@@ -251,7 +219,7 @@ test("Pareto frontier view (a real click): every family evaluated as a job, the 
 });
 
 test("one shared model: trained in Train, analysed here by a click on the tab; uploads reach the session", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?panel=train&data=digits&hidden=32&epochs=1&seed=3");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=train&data=digits&hidden=32&epochs=1&seed=3");
   await waitFor(page, () => window.quantlab.metrics().rows_train > 0);
   assert.equal(await page.evaluate(() => window.quantlab.step(1000)), Math.ceil(1438 / 32));
   const trained = await metrics(page);

@@ -2,29 +2,13 @@
 // a network to a stated accuracy, nearest rounding of a narrow update format loses more updates
 // than stochastic (Gupta et al.), format controls, uploads (bad CSV, model JSON round trip),
 // calibration, the 2-D decision boundary, and a bad URL that falls back.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { startServer, launchBrowser, openLab, settle } from "./browser.mjs";
+import { openLab, settle, outDir, MIN_RENDERED_PNG_BYTES, useLab, metrics, center, waitFor } from "./browser.mjs";
 
-const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
-fs.mkdirSync(outDir, { recursive: true });
-const MIN_RENDERED_PNG_BYTES = 20000;
-
-let server, url, browser;
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-const metrics = (page) => page.evaluate(() => window.quantlab.metrics());
-const center = (r) => [r.x + r.width / 2, r.y + r.height / 2];
+const lab = useLab();
 
 // Clicks a recorded view; one outside the window is scrolled into view first with the mouse wheel
 // over the controls column, as a person would. The wheel's direction is learnt from the first
@@ -64,16 +48,11 @@ async function hold(page, key, modifier) {
   await settle(page, 2);
 }
 
-async function waitFor(page, predicate, arg, timeout = 30000) {
-  await page.waitForFunction(predicate, arg, { timeout, polling: 50 });
-  return metrics(page);
-}
-
 // Opens the lab on the Train lesson and waits for its data set to be there.
 async function openTrain(query, options = {}) {
-  const lab = await openLab(browser, url + query, options);
-  await waitFor(lab.page, () => window.quantlab.metrics().rows_train > 0);
-  return lab;
+  const opened = await openLab(lab.browser, lab.url + query, options);
+  await waitFor(opened.page, () => window.quantlab.metrics().rows_train > 0);
+  return opened;
 }
 
 // Clicks Run and waits until the job is finished.
@@ -83,7 +62,7 @@ async function trainToEnd(page, timeout = 30000) {
 }
 
 test("digits load lazily when the lesson opens: progress first, then 1438 training rows", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await lab.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const errors = [];
   const dataRequests = [];
@@ -96,7 +75,7 @@ test("digits load lazily when the lesson opens: progress first, then 1438 traini
     await route.continue();
   });
   // Another lesson fetches nothing.
-  await page.goto(url + "?panel=formats");
+  await page.goto(lab.url + "?panel=formats");
   await page.evaluate(() => window.quantlab.ready);
   await settle(page);
   assert.deepEqual(dataRequests, []);
@@ -311,7 +290,7 @@ test("2-D circle: the decision boundary from the GPU pass, trained past 90%", as
 });
 
 test("a bad URL shows messages, falls back and still renders; 800x600 keeps the controls reachable", async () => {
-  const { page, context, errors } = await openLab(browser, url + "?panel=train&hidden=0&data=imagenet&weights=fixed:w=99",
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=train&hidden=0&data=imagenet&weights=fixed:w=99",
     { width: 800, height: 600 });
   const m = await waitFor(page, () => window.quantlab.metrics().rows_train > 0);
   const state = await page.evaluate(() => window.quantlab.getState());
