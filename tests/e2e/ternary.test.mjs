@@ -140,8 +140,8 @@ test("step() trains, then N and eps restart the analysis; the level key is clamp
   await context.close();
 });
 
-test("a bad URL (tblock=0, ttol=abc) names both keys and keeps the defaults", async () => {
-  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=ternary&tblock=0&ttol=abc&keep=99");
+test("a bad URL (tblock=0, ttol=abc, keep=99, tview=chart) names every key and keeps the defaults", async () => {
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=ternary&tblock=0&ttol=abc&keep=99&tview=chart");
   await settle(page, 4);
   const state = await page.evaluate(() => window.quantlab.getState());
   assert.equal(Number(state.tblock), 64);
@@ -151,7 +151,11 @@ test("a bad URL (tblock=0, ttol=abc) names both keys and keeps the defaults", as
   assert.match(text, /tblock/);
   assert.match(text, /ttol/);
   assert.match(text, /keep/);
+  assert.match(text, /ternary view 'chart'/);
+  assert.equal(state.tview, "residuals");
   const m = await metrics(page);
+  assert.equal(m.view, "residuals");
+  assert.equal(m.batches, m.model_batches);
   assert.equal(m.tblock, 64);
   assert.equal(m.ttol, 0.05);
   assert.deepEqual(errors, []);

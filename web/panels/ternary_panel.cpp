@@ -202,6 +202,7 @@ nlohmann::json TernaryPanel::metrics(App& app) {
     j["model"] = s_.has_data() ? s_.model_spec(s) : "";
     j["model_from_file"] = s_.model_from_file();
     j["model_batches"] = s_.batches_done();
+    j["batches"] = s_.batches_done();  // the name the other model lessons use (challenge goals)
     j["training"] = s_.running();
     const qlab::TrainJob* tj = s_.job();
     j["training_state"] = !tj                                       ? "idle"
