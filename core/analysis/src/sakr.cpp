@@ -161,11 +161,11 @@ SakrDerivatives sakr_derivatives(const Model& model, const float* x, int cls) {
                     for (int i = 0; i < kk; ++i)
                         for (int j = 0; j < kk; ++j) {
                             double sum = 0;
-                            for (int y = 0; y < oh; ++y)
-                                for (int x = 0; x < ow; ++x)
-                                    sum += static_cast<double>(g.grad_pre[l](0, (o * oh + y) * ow + x)) *
+                            for (int py = 0; py < oh; ++py)
+                                for (int px = 0; px < ow; ++px)
+                                    sum += static_cast<double>(g.grad_pre[l](0, (o * oh + py) * ow + px)) *
                                            static_cast<double>(
-                                               g.inputs[l](0, (c * L.height + y + i) * L.width + x + j));
+                                               g.inputs[l](0, (c * L.height + py + i) * L.width + px + j));
                             d.w.push_back(sum);
                         }
         }
