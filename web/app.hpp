@@ -73,6 +73,7 @@ public:
     double frame_interval_ms_median() const;
     std::vector<int> pending_keys;  // GLFW key codes pressed since the last frame
     double now = 0;                 // seconds, updated each frame
+    bool in_frame = false;          // panels are drawing (false: the JS API or the job pump calls)
     long frames = 0;
 
 private:

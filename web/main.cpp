@@ -131,8 +131,10 @@ void frame() {
                  ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
                      ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings);
+    app.in_frame = true;
     quantlab::handle_keys(app);
     quantlab::draw_shell(app, quantlab::UiScale{g_dpr});
+    app.in_frame = false;
     ImGui::End();
 
     const double draw_end = emscripten_get_now();

@@ -327,3 +327,19 @@ test("dropout: a real click on its slider sets it (in the link), training with i
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("a costly model's test predictions are sliced over frames and stitched exactly (64-512-512-10)", async () => {
+  const { page, context, errors } = await openTrain("?panel=train&data=digits&hidden=512-512&epochs=1&batch=64");
+  await page.evaluate(() => window.quantlab.toggleRun());
+  // Frames alone finish the run and its predictions (359 rows x 300k MACs, ~16 rows a frame).
+  await page.waitForFunction(() => window.quantlab.metrics().state === "finished", null, { timeout: 60000, polling: 500 });
+  await page.waitForTimeout(1500);
+  const m = await metrics(page);
+  const sum = m.confusion.flat().reduce((a, b) => a + b, 0);
+  assert.equal(sum, m.rows_test, "every test row predicted once");
+  // The stitched slices give exactly the job's own evaluation of the same weights.
+  assert.equal(m.test_accuracy, m.history.at(-1).test_accuracy);
+  console.log(`# 64-512-512-10: test accuracy ${m.test_accuracy}, frame p95 ${m.frame_ms_p95} ms, median ${m.frame_ms_median} ms`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

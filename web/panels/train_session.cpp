@@ -191,6 +191,7 @@ bool TrainSession::on_upload(App& app, const std::string& name, const std::strin
             return true;
         }
         drop_job();
+        pending_.active = false;
         model_ = std::move(m).value();
         have_model_ = true;
         model_from_file_ = true;
@@ -254,6 +255,7 @@ void TrainSession::drop_job() {
 
 void TrainSession::reset(App& app) {
     drop_job();
+    pending_.active = false;
     have_ptq_ = false;
     model_from_file_ = false;
     test_pred_.clear(), confusion_.clear(), boundary_.clear();
@@ -375,6 +377,7 @@ void TrainSession::tick(App& app) {
     }
     if (job_ && running_ && !job_->running()) running_ = false;
     if (!have_model_ || !have_data_) return;
+    if (pending_.active) return advance_predictions(app);
     const long long done = batches_done();
     if (done == predicted_at_) return;
     const double macs = model_macs(model_) * static_cast<double>(split_.test.size());
@@ -387,26 +390,54 @@ void TrainSession::tick(App& app) {
 
 void TrainSession::refresh_predictions(App& app) {
     if (!have_model_ || !have_data_) return;
-    const qlab::EvalOptions eval = eval_options(app.state());
-    const qlab::Dataset& test = split_.test;
-    const qlab::Matrix scores = qlab::predict_scores(model_, test, eval);
+    pending_.active = true;
+    pending_.model = model_;  // training may go on between slices
+    pending_.eval = eval_options(app.state());
+    pending_.next = pending_.right = 0;
+    pending_.pred.assign(split_.test.size(), 0);
     const int k = split_.train.classes;
-    test_pred_.assign(test.size(), 0);
-    confusion_.assign(static_cast<std::size_t>(k) * static_cast<std::size_t>(k), 0);
-    std::size_t right = 0;
+    pending_.confusion.assign(static_cast<std::size_t>(k) * static_cast<std::size_t>(k), 0);
+    pending_.at_batch = batches_done();
+    pending_.history = job_ ? job_->report().history.size() : 0;
+    advance_predictions(app);
+}
+
+void TrainSession::advance_predictions(App& app) {
+    PendingPredictions& p = pending_;
+    const qlab::Dataset& test = split_.test;
+    const int k = split_.train.classes;
+    const double row_macs = std::max(1.0, model_macs(p.model));
+    std::size_t rows = test.size() - p.next;
+    if (app.in_frame && row_macs * static_cast<double>(rows) > kCheapPredictionMacs)
+        rows = std::max<std::size_t>(16, static_cast<std::size_t>(kCheapPredictionMacs / row_macs));
+    rows = std::min(rows, test.size() - p.next);
+    qlab::Dataset slice;
+    slice.features = test.features;
+    slice.classes = test.classes;
+    const auto f = static_cast<std::size_t>(test.features);
+    slice.x.assign(test.x.begin() + static_cast<std::ptrdiff_t>(p.next * f),
+                   test.x.begin() + static_cast<std::ptrdiff_t>((p.next + rows) * f));
+    slice.y.assign(test.y.begin() + static_cast<std::ptrdiff_t>(p.next), test.y.begin() + static_cast<std::ptrdiff_t>(p.next + rows));
+    const qlab::Matrix scores = qlab::predict_scores(p.model, slice, p.eval);
     for (Eigen::Index i = 0; i < scores.rows(); ++i) {
         Eigen::Index best = 0;
         scores.row(i).maxCoeff(&best);  // the same arg-max as qlab::accuracy
-        const int truth = test.y[static_cast<std::size_t>(i)];
-        test_pred_[static_cast<std::size_t>(i)] = static_cast<int>(best);
-        if (truth >= 0 && truth < k && best < k) ++confusion_[static_cast<std::size_t>(truth * k + best)];
-        right += best == truth;
+        const std::size_t row = p.next + static_cast<std::size_t>(i);
+        const int truth = test.y[row];
+        p.pred[row] = static_cast<int>(best);
+        if (truth >= 0 && truth < k && best < k) ++p.confusion[static_cast<std::size_t>(truth * k + best)];
+        p.right += best == truth;
     }
-    test_acc_ = test.size() ? static_cast<double>(right) / static_cast<double>(test.size()) : 0;
-    predicted_at_ = batches_done();
-    predicted_history_ = job_ ? job_->report().history.size() : 0;
+    p.next += rows;
+    if (p.next < test.size()) return;
+    // Complete: show it.
+    p.active = false;
+    test_pred_ = std::move(p.pred);
+    confusion_ = std::move(p.confusion);
+    test_acc_ = test.size() ? static_cast<double>(p.right) / static_cast<double>(test.size()) : 0;
+    predicted_at_ = p.at_batch;
+    predicted_history_ = p.history;
     predicted_time_ = app.now;
-
     boundary_.clear();
     if (split_.train.features == 2 && k == 2) {
         // The decision value p(blue) - p(orange) = tanh((s1 - s0) / 2) over [-1, 1]^2, as the
@@ -421,7 +452,7 @@ void TrainSession::refresh_predictions(App& app) {
                 grid.x.push_back(-1 + 2 * (static_cast<float>(r) + 0.5f) / kGrid);
                 grid.y.push_back(0);
             }
-        const qlab::Matrix g = qlab::predict_scores(model_, grid, eval);
+        const qlab::Matrix g = qlab::predict_scores(p.model, grid, p.eval);  // the same weights
         boundary_.resize(static_cast<std::size_t>(kGrid * kGrid));
         for (Eigen::Index i = 0; i < g.rows(); ++i)
             boundary_[static_cast<std::size_t>(i)] = std::tanh((g(i, 1) - g(i, 0)) / 2);

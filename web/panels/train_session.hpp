@@ -88,6 +88,8 @@ public:
     const std::vector<int>& test_predictions() const { return test_pred_; }
     const std::vector<long long>& confusion() const { return confusion_; }
     double test_accuracy_now() const { return test_acc_; }
+    // Predicts the test set with the current weights: at once outside a frame (the JS API) or when
+    // cheap, otherwise a slice per frame on a snapshot of the weights, so no frame stalls on it.
     void refresh_predictions(App& app);
     // 2-D sets: decision values p(class 1) - p(class 0) on a grid over [-1, 1]^2, row 0 at the bottom.
     const std::vector<float>& boundary() const { return boundary_; }
@@ -130,6 +132,19 @@ private:
     std::vector<int> test_pred_;
     std::vector<long long> confusion_;
     double test_acc_ = -1;
+    // A prediction of the test set in progress (sliced over frames on a copy of the weights).
+    struct PendingPredictions {
+        bool active = false;
+        qlab::Model model;
+        qlab::EvalOptions eval;
+        std::size_t next = 0, right = 0;
+        std::vector<int> pred;
+        std::vector<long long> confusion;
+        long long at_batch = -2;
+        std::size_t history = 0;
+    };
+    void advance_predictions(App& app);
+    PendingPredictions pending_;
     long long predicted_at_ = -2;  // batches_done when predictions were made (-2: never)
     std::size_t predicted_history_ = 0;
     double predicted_time_ = 0;
