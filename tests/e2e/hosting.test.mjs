@@ -143,7 +143,7 @@ test("embed.html shows one lesson without tabs and locks the hidden keys", async
   }
 });
 
-test("the sample course page embeds two lessons in iframes that start, lock and answer the page", async () => {
+test("the sample course page embeds three lessons in iframes that start, lock, answer the page and check a goal", async () => {
   // `npm run course` layout: the course at /course/, the lab (dist/) beside it at /course/quantlab/.
   const { server, origin } = await startServer(DIST, { prefix: SUB, mounts: [["/course/", COURSE_EXAMPLE]] });
   try {
@@ -154,7 +154,7 @@ test("the sample course page embeds two lessons in iframes that start, lock and 
     page.on("pageerror", (err) => errors.push(String(err)));
     await page.goto(origin + "/course/");
     const frames = {};
-    for (const id of ["fixed", "perceptron"]) {
+    for (const id of ["fixed", "perceptron", "challenge"]) {
       frames[id] = await (await page.$(`iframe#${id}`)).contentFrame();
       await frames[id].waitForFunction(() => window.quantlab !== undefined);
       await frames[id].evaluate(() => window.quantlab.ready);
@@ -191,6 +191,21 @@ test("the sample course page embeds two lessons in iframes that start, lock and 
     assert.equal((await frames.fixed.evaluate(() => window.quantlab.getState())).x, 2.5);  // frames are separate
     await page.click("button[data-atoms='lattice:range=1,points=4']");
     await frames.perceptron.waitForFunction(() => window.quantlab.metrics().updates === 200);
+    // The challenge frame: the goal is checked live; float weights (32 bits) do not meet it.
+    await frames.challenge.waitForFunction(() => window.quantlab.metrics().rows_train > 0);
+    let ch = await frames.challenge.evaluate(() => window.quantlab.metrics());
+    assert.deepEqual(ch.locked, ["data", "hidden", "epochs"]);
+    assert.equal(ch.challenge.active, true);
+    assert.equal(ch.challenge.goal, "test_accuracy>=0.95,weight_bits<=4");
+    assert.equal(ch.challenge.pass, false);
+    assert.equal(ch.challenge.terms[1].value, 32);
+    // The page's button picks 4-bit weights and trains 10 epochs: the lab reports PASSED.
+    await page.click("button[data-weights='fixed:w=4,f=2']");
+    await frames.challenge.waitForFunction(() => window.quantlab.metrics().state === "finished", null, { timeout: 60000 });
+    ch = await frames.challenge.evaluate(() => window.quantlab.metrics());
+    assert.equal(ch.weight_bits, 4);
+    assert.ok(ch.test_accuracy >= 0.95, `test accuracy ${ch.test_accuracy}`);
+    assert.equal(ch.challenge.pass, true);
     await settle(frames.fixed);
     await settle(frames.perceptron);
     await page.screenshot({ path: path.join(outDir, "hosting-course.png"), fullPage: true });
