@@ -431,7 +431,9 @@ private:
              "Perceptron: examples it got wrong, each followed by an update.", "Cherkhev Theorem (§3.3)");
         fact("bound R^2/(g-d)^2", bound,
              "Cherkhev's Theorem: with margin gamma > delta, the quantized perceptron makes at most "
-             "R^2 / (gamma - delta)^2 mistakes. When delta >= gamma the atoms are too coarse for any guarantee.",
+             "R^2 / (gamma - delta)^2 mistakes. When delta >= gamma the atoms are too coarse for any guarantee. "
+             "delta is taken over the box the run's weights reached, so it grows with them: a run can converge "
+             "and still show no bound (the theorem is sufficient, not necessary).",
              "Cherkhev Theorem (§3.3)");
         fact("gamma (margin)", fmt(r.margin, 4),
              "The largest margin through the origin of the stored training points r(q(x)), min y<w,x> over "
