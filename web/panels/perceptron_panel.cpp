@@ -2,8 +2,8 @@
 // atoms A x A drawn over the data (his Fig. 1), the decision boundary, mistakes against the bound
 // R^2/(gamma - delta)^2 of his Theorem, sink atoms, and a range x points accuracy sweep (Tables 2-4).
 // Sections: 1. helpers  2. the panel: state, metrics  3. layout  4. controls and facts
-// 5. the data view (atoms, points, r(w), mouse) and boundary  6. mistakes plot  7. accuracy sweep.
-// Data, jobs and the sweep live in perceptron_model.{hpp,cpp}; this file only draws.
+// 5. the data view (atoms, points, r(w), mouse) and boundary. The mistakes plot and the accuracy
+// sweep are drawn by perceptron_plots.cpp; data, jobs and the sweep live in perceptron_model.{hpp,cpp}.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -15,12 +15,14 @@
 #include "../ui/widgets.hpp"
 #include "imgui.h"
 #include "perceptron_model.hpp"
+#include "perceptron_plots.hpp"
 
 namespace quantlab {
 namespace {
 
 using qlab::shortest_repr;
 using perceptron::Lesson;
+using perceptron::fmt;
 
 constexpr int kHeatCells = 96;      // the GPU pass's values grid per side
 constexpr int kCpuHeatCells = 48;   // the CPU fallback's (every cell is a rectangle in the draw list)
@@ -30,15 +32,8 @@ constexpr int kSetCount = 7;
 const ImU32 kAtomDot = IM_COL32(40, 40, 55, 150);
 const ImU32 kSinkColor = IM_COL32(200, 20, 60, 255);
 const ImU32 kWeightColor = IM_COL32(20, 20, 30, 255);
-const ImU32 kBoundColor = IM_COL32(200, 40, 40, 255);
 
 // ---- 1. helpers ----
-std::string fmt(double v, int digits = 3) {
-    if (!std::isfinite(v)) return v > 0 ? "inf" : v < 0 ? "-inf" : "nan";
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-    return buf;
-}
 
 // Atoms of one axis inside [lo, hi], at least min_gap apart and at most kMaxAxisAtoms of them;
 // `thinned` says some were skipped (dense floats near 0, fine lattices on a small screen).
@@ -265,8 +260,6 @@ private:
         return !lesson_.run->running() && r.train_accuracy == 1.0;
     }
 
-    // ---- Controls ---------------------------------------------------------------------------
-
     // ---- 4. controls and facts ----
     void draw_controls(App& app, const UiScale& ui) {
         const qlab::LabState& s = app.state();
@@ -460,8 +453,6 @@ private:
         ImGui::EndTable();
     }
 
-    // ---- The data view ------------------------------------------------------------------------
-
     // ---- 5. the data view and the boundary ----
     void draw_lesson(App& app, const UiScale& ui) {
         const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -476,9 +467,9 @@ private:
         if (beside) ImGui::SameLine();
         ImGui::BeginGroup();
         const float plot_w = beside ? avail.x - side - ImGui::GetStyle().ItemSpacing.x : avail.x;
-        draw_mistakes_plot(ui, plot_w);
+        draw_mistakes_plot(lesson_, ui, plot_w);
         ImGui::Spacing();
-        draw_sweep(app, ui, plot_w);
+        draw_sweep(app, lesson_, ui, plot_w, cell_rects_);
         ImGui::EndGroup();
     }
 
@@ -668,123 +659,6 @@ private:
             list += (list.empty() ? "" : ",") + std::to_string(src.generated);
             app.set("remove", list);
         }
-    }
-
-    // ---- Mistakes against the bound -------------------------------------------------------------
-
-    // ---- 6. mistakes against the bound ----
-    void draw_mistakes_plot(const UiScale& ui, float width) {
-        ImGui::TextUnformatted("Mistakes over examples visited");
-        widgets::help_marker("The perceptron's mistakes so far (each one an update) against Cherkhev's bound "
-                             "R^2/(gamma - delta)^2, drawn when delta < gamma.",
-                             "Cherkhev Theorem (§3.3)");
-        const float height = std::max(140 * ui.dpr, std::min(230 * ui.dpr, width * 0.55f));
-        if (!lesson_.trainable()) {
-            ImGui::Dummy(ImVec2(width, height));
-            return;
-        }
-        const auto& trace = lesson_.run->trace();
-        const double visited = static_cast<double>(std::max<long long>(1, lesson_.run->visited()));
-        const double mistakes = static_cast<double>(lesson_.run->inner().mistakes());
-        const double bound = lesson_.result().mistake_bound;
-        const bool bound_fits = std::isfinite(bound) && bound <= 50 * std::max(1.0, mistakes);
-        const double top = std::max({4.0, mistakes, bound_fits ? bound : 0.0}) * 1.15;
-        const widgets::Plot plot = widgets::begin_plot("mistakes", ImVec2(width, height), 0, visited, 0, top,
-                                                       "examples visited", nullptr, ui);
-        std::vector<double> xs, ys;
-        const std::size_t stride = std::max<std::size_t>(1, trace.size() / 400);
-        double prev = 0;
-        for (std::size_t i = 0; i < trace.size(); i += stride) {
-            xs.push_back(static_cast<double>(trace[i].first)), ys.push_back(prev);
-            xs.push_back(static_cast<double>(trace[i].first)), ys.push_back(static_cast<double>(trace[i].second));
-            prev = static_cast<double>(trace[i].second);
-        }
-        xs.push_back(visited), ys.push_back(mistakes);
-        widgets::plot_line(plot, xs, ys, widgets::kAccent, 2 * ui.dpr);
-        std::string bound_text;
-        if (bound_fits) {
-            bound_text = "bound " + fmt(bound, 4);
-            widgets::plot_hline(plot, bound, kBoundColor, 1.5f * ui.dpr, bound_text.c_str());
-        }
-        widgets::plot_legend(plot, 0, widgets::kAccent, ("mistakes " + std::to_string(static_cast<long>(mistakes))).c_str());
-        const std::string note = std::isfinite(bound) ? (bound_fits ? "bound R^2/(g-d)^2 = " + fmt(bound, 4)
-                                                                    : "bound " + fmt(bound, 4) + " (off the chart)")
-                                                      : "no bound: delta >= gamma";
-        widgets::plot_legend(plot, 1, std::isfinite(bound) ? kBoundColor : IM_COL32(150, 150, 150, 255), note.c_str());
-        widgets::end_plot(plot);
-    }
-
-    // ---- The accuracy sweep -----------------------------------------------------------------------
-
-    // ---- 7. accuracy sweep (Cherkhev Tables 2-4) ----
-    void draw_sweep(App& app, const UiScale& ui, float width) {
-        const qlab::LabState& s = app.state();
-        ImGui::TextUnformatted("Training accuracy per format");
-        widgets::help_marker("One full training per cell, computed a cell at a time. Click a cell to load its format. "
-                             "range x points is Cherkhev's Table 2; exponent bits x bit budget (no subnormals, "
-                             "saturating) his Tables 3-4. '-': the budget has no room for the exponent.",
-                             "Cherkhev Tables 2-4");
-        {
-            widgets::Lock lock(app, "grid");
-            if (ImGui::RadioButton("range x points", s.grid == "range")) app.set("grid", "range");
-            ImGui::SameLine();
-            if (ImGui::RadioButton("exponent x bits", s.grid == "float")) app.set("grid", "float");
-        }
-        cell_rects_.clear();
-        if (!lesson_.sweep) {
-            if (!lesson_.sweep_error.empty()) ImGui::TextWrapped("%s", lesson_.sweep_error.c_str());
-            return;
-        }
-        const qlab::SweepJob& sw = *lesson_.sweep;
-        const auto& grid = sw.grid();
-        const bool two_axes = grid.axes.size() == 2;
-        const bool is_float = s.grid == "float";
-        std::vector<std::string> rows, cols;
-        for (std::size_t r = 0; r < grid.rows(); ++r)
-            rows.push_back(two_axes ? std::string(is_float ? "e=" : "R=") + grid.axes[0][r] : grid.specs[r]);
-        for (std::size_t c = 0; c < grid.columns(); ++c)
-            cols.push_back(two_axes ? std::string(is_float ? "bits=" : "P=") + grid.axes[1][c] : "acc");
-        std::vector<double> values;
-        std::vector<std::string> text;
-        int hr = -1, hc = -1;
-        const std::string current = lesson_.format ? lesson_.format->to_string() : "";
-        for (std::size_t i = 0; i < sw.cells().size(); ++i) {
-            const qlab::SweepCell& c = sw.cells()[i];
-            const bool ok = c.done && c.possible && c.error.empty();
-            values.push_back(ok ? c.result.train_accuracy : NAN);
-            text.push_back(!c.done ? "" : !c.possible ? "-" : !c.error.empty() ? "err" : fmt(c.result.train_accuracy, 3));
-            auto f = qlab::Format::parse(c.spec);
-            if (f && f->to_string() == current) hr = static_cast<int>(i / grid.columns()), hc = static_cast<int>(i % grid.columns());
-        }
-        float label_w = 0;
-        for (const auto& l : rows) label_w = std::max(label_w, ImGui::CalcTextSize(l.c_str()).x);
-        label_w += ui.px(10);
-        const float cell_w = std::clamp((width - label_w - ui.px(4)) / static_cast<float>(cols.size()), 30 * ui.dpr, 80 * ui.dpr);
-        const float cell_h = ImGui::GetFontSize() * 1.6f;
-        const ImVec2 origin = ImGui::GetCursorScreenPos();
-        int cr = -1, cc = -1;
-        const bool clicked = widgets::heatmap_table("sweep", rows, cols, values, text, hr, hc, cell_w, ui, &cr, &cc);
-        const ImVec2 end = ImGui::GetItemRectMax();
-        app.record_view("perceptron_sweep", origin.x, origin.y, end.x - origin.x, end.y - origin.y, ui.dpr);
-        for (std::size_t i = 0; i < sw.cells().size(); ++i) {
-            const float x = origin.x + label_w + cell_w * static_cast<float>(i % grid.columns());
-            const float y = origin.y + cell_h * static_cast<float>(i / grid.columns() + 1);
-            cell_rects_.push_back({x / ui.dpr, y / ui.dpr, cell_w / ui.dpr, cell_h / ui.dpr});
-        }
-        if (clicked && cr >= 0 && cc >= 0) {
-            const std::size_t i = static_cast<std::size_t>(cr) * grid.columns() + static_cast<std::size_t>(cc);
-            if (i < sw.cells().size()) {
-                if (sw.cells()[i].possible) app.set("atoms", sw.cells()[i].spec);
-                else app.report("Perceptron: " + sw.cells()[i].spec + " is no format (" + sw.cells()[i].error + ")");
-            }
-        }
-        if (sw.running()) ImGui::TextDisabled("computing: %zu of %zu cells", sw.cells_done(), sw.cells().size());
-        else if (sw.state() == qlab::JobState::cancelled) {
-            ImGui::TextDisabled("cancelled after %zu cells", sw.cells_done());
-            ImGui::SameLine();
-            if (ImGui::SmallButton("Restart sweep")) report(app, lesson_.rebuild_sweep(s));
-        } else
-            ImGui::TextDisabled("%s, %s: %zu cells", s.set.c_str(), s.algo.c_str(), sw.cells().size());
     }
 };
 

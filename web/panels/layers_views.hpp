@@ -1,0 +1,30 @@
+// The Layers lesson's lower row: SQNR against bits per step with eq. 9 (Lin eq. 2 and 9), size
+// against error for equal and optimised widths (Fig. 4), and the lattice designer: codebook levels
+// drawn (and dragged, added, removed) over one layer's weight histogram, the model evaluated on
+// exactly those levels, and a fine-tuned copy. layers_model.hpp holds the analysis and the levels.
+#pragma once
+
+#include <string>
+
+#include "../app.hpp"
+#include "../panel.hpp"
+#include "imgui.h"
+#include "layers_model.hpp"
+#include "train_session.hpp"
+
+namespace quantlab::layers {
+
+constexpr ImU32 kMeasured = IM_COL32(30, 100, 220, 255);
+constexpr ImU32 kPredicted = IM_COL32(235, 120, 20, 255);
+constexpr ImU32 kEqualColor = IM_COL32(120, 120, 130, 255);
+constexpr ImU32 kWeightBars =
+    IM_COL32(90, 130, 200, 200);  // weight histograms, here and in the rows
+
+// "12.3 dB", or "inf"/"-inf".
+std::string db(double v);
+void draw_sweep_plot(App& app, Analysis& analysis, const UiScale& ui, ImVec2 size);
+void draw_tradeoff_plot(App& app, Analysis& analysis, const UiScale& ui, ImVec2 size);
+void draw_designer(App& app, Designer& designer, TrainSession& session, const UiScale& ui,
+                   float width);
+
+}  // namespace quantlab::layers
