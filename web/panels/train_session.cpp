@@ -53,7 +53,9 @@ TrainSession& training_session() {
 }
 
 bool lesson_uses_model(const std::string& panel) {
-    return panel == "train" || panel == "precision" || panel == "layers" || panel == "ternary";
+    // The lessons that own the model's keys in the property table (core/state) are the ones on it.
+    static const qlab::Property* model_key = qlab::find_property("hidden");
+    return model_key && qlab::property_in_panel(*model_key, panel) && model_key->panel != nullptr;
 }
 
 // ---- data ---------------------------------------------------------------------------------------
