@@ -3,6 +3,7 @@
 #include "app.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 
 #include "panel.hpp"
@@ -68,6 +69,11 @@ double App::frame_ms_percentile(double p) const {
     std::sort(sorted.begin(), sorted.end());
     const std::size_t i = std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())));
     return sorted[i];
+}
+
+std::vector<double> App::frame_ms_recent(std::size_t count) const {
+    const std::size_t n = std::min(count, frame_ms_.size());
+    return std::vector<double>(frame_ms_.end() - static_cast<std::ptrdiff_t>(n), frame_ms_.end());
 }
 
 void App::begin_frame(double now_ms) {

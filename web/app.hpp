@@ -61,6 +61,7 @@ public:
     // CPU time of recent frames (ms), all work of the frame included: jobs, drawing, rendering.
     void record_frame_ms(double ms);
     double frame_ms_percentile(double p) const;
+    std::vector<double> frame_ms_recent(std::size_t count) const;  // oldest first
     // Jobs run between frames in slices (the JS shell's pump calls run_jobs_between_frames), so
     // a frame's own CPU time stays small and training uses the time the browser would idle.
     // Per frame interval they get job_budget_ms(): 75% of the recent frame interval, at least 6 ms.

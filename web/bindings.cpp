@@ -106,6 +106,7 @@ std::string metrics_json() {
     j["frames"] = app.frames;
     j["frame_ms_median"] = app.frame_ms_percentile(0.5);
     j["frame_ms_p95"] = app.frame_ms_percentile(0.95);
+    j["frame_ms_recent"] = app.frame_ms_recent(32);  // the last frames' CPU ms, for the browser bench
     j["job_ms_last_frame"] = app.job_ms_last_interval;  // jobs between the previous frame and this one
     j["job_budget_ms"] = app.job_budget_ms();
     j["frame_interval_ms_median"] = app.frame_interval_ms_median();
