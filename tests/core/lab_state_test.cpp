@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "qlab/lab_state.hpp"
 
@@ -182,6 +183,52 @@ TEST(LabState, PerceptronAndTrainValuesAreChecked) {
     EXPECT_FALSE(set_property(s, "batch", "0").ok());
     EXPECT_FALSE(set_property(s, "theme", "neon").ok());
     EXPECT_EQ(parse_hidden_widths("128-64")->at(1), 64);
+}
+
+TEST(LabState, DesignerLevelsInALink) {
+    auto k = parse_designer_levels("kmeans:16");
+    ASSERT_TRUE(k.ok());
+    EXPECT_EQ(k->kind, DesignerLevels::Kind::kmeans);
+    EXPECT_EQ(k->count, 16);
+    auto u = parse_designer_levels("uniform:3");
+    ASSERT_TRUE(u.ok());
+    EXPECT_EQ(u->kind, DesignerLevels::Kind::uniform);
+    EXPECT_EQ(u->count, 3);
+    // A list is sorted and merged; -0 is 0.
+    auto l = parse_designer_levels("0.5;-0.25;0.5;-0;1e-3");
+    ASSERT_TRUE(l.ok());
+    EXPECT_EQ(l->kind, DesignerLevels::Kind::list);
+    EXPECT_EQ(l->values, (std::vector<double>{-0.25, 0, 0.001, 0.5}));
+    EXPECT_FALSE(std::signbit(l->values[1]));
+    EXPECT_NE(parse_designer_levels("kmeans:1").status().message().find("from 2 to 256"), std::string::npos);
+    EXPECT_NE(parse_designer_levels("uniform:9").status().message().find("from 1 to 8"), std::string::npos);
+    EXPECT_NE(parse_designer_levels("kmeans:2.5").status().message().find("whole number"), std::string::npos);
+    EXPECT_NE(parse_designer_levels("0.1;x;0.3").status().message().find("item 2 'x'"), std::string::npos);
+    EXPECT_NE(parse_designer_levels("0.1;;0.3").status().message().find("item 2 ''"), std::string::npos);
+    EXPECT_NE(parse_designer_levels("inf").status().message().find("not a finite number"), std::string::npos);
+    EXPECT_NE(parse_designer_levels("").status().message().find("none given"), std::string::npos);
+    std::string many;
+    for (int i = 0; i < 257; ++i) many += (i ? ";" : "") + std::to_string(i);
+    EXPECT_NE(parse_designer_levels(many).status().message().find("more than 256"), std::string::npos);
+    // Written to 4 significant digits, and read back to exactly the same values.
+    const std::string text = designer_levels_text({-0.123456, 0, 0.0009876543, 12.34567});
+    EXPECT_EQ(text, "-0.1235;0;0.0009877;12.35");
+    EXPECT_EQ(parse_designer_levels(text)->values, (std::vector<double>{-0.1235, 0, 0.0009877, 12.35}));
+    EXPECT_EQ(designer_levels_text(parse_designer_levels(text)->values), text);
+    // In the Layers lesson's link, with a bad value refused and named.
+    LabState s;
+    s.panel = "layers";
+    EXPECT_TRUE(apply_query("panel=layers&lview=designer&dlevels=-0.1;0.1&dlayer=2&dall=1", s).empty());
+    const std::string q = to_query(s);
+    EXPECT_NE(q.find("&lview=designer&dlevels=-0.1;0.1&dlayer=2&dall=1"), std::string::npos) << q;
+    const auto messages = apply_query("dlevels=kmeans:0&lview=both&dlayer=0", s);
+    ASSERT_EQ(messages.size(), 3u);
+    EXPECT_NE(messages[0].find("bad value for 'dlevels'"), std::string::npos) << messages[0];
+    EXPECT_NE(messages[0].find("kept dlevels=-0.1;0.1"), std::string::npos) << messages[0];
+    EXPECT_NE(messages[1].find("unknown layers view 'both'"), std::string::npos) << messages[1];
+    EXPECT_NE(messages[2].find("outside [1, 64]"), std::string::npos) << messages[2];
+    EXPECT_EQ(s.dlevels, "-0.1;0.1");
+    EXPECT_EQ(to_query(LabState{}).find("dlevels"), std::string::npos);  // not the Formats lesson's
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <tuple>
 
 #include "qlab/challenge.hpp"
 #include "qlab/format.hpp"
@@ -86,6 +88,8 @@ Status validate_goal(const std::string& v) { return parse_goal(v).status(); }
 Status validate_tview(const std::string& v) { return one_of(v, {"residuals", "pareto"}, "ternary view"); }
 Status validate_objective(const std::string& v) { return one_of(v, {"size", "compute"}, "allocation objective"); }
 Status validate_calib(const std::string& v) { return one_of(v, {"minmax", "percentile", "mse", "kl"}, "calibration"); }
+Status validate_lview(const std::string& v) { return one_of(v, {"plots", "designer"}, "layers view"); }
+Status validate_dlevels(const std::string& v) { return parse_designer_levels(v).status(); }
 
 // Inputs and classes of the train lesson's data sets, for the model-size rule.
 std::pair<int, int> data_shape(const std::string& data) {
@@ -179,6 +183,10 @@ const std::vector<Property>& lab_properties() {
         {"lbits", L, T::integer, nullptr, &LabState::lbits, "bits of the weight and activation quantizers", nullptr, 2, 16},
         {"objective", L, T::text, &LabState::objective, nullptr, "bit allocation objective: size or compute", validate_objective},
         {"kappa", L, T::number, nullptr, &LabState::kappa, "dB per bit of the allocation (0: measured)", nullptr, 0, 20},
+        {"lview", L, T::text, &LabState::lview, nullptr, "the bottom row: plots, or the lattice designer", validate_lview},
+        {"dlevels", L, T::text, &LabState::dlevels, nullptr, "designer levels: kmeans:K, uniform:B or v1;v2;...", validate_dlevels},
+        {"dlayer", L, T::integer, nullptr, &LabState::dlayer, "the designer's weighted layer (1-based)", nullptr, 1, 64},
+        {"dall", L, T::integer, nullptr, &LabState::dall, "1: every weighted layer on the designer's levels", nullptr, 0, 1},
         {"tblock", K, T::integer, nullptr, &LabState::tblock, "N, weights per ternary block", nullptr, 1, 65536},
         {"ttol", K, T::number, nullptr, &LabState::ttol, "epsilon, the residual tolerance", nullptr, 0.001, 1},
         {"keep", K, T::integer, nullptr, &LabState::keep, "residual terms kept per block", nullptr, 0, 32},
@@ -400,6 +408,52 @@ Result<std::vector<int>> parse_index_list(std::string_view text) {
         if (out.size() >= static_cast<std::size_t>(kMaxGeneratedPoints))
             return Status::error("too many removed points");
         out.push_back(static_cast<int>(v));
+    }
+    return out;
+}
+
+Result<DesignerLevels> parse_designer_levels(std::string_view text) {
+    DesignerLevels out;
+    const std::string all(text);
+    for (const auto& [prefix, kind, lo, hi] : {std::tuple{"kmeans:", DesignerLevels::Kind::kmeans, 2, kMaxDesignerLevels},
+                                                std::tuple{"uniform:", DesignerLevels::Kind::uniform, 1, 8}}) {
+        if (all.rfind(prefix, 0) != 0) continue;
+        double v = 0;
+        const std::string n = all.substr(std::string_view(prefix).size());
+        if (!parse_finite(n, v) || v != std::floor(v) || v < lo || v > hi)
+            return Status::error("designer levels '" + all + "': " + prefix + " takes a whole number from " +
+                                 std::to_string(lo) + " to " + std::to_string(hi));
+        out.kind = kind;
+        out.count = static_cast<int>(v);
+        return out;
+    }
+    out.kind = DesignerLevels::Kind::list;
+    std::size_t index = 0;
+    while (!text.empty()) {
+        const std::size_t semi = text.find(';');
+        const std::string item(text.substr(0, semi));
+        text = semi == std::string_view::npos ? std::string_view() : text.substr(semi + 1);
+        ++index;
+        double v = 0;
+        if (!parse_finite(item, v))
+            return Status::error("designer levels: item " + std::to_string(index) + " '" + item +
+                                 "' is not a finite number (use kmeans:K, uniform:B or v1;v2;...)");
+        if (out.values.size() >= static_cast<std::size_t>(kMaxDesignerLevels))
+            return Status::error("designer levels: more than " + std::to_string(kMaxDesignerLevels) + " levels");
+        out.values.push_back(v == 0 ? 0.0 : v);
+    }
+    if (out.values.empty()) return Status::error("designer levels: none given (use kmeans:K, uniform:B or v1;v2;...)");
+    std::sort(out.values.begin(), out.values.end());
+    out.values.erase(std::unique(out.values.begin(), out.values.end()), out.values.end());
+    return out;
+}
+
+std::string designer_levels_text(const std::vector<double>& levels) {
+    std::string out;
+    for (double v : levels) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.*g", kDesignerLevelDigits, v == 0 ? 0.0 : v);
+        out += (out.empty() ? "" : ";") + shortest_repr(std::strtod(buf, nullptr));
     }
     return out;
 }

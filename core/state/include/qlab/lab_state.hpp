@@ -66,6 +66,10 @@ struct LabState {
     double lbits = 6;                 // bits of the weights and activations quantizers drawn
     std::string objective = "size";   // allocation objective: size | compute
     double kappa = 0;                 // dB per bit for the allocation; 0: measured from the weights
+    std::string lview = "plots";      // the bottom row: plots (SQNR, size) | designer
+    std::string dlevels = "kmeans:16";  // the designer's codebook: see parse_designer_levels
+    double dlayer = 1;                // the designer's weighted layer (1-based)
+    double dall = 0;                  // 1: every weighted layer on the designer's levels
 
     // ternary: Kundu's fine-grained ternary blocks and their residuals.
     double tblock = 64;   // N, weights per block
@@ -151,8 +155,24 @@ Result<std::vector<int>> parse_index_list(std::string_view text);
 // "128-64" -> {128, 64}; "" -> {} (logistic regression).
 Result<std::vector<int>> parse_hidden_widths(std::string_view text);
 
+// The lattice designer's codebook as a link holds it: "kmeans:K" (K = 2..256 levels from 1-D
+// k-means on the layer's weights), "uniform:B" (Lin's fixed point for the layer at B = 1..8 bits),
+// or the levels themselves, "v1;v2;..." (1..256 finite values; sorted and merged here).
+struct DesignerLevels {
+    enum class Kind { kmeans, uniform, list };
+    Kind kind = Kind::kmeans;
+    int count = 16;              // K, or B
+    std::vector<double> values;  // list: ascending, distinct
+};
+Result<DesignerLevels> parse_designer_levels(std::string_view text);
+// Levels as a link holds them: each to kDesignerLevelDigits significant digits (a dragged level
+// is placed to a pixel, far coarser), so the designer evaluates exactly what the link says.
+constexpr int kDesignerLevelDigits = 4;
+std::string designer_levels_text(const std::vector<double>& levels);
+
 // Limits the validators enforce (the lab must stay within a browser tab's memory).
 constexpr int kMaxAddedPoints = 500;
+constexpr int kMaxDesignerLevels = 256;
 constexpr int kMaxGeneratedPoints = 5000;
 constexpr int kMaxHiddenLayers = 4;
 constexpr int kMaxHiddenWidth = 1024;
