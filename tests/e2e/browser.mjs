@@ -93,14 +93,6 @@ export async function waitFor(page, predicate, arg, timeout = 30000) {
   return metrics(page);
 }
 
-// metrics().frames seen at successive polls while a job ran: the page must have drawn between
-// them, so the job runs in slices between frames instead of blocking the page. Frame *times* are
-// not asserted here (they depend on the machine); scripts/bench_lab_browser.mjs measures them.
-export function assertFramesAdvanced(frameCounts, what) {
-  for (let i = 1; i < frameCounts.length; i++)
-    assert.ok(frameCounts[i] > frameCounts[i - 1], `no frame drawn between two polls while ${what} ran: ${frameCounts}`);
-}
-
 // A real click on a recorded view that has to be wholly on screen, held for 120 ms as a person's:
 // ImGui 1.86 reads the button once per frame, so a press and release between two busy frames
 // would be missed.

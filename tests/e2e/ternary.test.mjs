@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { openLab, settle, outDir, useLab, metrics, waitFor, clickView, assertFramesAdvanced } from "./browser.mjs";
+import { openLab, settle, outDir, useLab, metrics, waitFor, clickView } from "./browser.mjs";
 
 const lab = useLab();
 
@@ -28,12 +28,9 @@ test("Run trains the shared model by a click; Algorithm 2, levels, the level swi
   await clickView(page, "ternary_run_button");
   m = await metrics(page);
   assert.ok(m.training || m.training_state === "finished", `training state ${m.training_state} after the click`);
-  const t0 = Date.now(), framesAtClick = m.frames;
+  const t0 = Date.now();
   m = await waitFor(page, () => window.quantlab.metrics().training_state === "finished");
-  const framesTrained = m.frames;
   m = await waitFor(page, analysed);
-  // Training (135 batches) and the analysis ran between frames: the page kept drawing.
-  assertFramesAdvanced([framesAtClick, framesTrained, m.frames], "training and the analysis");
   const frameMedian = m.frame_ms_median;
   assert.equal(m.model_batches, 3 * Math.ceil(1438 / 32));
   assert.equal(m.analysed_batches, m.model_batches);
@@ -175,7 +172,6 @@ test("Pareto frontier view (a real click): every family evaluated as a job, the 
   await clickView(page, "ternary_view_pareto");
   m = await metrics(page);
   assert.equal(m.view, "pareto");
-  const framesAtPareto = m.frames;
   // The view is in the link, so a frontier can be shared.
   assert.equal(new URLSearchParams(await page.evaluate(() => location.search)).get("tview"), "pareto");
   m = await waitFor(page, () => {
@@ -183,7 +179,6 @@ test("Pareto frontier view (a real click): every family evaluated as a job, the 
     return p.state === "finished" && p.current;
   }, null, 45000);
   const p = m.pareto;
-  assertFramesAdvanced([framesAtPareto, m.frames], "the Pareto job");  // one format per slice
   console.log(`# Pareto: ${p.points.length} formats in ${p.job_ms.toFixed(0)} ms (${Date.now() - t0} ms after the click), ` +
               `frame_ms_median ${m.frame_ms_median} ms; skipped ${JSON.stringify(p.skipped)}`);
   assert.ok(p.points.length >= 30, `${p.points.length} points`);

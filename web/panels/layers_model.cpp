@@ -337,29 +337,11 @@ void Designer::start_uniform(const qlab::Model& model, int bits) {
     changed();
 }
 
-void Designer::set_level(std::size_t i, double v) {
-    if (i >= levels.size() || !std::isfinite(v)) return;
-    levels[i] = v;
-    std::sort(levels.begin(), levels.end());
-    levels.erase(std::unique(levels.begin(), levels.end()),
-                 levels.end());  // two on one spot: one level
-    source = "edited";
-    changed();
-}
-
-void Designer::remove_level(std::size_t i) {
-    if (i >= levels.size() || levels.size() <= 1) return;
-    levels.erase(levels.begin() + static_cast<std::ptrdiff_t>(i));
-    source = "edited";
-    changed();
-}
-
-void Designer::add_level(double v) {
-    if (!std::isfinite(v) || levels.size() >= 256) return;
-    levels.push_back(v);
-    std::sort(levels.begin(), levels.end());
-    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
-    source = "edited";
+void Designer::set_levels(const qlab::Model& model, std::vector<double> values, std::string from) {
+    select_layer(model, position);
+    levels = std::move(values);
+    source = std::move(from);
+    rebuild_histogram(model);
     changed();
 }
 

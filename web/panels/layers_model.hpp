@@ -137,16 +137,16 @@ class Analysis {
 // The lattice designer: a codebook for one weighted layer's weights (or every layer's), its
 // levels placed by k-means or Lin's uniform format and then moved by hand, and the model
 // evaluated with its weights on exactly those levels (activations stay float, so the accuracy and
-// SQNRs measure the codebook alone). The levels are local to the page (not in the URL).
+// SQNRs measure the codebook alone). The link holds the levels (dlevels: k-means K, Lin uniform B
+// or the values), the layer (dlayer) and the scope (dall); the panel applies them with these calls.
 class Designer {
   public:
     // Levels from 1-D k-means on the layer's weights (Cherkhev Fig. 3; the codebook:kmeans format).
     void start_kmeans(const qlab::Model& model, int k);
     // Levels of Lin's fixed-point format for the layer's weights at `bits` (2^bits levels).
     void start_uniform(const qlab::Model& model, int bits);
-    void set_level(std::size_t i, double v);
-    void remove_level(std::size_t i);
-    void add_level(double v);
+    // Levels given as values (ascending, distinct), e.g. edited by hand or from a link.
+    void set_levels(const qlab::Model& model, std::vector<double> values, std::string from);
     void select_layer(const qlab::Model& model, int position);  // a weighted layer's position
     void set_all_layers(bool all);
 
@@ -157,7 +157,8 @@ class Designer {
     int position = 0;            // which weighted layer (0-based)
     bool all_layers = false;     // every weighted layer on the same levels
     std::vector<double> levels;  // ascending, distinct
-    std::string source;          // "k-means 16", "Lin uniform 4 bits", "edited"
+    std::string source;          // "k-means 16", "Lin uniform 4 bits", "edited", "levels from the link"
+    bool edited_here = false;    // the page just wrote the levels into the state (a drag, a click)
     Histogram hist;              // the layer's weights, over a range that shows every level
     // The last evaluation.
     bool evaluated = false;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -115,11 +116,24 @@ class LayersPanel final : public ModelLesson {
     }
 
     void draw_designer(App& app, const UiScale& ui, float width);
+    void sync_designer(App& app);
     void update_designer(App& app);
+    static bool designer_open(const App& app) { return app.state().lview == "designer"; }
 
     Analysis a_;
     layers::Designer d_;
-    bool designer_open_ = false;  // the bottom row shows the designer instead of the two plots
+    // What the designer last applied from the state: levels text, layer, scope and the model they
+    // were computed on (k-means and Lin's levels follow the weights; a list does not).
+    struct Applied {
+        std::string dlevels;
+        int dlayer = 0;
+        bool all = false;
+        layers::ModelKey key;
+        bool operator==(const Applied& o) const {
+            return dlevels == o.dlevels && dlayer == o.dlayer && all == o.all && key == o.key;
+        }
+    };
+    std::optional<Applied> applied_;
     double designer_time_ = -1e9;
 };
 
@@ -241,8 +255,8 @@ nlohmann::json LayersPanel::metrics(App& app) {
     j["tradeoff_rows"] = a_.tradeoff_rows();
     j["tradeoff_objective"] = tj ? qlab::objective_name(a_.objective()) : "";
     if (tj) j["tradeoff_float_error"] = tj->result().float_error;
-    j["view"] = designer_open_ ? "designer" : "plots";
-    if (designer_open_) update_designer(app);
+    j["view"] = app.state().lview;
+    if (designer_open(app)) update_designer(app);
     if (d_.evaluated) {
         const std::vector<std::size_t> weighted =
             s_.has_model() ? qlab::weighted_layers(s_.model()) : std::vector<std::size_t>{};
@@ -564,6 +578,41 @@ void LayersPanel::draw_layer_row(App& app, const UiScale& ui, const Snapshot& sn
 
 // ---- 5. the lattice designer's updates, and the layout --------------------------------------------
 
+// Applies the link's designer keys (dlevels, dlayer, dall) to the designer when they or the model
+// changed. k-means and Lin's uniform levels are fitted to the layer's current weights; a list of
+// values is used as it is.
+void LayersPanel::sync_designer(App& app) {
+    const qlab::LabState& st = app.state();
+    auto levels = qlab::parse_designer_levels(st.dlevels);  // the property table checked it
+    if (!levels) return;
+    const bool fitted = levels->kind != qlab::DesignerLevels::Kind::list;
+    Applied now{st.dlevels, static_cast<int>(st.dlayer), st.dall != 0,
+                {s_.model_generation(), fitted ? s_.batches_done() : 0}};
+    if (applied_ && *applied_ == now) return;
+    const qlab::Model& model = s_.model();
+    const std::vector<std::size_t> weighted = qlab::weighted_layers(model);
+    if (weighted.empty()) return;
+    int position = now.dlayer - 1;
+    if (position >= static_cast<int>(weighted.size())) {
+        position = static_cast<int>(weighted.size()) - 1;
+        if (!applied_ || applied_->dlayer != now.dlayer || applied_->key.generation != now.key.generation)
+            app.report("dlayer=" + std::to_string(now.dlayer) + ": the model has " +
+                           std::to_string(weighted.size()) + " weighted layers; the designer shows the last",
+                       MessageLevel::warning);
+    }
+    d_.position = position;
+    d_.set_all_layers(now.all);
+    switch (levels->kind) {
+        case qlab::DesignerLevels::Kind::kmeans: d_.start_kmeans(model, levels->count); break;
+        case qlab::DesignerLevels::Kind::uniform: d_.start_uniform(model, levels->count); break;
+        case qlab::DesignerLevels::Kind::list:
+            d_.set_levels(model, levels->values, d_.edited_here ? "edited" : "levels from the link");
+            break;
+    }
+    d_.edited_here = false;
+    applied_ = now;
+}
+
 // Evaluates the designer's codebook when something changed: at once when the weights rest, at
 // most once a second while training moves them.
 void LayersPanel::update_designer(App& app) {
@@ -571,6 +620,7 @@ void LayersPanel::update_designer(App& app) {
     const layers::ModelKey key{s_.model_generation(), s_.batches_done()};
     if (s_.running() && d_.evaluated && d_.evaluated_for != key && app.now - designer_time_ < 1.0)
         return;
+    sync_designer(app);
     d_.poll_finetune();
     const long before = d_.evaluations;
     const std::string problem = d_.evaluate(s_.model(), s_.split().test, key);
@@ -600,16 +650,16 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
         for (const LayerView& lv : snap->layers) draw_layer_row(app, ui, *snap, lv, width);
         ImGui::Spacing();
         // The bottom row: kappa and size against error, or the lattice designer.
-        if (ImGui::RadioButton("SQNR against bits, size against error", !designer_open_))
-            designer_open_ = false;
+        if (ImGui::RadioButton("SQNR against bits, size against error", !designer_open(app)))
+            app.set("lview", "plots");
         record_item(app, ui, "layers_tab_plots");
         ImGui::SameLine();
-        if (ImGui::RadioButton("lattice designer", designer_open_)) designer_open_ = true;
+        if (ImGui::RadioButton("lattice designer", designer_open(app))) app.set("lview", "designer");
         record_item(app, ui, "layers_tab_designer");
         widgets::tooltip_on_hover(
             "Drag codebook levels over a layer's weight histogram and evaluate the model on "
             "exactly those levels.");
-        if (designer_open_) {
+        if (designer_open(app)) {
             draw_designer(app, ui, width);
         } else {
             const float gap = ImGui::GetStyle().ItemSpacing.x;

@@ -133,10 +133,11 @@ void draw_designer(App& app, Designer& d_, TrainSession& s_, const UiScale& ui, 
     if (ImGui::BeginCombo("##dlayer", current.c_str())) {
         for (std::size_t i = 0; i < weighted.size(); ++i) {
             const std::string name = "layer " + std::to_string(weighted[i] + 1);
-            if (ImGui::Selectable(name.c_str(), static_cast<int>(i) == d_.position)) {
-                d_.select_layer(model, static_cast<int>(i));
-                d_.start_kmeans(model, std::max(2, static_cast<int>(d_.levels.size())));
-            }
+            if (ImGui::Selectable(name.c_str(), static_cast<int>(i) == d_.position))
+                app.set_values({{"dlayer", std::to_string(i + 1)},
+                                {"dlevels", "kmeans:" + std::to_string(std::clamp(
+                                                            static_cast<int>(d_.levels.size()), 2,
+                                                            qlab::kMaxDesignerLevels))}});
             record_item(app, ui, "layers_designer_layer" + std::to_string(i + 1));
         }
         ImGui::EndCombo();
@@ -144,7 +145,7 @@ void draw_designer(App& app, Designer& d_, TrainSession& s_, const UiScale& ui, 
     record_item(app, ui, "layers_designer_layer");
     ImGui::SameLine();
     bool all = d_.all_layers;
-    if (ImGui::Checkbox("all layers", &all)) d_.set_all_layers(all);
+    if (ImGui::Checkbox("all layers", &all)) app.set("dall", all ? "1" : "0");
     record_item(app, ui, "layers_designer_all");
     widgets::tooltip_on_hover(
         "Every weighted layer on these same levels (they are absolute values: a layer whose "
@@ -154,7 +155,7 @@ void draw_designer(App& app, Designer& d_, TrainSession& s_, const UiScale& ui, 
     for (int k : {2, 4, 8, 16, 32}) {
         ImGui::SameLine(0, ui.px(3));
         const std::string label = std::to_string(k) + "##km" + std::to_string(k);
-        if (ImGui::SmallButton(label.c_str())) d_.start_kmeans(model, k);
+        if (ImGui::SmallButton(label.c_str())) app.set("dlevels", "kmeans:" + std::to_string(k));
         record_item(app, ui, "layers_designer_kmeans_" + std::to_string(k));
     }
     widgets::tooltip_on_hover(
@@ -165,7 +166,7 @@ void draw_designer(App& app, Designer& d_, TrainSession& s_, const UiScale& ui, 
     for (int b : {1, 2, 3, 4, 5}) {
         ImGui::SameLine(0, ui.px(3));
         const std::string label = std::to_string(b) + "b##lu" + std::to_string(b);
-        if (ImGui::SmallButton(label.c_str())) d_.start_uniform(model, b);
+        if (ImGui::SmallButton(label.c_str())) app.set("dlevels", "uniform:" + std::to_string(b));
         record_item(app, ui, "layers_designer_uniform_" + std::to_string(b));
     }
     widgets::tooltip_on_hover(
@@ -191,13 +192,22 @@ void draw_designer(App& app, Designer& d_, TrainSession& s_, const UiScale& ui, 
     app.record_view("layers_designer_plot", r.x, r.y, r.z - r.x, r.w - r.y,
                     ui.dpr);  // the inner area
     const bool hovered = ImGui::IsItemHovered();
-    if (e.released && e.dragged >= 0) d_.set_level(static_cast<std::size_t>(e.dragged), e.value);
-    if (hovered && e.hovered >= 0 && ImGui::IsMouseClicked(ImGuiMouseButton_Right))
-        d_.remove_level(static_cast<std::size_t>(e.hovered));
+    // Edits go into the link (dlevels, to 4 significant digits); the panel then applies them.
+    std::vector<double> edited = d_.levels;
+    bool edit = false;
+    if (e.released && e.dragged >= 0 && std::isfinite(e.value))
+        edited[static_cast<std::size_t>(e.dragged)] = e.value, edit = true;
+    if (hovered && e.hovered >= 0 && ImGui::IsMouseClicked(ImGuiMouseButton_Right) &&
+        edited.size() > 1)
+        edited.erase(edited.begin() + e.hovered), edit = true;
     if (hovered && e.hovered < 0 && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left) &&
-        r.z > r.x) {
-        const double v = p.lo + (ImGui::GetIO().MousePos.x - r.x) / (r.z - r.x) * (p.hi - p.lo);
-        d_.add_level(v);
+        r.z > r.x && edited.size() < static_cast<std::size_t>(qlab::kMaxDesignerLevels)) {
+        edited.push_back(p.lo + (ImGui::GetIO().MousePos.x - r.x) / (r.z - r.x) * (p.hi - p.lo));
+        edit = true;
+    }
+    if (edit) {
+        std::sort(edited.begin(), edited.end());
+        d_.edited_here = app.set("dlevels", qlab::designer_levels_text(edited)).ok();
     }
     ImGui::SameLine();
     ImGui::BeginGroup();
