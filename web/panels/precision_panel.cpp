@@ -2,8 +2,11 @@
 // Theorems 1 and 2 against the simulated fixed-point p_m and error over bits (Fig. 1, log scale),
 // E_A, E_W and eq. 12's B_W - B_A, the costs of eq. 3-4 beside Table 1, the test digits whose
 // decision flips, and bit-flip injection into the stored weights (a layer x bit sensitivity map).
-// Sections: helpers (log plot, legend); the panel and its state; controls; views (Fig. 1, costs,
-// flips, bit flips); metrics. The work lives in precision_model.{hpp,cpp}; this file only draws.
+// Sections: the panel and its state; controls (model, B_A and B_W, the analysis, the numbers at
+// the current precision, bit flips); layout (where each view goes); metrics. The views (Fig. 1
+// with its log plot and legend, the costs beside Table 1, the flipped digits, the bit-flip map) are
+// drawn by precision_views.cpp, which also holds percent() and prob(). The work lives in
+// precision_model.{hpp,cpp}.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -16,130 +19,23 @@
 #include "imgui.h"
 #include "model_lesson.hpp"
 #include "precision_model.hpp"
+#include "precision_views.hpp"
 
 namespace quantlab {
 namespace {
 
 using precision::AnalysisState;
+using precision::percent;
+using precision::prob;
 using precision::Row;
 using widgets::record_item;
 using widgets::recorded_button;
 using widgets::section;
 
-// ---- helpers ------------------------------------------------------------------------------------
+// ---- the panel and its state --------------------------------------------------------------------
 
 // Per frame, the curve's bounds are filled for at most this long (a new curve takes a few frames).
 constexpr double kFillMs = 2.0;
-// Fig. 1's y axis: 10^kDecadeLo .. 10^kDecadeHi.
-constexpr int kDecadeLo = -5, kDecadeHi = 1;
-
-const ImU32 kThm1Color = IM_COL32(30, 100, 220, 255);
-const ImU32 kThm2Color = IM_COL32(235, 120, 20, 150);
-const ImU32 kThm2OptColor = IM_COL32(235, 120, 20, 255);
-// The fixed-point p_m in the text colour, so it reads on both themes.
-ImU32 sim_color() {
-    return ImGui::GetColorU32(ImGuiCol_Text);
-}
-const ImU32 kErrColor = IM_COL32(200, 40, 40, 255);
-const ImU32 kNoiseColor = IM_COL32(40, 150, 70, 255);
-
-// "1e-3" style labels for decades; 1 and 10 plainly.
-std::string decade_label(int d) {
-    if (d == 0) return "1";
-    if (d == 1) return "10";
-    if (d == -1) return "0.1";
-    if (d == -2) return "0.01";
-    return "1e" + std::to_string(d);
-}
-
-// A plot with a logarithmic y axis (decades) and integer x ticks: the axes of Sakr's Fig. 1.
-// Values are passed as log10; draw with widgets::plot_line etc. and close with widgets::end_plot.
-widgets::Plot begin_log_plot(const char* id, ImVec2 size, double x0, double x1, const char* x_label,
-                             const char* y_label, const UiScale& ui) {
-    widgets::Plot plot;
-    plot.x0 = x0, plot.x1 = x1, plot.y0 = kDecadeLo, plot.y1 = kDecadeHi;
-    const ImVec2 origin = ImGui::GetCursorScreenPos();
-    ImGui::InvisibleButton(id, size);
-    plot.hovered = ImGui::IsItemHovered();
-    plot.dl = ImGui::GetWindowDrawList();
-    plot.p0 = ImVec2(origin.x + ui.px(46), origin.y + ui.px(8));
-    plot.p1 = ImVec2(origin.x + size.x - ui.px(8), origin.y + size.y - ui.px(36));
-    const ImU32 text = ImGui::GetColorU32(ImGuiCol_TextDisabled);
-    plot.dl->AddRectFilled(plot.p0, plot.p1, ImGui::GetColorU32(ImGuiCol_FrameBg));
-    for (int d = kDecadeLo; d <= kDecadeHi; ++d) {
-        const ImVec2 s = plot.to_screen(x0, d);
-        plot.dl->AddLine(ImVec2(plot.p0.x, s.y), ImVec2(plot.p1.x, s.y), widgets::kGridColor);
-        for (int m = 2; m <= 9 && d < kDecadeHi; ++m) {  // faint minor lines at 2..9 x 10^d
-            const float y = plot.to_screen(x0, d + std::log10(m)).y;
-            plot.dl->AddLine(ImVec2(plot.p0.x, y), ImVec2(plot.p0.x + ui.px(4), y),
-                             widgets::kGridColor);
-        }
-        const std::string l = decade_label(d);
-        plot.dl->AddText(ImVec2(plot.p0.x - ImGui::CalcTextSize(l.c_str()).x - ui.px(4),
-                                s.y - ImGui::GetFontSize() / 2),
-                         text, l.c_str());
-    }
-    const double xs = std::max(1.0, widgets::nice_step(x1 - x0, 8));
-    for (double t = std::ceil(x0 / xs) * xs; t <= x1 + 1e-9; t += xs) {
-        const ImVec2 s = plot.to_screen(t, kDecadeLo);
-        plot.dl->AddLine(ImVec2(s.x, plot.p0.y), ImVec2(s.x, plot.p1.y), widgets::kGridColor);
-        char l[16];
-        std::snprintf(l, sizeof l, "%d", static_cast<int>(t));
-        plot.dl->AddText(ImVec2(s.x - ImGui::CalcTextSize(l).x / 2, plot.p1.y + ui.px(2)), text, l);
-    }
-    plot.dl->AddText(ImVec2((plot.p0.x + plot.p1.x - ImGui::CalcTextSize(x_label).x) / 2,
-                            plot.p1.y + ImGui::GetFontSize() + ui.px(3)),
-                     text, x_label);
-    plot.dl->PushClipRect(plot.p0, plot.p1, true);
-    plot.dl->AddText(ImVec2(plot.p0.x + ui.px(4), plot.p0.y + ui.px(2)), text, y_label);
-    return plot;
-}
-
-// log10 of a probability for the plot: 0 (nothing measured) sits just below the axis floor.
-double plot_log(double p) {
-    if (!std::isfinite(p)) return kDecadeHi + 1.0;
-    return p > 0 ? std::log10(p) : kDecadeLo - 0.02;
-}
-
-// A legend block in the top-right corner, where Fig. 1 has nothing: the bounds start high on the
-// left and fall to the right, the simulated p_m and error stay below the float error.
-struct LegendEntry {
-    ImU32 color;
-    bool marker;
-    const char* text;
-};
-void draw_legend(const widgets::Plot& p, const std::vector<LegendEntry>& entries,
-                 const UiScale& ui) {
-    const float line = ImGui::GetFontSize() * 1.2f;
-    float text_w = 0;
-    for (const LegendEntry& e : entries) text_w = std::max(text_w, ImGui::CalcTextSize(e.text).x);
-    const float w = line * 1.4f + text_w, h = line * static_cast<float>(entries.size()) + ui.px(6);
-    const ImVec2 box0(p.p1.x - w - ui.px(8), p.p0.y + ui.px(4));
-    p.dl->AddRectFilled(box0, ImVec2(box0.x + w + ui.px(4), box0.y + h),
-                        ImGui::GetColorU32(ImGuiCol_WindowBg, 0.85f), ui.px(3));
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        const LegendEntry& e = entries[i];
-        const ImVec2 at(box0.x + ui.px(4), box0.y + ui.px(3) + line * static_cast<float>(i));
-        if (e.marker)
-            p.dl->AddCircleFilled(ImVec2(at.x + line * 0.4f, at.y + line * 0.45f), line * 0.2f,
-                                  e.color);
-        else
-            p.dl->AddRectFilled(ImVec2(at.x, at.y + line * 0.38f),
-                                ImVec2(at.x + line * 0.8f, at.y + line * 0.52f), e.color);
-        p.dl->AddText(ImVec2(at.x + line, at.y), ImGui::GetColorU32(ImGuiCol_Text), e.text);
-    }
-}
-
-std::string percent(double v, int digits = 2) {
-    if (!std::isfinite(v)) return "inf";
-    return widgets::format("%.*f%%", digits, 100 * v);
-}
-std::string prob(double v) {
-    if (!std::isfinite(v)) return "inf (a tie)";
-    return widgets::format(v >= 1e-3 || v == 0 ? "%.4f" : "%.3g", v);
-}
-
-// ---- the panel and its state --------------------------------------------------------------------
 
 class PrecisionPanel : public ModelLesson {
   public:
@@ -174,10 +70,6 @@ class PrecisionPanel : public ModelLesson {
     void draw_precision_numbers(App& app, const UiScale& ui);
     void draw_bitflip_controls(App& app, const UiScale& ui);
     void draw_views(App& app, const UiScale& ui);
-    void draw_fig1(App& app, const UiScale& ui, ImVec2 size);
-    void draw_costs(App& app, const UiScale& ui);
-    void draw_flips(App& app, const UiScale& ui, float width);
-    void draw_bitflip_map(App& app, const UiScale& ui);
     std::string model_line(const qlab::LabState& s) const;
 
     precision::Lesson m_;
@@ -473,298 +365,25 @@ void PrecisionPanel::draw_bitflip_controls(App& app, const UiScale& ui) {
         "time.");
 }
 
-// ---- views --------------------------------------------------------------------------------------
-
-void PrecisionPanel::draw_fig1(App& app, const UiScale& ui, ImVec2 size) {
-    const qlab::LabState& s = app.state();
-    const int offset = static_cast<int>(s.bw) - static_cast<int>(s.ba);
-    const double x1 = std::max<double>(precision::kCurveMax, s.ba);
-    char xl[64];
-    std::snprintf(xl, sizeof xl, "B_A (bits), B_W = B_A %s %d", offset < 0 ? "-" : "+",
-                  std::abs(offset));
-    const ImVec2 origin = ImGui::GetCursorScreenPos();
-    widgets::Plot p = begin_log_plot("##fig1", size, precision::kCurveMin, x1, xl, "p_m", ui);
-    app.record_view("precision_fig1", origin.x, origin.y, size.x, size.y, ui.dpr);
-    std::vector<double> xs, t1, t2, t2o;
-    struct Dot {
-        double x, y;
-    };
-    std::vector<Dot> sim, err, noise;
-    for (const auto& [ba, bw] : m_.curve()) {
-        const Row r = m_.row(ba, bw);
-        if (r.has_bounds) {
-            xs.push_back(ba);
-            t1.push_back(plot_log(r.bounds.thm1));
-            t2.push_back(plot_log(r.bounds.thm2));
-            t2o.push_back(plot_log(r.bounds.thm2_opt));
-        }
-        if (r.fixed)
-            sim.push_back({double(ba), plot_log(r.fixed->p_m)}),
-                err.push_back({double(ba), plot_log(r.fixed->error)});
-        if (r.noise) noise.push_back({double(ba), plot_log(r.noise->p_m_noise_linear)});
-    }
-    // The current B_A.
-    const ImVec2 c0 = p.to_screen(s.ba, kDecadeLo), c1 = p.to_screen(s.ba, kDecadeHi);
-    p.dl->AddRectFilled(ImVec2(c0.x - ui.px(6), c1.y), ImVec2(c0.x + ui.px(6), c0.y),
-                        IM_COL32(235, 120, 20, 40));
-    if (m_.float_error() > 0)
-        widgets::plot_hline(p, std::log10(m_.float_error()), IM_COL32(128, 128, 140, 200), ui.px(1),
-                            nullptr);
-    widgets::plot_line(p, xs, t2, kThm2Color, ui.px(1.5f));
-    widgets::plot_line(p, xs, t2o, kThm2OptColor, ui.px(2.5f));
-    widgets::plot_line(p, xs, t1, kThm1Color, ui.px(2.5f));
-    const auto dots = [&](const std::vector<Dot>& d, ImU32 color, float r, bool ring) {
-        for (const Dot& v : d) {
-            const ImVec2 at = p.to_screen(v.x, std::max<double>(v.y, kDecadeLo + 0.06));
-            if (v.y < kDecadeLo)
-                p.dl->AddCircle(at, r, color, 12, ui.px(1.5f));  // 0: below the axis
-            else if (ring)
-                p.dl->AddCircle(at, r, color, 12, ui.px(2));
-            else
-                p.dl->AddCircleFilled(at, r, color, 12);
-        }
-    };
-    dots(err, kErrColor, ui.px(3.5f), true);
-    dots(noise, kNoiseColor, ui.px(3), false);
-    dots(sim, sim_color(), ui.px(4), false);
-    const Row cur = m_.current();
-    if (cur.has_bounds) {
-        for (double v : {cur.bounds.thm1, cur.bounds.thm2_opt})
-            p.dl->AddCircle(p.to_screen(s.ba, plot_log(v)), ui.px(6), widgets::kAccent2, 12,
-                            ui.px(2));
-    }
-    draw_legend(p,
-                {{kThm1Color, false, "Theorem 1"},
-                 {kThm2Color, false, "Theorem 2 (eq. 13)"},
-                 {kThm2OptColor, false, "Theorem 2, t optimised"},
-                 {kNoiseColor, true, "p_m, theorems' noise (linearised)"},
-                 {sim_color(), true, "p_m, fixed point (rings at the floor: 0)"},
-                 {kErrColor, true, "test error, fixed point (rings)"},
-                 {IM_COL32(128, 128, 140, 200), false, "test error, float"}},
-                ui);
-    widgets::end_plot(p);
-    if (p.hovered) {
-        const int b = static_cast<int>(std::lround(p.x_at(ImGui::GetIO().MousePos.x)));
-        const Row r = m_.row(b, b + offset);
-        if (r.has_bounds || r.fixed) {
-            ImGui::BeginTooltip();
-            ImGui::Text("B_A = %d, B_W = %d", b, b + offset);
-            if (r.has_bounds)
-                ImGui::Text("Thm 1 %s, Thm 2 %s, Thm 2 opt %s", prob(r.bounds.thm1).c_str(),
-                            prob(r.bounds.thm2).c_str(), prob(r.bounds.thm2_opt).c_str());
-            if (r.noise)
-                ImGui::Text("p_m (noise, linearised) %s", prob(r.noise->p_m_noise_linear).c_str());
-            if (r.fixed)
-                ImGui::Text("p_m (fixed point) %s, error %s", prob(r.fixed->p_m).c_str(),
-                            percent(r.fixed->error).c_str());
-            ImGui::TextDisabled("Click: set B_A = %d, B_W = %d", b, b + offset);
-            ImGui::EndTooltip();
-        }
-        if (ImGui::IsItemClicked() && b >= 1 && b <= 24 && b + offset >= 1 && b + offset <= 24 &&
-            !app.locked("ba"))
-            app.set_values({{"ba", std::to_string(b)}, {"bw", std::to_string(b + offset)}});
-    }
-}
-
-void PrecisionPanel::draw_costs(App& app, const UiScale& ui) {
-    const qlab::LabState& s = app.state();
-    ImGui::TextUnformatted("Costs (10^6 full adders, eq. 3; 10^6 bits, eq. 4) beside Table 1");
-    widgets::help_marker(
-        "T1: Sakr's Table 1 as printed (MNIST, 784-512-512-512-10). eq.3 / eq.4: the same net's "
-        "costs computed here. eq. 3: a D-term dot product costs D B_A B_W + (D-1)(B_A + B_W + "
-        "ceil(log2 D) - 1) full adders, summed over every neuron with the bias as one more term "
-        "(D = fan-in + 1: only then do Table 1's numbers come out). eq. 4: |A| B_A + |W| B_W "
-        "bits. ours: the model on the left. M = 10^6.",
-        "Sakr et al. eq. 3, 4; Table 1");
-    static const std::vector<int> kSakrNet = {784, 512, 512, 512, 10};
-    const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
-                                  ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoHostExtendX;
-    if (ImGui::BeginTable("##costs", 9, flags)) {
-        // Sakr's printed Table 1; eq. 3 / 4 computed here for his 784-512-512-512-10; this model.
-        const char* const heads[] = {"",       "B_A,B_W",  "T1 err%", "T1 FA",   "T1 bits",
-                                     "eq3 FA", "eq4 bits", "our FA",  "our bits"};
-        for (const char* h : heads) ImGui::TableSetupColumn(h);
-        ImGui::TableHeadersRow();
-        const auto row = [&](const char* name, int ba, int bw, const precision::Table1Row* t) {
-            ImGui::TableNextRow();
-            const qlab::SakrCost his = qlab::sakr_cost(kSakrNet, ba, bw);
-            ImGui::TableSetColumnIndex(0);
-            ImGui::TextUnformatted(name);
-            ImGui::TableSetColumnIndex(1);
-            ImGui::Text("(%d, %d)", ba, bw);
-            ImGui::TableSetColumnIndex(2);
-            if (t)
-                ImGui::Text("%.2f", t->error_pct);
-            else
-                ImGui::TextDisabled("-");
-            ImGui::TableSetColumnIndex(3);
-            if (t)
-                ImGui::Text("%.1f", t->fa_millions);
-            else
-                ImGui::TextDisabled("-");
-            ImGui::TableSetColumnIndex(4);
-            if (t)
-                ImGui::Text("%.3g", t->bits_millions);
-            else
-                ImGui::TextDisabled("-");
-            ImGui::TableSetColumnIndex(5);
-            ImGui::Text("%.2f", his.fa / 1e6);
-            ImGui::TableSetColumnIndex(6);
-            ImGui::Text("%.3f", his.bits / 1e6);
-            ImGui::TableSetColumnIndex(7);
-            if (s_.has_model()) {
-                const qlab::SakrCost c = qlab::sakr_cost(s_.model(), ba, bw);
-                ImGui::Text("%.4g", c.fa / 1e6);
-                ImGui::TableSetColumnIndex(8);
-                ImGui::Text("%.4g", c.bits / 1e6);
-            }
-        };
-        row("now", static_cast<int>(s.ba), static_cast<int>(s.bw), nullptr);
-        for (const auto& t : precision::kTable1) row(t.option, t.ba, t.bw, &t);
-        ImGui::EndTable();
-    }
-    record_item(app, ui, "precision_cost_table");
-    const float table_w = ImGui::GetItemRectSize().x;
-    // Sakr's four design options, found on this model's own bounds.
-    if (const qlab::SakrAnalysis* a = m_.analysis()) {
-        const int off = a->suggested_bw_minus_ba();
-        const auto opt = [&](int offset, bool thm2) {
-            const int b = m_.smallest_ba(offset, thm2);
-            if (b < 0) return std::string("...");
-            if (b == 0) return std::string("none <= 16");
-            return "(" + std::to_string(b) + ", " + std::to_string(b + offset) + ")";
-        };
-        ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + table_w);
-        ImGui::TextDisabled(
-            "Options A-D on this model (smallest pair with the bound <= 1%%): A (Thm 1, B_W = "
-            "B_A) %s, B (Thm 2 opt) %s; C (Thm 1, B_W = B_A + %d) %s, D (Thm 2 opt) %s.",
-            opt(0, false).c_str(), opt(0, true).c_str(), off, opt(off, false).c_str(),
-            opt(off, true).c_str());
-        ImGui::PopTextWrapPos();
-    }
-}
-
-void PrecisionPanel::draw_flips(App& app, const UiScale& ui, float width) {
-    const qlab::LabState& s = app.state();
-    const std::vector<std::size_t> flips = m_.flips();
-    const Row r = m_.current();
-    if (!r.fixed) {
-        ImGui::TextDisabled("Flipped decisions: simulating...");
-        shown_flips_.clear();
-        return;
-    }
-    ImGui::Text("%zu of %zu test rows change decision at (%d, %d)", flips.size(),
-                r.fixed->decisions.size(), static_cast<int>(s.ba), static_cast<int>(s.bw));
-    widgets::help_marker(
-        "Rows whose fixed-point decision differs from the float decision: p_m counts them. Labels: "
-        "true class, float -> fixed-point decision (red when the flip made it wrong).",
-        "Sakr et al. §2 (p_m)");
-    const int side = s_.image_side();
-    const qlab::Dataset& raw = s_.raw_test();
-    constexpr std::size_t kMax = 12;
-    shown_flips_.assign(flips.begin(),
-                        flips.begin() + static_cast<long>(std::min(kMax, flips.size())));
-    if (shown_flips_.empty()) return;
-    const auto& fd = m_.float_decisions();
-    if (side <= 0 || raw.size() != fd.size()) {
-        std::string list;
-        for (std::size_t i : shown_flips_)
-            list += "row " + std::to_string(i) + ": " + std::to_string(fd[i]) + " -> " +
-                    std::to_string(r.fixed->decisions[i]) + "   ";
-        ImGui::TextWrapped("%s", list.c_str());
-        return;
-    }
-    const int cols = 6;
-    atlas_.update(raw, shown_flips_, side, cols, s_.pixel_max());
-    const float gap = ui.px(6), label_h = ImGui::GetFontSize() + ui.px(2);
-    const float cell = std::clamp((width - gap * (cols - 1)) / cols, ui.px(28), ui.px(52));
-    const int grid_rows = static_cast<int>((shown_flips_.size() + cols - 1) / cols);
-    const ImVec2 p0 = ImGui::GetCursorScreenPos();
-    const ImVec2 total(cols * cell + (cols - 1) * gap,
-                       static_cast<float>(grid_rows) * (cell + label_h + gap));
-    ImGui::InvisibleButton("##flips", total);
-    app.record_view("precision_flips", p0.x, p0.y, total.x, total.y, ui.dpr);
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    for (std::size_t k = 0; k < shown_flips_.size(); ++k) {
-        const std::size_t i = shown_flips_[k];
-        const int c = static_cast<int>(k % cols), rr = static_cast<int>(k / cols);
-        const ImVec2 a(p0.x + c * (cell + gap), p0.y + rr * (cell + label_h + gap)),
-            b(a.x + cell, a.y + cell);
-        atlas_.draw(dl, k, a, b);
-        const int truth = raw.y[i], fixed = r.fixed->decisions[i];
-        const bool worse = fixed != truth;
-        dl->AddRect(a, b, worse ? IM_COL32(220, 30, 30, 255) : IM_COL32(40, 150, 70, 255), 0, 0,
-                    ui.px(2));
-        char label[32];
-        std::snprintf(label, sizeof label, "%d: %d>%d", truth, fd[i], fixed);
-        dl->AddText(ImVec2(a.x, b.y + ui.px(1)),
-                    worse ? IM_COL32(220, 30, 30, 255) : ImGui::GetColorU32(ImGuiCol_Text), label);
-    }
-}
-
-void PrecisionPanel::draw_bitflip_map(App& app, const UiScale& ui) {
-    const qlab::BitFlipJob* job = m_.bitflip_job();
-    if (!job || job->state() == qlab::JobState::failed) return;
-    const qlab::BitFlipOptions& o = m_.bitflip_made_with();
-    ImGui::Text("%s bit flips at rate %.3g, (B_A, B_W) = (%d, %d): test accuracy drop (points)",
-                o.activations ? "Activation" : "Weight", o.rate, o.ba, o.bw);
-    widgets::help_marker(
-        "Each cell: bit k of one layer's stored weights (two's complement, fixed:w=B_W,f=B_W-1; "
-        "k = B_W-1 is the sign), or of the activations entering it (B_A bits), flips with the "
-        "given probability, everything else as stored; the fixed-point network is evaluated on "
-        "the test set. Darker: a larger drop.",
-        "bit-flip injection (issue 9)");
-    if (m_.bitflip_stale()) {
-        ImGui::SameLine();
-        ImGui::TextDisabled("(made for other settings: press Sensitivity map)");
-    }
-    const double base = job->baseline();
-    if (std::isfinite(base))
-        ImGui::TextDisabled("accuracy without flips: %s", percent(base).c_str());
-    std::vector<std::string> rows, cols, text;
-    std::vector<double> values;
-    for (int l = 0; l < job->layers(); ++l)
-        rows.push_back((o.activations ? "into layer " : "layer ") + std::to_string(l + 1));
-    for (int k = 0; k < job->bits(); ++k)
-        cols.push_back(k == job->bits() - 1 ? (o.activations ? "MSB" : "sign")
-                       : k == 0             ? "LSB"
-                                            : std::to_string(k));
-    for (std::size_t c = 0; c < job->accuracy().size(); ++c) {
-        const double acc = job->accuracy()[c];
-        const double drop = std::isfinite(acc) && std::isfinite(base) ? base - acc : NAN;
-        values.push_back(std::isfinite(drop) ? std::clamp(drop / std::max(1e-9, base), 0.0, 1.0)
-                                             : NAN);
-        char t[16];
-        if (std::isfinite(drop))
-            std::snprintf(t, sizeof t, "%.1f", 100 * drop);
-        else
-            t[0] = 0;
-        text.emplace_back(t);
-    }
-    const float avail = ImGui::GetContentRegionAvail().x - ui.px(70);
-    const float cell =
-        std::clamp(avail / static_cast<float>(std::max(1, job->bits())), ui.px(30), ui.px(48));
-    widgets::heatmap_table("##bitflip", rows, cols, values, text, -1, -1, cell, ui, nullptr,
-                           nullptr);
-    record_item(app, ui, "precision_bitflip_map");
-}
+// ---- layout -------------------------------------------------------------------------------------
 
 void PrecisionPanel::draw_views(App& app, const UiScale& ui) {
     const float avail = ImGui::GetContentRegionAvail().x;
     const float gap = ImGui::GetStyle().ItemSpacing.x;
     const float plot_h =
         std::clamp(ImGui::GetContentRegionAvail().y * 0.5f, ui.px(240), ui.px(340));
-    draw_fig1(app, ui, ImVec2(avail, plot_h));
+    precision::draw_fig1(app, m_, ui, ImVec2(avail, plot_h));
     const bool side_by_side = avail > ui.px(820);
     ImGui::BeginGroup();
-    draw_costs(app, ui);
+    precision::draw_costs(app, m_, s_, ui);
     ImGui::EndGroup();
     const float left_w = ImGui::GetItemRectSize().x;
     if (side_by_side) ImGui::SameLine(0, gap * 3);
     ImGui::BeginGroup();
-    draw_flips(app, ui, side_by_side ? avail - left_w - gap * 3 : avail);
+    precision::draw_flips(app, m_, s_, atlas_, shown_flips_, ui,
+                          side_by_side ? avail - left_w - gap * 3 : avail);
     ImGui::EndGroup();
-    draw_bitflip_map(app, ui);
+    precision::draw_bitflip_map(app, m_, ui);
 }
 
 void PrecisionPanel::draw(App& app, const UiScale& ui) {
