@@ -46,15 +46,21 @@ TEST(TrainJob, SteppingOneBatchAtATimeIsBitIdenticalToTrainModel) {
     ASSERT_EQ(s.train.size(), 225u);
     EXPECT_EQ(job.batches_per_epoch(), 8);  // ceil(225 / 32)
     EXPECT_EQ(job.progress().total, 24);
-    long long units = 0;
+    // A unit is a batch, or after an epoch's last batch a chunk of its evaluation (225 train rows
+    // and 75 test rows: one chunk each), during which progress stays at the epoch's end.
+    long long units = 0, batches = 0;
     while (job.running()) {
-        EXPECT_EQ(job.progress().done, units);
-        EXPECT_EQ(job.batches_done(), units);
+        EXPECT_EQ(job.progress().done, batches);
+        EXPECT_EQ(job.batches_done(), batches);
+        const bool evaluating = job.evaluating();
+        EXPECT_EQ(evaluating, batches > 0 && batches % 8 == 0 && job.report().history.size() < batches / 8u);
+        if (evaluating) EXPECT_EQ(job.progress().stage, "epoch " + std::to_string(batches / 8) + " of 3: accuracy");
         job.step(1);
         ++units;
+        if (!evaluating) ++batches;
     }
     EXPECT_EQ(job.state(), JobState::finished);
-    EXPECT_EQ(units, 24);
+    EXPECT_EQ(units, 24 + 3 * 2);
     EXPECT_EQ(job.progress().done, 24);
     EXPECT_EQ(job.epoch(), 3);
     for (std::size_t l = 0; l < once.layers.size(); ++l) {
@@ -114,14 +120,17 @@ TEST(TrainJob, RunningEpochLossAndSetEpochs) {
     // Never below the epoch in progress.
     Model again = *make_model("mlp:2-4-2", 2, 2, 1);
     TrainJob late(again, d, nullptr, o);
-    late.step(5);  // into epoch 2
+    late.step_batches(5);  // into epoch 2
     late.set_epochs(1);
     EXPECT_EQ(late.epochs(), 2);
     // At an epoch boundary, cutting to the epochs done finishes the job at once.
     o.epochs = 3;
     Model cut = *make_model("mlp:2-4-2", 2, 2, 1);
     TrainJob boundary(cut, d, nullptr, o);
-    boundary.step(4);
+    boundary.step(4);  // the epoch's batches; its accuracy is counted in the next unit
+    EXPECT_TRUE(boundary.evaluating());
+    boundary.step(1);
+    EXPECT_FALSE(boundary.evaluating());
     boundary.set_epochs(1);
     EXPECT_EQ(boundary.state(), JobState::finished);
     EXPECT_EQ(boundary.report().history.size(), 1u);
@@ -195,7 +204,7 @@ TEST(TrainJob, SwitchingUpdateRoundingTakesEffectAtTheNextBatch) {
     Model a = *make_model("mlp:2-8-2", 2, 2, 1), b = *make_model("mlp:2-8-2", 2, 2, 1);
     TrainJob nearest(a, d, nullptr, o), switched(b, d, nullptr, o);
     EXPECT_EQ(switched.update_rounding(), Rounding::nearest_even);
-    nearest.step(20), switched.step(20);  // two epochs alike
+    nearest.step_batches(20), switched.step_batches(20);  // two epochs alike
     ASSERT_EQ(switched.report().lost_updates, nearest.report().lost_updates);
     const long long before = nearest.report().lost_updates;
     switched.set_update_rounding(Rounding::stochastic);

@@ -226,5 +226,60 @@ TEST(Mlp, BadSpecsAndShapes) {
               std::string::npos);
 }
 
+TEST(Mlp, AccuracyCountedInChunksEqualsTheWholeAndTheRowsByHand) {
+    // 2500 rows: chunks of 1024, 1024 and 452, with quantized activations.
+    const Dataset d = *load_data_spec("synth:spiral:n=2500,noise=0.1");
+    Model m = *make_model("mlp:2-16-2", 2, 2, 5);
+    EvalOptions o;
+    o.roles.activations = "fixed:w=4,f=2";
+    AccuracyCount count(m, d, o);
+    int chunks = 0;
+    while (!count.done()) {
+        count.step();
+        ++chunks;
+    }
+    EXPECT_EQ(chunks, 3);
+    EXPECT_FALSE(count.step());
+    // By hand from the scores predict_scores gives (the same chunked pass).
+    const Matrix scores = predict_scores(m, d, o);
+    std::size_t right = 0;
+    for (Eigen::Index i = 0; i < scores.rows(); ++i) {
+        Eigen::Index best;
+        scores.row(i).maxCoeff(&best);
+        right += best == d.y[static_cast<std::size_t>(i)];
+    }
+    EXPECT_EQ(count.accuracy(), static_cast<double>(right) / 2500.0);
+    EXPECT_EQ(accuracy(m, d, o), count.accuracy());
+    EXPECT_GT(count.accuracy(), 0.0);
+    AccuracyCount none(m, Dataset{}, o);
+    EXPECT_TRUE(none.done());
+    EXPECT_EQ(none.accuracy(), 0.0);
+}
+
+TEST(TrainJobEvaluation, AnEpochsAccuracyIsSpreadOverUnitsAndMatchesAccuracy) {
+    // 3000 rows, 3/4 for training: 2250 train rows (3 chunks) and 750 test rows (1 chunk).
+    const Split s = split_dataset(*load_data_spec("synth:circle:n=3000,noise=0.05"), 0.25, 1);
+    TrainOptions o;
+    o.epochs = 1;
+    o.batch = 250;
+    Model m = *make_model("mlp:2-8-2", 2, 2, 3);
+    TrainJob job(m, s.train, &s.test, o);
+    job.step(9);  // the epoch's 9 batches
+    EXPECT_EQ(job.batches_done(), 9);
+    int units = 0;
+    while (job.evaluating()) {
+        EXPECT_TRUE(job.report().history.empty());
+        job.step(1);
+        ++units;
+    }
+    EXPECT_EQ(units, 4);
+    EXPECT_EQ(job.state(), JobState::finished);
+    ASSERT_EQ(job.report().history.size(), 1u);
+    EvalOptions none;
+    EXPECT_EQ(job.report().history[0].train_accuracy, accuracy(m, s.train, none));
+    EXPECT_EQ(job.report().history[0].test_accuracy, accuracy(m, s.test, none));
+    EXPECT_EQ(job.report().test_accuracy, job.report().history[0].test_accuracy);
+}
+
 }  // namespace
 }  // namespace qlab

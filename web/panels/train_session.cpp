@@ -335,7 +335,7 @@ int TrainSession::step(App& app, int batches) {
     }
     if (!job_ || !job_->running()) return 0;
     const long long before = job_->batches_done();
-    job_->step(batches);
+    job_->step_batches(batches);  // with the accuracy the last batch ends an epoch with
     return static_cast<int>(job_->batches_done() - before);
 }
 

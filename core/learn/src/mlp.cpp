@@ -2,15 +2,18 @@
 // backward with a clipped straight-through estimator, quantized gradients, and master weights
 // stored in the update format (Gupta et al.), with SGD, momentum or Adam.
 // Sections: 1. quantizers per role  2. layers forward and backward (dense, conv via im2col,
-// max-pool)  3. the network's forward pass  4. TrainJob (one unit = one mini-batch) and
-// train_model  5. evaluation (predict_scores, accuracy). Model specs live in model_spec.cpp.
+// max-pool)  3. the network's forward pass  4. TrainJob (one unit = one mini-batch, or one chunk
+// of an epoch's accuracy) and train_model  5. evaluation (predict_scores, AccuracyCount,
+// accuracy). Model specs live in model_spec.cpp.
 #include "qlab/mlp.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <cstdio>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "qlab/random.hpp"
 
@@ -343,6 +346,9 @@ struct TrainJob::State {
     bool epoch_started = false;
     double loss_sum = 0;      // over the current epoch's examples so far
     bool all_done = false;
+    // The epoch whose batches are done while its accuracy is counted, a chunk per unit.
+    std::optional<TrainEpoch> evaluated;
+    std::unique_ptr<AccuracyCount> train_count, test_count;
 
     State(Model& m, const Dataset& t, const Dataset* te, const TrainOptions& options)
         : model(m), train(t), test(te), o(options), rng(options.seed) {}
@@ -360,6 +366,8 @@ struct TrainJob::State {
     }
     Status batch();
     void end_epoch();
+    void evaluate_chunk();
+    void close_epoch(const TrainEpoch& e);
 };
 
 TrainJob::TrainJob(Model& model, const Dataset& train, const Dataset* test, const TrainOptions& o)
@@ -438,6 +446,10 @@ Status TrainJob::do_unit() {
         s.epoch_started = true;
         s.loss_sum = 0;
         s.begin = 0;
+    }
+    if (s.evaluated) {
+        s.evaluate_chunk();
+        return Status::success();
     }
     if (s.begin < s.order.size())
         if (Status st = s.batch(); !st) return st;
@@ -531,10 +543,30 @@ void TrainJob::State::end_epoch() {
     TrainEpoch e;
     e.epoch = epoch;
     e.loss = loss_sum / static_cast<double>(train.size());
-    if (o.evaluate_each_epoch) {
-        e.train_accuracy = accuracy(model, train, eval);
-        e.test_accuracy = test ? accuracy(model, *test, eval) : 0;
+    if (!o.evaluate_each_epoch) {
+        close_epoch(e);
+        return;
     }
+    // The accuracies follow in the next units (train rows, then test rows), a chunk each.
+    evaluated = e;
+    train_count = std::make_unique<AccuracyCount>(model, train, eval);
+    test_count = test ? std::make_unique<AccuracyCount>(model, *test, eval) : nullptr;
+}
+
+void TrainJob::State::evaluate_chunk() {
+    if (!train_count->done()) train_count->step();
+    else if (test_count && !test_count->done()) test_count->step();
+    if (!train_count->done() || (test_count && !test_count->done())) return;
+    TrainEpoch e = *evaluated;
+    e.train_accuracy = train_count->accuracy();
+    e.test_accuracy = test_count ? test_count->accuracy() : 0;
+    evaluated.reset();
+    train_count.reset();
+    test_count.reset();
+    close_epoch(e);
+}
+
+void TrainJob::State::close_epoch(const TrainEpoch& e) {
     report.history.push_back(e);
     epoch_started = false;
     if (epoch >= o.epochs) {
@@ -561,11 +593,19 @@ JobProgress TrainJob::progress() const {
         p.done = per_epoch * (s.epoch - 1) + in_epoch;
     }
     p.stage = s.all_done ? "finished " + std::to_string(s.o.epochs) + " epochs"
-                         : "epoch " + std::to_string(s.epoch) + " of " + std::to_string(s.o.epochs);
+                         : "epoch " + std::to_string(s.epoch) + " of " + std::to_string(s.o.epochs) +
+                               (s.evaluated ? ": accuracy" : "");
     return p;
 }
 
 const TrainReport& TrainJob::report() const { return s_->report; }
+bool TrainJob::evaluating() const { return s_->evaluated.has_value(); }
+
+bool TrainJob::step_batches(long long batches) {
+    const long long target = s_->step + batches;
+    while (running() && (s_->step < target || evaluating())) step(1);
+    return running();
+}
 int TrainJob::epoch() const { return s_->epoch; }
 int TrainJob::epochs() const { return s_->o.epochs; }
 long long TrainJob::batches_done() const { return s_->step; }
@@ -657,37 +697,82 @@ Matrix hidden_outputs(const Model& model, const Dataset& data, std::size_t layer
     return forward(model, x, *q, 0, rng, nullptr, nullptr, layer);
 }
 
-Matrix predict_scores(const Model& model, const Dataset& data, const EvalOptions& options) {
-    auto q = Quantizers::make(options.roles);
-    assert(q.ok() && "validate roles before predicting");
-    auto per_layer = make_layer_quantizers(options.layers);
-    assert(per_layer.ok() && "calibrated formats are valid");
-    Rng rng(1);
-    Matrix out(static_cast<Eigen::Index>(data.size()), model.outputs());
-    const std::size_t chunk = 1024;
-    std::vector<std::size_t> idx(data.size());
-    std::iota(idx.begin(), idx.end(), 0);
+// The forward pass over a data set in chunks of kEvalChunkRows rows, in order, with one generator:
+// predict_scores and AccuracyCount see the same scores whether they run at once or spread out.
+struct ChunkedForward {
+    const Model& model;
+    const Dataset& data;
+    Quantizers q;
+    std::vector<LayerQuantizers> per_layer;
+    Rng rng{1};
+    std::vector<std::size_t> idx;
+    std::size_t begin = 0;
     Matrix x;
     std::vector<int> y;
-    for (std::size_t begin = 0; begin < data.size(); begin += chunk) {
-        const std::size_t end = std::min(data.size(), begin + chunk);
+
+    ChunkedForward(const Model& m, const Dataset& d, const EvalOptions& options) : model(m), data(d), idx(d.size()) {
+        auto quantizers = Quantizers::make(options.roles);
+        assert(quantizers.ok() && "validate roles before predicting");
+        q = std::move(quantizers).value();
+        auto layers = make_layer_quantizers(options.layers);
+        assert(layers.ok() && "calibrated formats are valid");
+        per_layer = std::move(layers).value();
+        std::iota(idx.begin(), idx.end(), 0);
+    }
+    bool done() const { return begin >= data.size(); }
+    // The next chunk's scores (its labels in y); advances begin.
+    Matrix next() {
+        const std::size_t end = std::min(data.size(), begin + kEvalChunkRows);
         gather(data, idx, begin, end, x, y);
-        out.middleRows(static_cast<Eigen::Index>(begin), static_cast<Eigen::Index>(end - begin)) =
-            forward(model, x, *q, 0, rng, nullptr, &*per_layer);
+        begin = end;
+        return forward(model, x, q, 0, rng, nullptr, &per_layer);
+    }
+};
+
+Matrix predict_scores(const Model& model, const Dataset& data, const EvalOptions& options) {
+    ChunkedForward f(model, data, options);
+    Matrix out(static_cast<Eigen::Index>(data.size()), model.outputs());
+    while (!f.done()) {
+        const auto first = static_cast<Eigen::Index>(f.begin);
+        const Matrix scores = f.next();
+        out.middleRows(first, scores.rows()) = scores;
     }
     return out;
 }
 
-double accuracy(const Model& model, const Dataset& data, const EvalOptions& options) {
-    if (data.size() == 0) return 0;
-    const Matrix scores = predict_scores(model, data, options);
+struct AccuracyCount::State {
+    ChunkedForward f;
     std::size_t right = 0;
+    State(const Model& m, const Dataset& d, const EvalOptions& o) : f(m, d, o) {}
+};
+
+AccuracyCount::AccuracyCount(const Model& model, const Dataset& data, const EvalOptions& options)
+    : s_(std::make_unique<State>(model, data, options)) {}
+AccuracyCount::~AccuracyCount() = default;
+
+bool AccuracyCount::step() {
+    if (s_->f.done()) return false;
+    const Matrix scores = s_->f.next();
     for (Eigen::Index i = 0; i < scores.rows(); ++i) {
         Eigen::Index best;
         scores.row(i).maxCoeff(&best);
-        right += best == data.y[static_cast<std::size_t>(i)];
+        s_->right += best == s_->f.y[static_cast<std::size_t>(i)];
     }
-    return static_cast<double>(right) / static_cast<double>(data.size());
+    return !s_->f.done();
+}
+
+bool AccuracyCount::done() const { return s_->f.done(); }
+
+double AccuracyCount::accuracy() const {
+    const std::size_t rows = s_->f.begin;
+    return rows ? static_cast<double>(s_->right) / static_cast<double>(rows) : 0;
+}
+
+double accuracy(const Model& model, const Dataset& data, const EvalOptions& options) {
+    AccuracyCount count(model, data, options);
+    while (count.step()) {
+    }
+    return count.accuracy();
 }
 
 }  // namespace qlab

@@ -121,8 +121,9 @@ struct TrainBatchRecord {
     long long lost_updates = 0;  // cumulative, as in TrainReport
 };
 
-// Training as a resumable job: one unit is one mini-batch. After an epoch's last batch it appends
-// the epoch to report().history (evaluating accuracy when options.evaluate_each_epoch). The job
+// Training as a resumable job: one unit is one mini-batch. After an epoch's last batch it
+// evaluates accuracy when options.evaluate_each_epoch, a chunk of rows per unit (evaluating() is
+// true meanwhile, so a lab spreads it over frames), then appends the epoch to report().history. The job
 // trains `model` in place and keeps references to model, train and test (and copies the options):
 // all three must outlive the job, and the model's shapes must not change while it runs. A bad
 // option or shape fails the job in its constructor (state() failed, status() says why); a NaN or
@@ -147,6 +148,11 @@ public:
     Rounding update_rounding() const;
     // Changes the number of epochs; never below the epoch in progress (or the ones finished).
     void set_epochs(int epochs);
+    // Between an epoch's last batch and its entry in the history: the units evaluate accuracy.
+    bool evaluating() const;
+    // `batches` more batches and the evaluation the last of them ends an epoch with (units count
+    // chunks of evaluation too); returns true while work remains.
+    bool step_batches(long long batches);
 
 protected:
     Status do_unit() override;
@@ -170,6 +176,24 @@ Matrix hidden_outputs(const Model& model, const Dataset& data, std::size_t layer
 // Class scores (after the last activation, before the softmax) for every row.
 Matrix predict_scores(const Model& model, const Dataset& data, const EvalOptions& options = {});
 double accuracy(const Model& model, const Dataset& data, const EvalOptions& options = {});
+
+// accuracy() a chunk of kEvalChunkRows rows at a time, so a job can spread an evaluation over
+// frames: the same value however it is stepped. Keeps references to model and data.
+constexpr std::size_t kEvalChunkRows = 1024;
+class AccuracyCount {
+public:
+    AccuracyCount(const Model& model, const Dataset& data, const EvalOptions& options = {});
+    ~AccuracyCount();
+    AccuracyCount(const AccuracyCount&) = delete;
+    AccuracyCount& operator=(const AccuracyCount&) = delete;
+    bool step();  // counts the next chunk; false once every row is counted
+    bool done() const;
+    double accuracy() const;  // over every row once done (0 for no rows)
+
+private:
+    struct State;
+    std::unique_ptr<State> s_;
+};
 
 // Per-row gradients of chosen output combinations through the float network (no quantization,
 // no dropout): a batched Jacobian-vector product by the same forward and backward code training
