@@ -251,7 +251,8 @@ TEST(Mlp, AccuracyCountedInChunksEqualsTheWholeAndTheRowsByHand) {
     EXPECT_EQ(count.accuracy(), static_cast<double>(right) / 2500.0);
     EXPECT_EQ(accuracy(m, d, o), count.accuracy());
     EXPECT_GT(count.accuracy(), 0.0);
-    AccuracyCount none(m, Dataset{}, o);
+    const Dataset empty;  // AccuracyCount keeps a reference: no temporary
+    AccuracyCount none(m, empty, o);
     EXPECT_TRUE(none.done());
     EXPECT_EQ(none.accuracy(), 0.0);
 }

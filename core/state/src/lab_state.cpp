@@ -65,6 +65,14 @@ bool parse_finite(std::string_view text, double& out) {
     return !s.empty() && end == s.c_str() + s.size() && std::isfinite(out);
 }
 
+// The text up to the next separator (all of it when there is none); `text` moves past it.
+std::string next_item(std::string_view& text, char separator) {
+    const std::size_t at = text.find(separator);
+    std::string item(text.substr(0, at));
+    text = at == std::string_view::npos ? std::string_view() : text.substr(at + 1);
+    return item;
+}
+
 Status validate_panel(const std::string& v) { return one_of(v, panel_names(), "panel"); }
 Status validate_theme(const std::string& v) { return one_of(v, {"light", "dark"}, "theme"); }
 Status validate_format(const std::string& v) { return Format::parse(v).status(); }
@@ -368,9 +376,7 @@ Result<std::vector<AddedPoint>> parse_added_points(std::string_view text) {
     std::vector<AddedPoint> points;
     std::size_t index = 0;
     while (!text.empty()) {
-        const std::size_t semi = text.find(';');
-        const std::string item(text.substr(0, semi));
-        text = semi == std::string_view::npos ? std::string_view() : text.substr(semi + 1);
+        const std::string item = next_item(text, ';');
         ++index;
         if (points.size() >= static_cast<std::size_t>(kMaxAddedPoints))
             return Status::error("more than " + std::to_string(kMaxAddedPoints) + " added points");
@@ -399,9 +405,7 @@ std::string format_added_points(const std::vector<AddedPoint>& points) {
 Result<std::vector<int>> parse_index_list(std::string_view text) {
     std::vector<int> out;
     while (!text.empty()) {
-        const std::size_t comma = text.find(',');
-        const std::string item(text.substr(0, comma));
-        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+        const std::string item = next_item(text, ',');
         double v = -1;
         if (!parse_finite(item, v) || v < 0 || v != std::floor(v) || v >= kMaxGeneratedPoints)
             return Status::error("'" + item + "' is not a point index from 0 to " + std::to_string(kMaxGeneratedPoints - 1));
@@ -430,9 +434,7 @@ Result<DesignerLevels> parse_designer_levels(std::string_view text) {
     out.kind = DesignerLevels::Kind::list;
     std::size_t index = 0;
     while (!text.empty()) {
-        const std::size_t semi = text.find(';');
-        const std::string item(text.substr(0, semi));
-        text = semi == std::string_view::npos ? std::string_view() : text.substr(semi + 1);
+        const std::string item = next_item(text, ';');
         ++index;
         double v = 0;
         if (!parse_finite(item, v))
