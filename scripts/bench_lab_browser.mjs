@@ -1,4 +1,4 @@
-// Frame times in the analysis lessons while their jobs run, against the same lab idle (the
+// Frame times in the lessons while their jobs run (training, the perceptron's sweep, the analyses), against the same lab idle (the
 // yardstick, measured in the same run): a harness, not a test; it prints one JSON line per job.
 // The e2e tests assert only that frames keep coming while a job runs; the budget lives here.
 // Usage: node scripts/bench_lab_browser.mjs   (needs dist/, i.e. npm run build)
@@ -20,7 +20,10 @@ function collect(m, seen, into) {
 
 async function whileRunning(browser, url, query, prepare, start, running) {
   const { page, context } = await openLab(browser, url + query);
-  await page.waitForFunction(() => window.quantlab.metrics().model !== "", null, { timeout: 60000 });
+  await page.waitForFunction(() => {
+    const m = window.quantlab.metrics();
+    return m.panel === "perceptron" || m.rows_train > 0 || m.model;  // the lesson's data is there
+  }, null, { timeout: 120000 });
   await prepare(page);
   await settle(page, 40);
   const idle = (await page.evaluate(() => window.quantlab.metrics())).frame_ms_recent;
@@ -49,6 +52,10 @@ const { server, url } = await startServer();
 const browser = await launchBrowser();
 try {
   const runs = [
+    ["train_mnist_784-128-10", "?panel=train&data=mnist&hidden=128&epochs=2&seed=1", nothing,
+      (p) => p.evaluate(() => window.quantlab.toggleRun()), (m) => m.state !== "finished"],
+    ["perceptron_sweep", "?panel=perceptron", nothing,
+      (p) => p.evaluate(() => window.quantlab.setState({ grid: "float" })), (m) => m.sweep.done < m.sweep.total],
     ["precision_analysis", `?panel=precision&${MODEL}&act=hardsigmoid&ba=6&bw=6`, nothing, train,
       (m) => m.analysis.state !== "finished"],
     ["precision_bitflip", `?panel=precision&${MODEL}&act=hardsigmoid&ba=8&bw=8`,

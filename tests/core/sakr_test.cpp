@@ -400,6 +400,38 @@ TEST(sakr, JobIsResumableAndBatchIndependent) {
     EXPECT_EQ(bad.state(), JobState::failed);
 }
 
+TEST(sakr, BoundsJobSpreadsTheExactSumsAndEqualsBounds) {
+    // At 1-2 bits many pairs lie beyond the series' radius and need the exact sum (a backward
+    // pass each): the job does at most one per unit here, and ends bit-identical to bounds().
+    const Model m = random_model({6, 8, 4}, Activation::hardsigmoid, 5, 1.0f);
+    const Dataset d = random_data(80, 6, 4, 3);
+    SakrOptions o;
+    o.samples = 0;
+    auto a = analyze_sakr(m, d, o);
+    ASSERT_TRUE(a.ok());
+    std::size_t most_exact = 0;
+    for (auto [ba, bw] : {std::pair{1, 1}, {1, 3}, {2, 2}, {4, 6}, {8, 8}}) {
+        SakrBoundsJob job(*a, ba, bw, 1);
+        const SakrBounds whole = a->bounds(ba, bw);
+        EXPECT_EQ(job.result().thm1, whole.thm1);  // arithmetic: there at once
+        long long units = 0;
+        std::size_t exact_before = 0;
+        while (job.running()) {
+            job.step(1);
+            ++units;
+            EXPECT_LE(job.exact_sums() - exact_before, 1u);
+            exact_before = job.exact_sums();
+        }
+        EXPECT_EQ(job.state(), JobState::finished);
+        EXPECT_GE(units, static_cast<long long>(std::max<std::size_t>(job.exact_sums(), 1)));
+        EXPECT_EQ(job.result().thm2, whole.thm2) << ba << "," << bw;
+        EXPECT_EQ(job.result().thm2_opt, whole.thm2_opt) << ba << "," << bw;
+        EXPECT_EQ(job.progress().done, job.progress().total);
+        most_exact = std::max(most_exact, job.exact_sums());
+    }
+    EXPECT_GT(most_exact, 10u);  // the slicing is real at low bits
+}
+
 TEST(sakr, ExactTieIsReportedAndTheorem1IsInfinite) {
     Model m = random_model({3, 2, 3}, Activation::relu, 1);
     m.layers[1].weight.setZero();

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 #include "../app.hpp"
 #include "train_session.hpp"
@@ -35,6 +37,10 @@ double model_macs(const qlab::Model& m) {
     for (const auto& l : m.layers) macs += static_cast<double>(l.in) * l.out;
     return macs;
 }
+
+// A new precision's bounds get this much of the frame it is set in; the rest follow in later
+// frames (only low bits need exact sums, a backward pass per pair).
+constexpr double kCurrentBoundsMs = 8.0;
 
 bool in_range(int b) {
     return b >= 1 && b <= kMaxBits;
@@ -66,6 +72,7 @@ const char* state_name(AnalysisState s) {
 // ------------------------------------------------------------------
 
 void Lesson::drop_all() {
+    bounds_job_.reset();
     analysis_job_.reset();
     analysis_done_ = false;
     cancelled_ = false;
@@ -101,6 +108,7 @@ void Lesson::update(App& app, TrainSession& s, double fill_ms) {
     }
     if (st.psamples != psamples_ || st.seed != seed_) {
         // A new estimation set: the analysis and what rests on it, not the fixed-point runs.
+        bounds_job_.reset();
         analysis_job_.reset();
         analysis_done_ = false, cancelled_ = false;
         failure_.clear();
@@ -156,9 +164,10 @@ void Lesson::update(App& app, TrainSession& s, double fill_ms) {
             cancelled_ = true;
             break;
     }
-    // The current precision first: bounds at once (arithmetic), then its simulation.
+    // The current precision first: its bounds (arithmetic, plus exact sums at low bits, which may
+    // take a few frames), then its simulation.
     if (analysis_done_ && in_range(ba) && in_range(bw) && !bounds_.count({ba, bw}))
-        bounds_[{ba, bw}] = analysis_job_->result().bounds(ba, bw);
+        fill_bounds(kCurrentBoundsMs);
     harvest();
     if (cheap_ && ba >= 2 && bw >= 2 && !fixed_.count({ba, bw})) {
         qlab::SakrSimJob now(s.model(), &s.split().test, nullptr, float_dec_, {{ba, bw}});
@@ -203,11 +212,32 @@ std::vector<std::pair<int, int>> Lesson::wanted() const {
 
 void Lesson::fill_bounds(double budget_ms) {
     if (!analysis_done_) return;
+    const std::pair<int, int> current{ba_, bw_};
+    const bool current_missing = in_range(ba_) && in_range(bw_) && !bounds_.count(current);
+    // A new precision goes first: a job for another pair is dropped (it restarts when wanted).
+    if (bounds_job_ && current_missing && bounds_job_pair_ != current) bounds_job_.reset();
     const double start = emscripten_get_now();
-    for (const auto& p : wanted()) {
-        if (!in_range(p.first) || !in_range(p.second) || bounds_.count(p)) continue;
-        bounds_[p] = analysis_job_->result().bounds(p.first, p.second);
-        if (emscripten_get_now() - start > budget_ms) break;
+    for (;;) {
+        if (!bounds_job_) {
+            std::optional<std::pair<int, int>> next;
+            for (const auto& p : wanted())
+                if (in_range(p.first) && in_range(p.second) && !bounds_.count(p)) {
+                    next = p;
+                    break;
+                }
+            if (!next) return;
+            bounds_job_ = std::make_unique<qlab::SakrBoundsJob>(analysis_job_->result(), next->first,
+                                                               next->second);
+            bounds_job_pair_ = *next;
+        }
+        const double before = emscripten_get_now();
+        bounds_job_->step(1);
+        slowest_bounds_ms_ = std::max(slowest_bounds_ms_, emscripten_get_now() - before);
+        if (!bounds_job_->running()) {
+            bounds_[bounds_job_pair_] = bounds_job_->result();
+            bounds_job_.reset();
+        }
+        if (emscripten_get_now() - start > budget_ms) return;
     }
 }
 
@@ -300,6 +330,11 @@ Row Lesson::row(int ba, int bw) const {
     r.ba = ba, r.bw = bw;
     auto b = bounds_.find({ba, bw});
     if (b != bounds_.end()) r.has_bounds = true, r.bounds = b->second;
+    if (const qlab::SakrAnalysis* a = analysis(); a && in_range(ba) && in_range(bw)) {
+        // Theorem 1, eq. 11: Delta_A^2 E_A + Delta_W^2 E_W (infinite with exact ties).
+        const double da = std::ldexp(1.0, -(ba - 1)), dw = std::ldexp(1.0, -(bw - 1));
+        r.thm1 = a->ties() ? std::numeric_limits<double>::infinity() : da * da * a->e_a() + dw * dw * a->e_w();
+    }
     auto f = fixed_.find({ba, bw});
     if (f != fixed_.end()) r.fixed = f->second.get();
     auto n = noise_.find({ba, bw});

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -32,7 +33,8 @@ const char* state_name(AnalysisState s);
 // Everything known at one (B_A, B_W); a field is null (has_* false) until computed.
 struct Row {
     int ba = 0, bw = 0;
-    bool has_bounds = false;
+    std::optional<double> thm1;  // arithmetic: there as soon as the analysis is
+    bool has_bounds = false;     // Theorem 2 as well (a SakrBoundsJob, a few frames at low bits)
     qlab::SakrBounds bounds;
     const qlab::SakrSimPoint* fixed = nullptr;  // p_m, error and decisions on the test set
     const qlab::SakrSimPoint* noise = nullptr;  // linearised / exact p_m under the theorems' noise
@@ -76,6 +78,7 @@ class Lesson {
     // Test rows whose fixed-point decision differs from the float one at the current precision.
     std::vector<std::size_t> flips() const;
     double last_precision_ms() const { return precision_ms_; }  // work a new (B_A, B_W) cost
+    double slowest_bounds_ms() const { return slowest_bounds_ms_; }  // one step of a bounds job
     int noise_trials() const { return noise_trials_; }
     // Sakr's design options on this model: the smallest B_A with the bound <= 1% at offset 0
     // (A: Thm 1, B: Thm 2 opt) and at eq. 12's offset (C, D); 0 when none up to kCurveMax.
@@ -96,6 +99,7 @@ class Lesson {
   private:
     void drop_all();
     void harvest();
+    // Steps the bounds job for at most budget_ms: the current pair first, then wanted() in order.
     void fill_bounds(double budget_ms);
     std::vector<std::pair<int, int>> wanted() const;  // current first, then the curves
     void start_sims(App& app, TrainSession& s);
@@ -111,7 +115,10 @@ class Lesson {
 
     int ba_ = 0, bw_ = 0;
     double precision_ms_ = 0;
+    double slowest_bounds_ms_ = 0;  // the longest single step of a bounds job
     std::map<std::pair<int, int>, qlab::SakrBounds> bounds_;
+    std::unique_ptr<qlab::SakrBoundsJob> bounds_job_;  // reads analysis_job_'s result
+    std::pair<int, int> bounds_job_pair_;
     // Points keep their addresses (a map of unique_ptr), so a Row can point at them.
     std::map<std::pair<int, int>, std::unique_ptr<qlab::SakrSimPoint>> fixed_, noise_;
     std::unique_ptr<qlab::SakrSimJob> sim_job_, noise_job_;

@@ -308,7 +308,7 @@ void PrecisionPanel::draw_precision_numbers(App& app, const UiScale& /*ui*/) {
         if (help) widgets::help_marker(help, cite);
     };
     const std::string pending = "...";
-    line("Theorem 1", r.has_bounds ? prob(r.bounds.thm1) : pending,
+    line("Theorem 1", r.thm1 ? prob(*r.thm1) : pending,
          "p_m <= Delta_A^2 E_A + Delta_W^2 E_W: the second-moment (Chebyshev-style) bound on the "
          "probability that "
          "the decision differs from float.",
@@ -424,7 +424,7 @@ nlohmann::json PrecisionPanel::metrics(App& app) {
     j["ties"] = a ? json(a->ties()) : json(nullptr);
     const auto row_json = [](const Row& r) {
         json o = {{"ba", r.ba}, {"bw", r.bw}};
-        o["thm1"] = r.has_bounds ? finite_or_null(r.bounds.thm1) : json(nullptr);
+        o["thm1"] = r.thm1 ? finite_or_null(*r.thm1) : json(nullptr);
         o["thm2"] = r.has_bounds ? finite_or_null(r.bounds.thm2) : json(nullptr);
         o["thm2_opt"] = r.has_bounds ? finite_or_null(r.bounds.thm2_opt) : json(nullptr);
         o["p_m_sim"] = r.fixed ? json(r.fixed->p_m) : json(nullptr);
@@ -440,6 +440,7 @@ nlohmann::json PrecisionPanel::metrics(App& app) {
     j["flips"] = cur.fixed ? json(m_.flips().size()) : json(nullptr);
     j["flips_shown"] = shown_flips_.size();
     j["precision_ms"] = m_.last_precision_ms();
+    j["slowest_bounds_ms"] = m_.slowest_bounds_ms();
     j["noise_trials"] = m_.noise_trials();
     json grid = json::array();
     for (const auto& [ba, bw] : m_.curve()) {

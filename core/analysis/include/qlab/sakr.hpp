@@ -95,6 +95,7 @@ class SakrAnalysis {
 
   private:
     friend class SakrJob;
+    friend class SakrBoundsJob;
     double exact_log_mgf(const SakrPair& p, double t, double half_da, double half_dw) const;
     Model model_;
     Matrix x_;
@@ -115,6 +116,28 @@ class SakrJob : public Job {
     ~SakrJob() override;
     JobProgress progress() const override;
     const SakrAnalysis& result() const;  // complete once state() is finished
+
+  protected:
+    Status do_unit() override;
+    bool is_done() const override;
+
+  private:
+    struct State;
+    std::unique_ptr<State> s_;
+};
+
+// SakrAnalysis::bounds at one (B_A, B_W) as a resumable job. Most pairs take the series and cost
+// arithmetic; a pair beyond the series' radius whose term matters needs the exact sum over every
+// derivative, one backward pass, and a unit does at most `exact_per_unit` of those (at 2-3 bits
+// they are many: a lab spreads them over frames). result() equals bounds() once finished; the
+// job keeps a reference to the analysis.
+class SakrBoundsJob : public Job {
+  public:
+    SakrBoundsJob(const SakrAnalysis& analysis, int ba, int bw, std::size_t exact_per_unit = 4);
+    ~SakrBoundsJob() override;
+    JobProgress progress() const override;  // pairs looked at
+    const SakrBounds& result() const;       // thm1 at once; thm2 and thm2_opt once finished
+    std::size_t exact_sums() const;         // backward passes done so far
 
   protected:
     Status do_unit() override;
