@@ -167,7 +167,7 @@ void Lesson::update(App& app, TrainSession& s, double fill_ms) {
     // The current precision first: its bounds (arithmetic, plus exact sums at low bits, which may
     // take a few frames), then its simulation.
     if (analysis_done_ && in_range(ba) && in_range(bw) && !bounds_.count({ba, bw}))
-        fill_bounds(kCurrentBoundsMs);
+        fill_bounds(kCurrentBoundsMs, true);
     harvest();
     if (cheap_ && ba >= 2 && bw >= 2 && !fixed_.count({ba, bw})) {
         qlab::SakrSimJob now(s.model(), &s.split().test, nullptr, float_dec_, {{ba, bw}});
@@ -210,7 +210,7 @@ std::vector<std::pair<int, int>> Lesson::wanted() const {
     return w;
 }
 
-void Lesson::fill_bounds(double budget_ms) {
+void Lesson::fill_bounds(double budget_ms, bool current_only) {
     if (!analysis_done_) return;
     const std::pair<int, int> current{ba_, bw_};
     const bool current_missing = in_range(ba_) && in_range(bw_) && !bounds_.count(current);
@@ -235,7 +235,9 @@ void Lesson::fill_bounds(double budget_ms) {
         slowest_bounds_ms_ = std::max(slowest_bounds_ms_, emscripten_get_now() - before);
         if (!bounds_job_->running()) {
             bounds_[bounds_job_pair_] = bounds_job_->result();
+            const bool was_current = bounds_job_pair_ == current;
             bounds_job_.reset();
+            if (current_only && was_current) return;  // the curve waits for its own budget
         }
         if (emscripten_get_now() - start > budget_ms) return;
     }

@@ -99,8 +99,9 @@ class Lesson {
   private:
     void drop_all();
     void harvest();
-    // Steps the bounds job for at most budget_ms: the current pair first, then wanted() in order.
-    void fill_bounds(double budget_ms);
+    // Steps the bounds job for at most budget_ms: the current pair first, then wanted() in order
+    // (with current_only, it stops once the current pair is done).
+    void fill_bounds(double budget_ms, bool current_only = false);
     std::vector<std::pair<int, int>> wanted() const;  // current first, then the curves
     void start_sims(App& app, TrainSession& s);
 
