@@ -84,6 +84,18 @@ TEST(Generators, SameSeedSamePointsOnEveryPlatform) {
     EXPECT_EQ(d.y, (std::vector<int>{0, 1, 1, 1}));
 }
 
+TEST(Split, FirstRowsKeepsOrderAndZeroMeansAll) {
+    const Dataset d = make_playground({});
+    const Dataset three = first_rows(d, 3);
+    ASSERT_EQ(three.size(), 3u);
+    EXPECT_EQ(three.features, d.features);
+    EXPECT_EQ(three.classes, d.classes);
+    EXPECT_EQ(three.x, std::vector<float>(d.x.begin(), d.x.begin() + 3 * d.features));
+    EXPECT_EQ(three.y, std::vector<int>(d.y.begin(), d.y.begin() + 3));
+    EXPECT_EQ(first_rows(d, 0).x, d.x);
+    EXPECT_EQ(first_rows(d, d.size() + 5).y, d.y);
+}
+
 TEST(Split, DisjointCompleteAndSeeded) {
     const Dataset d = *load_data_spec("synth:linear:d=3,n=101,seed=5");
     const Split s = split_dataset(d, 0.2, 9);

@@ -22,18 +22,6 @@ constexpr int kBins = 48;
 // While training runs the snapshot follows the weights at most this often (seconds).
 constexpr double kLiveRefresh = 1.0, kLiveRefreshSlow = 5.0, kSlowSnapshotMs = 30;
 
-qlab::Dataset head(const qlab::Dataset& d, std::size_t n) {
-    n = std::min(n, d.size());
-    qlab::Dataset out;
-    out.name = d.name;
-    out.features = d.features;
-    out.classes = d.classes;
-    out.class_names = d.class_names;
-    out.x.assign(d.x.begin(), d.x.begin() + static_cast<std::ptrdiff_t>(n * d.features));
-    out.y.assign(d.y.begin(), d.y.begin() + static_cast<std::ptrdiff_t>(n));
-    return out;
-}
-
 std::string shape_of(const qlab::Layer& L) {
     if (L.kind == qlab::LayerKind::conv2d)
         return "conv " + std::to_string(L.out) + "x" + std::to_string(L.kernel) + "x" +
@@ -116,7 +104,7 @@ std::shared_ptr<const Frozen> Analysis::freeze(const TrainSession& session,
     auto f = std::make_shared<Frozen>();
     f->key = {session.model_generation(), session.batches_done()};
     f->model = session.model();
-    f->rows = head(session.split().test, rows);
+    f->rows = qlab::first_rows(session.split().test, rows);
     return f;
 }
 
@@ -153,7 +141,7 @@ void Analysis::refresh_snapshot(const qlab::LabState& s, const TrainSession& ses
     snap.measured_output_db = sq->measured_output_db;
     snap.float_accuracy = sq->float_accuracy;
     snap.quantized_accuracy = sq->quantized_accuracy;
-    const qlab::Dataset sub = head(test, rows);
+    const qlab::Dataset sub = qlab::first_rows(test, rows);
     for (const qlab::QuantStep& st : sq->steps) {
         if (st.role == qlab::StepRole::weights) {
             const qlab::Matrix& w = m.layers[st.layer].weight;
@@ -400,7 +388,7 @@ std::string Designer::start_finetune(const qlab::Model& model, const qlab::Split
     tuning_ = std::make_shared<Tuning>();
     tuning_->model = model;
     tuning_->train = split.train;
-    tuning_->test = head(split.test, rows ? rows : split.test.size());
+    tuning_->test = qlab::first_rows(split.test, rows);
     tuned_spec = codebook_spec(levels);
     // The designed layer alone (or every weighted layer) trains and is evaluated on the levels,
     // the others stay float, exactly as the designer's evaluation puts them.

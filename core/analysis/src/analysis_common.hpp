@@ -15,8 +15,6 @@ namespace qlab::detail {
 // 10 log10(sum x^2 / sum (x - q)^2): +inf without noise, -inf without signal.
 double sqnr_db(const float* x, const float* q, std::size_t n);
 std::vector<double> to_doubles(const Matrix& m);
-// The first max_rows rows (all of them when max_rows is 0 or larger than the data).
-Dataset first_rows(const Dataset& data, std::size_t max_rows);
 // A model with layers, data with rows, and the widths agree.
 Status check_model_data(const Model& model, const Dataset& data);
 

@@ -34,7 +34,7 @@ FineTuneJob::FineTuneJob(const Model& model, const Dataset& train, const Dataset
     }
     s.result.model = model;
     s.result.formats.resize(model.layers.size());
-    const Dataset calibration = detail::first_rows(train, options.calibration_rows);
+    const Dataset calibration = first_rows(train, options.calibration_rows);
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
         const Layer& L = model.layers[l];
         if (L.kind == LayerKind::maxpool2d) continue;

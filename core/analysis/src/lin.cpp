@@ -15,7 +15,6 @@ namespace qlab {
 namespace {
 
 using detail::check_model_data;
-using detail::first_rows;
 using detail::to_doubles;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -483,17 +482,6 @@ double sqnr_db(const float* x, const float* q, std::size_t n) {
 
 std::vector<double> to_doubles(const Matrix& m) { return std::vector<double>(m.data(), m.data() + m.size()); }
 
-Dataset first_rows(const Dataset& data, std::size_t max_rows) {
-    const std::size_t n = max_rows ? std::min(max_rows, data.size()) : data.size();
-    Dataset d;
-    d.name = data.name;
-    d.features = data.features;
-    d.classes = data.classes;
-    d.class_names = data.class_names;
-    d.x.assign(data.x.begin(), data.x.begin() + static_cast<std::ptrdiff_t>(n * data.features));
-    d.y.assign(data.y.begin(), data.y.begin() + static_cast<std::ptrdiff_t>(n));
-    return d;
-}
 
 Status check_model_data(const Model& model, const Dataset& data) {
     if (model.layers.empty()) return Status::error("the model has no layers");

@@ -21,7 +21,7 @@ Result<LinFormats> lin_formats(const Model& model, const Dataset& data, int bits
                                const LinFormatOptions& format, std::size_t max_rows) {
     if (Status s = detail::check_model_data(model, data); !s) return s;
     if (bits < 2 || bits > 16) return Status::error("bits must be from 2 to 16");
-    const Dataset sub = detail::first_rows(data, max_rows);
+    const Dataset sub = first_rows(data, max_rows);
     LinFormats out;
     out.eval.layers.resize(model.layers.size());
     // The steps in model_sqnr's order: W_l, then a_l for every layer but the last (a max-pool is
@@ -55,7 +55,7 @@ Result<std::vector<LayerSqnrMeter>> layer_sqnr_meters(const Model& model, const 
                                                       const EvalOptions& formats,
                                                       const ModelSqnr& sqnr, std::size_t max_rows) {
     if (Status s = detail::check_model_data(model, data); !s) return s;
-    const Dataset sub = detail::first_rows(data, max_rows);
+    const Dataset sub = first_rows(data, max_rows);
     std::vector<LayerSqnrMeter> out;
     std::vector<double> so_far;  // step SQNRs up to the layer, in network order
     std::size_t next_step = 0;

@@ -48,6 +48,18 @@ Dataset make_magnitude_band(const char* name, int count, double lo, double hi, d
 
 }  // namespace
 
+Dataset first_rows(const Dataset& data, std::size_t max_rows) {
+    const std::size_t n = max_rows ? std::min(max_rows, data.size()) : data.size();
+    Dataset d;
+    d.name = data.name;
+    d.features = data.features;
+    d.classes = data.classes;
+    d.class_names = data.class_names;
+    d.x.assign(data.x.begin(), data.x.begin() + static_cast<std::ptrdiff_t>(n * data.features));
+    d.y.assign(data.y.begin(), data.y.begin() + static_cast<std::ptrdiff_t>(n));
+    return d;
+}
+
 Split split_dataset(const Dataset& data, double test_fraction, std::uint64_t seed) {
     std::vector<std::size_t> order(data.size());
     std::iota(order.begin(), order.end(), 0);

@@ -30,6 +30,9 @@ struct Split {
 
 // A seeded shuffle, then the last test_fraction of the rows become the test set.
 Split split_dataset(const Dataset& data, double test_fraction, std::uint64_t seed);
+// The first max_rows rows, in order (all of them when max_rows is 0 or not below the size): a
+// deterministic subset for estimates that need not see every row.
+Dataset first_rows(const Dataset& data, std::size_t max_rows);
 
 enum class Normalization { none, scale_to_unit_range, standardize };
 // Scaling to [-1, 1] per feature (Sakr §4.1) or to zero mean, unit variance, with the statistics
