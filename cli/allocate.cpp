@@ -62,7 +62,8 @@ int run_allocate(AllocateArgs& args) {
         if (!load_model_data("allocate", args.md, model, prepared, data)) return kExitBadInput;
         rho = *objective == qlab::AllocationObjective::size ? qlab::layer_parameters(model)
                                                             : qlab::layer_macs(model);
-        for (std::size_t l : qlab::weighted_layers(model)) names.push_back("layer " + std::to_string(l + 1));
+        for (std::size_t l : qlab::weighted_layers(model))
+            names.push_back("layer " + std::to_string(l + 1));
         if (kappa == 0) {
             auto k = qlab::measured_weight_kappa(model, 2, 12, args.trade.format);
             if (!k) {
@@ -113,11 +114,16 @@ int run_allocate(AllocateArgs& args) {
         trade = job.result();
     }
     if (args.json) {
-        nlohmann::json j{{"objective", args.objective},   {"kappa", kappa},
-                         {"kappa_source", kappa_source},  {"base_bits", args.base_bits},
-                         {"rho", a->rho},                 {"exact_offsets", a->exact_offsets},
-                         {"offsets", a->offsets},         {"bits", a->bits},
-                         {"weighted_bits", a->weighted_bits}, {"layers", names}};
+        nlohmann::json j{{"objective", args.objective},
+                         {"kappa", kappa},
+                         {"kappa_source", kappa_source},
+                         {"base_bits", args.base_bits},
+                         {"rho", a->rho},
+                         {"exact_offsets", a->exact_offsets},
+                         {"offsets", a->offsets},
+                         {"bits", a->bits},
+                         {"weighted_bits", a->weighted_bits},
+                         {"layers", names}};
         if (trade) {
             nlohmann::json points = nlohmann::json::array();
             for (const auto& p : trade->points)
@@ -136,13 +142,14 @@ int run_allocate(AllocateArgs& args) {
                 args.objective.c_str(), kappa, kappa_source.c_str());
     std::printf("%-10s %14s %12s %8s %6s\n", "layer", "rho", "eq.16 exact", "offset", "bits");
     for (std::size_t i = 0; i < rho.size(); ++i)
-        std::printf("%-10s %14.6g %12.3f %8d %6d\n", names[i].c_str(), rho[i],
-                    a->exact_offsets[i], a->offsets[i], a->bits[i]);
+        std::printf("%-10s %14.6g %12.3f %8d %6d\n", names[i].c_str(), rho[i], a->exact_offsets[i],
+                    a->offsets[i], a->bits[i]);
     std::printf("sum rho x bits: %.6g\n", a->weighted_bits);
     if (trade) {
-        std::printf("\nModel size against error (Fig. 4 / Table 6), activations at %d bits; float "
-                    "error %.4f\n",
-                    args.trade.activation_bits, trade->float_error);
+        std::printf(
+            "\nModel size against error (Fig. 4 / Table 6), activations at %d bits; float "
+            "error %.4f\n",
+            args.trade.activation_bits, trade->float_error);
         std::printf("%-10s %-24s %14s %8s\n", "scheme", "bits", "size (bits)", "error");
         for (const auto& p : trade->points)
             std::printf("%-10s %-24s %14.0f %8.4f\n", p.optimised ? "optimised" : "equal",

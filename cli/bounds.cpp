@@ -58,7 +58,8 @@ int run_bounds(const BoundsArgs& args) {
     qlab::Model loaded;
     PreparedData prepared;
     const qlab::Dataset* analysed = nullptr;
-    const ModelDataArgs md{args.model_path, args.data, args.normalize, args.test_fraction, args.seed};
+    const ModelDataArgs md{args.model_path, args.data, args.normalize, args.test_fraction,
+                           args.seed};
     if (!load_model_data("bounds", md, loaded, prepared, analysed)) return kExitBadInput;
     const qlab::Model* model = &loaded;
     // Sakr's inputs lie in [-1, 1], the range of the fixed-point input format. Scaling fitted on
@@ -72,8 +73,10 @@ int run_bounds(const BoundsArgs& args) {
     if (args.noise_mc > 0)
         for (const qlab::Layer& L : model->layers)
             if (L.kind != qlab::LayerKind::dense)
-                return fail("--noise-mc: the noise simulation takes dense layers only; this model has conv or "
-                            "pool layers (the bounds and --simulate work for it)");
+                return fail(
+                    "--noise-mc: the noise simulation takes dense layers only; this model has conv "
+                    "or "
+                    "pool layers (the bounds and --simulate work for it)");
 
     qlab::SakrJob job(*model, d, o);
     ProgressLine line;
@@ -106,8 +109,10 @@ int run_bounds(const BoundsArgs& args) {
             return fail("bit widths must be in 1.." + std::to_string(kMaxBits) + " (got B_A = " +
                         std::to_string(ba) + ", B_W = " + std::to_string(bw) + ")");
         else if (args.simulate && (ba < 2 || bw < 2))
-            return fail("--simulate needs B_A, B_W >= 2: a 1-bit fixed:w=1,f=0 has a sign and no magnitude (got B_A = " +
-                        std::to_string(ba) + ", B_W = " + std::to_string(bw) + ")");
+            return fail(
+                "--simulate needs B_A, B_W >= 2: a 1-bit fixed:w=1,f=0 has a sign and no magnitude "
+                "(got B_A = " +
+                std::to_string(ba) + ", B_W = " + std::to_string(bw) + ")");
 
     std::vector<int> float_dec;
     double float_error = 0;
@@ -161,7 +166,10 @@ int run_bounds(const BoundsArgs& args) {
         return 0;
     }
     std::printf("%s on %s: %zu samples\n", args.model_path.c_str(), args.data.c_str(), a.samples());
-    if (clipped) std::printf("%lld input values beyond [-1, 1] clipped to it (the fixed-point input range)\n", clipped);
+    if (clipped)
+        std::printf(
+            "%lld input values beyond [-1, 1] clipped to it (the fixed-point input range)\n",
+            clipped);
     if (a.ties()) std::printf("%s\n", a.tie_message().c_str());
     std::printf("E_A = %.6g, E_W = %.6g; eq. 12 suggests B_W - B_A = %d\n", a.e_a(), a.e_w(),
                 a.suggested_bw_minus_ba());
@@ -194,7 +202,8 @@ Subcommand add_bounds(CLI::App& app) {
     CLI::App* c = app.add_subcommand(
         "bounds",
         "Sakr 2017: E_A, E_W, Theorems 1 and 2 and costs per (B_A, B_W) of a saved model");
-    c->add_option("--model", args->model_path, "model JSON (dense, conv and max-pool layers)")->required();
+    c->add_option("--model", args->model_path, "model JSON (dense, conv and max-pool layers)")
+        ->required();
     c->add_option("--data", args->data, "data spec")->required();
     c->add_option("--samples", args->samples,
                   "estimation set: this many random rows (0: all; default " +

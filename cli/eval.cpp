@@ -29,7 +29,8 @@ int run_eval(const EvalArgs& args) {
     PreparedData data;
     const qlab::Dataset* analysed = nullptr;
     // With a test fraction the held-out part is evaluated (the same split as train); else all.
-    const ModelDataArgs md{args.model_path, args.data, args.normalize, args.test_fraction, args.seed};
+    const ModelDataArgs md{args.model_path, args.data, args.normalize, args.test_fraction,
+                           args.seed};
     if (!load_model_data("eval", md, loaded, data, analysed)) return kExitBadInput;
     const qlab::Model* model = &loaded;
     const qlab::Dataset& d = *analysed;

@@ -26,7 +26,9 @@ int fail(const std::string& message) {
 
 int run_finetune(FineTuneArgs& args) {
     if (!(args.md.test_fraction > 0 && args.md.test_fraction < 1))
-        return fail("--test-fraction must be in (0, 1): fine-tuning trains on the rest and reports the held-out error");
+        return fail(
+            "--test-fraction must be in (0, 1): fine-tuning trains on the rest and reports the "
+            "held-out error");
     qlab::Model model;
     PreparedData prepared;
     const qlab::Dataset* test = nullptr;
@@ -57,16 +59,19 @@ int run_finetune(FineTuneArgs& args) {
         std::cout << out.dump(2) << "\n";
         return 0;
     }
-    std::printf("%s in Lin's formats, weights %d bits, activations %d bits (0: float)\n", args.md.model_path.c_str(),
-                args.options.weight_bits, args.options.activation_bits);
+    std::printf("%s in Lin's formats, weights %d bits, activations %d bits (0: float)\n",
+                args.md.model_path.c_str(), args.options.weight_bits, args.options.activation_bits);
     for (std::size_t l = 0; l < r.formats.size(); ++l)
         if (!r.formats[l].weights.empty() || !r.formats[l].activations.empty())
-            std::printf("  layer %zu: weights %s, activations %s\n", l + 1,
-                        r.formats[l].weights.empty() ? "float" : r.formats[l].weights.c_str(),
-                        r.formats[l].activations.empty() ? "float" : r.formats[l].activations.c_str());
-    std::printf("error on %zu held-out rows: float %.2f%%, quantized %.2f%%, fine-tuned %.2f%% (%zu epochs)\n",
-                test->size(), 100 * r.float_error, 100 * r.quantized_error, 100 * r.finetuned_error,
-                r.epoch_errors.size());
+            std::printf(
+                "  layer %zu: weights %s, activations %s\n", l + 1,
+                r.formats[l].weights.empty() ? "float" : r.formats[l].weights.c_str(),
+                r.formats[l].activations.empty() ? "float" : r.formats[l].activations.c_str());
+    std::printf(
+        "error on %zu held-out rows: float %.2f%%, quantized %.2f%%, fine-tuned %.2f%% (%zu "
+        "epochs)\n",
+        test->size(), 100 * r.float_error, 100 * r.quantized_error, 100 * r.finetuned_error,
+        r.epoch_errors.size());
     return 0;
 }
 
@@ -75,17 +80,22 @@ int run_finetune(FineTuneArgs& args) {
 Subcommand add_finetune(CLI::App& app) {
     auto args = std::make_shared<FineTuneArgs>();
     args->md.test_fraction = 0.2;
-    CLI::App* c = app.add_subcommand(
-        "finetune", "Lin 2016 Table 2: error in Lin's fixed-point formats before and after fine-tuning within them");
+    CLI::App* c = app.add_subcommand("finetune",
+                                     "Lin 2016 Table 2: error in Lin's fixed-point formats before "
+                                     "and after fine-tuning within them");
     add_model_data_options(c, args->md);
     c->get_option("--model")->required();
     c->get_option("--test-fraction")->default_str("0.2");
     c->add_option("--data", args->md.data, "data spec the model was trained on")->required();
-    c->add_option("--weight-bits", args->options.weight_bits, "weight width (0: float)")->capture_default_str();
-    c->add_option("--activation-bits", args->options.activation_bits, "hidden activation width (0: float)")
+    c->add_option("--weight-bits", args->options.weight_bits, "weight width (0: float)")
         ->capture_default_str();
-    c->add_option("--epochs", args->options.train.epochs, "fine-tuning epochs")->capture_default_str();
-    c->add_option("--lr", args->options.train.learning_rate, "learning rate (Adam)")->capture_default_str();
+    c->add_option("--activation-bits", args->options.activation_bits,
+                  "hidden activation width (0: float)")
+        ->capture_default_str();
+    c->add_option("--epochs", args->options.train.epochs, "fine-tuning epochs")
+        ->capture_default_str();
+    c->add_option("--lr", args->options.train.learning_rate, "learning rate (Adam)")
+        ->capture_default_str();
     c->add_option("--batch", args->options.train.batch, "batch size")->capture_default_str();
     c->add_option("--save", args->save, "write the fine-tuned model as JSON");
     c->add_flag("--json", args->json, "print JSON");

@@ -87,18 +87,20 @@ int run_ternary(TernaryArgs& args) {
         const qlab::ResidualTensor& t = l.tensor;
         std::printf("%-6zu %9zu %7zu %9zu %9d %8.4f %12.0f %12.4g %10lld%s\n", l.layer + 1, t.n,
                     t.blocks.size(), t.order.size(), t.max_residuals(),
-                    t.norm > 0 ? t.errors.back() / t.norm : 0.0, t.model_size_bits(),
-                    t.capacity(), t.scale_factors(), t.stopped_at_guard ? "  (guard hit)" : "");
+                    t.norm > 0 ? t.errors.back() / t.norm : 0.0, t.model_size_bits(), t.capacity(),
+                    t.scale_factors(), t.stopped_at_guard ? "  (guard hit)" : "");
     }
     std::printf("\nfloat accuracy %.4f\n", r.float_accuracy);
-    std::printf("%-6s %9s %9s %10s %10s %12s %8s\n", "level", "accuracy", "compute",
-                "power-perf", "memory", "size bits", "alphas");
+    std::printf("%-6s %9s %9s %10s %10s %12s %8s\n", "level", "accuracy", "compute", "power-perf",
+                "memory", "size bits", "alphas");
     for (const qlab::KunduLevel& v : r.levels)
-        std::printf("%-6d %9.4f %8.3fx %10.3f %10.3f %12.0f %8lld\n", v.level, v.accuracy, v.compute,
-                    v.power_performance, v.memory_gain, v.model_size_bits, v.scale_factors);
-    std::printf("(level: residual terms kept per block; power-perf: pi_c = X/(C(X/N+1)) with X = %g;\n"
-                " memory: pi_m = 4/(C(1/N+1)), the gain over 8-8 when weights stream from memory, §6.2)\n",
-                args.options.gain_x);
+        std::printf("%-6d %9.4f %8.3fx %10.3f %10.3f %12.0f %8lld\n", v.level, v.accuracy,
+                    v.compute, v.power_performance, v.memory_gain, v.model_size_bits,
+                    v.scale_factors);
+    std::printf(
+        "(level: residual terms kept per block; power-perf: pi_c = X/(C(X/N+1)) with X = %g;\n"
+        " memory: pi_m = 4/(C(1/N+1)), the gain over 8-8 when weights stream from memory, §6.2)\n",
+        args.options.gain_x);
     return 0;
 }
 

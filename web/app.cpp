@@ -43,7 +43,8 @@ bool App::locked(const char* key) const {
 }
 
 void App::request_dataset(const std::string& name) {
-    if (std::find(requested_datasets.begin(), requested_datasets.end(), name) == requested_datasets.end())
+    if (std::find(requested_datasets.begin(), requested_datasets.end(), name) ==
+        requested_datasets.end())
         requested_datasets.push_back(name);
 }
 
@@ -67,7 +68,8 @@ double App::frame_ms_percentile(double p) const {
     if (frame_ms_.empty()) return 0;
     std::vector<double> sorted(frame_ms_.begin(), frame_ms_.end());
     std::sort(sorted.begin(), sorted.end());
-    const std::size_t i = std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())));
+    const std::size_t i = std::min(
+        sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())));
     return sorted[i];
 }
 
@@ -89,11 +91,14 @@ void App::begin_frame(double now_ms) {
 double App::frame_interval_ms_median() const {
     if (frame_interval_ms_.empty()) return 16.7;
     std::vector<double> sorted(frame_interval_ms_.begin(), frame_interval_ms_.end());
-    std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2), sorted.end());
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2),
+                     sorted.end());
     return sorted[sorted.size() / 2];
 }
 
-double App::job_budget_ms() const { return std::clamp(0.75 * frame_interval_ms_median(), 6.0, 250.0); }
+double App::job_budget_ms() const {
+    return std::clamp(0.75 * frame_interval_ms_median(), 6.0, 250.0);
+}
 
 std::vector<Panel*>& panels() {
     static std::vector<Panel*> list;
@@ -114,7 +119,8 @@ PanelRegistration::PanelRegistration(Panel* panel) {
         const auto& names = qlab::panel_names();
         return std::find(names.begin(), names.end(), p->key()) - names.begin();
     };
-    std::stable_sort(list.begin(), list.end(), [&](const Panel* a, const Panel* b) { return rank(a) < rank(b); });
+    std::stable_sort(list.begin(), list.end(),
+                     [&](const Panel* a, const Panel* b) { return rank(a) < rank(b); });
 }
 
 }  // namespace quantlab

@@ -26,7 +26,7 @@ struct Message {
 };
 
 class App {
-public:
+  public:
     const qlab::LabState& state() const { return state_; }
 
     // Validated change of one or several settings; each refused value becomes a visible message
@@ -77,7 +77,7 @@ public:
     bool in_frame = false;          // panels are drawing (false: the JS API or the job pump calls)
     long frames = 0;
 
-private:
+  private:
     qlab::LabState state_;
     std::deque<Message> messages_;
     std::deque<double> frame_ms_;

@@ -8,8 +8,8 @@
 
 #include "app.hpp"
 #include "panel.hpp"
-#include "shell.hpp"
 #include "qlab/format.hpp"
+#include "shell.hpp"
 #include "ui/gl_heatmap.hpp"
 
 namespace {
@@ -17,15 +17,19 @@ namespace {
 using nlohmann::json;
 using quantlab::App;
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 // Every key of every lesson; numbers as numbers.
 std::string state_json() {
     const qlab::LabState& s = quantlab::app().state();
     json j = json::object();
     for (const qlab::Property& p : qlab::lab_properties()) {
-        if (p.text) j[p.key] = s.*p.text;
-        else j[p.key] = s.*p.number;
+        if (p.text)
+            j[p.key] = s.*p.text;
+        else
+            j[p.key] = s.*p.number;
     }
     return dump(j);
 }
@@ -46,10 +50,14 @@ std::string set_state_json(const std::string& text) {
     for (auto it = in.begin(); it != in.end(); ++it) {
         const json& v = it.value();
         std::string text;
-        if (v.is_string()) text = v.get<std::string>();
-        else if (v.is_boolean()) text = v.get<bool>() ? "1" : "0";
-        else if (v.is_number()) text = qlab::shortest_repr(v.get<double>());
-        else text = v.dump();
+        if (v.is_string())
+            text = v.get<std::string>();
+        else if (v.is_boolean())
+            text = v.get<bool>() ? "1" : "0";
+        else if (v.is_number())
+            text = qlab::shortest_repr(v.get<double>());
+        else
+            text = v.dump();
         values.emplace_back(it.key(), text);
     }
     qlab::StateChange c = quantlab::app().set_values(values);
@@ -59,7 +67,9 @@ std::string set_state_json(const std::string& text) {
     return dump(out);
 }
 
-std::string query() { return qlab::to_query(quantlab::app().state()); }
+std::string query() {
+    return qlab::to_query(quantlab::app().state());
+}
 
 int step(int n) {
     App& app = quantlab::app();
@@ -82,8 +92,12 @@ json messages() {
     return list;
 }
 
-std::string messages_json() { return dump(messages()); }
-void dismiss_messages() { quantlab::app().dismiss_messages(); }
+std::string messages_json() {
+    return dump(messages());
+}
+void dismiss_messages() {
+    quantlab::app().dismiss_messages();
+}
 
 // The shell's numbers, then the open lesson's (its keys at the top level).
 std::string metrics_json() {
@@ -96,7 +110,10 @@ std::string metrics_json() {
             if (!pj.job) continue;
             const qlab::JobProgress pr = pj.job->progress();
             const char* states[] = {"running", "finished", "cancelled", "failed"};
-            jobs.push_back({{"label", pj.label}, {"stage", pr.stage}, {"done", pr.done}, {"total", pr.total},
+            jobs.push_back({{"label", pj.label},
+                            {"stage", pr.stage},
+                            {"done", pr.done},
+                            {"total", pr.total},
                             {"state", states[static_cast<int>(pj.job->state())]}});
         }
         j["jobs"] = jobs;
@@ -106,8 +123,10 @@ std::string metrics_json() {
     j["frames"] = app.frames;
     j["frame_ms_median"] = app.frame_ms_percentile(0.5);
     j["frame_ms_p95"] = app.frame_ms_percentile(0.95);
-    j["frame_ms_recent"] = app.frame_ms_recent(32);  // the last frames' CPU ms, for the browser bench
-    j["job_ms_last_frame"] = app.job_ms_last_interval;  // jobs between the previous frame and this one
+    j["frame_ms_recent"] =
+        app.frame_ms_recent(32);  // the last frames' CPU ms, for the browser bench
+    j["job_ms_last_frame"] =
+        app.job_ms_last_interval;  // jobs between the previous frame and this one
     j["job_budget_ms"] = app.job_budget_ms();
     j["frame_interval_ms_median"] = app.frame_interval_ms_median();
     j["render_ms_last_frame"] = app.render_ms_last;
@@ -160,9 +179,13 @@ void dataset_failed(const std::string& name, const std::string& message) {
     app.report("could not load " + name + ": " + message, quantlab::MessageLevel::error);
 }
 
-double run_jobs(double slice_ms) { return quantlab::run_jobs_between_frames(quantlab::app(), slice_ms); }
+double run_jobs(double slice_ms) {
+    return quantlab::run_jobs_between_frames(quantlab::app(), slice_ms);
+}
 
-void report(const std::string& text) { quantlab::app().report(text, quantlab::MessageLevel::error); }
+void report(const std::string& text) {
+    quantlab::app().report(text, quantlab::MessageLevel::error);
+}
 
 }  // namespace
 

@@ -11,7 +11,8 @@ bool metric_value(const nlohmann::json& metrics, const std::string& path, double
     std::size_t start = 0;
     while (start <= path.size()) {
         const std::size_t dot = path.find('.', start);
-        const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        const std::string part =
+            path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
         if (node->is_object()) {
             auto it = node->find(part);
             if (it == node->end()) return false;
@@ -19,7 +20,8 @@ bool metric_value(const nlohmann::json& metrics, const std::string& path, double
         } else if (node->is_array()) {
             char* end = nullptr;
             const long index = std::strtol(part.c_str(), &end, 10);
-            if (part.empty() || *end != '\0' || index < 0 || static_cast<std::size_t>(index) >= node->size())
+            if (part.empty() || *end != '\0' || index < 0 ||
+                static_cast<std::size_t>(index) >= node->size())
                 return false;
             node = &(*node)[static_cast<std::size_t>(index)];
         } else {
@@ -59,12 +61,16 @@ nlohmann::json challenge_json(const ChallengeStatus& status) {
     using nlohmann::json;
     json terms = json::array();
     for (const ChallengeTermStatus& s : status.terms)
-        terms.push_back({{"metric", s.term.metric},
-                         {"op", qlab::goal_op_text(s.term.op)},
-                         {"target", s.term.target},
-                         {"value", s.found && std::isfinite(s.value) ? json(s.value) : json(nullptr)},
-                         {"met", s.met}});
-    return {{"goal", status.goal}, {"active", !status.terms.empty()}, {"pass", status.pass}, {"terms", terms}};
+        terms.push_back(
+            {{"metric", s.term.metric},
+             {"op", qlab::goal_op_text(s.term.op)},
+             {"target", s.term.target},
+             {"value", s.found && std::isfinite(s.value) ? json(s.value) : json(nullptr)},
+             {"met", s.met}});
+    return {{"goal", status.goal},
+            {"active", !status.terms.empty()},
+            {"pass", status.pass},
+            {"terms", terms}};
 }
 
 }  // namespace quantlab

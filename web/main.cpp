@@ -128,8 +128,8 @@ void frame() {
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);
     ImGui::Begin("QuantLab", nullptr,
-                 ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
-                     ImGuiWindowFlags_NoMove |
+                 ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize |
+                     ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings);
     app.in_frame = true;
     quantlab::handle_keys(app);
@@ -204,11 +204,13 @@ int main() {
 
     quantlab::App& app = quantlab::app();
     std::string shader_error;
-    if (!quantlab::widgets::GlHeatmap::init(&shader_error)) app.report(shader_error, quantlab::MessageLevel::error);
+    if (!quantlab::widgets::GlHeatmap::init(&shader_error))
+        app.report(shader_error, quantlab::MessageLevel::error);
     // The registry and the core's panel names must agree (a test checks it too).
     std::vector<std::string> keys;
     for (quantlab::Panel* p : quantlab::panels()) keys.push_back(p->key());
-    if (keys != qlab::panel_names()) app.report("internal: the lesson registry does not match the URL's panel names");
+    if (keys != qlab::panel_names())
+        app.report("internal: the lesson registry does not match the URL's panel names");
 
     app.apply_query(page_text(0));
     app.embedded = is_embedded() != 0;
@@ -216,8 +218,10 @@ int main() {
         const std::size_t comma = rest.find(',');
         const std::string key = rest.substr(0, comma);
         rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
-        if (qlab::find_property(key)) app.locked_keys.push_back(key);
-        else if (!key.empty()) app.report("hide=: '" + key + "' is not a setting; nothing locked for it");
+        if (qlab::find_property(key))
+            app.locked_keys.push_back(key);
+        else if (!key.empty())
+            app.report("hide=: '" + key + "' is not a setting; nothing locked for it");
     }
     g_theme = app.state().theme;
     app.announce_all();

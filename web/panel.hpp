@@ -25,7 +25,7 @@ struct PanelJob {
 };
 
 class Panel {
-public:
+  public:
     virtual ~Panel() = default;
     virtual const char* key() const = 0;          // the URL's panel= value
     virtual const char* title() const = 0;        // the tab's label
@@ -42,9 +42,13 @@ public:
     // Jobs the shell steps inside each frame's time budget.
     virtual std::vector<PanelJob> jobs() { return {}; }
     // A dropped or picked file. Returns false when this lesson takes no such file.
-    virtual bool on_upload(App& /*app*/, const std::string& /*name*/, const std::string& /*bytes*/) { return false; }
+    virtual bool on_upload(App& /*app*/, const std::string& /*name*/,
+                           const std::string& /*bytes*/) {
+        return false;
+    }
     // A dataset the JS shell fetched on request (see App::request_dataset).
-    virtual void on_dataset(App& /*app*/, const std::string& /*name*/, const std::string& /*bytes*/) {}
+    virtual void on_dataset(App& /*app*/, const std::string& /*name*/,
+                            const std::string& /*bytes*/) {}
 };
 
 // Every registered panel, in the tab order of qlab::panel_names().
@@ -55,9 +59,9 @@ struct PanelRegistration {
     explicit PanelRegistration(Panel* panel);
 };
 // In a panel's .cpp: QLAB_REGISTER_PANEL(FormatsPanel);
-#define QLAB_REGISTER_PANEL(Type)        \
-    namespace {                          \
-    Type g_panel_instance;               \
+#define QLAB_REGISTER_PANEL(Type)                                          \
+    namespace {                                                            \
+    Type g_panel_instance;                                                 \
     ::quantlab::PanelRegistration g_panel_registration(&g_panel_instance); \
     }
 

@@ -44,13 +44,15 @@ double run_jobs(App& app, double budget_ms) {
     // Lessons that share a job (the model's training) list it each; step it once per round.
     for (Panel* p : panels())
         for (const PanelJob& j : p->jobs())
-            if (j.job && j.job->running() && std::find(running.begin(), running.end(), j.job) == running.end())
+            if (j.job && j.job->running() &&
+                std::find(running.begin(), running.end(), j.job) == running.end())
                 running.push_back(j.job);
     // Round robin, one unit each, so two jobs share the budget and none starves.
     if (running.empty()) return -1;
     do {
         for (qlab::Job* job : running) job->step(1);
-        running.erase(std::remove_if(running.begin(), running.end(), [](qlab::Job* j) { return !j->running(); }),
+        running.erase(std::remove_if(running.begin(), running.end(),
+                                     [](qlab::Job* j) { return !j->running(); }),
                       running.end());
     } while (!running.empty() && emscripten_get_now() - start < budget_ms);
     // A job that failed says why, once.
@@ -58,7 +60,8 @@ double run_jobs(App& app, double budget_ms) {
     for (Panel* p : panels())
         for (const PanelJob& j : p->jobs())
             if (j.job && j.job->state() == qlab::JobState::failed && reported.insert(j.job).second)
-                app.report(std::string(j.label) + " stopped: " + j.job->status().message(), MessageLevel::error);
+                app.report(std::string(j.label) + " stopped: " + j.job->status().message(),
+                           MessageLevel::error);
     const double spent = emscripten_get_now() - start;
     app.job_ms_this_interval += spent;
     return spent;
@@ -102,7 +105,8 @@ const ChallengeStatus& current_challenge(App& app, bool now) {
         status = ChallengeStatus{};
         return status;
     }
-    if (!now && goal == status.goal && checked_panel == app.state().panel && app.now - checked_at < kRecheckSeconds)
+    if (!now && goal == status.goal && checked_panel == app.state().panel &&
+        app.now - checked_at < kRecheckSeconds)
         return status;
     Panel* open = find_panel(app.state().panel);
     status = check_challenge(goal, open ? open->metrics(app) : nlohmann::json::object());
@@ -127,8 +131,10 @@ void draw_challenge(App& app, float dpr) {
     for (std::size_t i = 0; i < c.terms.size(); ++i) {
         const ChallengeTermStatus& t = c.terms[i];
         char value[48];
-        if (t.found) std::snprintf(value, sizeof value, "%.4g", t.value);
-        else std::snprintf(value, sizeof value, "not measured yet");
+        if (t.found)
+            std::snprintf(value, sizeof value, "%.4g", t.value);
+        else
+            std::snprintf(value, sizeof value, "not measured yet");
         ImGui::PushStyleColor(ImGuiCol_Text, t.met ? pass : open);
         ImGui::Text("%s%s (now %s)", i ? "and " : "", qlab::goal_term_text(t.term).c_str(), value);
         ImGui::PopStyleColor();
@@ -139,19 +145,23 @@ void draw_challenge(App& app, float dpr) {
     ImGui::PopStyleColor();
     const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
     app.record_view("challenge_status", a.x, a.y, b.x - a.x, b.y - a.y, dpr);
-    widgets::tooltip_on_hover("This link sets a goal. Change the controls that are not locked until every term is met.");
+    widgets::tooltip_on_hover(
+        "This link sets a goal. Change the controls that are not locked until every term is met.");
 }
 
 void draw_messages(App& app) {
     if (app.messages().empty()) return;
     const bool dark = app.state().theme == "dark";
-    ImGui::PushStyleColor(ImGuiCol_ChildBg, dark ? ImVec4(0.30f, 0.18f, 0.10f, 1) : ImVec4(1.0f, 0.93f, 0.85f, 1));
+    ImGui::PushStyleColor(ImGuiCol_ChildBg,
+                          dark ? ImVec4(0.30f, 0.18f, 0.10f, 1) : ImVec4(1.0f, 0.93f, 0.85f, 1));
     const float line = ImGui::GetTextLineHeightWithSpacing();
-    const float height = line * (static_cast<float>(app.messages().size()) + 0.6f) + ImGui::GetStyle().WindowPadding.y * 2;
+    const float height = line * (static_cast<float>(app.messages().size()) + 0.6f) +
+                         ImGui::GetStyle().WindowPadding.y * 2;
     ImGui::BeginChild("messages", ImVec2(0, height), true);
     for (const Message& m : app.messages()) {
-        const ImVec4 color = m.level == MessageLevel::info ? (dark ? ImVec4(0.7f, 0.8f, 1, 1) : ImVec4(0.1f, 0.3f, 0.6f, 1))
-                                                           : (dark ? ImVec4(1, 0.7f, 0.5f, 1) : ImVec4(0.65f, 0.2f, 0.0f, 1));
+        const ImVec4 color = m.level == MessageLevel::info
+                                 ? (dark ? ImVec4(0.7f, 0.8f, 1, 1) : ImVec4(0.1f, 0.3f, 0.6f, 1))
+                                 : (dark ? ImVec4(1, 0.7f, 0.5f, 1) : ImVec4(0.65f, 0.2f, 0.0f, 1));
         ImGui::PushStyleColor(ImGuiCol_Text, color);
         ImGui::TextWrapped("%s", m.text.c_str());
         ImGui::PopStyleColor();
@@ -175,12 +185,14 @@ void draw_jobs(App& app, Panel& panel) {
     }
     const ImGuiStyle& style = ImGui::GetStyle();
     const float cancel_w = ImGui::CalcTextSize("Cancel").x + style.FramePadding.x * 2;
-    const float slot_w = (ImGui::GetContentRegionAvail().x - style.ItemSpacing.x * static_cast<float>(slots - 1)) /
-                         static_cast<float>(slots);
+    const float slot_w =
+        (ImGui::GetContentRegionAvail().x - style.ItemSpacing.x * static_cast<float>(slots - 1)) /
+        static_cast<float>(slots);
     bool first = true;
     if (loading) {
         const std::string label = "loading " + app.dataset_loading;
-        ImGui::ProgressBar(static_cast<float>(app.dataset_progress), ImVec2(slot_w, 0), label.c_str());
+        ImGui::ProgressBar(static_cast<float>(app.dataset_progress), ImVec2(slot_w, 0),
+                           label.c_str());
         first = false;
     }
     for (const PanelJob& j : running) {
@@ -204,7 +216,9 @@ void record_item(App& app, const std::string& name, float dpr) {
 }
 
 void draw_title(App& app, Panel* open, float dpr) {
-    ImGui::PushStyleColor(ImGuiCol_Text, app.state().theme == "dark" ? ImVec4(0.6f, 0.75f, 1, 1) : ImVec4(0.15f, 0.2f, 0.45f, 1));
+    ImGui::PushStyleColor(ImGuiCol_Text, app.state().theme == "dark"
+                                             ? ImVec4(0.6f, 0.75f, 1, 1)
+                                             : ImVec4(0.15f, 0.2f, 0.45f, 1));
     ImGui::TextUnformatted("QuantLab");
     ImGui::PopStyleColor();
     ImGui::SameLine();
@@ -212,7 +226,8 @@ void draw_title(App& app, Panel* open, float dpr) {
     const char* theme_label = app.state().theme == "dark" ? "Light theme" : "Dark theme";
     const float w = ImGui::CalcTextSize(theme_label).x + ImGui::GetStyle().FramePadding.x * 2;
     ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - w);
-    if (ImGui::SmallButton(theme_label)) app.set("theme", app.state().theme == "dark" ? "light" : "dark");
+    if (ImGui::SmallButton(theme_label))
+        app.set("theme", app.state().theme == "dark" ? "light" : "dark");
     record_item(app, "theme_button", dpr);
     (void)open;
 }
@@ -228,9 +243,11 @@ void draw_shell(App& app, const UiScale& ui) {
         const ImGuiStyle& style = ImGui::GetStyle();
         for (Panel* p : panels()) {
             const bool is_open = app.state().panel == p->key();
-            ImGui::PushStyleColor(ImGuiCol_Button, style.Colors[is_open ? ImGuiCol_TabActive : ImGuiCol_Tab]);
+            ImGui::PushStyleColor(ImGuiCol_Button,
+                                  style.Colors[is_open ? ImGuiCol_TabActive : ImGuiCol_Tab]);
             ImGui::PushStyleColor(ImGuiCol_ButtonHovered, style.Colors[ImGuiCol_TabHovered]);
-            ImGui::PushStyleColor(ImGuiCol_Text, is_open ? style.Colors[ImGuiCol_Text] : style.Colors[ImGuiCol_TextDisabled]);
+            ImGui::PushStyleColor(ImGuiCol_Text, is_open ? style.Colors[ImGuiCol_Text]
+                                                         : style.Colors[ImGuiCol_TextDisabled]);
             if (ImGui::Button(p->title()) && !is_open) app.set("panel", p->key());
             ImGui::PopStyleColor(3);
             record_item(app, std::string("tab_") + p->key(), ui.dpr);

@@ -21,10 +21,13 @@ void train(benchmark::State& state, const qlab::QuantRoles& roles) {
     for (auto _ : state) benchmark::DoNotOptimize(qlab::train_model(model, data, nullptr, o).ok());
     const double samples = static_cast<double>(state.iterations()) * qlab::bench::kSamples;
     state.counters["samples/s"] = benchmark::Counter(samples, benchmark::Counter::kIsRate);
-    state.counters["GFLOP/s"] = benchmark::Counter(samples * qlab::bench::kFlopsPerSample / 1e9, benchmark::Counter::kIsRate);
+    state.counters["GFLOP/s"] = benchmark::Counter(samples * qlab::bench::kFlopsPerSample / 1e9,
+                                                   benchmark::Counter::kIsRate);
 }
 
-void BM_TrainMlpFloat(benchmark::State& state) { train(state, {}); }
+void BM_TrainMlpFloat(benchmark::State& state) {
+    train(state, {});
+}
 BENCHMARK(BM_TrainMlpFloat)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_TrainMlpQat8(benchmark::State& state) {

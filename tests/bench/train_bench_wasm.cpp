@@ -14,7 +14,9 @@ int main() {
     for (int run = 0; run < 3; ++run) {
         const auto t0 = std::chrono::steady_clock::now();
         (void)qlab::train_model(model, data, nullptr, o);
-        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        best = std::min(
+            best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
-    std::printf("{\"name\": \"train_mlp_float\", \"samples_per_second\": %.6g}\n", qlab::bench::kSamples / best);
+    std::printf("{\"name\": \"train_mlp_float\", \"samples_per_second\": %.6g}\n",
+                qlab::bench::kSamples / best);
 }

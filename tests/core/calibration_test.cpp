@@ -28,9 +28,11 @@ std::vector<float> gaussian_with_outlier(std::size_t n) {
 
 TEST(Calibration, MinMaxByHand) {
     CalibrationOptions o;
-    EXPECT_EQ(calibrate_tensor({-1.27f, 0.5f, 0.25f}, o), "int:b=8,scale=" + shortest_repr(1.2699999809265137 / 127) + ",narrow=1");
+    EXPECT_EQ(calibrate_tensor({-1.27f, 0.5f, 0.25f}, o),
+              "int:b=8,scale=" + shortest_repr(1.2699999809265137 / 127) + ",narrow=1");
     o.symmetric = false;
-    EXPECT_EQ(calibrate_tensor({0.0f, 2.55f, 1.0f}, o), "int:b=8,scale=" + shortest_repr(2.5499999523162842 / 255) + ",zero=0,signed=0");
+    EXPECT_EQ(calibrate_tensor({0.0f, 2.55f, 1.0f}, o),
+              "int:b=8,scale=" + shortest_repr(2.5499999523162842 / 255) + ",zero=0,signed=0");
     o.bits = 4;
     const std::string spec = calibrate_tensor({-1.0f, 2.0f}, o);  // scale 3/15, zero 5
     EXPECT_EQ(spec, "int:b=4,scale=0.2,zero=5,signed=0");
@@ -93,7 +95,7 @@ TEST(Calibration, ModelPerTensorAndPerChannel) {
     ASSERT_EQ(per_tensor.layers.size(), 3u);
     EXPECT_FALSE(per_tensor.layers[0].weights.empty());
     EXPECT_FALSE(per_tensor.layers[1].activations.empty());
-    EXPECT_TRUE(per_tensor.layers[2].activations.empty());  // logits stay in float
+    EXPECT_TRUE(per_tensor.layers[2].activations.empty());          // logits stay in float
     EXPECT_NEAR(accuracy(m, d, per_tensor), accuracy(m, d), 0.03);  // 8 bits barely matter
     o.per_channel = true;
     const EvalOptions per_channel = *calibrate_model(m, d, o);

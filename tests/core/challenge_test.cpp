@@ -30,14 +30,17 @@ TEST(Challenge, ParsesTermsWithEveryComparison) {
 }
 
 TEST(Challenge, BadTermsAreNamed) {
-    const char* bad[] = {"accuracy", "accuracy>=", "accuracy>=abc", ">=0.5", "9lives>=1", "a..b>=1",
-                         "accuracy=>0.5", "accuracy>=inf", "accuracy>=nan", "acc uracy>=1"};
+    const char* bad[] = {"accuracy",      "accuracy>=",  "accuracy>=abc", ">=0.5",
+                         "9lives>=1",     "a..b>=1",     "accuracy=>0.5", "accuracy>=inf",
+                         "accuracy>=nan", "acc uracy>=1"};
     for (const char* text : bad) {
         auto g = parse_goal(text);
         EXPECT_FALSE(g.ok()) << text;
-        if (!g.ok()) EXPECT_NE(g.status().message().find("goal"), std::string::npos) << g.status().message();
+        if (!g.ok())
+            EXPECT_NE(g.status().message().find("goal"), std::string::npos) << g.status().message();
     }
-    EXPECT_FALSE(parse_goal("a>1,b>1,c>1,d>1,e>1,f>1,g>1,h>1,i>1").ok());  // more than kMaxGoalTerms
+    EXPECT_FALSE(
+        parse_goal("a>1,b>1,c>1,d>1,e>1,f>1,g>1,h>1,i>1").ok());  // more than kMaxGoalTerms
 }
 
 TEST(Challenge, TermsAreMetExactlyAtTheirBoundary) {

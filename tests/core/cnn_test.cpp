@@ -35,11 +35,13 @@ TEST(Cnn, ConvolutionAndPoolingByHand) {
     const char* two = R"({"format":"quantlab-model","version":1,"layers":[
         {"type":"conv2d","channels":1,"height":2,"width":2,"kernel":2,"out":2,"activation":"relu",
          "weight":[[1,1,1,1],[-1,0,0,0]],"bias":[0,0]}]})";
-    EXPECT_EQ(predict_scores(*model_from_json(two), one_image({1, 2, 3, 4})), (Matrix(1, 2) << 10, 0).finished());
+    EXPECT_EQ(predict_scores(*model_from_json(two), one_image({1, 2, 3, 4})),
+              (Matrix(1, 2) << 10, 0).finished());
     // 2x2 max-pool of a 4x4 image.
     const char* pool = R"({"format":"quantlab-model","version":1,"layers":[
         {"type":"maxpool2d","channels":1,"height":4,"width":4,"size":2}]})";
-    const Matrix p = predict_scores(*model_from_json(pool), one_image({1, 5, 2, 0, 3, 4, 8, 1, 0, 0, 9, 9, 7, 0, 9, 10}));
+    const Matrix p = predict_scores(*model_from_json(pool),
+                                    one_image({1, 5, 2, 0, 3, 4, 8, 1, 0, 0, 9, 9, 7, 0, 9, 10}));
     EXPECT_EQ(p, (Matrix(1, 4) << 5, 8, 7, 10).finished());
 }
 
@@ -65,7 +67,9 @@ TEST(Cnn, GradientsMatchFiniteDifferences) {
     int checked = 0;
     for (std::size_t l : {std::size_t{0}, std::size_t{2}}) {  // the conv and the dense layer
         for (Eigen::Index i = 0; i < m.layers[l].weight.size(); i += 2) {
-            const double analytic = -(stepped.layers[l].weight.data()[i] - m.layers[l].weight.data()[i]) / o.learning_rate;
+            const double analytic =
+                -(stepped.layers[l].weight.data()[i] - m.layers[l].weight.data()[i]) /
+                o.learning_rate;
             Model plus = m, minus = m;
             const float eps = 1e-3f;
             plus.layers[l].weight.data()[i] += eps;
@@ -92,10 +96,23 @@ TEST(Cnn, SchemaRoundTripAndSpecErrors) {
         EXPECT_EQ(back.layers[l].weight, m.layers[l].weight);
         EXPECT_EQ(back.layers[l].output_size(), m.layers[l].output_size());
     }
-    EXPECT_NE(make_model("cnn:8x8x2-c4k3-10", 64, 10, 1).status().message().find("is 128 values, the data has 64"), std::string::npos);
-    EXPECT_NE(make_model("cnn:8x8x1-c4k9-10", 64, 10, 1).status().message().find("layer 'c4k9'"), std::string::npos);
-    EXPECT_NE(make_model("cnn:8x8x1-c4k3-p2", 64, 10, 1).status().message().find("must end in a dense layer of 10"), std::string::npos);
-    EXPECT_NE(make_model("cnn:8x8x1-q3-10", 64, 10, 1).status().message().find("expected cNkK, pN or a dense width"), std::string::npos);
+    EXPECT_NE(make_model("cnn:8x8x2-c4k3-10", 64, 10, 1)
+                  .status()
+                  .message()
+                  .find("is 128 values, the data has 64"),
+              std::string::npos);
+    EXPECT_NE(make_model("cnn:8x8x1-c4k9-10", 64, 10, 1).status().message().find("layer 'c4k9'"),
+              std::string::npos);
+    EXPECT_NE(make_model("cnn:8x8x1-c4k3-p2", 64, 10, 1)
+                  .status()
+                  .message()
+                  .find("must end in a dense layer of 10"),
+              std::string::npos);
+    EXPECT_NE(make_model("cnn:8x8x1-q3-10", 64, 10, 1)
+                  .status()
+                  .message()
+                  .find("expected cNkK, pN or a dense width"),
+              std::string::npos);
 }
 
 TEST(Cnn, LearnsRealDigitsWithAndWithoutQuantization) {
@@ -114,7 +131,8 @@ TEST(Cnn, LearnsRealDigitsWithAndWithoutQuantization) {
     c.per_channel = true;
     const EvalOptions q = *calibrate_model(m, s.train, c);
     EXPECT_EQ(q.layers[0].weight_rows.size(), 8u);
-    EXPECT_TRUE(q.layers[1].weights.empty() && q.layers[1].weight_rows.size() == 0u);  // the pool has none
+    EXPECT_TRUE(q.layers[1].weights.empty() &&
+                q.layers[1].weight_rows.size() == 0u);  // the pool has none
     EXPECT_NEAR(accuracy(m, s.test, q), r.test_accuracy, 0.02);
     // QAT with ternary weights still learns.
     o.roles.weights = "ternary:alpha=0.3";

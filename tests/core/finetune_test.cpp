@@ -31,7 +31,9 @@ TEST(finetune, FormatsAreLinsAndErrorsAreMeasuredInThem) {
     auto r = lin_finetune(m, s->train, s->test, o);
     ASSERT_TRUE(r.ok()) << r.status().message();
     ASSERT_EQ(r->formats.size(), 2u);
-    auto doubles = [](const Matrix& w) { return std::vector<double>(w.data(), w.data() + w.size()); };
+    auto doubles = [](const Matrix& w) {
+        return std::vector<double>(w.data(), w.data() + w.size());
+    };
     EXPECT_EQ(r->formats[0].weights, lin_fixed_format(doubles(m.layers[0].weight), 3));
     EXPECT_EQ(r->formats[1].weights, lin_fixed_format(doubles(m.layers[1].weight), 3));
     Dataset calibration = s->train;  // the first 1000 training rows, as the job's default
@@ -59,8 +61,10 @@ TEST(finetune, JobIsResumableAndZeroEpochsChangesNothing) {
     FineTuneOptions o;
     o.train.epochs = 1;
     FineTuneJob a(m, s->train, s->test, o), b(m, s->train, s->test, o);
-    while (a.step(1)) {}
-    while (b.step(7)) {}
+    while (a.step(1)) {
+    }
+    while (b.step(7)) {
+    }
     ASSERT_EQ(a.state(), JobState::finished);
     EXPECT_EQ(a.result().finetuned_error, b.result().finetuned_error);
     EXPECT_TRUE(a.result().model.layers[0].weight.isApprox(b.result().model.layers[0].weight, 0));

@@ -93,7 +93,9 @@ TEST(Ternary, FitMatchesBruteForceOverAllThresholds) {
         // And no (alpha, T) on a grid beats it.
         for (double a = 0.05; a < 3; a += 0.05)
             for (double t = 0; t < 3; t += 0.05)
-                ASSERT_LE(fitted, ternary_error(w, a * (trial % 2 ? 1.0 : 0.01), t * (trial % 2 ? 1.0 : 0.01)) + 1e-12);
+                ASSERT_LE(fitted, ternary_error(w, a * (trial % 2 ? 1.0 : 0.01),
+                                                t * (trial % 2 ? 1.0 : 0.01)) +
+                                      1e-12);
     }
 }
 
@@ -185,7 +187,8 @@ TEST(DataDependent, FastPathMatchesReferencePerBlock) {
         const Format f = parse_ok(spec);
         std::vector<float> out(in.size());
         f.quantize(in.data(), out.data(), in.size());
-        const std::vector<double> ref = f.quantize_tensor_ref(std::vector<double>(in.begin(), in.end()));
+        const std::vector<double> ref =
+            f.quantize_tensor_ref(std::vector<double>(in.begin(), in.end()));
         for (std::size_t i = 0; i < in.size(); ++i)
             ASSERT_EQ(out[i], static_cast<float>(ref[i])) << spec << " at " << i;
     }

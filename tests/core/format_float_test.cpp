@@ -23,9 +23,13 @@ struct SmallFloat {
         const std::uint32_t man = pattern & ((1u << m) - 1);
         const int bias = (1 << (e - 1)) - 1;
         double mag;
-        if (exp_field == (1u << e) - 1) mag = man ? NAN : INFINITY;
-        else if (exp_field == 0) mag = std::ldexp(static_cast<double>(man), 1 - bias - m);
-        else mag = std::ldexp(1.0 + std::ldexp(static_cast<double>(man), -m), static_cast<int>(exp_field) - bias);
+        if (exp_field == (1u << e) - 1)
+            mag = man ? NAN : INFINITY;
+        else if (exp_field == 0)
+            mag = std::ldexp(static_cast<double>(man), 1 - bias - m);
+        else
+            mag = std::ldexp(1.0 + std::ldexp(static_cast<double>(man), -m),
+                             static_cast<int>(exp_field) - bias);
         return sign ? -mag : mag;
     }
     std::uint32_t max_pattern() const { return ((((1u << e) - 2) << m) | ((1u << m) - 1)); }
@@ -37,7 +41,8 @@ bool same_bits(double a, double b) {
 }
 
 // Expected result for x >= 0 from the sorted non-negative values (pattern order = value order).
-double oracle_positive(const SmallFloat& sf, const std::vector<double>& values, double x, Rounding r) {
+double oracle_positive(const SmallFloat& sf, const std::vector<double>& values, double x,
+                       Rounding r) {
     const double max = values.back();
     const double next_binade = std::ldexp(1.0, (1 << (sf.e - 1)));  // 2^(emax+1), emax = bias
     if (x > max) {
@@ -46,10 +51,14 @@ double oracle_positive(const SmallFloat& sf, const std::vector<double>& values, 
         const bool max_even = (sf.max_pattern() & 1) == 0;
         switch (r) {
             case Rounding::toward_zero:
-            case Rounding::down: return max;
-            case Rounding::up: return INFINITY;
-            case Rounding::nearest_away: return x < mid ? max : INFINITY;
-            default: return x < mid ? max : x > mid ? INFINITY : (max_even ? max : INFINITY);
+            case Rounding::down:
+                return max;
+            case Rounding::up:
+                return INFINITY;
+            case Rounding::nearest_away:
+                return x < mid ? max : INFINITY;
+            default:
+                return x < mid ? max : x > mid ? INFINITY : (max_even ? max : INFINITY);
         }
     }
     const auto it = std::lower_bound(values.begin(), values.end(), x);
@@ -59,10 +68,14 @@ double oracle_positive(const SmallFloat& sf, const std::vector<double>& values, 
     const double mid = lo + (hi - lo) / 2;  // exact: both are short binary fractions
     switch (r) {
         case Rounding::toward_zero:
-        case Rounding::down: return lo;
-        case Rounding::up: return hi;
-        case Rounding::nearest_away: return x < mid ? lo : hi;
-        default: return x < mid ? lo : x > mid ? hi : (((hi_index - 1) & 1) == 0 ? lo : hi);
+        case Rounding::down:
+            return lo;
+        case Rounding::up:
+            return hi;
+        case Rounding::nearest_away:
+            return x < mid ? lo : hi;
+        default:
+            return x < mid ? lo : x > mid ? hi : (((hi_index - 1) & 1) == 0 ? lo : hi);
     }
 }
 
@@ -76,10 +89,11 @@ double oracle(const SmallFloat& sf, const std::vector<double>& values, double x,
 }
 
 class ExhaustiveFloat : public ::testing::TestWithParam<SmallFloat> {
-protected:
+  protected:
     void SetUp() override {
         sf_ = GetParam();
-        auto parsed = Format::parse("float:e=" + std::to_string(sf_.e) + ",m=" + std::to_string(sf_.m));
+        auto parsed =
+            Format::parse("float:e=" + std::to_string(sf_.e) + ",m=" + std::to_string(sf_.m));
         ASSERT_TRUE(parsed.ok());
         format_ = std::make_unique<Format>(*parsed);
         for (std::uint32_t p = 0; p <= sf_.max_pattern(); ++p) values_.push_back(sf_.decode(p));
@@ -116,8 +130,9 @@ TEST_P(ExhaustiveFloat, EveryMidpointAndItsNeighboursInEveryMode) {
     }
     const double max = values_.back();
     const double overflow_mid = max + (std::ldexp(1.0, (1 << (sf_.e - 1))) - max) / 2;
-    for (double p : {overflow_mid, std::nextafter(overflow_mid, 0.0), std::nextafter(overflow_mid, INFINITY),
-                     max * 4, 1e300, std::nextafter(max, INFINITY)})
+    for (double p :
+         {overflow_mid, std::nextafter(overflow_mid, 0.0), std::nextafter(overflow_mid, INFINITY),
+          max * 4, 1e300, std::nextafter(max, INFINITY)})
         probes.push_back(p);
     for (Rounding r : all_roundings()) {
         if (r == Rounding::stochastic) continue;
@@ -125,8 +140,8 @@ TEST_P(ExhaustiveFloat, EveryMidpointAndItsNeighboursInEveryMode) {
             for (double x : {p, -p}) {
                 const double expected = oracle(sf_, values_, x, r);
                 ASSERT_TRUE(same_bits(format_->quantize_ref(x, r), expected))
-                    << "x=" << x << " mode=" << rounding_name(r) << " got " << format_->quantize_ref(x, r)
-                    << " want " << expected;
+                    << "x=" << x << " mode=" << rounding_name(r) << " got "
+                    << format_->quantize_ref(x, r) << " want " << expected;
             }
         }
     }
@@ -149,7 +164,8 @@ INSTANTIATE_TEST_SUITE_P(Binary16AndBfloat16, ExhaustiveFloat,
                          ::testing::Values(SmallFloat{5, 10}, SmallFloat{8, 7}, SmallFloat{4, 3},
                                            SmallFloat{3, 0}),
                          [](const auto& info) {
-                             return "e" + std::to_string(info.param.e) + "m" + std::to_string(info.param.m);
+                             return "e" + std::to_string(info.param.e) + "m" +
+                                    std::to_string(info.param.m);
                          });
 
 #if defined(__FLT16_MAX__) && !defined(__EMSCRIPTEN__)
@@ -165,7 +181,8 @@ TEST(Binary16, MatchesCompilerFloat16) {
         xs.insert(xs.end(), {mid, -mid, std::nextafter(mid, 0.0), std::nextafter(mid, 1e9)});
     }
     for (int i = 0; i < 1000000; ++i)
-        xs.push_back(std::ldexp(static_cast<double>(gen() >> 11) * 0x1.0p-53, static_cast<int>(gen() % 50) - 30) *
+        xs.push_back(std::ldexp(static_cast<double>(gen() >> 11) * 0x1.0p-53,
+                                static_cast<int>(gen() % 50) - 30) *
                      ((gen() & 1) ? -1 : 1));
     for (double x : xs) {
         const _Float16 h = static_cast<_Float16>(x);

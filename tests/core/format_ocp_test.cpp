@@ -50,26 +50,28 @@ double decode(const std::string& type, std::uint32_t p) {
 }
 
 struct Case {
-    std::string spec;   // the format spec under test
-    std::string type;   // decode table
+    std::string spec;  // the format spec under test
+    std::string type;  // decode table
     int bits;
     enum Overflow { to_nan, to_inf, to_max } overflow;
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << c.spec; }
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.spec;
+}
 
 const std::vector<Case>& cases() {
     static const std::vector<Case> all = {
-        {"fp8:e4m3", "e4m3", 8, Case::to_nan},        {"fp8:e4m3,sat=1", "e4m3", 8, Case::to_max},
-        {"fp8:e5m2", "e5m2", 8, Case::to_inf},        {"fp8:e5m2,sat=1", "e5m2", 8, Case::to_max},
-        {"fp6:e2m3", "e2m3", 6, Case::to_max},        {"fp6:e3m2", "e3m2", 6, Case::to_max},
-        {"fp4:e2m1", "e2m1", 4, Case::to_max},        {"e8m0", "e8m0", 8, Case::to_nan},
+        {"fp8:e4m3", "e4m3", 8, Case::to_nan}, {"fp8:e4m3,sat=1", "e4m3", 8, Case::to_max},
+        {"fp8:e5m2", "e5m2", 8, Case::to_inf}, {"fp8:e5m2,sat=1", "e5m2", 8, Case::to_max},
+        {"fp6:e2m3", "e2m3", 6, Case::to_max}, {"fp6:e3m2", "e3m2", 6, Case::to_max},
+        {"fp4:e2m1", "e2m1", 4, Case::to_max}, {"e8m0", "e8m0", 8, Case::to_nan},
     };
     return all;
 }
 
 class OcpExhaustive : public ::testing::TestWithParam<Case> {
-protected:
+  protected:
     void SetUp() override {
         c_ = GetParam();
         auto parsed = Format::parse(c_.spec);
@@ -112,10 +114,18 @@ protected:
         bool pick_hi = false;
         switch (r) {
             case Rounding::toward_zero:
-            case Rounding::down: pick_hi = false; break;
-            case Rounding::up: pick_hi = true; break;
-            case Rounding::nearest_away: pick_hi = x >= mid; break;
-            default: pick_hi = x > mid || (x == mid && !lo_even); break;
+            case Rounding::down:
+                pick_hi = false;
+                break;
+            case Rounding::up:
+                pick_hi = true;
+                break;
+            case Rounding::nearest_away:
+                pick_hi = x >= mid;
+                break;
+            default:
+                pick_hi = x > mid || (x == mid && !lo_even);
+                break;
         }
         if (!pick_hi) return lo;
         return hi_over ? overflowed(1) : hi;
@@ -126,7 +136,9 @@ protected:
         if (std::isinf(x)) return overflowed(x > 0 ? 1 : -1);
         if (x == 0) return x;
         if (x > 0) return oracle_positive(x, r);
-        const Rounding mirrored = r == Rounding::up ? Rounding::down : r == Rounding::down ? Rounding::up : r;
+        const Rounding mirrored = r == Rounding::up     ? Rounding::down
+                                  : r == Rounding::down ? Rounding::up
+                                                        : r;
         return -oracle_positive(-x, mirrored);  // -0.0 for tiny negatives
     }
     std::vector<double> probes() const {
@@ -156,7 +168,8 @@ TEST_P(OcpExhaustive, EveryBitPatternDecodesToAnAtomWithThatCode) {
         if (std::isinf(v) && c_.overflow != Case::to_inf) continue;  // E5M2 inf under sat=1
         for (Rounding r : all_roundings()) {
             Rng rng(p);
-            ASSERT_TRUE(same_bits(format_->quantize_ref(v, r, &rng), v)) << std::hex << p << " " << v;
+            ASSERT_TRUE(same_bits(format_->quantize_ref(v, r, &rng), v))
+                << std::hex << p << " " << v;
         }
         if (!std::isnan(v)) ASSERT_EQ(format_->encode(v).code, p) << std::hex << p;
     }
@@ -166,7 +179,8 @@ TEST_P(OcpExhaustive, EveryBitPatternDecodesToAnAtomWithThatCode) {
     EXPECT_EQ(format_->min_finite(), e8m0_ ? values_[0] : -values_.back());
     EXPECT_EQ(format_->atom_count(), e8m0_ ? 255.0 : 2.0 * values_.size() - 1);
     EXPECT_EQ(format_->has_infinity(), c_.overflow == Case::to_inf);
-    const AtomList atoms = format_->atoms_in(e8m0_ ? values_[0] : -values_.back(), values_.back(), 1000);
+    const AtomList atoms =
+        format_->atoms_in(e8m0_ ? values_[0] : -values_.back(), values_.back(), 1000);
     EXPECT_EQ(static_cast<double>(atoms.atoms.size()), format_->atom_count());
     EXPECT_FALSE(atoms.truncated);
 }
@@ -179,7 +193,8 @@ TEST_P(OcpExhaustive, EveryMidpointAndItsNeighboursInEveryMode) {
             for (double x : {p, -p}) {
                 const double want = oracle(x, r), got = format_->quantize_ref(x, r);
                 ASSERT_TRUE(same_bits(got, want))
-                    << c_.spec << " x=" << x << " mode=" << rounding_name(r) << " got " << got << " want " << want;
+                    << c_.spec << " x=" << x << " mode=" << rounding_name(r) << " got " << got
+                    << " want " << want;
             }
         }
     }
@@ -192,7 +207,8 @@ TEST_P(OcpExhaustive, StochasticPicksANeighbour) {
             const double lo = oracle(x, Rounding::down), hi = oracle(x, Rounding::up);
             for (int k = 0; k < 4; ++k) {
                 const double q = format_->quantize_ref(x, Rounding::stochastic, &rng);
-                ASSERT_TRUE(same_bits(q, lo) || same_bits(q, hi)) << c_.spec << " x=" << x << " q=" << q;
+                ASSERT_TRUE(same_bits(q, lo) || same_bits(q, hi))
+                    << c_.spec << " x=" << x << " q=" << q;
             }
         }
     }
@@ -200,7 +216,8 @@ TEST_P(OcpExhaustive, StochasticPicksANeighbour) {
     const double a = values_[values_.size() / 2], b = values_[values_.size() / 2 + 1];
     double sum = 0;
     const int draws = 20000;
-    for (int k = 0; k < draws; ++k) sum += format_->quantize_ref(a + (b - a) / 4, Rounding::stochastic, &rng);
+    for (int k = 0; k < draws; ++k)
+        sum += format_->quantize_ref(a + (b - a) / 4, Rounding::stochastic, &rng);
     EXPECT_NEAR((sum / draws - a) / (b - a), 0.25, 0.02);
 }
 
@@ -208,8 +225,10 @@ TEST_P(OcpExhaustive, NanInfinityAndOverflow) {
     EXPECT_TRUE(std::isnan(format_->quantize_ref(NAN)));
     for (Rounding r : all_roundings()) {
         Rng rng(1);
-        EXPECT_TRUE(same_bits(format_->quantize_ref(INFINITY, r, &rng), oracle(INFINITY, r))) << c_.spec;
-        EXPECT_TRUE(same_bits(format_->quantize_ref(-INFINITY, r, &rng), oracle(-INFINITY, r))) << c_.spec;
+        EXPECT_TRUE(same_bits(format_->quantize_ref(INFINITY, r, &rng), oracle(INFINITY, r)))
+            << c_.spec;
+        EXPECT_TRUE(same_bits(format_->quantize_ref(-INFINITY, r, &rng), oracle(-INFINITY, r)))
+            << c_.spec;
     }
     const double max = values_.back();
     // Just above the overflow midpoint every nearest mode overflows as the spec says.
@@ -229,9 +248,11 @@ TEST_P(OcpExhaustive, FastPathBitExact) {
         }
     std::mt19937 gen(9);
     std::uniform_real_distribution<float> u(-1, 1);
-    for (int i = 0; i < 20000; ++i) in.push_back(u(gen) * std::ldexp(1.0f, static_cast<int>(gen() % 60) - 30));
-    for (float v : {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, 3e38f, -3e38f, 1e-45f, 1e-40f, -1e-40f,
-                    0x1p-127f, 0x1.8p-127f, 0x1.8p-126f, 0x1p127f, 0x1.8p127f, 0x1.7fffffp127f})
+    for (int i = 0; i < 20000; ++i)
+        in.push_back(u(gen) * std::ldexp(1.0f, static_cast<int>(gen() % 60) - 30));
+    for (float v :
+         {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, 3e38f, -3e38f, 1e-45f, 1e-40f, -1e-40f,
+          0x1p-127f, 0x1.8p-127f, 0x1.8p-126f, 0x1p127f, 0x1.8p127f, 0x1.7fffffp127f})
         in.push_back(v);
     std::vector<float> out(in.size());
     for (Rounding r : all_roundings()) {
@@ -243,9 +264,11 @@ TEST_P(OcpExhaustive, FastPathBitExact) {
         for (std::size_t i = 0; i < in.size(); ++i) {
             const float ref = static_cast<float>(format_->quantize_ref(in[i], r, &rng));
             ASSERT_TRUE(same_bits(out[i], ref))
-                << c_.spec << " " << rounding_name(r) << " x=" << in[i] << " fast=" << out[i] << " ref=" << ref;
+                << c_.spec << " " << rounding_name(r) << " x=" << in[i] << " fast=" << out[i]
+                << " ref=" << ref;
             if (r != Rounding::stochastic)
-                ASSERT_TRUE(same_bits(out[i], static_cast<float>(oracle(in[i], r)))) << c_.spec << " x=" << in[i];
+                ASSERT_TRUE(same_bits(out[i], static_cast<float>(oracle(in[i], r))))
+                    << c_.spec << " x=" << in[i];
         }
     }
 }
@@ -309,7 +332,8 @@ TEST(OcpAnchors, HandCheckedCodes) {
 }
 
 TEST(OcpParse, CanonicalSpecs) {
-    for (const char* s : {"fp8:e4m3", "fp8:e5m2", "fp8:e4m3,sat=1", "fp6:e2m3", "fp6:e3m2", "fp4:e2m1", "e8m0"})
+    for (const char* s :
+         {"fp8:e4m3", "fp8:e5m2", "fp8:e4m3,sat=1", "fp6:e2m3", "fp6:e3m2", "fp4:e2m1", "e8m0"})
         EXPECT_EQ(Format::parse(s)->to_string(), s);
     EXPECT_EQ(Format::parse("fp8: e5m2 ,sat=0")->to_string(), "fp8:e5m2");
     EXPECT_EQ(Format::parse("fp8:e4m3")->kind(), "fp8");

@@ -34,21 +34,44 @@ bool same_bits(double a, double b) {
 
 const std::vector<std::string>& all_test_specs() {
     static const std::vector<std::string> specs = {
-        "fixed:w=8,f=4",      "fixed:w=4,f=2",          "fixed:w=6,f=0,overflow=wrap",
-        "fixed:w=12,f=-2",    "fixed:w=16,f=18",         "ufixed:w=8,f=8",
-        "ufixed:w=3,f=1,overflow=wrap",                  "float:e=5,m=10",
-        "float:e=8,m=7",      "float:e=4,m=3",           "float:e=5,m=2",
-        "float:e=3,m=0",      "float:e=4,m=3,sub=0",     "float:e=5,m=2,sat=1",
-        "float:e=2,m=1,sub=0,sat=1",                     "float:e=11,m=52",
-        "float:e=8,m=23",     "lattice:range=1,points=5", "lattice:range=2,points=16",
-        "lattice:range=0.1,points=7", "int:b=8,scale=0.1",   "int:b=4,scale=0.3,zero=2",
-        "int:b=8,scale=0.05,zero=128,signed=0",           "int:b=8,scale=0.1,narrow=1",
-        "int:b=16,scale=0.001", "binary:alpha=0.5",       "ternary:alpha=1,threshold=0.3",
-        "ternary:alpha=2",    "ternary:alpha=0.5,threshold=0.8", "codebook:values=-1;-0.3;0;0.1;0.7;2",
+        "fixed:w=8,f=4",
+        "fixed:w=4,f=2",
+        "fixed:w=6,f=0,overflow=wrap",
+        "fixed:w=12,f=-2",
+        "fixed:w=16,f=18",
+        "ufixed:w=8,f=8",
+        "ufixed:w=3,f=1,overflow=wrap",
+        "float:e=5,m=10",
+        "float:e=8,m=7",
+        "float:e=4,m=3",
+        "float:e=5,m=2",
+        "float:e=3,m=0",
+        "float:e=4,m=3,sub=0",
+        "float:e=5,m=2,sat=1",
+        "float:e=2,m=1,sub=0,sat=1",
+        "float:e=11,m=52",
+        "float:e=8,m=23",
+        "lattice:range=1,points=5",
+        "lattice:range=2,points=16",
+        "lattice:range=0.1,points=7",
+        "int:b=8,scale=0.1",
+        "int:b=4,scale=0.3,zero=2",
+        "int:b=8,scale=0.05,zero=128,signed=0",
+        "int:b=8,scale=0.1,narrow=1",
+        "int:b=16,scale=0.001",
+        "binary:alpha=0.5",
+        "ternary:alpha=1,threshold=0.3",
+        "ternary:alpha=2",
+        "ternary:alpha=0.5,threshold=0.8",
+        "codebook:values=-1;-0.3;0;0.1;0.7;2",
         // OCP element types; fp8:e4m3 (overflow to NaN) and e8m0 (no zero, no sign) break the
         // monotone/saturate-at-infinity properties on purpose and are covered in format_ocp_test.
-        "fp8:e4m3,sat=1",     "fp8:e5m2",               "fp8:e5m2,sat=1",
-        "fp6:e2m3",           "fp6:e3m2",               "fp4:e2m1",
+        "fp8:e4m3,sat=1",
+        "fp8:e5m2",
+        "fp8:e5m2,sat=1",
+        "fp6:e2m3",
+        "fp6:e3m2",
+        "fp4:e2m1",
     };
     return specs;
 }
@@ -142,11 +165,11 @@ TEST(FixedPoint, RoundingModesByHand) {
         double rne, rna, rtz, up, down;
     };
     const Case cases[] = {
-        {0.3, 0.25, 0.25, 0.25, 0.5, 0.25},      {-0.3, -0.25, -0.25, -0.25, -0.25, -0.5},
-        {0.375, 0.5, 0.5, 0.25, 0.5, 0.25},      {0.125, 0, 0.25, 0, 0.25, 0},
-        {-0.125, 0, -0.25, 0, 0, -0.25},         {0.625, 0.5, 0.75, 0.5, 0.75, 0.5},
-        {1.9, 1.75, 1.75, 1.75, 1.75, 1.75},     {-2.2, -2, -2, -2, -2, -2},
-        {1.875, 1.75, 1.75, 1.75, 1.75, 1.75},   {0.75, 0.75, 0.75, 0.75, 0.75, 0.75},
+        {0.3, 0.25, 0.25, 0.25, 0.5, 0.25},    {-0.3, -0.25, -0.25, -0.25, -0.25, -0.5},
+        {0.375, 0.5, 0.5, 0.25, 0.5, 0.25},    {0.125, 0, 0.25, 0, 0.25, 0},
+        {-0.125, 0, -0.25, 0, 0, -0.25},       {0.625, 0.5, 0.75, 0.5, 0.75, 0.5},
+        {1.9, 1.75, 1.75, 1.75, 1.75, 1.75},   {-2.2, -2, -2, -2, -2, -2},
+        {1.875, 1.75, 1.75, 1.75, 1.75, 1.75}, {0.75, 0.75, 0.75, 0.75, 0.75, 0.75},
     };
     for (const Case& c : cases) {
         EXPECT_EQ(f.quantize_ref(c.x, Rounding::nearest_even), c.rne) << c.x;
@@ -162,9 +185,9 @@ TEST(FixedPoint, WrapAndUnsigned) {
     EXPECT_EQ(wrap.quantize_ref(8), -8);
     EXPECT_EQ(wrap.quantize_ref(9), -7);
     EXPECT_EQ(wrap.quantize_ref(-9), 7);
-    EXPECT_EQ(wrap.quantize_ref(23), 7);   // 23 - 16
-    EXPECT_EQ(wrap.quantize_ref(7.6), -8);  // rounds to 8 first, then wraps
-    EXPECT_EQ(wrap.quantize_ref(INFINITY), 7);  // infinity has no wrap: saturate
+    EXPECT_EQ(wrap.quantize_ref(23), 7);          // 23 - 16
+    EXPECT_EQ(wrap.quantize_ref(7.6), -8);        // rounds to 8 first, then wraps
+    EXPECT_EQ(wrap.quantize_ref(INFINITY), 7);    // infinity has no wrap: saturate
     const Format u = parse_ok("ufixed:w=8,f=8");  // 0 .. 255/256
     EXPECT_EQ(u.quantize_ref(-0.3), 0);
     EXPECT_EQ(u.quantize_ref(2), 255.0 / 256);
@@ -190,9 +213,9 @@ TEST(Lattice, AtomsAndRounding) {
     const AtomList atoms = f.atoms_in(-10, 10);
     EXPECT_EQ(atoms.atoms, (std::vector<double>{-1, -0.5, 0, 0.5, 1}));
     EXPECT_EQ(f.quantize_ref(0.3), 0.5);
-    EXPECT_EQ(f.quantize_ref(0.25), 0);     // tie: index 2 is even
-    EXPECT_EQ(f.quantize_ref(0.75), 1);     // tie: index 4 is even
-    EXPECT_EQ(f.quantize_ref(-0.75), -1);   // index 0
+    EXPECT_EQ(f.quantize_ref(0.25), 0);    // tie: index 2 is even
+    EXPECT_EQ(f.quantize_ref(0.75), 1);    // tie: index 4 is even
+    EXPECT_EQ(f.quantize_ref(-0.75), -1);  // index 0
     EXPECT_EQ(f.quantize_ref(7), 1);
     EXPECT_EQ(f.quantize_ref(-7), -1);
     EXPECT_EQ(f.bits(), 3);
@@ -286,7 +309,8 @@ TEST_P(FormatProperties, FastPathMatchesReference) {
     std::vector<float> in;
     // Random values across many binades, plus adversarial ones: ties, neighbours, extremes.
     std::uniform_real_distribution<float> u(-1, 1);
-    for (int i = 0; i < 200000; ++i) in.push_back(u(gen) * std::ldexp(1.0f, static_cast<int>(gen() % 40) - 20));
+    for (int i = 0; i < 200000; ++i)
+        in.push_back(u(gen) * std::ldexp(1.0f, static_cast<int>(gen() % 40) - 20));
     const double span = std::min(f.max_finite(), 1e30);
     for (double a : f.atoms_in(-span, span, 2000).atoms) {
         const double b = f.next_up(a);
@@ -322,9 +346,22 @@ INSTANTIATE_TEST_SUITE_P(AllFormats, FormatProperties, ::testing::ValuesIn(all_t
 // every rounding mode (the brute-force reference is in format_block_test.cpp).
 const std::vector<std::string>& block_test_specs() {
     static const std::vector<std::string> specs = {
-        "mxfp8:e4m3", "mxfp8:e5m2", "mxfp6:e2m3", "mxfp6:e3m2", "mxfp4", "mxint8", "mxfp4:block=7",
-        "nvfp4", "nvfp4:global=0.001", "int:b=4,group=128", "int:b=4,group=32,asym=1", "int:b=8,group=5",
-        "int:b=2,group=16,asym=1", "bfp:w=8,block=16", "ternary:block=64", "binary:block=8",
+        "mxfp8:e4m3",
+        "mxfp8:e5m2",
+        "mxfp6:e2m3",
+        "mxfp6:e3m2",
+        "mxfp4",
+        "mxint8",
+        "mxfp4:block=7",
+        "nvfp4",
+        "nvfp4:global=0.001",
+        "int:b=4,group=128",
+        "int:b=4,group=32,asym=1",
+        "int:b=8,group=5",
+        "int:b=2,group=16,asym=1",
+        "bfp:w=8,block=16",
+        "ternary:block=64",
+        "binary:block=8",
     };
     return specs;
 }
@@ -341,7 +378,8 @@ TEST_P(BlockFastPath, MatchesTensorReferenceInEveryMode) {
         in[i] = normal(gen) * std::ldexp(1.0f, static_cast<int>((i / 37) % 30) - 15);
     for (std::size_t i = 0; i < 64; ++i) in[i] = 0;  // all-zero blocks
     in[100] = NAN, in[300] = INFINITY, in[700] = -INFINITY, in[900] = -0.0f;
-    in[1000] = std::numeric_limits<float>::max(), in[1001] = std::numeric_limits<float>::denorm_min();
+    in[1000] = std::numeric_limits<float>::max(),
+    in[1001] = std::numeric_limits<float>::denorm_min();
     const std::vector<double> values(in.begin(), in.end());
     for (Rounding r : all_roundings()) {
         QuantizeOptions o;
@@ -353,8 +391,8 @@ TEST_P(BlockFastPath, MatchesTensorReferenceInEveryMode) {
         std::size_t mismatches = 0;
         for (std::size_t i = 0; i < in.size(); ++i)
             if (!same_bits(out[i], static_cast<float>(ref[i])) && ++mismatches < 5)
-                ADD_FAILURE() << GetParam() << " " << rounding_name(r) << " x=" << in[i] << " fast=" << out[i]
-                              << " ref=" << ref[i];
+                ADD_FAILURE() << GetParam() << " " << rounding_name(r) << " x=" << in[i]
+                              << " fast=" << out[i] << " ref=" << ref[i];
         EXPECT_EQ(mismatches, static_cast<std::size_t>(kFastPathUlpTolerance)) << rounding_name(r);
     }
 }
@@ -367,21 +405,21 @@ TEST(WorstCaseError, HandDerived) {
     EXPECT_EQ(fixed.worst_case_error(-4, 4, Rounding::down), 1.0 / 16);
     EXPECT_EQ(fixed.worst_case_error(-4, 4, Rounding::stochastic), 1.0 / 16);
     EXPECT_EQ(fixed.worst_case_error(0.25, 0.26), 0.26 - 0.25);  // inside one gap, nearer 0.25
-    EXPECT_EQ(fixed.worst_case_error(-10, 10), 2.0625);    // saturation: 10 -> 7.9375
+    EXPECT_EQ(fixed.worst_case_error(-10, 10), 2.0625);          // saturation: 10 -> 7.9375
     const Format lattice = parse_ok("lattice:range=1,points=5");
     EXPECT_EQ(lattice.worst_case_error(-1, 1), 0.25);
     EXPECT_EQ(lattice.worst_case_error(-3, 1), 2.0);
     const Format half = parse_ok("float:e=5,m=10");
     EXPECT_EQ(half.worst_case_error(-1, 1), std::ldexp(1.0, -12));  // half the gap below 1
-    EXPECT_EQ(half.worst_case_error(-1024, 1024), 0.25);  // half of the 0.5 gap below 1024
-    EXPECT_EQ(half.worst_case_error(0, 70000), INFINITY);            // overflows to inf
-    EXPECT_EQ(half.worst_case_error(0, 65519), 16);  // midpoint 65488 of the top gap of 32
-    EXPECT_EQ(half.worst_case_error(65504, 65519), 15);  // only above max: 65519 -> 65504
+    EXPECT_EQ(half.worst_case_error(-1024, 1024), 0.25);   // half of the 0.5 gap below 1024
+    EXPECT_EQ(half.worst_case_error(0, 70000), INFINITY);  // overflows to inf
+    EXPECT_EQ(half.worst_case_error(0, 65519), 16);        // midpoint 65488 of the top gap of 32
+    EXPECT_EQ(half.worst_case_error(65504, 65519), 15);    // only above max: 65519 -> 65504
     EXPECT_EQ(half.worst_case_error(65504, 65519, Rounding::toward_zero), 15);
     EXPECT_EQ(half.worst_case_error(65504, 1e6, Rounding::toward_zero), 1e6 - 65504);
     const Format sat = parse_ok("float:e=5,m=10,sat=1");
     EXPECT_EQ(sat.worst_case_error(0, 70000), 70000 - 65504);
-    const Format flush = parse_ok("float:e=4,m=3,sub=0");            // min normal 2^-6
+    const Format flush = parse_ok("float:e=4,m=3,sub=0");  // min normal 2^-6
     EXPECT_EQ(flush.worst_case_error(-0.01, 0.01), std::ldexp(1.0, -7));
     const Format wrap = parse_ok("fixed:w=4,f=0,overflow=wrap");
     EXPECT_EQ(wrap.worst_case_error(0, 8), 16);  // 8 wraps to -8
@@ -389,7 +427,7 @@ TEST(WorstCaseError, HandDerived) {
 
 TEST(StochasticRounding, NeighboursOnlyUnbiasedAndSeeded) {
     const Format f = parse_ok("fixed:w=8,f=2");  // step 0.25
-    const double x = 0.3;                          // P(0.5) = 0.2
+    const double x = 0.3;                        // P(0.5) = 0.2
     const int n = 200000;
     Rng rng(11);
     double sum = 0;

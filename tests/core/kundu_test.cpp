@@ -59,7 +59,8 @@ TEST(KunduTernary, ExactAgainstEverySignPattern) {
     Rng rng(3);
     for (int trial = 0; trial < 40; ++trial) {
         std::vector<double> w(7);
-        for (double& v : w) v = (2 * rng.uniform() - 1) * (trial % 2 ? 1 : std::pow(rng.uniform(), 3));
+        for (double& v : w)
+            v = (2 * rng.uniform() - 1) * (trial % 2 ? 1 : std::pow(rng.uniform(), 3));
         if (trial == 5) w = {0.3, -0.3, 0.3, 0.1, 0, 0, -0.1};  // ties in magnitude, zeros
         const TernaryVector t = ternarize(w.data(), w.size());
         EXPECT_NEAR(error_sq(w, t), brute_force_best(w), 1e-12) << trial;
@@ -98,7 +99,8 @@ TEST(KunduAlgorithm2, ErrorStrictlyDecreasesTheorem3) {
     std::vector<double> approx(w.size(), 0.0);
     auto add = [&](std::size_t k, std::size_t term) {
         const ResidualBlock& b = t.blocks[k];
-        for (std::size_t i = 0; i < b.size; ++i) approx[b.begin + i] += b.terms[term].alpha * b.terms[term].signs[i];
+        for (std::size_t i = 0; i < b.size; ++i)
+            approx[b.begin + i] += b.terms[term].alpha * b.terms[term].signs[i];
     };
     auto err = [&] {
         double e = 0;
@@ -135,7 +137,8 @@ TEST(KunduTable2, FiguresForWhatWasBuilt) {
     const ResidualTensor t = ternary_residual(w, res);
     long long terms = 0;
     double capacity = 1 - 4;
-    for (const auto& b : t.blocks) terms += b.residuals() + 1, capacity += std::pow(3, b.residuals() + 1);
+    for (const auto& b : t.blocks)
+        terms += b.residuals() + 1, capacity += std::pow(3, b.residuals() + 1);
     EXPECT_GT(terms, 4);
     EXPECT_EQ(t.scale_factors(), terms);
     EXPECT_DOUBLE_EQ(t.model_size_bits(), (8 + 2.0 * 64 / 4) * static_cast<double>(terms));
@@ -169,7 +172,8 @@ TEST(KunduNetwork, JobLevelsAndResume) {
     d.features = 4, d.classes = 3;
     for (int i = 0; i < 90; ++i) {
         const int c = i % 3;
-        for (int f = 0; f < 4; ++f) d.x.push_back(static_cast<float>((f == c) * 1.5 + 0.3 * (2 * rng.uniform() - 1)));
+        for (int f = 0; f < 4; ++f)
+            d.x.push_back(static_cast<float>((f == c) * 1.5 + 0.3 * (2 * rng.uniform() - 1)));
         d.y.push_back(c);
     }
     TrainOptions t;
@@ -185,17 +189,20 @@ TEST(KunduNetwork, JobLevelsAndResume) {
     ASSERT_TRUE(run_job(job).ok());
     const KunduResult& r = job.result();
     EXPECT_EQ(r.float_accuracy, 1.0);
-    const int levels = std::max(r.layers[0].tensor.max_residuals(), r.layers[1].tensor.max_residuals()) + 1;
+    const int levels =
+        std::max(r.layers[0].tensor.max_residuals(), r.layers[1].tensor.max_residuals()) + 1;
     ASSERT_EQ(r.levels.size(), static_cast<std::size_t>(levels));
     EXPECT_GE(levels, 3);
     EXPECT_EQ(r.levels[0].compute, 1.0);
     for (std::size_t i = 1; i < r.levels.size(); ++i) {
         EXPECT_GT(r.levels[i].compute, r.levels[i - 1].compute);
         EXPECT_LT(r.levels[i].power_performance, r.levels[i - 1].power_performance);
-        EXPECT_DOUBLE_EQ(r.levels[i].memory_gain, memory_gain(r.levels[i].compute, 8));  // N = 8 here
+        EXPECT_DOUBLE_EQ(r.levels[i].memory_gain,
+                         memory_gain(r.levels[i].compute, 8));  // N = 8 here
     }
     EXPECT_NEAR(r.levels.back().accuracy, 1.0, 0.02);
-    EXPECT_DOUBLE_EQ(r.levels.back().model_size_bits, r.layers[0].tensor.model_size_bits() + r.layers[1].tensor.model_size_bits());
+    EXPECT_DOUBLE_EQ(r.levels.back().model_size_bits,
+                     r.layers[0].tensor.model_size_bits() + r.layers[1].tensor.model_size_bits());
     // The same as a run in one go.
     auto again = ternary_residual_network(m, d, o);
     ASSERT_TRUE(again.ok());

@@ -13,7 +13,9 @@ TEST(LabState, DefaultsRoundTripThroughTheQuery) {
     const LabState defaults;
     const std::string q = to_query(defaults);
     // The shared keys and the open panel's keys only.
-    EXPECT_EQ(q, "panel=formats&theme=light&seed=1&format=fixed:w=8,f=4&rounding=rne&x=0.3&y=-0.7&lo=-2&hi=2");
+    EXPECT_EQ(q,
+              "panel=formats&theme=light&seed=1&format=fixed:w=8,f=4&rounding=rne&x=0.3&y=-0.7&lo=-"
+              "2&hi=2");
     LabState back;
     back.x = 99;
     EXPECT_TRUE(apply_query(q, back).empty());
@@ -81,10 +83,12 @@ TEST(LabState, EveryPropertyIsReachableFromTheQuery) {
     for (const Property& p : lab_properties()) {
         EXPECT_NE(find_property(p.key), nullptr);
         EXPECT_TRUE((p.text == nullptr) != (p.number == nullptr)) << p.key;
-        EXPECT_TRUE(p.text == nullptr || p.validate_text != nullptr) << p.key << ": every text setting is validated";
+        EXPECT_TRUE(p.text == nullptr || p.validate_text != nullptr)
+            << p.key << ": every text setting is validated";
         EXPECT_NE(to_query(LabState{}, true).find(std::string(p.key) + "="), std::string::npos);
         for (const std::string& owner : property_owners(p))
-            EXPECT_NE(std::find(panel_names().begin(), panel_names().end(), owner), panel_names().end())
+            EXPECT_NE(std::find(panel_names().begin(), panel_names().end(), owner),
+                      panel_names().end())
                 << p.key << " belongs to an unknown panel '" << owner << "'";
         EXPECT_TRUE(p.panel == nullptr || !property_owners(p).empty()) << p.key;
     }
@@ -120,7 +124,8 @@ TEST(LabState, AnalysisLessonsCarryTheModelTheyStudy) {
     EXPECT_EQ(to_query(s).find("ba="), std::string::npos);
     const Property* hidden = find_property("hidden");
     ASSERT_NE(hidden, nullptr);
-    EXPECT_EQ(property_owners(*hidden), (std::vector<std::string>{"train", "precision", "layers", "ternary"}));
+    EXPECT_EQ(property_owners(*hidden),
+              (std::vector<std::string>{"train", "precision", "layers", "ternary"}));
     EXPECT_TRUE(property_in_panel(*hidden, "layers"));
     EXPECT_FALSE(property_in_panel(*hidden, "formats"));
     EXPECT_FALSE(set_property(s, "objective", "speed").ok());
@@ -148,8 +153,10 @@ TEST(LabState, RulesOverSeveralKeysLiveInTheTable) {
     ASSERT_TRUE(set_property(s, "hidden", "1024-1024").ok());  // on 64 digit features: 1.1M
     StateChange c = set_state(s, {{"data", "mnist"}, {"hidden", "1024-1024-1024-1024"}});
     ASSERT_EQ(c.errors.size(), 1u);
-    EXPECT_NE(c.errors[0].find("parameters, more than the lab's limit"), std::string::npos) << c.errors[0];
-    EXPECT_NE(c.errors[0].find("kept data=digits, hidden=1024-1024"), std::string::npos) << c.errors[0];
+    EXPECT_NE(c.errors[0].find("parameters, more than the lab's limit"), std::string::npos)
+        << c.errors[0];
+    EXPECT_NE(c.errors[0].find("kept data=digits, hidden=1024-1024"), std::string::npos)
+        << c.errors[0];
     EXPECT_EQ(s.data, "digits");
     EXPECT_TRUE(c.changed.empty());
     // A removed point must exist.
@@ -170,13 +177,18 @@ TEST(LabState, PerceptronAndTrainValuesAreChecked) {
     EXPECT_EQ((*points)[0].y, -0.25);
     EXPECT_EQ((*points)[1].label, 0);
     EXPECT_EQ(format_added_points(*points), s.add);
-    EXPECT_NE(set_property(s, "add", "0.5,0.5,2").message().find("class 0 or 1"), std::string::npos);
+    EXPECT_NE(set_property(s, "add", "0.5,0.5,2").message().find("class 0 or 1"),
+              std::string::npos);
     EXPECT_NE(set_property(s, "add", "9,0,1").message().find("outside"), std::string::npos);
     EXPECT_NE(set_property(s, "add", "1,2").message().find("added point 1"), std::string::npos);
-    EXPECT_NE(set_property(s, "set", "moons").message().find("unknown 2-D data set 'moons'"), std::string::npos);
-    EXPECT_NE(set_property(s, "noise", "0.9").message().find("outside [0, 0.5]"), std::string::npos);
-    EXPECT_NE(set_property(s, "hidden", "64-0").message().find("hidden width '0'"), std::string::npos);
-    EXPECT_NE(set_property(s, "hidden", "8-8-8-8-8").message().find("at most 4"), std::string::npos);
+    EXPECT_NE(set_property(s, "set", "moons").message().find("unknown 2-D data set 'moons'"),
+              std::string::npos);
+    EXPECT_NE(set_property(s, "noise", "0.9").message().find("outside [0, 0.5]"),
+              std::string::npos);
+    EXPECT_NE(set_property(s, "hidden", "64-0").message().find("hidden width '0'"),
+              std::string::npos);
+    EXPECT_NE(set_property(s, "hidden", "8-8-8-8-8").message().find("at most 4"),
+              std::string::npos);
     EXPECT_TRUE(set_property(s, "hidden", "").ok());  // logistic regression
     EXPECT_TRUE(set_property(s, "weights", "fixed:w=4,f=3").ok());
     EXPECT_TRUE(set_property(s, "weights", "").ok());
@@ -200,25 +212,34 @@ TEST(LabState, DesignerLevelsInALink) {
     EXPECT_EQ(l->kind, DesignerLevels::Kind::list);
     EXPECT_EQ(l->values, (std::vector<double>{-0.25, 0, 0.001, 0.5}));
     EXPECT_FALSE(std::signbit(l->values[1]));
-    EXPECT_NE(parse_designer_levels("kmeans:1").status().message().find("from 2 to 256"), std::string::npos);
-    EXPECT_NE(parse_designer_levels("uniform:9").status().message().find("from 1 to 8"), std::string::npos);
-    EXPECT_NE(parse_designer_levels("kmeans:2.5").status().message().find("whole number"), std::string::npos);
-    EXPECT_NE(parse_designer_levels("0.1;x;0.3").status().message().find("item 2 'x'"), std::string::npos);
-    EXPECT_NE(parse_designer_levels("0.1;;0.3").status().message().find("item 2 ''"), std::string::npos);
-    EXPECT_NE(parse_designer_levels("inf").status().message().find("not a finite number"), std::string::npos);
+    EXPECT_NE(parse_designer_levels("kmeans:1").status().message().find("from 2 to 256"),
+              std::string::npos);
+    EXPECT_NE(parse_designer_levels("uniform:9").status().message().find("from 1 to 8"),
+              std::string::npos);
+    EXPECT_NE(parse_designer_levels("kmeans:2.5").status().message().find("whole number"),
+              std::string::npos);
+    EXPECT_NE(parse_designer_levels("0.1;x;0.3").status().message().find("item 2 'x'"),
+              std::string::npos);
+    EXPECT_NE(parse_designer_levels("0.1;;0.3").status().message().find("item 2 ''"),
+              std::string::npos);
+    EXPECT_NE(parse_designer_levels("inf").status().message().find("not a finite number"),
+              std::string::npos);
     EXPECT_NE(parse_designer_levels("").status().message().find("none given"), std::string::npos);
     std::string many;
     for (int i = 0; i < 257; ++i) many += (i ? ";" : "") + std::to_string(i);
-    EXPECT_NE(parse_designer_levels(many).status().message().find("more than 256"), std::string::npos);
+    EXPECT_NE(parse_designer_levels(many).status().message().find("more than 256"),
+              std::string::npos);
     // Written to 4 significant digits, and read back to exactly the same values.
     const std::string text = designer_levels_text({-0.123456, 0, 0.0009876543, 12.34567});
     EXPECT_EQ(text, "-0.1235;0;0.0009877;12.35");
-    EXPECT_EQ(parse_designer_levels(text)->values, (std::vector<double>{-0.1235, 0, 0.0009877, 12.35}));
+    EXPECT_EQ(parse_designer_levels(text)->values,
+              (std::vector<double>{-0.1235, 0, 0.0009877, 12.35}));
     EXPECT_EQ(designer_levels_text(parse_designer_levels(text)->values), text);
     // In the Layers lesson's link, with a bad value refused and named.
     LabState s;
     s.panel = "layers";
-    EXPECT_TRUE(apply_query("panel=layers&lview=designer&dlevels=-0.1;0.1&dlayer=2&dall=1", s).empty());
+    EXPECT_TRUE(
+        apply_query("panel=layers&lview=designer&dlevels=-0.1;0.1&dlayer=2&dall=1", s).empty());
     const std::string q = to_query(s);
     EXPECT_NE(q.find("&lview=designer&dlevels=-0.1;0.1&dlayer=2&dall=1"), std::string::npos) << q;
     const auto messages = apply_query("dlevels=kmeans:0&lview=both&dlayer=0", s);

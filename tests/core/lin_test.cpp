@@ -77,9 +77,11 @@ std::vector<std::vector<double>> forward_ref(const Model& m, const std::vector<d
             double sum = L.bias[o];
             for (int i = 0; i < L.in; ++i) {
                 const double wv = w ? w->quantize_ref(L.weight(o, i)) : L.weight(o, i);
-                sum += static_cast<double>(static_cast<float>(wv)) * in[static_cast<std::size_t>(i)];
+                sum +=
+                    static_cast<double>(static_cast<float>(wv)) * in[static_cast<std::size_t>(i)];
             }
-            out[static_cast<std::size_t>(o)] = L.activation == Activation::relu ? std::max(0.0, sum) : sum;
+            out[static_cast<std::size_t>(o)] =
+                L.activation == Activation::relu ? std::max(0.0, sum) : sum;
         }
         if (l + 1 == m.layers.size()) return {out};
         if (hidden) hidden->push_back(out);
@@ -182,7 +184,8 @@ TEST(LinSweep, KappaMatchesTheNoiseModelAndOutputTracksPrediction) {
     }
     EXPECT_GT(r.output_kappa, 4);
     for (const LinSweepRow& row : r.rows)
-        if (row.bits >= 8) EXPECT_NEAR(row.measured_output_db, row.predicted_output_db, 4) << row.bits;
+        if (row.bits >= 8)
+            EXPECT_NEAR(row.measured_output_db, row.predicted_output_db, 4) << row.bits;
     auto k = measured_weight_kappa(m, 4, 12);
     ASSERT_TRUE(k.ok());
     EXPECT_NEAR(*k, kappa_sum / weight_steps, 1e-12);
@@ -196,7 +199,8 @@ TEST(LinFormat, StepTableMatchesTheDerivation) {
     for (int b = 2; b <= 10; ++b) {
         const double s = 3 * rms * optimal_uniform_step(Distribution::gaussian, b).step;
         const int n = -static_cast<int>(std::ceil(std::log2(s)));
-        EXPECT_EQ(lin_fixed_format(v, b), "fixed:w=" + std::to_string(b) + ",f=" + std::to_string(n));
+        EXPECT_EQ(lin_fixed_format(v, b),
+                  "fixed:w=" + std::to_string(b) + ",f=" + std::to_string(n));
     }
 }
 

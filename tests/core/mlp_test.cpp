@@ -24,7 +24,8 @@ TEST(Mlp, GradientsMatchFiniteDifferences) {
     const Dataset d = small_data();
     for (const char* act : {"tanh", "relu", "hardsigmoid"}) {
         Model m = *make_model(std::string("mlp:2-5-4-2:act=") + act, 2, 2, 7);
-        for (auto& L : m.layers) L.bias.setConstant(0.3f);  // keep ReLU and hard-sigmoid units off their kinks
+        for (auto& L : m.layers)
+            L.bias.setConstant(0.3f);  // keep ReLU and hard-sigmoid units off their kinks
         // One full-batch SGD step of size lr moves every weight by -lr * dL/dw.
         Model stepped = m;
         TrainOptions o;
@@ -36,14 +37,18 @@ TEST(Mlp, GradientsMatchFiniteDifferences) {
         int checked = 0;
         for (std::size_t l = 0; l < m.layers.size(); ++l) {
             for (Eigen::Index i = 0; i < m.layers[l].weight.size(); i += 3) {
-                const double analytic = -(stepped.layers[l].weight.data()[i] - m.layers[l].weight.data()[i]) / o.learning_rate;
+                const double analytic =
+                    -(stepped.layers[l].weight.data()[i] - m.layers[l].weight.data()[i]) /
+                    o.learning_rate;
                 Model plus = m, minus = m;
-                // Small enough not to cross a ReLU/hard-sigmoid kink, large enough for float losses.
+                // Small enough not to cross a ReLU/hard-sigmoid kink, large enough for float
+                // losses.
                 const float eps = 1e-3f;
                 plus.layers[l].weight.data()[i] += eps;
                 minus.layers[l].weight.data()[i] -= eps;
                 const double numeric = (mean_loss(plus, d) - mean_loss(minus, d)) / (2 * eps);
-                EXPECT_NEAR(analytic, numeric, kGradientTolerance) << act << " layer " << l << " weight " << i;
+                EXPECT_NEAR(analytic, numeric, kGradientTolerance)
+                    << act << " layer " << l << " weight " << i;
                 ++checked;
             }
         }
@@ -90,17 +95,27 @@ TEST(ModelJson, MalformedModelsNameTheProblem) {
         {"[1,2]", "must be an object"},
         {R"({"format":"other","version":1,"layers":[]})", "\"format\" must be \"quantlab-model\""},
         {R"({"format":"quantlab-model","version":2,"layers":[]})", "version 2 is not supported"},
-        {R"({"format":"quantlab-model","version":1,"layers":[]})", "\"layers\" must be a non-empty array"},
-        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"conv2d"}]})", "layer 0: \"channels\", \"height\" and \"width\" must be integers"},
-        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"lstm"}]})", "layer 0: type 'lstm' is not supported"},
-        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"maxpool2d","channels":1,"height":2,"width":2,"size":3}]})", "\"size\" must be an integer no larger"},
-        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":0,"out":1}]})", "layer 0: \"in\" must be an integer"},
-        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":1,"out":1,"activation":"gelu","weight":[[1]],"bias":[0]}]})", "unknown activation 'gelu'"},
-        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":2,"out":1,"activation":"none","weight":[[1]],"bias":[0]}]})", "weight row 0 must hold 2 numbers"},
-        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":1,"out":1,"activation":"none","weight":[["x"]],"bias":[0]}]})", "weight[0][0] is not a finite number"},
-        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":1,"out":1,"activation":"none","weight":[[1]],"bias":[]}]})", "\"bias\" must be an array of 1 numbers"},
+        {R"({"format":"quantlab-model","version":1,"layers":[]})",
+         "\"layers\" must be a non-empty array"},
+        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"conv2d"}]})",
+         "layer 0: \"channels\", \"height\" and \"width\" must be integers"},
+        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"lstm"}]})",
+         "layer 0: type 'lstm' is not supported"},
+        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"maxpool2d","channels":1,"height":2,"width":2,"size":3}]})",
+         "\"size\" must be an integer no larger"},
+        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":0,"out":1}]})",
+         "layer 0: \"in\" must be an integer"},
+        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":1,"out":1,"activation":"gelu","weight":[[1]],"bias":[0]}]})",
+         "unknown activation 'gelu'"},
+        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":2,"out":1,"activation":"none","weight":[[1]],"bias":[0]}]})",
+         "weight row 0 must hold 2 numbers"},
+        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":1,"out":1,"activation":"none","weight":[["x"]],"bias":[0]}]})",
+         "weight[0][0] is not a finite number"},
+        {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":1,"out":1,"activation":"none","weight":[[1]],"bias":[]}]})",
+         "\"bias\" must be an array of 1 numbers"},
         {R"({"format":"quantlab-model","version":1,"layers":[{"type":"dense","in":1,"out":2,"activation":"relu","weight":[[1],[1]],"bias":[0,0]},
-            {"type":"dense","in":3,"out":1,"activation":"none","weight":[[1,1,1]],"bias":[0]}]})", "layer 1: takes 3 values but the previous layer outputs 2"},
+            {"type":"dense","in":3,"out":1,"activation":"none","weight":[[1,1,1]],"bias":[0]}]})",
+         "layer 1: takes 3 values but the previous layer outputs 2"},
     };
     for (const auto& [text, expected] : cases) {
         auto m = model_from_json(text);
@@ -145,7 +160,8 @@ TEST(Mlp, QuantizationAwareTrainingBeatsPostTrainingAtLowBits) {
     o.roles = low;
     const auto r = train_model(qat, s.train, &s.test, o);
     ASSERT_TRUE(r.ok());
-    EXPECT_GT(r->test_accuracy, post_training + 0.05) << "QAT " << r->test_accuracy << " vs PTQ " << post_training;
+    EXPECT_GT(r->test_accuracy, post_training + 0.05)
+        << "QAT " << r->test_accuracy << " vs PTQ " << post_training;
     EXPECT_GE(r->test_accuracy, 0.85);
 }
 
@@ -169,7 +185,8 @@ TEST(Mlp, QatBeatsPtqOnRealDigitsWithTernaryWeights) {
     o.roles = low;
     const auto r = *train_model(qat, s.train, &s.test, o);
     EXPECT_GT(r.test_accuracy, 0.9);
-    EXPECT_GT(r.test_accuracy, post_training + 0.2) << "QAT " << r.test_accuracy << " vs PTQ " << post_training;
+    EXPECT_GT(r.test_accuracy, post_training + 0.2)
+        << "QAT " << r.test_accuracy << " vs PTQ " << post_training;
 }
 
 TEST(Mlp, WarnsWhenTheWeightFormatZeroesEveryWeight) {
@@ -181,7 +198,9 @@ TEST(Mlp, WarnsWhenTheWeightFormatZeroesEveryWeight) {
     o.roles.weights = "int:b=2,scale=0.5";
     const auto r = *train_model(m, d, nullptr, o);
     ASSERT_EQ(r.warnings.size(), 1u);  // layer 2 (64-2) has Glorot limit 0.30: some weights survive
-    EXPECT_NE(r.warnings[0].find("rounds 100% of layer 1's initial weights to zero"), std::string::npos) << r.warnings[0];
+    EXPECT_NE(r.warnings[0].find("rounds 100% of layer 1's initial weights to zero"),
+              std::string::npos)
+        << r.warnings[0];
 }
 
 TEST(Mlp, DivergenceIsReportedNotHidden) {
@@ -193,7 +212,8 @@ TEST(Mlp, DivergenceIsReportedNotHidden) {
     o.epochs = 3;
     const auto r = train_model(m, d, nullptr, o);
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.status().message().find("training diverged"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("training diverged"), std::string::npos)
+        << r.status().message();
 }
 
 TEST(Mlp, UpdatesBelowHalfAnUlpAreLostUnlessRoundingIsStochastic) {
@@ -215,14 +235,23 @@ TEST(Mlp, UpdatesBelowHalfAnUlpAreLostUnlessRoundingIsStochastic) {
 }
 
 TEST(Mlp, BadSpecsAndShapes) {
-    EXPECT_NE(make_model("mlp:3-4-2", 2, 2, 1).status().message().find("input width 3 does not match"), std::string::npos);
-    EXPECT_NE(make_model("mlp:2-x-2", 2, 2, 1).status().message().find("layer width 'x'"), std::string::npos);
-    EXPECT_NE(make_model("mlp:2-4-2:act=gelu", 2, 2, 1).status().message().find("unknown activation"), std::string::npos);
-    EXPECT_NE(make_model("cnn", 2, 2, 1).status().message().find("unknown model 'cnn'"), std::string::npos);
+    EXPECT_NE(
+        make_model("mlp:3-4-2", 2, 2, 1).status().message().find("input width 3 does not match"),
+        std::string::npos);
+    EXPECT_NE(make_model("mlp:2-x-2", 2, 2, 1).status().message().find("layer width 'x'"),
+              std::string::npos);
+    EXPECT_NE(
+        make_model("mlp:2-4-2:act=gelu", 2, 2, 1).status().message().find("unknown activation"),
+        std::string::npos);
+    EXPECT_NE(make_model("cnn", 2, 2, 1).status().message().find("unknown model 'cnn'"),
+              std::string::npos);
     Model m = *make_model("logreg", 2, 2, 1);
     TrainOptions o;
     o.roles.weights = "fixed:w=99";
-    EXPECT_NE(train_model(m, *load_data_spec("synth:gauss:n=10"), nullptr, o).status().message().find("--weights"),
+    EXPECT_NE(train_model(m, *load_data_spec("synth:gauss:n=10"), nullptr, o)
+                  .status()
+                  .message()
+                  .find("--weights"),
               std::string::npos);
 }
 

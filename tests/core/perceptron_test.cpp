@@ -70,7 +70,8 @@ TEST(QuantizedPerceptron, MistakesWithinTheBoundOnSeparableData) {
     lo.dimensions = 4, lo.count = 400, lo.margin = 0.25, lo.seed = 11;
     const Dataset d = make_linear(lo);
     QuantizedLinearOptions o;
-    o.format = "lattice:range=4,points=4097";  // step 1/512: delta = sqrt(4) / 1024, far below gamma
+    o.format =
+        "lattice:range=4,points=4097";  // step 1/512: delta = sqrt(4) / 1024, far below gamma
     o.epochs = 200;
     const auto r = *train_quantized_perceptron(d, nullptr, o);
     EXPECT_TRUE(r.converged);
@@ -91,7 +92,8 @@ TEST(QuantizedPerceptron, DeterministicForASeedAndNeedsTwoClasses) {
     QuantizedLinearOptions o;
     o.format = "float:e=3,m=2,sub=0";
     o.rounding = Rounding::stochastic;
-    EXPECT_EQ(train_quantized_perceptron(d, nullptr, o)->weights, train_quantized_perceptron(d, nullptr, o)->weights);
+    EXPECT_EQ(train_quantized_perceptron(d, nullptr, o)->weights,
+              train_quantized_perceptron(d, nullptr, o)->weights);
     Dataset three = d;
     three.classes = 3;
     auto r = train_quantized_perceptron(three, nullptr, o);
@@ -123,7 +125,8 @@ TEST(QuantizedPerceptron, VectorAtomsFromKMeans) {
     EXPECT_NEAR(r.vector_atoms[1][1], 1, 1e-6);
     EXPECT_EQ(r.weights, r.vector_atoms[0]);
     EXPECT_TRUE(r.ended_in_sink);
-    EXPECT_EQ(r.train_accuracy, 0.0);  // w points at the negatives: every example scores the wrong sign
+    EXPECT_EQ(r.train_accuracy,
+              0.0);  // w points at the negatives: every example scores the wrong sign
     EXPECT_EQ(r.format, "vector atoms: 2 k-means centres");
     // Nine centres per class on Cherkhev's synth02-like set learn it.
     const Split s = split_dataset(*load_data_spec("synth:synth02"), 0.2, 1);
@@ -154,7 +157,9 @@ TEST(QuantizedFrankWolfe, FindsALargeMarginOnFineLattices) {
     double achieved = INFINITY;
     const double norm = std::hypot(r.weights[0], r.weights[1]);
     for (std::size_t i = 0; i < d.size(); ++i)
-        achieved = std::min(achieved, (d.y[i] == 1 ? 1 : -1) * (r.weights[0] * d.row(i)[0] + r.weights[1] * d.row(i)[1]) / norm);
+        achieved = std::min(achieved,
+                            (d.y[i] == 1 ? 1 : -1) *
+                                (r.weights[0] * d.row(i)[0] + r.weights[1] * d.row(i)[1]) / norm);
     EXPECT_GT(achieved, r.margin - std::sqrt(24 * r.delta / r.margin));
     EXPECT_GT(achieved, 0.1);
 }

@@ -233,7 +233,8 @@ TEST(sakr, FastPathMatchesPerWeightLoops) {
 // rounding unless a step crosses a kink or flips a pool's winner: kFdTolerance covers rounding),
 // then the batched fast path against the per-weight sums.
 TEST(sakr, ConvLayersMatchFiniteDifferencesAndPerWeightSums) {
-    constexpr double kFdStep = 1e-3, kFdTolerance = 2e-3, kSumTolerance = 1e-5, kConvThm2Tolerance = 1e-4;
+    constexpr double kFdStep = 1e-3, kFdTolerance = 2e-3, kSumTolerance = 1e-5,
+                     kConvThm2Tolerance = 1e-4;
     auto made = make_model("cnn:6x6x2-c3k3-p2-3:act=hardsigmoid", 72, 3, 4);
     ASSERT_TRUE(made.ok()) << made.status().message();
     Model m = *made;
@@ -253,18 +254,22 @@ TEST(sakr, ConvLayersMatchFiniteDifferencesAndPerWeightSums) {
         for (int cls = 0; cls < 3; ++cls) {
             const SakrDerivatives der = sakr_derivatives(m, d.row(s), cls);
             if (cls == der.decision) continue;
-            ASSERT_EQ(der.a.size(), 72u + 12u);      // the conv's input and the dense layer's
+            ASSERT_EQ(der.a.size(), 72u + 12u);       // the conv's input and the dense layer's
             ASSERT_EQ(der.w.size(), 3u * 18u + 36u);  // 3 kernels of 2x3x3, then 3 x 12
             for (int idx = 0; idx < 54; ++idx) {
                 Model up = m, down = m;
                 up.layers[0].weight.data()[idx] += static_cast<float>(kFdStep);
                 down.layers[0].weight.data()[idx] -= static_cast<float>(kFdStep);
-                const double fd = (diff_of(up, s, cls, der.decision) - diff_of(down, s, cls, der.decision)) / (2 * kFdStep);
+                const double fd =
+                    (diff_of(up, s, cls, der.decision) - diff_of(down, s, cls, der.decision)) /
+                    (2 * kFdStep);
                 ++checked;
-                const bool ok = std::fabs(fd - der.w[static_cast<std::size_t>(idx)]) <= kFdTolerance;
+                const bool ok =
+                    std::fabs(fd - der.w[static_cast<std::size_t>(idx)]) <= kFdTolerance;
                 agree += ok;
                 if (!ok && std::getenv("QLAB_SAKR_DEBUG"))
-                    std::printf("s %zu cls %d w %d fd %.6f der %.6f\n", s, cls, idx, fd, der.w[static_cast<std::size_t>(idx)]);
+                    std::printf("s %zu cls %d w %d fd %.6f der %.6f\n", s, cls, idx, fd,
+                                der.w[static_cast<std::size_t>(idx)]);
             }
         }
     ASSERT_GT(checked, 200);
@@ -293,10 +298,13 @@ TEST(sakr, ConvLayersMatchFiniteDifferencesAndPerWeightSums) {
     for (int bits : {3, 6, 10}) {
         double lit = 0;
         for (const SakrPair& p : a->pairs())
-            lit += reference(sakr_derivatives(m, a->inputs().row(p.sample).data(), p.cls), bits, bits).lit;
+            lit +=
+                reference(sakr_derivatives(m, a->inputs().row(p.sample).data(), p.cls), bits, bits)
+                    .lit;
         // thm2 = exp(-S + sum log sinhc) with S up to ~300 here: the kernels' derivatives come
         // from float GEMMs (~1e-8 relative in the sums), i.e. ~3e-6 relative in the bound.
-        EXPECT_NEAR(a->bounds(bits, bits).thm2, lit / 6, kConvThm2Tolerance * lit / 6 + 1e-300) << bits;
+        EXPECT_NEAR(a->bounds(bits, bits).thm2, lit / 6, kConvThm2Tolerance * lit / 6 + 1e-300)
+            << bits;
     }
 }
 

@@ -9,7 +9,7 @@
 namespace qlab {
 namespace {
 
-constexpr double kTableTolerance = 0.01;        // the "within 1%"
+constexpr double kTableTolerance = 0.01;  // the "within 1%"
 constexpr double kMonteCarloSigmas = 5.0;
 constexpr double kRiemannTolerance = 1e-5;
 constexpr std::size_t kSamples = 400000;
@@ -45,7 +45,8 @@ TEST(LinTable1, OptimalStepsWithinOnePercent) {
 
 TEST(LinTable1, OneBitStepIsTwiceTheMeanMagnitude) {
     // For 2 levels the optimal level is E|X|: exact values to compare the search against.
-    EXPECT_NEAR(optimal_uniform_step(Distribution::gaussian, 1).step, 2 * std::sqrt(2 / M_PI), 1e-6);
+    EXPECT_NEAR(optimal_uniform_step(Distribution::gaussian, 1).step, 2 * std::sqrt(2 / M_PI),
+                1e-6);
     EXPECT_NEAR(optimal_uniform_step(Distribution::laplacian, 1).step, std::sqrt(2.0), 1e-6);
     EXPECT_NEAR(optimal_uniform_step(Distribution::gamma, 1).step, 2 / std::sqrt(3.0), 1e-6);
     EXPECT_NEAR(optimal_uniform_step(Distribution::uniform, 1).step, 1.0, 1e-6);
@@ -70,7 +71,8 @@ TEST(Integrator, AgreesWithMonteCarloWithinItsStandardError) {
             const long half = 1L << (bits - 1);
             double sum = 0, sum_sq = 0;
             for (double v : x) {
-                const double j = std::min(std::floor(std::fabs(v) / step), static_cast<double>(half - 1));
+                const double j =
+                    std::min(std::floor(std::fabs(v) / step), static_cast<double>(half - 1));
                 const double q = std::copysign((j + 0.5) * step, v);
                 const double e2 = (v - q) * (v - q);
                 sum += e2, sum_sq += e2 * e2;
@@ -79,7 +81,8 @@ TEST(Integrator, AgreesWithMonteCarloWithinItsStandardError) {
             const double mean = sum / n;
             // Overload error of heavy tails lives in rare samples: use the sample's own spread.
             const double standard_error = std::sqrt((sum_sq / n - mean * mean) / n);
-            EXPECT_NEAR(mean, uniform_quantizer_mse(d, bits, step), kMonteCarloSigmas * standard_error)
+            EXPECT_NEAR(mean, uniform_quantizer_mse(d, bits, step),
+                        kMonteCarloSigmas * standard_error)
                 << distribution_name(d) << " " << bits;
         }
     }

@@ -16,7 +16,8 @@ void check_consistent(const qlab::Result<qlab::Dataset>& r) {
         return;
     }
     const qlab::Dataset& d = *r;
-    if (d.x.size() != d.size() * static_cast<std::size_t>(d.features) || d.classes < 1) std::abort();
+    if (d.x.size() != d.size() * static_cast<std::size_t>(d.features) || d.classes < 1)
+        std::abort();
     for (int y : d.y)
         if (y < 0 || y >= d.classes) std::abort();
 }
@@ -28,12 +29,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_consistent(qlab::parse_csv(text, "fuzz.csv"));
     check_consistent(qlab::parse_csv(text, "fuzz.csv", 0));
     check_consistent(qlab::parse_libsvm(text, "fuzz.svm"));
-    // Data specs without size keys stay small (a fuzzed n or d of 1e7 would only time the generator).
+    // Data specs without size keys stay small (a fuzzed n or d of 1e7 would only time the
+    // generator).
     if (text.rfind("synth:", 0) == 0 && size < 200 && text.find("n=") == std::string::npos &&
         text.find("d=") == std::string::npos)
         check_consistent(qlab::load_data_spec(text));
     const std::size_t half = size / 2;
     check_consistent(qlab::parse_idx(std::vector<std::uint8_t>(data, data + half),
-                                     std::vector<std::uint8_t>(data + half, data + size), "fuzz.idx"));
+                                     std::vector<std::uint8_t>(data + half, data + size),
+                                     "fuzz.idx"));
     return 0;
 }

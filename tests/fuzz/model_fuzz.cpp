@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     for (std::size_t l = 0; l < m->layers.size(); ++l) {
         const auto& L = m->layers[l];
-        if (L.weight.rows() != L.out || L.weight.cols() != L.in || L.bias.size() != L.out) std::abort();
+        if (L.weight.rows() != L.out || L.weight.cols() != L.in || L.bias.size() != L.out)
+            std::abort();
         // Layers chain by their flattened sizes (conv and pool layers have no dense in/out).
         if (l > 0 && m->layers[l - 1].output_size() != L.input_size()) std::abort();
     }

@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     qlab::LabState state;
     (void)qlab::apply_query(text, state);
     qlab::LabState again;
-    check(qlab::apply_query(qlab::to_query(state, true), again).empty(), "a state's query applies cleanly");
+    check(qlab::apply_query(qlab::to_query(state, true), again).empty(),
+          "a state's query applies cleanly");
     check(again == state, "to_query/apply_query round trip");
 
     auto parsed = qlab::Format::parse(text);
@@ -37,11 +38,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const qlab::Format& f = *parsed;
     auto reparsed = qlab::Format::parse(f.to_string());
-    check(reparsed.ok() && reparsed->to_string() == f.to_string(), "canonical spec is a fixed point");
+    check(reparsed.ok() && reparsed->to_string() == f.to_string(),
+          "canonical spec is a fixed point");
     if (f.data_dependent()) return 0;
     // Values from the input bytes themselves, plus a few fixed ones.
     double values[6] = {0.0, -0.0, 1.0, -3.3, 1e30, NAN};
-    for (std::size_t i = 0; i + 8 <= size && i / 8 < 6; i += 8) std::memcpy(&values[i / 8], data + i, 8);
+    for (std::size_t i = 0; i + 8 <= size && i / 8 < 6; i += 8)
+        std::memcpy(&values[i / 8], data + i, 8);
     for (double x : values) {
         for (qlab::Rounding r : qlab::all_roundings()) {
             qlab::Rng rng(1);

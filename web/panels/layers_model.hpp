@@ -157,9 +157,9 @@ class Designer {
     int position = 0;            // which weighted layer (0-based)
     bool all_layers = false;     // every weighted layer on the same levels
     std::vector<double> levels;  // ascending, distinct
-    std::string source;          // "k-means 16", "Lin uniform 4 bits", "edited", "levels from the link"
-    bool edited_here = false;    // the page just wrote the levels into the state (a drag, a click)
-    Histogram hist;              // the layer's weights, over a range that shows every level
+    std::string source;  // "k-means 16", "Lin uniform 4 bits", "edited", "levels from the link"
+    bool edited_here = false;  // the page just wrote the levels into the state (a drag, a click)
+    Histogram hist;            // the layer's weights, over a range that shows every level
     // The last evaluation.
     bool evaluated = false;
     ModelKey evaluated_for;
@@ -183,7 +183,8 @@ class Designer {
     double tuned_accuracy = 0;  // the tuned copy on tuned_spec, same rows as `accuracy`
     double tuned_from = 0;      // the codebook's accuracy before tuning (all layers)
     std::string tuned_spec;
-    std::vector<qlab::LayerFormats> tuned_layers;  // the layers on tuned_spec (one, or all weighted)
+    std::vector<qlab::LayerFormats>
+        tuned_layers;  // the layers on tuned_spec (one, or all weighted)
 
   private:
     void changed() { dirty_ = true; }

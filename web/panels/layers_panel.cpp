@@ -18,8 +18,8 @@
 #include "../ui/level_histogram.hpp"
 #include "../ui/widgets.hpp"
 #include "imgui.h"
-#include "layers_views.hpp"
 #include "layers_model.hpp"
+#include "layers_views.hpp"
 #include "model_lesson.hpp"
 
 namespace quantlab {
@@ -576,7 +576,8 @@ void LayersPanel::draw_layer_row(App& app, const UiScale& ui, const Snapshot& sn
     draw_meter(app, ui, snap, lv, ImVec2(meter_w, size.y));
 }
 
-// ---- 5. the lattice designer's updates, and the layout --------------------------------------------
+// ---- 5. the lattice designer's updates, and the layout
+// --------------------------------------------
 
 // Applies the link's designer keys (dlevels, dlayer, dall) to the designer when they or the model
 // changed. k-means and Lin's uniform levels are fitted to the layer's current weights; a list of
@@ -586,7 +587,9 @@ void LayersPanel::sync_designer(App& app) {
     auto levels = qlab::parse_designer_levels(st.dlevels);  // the property table checked it
     if (!levels) return;
     const bool fitted = levels->kind != qlab::DesignerLevels::Kind::list;
-    Applied now{st.dlevels, static_cast<int>(st.dlayer), st.dall != 0,
+    Applied now{st.dlevels,
+                static_cast<int>(st.dlayer),
+                st.dall != 0,
                 {s_.model_generation(), fitted ? s_.batches_done() : 0}};
     if (applied_ && *applied_ == now) return;
     const qlab::Model& model = s_.model();
@@ -595,18 +598,25 @@ void LayersPanel::sync_designer(App& app) {
     int position = now.dlayer - 1;
     if (position >= static_cast<int>(weighted.size())) {
         position = static_cast<int>(weighted.size()) - 1;
-        if (!applied_ || applied_->dlayer != now.dlayer || applied_->key.generation != now.key.generation)
+        if (!applied_ || applied_->dlayer != now.dlayer ||
+            applied_->key.generation != now.key.generation)
             app.report("dlayer=" + std::to_string(now.dlayer) + ": the model has " +
-                           std::to_string(weighted.size()) + " weighted layers; the designer shows the last",
+                           std::to_string(weighted.size()) +
+                           " weighted layers; the designer shows the last",
                        MessageLevel::warning);
     }
     d_.position = position;
     d_.set_all_layers(now.all);
     switch (levels->kind) {
-        case qlab::DesignerLevels::Kind::kmeans: d_.start_kmeans(model, levels->count); break;
-        case qlab::DesignerLevels::Kind::uniform: d_.start_uniform(model, levels->count); break;
+        case qlab::DesignerLevels::Kind::kmeans:
+            d_.start_kmeans(model, levels->count);
+            break;
+        case qlab::DesignerLevels::Kind::uniform:
+            d_.start_uniform(model, levels->count);
+            break;
         case qlab::DesignerLevels::Kind::list:
-            d_.set_levels(model, levels->values, d_.edited_here ? "edited" : "levels from the link");
+            d_.set_levels(model, levels->values,
+                          d_.edited_here ? "edited" : "levels from the link");
             break;
     }
     d_.edited_here = false;
@@ -654,7 +664,8 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
             app.set("lview", "plots");
         record_item(app, ui, "layers_tab_plots");
         ImGui::SameLine();
-        if (ImGui::RadioButton("lattice designer", designer_open(app))) app.set("lview", "designer");
+        if (ImGui::RadioButton("lattice designer", designer_open(app)))
+            app.set("lview", "designer");
         record_item(app, ui, "layers_tab_designer");
         widgets::tooltip_on_hover(
             "Drag codebook levels over a layer's weight histogram and evaluate the model on "

@@ -13,8 +13,10 @@ TrainingRun::TrainingRun(const qlab::Dataset& train, const qlab::QuantizedLinear
                          qlab::QuantizedLinearAlgorithm algorithm)
     : inner_(train, nullptr, options, algorithm) {
     trace_.emplace_back(0, 0);
-    if (inner_.state() == qlab::JobState::failed) fail_now(inner_.status());
-    else if (!inner_.running()) finish_now();
+    if (inner_.state() == qlab::JobState::failed)
+        fail_now(inner_.status());
+    else if (!inner_.running())
+        finish_now();
 }
 
 qlab::Status TrainingRun::do_unit() {
@@ -57,11 +59,13 @@ std::vector<std::string> Lesson::rebuild_data(const qlab::LabState& s) {
         generated = qlab::make_linear(o);
     } else if (s.set == "synth01" || s.set == "synth02") {
         auto d = qlab::load_data_spec("synth:" + s.set + ":seed=" + shortest_repr(s.seed));
-        if (d) generated = std::move(d).value();
-        else problems.push_back(d.status().message()), generated = qlab::Dataset{};
+        if (d)
+            generated = std::move(d).value();
+        else
+            problems.push_back(d.status().message()), generated = qlab::Dataset{};
     } else {
         qlab::PlaygroundOptions o;
-        o.shape = s.set == "xor"     ? qlab::PlaygroundShape::xor_quadrants
+        o.shape = s.set == "xor"      ? qlab::PlaygroundShape::xor_quadrants
                   : s.set == "gauss"  ? qlab::PlaygroundShape::gauss
                   : s.set == "spiral" ? qlab::PlaygroundShape::spiral
                                       : qlab::PlaygroundShape::circle;
@@ -77,10 +81,12 @@ std::vector<std::string> Lesson::rebuild_data(const qlab::LabState& s) {
     removed = rem ? std::move(rem).value() : std::vector<int>{};
     std::vector<char> gone(generated.size(), 0);
     for (int i : removed) {
-        if (i >= 0 && static_cast<std::size_t>(i) < generated.size()) gone[static_cast<std::size_t>(i)] = 1;
+        if (i >= 0 && static_cast<std::size_t>(i) < generated.size())
+            gone[static_cast<std::size_t>(i)] = 1;
         else
-            problems.push_back("removed point " + std::to_string(i) + " is not in " + s.set + " (it has " +
-                               std::to_string(generated.size()) + " points); ignored");
+            problems.push_back("removed point " + std::to_string(i) + " is not in " + s.set +
+                               " (it has " + std::to_string(generated.size()) +
+                               " points); ignored");
     }
 
     train = qlab::Dataset{};
@@ -122,7 +128,8 @@ std::vector<std::string> Lesson::rebuild_training(const qlab::LabState& s) {
         return problems;
     }
     format = *f;
-    if (format->data_dependent()) format = format->fit(std::vector<double>(train.x.begin(), train.x.end()));
+    if (format->data_dependent())
+        format = format->fit(std::vector<double>(train.x.begin(), train.x.end()));
     run = std::make_unique<TrainingRun>(train, training_options(s), algorithm_of(s));
     if (run->state() == qlab::JobState::failed) training_error = run->status().message();
     return problems;
@@ -139,8 +146,8 @@ std::vector<std::string> Lesson::rebuild_sweep(const qlab::LabState& s) {
         problems.push_back(sweep_error);
         return problems;
     }
-    sweep = std::make_unique<qlab::SweepJob>(train, nullptr, std::move(grid).value(), training_options(s),
-                                             algorithm_of(s));
+    sweep = std::make_unique<qlab::SweepJob>(train, nullptr, std::move(grid).value(),
+                                             training_options(s), algorithm_of(s));
     return problems;
 }
 

@@ -31,20 +31,22 @@ struct RowSource {
 // the mistake count whenever it changes (the mistakes-over-updates plot) and stays a core Job,
 // so the shell steps it within its frame budget and shows its progress and Cancel.
 class TrainingRun final : public qlab::Job {
-public:
+  public:
     TrainingRun(const qlab::Dataset& train, const qlab::QuantizedLinearOptions& options,
                 qlab::QuantizedLinearAlgorithm algorithm);
     qlab::JobProgress progress() const override { return inner_.progress(); }
     const qlab::QuantizedLinearJob& inner() const { return inner_; }
-    long long visited() const { return visited_; }  // examples visited (perceptron) / iterations (FW)
+    long long visited() const {
+        return visited_;
+    }  // examples visited (perceptron) / iterations (FW)
     // (visited, mistakes) at every change of the mistake count, starting at (0, 0).
     const std::vector<std::pair<long long, long>>& trace() const { return trace_; }
 
-protected:
+  protected:
     qlab::Status do_unit() override;
     bool is_done() const override { return !inner_.running(); }
 
-private:
+  private:
     qlab::QuantizedLinearJob inner_;
     long long visited_ = 0;
     std::vector<std::pair<long long, long>> trace_;
@@ -54,7 +56,7 @@ private:
 std::string grid_text(const std::string& key);
 
 class Lesson {
-public:
+  public:
     // Each returns the problems to show the learner (and keeps what it can).
     std::vector<std::string> rebuild_data(const qlab::LabState& s);
     std::vector<std::string> rebuild_training(const qlab::LabState& s);
@@ -70,7 +72,7 @@ public:
     std::vector<RowSource> sources;
     std::vector<qlab::AddedPoint> added;
     std::vector<int> removed;
-    double view_half = 1.5;  // the data view shows [-view_half, view_half]^2
+    double view_half = 1.5;              // the data view shows [-view_half, view_half]^2
     std::optional<qlab::Format> format;  // the atoms, fitted to the data when data-dependent
     std::string format_error;
     std::string training_error;
@@ -85,7 +87,7 @@ public:
     // A cache of result() (margin, delta, accuracy) keyed by the units done.
     const qlab::QuantizedLinearResult& result();
 
-private:
+  private:
     long long result_at_ = -1;
     const TrainingRun* result_of_ = nullptr;
     qlab::QuantizedLinearResult result_;

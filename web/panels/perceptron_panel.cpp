@@ -1,9 +1,10 @@
 // Perceptron panel: Cherkhev's quantized perceptron and Frank-Wolfe (§3-4) on a 2-D set, with the
 // atoms A x A drawn over the data (his Fig. 1), the decision boundary, mistakes against the bound
-// R^2/(gamma - delta)^2 of his Theorem, sink atoms, and a range x points accuracy sweep (Tables 2-4).
-// Sections: 1. helpers  2. the panel: state, metrics  3. layout  4. controls and facts
+// R^2/(gamma - delta)^2 of his Theorem, sink atoms, and a range x points accuracy sweep (Tables
+// 2-4). Sections: 1. helpers  2. the panel: state, metrics  3. layout  4. controls and facts
 // 5. the data view (atoms, points, r(w), mouse) and boundary. The mistakes plot and the accuracy
-// sweep are drawn by perceptron_plots.cpp; data, jobs and the sweep live in perceptron_model.{hpp,cpp}.
+// sweep are drawn by perceptron_plots.cpp; data, jobs and the sweep live in
+// perceptron_model.{hpp,cpp}.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -20,13 +21,14 @@
 namespace quantlab {
 namespace {
 
-using qlab::shortest_repr;
-using perceptron::Lesson;
 using perceptron::fmt;
+using perceptron::Lesson;
+using qlab::shortest_repr;
 
-constexpr int kHeatCells = 96;      // the GPU pass's values grid per side
-constexpr int kCpuHeatCells = 48;   // the CPU fallback's (every cell is a rectangle in the draw list)
-constexpr int kMaxAxisAtoms = 48;   // lattice dots per axis drawn, so A x A stays within a draw list
+constexpr int kHeatCells = 96;  // the GPU pass's values grid per side
+constexpr int kCpuHeatCells =
+    48;  // the CPU fallback's (every cell is a rectangle in the draw list)
+constexpr int kMaxAxisAtoms = 48;  // lattice dots per axis drawn, so A x A stays within a draw list
 const char* const kSets[] = {"linear", "synth01", "synth02", "circle", "xor", "gauss", "spiral"};
 constexpr int kSetCount = 7;
 const ImU32 kAtomDot = IM_COL32(40, 40, 55, 150);
@@ -37,15 +39,17 @@ const ImU32 kWeightColor = IM_COL32(20, 20, 30, 255);
 
 // Atoms of one axis inside [lo, hi], at least min_gap apart and at most kMaxAxisAtoms of them;
 // `thinned` says some were skipped (dense floats near 0, fine lattices on a small screen).
-std::vector<double> axis_atoms_once(const qlab::Format& f, double lo, double hi, double min_gap, bool& thinned,
-                                    bool& capped) {
+std::vector<double> axis_atoms_once(const qlab::Format& f, double lo, double hi, double min_gap,
+                                    bool& thinned, bool& capped) {
     std::vector<double> axis;
     thinned = capped = false;
     double a = f.quantize_ref(lo, qlab::Rounding::up);
     if (a < lo) a = f.next_up(lo);
     for (double last = -INFINITY; std::isfinite(a) && a <= hi;) {
-        if (a - last >= min_gap) axis.push_back(a), last = a;
-        else thinned = true;
+        if (a - last >= min_gap)
+            axis.push_back(a), last = a;
+        else
+            thinned = true;
         double next = f.next_up(a);
         if (next - a < min_gap) {  // skip ahead through a dense run
             const double jump = f.quantize_ref(a + min_gap, qlab::Rounding::up);
@@ -62,7 +66,8 @@ std::vector<double> axis_atoms_once(const qlab::Format& f, double lo, double hi,
 }
 
 // Widens the gap until the whole range fits in kMaxAxisAtoms dots, so thinning is even.
-std::vector<double> axis_atoms(const qlab::Format& f, double lo, double hi, double min_gap, bool& thinned) {
+std::vector<double> axis_atoms(const qlab::Format& f, double lo, double hi, double min_gap,
+                               bool& thinned) {
     bool capped = false;
     std::vector<double> axis;
     for (int tries = 0; tries < 12; ++tries, min_gap *= 2) {
@@ -73,16 +78,18 @@ std::vector<double> axis_atoms(const qlab::Format& f, double lo, double hi, doub
 }
 
 class PerceptronPanel final : public Panel {
-public:
+  public:
     const char* key() const override { return "perceptron"; }
     const char* title() const override { return "Perceptron"; }
     const char* what_to_try() const override {
-        return "Learn on the atoms: Step (S) or Run (Space), then try 4 points per axis and watch updates stall in sinks.";
+        return "Learn on the atoms: Step (S) or Run (Space), then try 4 points per axis and watch "
+               "updates stall in sinks.";
     }
 
     void on_state_changed(App& app, const std::vector<std::string>& keys) override {
         for (const std::string& k : keys) {
-            if (k == "set" || k == "n" || k == "noise" || k == "margin" || k == "seed" || k == "add" || k == "remove")
+            if (k == "set" || k == "n" || k == "noise" || k == "margin" || k == "seed" ||
+                k == "add" || k == "remove")
                 dirty_data_ = dirty_training_ = dirty_sweep_ = true;
             if (k == "atoms") dirty_training_ = true;
             if (k == "algo") dirty_training_ = dirty_sweep_ = true;
@@ -148,7 +155,8 @@ public:
             m["gamma"] = r.margin;
             m["delta"] = r.delta;
             m["radius"] = r.radius;
-            m["bound"] = std::isfinite(r.mistake_bound) ? nlohmann::json(r.mistake_bound) : nlohmann::json(nullptr);
+            m["bound"] = std::isfinite(r.mistake_bound) ? nlohmann::json(r.mistake_bound)
+                                                        : nlohmann::json(nullptr);
             m["train_accuracy"] = r.train_accuracy;
             m["converged"] = converged();
             m["finished"] = !lesson_.run->running();
@@ -180,8 +188,9 @@ public:
                 cell["col"] = i % cols;
                 cell["done"] = c.done;
                 cell["possible"] = c.possible;
-                cell["train_accuracy"] = c.done && c.possible && c.error.empty() ? nlohmann::json(c.result.train_accuracy)
-                                                                                  : nlohmann::json(nullptr);
+                cell["train_accuracy"] = c.done && c.possible && c.error.empty()
+                                             ? nlohmann::json(c.result.train_accuracy)
+                                             : nlohmann::json(nullptr);
                 if (i < cell_rects_.size()) cell["rect"] = cell_rects_[i];
                 cells.push_back(cell);
             }
@@ -210,7 +219,7 @@ public:
         ImGui::EndChild();
     }
 
-private:
+  private:
     Lesson lesson_;
     bool dirty_data_ = true, dirty_training_ = true, dirty_sweep_ = true;
     bool running_ = false;
@@ -236,7 +245,8 @@ private:
         }
         if (dirty_training_) report(app, lesson_.rebuild_training(s));
         if (dirty_sweep_) report(app, lesson_.rebuild_sweep(s));
-        if (dirty_training_ && !lesson_.training_error.empty()) app.report("Perceptron: " + lesson_.training_error);
+        if (dirty_training_ && !lesson_.training_error.empty())
+            app.report("Perceptron: " + lesson_.training_error);
         dirty_data_ = dirty_training_ = dirty_sweep_ = false;
         // A run the learner started keeps running on the new data or atoms.
         if (running_ && !(lesson_.trainable() && lesson_.run->running())) running_ = false;
@@ -256,7 +266,8 @@ private:
         const qlab::QuantizedLinearResult& r = lesson_.result();
         // The perceptron converges after a pass without a mistake; Frank-Wolfe has no such pass,
         // so it counts as converged when it stopped with every training point right.
-        if (lesson_.run->inner().algorithm() == qlab::QuantizedLinearAlgorithm::perceptron) return r.converged;
+        if (lesson_.run->inner().algorithm() == qlab::QuantizedLinearAlgorithm::perceptron)
+            return r.converged;
         return !lesson_.run->running() && r.train_accuracy == 1.0;
     }
 
@@ -271,10 +282,12 @@ private:
             widgets::Lock lock(app, "set");
             if (ImGui::Combo("set", &set_index, kSets, kSetCount)) app.set("set", kSets[set_index]);
         }
-        widgets::help_marker("linear: separable through the origin with a margin. synth01/synth02: Cherkhev's Table 1 "
-                             "sets (magnitudes 0.9-6.9 and 0.01-2.7). circle/xor/gauss/spiral: the TF Playground's, "
-                             "shown at 1/5 scale. The perceptron has no bias, so its boundary passes through 0.",
-                             "Cherkhev §4, Table 1");
+        widgets::help_marker(
+            "linear: separable through the origin with a margin. synth01/synth02: Cherkhev's Table "
+            "1 "
+            "sets (magnitudes 0.9-6.9 and 0.01-2.7). circle/xor/gauss/spiral: the TF Playground's, "
+            "shown at 1/5 scale. The perceptron has no bias, so its boundary passes through 0.",
+            "Cherkhev §4, Table 1");
         const bool fixed_size = s.set == "synth01" || s.set == "synth02";
         if (!fixed_size) {
             int n = static_cast<int>(s.n);
@@ -286,8 +299,9 @@ private:
             widgets::Lock lock(app, "margin");
             if (ImGui::SliderFloat("margin", &margin, 0.0f, 0.5f, "%.2f"))
                 app.set("margin", shortest_repr(std::round(margin * 100) / 100));
-            widgets::help_marker("No generated point lies closer than this to the separating line; "
-                                 "the margin gamma of the stored (quantized) points can be smaller.");
+            widgets::help_marker(
+                "No generated point lies closer than this to the separating line; "
+                "the margin gamma of the stored (quantized) points can be smaller.");
         } else if (!fixed_size) {
             float noise = static_cast<float>(s.noise);
             widgets::Lock lock(app, "noise");
@@ -304,12 +318,14 @@ private:
         ImGui::RadioButton("class 0", &click_class_, 0);
         ImGui::SameLine();
         ImGui::RadioButton("class 1", &click_class_, 1);
-        widgets::help_marker("Left click on the data adds a point of this class; right click (or shift-click) on a "
-                             "point removes it. The link keeps both (add=, remove=).");
+        widgets::help_marker(
+            "Left click on the data adds a point of this class; right click (or shift-click) on a "
+            "point removes it. The link keeps both (add=, remove=).");
         if (!lesson_.added.empty() || !lesson_.removed.empty()) {
             if (!lesson_.added.empty() && ImGui::SmallButton("Clear added")) app.set("add", "");
             if (!lesson_.added.empty() && !lesson_.removed.empty()) ImGui::SameLine();
-            if (!lesson_.removed.empty() && ImGui::SmallButton("Restore removed")) app.set("remove", "");
+            if (!lesson_.removed.empty() && ImGui::SmallButton("Restore removed"))
+                app.set("remove", "");
         }
 
         ImGui::Spacing();
@@ -321,29 +337,36 @@ private:
         }
         {
             widgets::Lock lock(app, "atoms");
-            if (ImGui::InputText("spec", atoms_buf_, sizeof atoms_buf_, ImGuiInputTextFlags_EnterReturnsTrue)) {
+            if (ImGui::InputText("spec", atoms_buf_, sizeof atoms_buf_,
+                                 ImGuiInputTextFlags_EnterReturnsTrue)) {
                 qlab::Status st = app.set("atoms", atoms_buf_);
                 atoms_error_ = st.ok() ? "" : st.message();
             }
-            widgets::help_marker("Any format spec, e.g. lattice:range=1,points=8 or float:e=3,m=2,sub=0. Every "
-                                 "coordinate of x and of w is stored as one of its atoms: w <- q(r(w) + y r(x)).",
-                                 "Cherkhev §3.3");
+            widgets::help_marker(
+                "Any format spec, e.g. lattice:range=1,points=8 or float:e=3,m=2,sub=0. Every "
+                "coordinate of x and of w is stored as one of its atoms: w <- q(r(w) + y r(x)).",
+                "Cherkhev §3.3");
             if (s.atoms.rfind("lattice:", 0) == 0 && lesson_.format) {
-                // The lattice's two numbers as sliders (Cherkhev §4.1: P atoms evenly from -R to R).
+                // The lattice's two numbers as sliders (Cherkhev §4.1: P atoms evenly from -R to
+                // R).
                 double range = 1, points = 32;
                 std::sscanf(s.atoms.c_str(), "lattice:range=%lf,points=%lf", &range, &points);
                 float r = static_cast<float>(range);
                 int p = static_cast<int>(points);
-                const bool rc = ImGui::SliderFloat("range R", &r, 0.25f, 8.0f, "%.3g", ImGuiSliderFlags_Logarithmic);
-                const bool pc = ImGui::SliderInt("points P", &p, 2, 256, "%d", ImGuiSliderFlags_Logarithmic);
+                const bool rc = ImGui::SliderFloat("range R", &r, 0.25f, 8.0f, "%.3g",
+                                                   ImGuiSliderFlags_Logarithmic);
+                const bool pc =
+                    ImGui::SliderInt("points P", &p, 2, 256, "%d", ImGuiSliderFlags_Logarithmic);
                 if (rc || pc) {
                     const double rr = std::round(static_cast<double>(r) * 100) / 100;
-                    app.set("atoms", "lattice:range=" + shortest_repr(rr) + ",points=" + std::to_string(p));
+                    app.set("atoms",
+                            "lattice:range=" + shortest_repr(rr) + ",points=" + std::to_string(p));
                 }
             }
             for (int p : {4, 8, 32, 64}) {
                 const std::string label = std::to_string(p) + " pts";
-                if (ImGui::SmallButton(label.c_str())) app.set("atoms", "lattice:range=1,points=" + std::to_string(p));
+                if (ImGui::SmallButton(label.c_str()))
+                    app.set("atoms", "lattice:range=1,points=" + std::to_string(p));
                 ImGui::SameLine();
             }
             if (ImGui::SmallButton("e3m2")) app.set("atoms", "float:e=3,m=2,sub=0,sat=1");
@@ -358,22 +381,28 @@ private:
         ImGui::TextUnformatted("Algorithm");
         {
             widgets::Lock lock(app, "algo");
-            if (ImGui::RadioButton("perceptron", s.algo == "perceptron")) app.set("algo", "perceptron");
+            if (ImGui::RadioButton("perceptron", s.algo == "perceptron"))
+                app.set("algo", "perceptron");
             ImGui::SameLine();
-            if (ImGui::RadioButton("Frank-Wolfe", s.algo == "frank-wolfe")) app.set("algo", "frank-wolfe");
+            if (ImGui::RadioButton("Frank-Wolfe", s.algo == "frank-wolfe"))
+                app.set("algo", "frank-wolfe");
         }
-        widgets::help_marker("Perceptron: on a mistake, w <- q(r(w) + y r(x)); one unit is one example visited, up to "
-                             "50 passes. Frank-Wolfe: w <- q(q(a z) + q((1 - a) w)) toward the worst example z, the "
-                             "max-margin direction; one unit is one iteration.",
-                             "Cherkhev §3.3-3.4");
+        widgets::help_marker(
+            "Perceptron: on a mistake, w <- q(r(w) + y r(x)); one unit is one example visited, up "
+            "to "
+            "50 passes. Frank-Wolfe: w <- q(q(a z) + q((1 - a) w)) toward the worst example z, the "
+            "max-margin direction; one unit is one iteration.",
+            "Cherkhev §3.3-3.4");
         const bool can_run = lesson_.trainable();
         if (!can_run) ImGui::BeginDisabled();
         if (ImGui::Button(running_ ? "Pause" : "Run", ImVec2(ui.px(64), 0))) toggle_run(app);
         ImGui::SameLine();
         if (ImGui::Button("Step")) step(app, 1);
-        widgets::tooltip_on_hover("One example (perceptron) or one iteration (Frank-Wolfe). Key: S");
+        widgets::tooltip_on_hover(
+            "One example (perceptron) or one iteration (Frank-Wolfe). Key: S");
         ImGui::SameLine();
-        if (ImGui::Button("Pass")) step(app, std::max<int>(1, static_cast<int>(lesson_.train.size())));
+        if (ImGui::Button("Pass"))
+            step(app, std::max<int>(1, static_cast<int>(lesson_.train.size())));
         widgets::tooltip_on_hover("Visit every example once.");
         ImGui::SameLine();
         if (!can_run) ImGui::EndDisabled();
@@ -390,7 +419,8 @@ private:
         }
     }
 
-    void fact(const char* name, const std::string& value, const char* why, const char* cite = nullptr) {
+    void fact(const char* name, const std::string& value, const char* why,
+              const char* cite = nullptr) {
         ImGui::TableNextRow();
         ImGui::TableSetColumnIndex(0);
         ImGui::TextUnformatted(name);
@@ -403,52 +433,69 @@ private:
     void draw_facts(App& app) {
         (void)app;
         if (!lesson_.trainable()) {
-            ImGui::TextDisabled("no training: %s", lesson_.training_error.empty() ? lesson_.format_error.c_str()
-                                                                                 : lesson_.training_error.c_str());
+            ImGui::TextDisabled("no training: %s", lesson_.training_error.empty()
+                                                       ? lesson_.format_error.c_str()
+                                                       : lesson_.training_error.c_str());
             return;
         }
         const qlab::QuantizedLinearJob& job = lesson_.run->inner();
         const qlab::QuantizedLinearResult& r = lesson_.result();
         const bool fw = job.algorithm() == qlab::QuantizedLinearAlgorithm::frank_wolfe;
-        if (!ImGui::BeginTable("facts", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) return;
+        if (!ImGui::BeginTable("facts", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV))
+            return;
         ImGui::TableSetupColumn("fact", ImGuiTableColumnFlags_WidthStretch, 1.0f);
         ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch, 1.25f);
         const qlab::JobProgress p = lesson_.run->progress();
         fact(fw ? "iterations" : "examples visited",
-             std::to_string(lesson_.run->visited()) + (fw ? "" : "  (pass " + std::to_string(job.epoch()) + ")"),
-             "Units of the job done so far. Perceptron: examples looked at (a pass ends early once it makes no "
+             std::to_string(lesson_.run->visited()) +
+                 (fw ? "" : "  (pass " + std::to_string(job.epoch()) + ")"),
+             "Units of the job done so far. Perceptron: examples looked at (a pass ends early once "
+             "it makes no "
              "mistake). Frank-Wolfe: iterations.");
         (void)p;
-        const std::string bound = std::isfinite(r.mistake_bound) ? fmt(r.mistake_bound, 4) : "no bound: delta >= gamma";
+        const std::string bound =
+            std::isfinite(r.mistake_bound) ? fmt(r.mistake_bound, 4) : "no bound: delta >= gamma";
         fact(fw ? "steps" : "mistakes", std::to_string(job.mistakes()),
-             "Perceptron: examples it got wrong, each followed by an update.", "Cherkhev Theorem (§3.3)");
-        fact("bound R^2/(g-d)^2", bound,
-             "Cherkhev's Theorem: with margin gamma > delta, the quantized perceptron makes at most "
-             "R^2 / (gamma - delta)^2 mistakes. When delta >= gamma the atoms are too coarse for any guarantee. "
-             "delta is taken over the box the run's weights reached, so it grows with them: a run can converge "
-             "and still show no bound (the theorem is sufficient, not necessary).",
+             "Perceptron: examples it got wrong, each followed by an update.",
              "Cherkhev Theorem (§3.3)");
+        fact(
+            "bound R^2/(g-d)^2", bound,
+            "Cherkhev's Theorem: with margin gamma > delta, the quantized perceptron makes at most "
+            "R^2 / (gamma - delta)^2 mistakes. When delta >= gamma the atoms are too coarse for "
+            "any guarantee. "
+            "delta is taken over the box the run's weights reached, so it grows with them: a run "
+            "can converge "
+            "and still show no bound (the theorem is sufficient, not necessary).",
+            "Cherkhev Theorem (§3.3)");
         fact("gamma (margin)", fmt(r.margin, 4),
-             "The largest margin through the origin of the stored training points r(q(x)), min y<w,x> over "
+             "The largest margin through the origin of the stored training points r(q(x)), min "
+             "y<w,x> over "
              "unit w (<= 0: not separable after quantization).");
         fact("delta (eq. 1)", fmt(r.delta, 4),
-             "Worst rounding error of a 2-D vector over the box the run used: sqrt(2) times the largest "
-             "|x - r(q(x))| per coordinate.", "Cherkhev eq. (1)");
+             "Worst rounding error of a 2-D vector over the box the run used: sqrt(2) times the "
+             "largest "
+             "|x - r(q(x))| per coordinate.",
+             "Cherkhev eq. (1)");
         fact("R", fmt(r.radius, 4), "max ||r(q(x))|| over the training points.");
         fact("stalled updates", std::to_string(job.stalled_updates()),
              "Updates where q(r(w) + y r(x)) rounded back to w: the mistake changes nothing.");
         fact("sinks", std::to_string(job.sinks().size()),
-             "Distinct weight atoms at which an update stalled (ringed in red on the lattice): once there, "
-             "that example can never be learned.", "Cherkhev §3.3");
-        fact("training accuracy", fmt(r.train_accuracy * 100, 4) + " %", "Training points on the right side of r(w).");
+             "Distinct weight atoms at which an update stalled (ringed in red on the lattice): "
+             "once there, "
+             "that example can never be learned.",
+             "Cherkhev §3.3");
+        fact("training accuracy", fmt(r.train_accuracy * 100, 4) + " %",
+             "Training points on the right side of r(w).");
         const auto& w = job.weights();
-        fact("r(w)", "(" + fmt(w.size() > 0 ? w[0] : 0, 4) + ", " + fmt(w.size() > 1 ? w[1] : 0, 4) + ")",
+        fact("r(w)",
+             "(" + fmt(w.size() > 0 ? w[0] : 0, 4) + ", " + fmt(w.size() > 1 ? w[1] : 0, 4) + ")",
              "The weight vector, an atom of A x A (the arrow).");
-        const char* status = converged()                                  ? "converged"
-                             : running_                                   ? "running"
+        const char* status = converged()                                         ? "converged"
+                             : running_                                          ? "running"
                              : lesson_.run->state() == qlab::JobState::cancelled ? "cancelled"
-                             : !lesson_.run->running()                   ? (r.ended_in_sink ? "stuck in a sink" : "finished")
-                                                                          : "paused";
+                             : !lesson_.run->running()
+                                 ? (r.ended_in_sink ? "stuck in a sink" : "finished")
+                                 : "paused";
         fact("state", status, "Run/Pause with Space, one step with S.");
         ImGui::EndTable();
     }
@@ -459,7 +506,8 @@ private:
         const float side_col = 390 * ui.dpr;
         const bool beside = avail.x >= 300 * ui.dpr + side_col;
         const float title_h = ImGui::GetTextLineHeightWithSpacing();
-        float side = beside ? std::min(avail.x - side_col, avail.y - title_h - ui.px(6)) : std::min(avail.x, 560 * ui.dpr);
+        float side = beside ? std::min(avail.x - side_col, avail.y - title_h - ui.px(6))
+                            : std::min(avail.x, 560 * ui.dpr);
         side = std::max(side, 200 * ui.dpr);
         ImGui::BeginGroup();
         draw_data_view(app, ui, side);
@@ -483,7 +531,9 @@ private:
         ImDrawList* dl = ImGui::GetWindowDrawList();
         const ImVec2 p0 = ImGui::GetCursorScreenPos();
         const ImVec2 p1(p0.x + side, p0.y + side);
-        ImGui::InvisibleButton("data", ImVec2(side, side), ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
+        ImGui::InvisibleButton(
+            "data", ImVec2(side, side),
+            ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
         app.record_view("perceptron_data", p0.x, p0.y, side, side, ui.dpr);
         const bool hovered = ImGui::IsItemHovered();
         auto sx = [&](double x) { return p0.x + static_cast<float>((x + h) / (2 * h)) * side; };
@@ -500,13 +550,17 @@ private:
         // Cherkhev Fig. 1: the atoms A x A, thinned where they would be closer than 5 px.
         bool thinned = false;
         std::vector<double> atoms;
-        if (lesson_.format) atoms = axis_atoms(*lesson_.format, -h, h, 5 * ui.dpr * 2 * h / side, thinned);
-        const float dot = std::max(1.0f, std::min(2.0f * ui.dpr, side / (6.0f * static_cast<float>(atoms.size() + 1))));
+        if (lesson_.format)
+            atoms = axis_atoms(*lesson_.format, -h, h, 5 * ui.dpr * 2 * h / side, thinned);
+        const float dot = std::max(
+            1.0f, std::min(2.0f * ui.dpr, side / (6.0f * static_cast<float>(atoms.size() + 1))));
         for (double ax : atoms)
             for (double ay : atoms)
-                dl->AddRectFilled(ImVec2(sx(ax) - dot, sy(ay) - dot), ImVec2(sx(ax) + dot, sy(ay) + dot), kAtomDot);
+                dl->AddRectFilled(ImVec2(sx(ax) - dot, sy(ay) - dot),
+                                  ImVec2(sx(ax) + dot, sy(ay) + dot), kAtomDot);
 
-        // The points: generated as dots, hand-added with a dark ring; the last example visited ringed.
+        // The points: generated as dots, hand-added with a dark ring; the last example visited
+        // ringed.
         const std::size_t count = lesson_.train.size();
         const bool many = count > 800;
         const float pr = (many ? 2.5f : 4.0f) * ui.dpr;
@@ -518,7 +572,9 @@ private:
                 dl->AddRectFilled(ImVec2(c.x - pr, c.y - pr), ImVec2(c.x + pr, c.y + pr), col);
             } else {
                 dl->AddCircleFilled(c, pr, col, 10);
-                dl->AddCircle(c, pr, lesson_.sources[i].added >= 0 ? IM_COL32(0, 0, 0, 255) : IM_COL32(255, 255, 255, 200),
+                dl->AddCircle(c, pr,
+                              lesson_.sources[i].added >= 0 ? IM_COL32(0, 0, 0, 255)
+                                                            : IM_COL32(255, 255, 255, 200),
                               10, lesson_.sources[i].added >= 0 ? 2.0f * ui.dpr : 1.0f);
             }
         }
@@ -527,12 +583,14 @@ private:
             const long long last = job.last_example();
             if (last >= 0 && static_cast<std::size_t>(last) < count && lesson_.run->visited() > 0) {
                 const float* row = lesson_.train.row(static_cast<std::size_t>(last));
-                dl->AddCircle(ImVec2(sx(row[0]), sy(row[1])), pr + 4 * ui.dpr, IM_COL32(20, 20, 20, 230), 16, 2 * ui.dpr);
+                dl->AddCircle(ImVec2(sx(row[0]), sy(row[1])), pr + 4 * ui.dpr,
+                              IM_COL32(20, 20, 20, 230), 16, 2 * ui.dpr);
             }
             // Sink atoms: weight vectors where an update rounded back to itself.
             for (const auto& sink : job.sinks())
                 if (sink.size() == 2)
-                    dl->AddCircle(ImVec2(sx(sink[0]), sy(sink[1])), 10 * ui.dpr, kSinkColor, 20, 2.5f * ui.dpr);
+                    dl->AddCircle(ImVec2(sx(sink[0]), sy(sink[1])), 10 * ui.dpr, kSinkColor, 20,
+                                  2.5f * ui.dpr);
             draw_weight_arrow(dl, job.weights(), h, sx, sy, ui);
         }
         dl->PopClipRect();
@@ -540,10 +598,12 @@ private:
         if (thinned) {
             const char* note = "atoms thinned for drawing";
             const ImVec2 ts = ImGui::CalcTextSize(note);
-            dl->AddText(ImVec2(p1.x - ts.x - ui.px(4), p1.y - ts.y - ui.px(3)), IM_COL32(70, 70, 80, 255), note);
+            dl->AddText(ImVec2(p1.x - ts.x - ui.px(4), p1.y - ts.y - ui.px(3)),
+                        IM_COL32(70, 70, 80, 255), note);
         }
 
-        // Mouse: left click adds a point of the chosen class; right click or shift-click removes one.
+        // Mouse: left click adds a point of the chosen class; right click or shift-click removes
+        // one.
         const ImGuiIO& io = ImGui::GetIO();
         if (hovered && (ImGui::IsMouseClicked(ImGuiMouseButton_Right) ||
                         (ImGui::IsMouseClicked(ImGuiMouseButton_Left) && io.KeyShift))) {
@@ -560,7 +620,8 @@ private:
     }
 
     template <class SX, class SY>
-    void draw_weight_arrow(ImDrawList* dl, const std::vector<double>& w, double h, SX sx, SY sy, const UiScale& ui) {
+    void draw_weight_arrow(ImDrawList* dl, const std::vector<double>& w, double h, SX sx, SY sy,
+                           const UiScale& ui) {
         if (w.size() != 2) return;
         const double len = std::hypot(w[0], w[1]);
         if (len == 0) return;
@@ -569,18 +630,22 @@ private:
         const double scale = reach > h * 0.95 ? h * 0.95 / reach : 1.0;
         const ImVec2 o(sx(0), sy(0)), tip(sx(w[0] * scale), sy(w[1] * scale));
         dl->AddLine(o, tip, kWeightColor, 2.5f * ui.dpr);
-        const float dx = tip.x - o.x, dy = tip.y - o.y, n = std::max(1.0f, std::sqrt(dx * dx + dy * dy));
+        const float dx = tip.x - o.x, dy = tip.y - o.y,
+                    n = std::max(1.0f, std::sqrt(dx * dx + dy * dy));
         const float ux = dx / n, uy = dy / n, a = 10 * ui.dpr;
-        dl->AddTriangleFilled(tip, ImVec2(tip.x - ux * a - uy * a * 0.5f, tip.y - uy * a + ux * a * 0.5f),
-                              ImVec2(tip.x - ux * a + uy * a * 0.5f, tip.y - uy * a - ux * a * 0.5f), kWeightColor);
+        dl->AddTriangleFilled(
+            tip, ImVec2(tip.x - ux * a - uy * a * 0.5f, tip.y - uy * a + ux * a * 0.5f),
+            ImVec2(tip.x - ux * a + uy * a * 0.5f, tip.y - uy * a - ux * a * 0.5f), kWeightColor);
         if (scale == 1.0) {  // the atom r(w) itself
             dl->AddCircleFilled(tip, 4 * ui.dpr, IM_COL32(255, 220, 40, 255), 12);
             dl->AddCircle(tip, 6 * ui.dpr, kWeightColor, 16, 2 * ui.dpr);
         }
-        // The label sits beyond the tip, away from the origin, so it covers neither the arrow nor the atom.
+        // The label sits beyond the tip, away from the origin, so it covers neither the arrow nor
+        // the atom.
         const ImVec2 ts = ImGui::CalcTextSize("r(w)");
         const ImVec2 at(tip.x + ux * 14 * ui.dpr - ts.x / 2, tip.y + uy * 14 * ui.dpr - ts.y / 2);
-        dl->AddRectFilled(ImVec2(at.x - 2, at.y), ImVec2(at.x + ts.x + 2, at.y + ts.y), IM_COL32(255, 255, 255, 190), 3);
+        dl->AddRectFilled(ImVec2(at.x - 2, at.y), ImVec2(at.x + ts.x + 2, at.y + ts.y),
+                          IM_COL32(255, 255, 255, 190), 3);
         dl->AddText(at, kWeightColor, "r(w)");
     }
 
@@ -594,32 +659,40 @@ private:
         const bool gpu = widgets::GlHeatmap::available();
         const int cells = gpu ? kHeatCells : kCpuHeatCells;
         const int px = static_cast<int>(side);
-        const std::string key = fmt(w[0], 17) + "," + fmt(w[1], 17) + "|" + lesson_.format->to_string() + "|" +
-                                fmt(h) + "|" + std::to_string(px) + "|" + std::to_string(cells);
+        const std::string key = fmt(w[0], 17) + "," + fmt(w[1], 17) + "|" +
+                                lesson_.format->to_string() + "|" + fmt(h) + "|" +
+                                std::to_string(px) + "|" + std::to_string(cells);
         if (key != heatmap_key_) {
             const double norm = std::hypot(w[0], w[1]);
             const double k = norm > 0 ? 6.0 / (norm * h) : 0.0;
             std::vector<double> q(static_cast<std::size_t>(cells));
             for (std::size_t i = 0; i < q.size(); ++i)
-                q[i] = lesson_.format->quantize_ref(-h + (static_cast<double>(i) + 0.5) * 2 * h / cells);
+                q[i] = lesson_.format->quantize_ref(-h +
+                                                    (static_cast<double>(i) + 0.5) * 2 * h / cells);
             heat_values_.assign(static_cast<std::size_t>(cells * cells), 0.0f);
             for (std::size_t r = 0; r < q.size(); ++r)
                 for (std::size_t c = 0; c < q.size(); ++c)
-                    heat_values_[r * q.size() + c] = static_cast<float>(std::tanh(k * (w[0] * q[c] + w[1] * q[r])));
+                    heat_values_[r * q.size() + c] =
+                        static_cast<float>(std::tanh(k * (w[0] * q[c] + w[1] * q[r])));
             // The boundary is drawn below as the cell edges where the sign flips: with stored
             // features it is a staircase, and the shader's line needs a field without flat cells.
             gpu_drawn_ = gpu && heatmap_.render(heat_values_, cells, cells, px, px, 0.0f);
             heatmap_key_ = key;
         }
-        if (gpu_drawn_) dl->AddImage(heatmap_.texture(), p0, p1, ImVec2(0, 1), ImVec2(1, 0));
-        else widgets::draw_heatmap_cpu(dl, p0, p1, heat_values_, cells, cells);
+        if (gpu_drawn_)
+            dl->AddImage(heatmap_.texture(), p0, p1, ImVec2(0, 1), ImVec2(1, 0));
+        else
+            widgets::draw_heatmap_cpu(dl, p0, p1, heat_values_, cells, cells);
         // The decision boundary <r(w), r(q(p))> = 0: edges between cells of opposite sign.
         const float cs = side / static_cast<float>(cells);
         const ImU32 line = IM_COL32(30, 30, 40, 230);
-        auto value = [&](int r, int c) { return heat_values_[static_cast<std::size_t>(r * cells + c)]; };
+        auto value = [&](int r, int c) {
+            return heat_values_[static_cast<std::size_t>(r * cells + c)];
+        };
         for (int r = 0; r < cells; ++r)
             for (int c = 0; c < cells; ++c) {
-                const float x = p0.x + cs * static_cast<float>(c), y = p1.y - cs * static_cast<float>(r);
+                const float x = p0.x + cs * static_cast<float>(c),
+                            y = p1.y - cs * static_cast<float>(r);
                 if (c + 1 < cells && (value(r, c) > 0) != (value(r, c + 1) > 0))
                     dl->AddLine(ImVec2(x + cs, y), ImVec2(x + cs, y - cs), line, 1.5f * ui.dpr);
                 if (r + 1 < cells && (value(r, c) > 0) != (value(r + 1, c) > 0))
@@ -630,8 +703,8 @@ private:
     void add_point(App& app, double x, double y) {
         x = std::round(x * 1000) / 1000, y = std::round(y * 1000) / 1000;
         if (std::fabs(x) > 2 || std::fabs(y) > 2) {
-            app.report("Perceptron: a point can be added only inside [-2, 2]^2; (" + fmt(x) + ", " + fmt(y) +
-                       ") is outside");
+            app.report("Perceptron: a point can be added only inside [-2, 2]^2; (" + fmt(x) + ", " +
+                       fmt(y) + ") is outside");
             return;
         }
         std::vector<qlab::AddedPoint> points = lesson_.added;
@@ -646,7 +719,8 @@ private:
         for (std::size_t i = 0; i < lesson_.train.size(); ++i) {
             const float* row = lesson_.train.row(i);
             const float dx = sx(row[0]) - mouse.x, dy = sy(row[1]) - mouse.y;
-            if (dx * dx + dy * dy <= best_d) best_d = dx * dx + dy * dy, best = static_cast<long>(i);
+            if (dx * dx + dy * dy <= best_d)
+                best_d = dx * dx + dy * dy, best = static_cast<long>(i);
         }
         if (best < 0) return;
         const perceptron::RowSource src = lesson_.sources[static_cast<std::size_t>(best)];

@@ -226,8 +226,8 @@ void Lesson::fill_bounds(double budget_ms, bool current_only) {
                     break;
                 }
             if (!next) return;
-            bounds_job_ = std::make_unique<qlab::SakrBoundsJob>(analysis_job_->result(), next->first,
-                                                               next->second);
+            bounds_job_ = std::make_unique<qlab::SakrBoundsJob>(analysis_job_->result(),
+                                                                next->first, next->second);
             bounds_job_pair_ = *next;
         }
         const double before = emscripten_get_now();
@@ -335,7 +335,8 @@ Row Lesson::row(int ba, int bw) const {
     if (const qlab::SakrAnalysis* a = analysis(); a && in_range(ba) && in_range(bw)) {
         // Theorem 1, eq. 11: Delta_A^2 E_A + Delta_W^2 E_W (infinite with exact ties).
         const double da = std::ldexp(1.0, -(ba - 1)), dw = std::ldexp(1.0, -(bw - 1));
-        r.thm1 = a->ties() ? std::numeric_limits<double>::infinity() : da * da * a->e_a() + dw * dw * a->e_w();
+        r.thm1 = a->ties() ? std::numeric_limits<double>::infinity()
+                           : da * da * a->e_a() + dw * dw * a->e_w();
     }
     auto f = fixed_.find({ba, bw});
     if (f != fixed_.end()) r.fixed = f->second.get();

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -77,7 +77,7 @@ class Lesson {
     double float_error() const { return float_error_; }  // on the test set, -1 before known
     // Test rows whose fixed-point decision differs from the float one at the current precision.
     std::vector<std::size_t> flips() const;
-    double last_precision_ms() const { return precision_ms_; }  // work a new (B_A, B_W) cost
+    double last_precision_ms() const { return precision_ms_; }       // work a new (B_A, B_W) cost
     double slowest_bounds_ms() const { return slowest_bounds_ms_; }  // one step of a bounds job
     int noise_trials() const { return noise_trials_; }
     // Sakr's design options on this model: the smallest B_A with the bound <= 1% at offset 0

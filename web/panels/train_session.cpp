@@ -1,4 +1,5 @@
-// The Train lesson's data, model, training job, predictions and calibration (see train_session.hpp).
+// The Train lesson's data, model, training job, predictions and calibration (see
+// train_session.hpp).
 #include "train_session.hpp"
 
 #include <algorithm>
@@ -105,7 +106,7 @@ void TrainSession::sync_data(App& app) {
         use_dataset(app, std::move(d), s.data, 0, false, 1);
     } else {
         qlab::PlaygroundOptions o;
-        o.shape = s.data == "xor"     ? qlab::PlaygroundShape::xor_quadrants
+        o.shape = s.data == "xor"      ? qlab::PlaygroundShape::xor_quadrants
                   : s.data == "gauss"  ? qlab::PlaygroundShape::gauss
                   : s.data == "spiral" ? qlab::PlaygroundShape::spiral
                                        : qlab::PlaygroundShape::circle;
@@ -117,8 +118,8 @@ void TrainSession::sync_data(App& app) {
     built_for_ = key;
 }
 
-void TrainSession::use_dataset(App& app, qlab::Dataset data, const std::string& name, int image_side,
-                               bool normalize_unit, float scale) {
+void TrainSession::use_dataset(App& app, qlab::Dataset data, const std::string& name,
+                               int image_side, bool normalize_unit, float scale) {
     drop_job();
     const auto seed = static_cast<std::uint64_t>(app.state().seed);
     split_ = qlab::split_dataset(data, kTestFraction, seed);
@@ -150,7 +151,9 @@ void TrainSession::on_dataset(App& app, const std::string& name, const std::stri
         cache_["digits"] = std::move(d).value();
     } else if (name == "mnist-images.idx" || name == "mnist-labels.idx") {
         pending_bytes_[name] = bytes;
-        if (pending_bytes_.count("mnist-images.idx") == 0 || pending_bytes_.count("mnist-labels.idx") == 0) return;
+        if (pending_bytes_.count("mnist-images.idx") == 0 ||
+            pending_bytes_.count("mnist-labels.idx") == 0)
+            return;
         const std::string& im = pending_bytes_["mnist-images.idx"];
         const std::string& lb = pending_bytes_["mnist-labels.idx"];
         auto d = qlab::parse_idx(std::vector<std::uint8_t>(im.begin(), im.end()),
@@ -172,7 +175,8 @@ void TrainSession::on_dataset(App& app, const std::string& name, const std::stri
 bool TrainSession::on_upload(App& app, const std::string& name, const std::string& bytes) {
     const std::string lname = lower(name);
     const std::size_t first = bytes.find_first_not_of(" \t\r\n");
-    const bool is_json = ends_with(lname, ".json") || (first != std::string::npos && bytes[first] == '{');
+    const bool is_json =
+        ends_with(lname, ".json") || (first != std::string::npos && bytes[first] == '{');
     if (is_json) {
         auto m = qlab::model_from_json(bytes);
         if (!m) {
@@ -185,10 +189,10 @@ bool TrainSession::on_upload(App& app, const std::string& name, const std::strin
         }
         const int features = split_.train.features, classes = split_.train.classes;
         if (m->inputs() != features || m->outputs() != classes) {
-            app.report(name + ": the model takes " + std::to_string(m->inputs()) + " inputs and gives " +
-                           std::to_string(m->outputs()) + " classes, but '" + data_name_ + "' has " +
-                           std::to_string(features) + " features and " + std::to_string(classes) +
-                           " classes; the lab keeps its model",
+            app.report(name + ": the model takes " + std::to_string(m->inputs()) +
+                           " inputs and gives " + std::to_string(m->outputs()) + " classes, but '" +
+                           data_name_ + "' has " + std::to_string(features) + " features and " +
+                           std::to_string(classes) + " classes; the lab keeps its model",
                        MessageLevel::error);
             return true;
         }
@@ -202,7 +206,8 @@ bool TrainSession::on_upload(App& app, const std::string& name, const std::strin
         predicted_at_ = -2;
         refresh_predictions(app);
         char text[160];
-        std::snprintf(text, sizeof text, "loaded the model from %s: test accuracy %.4f", name.c_str(), test_acc_);
+        std::snprintf(text, sizeof text, "loaded the model from %s: test accuracy %.4f",
+                      name.c_str(), test_acc_);
         app.report(text, MessageLevel::info);
         return true;
     }
@@ -212,20 +217,24 @@ bool TrainSession::on_upload(App& app, const std::string& name, const std::strin
     auto d = is_libsvm ? qlab::parse_libsvm(bytes, name) : qlab::parse_csv(bytes, name);
     if (!d) {
         // The parser's message names the line; the lab keeps the data set it had.
-        app.report(d.status().message() + " (the lab keeps '" + data_name_ + "')", MessageLevel::error);
+        app.report(d.status().message() + " (the lab keeps '" + data_name_ + "')",
+                   MessageLevel::error);
         return true;
     }
     if (d->size() < 10 || d->classes < 2) {
         app.report(name + ": needs at least 10 rows and 2 classes to train and test (has " +
-                       std::to_string(d->size()) + " rows, " + std::to_string(d->classes) + " classes)",
+                       std::to_string(d->size()) + " rows, " + std::to_string(d->classes) +
+                       " classes)",
                    MessageLevel::error);
         return true;
     }
     auto widths = qlab::parse_hidden_widths(app.state().hidden);
-    const double params = model_parameters(d->features, widths ? *widths : std::vector<int>{}, d->classes);
+    const double params =
+        model_parameters(d->features, widths ? *widths : std::vector<int>{}, d->classes);
     if (params > qlab::kMaxModelParameters) {
         app.report(name + ": " + std::to_string(d->features) + " features with hidden layers '" +
-                       app.state().hidden + "' make a model beyond the lab's limit of 2e6 parameters",
+                       app.state().hidden +
+                       "' make a model beyond the lab's limit of 2e6 parameters",
                    MessageLevel::error);
         return true;
     }
@@ -297,7 +306,7 @@ void TrainSession::set_running(App& app, bool run) {
     if (!job_) {
         const qlab::LabState& s = app.state();
         qlab::TrainOptions o;
-        o.optimizer = s.optimizer == "sgd" ? qlab::Optimizer::sgd
+        o.optimizer = s.optimizer == "sgd"        ? qlab::Optimizer::sgd
                       : s.optimizer == "momentum" ? qlab::Optimizer::momentum
                                                   : qlab::Optimizer::adam;
         o.learning_rate = static_cast<float>(s.lr);
@@ -366,7 +375,8 @@ long long TrainSession::samples_done() const {
 double TrainSession::samples_per_second() const {
     if (throughput_.size() < 2) return 0;
     const double dt = throughput_.back().first - throughput_.front().first;
-    return dt > 0 ? static_cast<double>(throughput_.back().second - throughput_.front().second) / dt : 0;
+    return dt > 0 ? static_cast<double>(throughput_.back().second - throughput_.front().second) / dt
+                  : 0;
 }
 
 void TrainSession::tick(App& app) {
@@ -385,8 +395,10 @@ void TrainSession::tick(App& app) {
     const double macs = model_macs(model_) * static_cast<double>(split_.test.size());
     const std::size_t epochs_done = job_ ? job_->report().history.size() : 0;
     bool due;
-    if (macs < kCheapPredictionMacs) due = app.now - predicted_time_ > 0.25 || !running_;
-    else due = !running_ || epochs_done != predicted_history_;
+    if (macs < kCheapPredictionMacs)
+        due = app.now - predicted_time_ > 0.25 || !running_;
+    else
+        due = !running_ || epochs_done != predicted_history_;
     if (due) refresh_predictions(app);
 }
 
@@ -419,7 +431,8 @@ void TrainSession::advance_predictions(App& app) {
     const auto f = static_cast<std::size_t>(test.features);
     slice.x.assign(test.x.begin() + static_cast<std::ptrdiff_t>(p.next * f),
                    test.x.begin() + static_cast<std::ptrdiff_t>((p.next + rows) * f));
-    slice.y.assign(test.y.begin() + static_cast<std::ptrdiff_t>(p.next), test.y.begin() + static_cast<std::ptrdiff_t>(p.next + rows));
+    slice.y.assign(test.y.begin() + static_cast<std::ptrdiff_t>(p.next),
+                   test.y.begin() + static_cast<std::ptrdiff_t>(p.next + rows));
     const qlab::Matrix scores = qlab::predict_scores(p.model, slice, p.eval);
     for (Eigen::Index i = 0; i < scores.rows(); ++i) {
         Eigen::Index best = 0;
@@ -427,7 +440,8 @@ void TrainSession::advance_predictions(App& app) {
         const std::size_t row = p.next + static_cast<std::size_t>(i);
         const int truth = test.y[row];
         p.pred[row] = static_cast<int>(best);
-        if (truth >= 0 && truth < k && best < k) ++p.confusion[static_cast<std::size_t>(truth * k + best)];
+        if (truth >= 0 && truth < k && best < k)
+            ++p.confusion[static_cast<std::size_t>(truth * k + best)];
         p.right += best == truth;
     }
     p.next += rows;
@@ -465,7 +479,8 @@ void TrainSession::advance_predictions(App& app) {
 
 void TrainSession::calibrate(App& app) {
     if (!have_model_ || !have_data_) {
-        app.report("calibration needs a model and data: wait for the data set to load", MessageLevel::warning);
+        app.report("calibration needs a model and data: wait for the data set to load",
+                   MessageLevel::warning);
         return;
     }
     const qlab::LabState& s = app.state();

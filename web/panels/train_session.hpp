@@ -35,7 +35,7 @@ TrainSession& training_session();
 bool lesson_uses_model(const std::string& panel);
 
 class TrainSession {
-public:
+  public:
     // ---- data ----
     // Makes the data set the state asks for current (requests real data sets from the shell).
     void sync_data(App& app);
@@ -91,7 +91,8 @@ public:
     // Predicts the test set with the current weights: at once outside a frame (the JS API) or when
     // cheap, otherwise a slice per frame on a snapshot of the weights, so no frame stalls on it.
     void refresh_predictions(App& app);
-    // 2-D sets: decision values p(class 1) - p(class 0) on a grid over [-1, 1]^2, row 0 at the bottom.
+    // 2-D sets: decision values p(class 1) - p(class 0) on a grid over [-1, 1]^2, row 0 at the
+    // bottom.
     const std::vector<float>& boundary() const { return boundary_; }
     static constexpr int kGrid = 64;
 
@@ -100,9 +101,9 @@ public:
     const PtqResult* ptq() const { return have_ptq_ ? &ptq_ : nullptr; }
     void forget_ptq() { have_ptq_ = false; }
 
-private:
-    void use_dataset(App& app, qlab::Dataset data, const std::string& name, int image_side, bool normalize_unit,
-                     float scale);
+  private:
+    void use_dataset(App& app, qlab::Dataset data, const std::string& name, int image_side,
+                     bool normalize_unit, float scale);
     void drop_job();
 
     // Cached real data sets (parsed once per page).

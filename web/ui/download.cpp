@@ -25,10 +25,13 @@ EM_JS(void, js_pick_file, (), {
 
 namespace quantlab::widgets {
 
-void download_text_file(const std::string& filename, const std::string& text, const std::string& mime) {
+void download_text_file(const std::string& filename, const std::string& text,
+                        const std::string& mime) {
     js_download_text(filename.c_str(), text.c_str(), mime.c_str());
 }
 
-void pick_file() { js_pick_file(); }
+void pick_file() {
+    js_pick_file();
+}
 
 }  // namespace quantlab::widgets

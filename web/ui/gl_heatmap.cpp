@@ -26,7 +26,9 @@ bool GlHeatmap::init(std::string* error) {
                               "shaders/heatmap.frag", &e);
     if (!g_program) {
         g_log = e;
-        if (error) *error = "the decision-boundary shader is off (" + e + "); heatmaps are drawn on the CPU";
+        if (error)
+            *error =
+                "the decision-boundary shader is off (" + e + "); heatmaps are drawn on the CPU";
         return false;
     }
     g_u_values = glGetUniformLocation(g_program, "u_values");
@@ -46,8 +48,12 @@ bool GlHeatmap::init(std::string* error) {
     return true;
 }
 
-bool GlHeatmap::available() { return g_program != 0; }
-const std::string& GlHeatmap::compile_log() { return g_log; }
+bool GlHeatmap::available() {
+    return g_program != 0;
+}
+const std::string& GlHeatmap::compile_log() {
+    return g_log;
+}
 
 GlHeatmap::~GlHeatmap() {
     if (fbo_) glDeleteFramebuffers(1, &fbo_);
@@ -55,14 +61,16 @@ GlHeatmap::~GlHeatmap() {
     if (values_tex_) glDeleteTextures(1, &values_tex_);
 }
 
-bool GlHeatmap::render(const std::vector<float>& values, int cols, int rows, int width, int height, float line_px) {
+bool GlHeatmap::render(const std::vector<float>& values, int cols, int rows, int width, int height,
+                       float line_px) {
     if (!g_program || cols < 1 || rows < 1 || width < 1 || height < 1 ||
         values.size() < static_cast<std::size_t>(cols) * static_cast<std::size_t>(rows))
         return false;
     if (!fbo_ || width != width_ || height != height_) {
         if (!color_) glGenTextures(1, &color_);
         glBindTexture(GL_TEXTURE_2D, color_);
-        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE,
+                     nullptr);
         glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
         glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
         glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
@@ -102,25 +110,31 @@ bool GlHeatmap::render(const std::vector<float>& values, int cols, int rows, int
     return true;
 }
 
-ImTextureID GlHeatmap::texture() const { return reinterpret_cast<ImTextureID>(static_cast<std::intptr_t>(color_)); }
+ImTextureID GlHeatmap::texture() const {
+    return reinterpret_cast<ImTextureID>(static_cast<std::intptr_t>(color_));
+}
 
 ImU32 diverging_color(float v) {
     v = std::clamp(std::isfinite(v) ? v : 0.0f, -1.0f, 1.0f);
-    const float w[3] = {0.98f, 0.98f, 0.97f}, o[3] = {0.96f, 0.62f, 0.29f}, b[3] = {0.25f, 0.52f, 0.85f};
+    const float w[3] = {0.98f, 0.98f, 0.97f}, o[3] = {0.96f, 0.62f, 0.29f},
+                b[3] = {0.25f, 0.52f, 0.85f};
     const float* t = v < 0 ? o : b;
     const float a = std::fabs(v);
     auto c = [&](int i) { return static_cast<int>(std::lround(255 * (w[i] + (t[i] - w[i]) * a))); };
     return IM_COL32(c(0), c(1), c(2), 255);
 }
 
-void draw_heatmap_cpu(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const std::vector<float>& values, int cols, int rows) {
+void draw_heatmap_cpu(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const std::vector<float>& values,
+                      int cols, int rows) {
     if (cols < 1 || rows < 1 || values.size() < static_cast<std::size_t>(cols * rows)) return;
-    const float cw = (p1.x - p0.x) / static_cast<float>(cols), ch = (p1.y - p0.y) / static_cast<float>(rows);
+    const float cw = (p1.x - p0.x) / static_cast<float>(cols),
+                ch = (p1.y - p0.y) / static_cast<float>(rows);
     for (int r = 0; r < rows; ++r)
         for (int c = 0; c < cols; ++c)
-            dl->AddRectFilled(ImVec2(p0.x + cw * static_cast<float>(c), p1.y - ch * static_cast<float>(r + 1)),
-                              ImVec2(p0.x + cw * static_cast<float>(c + 1), p1.y - ch * static_cast<float>(r)),
-                              diverging_color(values[static_cast<std::size_t>(r * cols + c)]));
+            dl->AddRectFilled(
+                ImVec2(p0.x + cw * static_cast<float>(c), p1.y - ch * static_cast<float>(r + 1)),
+                ImVec2(p0.x + cw * static_cast<float>(c + 1), p1.y - ch * static_cast<float>(r)),
+                diverging_color(values[static_cast<std::size_t>(r * cols + c)]));
 }
 
 }  // namespace quantlab::widgets

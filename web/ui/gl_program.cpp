@@ -20,8 +20,8 @@ GLuint compile(GLenum type, const char* source, const char* name, std::string* e
 
 }  // namespace
 
-GLuint build_program(const char* vertex_source, const char* vertex_name, const char* fragment_source,
-                     const char* fragment_name, std::string* error) {
+GLuint build_program(const char* vertex_source, const char* vertex_name,
+                     const char* fragment_source, const char* fragment_name, std::string* error) {
     GLuint vs = compile(GL_VERTEX_SHADER, vertex_source, vertex_name, error);
     GLuint fs = vs ? compile(GL_FRAGMENT_SHADER, fragment_source, fragment_name, error) : 0;
     GLuint program = 0;
@@ -35,7 +35,8 @@ GLuint build_program(const char* vertex_source, const char* vertex_name, const c
         if (!ok) {
             char log[2048] = {0};
             glGetProgramInfoLog(program, sizeof log, nullptr, log);
-            if (error) *error = std::string(vertex_name) + " + " + fragment_name + " did not link: " + log;
+            if (error)
+                *error = std::string(vertex_name) + " + " + fragment_name + " did not link: " + log;
             glDeleteProgram(program);
             program = 0;
         }

@@ -9,7 +9,7 @@
 namespace quantlab::widgets {
 
 // Returns the program, or 0 with `error` set. Attribute locations come from the shaders' layout().
-GLuint build_program(const char* vertex_source, const char* vertex_name, const char* fragment_source,
-                     const char* fragment_name, std::string* error);
+GLuint build_program(const char* vertex_source, const char* vertex_name,
+                     const char* fragment_source, const char* fragment_name, std::string* error);
 
 }  // namespace quantlab::widgets

@@ -19,8 +19,8 @@ int g_fb_width = 1, g_fb_height = 1;
 }  // namespace
 
 bool renderer_init(std::string* error) {
-    g_program = build_program(shaders::imgui_vert, "shaders/imgui.vert", shaders::imgui_frag, "shaders/imgui.frag",
-                              error);
+    g_program = build_program(shaders::imgui_vert, "shaders/imgui.vert", shaders::imgui_frag,
+                              "shaders/imgui.frag", error);
     if (!g_program) return false;
     g_u_display = glGetUniformLocation(g_program, "u_display");
     g_u_texture = glGetUniformLocation(g_program, "u_texture");
@@ -34,9 +34,12 @@ bool renderer_init(std::string* error) {
     glEnableVertexAttribArray(1);
     glEnableVertexAttribArray(2);
     const auto stride = static_cast<GLsizei>(sizeof(ImDrawVert));
-    glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<void*>(offsetof(ImDrawVert, pos)));
-    glVertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, stride, reinterpret_cast<void*>(offsetof(ImDrawVert, uv)));
-    glVertexAttribPointer(2, 4, GL_UNSIGNED_BYTE, GL_TRUE, stride, reinterpret_cast<void*>(offsetof(ImDrawVert, col)));
+    glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, stride,
+                          reinterpret_cast<void*>(offsetof(ImDrawVert, pos)));
+    glVertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, stride,
+                          reinterpret_cast<void*>(offsetof(ImDrawVert, uv)));
+    glVertexAttribPointer(2, 4, GL_UNSIGNED_BYTE, GL_TRUE, stride,
+                          reinterpret_cast<void*>(offsetof(ImDrawVert, col)));
     glBindVertexArray(0);
     ImGui::GetIO().BackendRendererName = "quantlab_webgl2";
     return true;
@@ -86,24 +89,31 @@ void renderer_draw(ImDrawData* data, int fb_width, int fb_height) {
     for (int n = 0; n < data->CmdListsCount; ++n) {
         const ImDrawList* list = data->CmdLists[n];
         glBindBuffer(GL_ARRAY_BUFFER, g_vbo);
-        glBufferData(GL_ARRAY_BUFFER, static_cast<GLsizeiptr>(list->VtxBuffer.Size) * sizeof(ImDrawVert),
+        glBufferData(GL_ARRAY_BUFFER,
+                     static_cast<GLsizeiptr>(list->VtxBuffer.Size) * sizeof(ImDrawVert),
                      list->VtxBuffer.Data, GL_STREAM_DRAW);
-        glBufferData(GL_ELEMENT_ARRAY_BUFFER, static_cast<GLsizeiptr>(list->IdxBuffer.Size) * sizeof(ImDrawIdx),
+        glBufferData(GL_ELEMENT_ARRAY_BUFFER,
+                     static_cast<GLsizeiptr>(list->IdxBuffer.Size) * sizeof(ImDrawIdx),
                      list->IdxBuffer.Data, GL_STREAM_DRAW);
         for (const ImDrawCmd& cmd : list->CmdBuffer) {
             if (cmd.UserCallback) {
-                if (cmd.UserCallback != ImDrawCallback_ResetRenderState) cmd.UserCallback(list, &cmd);
+                if (cmd.UserCallback != ImDrawCallback_ResetRenderState)
+                    cmd.UserCallback(list, &cmd);
                 continue;
             }
             const float x0 = cmd.ClipRect.x - origin.x, y0 = cmd.ClipRect.y - origin.y;
             const float x1 = cmd.ClipRect.z - origin.x, y1 = cmd.ClipRect.w - origin.y;
             if (x1 <= x0 || y1 <= y0) continue;
-            glScissor(static_cast<GLint>(x0), static_cast<GLint>(static_cast<float>(fb_height) - y1),
+            glScissor(static_cast<GLint>(x0),
+                      static_cast<GLint>(static_cast<float>(fb_height) - y1),
                       static_cast<GLsizei>(x1 - x0), static_cast<GLsizei>(y1 - y0));
-            glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(reinterpret_cast<std::intptr_t>(cmd.GetTexID())));
-            // WebGL2 has no base-vertex draw, so ImGui keeps VtxOffset at 0 (RendererHasVtxOffset unset).
+            glBindTexture(GL_TEXTURE_2D,
+                          static_cast<GLuint>(reinterpret_cast<std::intptr_t>(cmd.GetTexID())));
+            // WebGL2 has no base-vertex draw, so ImGui keeps VtxOffset at 0 (RendererHasVtxOffset
+            // unset).
             glDrawElements(GL_TRIANGLES, static_cast<GLsizei>(cmd.ElemCount), index_type,
-                           reinterpret_cast<void*>(static_cast<std::intptr_t>(cmd.IdxOffset * sizeof(ImDrawIdx))));
+                           reinterpret_cast<void*>(
+                               static_cast<std::intptr_t>(cmd.IdxOffset * sizeof(ImDrawIdx))));
         }
     }
     glBindVertexArray(0);

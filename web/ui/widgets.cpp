@@ -45,7 +45,9 @@ ImU32 class_color(int label, int alpha) {
 
 ImU32 sequential_color(double t) {
     t = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0);
-    const auto lerp = [&](double a, double b) { return static_cast<int>(std::lround(a + (b - a) * t)); };
+    const auto lerp = [&](double a, double b) {
+        return static_cast<int>(std::lround(a + (b - a) * t));
+    };
     return IM_COL32(lerp(240, 20), lerp(244, 70), lerp(250, 150), 255);
 }
 
@@ -54,29 +56,36 @@ ImU32 sequential_color(double t) {
 ImVec2 Plot::to_screen(double x, double y) const {
     const double tx = x1 != x0 ? (x - x0) / (x1 - x0) : 0.5;
     const double ty = y1 != y0 ? (y - y0) / (y1 - y0) : 0.5;
-    return ImVec2(p0.x + static_cast<float>(tx) * (p1.x - p0.x), p1.y - static_cast<float>(ty) * (p1.y - p0.y));
+    return ImVec2(p0.x + static_cast<float>(tx) * (p1.x - p0.x),
+                  p1.y - static_cast<float>(ty) * (p1.y - p0.y));
 }
-double Plot::x_at(float sx) const { return x0 + (sx - p0.x) / std::max(1.0f, p1.x - p0.x) * (x1 - x0); }
-double Plot::y_at(float sy) const { return y0 + (p1.y - sy) / std::max(1.0f, p1.y - p0.y) * (y1 - y0); }
+double Plot::x_at(float sx) const {
+    return x0 + (sx - p0.x) / std::max(1.0f, p1.x - p0.x) * (x1 - x0);
+}
+double Plot::y_at(float sy) const {
+    return y0 + (p1.y - sy) / std::max(1.0f, p1.y - p0.y) * (y1 - y0);
+}
 
 namespace {
 std::string tick_label(double v, double step) {
     char buf[32];
     const int decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
-    std::snprintf(buf, sizeof buf, "%.*f", std::min(decimals, 6), std::fabs(v) < step * 1e-6 ? 0.0 : v);
+    std::snprintf(buf, sizeof buf, "%.*f", std::min(decimals, 6),
+                  std::fabs(v) < step * 1e-6 ? 0.0 : v);
     return buf;
 }
 }  // namespace
 
-Plot begin_plot(const char* id, ImVec2 size, double x0, double x1, double y0, double y1, const char* x_label,
-                const char* y_label, const UiScale& ui, bool show_ticks) {
+Plot begin_plot(const char* id, ImVec2 size, double x0, double x1, double y0, double y1,
+                const char* x_label, const char* y_label, const UiScale& ui, bool show_ticks) {
     Plot plot;
     plot.x0 = x0, plot.x1 = x1, plot.y0 = y0, plot.y1 = y1;
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     ImGui::InvisibleButton(id, size);
     plot.hovered = ImGui::IsItemHovered();
     plot.dl = ImGui::GetWindowDrawList();
-    const float left = show_ticks ? ui.px(44) : ui.px(4), bottom = show_ticks ? ui.px(34) : ui.px(4);
+    const float left = show_ticks ? ui.px(44) : ui.px(4),
+                bottom = show_ticks ? ui.px(34) : ui.px(4);
     plot.p0 = ImVec2(origin.x + left, origin.y + ui.px(6));
     plot.p1 = ImVec2(origin.x + size.x - ui.px(8), origin.y + size.y - bottom);
     const ImU32 text = ImGui::GetColorU32(ImGuiCol_TextDisabled);
@@ -87,20 +96,24 @@ Plot begin_plot(const char* id, ImVec2 size, double x0, double x1, double y0, do
             const ImVec2 s = plot.to_screen(t, y0);
             plot.dl->AddLine(ImVec2(s.x, plot.p0.y), ImVec2(s.x, plot.p1.y), kGridColor);
             const std::string l = tick_label(t, xs);
-            plot.dl->AddText(ImVec2(s.x - ImGui::CalcTextSize(l.c_str()).x / 2, plot.p1.y + ui.px(2)), text, l.c_str());
+            plot.dl->AddText(
+                ImVec2(s.x - ImGui::CalcTextSize(l.c_str()).x / 2, plot.p1.y + ui.px(2)), text,
+                l.c_str());
         }
         for (double t = std::ceil(y0 / ys) * ys; t <= y1 + ys * 1e-9; t += ys) {
             const ImVec2 s = plot.to_screen(x0, t);
             plot.dl->AddLine(ImVec2(plot.p0.x, s.y), ImVec2(plot.p1.x, s.y), kGridColor);
             const std::string l = tick_label(t, ys);
-            plot.dl->AddText(ImVec2(plot.p0.x - ImGui::CalcTextSize(l.c_str()).x - ui.px(4), s.y - ImGui::GetFontSize() / 2),
+            plot.dl->AddText(ImVec2(plot.p0.x - ImGui::CalcTextSize(l.c_str()).x - ui.px(4),
+                                    s.y - ImGui::GetFontSize() / 2),
                              text, l.c_str());
         }
         if (x_label)
             plot.dl->AddText(ImVec2((plot.p0.x + plot.p1.x - ImGui::CalcTextSize(x_label).x) / 2,
                                     plot.p1.y + ImGui::GetFontSize() + ui.px(2)),
                              text, x_label);
-        if (y_label) plot.dl->AddText(ImVec2(plot.p0.x + ui.px(4), plot.p0.y + ui.px(2)), text, y_label);
+        if (y_label)
+            plot.dl->AddText(ImVec2(plot.p0.x + ui.px(4), plot.p0.y + ui.px(2)), text, y_label);
     }
     plot.dl->PushClipRect(plot.p0, plot.p1, true);
     return plot;
@@ -111,27 +124,33 @@ void end_plot(const Plot& plot) {
     plot.dl->AddRect(plot.p0, plot.p1, ImGui::GetColorU32(ImGuiCol_Border));
 }
 
-void plot_line(const Plot& plot, const std::vector<double>& xs, const std::vector<double>& ys, ImU32 color,
-               float thickness) {
+void plot_line(const Plot& plot, const std::vector<double>& xs, const std::vector<double>& ys,
+               ImU32 color, float thickness) {
     const std::size_t n = std::min(xs.size(), ys.size());
     std::vector<ImVec2> points;
     points.reserve(n);
     for (std::size_t i = 0; i < n; ++i)
-        if (std::isfinite(xs[i]) && std::isfinite(ys[i])) points.push_back(plot.to_screen(xs[i], ys[i]));
+        if (std::isfinite(xs[i]) && std::isfinite(ys[i]))
+            points.push_back(plot.to_screen(xs[i], ys[i]));
     if (points.size() == 1) plot.dl->AddCircleFilled(points[0], thickness * 1.5f, color);
-    if (points.size() >= 2) plot.dl->AddPolyline(points.data(), static_cast<int>(points.size()), color, 0, thickness);
+    if (points.size() >= 2)
+        plot.dl->AddPolyline(points.data(), static_cast<int>(points.size()), color, 0, thickness);
 }
 
 void plot_hline(const Plot& plot, double y, ImU32 color, float thickness, const char* label) {
     const ImVec2 a = plot.to_screen(plot.x0, y), b = plot.to_screen(plot.x1, y);
     plot.dl->AddLine(a, b, color, thickness);
-    if (label) plot.dl->AddText(ImVec2(b.x - ImGui::CalcTextSize(label).x - 4, a.y - ImGui::GetFontSize() - 1), color, label);
+    if (label)
+        plot.dl->AddText(
+            ImVec2(b.x - ImGui::CalcTextSize(label).x - 4, a.y - ImGui::GetFontSize() - 1), color,
+            label);
 }
 
 void plot_legend(const Plot& plot, int index, ImU32 color, const char* text) {
     const float line = ImGui::GetFontSize() * 1.2f;
     const ImVec2 at(plot.p0.x + line * 0.5f, plot.p0.y + line * (0.3f + static_cast<float>(index)));
-    plot.dl->AddRectFilled(ImVec2(at.x, at.y + line * 0.35f), ImVec2(at.x + line * 0.8f, at.y + line * 0.55f), color);
+    plot.dl->AddRectFilled(ImVec2(at.x, at.y + line * 0.35f),
+                           ImVec2(at.x + line * 0.8f, at.y + line * 0.55f), color);
     plot.dl->AddText(ImVec2(at.x + line, at.y), ImGui::GetColorU32(ImGuiCol_Text), text);
 }
 
@@ -139,15 +158,17 @@ void plot_legend(const Plot& plot, int index, ImU32 color, const char* text) {
 
 bool heatmap_table(const char* id, const std::vector<std::string>& row_labels,
                    const std::vector<std::string>& col_labels, const std::vector<double>& values,
-                   const std::vector<std::string>& cell_text, int highlight_row, int highlight_col, float cell_width,
-                   const UiScale& ui, int* clicked_row, int* clicked_col) {
-    const int rows = static_cast<int>(row_labels.size()), cols = static_cast<int>(col_labels.size());
+                   const std::vector<std::string>& cell_text, int highlight_row, int highlight_col,
+                   float cell_width, const UiScale& ui, int* clicked_row, int* clicked_col) {
+    const int rows = static_cast<int>(row_labels.size()),
+              cols = static_cast<int>(col_labels.size());
     const float cell_h = ImGui::GetFontSize() * 1.6f;
     float label_w = 0;
     for (const auto& l : row_labels) label_w = std::max(label_w, ImGui::CalcTextSize(l.c_str()).x);
     label_w += ui.px(10);
     const ImVec2 origin = ImGui::GetCursorScreenPos();
-    const ImVec2 size(label_w + cell_width * static_cast<float>(cols), cell_h * static_cast<float>(rows + 1));
+    const ImVec2 size(label_w + cell_width * static_cast<float>(cols),
+                      cell_h * static_cast<float>(rows + 1));
     ImGui::InvisibleButton(id, size);
     const bool clicked = ImGui::IsItemClicked();
     const ImVec2 mouse = ImGui::GetIO().MousePos;
@@ -155,24 +176,31 @@ bool heatmap_table(const char* id, const std::vector<std::string>& row_labels,
     const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
     for (int c = 0; c < cols; ++c) {
         const ImVec2 t = ImGui::CalcTextSize(col_labels[static_cast<std::size_t>(c)].c_str());
-        dl->AddText(ImVec2(origin.x + label_w + cell_width * (static_cast<float>(c) + 0.5f) - t.x / 2, origin.y + ui.px(2)),
-                    text, col_labels[static_cast<std::size_t>(c)].c_str());
+        dl->AddText(
+            ImVec2(origin.x + label_w + cell_width * (static_cast<float>(c) + 0.5f) - t.x / 2,
+                   origin.y + ui.px(2)),
+            text, col_labels[static_cast<std::size_t>(c)].c_str());
     }
     bool hit = false;
     for (int r = 0; r < rows; ++r) {
         const float y = origin.y + cell_h * static_cast<float>(r + 1);
-        dl->AddText(ImVec2(origin.x, y + ui.px(3)), text, row_labels[static_cast<std::size_t>(r)].c_str());
+        dl->AddText(ImVec2(origin.x, y + ui.px(3)), text,
+                    row_labels[static_cast<std::size_t>(r)].c_str());
         for (int c = 0; c < cols; ++c) {
             const std::size_t i = static_cast<std::size_t>(r * cols + c);
             const ImVec2 a(origin.x + label_w + cell_width * static_cast<float>(c), y);
             const ImVec2 b(a.x + cell_width - ui.px(1), a.y + cell_h - ui.px(1));
             const double v = i < values.size() ? values[i] : NAN;
-            dl->AddRectFilled(a, b, std::isfinite(v) ? sequential_color(v) : ImGui::GetColorU32(ImGuiCol_FrameBg));
-            if (r == highlight_row && c == highlight_col) dl->AddRect(a, b, kAccent2, 0, 0, ui.px(2.5f));
+            dl->AddRectFilled(
+                a, b,
+                std::isfinite(v) ? sequential_color(v) : ImGui::GetColorU32(ImGuiCol_FrameBg));
+            if (r == highlight_row && c == highlight_col)
+                dl->AddRect(a, b, kAccent2, 0, 0, ui.px(2.5f));
             if (i < cell_text.size() && !cell_text[i].empty()) {
                 const ImVec2 t = ImGui::CalcTextSize(cell_text[i].c_str());
                 dl->AddText(ImVec2((a.x + b.x - t.x) / 2, (a.y + b.y - t.y) / 2),
-                            std::isfinite(v) && v > 0.55 ? IM_COL32(255, 255, 255, 255) : IM_COL32(30, 30, 40, 255),
+                            std::isfinite(v) && v > 0.55 ? IM_COL32(255, 255, 255, 255)
+                                                         : IM_COL32(30, 30, 40, 255),
                             cell_text[i].c_str());
             }
             if (clicked && mouse.x >= a.x && mouse.x < b.x && mouse.y >= a.y && mouse.y < b.y) {
@@ -187,7 +215,8 @@ bool heatmap_table(const char* id, const std::vector<std::string>& row_labels,
 
 // ---- 4. Histograms ------------------------------------------------------------------------------
 
-std::vector<int> histogram_counts(const std::vector<float>& values, double lo, double hi, int bins) {
+std::vector<int> histogram_counts(const std::vector<float>& values, double lo, double hi,
+                                  int bins) {
     std::vector<int> counts(static_cast<std::size_t>(std::max(1, bins)), 0);
     if (!(hi > lo)) return counts;
     for (float v : values) {
@@ -198,7 +227,8 @@ std::vector<int> histogram_counts(const std::vector<float>& values, double lo, d
     return counts;
 }
 
-void plot_histogram(const Plot& plot, const std::vector<int>& counts, double lo, double hi, ImU32 color) {
+void plot_histogram(const Plot& plot, const std::vector<int>& counts, double lo, double hi,
+                    ImU32 color) {
     const double w = (hi - lo) / static_cast<double>(std::max<std::size_t>(1, counts.size()));
     for (std::size_t i = 0; i < counts.size(); ++i)
         plot.dl->AddRectFilled(plot.to_screen(lo + w * static_cast<double>(i), counts[i]),
@@ -224,7 +254,8 @@ std::string format(const char* fmt, ...) {
     const int n = std::vsnprintf(small, sizeof small, fmt, args);
     va_end(args);
     if (n < 0) return "";
-    if (static_cast<std::size_t>(n) < sizeof small) return std::string(small, static_cast<std::size_t>(n));
+    if (static_cast<std::size_t>(n) < sizeof small)
+        return std::string(small, static_cast<std::size_t>(n));
     std::string out(static_cast<std::size_t>(n) + 1, '\0');  // a long one: print again, sized
     va_start(args, fmt);
     std::vsnprintf(out.data(), out.size(), fmt, args);

@@ -42,12 +42,14 @@ struct Plot {
     double x_at(float sx) const;
     double y_at(float sy) const;
 };
-Plot begin_plot(const char* id, ImVec2 size, double x0, double x1, double y0, double y1, const char* x_label,
-                const char* y_label, const UiScale& ui, bool show_ticks = true);
+Plot begin_plot(const char* id, ImVec2 size, double x0, double x1, double y0, double y1,
+                const char* x_label, const char* y_label, const UiScale& ui,
+                bool show_ticks = true);
 void end_plot(const Plot& plot);
-void plot_line(const Plot& plot, const std::vector<double>& xs, const std::vector<double>& ys, ImU32 color,
-               float thickness);
-void plot_hline(const Plot& plot, double y, ImU32 color, float thickness, const char* label = nullptr);
+void plot_line(const Plot& plot, const std::vector<double>& xs, const std::vector<double>& ys,
+               ImU32 color, float thickness);
+void plot_hline(const Plot& plot, double y, ImU32 color, float thickness,
+                const char* label = nullptr);
 // A legend entry drawn at the plot's top-left, one per call (index 0, 1, ...).
 void plot_legend(const Plot& plot, int index, ImU32 color, const char* text);
 
@@ -55,23 +57,24 @@ void plot_legend(const Plot& plot, int index, ImU32 color, const char* text);
 // labels and the value printed in each cell. Returns true and sets row/col when a cell is clicked.
 bool heatmap_table(const char* id, const std::vector<std::string>& row_labels,
                    const std::vector<std::string>& col_labels, const std::vector<double>& values,
-                   const std::vector<std::string>& cell_text, int highlight_row, int highlight_col, float cell_width,
-                   const UiScale& ui, int* clicked_row, int* clicked_col);
+                   const std::vector<std::string>& cell_text, int highlight_row, int highlight_col,
+                   float cell_width, const UiScale& ui, int* clicked_row, int* clicked_col);
 
 // 4. A histogram of values over [lo, hi] in `bins` bins, drawn into a plot; returns the counts.
 std::vector<int> histogram_counts(const std::vector<float>& values, double lo, double hi, int bins);
-void plot_histogram(const Plot& plot, const std::vector<int>& counts, double lo, double hi, ImU32 color);
+void plot_histogram(const Plot& plot, const std::vector<int>& counts, double lo, double hi,
+                    ImU32 color);
 
 // 5. Embedded lessons lock the controls named in hide=...; wrap a control in a Lock.
 class Lock {
-public:
+  public:
     Lock(const App& app, const char* key);
     ~Lock() { release(); }
     void release();  // ends the lock early (before the next section of controls)
     Lock(const Lock&) = delete;
     Lock& operator=(const Lock&) = delete;
 
-private:
+  private:
     bool locked_;
 };
 

@@ -26,10 +26,11 @@ FineTuneJob::FineTuneJob(const Model& model, const Dataset& train, const Dataset
         fail_now(Status::error("fine-tuning: widths must be 0 (float) or from 2 to 24 bits"));
         return;
     }
-    if (model.layers.empty() || train.size() == 0 || test.size() == 0 || train.features != model.inputs() ||
-        test.features != model.inputs()) {
-        fail_now(Status::error("fine-tuning: needs a model with layers and train and test rows of its " +
-                               std::to_string(model.inputs()) + " inputs"));
+    if (model.layers.empty() || train.size() == 0 || test.size() == 0 ||
+        train.features != model.inputs() || test.features != model.inputs()) {
+        fail_now(
+            Status::error("fine-tuning: needs a model with layers and train and test rows of its " +
+                          std::to_string(model.inputs()) + " inputs"));
         return;
     }
     s.result.model = model;
@@ -39,10 +40,12 @@ FineTuneJob::FineTuneJob(const Model& model, const Dataset& train, const Dataset
         const Layer& L = model.layers[l];
         if (L.kind == LayerKind::maxpool2d) continue;
         LayerFormats& f = s.result.formats[l];
-        if (options.weight_bits) f.weights = lin_fixed_format(to_doubles(L.weight), options.weight_bits, options.format);
+        if (options.weight_bits)
+            f.weights = lin_fixed_format(to_doubles(L.weight), options.weight_bits, options.format);
         if (options.activation_bits && l + 1 < model.layers.size())
-            f.activations = lin_fixed_format(to_doubles(hidden_outputs(model, calibration, l, calibration.size())),
-                                             options.activation_bits, options.format);
+            f.activations = lin_fixed_format(
+                to_doubles(hidden_outputs(model, calibration, l, calibration.size())),
+                options.activation_bits, options.format);
     }
     EvalOptions eval;
     eval.layers = s.result.formats;
@@ -54,8 +57,10 @@ FineTuneJob::FineTuneJob(const Model& model, const Dataset& train, const Dataset
     t.layers = s.result.formats;
     t.evaluate_each_epoch = true;
     s.train = std::make_unique<TrainJob>(s.result.model, train, &test, t);
-    if (s.train->state() == JobState::failed) fail_now(Status::error("fine-tuning: " + s.train->status().message()));
-    else if (t.epochs == 0) finish_now();
+    if (s.train->state() == JobState::failed)
+        fail_now(Status::error("fine-tuning: " + s.train->status().message()));
+    else if (t.epochs == 0)
+        finish_now();
 }
 
 FineTuneJob::~FineTuneJob() = default;
@@ -66,9 +71,13 @@ JobProgress FineTuneJob::progress() const {
     return p;
 }
 
-const FineTuneResult& FineTuneJob::result() const { return s_->result; }
+const FineTuneResult& FineTuneJob::result() const {
+    return s_->result;
+}
 
-bool FineTuneJob::is_done() const { return !s_->train || !s_->train->running(); }
+bool FineTuneJob::is_done() const {
+    return !s_->train || !s_->train->running();
+}
 
 Status FineTuneJob::do_unit() {
     State& s = *s_;
@@ -76,7 +85,8 @@ Status FineTuneJob::do_unit() {
     if (s.train->state() == JobState::failed) return s.train->status();
     // TrainJob evaluates each epoch in the same per-layer formats (its eval options carry them).
     s.result.epoch_errors.clear();
-    for (const TrainEpoch& e : s.train->report().history) s.result.epoch_errors.push_back(1 - e.test_accuracy);
+    for (const TrainEpoch& e : s.train->report().history)
+        s.result.epoch_errors.push_back(1 - e.test_accuracy);
     if (!s.result.epoch_errors.empty()) s.result.finetuned_error = s.result.epoch_errors.back();
     return Status::success();
 }

@@ -131,14 +131,16 @@ std::vector<double> ResidualTensor::reconstruct(int level) const {
         const int keep = kept_terms(b, level);
         for (int t = 0; t < keep; ++t)
             for (std::size_t i = 0; i < b.size; ++i)
-                w[b.begin + i] += b.terms[static_cast<std::size_t>(t)].alpha * b.terms[static_cast<std::size_t>(t)].signs[i];
+                w[b.begin + i] += b.terms[static_cast<std::size_t>(t)].alpha *
+                                  b.terms[static_cast<std::size_t>(t)].signs[i];
     }
     return w;
 }
 
 double ResidualTensor::compute_factor(int level) const {
     double kept = 0;
-    for (const ResidualBlock& b : blocks) kept += static_cast<double>(b.size) * kept_terms(b, level);
+    for (const ResidualBlock& b : blocks)
+        kept += static_cast<double>(b.size) * kept_terms(b, level);
     return n ? kept / static_cast<double>(n) : 0;
 }
 
@@ -161,30 +163,56 @@ struct TernaryResidualJob::State {
     std::size_t layers_done = 0;
     int levels = -1;  // known once every layer is done
     KunduResult result;
-    State(const Model& m, const Dataset& d, const KunduOptions& o) : model(m), test(d), options(o) {}
+    State(const Model& m, const Dataset& d, const KunduOptions& o)
+        : model(m), test(d), options(o) {}
 };
 
 TernaryResidualJob::TernaryResidualJob(const Model& model, const Dataset& test,
                                        const KunduOptions& options)
     : s_(std::make_unique<State>(model, test, options)) {
-    if (model.layers.empty()) { fail_now(Status::error("the model has no layers")); return; }
-    if (test.size() == 0) { fail_now(Status::error("no test data")); return; }
-    if (test.features != model.inputs())
-        { fail_now(Status::error("the data has " + std::to_string(test.features) +
-                                      " features, the model takes " + std::to_string(model.inputs()))); return; }
-    if (!(options.residual.tolerance >= 0)) { fail_now(Status::error("tolerance must be >= 0")); return; }
-    if (options.residual.max_residuals < 0) { fail_now(Status::error("max residuals must be >= 0")); return; }
-    if (!(options.gain_x > 0)) { fail_now(Status::error("X must be positive")); return; }
+    if (model.layers.empty()) {
+        fail_now(Status::error("the model has no layers"));
+        return;
+    }
+    if (test.size() == 0) {
+        fail_now(Status::error("no test data"));
+        return;
+    }
+    if (test.features != model.inputs()) {
+        fail_now(Status::error("the data has " + std::to_string(test.features) +
+                               " features, the model takes " + std::to_string(model.inputs())));
+        return;
+    }
+    if (!(options.residual.tolerance >= 0)) {
+        fail_now(Status::error("tolerance must be >= 0"));
+        return;
+    }
+    if (options.residual.max_residuals < 0) {
+        fail_now(Status::error("max residuals must be >= 0"));
+        return;
+    }
+    if (!(options.gain_x > 0)) {
+        fail_now(Status::error("X must be positive"));
+        return;
+    }
     if (!options.activations.empty())
-        if (auto f = Format::parse(options.activations); !f) { fail_now(f.status()); return; }
+        if (auto f = Format::parse(options.activations); !f) {
+            fail_now(f.status());
+            return;
+        }
     State& s = *s_;
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
         const Layer& L = model.layers[l];
         if (L.kind == LayerKind::maxpool2d) continue;
         s.todo.push_back(l);
-        s.reuse.push_back(L.kind == LayerKind::conv2d ? static_cast<double>(L.output_height()) * L.output_width() : 1.0);
+        s.reuse.push_back(L.kind == LayerKind::conv2d
+                              ? static_cast<double>(L.output_height()) * L.output_width()
+                              : 1.0);
     }
-    if (s.todo.empty()) { fail_now(Status::error("the model has no weighted layers")); return; }
+    if (s.todo.empty()) {
+        fail_now(Status::error("the model has no weighted layers"));
+        return;
+    }
     s.result.float_accuracy = accuracy(model, test);
 }
 
@@ -201,7 +229,9 @@ JobProgress TernaryResidualJob::progress() const {
     return p;
 }
 
-const KunduResult& TernaryResidualJob::result() const { return s_->result; }
+const KunduResult& TernaryResidualJob::result() const {
+    return s_->result;
+}
 
 bool TernaryResidualJob::is_done() const {
     const State& s = *s_;
@@ -214,7 +244,8 @@ Model residual_model(const Model& model, const KunduResult& result, int level) {
     for (const KunduLayer& kl : result.layers) {
         const std::vector<double> w = kl.tensor.reconstruct(level);
         Matrix& target = m.layers[kl.layer].weight;
-        for (Eigen::Index i = 0; i < target.size(); ++i) target.data()[i] = static_cast<float>(w[static_cast<std::size_t>(i)]);
+        for (Eigen::Index i = 0; i < target.size(); ++i)
+            target.data()[i] = static_cast<float>(w[static_cast<std::size_t>(i)]);
     }
     return m;
 }
@@ -226,7 +257,8 @@ Status TernaryResidualJob::do_unit() {
         const Matrix& w = s.model.layers[l].weight;  // row-major: rows unroll contiguously
         KunduLayer kl;
         kl.layer = l;
-        kl.tensor = ternary_residual(std::vector<double>(w.data(), w.data() + w.size()), s.options.residual);
+        kl.tensor = ternary_residual(std::vector<double>(w.data(), w.data() + w.size()),
+                                     s.options.residual);
         s.result.layers.push_back(std::move(kl));
         if (++s.layers_done == s.todo.size()) {
             int m = 0;

@@ -37,7 +37,8 @@ double matrix_sqnr(const Format& f, const Matrix& m) {
 }
 
 double scores_sqnr(const Matrix& reference, const Matrix& quantized) {
-    return detail::sqnr_db(reference.data(), quantized.data(), static_cast<std::size_t>(reference.size()));
+    return detail::sqnr_db(reference.data(), quantized.data(),
+                           static_cast<std::size_t>(reference.size()));
 }
 
 double scores_accuracy(const Matrix& scores, const Dataset& data) {
@@ -75,8 +76,10 @@ std::vector<Matrix> step_values(const Model& model, const Dataset& sub,
                                 const std::vector<QuantStep>& steps) {
     std::vector<Matrix> values;
     for (const QuantStep& s : steps) {
-        if (s.role == StepRole::weights) values.push_back(model.layers[s.layer].weight);
-        else values.push_back(hidden_outputs(model, sub, s.layer, sub.size()));
+        if (s.role == StepRole::weights)
+            values.push_back(model.layers[s.layer].weight);
+        else
+            values.push_back(hidden_outputs(model, sub, s.layer, sub.size()));
     }
     return values;
 }
@@ -84,13 +87,14 @@ std::vector<Matrix> step_values(const Model& model, const Dataset& sub,
 // Table 1's optimal Gaussian steps for 1..16 bits as optimal_uniform_step computes them (16 bits
 // takes it seconds); lin_test checks this table against it. Other distributions are memoised.
 constexpr std::array<double, 16> kGaussianSteps = {
-    1.5957691166904324,    0.99568669369223151,   0.58601944059111299,  0.33520061098089049,
-    0.18813879019053356,   0.10406300972550515,   0.056867672741262081, 0.030762387381533772,
-    0.016498958794328687,  0.0087854647328303778, 0.0046498419117523395, 0.0024484110978598532,
-    0.001283620770514797,  0.00067045180265511172, 0.00034905938299789076, 0.0001812235652484083};
+    1.5957691166904324,   0.99568669369223151,    0.58601944059111299,    0.33520061098089049,
+    0.18813879019053356,  0.10406300972550515,    0.056867672741262081,   0.030762387381533772,
+    0.016498958794328687, 0.0087854647328303778,  0.0046498419117523395,  0.0024484110978598532,
+    0.001283620770514797, 0.00067045180265511172, 0.00034905938299789076, 0.0001812235652484083};
 
 double table1_step(Distribution d, int bits) {
-    if (d == Distribution::gaussian && bits >= 1 && bits <= 16) return kGaussianSteps[static_cast<std::size_t>(bits - 1)];
+    if (d == Distribution::gaussian && bits >= 1 && bits <= 16)
+        return kGaussianSteps[static_cast<std::size_t>(bits - 1)];
     static std::mutex mutex;
     static std::map<std::pair<int, int>, double> memo;
     std::lock_guard<std::mutex> lock(mutex);
@@ -123,7 +127,8 @@ Result<ModelSqnr> model_sqnr(const Model& model, const Dataset& data, const Eval
     std::vector<double> dbs;
     for (QuantStep& s : out.steps) {
         const Layer& layer = model.layers[s.layer];
-        const LayerFormats* lf = s.layer < formats.layers.size() ? &formats.layers[s.layer] : nullptr;
+        const LayerFormats* lf =
+            s.layer < formats.layers.size() ? &formats.layers[s.layer] : nullptr;
         if (s.role == StepRole::weights) {
             if (lf && !lf->weight_rows.empty()) {  // one format per output row
                 Matrix q = layer.weight;
@@ -131,10 +136,12 @@ Result<ModelSqnr> model_sqnr(const Model& model, const Dataset& data, const Eval
                     if (static_cast<std::size_t>(r) >= lf->weight_rows.size()) break;
                     auto f = parse_for(lf->weight_rows[static_cast<std::size_t>(r)], "row weights");
                     if (!f) return f.status();
-                    f->quantize(q.row(r).data(), q.row(r).data(), static_cast<std::size_t>(q.cols()));
+                    f->quantize(q.row(r).data(), q.row(r).data(),
+                                static_cast<std::size_t>(q.cols()));
                 }
                 s.format = "per-row (" + std::to_string(lf->weight_rows.size()) + " formats)";
-                s.sqnr_db = detail::sqnr_db(layer.weight.data(), q.data(), static_cast<std::size_t>(q.size()));
+                s.sqnr_db = detail::sqnr_db(layer.weight.data(), q.data(),
+                                            static_cast<std::size_t>(q.size()));
             } else {
                 s.format = lf ? lf->weights : formats.roles.weights;
                 s.sqnr_db = kInf;
@@ -180,8 +187,7 @@ std::string lin_fixed_format(const std::vector<double>& values, int bits,
     int frac = bits - 1;
     if (sigma > 0) {
         // Lin §3.3: s = sigma_hat * Stepsize(beta), n = -ceil(log2 s).
-        const double step =
-            options.sigma_factor * sigma * table1_step(options.distribution, bits);
+        const double step = options.sigma_factor * sigma * table1_step(options.distribution, bits);
         frac = -static_cast<int>(std::ceil(std::log2(step)));
     }
     frac = std::clamp(frac, -1000, 1000);
@@ -205,7 +211,7 @@ struct LinSweepJob::State {
     const Model& model;
     LinSweepOptions options;
     Dataset sub;
-    std::vector<Matrix> values;               // per step
+    std::vector<Matrix> values;                // per step
     std::vector<std::vector<double>> doubles;  // per step, for the format statistics
     Matrix reference;
     LinSweepResult result;
@@ -215,9 +221,14 @@ struct LinSweepJob::State {
 
 LinSweepJob::LinSweepJob(const Model& model, const Dataset& data, const LinSweepOptions& options)
     : s_(std::make_unique<State>(model, options)) {
-    if (Status st = check_model_data(model, data); !st) { fail_now(st); return; }
-    if (options.min_bits < 2 || options.max_bits > 16 || options.min_bits > options.max_bits)
-        { fail_now(Status::error("bit widths must satisfy 2 <= min <= max <= 16")); return; }
+    if (Status st = check_model_data(model, data); !st) {
+        fail_now(st);
+        return;
+    }
+    if (options.min_bits < 2 || options.max_bits > 16 || options.min_bits > options.max_bits) {
+        fail_now(Status::error("bit widths must satisfy 2 <= min <= max <= 16"));
+        return;
+    }
     State& s = *s_;
     s.sub = first_rows(data, options.max_rows);
     s.result.steps = model_steps(model);
@@ -240,9 +251,13 @@ JobProgress LinSweepJob::progress() const {
     return p;
 }
 
-const LinSweepResult& LinSweepJob::result() const { return s_->result; }
+const LinSweepResult& LinSweepJob::result() const {
+    return s_->result;
+}
 
-bool LinSweepJob::is_done() const { return s_->next_bits > s_->options.max_bits; }
+bool LinSweepJob::is_done() const {
+    return s_->next_bits > s_->options.max_bits;
+}
 
 Status LinSweepJob::do_unit() {
     State& s = *s_;
@@ -257,8 +272,10 @@ Status LinSweepJob::do_unit() {
         if (!f) return f.status();
         row.formats.push_back(spec);
         row.step_db.push_back(matrix_sqnr(*f, s.values[i]));
-        if (step.role == StepRole::weights) eval.layers[step.layer].weights = spec;
-        else eval.layers[step.layer].activations = spec;
+        if (step.role == StepRole::weights)
+            eval.layers[step.layer].weights = spec;
+        else
+            eval.layers[step.layer].activations = spec;
     }
     row.predicted_output_db = predicted_output_sqnr_db(row.step_db);
     row.measured_output_db = std::nan("");
@@ -309,7 +326,8 @@ Result<double> measured_weight_kappa(const Model& model, int min_bits, int max_b
     double sum = 0;
     int n = 0;
     for (std::size_t i = 0; i < r->steps.size(); ++i)
-        if (r->steps[i].role == StepRole::weights && std::isfinite(r->kappa[i])) sum += r->kappa[i], ++n;
+        if (r->steps[i].role == StepRole::weights && std::isfinite(r->kappa[i]))
+            sum += r->kappa[i], ++n;
     if (n == 0) return Status::error("no weights to measure kappa on");
     return sum / n;
 }
@@ -323,7 +341,8 @@ const char* objective_name(AllocationObjective o) {
 Result<AllocationObjective> parse_objective(std::string_view name) {
     if (name == "size") return AllocationObjective::size;
     if (name == "compute") return AllocationObjective::compute;
-    return Status::error("unknown objective '" + std::string(name) + "' (expected size or compute)");
+    return Status::error("unknown objective '" + std::string(name) +
+                         "' (expected size or compute)");
 }
 
 Result<Allocation> allocate_bits(const std::vector<double>& rho, double kappa, int base_bits,
@@ -379,20 +398,28 @@ struct TradeoffJob::State {
     TradeoffOptions options;
     std::vector<std::size_t> layers;
     std::vector<double> params;
-    std::vector<std::vector<double>> weights;  // per weighted layer
+    std::vector<std::vector<double>> weights;     // per weighted layer
     std::vector<std::string> activation_formats;  // per model layer ("" for none)
     TradeoffResult result;
     std::size_t next = 0;
-    State(const Model& m, const Dataset& d, const TradeoffOptions& o) : model(m), data(d), options(o) {}
+    State(const Model& m, const Dataset& d, const TradeoffOptions& o)
+        : model(m), data(d), options(o) {}
 };
 
 TradeoffJob::TradeoffJob(const Model& model, const Dataset& data, const TradeoffOptions& options)
     : s_(std::make_unique<State>(model, data, options)) {
-    if (Status st = check_model_data(model, data); !st) { fail_now(st); return; }
-    if (options.min_bits < 2 || options.max_bits > 16 || options.min_bits > options.max_bits)
-        { fail_now(Status::error("bit widths must satisfy 2 <= min <= max <= 16")); return; }
-    if (options.activation_bits < 2 || options.activation_bits > 16)
-        { fail_now(Status::error("activation bits must be from 2 to 16")); return; }
+    if (Status st = check_model_data(model, data); !st) {
+        fail_now(st);
+        return;
+    }
+    if (options.min_bits < 2 || options.max_bits > 16 || options.min_bits > options.max_bits) {
+        fail_now(Status::error("bit widths must satisfy 2 <= min <= max <= 16"));
+        return;
+    }
+    if (options.activation_bits < 2 || options.activation_bits > 16) {
+        fail_now(Status::error("activation bits must be from 2 to 16"));
+        return;
+    }
     State& s = *s_;
     s.layers = weighted_layers(model);
     s.params = layer_parameters(model);
@@ -400,21 +427,28 @@ TradeoffJob::TradeoffJob(const Model& model, const Dataset& data, const Tradeoff
     double kappa = options.kappa;
     if (!(kappa > 0)) {
         auto k = measured_weight_kappa(model, 2, 12, options.format);
-        if (!k) { fail_now(k.status()); return; }
+        if (!k) {
+            fail_now(k.status());
+            return;
+        }
         kappa = *k;
     }
     const std::vector<double> rho =
         options.objective == AllocationObjective::size ? s.params : layer_macs(model);
     auto alloc = allocate_bits(rho, kappa, 0, std::numeric_limits<int>::min());
-    if (!alloc) { fail_now(alloc.status()); return; }
+    if (!alloc) {
+        fail_now(alloc.status());
+        return;
+    }
     s.result.kappa = kappa;
     s.result.offsets = alloc->offsets;
     const Dataset sub = first_rows(data, 1000);
     s.activation_formats.assign(model.layers.size(), "");
     for (std::size_t l = 0; l + 1 < model.layers.size(); ++l) {
         if (model.layers[l].kind == LayerKind::maxpool2d) continue;
-        s.activation_formats[l] = lin_fixed_format(
-            to_doubles(hidden_outputs(model, sub, l, sub.size())), options.activation_bits, options.format);
+        s.activation_formats[l] =
+            lin_fixed_format(to_doubles(hidden_outputs(model, sub, l, sub.size())),
+                             options.activation_bits, options.format);
     }
     const int lowest = *std::min_element(alloc->offsets.begin(), alloc->offsets.end());
     for (int optimised = 0; optimised < 2; ++optimised) {
@@ -442,18 +476,24 @@ JobProgress TradeoffJob::progress() const {
     return p;
 }
 
-const TradeoffResult& TradeoffJob::result() const { return s_->result; }
+const TradeoffResult& TradeoffJob::result() const {
+    return s_->result;
+}
 
-bool TradeoffJob::is_done() const { return s_->next >= s_->result.points.size(); }
+bool TradeoffJob::is_done() const {
+    return s_->next >= s_->result.points.size();
+}
 
 Status TradeoffJob::do_unit() {
     State& s = *s_;
     TradeoffPoint& p = s.result.points[s.next];
     EvalOptions eval;
     eval.layers.resize(s.model.layers.size());
-    for (std::size_t l = 0; l < s.model.layers.size(); ++l) eval.layers[l].activations = s.activation_formats[l];
+    for (std::size_t l = 0; l < s.model.layers.size(); ++l)
+        eval.layers[l].activations = s.activation_formats[l];
     for (std::size_t i = 0; i < s.layers.size(); ++i)
-        eval.layers[s.layers[i]].weights = lin_fixed_format(s.weights[i], p.bits[i], s.options.format);
+        eval.layers[s.layers[i]].weights =
+            lin_fixed_format(s.weights[i], p.bits[i], s.options.format);
     p.error = 1 - accuracy(s.model, s.data, eval);
     ++s.next;
     return Status::success();
@@ -480,8 +520,9 @@ double sqnr_db(const float* x, const float* q, std::size_t n) {
     return 10 * std::log10(signal / noise);
 }
 
-std::vector<double> to_doubles(const Matrix& m) { return std::vector<double>(m.data(), m.data() + m.size()); }
-
+std::vector<double> to_doubles(const Matrix& m) {
+    return std::vector<double>(m.data(), m.data() + m.size());
+}
 
 Status check_model_data(const Model& model, const Dataset& data) {
     if (model.layers.empty()) return Status::error("the model has no layers");

@@ -12,7 +12,8 @@ namespace qlab {
 namespace {
 
 double sqnr_between(const Matrix& reference, const Matrix& quantized) {
-    return detail::sqnr_db(reference.data(), quantized.data(), static_cast<std::size_t>(reference.size()));
+    return detail::sqnr_db(reference.data(), quantized.data(),
+                           static_cast<std::size_t>(reference.size()));
 }
 
 }  // namespace

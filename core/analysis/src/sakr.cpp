@@ -53,7 +53,9 @@ const Coefficients& coefficients() {
 
 // A is the input of every dense or conv layer (a max-pool's input is not stored: max commutes
 // with a monotone quantizer, so quantizing the pooled value is the same).
-bool input_in_a(const Layer& L) { return L.kind != LayerKind::maxpool2d; }
+bool input_in_a(const Layer& L) {
+    return L.kind != LayerKind::maxpool2d;
+}
 
 // d(z_i - z_y^)/dW of a conv layer for one (sample, class) row: the pre-activation gradient as
 // out x H'W' (channel-major, as the layer stores it) times the sample's patches (H'W' x C k k).
@@ -164,9 +166,10 @@ SakrDerivatives sakr_derivatives(const Model& model, const float* x, int cls) {
                             double sum = 0;
                             for (int py = 0; py < oh; ++py)
                                 for (int px = 0; px < ow; ++px)
-                                    sum += static_cast<double>(g.grad_pre[l](0, (o * oh + py) * ow + px)) *
-                                           static_cast<double>(
-                                               g.inputs[l](0, (c * L.height + py + i) * L.width + px + j));
+                                    sum += static_cast<double>(
+                                               g.grad_pre[l](0, (o * oh + py) * ow + px)) *
+                                           static_cast<double>(g.inputs[l](
+                                               0, (c * L.height + py + i) * L.width + px + j));
                             d.w.push_back(sum);
                         }
         }
@@ -219,7 +222,8 @@ struct SeriesPoly {
         const double y = (t * m) * (t * m);
         // Terms beyond K add less than (x/pi)^{2K} <= 1e-17 relative to x^2/6: stop there.
         int terms = 1;
-        while (terms < kSakrSeriesTerms && y > enough_below[static_cast<std::size_t>(terms - 1)]) ++terms;
+        while (terms < kSakrSeriesTerms && y > enough_below[static_cast<std::size_t>(terms - 1)])
+            ++terms;
         double f = 0, f1 = 0, f2 = 0, yk = 1;
         for (int k = 1; k <= terms; ++k) {
             yk *= y;
@@ -268,18 +272,21 @@ struct SakrBoundsJob::State {
     std::size_t next = 0;   // stage 2: the next pair to look at
     std::size_t exact = 0;  // exact sums done so far
     bool done = false;
-    State(const SakrAnalysis& analysis, std::size_t per_unit) : a(analysis), exact_per_unit(per_unit) {}
+    State(const SakrAnalysis& analysis, std::size_t per_unit)
+        : a(analysis), exact_per_unit(per_unit) {}
     void finish();
 };
 
-SakrBoundsJob::SakrBoundsJob(const SakrAnalysis& analysis, int ba, int bw, std::size_t exact_per_unit)
+SakrBoundsJob::SakrBoundsJob(const SakrAnalysis& analysis, int ba, int bw,
+                             std::size_t exact_per_unit)
     : s_(std::make_unique<State>(analysis, std::max<std::size_t>(exact_per_unit, 1))) {
     State& s = *s_;
     SakrBounds& b = s.b;
     b.ba = ba, b.bw = bw;
     const double da = std::ldexp(1.0, -(ba - 1)), dw = std::ldexp(1.0, -(bw - 1));
     // Theorem 1, eq. 11. Per pair it is sum D_h^2 / (6 v^2) = 1 / (2 S).
-    b.thm1 = analysis.ties_ ? std::numeric_limits<double>::infinity() : da * da * analysis.e_a_ + dw * dw * analysis.e_w_;
+    b.thm1 = analysis.ties_ ? std::numeric_limits<double>::infinity()
+                            : da * da * analysis.e_a_ + dw * dw * analysis.e_w_;
     if (analysis.decisions_.empty()) {
         s.done = true;
         finish_now();
@@ -354,7 +361,8 @@ void SakrBoundsJob::State::finish() {
     // The optimised term is never above the literal one (the minimum of both is kept); a pair
     // whose literal term is below 1e-12 of the total shared among all pairs keeps it (the
     // optimised total then moves by less than 1e-12 of the literal total).
-    const double negligible = 1e-12 * lit / static_cast<double>(std::max<std::size_t>(terms.size(), 1));
+    const double negligible =
+        1e-12 * lit / static_cast<double>(std::max<std::size_t>(terms.size(), 1));
     double opt = 0;
     for (std::size_t i = 0; i < terms.size(); ++i) {
         const PairTerm& e = terms[i];
@@ -392,7 +400,9 @@ void SakrBoundsJob::State::finish() {
     done = true;
 }
 
-bool SakrBoundsJob::is_done() const { return s_->done; }
+bool SakrBoundsJob::is_done() const {
+    return s_->done;
+}
 
 JobProgress SakrBoundsJob::progress() const {
     JobProgress p;
@@ -402,8 +412,12 @@ JobProgress SakrBoundsJob::progress() const {
     return p;
 }
 
-const SakrBounds& SakrBoundsJob::result() const { return s_->b; }
-std::size_t SakrBoundsJob::exact_sums() const { return s_->exact; }
+const SakrBounds& SakrBoundsJob::result() const {
+    return s_->b;
+}
+std::size_t SakrBoundsJob::exact_sums() const {
+    return s_->exact;
+}
 
 SakrBounds SakrAnalysis::bounds(int ba, int bw) const {
     SakrBoundsJob job(*this, ba, bw);

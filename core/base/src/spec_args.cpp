@@ -30,7 +30,8 @@ bool parse_int64(const std::string& s, std::int64_t& out) {
 Result<SpecArgs> SpecArgs::split(std::string_view spec, const char* noun, std::string_view shown) {
     SpecArgs args;
     args.text_ = trim(spec);
-    args.prefix_ = std::string(noun) + " '" + (shown.empty() ? args.text_ : std::string(shown)) + "': ";
+    args.prefix_ =
+        std::string(noun) + " '" + (shown.empty() ? args.text_ : std::string(shown)) + "': ";
     if (args.text_.empty()) return Status::error("empty " + std::string(noun) + " spec");
     const std::size_t colon = args.text_.find(':');
     args.kind_ = trim(std::string_view(args.text_).substr(0, colon));
@@ -80,7 +81,8 @@ Status SpecArgs::read_int(const char* key, std::int64_t min, std::int64_t max, b
     if (!v) return required ? fail("missing key '" + std::string(key) + "'") : Status::success();
     std::int64_t parsed = 0;
     if (!parse_int64(*v, parsed))
-        return fail("key '" + std::string(key) + "' must be an integer" + range + ", got '" + *v + "'");
+        return fail("key '" + std::string(key) + "' must be an integer" + range + ", got '" + *v +
+                    "'");
     if (parsed < min || parsed > max)
         return fail("key '" + std::string(key) + "' must be" + range + ", got " + *v);
     out = parsed;

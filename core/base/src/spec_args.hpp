@@ -13,7 +13,7 @@
 namespace qlab::detail {
 
 class SpecArgs {
-public:
+  public:
     // Syntax errors (missing '=', empty or repeated key) come back as a status.
     // Messages start with `noun` and quote `shown` (the spec itself when empty): "format
     // 'fixed:w=99': ..." or "data 'synth:linear:d=0': ...".
@@ -37,7 +37,7 @@ public:
     // A message prefixed with the spec, for range checks that involve several keys.
     Status fail(const std::string& what) const;
 
-private:
+  private:
     const std::string* find(const char* key);
     std::string text_;
     std::string prefix_;  // "format 'fixed:w=99': "

@@ -66,7 +66,8 @@ Split split_dataset(const Dataset& data, double test_fraction, std::uint64_t see
     Rng rng(seed);
     for (std::size_t i = order.size(); i > 1; --i)
         std::swap(order[i - 1], order[static_cast<std::size_t>(rng.next_u64() % i)]);
-    const auto test_count = static_cast<std::size_t>(std::llround(test_fraction * static_cast<double>(data.size())));
+    const auto test_count =
+        static_cast<std::size_t>(std::llround(test_fraction * static_cast<double>(data.size())));
     Split s;
     for (Dataset* part : {&s.train, &s.test}) {
         part->name = data.name;
@@ -90,14 +91,16 @@ void normalize(Dataset& data, const Dataset& reference, Normalization how) {
         if (how == Normalization::scale_to_unit_range) {
             double lo = INFINITY, hi = -INFINITY;
             for (std::size_t i = 0; i < reference.size(); ++i)
-                lo = std::min(lo, static_cast<double>(reference.row(i)[j])), hi = std::max(hi, static_cast<double>(reference.row(i)[j]));
+                lo = std::min(lo, static_cast<double>(reference.row(i)[j])),
+                hi = std::max(hi, static_cast<double>(reference.row(i)[j]));
             a = (lo + hi) / 2;
             b = hi > lo ? 2 / (hi - lo) : 0;  // a constant feature carries nothing: map it to 0
         } else {
             double mean = 0, var = 0;
             for (std::size_t i = 0; i < reference.size(); ++i) mean += reference.row(i)[j];
             mean /= static_cast<double>(reference.size());
-            for (std::size_t i = 0; i < reference.size(); ++i) var += std::pow(reference.row(i)[j] - mean, 2);
+            for (std::size_t i = 0; i < reference.size(); ++i)
+                var += std::pow(reference.row(i)[j] - mean, 2);
             var /= static_cast<double>(reference.size());
             a = mean;
             b = var > 0 ? 1 / std::sqrt(var) : 0;
@@ -120,7 +123,8 @@ Dataset make_linear(const LinearOptions& o) {
     // Rejection sampling: in many dimensions a wide margin accepts almost nothing, so the
     // attempts are bounded; load_data_spec reports a short set as an error.
     const long max_attempts = 200L * o.count + 100000;
-    for (long attempt = 0; static_cast<int>(d.size()) < o.count && attempt < max_attempts; ++attempt) {
+    for (long attempt = 0; static_cast<int>(d.size()) < o.count && attempt < max_attempts;
+         ++attempt) {
         // Uniform in the ball: a Gaussian direction and radius R u^(1/d).
         double vn = 0;
         for (double& c : v) c = rng.normal(), vn += c * c;
@@ -153,11 +157,14 @@ Dataset make_playground(const PlaygroundOptions& o) {
             const double radius = 5;
             for (int i = 0; i < o.count; ++i) {
                 const bool inside = i < half;
-                const double r = inside ? radius * 0.5 * rng.uniform() : radius * (0.7 + 0.3 * rng.uniform());
+                const double r =
+                    inside ? radius * 0.5 * rng.uniform() : radius * (0.7 + 0.3 * rng.uniform());
                 const double t = 2 * kPi * rng.uniform();
                 const double a = r * std::sin(t), b = r * std::cos(t);
-                const int label = std::hypot(a, b) < radius * 0.5 ? 1 : 0;  // decided before the noise
-                const double ja = jitter(radius), jb = jitter(radius);  // in this order on every compiler
+                const int label =
+                    std::hypot(a, b) < radius * 0.5 ? 1 : 0;  // decided before the noise
+                const double ja = jitter(radius),
+                             jb = jitter(radius);  // in this order on every compiler
                 add(a + ja, b + jb, label);
             }
             break;
@@ -175,7 +182,8 @@ Dataset make_playground(const PlaygroundOptions& o) {
         }
         case PlaygroundShape::gauss: {
             d.name = "synth:gauss";
-            const double sd = std::sqrt(0.5 + 7 * o.noise);  // variance 0.5 .. 4 over noise 0 .. 0.5
+            const double sd =
+                std::sqrt(0.5 + 7 * o.noise);  // variance 0.5 .. 4 over noise 0 .. 0.5
             for (int i = 0; i < o.count; ++i) {
                 const int label = i < half ? 1 : 0;
                 const double c = label ? 2 : -2;
@@ -228,8 +236,9 @@ Result<Dataset> load_data_spec(std::string_view spec_view, const DataSpecOptions
             if (!s) return s;
             Dataset d = make_linear(o);
             if (static_cast<int>(d.size()) < o.count)
-                return Status::error("data '" + spec + "': a margin of " + shortest_repr(o.margin) + " in " +
-                                     std::to_string(o.dimensions) + " dimensions leaves almost no room (placed " +
+                return Status::error("data '" + spec + "': a margin of " + shortest_repr(o.margin) +
+                                     " in " + std::to_string(o.dimensions) +
+                                     " dimensions leaves almost no room (placed " +
                                      std::to_string(d.size()) + " of " + std::to_string(o.count) +
                                      " points); lower the margin or the dimension");
             d.name = spec;
@@ -239,12 +248,16 @@ Result<Dataset> load_data_spec(std::string_view spec_view, const DataSpecOptions
             if (s) s = a.finish("seed");
             if (!s) return s;
             // Table 1: synth01 200 points, magnitudes 0.9..6.9; synth02 100 points, 0.01..2.7.
-            return a.kind() == "synth01" ? make_magnitude_band("synth:synth01", 200, 0.9, 6.9, 0.5, static_cast<std::uint64_t>(seed))
-                                         : make_magnitude_band("synth:synth02", 100, 0.01, 2.7, 0.1, static_cast<std::uint64_t>(seed));
+            return a.kind() == "synth01" ? make_magnitude_band("synth:synth01", 200, 0.9, 6.9, 0.5,
+                                                               static_cast<std::uint64_t>(seed))
+                                         : make_magnitude_band("synth:synth02", 100, 0.01, 2.7, 0.1,
+                                                               static_cast<std::uint64_t>(seed));
         }
         const std::pair<const char*, PlaygroundShape> shapes[] = {
-            {"circle", PlaygroundShape::circle}, {"xor", PlaygroundShape::xor_quadrants},
-            {"gauss", PlaygroundShape::gauss}, {"spiral", PlaygroundShape::spiral}};
+            {"circle", PlaygroundShape::circle},
+            {"xor", PlaygroundShape::xor_quadrants},
+            {"gauss", PlaygroundShape::gauss},
+            {"spiral", PlaygroundShape::spiral}};
         for (const auto& [name, shape] : shapes) {
             if (a.kind() != name) continue;
             PlaygroundOptions o;
@@ -253,7 +266,8 @@ Result<Dataset> load_data_spec(std::string_view spec_view, const DataSpecOptions
             o.count = static_cast<int>(n);
             if (s) s = a.read_int("n", 2, 10000000, false, o.count);
             if (s) s = a.read_double("noise", false, o.noise);
-            if (s && !(o.noise >= 0 && o.noise <= 0.5)) s = a.fail("key 'noise' must be from 0 to 0.5");
+            if (s && !(o.noise >= 0 && o.noise <= 0.5))
+                s = a.fail("key 'noise' must be from 0 to 0.5");
             if (s) s = a.finish("n, noise, seed");
             if (!s) return s;
             return make_playground(o);
@@ -268,13 +282,17 @@ Result<Dataset> load_data_spec(std::string_view spec_view, const DataSpecOptions
         if (comma != std::string::npos) {
             const std::string v = rest.substr(comma + 7);
             rest = rest.substr(0, comma);
-            if (v == "last") label = -1;
-            else if (v == "first") label = 0;
+            if (v == "last")
+                label = -1;
+            else if (v == "first")
+                label = 0;
             else {
                 char* end = nullptr;
                 const long col = std::strtol(v.c_str(), &end, 10);
                 if (v.empty() || *end || col < 0 || col > 1000000)
-                    return Status::error("data '" + spec + "': label must be last, first or a column number, got '" + v + "'");
+                    return Status::error("data '" + spec +
+                                         "': label must be last, first or a column number, got '" +
+                                         v + "'");
                 label = static_cast<int>(col);
             }
         }
@@ -294,12 +312,16 @@ Result<Dataset> load_data_spec(std::string_view spec_view, const DataSpecOptions
     }
     if (starts("sklearn:")) {
         const std::string name = spec.substr(8);
-        const char* files[][2] = {{"breast_cancer", "breast_cancer.csv"}, {"iris", "iris.csv"},
-                                  {"wine", "wine_data.csv"}, {"digits", "digits.csv"}};
+        const char* files[][2] = {{"breast_cancer", "breast_cancer.csv"},
+                                  {"iris", "iris.csv"},
+                                  {"wine", "wine_data.csv"},
+                                  {"digits", "digits.csv"}};
         for (const auto& f : files) {
             if (name != f[0]) continue;
             auto d = load_csv(dir + "/sklearn/" + f[1], -1);
-            if (!d) return Status::error(d.status().message() + " (run scripts/bootstrap.sh to install the sklearn CSVs)");
+            if (!d)
+                return Status::error(d.status().message() +
+                                     " (run scripts/bootstrap.sh to install the sklearn CSVs)");
             Dataset out = std::move(d).value();
             out.name = spec;
             return out;
@@ -309,12 +331,15 @@ Result<Dataset> load_data_spec(std::string_view spec_view, const DataSpecOptions
     }
     if (spec == "mnist" || spec == "fashion-mnist") {
         auto d = load_idx(dir + "/" + spec + "/images.idx", dir + "/" + spec + "/labels.idx");
-        if (!d) return Status::error(d.status().message() + " (run scripts/bootstrap.sh to install " + spec + ")");
+        if (!d)
+            return Status::error(d.status().message() + " (run scripts/bootstrap.sh to install " +
+                                 spec + ")");
         Dataset out = std::move(d).value();
         out.name = spec;
         return out;
     }
-    return Status::error("data '" + spec + "': unknown data spec (expected synth:..., csv:PATH, libsvm:PATH, "
+    return Status::error("data '" + spec +
+                         "': unknown data spec (expected synth:..., csv:PATH, libsvm:PATH, "
                          "idx:IMAGES,LABELS, sklearn:NAME, mnist or fashion-mnist)");
 }
 

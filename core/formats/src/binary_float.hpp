@@ -18,9 +18,9 @@ inline std::uint32_t float32_bits(float f) {
 }
 
 struct BinaryFloatGrid {
-    int m = 0;      // fraction bits
-    int emin = 0;   // exponent of the smallest normal
-    double max = 0; // largest finite atom
+    int m = 0;       // fraction bits
+    int emin = 0;    // exponent of the smallest normal
+    double max = 0;  // largest finite atom
     bool subnormals = true;
 
     double min_normal() const { return std::ldexp(1.0, emin); }
@@ -71,12 +71,14 @@ struct BinaryFloatGrid {
     // then every magnitude above max becomes `overflow_bits` (inf, NaN or max, as the format
     // says); NaN passes through. Decisions are made on bit patterns (for non-negative floats
     // their order is the value order), so the loop is branch-free and vectorizes.
-    void round_float32_nearest_even(const float* in, float* out, std::size_t count, std::uint32_t overflow_bits) const {
+    void round_float32_nearest_even(const float* in, float* out, std::size_t count,
+                                    std::uint32_t overflow_bits) const {
         const int shift = 23 - m;
         const std::uint32_t half_minus_one = shift > 0 ? (1u << (shift - 1)) - 1 : 0;
         const std::uint32_t keep_mask = ~((1u << shift) - 1);
         const std::uint32_t lsb_mask = shift > 0 ? 1u : 0u;  // m = 23 keeps every bit
-        const auto min_normal_i = static_cast<std::int32_t>(float32_bits(static_cast<float>(min_normal())));
+        const auto min_normal_i =
+            static_cast<std::int32_t>(float32_bits(static_cast<float>(min_normal())));
         const auto max_i = static_cast<std::int32_t>(float32_bits(static_cast<float>(max)));
         // Adding 2^(emin - m + 23) rounds anything below the smallest normal to the subnormal step.
         const float magic = std::ldexp(1.0f, emin - m + 23);
@@ -84,7 +86,8 @@ struct BinaryFloatGrid {
             const std::uint32_t bits = float32_bits(in[i]);
             const std::uint32_t sign = bits & 0x80000000u;
             const std::uint32_t mag = bits & 0x7fffffffu;
-            const std::uint32_t rounded = (mag + half_minus_one + ((mag >> shift) & lsb_mask)) & keep_mask;
+            const std::uint32_t rounded =
+                (mag + half_minus_one + ((mag >> shift) & lsb_mask)) & keep_mask;
             float mag_float;
             std::memcpy(&mag_float, &mag, 4);
             const std::uint32_t tiny = float32_bits((mag_float + magic) - magic);
@@ -93,7 +96,8 @@ struct BinaryFloatGrid {
             const auto smag = static_cast<std::int32_t>(mag);
             const std::uint32_t is_tiny = 0u - static_cast<std::uint32_t>(smag < min_normal_i);
             std::uint32_t r = (tiny & is_tiny) | (rounded & ~is_tiny);
-            const std::uint32_t is_over = 0u - static_cast<std::uint32_t>(static_cast<std::int32_t>(r) > max_i);
+            const std::uint32_t is_over =
+                0u - static_cast<std::uint32_t>(static_cast<std::int32_t>(r) > max_i);
             r = (overflow_bits & is_over) | (r & ~is_over);
             const std::uint32_t is_nan = 0u - static_cast<std::uint32_t>(smag > 0x7f800000);
             r = (mag & is_nan) | (r & ~is_nan);  // NaN in, NaN out

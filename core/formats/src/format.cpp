@@ -64,19 +64,25 @@ const std::vector<KindEntry>& registry() {
          [](detail::SpecArgs& a) { return detail::parse_fixed(a, false); }},
         {"float", "float:e=E,m=M[,sub=0|1][,sat=0|1]", detail::parse_float},
         {"lattice", "lattice:range=R,points=P", detail::parse_lattice},
-        {"int", "int:b=B,scale=S[,zero=Z][,signed=0|1][,narrow=0|1] or int:b=B,group=G[,asym=1]", detail::parse_int},
+        {"int", "int:b=B,scale=S[,zero=Z][,signed=0|1][,narrow=0|1] or int:b=B,group=G[,asym=1]",
+         detail::parse_int},
         {"binary", "binary[:alpha=A] or binary[:block=N]", detail::parse_binary},
         {"ternary", "ternary[:alpha=A[,threshold=T]] or ternary[:block=N]", detail::parse_ternary},
         {"codebook", "codebook:values=v1;v2;... or codebook:kmeans=K", detail::parse_codebook},
         {"bfp", "bfp:w=W,block=N", detail::parse_bfp},
-        {"fp8", "fp8:e4m3|e5m2[,sat=0|1]", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp8"); }},
+        {"fp8", "fp8:e4m3|e5m2[,sat=0|1]",
+         [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp8"); }},
         {"fp6", "fp6:e2m3|e3m2", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp6"); }},
         {"fp4", "fp4:e2m1", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp4"); }},
         {"e8m0", "e8m0", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "e8m0"); }},
-        {"mxfp8", "mxfp8:e4m3|e5m2[,block=N]", [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxfp8"); }},
-        {"mxfp6", "mxfp6:e2m3|e3m2[,block=N]", [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxfp6"); }},
-        {"mxfp4", "mxfp4[,block=N]", [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxfp4"); }},
-        {"mxint8", "mxint8[,block=N]", [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxint8"); }},
+        {"mxfp8", "mxfp8:e4m3|e5m2[,block=N]",
+         [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxfp8"); }},
+        {"mxfp6", "mxfp6:e2m3|e3m2[,block=N]",
+         [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxfp6"); }},
+        {"mxfp4", "mxfp4[,block=N]",
+         [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxfp4"); }},
+        {"mxint8", "mxint8[,block=N]",
+         [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxint8"); }},
         {"nvfp4", "nvfp4[,global=G]", detail::parse_nvfp4},
     };
     return entries;
@@ -129,7 +135,8 @@ std::string positional_variant(std::string_view spec) {
     const std::string_view rest = spec.substr(colon + 1);
     const std::string_view first = rest.substr(0, rest.find(','));
     if ((kind != "fp8" && kind != "fp6" && kind != "fp4" && kind != "mxfp8" && kind != "mxfp6") ||
-        first.find('=') != std::string_view::npos || first.find_first_not_of(" \t") == std::string_view::npos)
+        first.find('=') != std::string_view::npos ||
+        first.find_first_not_of(" \t") == std::string_view::npos)
         return std::string(spec);
     return std::string(spec.substr(0, colon + 1)) + "variant=" + std::string(rest);
 }
@@ -150,9 +157,10 @@ Result<Format> Format::parse(std::string_view spec) {
         return Format(std::move(impl).value());
     }
     std::string known;
-    for (const auto& entry : registry()) known += (known.empty() ? "" : ", ") + std::string(entry.kind);
-    return Status::error("format '" + a.text() + "': unknown kind '" + a.kind() + "' (known: " +
-                         known + ")");
+    for (const auto& entry : registry())
+        known += (known.empty() ? "" : ", ") + std::string(entry.kind);
+    return Status::error("format '" + a.text() + "': unknown kind '" + a.kind() +
+                         "' (known: " + known + ")");
 }
 
 namespace {
@@ -179,8 +187,12 @@ double round_to_format(const FormatImpl& impl, double x, Rounding mode, Rng* rng
                 // A gap around zero (a lattice without 0): keep the sign, which stays monotone.
                 r = x > 0 ? (b.lo >= 0 ? b.lo : b.hi) : (b.hi <= 0 ? b.hi : b.lo);
                 break;
-            case Rounding::up: r = b.hi; break;
-            case Rounding::down: r = b.lo; break;
+            case Rounding::up:
+                r = b.hi;
+                break;
+            case Rounding::down:
+                r = b.lo;
+                break;
             case Rounding::stochastic:
                 assert(rng && "stochastic rounding needs a generator");
                 // P(hi) = (x - lo) / (hi - lo): the expected value is x, so rounding is unbiased.
@@ -209,9 +221,13 @@ std::shared_ptr<const FormatImpl> FormatImpl::fit_tensor(const double*, std::siz
     return nullptr;
 }
 
-bool FormatImpl::quantize_blocks(const float*, float*, std::size_t, const QuantizeOptions&) const { return false; }
+bool FormatImpl::quantize_blocks(const float*, float*, std::size_t, const QuantizeOptions&) const {
+    return false;
+}
 
-double FormatImpl::bits_per_value(std::size_t) const { return bits(); }
+double FormatImpl::bits_per_value(std::size_t) const {
+    return bits();
+}
 
 Format Format::fit_tensor(const std::vector<double>& values) const {
     if (!impl_->fits_tensor()) return *this;
@@ -248,7 +264,8 @@ std::vector<double> Format::quantize_tensor_ref(const std::vector<double>& value
 void FormatImpl::quantize_array(const float* in, float* out, std::size_t n,
                                 const QuantizeOptions& options) const {
     Rng rng(options.seed);
-    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<float>(round_to_format(*this, in[i], options.rounding, &rng));
+    for (std::size_t i = 0; i < n; ++i)
+        out[i] = static_cast<float>(round_to_format(*this, in[i], options.rounding, &rng));
 }
 
 void Format::quantize(const float* in, float* out, std::size_t n,
@@ -266,7 +283,8 @@ void Format::quantize(const float* in, float* out, std::size_t n,
         values.assign(in + start, in + start + count);
         QuantizeOptions block_options = options;
         block_options.seed = options.seed + start;  // distinct streams per block, still seeded
-        impl_->fit(values.data(), count)->quantize_array(in + start, out + start, count, block_options);
+        impl_->fit(values.data(), count)
+            ->quantize_array(in + start, out + start, count, block_options);
     }
 }
 
@@ -274,7 +292,8 @@ void Format::quantize_rows(const float* in, float* out, std::size_t rows, std::s
                            const QuantizeOptions& options) const {
     if (impl_->fits_tensor()) {
         const std::vector<double> all(in, in + rows * cols);
-        return Format(impl_->fit_tensor(all.data(), all.size())).quantize_rows(in, out, rows, cols, options);
+        return Format(impl_->fit_tensor(all.data(), all.size()))
+            .quantize_rows(in, out, rows, cols, options);
     }
     const std::size_t block = impl_->block_size();
     if (!impl_->data_dependent() || block == 0 || rows <= 1 || cols % block == 0)
@@ -296,7 +315,8 @@ AtomList Format::atoms_in(double lo, double hi, std::size_t limit) const {
     AtomList list;
     if (!(lo <= hi)) return list;
     double a = quantize_ref(lo, Rounding::up);
-    if (std::isnan(a)) a = next_up(lo);  // e8m0 below its range (no zero, no sign); NaN lo stays NaN
+    if (std::isnan(a))
+        a = next_up(lo);          // e8m0 below its range (no zero, no sign); NaN lo stays NaN
     if (a < lo) a = next_up(lo);  // saturation can pull an up-rounded value below lo
     while (std::isfinite(a) && a <= hi) {
         if (list.atoms.size() == limit) {
@@ -355,13 +375,22 @@ double Format::worst_case_error(double lo, double hi, Rounding mode) const {
         };
         switch (mode) {
             case Rounding::nearest_even:
-            case Rounding::nearest_away: split(impl_->nearest_split(Bracket{a, b, true}), va, vb); break;
-            case Rounding::down: split(b, va, vb); break;
-            case Rounding::up: split(a, va, vb); break;
+            case Rounding::nearest_away:
+                split(impl_->nearest_split(Bracket{a, b, true}), va, vb);
+                break;
+            case Rounding::down:
+                split(b, va, vb);
+                break;
+            case Rounding::up:
+                split(a, va, vb);
+                break;
             case Rounding::toward_zero:
-                if (a >= 0) split(b, va, vb);
-                else if (b <= 0) split(a, va, vb);
-                else split(0, va, vb);  // a gap straddling 0 keeps the sign of x
+                if (a >= 0)
+                    split(b, va, vb);
+                else if (b <= 0)
+                    split(a, va, vb);
+                else
+                    split(0, va, vb);  // a gap straddling 0 keeps the sign of x
                 break;
             case Rounding::stochastic:
                 err(c, va), err(c, vb), err(d, va), err(d, vb);
@@ -383,8 +412,9 @@ double Format::worst_case_error(double lo, double hi, Rounding mode) const {
     err_at(hi);
     // Gaps never shrink away from zero except next to it (a format without subnormals) and
     // overflow behaves the same in every wrap period, so these gaps hold the supremum.
-    const double probes[] = {lo, hi, 0.0, max_finite(), min_finite(), min_positive(),
-                             -min_positive(), next_up(lo), next_down(hi)};
+    const double probes[] = {
+        lo,          hi,           0.0, max_finite(), min_finite(), min_positive(), -min_positive(),
+        next_up(lo), next_down(hi)};
     for (double p : probes)
         if (p >= lo && p <= hi) gaps_around(p);
     return worst;

@@ -9,13 +9,14 @@ namespace qlab::detail {
 namespace {
 
 class CodebookFormat final : public FormatImpl {
-public:
+  public:
     explicit CodebookFormat(std::vector<double> atoms) : atoms_(std::move(atoms)) {}
 
     std::string kind() const override { return "codebook"; }
     std::string canonical_spec() const override {
         std::string s = "codebook:values=";
-        for (std::size_t i = 0; i < atoms_.size(); ++i) s += (i ? ";" : "") + shortest_repr(atoms_[i]);
+        for (std::size_t i = 0; i < atoms_.size(); ++i)
+            s += (i ? ";" : "") + shortest_repr(atoms_[i]);
         return s;
     }
 
@@ -49,7 +50,8 @@ public:
     }
     double epsilon() const override {  // the smallest gap
         double gap = INFINITY;
-        for (std::size_t i = 1; i < atoms_.size(); ++i) gap = std::min(gap, atoms_[i] - atoms_[i - 1]);
+        for (std::size_t i = 1; i < atoms_.size(); ++i)
+            gap = std::min(gap, atoms_[i] - atoms_[i - 1]);
         return atoms_.size() > 1 ? gap : 0;
     }
     double atom_count() const override { return static_cast<double>(atoms_.size()); }
@@ -67,16 +69,17 @@ public:
         return e;
     }
 
-private:
+  private:
     std::vector<double> atoms_;
 };
 
 class KMeansCodebook final : public DataDependentFormat {
-public:
+  public:
     KMeansCodebook(int k, int iterations) : k_(k), iterations_(iterations) {}
     std::string kind() const override { return "codebook"; }
     std::string canonical_spec() const override {
-        return "codebook:kmeans=" + std::to_string(k_) + (iterations_ != 50 ? ",iters=" + std::to_string(iterations_) : "");
+        return "codebook:kmeans=" + std::to_string(k_) +
+               (iterations_ != 50 ? ",iters=" + std::to_string(iterations_) : "");
     }
     std::shared_ptr<const FormatImpl> fit(const double* data, std::size_t n) const override {
         std::vector<double> centres = kmeans_1d(data, n, k_, iterations_);
@@ -90,7 +93,7 @@ public:
         return b;
     }
 
-private:
+  private:
     int k_, iterations_;
 };
 
@@ -111,7 +114,8 @@ std::vector<double> kmeans_1d(const double* data, std::size_t n, int k, int iter
     // Start at the quantiles: deterministic, and already close for smooth distributions.
     std::vector<double> c(static_cast<std::size_t>(k));
     for (int j = 0; j < k; ++j)
-        c[static_cast<std::size_t>(j)] = x[std::min(x.size() - 1, static_cast<std::size_t>((j + 0.5) / k * x.size()))];
+        c[static_cast<std::size_t>(j)] =
+            x[std::min(x.size() - 1, static_cast<std::size_t>((j + 0.5) / k * x.size()))];
     std::vector<double> prefix(x.size() + 1, 0.0);
     for (std::size_t i = 0; i < x.size(); ++i) prefix[i + 1] = prefix[i] + x[i];
     for (int it = 0; it < iterations; ++it) {
@@ -125,9 +129,12 @@ std::vector<double> kmeans_1d(const double* data, std::size_t n, int k, int iter
             std::size_t end = x.size();
             if (j + 1 < c.size()) {
                 const double mid = c[j] + (c[j + 1] - c[j]) / 2;
-                end = static_cast<std::size_t>(std::upper_bound(x.begin() + static_cast<std::ptrdiff_t>(begin), x.end(), mid) - x.begin());
+                end = static_cast<std::size_t>(
+                    std::upper_bound(x.begin() + static_cast<std::ptrdiff_t>(begin), x.end(), mid) -
+                    x.begin());
             }
-            next[j] = end > begin ? (prefix[end] - prefix[begin]) / static_cast<double>(end - begin) : c[j];
+            next[j] = end > begin ? (prefix[end] - prefix[begin]) / static_cast<double>(end - begin)
+                                  : c[j];
             moved = moved || next[j] != c[j];
             begin = end;
         }
@@ -146,12 +153,14 @@ ImplResult parse_codebook(SpecArgs& args) {
     if (Status s = args.read_int("kmeans", 2, 65536, false, k); !s) return s;
     if (Status s = args.read_int("iters", 1, 10000, false, iterations); !s) return s;
     if (values.empty() == (k == 0)) return args.fail("give either values=v1;v2;... or kmeans=K");
-    if (k) return std::shared_ptr<const FormatImpl>(std::make_shared<KMeansCodebook>(k, iterations));
+    if (k)
+        return std::shared_ptr<const FormatImpl>(std::make_shared<KMeansCodebook>(k, iterations));
     std::vector<double> atoms;
     std::size_t start = 0;
     while (start <= values.size()) {
         const std::size_t semi = values.find(';', start);
-        const std::string item = values.substr(start, semi == std::string::npos ? std::string::npos : semi - start);
+        const std::string item =
+            values.substr(start, semi == std::string::npos ? std::string::npos : semi - start);
         char* end = nullptr;
         const double v = item.empty() ? NAN : std::strtod(item.c_str(), &end);
         if (item.empty() || end != item.c_str() + item.size() || !std::isfinite(v))

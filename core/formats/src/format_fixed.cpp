@@ -8,7 +8,7 @@ namespace qlab::detail {
 namespace {
 
 class FixedFormat final : public FormatImpl {
-public:
+  public:
     FixedFormat(int width, int frac, bool is_signed, bool wrap)
         : width_(width), frac_(frac), signed_(is_signed), wrap_(wrap) {
         kmin_ = is_signed ? -std::ldexp(1.0, width - 1) : 0.0;
@@ -78,8 +78,8 @@ public:
                         const QuantizeOptions& options) const override {
         // Round-to-nearest-even by the magic-number add: exact when |k| <= 2^22 and the scale
         // keeps every code a normal float.
-        const bool fast = options.rounding == Rounding::nearest_even && !wrap_ &&
-                          kmax_ <= 0x1p22 && kmin_ >= -0x1p22 && frac_ >= -100 && frac_ <= 100;
+        const bool fast = options.rounding == Rounding::nearest_even && !wrap_ && kmax_ <= 0x1p22 &&
+                          kmin_ >= -0x1p22 && frac_ >= -100 && frac_ <= 100;
         if (!fast) return FormatImpl::quantize_array(in, out, n, options);
         const float scale = std::ldexp(1.0f, frac_);
         const float inv_scale = std::ldexp(1.0f, -frac_);
@@ -94,7 +94,7 @@ public:
         }
     }
 
-private:
+  private:
     static bool is_even(double k) { return std::fmod(k, 2.0) == 0; }
     int width_, frac_;
     bool signed_, wrap_;

@@ -11,7 +11,7 @@ namespace qlab::detail {
 namespace {
 
 class FloatFormat final : public FormatImpl {
-public:
+  public:
     FloatFormat(int exp_bits, int man_bits, bool subnormals, bool saturate)
         : e_(exp_bits), m_(man_bits), sub_(subnormals), sat_(saturate) {
         bias_ = (1 << (exp_bits - 1)) - 1;
@@ -71,8 +71,8 @@ public:
     double epsilon() const override { return std::ldexp(1.0, -m_); }
     double atom_count() const override {
         // Distinct finite values: zero once, then both signs of normals and subnormals.
-        const double per_sign = (std::ldexp(1.0, e_) - 2) * std::ldexp(1.0, m_) +
-                                (sub_ ? std::ldexp(1.0, m_) - 1 : 0);
+        const double per_sign =
+            (std::ldexp(1.0, e_) - 2) * std::ldexp(1.0, m_) + (sub_ ? std::ldexp(1.0, m_) - 1 : 0);
         return 2 * per_sign + 1;
     }
     int bits() const override { return 1 + e_ + m_; }
@@ -108,10 +108,11 @@ public:
         // quantum: E <= 8 keeps float32 subnormals inside this format's subnormal range.
         const bool fast = options.rounding == Rounding::nearest_even && sub_ && e_ <= 8 && m_ <= 23;
         if (!fast) return FormatImpl::quantize_array(in, out, n, options);
-        grid_.round_float32_nearest_even(in, out, n, sat_ ? float32_bits(static_cast<float>(max_)) : 0x7f800000u);
+        grid_.round_float32_nearest_even(
+            in, out, n, sat_ ? float32_bits(static_cast<float>(max_)) : 0x7f800000u);
     }
 
-private:
+  private:
     // Parity of the bit pattern of n * 2^(e - m), which is what round-half-even looks at.
     bool code_is_even(double n, int e) const {
         if (n == 0) return true;

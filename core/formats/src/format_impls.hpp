@@ -15,7 +15,7 @@ using ImplResult = Result<std::shared_ptr<const FormatImpl>>;
 // Base of formats whose atoms come from the data (fit() builds the concrete format): before
 // fitting there are no atoms, so the value facts are NaN and no value is quantized directly.
 class DataDependentFormat : public FormatImpl {
-public:
+  public:
     bool data_dependent() const override { return true; }
     Bracket bracket(double x) const override { return {x, x, true}; }
     double resolve(double v) const override { return v; }
@@ -49,9 +49,11 @@ ImplResult make_int_group(SpecArgs& args, int bits, std::int64_t group);
 // Concrete formats that data-dependent ones fit per tensor or block.
 std::shared_ptr<const FormatImpl> make_fixed(int width, int frac, bool is_signed, bool wrap);
 std::shared_ptr<const FormatImpl> make_codebook(std::vector<double> sorted_unique_values);
-std::shared_ptr<const FormatImpl> make_int(int bits, double scale, std::int64_t zero, bool is_signed, bool narrow);
+std::shared_ptr<const FormatImpl> make_int(int bits, double scale, std::int64_t zero,
+                                           bool is_signed, bool narrow);
 // An OCP element type (format_ocp.cpp): kind fp8/fp6/fp4, variant e4m3 etc.; nullptr if unknown.
-std::shared_ptr<const FormatImpl> make_ocp(const std::string& kind, const std::string& variant, bool saturate);
+std::shared_ptr<const FormatImpl> make_ocp(const std::string& kind, const std::string& variant,
+                                           bool saturate);
 
 // Kundu eq. 7 (corrected, see format_ternary.cpp): the optimal alpha and threshold.
 struct TernaryFit {

@@ -9,9 +9,13 @@ namespace qlab::detail {
 namespace {
 
 class IntFormat final : public FormatImpl {
-public:
+  public:
     IntFormat(int bits, double scale, std::int64_t zero, bool is_signed, bool narrow)
-        : bits_(bits), scale_(scale), zero_(static_cast<double>(zero)), signed_(is_signed), narrow_(narrow) {
+        : bits_(bits),
+          scale_(scale),
+          zero_(static_cast<double>(zero)),
+          signed_(is_signed),
+          narrow_(narrow) {
         qmin_ = is_signed ? -std::ldexp(1.0, bits - 1) + (narrow ? 1 : 0) : 0;
         qmax_ = is_signed ? std::ldexp(1.0, bits - 1) - 1 : std::ldexp(1.0, bits) - 1;
     }
@@ -73,7 +77,8 @@ public:
 
     void quantize_array(const float* in, float* out, std::size_t n,
                         const QuantizeOptions& options) const override {
-        if (options.rounding != Rounding::nearest_even) return FormatImpl::quantize_array(in, out, n, options);
+        if (options.rounding != Rounding::nearest_even)
+            return FormatImpl::quantize_array(in, out, n, options);
         // x / scale in double can be one code off next to a midpoint; one exact comparison
         // against the reference's own midpoint settles it, so the result is bit-identical.
         // Branch-free (rint by the 1.5 * 2^52 trick, masks as 0/1) so the loop vectorizes.
@@ -108,7 +113,7 @@ public:
         }
     }
 
-private:
+  private:
     double code_of(double atom_value) const {
         double k = std::round(atom_value / scale_) + zero_;
         while (atom(k) > atom_value) k -= 1;
@@ -123,7 +128,8 @@ private:
 
 }  // namespace
 
-std::shared_ptr<const FormatImpl> make_int(int bits, double scale, std::int64_t zero, bool is_signed, bool narrow) {
+std::shared_ptr<const FormatImpl> make_int(int bits, double scale, std::int64_t zero,
+                                           bool is_signed, bool narrow) {
     return std::make_shared<IntFormat>(bits, scale, zero, is_signed, narrow);
 }
 
@@ -134,10 +140,13 @@ ImplResult parse_int(SpecArgs& args) {
     bool is_signed = true, narrow = false;
     if (Status s = args.read_int("b", 1, 32, true, bits); !s) return s;
     // int:b=B,group=G[,asym=1]: a scale (and zero) per group of G values (format_block.cpp).
-    if (Status s = args.read_int("group", std::int64_t{1}, std::int64_t{1} << 20, false, group); !s) return s;
+    if (Status s = args.read_int("group", std::int64_t{1}, std::int64_t{1} << 20, false, group); !s)
+        return s;
     if (group > 0) return make_int_group(args, bits, group);
     if (Status s = args.read_double("scale", true, scale); !s) return s;
-    if (Status s = args.read_int("zero", std::int64_t{-(1LL << 32)}, std::int64_t{1LL << 32}, false, zero); !s)
+    if (Status s =
+            args.read_int("zero", std::int64_t{-(1LL << 32)}, std::int64_t{1LL << 32}, false, zero);
+        !s)
         return s;
     if (Status s = args.read_bool("signed", is_signed); !s) return s;
     if (Status s = args.read_bool("narrow", narrow); !s) return s;
@@ -148,9 +157,10 @@ ImplResult parse_int(SpecArgs& args) {
     const double qmin = is_signed ? -std::ldexp(1.0, bits - 1) : 0;
     const double qmax = is_signed ? std::ldexp(1.0, bits - 1) - 1 : std::ldexp(1.0, bits) - 1;
     if (static_cast<double>(zero) < qmin || static_cast<double>(zero) > qmax)
-        return args.fail("key 'zero' must be a code of the format, from " + shortest_repr(qmin) + " to " +
-                         shortest_repr(qmax));
-    return std::shared_ptr<const FormatImpl>(std::make_shared<IntFormat>(bits, scale, zero, is_signed, narrow));
+        return args.fail("key 'zero' must be a code of the format, from " + shortest_repr(qmin) +
+                         " to " + shortest_repr(qmax));
+    return std::shared_ptr<const FormatImpl>(
+        std::make_shared<IntFormat>(bits, scale, zero, is_signed, narrow));
 }
 
 }  // namespace qlab::detail

@@ -8,7 +8,7 @@ namespace qlab::detail {
 namespace {
 
 class LatticeFormat final : public FormatImpl {
-public:
+  public:
     LatticeFormat(double range, std::int64_t points)
         : range_(range), points_(points), step_(2 * range / static_cast<double>(points - 1)) {}
 
@@ -38,7 +38,9 @@ public:
         return {lo, atom(i + 1), even};
     }
 
-    double resolve(double v) const override { return v > range_ ? range_ : v < -range_ ? -range_ : v; }
+    double resolve(double v) const override {
+        return v > range_ ? range_ : v < -range_ ? -range_ : v;
+    }
 
     double next_up(double x) const override {
         if (std::isnan(x)) return x;
@@ -76,7 +78,7 @@ public:
         return e;
     }
 
-private:
+  private:
     double index_of(double atom_value) const {
         double i = std::round((atom_value + range_) / step_);
         while (i > 0 && atom(i) > atom_value) i -= 1;
@@ -95,9 +97,11 @@ ImplResult parse_lattice(SpecArgs& args) {
     double range = 1;
     std::int64_t points = 2;
     if (Status s = args.read_double("range", true, range); !s) return s;
-    if (Status s = args.read_int("points", std::int64_t{2}, std::int64_t{1} << 32, true, points); !s)
+    if (Status s = args.read_int("points", std::int64_t{2}, std::int64_t{1} << 32, true, points);
+        !s)
         return s;
-    if (!(range > 0) || range > 1e300) return args.fail("key 'range' must be positive and below 1e300");
+    if (!(range > 0) || range > 1e300)
+        return args.fail("key 'range' must be positive and below 1e300");
     if (2 * range / static_cast<double>(points - 1) < range * 0x1p-50)
         return args.fail("too many points for range " + shortest_repr(range) +
                          ": neighbouring atoms would not be distinct doubles");

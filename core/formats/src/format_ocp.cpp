@@ -22,7 +22,7 @@ enum class Specials {
 // A small binary float with subnormals whose lattice continues the IEEE one beyond max, so
 // overflow is decided by the same rounding rule as IEEE and resolved afterwards (OFP8 §5).
 class OcpFloat final : public FormatImpl {
-public:
+  public:
     OcpFloat(std::string name, int exp_bits, int man_bits, Specials specials, bool saturate)
         : name_(std::move(name)), e_(exp_bits), m_(man_bits), specials_(specials), sat_(saturate) {
         bias_ = (1 << (e_ - 1)) - 1;
@@ -32,13 +32,16 @@ public:
         const int top_man = specials_ == Specials::nan_only ? (1 << m_) - 2 : (1 << m_) - 1;
         emax_ = top_field - bias_;
         max_ = std::ldexp(1.0 + std::ldexp(static_cast<double>(top_man), -m_), emax_);
-        max_code_ = (static_cast<std::uint64_t>(top_field) << m_) | static_cast<std::uint64_t>(top_man);
+        max_code_ =
+            (static_cast<std::uint64_t>(top_field) << m_) | static_cast<std::uint64_t>(top_man);
         min_normal_ = std::ldexp(1.0, emin_);
         grid_ = {m_, emin_, max_, true};
     }
 
     std::string kind() const override { return name_.substr(0, name_.find(':')); }
-    std::string canonical_spec() const override { return name_ + (sat_ && kind() == "fp8" ? ",sat=1" : ""); }
+    std::string canonical_spec() const override {
+        return name_ + (sat_ && kind() == "fp8" ? ",sat=1" : "");
+    }
 
     Bracket bracket(double x) const override {
         const double a = std::fabs(x);
@@ -111,16 +114,17 @@ public:
 
     void quantize_array(const float* in, float* out, std::size_t n,
                         const QuantizeOptions& options) const override {
-        if (options.rounding != Rounding::nearest_even) return FormatImpl::quantize_array(in, out, n, options);
+        if (options.rounding != Rounding::nearest_even)
+            return FormatImpl::quantize_array(in, out, n, options);
         // Round-half-even on the float32 bit pattern (every OCP element value and every
         // midpoint is a float32), then the overflow of OFP8 §5 / MX §5.3.3 by comparison.
-        const std::uint32_t overflow_bits = sat_                           ? float32_bits(static_cast<float>(max_))
+        const std::uint32_t overflow_bits = sat_ ? float32_bits(static_cast<float>(max_))
                                             : specials_ == Specials::ieee ? 0x7f800000u
                                                                           : 0x7fc00000u;
         grid_.round_float32_nearest_even(in, out, n, overflow_bits);
     }
 
-private:
+  private:
     std::string name_;
     int e_, m_;
     Specials specials_;
@@ -137,7 +141,7 @@ private:
 // non-finite code, for values above 2^127 when rounding goes up, for zero, negatives and +-inf.
 // Positive values below 2^-127 have no atom beneath them and become 2^-127.
 class E8M0 final : public FormatImpl {
-public:
+  public:
     std::string kind() const override { return "e8m0"; }
     std::string canonical_spec() const override { return "e8m0"; }
 
@@ -181,7 +185,8 @@ public:
 
     void quantize_array(const float* in, float* out, std::size_t n,
                         const QuantizeOptions& options) const override {
-        if (options.rounding != Rounding::nearest_even) return FormatImpl::quantize_array(in, out, n, options);
+        if (options.rounding != Rounding::nearest_even)
+            return FormatImpl::quantize_array(in, out, n, options);
         // The float32 exponent field has the same bias as E8M0, so round-half-even to no
         // mantissa bits on the bit pattern gives the code (its parity is the float's).
         for (std::size_t i = 0; i < n; ++i) {
@@ -200,7 +205,7 @@ public:
         }
     }
 
-private:
+  private:
     static constexpr double kMin = 0x1p-127;
     static constexpr double kMax = 0x1p127;
 };
@@ -219,7 +224,8 @@ constexpr Variant kVariants[] = {
 
 }  // namespace
 
-std::shared_ptr<const FormatImpl> make_ocp(const std::string& kind, const std::string& variant, bool saturate) {
+std::shared_ptr<const FormatImpl> make_ocp(const std::string& kind, const std::string& variant,
+                                           bool saturate) {
     if (kind == "e8m0") return std::make_shared<E8M0>();
     for (const auto& v : kVariants)
         if (kind == v.kind && variant == v.name)

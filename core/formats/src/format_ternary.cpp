@@ -16,7 +16,7 @@ namespace {
 
 // Atoms -a, (0,) +a. Binary ties at 0 go to +a (sign(0) = +1); ternary uses T, not a/2.
 class SignFormat final : public FormatImpl {
-public:
+  public:
     SignFormat(bool ternary, double alpha, double threshold)
         : ternary_(ternary), alpha_(alpha), threshold_(threshold) {}
 
@@ -87,20 +87,22 @@ public:
         for (std::size_t i = 0; i < n; ++i) {
             const double x = in[i];
             double r;
-            if (ternary_) r = ((x > t) | (x >= a)) ? a : (((x < -t) | (x <= -a)) ? -a : 0.0);
-            else r = x >= 0 ? a : -a;
+            if (ternary_)
+                r = ((x > t) | (x >= a)) ? a : (((x < -t) | (x <= -a)) ? -a : 0.0);
+            else
+                r = x >= 0 ? a : -a;
             out[i] = static_cast<float>(x != x ? x : r);  // NaN passes through
         }
     }
 
-private:
+  private:
     bool ternary_;
     double alpha_, threshold_;
 };
 
 // Parameters fitted from the data, per tensor or per block.
 class FittedSignFormat final : public DataDependentFormat {
-public:
+  public:
     FittedSignFormat(bool ternary, std::size_t block) : ternary_(ternary), block_(block) {}
     std::string kind() const override { return ternary_ ? "ternary" : "binary"; }
     std::string canonical_spec() const override {
@@ -116,12 +118,13 @@ public:
         std::size_t finite = 0;
         for (std::size_t i = 0; i < n; ++i)
             if (std::isfinite(data[i])) sum += std::fabs(data[i]), ++finite;
-        return std::make_shared<SignFormat>(false, finite ? sum / static_cast<double>(finite) : 0.0, 0.0);
+        return std::make_shared<SignFormat>(false, finite ? sum / static_cast<double>(finite) : 0.0,
+                                            0.0);
     }
     double atom_count() const override { return ternary_ ? 3 : 2; }
     int bits() const override { return ternary_ ? 2 : 1; }
 
-private:
+  private:
     bool ternary_;
     std::size_t block_;
 };
@@ -132,7 +135,8 @@ ImplResult parse_sign(SpecArgs& args, bool ternary) {
     if (Status s = args.read_double("alpha", false, alpha); !s) return s;
     if (ternary)
         if (Status s = args.read_double("threshold", false, threshold); !s) return s;
-    if (Status s = args.read_int("block", std::int64_t{1}, std::int64_t{1} << 30, false, block); !s) return s;
+    if (Status s = args.read_int("block", std::int64_t{1}, std::int64_t{1} << 30, false, block); !s)
+        return s;
     if (std::isnan(alpha)) {
         if (!std::isnan(threshold)) return args.fail("'threshold' needs 'alpha' too");
         return std::shared_ptr<const FormatImpl>(
@@ -142,7 +146,8 @@ ImplResult parse_sign(SpecArgs& args, bool ternary) {
     if (!(alpha > 0)) return args.fail("key 'alpha' must be positive");
     if (std::isnan(threshold)) threshold = alpha / 2;
     if (!(threshold >= 0)) return args.fail("key 'threshold' must be >= 0");
-    return std::shared_ptr<const FormatImpl>(std::make_shared<SignFormat>(ternary, alpha, threshold));
+    return std::shared_ptr<const FormatImpl>(
+        std::make_shared<SignFormat>(ternary, alpha, threshold));
 }
 
 }  // namespace
@@ -162,14 +167,19 @@ TernaryFit fit_ternary(const double* data, std::size_t n) {
         prefix += mags[k - 1];
         if (k < mags.size() && mags[k] == mags[k - 1]) continue;
         const double objective = prefix * prefix / static_cast<double>(k);
-        if (objective > best) best = objective, best_k = k, fit.alpha = prefix / static_cast<double>(k);
+        if (objective > best)
+            best = objective, best_k = k, fit.alpha = prefix / static_cast<double>(k);
     }
     fit.nonzero = best_k;
     fit.threshold = best_k < mags.size() ? (mags[best_k - 1] + mags[best_k]) / 2 : mags.back() / 2;
     return fit;
 }
 
-ImplResult parse_binary(SpecArgs& args) { return parse_sign(args, false); }
-ImplResult parse_ternary(SpecArgs& args) { return parse_sign(args, true); }
+ImplResult parse_binary(SpecArgs& args) {
+    return parse_sign(args, false);
+}
+ImplResult parse_ternary(SpecArgs& args) {
+    return parse_sign(args, true);
+}
 
 }  // namespace qlab::detail

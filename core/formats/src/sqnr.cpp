@@ -59,10 +59,14 @@ double cell_error(Distribution d, double a, double b, double level) {
 
 const char* distribution_name(Distribution d) {
     switch (d) {
-        case Distribution::uniform: return "uniform";
-        case Distribution::gaussian: return "gaussian";
-        case Distribution::laplacian: return "laplacian";
-        case Distribution::gamma: return "gamma";
+        case Distribution::uniform:
+            return "uniform";
+        case Distribution::gaussian:
+            return "gaussian";
+        case Distribution::laplacian:
+            return "laplacian";
+        case Distribution::gamma:
+            return "gamma";
     }
     return "?";
 }
@@ -83,25 +87,35 @@ const std::vector<Distribution>& all_distributions() {
 double distribution_pdf(Distribution d, double x) {
     const double a = std::fabs(x);
     switch (d) {
-        case Distribution::uniform: return a <= 1 ? 0.5 : 0;
-        case Distribution::gaussian: return std::exp(-0.5 * x * x) / std::sqrt(2 * kPi);
-        case Distribution::laplacian: return std::exp(-a / kLaplaceScale) / (2 * kLaplaceScale);
+        case Distribution::uniform:
+            return a <= 1 ? 0.5 : 0;
+        case Distribution::gaussian:
+            return std::exp(-0.5 * x * x) / std::sqrt(2 * kPi);
+        case Distribution::laplacian:
+            return std::exp(-a / kLaplaceScale) / (2 * kLaplaceScale);
         case Distribution::gamma:
             // Half of Gamma(1/2, theta) on each side: a^-1/2 e^(-a/theta) / (2 sqrt(pi theta)).
-            return a == 0 ? INFINITY : std::exp(-a / kGammaTheta) / (2 * std::sqrt(kPi * kGammaTheta * a));
+            return a == 0 ? INFINITY
+                          : std::exp(-a / kGammaTheta) / (2 * std::sqrt(kPi * kGammaTheta * a));
     }
     return 0;
 }
 
-double distribution_variance(Distribution d) { return d == Distribution::uniform ? 1.0 / 3 : 1.0; }
+double distribution_variance(Distribution d) {
+    return d == Distribution::uniform ? 1.0 / 3 : 1.0;
+}
 
 std::vector<double> sample_distribution(Distribution d, std::size_t n, std::uint64_t seed) {
     Rng rng(seed);
     std::vector<double> out(n);
     for (double& v : out) {
         switch (d) {
-            case Distribution::uniform: v = 2 * rng.uniform() - 1; break;
-            case Distribution::gaussian: v = rng.normal(); break;
+            case Distribution::uniform:
+                v = 2 * rng.uniform() - 1;
+                break;
+            case Distribution::gaussian:
+                v = rng.normal();
+                break;
             case Distribution::laplacian: {
                 const double u = rng.uniform() - 0.5;
                 v = -kLaplaceScale * std::copysign(std::log(1 - 2 * std::fabs(u)), u);
@@ -129,7 +143,8 @@ double sqnr_db(const std::vector<double>& signal, const std::vector<double>& qua
     return 10 * std::log10(power / noise);
 }
 
-double sqnr_db(const Format& format, const std::vector<double>& signal, const QuantizeOptions& options) {
+double sqnr_db(const Format& format, const std::vector<double>& signal,
+               const QuantizeOptions& options) {
     return sqnr_db(signal, format.quantize_tensor_ref(signal, options));
 }
 

@@ -24,13 +24,14 @@ std::string spec_for(double lo, double hi, const CalibrationOptions& o) {
     const double levels = std::ldexp(1.0, o.bits) - 1;
     const double scale = hi > lo ? (hi - lo) / levels : 1.0;
     const double zero = std::clamp(std::round(-lo / scale), 0.0, levels) + 0.0;  // never "-0"
-    return "int:b=" + std::to_string(o.bits) + ",scale=" + shortest_repr(scale) + ",zero=" + shortest_repr(zero) +
-           ",signed=0";
+    return "int:b=" + std::to_string(o.bits) + ",scale=" + shortest_repr(scale) +
+           ",zero=" + shortest_repr(zero) + ",signed=0";
 }
 
 double quantile(std::vector<float> v, double p) {
     if (v.empty()) return 0;
-    const std::size_t k = std::min(v.size() - 1, static_cast<std::size_t>(p / 100 * static_cast<double>(v.size() - 1) + 0.5));
+    const std::size_t k = std::min(
+        v.size() - 1, static_cast<std::size_t>(p / 100 * static_cast<double>(v.size() - 1) + 0.5));
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
     return v[k];
 }
@@ -40,7 +41,8 @@ double mse_of(const std::vector<float>& v, const std::string& spec) {
     std::vector<float> q(v.size());
     f.quantize(v.data(), q.data(), v.size());
     double e = 0;
-    for (std::size_t i = 0; i < v.size(); ++i) e += (v[i] - q[i]) * static_cast<double>(v[i] - q[i]);
+    for (std::size_t i = 0; i < v.size(); ++i)
+        e += (v[i] - q[i]) * static_cast<double>(v[i] - q[i]);
     return e / static_cast<double>(v.size());
 }
 
@@ -55,31 +57,39 @@ double kl_threshold(const std::vector<float>& v, int bits) {
     // Exact zeros (ReLU outputs, pruned weights) are stored without error whatever the threshold;
     // left in, their spike dominates the normalised histograms and drags the threshold to ~0.
     for (float x : v)
-        if (x != 0) hist[std::min<std::size_t>(kHistogramBins - 1, static_cast<std::size_t>(std::fabs(x) / width))] += 1;
+        if (x != 0)
+            hist[std::min<std::size_t>(kHistogramBins - 1,
+                                       static_cast<std::size_t>(std::fabs(x) / width))] += 1;
     const int levels = 1 << (bits - 1);
     double best_kl = INFINITY;
     int best_i = kHistogramBins;
     for (int i = levels; i <= kHistogramBins; ++i) {
         std::vector<double> p(hist.begin(), hist.begin() + i);
-        for (int j = i; j < kHistogramBins; ++j) p[static_cast<std::size_t>(i - 1)] += hist[static_cast<std::size_t>(j)];
+        for (int j = i; j < kHistogramBins; ++j)
+            p[static_cast<std::size_t>(i - 1)] += hist[static_cast<std::size_t>(j)];
         // Q: each of `levels` groups of bins keeps its mass, spread over its non-empty bins.
         std::vector<double> q(static_cast<std::size_t>(i), 0.0);
         for (int g = 0; g < levels; ++g) {
             const int begin = g * i / levels, end = (g + 1) * i / levels;
             double mass = 0;
             int nonzero = 0;
-            for (int j = begin; j < end; ++j) mass += hist[static_cast<std::size_t>(j)], nonzero += hist[static_cast<std::size_t>(j)] > 0;
             for (int j = begin; j < end; ++j)
-                if (hist[static_cast<std::size_t>(j)] > 0) q[static_cast<std::size_t>(j)] = mass / nonzero;
+                mass += hist[static_cast<std::size_t>(j)],
+                    nonzero += hist[static_cast<std::size_t>(j)] > 0;
+            for (int j = begin; j < end; ++j)
+                if (hist[static_cast<std::size_t>(j)] > 0)
+                    q[static_cast<std::size_t>(j)] = mass / nonzero;
         }
         double ps = 0, qs = 0;
-        for (int j = 0; j < i; ++j) ps += p[static_cast<std::size_t>(j)], qs += q[static_cast<std::size_t>(j)];
+        for (int j = 0; j < i; ++j)
+            ps += p[static_cast<std::size_t>(j)], qs += q[static_cast<std::size_t>(j)];
         if (ps == 0 || qs == 0) continue;
         double kl = 0;
         for (int j = 0; j < i; ++j) {
             const double pj = p[static_cast<std::size_t>(j)] / ps;
             if (pj == 0) continue;
-            const double qj = std::max(q[static_cast<std::size_t>(j)] / qs, 1e-12);  // clipped tail mass has no Q
+            const double qj =
+                std::max(q[static_cast<std::size_t>(j)] / qs, 1e-12);  // clipped tail mass has no Q
             kl += pj * std::log(pj / qj);
         }
         if (kl < best_kl) best_kl = kl, best_i = i;
@@ -94,19 +104,23 @@ Result<Calibration> parse_calibration(std::string_view name) {
     if (name == "percentile") return Calibration::percentile;
     if (name == "mse") return Calibration::mse;
     if (name == "kl") return Calibration::kl;
-    return Status::error("unknown calibration '" + std::string(name) + "' (expected minmax, percentile, mse or kl)");
+    return Status::error("unknown calibration '" + std::string(name) +
+                         "' (expected minmax, percentile, mse or kl)");
 }
 
 std::string calibrate_tensor(const std::vector<float>& v, const CalibrationOptions& o) {
     assert(o.bits >= 2 && o.bits <= 16);
     double lo = 0, hi = 0;
-    for (float x : v) lo = std::min(lo, static_cast<double>(x)), hi = std::max(hi, static_cast<double>(x));
+    for (float x : v)
+        lo = std::min(lo, static_cast<double>(x)), hi = std::max(hi, static_cast<double>(x));
     switch (o.method) {
-        case Calibration::minmax: break;
+        case Calibration::minmax:
+            break;
         case Calibration::percentile: {
             if (o.symmetric) {
                 std::vector<float> mags(v.size());
-                std::transform(v.begin(), v.end(), mags.begin(), [](float x) { return std::fabs(x); });
+                std::transform(v.begin(), v.end(), mags.begin(),
+                               [](float x) { return std::fabs(x); });
                 hi = quantile(mags, o.percentile), lo = -hi;
             } else {
                 lo = quantile(v, 100 - o.percentile), hi = quantile(v, o.percentile);
@@ -125,7 +139,8 @@ std::string calibrate_tensor(const std::vector<float>& v, const CalibrationOptio
             break;
         }
         case Calibration::kl: {
-            const auto nonzero = static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [](float x) { return x != 0; }));
+            const auto nonzero = static_cast<std::size_t>(
+                std::count_if(v.begin(), v.end(), [](float x) { return x != 0; }));
             if (nonzero < kMinValuesForKl) break;
             const double t = kl_threshold(v, o.bits);
             lo = std::max(lo, -t), hi = std::min(hi, t);
@@ -135,12 +150,16 @@ std::string calibrate_tensor(const std::vector<float>& v, const CalibrationOptio
     return spec_for(lo, hi, o);
 }
 
-Result<EvalOptions> calibrate_model(const Model& model, const Dataset& data, const CalibrationOptions& o) {
-    if (o.bits < 2 || o.bits > 16) return Status::error("calibration bits must be from 2 to 16, got " + std::to_string(o.bits));
-    if (!(o.percentile > 50 && o.percentile <= 100)) return Status::error("calibration percentile must be in (50, 100]");
+Result<EvalOptions> calibrate_model(const Model& model, const Dataset& data,
+                                    const CalibrationOptions& o) {
+    if (o.bits < 2 || o.bits > 16)
+        return Status::error("calibration bits must be from 2 to 16, got " +
+                             std::to_string(o.bits));
+    if (!(o.percentile > 50 && o.percentile <= 100))
+        return Status::error("calibration percentile must be in (50, 100]");
     if (data.features != model.inputs())
-        return Status::error("calibration data has " + std::to_string(data.features) + " features, the model takes " +
-                             std::to_string(model.inputs()));
+        return Status::error("calibration data has " + std::to_string(data.features) +
+                             " features, the model takes " + std::to_string(model.inputs()));
     EvalOptions eval;
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
         const DenseLayer& L = model.layers[l];
@@ -153,11 +172,13 @@ Result<EvalOptions> calibrate_model(const Model& model, const Dataset& data, con
                 f.weight_rows.push_back(calibrate_tensor(row, o));
             }
         } else {
-            f.weights = calibrate_tensor(std::vector<float>(L.weight.data(), L.weight.data() + L.weight.size()), o);
+            f.weights = calibrate_tensor(
+                std::vector<float>(L.weight.data(), L.weight.data() + L.weight.size()), o);
         }
         if (l + 1 < model.layers.size()) {
             const Matrix out = hidden_outputs(model, data, l, 2048);
-            f.activations = calibrate_tensor(std::vector<float>(out.data(), out.data() + out.size()), o);
+            f.activations =
+                calibrate_tensor(std::vector<float>(out.data(), out.data() + out.size()), o);
         }
         eval.layers.push_back(std::move(f));
     }

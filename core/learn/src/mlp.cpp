@@ -9,9 +9,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cmath>
 #include <numeric>
 #include <optional>
 
@@ -22,20 +22,31 @@ namespace detail {
 
 void activate(Activation a, Matrix& m) {
     switch (a) {
-        case Activation::relu: m = m.cwiseMax(0.0f); break;
-        case Activation::hardsigmoid: m = m.cwiseMax(0.0f).cwiseMin(2.0f); break;
-        case Activation::tanh: m = m.array().tanh().matrix(); break;
-        case Activation::none: break;
+        case Activation::relu:
+            m = m.cwiseMax(0.0f);
+            break;
+        case Activation::hardsigmoid:
+            m = m.cwiseMax(0.0f).cwiseMin(2.0f);
+            break;
+        case Activation::tanh:
+            m = m.array().tanh().matrix();
+            break;
+        case Activation::none:
+            break;
     }
 }
 
 // d activation / d z, from z and the activation's output.
 Matrix activation_derivative(Activation a, const Matrix& z, const Matrix& out) {
     switch (a) {
-        case Activation::relu: return (z.array() > 0).cast<float>().matrix();
-        case Activation::hardsigmoid: return ((z.array() > 0) && (z.array() < 2)).cast<float>().matrix();
-        case Activation::tanh: return (1 - out.array().square()).matrix();
-        case Activation::none: break;
+        case Activation::relu:
+            return (z.array() > 0).cast<float>().matrix();
+        case Activation::hardsigmoid:
+            return ((z.array() > 0) && (z.array() < 2)).cast<float>().matrix();
+        case Activation::tanh:
+            return (1 - out.array().square()).matrix();
+        case Activation::none:
+            break;
     }
     return Matrix::Ones(z.rows(), z.cols());
 }
@@ -92,9 +103,9 @@ Matrix layer_forward(const Layer& L, const Matrix& a, const Matrix& w, std::vect
     return z;
 }
 
-LayerGradients layer_backward(const Layer& L, const Matrix& dz, const Matrix& input, const Matrix& w,
-                              const std::vector<Matrix>& patches, const std::vector<int>& argmax, bool need_input,
-                              bool need_weight) {
+LayerGradients layer_backward(const Layer& L, const Matrix& dz, const Matrix& input,
+                              const Matrix& w, const std::vector<Matrix>& patches,
+                              const std::vector<int>& argmax, bool need_input, bool need_weight) {
     LayerGradients g;
     if (L.kind == LayerKind::dense) {
         if (need_weight) {
@@ -125,7 +136,8 @@ LayerGradients layer_backward(const Layer& L, const Matrix& dz, const Matrix& in
     return g;
 }
 
-Result<std::vector<LayerQuantizers>> make_layer_quantizers(const std::vector<LayerFormats>& formats) {
+Result<std::vector<LayerQuantizers>> make_layer_quantizers(
+    const std::vector<LayerFormats>& formats) {
     std::vector<LayerQuantizers> out;
     for (const LayerFormats& f : formats) {
         LayerQuantizers lq;
@@ -144,8 +156,9 @@ Result<std::vector<LayerQuantizers>> make_layer_quantizers(const std::vector<Lay
     return out;
 }
 
-Matrix forward(const Model& model, const Matrix& x, const Quantizers& q, float dropout, Rng& rng, ForwardCache* cache,
-               const std::vector<LayerQuantizers>* per_layer, std::size_t stop_after) {
+Matrix forward(const Model& model, const Matrix& x, const Quantizers& q, float dropout, Rng& rng,
+               ForwardCache* cache, const std::vector<LayerQuantizers>* per_layer,
+               std::size_t stop_after) {
     Matrix a = x;
     const std::size_t last = model.layers.size() - 1;
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
@@ -153,7 +166,8 @@ Matrix forward(const Model& model, const Matrix& x, const Quantizers& q, float d
         const LayerQuantizers* lq = per_layer && l < per_layer->size() ? &(*per_layer)[l] : nullptr;
         Matrix w = layer.weight;
         if (lq && !lq->weight_rows.empty()) {
-            for (Eigen::Index r = 0; r < w.rows() && static_cast<std::size_t>(r) < lq->weight_rows.size(); ++r) {
+            for (Eigen::Index r = 0;
+                 r < w.rows() && static_cast<std::size_t>(r) < lq->weight_rows.size(); ++r) {
                 Matrix row = w.row(r);
                 lq->weight_rows[static_cast<std::size_t>(r)].apply(row, rng);
                 w.row(r) = row;
@@ -165,10 +179,13 @@ Matrix forward(const Model& model, const Matrix& x, const Quantizers& q, float d
         }
         std::vector<Matrix> patches;
         std::vector<int> argmax;
-        Matrix z = layer_forward(layer, a, w, cache ? &patches : nullptr, cache ? &argmax : nullptr);
+        Matrix z =
+            layer_forward(layer, a, w, cache ? &patches : nullptr, cache ? &argmax : nullptr);
         Matrix acc_pass;
         if (q.accumulator.format && layer.kind != LayerKind::maxpool2d) {
-            acc_pass = ((z.array() >= q.accumulator.lo) && (z.array() <= q.accumulator.hi)).cast<float>().matrix();
+            acc_pass = ((z.array() >= q.accumulator.lo) && (z.array() <= q.accumulator.hi))
+                           .cast<float>()
+                           .matrix();
             q.accumulator.apply(z, rng);
         }
         Matrix out = z;
@@ -212,12 +229,13 @@ Matrix softmax(const Matrix& scores) {
     return p;
 }
 
-void gather(const Dataset& d, const std::vector<std::size_t>& idx, std::size_t begin, std::size_t end, Matrix& x,
-            std::vector<int>& y) {
+void gather(const Dataset& d, const std::vector<std::size_t>& idx, std::size_t begin,
+            std::size_t end, Matrix& x, std::vector<int>& y) {
     x.resize(static_cast<Eigen::Index>(end - begin), d.features);
     y.resize(end - begin);
     for (std::size_t k = begin; k < end; ++k) {
-        std::copy(d.row(idx[k]), d.row(idx[k]) + d.features, x.row(static_cast<Eigen::Index>(k - begin)).data());
+        std::copy(d.row(idx[k]), d.row(idx[k]) + d.features,
+                  x.row(static_cast<Eigen::Index>(k - begin)).data());
         y[k - begin] = d.y[idx[k]];
     }
 }
@@ -271,11 +289,15 @@ OutputGradients output_gradients(const Model& model, const Matrix& x,
         const std::size_t per_row = static_cast<std::size_t>(L.output_size());
         for (Eigen::Index s = 0; s < n && !cache.argmax[l].empty(); ++s)
             for (int c = 0; c < k; ++c)
-                argmax.insert(argmax.end(), cache.argmax[l].begin() + static_cast<std::ptrdiff_t>(s * per_row),
-                              cache.argmax[l].begin() + static_cast<std::ptrdiff_t>((s + 1) * per_row));
+                argmax.insert(
+                    argmax.end(),
+                    cache.argmax[l].begin() + static_cast<std::ptrdiff_t>(s * per_row),
+                    cache.argmax[l].begin() + static_cast<std::ptrdiff_t>((s + 1) * per_row));
         // The float network has no STE or dropout factors (cache.pass is all ones).
-        Matrix dz = grad.cwiseProduct(repeat(activation_derivative(L.activation, cache.z[l], cache.out[l])));
-        LayerGradients lg = layer_backward(L, dz, cache.inputs[l], cache.used_weight[l], patches, argmax, true, false);
+        Matrix dz = grad.cwiseProduct(
+            repeat(activation_derivative(L.activation, cache.z[l], cache.out[l])));
+        LayerGradients lg = layer_backward(L, dz, cache.inputs[l], cache.used_weight[l], patches,
+                                           argmax, true, false);
         r.grad_pre[l] = std::move(dz);
         grad = lg.din;
         r.grad_input[l] = std::move(lg.din);
@@ -283,7 +305,8 @@ OutputGradients output_gradients(const Model& model, const Matrix& x,
     return r;
 }
 
-Matrix hidden_outputs(const Model& model, const Dataset& data, std::size_t layer, std::size_t max_rows) {
+Matrix hidden_outputs(const Model& model, const Dataset& data, std::size_t layer,
+                      std::size_t max_rows) {
     auto q = Quantizers::make({});
     Rng rng(1);
     std::vector<std::size_t> idx(std::min(data.size(), max_rows));
@@ -307,7 +330,8 @@ struct ChunkedForward {
     Matrix x;
     std::vector<int> y;
 
-    ChunkedForward(const Model& m, const Dataset& d, const EvalOptions& options) : model(m), data(d), idx(d.size()) {
+    ChunkedForward(const Model& m, const Dataset& d, const EvalOptions& options)
+        : model(m), data(d), idx(d.size()) {
         auto quantizers = Quantizers::make(options.roles);
         assert(quantizers.ok() && "validate roles before predicting");
         q = std::move(quantizers).value();
@@ -358,7 +382,9 @@ bool AccuracyCount::step() {
     return !s_->f.done();
 }
 
-bool AccuracyCount::done() const { return s_->f.done(); }
+bool AccuracyCount::done() const {
+    return s_->f.done();
+}
 
 double AccuracyCount::accuracy() const {
     const std::size_t rows = s_->f.begin;

@@ -1,8 +1,9 @@
 // Models as versioned JSON (DESIGN §6): {"format":"quantlab-model","version":1,"layers":[{"type":
 // "dense","in":N,"out":M,"activation":"relu|hardsigmoid|tanh|none","weight":[[M rows of N]],
 // "bias":[M]}, {"type":"conv2d","channels":C,"height":H,"width":W,"kernel":K,"out":O,...,"weight":
-// [[O rows of C*K*K]]}, {"type":"maxpool2d","channels":C,"height":H,"width":W,"size":S}]}. Files are untrusted: every field is type-checked before it is read (nothing
-// throws, which matters in WebAssembly builds without exceptions) and errors name the layer.
+// [[O rows of C*K*K]]}, {"type":"maxpool2d","channels":C,"height":H,"width":W,"size":S}]}. Files
+// are untrusted: every field is type-checked before it is read (nothing throws, which matters in
+// WebAssembly builds without exceptions) and errors name the layer.
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -32,7 +33,8 @@ struct ErrorPosition : nlohmann::json_sax<json> {
     bool end_object() override { return true; }
     bool start_array(std::size_t) override { return true; }
     bool end_array() override { return true; }
-    bool parse_error(std::size_t pos, const std::string& last, const nlohmann::detail::exception&) override {
+    bool parse_error(std::size_t pos, const std::string& last,
+                     const nlohmann::detail::exception&) override {
         position = pos, token = last, failed = true;
         return false;
     }
@@ -61,8 +63,11 @@ std::string model_to_json(const Model& model) {
     json layers = json::array();
     for (const Layer& L : model.layers) {
         if (L.kind == LayerKind::maxpool2d) {
-            layers.push_back({{"type", "maxpool2d"}, {"channels", L.channels}, {"height", L.height},
-                              {"width", L.width}, {"size", L.kernel}});
+            layers.push_back({{"type", "maxpool2d"},
+                              {"channels", L.channels},
+                              {"height", L.height},
+                              {"width", L.width},
+                              {"size", L.kernel}});
             continue;
         }
         json weight = json::array();
@@ -74,13 +79,24 @@ std::string model_to_json(const Model& model) {
         json bias = json::array();
         for (int r = 0; r < L.out; ++r) bias.push_back(L.bias(r));
         if (L.kind == LayerKind::conv2d) {
-            // weight rows: one per output channel, channels * kernel * kernel values in (c, i, j) order
-            layers.push_back({{"type", "conv2d"}, {"channels", L.channels}, {"height", L.height}, {"width", L.width},
-                              {"kernel", L.kernel}, {"out", L.out}, {"activation", activation_name(L.activation)},
-                              {"weight", std::move(weight)}, {"bias", std::move(bias)}});
+            // weight rows: one per output channel, channels * kernel * kernel values in (c, i, j)
+            // order
+            layers.push_back({{"type", "conv2d"},
+                              {"channels", L.channels},
+                              {"height", L.height},
+                              {"width", L.width},
+                              {"kernel", L.kernel},
+                              {"out", L.out},
+                              {"activation", activation_name(L.activation)},
+                              {"weight", std::move(weight)},
+                              {"bias", std::move(bias)}});
         } else {
-            layers.push_back({{"type", "dense"}, {"in", L.in}, {"out", L.out}, {"activation", activation_name(L.activation)},
-                              {"weight", std::move(weight)}, {"bias", std::move(bias)}});
+            layers.push_back({{"type", "dense"},
+                              {"in", L.in},
+                              {"out", L.out},
+                              {"activation", activation_name(L.activation)},
+                              {"weight", std::move(weight)},
+                              {"bias", std::move(bias)}});
         }
     }
     return json{{"format", "quantlab-model"}, {"version", 1}, {"layers", std::move(layers)}}.dump();
@@ -90,18 +106,20 @@ Result<Model> model_from_json(std::string_view text) {
     ErrorPosition where;
     json::sax_parse(text.begin(), text.end(), &where);
     if (where.failed)
-        return Status::error("model JSON is malformed at byte " + std::to_string(where.position) + " (near '" +
-                             where.token.substr(0, 20) + "')");
+        return Status::error("model JSON is malformed at byte " + std::to_string(where.position) +
+                             " (near '" + where.token.substr(0, 20) + "')");
     const json doc = json::parse(text.begin(), text.end(), nullptr, false);
     if (!doc.is_object()) return Status::error("model JSON must be an object");
     const auto format = doc.find("format");
-    if (format == doc.end() || !format->is_string() || format->get<std::string>() != "quantlab-model")
+    if (format == doc.end() || !format->is_string() ||
+        format->get<std::string>() != "quantlab-model")
         return Status::error("model JSON: \"format\" must be \"quantlab-model\"");
     const auto version = doc.find("version");
     if (version == doc.end() || !version->is_number_integer())
         return Status::error("model JSON: \"version\" must be an integer");
     if (version->get<long long>() != 1)
-        return Status::error("model JSON: version " + version->dump() + " is not supported (this build reads version 1)");
+        return Status::error("model JSON: version " + version->dump() +
+                             " is not supported (this build reads version 1)");
     const auto layers = doc.find("layers");
     if (layers == doc.end() || !layers->is_array() || layers->empty())
         return Status::error("model JSON: \"layers\" must be a non-empty array");
@@ -111,63 +129,81 @@ Result<Model> model_from_json(std::string_view text) {
         const std::string at = "model JSON layer " + std::to_string(l) + ": ";
         if (!j.is_object()) return Status::error(at + "must be an object");
         const auto type = j.find("type");
-        if (type == j.end() || !type->is_string()) return Status::error(at + "\"type\" must be a string");
+        if (type == j.end() || !type->is_string())
+            return Status::error(at + "\"type\" must be a string");
         const std::string kind = type->get<std::string>();
         Layer L;
         if (kind == "conv2d" || kind == "maxpool2d") {
-            if (!read_int(j, "channels", L.channels) || !read_int(j, "height", L.height) || !read_int(j, "width", L.width))
-                return Status::error(at + "\"channels\", \"height\" and \"width\" must be integers from 1 to 2^20");
-            if (static_cast<double>(L.channels) * L.height * L.width > 1e8) return Status::error(at + "the input is too large");
-            if (!read_int(j, kind == "conv2d" ? "kernel" : "size", L.kernel) || L.kernel > L.height || L.kernel > L.width)
-                return Status::error(at + "\"" + std::string(kind == "conv2d" ? "kernel" : "size") +
-                                     "\" must be an integer no larger than the input's height and width");
+            if (!read_int(j, "channels", L.channels) || !read_int(j, "height", L.height) ||
+                !read_int(j, "width", L.width))
+                return Status::error(
+                    at + "\"channels\", \"height\" and \"width\" must be integers from 1 to 2^20");
+            if (static_cast<double>(L.channels) * L.height * L.width > 1e8)
+                return Status::error(at + "the input is too large");
+            if (!read_int(j, kind == "conv2d" ? "kernel" : "size", L.kernel) ||
+                L.kernel > L.height || L.kernel > L.width)
+                return Status::error(
+                    at + "\"" + std::string(kind == "conv2d" ? "kernel" : "size") +
+                    "\" must be an integer no larger than the input's height and width");
         }
         if (kind == "maxpool2d") {
             L.kind = LayerKind::maxpool2d;
             L.activation = Activation::none;
         } else if (kind == "conv2d") {
             L.kind = LayerKind::conv2d;
-            if (!read_int(j, "out", L.out)) return Status::error(at + "\"out\" must be an integer from 1 to 2^20");
+            if (!read_int(j, "out", L.out))
+                return Status::error(at + "\"out\" must be an integer from 1 to 2^20");
             L.in = L.channels * L.kernel * L.kernel;
         } else if (kind == "dense") {
-            if (!read_int(j, "in", L.in)) return Status::error(at + "\"in\" must be an integer from 1 to 2^20");
-            if (!read_int(j, "out", L.out)) return Status::error(at + "\"out\" must be an integer from 1 to 2^20");
+            if (!read_int(j, "in", L.in))
+                return Status::error(at + "\"in\" must be an integer from 1 to 2^20");
+            if (!read_int(j, "out", L.out))
+                return Status::error(at + "\"out\" must be an integer from 1 to 2^20");
         } else {
-            return Status::error(at + "type '" + kind + "' is not supported (dense, conv2d, maxpool2d)");
+            return Status::error(at + "type '" + kind +
+                                 "' is not supported (dense, conv2d, maxpool2d)");
         }
-        if (static_cast<double>(L.in) * L.out > 1e8) return Status::error(at + "in x out is too large");
+        if (static_cast<double>(L.in) * L.out > 1e8)
+            return Status::error(at + "in x out is too large");
         if (!m.layers.empty() && m.layers.back().output_size() != L.input_size())
-            return Status::error(at + "takes " + std::to_string(L.input_size()) + " values but the previous layer outputs " +
+            return Status::error(at + "takes " + std::to_string(L.input_size()) +
+                                 " values but the previous layer outputs " +
                                  std::to_string(m.layers.back().output_size()));
         if (L.kind == LayerKind::maxpool2d) {
             m.layers.push_back(std::move(L));
             continue;
         }
         const auto act = j.find("activation");
-        if (act == j.end() || !act->is_string()) return Status::error(at + "\"activation\" must be a string");
+        if (act == j.end() || !act->is_string())
+            return Status::error(at + "\"activation\" must be a string");
         auto a = parse_activation(act->get<std::string>());
         if (!a) return Status::error(at + a.status().message());
         L.activation = *a;
         const auto weight = j.find("weight");
-        if (weight == j.end() || !weight->is_array() || weight->size() != static_cast<std::size_t>(L.out))
-            return Status::error(at + "\"weight\" must be an array of " + std::to_string(L.out) + " rows (\"out\")");
+        if (weight == j.end() || !weight->is_array() ||
+            weight->size() != static_cast<std::size_t>(L.out))
+            return Status::error(at + "\"weight\" must be an array of " + std::to_string(L.out) +
+                                 " rows (\"out\")");
         // Every row's length first: the matrix is allocated only for data the file really holds
         // (a small file of empty rows must not cost out x in floats before failing).
         for (int r = 0; r < L.out; ++r) {
             const json& row = (*weight)[static_cast<std::size_t>(r)];
             if (!row.is_array() || row.size() != static_cast<std::size_t>(L.in))
-                return Status::error(at + "weight row " + std::to_string(r) + " must hold " + std::to_string(L.in) + " numbers");
+                return Status::error(at + "weight row " + std::to_string(r) + " must hold " +
+                                     std::to_string(L.in) + " numbers");
         }
         L.weight.resize(L.out, L.in);
         for (int r = 0; r < L.out; ++r) {
             const json& row = (*weight)[static_cast<std::size_t>(r)];
             for (int c = 0; c < L.in; ++c)
                 if (!read_number(row[static_cast<std::size_t>(c)], L.weight(r, c)))
-                    return Status::error(at + "weight[" + std::to_string(r) + "][" + std::to_string(c) + "] is not a finite number");
+                    return Status::error(at + "weight[" + std::to_string(r) + "][" +
+                                         std::to_string(c) + "] is not a finite number");
         }
         const auto bias = j.find("bias");
         if (bias == j.end() || !bias->is_array() || bias->size() != static_cast<std::size_t>(L.out))
-            return Status::error(at + "\"bias\" must be an array of " + std::to_string(L.out) + " numbers");
+            return Status::error(at + "\"bias\" must be an array of " + std::to_string(L.out) +
+                                 " numbers");
         L.bias.resize(L.out);
         for (int r = 0; r < L.out; ++r)
             if (!read_number((*bias)[static_cast<std::size_t>(r)], L.bias(r)))

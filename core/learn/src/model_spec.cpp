@@ -11,18 +11,24 @@ namespace qlab {
 
 const char* activation_name(Activation a) {
     switch (a) {
-        case Activation::relu: return "relu";
-        case Activation::hardsigmoid: return "hardsigmoid";
-        case Activation::tanh: return "tanh";
-        case Activation::none: return "none";
+        case Activation::relu:
+            return "relu";
+        case Activation::hardsigmoid:
+            return "hardsigmoid";
+        case Activation::tanh:
+            return "tanh";
+        case Activation::none:
+            return "none";
     }
     return "?";
 }
 
 Result<Activation> parse_activation(std::string_view name) {
-    for (Activation a : {Activation::relu, Activation::hardsigmoid, Activation::tanh, Activation::none})
+    for (Activation a :
+         {Activation::relu, Activation::hardsigmoid, Activation::tanh, Activation::none})
         if (name == activation_name(a)) return a;
-    return Status::error("unknown activation '" + std::string(name) + "' (expected relu, hardsigmoid, tanh or none)");
+    return Status::error("unknown activation '" + std::string(name) +
+                         "' (expected relu, hardsigmoid, tanh or none)");
 }
 
 namespace {
@@ -42,7 +48,9 @@ Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::ui
     Activation act = Activation::relu;
     if (colon != std::string::npos) {
         const std::string options = rest.substr(colon + 1);
-        if (options.rfind("act=", 0) != 0) return Status::error("model '" + spec + "': unknown option '" + options + "' (expected act=NAME)");
+        if (options.rfind("act=", 0) != 0)
+            return Status::error("model '" + spec + "': unknown option '" + options +
+                                 "' (expected act=NAME)");
         auto a = parse_activation(options.substr(4));
         if (!a) return Status::error("model '" + spec + "': " + a.status().message());
         act = *a;
@@ -51,18 +59,22 @@ Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::ui
     std::vector<std::string> tokens;
     for (std::size_t start = 0;;) {
         const std::size_t dash = rest.find('-', start);
-        tokens.push_back(rest.substr(start, dash == std::string::npos ? std::string::npos : dash - start));
+        tokens.push_back(
+            rest.substr(start, dash == std::string::npos ? std::string::npos : dash - start));
         if (dash == std::string::npos) break;
         start = dash + 1;
     }
     int h = 0, w = 0, c = 0;
     char tail = 0;
-    if (tokens.size() < 2 || std::sscanf(tokens[0].c_str(), "%dx%dx%d%c", &h, &w, &c, &tail) != 3 || h < 1 || w < 1 || c < 1 ||
-        h > 4096 || w > 4096 || c > 4096)
-        return Status::error("model '" + spec + "': expected cnn:HxWxC-... with the input height, width and channels first");
+    if (tokens.size() < 2 || std::sscanf(tokens[0].c_str(), "%dx%dx%d%c", &h, &w, &c, &tail) != 3 ||
+        h < 1 || w < 1 || c < 1 || h > 4096 || w > 4096 || c > 4096)
+        return Status::error(
+            "model '" + spec +
+            "': expected cnn:HxWxC-... with the input height, width and channels first");
     if (h * w * c != inputs)
-        return Status::error("model '" + spec + "': " + tokens[0] + " is " + std::to_string(h * w * c) +
-                             " values, the data has " + std::to_string(inputs) + " features");
+        return Status::error("model '" + spec + "': " + tokens[0] + " is " +
+                             std::to_string(h * w * c) + " values, the data has " +
+                             std::to_string(inputs) + " features");
     Model m;
     Rng rng(seed);
     int features = h * w * c;
@@ -73,7 +85,10 @@ Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::ui
         int a = 0, b = 0;
         Layer layer;
         if (!flat && std::sscanf(tok.c_str(), "c%dk%d%c", &a, &b, &tail) == 2) {
-            if (a < 1 || a > 4096 || b < 1 || b > h || b > w) return Status::error(where + ": needs 1..4096 channels and a kernel no larger than the " + std::to_string(h) + "x" + std::to_string(w) + " input");
+            if (a < 1 || a > 4096 || b < 1 || b > h || b > w)
+                return Status::error(where +
+                                     ": needs 1..4096 channels and a kernel no larger than the " +
+                                     std::to_string(h) + "x" + std::to_string(w) + " input");
             layer.kind = LayerKind::conv2d;
             layer.channels = c, layer.height = h, layer.width = w, layer.kernel = b;
             layer.in = c * b * b, layer.out = a;
@@ -81,7 +96,9 @@ Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::ui
             glorot(layer, c * b * b, a * b * b, rng);
             h = layer.output_height(), w = layer.output_width(), c = a;
         } else if (!flat && std::sscanf(tok.c_str(), "p%d%c", &a, &tail) == 1) {
-            if (a < 1 || a > h || a > w) return Status::error(where + ": the pool window must fit the " + std::to_string(h) + "x" + std::to_string(w) + " input");
+            if (a < 1 || a > h || a > w)
+                return Status::error(where + ": the pool window must fit the " + std::to_string(h) +
+                                     "x" + std::to_string(w) + " input");
             layer.kind = LayerKind::maxpool2d;
             layer.channels = c, layer.height = h, layer.width = w, layer.kernel = a;
             layer.activation = Activation::none;
@@ -100,7 +117,8 @@ Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::ui
         m.layers.push_back(std::move(layer));
     }
     if (m.layers.back().kind != LayerKind::dense || m.layers.back().out != classes)
-        return Status::error("model '" + spec + "': must end in a dense layer of " + std::to_string(classes) + " (the classes)");
+        return Status::error("model '" + spec + "': must end in a dense layer of " +
+                             std::to_string(classes) + " (the classes)");
     return m;
 }
 
@@ -121,30 +139,39 @@ Result<Model> make_model(std::string_view spec_view, int inputs, int classes, st
         std::size_t start = 0;
         while (true) {
             const std::size_t dash = rest.find('-', start);
-            const std::string w = rest.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
+            const std::string w =
+                rest.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
             char* end = nullptr;
             const long v = std::strtol(w.c_str(), &end, 10);
             if (w.empty() || *end || v < 1 || v > 1 << 16)
-                return Status::error("model '" + spec + "': layer width '" + w + "' must be an integer from 1 to 65536");
+                return Status::error("model '" + spec + "': layer width '" + w +
+                                     "' must be an integer from 1 to 65536");
             widths.push_back(static_cast<int>(v));
             if (dash == std::string::npos) break;
             start = dash + 1;
         }
-        if (widths.size() < 2) return Status::error("model '" + spec + "': needs at least an input and an output width");
+        if (widths.size() < 2)
+            return Status::error("model '" + spec +
+                                 "': needs at least an input and an output width");
         if (!options.empty()) {
-            if (options.rfind("act=", 0) != 0) return Status::error("model '" + spec + "': unknown option '" + options + "' (expected act=NAME)");
+            if (options.rfind("act=", 0) != 0)
+                return Status::error("model '" + spec + "': unknown option '" + options +
+                                     "' (expected act=NAME)");
             auto a = parse_activation(options.substr(4));
             if (!a) return Status::error("model '" + spec + "': " + a.status().message());
             act = *a;
         }
         if (widths.front() != inputs)
-            return Status::error("model '" + spec + "': the input width " + std::to_string(widths.front()) +
-                                 " does not match the data's " + std::to_string(inputs) + " features");
+            return Status::error("model '" + spec + "': the input width " +
+                                 std::to_string(widths.front()) + " does not match the data's " +
+                                 std::to_string(inputs) + " features");
         if (widths.back() != classes)
-            return Status::error("model '" + spec + "': the output width " + std::to_string(widths.back()) +
-                                 " does not match the data's " + std::to_string(classes) + " classes");
+            return Status::error("model '" + spec + "': the output width " +
+                                 std::to_string(widths.back()) + " does not match the data's " +
+                                 std::to_string(classes) + " classes");
     } else {
-        return Status::error("unknown model '" + spec + "' (expected logreg, mlp:IN-H1-...-OUT[:act=relu|hardsigmoid|tanh] "
+        return Status::error("unknown model '" + spec +
+                             "' (expected logreg, mlp:IN-H1-...-OUT[:act=relu|hardsigmoid|tanh] "
                              "or cnn:HxWxC-cNkK-pN-...-OUT)");
     }
     Model m;

@@ -20,8 +20,8 @@ double dot(const Vec& a, const Vec& b) {
 
 struct Prepared {
     Format format;
-    std::vector<Vec> x;     // r(q(x_i))
-    std::vector<int> sign;  // y_i in {-1, +1}
+    std::vector<Vec> x;      // r(q(x_i))
+    std::vector<int> sign;   // y_i in {-1, +1}
     std::vector<Vec> atoms;  // vector atoms (Cherkhev Fig. 3), empty for coordinate formats
 };
 
@@ -41,9 +41,11 @@ std::vector<Vec> kmeans_vectors(const std::vector<Vec>& points, int k, Rng& rng)
     std::vector<Vec> centres;
     std::vector<std::size_t> picks(points.size());
     std::iota(picks.begin(), picks.end(), 0);
-    for (std::size_t i = picks.size(); i > 1; --i) std::swap(picks[i - 1], picks[static_cast<std::size_t>(rng.next_u64() % i)]);
+    for (std::size_t i = picks.size(); i > 1; --i)
+        std::swap(picks[i - 1], picks[static_cast<std::size_t>(rng.next_u64() % i)]);
     for (std::size_t i = 0; i < picks.size() && static_cast<int>(centres.size()) < k; ++i)
-        if (std::find(centres.begin(), centres.end(), points[picks[i]]) == centres.end()) centres.push_back(points[picks[i]]);
+        if (std::find(centres.begin(), centres.end(), points[picks[i]]) == centres.end())
+            centres.push_back(points[picks[i]]);
     for (int it = 0; it < 100; ++it) {
         std::vector<Vec> sum(centres.size(), Vec(points.front().size(), 0.0));
         std::vector<int> count(centres.size(), 0);
@@ -88,17 +90,23 @@ Result<Prepared> prepare(const Dataset& data, const QuantizedLinearOptions& o, c
             for (int cls : {0, 1}) {
                 std::vector<Vec> points;
                 for (std::size_t i = 0; i < data.size(); ++i)
-                    if (data.y[i] == cls) points.emplace_back(data.row(i), data.row(i) + data.features);
-                if (points.empty()) return Status::error("data '" + data.name + "' has no example of class " + std::to_string(cls));
-                for (Vec& c : kmeans_vectors(points, o.vector_kmeans, rng)) p.atoms.push_back(std::move(c));
+                    if (data.y[i] == cls)
+                        points.emplace_back(data.row(i), data.row(i) + data.features);
+                if (points.empty())
+                    return Status::error("data '" + data.name + "' has no example of class " +
+                                         std::to_string(cls));
+                for (Vec& c : kmeans_vectors(points, o.vector_kmeans, rng))
+                    p.atoms.push_back(std::move(c));
             }
         }
     }
     for (std::size_t i = 0; i < data.size(); ++i) {
         Vec v(data.row(i), data.row(i) + data.features);
-        if (!p.atoms.empty()) v = p.atoms[nearest_atom(p.atoms, v)];
+        if (!p.atoms.empty())
+            v = p.atoms[nearest_atom(p.atoms, v)];
         else
-            for (std::size_t j = 0; j < v.size(); ++j) v[j] = format.quantize_ref(v[j], o.rounding, &rng);
+            for (std::size_t j = 0; j < v.size(); ++j)
+                v[j] = format.quantize_ref(v[j], o.rounding, &rng);
         p.x.push_back(std::move(v));
         p.sign.push_back(data.y[i] == 1 ? 1 : -1);
     }
@@ -132,16 +140,17 @@ double bound(double margin, double delta, double radius) {
 }
 
 // Fills in margin, radius, delta and the bound, which both algorithms report.
-void describe(QuantizedLinearResult& r, const Prepared& p, const Prepared* test, double box, double margin,
-              double radius, double max_abs_x) {
+void describe(QuantizedLinearResult& r, const Prepared& p, const Prepared* test, double box,
+              double margin, double radius, double max_abs_x) {
     r.radius = radius;
     r.margin = margin;
     r.delta_box = std::max(box, max_abs_x);
     r.delta = delta_over_box(p, r.delta_box, r.observed_delta);
     if (!p.atoms.empty()) r.vector_atoms = p.atoms;
     r.mistake_bound = bound(r.margin, r.delta, r.radius);
-    r.format = p.atoms.empty() ? p.format.to_string()
-                               : "vector atoms: " + std::to_string(p.atoms.size()) + " k-means centres";
+    r.format = p.atoms.empty()
+                   ? p.format.to_string()
+                   : "vector atoms: " + std::to_string(p.atoms.size()) + " k-means centres";
     r.train_accuracy = accuracy(r.weights, p);
     if (test) r.test_accuracy = accuracy(r.weights, *test);
 }
@@ -203,7 +212,8 @@ struct QuantizedLinearJob::State {
 
     Vec quantize(const Vec& v) {
         Vec out(v.size());
-        for (std::size_t j = 0; j < v.size(); ++j) out[j] = p->format.quantize_ref(v[j], o.rounding, &rng);
+        for (std::size_t j = 0; j < v.size(); ++j)
+            out[j] = p->format.quantize_ref(v[j], o.rounding, &rng);
         return out;
     }
     void stalled_at(const Vec& at) {
@@ -213,7 +223,8 @@ struct QuantizedLinearJob::State {
     void frank_wolfe_unit();
 };
 
-QuantizedLinearJob::QuantizedLinearJob(const Dataset& train, const Dataset* test, const QuantizedLinearOptions& o,
+QuantizedLinearJob::QuantizedLinearJob(const Dataset& train, const Dataset* test,
+                                       const QuantizedLinearOptions& o,
                                        QuantizedLinearAlgorithm algorithm)
     : s_(std::make_unique<State>(algorithm, o, train)) {
     State& s = *s_;
@@ -237,13 +248,16 @@ QuantizedLinearJob::QuantizedLinearJob(const Dataset& train, const Dataset* test
         }
         s.test = std::move(t).value();
     }
-    for (std::size_t i = 0; i < p.x.size(); ++i) s.radius = std::max(s.radius, std::sqrt(dot(p.x[i], p.x[i])));
+    for (std::size_t i = 0; i < p.x.size(); ++i)
+        s.radius = std::max(s.radius, std::sqrt(dot(p.x[i], p.x[i])));
     s.max_abs_x = max_abs(p.x);
     if (fw) {
         // w0 = q(r(x_i)) for the positive example of smallest norm.
         std::size_t start = p.x.size();
         for (std::size_t i = 0; i < p.x.size(); ++i)
-            if (p.sign[i] > 0 && (start == p.x.size() || dot(p.x[i], p.x[i]) < dot(p.x[start], p.x[start]))) start = i;
+            if (p.sign[i] > 0 &&
+                (start == p.x.size() || dot(p.x[i], p.x[i]) < dot(p.x[start], p.x[start])))
+                start = i;
         if (start == p.x.size()) {
             fail_now(Status::error("data '" + train.name + "' has no example of class 1"));
             return;
@@ -256,12 +270,14 @@ QuantizedLinearJob::QuantizedLinearJob(const Dataset& train, const Dataset* test
             // The feature errors count toward delta too: x is stored as its nearest centre.
             for (std::size_t i = 0; i < p.x.size(); ++i) {
                 double e2 = 0;
-                for (std::size_t j = 0; j < s.w.size(); ++j) e2 += std::pow(train.row(i)[j] - p.x[i][j], 2);
+                for (std::size_t j = 0; j < s.w.size(); ++j)
+                    e2 += std::pow(train.row(i)[j] - p.x[i][j], 2);
                 s.r.observed_delta = std::max(s.r.observed_delta, std::sqrt(e2));
             }
             s.w = p.atoms[nearest_atom(p.atoms, s.w)];
         } else {
-            for (double& c : s.w) c = p.format.quantize_ref(0.0, o.rounding, &s.rng);  // the atom nearest 0
+            for (double& c : s.w)
+                c = p.format.quantize_ref(0.0, o.rounding, &s.rng);  // the atom nearest 0
         }
         s.order.resize(p.x.size());
         std::iota(s.order.begin(), s.order.end(), 0);
@@ -274,8 +290,10 @@ QuantizedLinearJob::QuantizedLinearJob(const Dataset& train, const Dataset* test
 QuantizedLinearJob::~QuantizedLinearJob() = default;
 
 Status QuantizedLinearJob::do_unit() {
-    if (s_->algorithm == QuantizedLinearAlgorithm::perceptron) s_->perceptron_unit();
-    else s_->frank_wolfe_unit();
+    if (s_->algorithm == QuantizedLinearAlgorithm::perceptron)
+        s_->perceptron_unit();
+    else
+        s_->frank_wolfe_unit();
     return Status::success();
 }
 
@@ -305,7 +323,8 @@ void QuantizedLinearJob::State::perceptron_unit() {
             if (P.atoms.empty()) next[j] = P.format.quantize_ref(exact[j], o.rounding, &rng);
         }
         if (!P.atoms.empty()) next = P.atoms[nearest_atom(P.atoms, exact)];
-        for (std::size_t j = 0; j < w.size(); ++j) error2 += (next[j] - exact[j]) * (next[j] - exact[j]);
+        for (std::size_t j = 0; j < w.size(); ++j)
+            error2 += (next[j] - exact[j]) * (next[j] - exact[j]);
         r.observed_delta = std::max(r.observed_delta, std::sqrt(error2));
         if (next == w) {
             ++record.stalled;
@@ -327,8 +346,10 @@ void QuantizedLinearJob::State::perceptron_unit() {
         return;
     }
     r.ended_in_sink = record.stalled == record.mistakes;
-    if (epoch >= o.epochs) done = true;
-    else ++epoch;
+    if (epoch >= o.epochs)
+        done = true;
+    else
+        ++epoch;
 }
 
 void QuantizedLinearJob::State::frank_wolfe_unit() {
@@ -354,7 +375,8 @@ void QuantizedLinearJob::State::frank_wolfe_unit() {
     for (std::size_t j = 0; j < w.size(); ++j) sum[j] = qa[j] + qb[j];
     Vec next = quantize(sum);
     for (std::size_t j = 0; j < w.size(); ++j)
-        box = std::max({box, std::fabs(a[j]), std::fabs(b[j]), std::fabs(sum[j]), std::fabs(a[j] + b[j])});
+        box = std::max(
+            {box, std::fabs(a[j]), std::fabs(b[j]), std::fabs(sum[j]), std::fabs(a[j] + b[j])});
     double error2 = 0;
     for (std::size_t j = 0; j < w.size(); ++j) error2 += std::pow(next[j] - (a[j] + b[j]), 2);
     r.observed_delta = std::max(r.observed_delta, std::sqrt(error2));
@@ -370,7 +392,9 @@ void QuantizedLinearJob::State::frank_wolfe_unit() {
     if (r.updates >= o.steps) done = true;
 }
 
-bool QuantizedLinearJob::is_done() const { return s_->done; }
+bool QuantizedLinearJob::is_done() const {
+    return s_->done;
+}
 
 JobProgress QuantizedLinearJob::progress() const {
     const State& s = *s_;
@@ -383,20 +407,40 @@ JobProgress QuantizedLinearJob::progress() const {
     }
     const auto n = static_cast<long long>(s.order.size());
     g.total = n * std::max(0, s.o.epochs);
-    g.done = s.done ? g.total : n * (s.epoch - 1) + static_cast<long long>(s.epoch_started ? s.pos : 0);
-    g.stage = (s.done ? "finished after pass " : "pass ") + std::to_string(s.epoch) + " of " + std::to_string(s.o.epochs);
+    g.done =
+        s.done ? g.total : n * (s.epoch - 1) + static_cast<long long>(s.epoch_started ? s.pos : 0);
+    g.stage = (s.done ? "finished after pass " : "pass ") + std::to_string(s.epoch) + " of " +
+              std::to_string(s.o.epochs);
     return g;
 }
 
-QuantizedLinearAlgorithm QuantizedLinearJob::algorithm() const { return s_->algorithm; }
-const std::vector<double>& QuantizedLinearJob::weights() const { return s_->w; }
-long QuantizedLinearJob::mistakes() const { return s_->r.updates; }
-long QuantizedLinearJob::stalled_updates() const { return s_->r.stalled_updates; }
-const std::vector<std::vector<double>>& QuantizedLinearJob::sinks() const { return s_->sinks; }
-int QuantizedLinearJob::epoch() const { return s_->epoch; }
-long long QuantizedLinearJob::last_example() const { return s_->last; }
-const std::vector<EpochRecord>& QuantizedLinearJob::history() const { return s_->r.history; }
-double QuantizedLinearJob::radius() const { return s_->radius; }
+QuantizedLinearAlgorithm QuantizedLinearJob::algorithm() const {
+    return s_->algorithm;
+}
+const std::vector<double>& QuantizedLinearJob::weights() const {
+    return s_->w;
+}
+long QuantizedLinearJob::mistakes() const {
+    return s_->r.updates;
+}
+long QuantizedLinearJob::stalled_updates() const {
+    return s_->r.stalled_updates;
+}
+const std::vector<std::vector<double>>& QuantizedLinearJob::sinks() const {
+    return s_->sinks;
+}
+int QuantizedLinearJob::epoch() const {
+    return s_->epoch;
+}
+long long QuantizedLinearJob::last_example() const {
+    return s_->last;
+}
+const std::vector<EpochRecord>& QuantizedLinearJob::history() const {
+    return s_->r.history;
+}
+double QuantizedLinearJob::radius() const {
+    return s_->radius;
+}
 
 double QuantizedLinearJob::margin() const {
     const State& s = *s_;
@@ -418,11 +462,14 @@ double QuantizedLinearJob::delta() const {
     if (!s.p) return 0;
     if (!s.p->atoms.empty()) return s.r.observed_delta;
     const double b = std::max(s.box, s.max_abs_x);
-    if (b != s.delta_cached_box) s.delta_cached = delta_over_box(*s.p, b, s.r.observed_delta), s.delta_cached_box = b;
+    if (b != s.delta_cached_box)
+        s.delta_cached = delta_over_box(*s.p, b, s.r.observed_delta), s.delta_cached_box = b;
     return s.delta_cached;
 }
 
-double QuantizedLinearJob::mistake_bound() const { return bound(margin(), delta(), radius()); }
+double QuantizedLinearJob::mistake_bound() const {
+    return bound(margin(), delta(), radius());
+}
 
 QuantizedLinearResult QuantizedLinearJob::result() const {
     const State& s = *s_;
@@ -436,7 +483,8 @@ QuantizedLinearResult QuantizedLinearJob::result() const {
         r.converged = r.train_accuracy == 1.0;
         EpochRecord record;
         record.epoch = 1;
-        record.mistakes = static_cast<long>(std::llround((1 - r.train_accuracy) * static_cast<double>(s.p->x.size())));
+        record.mistakes = static_cast<long>(
+            std::llround((1 - r.train_accuracy) * static_cast<double>(s.p->x.size())));
         record.train_accuracy = r.train_accuracy;
         r.history.push_back(record);
     }
@@ -444,7 +492,8 @@ QuantizedLinearResult QuantizedLinearJob::result() const {
 }
 
 namespace {
-Result<QuantizedLinearResult> run_linear(const Dataset& train, const Dataset* test, const QuantizedLinearOptions& o,
+Result<QuantizedLinearResult> run_linear(const Dataset& train, const Dataset* test,
+                                         const QuantizedLinearOptions& o,
                                          QuantizedLinearAlgorithm algorithm) {
     QuantizedLinearJob job(train, test, o, algorithm);
     if (Status s = run_job(job); !s) return s;
@@ -453,12 +502,12 @@ Result<QuantizedLinearResult> run_linear(const Dataset& train, const Dataset* te
 }  // namespace
 
 Result<QuantizedLinearResult> train_quantized_perceptron(const Dataset& train, const Dataset* test,
-                                                        const QuantizedLinearOptions& o) {
+                                                         const QuantizedLinearOptions& o) {
     return run_linear(train, test, o, QuantizedLinearAlgorithm::perceptron);
 }
 
 Result<QuantizedLinearResult> train_quantized_frank_wolfe(const Dataset& train, const Dataset* test,
-                                                         const QuantizedLinearOptions& o) {
+                                                          const QuantizedLinearOptions& o) {
     return run_linear(train, test, o, QuantizedLinearAlgorithm::frank_wolfe);
 }
 

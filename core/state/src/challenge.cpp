@@ -38,8 +38,11 @@ Result<GoalTerm> parse_term(std::string_view text) {
         const char* text;
         GoalOp op;
     };
-    static const OpText ops[] = {{">=", GoalOp::at_least}, {"<=", GoalOp::at_most}, {">", GoalOp::above},
-                                 {"<", GoalOp::below},     {"=", GoalOp::equal}};
+    static const OpText ops[] = {{">=", GoalOp::at_least},
+                                 {"<=", GoalOp::at_most},
+                                 {">", GoalOp::above},
+                                 {"<", GoalOp::below},
+                                 {"=", GoalOp::equal}};
     bool found = false;
     for (const OpText& o : ops) {
         const std::string_view t = o.text;
@@ -50,7 +53,9 @@ Result<GoalTerm> parse_term(std::string_view text) {
             break;
         }
     }
-    if (!found) return Status::error(quoted + ": needs a comparison >=, <=, >, < or = after '" + term.metric + "'");
+    if (!found)
+        return Status::error(quoted + ": needs a comparison >=, <=, >, < or = after '" +
+                             term.metric + "'");
     const std::string number(rest);
     char* end = nullptr;
     term.target = number.empty() ? NAN : std::strtod(number.c_str(), &end);
@@ -80,11 +85,16 @@ Result<std::vector<GoalTerm>> parse_goal(std::string_view text) {
 
 const char* goal_op_text(GoalOp op) {
     switch (op) {
-        case GoalOp::at_least: return ">=";
-        case GoalOp::at_most: return "<=";
-        case GoalOp::above: return ">";
-        case GoalOp::below: return "<";
-        case GoalOp::equal: return "=";
+        case GoalOp::at_least:
+            return ">=";
+        case GoalOp::at_most:
+            return "<=";
+        case GoalOp::above:
+            return ">";
+        case GoalOp::below:
+            return "<";
+        case GoalOp::equal:
+            return "=";
     }
     return "?";
 }
@@ -96,12 +106,17 @@ std::string goal_term_text(const GoalTerm& t) {
 bool goal_term_met(const GoalTerm& t, double v) {
     if (std::isnan(v)) return false;
     switch (t.op) {
-        case GoalOp::at_least: return v >= t.target;
-        case GoalOp::at_most: return v <= t.target;
-        case GoalOp::above: return v > t.target;
-        case GoalOp::below: return v < t.target;
+        case GoalOp::at_least:
+            return v >= t.target;
+        case GoalOp::at_most:
+            return v <= t.target;
+        case GoalOp::above:
+            return v > t.target;
+        case GoalOp::below:
+            return v < t.target;
         case GoalOp::equal:
-            return std::fabs(v - t.target) <= kEqualRelativeTolerance * std::max(1.0, std::fabs(t.target));
+            return std::fabs(v - t.target) <=
+                   kEqualRelativeTolerance * std::max(1.0, std::fabs(t.target));
     }
     return false;
 }

@@ -21,7 +21,8 @@ bool LabState::operator==(const LabState& o) const {
 }
 
 const std::vector<std::string>& panel_names() {
-    static const std::vector<std::string> names = {"formats", "perceptron", "train", "precision", "layers", "ternary"};
+    static const std::vector<std::string> names = {"formats",   "perceptron", "train",
+                                                   "precision", "layers",     "ternary"};
     return names;
 }
 
@@ -54,7 +55,8 @@ std::string join(const std::vector<std::string>& items) {
 
 Status one_of(const std::string& value, const std::vector<std::string>& choices, const char* what) {
     if (std::find(choices.begin(), choices.end(), value) != choices.end()) return Status::success();
-    return Status::error("unknown " + std::string(what) + " '" + value + "' (known: " + join(choices) + ")");
+    return Status::error("unknown " + std::string(what) + " '" + value +
+                         "' (known: " + join(choices) + ")");
 }
 
 bool parse_finite(std::string_view text, double& out) {
@@ -73,31 +75,68 @@ std::string next_item(std::string_view& text, char separator) {
     return item;
 }
 
-Status validate_panel(const std::string& v) { return one_of(v, panel_names(), "panel"); }
-Status validate_theme(const std::string& v) { return one_of(v, {"light", "dark"}, "theme"); }
-Status validate_format(const std::string& v) { return Format::parse(v).status(); }
-// A role's format; empty means full precision.
-Status validate_role_format(const std::string& v) { return v.empty() ? Status::success() : Format::parse(v).status(); }
-Status validate_rounding(const std::string& v) { return parse_rounding(v).status(); }
-Status validate_set(const std::string& v) {
-    return one_of(v, {"linear", "synth01", "synth02", "circle", "xor", "gauss", "spiral"}, "2-D data set");
+Status validate_panel(const std::string& v) {
+    return one_of(v, panel_names(), "panel");
 }
-Status validate_algo(const std::string& v) { return one_of(v, {"perceptron", "frank-wolfe"}, "algorithm"); }
-Status validate_grid(const std::string& v) { return one_of(v, {"range", "float"}, "sweep grid"); }
-Status validate_added(const std::string& v) { return parse_added_points(v).status(); }
-Status validate_removed(const std::string& v) { return parse_index_list(v).status(); }
+Status validate_theme(const std::string& v) {
+    return one_of(v, {"light", "dark"}, "theme");
+}
+Status validate_format(const std::string& v) {
+    return Format::parse(v).status();
+}
+// A role's format; empty means full precision.
+Status validate_role_format(const std::string& v) {
+    return v.empty() ? Status::success() : Format::parse(v).status();
+}
+Status validate_rounding(const std::string& v) {
+    return parse_rounding(v).status();
+}
+Status validate_set(const std::string& v) {
+    return one_of(v, {"linear", "synth01", "synth02", "circle", "xor", "gauss", "spiral"},
+                  "2-D data set");
+}
+Status validate_algo(const std::string& v) {
+    return one_of(v, {"perceptron", "frank-wolfe"}, "algorithm");
+}
+Status validate_grid(const std::string& v) {
+    return one_of(v, {"range", "float"}, "sweep grid");
+}
+Status validate_added(const std::string& v) {
+    return parse_added_points(v).status();
+}
+Status validate_removed(const std::string& v) {
+    return parse_index_list(v).status();
+}
 Status validate_data(const std::string& v) {
     return one_of(v, {"digits", "mnist", "circle", "xor", "gauss", "spiral", "linear"}, "data set");
 }
-Status validate_hidden(const std::string& v) { return parse_hidden_widths(v).status(); }
-Status validate_act(const std::string& v) { return one_of(v, {"relu", "hardsigmoid", "tanh"}, "activation"); }
-Status validate_optimizer(const std::string& v) { return one_of(v, {"sgd", "momentum", "adam"}, "optimizer"); }
-Status validate_goal(const std::string& v) { return parse_goal(v).status(); }
-Status validate_tview(const std::string& v) { return one_of(v, {"residuals", "pareto"}, "ternary view"); }
-Status validate_objective(const std::string& v) { return one_of(v, {"size", "compute"}, "allocation objective"); }
-Status validate_calib(const std::string& v) { return one_of(v, {"minmax", "percentile", "mse", "kl"}, "calibration"); }
-Status validate_lview(const std::string& v) { return one_of(v, {"plots", "designer"}, "layers view"); }
-Status validate_dlevels(const std::string& v) { return parse_designer_levels(v).status(); }
+Status validate_hidden(const std::string& v) {
+    return parse_hidden_widths(v).status();
+}
+Status validate_act(const std::string& v) {
+    return one_of(v, {"relu", "hardsigmoid", "tanh"}, "activation");
+}
+Status validate_optimizer(const std::string& v) {
+    return one_of(v, {"sgd", "momentum", "adam"}, "optimizer");
+}
+Status validate_goal(const std::string& v) {
+    return parse_goal(v).status();
+}
+Status validate_tview(const std::string& v) {
+    return one_of(v, {"residuals", "pareto"}, "ternary view");
+}
+Status validate_objective(const std::string& v) {
+    return one_of(v, {"size", "compute"}, "allocation objective");
+}
+Status validate_calib(const std::string& v) {
+    return one_of(v, {"minmax", "percentile", "mse", "kl"}, "calibration");
+}
+Status validate_lview(const std::string& v) {
+    return one_of(v, {"plots", "designer"}, "layers view");
+}
+Status validate_dlevels(const std::string& v) {
+    return parse_designer_levels(v).status();
+}
 
 // Inputs and classes of the train lesson's data sets, for the model-size rule.
 std::pair<int, int> data_shape(const std::string& data) {
@@ -108,7 +147,8 @@ std::pair<int, int> data_shape(const std::string& data) {
 
 Status rule_number_line(const LabState& s) {
     if (s.lo < s.hi) return Status::success();
-    return Status::error("the number line needs lo < hi (lo=" + shortest_repr(s.lo) + ", hi=" + shortest_repr(s.hi) + ")");
+    return Status::error("the number line needs lo < hi (lo=" + shortest_repr(s.lo) +
+                         ", hi=" + shortest_repr(s.hi) + ")");
 }
 
 Status rule_model_size(const LabState& s) {
@@ -130,8 +170,9 @@ Status rule_removed_points(const LabState& s) {
     if (!removed) return Status::success();
     for (int i : *removed)
         if (i >= static_cast<int>(s.n))
-            return Status::error("removed point " + std::to_string(i) + " does not exist: the set has " +
-                                 shortest_repr(s.n) + " generated points");
+            return Status::error("removed point " + std::to_string(i) +
+                                 " does not exist: the set has " + shortest_repr(s.n) +
+                                 " generated points");
     return Status::success();
 }
 
@@ -148,10 +189,13 @@ const std::vector<Property>& lab_properties() {
     static const char* const L = "layers";
     static const char* const K = "ternary";
     static const std::vector<Property> table = {
-        {"panel", nullptr, T::text, &LabState::panel, nullptr, "which lesson is open", validate_panel},
+        {"panel", nullptr, T::text, &LabState::panel, nullptr, "which lesson is open",
+         validate_panel},
         {"theme", nullptr, T::text, &LabState::theme, nullptr, "light or dark", validate_theme},
-        {"seed", nullptr, T::integer, nullptr, &LabState::seed, "seed of every random choice", nullptr, 0, 0x1p53},
-        {"goal", nullptr, T::text, &LabState::goal, nullptr, "a challenge checked live: metric>=value,...", validate_goal, 0, 0, true},
+        {"seed", nullptr, T::integer, nullptr, &LabState::seed, "seed of every random choice",
+         nullptr, 0, 0x1p53},
+        {"goal", nullptr, T::text, &LabState::goal, nullptr,
+         "a challenge checked live: metric>=value,...", validate_goal, 0, 0, true},
         {"format", F, T::text, &LabState::format, nullptr, "number format spec", validate_format},
         {"rounding", F, T::text, &LabState::rounding, nullptr, "rounding mode", validate_rounding},
         {"x", F, T::number, nullptr, &LabState::x, "value placed on the number line"},
@@ -159,46 +203,79 @@ const std::vector<Property>& lab_properties() {
         {"lo", F, T::number, nullptr, &LabState::lo, "left end of the number line"},
         {"hi", F, T::number, nullptr, &LabState::hi, "right end of the number line"},
         {"set", P, T::text, &LabState::set, nullptr, "2-D data set", validate_set},
-        {"n", P, T::integer, nullptr, &LabState::n, "generated points", nullptr, 0, kMaxGeneratedPoints},
-        {"noise", P, T::number, nullptr, &LabState::noise, "label noise of the playground sets", nullptr, 0, 0.5},
-        {"margin", P, T::number, nullptr, &LabState::margin, "margin of the linear set", nullptr, 0, 0.5},
-        {"atoms", P, T::text, &LabState::atoms, nullptr, "format of features and weights", validate_format},
+        {"n", P, T::integer, nullptr, &LabState::n, "generated points", nullptr, 0,
+         kMaxGeneratedPoints},
+        {"noise", P, T::number, nullptr, &LabState::noise, "label noise of the playground sets",
+         nullptr, 0, 0.5},
+        {"margin", P, T::number, nullptr, &LabState::margin, "margin of the linear set", nullptr, 0,
+         0.5},
+        {"atoms", P, T::text, &LabState::atoms, nullptr, "format of features and weights",
+         validate_format},
         {"algo", P, T::text, &LabState::algo, nullptr, "perceptron or frank-wolfe", validate_algo},
-        {"add", P, T::text, &LabState::add, nullptr, "points added by hand: x,y,class;...", validate_added},
-        {"remove", P, T::text, &LabState::remove, nullptr, "generated points removed by hand: i,j,...", validate_removed},
-        {"grid", P, T::text, &LabState::grid, nullptr, "accuracy heatmap: range x points, or float e x bits", validate_grid},
+        {"add", P, T::text, &LabState::add, nullptr, "points added by hand: x,y,class;...",
+         validate_added},
+        {"remove", P, T::text, &LabState::remove, nullptr,
+         "generated points removed by hand: i,j,...", validate_removed},
+        {"grid", P, T::text, &LabState::grid, nullptr,
+         "accuracy heatmap: range x points, or float e x bits", validate_grid},
         {"data", R, T::text, &LabState::data, nullptr, "data set", validate_data},
-        {"hidden", R, T::text, &LabState::hidden, nullptr, "hidden layer widths, e.g. 128-64 (empty: logistic regression)", validate_hidden},
+        {"hidden", R, T::text, &LabState::hidden, nullptr,
+         "hidden layer widths, e.g. 128-64 (empty: logistic regression)", validate_hidden},
         {"act", R, T::text, &LabState::act, nullptr, "hidden activation", validate_act},
-        {"weights", R, T::text, &LabState::weights, nullptr, "format of the weights (empty: float)", validate_role_format},
-        {"activations", R, T::text, &LabState::activations, nullptr, "format of the activations", validate_role_format},
-        {"gradients", R, T::text, &LabState::gradients, nullptr, "format of the gradients", validate_role_format},
-        {"updates", R, T::text, &LabState::updates, nullptr, "format the weights are stored in", validate_role_format},
-        {"accumulator", R, T::text, &LabState::accumulator, nullptr, "format of each layer's sum", validate_role_format},
-        {"urounding", R, T::text, &LabState::urounding, nullptr, "rounding of stored weight updates", validate_rounding},
-        {"optimizer", R, T::text, &LabState::optimizer, nullptr, "sgd, momentum or adam", validate_optimizer},
+        {"weights", R, T::text, &LabState::weights, nullptr, "format of the weights (empty: float)",
+         validate_role_format},
+        {"activations", R, T::text, &LabState::activations, nullptr, "format of the activations",
+         validate_role_format},
+        {"gradients", R, T::text, &LabState::gradients, nullptr, "format of the gradients",
+         validate_role_format},
+        {"updates", R, T::text, &LabState::updates, nullptr, "format the weights are stored in",
+         validate_role_format},
+        {"accumulator", R, T::text, &LabState::accumulator, nullptr, "format of each layer's sum",
+         validate_role_format},
+        {"urounding", R, T::text, &LabState::urounding, nullptr,
+         "rounding of stored weight updates", validate_rounding},
+        {"optimizer", R, T::text, &LabState::optimizer, nullptr, "sgd, momentum or adam",
+         validate_optimizer},
         {"lr", R, T::number, nullptr, &LabState::lr, "learning rate", nullptr, 1e-6, 10},
         {"batch", R, T::integer, nullptr, &LabState::batch, "mini-batch size", nullptr, 1, 4096},
         {"epochs", R, T::integer, nullptr, &LabState::epochs, "epochs to train", nullptr, 1, 1000},
-        {"dropout", R, T::number, nullptr, &LabState::dropout, "probability of dropping a hidden unit while training", nullptr, 0, 0.9},
-        {"calib", C, T::text, &LabState::calib, nullptr, "post-training calibration method", validate_calib},
-        {"cbits", C, T::integer, nullptr, &LabState::cbits, "bits of the calibrated int format", nullptr, 2, 16},
-        {"per_channel", C, T::integer, nullptr, &LabState::per_channel, "calibrate weights per output channel", nullptr, 0, 1},
-        {"asym", C, T::integer, nullptr, &LabState::asym, "asymmetric calibration (a zero point)", nullptr, 0, 1},
-        {"ba", S, T::integer, nullptr, &LabState::ba, "B_A, bits of every activation", nullptr, 1, 24},
+        {"dropout", R, T::number, nullptr, &LabState::dropout,
+         "probability of dropping a hidden unit while training", nullptr, 0, 0.9},
+        {"calib", C, T::text, &LabState::calib, nullptr, "post-training calibration method",
+         validate_calib},
+        {"cbits", C, T::integer, nullptr, &LabState::cbits, "bits of the calibrated int format",
+         nullptr, 2, 16},
+        {"per_channel", C, T::integer, nullptr, &LabState::per_channel,
+         "calibrate weights per output channel", nullptr, 0, 1},
+        {"asym", C, T::integer, nullptr, &LabState::asym, "asymmetric calibration (a zero point)",
+         nullptr, 0, 1},
+        {"ba", S, T::integer, nullptr, &LabState::ba, "B_A, bits of every activation", nullptr, 1,
+         24},
         {"bw", S, T::integer, nullptr, &LabState::bw, "B_W, bits of every weight", nullptr, 1, 24},
-        {"psamples", S, T::integer, nullptr, &LabState::psamples, "samples the bounds are estimated on", nullptr, 1, 10000},
-        {"lbits", L, T::integer, nullptr, &LabState::lbits, "bits of the weight and activation quantizers", nullptr, 2, 16},
-        {"objective", L, T::text, &LabState::objective, nullptr, "bit allocation objective: size or compute", validate_objective},
-        {"kappa", L, T::number, nullptr, &LabState::kappa, "dB per bit of the allocation (0: measured)", nullptr, 0, 20},
-        {"lview", L, T::text, &LabState::lview, nullptr, "the bottom row: plots, or the lattice designer", validate_lview},
-        {"dlevels", L, T::text, &LabState::dlevels, nullptr, "designer levels: kmeans:K, uniform:B or v1;v2;...", validate_dlevels},
-        {"dlayer", L, T::integer, nullptr, &LabState::dlayer, "the designer's weighted layer (1-based)", nullptr, 1, 64},
-        {"dall", L, T::integer, nullptr, &LabState::dall, "1: every weighted layer on the designer's levels", nullptr, 0, 1},
-        {"tblock", K, T::integer, nullptr, &LabState::tblock, "N, weights per ternary block", nullptr, 1, 65536},
-        {"ttol", K, T::number, nullptr, &LabState::ttol, "epsilon, the residual tolerance", nullptr, 0.001, 1},
-        {"keep", K, T::integer, nullptr, &LabState::keep, "residual terms kept per block", nullptr, 0, 32},
-        {"tview", K, T::text, &LabState::tview, nullptr, "residuals, or the Pareto frontier across formats", validate_tview},
+        {"psamples", S, T::integer, nullptr, &LabState::psamples,
+         "samples the bounds are estimated on", nullptr, 1, 10000},
+        {"lbits", L, T::integer, nullptr, &LabState::lbits,
+         "bits of the weight and activation quantizers", nullptr, 2, 16},
+        {"objective", L, T::text, &LabState::objective, nullptr,
+         "bit allocation objective: size or compute", validate_objective},
+        {"kappa", L, T::number, nullptr, &LabState::kappa,
+         "dB per bit of the allocation (0: measured)", nullptr, 0, 20},
+        {"lview", L, T::text, &LabState::lview, nullptr,
+         "the bottom row: plots, or the lattice designer", validate_lview},
+        {"dlevels", L, T::text, &LabState::dlevels, nullptr,
+         "designer levels: kmeans:K, uniform:B or v1;v2;...", validate_dlevels},
+        {"dlayer", L, T::integer, nullptr, &LabState::dlayer,
+         "the designer's weighted layer (1-based)", nullptr, 1, 64},
+        {"dall", L, T::integer, nullptr, &LabState::dall,
+         "1: every weighted layer on the designer's levels", nullptr, 0, 1},
+        {"tblock", K, T::integer, nullptr, &LabState::tblock, "N, weights per ternary block",
+         nullptr, 1, 65536},
+        {"ttol", K, T::number, nullptr, &LabState::ttol, "epsilon, the residual tolerance", nullptr,
+         0.001, 1},
+        {"keep", K, T::integer, nullptr, &LabState::keep, "residual terms kept per block", nullptr,
+         0, 32},
+        {"tview", K, T::text, &LabState::tview, nullptr,
+         "residuals, or the Pareto frontier across formats", validate_tview},
     };
     return table;
 }
@@ -229,24 +306,27 @@ namespace {
 Status apply_one(LabState& state, const Property& p, const std::string& text) {
     const std::string key = p.key;
     if (p.text) {
-        if (Status s = p.validate_text(text); !s) return Status::error("bad value for '" + key + "': " + s.message());
+        if (Status s = p.validate_text(text); !s)
+            return Status::error("bad value for '" + key + "': " + s.message());
         state.*p.text = text;
         return Status::success();
     }
     double v = 0;
-    if (!parse_finite(text, v)) return Status::error("bad value for '" + key + "': '" + text + "' is not a finite number");
+    if (!parse_finite(text, v))
+        return Status::error("bad value for '" + key + "': '" + text + "' is not a finite number");
     if (p.type == PropertyType::integer && (v != std::floor(v) || std::fabs(v) > 0x1p53))
         return Status::error("bad value for '" + key + "': '" + text + "' is not an integer");
     if (v < p.min || v > p.max)
-        return Status::error("bad value for '" + key + "': " + text + " is outside [" + shortest_repr(p.min) + ", " +
-                             shortest_repr(p.max) + "]");
+        return Status::error("bad value for '" + key + "': " + text + " is outside [" +
+                             shortest_repr(p.min) + ", " + shortest_repr(p.max) + "]");
     state.*p.number = v == 0 ? 0.0 : v;  // no -0 in links
     return Status::success();
 }
 
 }  // namespace
 
-StateChange set_state(LabState& state, const std::vector<std::pair<std::string, std::string>>& values) {
+StateChange set_state(LabState& state,
+                      const std::vector<std::pair<std::string, std::string>>& values) {
     StateChange change;
     LabState candidate = state;
     std::vector<const Property*> touched;
@@ -274,9 +354,12 @@ StateChange set_state(LabState& state, const std::vector<std::pair<std::string, 
             std::string kept;
             for (const char* k : rule.keys) {
                 const Property* p = find_property(k);
-                kept += (kept.empty() ? "" : ", ") + std::string(k) + "=" + property_text(state, *p);
-                if (p->text) candidate.*p->text = state.*p->text;
-                else candidate.*p->number = state.*p->number;
+                kept +=
+                    (kept.empty() ? "" : ", ") + std::string(k) + "=" + property_text(state, *p);
+                if (p->text)
+                    candidate.*p->text = state.*p->text;
+                else
+                    candidate.*p->number = state.*p->number;
             }
             change.errors.push_back("bad values: " + s.message() + "; kept " + kept);
         }
@@ -297,9 +380,9 @@ std::string percent_encode(std::string_view text) {
     static const char* hex = "0123456789ABCDEF";
     std::string out;
     for (unsigned char c : text) {
-        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                           c == '-' || c == '_' || c == '.' || c == '~' || c == ':' || c == ',' ||
-                           c == '=' || c == ';';
+        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~' ||
+                           c == ':' || c == ',' || c == '=' || c == ';';
         if (plain) {
             out += static_cast<char>(c);
         } else {
@@ -358,7 +441,8 @@ std::vector<std::string> apply_query(std::string_view query, LabState& state) {
         if (item.empty()) continue;
         const std::size_t eq = item.find('=');
         const std::string key = percent_decode(item.substr(0, eq));
-        const std::string value = eq == std::string_view::npos ? "" : percent_decode(item.substr(eq + 1));
+        const std::string value =
+            eq == std::string_view::npos ? "" : percent_decode(item.substr(eq + 1));
         if (!find_property(key)) {
             if (key != "hide" && key != "embed")  // read by the JS shell, not by the state
                 messages.push_back("ignored unknown URL key '" + key + "'");
@@ -381,14 +465,17 @@ Result<std::vector<AddedPoint>> parse_added_points(std::string_view text) {
         if (points.size() >= static_cast<std::size_t>(kMaxAddedPoints))
             return Status::error("more than " + std::to_string(kMaxAddedPoints) + " added points");
         AddedPoint p;
-        const std::size_t c1 = item.find(','), c2 = c1 == std::string::npos ? c1 : item.find(',', c1 + 1);
+        const std::size_t c1 = item.find(','),
+                          c2 = c1 == std::string::npos ? c1 : item.find(',', c1 + 1);
         double label = -1;
         if (c2 == std::string::npos || !parse_finite(item.substr(0, c1), p.x) ||
-            !parse_finite(item.substr(c1 + 1, c2 - c1 - 1), p.y) || !parse_finite(item.substr(c2 + 1), label) ||
-            (label != 0 && label != 1))
-            return Status::error("added point " + std::to_string(index) + " '" + item + "' is not x,y,class with class 0 or 1");
+            !parse_finite(item.substr(c1 + 1, c2 - c1 - 1), p.y) ||
+            !parse_finite(item.substr(c2 + 1), label) || (label != 0 && label != 1))
+            return Status::error("added point " + std::to_string(index) + " '" + item +
+                                 "' is not x,y,class with class 0 or 1");
         if (std::fabs(p.x) > 2 || std::fabs(p.y) > 2)
-            return Status::error("added point " + std::to_string(index) + " '" + item + "' lies outside [-2, 2]^2");
+            return Status::error("added point " + std::to_string(index) + " '" + item +
+                                 "' lies outside [-2, 2]^2");
         p.label = static_cast<int>(label);
         points.push_back(p);
     }
@@ -398,7 +485,8 @@ Result<std::vector<AddedPoint>> parse_added_points(std::string_view text) {
 std::string format_added_points(const std::vector<AddedPoint>& points) {
     std::string out;
     for (const AddedPoint& p : points)
-        out += (out.empty() ? "" : ";") + shortest_repr(p.x) + "," + shortest_repr(p.y) + "," + std::to_string(p.label);
+        out += (out.empty() ? "" : ";") + shortest_repr(p.x) + "," + shortest_repr(p.y) + "," +
+               std::to_string(p.label);
     return out;
 }
 
@@ -408,7 +496,8 @@ Result<std::vector<int>> parse_index_list(std::string_view text) {
         const std::string item = next_item(text, ',');
         double v = -1;
         if (!parse_finite(item, v) || v < 0 || v != std::floor(v) || v >= kMaxGeneratedPoints)
-            return Status::error("'" + item + "' is not a point index from 0 to " + std::to_string(kMaxGeneratedPoints - 1));
+            return Status::error("'" + item + "' is not a point index from 0 to " +
+                                 std::to_string(kMaxGeneratedPoints - 1));
         if (out.size() >= static_cast<std::size_t>(kMaxGeneratedPoints))
             return Status::error("too many removed points");
         out.push_back(static_cast<int>(v));
@@ -419,14 +508,16 @@ Result<std::vector<int>> parse_index_list(std::string_view text) {
 Result<DesignerLevels> parse_designer_levels(std::string_view text) {
     DesignerLevels out;
     const std::string all(text);
-    for (const auto& [prefix, kind, lo, hi] : {std::tuple{"kmeans:", DesignerLevels::Kind::kmeans, 2, kMaxDesignerLevels},
-                                                std::tuple{"uniform:", DesignerLevels::Kind::uniform, 1, 8}}) {
+    for (const auto& [prefix, kind, lo, hi] :
+         {std::tuple{"kmeans:", DesignerLevels::Kind::kmeans, 2, kMaxDesignerLevels},
+          std::tuple{"uniform:", DesignerLevels::Kind::uniform, 1, 8}}) {
         if (all.rfind(prefix, 0) != 0) continue;
         double v = 0;
         const std::string n = all.substr(std::string_view(prefix).size());
         if (!parse_finite(n, v) || v != std::floor(v) || v < lo || v > hi)
-            return Status::error("designer levels '" + all + "': " + prefix + " takes a whole number from " +
-                                 std::to_string(lo) + " to " + std::to_string(hi));
+            return Status::error("designer levels '" + all + "': " + prefix +
+                                 " takes a whole number from " + std::to_string(lo) + " to " +
+                                 std::to_string(hi));
         out.kind = kind;
         out.count = static_cast<int>(v);
         return out;
@@ -441,10 +532,12 @@ Result<DesignerLevels> parse_designer_levels(std::string_view text) {
             return Status::error("designer levels: item " + std::to_string(index) + " '" + item +
                                  "' is not a finite number (use kmeans:K, uniform:B or v1;v2;...)");
         if (out.values.size() >= static_cast<std::size_t>(kMaxDesignerLevels))
-            return Status::error("designer levels: more than " + std::to_string(kMaxDesignerLevels) + " levels");
+            return Status::error("designer levels: more than " +
+                                 std::to_string(kMaxDesignerLevels) + " levels");
         out.values.push_back(v == 0 ? 0.0 : v);
     }
-    if (out.values.empty()) return Status::error("designer levels: none given (use kmeans:K, uniform:B or v1;v2;...)");
+    if (out.values.empty())
+        return Status::error("designer levels: none given (use kmeans:K, uniform:B or v1;v2;...)");
     std::sort(out.values.begin(), out.values.end());
     out.values.erase(std::unique(out.values.begin(), out.values.end()), out.values.end());
     return out;
@@ -469,11 +562,13 @@ Result<std::vector<int>> parse_hidden_widths(std::string_view text) {
         const std::string item(rest.substr(0, dash));
         double v = 0;
         if (!parse_finite(item, v) || v != std::floor(v) || v < 1 || v > kMaxHiddenWidth)
-            return Status::error("'" + std::string(text) + "': hidden width '" + item + "' must be a whole number from 1 to " +
+            return Status::error("'" + std::string(text) + "': hidden width '" + item +
+                                 "' must be a whole number from 1 to " +
                                  std::to_string(kMaxHiddenWidth));
         widths.push_back(static_cast<int>(v));
         if (widths.size() > static_cast<std::size_t>(kMaxHiddenLayers))
-            return Status::error("'" + std::string(text) + "': at most " + std::to_string(kMaxHiddenLayers) + " hidden layers");
+            return Status::error("'" + std::string(text) + "': at most " +
+                                 std::to_string(kMaxHiddenLayers) + " hidden layers");
         if (dash == std::string_view::npos) break;
         rest = rest.substr(dash + 1);
     }

@@ -20,8 +20,9 @@ struct FineTuneOptions {
     int weight_bits = 4;      // 0: the weights stay float
     int activation_bits = 4;  // 0: the activations stay float
     LinFormatOptions format;  // Lin: sigma_hat = 3 sigma, Gaussian steps
-    std::size_t calibration_rows = 1000;  // training rows whose hidden outputs set the activation formats
-    TrainOptions train = defaults();      // its roles and layers are set by the job
+    std::size_t calibration_rows =
+        1000;  // training rows whose hidden outputs set the activation formats
+    TrainOptions train = defaults();  // its roles and layers are set by the job
 
     static TrainOptions defaults() {
         TrainOptions t;
@@ -43,17 +44,18 @@ struct FineTuneResult {
 // One unit is one mini-batch of the fine-tuning run (the formats and the errors before it are
 // fixed in the constructor). Copies the model; train and test must outlive the job.
 class FineTuneJob : public Job {
-public:
-    FineTuneJob(const Model& model, const Dataset& train, const Dataset& test, const FineTuneOptions& options);
+  public:
+    FineTuneJob(const Model& model, const Dataset& train, const Dataset& test,
+                const FineTuneOptions& options);
     ~FineTuneJob() override;
     JobProgress progress() const override;
     const FineTuneResult& result() const;  // complete once state() is finished
 
-protected:
+  protected:
     Status do_unit() override;
     bool is_done() const override;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> s_;
 };

@@ -18,7 +18,7 @@ namespace qlab {
 // over the sorted magnitudes: alpha* = mean_{I_T}|W_i|, T* = argmax (sum_{I_T}|W_i|)^2/|I_T|).
 struct TernaryVector {
     double alpha = 0;
-    double threshold = 0;         // any T between the smallest kept and largest dropped magnitude
+    double threshold = 0;  // any T between the smallest kept and largest dropped magnitude
     std::vector<std::int8_t> signs;  // -1, 0, +1
 };
 TernaryVector ternarize(const double* w, std::size_t n);
@@ -42,7 +42,7 @@ struct ResidualTensor {
     std::vector<ResidualBlock> blocks;
     std::vector<double> errors;  // ||W - W^||_F after line 3, then after every residual (line 13)
     std::vector<std::size_t> order;  // the block each residual went to, in Algorithm 2's order
-    double norm = 0;             // ||W||_F
+    double norm = 0;                 // ||W||_F
     std::size_t n = 0;
     bool stopped_at_guard = false;  // a block hit max_residuals before the tolerance was met
 
@@ -73,8 +73,8 @@ double memory_gain(double c, double n);
 // terms shrink as they come, so they are the least important).
 struct KunduOptions {
     ResidualOptions residual;
-    double gain_x = 5.5;       // X, the paper's estimate for N = 64 (§4)
-    std::string activations;   // activation format at inference (empty: float; the paper: 8-bit)
+    double gain_x = 5.5;      // X, the paper's estimate for N = 64 (§4)
+    std::string activations;  // activation format at inference (empty: float; the paper: 8-bit)
 };
 struct KunduLayer {
     std::size_t layer = 0;  // index into Model::layers

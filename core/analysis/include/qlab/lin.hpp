@@ -22,9 +22,9 @@ enum class StepRole { weights, activations };
 struct QuantStep {
     std::size_t layer = 0;  // index into Model::layers
     StepRole role = StepRole::weights;
-    std::string format;     // the format applied (empty: none, SQNR +inf)
-    std::size_t count = 0;  // values measured
-    double sqnr_db = 0;     // 10 log10(sum x^2 / sum (x - q(x))^2), by direct sums in double
+    std::string format;        // the format applied (empty: none, SQNR +inf)
+    std::size_t count = 0;     // values measured
+    double sqnr_db = 0;        // 10 log10(sum x^2 / sum (x - q(x))^2), by direct sums in double
     std::string name() const;  // "W1", "a1", ... (1-based layer numbers)
 };
 
@@ -35,7 +35,7 @@ struct ModelSqnr {
     double predicted_output_db = 0;  // eq. 9: 1/gamma_out = sum over steps of 1/gamma_step
     double measured_output_db = 0;   // float scores against the quantized network's scores
     double float_accuracy = 0, quantized_accuracy = 0;
-    std::size_t rows = 0;            // examples used
+    std::size_t rows = 0;  // examples used
 };
 struct SqnrOptions {
     std::size_t max_rows = 1000;  // examples used for activations and outputs (0: all)
@@ -77,8 +77,8 @@ struct LinSweepRow {
 struct LinSweepResult {
     std::vector<QuantStep> steps;  // which steps (sqnr_db unset); rows hold the values
     std::vector<LinSweepRow> rows;
-    std::vector<double> kappa;     // per step, slope of step_db over bits (eq. 2)
-    double output_kappa = 0;       // slope of the measured output SQNR
+    std::vector<double> kappa;  // per step, slope of step_db over bits (eq. 2)
+    double output_kappa = 0;    // slope of the measured output SQNR
     double float_accuracy = 0;
 };
 // Keeps references to model and data, which must outlive the job.
@@ -120,7 +120,7 @@ struct Allocation {
     std::vector<int> offsets;           // rounded to the nearest integer (halves away from 0)
     std::vector<int> bits;              // base_bits + offset, at least min_bits
     double kappa = 0;
-    double weighted_bits = 0;           // sum_i rho_i bits_i (model size in bits for size)
+    double weighted_bits = 0;  // sum_i rho_i bits_i (model size in bits for size)
 };
 Result<Allocation> allocate_bits(const std::vector<double>& rho, double kappa, int base_bits,
                                  int min_bits = 1);
@@ -144,7 +144,7 @@ struct TradeoffOptions {
 };
 struct TradeoffPoint {
     bool optimised = false;
-    std::vector<int> bits;  // per weighted layer
+    std::vector<int> bits;       // per weighted layer
     double model_size_bits = 0;  // sum of parameters x bits
     double error = 0;            // 1 - accuracy on the data
 };
@@ -193,10 +193,10 @@ Result<LinFormats> lin_formats(const Model& model, const Dataset& data, int bits
 // eq. 9 applied to the steps up to l: the noise of every earlier step reaches a^(l) as it
 // reaches the output in Lin's derivation, so 1/gamma_a(l) = sum over those steps of 1/gamma_i.
 struct LayerSqnrMeter {
-    std::size_t layer = 0;      // index into Model::layers
-    double measured_db = 0;     // 10 log10(sum a^2 / sum (a - a_q)^2) over the rows
-    double predicted_db = 0;    // eq. 9 over W1, a1, ..., W_l (and a_l for a hidden layer)
-    std::size_t steps = 0;      // how many steps eq. 9 summed
+    std::size_t layer = 0;    // index into Model::layers
+    double measured_db = 0;   // 10 log10(sum a^2 / sum (a - a_q)^2) over the rows
+    double predicted_db = 0;  // eq. 9 over W1, a1, ..., W_l (and a_l for a hidden layer)
+    std::size_t steps = 0;    // how many steps eq. 9 summed
 };
 // `sqnr` is model_sqnr's result for the same model, data, formats and max_rows.
 Result<std::vector<LayerSqnrMeter>> layer_sqnr_meters(const Model& model, const Dataset& data,

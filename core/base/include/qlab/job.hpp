@@ -14,13 +14,15 @@ struct JobProgress {
     std::string stage;    // what it is doing now, e.g. "epoch 3 of 10"
     long long done = 0;   // units finished (a unit is job-defined: a batch, an update, a grid cell)
     long long total = 0;  // units in all, 0 when not known in advance
-    double fraction() const { return total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0.0; }
+    double fraction() const {
+        return total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0.0;
+    }
 };
 
 enum class JobState { running, finished, cancelled, failed };
 
 class Job {
-public:
+  public:
     virtual ~Job() = default;
 
     // Does at most `units` units of work (at least one unless the job is over). The caller
@@ -49,7 +51,7 @@ public:
     // The failure's message (empty unless state() is failed).
     const Status& status() const { return status_; }
 
-protected:
+  protected:
     // One unit of work; an error stops the job with that message.
     virtual Status do_unit() = 0;
     // True once every unit is done (checked after each unit, and before the first).
@@ -61,7 +63,7 @@ protected:
         state_ = JobState::failed;
     }
 
-private:
+  private:
     JobState state_ = JobState::running;
     Status status_ = Status::success();
 };

@@ -10,7 +10,7 @@
 namespace qlab {
 
 class Status {
-public:
+  public:
     static Status success() { return Status(); }
     static Status error(std::string message) { return Status(std::move(message)); }
 
@@ -21,7 +21,7 @@ public:
         return message_ ? *message_ : empty;
     }
 
-private:
+  private:
     Status() = default;
     explicit Status(std::string message) : message_(std::move(message)) {}
     std::optional<std::string> message_;
@@ -30,8 +30,8 @@ private:
 // A value or the reason there is none.
 template <class T>
 class Result {
-public:
-    Result(T value) : value_(std::move(value)), status_(Status::success()) {}  // NOLINT
+  public:
+    Result(T value) : value_(std::move(value)), status_(Status::success()) {}      // NOLINT
     Result(Status status) : status_(std::move(status)) { assert(!status_.ok()); }  // NOLINT
 
     bool ok() const { return status_.ok(); }
@@ -48,7 +48,7 @@ public:
     const T& operator*() const& { return value(); }
     const T* operator->() const { return &value(); }
 
-private:
+  private:
     std::optional<T> value_;
     Status status_;
 };

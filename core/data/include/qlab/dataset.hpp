@@ -21,7 +21,9 @@ struct Dataset {
     std::vector<std::string> class_names;
 
     std::size_t size() const { return y.size(); }
-    const float* row(std::size_t i) const { return x.data() + i * static_cast<std::size_t>(features); }
+    const float* row(std::size_t i) const {
+        return x.data() + i * static_cast<std::size_t>(features);
+    }
 };
 
 struct Split {
@@ -43,8 +45,8 @@ void normalize(Dataset& data, const Dataset& reference, Normalization how);
 struct LinearOptions {
     int dimensions = 2;
     int count = 400;
-    double margin = 0.1;     // no point closer than this to the separating hyperplane
-    double radius = 1;       // points lie in the ball of this radius
+    double margin = 0.1;  // no point closer than this to the separating hyperplane
+    double radius = 1;    // points lie in the ball of this radius
     std::uint64_t seed = 1;
 };
 Dataset make_linear(const LinearOptions& options);
@@ -65,8 +67,8 @@ Result<Dataset> load_idx(const std::string& images_path, const std::string& labe
 // The same parsers on text already in memory (tests, the browser's file loader).
 Result<Dataset> parse_csv(std::string_view text, const std::string& name, int label_column = -1);
 Result<Dataset> parse_libsvm(std::string_view text, const std::string& name);
-Result<Dataset> parse_idx(const std::vector<std::uint8_t>& images, const std::vector<std::uint8_t>& labels,
-                          const std::string& name);
+Result<Dataset> parse_idx(const std::vector<std::uint8_t>& images,
+                          const std::vector<std::uint8_t>& labels, const std::string& name);
 
 // Data specs: synth:linear:d=2,n=400,margin=0.1,seed=1 | synth:synth01 | synth:synth02 |
 // synth:circle|xor|gauss|spiral[:n=,noise=,seed=] | csv:PATH[,label=last|first|N] | libsvm:PATH |

@@ -2,8 +2,8 @@
 // reference quantizer shared by every format, fast array paths, and the facts a learner sees.
 #pragma once
 
-#include <cstddef>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -59,7 +59,7 @@ struct AtomList {
 // What every format implements. Adding a format means one new implementation file plus one
 // line in the parser registry (format.cpp).
 class FormatImpl {
-public:
+  public:
     virtual ~FormatImpl() = default;
     virtual std::string kind() const = 0;
     virtual std::string canonical_spec() const = 0;
@@ -121,7 +121,7 @@ public:
 };
 
 class Format {
-public:
+  public:
     // Parses "kind[:key=value,...]", e.g. "fixed:w=8,f=4" or "float:e=5,m=10,sub=0".
     static Result<Format> parse(std::string_view spec);
     // The kinds the parser knows, with a one-line syntax reminder each.
@@ -167,7 +167,9 @@ public:
     Encoding encode(double atom) const { return impl_->encode(atom); }
 
     // Bits per value including the scales' share (MXFP4 4.25, NVFP4 4.5 + 32 / tensor_values).
-    double bits_per_value(std::size_t tensor_values = 0) const { return impl_->bits_per_value(tensor_values); }
+    double bits_per_value(std::size_t tensor_values = 0) const {
+        return impl_->bits_per_value(tensor_values);
+    }
     // Block-scaled formats: element, block scale and per-tensor scale formats (empty: none).
     bool block_scaled() const { return !impl_->element_spec().empty(); }
     std::string element_spec() const { return impl_->element_spec(); }
@@ -185,12 +187,11 @@ public:
     double step_at(double x) const;
     // Cherkhev eq. 1: sup over x in [lo, hi] of |x - r(q(x))| under the rounding mode.
     // Infinite when some x in the range overflows to infinity.
-    double worst_case_error(double lo, double hi,
-                            Rounding mode = Rounding::nearest_even) const;
+    double worst_case_error(double lo, double hi, Rounding mode = Rounding::nearest_even) const;
 
     explicit Format(std::shared_ptr<const FormatImpl> impl) : impl_(std::move(impl)) {}
 
-private:
+  private:
     std::shared_ptr<const FormatImpl> impl_;
 };
 

@@ -26,7 +26,8 @@ std::vector<double> sample_distribution(Distribution d, std::size_t n, std::uint
 
 // 10 log10(sum x^2 / sum (x - q)^2); +inf when q == x everywhere.
 double sqnr_db(const std::vector<double>& signal, const std::vector<double>& quantized);
-double sqnr_db(const Format& format, const std::vector<double>& signal, const QuantizeOptions& options = {});
+double sqnr_db(const Format& format, const std::vector<double>& signal,
+               const QuantizeOptions& options = {});
 
 // Mean squared error of the symmetric midrise uniform quantizer with 2^bits levels at
 // +-(j + 1/2) * step, by numerical integration over the pdf (no sampling).

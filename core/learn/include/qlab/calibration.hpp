@@ -27,6 +27,7 @@ std::string calibrate_tensor(const std::vector<float>& values, const Calibration
 
 // Formats for every layer's weights (per tensor or per channel) and hidden activations, the
 // activations calibrated on `data` (at most the first 2048 rows).
-Result<EvalOptions> calibrate_model(const Model& model, const Dataset& data, const CalibrationOptions& options);
+Result<EvalOptions> calibrate_model(const Model& model, const Dataset& data,
+                                    const CalibrationOptions& options);
 
 }  // namespace qlab

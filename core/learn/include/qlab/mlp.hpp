@@ -20,7 +20,12 @@
 
 namespace qlab {
 
-enum class Activation { relu, hardsigmoid, tanh, none };  // hardsigmoid: ReLU clipped to [0, 2] (Sakr §4.1)
+enum class Activation {
+    relu,
+    hardsigmoid,
+    tanh,
+    none
+};  // hardsigmoid: ReLU clipped to [0, 2] (Sakr §4.1)
 const char* activation_name(Activation a);
 Result<Activation> parse_activation(std::string_view name);
 
@@ -35,14 +40,18 @@ struct Layer {
     LayerKind kind = LayerKind::dense;
     int in = 0, out = 0;  // weight columns and rows (dense: widths; conv: C*k*k and out channels)
     Activation activation = Activation::relu;
-    Matrix weight;  // out x in (empty for max-pool)
-    Vector bias;    // out
+    Matrix weight;                            // out x in (empty for max-pool)
+    Vector bias;                              // out
     int channels = 0, height = 0, width = 0;  // conv2d / maxpool2d input shape
     int kernel = 0;                           // conv kernel side, or the pool's window and stride
 
     int input_size() const { return kind == LayerKind::dense ? in : channels * height * width; }
-    int output_height() const { return kind == LayerKind::conv2d ? height - kernel + 1 : height / kernel; }
-    int output_width() const { return kind == LayerKind::conv2d ? width - kernel + 1 : width / kernel; }
+    int output_height() const {
+        return kind == LayerKind::conv2d ? height - kernel + 1 : height / kernel;
+    }
+    int output_width() const {
+        return kind == LayerKind::conv2d ? width - kernel + 1 : width / kernel;
+    }
     int output_size() const {
         if (kind == LayerKind::dense) return out;
         return (kind == LayerKind::conv2d ? out : channels) * output_height() * output_width();
@@ -76,9 +85,9 @@ struct QuantRoles {
 
 // Formats of one layer chosen by calibration; they replace the roles' formats for that layer.
 struct LayerFormats {
-    std::string weights;                  // the whole weight matrix...
-    std::vector<std::string> weight_rows; // ...or one format per output channel (row)
-    std::string activations;              // the layer's output (hidden layers only)
+    std::string weights;                   // the whole weight matrix...
+    std::vector<std::string> weight_rows;  // ...or one format per output channel (row)
+    std::string activations;               // the layer's output (hidden layers only)
 };
 
 enum class Optimizer { sgd, momentum, adam };
@@ -86,10 +95,11 @@ enum class Optimizer { sgd, momentum, adam };
 struct TrainOptions {
     Optimizer optimizer = Optimizer::adam;
     float learning_rate = 1e-3f;
-    float lr_decay = 1.0f;    // the learning rate is multiplied by this after every epoch (Sakr: 0.978)
+    float lr_decay =
+        1.0f;  // the learning rate is multiplied by this after every epoch (Sakr: 0.978)
     int epochs = 5;
     int batch = 64;
-    float dropout = 0;        // probability of dropping a hidden activation while training
+    float dropout = 0;          // probability of dropping a hidden activation while training
     bool clip_weights = false;  // to [-1, 1] after every step (Sakr §4.1)
     QuantRoles roles;
     // Per layer (index into Model::layers): formats that replace the roles' weights and
@@ -109,27 +119,28 @@ struct TrainEpoch {
 struct TrainReport {
     std::vector<TrainEpoch> history;
     double train_accuracy = 0, test_accuracy = 0;
-    long long updates = 0;       // weight entries updated
-    long long lost_updates = 0;  // nonzero updates that left the stored weight unchanged
+    long long updates = 0;              // weight entries updated
+    long long lost_updates = 0;         // nonzero updates that left the stored weight unchanged
     std::vector<std::string> warnings;  // e.g. a weight format that rounds every weight to zero
 };
 
 // One mini-batch of a training run, for plotting: the loss is the batch's mean.
 struct TrainBatchRecord {
-    long long step = 0;          // batches done in all, 1-based
+    long long step = 0;  // batches done in all, 1-based
     double loss = 0;
     long long lost_updates = 0;  // cumulative, as in TrainReport
 };
 
 // Training as a resumable job: one unit is one mini-batch. After an epoch's last batch it
 // evaluates accuracy when options.evaluate_each_epoch, a chunk of rows per unit (evaluating() is
-// true meanwhile, so a lab spreads it over frames), then appends the epoch to report().history. The job
-// trains `model` in place and keeps references to model, train and test (and copies the options):
-// all three must outlive the job, and the model's shapes must not change while it runs. A bad
-// option or shape fails the job in its constructor (state() failed, status() says why); a NaN or
-// infinite loss fails it at that batch. A seed gives the same weights however the job is stepped.
+// true meanwhile, so a lab spreads it over frames), then appends the epoch to report().history. The
+// job trains `model` in place and keeps references to model, train and test (and copies the
+// options): all three must outlive the job, and the model's shapes must not change while it runs. A
+// bad option or shape fails the job in its constructor (state() failed, status() says why); a NaN
+// or infinite loss fails it at that batch. A seed gives the same weights however the job is
+// stepped.
 class TrainJob : public Job {
-public:
+  public:
     TrainJob(Model& model, const Dataset& train, const Dataset* test, const TrainOptions& options);
     ~TrainJob() override;
     TrainJob(const TrainJob&) = delete;
@@ -137,11 +148,11 @@ public:
 
     JobProgress progress() const override;  // done/total count batches
     const TrainReport& report() const;      // history so far, updates, lost updates, warnings
-    int epoch() const;                      // the epoch in progress (1-based; the last one once finished)
+    int epoch() const;  // the epoch in progress (1-based; the last one once finished)
     int epochs() const;
-    long long batches_done() const;         // in all epochs
+    long long batches_done() const;  // in all epochs
     long long batches_per_epoch() const;
-    double epoch_loss() const;              // running mean loss per example of the current epoch so far
+    double epoch_loss() const;  // running mean loss per example of the current epoch so far
     const std::vector<TrainBatchRecord>& batches() const;  // one record per batch done
     // Takes effect from the next batch (the lab switches nearest/stochastic while training runs).
     void set_update_rounding(Rounding rounding);
@@ -154,25 +165,26 @@ public:
     // chunks of evaluation too); returns true while work remains.
     bool step_batches(long long batches);
 
-protected:
+  protected:
     Status do_unit() override;
     bool is_done() const override;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> s_;
 };
 
 // Trains in place: runs a TrainJob to its end. Divergence (a NaN or infinite loss) stops training
 // with a message.
-Result<TrainReport> train_model(Model& model, const Dataset& train, const Dataset* test, const TrainOptions& options);
-
+Result<TrainReport> train_model(Model& model, const Dataset& train, const Dataset* test,
+                                const TrainOptions& options);
 
 struct EvalOptions {
-    QuantRoles roles;  // weights and activations apply
+    QuantRoles roles;                  // weights and activations apply
     std::vector<LayerFormats> layers;  // per layer, from calibration; empty: use roles
 };
-Matrix hidden_outputs(const Model& model, const Dataset& data, std::size_t layer, std::size_t max_rows);
+Matrix hidden_outputs(const Model& model, const Dataset& data, std::size_t layer,
+                      std::size_t max_rows);
 // Class scores (after the last activation, before the softmax) for every row.
 Matrix predict_scores(const Model& model, const Dataset& data, const EvalOptions& options = {});
 double accuracy(const Model& model, const Dataset& data, const EvalOptions& options = {});
@@ -181,7 +193,7 @@ double accuracy(const Model& model, const Dataset& data, const EvalOptions& opti
 // frames: the same value however it is stepped. Keeps references to model and data.
 constexpr std::size_t kEvalChunkRows = 1024;
 class AccuracyCount {
-public:
+  public:
     AccuracyCount(const Model& model, const Dataset& data, const EvalOptions& options = {});
     ~AccuracyCount();
     AccuracyCount(const AccuracyCount&) = delete;
@@ -190,7 +202,7 @@ public:
     bool done() const;
     double accuracy() const;  // over every row once done (0 for no rows)
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> s_;
 };

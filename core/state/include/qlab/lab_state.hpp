@@ -17,7 +17,7 @@ struct LabState {
     std::string panel = "formats";
     std::string theme = "light";  // light | dark
     double seed = 1;              // every random choice (data, order, stochastic rounding)
-    std::string goal;             // a challenge: "test_accuracy>=0.97,weight_bits<=5" (see challenge.hpp)
+    std::string goal;  // a challenge: "test_accuracy>=0.97,weight_bits<=5" (see challenge.hpp)
 
     // formats: one format on the number line and the 2-D atom grid.
     std::string format = "fixed:w=8,f=4";
@@ -28,27 +28,27 @@ struct LabState {
     double hi = 2;
 
     // perceptron: Cherkhev's quantized perceptron / Frank-Wolfe on a 2-D set.
-    std::string set = "linear";                    // linear|synth01|synth02|circle|xor|gauss|spiral
-    double n = 200;                                // generated points
-    double noise = 0;                              // playground sets: 0 .. 0.5
-    double margin = 0.1;                           // linear: no point closer to the separator
+    std::string set = "linear";  // linear|synth01|synth02|circle|xor|gauss|spiral
+    double n = 200;              // generated points
+    double noise = 0;            // playground sets: 0 .. 0.5
+    double margin = 0.1;         // linear: no point closer to the separator
     std::string atoms = "lattice:range=1,points=32";  // the format of features and weights
-    std::string algo = "perceptron";               // perceptron | frank-wolfe
-    std::string add;                               // points added by hand: "x,y,c;x,y,c" (c = 0|1)
-    std::string remove;                            // generated points removed by hand: "3,17"
-    std::string grid = "range";                    // accuracy heatmap: range x points | float e x bits
+    std::string algo = "perceptron";                  // perceptron | frank-wolfe
+    std::string add;             // points added by hand: "x,y,c;x,y,c" (c = 0|1)
+    std::string remove;          // generated points removed by hand: "3,17"
+    std::string grid = "range";  // accuracy heatmap: range x points | float e x bits
 
     // train: an MLP or logistic regression with a format per quantization role.
-    std::string data = "digits";   // digits | mnist | circle | xor | gauss | spiral | linear
-    std::string hidden = "32";     // hidden widths "128-64"; empty: logistic regression
-    std::string act = "relu";      // relu | hardsigmoid | tanh
+    std::string data = "digits";  // digits | mnist | circle | xor | gauss | spiral | linear
+    std::string hidden = "32";    // hidden widths "128-64"; empty: logistic regression
+    std::string act = "relu";     // relu | hardsigmoid | tanh
     std::string weights, activations, gradients, updates, accumulator;  // empty: full precision
     std::string urounding = "rne";  // rounding of stored weight updates: rne | stochastic | ...
     std::string optimizer = "adam";
     double lr = 0.003;
     double batch = 32;
     double epochs = 10;
-    double dropout = 0;  // probability of dropping a hidden unit while training
+    double dropout = 0;            // probability of dropping a hidden unit while training
     std::string calib = "minmax";  // post-training calibration: minmax | percentile | mse | kl
     double cbits = 4;
     double per_channel = 0;  // 0 | 1
@@ -63,18 +63,18 @@ struct LabState {
     double psamples = 500;  // the estimation set (Sakr: 1000 random samples)
 
     // layers: Lin's per-layer SQNR and cross-layer bit allocation.
-    double lbits = 6;                 // bits of the weights and activations quantizers drawn
-    std::string objective = "size";   // allocation objective: size | compute
-    double kappa = 0;                 // dB per bit for the allocation; 0: measured from the weights
-    std::string lview = "plots";      // the bottom row: plots (SQNR, size) | designer
+    double lbits = 6;                // bits of the weights and activations quantizers drawn
+    std::string objective = "size";  // allocation objective: size | compute
+    double kappa = 0;                // dB per bit for the allocation; 0: measured from the weights
+    std::string lview = "plots";     // the bottom row: plots (SQNR, size) | designer
     std::string dlevels = "kmeans:16";  // the designer's codebook: see parse_designer_levels
-    double dlayer = 1;                // the designer's weighted layer (1-based)
-    double dall = 0;                  // 1: every weighted layer on the designer's levels
+    double dlayer = 1;                  // the designer's weighted layer (1-based)
+    double dall = 0;                    // 1: every weighted layer on the designer's levels
 
     // ternary: Kundu's fine-grained ternary blocks and their residuals.
-    double tblock = 64;   // N, weights per block
-    double ttol = 0.05;   // epsilon, Algorithm 2's tolerance on ||W - W^|| / ||W||
-    double keep = 32;     // residual terms kept per block ("battery-saving": the last go first)
+    double tblock = 64;  // N, weights per block
+    double ttol = 0.05;  // epsilon, Algorithm 2's tolerance on ||W - W^|| / ||W||
+    double keep = 32;    // residual terms kept per block ("battery-saving": the last go first)
     std::string tview = "residuals";  // residuals | pareto (accuracy against bits across formats)
 
     bool operator==(const LabState& other) const;
@@ -128,12 +128,14 @@ struct StateChange {
 // Validates and applies several values together. Each bad value is refused alone (the message
 // names the key and the value); then every rule touching a changed key is checked on the result,
 // and a broken rule puts its keys back as they were. Keys that are not settings are errors.
-StateChange set_state(LabState& state, const std::vector<std::pair<std::string, std::string>>& values);
+StateChange set_state(LabState& state,
+                      const std::vector<std::pair<std::string, std::string>>& values);
 // One value; on error the state is unchanged.
 Status set_property(LabState& state, std::string_view key, std::string_view value);
 
 // The shared keys and the open panel's keys, "panel=formats&theme=light&...&format=..."; keeps
-// ':' ',' '=' ';' readable, and leaves out an empty goal. `all_panels` writes every key of every panel.
+// ':' ',' '=' ';' readable, and leaves out an empty goal. `all_panels` writes every key of every
+// panel.
 std::string to_query(const LabState& state, bool all_panels = false);
 
 // Applies every recognised key of a query (with or without '?'). A bad value keeps the value
