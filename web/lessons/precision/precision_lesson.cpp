@@ -1,6 +1,6 @@
-// The precision lesson's analysis, simulations and bit-flip map (see precision_model.hpp).
+// The precision lesson's analysis, simulations and bit-flip map (see precision_lesson.hpp).
 // Sections: helpers; following the shared model; bounds; simulations; queries; bit flips.
-#include "precision_model.hpp"
+#include "precision_lesson.hpp"
 
 #include <emscripten.h>
 
@@ -9,8 +9,8 @@
 #include <limits>
 #include <optional>
 
-#include "../app.hpp"
-#include "train_session.hpp"
+#include "app.hpp"
+#include "lessons/train/train_session.hpp"
 
 namespace quantlab::precision {
 

@@ -3,8 +3,8 @@
 // block-scaled format. formats_panel.cpp draws the controls and the number line and lays these out.
 #pragma once
 
-#include "../app.hpp"
-#include "../panel.hpp"
+#include "app.hpp"
+#include "panel.hpp"
 #include "formats_view.hpp"
 #include "imgui.h"
 #include "qlab/format.hpp"

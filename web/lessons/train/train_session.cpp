@@ -9,7 +9,7 @@
 
 #include <emscripten.h>
 
-#include "../app.hpp"
+#include "app.hpp"
 
 namespace quantlab {
 namespace {

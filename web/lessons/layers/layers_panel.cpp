@@ -6,7 +6,7 @@
 // SQNR, allocation)  4. layer rows (histograms, meters)  5. the lattice designer's updates and the
 // layout. The SQNR-vs-bits and size-vs-error plots and the designer (codebook levels dragged over
 // a layer's weights, the model evaluated) are drawn by layers_views.cpp.
-// The analysis lives in layers_model.{hpp,cpp}; the model is the one the Train lesson trains.
+// The analysis lives in layers_lesson.{hpp,cpp}; the model is the one the Train lesson trains.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -14,13 +14,13 @@
 #include <string>
 #include <vector>
 
-#include "../app.hpp"
-#include "../ui/level_histogram.hpp"
-#include "../ui/widgets.hpp"
+#include "app.hpp"
+#include "ui/level_histogram.hpp"
+#include "ui/widgets.hpp"
 #include "imgui.h"
-#include "layers_model.hpp"
+#include "layers_lesson.hpp"
 #include "layers_views.hpp"
-#include "model_lesson.hpp"
+#include "lessons/model_lesson.hpp"
 
 namespace quantlab {
 namespace {

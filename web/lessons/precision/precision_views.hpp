@@ -1,18 +1,18 @@
 // The Precision lesson's views: Fig. 1 (the bounds against the simulated p_m and error over bits,
 // log scale), the costs of eq. 3-4 beside Table 1, the test digits whose decision flips, and the
-// bit-flip sensitivity map. precision_model.hpp holds the analysis and the simulations.
+// bit-flip sensitivity map. precision_lesson.hpp holds the analysis and the simulations.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <vector>
 
-#include "../app.hpp"
-#include "../panel.hpp"
-#include "../ui/digit_atlas.hpp"
+#include "app.hpp"
+#include "panel.hpp"
+#include "ui/digit_atlas.hpp"
 #include "imgui.h"
-#include "precision_model.hpp"
-#include "train_session.hpp"
+#include "precision_lesson.hpp"
+#include "lessons/train/train_session.hpp"
 
 namespace quantlab::precision {
 

@@ -1,16 +1,16 @@
 // The Layers lesson's lower row: SQNR against bits per step with eq. 9 (Lin eq. 2 and 9), size
 // against error for equal and optimised widths (Fig. 4), and the lattice designer: codebook levels
 // drawn (and dragged, added, removed) over one layer's weight histogram, the model evaluated on
-// exactly those levels, and a fine-tuned copy. layers_model.hpp holds the analysis and the levels.
+// exactly those levels, and a fine-tuned copy. layers_lesson.hpp holds the analysis and the levels.
 #pragma once
 
 #include <string>
 
-#include "../app.hpp"
-#include "../panel.hpp"
+#include "app.hpp"
+#include "panel.hpp"
 #include "imgui.h"
-#include "layers_model.hpp"
-#include "train_session.hpp"
+#include "layers_lesson.hpp"
+#include "lessons/train/train_session.hpp"
 
 namespace quantlab::layers {
 

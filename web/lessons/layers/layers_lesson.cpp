@@ -1,6 +1,6 @@
-// The Layers lesson's analysis (see layers_model.hpp): every number here comes from core's Lin
+// The Layers lesson's analysis (see layers_lesson.hpp): every number here comes from core's Lin
 // functions (lin.hpp); this file only decides when they are recomputed and keeps them for drawing.
-#include "layers_model.hpp"
+#include "layers_lesson.hpp"
 
 #include <emscripten.h>
 
@@ -9,7 +9,7 @@
 #include <limits>
 
 #include "qlab/format.hpp"
-#include "train_session.hpp"
+#include "lessons/train/train_session.hpp"
 
 namespace quantlab::layers {
 namespace {

@@ -4,18 +4,18 @@
 // 2-4). Sections: 1. helpers  2. the panel: state, metrics  3. layout  4. controls and facts
 // 5. the data view (atoms, points, r(w), mouse) and boundary. The mistakes plot and the accuracy
 // sweep are drawn by perceptron_plots.cpp; data, jobs and the sweep live in
-// perceptron_model.{hpp,cpp}.
+// perceptron_lesson.{hpp,cpp}.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
 
-#include "../app.hpp"
-#include "../ui/gl_heatmap.hpp"
-#include "../ui/widgets.hpp"
+#include "app.hpp"
+#include "ui/gl_heatmap.hpp"
+#include "ui/widgets.hpp"
 #include "imgui.h"
-#include "perceptron_model.hpp"
+#include "perceptron_lesson.hpp"
 #include "perceptron_plots.hpp"
 
 namespace quantlab {

@@ -1,6 +1,6 @@
-// The Perceptron lesson's data and jobs (see perceptron_model.hpp): building the 2-D set from the
+// The Perceptron lesson's data and jobs (see perceptron_lesson.hpp): building the 2-D set from the
 // state, the traced training job, and the format sweep.
-#include "perceptron_model.hpp"
+#include "perceptron_lesson.hpp"
 
 #include <algorithm>
 #include <cmath>

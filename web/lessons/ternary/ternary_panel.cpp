@@ -7,7 +7,7 @@
 // view goes). The views (error per step, r_i histogram, block strip, levels table, Table 2) and
 // the Pareto view are drawn by ternary_views.cpp, which also holds the helpers both files use
 // (layer_color, diverging, bits_text, count_text, set_keep). The analysis lives in
-// ternary_model.{hpp,cpp}.
+// ternary_lesson.{hpp,cpp}.
 #include <emscripten.h>
 
 #include <algorithm>
@@ -16,11 +16,11 @@
 #include <string>
 #include <vector>
 
-#include "../app.hpp"
-#include "../ui/widgets.hpp"
+#include "app.hpp"
+#include "ui/widgets.hpp"
 #include "imgui.h"
-#include "model_lesson.hpp"
-#include "ternary_model.hpp"
+#include "lessons/model_lesson.hpp"
+#include "ternary_lesson.hpp"
 #include "ternary_views.hpp"
 
 namespace quantlab {

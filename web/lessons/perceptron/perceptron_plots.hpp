@@ -1,4 +1,4 @@
-// The Perceptron lesson's two lower views, drawn from its Lesson (perceptron_model.hpp): mistakes
+// The Perceptron lesson's two lower views, drawn from its Lesson (perceptron_lesson.hpp): mistakes
 // against Cherkhev's bound R^2/(gamma - delta)^2 (his Theorem, §3.3) and the accuracy sweep over
 // formats (his Tables 2-4). perceptron_panel.cpp lays them out.
 #pragma once
@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "../app.hpp"
-#include "../panel.hpp"
-#include "perceptron_model.hpp"
+#include "app.hpp"
+#include "panel.hpp"
+#include "perceptron_lesson.hpp"
 
 namespace quantlab::perceptron {
 

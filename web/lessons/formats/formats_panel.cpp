@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "../app.hpp"
-#include "../ui/widgets.hpp"
+#include "app.hpp"
+#include "ui/widgets.hpp"
 #include "formats_details.hpp"
 #include "formats_view.hpp"
 #include "imgui.h"

@@ -6,19 +6,19 @@
 // the current precision, bit flips); layout (where each view goes); metrics. The views (Fig. 1
 // with its log plot and legend, the costs beside Table 1, the flipped digits, the bit-flip map) are
 // drawn by precision_views.cpp, which also holds percent() and prob(). The work lives in
-// precision_model.{hpp,cpp}.
+// precision_lesson.{hpp,cpp}.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
 
-#include "../app.hpp"
-#include "../ui/digit_atlas.hpp"
-#include "../ui/widgets.hpp"
+#include "app.hpp"
+#include "ui/digit_atlas.hpp"
+#include "ui/widgets.hpp"
 #include "imgui.h"
-#include "model_lesson.hpp"
-#include "precision_model.hpp"
+#include "lessons/model_lesson.hpp"
+#include "precision_lesson.hpp"
 #include "precision_views.hpp"
 
 namespace quantlab {

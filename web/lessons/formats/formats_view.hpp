@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "../app.hpp"
+#include "app.hpp"
 #include "qlab/format.hpp"
 
 namespace quantlab {

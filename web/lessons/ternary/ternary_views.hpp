@@ -1,14 +1,14 @@
 // The Ternary lesson's views: the error per Algorithm 2 step, the r_i histogram, the block strip,
 // the table of residual levels, Table 2 per layer, and the Pareto view (accuracy against bits per
-// weight over the format families). ternary_model.hpp holds the analysis and the frontier's job.
+// weight over the format families). ternary_lesson.hpp holds the analysis and the frontier's job.
 #pragma once
 
 #include <string>
 
-#include "../app.hpp"
-#include "../panel.hpp"
+#include "app.hpp"
+#include "panel.hpp"
 #include "imgui.h"
-#include "ternary_model.hpp"
+#include "ternary_lesson.hpp"
 
 namespace quantlab::ternary {
 

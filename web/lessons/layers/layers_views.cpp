@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "../ui/level_histogram.hpp"
-#include "../ui/widgets.hpp"
+#include "ui/level_histogram.hpp"
+#include "ui/widgets.hpp"
 #include "imgui.h"
 
 namespace quantlab::layers {

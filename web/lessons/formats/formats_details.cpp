@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "../ui/widgets.hpp"
+#include "ui/widgets.hpp"
 
 namespace quantlab::formats {
 

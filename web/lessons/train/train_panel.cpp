@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "../app.hpp"
-#include "../ui/download.hpp"
-#include "../ui/widgets.hpp"
+#include "app.hpp"
+#include "ui/download.hpp"
+#include "ui/widgets.hpp"
 #include "imgui.h"
-#include "model_lesson.hpp"
+#include "lessons/model_lesson.hpp"
 #include "qlab/format.hpp"
 #include "train_views.hpp"
 

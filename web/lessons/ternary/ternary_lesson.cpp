@@ -1,6 +1,6 @@
-// The Ternary lesson's analysis (see ternary_model.hpp): the job's life and the figures per
+// The Ternary lesson's analysis (see ternary_lesson.hpp): the job's life and the figures per
 // level and per layer, computed once when a job finishes so drawing a frame stays cheap.
-#include "ternary_model.hpp"
+#include "ternary_lesson.hpp"
 
 #include <algorithm>
 #include <cmath>

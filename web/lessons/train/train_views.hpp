@@ -6,10 +6,10 @@
 #include <cstddef>
 #include <vector>
 
-#include "../app.hpp"
-#include "../panel.hpp"
-#include "../ui/digit_atlas.hpp"
-#include "../ui/gl_heatmap.hpp"
+#include "app.hpp"
+#include "panel.hpp"
+#include "ui/digit_atlas.hpp"
+#include "ui/gl_heatmap.hpp"
 #include "imgui.h"
 #include "train_session.hpp"
 

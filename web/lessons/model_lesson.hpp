@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "../panel.hpp"
-#include "train_session.hpp"
+#include "panel.hpp"
+#include "lessons/train/train_session.hpp"
 
 namespace quantlab {
 

@@ -1,7 +1,7 @@
 // The shared-model lesson behaviour (see model_lesson.hpp).
-#include "model_lesson.hpp"
+#include "lessons/model_lesson.hpp"
 
-#include "../app.hpp"
+#include "app.hpp"
 
 namespace quantlab {
 

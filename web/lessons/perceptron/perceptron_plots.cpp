@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <string>
 
-#include "../ui/widgets.hpp"
+#include "ui/widgets.hpp"
 #include "imgui.h"
 
 namespace quantlab::perceptron {
