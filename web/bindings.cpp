@@ -37,8 +37,8 @@ std::string state_json() {
 
 // {"key": value, ...} -> {"ok": bool, "errors": [...], "changed": [...]}. Values may be strings,
 // numbers or booleans (true/false become 1/0).
-std::string set_state_json(const std::string& text) {
-    json in = json::parse(text, nullptr, false);
+std::string set_state_json(const std::string& request) {
+    json in = json::parse(request, nullptr, false);
     json out;
     if (!in.is_object()) {
         out["ok"] = false;
@@ -187,6 +187,8 @@ std::string export_model() {
     const quantlab::SharedModel& m = quantlab::app().model();
     return m.has_model() ? qlab::model_to_json(m.model()) : "";
 }
+
+}  // namespace
 
 EMSCRIPTEN_BINDINGS(quantlab) {
     emscripten::function("stateJson", &state_json);

@@ -2,8 +2,12 @@
 // exportModel(), gives the same figures in each analysis lesson as the CLI prints for the same
 // file and flags (Sakr: E_A, E_W, both theorems and the measured mismatch; Lin: the SQNR of every
 // step and each layer's meter, and the allocation; Kundu: accuracy and size per residual level).
-// The lab runs as WebAssembly and the CLI natively, so sums in another order may differ in the
-// last bits: figures agree to kRelative, decisions counted from them exactly.
+// The lab runs as WebAssembly (Eigen's simd128 kernels) and the CLI natively (SSE2 kernels): the
+// same float32 products summed in another order. Counts agree exactly (mismatch, errors,
+// accuracies, sizes, bits). Sakr's E_A and E_W are sums of g / (24 d^2) in which the few rows with
+// a tiny margin d carry much of the total, so a logit that moves by ~1e-7 of its size moves them by
+// more: measured 4.6e-5 (E_A) and 5.1e-5 (E_W) relative on this model; they, and the bounds
+// built on them, agree within kFloatOrderRelative; the other figures within kRelative.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -20,9 +24,12 @@ const qlab = (args) => {
   assert.equal(r.status, 0, `qlab ${args.join(" ")}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 };
-const kRelative = 1e-6;
-const close = (a, b, what) =>
-  assert.ok(Math.abs(a - b) <= kRelative * Math.max(1e-12, Math.abs(a), Math.abs(b)), `${what}: lab ${a}, qlab ${b}`);
+const kFloatOrderRelative = 5e-4;
+const kRelative = 1e-6;  // SQNRs in dB, kappa, compute: measured 1.1e-8 (a1 SQNR)
+const within = (tolerance) => (a, b, what) =>
+  assert.ok(Math.abs(a - b) <= tolerance * Math.max(1e-12, Math.abs(a), Math.abs(b)), `${what}: lab ${a}, qlab ${b}`);
+const close = within(kRelative);
+const closeSakr = within(kFloatOrderRelative);
 
 const lab = useLab();
 // The lab's data as `qlab` names it: sklearn's digits, 20% held out with the link's seed, scaled
@@ -45,13 +52,13 @@ test("Precision, Layers and Ternary show what qlab bounds, sqnr, allocate and te
   }, null, 60000);
   const b = qlab(["bounds", "--model", file, ...data, "--samples", "500", "--ba", "6", "--bw", "7", "--simulate", "--json"]);
   assert.equal(p.samples, b.samples);
-  close(p.e_a, b.E_A, "E_A");
-  close(p.e_w, b.E_W, "E_W");
+  closeSakr(p.e_a, b.E_A, "E_A");
+  closeSakr(p.e_w, b.E_W, "E_W");
   assert.equal(p.suggested_offset, b.suggested_bw_minus_ba);
   assert.equal(p.inputs_clipped !== null, true);
-  close(p.thm1, b.rows[0].thm1, "Theorem 1");
-  close(p.thm2, b.rows[0].thm2, "Theorem 2");
-  close(p.thm2_opt, b.rows[0].thm2_opt, "Theorem 2 (t optimised)");
+  closeSakr(p.thm1, b.rows[0].thm1, "Theorem 1");
+  closeSakr(p.thm2, b.rows[0].thm2, "Theorem 2");
+  closeSakr(p.thm2_opt, b.rows[0].thm2_opt, "Theorem 2 (t optimised)");
   assert.equal(p.p_m_sim, b.rows[0].p_m_sim, "measured mismatch");
   assert.equal(p.error_sim, b.rows[0].error_sim, "fixed-point error");
   assert.equal(p.float_error, b.float_error, "float error");

@@ -25,7 +25,7 @@ test("Run pressed while MNIST downloads starts training when the digits arrive",
   m = await metrics(page);
   assert.equal(m.waiting_for_data, true);
   assert.equal(m.batches, 0);
-  assert.match(m.status, /waiting for mnist to load: the run starts when it arrives/);
+  assert.match(m.status, /waiting for mnist to load, then it runs/);
   await page.screenshot({ path: path.join(outDir, "train-waiting-for-mnist.png") });
   release();
   m = await waitFor(page, () => window.quantlab.metrics().batches > 0, null, 60000);

@@ -319,7 +319,7 @@ double SharedModel::samples_per_second() const {
 
 std::string SharedModel::status_text() const {
     if (!data_.ready() && run_when_ready_)
-        return "waiting for " + data_.loading_name() + " to load: the run starts when it arrives";
+        return "waiting for " + data_.loading_name() + " to load, then it runs";
     if (!job_)
         return origin_ == ModelOrigin::file ? "model loaded from a file (Run fine-tunes it)"
                                             : "ready: press Run or Step";

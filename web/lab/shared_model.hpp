@@ -90,7 +90,8 @@ class SharedModel {
     long long batches_done() const { return job_ ? job_->batches_done() : 0; }
     long long samples_done() const;
     double samples_per_second() const;
-    // The run's state as the lab words it: "ready: press Run or Step", "waiting for mnist ...",
+    // The run's state as the lab words it: "ready: press Run or Step", "waiting for mnist to
+    // load, then it runs",
     // "running: epoch 2 of 10, batch 5 of 45, 9000 samples/s", ...
     std::string status_text() const;
     // The state's weights, activations and accumulator formats, as evaluation applies them.

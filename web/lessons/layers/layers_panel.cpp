@@ -123,7 +123,7 @@ void LayersPanel::update(App& app) {
     std::vector<std::string> problems;
     a_.update(app.state(), app.model(), app, problems);
     for (const std::string& p : problems) app.report(p, MessageLevel::warning);
-    if (designer_open(app)) update_designer(app);
+    if (designer_open(app) && app.model().trained()) update_designer(app);
 }
 
 nlohmann::json LayersPanel::metrics(const App& app) const {

@@ -88,6 +88,7 @@ class Lesson {
     qlab::SakrSimJob* sim_job() { return sim_job_.get(); }
     qlab::SakrSimJob* noise_job() { return noise_job_.get(); }
     qlab::BitFlipJob* bitflip_job() { return bitflip_job_.get(); }
+    const qlab::BitFlipJob* bitflip_job() const { return bitflip_job_.get(); }
 
     // ---- bit flips ----
     BitFlipSettings bitflip;

@@ -144,6 +144,7 @@ class Frontier {
     void poll(double now_ms);
 
     qlab::Job* job() { return job_.get(); }
+    const qlab::Job* job() const { return job_.get(); }
     bool job_running() const { return job_ && job_->running(); }
     // "idle" (not asked for yet), "untrained", "training", "running", "finished", "failed"
     const char* state() const;

@@ -274,7 +274,6 @@ void TrainPanel::draw_controls(App& app, const UiScale& ui) {
     section("Formats per role");
     for (int i = 0; i < kRoleCount; ++i) draw_role_editor(app, ui, i);
     draw_rounding(app, ui);
-    section("Optimizer");
     draw_optimizer(app, ui);
     draw_dropout(app, ui);
     section("Post-training calibration");
@@ -409,6 +408,21 @@ void TrainPanel::draw_rounding(App& app, const UiScale& ui) {
 
 void TrainPanel::draw_optimizer(App& app, const UiScale& ui) {
     const qlab::LabState& s = app.state();
+    // The section's title names the lab's preset (core: qlab::kLabTrainPreset), and whether these
+    // settings are still it; its tooltip gives the preset and why it differs from qlab train's.
+    const qlab::TrainPreset& p = qlab::kLabTrainPreset;
+    const bool is_preset = s.optimizer == qlab::optimizer_name(p.optimizer) &&
+                           s.lr == p.learning_rate && s.batch == p.batch && s.epochs == p.epochs;
+    const std::string title = std::string("Optimizer (") + (is_preset ? "" : "changed from ") +
+                              "the " + p.name + " preset)";
+    ImGui::Spacing();
+    ImGui::TextDisabled("%s", title.c_str());
+    widgets::record_item(app, ui, "train_preset");
+    widgets::tooltip_on_hover(widgets::format("The %s preset: %s, lr %g, batch %d, %d epochs; %s.",
+                                              p.name, qlab::optimizer_name(p.optimizer),
+                                              p.learning_rate, p.batch, p.epochs, p.why)
+                                  .c_str());
+    ImGui::Separator();
     const auto& optimizers = qlab::all_optimizers();
     int o = 0;
     for (std::size_t i = 0; i < optimizers.size(); ++i)
@@ -452,14 +466,6 @@ void TrainPanel::draw_optimizer(App& app, const UiScale& ui) {
         if (ImGui::InputInt("epochs", &epochs, 1, 5, ImGuiInputTextFlags_EnterReturnsTrue))
             app.set("epochs", std::to_string(std::max(1, epochs)));
     }
-    // The lab's preset (core: qlab::kLabTrainPreset), and whether these settings are still it.
-    const qlab::TrainPreset& p = qlab::kLabTrainPreset;
-    const bool is_preset = s.optimizer == qlab::optimizer_name(p.optimizer) &&
-                           s.lr == p.learning_rate && s.batch == p.batch && s.epochs == p.epochs;
-    ImGui::TextDisabled("%s preset '%s': %s, lr %g, batch %d, %d epochs",
-                        is_preset ? "the" : "changed from the", p.name,
-                        qlab::optimizer_name(p.optimizer), p.learning_rate, p.batch, p.epochs);
-    widgets::tooltip_on_hover(p.why);
 }
 
 void TrainPanel::draw_dropout(App& app, const UiScale& ui) {
