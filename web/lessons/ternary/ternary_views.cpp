@@ -366,9 +366,8 @@ ImU32 family_color(const std::string& name) {
     return IM_COL32(90, 90, 100, 255);
 }
 
-}  // namespace
-
-void draw_pareto(App& app, Frontier& f_, const UiScale& ui, double (&axes)[4], float (&inner)[4]) {
+// The frontier's state in words: training, untrained, failed (with a retry), or its job.
+void draw_pareto_status(App& app, Frontier& f_, const UiScale& ui) {
     const qlab::ParetoResult* r = f_.result();
     const std::string state = f_.state();
     if (state == "training")
@@ -390,6 +389,12 @@ void draw_pareto(App& app, Frontier& f_, const UiScale& ui, double (&axes)[4], f
         ImGui::TextDisabled("%zu formats in %.0f ms on %zu weights, N = %zu for ternary",
                             r->points.size(), f_.job_ms(), r->weights, f_.key().block);
     }
+}
+
+// The plot: every format's point, the frontier as a step line; returns the hovered point or -1.
+int draw_pareto_plot(App& app, const Frontier& f_, const UiScale& ui, double (&axes)[4],
+                     float (&inner)[4]) {
+    const qlab::ParetoResult* r = f_.result();
     const float avail = ImGui::GetContentRegionAvail().x;
     double x1 = 9, y0 = 1, y1 = 1;
     if (r) {
@@ -447,7 +452,11 @@ void draw_pareto(App& app, Frontier& f_, const UiScale& ui, double (&axes)[4], f
     }
     widgets::end_plot(p);
 
-    if (hovered >= 0) {
+    return hovered;
+}
+
+void pareto_tooltip(const qlab::ParetoResult* r, int hovered) {
+    if (r && hovered >= 0) {
         const qlab::ParetoPoint& q = r->points[static_cast<std::size_t>(hovered)];
         const bool on = std::find(r->frontier.begin(), r->frontier.end(),
                                   static_cast<std::size_t>(hovered)) != r->frontier.end();
@@ -465,7 +474,11 @@ void draw_pareto(App& app, Frontier& f_, const UiScale& ui, double (&axes)[4], f
             "accurate); rings: dominated. Bits count every stored bit: shared exponents and "
             "scales, codebooks, ternary's 8-bit alphas (Kundu Table 2).");
     }
-    if (!r) return;
+}
+
+// Under the plot: the families present (the frontier's corner stays clear), then the frontier.
+void draw_pareto_legend(const qlab::ParetoResult& result, const UiScale& ui) {
+    const qlab::ParetoResult* r = &result;
     // The legend under the plot: the frontier's corner (few bits, high accuracy) stays clear.
     bool first = true;
     for (const Family& f : kFamilies) {
@@ -482,6 +495,10 @@ void draw_pareto(App& app, Frontier& f_, const UiScale& ui, double (&axes)[4], f
         ImGui::SameLine(0, ui.px(2));
         ImGui::TextUnformatted(f.name);
     }
+}
+
+void draw_frontier_table(const qlab::ParetoResult& result) {
+    const qlab::ParetoResult* r = &result;
     ImGui::Spacing();
     ImGui::TextUnformatted("The frontier");
     const ImGuiTableFlags flags =
@@ -506,6 +523,17 @@ void draw_pareto(App& app, Frontier& f_, const UiScale& ui, double (&axes)[4], f
         ImGui::EndTable();
     }
     for (const std::string& why : r->skipped) ImGui::TextDisabled("skipped %s", why.c_str());
+}
+
+}  // namespace
+
+void draw_pareto(App& app, Frontier& f_, const UiScale& ui, double (&axes)[4], float (&inner)[4]) {
+    draw_pareto_status(app, f_, ui);
+    const int hovered = draw_pareto_plot(app, f_, ui, axes, inner);
+    pareto_tooltip(f_.result(), hovered);
+    if (!f_.result()) return;
+    draw_pareto_legend(*f_.result(), ui);
+    draw_frontier_table(*f_.result());
 }
 
 }  // namespace quantlab::ternary
