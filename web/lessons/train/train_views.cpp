@@ -85,7 +85,8 @@ void draw_accuracy_plot(App& app, const View& shown, const UiScale& ui, ImVec2 s
         p.dl->AddCircleFilled(p.to_screen(x, shown.model.test_accuracy()), ui.px(4), test_c);
     }
     char label[64];
-    std::snprintf(label, sizeof label, "test %.2f%%", 100 * std::max(0.0, shown.model.test_accuracy()));
+    std::snprintf(label, sizeof label, "test %.2f%%",
+                  100 * std::max(0.0, shown.model.test_accuracy()));
     widgets::plot_legend(p, 1, test_c, label);
     widgets::plot_legend(p, 2, train_c, "train");
     widgets::end_plot(p);
@@ -214,7 +215,8 @@ void draw_digits(App& app, const View& shown, DigitsView& view, const UiScale& u
     }
 }
 
-void draw_boundary(App& app, const View& shown, BoundaryView& view, const UiScale& ui, float width) {
+void draw_boundary(App& app, const View& shown, BoundaryView& view, const UiScale& ui,
+                   float width) {
     const auto& values = shown.lesson.boundary();
     if (values.empty()) return;
     ImGui::TextUnformatted("Decision boundary");
@@ -229,7 +231,8 @@ void draw_boundary(App& app, const View& shown, BoundaryView& view, const UiScal
         if (view.rendered_for != values.data() || view.version != shown.model.batches_done() ||
             view.px != px) {
             view.heatmap.render(values, Lesson::kGrid, Lesson::kGrid, px, px);
-            view.rendered_for = values.data(), view.version = shown.model.batches_done(), view.px = px;
+            view.rendered_for = values.data(), view.version = shown.model.batches_done(),
+            view.px = px;
         }
         ImGui::Image(view.heatmap.texture(), ImVec2(size, size), ImVec2(0, 1), ImVec2(1, 0));
     } else {
