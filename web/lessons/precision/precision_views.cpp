@@ -132,6 +132,62 @@ std::string prob(double v) {
 
 // ---- views --------------------------------------------------------------------------------------
 
+namespace {
+
+struct Dot {
+    double x, y;
+};
+// Fig. 1's curves over B_A at the current offset: the bounds where computed, the dots where
+// simulated (log10 of each, as the plot draws them).
+struct Fig1Series {
+    std::vector<double> xs, t1, t2, t2o;
+    std::vector<Dot> sim, err, noise;
+};
+
+Fig1Series fig1_series(const Lesson& m_) {
+    Fig1Series f;
+    for (const auto& [ba, bw] : m_.curve()) {
+        const Row r = m_.row(ba, bw);
+        if (r.has_bounds) {
+            f.xs.push_back(ba);
+            f.t1.push_back(plot_log(r.bounds.thm1));
+            f.t2.push_back(plot_log(r.bounds.thm2));
+            f.t2o.push_back(plot_log(r.bounds.thm2_opt));
+        }
+        if (r.fixed)
+            f.sim.push_back({double(ba), plot_log(r.fixed->p_m)}),
+                f.err.push_back({double(ba), plot_log(r.fixed->error)});
+        if (r.noise) f.noise.push_back({double(ba), plot_log(r.noise->p_m_noise_linear)});
+    }
+    return f;
+}
+
+// Hovering a B_A shows its numbers; a click sets that precision (unless B_A is locked).
+void fig1_hover(App& app, const Lesson& m_, const widgets::Plot& p, int offset) {
+    if (!p.hovered) return;
+    const int b = static_cast<int>(std::lround(p.x_at(ImGui::GetIO().MousePos.x)));
+    const Row r = m_.row(b, b + offset);
+    if (r.has_bounds || r.fixed) {
+        ImGui::BeginTooltip();
+        ImGui::Text("B_A = %d, B_W = %d", b, b + offset);
+        if (r.has_bounds)
+            ImGui::Text("Thm 1 %s, Thm 2 %s, Thm 2 opt %s", prob(r.bounds.thm1).c_str(),
+                        prob(r.bounds.thm2).c_str(), prob(r.bounds.thm2_opt).c_str());
+        if (r.noise)
+            ImGui::Text("p_m (noise, linearised) %s", prob(r.noise->p_m_noise_linear).c_str());
+        if (r.fixed)
+            ImGui::Text("p_m (fixed point) %s, error %s", prob(r.fixed->p_m).c_str(),
+                        percent(r.fixed->error).c_str());
+        ImGui::TextDisabled("Click: set B_A = %d, B_W = %d", b, b + offset);
+        ImGui::EndTooltip();
+    }
+    if (ImGui::IsItemClicked() && b >= 1 && b <= 24 && b + offset >= 1 && b + offset <= 24 &&
+        !app.locked("ba"))
+        app.set_values({{"ba", std::to_string(b)}, {"bw", std::to_string(b + offset)}});
+}
+
+}  // namespace
+
 void draw_fig1(App& app, const Lesson& m_, const UiScale& ui, ImVec2 size) {
     const qlab::LabState& s = app.state();
     const int offset = static_cast<int>(s.bw) - static_cast<int>(s.ba);
@@ -142,24 +198,7 @@ void draw_fig1(App& app, const Lesson& m_, const UiScale& ui, ImVec2 size) {
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     widgets::Plot p = begin_log_plot("##fig1", size, precision::kCurveMin, x1, xl, "p_m", ui);
     app.record_view("precision_fig1", origin.x, origin.y, size.x, size.y, ui.dpr);
-    std::vector<double> xs, t1, t2, t2o;
-    struct Dot {
-        double x, y;
-    };
-    std::vector<Dot> sim, err, noise;
-    for (const auto& [ba, bw] : m_.curve()) {
-        const Row r = m_.row(ba, bw);
-        if (r.has_bounds) {
-            xs.push_back(ba);
-            t1.push_back(plot_log(r.bounds.thm1));
-            t2.push_back(plot_log(r.bounds.thm2));
-            t2o.push_back(plot_log(r.bounds.thm2_opt));
-        }
-        if (r.fixed)
-            sim.push_back({double(ba), plot_log(r.fixed->p_m)}),
-                err.push_back({double(ba), plot_log(r.fixed->error)});
-        if (r.noise) noise.push_back({double(ba), plot_log(r.noise->p_m_noise_linear)});
-    }
+    const Fig1Series f = fig1_series(m_);
     // The current B_A.
     const ImVec2 c0 = p.to_screen(s.ba, kDecadeLo), c1 = p.to_screen(s.ba, kDecadeHi);
     p.dl->AddRectFilled(ImVec2(c0.x - ui.px(6), c1.y), ImVec2(c0.x + ui.px(6), c0.y),
@@ -167,9 +206,9 @@ void draw_fig1(App& app, const Lesson& m_, const UiScale& ui, ImVec2 size) {
     if (m_.float_error() > 0)
         widgets::plot_hline(p, std::log10(m_.float_error()), IM_COL32(128, 128, 140, 200), ui.px(1),
                             nullptr);
-    widgets::plot_line(p, xs, t2, kThm2Color, ui.px(1.5f));
-    widgets::plot_line(p, xs, t2o, kThm2OptColor, ui.px(2.5f));
-    widgets::plot_line(p, xs, t1, kThm1Color, ui.px(2.5f));
+    widgets::plot_line(p, f.xs, f.t2, kThm2Color, ui.px(1.5f));
+    widgets::plot_line(p, f.xs, f.t2o, kThm2OptColor, ui.px(2.5f));
+    widgets::plot_line(p, f.xs, f.t1, kThm1Color, ui.px(2.5f));
     const auto dots = [&](const std::vector<Dot>& d, ImU32 color, float r, bool ring) {
         for (const Dot& v : d) {
             const ImVec2 at = p.to_screen(v.x, std::max<double>(v.y, kDecadeLo + 0.06));
@@ -181,9 +220,9 @@ void draw_fig1(App& app, const Lesson& m_, const UiScale& ui, ImVec2 size) {
                 p.dl->AddCircleFilled(at, r, color, 12);
         }
     };
-    dots(err, kErrColor, ui.px(3.5f), true);
-    dots(noise, kNoiseColor, ui.px(3), false);
-    dots(sim, sim_color(), ui.px(4), false);
+    dots(f.err, kErrColor, ui.px(3.5f), true);
+    dots(f.noise, kNoiseColor, ui.px(3), false);
+    dots(f.sim, sim_color(), ui.px(4), false);
     const Row cur = m_.current();
     if (cur.has_bounds) {
         for (double v : {cur.bounds.thm1, cur.bounds.thm2_opt})
@@ -200,27 +239,7 @@ void draw_fig1(App& app, const Lesson& m_, const UiScale& ui, ImVec2 size) {
                  {IM_COL32(128, 128, 140, 200), false, "test error, float"}},
                 ui);
     widgets::end_plot(p);
-    if (p.hovered) {
-        const int b = static_cast<int>(std::lround(p.x_at(ImGui::GetIO().MousePos.x)));
-        const Row r = m_.row(b, b + offset);
-        if (r.has_bounds || r.fixed) {
-            ImGui::BeginTooltip();
-            ImGui::Text("B_A = %d, B_W = %d", b, b + offset);
-            if (r.has_bounds)
-                ImGui::Text("Thm 1 %s, Thm 2 %s, Thm 2 opt %s", prob(r.bounds.thm1).c_str(),
-                            prob(r.bounds.thm2).c_str(), prob(r.bounds.thm2_opt).c_str());
-            if (r.noise)
-                ImGui::Text("p_m (noise, linearised) %s", prob(r.noise->p_m_noise_linear).c_str());
-            if (r.fixed)
-                ImGui::Text("p_m (fixed point) %s, error %s", prob(r.fixed->p_m).c_str(),
-                            percent(r.fixed->error).c_str());
-            ImGui::TextDisabled("Click: set B_A = %d, B_W = %d", b, b + offset);
-            ImGui::EndTooltip();
-        }
-        if (ImGui::IsItemClicked() && b >= 1 && b <= 24 && b + offset >= 1 && b + offset <= 24 &&
-            !app.locked("ba"))
-            app.set_values({{"ba", std::to_string(b)}, {"bw", std::to_string(b + offset)}});
-    }
+    fig1_hover(app, m_, p, offset);
 }
 
 void draw_costs(App& app, const Lesson& m_, const SharedModel& s_, const UiScale& ui) {
