@@ -202,14 +202,6 @@ int print_block_format(const FormatArgs& args, const qlab::Format& format, qlab:
 }
 
 int run_format(const FormatArgs& args) {
-    if (args.list) {
-        args.markdown ? print_kinds_markdown() : print_kinds_text();
-        return 0;
-    }
-    if (args.spec.empty()) {
-        std::cerr << "qlab format: a format spec is required (qlab format --list shows them)\n";
-        return kExitBadInput;
-    }
     std::optional<qlab::Format> format;
     qlab::Rounding rounding{};
     if (!parse_format_and_rounding("format", args.spec, args.rounding, format, rounding))
@@ -286,6 +278,19 @@ int run_format(const FormatArgs& args) {
     return 0;
 }
 
+// The kinds (--list), or one format's facts.
+int run_format_command(const FormatArgs& args) {
+    if (args.list) {
+        args.markdown ? print_kinds_markdown() : print_kinds_text();
+        return 0;
+    }
+    if (args.spec.empty()) {
+        std::cerr << "qlab format: a format spec is required (qlab format --list shows them)\n";
+        return kExitBadInput;
+    }
+    return run_format(args);
+}
+
 }  // namespace
 
 Subcommand add_format(CLI::App& app) {
@@ -302,7 +307,7 @@ Subcommand add_format(CLI::App& app) {
                   "distribution for the SQNR: uniform, gaussian (default), laplacian, gamma");
     c->add_option("--atoms", args->atoms, "how many atoms to list (default 16)");
     c->add_flag("--json", args->json, "print JSON");
-    return {c, [args] { return run_format(*args); }};
+    return {c, [args] { return run_format_command(*args); }};
 }
 
 }  // namespace qlab::cli
