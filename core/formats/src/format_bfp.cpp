@@ -59,7 +59,7 @@ const FormatKindInfo& bfp_kind() {
                          .means("mantissa bits per value, the sign included"),
                      Param::integer("block", 1, 1 << 20)
                          .required()
-                         .label("N, block")
+                         .label("per exponent")
                          .means("values that share one exponent")
                          .slider(1, 256, true)},
                     {{"bfp:w=8,block=16", ""}, {"bfp:w=4,block=32", ""}}}}};

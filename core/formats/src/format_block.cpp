@@ -564,7 +564,7 @@ const FormatKindInfo& mx_kind(const std::string& kind) {
             if (variants.empty()) examples.push_back({k, ""});
             params.push_back(Param::integer("block", 1, 1 << 20)
                                  .by_default("32")
-                                 .label("k, block")
+                                 .label("per scale")
                                  .means("elements that share one scale (MX v1.0: 32)")
                                  .slider(1, 256, true));
             examples.push_back(

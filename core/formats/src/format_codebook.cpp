@@ -155,7 +155,7 @@ const FormatKindInfo& codebook_kind() {
                     "the atoms given",
                     {Param::list("values", 1, 65536)
                          .required()
-                         .label("atoms (;)")
+                         .label("atoms")
                          .means("the atoms, separated by ';' (sorted and deduplicated)")},
                     {{"codebook:values=-1;-0.5;-0.25;0;0.25;0.5;1", ""},
                      {"codebook:values=-1;-0.3;0;0.1;0.7;2", ""}}},
@@ -163,12 +163,12 @@ const FormatKindInfo& codebook_kind() {
                     "atoms learned from the data by 1-D k-means (Lloyd's algorithm)",
                     {Param::integer("kmeans", 2, 65536)
                          .required()
-                         .label("k atoms")
+                         .label("atoms k")
                          .means("how many atoms k-means learns")
                          .slider(2, 64),
                      Param::integer("iters", 1, 10000)
                          .by_default("50")
-                         .label("iterations")
+                         .label("Lloyd steps")
                          .means("Lloyd iterations at most (fewer when the centres stop moving)")},
                     {{"codebook:kmeans=8", ""}, {"codebook:kmeans=16,iters=10", ""}}}}};
     return kind;

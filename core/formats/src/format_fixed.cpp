@@ -129,7 +129,7 @@ const FormatKindInfo& fixed_kind(bool is_signed) {
                              "the integer code wraps around modulo 2^w, as plain "
                              "integer hardware does"}},
                            "sat")
-                 .label("on overflow")
+                 .label("overflow")
                  .means("what a value beyond the range becomes")},
             {{kind + ":w=8,f=4", ""}, {kind + ":w=4,f=2", ""}, {kind + ":w=16,f=8", ""}}};
         return FormatKindInfo{

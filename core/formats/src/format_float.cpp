@@ -153,15 +153,15 @@ const FormatKindInfo& float_kind() {
                  .means("1: overflow gives +-max finite instead of +-inf")},
             {{"float:e=5,m=10", "binary16"},
              {"float:e=8,m=7", "bfloat16"},
-             {"float:e=4,m=3", "IEEE-style e4m3"},
-             {"float:e=5,m=2", "IEEE-style e5m2"}}}}};
+             {"float:e=4,m=3", "IEEE e4m3"},
+             {"float:e=5,m=2", "IEEE e5m2"}}}}};
     return kind;
 }
 
 ImplResult parse_float(SpecArgs& args) {
     ParamReader r(args, float_kind());
     int exp_bits = 0, man_bits = 0;
-    bool subnormals = true, saturate = false;
+    bool subnormals = false, saturate = false;  // set from the spec or the declared default
     if (Status s = r.read("e", exp_bits); !s) return s;
     if (Status s = r.read("m", man_bits); !s) return s;
     if (Status s = r.read("sub", subnormals); !s) return s;

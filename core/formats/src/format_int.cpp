@@ -144,7 +144,7 @@ const FormatKindInfo& int_kind() {
              .means("bits per code (a signed int needs b >= 2)"),
          Param::number("scale", 1e-300, 1e300)
              .required()
-             .label("scale")
+             .label("step")
              .means("the step between neighbouring atoms")
              .slider(1e-4, 10, true),
          Param::integer("zero", -2147483648.0, 4294967295.0)
@@ -169,11 +169,11 @@ const FormatKindInfo& int_kind() {
         {Param::integer("b", 2, 16).required().label("bits").means("bits per code"),
          Param::integer("group", 1, 1 << 20)
              .required()
-             .label("G, group")
+             .label("per scale")
              .means("values that share one scale")
              .slider(1, 256, true),
          Param::boolean("asym", false)
-             .label("asymmetric (zero point)")
+             .label("asymmetric, zero point")
              .means("0: scale = max|x| / (2^(b-1) - 1), codes -(2^(b-1) - 1) .. 2^(b-1) - 1; 1: "
                     "scale = (max - min) / (2^b - 1) over a range that holds 0, and a b-bit zero "
                     "point")},
@@ -200,9 +200,9 @@ ImplResult parse_int(SpecArgs& args) {
     }
     ParamReader r(args, int_kind(), 0);
     int bits = 0;
-    double scale = 1;
+    double scale = 0;
     std::int64_t zero = 0;
-    bool is_signed = true, narrow = false;
+    bool is_signed = false, narrow = false;  // set from the spec or the declared default
     if (Status s = r.read("b", bits); !s) return s;
     if (Status s = r.read("scale", scale); !s) return s;
     if (Status s = r.read("zero", zero); !s) return s;

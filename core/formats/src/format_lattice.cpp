@@ -102,12 +102,12 @@ const FormatKindInfo& lattice_kind() {
                     "",
                     {Param::number("range", 1e-300, 1e300)
                          .required()
-                         .label("R, range")
+                         .label("R")
                          .means("the largest atom: the atoms span [-R, R]")
                          .slider(0.01, 100, true),
                      Param::integer("points", 2, 4294967296.0)
                          .required()
-                         .label("P, points")
+                         .label("P")
                          .means("how many atoms")
                          .slider(2, 1024, true)},
                     {{"lattice:range=1,points=16", ""}, {"lattice:range=2,points=32", ""}}}}};
@@ -116,8 +116,8 @@ const FormatKindInfo& lattice_kind() {
 
 ImplResult parse_lattice(SpecArgs& args) {
     ParamReader r(args, lattice_kind());
-    double range = 1;
-    std::int64_t points = 2;
+    double range = 0;
+    std::int64_t points = 0;
     if (Status s = r.read("range", range); !s) return s;
     if (Status s = r.read("points", points); !s) return s;
     if (2 * range / static_cast<double>(points - 1) < range * 0x1p-50)

@@ -180,14 +180,14 @@ const FormatKindInfo& sign_kind(bool ternary) {
         const std::string kind = t ? "ternary" : "binary";
         std::vector<FormatParam> given = {Param::number("alpha", 1e-300, 1e300)
                                               .required()
-                                              .label("alpha")
+                                              .label("magnitude")
                                               .means(t ? "the magnitude of the two non-zero atoms"
                                                        : "the magnitude of both atoms")
                                               .slider(0.01, 10, true)};
         if (t)
             given.push_back(
                 Param::number("threshold", 0, INFINITY)
-                    .label("T, threshold")
+                    .label("T")
                     .means("|x| above T rounds to +-alpha, below to 0 (absent: alpha/2)")
                     .slider(0, 5));
         const FormatForm alpha{
