@@ -160,7 +160,7 @@ TEST(FormatKinds, UsageLinesComeFromTheDeclarations) {
               "ternary:alpha=A[,threshold=T] or ternary[:block=B]");
     EXPECT_EQ(find_format_kind("codebook")->usage(),
               "codebook:values=v1;v2;... or codebook:kmeans=K[,iters=I]");
-    EXPECT_EQ(find_format_kind("fp8")->usage(), "fp8:e4m3|e5m2[,sat=0|1]");
+    EXPECT_EQ(find_format_kind("fp6")->usage(), "fp6:e2m3|e3m2");
     EXPECT_EQ(find_format_kind("mxfp4")->usage(), "mxfp4[:block=B]");
     EXPECT_EQ(find_format_kind("e8m0")->usage(), "e8m0");
     // An unknown key quotes the usage; an unknown kind lists every kind.
@@ -190,7 +190,7 @@ TEST(FormatKinds, RangeTexts) {
     EXPECT_EQ(range.range_text(), "positive, from 1e-300 to 1e+300");
     const FormatParam& values = *find_format_kind("codebook")->forms[0].find("values");
     EXPECT_EQ(values.range_text(), "1 to 65536 numbers");
-    EXPECT_EQ(find_format_kind("fp8")->forms[0].find("variant")->range_text(), "e4m3|e5m2");
+    EXPECT_EQ(find_format_kind("fp6")->forms[0].find("variant")->range_text(), "e2m3|e3m2");
 }
 
 TEST(FormatKinds, EveryExampleParsesAndIsOfItsForm) {
