@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <string>
 
-#include "ui/widgets.hpp"
 #include "imgui.h"
+#include "ui/widgets.hpp"
 
 namespace quantlab::perceptron {
 namespace {
