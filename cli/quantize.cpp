@@ -67,7 +67,12 @@ Subcommand add_quantize(CLI::App& app) {
     auto args = std::make_shared<QuantizeArgs>();
     CLI::App* c = app.add_subcommand(
         "quantize", "Quantize numbers read from stdin (one per line) and print one per line");
-    c->add_option("--format", args->format, "format spec, e.g. fixed:w=8,f=4")->required();
+    c->add_option("--format", args->format,
+                  "format spec, e.g. fixed:w=8,f=4 (qlab format --list describes every kind)")
+        ->required();
+    std::string kinds = "Format kinds:\n";
+    for (const auto& [kind, usage] : qlab::Format::known_kinds()) kinds += "  " + usage + "\n";
+    c->footer(kinds);
     c->add_option("--rounding", args->rounding, "rne (default), rna, rtz, up, down or stochastic");
     c->add_option("--seed", args->seed, "seed for stochastic rounding");
     return {c, [args] { return run_quantize(*args); }};

@@ -119,6 +119,40 @@ test("format: facts as a table and as JSON", () => {
   assert.match(bad.stderr, /key 'range' must be positive/);
 });
 
+test("format --list, --help and docs/formats.md come from the kinds' declarations", () => {
+  const list = run(["format", "--list"]);
+  assert.equal(list.status, 0, list.stderr);
+  const kinds = ["fixed", "ufixed", "float", "lattice", "int", "binary", "ternary", "codebook", "bfp",
+    "fp8", "fp6", "fp4", "e8m0", "mxfp8", "mxfp6", "mxfp4", "mxint8", "nvfp4"];
+  for (const kind of kinds) assert.match(list.stdout, new RegExp(`^${kind}: `, "m"), kind);
+  assert.match(list.stdout, /^ {4}w {10}int, from 2 to 53, required: width in bits/m);
+  assert.match(list.stdout, /group-wise form: .*\n  int:b=B,group=G\[,asym=0\|1\]/);
+  assert.match(list.stdout, /Cherkhev's regular lattice \(§4\.1\)/);
+  assert.match(list.stdout, /Kundu's eq\. 7/);
+  // The same usage lines in the help of format and quantize, and in the parser's messages.
+  const help = run(["format", "--help"]);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--list/);
+  assert.match(help.stdout, /^ {2}fixed:w=W,f=F\[,overflow=sat\|wrap\]$/m);
+  assert.match(help.stdout, /^ {2}int:b=B,scale=S.* or int:b=B,group=G\[,asym=0\|1\]$/m);
+  const qhelp = run(["quantize", "--help"]);
+  assert.match(qhelp.stdout, /^ {2}mxfp4\[:block=B\]$/m);
+  const bad = run(["format", "float:e=5,m=10,bias=3"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown key 'bias' \(expected float:e=E,m=M\[,sub=0\|1\]\[,sat=0\|1\]\)/);
+  // docs/formats.md is this command's output, byte for byte: regenerate it after a change.
+  const md = run(["format", "--list", "--markdown"]);
+  assert.equal(md.status, 0, md.stderr);
+  const committed = fs.readFileSync(path.join(root, "docs/formats.md"), "utf8");
+  assert.ok(committed === md.stdout,
+    "docs/formats.md differs from `qlab format --list --markdown`; regenerate it with " +
+    "`npm run -s qlab -- format --list --markdown > docs/formats.md`");
+  for (const kind of kinds) assert.match(md.stdout, new RegExp(`^## ${kind}$`, "m"), kind);
+  const none = run(["format"]);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /a format spec is required/);
+});
+
 test("sqnr: Lin Table 1 and kappa, and a format's SQNR on a distribution", () => {
   const t = run(["sqnr", "--optimal-steps", "--bits", "4", "--json"]);
   assert.equal(t.status, 0, t.stderr);

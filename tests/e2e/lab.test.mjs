@@ -4,9 +4,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { openLab, settle, outDir, MIN_RENDERED_PNG_BYTES, useLab } from "./browser.mjs";
+import { openLab, settle, outDir, MIN_RENDERED_PNG_BYTES, useLab, clickView, metrics, getState } from "./browser.mjs";
 
 const lab = useLab();
+
+// A key held for a few frames (ImGui 1.86 reads keys once per frame).
+async function hold(page, key, modifier) {
+  if (modifier) await page.keyboard.down(modifier);
+  await page.keyboard.down(key);
+  await page.waitForTimeout(150);
+  await page.keyboard.up(key);
+  if (modifier) await page.keyboard.up(modifier);
+  await settle(page, 2);
+}
 
 test("loads, reports ready and shows the default format with correct numbers", async () => {
   const { page, context, errors } = await openLab(lab.browser, lab.url);
@@ -244,6 +254,60 @@ test("a block format opened by URL shows one block: its shared scale, codes and 
   assert.ok(Math.abs(g.scale - gmax / 7) < gmax / 7 * 2 ** -10, `FP16 scale ${g.scale} for max ${gmax}`);
   g.quantized.forEach((q) => assert.ok(Number.isInteger(Math.round(q / g.scale)) && Math.abs(q / g.scale) <= 7));
   await page.screenshot({ path: path.join(outDir, "formats-int4-group.png") });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the format's controls come from the kinds' declarations; a refused value is explained under its control", async () => {
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=formats");
+  await settle(page);
+  let layout = (await metrics(page)).layout;
+  for (const name of ["formats_kind", "formats_param_w", "formats_param_f", "formats_param_overflow", "formats_spec"])
+    assert.ok(layout[name], `no ${name} in the layout`);
+  // The kind picker lists every kind the parser knows; a kind starts at its first example.
+  await clickView(page, "formats_kind");
+  await clickView(page, "formats_kind_codebook");
+  const first = "codebook:values=-1;-0.5;-0.25;0;0.25;0.5;1";
+  assert.equal((await getState(page)).format, first);
+  // A list the parser refuses: its message under the field, and the lab keeps its format.
+  await clickView(page, "formats_param_values");
+  await hold(page, "a", "Control");
+  await page.keyboard.type("1;x;3");
+  await settle(page, 2);
+  await hold(page, "Enter");
+  await settle(page, 3);
+  assert.equal((await getState(page)).format, first);
+  layout = (await metrics(page)).layout;
+  assert.ok(layout.formats_error, "no message under the control");
+  assert.ok(layout.formats_error.y > layout.formats_param_values.y, "the message is under the field");
+  await page.mouse.move(1275, 795);  // no tooltip over the message
+  await settle(page, 2);
+  await page.screenshot({ path: path.join(outDir, "formats-controls-refused.png") });
+  // A good list is applied (the format sorts it) and the message goes.
+  await clickView(page, "formats_param_values");
+  await hold(page, "a", "Control");
+  await page.keyboard.type("2;-1;0");
+  await settle(page, 2);
+  await hold(page, "Enter");
+  await settle(page, 3);
+  assert.equal((await getState(page)).format, "codebook:values=2;-1;0");
+  let m = await metrics(page);
+  assert.equal(m.format, "codebook:values=-1;0;2");
+  assert.equal(m.layout.formats_error, undefined);
+  // The kind's other form.
+  await clickView(page, "formats_form_k-means");
+  assert.equal((await getState(page)).format, "codebook:kmeans=8");
+  // int: the group-wise form keeps b, and a switch writes its key.
+  await page.evaluate(() => window.quantlab.setState({ format: "int:b=6,scale=0.1" }));
+  await clickView(page, "formats_form_group-wise");
+  assert.equal((await getState(page)).format, "int:b=6,group=128");
+  await clickView(page, "formats_param_asym");
+  assert.equal((await getState(page)).format, "int:b=6,group=128,asym=1");
+  m = await metrics(page);
+  assert.equal(m.block.size, 128);
+  await page.mouse.move(1275, 795);
+  await settle(page, 2);
+  await page.screenshot({ path: path.join(outDir, "formats-controls-int-group.png") });
   assert.deepEqual(errors, []);
   await context.close();
 });

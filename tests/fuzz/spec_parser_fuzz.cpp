@@ -1,5 +1,6 @@
 // libFuzzer target: format specs and URL queries are untrusted text. Beyond "no crash", it
-// checks that a parsed spec's canonical form parses to itself and that quantization keeps its
+// checks that a parsed spec's canonical form parses to itself, that it reads back into its
+// kind's declared values and builds the same format again, and that quantization keeps its
 // basic properties on values taken from the input.
 #include <cmath>
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "qlab/format.hpp"
+#include "qlab/format_kinds.hpp"
 #include "qlab/lab_state.hpp"
 
 namespace {
@@ -40,6 +42,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto reparsed = qlab::Format::parse(f.to_string());
     check(reparsed.ok() && reparsed->to_string() == f.to_string(),
           "canonical spec is a fixed point");
+    // Read back through its kind's declaration and built again: the same format.
+    auto values = qlab::format_values(f);
+    check(values.ok(), "a parsed format reads back into its kind's values");
+    auto rebuilt = qlab::Format::parse(qlab::format_spec(*values));
+    check(rebuilt.ok() && rebuilt->to_string() == f.to_string(), "values -> spec: the same format");
     if (f.data_dependent()) return 0;
     // Values from the input bytes themselves, plus a few fixed ones.
     double values[6] = {0.0, -0.0, 1.0, -3.3, 1e30, NAN};

@@ -70,6 +70,12 @@ const std::string* SpecArgs::find(const char* key) {
     return nullptr;
 }
 
+const std::string* SpecArgs::peek(const char* key) const {
+    for (const auto& p : pairs_)
+        if (p.first == key) return &p.second;
+    return nullptr;
+}
+
 Status SpecArgs::fail(const std::string& what) const {
     return Status::error(prefix_ + what);
 }

@@ -22,6 +22,10 @@ class SpecArgs {
 
     const std::string& kind() const { return kind_; }
     const std::string& text() const { return text_; }
+    // The value written for `key` (nullptr when absent), without counting the key as read.
+    const std::string* peek(const char* key) const;
+    // Every key=value item, in the order written.
+    const std::vector<std::pair<std::string, std::string>>& items() const { return pairs_; }
 
     // Each reader leaves `out` unchanged when the key is absent and not required.
     Status read_int(const char* key, std::int64_t min, std::int64_t max, bool required,

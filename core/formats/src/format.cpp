@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "format_impls.hpp"
+#include "qlab/format_kinds.hpp"
 
 namespace qlab {
 
@@ -50,40 +51,41 @@ constexpr std::array<RoundingName, 6> kRoundingNames{{
 
 using Parser = std::function<detail::ImplResult(detail::SpecArgs&)>;
 
+// One entry per kind: its declaration (beside its parser, in the format's own file) and parser.
 struct KindEntry {
-    const char* kind;
-    const char* usage;
+    const FormatKindInfo* info;
     Parser parse;
 };
 
 const std::vector<KindEntry>& registry() {
+    using detail::SpecArgs;
+    auto ocp = [](const char* kind) {
+        return KindEntry{&detail::ocp_kind(kind),
+                         [kind](SpecArgs& a) { return detail::parse_ocp(a, kind); }};
+    };
+    auto mx = [](const char* kind) {
+        return KindEntry{&detail::mx_kind(kind),
+                         [kind](SpecArgs& a) { return detail::parse_mx(a, kind); }};
+    };
     static const std::vector<KindEntry> entries = {
-        {"fixed", "fixed:w=W,f=F[,overflow=sat|wrap]",
-         [](detail::SpecArgs& a) { return detail::parse_fixed(a, true); }},
-        {"ufixed", "ufixed:w=W,f=F[,overflow=sat|wrap]",
-         [](detail::SpecArgs& a) { return detail::parse_fixed(a, false); }},
-        {"float", "float:e=E,m=M[,sub=0|1][,sat=0|1]", detail::parse_float},
-        {"lattice", "lattice:range=R,points=P", detail::parse_lattice},
-        {"int", "int:b=B,scale=S[,zero=Z][,signed=0|1][,narrow=0|1] or int:b=B,group=G[,asym=1]",
-         detail::parse_int},
-        {"binary", "binary[:alpha=A] or binary[:block=N]", detail::parse_binary},
-        {"ternary", "ternary[:alpha=A[,threshold=T]] or ternary[:block=N]", detail::parse_ternary},
-        {"codebook", "codebook:values=v1;v2;... or codebook:kmeans=K", detail::parse_codebook},
-        {"bfp", "bfp:w=W,block=N", detail::parse_bfp},
-        {"fp8", "fp8:e4m3|e5m2[,sat=0|1]",
-         [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp8"); }},
-        {"fp6", "fp6:e2m3|e3m2", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp6"); }},
-        {"fp4", "fp4:e2m1", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp4"); }},
-        {"e8m0", "e8m0", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "e8m0"); }},
-        {"mxfp8", "mxfp8:e4m3|e5m2[,block=N]",
-         [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxfp8"); }},
-        {"mxfp6", "mxfp6:e2m3|e3m2[,block=N]",
-         [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxfp6"); }},
-        {"mxfp4", "mxfp4[,block=N]",
-         [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxfp4"); }},
-        {"mxint8", "mxint8[,block=N]",
-         [](detail::SpecArgs& a) { return detail::parse_mx(a, "mxint8"); }},
-        {"nvfp4", "nvfp4[,global=G]", detail::parse_nvfp4},
+        {&detail::fixed_kind(true), [](SpecArgs& a) { return detail::parse_fixed(a, true); }},
+        {&detail::fixed_kind(false), [](SpecArgs& a) { return detail::parse_fixed(a, false); }},
+        {&detail::float_kind(), detail::parse_float},
+        {&detail::lattice_kind(), detail::parse_lattice},
+        {&detail::int_kind(), detail::parse_int},
+        {&detail::sign_kind(false), detail::parse_binary},
+        {&detail::sign_kind(true), detail::parse_ternary},
+        {&detail::codebook_kind(), detail::parse_codebook},
+        {&detail::bfp_kind(), detail::parse_bfp},
+        ocp("fp8"),
+        ocp("fp6"),
+        ocp("fp4"),
+        ocp("e8m0"),
+        mx("mxfp8"),
+        mx("mxfp6"),
+        mx("mxfp4"),
+        mx("mxint8"),
+        {&detail::nvfp4_kind(), detail::parse_nvfp4},
     };
     return entries;
 }
@@ -113,52 +115,60 @@ const std::vector<Rounding>& all_roundings() {
     return modes;
 }
 
-const std::vector<std::pair<std::string, std::string>>& Format::known_kinds() {
-    static const std::vector<std::pair<std::string, std::string>> kinds = [] {
-        std::vector<std::pair<std::string, std::string>> k;
-        for (const auto& e : registry()) k.emplace_back(e.kind, e.usage);
+const std::vector<FormatKindInfo>& format_kinds() {
+    static const std::vector<FormatKindInfo> kinds = [] {
+        std::vector<FormatKindInfo> k;
+        for (const auto& e : registry()) k.push_back(*e.info);
         return k;
     }();
     return kinds;
 }
 
-namespace {
-
-// OCP element types name their variant positionally ("fp8:e4m3,sat=1"); it reaches the parser
-// as the key "variant", while messages still quote the spec as written.
-std::string positional_variant(std::string_view spec) {
-    const std::size_t colon = spec.find(':');
-    if (colon == std::string_view::npos) return std::string(spec);
-    std::string kind(spec.substr(0, colon));
-    kind.erase(0, kind.find_first_not_of(" \t"));
-    kind.erase(kind.find_last_not_of(" \t") + 1);
-    const std::string_view rest = spec.substr(colon + 1);
-    const std::string_view first = rest.substr(0, rest.find(','));
-    if ((kind != "fp8" && kind != "fp6" && kind != "fp4" && kind != "mxfp8" && kind != "mxfp6") ||
-        first.find('=') != std::string_view::npos ||
-        first.find_first_not_of(" \t") == std::string_view::npos)
-        return std::string(spec);
-    return std::string(spec.substr(0, colon + 1)) + "variant=" + std::string(rest);
+const std::vector<std::pair<std::string, std::string>>& Format::known_kinds() {
+    static const std::vector<std::pair<std::string, std::string>> kinds = [] {
+        std::vector<std::pair<std::string, std::string>> k;
+        for (const auto& e : registry()) k.emplace_back(e.info->kind, e.info->usage());
+        return k;
+    }();
+    return kinds;
 }
 
-}  // namespace
+namespace detail {
+
+// A kind with an element type names it positionally ("fp8:e4m3,sat=1"); it reaches the
+// parser as the key "variant", while messages still quote the spec as written.
+Result<SpecArgs> split_format_spec(std::string_view spec) {
+    const std::size_t colon = spec.find(':');
+    if (colon == std::string_view::npos) return SpecArgs::split(spec);
+    std::string kind_name(spec.substr(0, colon));
+    kind_name.erase(0, kind_name.find_first_not_of(" \t"));
+    kind_name.erase(kind_name.find_last_not_of(" \t") + 1);
+    const FormatKindInfo* kind = find_format_kind(kind_name);
+    const std::string_view rest = spec.substr(colon + 1);
+    const std::string_view first = rest.substr(0, rest.find(','));
+    if (!kind || !kind->positional_variant() || first.find('=') != std::string_view::npos ||
+        first.find_first_not_of(" \t") == std::string_view::npos)
+        return SpecArgs::split(spec);
+    const std::string rewritten =
+        std::string(spec.substr(0, colon + 1)) + "variant=" + std::string(rest);
+    return SpecArgs::split(rewritten, "format", spec);
+}
+
+}  // namespace detail
 
 Result<Format> Format::parse(std::string_view spec) {
-    const std::string rewritten = positional_variant(spec);
-    auto args = rewritten == spec ? detail::SpecArgs::split(spec)
-                                  : detail::SpecArgs::split(rewritten, "format", spec);
+    auto args = detail::split_format_spec(spec);
     if (!args) return args.status();
     detail::SpecArgs a = std::move(args).value();
     for (const auto& entry : registry()) {
-        if (a.kind() != entry.kind) continue;
+        if (a.kind() != entry.info->kind) continue;
         auto impl = entry.parse(a);
         if (!impl) return impl.status();
-        if (Status s = a.finish(entry.usage); !s) return s;
+        if (Status s = a.finish(entry.info->usage().c_str()); !s) return s;
         return Format(std::move(impl).value());
     }
     std::string known;
-    for (const auto& entry : registry())
-        known += (known.empty() ? "" : ", ") + std::string(entry.kind);
+    for (const auto& entry : registry()) known += (known.empty() ? "" : ", ") + entry.info->kind;
     return Status::error("format '" + a.text() + "': unknown kind '" + a.kind() +
                          "' (known: " + known + ")");
 }

@@ -46,12 +46,32 @@ class BlockFloatFormat final : public DataDependentFormat {
 
 }  // namespace
 
+const FormatKindInfo& bfp_kind() {
+    static const FormatKindInfo kind{
+        "bfp",
+        "block floating point (beyond the papers): each block of N values shares one 8-bit "
+        "exponent, its largest magnitude's, and each value keeps a w-bit two's complement mantissa",
+        {FormatForm{"",
+                    "",
+                    {Param::integer("w", 2, 24)
+                         .required()
+                         .label("mantissa bits")
+                         .means("mantissa bits per value, the sign included"),
+                     Param::integer("block", 1, 1 << 20)
+                         .required()
+                         .label("per exponent")
+                         .means("values that share one exponent")
+                         .slider(1, 256, true)},
+                    {{"bfp:w=8,block=16", ""}, {"bfp:w=4,block=32", ""}}}}};
+    return kind;
+}
+
 ImplResult parse_bfp(SpecArgs& args) {
-    int width = 8;
-    std::int64_t block = 16;
-    if (Status s = args.read_int("w", 2, 24, true, width); !s) return s;
-    if (Status s = args.read_int("block", std::int64_t{1}, std::int64_t{1} << 20, true, block); !s)
-        return s;
+    ParamReader r(args, bfp_kind());
+    int width = 0;
+    std::int64_t block = 0;
+    if (Status s = r.read("w", width); !s) return s;
+    if (Status s = r.read("block", block); !s) return s;
     return std::shared_ptr<const FormatImpl>(
         std::make_shared<BlockFloatFormat>(width, static_cast<std::size_t>(block)));
 }

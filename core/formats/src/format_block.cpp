@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -544,41 +545,99 @@ class IntGroupFormat final : public DataDependentFormat {
 
 // ---- 5. Parsers ------------------------------------------------------------------------------
 
+const FormatKindInfo& mx_kind(const std::string& kind) {
+    static const std::vector<FormatKindInfo> kinds = [] {
+        auto declare = [](const std::string& k, const std::string& meaning) {
+            std::vector<ParamChoice> variants;
+            for (const auto& e : kMxElements) {
+                if (k != e.kind || !*e.variant) continue;
+                // The element type's own description (the MX elements are OCP types).
+                for (const auto& c : ocp_variants(k.substr(2)))
+                    if (c.name == e.variant) variants.push_back(c);
+            }
+            std::vector<FormatParam> params;
+            std::vector<FormatExample> examples;
+            if (!variants.empty())
+                params.push_back(
+                    Param::variant(variants).means("written right after the colon, without a key"));
+            for (const auto& v : variants) examples.push_back({k + ":" + v.name, ""});
+            if (variants.empty()) examples.push_back({k, ""});
+            params.push_back(Param::integer("block", 1, 1 << 20)
+                                 .by_default("32")
+                                 .label("per scale")
+                                 .means("elements that share one scale (MX v1.0: 32)")
+                                 .slider(1, 256, true));
+            examples.push_back(
+                {examples.front().spec + (variants.empty() ? ":" : ",") + "block=16", ""});
+            return FormatKindInfo{k, meaning, {FormatForm{"", "", params, examples}}};
+        };
+        return std::vector<FormatKindInfo>{
+            declare("mxfp8",
+                    "MXFP8 (OCP MX v1.0): blocks of 32 FP8 elements (E4M3 or E5M2) share one E8M0 "
+                    "power-of-two scale"),
+            declare("mxfp6",
+                    "MXFP6 (OCP MX v1.0): blocks of 32 FP6 elements (E2M3 or E3M2) share one E8M0 "
+                    "power-of-two scale"),
+            declare("mxfp4",
+                    "MXFP4 (OCP MX v1.0): blocks of 32 FP4 E2M1 elements share one E8M0 "
+                    "power-of-two scale"),
+            declare("mxint8",
+                    "MXINT8 (OCP MX v1.0): blocks of 32 8-bit integers times 2^-6 share one E8M0 "
+                    "scale"),
+        };
+    }();
+    for (const auto& k : kinds)
+        if (k.kind == kind) return k;
+    assert(false && "an MX kind");
+    return kinds.front();
+}
+
+const FormatKindInfo& nvfp4_kind() {
+    static const FormatKindInfo kind{
+        "nvfp4",
+        "NVFP4: blocks of 16 FP4 E2M1 elements with an FP8 E4M3 scale, and an FP32 scale per "
+        "tensor",
+        {FormatForm{
+            "",
+            "",
+            {Param::number("global", std::numeric_limits<float>::denorm_min(),
+                           std::numeric_limits<float>::max())
+                 .label("FP32 scale")
+                 .means("the per-tensor FP32 scale, a positive FP32 number (absent: fitted to "
+                        "each tensor, amax / (6 * 448))")
+                 .slider(1e-4, 1e4, true)},
+            {{"nvfp4", ""}, {"nvfp4:global=0.01", ""}}}}};
+    return kind;
+}
+
 ImplResult parse_mx(SpecArgs& args, const std::string& kind) {
-    std::string variant, list;
-    if (kind == "mxfp8" || kind == "mxfp6") {
-        if (Status s = args.read_string("variant", false, variant); !s) return s;
-        for (const auto& e : kMxElements)
-            if (kind == e.kind) list += (list.empty() ? "" : " or ") + kind + ":" + e.variant;
-        if (variant.empty()) return args.fail("missing element type (" + list + ")");
-    }
-    std::int64_t block = 32;
-    if (Status s = args.read_int("block", std::int64_t{1}, std::int64_t{1} << 20, false, block); !s)
-        return s;
+    const FormatKindInfo& info = mx_kind(kind);
+    ParamReader r(args, info);
+    std::string variant;
+    if (info.positional_variant())
+        if (Status s = r.read("variant", variant); !s) return s;
+    std::int64_t block = 0;
+    if (Status s = r.read("block", block); !s) return s;
     for (const auto& e : kMxElements)
         if (kind == e.kind && variant == e.variant)
             return std::shared_ptr<const FormatImpl>(
                 std::make_shared<MxFormat>(e, static_cast<std::size_t>(block)));
-    return args.fail("unknown element type '" + variant + "' (expected " + list + ")");
+    assert(false && "the declared element types are the table's");
+    return args.fail("unknown element type '" + variant + "'");
 }
 
 ImplResult parse_nvfp4(SpecArgs& args) {
+    ParamReader r(args, nvfp4_kind());
     double global = NAN;  // absent: fitted to each tensor
-    if (Status s = args.read_double("global", false, global); !s) return s;
+    if (Status s = r.read("global", global); !s) return s;
     if (std::isnan(global))
         return std::shared_ptr<const FormatImpl>(std::make_shared<NvFp4Format>());
-    const float g = static_cast<float>(global);
-    if (!(g > 0) || !std::isfinite(g))
-        return args.fail("key 'global' must be a positive FP32 number");
-    return std::shared_ptr<const FormatImpl>(std::make_shared<NvFp4Format>(g));
+    return std::shared_ptr<const FormatImpl>(
+        std::make_shared<NvFp4Format>(static_cast<float>(global)));
 }
 
-ImplResult make_int_group(SpecArgs& args, int bits, std::int64_t group) {
-    bool asym = false;
-    if (Status s = args.read_bool("asym", asym); !s) return s;
-    if (bits < 2 || bits > 16) return args.fail("group-wise int takes b from 2 to 16");
-    return std::shared_ptr<const FormatImpl>(
-        std::make_shared<IntGroupFormat>(bits, static_cast<std::size_t>(group), asym));
+ImplResult make_int_group(int bits, std::size_t group, bool asym) {
+    return std::shared_ptr<const FormatImpl>(std::make_shared<IntGroupFormat>(bits, group, asym));
 }
 
 }  // namespace qlab::detail

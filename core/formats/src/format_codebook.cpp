@@ -146,30 +146,47 @@ std::vector<double> kmeans_1d(const double* data, std::size_t n, int k, int iter
     return c;
 }
 
+const FormatKindInfo& codebook_kind() {
+    static const FormatKindInfo kind{
+        "codebook",
+        "any sorted list of atoms, the nearest one wins (a custom lattice); or k atoms learned by "
+        "1-D k-means from the data (Cherkhev Fig. 3)",
+        {FormatForm{"values",
+                    "the atoms given",
+                    {Param::list("values", 1, 65536)
+                         .required()
+                         .label("atoms")
+                         .means("the atoms, separated by ';' (sorted and deduplicated)")},
+                    {{"codebook:values=-1;-0.5;-0.25;0;0.25;0.5;1", ""},
+                     {"codebook:values=-1;-0.3;0;0.1;0.7;2", ""}}},
+         FormatForm{"k-means",
+                    "atoms learned from the data by 1-D k-means (Lloyd's algorithm)",
+                    {Param::integer("kmeans", 2, 65536)
+                         .required()
+                         .label("atoms k")
+                         .means("how many atoms k-means learns")
+                         .slider(2, 64),
+                     Param::integer("iters", 1, 10000)
+                         .by_default("50")
+                         .label("Lloyd steps")
+                         .means("Lloyd iterations at most (fewer when the centres stop moving)")},
+                    {{"codebook:kmeans=8", ""}, {"codebook:kmeans=16,iters=10", ""}}}}};
+    return kind;
+}
+
 ImplResult parse_codebook(SpecArgs& args) {
-    std::string values;
-    int k = 0, iterations = 50;
-    if (Status s = args.read_string("values", false, values); !s) return s;
-    if (Status s = args.read_int("kmeans", 2, 65536, false, k); !s) return s;
-    if (Status s = args.read_int("iters", 1, 10000, false, iterations); !s) return s;
-    if (values.empty() == (k == 0)) return args.fail("give either values=v1;v2;... or kmeans=K");
-    if (k)
+    const bool given = args.peek("values") != nullptr, learned = args.peek("kmeans") != nullptr;
+    if (given == learned) return args.fail("give either values=v1;v2;... or kmeans=K");
+    ParamReader r(args, codebook_kind(), given ? 0 : 1);
+    if (learned) {
+        int k = 0, iterations = 0;
+        if (Status s = r.read("kmeans", k); !s) return s;
+        if (Status s = r.read("iters", iterations); !s) return s;
         return std::shared_ptr<const FormatImpl>(std::make_shared<KMeansCodebook>(k, iterations));
-    std::vector<double> atoms;
-    std::size_t start = 0;
-    while (start <= values.size()) {
-        const std::size_t semi = values.find(';', start);
-        const std::string item =
-            values.substr(start, semi == std::string::npos ? std::string::npos : semi - start);
-        char* end = nullptr;
-        const double v = item.empty() ? NAN : std::strtod(item.c_str(), &end);
-        if (item.empty() || end != item.c_str() + item.size() || !std::isfinite(v))
-            return args.fail("codebook value '" + item + "' is not a finite number");
-        atoms.push_back(v == 0 ? 0.0 : v);
-        if (atoms.size() > 65536) return args.fail("a codebook holds at most 65536 values");
-        if (semi == std::string::npos) break;
-        start = semi + 1;
     }
+    std::vector<double> atoms;
+    if (Status s = r.read("values", atoms); !s) return s;
+    for (double& a : atoms) a = a == 0 ? 0.0 : a;  // one zero, unsigned
     std::sort(atoms.begin(), atoms.end());
     atoms.erase(std::unique(atoms.begin(), atoms.end()), atoms.end());
     return make_codebook(std::move(atoms));

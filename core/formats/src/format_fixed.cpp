@@ -107,15 +107,49 @@ std::shared_ptr<const FormatImpl> make_fixed(int width, int frac, bool is_signed
     return std::make_shared<FixedFormat>(width, frac, is_signed, wrap);
 }
 
+const FormatKindInfo& fixed_kind(bool is_signed) {
+    auto declare = [](bool s) {
+        const std::string kind = s ? "fixed" : "ufixed";
+        FormatForm form{
+            "",
+            "",
+            {Param::integer("w", s ? 2 : 1, 53)
+                 .required()
+                 .label("bits")
+                 .means(s ? "width in bits, the sign included" : "width in bits"),
+             // w - f <= 1000 for every w keeps each atom a normal double (exact arithmetic).
+             Param::integer("f", 53 - 1000, 1000)
+                 .required()
+                 .label("fraction bits")
+                 .means("atoms are multiples of 2^-f (a negative f: steps of 2^|f|)")
+                 .slider(-8, 32),
+             Param::choice("overflow",
+                           {{"sat", "a value beyond the range saturates to the nearest end"},
+                            {"wrap",
+                             "the integer code wraps around modulo 2^w, as plain "
+                             "integer hardware does"}},
+                           "sat")
+                 .label("overflow")
+                 .means("what a value beyond the range becomes")},
+            {{kind + ":w=8,f=4", ""}, {kind + ":w=4,f=2", ""}, {kind + ":w=16,f=8", ""}}};
+        return FormatKindInfo{
+            kind,
+            s ? "two's complement fixed point: w bits with f fraction bits, atoms k*2^-f for k "
+                "in [-2^(w-1), 2^(w-1) - 1]"
+              : "unsigned fixed point: atoms k*2^-f for k = 0 .. 2^w - 1",
+            {form}};
+    };
+    static const FormatKindInfo fixed = declare(true), ufixed = declare(false);
+    return is_signed ? fixed : ufixed;
+}
+
 ImplResult parse_fixed(SpecArgs& args, bool is_signed) {
-    int width = 8, frac = 0;
-    std::string overflow = "sat";
-    if (Status s = args.read_int("w", is_signed ? 2 : 1, 53, true, width); !s) return s;
-    if (Status s = args.read_int("f", -1000, 1000, true, frac); !s) return s;
-    if (Status s = args.read_choice("overflow", {"sat", "wrap"}, overflow); !s) return s;
-    // Keep every atom a normal double so rounding arithmetic stays exact.
-    if (width - frac > 1000)
-        return args.fail("w - f must be at most 1000 so the atoms stay inside the double range");
+    ParamReader r(args, fixed_kind(is_signed));
+    int width = 0, frac = 0;
+    std::string overflow;
+    if (Status s = r.read("w", width); !s) return s;
+    if (Status s = r.read("f", frac); !s) return s;
+    if (Status s = r.read("overflow", overflow); !s) return s;
     return std::shared_ptr<const FormatImpl>(
         std::make_shared<FixedFormat>(width, frac, is_signed, overflow == "wrap"));
 }

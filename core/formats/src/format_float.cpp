@@ -131,13 +131,41 @@ class FloatFormat final : public FormatImpl {
 
 }  // namespace
 
+const FormatKindInfo& float_kind() {
+    static const FormatKindInfo kind{
+        "float",
+        "IEEE-754-style binary floating point: sign, E exponent bits (bias 2^(E-1) - 1), M "
+        "fraction bits, subnormals, +-inf and NaN; e=5,m=10 is binary16, e=8,m=7 bfloat16",
+        {FormatForm{
+            "",
+            "",
+            {Param::integer("e", 2, 11).required().label("exponent bits").means("exponent bits"),
+             Param::integer("m", 0, 52)
+                 .required()
+                 .label("fraction bits")
+                 .means("fraction (mantissa) bits after the implicit leading 1"),
+             Param::boolean("sub", true)
+                 .label("subnormals")
+                 .means("0 removes the atoms between 0 and the smallest normal, as in Cherkhev's "
+                        "float lattices; values there round to 0 or the smallest normal"),
+             Param::boolean("sat", false)
+                 .label("saturate")
+                 .means("1: overflow gives +-max finite instead of +-inf")},
+            {{"float:e=5,m=10", "binary16"},
+             {"float:e=8,m=7", "bfloat16"},
+             {"float:e=4,m=3", "IEEE e4m3"},
+             {"float:e=5,m=2", "IEEE e5m2"}}}}};
+    return kind;
+}
+
 ImplResult parse_float(SpecArgs& args) {
-    int exp_bits = 5, man_bits = 10;
-    bool subnormals = true, saturate = false;
-    if (Status s = args.read_int("e", 2, 11, true, exp_bits); !s) return s;
-    if (Status s = args.read_int("m", 0, 52, true, man_bits); !s) return s;
-    if (Status s = args.read_bool("sub", subnormals); !s) return s;
-    if (Status s = args.read_bool("sat", saturate); !s) return s;
+    ParamReader r(args, float_kind());
+    int exp_bits = 0, man_bits = 0;
+    bool subnormals = false, saturate = false;  // set from the spec or the declared default
+    if (Status s = r.read("e", exp_bits); !s) return s;
+    if (Status s = r.read("m", man_bits); !s) return s;
+    if (Status s = r.read("sub", subnormals); !s) return s;
+    if (Status s = r.read("sat", saturate); !s) return s;
     return std::shared_ptr<const FormatImpl>(
         std::make_shared<FloatFormat>(exp_bits, man_bits, subnormals, saturate));
 }

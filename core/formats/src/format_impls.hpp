@@ -1,10 +1,12 @@
-// Parsers of the individual formats, one implementation file each; format.cpp keeps the registry.
+// Parsers of the individual formats, one implementation file each, each beside its kind's
+// declaration (format_params.hpp); format.cpp keeps the registry.
 #pragma once
 
 #include <cmath>
 #include <memory>
 #include <vector>
 
+#include "format_params.hpp"
 #include "qlab/format.hpp"
 #include "spec_args.hpp"
 
@@ -30,6 +32,20 @@ class DataDependentFormat : public FormatImpl {
     Encoding encode(double) const override { return {}; }
 };
 
+// Each kind's declaration, in the file of its parser.
+const FormatKindInfo& fixed_kind(bool is_signed);
+const FormatKindInfo& float_kind();
+const FormatKindInfo& lattice_kind();
+const FormatKindInfo& int_kind();               // forms: 0 affine, 1 group-wise
+const FormatKindInfo& sign_kind(bool ternary);  // binary, ternary; forms: 0 alpha, 1 fitted
+const FormatKindInfo& codebook_kind();          // forms: 0 values, 1 k-means
+const FormatKindInfo& bfp_kind();
+const FormatKindInfo& ocp_kind(const std::string& kind);  // fp8, fp6, fp4, e8m0
+const FormatKindInfo& mx_kind(const std::string& kind);   // mxfp8, mxfp6, mxfp4, mxint8
+const FormatKindInfo& nvfp4_kind();
+// The OCP element types of one kind (fp8: e4m3, e5m2), each with what sets it apart.
+std::vector<ParamChoice> ocp_variants(const std::string& kind);
+
 ImplResult parse_fixed(SpecArgs& args, bool is_signed);
 ImplResult parse_float(SpecArgs& args);
 ImplResult parse_lattice(SpecArgs& args);
@@ -41,10 +57,10 @@ ImplResult parse_bfp(SpecArgs& args);
 // OCP element types (format_ocp.cpp): kind is fp8, fp6, fp4 or e8m0.
 ImplResult parse_ocp(SpecArgs& args, const std::string& kind);
 // Block-scaled formats (format_block.cpp): MX v1.0 (kind mxfp8, mxfp6, mxfp4, mxint8), NVFP4,
-// and group-wise int (parse_int hands int:b=B,group=G[,asym=1] over).
+// and group-wise int (parse_int reads int:b=B,group=G[,asym=1] and makes it there).
 ImplResult parse_mx(SpecArgs& args, const std::string& kind);
 ImplResult parse_nvfp4(SpecArgs& args);
-ImplResult make_int_group(SpecArgs& args, int bits, std::int64_t group);
+ImplResult make_int_group(int bits, std::size_t group, bool asym);
 
 // Concrete formats that data-dependent ones fit per tensor or block.
 std::shared_ptr<const FormatImpl> make_fixed(int width, int frac, bool is_signed, bool wrap);

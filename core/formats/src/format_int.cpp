@@ -133,25 +133,81 @@ std::shared_ptr<const FormatImpl> make_int(int bits, double scale, std::int64_t 
     return std::make_shared<IntFormat>(bits, scale, zero, is_signed, narrow);
 }
 
+const FormatKindInfo& int_kind() {
+    static const FormatForm affine{
+        "affine",
+        "atoms scale * (k - zero) for the b-bit codes k, saturating (the scheme of production int8 "
+        "toolkits)",
+        {Param::integer("b", 1, 32)
+             .required()
+             .label("bits")
+             .means("bits per code (a signed int needs b >= 2)"),
+         Param::number("scale", 1e-300, 1e300)
+             .required()
+             .label("step")
+             .means("the step between neighbouring atoms")
+             .slider(1e-4, 10, true),
+         Param::integer("zero", -2147483648.0, 4294967295.0)
+             .by_default("0")
+             .label("zero point")
+             .means("the code that stores 0: a code of the format (-2^(b-1) .. 2^(b-1) - 1, or "
+                    "0 .. 2^b - 1 unsigned)"),
+         Param::boolean("signed", true).label("signed").means("0: unsigned codes 0 .. 2^b - 1"),
+         Param::boolean("narrow", false)
+             .label("narrow range")
+             .means("1 drops the most negative code (-127 .. 127 for 8 bits), so the range is "
+                    "symmetric; signed only")},
+        {{"int:b=8,scale=0.05", "int8"},
+         {"int:b=4,scale=0.3,zero=2", ""},
+         {"int:b=8,scale=0.05,zero=128,signed=0", "uint8"},
+         {"int:b=32,scale=1", ""},
+         {"int:b=32,scale=1,signed=0", ""}}};
+    static const FormatForm group{
+        "group-wise",
+        "GPTQ/AWQ-style weight-only quantization: b-bit codes with an FP16 scale (and a zero "
+        "point) per group of G values, fitted from the data",
+        {Param::integer("b", 2, 16).required().label("bits").means("bits per code"),
+         Param::integer("group", 1, 1 << 20)
+             .required()
+             .label("per scale")
+             .means("values that share one scale")
+             .slider(1, 256, true),
+         Param::boolean("asym", false)
+             .label("asymmetric, zero point")
+             .means("0: scale = max|x| / (2^(b-1) - 1), codes -(2^(b-1) - 1) .. 2^(b-1) - 1; 1: "
+                    "scale = (max - min) / (2^b - 1) over a range that holds 0, and a b-bit zero "
+                    "point")},
+        {{"int:b=4,group=128", "int4 g128"}, {"int:b=4,group=32,asym=1", ""}}};
+    static const FormatKindInfo kind{
+        "int",
+        "integers: affine codes with a given scale and zero point, or group-wise codes whose "
+        "scales are fitted per group of values",
+        {affine, group}};
+    return kind;
+}
+
 ImplResult parse_int(SpecArgs& args) {
-    int bits = 8;
-    double scale = 1;
-    std::int64_t zero = 0, group = 0;
-    bool is_signed = true, narrow = false;
-    if (Status s = args.read_int("b", 1, 32, true, bits); !s) return s;
     // int:b=B,group=G[,asym=1]: a scale (and zero) per group of G values (format_block.cpp).
-    if (Status s = args.read_int("group", std::int64_t{1}, std::int64_t{1} << 20, false, group); !s)
-        return s;
-    if (group > 0) return make_int_group(args, bits, group);
-    if (Status s = args.read_double("scale", true, scale); !s) return s;
-    if (Status s =
-            args.read_int("zero", std::int64_t{-(1LL << 32)}, std::int64_t{1LL << 32}, false, zero);
-        !s)
-        return s;
-    if (Status s = args.read_bool("signed", is_signed); !s) return s;
-    if (Status s = args.read_bool("narrow", narrow); !s) return s;
-    if (!(scale > 0) || scale > 1e300 || scale < 1e-300)
-        return args.fail("key 'scale' must be positive (between 1e-300 and 1e300)");
+    if (args.peek("group")) {
+        ParamReader r(args, int_kind(), 1);
+        int bits = 0;
+        std::int64_t group = 0;
+        bool asym = false;
+        if (Status s = r.read("b", bits); !s) return s;
+        if (Status s = r.read("group", group); !s) return s;
+        if (Status s = r.read("asym", asym); !s) return s;
+        return make_int_group(bits, static_cast<std::size_t>(group), asym);
+    }
+    ParamReader r(args, int_kind(), 0);
+    int bits = 0;
+    double scale = 0;
+    std::int64_t zero = 0;
+    bool is_signed = false, narrow = false;  // set from the spec or the declared default
+    if (Status s = r.read("b", bits); !s) return s;
+    if (Status s = r.read("scale", scale); !s) return s;
+    if (Status s = r.read("zero", zero); !s) return s;
+    if (Status s = r.read("signed", is_signed); !s) return s;
+    if (Status s = r.read("narrow", narrow); !s) return s;
     if (is_signed && bits < 2) return args.fail("a signed int needs b >= 2");
     if (narrow && !is_signed) return args.fail("narrow=1 applies to signed ints only");
     const double qmin = is_signed ? -std::ldexp(1.0, bits - 1) : 0;

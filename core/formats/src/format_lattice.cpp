@@ -93,15 +93,33 @@ class LatticeFormat final : public FormatImpl {
 
 }  // namespace
 
+const FormatKindInfo& lattice_kind() {
+    static const FormatKindInfo kind{
+        "lattice",
+        "Cherkhev's regular lattice (§4.1): P evenly spaced atoms from -R to +R "
+        "inclusive (step 2R/(P-1)), saturating",
+        {FormatForm{"",
+                    "",
+                    {Param::number("range", 1e-300, 1e300)
+                         .required()
+                         .label("R")
+                         .means("the largest atom: the atoms span [-R, R]")
+                         .slider(0.01, 100, true),
+                     Param::integer("points", 2, 4294967296.0)
+                         .required()
+                         .label("P")
+                         .means("how many atoms")
+                         .slider(2, 1024, true)},
+                    {{"lattice:range=1,points=16", ""}, {"lattice:range=2,points=32", ""}}}}};
+    return kind;
+}
+
 ImplResult parse_lattice(SpecArgs& args) {
-    double range = 1;
-    std::int64_t points = 2;
-    if (Status s = args.read_double("range", true, range); !s) return s;
-    if (Status s = args.read_int("points", std::int64_t{2}, std::int64_t{1} << 32, true, points);
-        !s)
-        return s;
-    if (!(range > 0) || range > 1e300)
-        return args.fail("key 'range' must be positive and below 1e300");
+    ParamReader r(args, lattice_kind());
+    double range = 0;
+    std::int64_t points = 0;
+    if (Status s = r.read("range", range); !s) return s;
+    if (Status s = r.read("points", points); !s) return s;
     if (2 * range / static_cast<double>(points - 1) < range * 0x1p-50)
         return args.fail("too many points for range " + shortest_repr(range) +
                          ": neighbouring atoms would not be distinct doubles");

@@ -233,22 +233,79 @@ std::shared_ptr<const FormatImpl> make_ocp(const std::string& kind, const std::s
     return nullptr;
 }
 
+std::vector<ParamChoice> ocp_variants(const std::string& kind) {
+    std::vector<ParamChoice> out;
+    for (const auto& v : kVariants) {
+        if (kind != v.kind) continue;
+        const char* specials = "";
+        switch (v.specials) {
+            case Specials::none:
+                specials = "no infinity or NaN";
+                break;
+            case Specials::nan_only:
+                specials = "no infinity, one NaN per sign";
+                break;
+            case Specials::ieee:
+                specials = "IEEE-like +-inf and NaN";
+                break;
+        }
+        const auto f = make_ocp(kind, v.name, false);
+        out.push_back({v.name, std::to_string(v.e) + " exponent and " + std::to_string(v.m) +
+                                   " mantissa bits, max " + shortest_repr(f->max_finite()) + ", " +
+                                   specials});
+    }
+    return out;
+}
+
+const FormatKindInfo& ocp_kind(const std::string& kind) {
+    static const std::vector<FormatKindInfo> kinds = [] {
+        auto element = [](const std::string& k, std::vector<FormatParam> extra) {
+            std::vector<FormatParam> params = {
+                Param::variant(ocp_variants(k))
+                    .means("written right after the colon, without a key")};
+            params.insert(params.end(), extra.begin(), extra.end());
+            std::vector<FormatExample> examples;
+            for (const auto& v : ocp_variants(k)) examples.push_back({k + ":" + v.name, ""});
+            return FormatForm{"", "", params, examples};
+        };
+        const FormatParam sat =
+            Param::boolean("sat", false)
+                .label("saturate")
+                .means(
+                    "1 clamps overflow (and E4M3's +-inf) to +-max (OFP8 §5 saturating "
+                    "conversion); 0 gives NaN (E4M3) or +-inf (E5M2)");
+        return std::vector<FormatKindInfo>{
+            {"fp8",
+             "OCP FP8 (OFP8): E4M3 (no infinity, max 448, one NaN per sign) or E5M2 (IEEE-like, "
+             "max 57344)",
+             {element("fp8", {sat})}},
+            {"fp6",
+             "OCP MX FP6: E2M3 (max 7.5) or E3M2 (max 28); no infinity or NaN, overflow "
+             "saturates (MX §5.3.3)",
+             {element("fp6", {})}},
+            {"fp4",
+             "OCP MX FP4 E2M1: 0, 0.5, 1, 1.5, 2, 3, 4, 6 and their negatives; saturates at 6",
+             {element("fp4", {})}},
+            {"e8m0",
+             "E8M0, the MX scale type (MX §5.4): powers of two 2^-127 .. 2^127 and one NaN code",
+             {FormatForm{"", "", {}, {{"e8m0", ""}}}}},
+        };
+    }();
+    for (const auto& k : kinds)
+        if (k.kind == kind) return k;
+    assert(false && "an OCP element kind");
+    return kinds.front();
+}
+
 // The variant comes positionally (fp8:e4m3); Format::parse hands it over as key "variant".
 ImplResult parse_ocp(SpecArgs& args, const std::string& kind) {
-    const auto& variants = kVariants;
     if (kind == "e8m0") return std::shared_ptr<const FormatImpl>(std::make_shared<E8M0>());
-    std::vector<std::string> names;
-    for (const auto& v : variants)
-        if (kind == v.kind) names.emplace_back(v.name);
-    std::string variant, list;
-    if (Status s = args.read_string("variant", false, variant); !s) return s;
-    for (const auto& n : names) list += (list.empty() ? "" : " or ") + kind + ":" + n;
-    if (variant.empty()) return args.fail("missing element type (" + list + ")");
-    if (std::find(names.begin(), names.end(), variant) == names.end())
-        return args.fail("unknown element type '" + variant + "' (expected " + list + ")");
+    ParamReader r(args, ocp_kind(kind));
+    std::string variant;
+    if (Status s = r.read("variant", variant); !s) return s;
     bool saturate = kind != "fp8";  // MX §5.3.3: FP6/FP4 conversion saturates
     if (kind == "fp8")
-        if (Status s = args.read_bool("sat", saturate); !s) return s;
+        if (Status s = r.read("sat", saturate); !s) return s;
     return make_ocp(kind, variant, saturate);
 }
 

@@ -130,22 +130,22 @@ class FittedSignFormat final : public DataDependentFormat {
 };
 
 ImplResult parse_sign(SpecArgs& args, bool ternary) {
-    double alpha = NAN, threshold = NAN;
-    std::int64_t block = 0;
-    if (Status s = args.read_double("alpha", false, alpha); !s) return s;
-    if (ternary)
-        if (Status s = args.read_double("threshold", false, threshold); !s) return s;
-    if (Status s = args.read_int("block", std::int64_t{1}, std::int64_t{1} << 30, false, block); !s)
-        return s;
-    if (std::isnan(alpha)) {
-        if (!std::isnan(threshold)) return args.fail("'threshold' needs 'alpha' too");
+    const bool given = args.peek("alpha") != nullptr;
+    ParamReader r(args, sign_kind(ternary), given ? 0 : 1);
+    if (!given) {
+        if (ternary && args.peek("threshold")) return args.fail("'threshold' needs 'alpha' too");
+        std::int64_t block = 0;  // absent: one fit for the whole tensor
+        if (Status s = r.read("block", block); !s) return s;
         return std::shared_ptr<const FormatImpl>(
             std::make_shared<FittedSignFormat>(ternary, static_cast<std::size_t>(block)));
     }
-    if (block) return args.fail("'block' is for fitted alpha; give either alpha or block");
-    if (!(alpha > 0)) return args.fail("key 'alpha' must be positive");
+    if (args.peek("block"))
+        return args.fail("'block' is for fitted alpha; give either alpha or block");
+    double alpha = NAN, threshold = NAN;
+    if (Status s = r.read("alpha", alpha); !s) return s;
+    if (ternary)
+        if (Status s = r.read("threshold", threshold); !s) return s;
     if (std::isnan(threshold)) threshold = alpha / 2;
-    if (!(threshold >= 0)) return args.fail("key 'threshold' must be >= 0");
     return std::shared_ptr<const FormatImpl>(
         std::make_shared<SignFormat>(ternary, alpha, threshold));
 }
@@ -173,6 +173,48 @@ TernaryFit fit_ternary(const double* data, std::size_t n) {
     fit.nonzero = best_k;
     fit.threshold = best_k < mags.size() ? (mags[best_k - 1] + mags[best_k]) / 2 : mags.back() / 2;
     return fit;
+}
+
+const FormatKindInfo& sign_kind(bool ternary) {
+    auto declare = [](bool t) {
+        const std::string kind = t ? "ternary" : "binary";
+        std::vector<FormatParam> given = {Param::number("alpha", 1e-300, 1e300)
+                                              .required()
+                                              .label("magnitude")
+                                              .means(t ? "the magnitude of the two non-zero atoms"
+                                                       : "the magnitude of both atoms")
+                                              .slider(0.01, 10, true)};
+        if (t)
+            given.push_back(
+                Param::number("threshold", 0, INFINITY)
+                    .label("T")
+                    .means("|x| above T rounds to +-alpha, below to 0 (absent: alpha/2)")
+                    .slider(0, 5));
+        const FormatForm alpha{
+            "alpha",
+            t ? "alpha (and T) given" : "alpha given",
+            given,
+            {{kind + (t ? ":alpha=1,threshold=0.3" : ":alpha=0.5"), ""}, {kind + ":alpha=2", ""}}};
+        const FormatForm fitted{
+            "fitted",
+            t ? "(alpha*, T*) of Kundu's eq. 7 fitted to the tensor or to each block"
+              : "alpha* = mean |w| (the least-squares optimum) fitted to the tensor or each block",
+            {Param::integer("block", 1, 1 << 30)
+                 .label("block size")
+                 .means("values per block; each block gets its own fit (fine-grained "
+                        "quantization; absent: one fit for the whole tensor)")
+                 .slider(1, 256, true)},
+            {{kind, ""}, {kind + ":block=64", ""}}};
+        return FormatKindInfo{
+            kind,
+            t ? "ternary weights {-alpha, 0, +alpha} with threshold T (Kundu 2017): alpha and T "
+                "given, or alpha* and T* of his eq. 7 fitted to the data"
+              : "binary weights sign(x) * alpha: alpha given, or alpha* = mean |w| fitted per "
+                "tensor or block",
+            {alpha, fitted}};
+    };
+    static const FormatKindInfo binary = declare(false), ternary_kind = declare(true);
+    return ternary ? ternary_kind : binary;
 }
 
 ImplResult parse_binary(SpecArgs& args) {

@@ -56,8 +56,9 @@ struct AtomList {
     bool truncated = false;     // more atoms lie in the range than were asked for
 };
 
-// What every format implements. Adding a format means one new implementation file plus one
-// line in the parser registry (format.cpp).
+// What every format implements. Adding a format means one new implementation file (the class,
+// its kind's declaration of parameters, see qlab/format_kinds.hpp, and its parser) plus one line
+// in the registry (format.cpp); the lab's controls, the CLI's help and docs/formats.md follow.
 class FormatImpl {
   public:
     virtual ~FormatImpl() = default;
@@ -124,7 +125,8 @@ class Format {
   public:
     // Parses "kind[:key=value,...]", e.g. "fixed:w=8,f=4" or "float:e=5,m=10,sub=0".
     static Result<Format> parse(std::string_view spec);
-    // The kinds the parser knows, with a one-line syntax reminder each.
+    // The kinds the parser knows, with a one-line syntax reminder each (made from the kinds'
+    // declarations, qlab/format_kinds.hpp).
     static const std::vector<std::pair<std::string, std::string>>& known_kinds();
 
     std::string kind() const { return impl_->kind(); }
