@@ -309,8 +309,8 @@ Subcommand add_bounds(CLI::App& app) {
         ->required();
     c->add_option("--data", args->data, "data spec")->required();
     c->add_option("--samples", args->samples,
-                  "estimation set: this many random rows (0: all; default " +
-                      std::to_string(defaults.samples) + ")");
+                  "estimation set: this many random rows (default 0: all of them; Sakr used "
+                  "1000, and a sample that size can move E_A and E_W by large factors)");
     c->add_option("--ba", args->ba, "activation bits B_A (with --bw)");
     c->add_option("--bw", args->bw, "weight bits B_W (with --ba)");
     c->add_option("--grid", args->grid,
