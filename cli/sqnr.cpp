@@ -40,6 +40,14 @@ std::string db_text(double db) {
     return buf;
 }
 
+// What eq. 9 is here, said wherever it is printed (the Layers lesson's hints say the same).
+constexpr const char* kEq9Note =
+    "eq. 9 as applied here: 1/gamma_out = sum of 1/gamma over the steps the lab quantizes (W1, a1, "
+    "..., W_L); the network input a(0) and the scores a(L) are not quantized, so Lin's terms "
+    "1/gamma_a(0) and 1/gamma_a(L) are left out, biases stay float (Lin leaves them out too), and "
+    "it assumes independent noise; Lin's formats take sigma as the values' RMS (sigma_hat = 3 "
+    "sigma)";
+
 // Lin 2016 on a saved model: measured SQNR per step and at the output, eq. 9's prediction; with
 // --sweep MIN..MAX the same per bit width with Lin's fixed-point formats, and kappa per step.
 int run_model_sqnr(const SqnrArgs& args) {
@@ -87,6 +95,7 @@ int run_model_sqnr(const SqnrArgs& args) {
                                 {"accuracy", row.accuracy}});
             }
             std::cout << nlohmann::json{{"model", args.model_path},
+                                        {"eq9_note", kEq9Note},
                                         {"data", args.data},
                                         {"float_accuracy", r.float_accuracy},
                                         {"steps", steps},
@@ -110,6 +119,7 @@ int run_model_sqnr(const SqnrArgs& args) {
         for (double k : r.kappa) std::printf(" %7.2f", k);
         std::printf(" %10s %10.2f\n(predicted: eq. 9; kappa: dB/bit, eq. 2; float accuracy %.4f)\n",
                     "", r.output_kappa, r.float_accuracy);
+        std::printf("(%s)\n", kEq9Note);
         return 0;
     }
     qlab::EvalOptions formats;
@@ -137,6 +147,7 @@ int run_model_sqnr(const SqnrArgs& args) {
                                     {"rows", r->rows},
                                     {"steps", steps},
                                     {"predicted_output_db", json_number(r->predicted_output_db)},
+                                    {"eq9_note", kEq9Note},
                                     {"measured_output_db", json_number(r->measured_output_db)},
                                     {"float_accuracy", r->float_accuracy},
                                     {"quantized_accuracy", r->quantized_accuracy}}
@@ -153,6 +164,7 @@ int run_model_sqnr(const SqnrArgs& args) {
                     db_text(st.sqnr_db).c_str());
     std::printf("output SQNR: predicted (eq. 9) %s dB, measured %s dB\n",
                 db_text(r->predicted_output_db).c_str(), db_text(r->measured_output_db).c_str());
+    std::printf("(%s)\n", kEq9Note);
     std::printf("accuracy: float %.4f, quantized %.4f\n", r->float_accuracy, r->quantized_accuracy);
     return 0;
 }
