@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "app.hpp"
-#include "ui/widgets.hpp"
 #include "formats_details.hpp"
 #include "formats_view.hpp"
 #include "imgui.h"
+#include "ui/widgets.hpp"
 
 namespace quantlab {
 namespace {
@@ -60,8 +60,8 @@ const char* const kKindHelp[] = {
     "sign(x) * alpha; without alpha, alpha* = mean |w| is fitted per tensor or block",
     "{-alpha, 0, +alpha} with threshold T (Kundu 2017); without alpha, (alpha*, T*) of his eq. 7 "
     "are fitted",
-    "any list of atoms, nearest one wins; or k atoms learned by k-means from the data (Cherkhev "
-    "Fig. 3)",
+    "any list of atoms, nearest one wins; or k atoms from 1-D k-means on the data (Cherkhev's "
+    "Fig. 3 clusters whole 2-D examples per class instead)",
     "block floating point: a block of N values shares one exponent, each keeps a w-bit mantissa",
     "OCP FP8 (OFP8): E4M3 (no infinity, max 448, one NaN per sign) or E5M2 (IEEE-like, max 57344)",
     "OCP MX FP6: E2M3 (max 7.5) or E3M2 (max 28); no infinity or NaN, overflow saturates",
