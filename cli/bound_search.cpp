@@ -110,6 +110,9 @@ Subcommand add_bound_search(CLI::App& app) {
     c->add_option("--refine", o->refine,
                   "greedy steps on the closest run (move a point, or try another order)")
         ->capture_default_str();
+    c->add_option("--min-bound", o->min_bound,
+                  "the closest runs are taken among bounds of at least this many mistakes")
+        ->capture_default_str();
     c->add_option("--seed", o->seed, "search seed")->capture_default_str();
     c->add_flag("--json", *json, "print JSON (the closest runs with their data)");
     return {c, [o, json] { return run_search(*o, *json); }};

@@ -230,12 +230,14 @@ Status Theorem1SearchJob::refine_step() {
     if (std::isfinite(run.safe_bound)) {
         ++r.safe_in_scope;
         if (run.mistakes > run.safe_bound) ++r.above_safe;
-        if (run.safe_ratio() > r.worst_safe.safe_ratio()) r.worst_safe = run;
+        if (run.safe_bound >= s.o.min_bound && run.safe_ratio() > r.worst_safe.safe_ratio())
+            r.worst_safe = run, r.found_worst_safe = true;
     }
     if (!std::isfinite(run.paper_bound) || run.start_norm != 0) return Status::success();
     ++r.in_scope;
     if (run.mistakes > run.paper_bound) ++r.above_paper;
-    if (run.paper_ratio() > best.paper_ratio()) r.worst = std::move(run), ++r.refinements_kept;
+    if (run.paper_bound >= s.o.min_bound && run.paper_ratio() > best.paper_ratio())
+        r.worst = std::move(run), ++r.refinements_kept;
     return Status::success();
 }
 
@@ -270,13 +272,15 @@ Status Theorem1SearchJob::do_unit() {
             if (std::isfinite(run.safe_bound)) {
                 ++r.safe_in_scope;
                 if (run.mistakes > run.safe_bound) ++r.above_safe;
-                if (!r.found_worst_safe || run.safe_ratio() > r.worst_safe.safe_ratio())
+                if (run.safe_bound >= s.o.min_bound &&
+                    (!r.found_worst_safe || run.safe_ratio() > r.worst_safe.safe_ratio()))
                     r.worst_safe = run, r.found_worst_safe = true;
             }
             if (!std::isfinite(run.paper_bound)) continue;  // delta >= gamma
             const bool at_zero = run.start_norm == 0;
             (at_zero ? r.in_scope : r.in_scope_even)++;
             if (run.mistakes > run.paper_bound) (at_zero ? r.above_paper : r.above_paper_even)++;
+            if (run.paper_bound < s.o.min_bound) continue;
             Theorem1Run& worst = at_zero ? r.worst : r.worst_even;
             bool& found = at_zero ? r.found_worst : r.found_worst_even;
             if (!found || run.paper_ratio() > worst.paper_ratio())

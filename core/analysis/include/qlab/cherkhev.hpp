@@ -65,6 +65,10 @@ struct Theorem1SearchOptions {
     // Then greedy refinement of the in-scope run closest to Theorem 1's bound: this many random
     // changes (one point moved, or another order), each kept when it brings the run closer.
     int refine = 200;
+    // The closest runs are taken among those whose bound allows at least this many mistakes (a
+    // perceptron from w = 0 always makes one, so a bound near 1 is met trivially); every run
+    // counts toward the tallies.
+    double min_bound = 5;
     std::uint64_t seed = 1;
 };
 
