@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "ui/widgets.hpp"
 #include "imgui.h"
+#include "ui/widgets.hpp"
 
 namespace quantlab::precision {
 
@@ -316,7 +316,7 @@ void draw_flips(App& app, const Lesson& m_, const TrainSession& s_, widgets::Dig
     widgets::help_marker(
         "Rows whose fixed-point decision differs from the float decision: p_m counts them. Labels: "
         "true class, float -> fixed-point decision (red when the flip made it wrong).",
-        "Sakr et al. §2 (p_m)");
+        "Sakr et al. §2.1 (p_m)");
     const int side = s_.image_side();
     const qlab::Dataset& raw = s_.raw_test();
     constexpr std::size_t kMax = 12;
