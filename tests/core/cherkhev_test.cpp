@@ -3,6 +3,7 @@
 // the data spec modifiers the substitutes use, and the search for runs beyond Theorem 1's bound.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "qlab/cherkhev.hpp"
@@ -184,6 +185,36 @@ TEST(DataModifiers, SpecsReadThemAndNameBadOnes) {
         const auto r = load_data_spec(spec, o);
         ASSERT_FALSE(r) << spec;
         EXPECT_NE(r.status().message().find(spec), std::string::npos) << r.status().message();
+    }
+}
+
+// Cherkhev eq. 1 for a codebook, whose widest gap can be anywhere: against a dense scan.
+TEST(CherkhevDelta, EveryGapOfACodebookCounts) {
+    const Format f = *Format::parse("codebook:values=-2.594;-0.6831;0;0.1711;0.6831;2.594");
+    // The widest gap is 0.6831..2.594, far from zero: half of it, 0.95545.
+    EXPECT_NEAR(f.worst_case_error(-3, 3), (2.594 - 0.6831) / 2, 1e-12);
+    Rng rng(9);
+    for (int trial = 0; trial < 30; ++trial) {
+        std::vector<double> v = {0};
+        for (int i = 0; i < 6; ++i) {
+            const double a = 4 * rng.uniform();
+            v.push_back(a), v.push_back(-a);
+        }
+        std::sort(v.begin(), v.end());
+        std::string spec = "codebook:values=";
+        for (std::size_t i = 0; i < v.size(); ++i) spec += (i ? ";" : "") + shortest_repr(v[i]);
+        const Format c = *Format::parse(spec);
+        const double lo = -3 * rng.uniform(), hi = 3 * rng.uniform();
+        for (Rounding mode : {Rounding::nearest_even, Rounding::toward_zero}) {
+            double scan = 0;
+            for (int k = 0; k <= 20000; ++k) {
+                const double x = lo + (hi - lo) * k / 20000.0;
+                scan = std::max(scan, std::fabs(x - c.quantize_ref(x, mode)));
+            }
+            const double w = c.worst_case_error(lo, hi, mode);
+            EXPECT_GE(w + 1e-12, scan) << spec << " " << rounding_name(mode);
+            EXPECT_LE(w, scan + (hi - lo) / 20000.0 + 1e-12) << spec << " " << rounding_name(mode);
+        }
     }
 }
 
