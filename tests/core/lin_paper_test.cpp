@@ -35,6 +35,16 @@ TEST(LinTable6, EverySizeAndTheTwentyPercentPair) {
         EXPECT_NEAR(v.error_difference, 6.94 - 6.85, 1e-12);
     }
     EXPECT_TRUE(found);
+    // Within 0.1 points either way: case 9 (6.97%) against case 1 (6.91%; case 2's 6.85% is 0.12
+    // away), 19.6%, and no other pair (case 11's 7.61% is 0.14 from case 3's 7.47%; cases 7 and 8
+    // are larger than the equal-width cases they match).
+    ASSERT_EQ(s.size(), 2u);
+    EXPECT_EQ(lin_table6()[s[0].optimised].id, 9);
+    EXPECT_EQ(lin_table6()[s[0].equal].id, 1);
+    EXPECT_NEAR(s[0].saving, 1 - 24.48 / 30.44, 1e-12);
+    // A much worse optimised point is no match for a better equal-width one.
+    const std::vector<LinPoint> worse = {{false, 10, 5}, {true, 8, 40}};
+    EXPECT_TRUE(lin_savings(worse, 0.1).empty());
     // No optimised point is paired when the equal-width ones never reach its error.
     const std::vector<LinPoint> none = {{false, 10, 5}, {true, 8, 1}};
     EXPECT_TRUE(lin_savings(none, 0.1).empty());

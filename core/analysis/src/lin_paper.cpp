@@ -77,7 +77,8 @@ std::vector<LinSaving> lin_savings(const std::vector<LinPoint>& points, double t
         if (!points[o].optimised) continue;
         int best = -1;
         for (std::size_t e = 0; e < points.size(); ++e) {
-            if (points[e].optimised || points[e].error > points[o].error + tolerance + 1e-12)
+            if (points[e].optimised ||
+                std::fabs(points[e].error - points[o].error) > tolerance + 1e-12)
                 continue;
             if (best < 0 || points[e].size < points[static_cast<std::size_t>(best)].size)
                 best = static_cast<int>(e);

@@ -38,8 +38,8 @@ struct LinTable6Case {
 const std::vector<LinTable6Case>& lin_table6();
 double lin_model_size_mbit(const std::vector<int>& conv_bits);  // sum of weights x bits / 10^6
 
-// An optimised allocation beside the smallest equal-width one whose error is at most its error
-// plus `tolerance` (the same performance): how much smaller the optimised one is.
+// An optimised allocation beside the smallest equal-width one whose error is within `tolerance`
+// of its error (the same performance, either way): how much smaller the optimised one is.
 struct LinSaving {
     std::size_t optimised = 0, equal = 0;  // indices into the points given
     double saving = 0;                     // 1 - size(optimised) / size(equal)
