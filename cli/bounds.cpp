@@ -65,14 +65,9 @@ int run_bounds(const BoundsArgs& args) {
                            args.seed};
     if (!load_model_data("bounds", md, loaded, prepared, analysed)) return kExitBadInput;
     const qlab::Model* model = &loaded;
-    // Sakr's inputs lie in [-1, 1], the range of the fixed-point input format. Scaling fitted on
-    // the training rows can put a held-out pixel beyond it; fixed point would saturate it, an error
-    // no theorem models (it persists at any precision). So the analysis, the float decisions and
-    // the simulation all see the inputs clipped to [-1, 1].
-    qlab::Dataset d = *analysed;
-    long long clipped = 0;
-    for (float& v : d.x)
-        if (v > 1 || v < -1) v = v > 1 ? 1.0f : -1.0f, ++clipped;
+    // The analysis clips its inputs to [-1, 1] itself (sakr.hpp says why); count them here.
+    const qlab::Dataset& d = *analysed;
+    const long long clipped = qlab::sakr_inputs_beyond_range(d);
     if (args.noise_mc > 0)
         for (const qlab::Layer& L : model->layers)
             if (L.kind != qlab::LayerKind::dense)

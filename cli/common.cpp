@@ -76,26 +76,25 @@ bool prepare_data(const char* command, const TrainArgs& args, PreparedData& out)
         std::cerr << "qlab " << command << ": " << data.status().message() << "\n";
         return false;
     }
-    if (!(args.test_fraction >= 0 && args.test_fraction < 1)) {
-        std::cerr << "qlab " << command << ": --test-fraction must be in [0, 1)\n";
-        return false;
-    }
-    out.split = qlab::split_dataset(*data, args.test_fraction, args.seed);
     std::string how = args.normalize;
     if (how == "auto") how = args.data.rfind("synth:", 0) == 0 ? "none" : "unit";
-    qlab::Normalization n = qlab::Normalization::none;
-    if (how == "unit")
-        n = qlab::Normalization::scale_to_unit_range;
-    else if (how == "standard")
-        n = qlab::Normalization::standardize;
-    else if (how != "none") {
+    auto normalization = qlab::parse_normalization(how);
+    if (!normalization) {
         std::cerr << "qlab " << command
                   << ": --normalize must be auto, none, unit or standard, got '" << how << "'\n";
         return false;
     }
-    const qlab::Dataset reference = out.split.train;
-    qlab::normalize(out.split.train, reference, n);
-    qlab::normalize(out.split.test, reference, n);
+    qlab::SplitOptions o;
+    o.test_fraction = args.test_fraction;
+    o.seed = args.seed;
+    o.normalization = *normalization;
+    auto split = qlab::prepare_split(*data, o);
+    if (!split) {
+        std::cerr << "qlab " << command << ": --test-fraction: " << split.status().message()
+                  << "\n";
+        return false;
+    }
+    out.split = std::move(split).value();
     out.note = how;
     return true;
 }

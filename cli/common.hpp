@@ -57,7 +57,7 @@ bool parse_format_and_rounding(const char* command, const std::string& spec,
 struct TrainArgs {
     std::string data;
     std::string weights, activations, gradients, updates, accumulator;  // MLP quantization roles
-    std::string optimizer = "adam";
+    std::string optimizer = qlab::optimizer_name(qlab::TrainOptions{}.optimizer);
     float lr = qlab::TrainOptions{}.learning_rate;
     float lr_decay = qlab::TrainOptions{}.lr_decay;
     int batch = qlab::TrainOptions{}.batch;

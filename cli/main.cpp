@@ -1,4 +1,4 @@
-// qlab: the headless command over the core (DESIGN §6). Thin argument parsing only; every
+// qlab: the headless command over the core. Thin argument parsing only; every
 // number it prints comes from qlab_core. One file per subcommand, helpers in common.cpp.
 #include <CLI/CLI.hpp>
 #include <vector>

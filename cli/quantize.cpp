@@ -1,4 +1,4 @@
-// qlab quantize: numbers on stdin, one quantized value per line on stdout (DESIGN §6).
+// qlab quantize: numbers on stdin, one quantized value per line on stdout.
 #include "common.hpp"
 
 #include <CLI/CLI.hpp>

@@ -31,6 +31,7 @@ struct SqnrArgs {
     std::string model_path, weights, activations, normalize = "auto", sweep;
     double test_fraction = 0;
     std::size_t rows = qlab::SqnrOptions{}.max_rows;
+    int lin_bits = 0;  // > 0: Lin's formats at this width (the Layers lesson's snapshot)
 };
 
 std::string db_text(double db) {
@@ -48,8 +49,133 @@ constexpr const char* kEq9Note =
     "it assumes independent noise; Lin's formats take sigma as the values' RMS (sigma_hat = 3 "
     "sigma)";
 
+// The steps of a model's SQNR (names, roles, formats, measured dB) and its output, as JSON.
+nlohmann::json model_sqnr_json(const SqnrArgs& args, const qlab::ModelSqnr& r) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& st : r.steps)
+        steps.push_back({{"name", st.name()},
+                         {"layer", st.layer + 1},
+                         {"role", st.role == qlab::StepRole::weights ? "weights" : "activations"},
+                         {"format", st.format},
+                         {"count", st.count},
+                         {"sqnr_db", json_number(st.sqnr_db)}});
+    return {{"model", args.model_path},
+            {"data", args.data},
+            {"rows", r.rows},
+            {"steps", steps},
+            {"predicted_output_db", json_number(r.predicted_output_db)},
+            {"eq9_note", kEq9Note},
+            {"measured_output_db", json_number(r.measured_output_db)},
+            {"float_accuracy", r.float_accuracy},
+            {"quantized_accuracy", r.quantized_accuracy}};
+}
+
+void print_model_sqnr(const qlab::ModelSqnr& r) {
+    std::printf("SQNR of every quantization step (Lin 2016), %zu examples\n", r.rows);
+    std::printf("%-5s %-14s %-22s %10s %10s\n", "step", "role", "format", "values", "SQNR dB");
+    for (const auto& st : r.steps)
+        std::printf("%-5s %-14s %-22s %10zu %10s\n", st.name().c_str(),
+                    st.role == qlab::StepRole::weights ? "weights" : "activations",
+                    st.format.empty() ? "(float)" : st.format.c_str(), st.count,
+                    db_text(st.sqnr_db).c_str());
+    std::printf("output SQNR: predicted (eq. 9) %s dB, measured %s dB\n",
+                db_text(r.predicted_output_db).c_str(), db_text(r.measured_output_db).c_str());
+    std::printf("(%s)\n", kEq9Note);
+    std::printf("accuracy: float %.4f, quantized %.4f\n", r.float_accuracy, r.quantized_accuracy);
+}
+
+// --sweep MIN..MAX: Lin's fixed-point formats per bit width, SQNR per step and kappa (eq. 2).
+int print_sweep(const SqnrArgs& args, const qlab::Model& model, const qlab::Dataset& data) {
+    qlab::LinSweepOptions o;
+    o.max_rows = args.rows;
+    if (std::sscanf(args.sweep.c_str(), "%d..%d", &o.min_bits, &o.max_bits) != 2) {
+        std::cerr << "qlab sqnr: --sweep takes MIN..MAX, e.g. 2..12\n";
+        return kExitBadInput;
+    }
+    qlab::LinSweepJob job(model, data, o);
+    ProgressLine line;
+    const qlab::Status s = qlab::run_job(job, [&](const qlab::JobProgress& p) {
+        if (line.due()) line.show(p.stage);
+    });
+    line.clear();
+    if (!s) {
+        std::cerr << "qlab sqnr: " << s.message() << "\n";
+        return kExitBadInput;
+    }
+    const qlab::LinSweepResult& r = job.result();
+    if (args.json) {
+        nlohmann::json steps = nlohmann::json::array(), rows = nlohmann::json::array();
+        for (std::size_t i = 0; i < r.steps.size(); ++i)
+            steps.push_back({{"name", r.steps[i].name()}, {"kappa", json_number(r.kappa[i])}});
+        for (const auto& row : r.rows) {
+            nlohmann::json db = nlohmann::json::array();
+            for (double v : row.step_db) db.push_back(json_number(v));
+            rows.push_back({{"bits", row.bits},
+                            {"formats", row.formats},
+                            {"step_db", db},
+                            {"predicted_output_db", json_number(row.predicted_output_db)},
+                            {"measured_output_db", json_number(row.measured_output_db)},
+                            {"accuracy", row.accuracy}});
+        }
+        std::cout << nlohmann::json{{"model", args.model_path},
+                                    {"eq9_note", kEq9Note},
+                                    {"data", args.data},
+                                    {"float_accuracy", r.float_accuracy},
+                                    {"steps", steps},
+                                    {"output_kappa", json_number(r.output_kappa)},
+                                    {"rows", rows}}
+                         .dump(2)
+                  << "\n";
+        return 0;
+    }
+    std::printf("SQNR (dB) per step with Lin's fixed-point formats (sigma_hat = 3 sigma)\n");
+    std::printf("%-5s", "bits");
+    for (const auto& st : r.steps) std::printf(" %7s", st.name().c_str());
+    std::printf(" %10s %10s %9s\n", "predicted", "measured", "accuracy");
+    for (const auto& row : r.rows) {
+        std::printf("%-5d", row.bits);
+        for (double v : row.step_db) std::printf(" %7s", db_text(v).c_str());
+        std::printf(" %10s %10s %9.4f\n", db_text(row.predicted_output_db).c_str(),
+                    db_text(row.measured_output_db).c_str(), row.accuracy);
+    }
+    std::printf("%-5s", "kappa");
+    for (double k : r.kappa) std::printf(" %7.2f", k);
+    std::printf(" %10s %10.2f\n(predicted: eq. 9; kappa: dB/bit, eq. 2; float accuracy %.4f)\n", "",
+                r.output_kappa, r.float_accuracy);
+    std::printf("(%s)\n", kEq9Note);
+    return 0;
+}
+
+// --lin-bits B: Lin's formats at B bits for every step and the meter at each layer's output,
+// exactly the Layers lesson's snapshot (qlab::lin_snapshot).
+int print_lin_snapshot(const SqnrArgs& args, const qlab::Model& model, const qlab::Dataset& data) {
+    auto r = qlab::lin_snapshot(model, data, args.lin_bits, args.rows);
+    if (!r) {
+        std::cerr << "qlab sqnr: " << r.status().message() << "\n";
+        return kExitBadInput;
+    }
+    if (args.json) {
+        nlohmann::json j = model_sqnr_json(args, r->sqnr);
+        nlohmann::json meters = nlohmann::json::array();
+        for (const qlab::LayerSqnrMeter& m : r->meters)
+            meters.push_back({{"layer", m.layer + 1},
+                              {"measured_db", json_number(m.measured_db)},
+                              {"predicted_db", json_number(m.predicted_db)}});
+        j["bits"] = args.lin_bits;
+        j["meters"] = meters;
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    print_model_sqnr(r->sqnr);
+    for (const qlab::LayerSqnrMeter& m : r->meters)
+        std::printf("layer %zu output: measured %s dB, eq. 9 %s dB\n", m.layer + 1,
+                    db_text(m.measured_db).c_str(), db_text(m.predicted_db).c_str());
+    return 0;
+}
+
 // Lin 2016 on a saved model: measured SQNR per step and at the output, eq. 9's prediction; with
-// --sweep MIN..MAX the same per bit width with Lin's fixed-point formats, and kappa per step.
+// --sweep MIN..MAX the same per bit width with Lin's fixed-point formats, and kappa per step;
+// with --lin-bits B Lin's formats at B bits.
 int run_model_sqnr(const SqnrArgs& args) {
     ModelDataArgs md;
     md.model_path = args.model_path, md.data = args.data, md.normalize = args.normalize;
@@ -62,66 +188,8 @@ int run_model_sqnr(const SqnrArgs& args) {
         return kExitBadInput;
     }
     if (!load_model_data("sqnr", md, model, prepared, data)) return kExitBadInput;
-    if (!args.sweep.empty()) {
-        qlab::LinSweepOptions o;
-        o.max_rows = args.rows;
-        if (std::sscanf(args.sweep.c_str(), "%d..%d", &o.min_bits, &o.max_bits) != 2) {
-            std::cerr << "qlab sqnr: --sweep takes MIN..MAX, e.g. 2..12\n";
-            return kExitBadInput;
-        }
-        qlab::LinSweepJob job(model, *data, o);
-        ProgressLine line;
-        const qlab::Status s = qlab::run_job(job, [&](const qlab::JobProgress& p) {
-            if (line.due()) line.show(p.stage);
-        });
-        line.clear();
-        if (!s) {
-            std::cerr << "qlab sqnr: " << s.message() << "\n";
-            return kExitBadInput;
-        }
-        const qlab::LinSweepResult& r = job.result();
-        if (args.json) {
-            nlohmann::json steps = nlohmann::json::array(), rows = nlohmann::json::array();
-            for (std::size_t i = 0; i < r.steps.size(); ++i)
-                steps.push_back({{"name", r.steps[i].name()}, {"kappa", json_number(r.kappa[i])}});
-            for (const auto& row : r.rows) {
-                nlohmann::json db = nlohmann::json::array();
-                for (double v : row.step_db) db.push_back(json_number(v));
-                rows.push_back({{"bits", row.bits},
-                                {"formats", row.formats},
-                                {"step_db", db},
-                                {"predicted_output_db", json_number(row.predicted_output_db)},
-                                {"measured_output_db", json_number(row.measured_output_db)},
-                                {"accuracy", row.accuracy}});
-            }
-            std::cout << nlohmann::json{{"model", args.model_path},
-                                        {"eq9_note", kEq9Note},
-                                        {"data", args.data},
-                                        {"float_accuracy", r.float_accuracy},
-                                        {"steps", steps},
-                                        {"output_kappa", json_number(r.output_kappa)},
-                                        {"rows", rows}}
-                             .dump(2)
-                      << "\n";
-            return 0;
-        }
-        std::printf("SQNR (dB) per step with Lin's fixed-point formats (sigma_hat = 3 sigma)\n");
-        std::printf("%-5s", "bits");
-        for (const auto& st : r.steps) std::printf(" %7s", st.name().c_str());
-        std::printf(" %10s %10s %9s\n", "predicted", "measured", "accuracy");
-        for (const auto& row : r.rows) {
-            std::printf("%-5d", row.bits);
-            for (double v : row.step_db) std::printf(" %7s", db_text(v).c_str());
-            std::printf(" %10s %10s %9.4f\n", db_text(row.predicted_output_db).c_str(),
-                        db_text(row.measured_output_db).c_str(), row.accuracy);
-        }
-        std::printf("%-5s", "kappa");
-        for (double k : r.kappa) std::printf(" %7.2f", k);
-        std::printf(" %10s %10.2f\n(predicted: eq. 9; kappa: dB/bit, eq. 2; float accuracy %.4f)\n",
-                    "", r.output_kappa, r.float_accuracy);
-        std::printf("(%s)\n", kEq9Note);
-        return 0;
-    }
+    if (!args.sweep.empty()) return print_sweep(args, model, *data);
+    if (args.lin_bits > 0) return print_lin_snapshot(args, model, *data);
     qlab::EvalOptions formats;
     formats.roles.weights = args.weights;
     formats.roles.activations = args.activations;
@@ -133,39 +201,10 @@ int run_model_sqnr(const SqnrArgs& args) {
         return kExitBadInput;
     }
     if (args.json) {
-        nlohmann::json steps = nlohmann::json::array();
-        for (const auto& st : r->steps)
-            steps.push_back(
-                {{"name", st.name()},
-                 {"layer", st.layer + 1},
-                 {"role", st.role == qlab::StepRole::weights ? "weights" : "activations"},
-                 {"format", st.format},
-                 {"count", st.count},
-                 {"sqnr_db", json_number(st.sqnr_db)}});
-        std::cout << nlohmann::json{{"model", args.model_path},
-                                    {"data", args.data},
-                                    {"rows", r->rows},
-                                    {"steps", steps},
-                                    {"predicted_output_db", json_number(r->predicted_output_db)},
-                                    {"eq9_note", kEq9Note},
-                                    {"measured_output_db", json_number(r->measured_output_db)},
-                                    {"float_accuracy", r->float_accuracy},
-                                    {"quantized_accuracy", r->quantized_accuracy}}
-                         .dump(2)
-                  << "\n";
+        std::cout << model_sqnr_json(args, *r).dump(2) << "\n";
         return 0;
     }
-    std::printf("SQNR of every quantization step (Lin 2016), %zu examples\n", r->rows);
-    std::printf("%-5s %-14s %-22s %10s %10s\n", "step", "role", "format", "values", "SQNR dB");
-    for (const auto& st : r->steps)
-        std::printf("%-5s %-14s %-22s %10zu %10s\n", st.name().c_str(),
-                    st.role == qlab::StepRole::weights ? "weights" : "activations",
-                    st.format.empty() ? "(float)" : st.format.c_str(), st.count,
-                    db_text(st.sqnr_db).c_str());
-    std::printf("output SQNR: predicted (eq. 9) %s dB, measured %s dB\n",
-                db_text(r->predicted_output_db).c_str(), db_text(r->measured_output_db).c_str());
-    std::printf("(%s)\n", kEq9Note);
-    std::printf("accuracy: float %.4f, quantized %.4f\n", r->float_accuracy, r->quantized_accuracy);
+    print_model_sqnr(*r);
     return 0;
 }
 
@@ -312,6 +351,9 @@ Subcommand add_sqnr(CLI::App& app) {
                   "with --model: format of the hidden activations");
     c->add_option("--sweep", args->sweep,
                   "with --model: MIN..MAX bit widths with Lin's formats, and kappa per step");
+    c->add_option("--lin-bits", args->lin_bits,
+                  "with --model: Lin's formats at this width for every step, and the SQNR at each "
+                  "layer's output beside eq. 9 (the Layers lesson's figures)");
     c->add_option("--rows", args->rows, "with --model: examples measured (0: all)")
         ->capture_default_str();
     c->add_option("--normalize", args->normalize, "with --model: auto, none, unit or standard");

@@ -22,15 +22,12 @@ int run_train_network(const TrainArgs& args) {
         return kExitBadInput;
     }
     qlab::TrainOptions o;
-    if (args.optimizer == "sgd")
-        o.optimizer = qlab::Optimizer::sgd;
-    else if (args.optimizer == "momentum")
-        o.optimizer = qlab::Optimizer::momentum;
-    else if (args.optimizer != "adam") {
-        std::cerr << "qlab train: --optimizer must be sgd, momentum or adam, got '"
-                  << args.optimizer << "'\n";
+    auto optimizer = qlab::parse_optimizer(args.optimizer);
+    if (!optimizer) {
+        std::cerr << "qlab train: --optimizer: " << optimizer.status().message() << "\n";
         return kExitBadInput;
     }
+    o.optimizer = *optimizer;
     o.learning_rate = args.lr;
     o.lr_decay = args.lr_decay;
     o.epochs = args.epochs;

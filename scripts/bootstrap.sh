@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   cmake ninja-build g++ pkg-config dpkg-dev
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format
   emscripten libeigen3-dev
   googletest libgtest-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev

@@ -52,7 +52,8 @@ try {
       if (b) await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
       await finished(page, () => {
         const m = window.quantlab.metrics();
-        return m.p_m_sim !== null && m.bitflip.state === "finished" && m.grid.every((r) => r.p_m_noise_linear !== null);
+        return m.p_m_sim !== null && m.bitflip.state === "finished" && m.options && m.options.A !== null &&
+          m.grid.every((r) => r.p_m_noise_linear !== null && r.thm2 !== null);
       });
     });
   await shot("?panel=layers&data=digits&hidden=32&epochs=3&lbits=6&seed=1", "layers-panel.png",

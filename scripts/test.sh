@@ -9,6 +9,8 @@ export NODE_PATH=/usr/share/nodejs
 start=$(date +%s)
 
 bash scripts/bootstrap.sh
+echo "== every C++ file follows .clang-format"
+bash scripts/check_format.sh
 bash scripts/build.sh native-release native-asan native-fuzz wasm-release
 
 jobs=$(nproc)

@@ -1,6 +1,8 @@
-// The running lab's state holder: validation through the core property table, messages,
-// panel notifications and frame timings.
+// The running lab's state holder: validation through the core property table, messages, the
+// lessons and the shared model told what changed, the jobs gathered for the scheduler.
 #include "app.hpp"
+
+#include <emscripten.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -10,6 +12,22 @@
 
 namespace quantlab {
 
+namespace {
+
+// The changed keys a lesson hears: its own and the shared ones. The model's own keys go to the
+// model's owner only; a lesson on the shared model follows the model's version instead.
+std::vector<std::string> keys_for(const Panel& panel, const std::vector<std::string>& keys) {
+    std::vector<std::string> mine;
+    for (const std::string& k : keys) {
+        const qlab::Property* p = qlab::find_property(k);
+        const bool models_own = p && p->panel && p->model != qlab::ModelEffect::none;
+        if (p && !models_own && qlab::property_in_panel(*p, panel.key())) mine.push_back(k);
+    }
+    return mine;
+}
+
+}  // namespace
+
 App& app() {
     static App instance;
     return instance;
@@ -18,8 +36,12 @@ App& app() {
 qlab::StateChange App::set_values(const std::vector<std::pair<std::string, std::string>>& values) {
     qlab::StateChange change = qlab::set_state(state_, values);
     for (const std::string& e : change.errors) report(e, MessageLevel::error);
-    if (!change.changed.empty())
-        for (Panel* p : panels()) p->on_state_changed(*this, change.changed);
+    if (change.changed.empty()) return change;
+    model_.on_state_changed(state_, change.changed);
+    for (Panel* p : panels()) {
+        const std::vector<std::string> keys = keys_for(*p, change.changed);
+        if (!keys.empty()) p->on_state_changed(*this, keys);
+    }
     return change;
 }
 
@@ -35,11 +57,16 @@ void App::apply_query(const std::string& query) {
 void App::announce_all() {
     std::vector<std::string> keys;
     for (const qlab::Property& p : qlab::lab_properties()) keys.push_back(p.key);
-    for (Panel* p : panels()) p->on_state_changed(*this, keys);
+    model_.on_state_changed(state_, keys);
+    for (Panel* p : panels()) p->on_state_changed(*this, keys_for(*p, keys));
 }
 
 bool App::locked(const char* key) const {
     return std::find(locked_keys.begin(), locked_keys.end(), key) != locked_keys.end();
+}
+
+double App::now_ms() const {
+    return emscripten_get_now();
 }
 
 void App::request_dataset(const std::string& name) {
@@ -59,6 +86,52 @@ void App::report(const std::string& text, MessageLevel level) {
     if (messages_.size() > 6) messages_.pop_front();
 }
 
+Panel* App::open_panel() const {
+    return find_panel(state_.panel);
+}
+
+void App::refresh(bool frame) {
+    if (open_uses_model()) model_.sync(state_);
+    model_.tick(state_, frame);
+    if (Panel* p = open_panel()) p->update(*this);
+}
+
+std::vector<ScheduledJob> App::jobs() {
+    std::vector<ScheduledJob> all = model_.jobs();
+    for (Panel* p : panels())
+        for (ScheduledJob& j : p->jobs()) all.push_back(std::move(j));
+    return all;
+}
+
+std::vector<ScheduledJob> App::open_jobs() {
+    std::vector<ScheduledJob> list;
+    if (open_uses_model()) list = model_.jobs();
+    if (Panel* p = open_panel())
+        for (ScheduledJob& j : p->jobs()) list.push_back(std::move(j));
+    return list;
+}
+
+std::string App::upload(const std::string& name, const std::string& bytes) {
+    Panel* p = open_panel();
+    if (p && p->on_upload(*this, name, bytes)) return "";
+    if (open_uses_model() && model_.on_upload(state_, name, bytes)) return "";
+    const std::string m = "the " + state_.panel + " lesson takes no file like '" + name +
+                          "' (open the Train lesson: it takes CSV, libsvm and model JSON)";
+    report(m, MessageLevel::error);
+    return m;
+}
+
+void App::dataset_loaded(const std::string& name, const std::string& bytes) {
+    dataset_progress = -1;
+    model_.on_dataset(state_, name, bytes);
+}
+
+void App::dataset_failed(const std::string& name, const std::string& message) {
+    dataset_progress = -1;
+    model_.on_dataset_failed(name, message);
+    report("could not load " + name + ": " + message, MessageLevel::error);
+}
+
 void App::record_frame_ms(double ms) {
     frame_ms_.push_back(ms);
     if (frame_ms_.size() > 240) frame_ms_.pop_front();
@@ -76,28 +149,6 @@ double App::frame_ms_percentile(double p) const {
 std::vector<double> App::frame_ms_recent(std::size_t count) const {
     const std::size_t n = std::min(count, frame_ms_.size());
     return std::vector<double>(frame_ms_.end() - static_cast<std::ptrdiff_t>(n), frame_ms_.end());
-}
-
-void App::begin_frame(double now_ms) {
-    if (last_frame_start_ms_ >= 0) {
-        frame_interval_ms_.push_back(now_ms - last_frame_start_ms_);
-        if (frame_interval_ms_.size() > 120) frame_interval_ms_.pop_front();
-    }
-    last_frame_start_ms_ = now_ms;
-    job_ms_last_interval = job_ms_this_interval;
-    job_ms_this_interval = 0;
-}
-
-double App::frame_interval_ms_median() const {
-    if (frame_interval_ms_.empty()) return 16.7;
-    std::vector<double> sorted(frame_interval_ms_.begin(), frame_interval_ms_.end());
-    std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2),
-                     sorted.end());
-    return sorted[sorted.size() / 2];
-}
-
-double App::job_budget_ms() const {
-    return std::clamp(0.75 * frame_interval_ms_median(), 6.0, 250.0);
 }
 
 std::vector<Panel*>& panels() {

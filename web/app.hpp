@@ -1,6 +1,6 @@
-// The running lab: its state, the messages shown to the user, frame timings, embed locks, and
-// what panels and the JS API share. The state is always valid; bad input leaves it as it was
-// and adds a message.
+// The running lab: its state, the messages shown to the user, frame timings, embed locks, the one
+// owner of the shared model and the scheduler of every job. The state is always valid; bad input
+// leaves it as it was and adds a message. The App is the lessons' Host (lab/host.hpp).
 #pragma once
 
 #include <deque>
@@ -8,16 +8,19 @@
 #include <utility>
 #include <vector>
 
+#include "lab/host.hpp"
+#include "lab/scheduler.hpp"
+#include "lab/shared_model.hpp"
 #include "qlab/lab_state.hpp"
 
 namespace quantlab {
+
+class Panel;
 
 // Where a panel drew an interactive view this frame, in CSS pixels (for tests and course pages).
 struct ViewRect {
     float x = 0, y = 0, width = 0, height = 0;
 };
-
-enum class MessageLevel { info, warning, error };
 
 struct Message {
     std::string text;
@@ -25,30 +28,55 @@ struct Message {
     double shown_at = 0;  // seconds since start
 };
 
-class App {
+class App final : public Host {
   public:
+    App() : model_(*this), scheduler_(*this) {}
+
     const qlab::LabState& state() const { return state_; }
 
-    // Validated change of one or several settings; each refused value becomes a visible message
-    // and the panels hear which keys changed.
+    // Validated change of one or several settings; each refused value becomes a visible message.
+    // The shared model hears every changed key; each lesson hears its own and the shared ones.
     qlab::StateChange set_values(const std::vector<std::pair<std::string, std::string>>& values);
     qlab::Status set(const std::string& key, const std::string& value);
     // Applies a URL query; bad values become messages and fall back to what was there.
     void apply_query(const std::string& query);
-    // Tells every panel that all keys changed (start-up).
+    // Tells the model and every panel that all keys changed (start-up).
     void announce_all();
 
-    void report(const std::string& text, MessageLevel level = MessageLevel::warning);
+    // ---- Host ----
+    double now_ms() const override;
+    void report(const std::string& text, MessageLevel level = MessageLevel::warning) override;
+    void request_dataset(const std::string& name) override;
+
     const std::deque<Message>& messages() const { return messages_; }
     void dismiss_messages() { messages_.clear(); }
+
+    // ---- the shared model, the open lesson and the jobs ----
+    SharedModel& model() { return model_; }
+    const SharedModel& model() const { return model_; }
+    Panel* open_panel() const;
+    // Whether the open lesson studies the shared model (from the property table's owners).
+    bool open_uses_model() const { return qlab::lesson_uses_model(state_.panel); }
+    // Brings the shared model and the open lesson up to date: once per frame (in_frame: costly
+    // predictions go in slices) and before the JS API reads metrics (at once).
+    void refresh(bool in_frame);
+    // The jobs the scheduler runs: the model's training and every lesson's.
+    std::vector<ScheduledJob> jobs();
+    // The open lesson's jobs, with the model's training first when the lesson studies it.
+    std::vector<ScheduledJob> open_jobs();
+    Scheduler& scheduler() { return scheduler_; }
+    const Scheduler& scheduler() const { return scheduler_; }
+    // A dropped or picked file for the open lesson; "" or the message shown.
+    std::string upload(const std::string& name, const std::string& bytes);
+    void dataset_loaded(const std::string& name, const std::string& bytes);
+    void dataset_failed(const std::string& name, const std::string& message);
 
     // Embed mode: one panel, no tabs; locked keys cannot be changed from the controls.
     bool embedded = false;
     std::vector<std::string> locked_keys;
     bool locked(const char* key) const;
 
-    // A dataset the JS shell fetches lazily (with a progress bar) and hands to the open panel.
-    void request_dataset(const std::string& name);
+    // Data sets the JS shell fetches lazily (with a progress bar).
     std::vector<std::string> requested_datasets;  // drained by the main loop
     double dataset_progress = -1;                 // 0..1 while a download runs, -1 otherwise
     std::string dataset_loading;
@@ -62,16 +90,7 @@ class App {
     void record_frame_ms(double ms);
     double frame_ms_percentile(double p) const;
     std::vector<double> frame_ms_recent(std::size_t count) const;  // oldest first
-    // Jobs run between frames in slices (the JS shell's pump calls run_jobs_between_frames), so
-    // a frame's own CPU time stays small and training uses the time the browser would idle.
-    // Per frame interval they get job_budget_ms(): 75% of the recent frame interval, at least 6 ms.
-    void begin_frame(double now_ms);
-    double job_budget_ms() const;
-    double job_ms_this_interval = 0;  // spent since the current frame began
-    double job_ms_last_interval = 0;  // spent between the previous frame and this one
-    double last_pump_ms = -1e9;       // when the pump last ran (in-frame jobs are the fallback)
-    double render_ms_last = 0;        // time spent handing the frame to WebGL
-    double frame_interval_ms_median() const;
+    double render_ms_last = 0;      // time spent handing the frame to WebGL
     std::vector<int> pending_keys;  // GLFW key codes pressed since the last frame
     double now = 0;                 // seconds, updated each frame
     bool in_frame = false;          // panels are drawing (false: the JS API or the job pump calls)
@@ -81,8 +100,8 @@ class App {
     qlab::LabState state_;
     std::deque<Message> messages_;
     std::deque<double> frame_ms_;
-    std::deque<double> frame_interval_ms_;
-    double last_frame_start_ms_ = -1;
+    SharedModel model_;
+    Scheduler scheduler_;
 };
 
 App& app();

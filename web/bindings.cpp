@@ -9,6 +9,7 @@
 #include "app.hpp"
 #include "panel.hpp"
 #include "qlab/format.hpp"
+#include "qlab/mlp.hpp"
 #include "shell.hpp"
 #include "ui/gl_heatmap.hpp"
 
@@ -36,8 +37,8 @@ std::string state_json() {
 
 // {"key": value, ...} -> {"ok": bool, "errors": [...], "changed": [...]}. Values may be strings,
 // numbers or booleans (true/false become 1/0).
-std::string set_state_json(const std::string& text) {
-    json in = json::parse(text, nullptr, false);
+std::string set_state_json(const std::string& request) {
+    json in = json::parse(request, nullptr, false);
     json out;
     if (!in.is_object()) {
         out["ok"] = false;
@@ -73,13 +74,15 @@ std::string query() {
 
 int step(int n) {
     App& app = quantlab::app();
-    quantlab::Panel* p = quantlab::find_panel(app.state().panel);
+    app.refresh(false);
+    quantlab::Panel* p = app.open_panel();
     return p ? p->step(app, n) : 0;
 }
 
 void toggle_run() {
     App& app = quantlab::app();
-    if (quantlab::Panel* p = quantlab::find_panel(app.state().panel)) p->toggle_run(app);
+    app.refresh(false);
+    if (quantlab::Panel* p = app.open_panel()) p->toggle_run(app);
 }
 
 json messages() {
@@ -102,33 +105,34 @@ void dismiss_messages() {
 // The shell's numbers, then the open lesson's (its keys at the top level).
 std::string metrics_json() {
     App& app = quantlab::app();
+    app.refresh(false);  // jobs also run between frames: metrics see their latest results
     json j = json::object();
-    if (quantlab::Panel* p = quantlab::find_panel(app.state().panel)) {
+    if (const quantlab::Panel* p = app.open_panel()) {
         j = p->metrics(app);
         json jobs = json::array();
-        for (const quantlab::PanelJob& pj : p->jobs()) {
-            if (!pj.job) continue;
-            const qlab::JobProgress pr = pj.job->progress();
-            const char* states[] = {"running", "finished", "cancelled", "failed"};
-            jobs.push_back({{"label", pj.label},
+        for (const quantlab::ScheduledJob& sj : app.open_jobs()) {
+            if (!sj.job) continue;
+            const qlab::JobProgress pr = sj.job->progress();
+            jobs.push_back({{"label", sj.label},
                             {"stage", pr.stage},
                             {"done", pr.done},
                             {"total", pr.total},
-                            {"state", states[static_cast<int>(pj.job->state())]}});
+                            {"state", qlab::job_state_name(sj.job->state())}});
         }
         j["jobs"] = jobs;
     }
+    const quantlab::Scheduler& scheduler = app.scheduler();
     j["panel"] = app.state().panel;
     j["challenge"] = quantlab::challenge_json(quantlab::check_challenge(app.state().goal, j));
     j["frames"] = app.frames;
     j["frame_ms_median"] = app.frame_ms_percentile(0.5);
     j["frame_ms_p95"] = app.frame_ms_percentile(0.95);
-    j["frame_ms_recent"] =
-        app.frame_ms_recent(32);  // the last frames' CPU ms, for the browser bench
-    j["job_ms_last_frame"] =
-        app.job_ms_last_interval;  // jobs between the previous frame and this one
-    j["job_budget_ms"] = app.job_budget_ms();
-    j["frame_interval_ms_median"] = app.frame_interval_ms_median();
+    // The last frames' CPU ms, for the browser bench.
+    j["frame_ms_recent"] = app.frame_ms_recent(32);
+    // Jobs between the previous frame and this one.
+    j["job_ms_last_frame"] = scheduler.ms_last_interval();
+    j["job_budget_ms"] = scheduler.budget_ms();
+    j["frame_interval_ms_median"] = scheduler.frame_interval_ms_median();
     j["render_ms_last_frame"] = app.render_ms_last;
     j["heatmap_shader"] = quantlab::widgets::GlHeatmap::available();
     j["embedded"] = app.embedded;
@@ -152,13 +156,7 @@ std::string panels_json() {
 
 // A dropped or picked file for the open lesson. Returns "" or the message shown.
 std::string upload(const std::string& name, const std::string& bytes) {
-    App& app = quantlab::app();
-    quantlab::Panel* p = quantlab::find_panel(app.state().panel);
-    if (p && p->on_upload(app, name, bytes)) return "";
-    const std::string m = "the " + app.state().panel + " lesson takes no file like '" + name +
-                          "' (open the Train lesson: it takes CSV, libsvm and model JSON)";
-    app.report(m, quantlab::MessageLevel::error);
-    return m;
+    return quantlab::app().upload(name, bytes);
 }
 
 void dataset_progress(const std::string& name, double fraction) {
@@ -168,23 +166,26 @@ void dataset_progress(const std::string& name, double fraction) {
 }
 
 void dataset_loaded(const std::string& name, const std::string& bytes) {
-    App& app = quantlab::app();
-    app.dataset_progress = -1;
-    for (quantlab::Panel* p : quantlab::panels()) p->on_dataset(app, name, bytes);
+    quantlab::app().dataset_loaded(name, bytes);
 }
 
 void dataset_failed(const std::string& name, const std::string& message) {
-    App& app = quantlab::app();
-    app.dataset_progress = -1;
-    app.report("could not load " + name + ": " + message, quantlab::MessageLevel::error);
+    quantlab::app().dataset_failed(name, message);
 }
 
 double run_jobs(double slice_ms) {
-    return quantlab::run_jobs_between_frames(quantlab::app(), slice_ms);
+    App& app = quantlab::app();
+    return app.scheduler().run_between_frames(app.jobs(), slice_ms);
 }
 
 void report(const std::string& text) {
     quantlab::app().report(text, quantlab::MessageLevel::error);
+}
+
+// The shared model as the quantlab-model JSON that `qlab --model` reads ("" without a model).
+std::string export_model() {
+    const quantlab::SharedModel& m = quantlab::app().model();
+    return m.has_model() ? qlab::model_to_json(m.model()) : "";
 }
 
 }  // namespace
@@ -205,4 +206,5 @@ EMSCRIPTEN_BINDINGS(quantlab) {
     emscripten::function("datasetFailed", &dataset_failed);
     emscripten::function("report", &report);
     emscripten::function("runJobs", &run_jobs);
+    emscripten::function("exportModel", &export_model);
 }

@@ -17,6 +17,7 @@
 #include "shell.hpp"
 #include "ui/gl_heatmap.hpp"
 #include "ui/imgui_renderer.hpp"
+#include "ui/theme.hpp"
 
 namespace {
 
@@ -85,7 +86,7 @@ void load_fonts_and_style(float dpr) {
     }
     quantlab::widgets::renderer_upload_fonts();
 
-    quantlab::apply_style(quantlab::app().state().theme, dpr);
+    quantlab::widgets::apply_style(quantlab::app().state().theme, dpr);
 }
 
 // Canvas backbuffer = CSS size x devicePixelRatio, so text stays sharp on high-DPI screens.
@@ -112,10 +113,12 @@ void frame() {
     const double frame_start = emscripten_get_now();
     quantlab::App& app = quantlab::app();
     app.now = frame_start / 1000.0;
-    app.begin_frame(frame_start);
+    quantlab::Scheduler& scheduler = app.scheduler();
+    scheduler.begin_frame(frame_start);
     // Jobs run between frames (the JS pump); only when no pump ran lately do they get a small
     // share of the frame itself, so long work still moves on a page without the JS shell.
-    if (frame_start - app.last_pump_ms > 250) quantlab::run_jobs(app, 4);
+    if (!scheduler.pump_is_running(frame_start))
+        scheduler.run(app.jobs(), quantlab::Scheduler::kInFrameMs);
     sync_canvas_size();
     glfwPollEvents();
     ImGui_ImplGlfw_NewFrame();
@@ -132,6 +135,7 @@ void frame() {
                      ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings);
     app.in_frame = true;
+    app.refresh(true);
     quantlab::handle_keys(app);
     quantlab::draw_shell(app, quantlab::UiScale{g_dpr});
     app.in_frame = false;
@@ -153,7 +157,7 @@ void frame() {
     }
     if (app.state().theme != g_theme) {
         g_theme = app.state().theme;
-        quantlab::apply_style(g_theme, g_dpr);
+        quantlab::widgets::apply_style(g_theme, g_dpr);
     }
     for (const std::string& name : app.requested_datasets) fetch_dataset(name.c_str());
     app.requested_datasets.clear();

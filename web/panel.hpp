@@ -1,13 +1,15 @@
 // The one interface every lesson implements, and the registry the shell draws its tabs from.
 // The shell owns the title bar, the lesson picker, messages, theme and job bars; a panel draws
-// only its own content, reports its numbers as JSON, and exposes its long work as core jobs.
+// only its own content, reports its numbers as JSON, and hands its long work to the scheduler as
+// core jobs. What a lesson computes lives in its *_lesson.{hpp,cpp} (native, tested); the panel
+// keeps drawing and input (docs/architecture.md, "Lessons").
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "qlab/job.hpp"
+#include "lab/scheduler.hpp"
 
 namespace quantlab {
 
@@ -18,37 +20,33 @@ struct UiScale {
     float px(float css) const { return css * dpr; }
 };
 
-// A job a panel runs, shown by the shell with a progress bar and a Cancel button.
-struct PanelJob {
-    const char* label;  // "training", "accuracy sweep"
-    qlab::Job* job;     // null or not running: nothing to show
-};
-
 class Panel {
   public:
     virtual ~Panel() = default;
     virtual const char* key() const = 0;          // the URL's panel= value
     virtual const char* title() const = 0;        // the tab's label
     virtual const char* what_to_try() const = 0;  // one line under the tabs
+    // Brings the lesson's logic up to date with the state and the shared model: once per frame
+    // before draw(), and before metrics() when the JS API or the challenge line asks.
+    virtual void update(App& /*app*/) {}
     virtual void draw(App& app, const UiScale& ui) = 0;
-    // The numbers the panel shows (metrics() in JS adds the shell's own).
-    virtual nlohmann::json metrics(App& app) = 0;
+    // The numbers the panel shows (metrics() in JS adds the shell's own). Changes nothing.
+    virtual nlohmann::json metrics(const App& app) const = 0;
     // Advances the lesson by n units (an atom, an update, a batch); returns the units taken.
     virtual int step(App& app, int n) = 0;
     // Space: run or pause the lesson's main job.
     virtual void toggle_run(App& /*app*/) {}
-    // Called after any state change with the keys that changed (also once at start with all).
+    // Called after a change of the state with the changed keys this lesson owns (and the shared
+    // ones), and once at start with all of them. The shared model hears its own keys itself.
     virtual void on_state_changed(App& /*app*/, const std::vector<std::string>& /*keys*/) {}
-    // Jobs the shell steps inside each frame's time budget.
-    virtual std::vector<PanelJob> jobs() { return {}; }
-    // A dropped or picked file. Returns false when this lesson takes no such file.
+    // Jobs the scheduler steps inside each frame's time budget (the shared model lists its own).
+    virtual std::vector<ScheduledJob> jobs() { return {}; }
+    // A dropped or picked file. Returns false when this lesson takes no such file (the lessons
+    // on the shared model pass it to the model's owner).
     virtual bool on_upload(App& /*app*/, const std::string& /*name*/,
                            const std::string& /*bytes*/) {
         return false;
     }
-    // A dataset the JS shell fetched on request (see App::request_dataset).
-    virtual void on_dataset(App& /*app*/, const std::string& /*name*/,
-                            const std::string& /*bytes*/) {}
 };
 
 // Every registered panel, in the tab order of qlab::panel_names().

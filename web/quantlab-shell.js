@@ -1,5 +1,5 @@
 // The JS shell: starts the WebAssembly lab on the page's canvas, exposes window.quantlab
-// (ready, getState, setState, step, metrics, messages, panels, upload) for course pages and
+// (ready, getState, setState, step, metrics, messages, panels, upload, exportModel) for course pages and
 // end-to-end tests, fetches datasets lazily with progress, and takes dropped or picked files.
 (function () {
   "use strict";
@@ -67,6 +67,9 @@
     // The warnings and errors the user sees: [{text, level}].
     messages() { return JSON.parse(requireModule().messagesJson()); },
     dismissMessages() { requireModule().dismissMessages(); },
+    // The shared model (the one the Train, Precision, Layers and Ternary lessons study) as the
+    // quantlab-model JSON text that `qlab ... --model FILE` reads; "" while there is none.
+    exportModel() { return requireModule().exportModel(); },
     // The lessons, in tab order: [{key, title, try}].
     panels() { return JSON.parse(requireModule().panelsJson()); },
     // Gives the open lesson a file: a File, or {name, text} / {name, bytes}. Resolves to "" or

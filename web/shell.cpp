@@ -1,84 +1,20 @@
 // The shell around the lessons (see shell.hpp).
-// Sections: 1. style  2. jobs  3. keys  4. challenge  5. drawing
+// Sections: 1. keys  2. challenge  3. drawing
 #include "shell.hpp"
 
 #include <GLFW/glfw3.h>
-#include <emscripten.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <set>
 
 #include "imgui.h"
+#include "ui/theme.hpp"
 #include "ui/widgets.hpp"
 
 namespace quantlab {
 
-// ---- 1. Style -----------------------------------------------------------------------------------
-
-void apply_style(const std::string& theme, float dpr) {
-    ImGuiStyle style;
-    const bool dark = theme == "dark";
-    if (dark) {
-        ImGui::StyleColorsDark(&style);
-        style.Colors[ImGuiCol_WindowBg] = ImVec4(0.11f, 0.12f, 0.14f, 1);
-        style.Colors[ImGuiCol_ChildBg] = ImVec4(0.11f, 0.12f, 0.14f, 1);
-    } else {
-        ImGui::StyleColorsLight(&style);
-        style.Colors[ImGuiCol_WindowBg] = ImVec4(0.97f, 0.97f, 0.96f, 1);
-    }
-    style.WindowRounding = 0;
-    style.FrameRounding = 3;
-    style.GrabRounding = 3;
-    style.FramePadding = ImVec2(6, 4);
-    style.ItemSpacing = ImVec2(8, 6);
-    style.ScaleAllSizes(dpr);
-    ImGui::GetStyle() = style;
-}
-
-// ---- 2. Jobs ------------------------------------------------------------------------------------
-
-double run_jobs(App& app, double budget_ms) {
-    const double start = emscripten_get_now();
-    std::vector<qlab::Job*> running;
-    // Lessons that share a job (the model's training) list it each; step it once per round.
-    for (Panel* p : panels())
-        for (const PanelJob& j : p->jobs())
-            if (j.job && j.job->running() &&
-                std::find(running.begin(), running.end(), j.job) == running.end())
-                running.push_back(j.job);
-    // Round robin, one unit each, so two jobs share the budget and none starves.
-    if (running.empty()) return -1;
-    do {
-        for (qlab::Job* job : running) job->step(1);
-        running.erase(std::remove_if(running.begin(), running.end(),
-                                     [](qlab::Job* j) { return !j->running(); }),
-                      running.end());
-    } while (!running.empty() && emscripten_get_now() - start < budget_ms);
-    // A job that failed says why, once.
-    static std::set<const qlab::Job*> reported;
-    for (Panel* p : panels())
-        for (const PanelJob& j : p->jobs())
-            if (j.job && j.job->state() == qlab::JobState::failed && reported.insert(j.job).second)
-                app.report(std::string(j.label) + " stopped: " + j.job->status().message(),
-                           MessageLevel::error);
-    const double spent = emscripten_get_now() - start;
-    app.job_ms_this_interval += spent;
-    return spent;
-}
-
-double run_jobs_between_frames(App& app, double slice_ms) {
-    app.last_pump_ms = emscripten_get_now();
-    bool any = false;
-    for (Panel* p : panels())
-        for (const PanelJob& j : p->jobs()) any = any || (j.job && j.job->running());
-    if (!any) return -1;
-    const double left = app.job_budget_ms() - app.job_ms_this_interval;
-    if (left <= 0) return 0;
-    return std::max(1e-3, run_jobs(app, std::min(slice_ms, left)));
-}
-
-// ---- 3. Keys ------------------------------------------------------------------------------------
+// ---- 1. Keys ------------------------------------------------------------------------------------
 
 void handle_keys(App& app) {
     std::vector<int> keys;
@@ -93,7 +29,7 @@ void handle_keys(App& app) {
     }
 }
 
-// ---- 4. Challenge -------------------------------------------------------------------------------
+// ---- 2. Challenge -------------------------------------------------------------------------------
 
 const ChallengeStatus& current_challenge(App& app, bool now) {
     constexpr double kRecheckSeconds = 0.25;
@@ -108,14 +44,14 @@ const ChallengeStatus& current_challenge(App& app, bool now) {
     if (!now && goal == status.goal && checked_panel == app.state().panel &&
         app.now - checked_at < kRecheckSeconds)
         return status;
-    Panel* open = find_panel(app.state().panel);
+    const Panel* open = app.open_panel();
     status = check_challenge(goal, open ? open->metrics(app) : nlohmann::json::object());
     checked_at = app.now;
     checked_panel = app.state().panel;
     return status;
 }
 
-// ---- 5. Drawing ---------------------------------------------------------------------------------
+// ---- 3. Drawing ---------------------------------------------------------------------------------
 
 namespace {
 
@@ -123,9 +59,7 @@ namespace {
 void draw_challenge(App& app, float dpr) {
     const ChallengeStatus& c = current_challenge(app, false);
     if (c.terms.empty()) return;
-    const bool dark = app.state().theme == "dark";
-    const ImVec4 pass = dark ? ImVec4(0.45f, 0.9f, 0.5f, 1) : ImVec4(0.05f, 0.45f, 0.12f, 1);
-    const ImVec4 open = dark ? ImVec4(1, 0.75f, 0.4f, 1) : ImVec4(0.6f, 0.3f, 0.0f, 1);
+    const ImVec4 pass = widgets::theme_colors().pass, open = widgets::theme_colors().pending;
     ImGui::TextUnformatted("Challenge:");
     ImGui::SameLine();
     for (std::size_t i = 0; i < c.terms.size(); ++i) {
@@ -151,21 +85,20 @@ void draw_challenge(App& app, float dpr) {
 
 void draw_messages(App& app) {
     if (app.messages().empty()) return;
-    const bool dark = app.state().theme == "dark";
-    ImGui::PushStyleColor(ImGuiCol_ChildBg,
-                          dark ? ImVec4(0.30f, 0.18f, 0.10f, 1) : ImVec4(1.0f, 0.93f, 0.85f, 1));
+    const widgets::ThemeColors& colors = widgets::theme_colors();
+    const bool notes_only =
+        std::all_of(app.messages().begin(), app.messages().end(),
+                    [](const Message& m) { return m.level == MessageLevel::info; });
+    ImGui::PushStyleColor(ImGuiCol_ChildBg, notes_only ? colors.note_bg : colors.message_bg);
     const float line = ImGui::GetTextLineHeightWithSpacing();
     const float height = line * (static_cast<float>(app.messages().size()) + 0.6f) +
                          ImGui::GetStyle().WindowPadding.y * 2;
     ImGui::BeginChild("messages", ImVec2(0, height), true);
-    for (const Message& m : app.messages()) {
-        const ImVec4 color = m.level == MessageLevel::info
-                                 ? (dark ? ImVec4(0.7f, 0.8f, 1, 1) : ImVec4(0.1f, 0.3f, 0.6f, 1))
-                                 : (dark ? ImVec4(1, 0.7f, 0.5f, 1) : ImVec4(0.65f, 0.2f, 0.0f, 1));
-        ImGui::PushStyleColor(ImGuiCol_Text, color);
-        ImGui::TextWrapped("%s", m.text.c_str());
-        ImGui::PopStyleColor();
-    }
+    for (const Message& m : app.messages())
+        widgets::colored_text(m.level == MessageLevel::info    ? colors.info
+                              : m.level == MessageLevel::error ? colors.error
+                                                               : colors.warning,
+                              m.text.c_str());
     if (ImGui::SmallButton("Dismiss")) app.dismiss_messages();
     ImGui::EndChild();
     ImGui::PopStyleColor();
@@ -173,9 +106,9 @@ void draw_messages(App& app) {
 
 // One row, always there (so controls never jump when a job starts or ends): a download's
 // progress, then each running job's progress bar and Cancel button side by side.
-void draw_jobs(App& app, Panel& panel) {
-    std::vector<PanelJob> running;
-    for (const PanelJob& j : panel.jobs())
+void draw_jobs(App& app) {
+    std::vector<ScheduledJob> running;
+    for (const ScheduledJob& j : app.open_jobs())
         if (j.job && j.job->running()) running.push_back(j);
     const bool loading = app.dataset_progress >= 0;
     const int slots = static_cast<int>(running.size()) + (loading ? 1 : 0);
@@ -195,12 +128,12 @@ void draw_jobs(App& app, Panel& panel) {
                            label.c_str());
         first = false;
     }
-    for (const PanelJob& j : running) {
+    for (const ScheduledJob& j : running) {
         if (!first) ImGui::SameLine();
         first = false;
         const qlab::JobProgress p = j.job->progress();
-        ImGui::PushID(j.label);
-        const std::string text = std::string(j.label) + ": " + p.stage;
+        ImGui::PushID(j.label.c_str());
+        const std::string text = j.label + ": " + p.stage;
         ImGui::ProgressBar(p.total > 0 ? static_cast<float>(p.fraction()) : 0.0f,
                            ImVec2(slot_w - cancel_w - style.ItemSpacing.x, 0), text.c_str());
         ImGui::SameLine();
@@ -216,9 +149,7 @@ void record_item(App& app, const std::string& name, float dpr) {
 }
 
 void draw_title(App& app, Panel* open, float dpr) {
-    ImGui::PushStyleColor(ImGuiCol_Text, app.state().theme == "dark"
-                                             ? ImVec4(0.6f, 0.75f, 1, 1)
-                                             : ImVec4(0.15f, 0.2f, 0.45f, 1));
+    ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().title);
     ImGui::TextUnformatted("QuantLab");
     ImGui::PopStyleColor();
     ImGui::SameLine();
@@ -266,7 +197,7 @@ void draw_shell(App& app, const UiScale& ui) {
         ImGui::TextWrapped("No lesson called '%s'.", app.state().panel.c_str());
         return;
     }
-    draw_jobs(app, *open);
+    draw_jobs(app);
     ImGui::Separator();
     ImGui::PushID(open->key());
     open->draw(app, ui);

@@ -1,4 +1,4 @@
-// CLI contract tests (DESIGN §6): qlab quantize and qlab format, including bad input.
+// CLI contract tests: qlab quantize and qlab format, including bad input.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";

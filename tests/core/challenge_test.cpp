@@ -36,8 +36,9 @@ TEST(Challenge, BadTermsAreNamed) {
     for (const char* text : bad) {
         auto g = parse_goal(text);
         EXPECT_FALSE(g.ok()) << text;
-        if (!g.ok())
+        if (!g.ok()) {
             EXPECT_NE(g.status().message().find("goal"), std::string::npos) << g.status().message();
+        }
     }
     EXPECT_FALSE(
         parse_goal("a>1,b>1,c>1,d>1,e>1,f>1,g>1,h>1,i>1").ok());  // more than kMaxGoalTerms

@@ -112,7 +112,9 @@ TEST_P(ExhaustiveFloat, EveryBitPatternIsAnAtomWithThatEncoding) {
             Rng rng(p);
             ASSERT_TRUE(same_bits(format_->quantize_ref(v, r, &rng), v)) << std::hex << p;
         }
-        if (!std::isnan(v)) ASSERT_EQ(format_->encode(v).code, p) << std::hex << p;
+        if (!std::isnan(v)) {
+            ASSERT_EQ(format_->encode(v).code, p) << std::hex << p;
+        }
     }
     EXPECT_EQ(format_->max_finite(), values_.back());
     EXPECT_EQ(format_->min_positive(), values_[1]);
@@ -163,9 +165,9 @@ TEST_P(ExhaustiveFloat, RandomDoublesAcrossTheRange) {
 INSTANTIATE_TEST_SUITE_P(Binary16AndBfloat16, ExhaustiveFloat,
                          ::testing::Values(SmallFloat{5, 10}, SmallFloat{8, 7}, SmallFloat{4, 3},
                                            SmallFloat{3, 0}),
-                         [](const auto& info) {
-                             return "e" + std::to_string(info.param.e) + "m" +
-                                    std::to_string(info.param.m);
+                         [](const auto& param_info) {
+                             return "e" + std::to_string(param_info.param.e) + "m" +
+                                    std::to_string(param_info.param.m);
                          });
 
 #if defined(__FLT16_MAX__) && !defined(__EMSCRIPTEN__)

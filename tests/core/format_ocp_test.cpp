@@ -171,7 +171,9 @@ TEST_P(OcpExhaustive, EveryBitPatternDecodesToAnAtomWithThatCode) {
             ASSERT_TRUE(same_bits(format_->quantize_ref(v, r, &rng), v))
                 << std::hex << p << " " << v;
         }
-        if (!std::isnan(v)) ASSERT_EQ(format_->encode(v).code, p) << std::hex << p;
+        if (!std::isnan(v)) {
+            ASSERT_EQ(format_->encode(v).code, p) << std::hex << p;
+        }
     }
     EXPECT_EQ(format_->bits(), c_.bits);
     EXPECT_EQ(format_->max_finite(), values_.back());
@@ -266,16 +268,17 @@ TEST_P(OcpExhaustive, FastPathBitExact) {
             ASSERT_TRUE(same_bits(out[i], ref))
                 << c_.spec << " " << rounding_name(r) << " x=" << in[i] << " fast=" << out[i]
                 << " ref=" << ref;
-            if (r != Rounding::stochastic)
+            if (r != Rounding::stochastic) {
                 ASSERT_TRUE(same_bits(out[i], static_cast<float>(oracle(in[i], r))))
                     << c_.spec << " x=" << in[i];
+            }
         }
     }
 }
 
 INSTANTIATE_TEST_SUITE_P(OcpElementTypes, OcpExhaustive, ::testing::ValuesIn(cases()),
-                         [](const auto& info) {
-                             std::string n = info.param.spec;
+                         [](const auto& param_info) {
+                             std::string n = param_info.param.spec;
                              for (char& ch : n)
                                  if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                              return n;

@@ -232,7 +232,7 @@ TEST(Lattice, AtomsAndRounding) {
     for (std::size_t i = 0; i < 7; ++i) EXPECT_EQ(t.atoms[i], -t.atoms[6 - i]);
 }
 
-// The properties every format must satisfy (DESIGN §2).
+// The properties every format must satisfy.
 class FormatProperties : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(FormatProperties, AtomsAreFixedPointsOfEveryMode) {

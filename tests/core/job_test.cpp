@@ -54,10 +54,12 @@ TEST(TrainJob, SteppingOneBatchAtATimeIsBitIdenticalToTrainModel) {
         EXPECT_EQ(job.batches_done(), batches);
         const bool evaluating = job.evaluating();
         EXPECT_EQ(evaluating,
-                  batches > 0 && batches % 8 == 0 && job.report().history.size() < batches / 8u);
-        if (evaluating)
+                  batches > 0 && batches % 8 == 0 &&
+                      static_cast<long long>(job.report().history.size()) < batches / 8);
+        if (evaluating) {
             EXPECT_EQ(job.progress().stage,
                       "epoch " + std::to_string(batches / 8) + " of 3: accuracy");
+        }
         job.step(1);
         ++units;
         if (!evaluating) ++batches;

@@ -184,8 +184,9 @@ TEST(LinSweep, KappaMatchesTheNoiseModelAndOutputTracksPrediction) {
     }
     EXPECT_GT(r.output_kappa, 4);
     for (const LinSweepRow& row : r.rows)
-        if (row.bits >= 8)
+        if (row.bits >= 8) {
             EXPECT_NEAR(row.measured_output_db, row.predicted_output_db, 4) << row.bits;
+        }
     auto k = measured_weight_kappa(m, 4, 12);
     ASSERT_TRUE(k.ok());
     EXPECT_NEAR(*k, kappa_sum / weight_steps, 1e-12);

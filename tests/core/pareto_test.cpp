@@ -42,12 +42,16 @@ TEST(Pareto, FrontierIsExactlyTheNonDominatedPoints) {
             bool dominated = false;
             for (const ParetoPoint& q : p) dominated = dominated || dominates(q, p[i]);
             const bool on = std::find(f.begin(), f.end(), i) != f.end();
-            if (on) EXPECT_FALSE(dominated) << trial << " " << i;
+            if (on) {
+                EXPECT_FALSE(dominated) << trial << " " << i;
+            }
             bool twin_on = false;  // an identical point stands for it
             for (std::size_t j : f)
                 twin_on = twin_on || (p[j].bits_per_weight == p[i].bits_per_weight &&
                                       p[j].accuracy == p[i].accuracy);
-            if (!dominated) EXPECT_TRUE(twin_on) << trial << " " << i;
+            if (!dominated) {
+                EXPECT_TRUE(twin_on) << trial << " " << i;
+            }
         }
         for (std::size_t k = 1; k < f.size(); ++k) {
             EXPECT_GT(p[f[k]].bits_per_weight, p[f[k - 1]].bits_per_weight);
@@ -82,8 +86,9 @@ TEST(Pareto, BitsPerWeightOfBlockFloatingPoint) {
     EXPECT_EQ(model_bits_per_weight(m, bfp), 4.5);
     EXPECT_EQ(model_bits_per_weight(m, *Format::parse("float:e=4,m=3")), 8);
     EXPECT_EQ(model_bits_per_weight(m, *Format::parse("fixed:w=6,f=4")), 6);
-    if (auto nv = Format::parse("nvfp4"))
+    if (auto nv = Format::parse("nvfp4")) {
         EXPECT_DOUBLE_EQ(model_bits_per_weight(m, *nv), 4.5 + 64.0 / 4096);
+    }
 }
 
 TEST(Pareto, CandidatesAllParse) {
@@ -124,22 +129,30 @@ TEST(Pareto, JobOnATrainedNetwork) {
             EXPECT_FALSE(dominates(q, r.points[i])) << r.points[i].spec;
 
     for (const ParetoPoint& p : r.points) {
-        if (p.spec == "fixed:w=8 (Lin, per layer)") EXPECT_NEAR(p.accuracy, r.float_accuracy, 0.02);
-        if (p.family == "fixed (Lin)") EXPECT_EQ(p.bits_per_weight, std::stoi(p.spec.substr(8)));
+        if (p.spec == "fixed:w=8 (Lin, per layer)") {
+            EXPECT_NEAR(p.accuracy, r.float_accuracy, 0.02);
+        }
+        if (p.family == "fixed (Lin)") {
+            EXPECT_EQ(p.bits_per_weight, std::stoi(p.spec.substr(8)));
+        }
         // An FP32 scale per output row: 16 + 3 rows over 112 weights.
-        if (p.spec == "int:b=4 (per channel)")
+        if (p.spec == "int:b=4 (per channel)") {
             EXPECT_DOUBLE_EQ(p.bits_per_weight, 4 + 32.0 * 19 / 112);
+        }
         // Blocks run along rows: 16 rows of 4 weights (one exponent each), 3 rows of 16.
-        if (p.spec == "bfp:w=4,block=16")
+        if (p.spec == "bfp:w=4,block=16") {
             EXPECT_DOUBLE_EQ(p.bits_per_weight, (16 * (4 * 4 + 8) + 3 * (16 * 4 + 8)) / 112.0);
+        }
         // K centres of 32 bits per layer (2 layers) over 112 weights.
-        if (p.spec == "codebook:kmeans=4")
+        if (p.spec == "codebook:kmeans=4") {
             EXPECT_DOUBLE_EQ(p.bits_per_weight, 2 + 32.0 * 4 * 2 / 112);
+        }
     }
     // Ternary level 0 is plain FGQ: Table 2's 8k + 2n over n, with k = 8 + 6 blocks of 8.
     for (const ParetoPoint& p : r.points)
-        if (p.spec == "ternary:block=8,level=0")
+        if (p.spec == "ternary:block=8,level=0") {
             EXPECT_DOUBLE_EQ(p.bits_per_weight, (8.0 * 14 + 2 * 112) / 112);
+        }
 }
 
 TEST(Pareto, BadInputFails) {

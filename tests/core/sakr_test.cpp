@@ -220,7 +220,9 @@ TEST(sakr, FastPathMatchesPerWeightLoops) {
         EXPECT_NEAR(b.thm2, lit / 23, 1e-6 * lit / 23 + 1e-300) << bits;
         EXPECT_NEAR(b.thm1, thm1 / 23, 1e-5 * thm1 / 23) << bits;
         EXPECT_LE(b.thm2_opt, b.thm2 * (1 + 1e-12)) << bits;
-        if (bits <= 3) EXPECT_GT(beyond, 0) << bits;
+        if (bits <= 3) {
+            EXPECT_GT(beyond, 0) << bits;
+        }
     }
     // eq. 12.
     EXPECT_EQ(a->suggested_bw_minus_ba(),

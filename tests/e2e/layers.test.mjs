@@ -47,8 +47,9 @@ function checkAllocation(m, rhoKey) {
 
 test("digits 64-32-10: trained by a real click; SQNR per bit, eq. 9, kappa, allocation, size against error, objective", async () => {
   const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=layers&data=digits&hidden=32&epochs=3&lbits=6&seed=1");
-  let m = await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
+  let m = await waitFor(page, () => window.quantlab.metrics().model !== "");
   assert.equal(m.trained, false);
+  assert.deepEqual(m.layers, []);  // random weights are not analysed: the lesson says so instead
   assert.equal(m.model, "mlp:64-32-10:act=relu");
   await clickView(page, "layers_run_button");
   m = await waitFor(page, () => window.quantlab.metrics().running || window.quantlab.metrics().trained);
@@ -152,6 +153,8 @@ test("digits 64-32-10: trained by a real click; SQNR per bit, eq. 9, kappa, allo
 
 test("embedded with hide=objective: the objective cannot be clicked, lbits can", async () => {
   const { page, context, errors } = await openLab(lab.browser, lab.url + "embed.html?panel=layers&data=digits&hide=objective");
+  await waitFor(page, () => window.quantlab.metrics().model !== "");
+  await page.evaluate(() => window.quantlab.step(20));
   let m = await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
   assert.deepEqual(m.locked, ["objective"]);
   await clickView(page, "layers_objective_compute");
@@ -182,7 +185,7 @@ function convModelJson(seed = 7) {
 
 test("a conv net (MACs differ from params): compute moves the allocation as eq. 16 says", async () => {
   const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=layers&data=digits&lbits=8&kappa=3");
-  await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
+  await waitFor(page, () => window.quantlab.metrics().model !== "");
   await page.evaluate((text) => window.quantlab.upload({ name: "conv.json", text }), convModelJson());
   let m = await waitFor(page, () => window.quantlab.metrics().model_from_file && window.quantlab.metrics().layers.length === 2 &&
     window.quantlab.metrics().layers[0].shape.startsWith("conv"));
@@ -211,6 +214,8 @@ test("a conv net (MACs differ from params): compute moves the allocation as eq. 
 
 test("a bad URL value gives a message and keeps the default", async () => {
   const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=layers&data=digits&lbits=1&objective=speed&kappa=-2");
+  await waitFor(page, () => window.quantlab.metrics().model !== "");
+  await page.evaluate(() => window.quantlab.step(20));
   const m = await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
   const texts = (await page.evaluate(() => window.quantlab.messages())).map((x) => x.text);
   for (const key of ["lbits", "objective", "kappa"])
@@ -232,7 +237,7 @@ test("a bad URL value gives a message and keeps the default", async () => {
 
 test("lattice designer: dragging a level (real mouse) re-evaluates; 2 levels lose accuracy against 16; fine-tuning", async () => {
   const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=layers&data=digits&hidden=32&epochs=3&lbits=6&seed=1");
-  await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
+  await waitFor(page, () => window.quantlab.metrics().model !== "");
   await page.evaluate(() => window.quantlab.step(135));
   await clickView(page, "layers_tab_designer");
   let m = await waitFor(page, () => {
@@ -325,7 +330,7 @@ test("lattice designer: dragging a level (real mouse) re-evaluates; 2 levels los
   // The link taken after the drag rebuilds the same model (seed), opens the designer on the same
   // levels and scores them the same.
   const again = await openLab(lab.browser, lab.url + movedLink);
-  await waitFor(again.page, () => window.quantlab.metrics().layers.length > 0);
+  await waitFor(again.page, () => window.quantlab.metrics().model !== "");
   await again.page.evaluate(() => window.quantlab.step(135));
   m = await waitFor(again.page, () => {
     const x = window.quantlab.metrics();
@@ -342,7 +347,7 @@ test("lattice designer: dragging a level (real mouse) re-evaluates; 2 levels los
 test("lattice designer links: layer 2 on all layers from the link; a bad level list and a layer past the model are named", async () => {
   const { page, context } = await openLab(lab.browser, lab.url +
     "?panel=layers&data=digits&hidden=32&epochs=3&seed=1&lview=designer&dlevels=uniform:2&dlayer=2&dall=1");
-  await waitFor(page, () => window.quantlab.metrics().layers.length > 0);
+  await waitFor(page, () => window.quantlab.metrics().model !== "");
   await page.evaluate(() => window.quantlab.step(135));
   let m = await waitFor(page, () => {
     const x = window.quantlab.metrics();

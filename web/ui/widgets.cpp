@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "../app.hpp"
+#include "theme.hpp"
 
 namespace quantlab::widgets {
 
@@ -272,7 +273,13 @@ void section(const char* title) {
 
 void error_text(const std::string& text) {
     if (text.empty()) return;
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.1f, 0.1f, 1));
+    ImGui::PushStyleColor(ImGuiCol_Text, theme_colors().error);
+    ImGui::TextWrapped("%s", text.c_str());
+    ImGui::PopStyleColor();
+}
+
+void note_text(const std::string& text) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::TextWrapped("%s", text.c_str());
     ImGui::PopStyleColor();
 }

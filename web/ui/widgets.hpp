@@ -84,6 +84,8 @@ std::string format(const char* fmt, ...) IM_FMTARGS(1);
 void section(const char* title);
 // A message in red, wrapped; nothing when the text is empty.
 void error_text(const std::string& text);
+// A quiet line (the disabled text colour), wrapped to the column.
+void note_text(const std::string& text);
 // Records the last item's rectangle as `view` (App::record_view), so tests and course pages can
 // find and click it.
 void record_item(App& app, const UiScale& ui, const std::string& view);

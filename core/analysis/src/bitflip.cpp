@@ -87,13 +87,6 @@ Model layers_of(const Model& m, std::size_t begin, std::size_t end) {
     return part;
 }
 
-int first_max(const float* z, int m) {
-    int best = 0;
-    for (int i = 1; i < m; ++i)
-        if (z[i] > z[best]) best = i;
-    return best;
-}
-
 }  // namespace
 
 std::vector<int> activation_flip_decisions(const Model& quantized, const Dataset& data, int ba,

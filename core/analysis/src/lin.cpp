@@ -390,6 +390,12 @@ std::vector<double> layer_macs(const Model& model) {
     return out;
 }
 
+double total_macs(const Model& model) {
+    double sum = 0;
+    for (double m : layer_macs(model)) sum += m;
+    return sum;
+}
+
 // ---- model size against error ----------------------------------------------------------------
 
 struct TradeoffJob::State {

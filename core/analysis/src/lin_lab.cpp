@@ -96,4 +96,21 @@ Result<std::vector<LayerSqnrMeter>> layer_sqnr_meters(const Model& model, const 
     return out;
 }
 
+Result<LinSnapshot> lin_snapshot(const Model& model, const Dataset& data, int bits,
+                                 std::size_t max_rows) {
+    LinSnapshot snap;
+    auto formats = lin_formats(model, data, bits, {}, max_rows);
+    if (!formats) return formats.status();
+    snap.formats = std::move(formats).value();
+    SqnrOptions o;
+    o.max_rows = max_rows;
+    auto sq = model_sqnr(model, data, snap.formats.eval, o);
+    if (!sq) return sq.status();
+    snap.sqnr = std::move(sq).value();
+    auto meters = layer_sqnr_meters(model, data, snap.formats.eval, snap.sqnr, max_rows);
+    if (!meters) return meters.status();
+    snap.meters = std::move(meters).value();
+    return snap;
+}
+
 }  // namespace qlab

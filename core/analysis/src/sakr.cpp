@@ -469,6 +469,10 @@ SakrJob::SakrJob(const Model& model, const Dataset& data, const SakrOptions& opt
     for (std::size_t i = 0; i < n; ++i)
         std::copy(data.row(idx[i]), data.row(idx[i]) + data.features,
                   s.r.x_.row(static_cast<Eigen::Index>(i)).data());
+    for (Eigen::Index i = 0; i < s.r.x_.size(); ++i) {
+        float& v = s.r.x_.data()[i];
+        if (v > 1 || v < -1) v = v > 1 ? 1.0f : -1.0f, ++s.r.clipped_;
+    }
 }
 
 SakrJob::~SakrJob() = default;

@@ -9,13 +9,6 @@
 namespace qlab {
 namespace {
 
-int first_max(const float* z, int m) {
-    int best = 0;
-    for (int i = 1; i < m; ++i)
-        if (z[i] > z[best]) best = i;
-    return best;
-}
-
 // Rows [begin, end) of a data set as a data set of their own.
 Dataset slice(const Dataset& d, std::size_t begin, std::size_t end) {
     Dataset s;
@@ -138,6 +131,7 @@ SakrSimJob::SakrSimJob(const Model& model, const Dataset* data, const Matrix* no
             return;
         }
         s.data = *data;
+        sakr_clip_inputs(s.data);  // as the analysis sees them (sakr.hpp)
         s.have_data = true;
         if (float_decisions.size() == data->size()) {
             s.float_dec = std::move(float_decisions);

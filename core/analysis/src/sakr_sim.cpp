@@ -11,13 +11,6 @@
 namespace qlab {
 namespace {
 
-int first_max(const float* z, int m) {
-    int best = 0;
-    for (int i = 1; i < m; ++i)
-        if (z[i] > z[best]) best = i;
-    return best;
-}
-
 void fill_uniform(Matrix& m, Eigen::Index rows, Eigen::Index cols, double half, Rng& rng) {
     m.resize(rows, cols);
     for (Eigen::Index i = 0; i < m.size(); ++i)
@@ -128,8 +121,25 @@ SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int b
     return res;
 }
 
+long long sakr_inputs_beyond_range(const Dataset& data) {
+    long long n = 0;
+    for (float v : data.x) n += v > 1 || v < -1;
+    return n;
+}
+
+long long sakr_clip_inputs(Dataset& data) {
+    long long n = 0;
+    for (float& v : data.x)
+        if (v > 1 || v < -1) v = v > 1 ? 1.0f : -1.0f, ++n;
+    return n;
+}
+
 std::vector<int> float_decisions(const Model& model, const Dataset& data) {
-    const Matrix z = predict_scores(model, data);
+    // On the inputs the fixed-point network sees (clipped to [-1, 1]; copied only when needed).
+    Dataset clipped;
+    const bool clip = sakr_inputs_beyond_range(data) > 0;
+    if (clip) clipped = data, sakr_clip_inputs(clipped);
+    const Matrix z = predict_scores(model, clip ? clipped : data);
     std::vector<int> d(data.size());
     for (Eigen::Index i = 0; i < z.rows(); ++i) {
         const Eigen::Matrix<float, 1, Eigen::Dynamic> row = z.row(i);

@@ -88,6 +88,37 @@ Split split_dataset(const Dataset& data, double test_fraction, std::uint64_t see
     return s;
 }
 
+const char* normalization_name(Normalization how) {
+    switch (how) {
+        case Normalization::none:
+            return "none";
+        case Normalization::scale_to_unit_range:
+            return "unit";
+        case Normalization::standardize:
+            return "standard";
+    }
+    return "none";
+}
+
+Result<Normalization> parse_normalization(std::string_view name) {
+    for (Normalization n :
+         {Normalization::none, Normalization::scale_to_unit_range, Normalization::standardize})
+        if (name == normalization_name(n)) return n;
+    return Status::error("unknown normalization '" + std::string(name) +
+                         "' (expected none, unit or standard)");
+}
+
+Result<Split> prepare_split(const Dataset& data, const SplitOptions& options) {
+    if (!(options.test_fraction >= 0 && options.test_fraction < 1))
+        return Status::error("the test fraction must be in [0, 1), got " +
+                             std::to_string(options.test_fraction));
+    Split split = split_dataset(data, options.test_fraction, options.seed);
+    const Dataset reference = split.train;
+    normalize(split.train, reference, options.normalization);
+    normalize(split.test, reference, options.normalization);
+    return split;
+}
+
 void normalize(Dataset& data, const Dataset& reference, Normalization how) {
     if (how == Normalization::none || reference.size() == 0) return;
     const auto f = static_cast<std::size_t>(data.features);

@@ -374,11 +374,10 @@ AccuracyCount::~AccuracyCount() = default;
 bool AccuracyCount::step() {
     if (s_->f.done()) return false;
     const Matrix scores = s_->f.next();
-    for (Eigen::Index i = 0; i < scores.rows(); ++i) {
-        Eigen::Index best;
-        scores.row(i).maxCoeff(&best);
-        s_->right += best == s_->f.y[static_cast<std::size_t>(i)];
-    }
+    const int classes = static_cast<int>(scores.cols());
+    for (Eigen::Index i = 0; i < scores.rows(); ++i)
+        s_->right +=
+            first_max(scores.data() + i * classes, classes) == s_->f.y[static_cast<std::size_t>(i)];
     return !s_->f.done();
 }
 
@@ -389,6 +388,13 @@ bool AccuracyCount::done() const {
 double AccuracyCount::accuracy() const {
     const std::size_t rows = s_->f.begin;
     return rows ? static_cast<double>(s_->right) / static_cast<double>(rows) : 0;
+}
+
+int first_max(const float* scores, int count) {
+    int best = 0;
+    for (int i = 1; i < count; ++i)
+        if (scores[i] > scores[best]) best = i;
+    return best;
 }
 
 double accuracy(const Model& model, const Dataset& data, const EvalOptions& options) {

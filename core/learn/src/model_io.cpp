@@ -1,4 +1,4 @@
-// Models as versioned JSON (DESIGN §6): {"format":"quantlab-model","version":1,"layers":[{"type":
+// Models as versioned JSON: {"format":"quantlab-model","version":1,"layers":[{"type":
 // "dense","in":N,"out":M,"activation":"relu|hardsigmoid|tanh|none","weight":[[M rows of N]],
 // "bias":[M]}, {"type":"conv2d","channels":C,"height":H,"width":W,"kernel":K,"out":O,...,"weight":
 // [[O rows of C*K*K]]}, {"type":"maxpool2d","channels":C,"height":H,"width":W,"size":S}]}. Files

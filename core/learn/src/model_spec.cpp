@@ -31,6 +31,13 @@ Result<Activation> parse_activation(std::string_view name) {
                          "' (expected relu, hardsigmoid, tanh or none)");
 }
 
+double mlp_parameter_count(int inputs, const std::vector<int>& hidden, int classes) {
+    double params = 0;
+    int prev = inputs;
+    for (int w : hidden) params += (prev + 1.0) * w, prev = w;
+    return params + (prev + 1.0) * classes;
+}
+
 namespace {
 
 void glorot(Layer& layer, double fan_in, double fan_out, Rng& rng) {

@@ -13,6 +13,19 @@ namespace qlab {
 
 using namespace detail;
 
+const std::vector<Optimizer>& all_optimizers() {
+    static const std::vector<Optimizer> list = {Optimizer::sgd, Optimizer::momentum,
+                                                Optimizer::adam};
+    return list;
+}
+
+Result<Optimizer> parse_optimizer(std::string_view name) {
+    for (Optimizer o : all_optimizers())
+        if (name == optimizer_name(o)) return o;
+    return Status::error("unknown optimizer '" + std::string(name) +
+                         "' (expected sgd, momentum or adam)");
+}
+
 namespace {
 
 struct AdamState {

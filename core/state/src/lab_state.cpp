@@ -11,6 +11,8 @@
 
 #include "qlab/challenge.hpp"
 #include "qlab/format.hpp"
+#include "qlab/mlp.hpp"
+#include "qlab/optimizer.hpp"
 
 namespace qlab {
 
@@ -36,6 +38,12 @@ std::vector<std::string> property_owners(const Property& p) {
         list = space == std::string_view::npos ? std::string_view() : list.substr(space + 1);
     }
     return owners;
+}
+
+bool lesson_uses_model(std::string_view panel) {
+    for (const Property& p : lab_properties())
+        if (p.model != ModelEffect::none && p.panel && property_in_panel(p, panel)) return true;
+    return false;
 }
 
 bool property_in_panel(const Property& p, std::string_view panel) {
@@ -117,7 +125,7 @@ Status validate_act(const std::string& v) {
     return one_of(v, {"relu", "hardsigmoid", "tanh"}, "activation");
 }
 Status validate_optimizer(const std::string& v) {
-    return one_of(v, {"sgd", "momentum", "adam"}, "optimizer");
+    return parse_optimizer(v).status();
 }
 Status validate_goal(const std::string& v) {
     return parse_goal(v).status();
@@ -154,11 +162,8 @@ Status rule_number_line(const LabState& s) {
 Status rule_model_size(const LabState& s) {
     auto widths = parse_hidden_widths(s.hidden);
     if (!widths) return Status::success();  // the key's own check reports it
-    auto [inputs, classes] = data_shape(s.data);
-    double params = 0;
-    int prev = inputs;
-    for (int w : *widths) params += (prev + 1.0) * w, prev = w;
-    params += (prev + 1.0) * classes;
+    const auto [inputs, classes] = data_shape(s.data);
+    const double params = mlp_parameter_count(inputs, *widths, classes);
     if (params <= kMaxModelParameters) return Status::success();
     return Status::error("a model with hidden layers " + s.hidden + " on " + s.data + " has " +
                          shortest_repr(params) + " parameters, more than the lab's limit of " +
@@ -188,12 +193,13 @@ const std::vector<Property>& lab_properties() {
     static const char* const S = "precision";
     static const char* const L = "layers";
     static const char* const K = "ternary";
+    constexpr double kAny = 1e300;  // no bounds (text keys, whose validators say it all)
     static const std::vector<Property> table = {
         {"panel", nullptr, T::text, &LabState::panel, nullptr, "which lesson is open",
          validate_panel},
         {"theme", nullptr, T::text, &LabState::theme, nullptr, "light or dark", validate_theme},
         {"seed", nullptr, T::integer, nullptr, &LabState::seed, "seed of every random choice",
-         nullptr, 0, 0x1p53},
+         nullptr, 0, 0x1p53, false, ModelEffect::new_data},
         {"goal", nullptr, T::text, &LabState::goal, nullptr,
          "a challenge checked live: metric>=value,...", validate_goal, 0, 0, true},
         {"format", F, T::text, &LabState::format, nullptr, "number format spec", validate_format},
@@ -218,29 +224,37 @@ const std::vector<Property>& lab_properties() {
          "generated points removed by hand: i,j,...", validate_removed},
         {"grid", P, T::text, &LabState::grid, nullptr,
          "accuracy heatmap: range x points, or float e x bits", validate_grid},
-        {"data", R, T::text, &LabState::data, nullptr, "data set", validate_data},
+        {"data", R, T::text, &LabState::data, nullptr, "data set", validate_data, -kAny, kAny,
+         false, ModelEffect::new_data},
         {"hidden", R, T::text, &LabState::hidden, nullptr,
-         "hidden layer widths, e.g. 128-64 (empty: logistic regression)", validate_hidden},
-        {"act", R, T::text, &LabState::act, nullptr, "hidden activation", validate_act},
+         "hidden layer widths, e.g. 128-64 (empty: logistic regression)", validate_hidden, -kAny,
+         kAny, false, ModelEffect::new_model},
+        {"act", R, T::text, &LabState::act, nullptr, "hidden activation", validate_act, -kAny, kAny,
+         false, ModelEffect::new_model},
         {"weights", R, T::text, &LabState::weights, nullptr, "format of the weights (empty: float)",
-         validate_role_format},
+         validate_role_format, -kAny, kAny, false, ModelEffect::new_model},
         {"activations", R, T::text, &LabState::activations, nullptr, "format of the activations",
-         validate_role_format},
+         validate_role_format, -kAny, kAny, false, ModelEffect::new_model},
         {"gradients", R, T::text, &LabState::gradients, nullptr, "format of the gradients",
-         validate_role_format},
+         validate_role_format, -kAny, kAny, false, ModelEffect::new_model},
         {"updates", R, T::text, &LabState::updates, nullptr, "format the weights are stored in",
-         validate_role_format},
+         validate_role_format, -kAny, kAny, false, ModelEffect::new_model},
         {"accumulator", R, T::text, &LabState::accumulator, nullptr, "format of each layer's sum",
-         validate_role_format},
+         validate_role_format, -kAny, kAny, false, ModelEffect::new_model},
         {"urounding", R, T::text, &LabState::urounding, nullptr,
-         "rounding of stored weight updates", validate_rounding},
+         "rounding of stored weight updates", validate_rounding, -kAny, kAny, false,
+         ModelEffect::live},
         {"optimizer", R, T::text, &LabState::optimizer, nullptr, "sgd, momentum or adam",
-         validate_optimizer},
-        {"lr", R, T::number, nullptr, &LabState::lr, "learning rate", nullptr, 1e-6, 10},
-        {"batch", R, T::integer, nullptr, &LabState::batch, "mini-batch size", nullptr, 1, 4096},
-        {"epochs", R, T::integer, nullptr, &LabState::epochs, "epochs to train", nullptr, 1, 1000},
+         validate_optimizer, -kAny, kAny, false, ModelEffect::new_model},
+        {"lr", R, T::number, nullptr, &LabState::lr, "learning rate", nullptr, 1e-6, 10, false,
+         ModelEffect::new_model},
+        {"batch", R, T::integer, nullptr, &LabState::batch, "mini-batch size", nullptr, 1, 4096,
+         false, ModelEffect::new_model},
+        {"epochs", R, T::integer, nullptr, &LabState::epochs, "epochs to train", nullptr, 1, 1000,
+         false, ModelEffect::live},
         {"dropout", R, T::number, nullptr, &LabState::dropout,
-         "probability of dropping a hidden unit while training", nullptr, 0, 0.9},
+         "probability of dropping a hidden unit while training", nullptr, 0, 0.9, false,
+         ModelEffect::new_model},
         {"calib", C, T::text, &LabState::calib, nullptr, "post-training calibration method",
          validate_calib},
         {"cbits", C, T::integer, nullptr, &LabState::cbits, "bits of the calibrated int format",

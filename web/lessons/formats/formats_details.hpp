@@ -4,9 +4,9 @@
 #pragma once
 
 #include "app.hpp"
-#include "panel.hpp"
 #include "formats_view.hpp"
 #include "imgui.h"
+#include "panel.hpp"
 #include "qlab/format.hpp"
 
 namespace quantlab::formats {

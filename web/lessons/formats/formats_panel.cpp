@@ -627,7 +627,7 @@ class FormatsPanel final : public Panel {
         view_.on_state_changed(app, keys);
     }
     int step(App& app, int n) override { return view_.step_atoms(app, n); }
-    nlohmann::json metrics(App& app) override { return view_.metrics(app); }
+    nlohmann::json metrics(const App& app) const override { return view_.metrics(app); }
     void draw(App& app, const UiScale& ui) override {
         g_view = &view_;
         const float avail = ImGui::GetContentRegionAvail().x;

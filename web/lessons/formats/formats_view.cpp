@@ -79,7 +79,7 @@ int FormatsView::step_atoms(App& app, int n) {
     return moved;
 }
 
-double FormatsView::gaussian_sqnr_db(const qlab::LabState& state) {
+double FormatsView::gaussian_sqnr_db(const qlab::LabState& state) const {
     const std::string key = state.format + "|" + state.rounding + "|" + shortest_repr(state.seed);
     if (key != sqnr_key_) {
         const auto sample = qlab::sample_distribution(qlab::Distribution::gaussian, 4096,
@@ -93,7 +93,7 @@ double FormatsView::gaussian_sqnr_db(const qlab::LabState& state) {
     return sqnr_db_;
 }
 
-nlohmann::json FormatsView::metrics(App& app) {
+nlohmann::json FormatsView::metrics(const App& app) const {
     const qlab::Format& f = display_;
     const qlab::LabState& s = app.state();
     qlab::Rng rng(static_cast<std::uint64_t>(s.seed));

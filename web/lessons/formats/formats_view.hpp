@@ -29,11 +29,11 @@ class FormatsView {
     const std::vector<std::uint64_t>& block_codes() const { return block_codes_; }
     qlab::Rounding rounding() const { return rounding_; }
     // SQNR (dB) of the format on a seeded N(0,1) sample, cached per format, rounding and seed.
-    double gaussian_sqnr_db(const qlab::LabState& state);
+    double gaussian_sqnr_db(const qlab::LabState& state) const;
     // Moves x to the n-th atom above (n > 0) or below (n < 0) it; returns atoms moved.
     int step_atoms(App& app, int n);
     void on_state_changed(App& app, const std::vector<std::string>& keys);
-    nlohmann::json metrics(App& app);
+    nlohmann::json metrics(const App& app) const;
 
   private:
     void refresh(const qlab::LabState& state);
@@ -42,8 +42,8 @@ class FormatsView {
     std::string fit_note_;
     std::vector<double> block_values_, block_quantized_;
     std::vector<std::uint64_t> block_codes_;
-    std::string sqnr_key_;
-    double sqnr_db_ = 0;
+    mutable std::string sqnr_key_;  // a cache of gaussian_sqnr_db
+    mutable double sqnr_db_ = 0;
     qlab::Rounding rounding_ = qlab::Rounding::nearest_even;
 };
 

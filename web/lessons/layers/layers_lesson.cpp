@@ -2,14 +2,11 @@
 // functions (lin.hpp); this file only decides when they are recomputed and keeps them for drawing.
 #include "layers_lesson.hpp"
 
-#include <emscripten.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "qlab/format.hpp"
-#include "lessons/train/train_session.hpp"
 
 namespace quantlab::layers {
 namespace {
@@ -94,47 +91,35 @@ std::size_t Analysis::rows_for(const qlab::Model& model, std::size_t available,
     return std::min(rows, available);
 }
 
-bool Analysis::snapshot_current(const TrainSession& session, int bits) const {
-    return snap_ && snap_->bits == bits &&
-           snap_->key == ModelKey{session.model_generation(), session.batches_done()};
+bool Analysis::snapshot_current(const SharedModel& model, int bits) const {
+    return snap_ && snap_->bits == bits && snap_->key == model.version();
 }
 
-std::shared_ptr<const Frozen> Analysis::freeze(const TrainSession& session,
-                                               std::size_t rows) const {
+std::shared_ptr<const Frozen> Analysis::freeze(const SharedModel& model, std::size_t rows) const {
     auto f = std::make_shared<Frozen>();
-    f->key = {session.model_generation(), session.batches_done()};
-    f->model = session.model();
-    f->rows = qlab::first_rows(session.split().test, rows);
+    f->key = model.version();
+    f->model = model.model();
+    f->rows = qlab::first_rows(model.data().split().test, rows);
     return f;
 }
 
-void Analysis::refresh_snapshot(const qlab::LabState& s, const TrainSession& session,
+void Analysis::refresh_snapshot(const qlab::LabState& s, const SharedModel& session, Host& host,
                                 std::vector<std::string>& problems) {
-    const double start = emscripten_get_now();
+    const double start = host.now_ms();
     const qlab::Model& m = session.model();
-    const qlab::Dataset& test = session.split().test;
+    const qlab::Dataset& test = session.data().split().test;
     const int bits = static_cast<int>(s.lbits);
     const std::size_t rows = rows_for(m, test.size(), 64);
     snap_time_ = start / 1000.0;
-    auto formats = qlab::lin_formats(m, test, bits, {}, rows);
-    if (!formats) {
-        problems.push_back("layers: " + formats.status().message());
+    auto lin = qlab::lin_snapshot(m, test, bits, rows);
+    if (!lin) {
+        problems.push_back("layers: " + lin.status().message());
         return;  // the last good snapshot stays
     }
-    qlab::SqnrOptions so;
-    so.max_rows = rows;
-    auto sq = qlab::model_sqnr(m, test, formats->eval, so);
-    if (!sq) {
-        problems.push_back("layers: " + sq.status().message());
-        return;
-    }
-    auto meters = qlab::layer_sqnr_meters(m, test, formats->eval, *sq, rows);
-    if (!meters) {
-        problems.push_back("layers: " + meters.status().message());
-        return;
-    }
+    const qlab::ModelSqnr* sq = &lin->sqnr;
+    const std::vector<qlab::LayerSqnrMeter>* meters = &lin->meters;
     Snapshot snap;
-    snap.key = {session.model_generation(), session.batches_done()};
+    snap.key = session.version();
     snap.bits = bits;
     snap.rows = sq->rows;
     snap.predicted_output_db = sq->predicted_output_db;
@@ -167,7 +152,7 @@ void Analysis::refresh_snapshot(const qlab::LabState& s, const TrainSession& ses
         if (i < meters->size()) lv.meter = (*meters)[i];
         snap.layers.push_back(std::move(lv));
     }
-    snap.compute_ms = emscripten_get_now() - start;
+    snap.compute_ms = host.now_ms() - start;
     snap_ = std::move(snap);
 }
 
@@ -177,11 +162,18 @@ double Analysis::step_kappa(std::size_t step) const {
     return step < k.size() ? k[step] : std::nan("");
 }
 
-void Analysis::update(const qlab::LabState& s, const TrainSession& session, double now_s,
+void Analysis::update(const qlab::LabState& s, const SharedModel& session, Host& host,
                       std::vector<std::string>& problems) {
-    if (!session.has_model() || !session.has_data()) return;
-    const ModelKey cur{session.model_generation(), session.batches_done()};
-    const bool training = session.running();
+    if (!session.has_model() || !session.data().ready()) return;
+    if (!session.trained()) {  // fresh random weights: nothing to show, nothing stale either
+        snap_.reset(), alloc_.reset();
+        sweep_job_.reset(), sweep_frozen_.reset();
+        trade_job_.reset(), trade_frozen_.reset();
+        return;
+    }
+    const ModelKey cur = session.version();
+    const bool training = session.training();
+    const double now_s = host.now_ms() / 1000.0;
     const int bits = static_cast<int>(s.lbits);
 
     // 1. The snapshot at lbits: now, unless training is moving the weights (then once a second;
@@ -190,14 +182,15 @@ void Analysis::update(const qlab::LabState& s, const TrainSession& session, doub
         const double every =
             snap_ && snap_->compute_ms > kSlowSnapshotMs ? kLiveRefreshSlow : kLiveRefresh;
         const bool due = !training || !snap_ || snap_->bits != bits || now_s - snap_time_ >= every;
-        if (due) refresh_snapshot(s, session, problems);
+        if (due) refresh_snapshot(s, session, host, problems);
     }
 
     // 2. kappa per step (eq. 2) from a sweep over 2..12 bits on a copy of the weights, started
     // once training is not running (a sweep of weights that keep changing would say little).
     if (!training && (!sweep_job_ || sweep_frozen_->key != cur)) {
         sweep_job_.reset();
-        sweep_frozen_ = freeze(session, rows_for(session.model(), session.split().test.size(), 64));
+        sweep_frozen_ =
+            freeze(session, rows_for(session.model(), session.data().split().test.size(), 64));
         qlab::LinSweepOptions o;
         o.min_bits = kSweepMinBits, o.max_bits = kSweepMaxBits;
         o.max_rows = sweep_frozen_->rows.size();
@@ -251,7 +244,7 @@ void Analysis::update(const qlab::LabState& s, const TrainSession& session, doub
         if (s.kappa > 0 || (sweep_done() && sweep_frozen_->key == cur)) {
             trade_job_.reset();
             trade_frozen_ =
-                freeze(session, rows_for(session.model(), session.split().test.size(), 200));
+                freeze(session, rows_for(session.model(), session.data().split().test.size(), 200));
             qlab::TradeoffOptions o;
             o.kappa = kappa_used_;
             o.objective = objective_;
@@ -341,7 +334,8 @@ void Designer::rebuild_histogram(const qlab::Model& model) {
     hist = make_histogram(w.data(), static_cast<std::size_t>(w.size()), lo - pad, hi + pad, 64);
 }
 
-std::string Designer::evaluate(const qlab::Model& model, const qlab::Dataset& test, ModelKey key) {
+std::string Designer::evaluate(const qlab::Model& model, const qlab::Dataset& test, ModelKey key,
+                               const Host& clock) {
     const std::vector<std::size_t> weighted = qlab::weighted_layers(model);
     if (weighted.empty() || test.size() == 0) return "";
     if (layer_ >= model.layers.size() || model.layers[layer_].kind == qlab::LayerKind::maxpool2d ||
@@ -353,7 +347,7 @@ std::string Designer::evaluate(const qlab::Model& model, const qlab::Dataset& te
     }
     if (levels.empty()) start_kmeans(model, 16);
     if (!dirty_ && evaluated && evaluated_for == key) return "";
-    const double start = emscripten_get_now();
+    const double start = clock.now_ms();
     rebuild_histogram(model);
     spec = codebook_spec(levels);
     if (auto f = qlab::Format::parse(spec)) index_bits = f->bits();
@@ -375,7 +369,7 @@ std::string Designer::evaluate(const qlab::Model& model, const qlab::Dataset& te
         if (st.layer == layer_ && st.role == qlab::StepRole::weights) weight_sqnr_db = st.sqnr_db;
     evaluated = true;
     ++evaluations;
-    eval_ms = emscripten_get_now() - start;
+    eval_ms = clock.now_ms() - start;
     return "";
 }
 
@@ -399,9 +393,7 @@ std::string Designer::start_finetune(const qlab::Model& model, const qlab::Split
     eval.layers = tuned_layers;
     tuned_from = qlab::accuracy(tuning_->model, tuning_->test, eval);
     qlab::TrainOptions o;
-    o.optimizer = s.optimizer == "sgd"        ? qlab::Optimizer::sgd
-                  : s.optimizer == "momentum" ? qlab::Optimizer::momentum
-                                              : qlab::Optimizer::adam;
+    o.optimizer = qlab::parse_optimizer(s.optimizer).value_or(o.optimizer);  // a validated key
     o.learning_rate = static_cast<float>(s.lr);
     o.batch = static_cast<int>(s.batch);
     o.epochs = 1;

@@ -8,25 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "lab/host.hpp"
+#include "lab/shared_model.hpp"
 #include "qlab/dataset.hpp"
 #include "qlab/lab_state.hpp"
 #include "qlab/lin.hpp"
 #include "qlab/mlp.hpp"
 
-namespace quantlab {
-class TrainSession;
-}
-
 namespace quantlab::layers {
 
-// Which weights an analysis is for: the session's model generation and batches trained.
-struct ModelKey {
-    long long generation = -1, batches = -1;
-    bool operator==(const ModelKey& o) const {
-        return generation == o.generation && batches == o.batches;
-    }
-    bool operator!=(const ModelKey& o) const { return !(*this == o); }
-};
+// Which weights an analysis is for: the shared model's version.
+using ModelKey = ModelVersion;
 
 // Counts of values over [lo, hi]; `zero_bin` holds 0 (ReLU outputs pile up there).
 struct Histogram {
@@ -81,11 +73,12 @@ class Analysis {
     // Refreshes what is stale: the snapshot (at once when training is not running, at most once
     // a second while it runs), the kappa sweep and the size/error job (started once training is
     // not running), and the allocation. Problems go to `problems` (each reported once).
-    void update(const qlab::LabState& s, const TrainSession& session, double now_s,
+    // An untrained model (fresh random weights) is not analysed: the lesson says so instead.
+    void update(const qlab::LabState& s, const SharedModel& model, Host& host,
                 std::vector<std::string>& problems);
 
     const Snapshot* snapshot() const { return snap_ ? &*snap_ : nullptr; }
-    bool snapshot_current(const TrainSession& session, int bits) const;
+    bool snapshot_current(const SharedModel& model, int bits) const;
 
     qlab::LinSweepJob* sweep() { return sweep_job_.get(); }
     const qlab::LinSweepJob* sweep() const { return sweep_job_.get(); }
@@ -112,9 +105,9 @@ class Analysis {
                                 std::size_t at_least);
 
   private:
-    void refresh_snapshot(const qlab::LabState& s, const TrainSession& session,
+    void refresh_snapshot(const qlab::LabState& s, const SharedModel& model, Host& host,
                           std::vector<std::string>& problems);
-    std::shared_ptr<const Frozen> freeze(const TrainSession& session, std::size_t rows) const;
+    std::shared_ptr<const Frozen> freeze(const SharedModel& model, std::size_t rows) const;
 
     std::optional<Snapshot> snap_;
     double snap_time_ = -1e9;
@@ -152,7 +145,8 @@ class Designer {
 
     // Re-evaluates when the levels, the layer, the scope or the weights changed. Returns a problem
     // or "".
-    std::string evaluate(const qlab::Model& model, const qlab::Dataset& test, ModelKey key);
+    std::string evaluate(const qlab::Model& model, const qlab::Dataset& test, ModelKey key,
+                         const Host& clock);
 
     int position = 0;            // which weighted layer (0-based)
     bool all_layers = false;     // every weighted layer on the same levels

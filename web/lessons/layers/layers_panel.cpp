@@ -18,7 +18,7 @@
 #include "imgui.h"
 #include "layers_lesson.hpp"
 #include "layers_views.hpp"
-#include "lessons/model_lesson.hpp"
+#include "lessons/model_panel.hpp"
 #include "ui/level_histogram.hpp"
 #include "ui/widgets.hpp"
 
@@ -49,23 +49,12 @@ std::string count_text(double v) {
 }
 
 const char* job_state(const qlab::Job* job) {
-    if (!job) return "idle";
-    switch (job->state()) {
-        case qlab::JobState::running:
-            return "running";
-        case qlab::JobState::finished:
-            return "finished";
-        case qlab::JobState::cancelled:
-            return "cancelled";
-        case qlab::JobState::failed:
-            return "failed";
-    }
-    return "idle";
+    return job ? qlab::job_state_name(job->state()) : "idle";
 }
 
 // ---- 2. the panel -------------------------------------------------------------------------------
 
-class LayersPanel final : public ModelLesson {
+class LayersPanel final : public ModelPanel {
   public:
     const char* key() const override { return "layers"; }
     const char* title() const override { return "Layers"; }
@@ -75,34 +64,27 @@ class LayersPanel final : public ModelLesson {
                "prediction with the measured output SQNR, and size against compute allocation.";
     }
 
+    void update(App& app) override;
     void draw(App& app, const UiScale& ui) override;
-    nlohmann::json metrics(App& app) override;
+    nlohmann::json metrics(const App& app) const override;
+    void add_snapshot_metrics(nlohmann::json& j, const App& app) const;
+    void add_job_metrics(nlohmann::json& j) const;
+    void add_designer_metrics(nlohmann::json& j, const App& app) const;
 
     // Space trains the shared model when none is trained yet (or pauses / resumes that run); a
     // trained model is kept (the Train lesson retrains it).
     void toggle_run(App& app) override {
         train_unless_trained(
-            app, [this] { return trained(); },
-            "the model is trained; the Train lesson's Reset and Run train it again");
+            app, "the model is trained; the Train lesson's Reset and Run train it again");
     }
 
-    void on_state_changed(App& app, const std::vector<std::string>& /*keys*/) override {
-        if (app.state().panel == key()) s_.sync_data(app);  // the Train panel rebuilds the model
-    }
-
-    std::vector<PanelJob> jobs() override {
-        std::vector<PanelJob> out = training_jobs();
-        if (a_.sweep()) out.push_back({"kappa sweep", a_.sweep()});
-        if (a_.tradeoff()) out.push_back({"size against error", a_.tradeoff()});
-        if (d_.finetune_job()) out.push_back({"fine-tune on the levels", d_.finetune_job()});
-        return out;
+    std::vector<ScheduledJob> jobs() override {
+        return {{"kappa sweep", a_.sweep()},
+                {"size against error", a_.tradeoff()},
+                {"fine-tune on the levels", d_.finetune_job()}};
     }
 
   private:
-    bool trained() const {
-        return s_.model_from_file() || (s_.job() && s_.job()->state() == qlab::JobState::finished);
-    }
-    void refresh(App& app);
     void draw_controls(App& app, const UiScale& ui);
     void draw_allocation(App& app, const UiScale& ui);
     void draw_layer_row(App& app, const UiScale& ui, const Snapshot& snap, const LayerView& lv,
@@ -137,17 +119,15 @@ class LayersPanel final : public ModelLesson {
     double designer_time_ = -1e9;
 };
 
-void LayersPanel::refresh(App& app) {
-    s_.sync_data(app);
-    s_.tick(app);
+void LayersPanel::update(App& app) {
     std::vector<std::string> problems;
-    a_.update(app.state(), s_, app.now, problems);
+    a_.update(app.state(), app.model(), app, problems);
     for (const std::string& p : problems) app.report(p, MessageLevel::warning);
+    if (designer_open(app) && app.model().trained()) update_designer(app);
 }
 
-nlohmann::json LayersPanel::metrics(App& app) {
+nlohmann::json LayersPanel::metrics(const App& app) const {
     using nlohmann::json;
-    refresh(app);  // jobs also run between frames: metrics see their latest results
     const qlab::LabState& s = app.state();
     json j;
     j["lbits"] = static_cast<int>(s.lbits);
@@ -155,17 +135,29 @@ nlohmann::json LayersPanel::metrics(App& app) {
     j["kappa_setting"] = s.kappa;
     j["kappa_used"] = a_.kappa_used() > 0 ? json(a_.kappa_used()) : json(nullptr);
     j["kappa_source"] = a_.kappa_source();
-    j["data"] = s_.data_name();
-    j["dataset_loading"] = s_.loading();
-    j["model"] = s_.has_data() ? s_.model_spec(s) : "";
-    j["model_from_file"] = s_.model_from_file();
-    j["batches"] = s_.batches_done();
-    j["generation"] = s_.model_generation();
-    j["running"] = s_.running();
-    j["trained"] = trained();
-    j["test_accuracy"] = s_.test_accuracy_now() >= 0 ? json(s_.test_accuracy_now()) : json(nullptr);
+    j["data"] = app.model().data().label();
+    j["dataset_loading"] = app.model().data().loading();
+    j["model"] = app.model().data().ready() ? app.model().spec(s) : "";
+    j["model_from_file"] = app.model().from_file();
+    j["batches"] = app.model().batches_done();
+    j["generation"] = app.model().version().generation;
+    j["running"] = app.model().running();
+    j["trained"] = app.model().trained();
+    j["test_accuracy"] =
+        finite_or_null(app.model().test_accuracy() >= 0 ? app.model().test_accuracy() : NAN);
+    add_snapshot_metrics(j, app);
+    add_job_metrics(j);
+    j["view"] = app.state().lview;
+    add_designer_metrics(j, app);
+    return j;
+}
+
+// The snapshot at lbits: per step and per layer, with kappa and the allocation.
+void LayersPanel::add_snapshot_metrics(nlohmann::json& j, const App& app) const {
+    using nlohmann::json;
+    const qlab::LabState& s = app.state();
     const Snapshot* snap = a_.snapshot();
-    j["analysis_current"] = a_.snapshot_current(s_, static_cast<int>(s.lbits));
+    j["analysis_current"] = a_.snapshot_current(app.model(), static_cast<int>(s.lbits));
     json layers = json::array(), steps = json::array();
     if (snap) {
         j["analysis_batches"] = snap->key.batches;
@@ -230,6 +222,11 @@ nlohmann::json LayersPanel::metrics(App& app) {
     }
     j["layers"] = layers;
     j["steps"] = steps;
+}
+
+// The jobs on frozen copies of the weights: the kappa sweep and size against error.
+void LayersPanel::add_job_metrics(nlohmann::json& j) const {
+    using nlohmann::json;
     const qlab::LinSweepJob* sw = a_.sweep();
     j["sweep"] = {{"state", job_state(sw)},
                   {"done", sw ? sw->progress().done : 0},
@@ -255,11 +252,15 @@ nlohmann::json LayersPanel::metrics(App& app) {
     j["tradeoff_rows"] = a_.tradeoff_rows();
     j["tradeoff_objective"] = tj ? qlab::objective_name(a_.objective()) : "";
     if (tj) j["tradeoff_float_error"] = tj->result().float_error;
-    j["view"] = app.state().lview;
-    if (designer_open(app)) update_designer(app);
+}
+
+// The lattice designer's last evaluation.
+void LayersPanel::add_designer_metrics(nlohmann::json& j, const App& app) const {
+    using nlohmann::json;
     if (d_.evaluated) {
-        const std::vector<std::size_t> weighted =
-            s_.has_model() ? qlab::weighted_layers(s_.model()) : std::vector<std::size_t>{};
+        const std::vector<std::size_t> weighted = app.model().has_model()
+                                                      ? qlab::weighted_layers(app.model().model())
+                                                      : std::vector<std::size_t>{};
         j["designer"] = {
             {"layer",
              "layer " + std::to_string(d_.position < static_cast<int>(weighted.size())
@@ -288,7 +289,6 @@ nlohmann::json LayersPanel::metrics(App& app) {
                 {"accuracy", d_.tuned ? json(d_.tuned_accuracy) : json(nullptr)},
                 {"levels_current", d_.tuned_spec == d_.spec}};
     }
-    return j;
 }
 
 // ---- 3. controls --------------------------------------------------------------------------------
@@ -296,17 +296,19 @@ nlohmann::json LayersPanel::metrics(App& app) {
 void LayersPanel::draw_controls(App& app, const UiScale& ui) {
     const qlab::LabState& s = app.state();
     section("Model (shared with the Train lesson)");
-    if (!s_.has_data()) {
-        ImGui::TextWrapped(s_.loading() ? "Loading %s..." : "No data yet (%s).",
-                           s_.loading_name().c_str());
+    if (!app.model().data().ready()) {
+        ImGui::TextWrapped(app.model().data().loading() ? "Loading %s..." : "No data yet (%s).",
+                           app.model().data().loading_name().c_str());
         return;
     }
-    ImGui::TextWrapped("%s on %s", s_.model_spec(s).c_str(), s_.data_name().c_str());
-    const char* label = s_.running() ? "Pause training"
-                        : trained()  ? "Trained"
-                        : s_.job()   ? "Resume training"
-                                     : "Train (space)";
-    ImGui::BeginDisabled(trained() && !s_.running());
+    ImGui::TextWrapped("%s on %s", app.model().spec(s).c_str(), app.model().data().label().c_str());
+    const SharedModel& m = app.model();
+    const bool trained = m.trained() && !(m.job() && m.job()->running());
+    const char* label = m.running() || m.waiting_for_data() ? "Pause training"
+                        : trained                           ? "Trained"
+                        : m.job()                           ? "Resume training"
+                                                            : "Train (space)";
+    ImGui::BeginDisabled(trained && !m.running());
     const bool pressed = ImGui::Button(label, ImVec2(ui.px(150), 0));
     ImGui::EndDisabled();
     record_item(app, ui, "layers_run_button");
@@ -315,9 +317,10 @@ void LayersPanel::draw_controls(App& app, const UiScale& ui) {
         "Trains the model with the Train lesson's settings (epochs, optimizer, formats). The "
         "analysis follows the weights and reruns its jobs once training stops.");
     ImGui::SameLine();
-    if (s_.test_accuracy_now() >= 0) ImGui::Text("test %.2f%%", 100 * s_.test_accuracy_now());
-    ImGui::TextDisabled("%lld batches%s", s_.batches_done(),
-                        s_.model_from_file() ? ", loaded from a file" : "");
+    if (app.model().test_accuracy() >= 0)
+        ImGui::Text("test %.2f%%", 100 * app.model().test_accuracy());
+    ImGui::TextDisabled("%lld batches%s", app.model().batches_done(),
+                        app.model().from_file() ? ", loaded from a file" : "");
 
     section("Quantizers (Lin §3.3)");
     int bits = static_cast<int>(s.lbits);
@@ -356,7 +359,7 @@ void LayersPanel::draw_controls(App& app, const UiScale& ui) {
                        100 * snap->float_accuracy, snap->bits, 100 * snap->quantized_accuracy,
                        snap->rows);
     ImGui::PopStyleColor();
-    if (!a_.snapshot_current(s_, static_cast<int>(s.lbits)))
+    if (!a_.snapshot_current(app.model(), static_cast<int>(s.lbits)))
         ImGui::TextDisabled("(weights of %lld batches; follows once a second while training)",
                             snap->key.batches);
 
@@ -592,9 +595,9 @@ void LayersPanel::sync_designer(App& app) {
     Applied now{st.dlevels,
                 static_cast<int>(st.dlayer),
                 st.dall != 0,
-                {s_.model_generation(), fitted ? s_.batches_done() : 0}};
+                {app.model().version().generation, fitted ? app.model().batches_done() : 0LL}};
     if (applied_ && *applied_ == now) return;
-    const qlab::Model& model = s_.model();
+    const qlab::Model& model = app.model().model();
     const std::vector<std::size_t> weighted = qlab::weighted_layers(model);
     if (weighted.empty()) return;
     int position = now.dlayer - 1;
@@ -628,25 +631,25 @@ void LayersPanel::sync_designer(App& app) {
 // Evaluates the designer's codebook when something changed: at once when the weights rest, at
 // most once a second while training moves them.
 void LayersPanel::update_designer(App& app) {
-    if (!s_.has_model() || !s_.has_data()) return;
-    const layers::ModelKey key{s_.model_generation(), s_.batches_done()};
-    if (s_.running() && d_.evaluated && d_.evaluated_for != key && app.now - designer_time_ < 1.0)
+    if (!app.model().has_model() || !app.model().data().ready()) return;
+    const layers::ModelKey key = app.model().version();
+    if (app.model().running() && d_.evaluated && d_.evaluated_for != key &&
+        app.now - designer_time_ < 1.0)
         return;
     sync_designer(app);
     d_.poll_finetune();
     const long before = d_.evaluations;
-    const std::string problem = d_.evaluate(s_.model(), s_.split().test, key);
+    const std::string problem =
+        d_.evaluate(app.model().model(), app.model().data().split().test, key, app);
     if (!problem.empty()) app.report(problem, MessageLevel::warning);
     if (d_.evaluations != before) designer_time_ = app.now;
 }
 
 void LayersPanel::draw_designer(App& app, const UiScale& ui, float width) {
-    update_designer(app);
-    layers::draw_designer(app, d_, s_, ui, width);
+    layers::draw_designer(app, d_, app.model(), ui, width);
 }
 
 void LayersPanel::draw(App& app, const UiScale& ui) {
-    refresh(app);
     const float avail = ImGui::GetContentRegionAvail().x;
     const float left = std::min(ui.px(330), avail * 0.3f);
     widgets::begin_recorded_child(app, ui, "layers_controls", ImVec2(left, 0));
@@ -656,8 +659,13 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
     ImGui::BeginChild("layers_views", ImVec2(0, 0), false);
     const float width = ImGui::GetContentRegionAvail().x;
     const Snapshot* snap = a_.snapshot();
-    if (!snap || !s_.has_model()) {  // a snapshot of another data set's model is not shown
-        ImGui::TextDisabled(s_.loading() ? "Loading the data set..." : "Waiting for a model...");
+    if (app.model().has_model() && !app.model().trained()) {
+        ImGui::TextWrapped(
+            "The model is untrained: its weights are random, so SQNRs, kappa and the allocation "
+            "would describe noise. Train it (space, or the Train lesson) or drop a model file.");
+    } else if (!snap || !app.model().has_model()) {  // another data set's snapshot is not shown
+        ImGui::TextDisabled(app.model().data().loading() ? "Loading the data set..."
+                                                         : "Waiting for a model...");
     } else {
         for (const LayerView& lv : snap->layers) draw_layer_row(app, ui, *snap, lv, width);
         ImGui::Spacing();

@@ -121,7 +121,7 @@ void draw_tradeoff_plot(App& app, Analysis& a_, const UiScale& ui, ImVec2 size) 
             "Lin et al. Fig. 4, Table 6");
 }
 
-void draw_designer(App& app, Designer& d_, TrainSession& s_, const UiScale& ui, float width) {
+void draw_designer(App& app, Designer& d_, const SharedModel& s_, const UiScale& ui, float width) {
     if (!d_.evaluated && d_.levels.empty()) return;
     const qlab::Model& model = s_.model();
     const std::vector<std::size_t> weighted = qlab::weighted_layers(model);
@@ -237,7 +237,7 @@ void draw_designer(App& app, Designer& d_, TrainSession& s_, const UiScale& ui, 
         "unchanged.",
         "Lin et al. §5.3 (fine-tuning within the formats); clipped straight-through estimator");
     if (tune) {
-        const std::string problem = d_.start_finetune(s_.model(), s_.split(), app.state());
+        const std::string problem = d_.start_finetune(s_.model(), s_.data().split(), app.state());
         if (!problem.empty()) app.report(problem, MessageLevel::warning);
     }
     if (d_.tuned) {  // two short lines: the column is narrow

@@ -7,10 +7,10 @@
 #include <string>
 
 #include "app.hpp"
-#include "panel.hpp"
 #include "imgui.h"
+#include "lab/shared_model.hpp"
 #include "layers_lesson.hpp"
-#include "lessons/train/train_session.hpp"
+#include "panel.hpp"
 
 namespace quantlab::layers {
 
@@ -24,7 +24,7 @@ constexpr ImU32 kWeightBars =
 std::string db(double v);
 void draw_sweep_plot(App& app, Analysis& analysis, const UiScale& ui, ImVec2 size);
 void draw_tradeoff_plot(App& app, Analysis& analysis, const UiScale& ui, ImVec2 size);
-void draw_designer(App& app, Designer& designer, TrainSession& session, const UiScale& ui,
+void draw_designer(App& app, Designer& designer, const SharedModel& model, const UiScale& ui,
                    float width);
 
 }  // namespace quantlab::layers

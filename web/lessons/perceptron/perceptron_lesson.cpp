@@ -151,7 +151,7 @@ std::vector<std::string> Lesson::rebuild_sweep(const qlab::LabState& s) {
     return problems;
 }
 
-const qlab::QuantizedLinearResult& Lesson::result() {
+const qlab::QuantizedLinearResult& Lesson::result() const {
     if (!trainable()) {
         result_ = qlab::QuantizedLinearResult{};
         result_of_ = nullptr;
@@ -163,6 +163,74 @@ const qlab::QuantizedLinearResult& Lesson::result() {
         result_at_ = run->visited();
     }
     return result_;
+}
+
+// ---- the state machine ----------------------------------------------------------------------
+
+void Lesson::on_state_changed(const std::vector<std::string>& keys) {
+    for (const std::string& k : keys) {
+        if (k == "set" || k == "n" || k == "noise" || k == "margin" || k == "seed" || k == "add" ||
+            k == "remove")
+            dirty_data_ = dirty_training_ = dirty_sweep_ = true;
+        if (k == "atoms") dirty_training_ = true;
+        if (k == "algo") dirty_training_ = dirty_sweep_ = true;
+        if (k == "grid") dirty_sweep_ = true;
+    }
+}
+
+std::vector<std::string> Lesson::ensure(const qlab::LabState& s) {
+    std::vector<std::string> problems;
+    const auto add = [&](std::vector<std::string> more) {
+        problems.insert(problems.end(), more.begin(), more.end());
+    };
+    if (dirty_data_) {
+        add(rebuild_data(s));  // drops both jobs: they point at the old data
+        dirty_training_ = dirty_sweep_ = true;
+    }
+    const bool new_run = dirty_training_;
+    if (dirty_training_) add(rebuild_training(s));
+    if (dirty_sweep_) add(rebuild_sweep(s));
+    if (new_run && !training_error.empty()) problems.push_back(training_error);
+    dirty_data_ = dirty_training_ = dirty_sweep_ = false;
+    // A run the learner started keeps running on the new data or atoms.
+    if (running_ && !(trainable() && run->running())) running_ = false;
+    return problems;
+}
+
+std::vector<std::string> Lesson::restart(const qlab::LabState& s) {
+    running_ = false;
+    std::vector<std::string> problems = rebuild_training(s);
+    if (!training_error.empty()) problems.push_back(training_error);
+    return problems;
+}
+
+std::vector<std::string> Lesson::toggle_run(const qlab::LabState& s) {
+    std::vector<std::string> problems = ensure(s);
+    if (running()) {
+        running_ = false;
+        return problems;
+    }
+    // A finished or cancelled run starts over; a paused one continues.
+    if (run && !run->running()) {
+        const std::vector<std::string> more = restart(s);
+        problems.insert(problems.end(), more.begin(), more.end());
+    }
+    running_ = trainable() && run->running();
+    return problems;
+}
+
+int Lesson::step(int n) {
+    if (!trainable()) return 0;
+    int done = 0;
+    for (; done < n && run->running(); ++done) run->step(1);
+    return done;
+}
+
+bool Lesson::converged() const {
+    if (!trainable()) return false;
+    const qlab::QuantizedLinearResult& r = result();
+    if (run->inner().algorithm() == qlab::QuantizedLinearAlgorithm::perceptron) return r.converged;
+    return !run->running() && r.train_accuracy == 1.0;
 }
 
 }  // namespace quantlab::perceptron

@@ -57,6 +57,23 @@ std::string grid_text(const std::string& key);
 
 class Lesson {
   public:
+    // ---- what changes when the state changes, and the run ----
+    // Marks what the changed keys make stale: the data (set, n, noise, margin, seed, add,
+    // remove), the run (atoms, algo) and the sweep (grid, algo).
+    void on_state_changed(const std::vector<std::string>& keys);
+    // Rebuilds what is stale; returns the problems to show the learner.
+    std::vector<std::string> ensure(const qlab::LabState& s);
+    // Space: pauses a run, resumes a paused one, and starts a finished one over.
+    std::vector<std::string> toggle_run(const qlab::LabState& s);
+    // Steps the run n units (examples visited, or Frank-Wolfe iterations); the units taken.
+    int step(int n);
+    // A fresh run on the same data and atoms (stopped).
+    std::vector<std::string> restart(const qlab::LabState& s);
+    bool running() const { return running_ && run && run->running(); }
+    // The perceptron converges after a pass without a mistake; Frank-Wolfe has no such pass, so
+    // it counts as converged when it stopped with every training point right.
+    bool converged() const;
+
     // Each returns the problems to show the learner (and keeps what it can).
     std::vector<std::string> rebuild_data(const qlab::LabState& s);
     std::vector<std::string> rebuild_training(const qlab::LabState& s);
@@ -85,12 +102,14 @@ class Lesson {
     // A run whose data and format were accepted (a failed constructor has no numbers to ask for).
     bool trainable() const { return run && training_error.empty(); }
     // A cache of result() (margin, delta, accuracy) keyed by the units done.
-    const qlab::QuantizedLinearResult& result();
+    const qlab::QuantizedLinearResult& result() const;
 
   private:
-    long long result_at_ = -1;
-    const TrainingRun* result_of_ = nullptr;
-    qlab::QuantizedLinearResult result_;
+    bool dirty_data_ = true, dirty_training_ = true, dirty_sweep_ = true;
+    bool running_ = false;
+    mutable long long result_at_ = -1;
+    mutable const TrainingRun* result_of_ = nullptr;
+    mutable qlab::QuantizedLinearResult result_;
 };
 
 // Training options shared by the lesson's run and its sweep.

@@ -16,6 +16,7 @@
 #include "perceptron_lesson.hpp"
 #include "perceptron_plots.hpp"
 #include "ui/gl_heatmap.hpp"
+#include "ui/theme.hpp"
 #include "ui/widgets.hpp"
 
 namespace quantlab {
@@ -87,50 +88,29 @@ class PerceptronPanel final : public Panel {
     }
 
     void on_state_changed(App& app, const std::vector<std::string>& keys) override {
-        for (const std::string& k : keys) {
-            if (k == "set" || k == "n" || k == "noise" || k == "margin" || k == "seed" ||
-                k == "add" || k == "remove")
-                dirty_data_ = dirty_training_ = dirty_sweep_ = true;
-            if (k == "atoms") dirty_training_ = true;
-            if (k == "algo") dirty_training_ = dirty_sweep_ = true;
-            if (k == "grid") dirty_sweep_ = true;
-        }
+        lesson_.on_state_changed(keys);
         // Build now when the lesson is open (so metrics right after setState see the new jobs);
         // otherwise when it is first drawn.
-        if (app.state().panel == key()) ensure(app);
+        if (app.state().panel == key()) update(app);
     }
+    void update(App& app) override { report(app, lesson_.ensure(app.state())); }
 
-    std::vector<PanelJob> jobs() override {
-        std::vector<PanelJob> out;
-        if (running_ && lesson_.run) out.push_back({"training", lesson_.run.get()});
+    std::vector<ScheduledJob> jobs() override {
+        std::vector<ScheduledJob> out;
+        if (lesson_.running()) out.push_back({"training", lesson_.run.get()});
         if (lesson_.sweep) out.push_back({"accuracy sweep", lesson_.sweep.get()});
         return out;
     }
 
     int step(App& app, int n) override {
-        ensure(app);
-        if (!lesson_.trainable()) return 0;
-        int done = 0;
-        for (; done < n && lesson_.run->running(); ++done) lesson_.run->step(1);
-        return done;
+        update(app);
+        return lesson_.step(n);
     }
 
-    void toggle_run(App& app) override {
-        ensure(app);
-        sync_running();
-        if (running_) {
-            running_ = false;
-            return;
-        }
-        // A finished or cancelled run starts over; a paused one continues.
-        if (lesson_.run && !lesson_.run->running()) restart(app);
-        running_ = lesson_.trainable() && lesson_.run->running();
-    }
+    void toggle_run(App& app) override { report(app, lesson_.toggle_run(app.state())); }
 
     // ---- 2. metrics ----
-    nlohmann::json metrics(App& app) override {
-        ensure(app);
-        sync_running();
+    nlohmann::json metrics(const App& app) const override {
         const qlab::LabState& s = app.state();
         nlohmann::json m;
         m["set"] = s.set;
@@ -158,7 +138,7 @@ class PerceptronPanel final : public Panel {
             m["bound"] = std::isfinite(r.mistake_bound) ? nlohmann::json(r.mistake_bound)
                                                         : nlohmann::json(nullptr);
             m["train_accuracy"] = r.train_accuracy;
-            m["converged"] = converged();
+            m["converged"] = lesson_.converged();
             m["finished"] = !lesson_.run->running();
             m["epoch"] = job.epoch();
             m["weights"] = job.weights();
@@ -170,7 +150,7 @@ class PerceptronPanel final : public Panel {
             m["finished"] = true;
             m["weights"] = {0, 0};
         }
-        m["running"] = running_;
+        m["running"] = lesson_.running();
         nlohmann::json sweep;
         sweep["grid"] = lesson_.sweep_grid;
         sweep["error"] = lesson_.sweep_error;
@@ -202,8 +182,6 @@ class PerceptronPanel final : public Panel {
 
     // ---- 3. layout ----
     void draw(App& app, const UiScale& ui) override {
-        ensure(app);
-        sync_running();
         const float avail_w = ImGui::GetContentRegionAvail().x;
         const float controls_w = std::min(340 * ui.dpr, avail_w * 0.42f);
         ImGui::BeginChild("controls", ImVec2(controls_w, 0), false);
@@ -221,8 +199,6 @@ class PerceptronPanel final : public Panel {
 
   private:
     Lesson lesson_;
-    bool dirty_data_ = true, dirty_training_ = true, dirty_sweep_ = true;
-    bool running_ = false;
     int click_class_ = 1;
     widgets::GlHeatmap heatmap_;
     std::string heatmap_key_;
@@ -233,42 +209,8 @@ class PerceptronPanel final : public Panel {
     std::string atoms_error_;
     std::vector<std::vector<float>> cell_rects_;  // sweep cells on screen, CSS px [x, y, w, h]
 
-    void report(App& app, const std::vector<std::string>& problems) {
+    static void report(App& app, const std::vector<std::string>& problems) {
         for (const std::string& p : problems) app.report("Perceptron: " + p, MessageLevel::warning);
-    }
-
-    void ensure(App& app) {
-        const qlab::LabState& s = app.state();
-        if (dirty_data_) {
-            report(app, lesson_.rebuild_data(s));  // drops both jobs: they point at the old data
-            dirty_training_ = dirty_sweep_ = true;
-        }
-        if (dirty_training_) report(app, lesson_.rebuild_training(s));
-        if (dirty_sweep_) report(app, lesson_.rebuild_sweep(s));
-        if (dirty_training_ && !lesson_.training_error.empty())
-            app.report("Perceptron: " + lesson_.training_error);
-        dirty_data_ = dirty_training_ = dirty_sweep_ = false;
-        // A run the learner started keeps running on the new data or atoms.
-        if (running_ && !(lesson_.trainable() && lesson_.run->running())) running_ = false;
-    }
-
-    void restart(App& app) {
-        report(app, lesson_.rebuild_training(app.state()));
-        if (!lesson_.training_error.empty()) app.report("Perceptron: " + lesson_.training_error);
-    }
-
-    void sync_running() {
-        if (running_ && !(lesson_.run && lesson_.run->running())) running_ = false;
-    }
-
-    bool converged() {
-        if (!lesson_.trainable()) return false;
-        const qlab::QuantizedLinearResult& r = lesson_.result();
-        // The perceptron converges after a pass without a mistake; Frank-Wolfe has no such pass,
-        // so it counts as converged when it stopped with every training point right.
-        if (lesson_.run->inner().algorithm() == qlab::QuantizedLinearAlgorithm::perceptron)
-            return r.converged;
-        return !lesson_.run->running() && r.train_accuracy == 1.0;
     }
 
     // ---- 4. controls and facts ----
@@ -372,7 +314,7 @@ class PerceptronPanel final : public Panel {
             if (ImGui::SmallButton("e3m2")) app.set("atoms", "float:e=3,m=2,sub=0,sat=1");
         }
         if (!atoms_error_.empty()) {
-            ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.1f, 0.1f, 1));
+            ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().error);
             ImGui::TextWrapped("%s", atoms_error_.c_str());
             ImGui::PopStyleColor();
         }
@@ -395,7 +337,8 @@ class PerceptronPanel final : public Panel {
             "Cherkhev §3.3-3.4");
         const bool can_run = lesson_.trainable();
         if (!can_run) ImGui::BeginDisabled();
-        if (ImGui::Button(running_ ? "Pause" : "Run", ImVec2(ui.px(64), 0))) toggle_run(app);
+        if (ImGui::Button(lesson_.running() ? "Pause" : "Run", ImVec2(ui.px(64), 0)))
+            toggle_run(app);
         ImGui::SameLine();
         if (ImGui::Button("Step")) step(app, 1);
         widgets::tooltip_on_hover(
@@ -406,12 +349,9 @@ class PerceptronPanel final : public Panel {
         widgets::tooltip_on_hover("Visit every example once.");
         ImGui::SameLine();
         if (!can_run) ImGui::EndDisabled();
-        if (ImGui::Button("Reset")) {
-            running_ = false;
-            restart(app);
-        }
+        if (ImGui::Button("Reset")) report(app, lesson_.restart(app.state()));
         if (!lesson_.training_error.empty()) {
-            ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.1f, 0.1f, 1));
+            ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().error);
             ImGui::TextWrapped("%s", lesson_.training_error.c_str());
             ImGui::PopStyleColor();
         } else if (lesson_.run && lesson_.run->state() == qlab::JobState::cancelled) {
@@ -491,8 +431,8 @@ class PerceptronPanel final : public Panel {
         fact("r(w)",
              "(" + fmt(w.size() > 0 ? w[0] : 0, 4) + ", " + fmt(w.size() > 1 ? w[1] : 0, 4) + ")",
              "The weight vector, an atom of A x A (the arrow).");
-        const char* status = converged()                                         ? "converged"
-                             : running_                                          ? "running"
+        const char* status = lesson_.converged()                                 ? "converged"
+                             : lesson_.running()                                 ? "running"
                              : lesson_.run->state() == qlab::JobState::cancelled ? "cancelled"
                              : !lesson_.run->running()
                                  ? (r.ended_in_sink ? "stuck in a sink" : "finished")

@@ -2,15 +2,12 @@
 // Sections: helpers; following the shared model; bounds; simulations; queries; bit flips.
 #include "precision_lesson.hpp"
 
-#include <emscripten.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
 
-#include "app.hpp"
-#include "lessons/train/train_session.hpp"
+#include "qlab/lin.hpp"
 
 namespace quantlab::precision {
 
@@ -31,12 +28,6 @@ constexpr double kCheapMacs = 3e6;
 // (Sakr's 784-512-512-512-10 then does 6 rows per unit, digits 64-32-10 256).
 constexpr double kUnitMacs = 6e6;
 constexpr int kMaxBits = 24;
-
-double model_macs(const qlab::Model& m) {
-    double macs = 0;
-    for (const auto& l : m.layers) macs += static_cast<double>(l.in) * l.out;
-    return macs;
-}
 
 // A new precision's bounds get this much of the frame it is set in; the rest follow in later
 // frames (only low bits need exact sums, a backward pass per pair).
@@ -91,20 +82,43 @@ void Lesson::drop_all() {
     if (bitflip_job_ && bitflip_job_->running()) bitflip_job_.reset();
 }
 
-void Lesson::update(App& app, TrainSession& s, double fill_ms) {
-    const qlab::LabState& st = app.state();
+void Lesson::update(const qlab::LabState& st, const SharedModel& s, Host& host, double fill_ms) {
     const int ba = static_cast<int>(st.ba), bw = static_cast<int>(st.bw);
     const bool new_precision = ba != ba_ || bw != bw_;
     ba_ = ba, bw_ = bw;
-    if (!s.has_data() || !s.has_model()) {
-        if (generation_ != -1) drop_all();
-        generation_ = batches_ = -1;
-        state_ = AnalysisState::no_data;
-        return;
+    if (!follow(st, s)) return;
+    const double start = host.now_ms();
+    size_units(s.model(), s.data().split().test.size());
+    ensure_analysis(st, s);
+    // The current precision first: its bounds (arithmetic, plus exact sums at low bits, which may
+    // take a few frames), then its simulation.
+    if (analysis_done_ && in_range(ba) && in_range(bw) && !bounds_.count({ba, bw}))
+        fill_bounds(host, kCurrentBoundsMs, true);
+    harvest();
+    if (cheap_ && ba >= 2 && bw >= 2 && !fixed_.count({ba, bw})) simulate_now(s, ba, bw);
+    if (new_precision) precision_ms_ = host.now_ms() - start;
+    const qlab::Dataset& test = s.data().split().test;
+    if (float_error_ < 0 && float_dec_.size() == test.size() && !float_dec_.empty()) {
+        long long wrong = 0;
+        for (std::size_t i = 0; i < float_dec_.size(); ++i) wrong += float_dec_[i] != test.y[i];
+        float_error_ = static_cast<double>(wrong) / static_cast<double>(float_dec_.size());
     }
-    if (s.model_generation() != generation_ || s.batches_done() != batches_) {
+    start_sims(s);
+    fill_bounds(host, fill_ms);
+}
+
+// Drops what was computed for other weights or another estimation set; false (with the state
+// said) while there is nothing to analyse: no data, weights that move, or untrained ones.
+bool Lesson::follow(const qlab::LabState& st, const SharedModel& s) {
+    if (!s.data().ready() || !s.has_model()) {
+        if (version_ != ModelVersion{}) drop_all();
+        version_ = {};
+        state_ = AnalysisState::no_data;
+        return false;
+    }
+    if (s.version() != version_) {
         drop_all();
-        generation_ = s.model_generation(), batches_ = s.batches_done();
+        version_ = s.version();
     }
     if (st.psamples != psamples_ || st.seed != seed_) {
         // A new estimation set: the analysis and what rests on it, not the fixed-point runs.
@@ -119,33 +133,40 @@ void Lesson::update(App& app, TrainSession& s, double fill_ms) {
         noise_list_.clear();
         psamples_ = st.psamples, seed_ = st.seed;
     }
-    if (s.running()) {
+    if (s.training()) {
         state_ = AnalysisState::training;  // the weights change every batch: wait for a pause
-        return;
+        return false;
     }
-    if (s.batches_done() == 0 && !s.model_from_file()) {
+    if (!s.trained()) {
         state_ = AnalysisState::untrained;  // bounds on random weights teach nothing
-        return;
+        return false;
     }
-    const double start = emscripten_get_now();
-    const double macs = model_macs(s.model());
-    cheap_ = macs * static_cast<double>(s.split().test.size()) <= kCheapMacs;
+    return true;
+}
+
+// Units of a few milliseconds whatever the network: rows per simulation unit, noise trials.
+void Lesson::size_units(const qlab::Model& model, std::size_t test_rows) {
+    const double macs = qlab::total_macs(model);
+    cheap_ = macs * static_cast<double>(test_rows) <= kCheapMacs;
     rows_per_unit_ = static_cast<int>(std::clamp(kUnitMacs / std::max(1.0, macs), 1.0, 256.0));
     // Noise: a backward pass of M - 1 directions plus one forward pass per trial, per row.
-    const double noise_row = macs * (s.model().outputs() - 1 + kNoiseTrials);
+    const double noise_row = macs * (model.outputs() - 1 + kNoiseTrials);
     noise_trials_ = noise_row <= kUnitMacs ? kNoiseTrials : 2;
     noise_rows_per_unit_ = static_cast<int>(std::clamp(
-        kUnitMacs / std::max(1.0, macs * (s.model().outputs() - 1 + noise_trials_)), 1.0, 256.0));
+        kUnitMacs / std::max(1.0, macs * (model.outputs() - 1 + noise_trials_)), 1.0, 256.0));
+}
 
-    // The analysis: once per weights and estimation set.
+// The analysis: once per weights and estimation set, and its state.
+void Lesson::ensure_analysis(const qlab::LabState& st, const SharedModel& s) {
     if (!analysis_job_ && !cancelled_) {
         qlab::SakrOptions o;
         o.samples = static_cast<int>(st.psamples);
         o.seed = static_cast<std::uint64_t>(st.seed);
         // One unit: a batch of samples, each a backward pass of M - 1 logit differences.
+        const double macs = qlab::total_macs(s.model());
         o.batch = static_cast<int>(std::clamp(
             kUnitMacs / std::max(1.0, macs * std::max(1, s.model().outputs() - 1)), 1.0, 25.0));
-        analysis_job_ = std::make_unique<qlab::SakrJob>(s.model(), s.split().test, o);
+        analysis_job_ = std::make_unique<qlab::SakrJob>(s.model(), s.data().split().test, o);
     }
     switch (analysis_job_ ? analysis_job_->state() : qlab::JobState::cancelled) {
         case qlab::JobState::running:
@@ -164,28 +185,15 @@ void Lesson::update(App& app, TrainSession& s, double fill_ms) {
             cancelled_ = true;
             break;
     }
-    // The current precision first: its bounds (arithmetic, plus exact sums at low bits, which may
-    // take a few frames), then its simulation.
-    if (analysis_done_ && in_range(ba) && in_range(bw) && !bounds_.count({ba, bw}))
-        fill_bounds(kCurrentBoundsMs, true);
-    harvest();
-    if (cheap_ && ba >= 2 && bw >= 2 && !fixed_.count({ba, bw})) {
-        qlab::SakrSimJob now(s.model(), &s.split().test, nullptr, float_dec_, {{ba, bw}});
-        qlab::run_job(now);
-        if (now.state() == qlab::JobState::finished) {
-            if (float_dec_.empty()) float_dec_ = now.float_decisions();
-            fixed_[{ba, bw}] = std::make_unique<qlab::SakrSimPoint>(now.points().front());
-        }
-    }
-    if (new_precision) precision_ms_ = emscripten_get_now() - start;
-    if (float_error_ < 0 && float_dec_.size() == s.split().test.size() && !float_dec_.empty()) {
-        long long wrong = 0;
-        for (std::size_t i = 0; i < float_dec_.size(); ++i)
-            wrong += float_dec_[i] != s.split().test.y[i];
-        float_error_ = static_cast<double>(wrong) / static_cast<double>(float_dec_.size());
-    }
-    start_sims(app, s);
-    fill_bounds(fill_ms);
+}
+
+// A cheap network's fixed-point run at the current precision, inside the call that set it.
+void Lesson::simulate_now(const SharedModel& s, int ba, int bw) {
+    qlab::SakrSimJob now(s.model(), &s.data().split().test, nullptr, float_dec_, {{ba, bw}});
+    qlab::run_job(now);
+    if (now.state() != qlab::JobState::finished) return;
+    if (float_dec_.empty()) float_dec_ = now.float_decisions();
+    fixed_[{ba, bw}] = std::make_unique<qlab::SakrSimPoint>(now.points().front());
 }
 
 // ---- bounds -------------------------------------------------------------------------------------
@@ -210,13 +218,13 @@ std::vector<std::pair<int, int>> Lesson::wanted() const {
     return w;
 }
 
-void Lesson::fill_bounds(double budget_ms, bool current_only) {
+void Lesson::fill_bounds(Host& host, double budget_ms, bool current_only) {
     if (!analysis_done_) return;
     const std::pair<int, int> current{ba_, bw_};
     const bool current_missing = in_range(ba_) && in_range(bw_) && !bounds_.count(current);
     // A new precision goes first: a job for another pair is dropped (it restarts when wanted).
     if (bounds_job_ && current_missing && bounds_job_pair_ != current) bounds_job_.reset();
-    const double start = emscripten_get_now();
+    const double start = host.now_ms();
     for (;;) {
         if (!bounds_job_) {
             std::optional<std::pair<int, int>> next;
@@ -230,16 +238,16 @@ void Lesson::fill_bounds(double budget_ms, bool current_only) {
                                                                 next->first, next->second);
             bounds_job_pair_ = *next;
         }
-        const double before = emscripten_get_now();
+        const double before = host.now_ms();
         bounds_job_->step(1);
-        slowest_bounds_ms_ = std::max(slowest_bounds_ms_, emscripten_get_now() - before);
+        slowest_bounds_ms_ = std::max(slowest_bounds_ms_, host.now_ms() - before);
         if (!bounds_job_->running()) {
             bounds_[bounds_job_pair_] = bounds_job_->result();
             const bool was_current = bounds_job_pair_ == current;
             bounds_job_.reset();
             if (current_only && was_current) return;  // the curve waits for its own budget
         }
-        if (emscripten_get_now() - start > budget_ms) return;
+        if (host.now_ms() - start > budget_ms) return;
     }
 }
 
@@ -267,7 +275,7 @@ void Lesson::harvest() {
     }
 }
 
-void Lesson::start_sims(App& /*app*/, TrainSession& s) {
+void Lesson::start_sims(const SharedModel& s) {
     if (sims_cancelled_) return;
     std::vector<std::pair<int, int>> pairs = {{ba_, bw_}};
     for (const auto& p : curve())
@@ -295,8 +303,8 @@ void Lesson::start_sims(App& /*app*/, TrainSession& s) {
         if (!m.empty()) {
             qlab::SakrSimOptions o;
             o.rows_per_unit = rows_per_unit_;
-            sim_job_ = std::make_unique<qlab::SakrSimJob>(s.model(), &s.split().test, nullptr,
-                                                          float_dec_, m, o);
+            sim_job_ = std::make_unique<qlab::SakrSimJob>(s.model(), &s.data().split().test,
+                                                          nullptr, float_dec_, m, o);
             sim_harvested_ = 0;
             sim_list_ = m;
         }
@@ -367,14 +375,16 @@ int Lesson::smallest_ba(int offset, bool theorem2) const {
 
 // ---- bit flips ----------------------------------------------------------------------------------
 
-void Lesson::start_bitflip_map(App& app, TrainSession& s) {
-    if (!s.has_model() || !s.has_data()) {
-        app.report("bit flips need a model and its data: wait for the data set to load");
+void Lesson::start_bitflip_map(const SharedModel& s, Host& host) {
+    if (!s.has_model() || !s.data().ready()) {
+        host.report("bit flips need a model and its data: wait for the data set to load",
+                    MessageLevel::warning);
         return;
     }
     if (ba_ < 2 || bw_ < 2) {
-        app.report(
-            "bit flips need B_A, B_W >= 2 (the fixed-point network; B_W: a sign bit and one more)");
+        host.report(
+            "bit flips need B_A, B_W >= 2 (the fixed-point network; B_W: a sign bit and one more)",
+            MessageLevel::warning);
         return;
     }
     qlab::BitFlipOptions o;
@@ -383,17 +393,16 @@ void Lesson::start_bitflip_map(App& app, TrainSession& s) {
     o.seed = bitflip.seed;
     o.rows_per_unit = rows_per_unit_;
     o.activations = bitflip.activations;
-    bitflip_job_ = std::make_unique<qlab::BitFlipJob>(s.model(), s.split().test, o);
+    bitflip_job_ = std::make_unique<qlab::BitFlipJob>(s.model(), s.data().split().test, o);
     bitflip_options_ = o;
-    bitflip_generation_ = s.model_generation(), bitflip_batches_ = s.batches_done();
+    bitflip_version_ = s.version();
     if (bitflip_job_->state() == qlab::JobState::failed)
-        app.report("bit flips: " + bitflip_job_->status().message(), MessageLevel::error);
+        host.report("bit flips: " + bitflip_job_->status().message(), MessageLevel::error);
 }
 
 bool Lesson::bitflip_stale() const {
-    return !bitflip_job_ || bitflip_generation_ != generation_ || bitflip_batches_ != batches_ ||
-           bitflip_options_.ba != ba_ || bitflip_options_.bw != bw_ ||
-           bitflip_options_.rate != bitflip.rate ||
+    return !bitflip_job_ || bitflip_version_ != version_ || bitflip_options_.ba != ba_ ||
+           bitflip_options_.bw != bw_ || bitflip_options_.rate != bitflip.rate ||
            bitflip_options_.activations != bitflip.activations;
 }
 

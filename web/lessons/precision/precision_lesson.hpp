@@ -11,13 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "lab/host.hpp"
+#include "lab/shared_model.hpp"
 #include "qlab/bitflip.hpp"
 #include "qlab/sakr.hpp"
 
 namespace quantlab {
-
-class App;
-class TrainSession;
 
 namespace precision {
 
@@ -59,7 +58,7 @@ class Lesson {
     // Follows the shared model (dropping results made for other weights), starts the jobs that
     // are due, and brings the current (B_A, B_W) up to date: its bounds at once, its fixed-point
     // simulation at once when it is cheap. Curve bounds are filled for up to fill_ms.
-    void update(App& app, TrainSession& s, double fill_ms);
+    void update(const qlab::LabState& state, const SharedModel& model, Host& host, double fill_ms);
 
     AnalysisState state() const { return state_; }
     double analysis_fraction() const;
@@ -89,24 +88,29 @@ class Lesson {
     qlab::SakrSimJob* sim_job() { return sim_job_.get(); }
     qlab::SakrSimJob* noise_job() { return noise_job_.get(); }
     qlab::BitFlipJob* bitflip_job() { return bitflip_job_.get(); }
+    const qlab::BitFlipJob* bitflip_job() const { return bitflip_job_.get(); }
 
     // ---- bit flips ----
     BitFlipSettings bitflip;
-    void start_bitflip_map(App& app, TrainSession& s);
+    void start_bitflip_map(const SharedModel& model, Host& host);
     bool bitflip_stale() const;  // the map was made for other weights, precision or rate
     const qlab::BitFlipOptions& bitflip_made_with() const { return bitflip_options_; }
 
   private:
     void drop_all();
+    bool follow(const qlab::LabState& st, const SharedModel& s);
+    void size_units(const qlab::Model& model, std::size_t test_rows);
+    void ensure_analysis(const qlab::LabState& st, const SharedModel& s);
+    void simulate_now(const SharedModel& s, int ba, int bw);
     void harvest();
     // Steps the bounds job for at most budget_ms: the current pair first, then wanted() in order
     // (with current_only, it stops once the current pair is done).
-    void fill_bounds(double budget_ms, bool current_only = false);
+    void fill_bounds(Host& host, double budget_ms, bool current_only = false);
     std::vector<std::pair<int, int>> wanted() const;  // current first, then the curves
-    void start_sims(App& app, TrainSession& s);
+    void start_sims(const SharedModel& model);
 
-    // What the results are for: the weights (generation, batches) and the estimation set.
-    long long generation_ = -1, batches_ = -1;
+    // What the results are for: the weights and the estimation set.
+    ModelVersion version_;
     double psamples_ = -1, seed_ = -1;
     AnalysisState state_ = AnalysisState::no_data;
     bool cancelled_ = false;
@@ -135,7 +139,7 @@ class Lesson {
 
     std::unique_ptr<qlab::BitFlipJob> bitflip_job_;
     qlab::BitFlipOptions bitflip_options_;
-    long long bitflip_generation_ = -1, bitflip_batches_ = -1;
+    ModelVersion bitflip_version_;
 };
 
 }  // namespace precision

@@ -15,10 +15,11 @@
 
 #include "app.hpp"
 #include "imgui.h"
-#include "lessons/model_lesson.hpp"
+#include "lessons/model_panel.hpp"
 #include "precision_lesson.hpp"
 #include "precision_views.hpp"
 #include "ui/digit_atlas.hpp"
+#include "ui/theme.hpp"
 #include "ui/widgets.hpp"
 
 namespace quantlab {
@@ -37,7 +38,7 @@ using widgets::section;
 // Per frame, the curve's bounds are filled for at most this long (a new curve takes a few frames).
 constexpr double kFillMs = 2.0;
 
-class PrecisionPanel : public ModelLesson {
+class PrecisionPanel : public ModelPanel {
   public:
     const char* key() const override { return "precision"; }
     const char* title() const override { return "Precision"; }
@@ -49,29 +50,32 @@ class PrecisionPanel : public ModelLesson {
                "saturate and the simulation crosses the bounds.";
     }
 
+    void update(App& app) override { m_.update(app.state(), app.model(), app, kFillMs); }
     void draw(App& app, const UiScale& ui) override;
-    nlohmann::json metrics(App& app) override;
-    void toggle_run(App& app) override;
-    std::vector<PanelJob> jobs() override {
-        std::vector<PanelJob> j = training_jobs();
-        j.push_back({"precision analysis", m_.analysis_job()});
-        j.push_back({"fixed-point simulation", m_.sim_job()});
-        j.push_back({"noise simulation", m_.noise_job()});
-        j.push_back({"bit-flip map", m_.bitflip_job()});
-        return j;
+    nlohmann::json metrics(const App& app) const override;
+    // Space trains only a model that has none (or pauses / resumes it); 'Train again' starts over.
+    void toggle_run(App& app) override {
+        train_unless_trained(app,
+                             "the model is trained (space trains only a model that has none): "
+                             "press 'Train again' to start over");
+    }
+    std::vector<ScheduledJob> jobs() override {
+        return {{"precision analysis", m_.analysis_job()},
+                {"fixed-point simulation", m_.sim_job()},
+                {"noise simulation", m_.noise_job()},
+                {"bit-flip map", m_.bitflip_job()}};
     }
 
   private:
-    void update(App& app) {
-        s_.sync_data(app);
-        s_.tick(app);
-        m_.update(app, s_, kFillMs);
-    }
     void draw_controls(App& app, const UiScale& ui);
+    void draw_model(App& app, const UiScale& ui);
+    void draw_precision(App& app, const UiScale& ui);
+    void draw_analysis(App& app, const UiScale& ui);
     void draw_precision_numbers(App& app, const UiScale& ui);
     void draw_bitflip_controls(App& app, const UiScale& ui);
     void draw_views(App& app, const UiScale& ui);
-    std::string model_line(const qlab::LabState& s) const;
+    std::string model_line(const App& app) const;
+    nlohmann::json bitflip_metrics() const;
 
     precision::Lesson m_;
     widgets::DigitAtlas atlas_;
@@ -79,48 +83,41 @@ class PrecisionPanel : public ModelLesson {
     int psamples_draft_ = -1;
 };
 
-// Space trains only a model that has none (or pauses / resumes it); 'Train again' starts over.
-void PrecisionPanel::toggle_run(App& app) {
-    train_unless_trained(
-        app,
-        [this] {
-            return s_.model_from_file() ||
-                   (s_.job() && !s_.job()->running() && s_.batches_done() > 0);
-        },
-        "the model is trained (space trains only a model that has none): press 'Train again' "
-        "to start over");
-}
-
-std::string PrecisionPanel::model_line(const qlab::LabState& s) const {
-    if (!s_.has_data())
-        return s_.loading() ? "loading " + s_.loading_name() + "..." : "no data yet";
+std::string PrecisionPanel::model_line(const App& app) const {
+    const SharedModel& m = app.model();
+    if (!m.data().ready())
+        return m.data().loading() ? "loading " + m.data().loading_name() + "..." : "no data yet";
     char buf[256];
-    const qlab::TrainJob* job = s_.job();
-    const char* what = s_.model_from_file() ? "loaded from a file"
-                       : s_.running()       ? "training"
-                       : !job               ? "untrained"
-                       : job->running()     ? "paused"
-                                            : "trained";
     std::snprintf(buf, sizeof buf, "%s, %s: %lld batches, float test accuracy %s",
-                  s_.model_spec(s).c_str(), what, s_.batches_done(),
+                  m.spec(app.state()).c_str(), m.state_word().c_str(), m.batches_done(),
                   m_.float_error() >= 0 ? percent(1 - m_.float_error()).c_str()
-                                        : percent(std::max(0.0, s_.test_accuracy_now())).c_str());
+                                        : percent(std::max(0.0, m.test_accuracy())).c_str());
     return buf;
 }
 
 // ---- controls -----------------------------------------------------------------------------------
 
 void PrecisionPanel::draw_controls(App& app, const UiScale& ui) {
+    draw_model(app, ui);
+    draw_precision(app, ui);
+    draw_analysis(app, ui);
+    draw_precision_numbers(app, ui);
+    draw_bitflip_controls(app, ui);
+}
+
+// The shared model: train it here, and the two keys Sakr's conventions care about.
+void PrecisionPanel::draw_model(App& app, const UiScale& ui) {
     const qlab::LabState& s = app.state();
+    SharedModel& m = app.model();
     section("Model (shared with the Train lesson)");
     const float bw3 = (ImGui::GetContentRegionAvail().x - 2 * ImGui::GetStyle().ItemSpacing.x) / 3;
-    const bool finished = s_.job() && !s_.job()->running() && s_.batches_done() > 0;
-    const char* run_label = s_.running()                       ? "Pause"
-                            : finished || s_.model_from_file() ? "Train again"
-                                                               : "Train";
+    const bool finished = m.job() && !m.job()->running() && m.batches_done() > 0;
+    const char* run_label = m.running() || m.waiting_for_data() ? "Pause"
+                            : finished || m.from_file()         ? "Train again"
+                                                                : "Train";
     if (recorded_button(app, ui, run_label, "precision_run_button", ImVec2(bw3, 0))) {
-        if (!s_.running() && (finished || s_.model_from_file()))
-            s_.set_running(app, true);  // starts over
+        if (!m.running() && (finished || m.from_file()))
+            m.set_running(s, true);  // starts over
         else
             toggle_run(app);
     }
@@ -131,10 +128,10 @@ void PrecisionPanel::draw_controls(App& app, const UiScale& ui) {
     if (recorded_button(app, ui, "Step", "precision_step_button", ImVec2(bw3, 0))) step(app, 1);
     widgets::tooltip_on_hover("S: one mini-batch.");
     ImGui::SameLine();
-    if (recorded_button(app, ui, "Reset", "precision_reset_button", ImVec2(bw3, 0))) s_.reset(app);
+    if (recorded_button(app, ui, "Reset", "precision_reset_button", ImVec2(bw3, 0))) m.reset(s);
     widgets::tooltip_on_hover("Fresh weights from the seed.");
     ImGui::PushTextWrapPos(0);
-    ImGui::TextDisabled("%s", model_line(s).c_str());
+    ImGui::TextDisabled("%s", model_line(app).c_str());
     ImGui::PopTextWrapPos();
 
     // The data set and activation: the keys Sakr's conventions care about.
@@ -166,14 +163,17 @@ void PrecisionPanel::draw_controls(App& app, const UiScale& ui) {
         "ufixed:w=B_A,f=B_A-1 on [0, 2). ReLU outputs above 2 saturate in the fixed-point "
         "simulation: that clipping is not the rounding noise the theorems bound.",
         "Sakr et al. §4.1");
-    if (s.act == "relu" && s_.has_model()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.35f, 0.05f, 1));
+    if (s.act == "relu" && m.has_model()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().warning);
         ImGui::TextWrapped(
             "relu: hidden outputs above 2 saturate in fixed point, so the simulated p_m can exceed "
             "the bounds at many bits. act=hardsigmoid fits Sakr's conventions.");
         ImGui::PopStyleColor();
     }
+}
 
+void PrecisionPanel::draw_precision(App& app, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
     section("Precision");
     int ba = static_cast<int>(s.ba), bw = static_cast<int>(s.bw);
     const float label_w = ui.px(34);
@@ -222,7 +222,11 @@ void PrecisionPanel::draw_controls(App& app, const UiScale& ui) {
         ImGui::Button("B_W = B_A + ? (eq. 12: after the analysis)");
         ImGui::EndDisabled();
     }
+}
 
+void PrecisionPanel::draw_analysis(App& app, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
+    const qlab::SakrAnalysis* a = m_.analysis();
     section("Analysis of this model");
     switch (m_.state()) {
         case AnalysisState::no_data:
@@ -241,7 +245,7 @@ void PrecisionPanel::draw_controls(App& app, const UiScale& ui) {
                                "E_A, E_W: gradients");
             break;
         case AnalysisState::failed:
-            ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.1f, 0.1f, 1));
+            ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().error);
             ImGui::TextWrapped("analysis failed: %s", m_.failure().c_str());
             ImGui::PopStyleColor();
             break;
@@ -268,7 +272,7 @@ void PrecisionPanel::draw_controls(App& app, const UiScale& ui) {
         ImGui::SameLine();
         ImGui::TextDisabled("(%zu samples)", a->samples());
         if (a->ties()) {
-            ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.35f, 0.05f, 1));
+            ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().warning);
             ImGui::TextWrapped("%s", a->tie_message().c_str());
             ImGui::PopStyleColor();
         }
@@ -289,9 +293,6 @@ void PrecisionPanel::draw_controls(App& app, const UiScale& ui) {
     widgets::help_marker(
         "The estimation set: this many random test rows (Sakr: 1000). Enter applies.",
         "Sakr et al. §4.1");
-
-    draw_precision_numbers(app, ui);
-    draw_bitflip_controls(app, ui);
 }
 
 void PrecisionPanel::draw_precision_numbers(App& app, const UiScale& /*ui*/) {
@@ -358,7 +359,7 @@ void PrecisionPanel::draw_bitflip_controls(App& app, const UiScale& ui) {
         "Probability that bit k of a stored value flips (a soft error). Not in the link.");
     ImGui::SameLine();
     if (recorded_button(app, ui, "Sensitivity map", "precision_bitflip_button"))
-        m_.start_bitflip_map(app, s_);
+        m_.start_bitflip_map(app.model(), app);
     widgets::tooltip_on_hover(
         "For every layer and bit k of B_W: flip bit k of that layer's weights (two's complement "
         "of fixed:w=B_W,f=B_W-1) at the rate (or bit k of B_A of the activations entering it), "
@@ -376,19 +377,18 @@ void PrecisionPanel::draw_views(App& app, const UiScale& ui) {
     precision::draw_fig1(app, m_, ui, ImVec2(avail, plot_h));
     const bool side_by_side = avail > ui.px(820);
     ImGui::BeginGroup();
-    precision::draw_costs(app, m_, s_, ui);
+    precision::draw_costs(app, m_, app.model(), ui);
     ImGui::EndGroup();
     const float left_w = ImGui::GetItemRectSize().x;
     if (side_by_side) ImGui::SameLine(0, gap * 3);
     ImGui::BeginGroup();
-    precision::draw_flips(app, m_, s_, atlas_, shown_flips_, ui,
+    precision::draw_flips(app, m_, app.model(), atlas_, shown_flips_, ui,
                           side_by_side ? avail - left_w - gap * 3 : avail);
     ImGui::EndGroup();
     precision::draw_bitflip_map(app, m_, ui);
 }
 
 void PrecisionPanel::draw(App& app, const UiScale& ui) {
-    update(app);
     const float avail = ImGui::GetContentRegionAvail().x;
     const float left = std::min(ui.px(330), avail * 0.36f);
     widgets::begin_recorded_child(app, ui, "precision_controls", ImVec2(left, 0));
@@ -402,16 +402,78 @@ void PrecisionPanel::draw(App& app, const UiScale& ui) {
 
 // ---- metrics ------------------------------------------------------------------------------------
 
-nlohmann::json PrecisionPanel::metrics(App& app) {
+nlohmann::json row_json(const Row& r) {
     using nlohmann::json;
-    update(app);
+    json o = {{"ba", r.ba}, {"bw", r.bw}};
+    o["thm1"] = r.thm1 ? finite_or_null(*r.thm1) : json(nullptr);
+    o["thm2"] = r.has_bounds ? finite_or_null(r.bounds.thm2) : json(nullptr);
+    o["thm2_opt"] = r.has_bounds ? finite_or_null(r.bounds.thm2_opt) : json(nullptr);
+    o["p_m_sim"] = r.fixed ? json(r.fixed->p_m) : json(nullptr);
+    o["error_sim"] = r.fixed ? json(r.fixed->error) : json(nullptr);
+    o["p_m_noise_linear"] = r.noise ? json(r.noise->p_m_noise_linear) : json(nullptr);
+    o["p_m_noise_exact"] = r.noise ? json(r.noise->p_m_noise_exact) : json(nullptr);
+    return o;
+}
+
+// Sakr's Table 1: the paper's costs beside eq. 3-4 computed for its network.
+nlohmann::json table1_json() {
+    nlohmann::json t1 = nlohmann::json::array();
+    for (const auto& t : precision::kTable1) {
+        const qlab::SakrCost c =
+            qlab::sakr_cost(std::vector<int>{784, 512, 512, 512, 10}, t.ba, t.bw);
+        t1.push_back({{"option", t.option},
+                      {"ba", t.ba},
+                      {"bw", t.bw},
+                      {"paper_fa", t.fa_millions * 1e6},
+                      {"paper_bits", t.bits_millions * 1e6},
+                      {"fa", c.fa},
+                      {"bits", c.bits}});
+    }
+    return t1;
+}
+
+nlohmann::json PrecisionPanel::bitflip_metrics() const {
+    using nlohmann::json;
+    json bf = {{"rate", m_.bitflip.rate},
+               {"seed", m_.bitflip.seed},
+               {"target", m_.bitflip.activations ? "activations" : "weights"}};
+    const qlab::BitFlipJob* job = m_.bitflip_job();
+    if (!job) return bf;
+    const qlab::BitFlipOptions& o = m_.bitflip_made_with();
+    bf["made_with"] = {{"rate", o.rate},
+                       {"ba", o.ba},
+                       {"bw", o.bw},
+                       {"seed", o.seed},
+                       {"target", o.activations ? "activations" : "weights"}};
+    bf["state"] = qlab::job_state_name(job->state());
+    bf["progress"] = job->progress().fraction();
+    bf["stale"] = m_.bitflip_stale();
+    bf["baseline"] = finite_or_null(job->baseline());
+    json map = json::array(), flipped = json::array();
+    for (int l = 0; l < job->layers(); ++l) {
+        json r = json::array(), f = json::array();
+        for (int k = 0; k < job->bits(); ++k) {
+            const std::size_t c = static_cast<std::size_t>(l * job->bits() + k);
+            r.push_back(finite_or_null(job->accuracy()[c]));
+            f.push_back(job->flipped()[c]);
+        }
+        map.push_back(r), flipped.push_back(f);
+    }
+    bf["accuracy"] = map;  // [layer][bit], bit 0 = LSB
+    bf["flipped"] = flipped;
+    return bf;
+}
+
+nlohmann::json PrecisionPanel::metrics(const App& app) const {
+    using nlohmann::json;
     const qlab::LabState& s = app.state();
+    const SharedModel& m = app.model();
     json j;
-    j["data"] = s_.uploaded() ? "uploaded:" + s_.uploaded_name() : s.data;
-    j["model"] = s_.has_data() ? s_.model_spec(s) : "";
-    j["model_from_file"] = s_.model_from_file();
-    j["batches"] = s_.batches_done();
-    j["training"] = s_.running();
+    j["data"] = m.data().uploaded() ? m.data().label() : s.data;
+    j["model"] = m.data().ready() ? m.spec(s) : "";
+    j["model_from_file"] = m.from_file();
+    j["batches"] = m.batches_done();
+    j["training"] = m.running();
     j["ba"] = static_cast<int>(s.ba);
     j["bw"] = static_cast<int>(s.bw);
     j["psamples"] = static_cast<int>(s.psamples);
@@ -423,17 +485,7 @@ nlohmann::json PrecisionPanel::metrics(App& app) {
     j["suggested_offset"] = a ? json(a->suggested_bw_minus_ba()) : json(nullptr);
     j["samples"] = a ? json(a->samples()) : json(nullptr);
     j["ties"] = a ? json(a->ties()) : json(nullptr);
-    const auto row_json = [](const Row& r) {
-        json o = {{"ba", r.ba}, {"bw", r.bw}};
-        o["thm1"] = r.thm1 ? finite_or_null(*r.thm1) : json(nullptr);
-        o["thm2"] = r.has_bounds ? finite_or_null(r.bounds.thm2) : json(nullptr);
-        o["thm2_opt"] = r.has_bounds ? finite_or_null(r.bounds.thm2_opt) : json(nullptr);
-        o["p_m_sim"] = r.fixed ? json(r.fixed->p_m) : json(nullptr);
-        o["error_sim"] = r.fixed ? json(r.fixed->error) : json(nullptr);
-        o["p_m_noise_linear"] = r.noise ? json(r.noise->p_m_noise_linear) : json(nullptr);
-        o["p_m_noise_exact"] = r.noise ? json(r.noise->p_m_noise_exact) : json(nullptr);
-        return o;
-    };
+    j["inputs_clipped"] = a ? json(a->inputs_clipped()) : json(nullptr);
     const Row cur = m_.current();
     const json cur_json = row_json(cur);
     for (auto it = cur_json.begin(); it != cur_json.end(); ++it) j[it.key()] = it.value();
@@ -450,25 +502,13 @@ nlohmann::json PrecisionPanel::metrics(App& app) {
     }
     j["grid"] = grid;
     j["grid_offset"] = static_cast<int>(s.bw) - static_cast<int>(s.ba);
-    if (s_.has_model()) {
+    if (m.has_model()) {
         const qlab::SakrCost c =
-            qlab::sakr_cost(s_.model(), static_cast<int>(s.ba), static_cast<int>(s.bw));
+            qlab::sakr_cost(m.model(), static_cast<int>(s.ba), static_cast<int>(s.bw));
         j["cost"] = {
             {"fa", c.fa}, {"bits", c.bits}, {"activations", c.activations}, {"weights", c.weights}};
     }
-    json t1 = json::array();
-    for (const auto& t : precision::kTable1) {
-        const qlab::SakrCost c =
-            qlab::sakr_cost(std::vector<int>{784, 512, 512, 512, 10}, t.ba, t.bw);
-        t1.push_back({{"option", t.option},
-                      {"ba", t.ba},
-                      {"bw", t.bw},
-                      {"paper_fa", t.fa_millions * 1e6},
-                      {"paper_bits", t.bits_millions * 1e6},
-                      {"fa", c.fa},
-                      {"bits", c.bits}});
-    }
-    j["table1"] = t1;
+    j["table1"] = table1_json();
     if (a) {
         const int off = a->suggested_bw_minus_ba();
         const auto opt = [&](int offset, bool thm2) {
@@ -480,37 +520,7 @@ nlohmann::json PrecisionPanel::metrics(App& app) {
                         {"C", opt(off, false)},
                         {"D", opt(off, true)}};
     }
-    json bf = {{"rate", m_.bitflip.rate},
-               {"seed", m_.bitflip.seed},
-               {"target", m_.bitflip.activations ? "activations" : "weights"}};
-    if (const qlab::BitFlipJob* job = m_.bitflip_job()) {
-        const qlab::BitFlipOptions& o = m_.bitflip_made_with();
-        bf["made_with"] = {{"rate", o.rate},
-                           {"ba", o.ba},
-                           {"bw", o.bw},
-                           {"seed", o.seed},
-                           {"target", o.activations ? "activations" : "weights"}};
-        bf["state"] = job->state() == qlab::JobState::finished    ? "finished"
-                      : job->state() == qlab::JobState::running   ? "running"
-                      : job->state() == qlab::JobState::cancelled ? "cancelled"
-                                                                  : "failed";
-        bf["progress"] = job->progress().fraction();
-        bf["stale"] = m_.bitflip_stale();
-        bf["baseline"] = finite_or_null(job->baseline());
-        json map = json::array(), flipped = json::array();
-        for (int l = 0; l < job->layers(); ++l) {
-            json r = json::array(), f = json::array();
-            for (int k = 0; k < job->bits(); ++k) {
-                const std::size_t c = static_cast<std::size_t>(l * job->bits() + k);
-                r.push_back(finite_or_null(job->accuracy()[c]));
-                f.push_back(job->flipped()[c]);
-            }
-            map.push_back(r), flipped.push_back(f);
-        }
-        bf["accuracy"] = map;  // [layer][bit], bit 0 = LSB
-        bf["flipped"] = flipped;
-    }
-    j["bitflip"] = bf;
+    j["bitflip"] = bitflip_metrics();
     return j;
 }
 

@@ -223,7 +223,7 @@ void draw_fig1(App& app, const Lesson& m_, const UiScale& ui, ImVec2 size) {
     }
 }
 
-void draw_costs(App& app, const Lesson& m_, const TrainSession& s_, const UiScale& ui) {
+void draw_costs(App& app, const Lesson& m_, const SharedModel& s_, const UiScale& ui) {
     const qlab::LabState& s = app.state();
     ImGui::TextUnformatted("Costs (10^6 full adders, eq. 3; 10^6 bits, eq. 4) beside Table 1");
     widgets::help_marker(
@@ -301,7 +301,7 @@ void draw_costs(App& app, const Lesson& m_, const TrainSession& s_, const UiScal
     }
 }
 
-void draw_flips(App& app, const Lesson& m_, const TrainSession& s_, widgets::DigitAtlas& atlas_,
+void draw_flips(App& app, const Lesson& m_, const SharedModel& s_, widgets::DigitAtlas& atlas_,
                 std::vector<std::size_t>& shown_flips_, const UiScale& ui, float width) {
     const qlab::LabState& s = app.state();
     const std::vector<std::size_t> flips = m_.flips();
@@ -317,8 +317,8 @@ void draw_flips(App& app, const Lesson& m_, const TrainSession& s_, widgets::Dig
         "Rows whose fixed-point decision differs from the float decision: p_m counts them. Labels: "
         "true class, float -> fixed-point decision (red when the flip made it wrong).",
         "Sakr et al. §2.1 (p_m)");
-    const int side = s_.image_side();
-    const qlab::Dataset& raw = s_.raw_test();
+    const int side = s_.data().image_side();
+    const qlab::Dataset& raw = s_.data().raw_test();
     constexpr std::size_t kMax = 12;
     shown_flips_.assign(flips.begin(),
                         flips.begin() + static_cast<long>(std::min(kMax, flips.size())));
@@ -333,7 +333,7 @@ void draw_flips(App& app, const Lesson& m_, const TrainSession& s_, widgets::Dig
         return;
     }
     const int cols = 6;
-    atlas_.update(raw, shown_flips_, side, cols, s_.pixel_max());
+    atlas_.update(raw, shown_flips_, side, cols, s_.data().pixel_max());
     const float gap = ui.px(6), label_h = ImGui::GetFontSize() + ui.px(2);
     const float cell = std::clamp((width - gap * (cols - 1)) / cols, ui.px(28), ui.px(52));
     const int grid_rows = static_cast<int>((shown_flips_.size() + cols - 1) / cols);

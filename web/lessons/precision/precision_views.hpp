@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "app.hpp"
-#include "panel.hpp"
-#include "ui/digit_atlas.hpp"
 #include "imgui.h"
+#include "lab/shared_model.hpp"
+#include "panel.hpp"
 #include "precision_lesson.hpp"
-#include "lessons/train/train_session.hpp"
+#include "ui/digit_atlas.hpp"
 
 namespace quantlab::precision {
 
@@ -22,9 +22,9 @@ std::string percent(double v, int digits = 2);
 std::string prob(double v);
 
 void draw_fig1(App& app, const Lesson& lesson, const UiScale& ui, ImVec2 size);
-void draw_costs(App& app, const Lesson& lesson, const TrainSession& session, const UiScale& ui);
+void draw_costs(App& app, const Lesson& lesson, const SharedModel& model, const UiScale& ui);
 // The first flipped test rows as digits; `shown` gets their rows (for metrics()).
-void draw_flips(App& app, const Lesson& lesson, const TrainSession& session,
+void draw_flips(App& app, const Lesson& lesson, const SharedModel& model,
                 widgets::DigitAtlas& atlas, std::vector<std::size_t>& shown, const UiScale& ui,
                 float width);
 void draw_bitflip_map(App& app, Lesson& lesson, const UiScale& ui);

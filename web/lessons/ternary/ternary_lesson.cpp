@@ -20,16 +20,22 @@ int Analysis::level_for(double keep) const {
     return std::clamp(static_cast<int>(keep), 0, max_level());
 }
 
-void Analysis::update(const qlab::Model& model, const qlab::Dataset& test, const AnalysisKey& key,
-                      bool training, double now_ms) {
+void Analysis::update(const SharedModel& shared, const AnalysisKey& key, double now_ms) {
     want_ = key;
     poll(now_ms);
-    if (model.layers.empty() || test.size() == 0) {
+    if (!shared.has_model() || !shared.data().ready()) {
         job_.reset();
         phase_ = Phase::no_model;
         return;
     }
-    if (training) {
+    const qlab::Model& model = shared.model();
+    const qlab::Dataset& test = shared.data().split().test;
+    if (!shared.trained()) {
+        job_.reset();  // residuals of random weights teach nothing: the lesson says so
+        phase_ = Phase::untrained;
+        return;
+    }
+    if (shared.training()) {
         // The weights move every batch: an analysis now would be for weights already gone.
         job_.reset();
         phase_ = Phase::training;
@@ -47,11 +53,12 @@ void Analysis::update(const qlab::Model& model, const qlab::Dataset& test, const
     o.gain_x = kGainX;
     // The session's model and split live as long as the lab; a change before the first unit
     // comes with a new key (or training), which replaces this job before it runs again.
-    job_ = std::make_unique<DeferredJob<qlab::TernaryResidualJob>>([this, &model, &test, o] {
-        model_ = model;  // a snapshot: training changes the shared weights in place
-        test_ = test;
-        return std::make_unique<qlab::TernaryResidualJob>(model_, test_, o);
-    });
+    job_ =
+        std::make_unique<DeferredJob<qlab::TernaryResidualJob>>([this, mp = &model, tp = &test, o] {
+            model_ = *mp;  // a snapshot: training changes the shared weights in place
+            test_ = *tp;
+            return std::make_unique<qlab::TernaryResidualJob>(model_, test_, o);
+        });
     job_key_ = key;
     started_ms_ = now_ms;
     ++jobs_started_;
@@ -126,24 +133,27 @@ void Analysis::finish(double now_ms) {
 
 // ---- the Pareto view's job ---------------------------------------------------------------------
 
-void Frontier::update(const qlab::Model& model, const qlab::Dataset& test, const AnalysisKey& key,
-                      bool training, bool wanted, double now_ms) {
+void Frontier::update(const SharedModel& shared, const AnalysisKey& key, bool wanted,
+                      double now_ms) {
     want_ = key;
-    training_ = training;
+    training_ = shared.training();
+    untrained_ = shared.has_model() && !shared.trained();
     poll(now_ms);
-    if (training) {
-        job_.reset();  // its weights are gone; the points would mislead
+    if (training_ || untrained_) {
+        job_.reset();  // its weights are gone (or random); the points would mislead
         return;
     }
-    if (!wanted || model.layers.empty() || test.size() == 0) return;
+    if (!wanted || !shared.has_model() || !shared.data().ready()) return;
+    const qlab::Model& model = shared.model();
+    const qlab::Dataset& test = shared.data().split().test;
     if (job_ && key_ == key) return;
     job_.reset();  // it references model_ and test_
     qlab::ParetoOptions o;
     o.ternary_options.block = key.block;
     o.ternary_options.tolerance = key.tolerance;
-    job_ = std::make_unique<DeferredJob<qlab::ParetoJob>>([this, &model, &test, o] {
-        model_ = model;
-        test_ = test;
+    job_ = std::make_unique<DeferredJob<qlab::ParetoJob>>([this, mp = &model, tp = &test, o] {
+        model_ = *mp;
+        test_ = *tp;
         return std::make_unique<qlab::ParetoJob>(model_, test_, o);
     });
     key_ = key;
@@ -163,6 +173,7 @@ void Frontier::poll(double now_ms) {
 }
 
 const char* Frontier::state() const {
+    if (untrained_) return "untrained";
     if (training_) return "training";
     if (!job_) return "idle";
     if (job_->running()) return "running";

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lab/shared_model.hpp"
 #include "qlab/dataset.hpp"
 #include "qlab/kundu.hpp"
 #include "qlab/mlp.hpp"
@@ -49,14 +50,13 @@ class DeferredJob final : public qlab::Job {
     std::unique_ptr<Inner> inner_;
 };
 
-// What the analysis is for: the weights (generation, batches trained) and Algorithm 2's options.
+// What the analysis is for: the weights (the shared model's version) and Algorithm 2's options.
 struct AnalysisKey {
-    long long generation = -1, batches = -1;
+    ModelVersion version;
     std::size_t block = 0;
     double tolerance = 0;
     bool operator==(const AnalysisKey& o) const {
-        return generation == o.generation && batches == o.batches && block == o.block &&
-               tolerance == o.tolerance;
+        return version == o.version && block == o.block && tolerance == o.tolerance;
     }
     bool operator!=(const AnalysisKey& o) const { return !(*this == o); }
 };
@@ -79,12 +79,11 @@ struct LayerFigures {
 
 class Analysis {
   public:
-    enum class Phase { no_model, training, running, finished, failed };
+    enum class Phase { no_model, untrained, training, running, finished, failed };
 
-    // Starts a fresh job when the key changed and the weights are not being trained; drops the
-    // job (keeping the last result as stale) while they are.
-    void update(const qlab::Model& model, const qlab::Dataset& test, const AnalysisKey& key,
-                bool training, double now_ms);
+    // Starts a fresh job when the key changed and the weights are trained and not being trained;
+    // drops the job (keeping the last result as stale) while they are.
+    void update(const SharedModel& model, const AnalysisKey& key, double now_ms);
     // Notices a job that finished (figures, timing); cheap when nothing changed.
     void poll(double now_ms);
 
@@ -140,13 +139,14 @@ class Analysis {
 class Frontier {
   public:
     // `wanted`: the view is open (a job starts only then; one already started runs to its end).
-    void update(const qlab::Model& model, const qlab::Dataset& test, const AnalysisKey& key,
-                bool training, bool wanted, double now_ms);
+    // An untrained model gets no frontier: accuracy against bits of random weights means nothing.
+    void update(const SharedModel& model, const AnalysisKey& key, bool wanted, double now_ms);
     void poll(double now_ms);
 
     qlab::Job* job() { return job_.get(); }
+    const qlab::Job* job() const { return job_.get(); }
     bool job_running() const { return job_ && job_->running(); }
-    // "idle" (not asked for yet), "training", "running", "finished", "failed"
+    // "idle" (not asked for yet), "untrained", "training", "running", "finished", "failed"
     const char* state() const;
     const std::string& error() const { return error_; }
     // The points so far (all of them once finished); null before a job.
@@ -163,7 +163,7 @@ class Frontier {
     qlab::Model model_;
     qlab::Dataset test_;
     std::unique_ptr<DeferredJob<qlab::ParetoJob>> job_;
-    bool training_ = false, finished_ = false;
+    bool training_ = false, untrained_ = false, finished_ = false;
     std::string error_;
     double started_ms_ = 0, job_ms_ = 0;
 };

@@ -8,8 +8,6 @@
 // the Pareto view are drawn by ternary_views.cpp, which also holds the helpers both files use
 // (layer_color, diverging, bits_text, count_text, set_keep). The analysis lives in
 // ternary_lesson.{hpp,cpp}.
-#include <emscripten.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -18,7 +16,7 @@
 
 #include "app.hpp"
 #include "imgui.h"
-#include "lessons/model_lesson.hpp"
+#include "lessons/model_panel.hpp"
 #include "ternary_lesson.hpp"
 #include "ternary_views.hpp"
 #include "ui/widgets.hpp"
@@ -35,7 +33,7 @@ using widgets::section;
 
 // ---- 1. The panel -----------------------------------------------------------------------------
 
-class TernaryPanel : public ModelLesson {
+class TernaryPanel : public ModelPanel {
   public:
     const char* key() const override { return "ternary"; }
     const char* title() const override { return "Ternary"; }
@@ -46,8 +44,9 @@ class TernaryPanel : public ModelLesson {
                "and N = 256 (X = 5.5 is Kundu's estimate for N = 64 only).";
     }
 
+    void update(App& app) override;
     void draw(App& app, const UiScale& ui) override;
-    nlohmann::json metrics(App& app) override;
+    nlohmann::json metrics(const App& app) const override;
     int step(App& app, int n) override;
     // Space trains the shared model (a finished run starts over from fresh weights, as in Train).
     void toggle_run(App& app) override { toggle_training(app); }
@@ -55,20 +54,17 @@ class TernaryPanel : public ModelLesson {
         open_ = app.state().panel == "ternary";
         view_ = app.state().tview == "pareto" ? 1 : 0;  // the view is in the link
     }
-    std::vector<PanelJob> jobs() override {
-        std::vector<PanelJob> out = training_jobs();
-        // Called by the shell right after it stepped the jobs: the finish time is exact.
-        a_.poll(emscripten_get_now());
+    std::vector<ScheduledJob> jobs() override {
+        std::vector<ScheduledJob> out;
         if (open_ && a_.job_running()) out.push_back({"ternary residuals", a_.job()});
-        f_.poll(emscripten_get_now());
         if (open_ && f_.job_running()) out.push_back({"Pareto frontier", f_.job()});
         return out;
     }
 
   private:
-    void refresh(App& app);
-    bool untrained() const { return s_.batches_done() == 0 && !s_.model_from_file(); }
-    std::string status_line() const;
+    std::string status_line(const App& app) const;
+    nlohmann::json pareto_metrics() const;
+    void add_result_metrics(nlohmann::json& j, const qlab::LabState& s) const;
 
     void draw_controls(App& app, const UiScale& ui);
     void draw_level_switch(App& app, const UiScale& ui);
@@ -89,51 +85,47 @@ class TernaryPanel : public ModelLesson {
     std::string option_error_;
 };
 
-void TernaryPanel::refresh(App& app) {
-    s_.sync_data(app);
-    s_.tick(app);
+void TernaryPanel::update(App& app) {
     const qlab::LabState& s = app.state();
     ternary::AnalysisKey key;
-    key.generation = s_.model_generation();
-    key.batches = s_.batches_done();
+    key.version = app.model().version();
     key.block = static_cast<std::size_t>(s.tblock);
     key.tolerance = s.ttol;
-    static const qlab::Model kNoModel;
-    static const qlab::Dataset kNoData;
-    const bool ready = s_.has_model() && s_.has_data();
-    a_.update(ready ? s_.model() : kNoModel, ready ? s_.split().test : kNoData, key, s_.running(),
-              emscripten_get_now());
-    f_.update(ready ? s_.model() : kNoModel, ready ? s_.split().test : kNoData, key, s_.running(),
-              view_ == 1, emscripten_get_now());
+    a_.update(app.model(), key, app.now_ms());
+    f_.update(app.model(), key, view_ == 1, app.now_ms());
 }
 
 int TernaryPanel::step(App& app, int n) {
-    s_.sync_data(app);
-    const qlab::TrainJob* tj = s_.job();
+    SharedModel& m = app.model();
+    const qlab::TrainJob* tj = m.job();
     // Step trains the model until it is trained; then it advances Algorithm 2 and the levels, then
     // the Pareto frontier.
-    if (untrained() || (tj && tj->running())) {
-        const int taken = s_.step(app, n);
-        refresh(app);
+    if (!m.trained() || (tj && tj->running())) {
+        const int taken = m.step(app.state(), n);
+        update(app);
         return taken;
     }
-    refresh(app);
+    update(app);
     qlab::Job* job = a_.job_running()   ? static_cast<qlab::Job*>(a_.job())
                      : f_.job_running() ? static_cast<qlab::Job*>(f_.job())
                                         : nullptr;
     if (!job) return 0;
     const long long before = job->progress().done;
     job->step(n);
-    a_.poll(emscripten_get_now());
-    f_.poll(emscripten_get_now());
+    a_.poll(app.now_ms());
+    f_.poll(app.now_ms());
     return static_cast<int>(job->progress().done - before);
 }
 
-std::string TernaryPanel::status_line() const {
+std::string TernaryPanel::status_line(const App& app) const {
     char buf[200];
     switch (a_.phase()) {
         case Analysis::Phase::no_model:
-            return s_.loading() ? "loading " + s_.loading_name() + "..." : "no model yet";
+            return app.model().data().loading()
+                       ? "loading " + app.model().data().loading_name() + "..."
+                       : "no model yet";
+        case Analysis::Phase::untrained:
+            return "the model is untrained: train it (space) or drop a model file";
         case Analysis::Phase::training:
             return "training: the analysis waits for the weights to settle";
         case Analysis::Phase::running: {
@@ -150,39 +142,8 @@ std::string TernaryPanel::status_line() const {
     return "";
 }
 
-nlohmann::json TernaryPanel::metrics(App& app) {
+nlohmann::json TernaryPanel::pareto_metrics() const {
     using nlohmann::json;
-    refresh(app);
-    const qlab::LabState& s = app.state();
-    json j;
-    j["tblock"] = s.tblock;
-    j["ttol"] = s.ttol;
-    j["keep"] = s.keep;
-    j["gain_x"] = ternary::kGainX;
-    j["model"] = s_.has_data() ? s_.model_spec(s) : "";
-    j["model_from_file"] = s_.model_from_file();
-    j["model_batches"] = s_.batches_done();
-    j["batches"] = s_.batches_done();  // the name the other model lessons use (challenge goals)
-    j["training"] = s_.running();
-    const qlab::TrainJob* tj = s_.job();
-    j["training_state"] = !tj                                       ? "idle"
-                          : tj->state() == qlab::JobState::finished ? "finished"
-                          : s_.running()                            ? "running"
-                                                                    : "paused";
-    j["test_accuracy"] = s_.test_accuracy_now() >= 0 ? json(s_.test_accuracy_now()) : json(nullptr);
-    static const char* const kPhases[] = {"no_model", "training", "running", "finished", "failed"};
-    j["state"] = kPhases[static_cast<int>(a_.phase())];
-    j["error"] = a_.error();
-    j["current"] = a_.current();
-    j["jobs_started"] = a_.jobs_started();
-    if (a_.job_running()) {
-        const qlab::JobProgress p = a_.job()->progress();
-        j["progress"] = {{"done", p.done}, {"total", p.total}, {"stage", p.stage}};
-    } else {
-        j["progress"] = nullptr;
-    }
-    j["job_ms"] = a_.job_ms();
-    j["view"] = view_ == 1 ? "pareto" : "residuals";
     json pareto;
     pareto["state"] = f_.state();
     pareto["error"] = f_.error();
@@ -217,14 +178,20 @@ nlohmann::json TernaryPanel::metrics(App& app) {
                       {"y0", pareto_axes_[2]},     {"y1", pareto_axes_[3]},
                       {"left", pareto_inner_[0]},  {"top", pareto_inner_[1]},
                       {"right", pareto_inner_[2]}, {"bottom", pareto_inner_[3]}};
-    j["pareto"] = pareto;
+    return pareto;
+}
+
+// The last result of Algorithm 2: per level (accuracy, size, compute), at the kept level, and
+// per layer (its residuals and Table 2's figures).
+void TernaryPanel::add_result_metrics(nlohmann::json& j, const qlab::LabState& s) const {
+    using nlohmann::json;
     const qlab::KunduResult* r = a_.result();
     if (!r) {
         j["levels"] = json::array();
         j["layers"] = json::array();
-        return j;
+        return;
     }
-    j["analysed_batches"] = a_.result_key().batches;
+    j["analysed_batches"] = a_.result_key().version.batches;
     j["analysed_tblock"] = a_.result_key().block;
     j["analysed_ttol"] = a_.result_key().tolerance;
     j["float_accuracy"] = r->float_accuracy;
@@ -286,6 +253,46 @@ nlohmann::json TernaryPanel::metrics(App& app) {
                {"scale_factors", f.fgq.scale_factors}}}});
     }
     j["layers"] = layers;
+}
+
+nlohmann::json TernaryPanel::metrics(const App& app) const {
+    using nlohmann::json;
+    const qlab::LabState& s = app.state();
+    json j;
+    j["tblock"] = s.tblock;
+    j["ttol"] = s.ttol;
+    j["keep"] = s.keep;
+    j["gain_x"] = ternary::kGainX;
+    j["model"] = app.model().data().ready() ? app.model().spec(s) : "";
+    j["model_from_file"] = app.model().from_file();
+    j["model_batches"] = app.model().batches_done();
+    j["batches"] =
+        app.model().batches_done();  // the name the other model lessons use (challenge goals)
+    j["training"] = app.model().running();
+    const qlab::TrainJob* tj = app.model().job();
+    j["training_state"] = !tj                                       ? "idle"
+                          : tj->state() == qlab::JobState::finished ? "finished"
+                          : app.model().running()                   ? "running"
+                                                                    : "paused";
+    j["trained"] = app.model().trained();
+    j["test_accuracy"] =
+        app.model().test_accuracy() >= 0 ? json(app.model().test_accuracy()) : json(nullptr);
+    static const char* const kPhases[] = {"no_model", "untrained", "training",
+                                          "running",  "finished",  "failed"};
+    j["state"] = kPhases[static_cast<int>(a_.phase())];
+    j["error"] = a_.error();
+    j["current"] = a_.current();
+    j["jobs_started"] = a_.jobs_started();
+    if (a_.job_running()) {
+        const qlab::JobProgress p = a_.job()->progress();
+        j["progress"] = {{"done", p.done}, {"total", p.total}, {"stage", p.stage}};
+    } else {
+        j["progress"] = nullptr;
+    }
+    j["job_ms"] = a_.job_ms();
+    j["view"] = view_ == 1 ? "pareto" : "residuals";
+    j["pareto"] = pareto_metrics();
+    add_result_metrics(j, s);
     j["shown_layer"] = layer_;
     return j;
 }
@@ -294,12 +301,12 @@ nlohmann::json TernaryPanel::metrics(App& app) {
 
 void TernaryPanel::draw_controls(App& app, const UiScale& ui) {
     const qlab::LabState& s = app.state();
-    const qlab::TrainJob* tj = s_.job();
-    const char* run_label = s_.running()          ? "Pause training"
-                            : tj && tj->running() ? "Resume training"
-                            : untrained()         ? "Train the model"
-                            : !tj                 ? "Fine-tune the loaded model"
-                                                  : "Retrain from fresh weights";
+    const qlab::TrainJob* tj = app.model().job();
+    const char* run_label = app.model().running()    ? "Pause training"
+                            : tj && tj->running()    ? "Resume training"
+                            : !app.model().trained() ? "Train the model"
+                            : !tj                    ? "Fine-tune the loaded model"
+                                                     : "Retrain from fresh weights";
     if (ImGui::Button(run_label, ImVec2(-1, 0))) toggle_run(app);
     record_item(app, ui, "ternary_run_button");
     widgets::tooltip_on_hover(
@@ -307,21 +314,24 @@ void TernaryPanel::draw_controls(App& app, const UiScale& ui) {
         "epochs are set there. The analysis runs on the weights once training stops.");
     if (tj) {
         ImGui::TextDisabled("%s: epoch %d of %d, %lld batches",
-                            s_.running() ? "training" : "trained", tj->epoch(), tj->epochs(),
-                            s_.batches_done());
+                            app.model().running() ? "training" : "trained", tj->epoch(),
+                            tj->epochs(), app.model().batches_done());
     } else {
         ImGui::TextDisabled(
-            "%s", s_.model_from_file() ? "model loaded from a file" : "untrained weights");
+            "%s", app.model().from_file() ? "model loaded from a file" : "untrained weights");
     }
 
     section("Model (shared with Train)");
-    if (s_.has_data()) {
-        ImGui::TextWrapped("%s on %s", s_.model_spec(s).c_str(), s_.data_name().c_str());
-        if (s_.test_accuracy_now() >= 0)
-            ImGui::Text("float test accuracy %.2f%%", 100 * s_.test_accuracy_now());
+    if (app.model().data().ready()) {
+        ImGui::TextWrapped("%s on %s", app.model().spec(s).c_str(),
+                           app.model().data().label().c_str());
+        if (app.model().test_accuracy() >= 0)
+            ImGui::Text("float test accuracy %.2f%%", 100 * app.model().test_accuracy());
     } else {
-        ImGui::TextDisabled(
-            "%s", s_.loading() ? ("loading " + s_.loading_name() + "...").c_str() : "no data");
+        ImGui::TextDisabled("%s",
+                            app.model().data().loading()
+                                ? ("loading " + app.model().data().loading_name() + "...").c_str()
+                                : "no data");
     }
     if (ImGui::SmallButton("change it in Train")) app.set("panel", "train");
     record_item(app, ui, "ternary_open_train");
@@ -383,7 +393,7 @@ void TernaryPanel::draw_controls(App& app, const UiScale& ui) {
         }
     }
     error_text(option_error_);
-    ImGui::TextDisabled("%s", status_line().c_str());
+    ImGui::TextDisabled("%s", status_line(app).c_str());
     if (a_.phase() == Analysis::Phase::failed) {
         ImGui::SameLine();
         if (ImGui::SmallButton("run again")) a_.retry();
@@ -501,11 +511,18 @@ void TernaryPanel::draw_kept_figures(App& app, const UiScale& ui) {
 void TernaryPanel::draw_residual_views(App& app, const UiScale& ui) {
     const float avail = ImGui::GetContentRegionAvail().x;
     const float gap = ImGui::GetStyle().ItemSpacing.x;
+    if (a_.phase() == Analysis::Phase::untrained) {
+        ImGui::TextWrapped(
+            "The model is untrained: its weights are random, so residuals, accuracy per level and "
+            "cost would describe noise. Train it (space) or drop a model file; the analysis "
+            "follows.");
+        return;
+    }
     if (!a_.result()) {
         if (a_.phase() == Analysis::Phase::no_model)
             ImGui::TextDisabled("Waiting for the data set and the model...");
         else
-            ImGui::TextDisabled("%s", status_line().c_str());
+            ImGui::TextDisabled("%s", status_line(app).c_str());
         // The plots' frames even before the first result, so the layout does not jump.
     }
     const qlab::KunduResult* r = a_.result();
@@ -583,7 +600,6 @@ void TernaryPanel::draw_views(App& app, const UiScale& ui) {
 
 void TernaryPanel::draw(App& app, const UiScale& ui) {
     open_ = true;
-    refresh(app);
     const float avail = ImGui::GetContentRegionAvail().x;
     const float left = std::min(ui.px(330), avail * 0.4f);
     widgets::begin_recorded_child(app, ui, "ternary_controls", ImVec2(left, 0));

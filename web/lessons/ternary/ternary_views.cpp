@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "ui/widgets.hpp"
 #include "imgui.h"
+#include "ui/widgets.hpp"
 
 namespace quantlab::ternary {
 
@@ -373,6 +373,11 @@ void draw_pareto(App& app, Frontier& f_, const UiScale& ui, double (&axes)[4], f
     const std::string state = f_.state();
     if (state == "training")
         ImGui::TextDisabled("training: the frontier waits for the weights to settle");
+    if (state == "untrained")
+        ImGui::TextWrapped(
+            "The model is untrained: its weights are random, so accuracy against bits per weight "
+            "would rank formats by noise (a 1-bit codebook can beat float32 at chance level). "
+            "Train it (space) or drop a model file; the frontier follows.");
     if (state == "failed") {
         error_text("Pareto frontier stopped: " + f_.error());
         if (ImGui::SmallButton("run again")) f_.retry();

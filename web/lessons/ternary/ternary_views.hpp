@@ -6,8 +6,8 @@
 #include <string>
 
 #include "app.hpp"
-#include "panel.hpp"
 #include "imgui.h"
+#include "panel.hpp"
 #include "ternary_lesson.hpp"
 
 namespace quantlab::ternary {

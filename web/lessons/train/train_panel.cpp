@@ -1,11 +1,11 @@
-// Train panel: an MLP or logistic regression trained as a core TrainJob inside the frame budget,
-// with a format per tensor role (QAT, Sakr §3), stochastic or nearest rounding of weight updates
-// and the updates lost below half an ulp (Gupta et al.), curves, a confusion matrix, test digits
-// or the decision boundary, post-training calibration beside QAT, and model JSON export/import.
-// Sections: helpers; state; controls (roles, calibration, optimizer, model file); layout
-// (controls beside views); metrics. The views and where each goes (curves, confusion, digits with
-// widgets::DigitAtlas, boundary) are drawn by train_views.{hpp,cpp}. Data, the job, predictions
-// and calibration live in train_session.{hpp,cpp}; this file only draws.
+// Train panel: an MLP or logistic regression trained as a core TrainJob by the lab's scheduler,
+// with a format per tensor role (QAT), stochastic or nearest rounding of weight updates and the
+// updates lost below half an ulp (Gupta et al.), curves, a confusion matrix, test digits or the
+// decision boundary, post-training calibration beside QAT, and model JSON export/import.
+// Sections: helpers; state; controls (run, data, model, roles, optimizer, calibration, model
+// file); layout (controls beside views); metrics. The views are drawn by train_views.{hpp,cpp};
+// the model, its data and its run belong to the shared model (lab/shared_model.hpp), the
+// confusion matrix, the boundary and calibration to train_lesson.{hpp,cpp}. This file draws.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -15,8 +15,9 @@
 
 #include "app.hpp"
 #include "imgui.h"
-#include "lessons/model_lesson.hpp"
+#include "lessons/model_panel.hpp"
 #include "qlab/format.hpp"
+#include "train_lesson.hpp"
 #include "train_views.hpp"
 #include "ui/download.hpp"
 #include "ui/widgets.hpp"
@@ -85,7 +86,7 @@ bool contains(const std::vector<std::string>& keys, const char* k) {
     return std::find(keys.begin(), keys.end(), k) != keys.end();
 }
 
-class TrainPanel : public ModelLesson {
+class TrainPanel : public ModelPanel {
   public:
     const char* key() const override { return "train"; }
     const char* title() const override { return "Train"; }
@@ -95,19 +96,26 @@ class TrainPanel : public ModelLesson {
                "QAT.";
     }
 
+    void update(App& app) override { lesson_.update(app.state(), app.model()); }
     void draw(App& app, const UiScale& ui) override;
-    nlohmann::json metrics(App& app) override;
+    nlohmann::json metrics(const App& app) const override;
     void toggle_run(App& app) override { toggle_training(app); }
     void on_state_changed(App& app, const std::vector<std::string>& keys) override;
-    std::vector<PanelJob> jobs() override { return training_jobs(); }
 
   private:
     void draw_controls(App& app, const UiScale& ui);
+    void draw_run_buttons(App& app, const UiScale& ui);
+    void draw_data(App& app, const UiScale& ui);
+    void draw_model(App& app, const UiScale& ui);
+    void draw_rounding(App& app, const UiScale& ui);
+    void draw_optimizer(App& app, const UiScale& ui);
+    void draw_dropout(App& app, const UiScale& ui);
+    void draw_model_file(App& app, const UiScale& ui);
     void draw_role_editor(App& app, const UiScale& ui, int role);
     void draw_calibration(App& app, const UiScale& ui);
-    std::string status_line() const;
+    void draw_qat_beside(App& app);
 
-    bool open_ = false;
+    train::Lesson lesson_;
     char role_buf_[kRoleCount][128] = {};
     std::string role_shown_[kRoleCount];
     std::string role_error_[kRoleCount];
@@ -122,49 +130,12 @@ class TrainPanel : public ModelLesson {
 
 // ---- state ----------------------------------------------------------------------------------
 
-void TrainPanel::on_state_changed(App& app, const std::vector<std::string>& keys) {
-    // Data is fetched only once the lesson is open, so other lessons never download it.
-    // The analysis lessons study this model too, so opening one of them loads the data as well.
-    open_ = lesson_uses_model(app.state().panel);
-    if (contains(keys, "data")) s_.forget_upload();
-    if (contains(keys, "data") || contains(keys, "seed")) {
-        if (open_) s_.sync_data(app);
-        return;  // a new split rebuilt the model already
-    }
-    static const char* const restart_keys[] = {"hidden",    "act",     "weights",     "activations",
-                                               "gradients", "updates", "accumulator", "optimizer",
-                                               "lr",        "batch",   "dropout"};
-    bool restart = false;
-    for (const char* k : restart_keys) restart = restart || contains(keys, k);
-    if (restart && s_.has_data()) s_.restart(app);
-    if (contains(keys, "urounding"))
-        s_.set_update_rounding(app.state().urounding);  // live, mid-run
-    if (contains(keys, "epochs")) s_.set_epochs(static_cast<int>(app.state().epochs));
+void TrainPanel::on_state_changed(App& /*app*/, const std::vector<std::string>& keys) {
+    // The model's keys go to the shared model (lab/shared_model.hpp); calibration is this
+    // lesson's own: a new method or width forgets the last result.
     if (contains(keys, "calib") || contains(keys, "cbits") || contains(keys, "per_channel") ||
         contains(keys, "asym"))
-        s_.forget_ptq();
-}
-
-std::string TrainPanel::status_line() const {
-    char buf[256];
-    const qlab::TrainJob* job = s_.job();
-    if (!job) {
-        std::snprintf(buf, sizeof buf, "%s",
-                      s_.model_from_file() ? "model loaded from a file (Run fine-tunes it)"
-                                           : "ready: press Run or Step");
-        return buf;
-    }
-    const long long per = std::max(1LL, job->batches_per_epoch());
-    const long long in_epoch = job->batches_done() - per * (job->epoch() - 1);
-    const char* state = job->state() == qlab::JobState::finished    ? "finished"
-                        : job->state() == qlab::JobState::cancelled ? "cancelled"
-                        : job->state() == qlab::JobState::failed    ? "failed"
-                        : s_.running()                              ? "running"
-                                                                    : "paused";
-    std::snprintf(buf, sizeof buf, "%s: epoch %d of %d, batch %lld of %lld, %.0f samples/s", state,
-                  job->epoch(), job->epochs(), std::min(in_epoch, per), per,
-                  s_.samples_per_second());
-    return buf;
+        lesson_.forget_ptq();
 }
 
 // ---- controls -------------------------------------------------------------------------------
@@ -256,41 +227,67 @@ void TrainPanel::draw_calibration(App& app, const UiScale& ui) {
         widgets::Lock lock(app, "asym");
         if (ImGui::Checkbox("asymmetric", &asym)) app.set("asym", asym ? "1" : "0");
     }
-    if (recorded_button(app, ui, "Calibrate", "train_calibrate_button")) s_.calibrate(app);
+    if (recorded_button(app, ui, "Calibrate", "train_calibrate_button"))
+        lesson_.calibrate(app.state(), app.model(), app);
     widgets::tooltip_on_hover(
         "Post-training quantization of the current float weights: no retraining.");
-    if (const PtqResult* p = s_.ptq()) {
+    const long long batches = app.model().batches_done();
+    if (const train::PtqResult* p = lesson_.ptq()) {
         ImGui::SameLine();
         ImGui::Text("PTQ int%d: %.2f%%", p->bits, 100 * p->accuracy);
-        if (p->at_batch != s_.batches_done())
-            ImGui::TextDisabled("(calibrated %lld batches ago)", s_.batches_done() - p->at_batch);
+        if (p->at_batch != batches)
+            ImGui::TextDisabled("(calibrated %lld batches ago)", batches - p->at_batch);
     }
-    // QAT at the same bits: the run's own test accuracy when its weights are int/fixed of that
-    // width.
+    draw_qat_beside(app);
+}
+
+// QAT at the calibration's width: the run's own test accuracy when its weights are int/fixed of
+// that width, or a button that sets such weights.
+void TrainPanel::draw_qat_beside(App& app) {
+    const qlab::LabState& s = app.state();
+    const int bits = static_cast<int>(s.cbits);
     auto wf = s.weights.empty() ? qlab::Result<qlab::Format>(qlab::Status::error("float"))
                                 : qlab::Format::parse(s.weights);
     const bool qat_same =
         wf && (wf->kind() == "fixed" || wf->kind() == "int") && wf->bits() == bits;
-    if (qat_same && s_.job()) {
-        ImGui::Text("QAT (weights %s): %.2f%%", s.weights.c_str(), 100 * s_.test_accuracy_now());
-    } else {
-        char spec[48];
-        std::snprintf(spec, sizeof spec, "fixed:w=%d,f=%d", bits, std::max(0, bits - 2));
-        widgets::Lock lock(app, "weights");
-        if (ImGui::SmallButton("set")) app.set("weights", spec);
-        ImGui::SameLine();
-        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-        ImGui::TextWrapped("QAT at %d bits: weights %s, then train", bits, spec);
-        ImGui::PopStyleColor();
+    if (qat_same && app.model().job()) {
+        ImGui::Text("QAT (weights %s): %.2f%%", s.weights.c_str(),
+                    100 * app.model().test_accuracy());
+        return;
     }
+    char spec[48];
+    std::snprintf(spec, sizeof spec, "fixed:w=%d,f=%d", bits, std::max(0, bits - 2));
+    widgets::Lock lock(app, "weights");
+    if (ImGui::SmallButton("set")) app.set("weights", spec);
+    ImGui::SameLine();
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("QAT at %d bits: weights %s, then train", bits, spec);
+    ImGui::PopStyleColor();
 }
 
 void TrainPanel::draw_controls(App& app, const UiScale& ui) {
-    const qlab::LabState& s = app.state();
+    draw_run_buttons(app, ui);
+    section("Data");
+    draw_data(app, ui);
+    section("Model");
+    draw_model(app, ui);
+    section("Formats per role");
+    for (int i = 0; i < kRoleCount; ++i) draw_role_editor(app, ui, i);
+    draw_rounding(app, ui);
+    draw_optimizer(app, ui);
+    draw_dropout(app, ui);
+    section("Post-training calibration");
+    draw_calibration(app, ui);
+    section("Model file");
+    draw_model_file(app, ui);
+}
 
-    // Run / Step / Reset first: the things pressed most.
+// Run / Step / Reset first: the things pressed most.
+void TrainPanel::draw_run_buttons(App& app, const UiScale& ui) {
+    SharedModel& m = app.model();
     const float bw = (ImGui::GetContentRegionAvail().x - 2 * ImGui::GetStyle().ItemSpacing.x) / 3;
-    if (recorded_button(app, ui, s_.running() ? "Pause" : "Run", "train_run_button", ImVec2(bw, 0)))
+    const bool active = m.running() || m.waiting_for_data();
+    if (recorded_button(app, ui, active ? "Pause" : "Run", "train_run_button", ImVec2(bw, 0)))
         toggle_run(app);
     widgets::tooltip_on_hover(
         "Space. Training runs inside each frame's time budget, so the page stays live.");
@@ -298,24 +295,29 @@ void TrainPanel::draw_controls(App& app, const UiScale& ui) {
     if (recorded_button(app, ui, "Step", "train_step_button", ImVec2(bw, 0))) step(app, 1);
     widgets::tooltip_on_hover("S: one mini-batch.");
     ImGui::SameLine();
-    if (recorded_button(app, ui, "Reset", "train_reset_button", ImVec2(bw, 0))) s_.reset(app);
+    if (recorded_button(app, ui, "Reset", "train_reset_button", ImVec2(bw, 0)))
+        m.reset(app.state());
     widgets::tooltip_on_hover("Fresh weights from the seed.");
-    ImGui::TextDisabled("%s", status_line().c_str());
+    ImGui::TextDisabled("%s", m.status_text().c_str());
+}
 
-    section("Data");
+void TrainPanel::draw_data(App& app, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
+    SharedModel& m = app.model();
+    const LabData& data = m.data();
     int d = 0;
     for (int i = 0; i < 7; ++i)
         if (s.data == kDataSets[i]) d = i;
-    std::string preview = s_.uploaded() ? "uploaded: " + s_.uploaded_name() : kDataSets[d];
+    std::string preview = data.uploaded() ? "uploaded: " + data.uploaded_name() : kDataSets[d];
     {
         widgets::Lock lock(app, "data");
         ImGui::SetNextItemWidth(ui.px(150));
         if (ImGui::BeginCombo("##data", preview.c_str())) {
             for (int i = 0; i < 7; ++i)
-                if (ImGui::Selectable(kDataSets[i], !s_.uploaded() && i == d)) {
-                    s_.forget_upload();
+                if (ImGui::Selectable(kDataSets[i], !data.uploaded() && i == d)) {
+                    m.forget_upload();  // and a failed download, so choosing it again retries
                     if (s.data == kDataSets[i])
-                        s_.sync_data(app);
+                        m.sync(s);
                     else
                         app.set("data", kDataSets[i]);
                 }
@@ -335,14 +337,18 @@ void TrainPanel::draw_controls(App& app, const UiScale& ui) {
     }
     widgets::tooltip_on_hover(
         "Seed: the split, initial weights, batch order and stochastic rounding.");
-    if (s_.has_data())
-        ImGui::TextDisabled("%zu train / %zu test rows, %d features, %d classes",
-                            s_.split().train.size(), s_.split().test.size(),
-                            s_.split().train.features, s_.split().train.classes);
-    else if (s_.loading())
-        ImGui::TextDisabled("loading %s...", s_.loading_name().c_str());
+    const qlab::Split& sp = data.split();
+    if (data.ready())
+        ImGui::TextDisabled("%zu train / %zu test rows, %d features, %d classes", sp.train.size(),
+                            sp.test.size(), sp.train.features, sp.train.classes);
+    else if (data.loading())
+        ImGui::TextDisabled("loading %s...", data.loading_name().c_str());
+    else
+        error_text(data.failure(s));
+}
 
-    section("Model");
+void TrainPanel::draw_model(App& app, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
     if (hidden_shown_ != s.hidden) {
         std::snprintf(hidden_buf_, sizeof hidden_buf_, "%s", s.hidden.c_str());
         hidden_shown_ = s.hidden;
@@ -371,15 +377,17 @@ void TrainPanel::draw_controls(App& app, const UiScale& ui) {
         "Hidden activation. hardsigmoid is ReLU clipped to [0, 2] (Sakr §4.1): bounded activations "
         "need fewer integer bits.");
     error_text(hidden_error_);
-    if (s_.has_model()) {
+    const SharedModel& m = app.model();
+    if (m.has_model()) {
         long long params = 0;
-        for (const auto& l : s_.model().layers)
+        for (const auto& l : m.model().layers)
             params += static_cast<long long>(l.weight.size() + l.bias.size());
-        ImGui::TextDisabled("%s, %lld parameters", s_.model_spec(s).c_str(), params);
+        ImGui::TextDisabled("%s, %lld parameters", m.spec(s).c_str(), params);
     }
+}
 
-    section("Formats per role");
-    for (int i = 0; i < kRoleCount; ++i) draw_role_editor(app, ui, i);
+void TrainPanel::draw_rounding(App& app, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("update rounding");
     widgets::help_marker(
@@ -388,26 +396,47 @@ void TrainPanel::draw_controls(App& app, const UiScale& ui) {
         "average. Switch it while training runs.",
         "Gupta et al. 2015 (as Sakr et al. §1.1 sums it up)");
     ImGui::SameLine();
-    {
-        widgets::Lock lock(app, "urounding");
-        const bool nearest = s.urounding == "rne", stochastic = s.urounding == "stochastic";
-        if (ImGui::RadioButton("nearest", nearest)) app.set("urounding", "rne");
-        ImVec2 ra = ImGui::GetItemRectMin(), rb = ImGui::GetItemRectMax();
-        app.record_view("train_urounding_nearest", ra.x, ra.y, rb.x - ra.x, rb.y - ra.y, ui.dpr);
-        ImGui::SameLine();
-        if (ImGui::RadioButton("stochastic", stochastic)) app.set("urounding", "stochastic");
-        ra = ImGui::GetItemRectMin(), rb = ImGui::GetItemRectMax();
-        app.record_view("train_urounding_stochastic", ra.x, ra.y, rb.x - ra.x, rb.y - ra.y, ui.dpr);
-        if (!nearest && !stochastic) ImGui::TextDisabled("(now %s)", s.urounding.c_str());
-    }
+    widgets::Lock lock(app, "urounding");
+    const bool nearest = s.urounding == "rne", stochastic = s.urounding == "stochastic";
+    if (ImGui::RadioButton("nearest", nearest)) app.set("urounding", "rne");
+    widgets::record_item(app, ui, "train_urounding_nearest");
+    ImGui::SameLine();
+    if (ImGui::RadioButton("stochastic", stochastic)) app.set("urounding", "stochastic");
+    widgets::record_item(app, ui, "train_urounding_stochastic");
+    if (!nearest && !stochastic) ImGui::TextDisabled("(now %s)", s.urounding.c_str());
+}
 
-    section("Optimizer");
-    const char* opts[] = {"sgd", "momentum", "adam"};
-    int o = s.optimizer == "sgd" ? 0 : s.optimizer == "momentum" ? 1 : 2;
+void TrainPanel::draw_optimizer(App& app, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
+    // The section's title names the lab's preset (core: qlab::kLabTrainPreset), and whether these
+    // settings are still it; its tooltip gives the preset and why it differs from qlab train's.
+    const qlab::TrainPreset& p = qlab::kLabTrainPreset;
+    const bool is_preset = s.optimizer == qlab::optimizer_name(p.optimizer) &&
+                           s.lr == p.learning_rate && s.batch == p.batch && s.epochs == p.epochs;
+    const std::string title = std::string("Optimizer (") + (is_preset ? "" : "changed from ") +
+                              "the " + p.name + " preset)";
+    ImGui::Spacing();
+    ImGui::TextDisabled("%s", title.c_str());
+    widgets::record_item(app, ui, "train_preset");
+    widgets::tooltip_on_hover(widgets::format("The %s preset: %s, lr %g, batch %d, %d epochs; %s.",
+                                              p.name, qlab::optimizer_name(p.optimizer),
+                                              p.learning_rate, p.batch, p.epochs, p.why)
+                                  .c_str());
+    ImGui::Separator();
+    const auto& optimizers = qlab::all_optimizers();
+    int o = 0;
+    for (std::size_t i = 0; i < optimizers.size(); ++i)
+        if (s.optimizer == qlab::optimizer_name(optimizers[i])) o = static_cast<int>(i);
     {
         widgets::Lock lock(app, "optimizer");
         ImGui::SetNextItemWidth(ui.px(110));
-        if (ImGui::Combo("##optimizer", &o, opts, 3)) app.set("optimizer", opts[o]);
+        if (ImGui::BeginCombo("##optimizer", s.optimizer.c_str())) {
+            for (std::size_t i = 0; i < optimizers.size(); ++i)
+                if (ImGui::Selectable(qlab::optimizer_name(optimizers[i]),
+                                      static_cast<int>(i) == o))
+                    app.set("optimizer", qlab::optimizer_name(optimizers[i]));
+            ImGui::EndCombo();
+        }
     }
     ImGui::SameLine();
     {
@@ -437,35 +466,34 @@ void TrainPanel::draw_controls(App& app, const UiScale& ui) {
         if (ImGui::InputInt("epochs", &epochs, 1, 5, ImGuiInputTextFlags_EnterReturnsTrue))
             app.set("epochs", std::to_string(std::max(1, epochs)));
     }
+}
 
-    {
-        widgets::Lock lock(app, "dropout");
-        float dropout = dropout_draft_ >= 0 ? dropout_draft_ : static_cast<float>(s.dropout);
-        ImGui::SetNextItemWidth(ui.px(216));
-        if (ImGui::SliderFloat("##dropout", &dropout, 0.0f, 0.9f, "dropout %.2f"))
-            dropout_draft_ = dropout;
-        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-        app.record_view("train_dropout", a.x, a.y, b.x - a.x, b.y - a.y, ui.dpr);
-        widgets::tooltip_on_hover(
-            "Each hidden unit is dropped with this probability in every training batch (and the "
-            "rest scaled up); never at evaluation. A little helps a wide net on MNIST.");
-        // Apply on release, as the learning rate: a new value restarts the run.
-        if (ImGui::IsItemDeactivatedAfterEdit() && dropout_draft_ >= 0) {
-            app.set("dropout", qlab::shortest_repr(
-                                   std::round(static_cast<double>(dropout_draft_) * 100) / 100));
-            dropout_draft_ = -1;
-        }
-        if (!ImGui::IsItemActive() && !ImGui::IsItemDeactivatedAfterEdit()) dropout_draft_ = -1;
+void TrainPanel::draw_dropout(App& app, const UiScale& ui) {
+    widgets::Lock lock(app, "dropout");
+    float dropout = dropout_draft_ >= 0 ? dropout_draft_ : static_cast<float>(app.state().dropout);
+    ImGui::SetNextItemWidth(ui.px(216));
+    if (ImGui::SliderFloat("##dropout", &dropout, 0.0f, 0.9f, "dropout %.2f"))
+        dropout_draft_ = dropout;
+    widgets::record_item(app, ui, "train_dropout");
+    widgets::tooltip_on_hover(
+        "Each hidden unit is dropped with this probability in every training batch (and the "
+        "rest scaled up); never at evaluation. A little helps a wide net on MNIST.");
+    // Apply on release, as the learning rate: a new value restarts the run.
+    if (ImGui::IsItemDeactivatedAfterEdit() && dropout_draft_ >= 0) {
+        app.set("dropout",
+                qlab::shortest_repr(std::round(static_cast<double>(dropout_draft_) * 100) / 100));
+        dropout_draft_ = -1;
     }
+    if (!ImGui::IsItemActive() && !ImGui::IsItemDeactivatedAfterEdit()) dropout_draft_ = -1;
+}
 
-    section("Post-training calibration");
-    draw_calibration(app, ui);
-
-    section("Model file");
-    if (recorded_button(app, ui, "Export JSON", "train_export_button") && s_.has_model())
+void TrainPanel::draw_model_file(App& app, const UiScale& ui) {
+    const SharedModel& m = app.model();
+    if (recorded_button(app, ui, "Export JSON", "train_export_button") && m.has_model())
         widgets::download_text_file(
-            "quantlab-" + (s_.uploaded() ? std::string("uploaded") : s.data) + "-model.json",
-            qlab::model_to_json(s_.model()));
+            "quantlab-" + (m.data().uploaded() ? std::string("uploaded") : app.state().data) +
+                "-model.json",
+            qlab::model_to_json(m.model()));
     widgets::tooltip_on_hover(
         "The trained float weights in the documented quantlab-model JSON schema (qlab eval --model "
         "reads it too).");
@@ -479,9 +507,6 @@ void TrainPanel::draw_controls(App& app, const UiScale& ui) {
 // ---- layout ---------------------------------------------------------------------------------
 
 void TrainPanel::draw(App& app, const UiScale& ui) {
-    open_ = true;
-    s_.sync_data(app);
-    s_.tick(app);
     const float avail = ImGui::GetContentRegionAvail().x;
     const float left = std::min(ui.px(340), avail * 0.45f);
     widgets::begin_recorded_child(app, ui, "train_controls", ImVec2(left, 0));  // it scrolls
@@ -489,54 +514,33 @@ void TrainPanel::draw(App& app, const UiScale& ui) {
     ImGui::EndChild();
     ImGui::SameLine();
     ImGui::BeginChild("train_views", ImVec2(0, 0), false);
-    train::draw_views(app, s_, digits_, boundary_, ui);
+    train::draw_views(app, {app.model(), lesson_}, digits_, boundary_, ui);
     ImGui::EndChild();
 }
 
 // ---- metrics --------------------------------------------------------------------------------
 
-nlohmann::json TrainPanel::metrics(App& app) {
+// Bits per stored weight or activation (float32 when the role is empty), for challenge goals
+// such as weight_bits<=5.
+nlohmann::json role_bits(const std::string& spec) {
+    if (spec.empty()) return 32;
+    auto f = qlab::Format::parse(spec);
+    return f ? nlohmann::json(f->bits()) : nlohmann::json(nullptr);
+}
+
+// The run: its state, counts, per-epoch history and the loss and accuracy it reached.
+void add_run_metrics(nlohmann::json& j, const SharedModel& m) {
     using nlohmann::json;
-    // Jobs also run between frames: bring predictions up to date with a run that just ended.
-    s_.tick(app);
-    const qlab::LabState& s = app.state();
-    json j;
-    j["data"] = s_.uploaded() ? "uploaded:" + s_.uploaded_name() : s.data;
-    j["dataset_loading"] = s_.loading();
-    j["rows_train"] = s_.has_data() ? s_.split().train.size() : 0;
-    j["rows_test"] = s_.has_data() ? s_.split().test.size() : 0;
-    j["features"] = s_.has_data() ? s_.split().train.features : 0;
-    j["classes"] = s_.has_data() ? s_.split().train.classes : 0;
-    j["model"] = s_.has_data() ? s_.model_spec(s) : "";
-    j["model_from_file"] = s_.model_from_file();
-    j["roles"] = {{"weights", s.weights},
-                  {"activations", s.activations},
-                  {"gradients", s.gradients},
-                  {"updates", s.updates},
-                  {"accumulator", s.accumulator}};
-    j["urounding"] = s.urounding;
-    j["dropout"] = s.dropout;
-    // Bits per stored weight and activation (float32 when the role is empty), for challenge goals
-    // such as weight_bits<=5.
-    const auto role_bits = [](const std::string& spec) -> json {
-        if (spec.empty()) return 32;
-        auto f = qlab::Format::parse(spec);
-        return f ? json(f->bits()) : json(nullptr);
-    };
-    j["weight_bits"] = role_bits(s.weights);
-    j["activation_bits"] = role_bits(s.activations);
-    const qlab::TrainJob* job = s_.job();
-    j["running"] = s_.running();
-    j["state"] = !job                                        ? "idle"
-                 : job->state() == qlab::JobState::finished  ? "finished"
-                 : job->state() == qlab::JobState::cancelled ? "cancelled"
-                 : job->state() == qlab::JobState::failed    ? "failed"
-                 : s_.running()                              ? "running"
-                                                             : "paused";
+    const qlab::TrainJob* job = m.job();
+    j["running"] = m.running();
+    j["waiting_for_data"] = m.waiting_for_data();
+    j["state"] = !job             ? "idle"
+                 : job->running() ? (m.running() ? "running" : "paused")
+                                  : qlab::job_state_name(job->state());
     j["epoch"] = job ? job->epoch() : 0;
     j["epochs_done"] = job ? job->report().history.size() : 0;
-    j["batches"] = s_.batches_done();
-    j["samples"] = s_.samples_done();
+    j["batches"] = m.batches_done();
+    j["samples"] = m.samples_done();
     json history = json::array();
     double loss = NAN, train_acc = NAN;
     if (job) {
@@ -553,29 +557,59 @@ nlohmann::json TrainPanel::metrics(App& app) {
             job->report().history.size() < static_cast<std::size_t>(job->epoch()))
             loss = job->epoch_loss();
     }
-    j["loss"] = std::isfinite(loss) ? json(loss) : json(nullptr);
-    j["train_accuracy"] = std::isfinite(train_acc) ? json(train_acc) : json(nullptr);
-    j["test_accuracy"] = s_.test_accuracy_now() >= 0 ? json(s_.test_accuracy_now()) : json(nullptr);
+    j["loss"] = finite_or_null(loss);
+    j["train_accuracy"] = finite_or_null(train_acc);
+    j["test_accuracy"] = m.test_accuracy() >= 0 ? json(m.test_accuracy()) : json(nullptr);
     j["history"] = history;
     j["updates"] = job ? job->report().updates : 0;
     j["lost_updates"] = job ? job->report().lost_updates : 0;
-    j["samples_per_second"] = s_.samples_per_second();
-    if (const PtqResult* p = s_.ptq())
+    j["samples_per_second"] = m.samples_per_second();
+}
+
+nlohmann::json TrainPanel::metrics(const App& app) const {
+    using nlohmann::json;
+    const qlab::LabState& s = app.state();
+    const SharedModel& m = app.model();
+    const LabData& data = m.data();
+    const qlab::Split& sp = data.split();
+    json j;
+    j["data"] = data.uploaded() ? data.label() : s.data;
+    j["dataset_loading"] = data.loading();
+    j["rows_train"] = data.ready() ? sp.train.size() : 0;
+    j["rows_test"] = data.ready() ? sp.test.size() : 0;
+    j["features"] = data.ready() ? sp.train.features : 0;
+    j["classes"] = data.ready() ? sp.train.classes : 0;
+    j["model"] = data.ready() ? m.spec(s) : "";
+    j["model_from_file"] = m.origin() == ModelOrigin::file;
+    j["status"] = m.status_text();
+    j["roles"] = {{"weights", s.weights},
+                  {"activations", s.activations},
+                  {"gradients", s.gradients},
+                  {"updates", s.updates},
+                  {"accumulator", s.accumulator}};
+    j["urounding"] = s.urounding;
+    j["dropout"] = s.dropout;
+    j["weight_bits"] = role_bits(s.weights);
+    j["activation_bits"] = role_bits(s.activations);
+    add_run_metrics(j, m);
+    if (const train::PtqResult* p = lesson_.ptq())
         j["ptq"] = {{"method", p->method},
                     {"bits", p->bits},
                     {"accuracy", p->accuracy},
                     {"per_channel", p->per_channel},
                     {"asym", p->asym}};
-    const int k = s_.has_data() ? s_.split().train.classes : 0;
+    const int k = data.ready() ? sp.train.classes : 0;
     json cm = json::array();
-    const auto& c = s_.confusion();
+    const auto& c = lesson_.confusion();
     if (c.size() == static_cast<std::size_t>(k * k))
         for (int r = 0; r < k; ++r)
             cm.push_back(std::vector<long long>(c.begin() + r * k, c.begin() + (r + 1) * k));
     j["confusion"] = cm;
-    j["misclassified_shown"] = s_.image_side() > 0 ? train::misclassified_shown(s_, digits_) : 0;
-    j["digits_shown"] = s_.image_side() > 0 ? digits_.shown_rows.size() : 0;
-    j["boundary_cells"] = s_.boundary().size();
+    const train::View view{m, lesson_};
+    j["misclassified_shown"] =
+        data.image_side() > 0 ? train::misclassified_shown(view, digits_) : 0;
+    j["digits_shown"] = data.image_side() > 0 ? digits_.shown_rows.size() : 0;
+    j["boundary_cells"] = lesson_.boundary().size();
     return j;
 }
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "ui/widgets.hpp"
 #include "imgui.h"
+#include "ui/widgets.hpp"
 
 namespace quantlab::train {
 
@@ -31,8 +31,8 @@ void bucket(const std::vector<double>& xs, const std::vector<double>& ys, std::s
 }
 }  // namespace
 
-void draw_loss_plot(App& app, const TrainSession& session, const UiScale& ui, ImVec2 size) {
-    const qlab::TrainJob* job = session.job();
+void draw_loss_plot(App& app, const View& shown, const UiScale& ui, ImVec2 size) {
+    const qlab::TrainJob* job = shown.model.job();
     std::vector<double> xs, ys;
     double top = 0.5;
     if (job) {
@@ -61,8 +61,8 @@ void draw_loss_plot(App& app, const TrainSession& session, const UiScale& ui, Im
     (void)app;
 }
 
-void draw_accuracy_plot(App& app, const TrainSession& session, const UiScale& ui, ImVec2 size) {
-    const qlab::TrainJob* job = session.job();
+void draw_accuracy_plot(App& app, const View& shown, const UiScale& ui, ImVec2 size) {
+    const qlab::TrainJob* job = shown.model.job();
     std::vector<double> ex, tr, te;
     double lo = 1;
     if (job)
@@ -70,7 +70,7 @@ void draw_accuracy_plot(App& app, const TrainSession& session, const UiScale& ui
             ex.push_back(e.epoch), tr.push_back(e.train_accuracy), te.push_back(e.test_accuracy);
             lo = std::min({lo, e.train_accuracy, e.test_accuracy});
         }
-    if (session.test_accuracy_now() >= 0) lo = std::min(lo, session.test_accuracy_now());
+    if (shown.model.test_accuracy() >= 0) lo = std::min(lo, shown.model.test_accuracy());
     const double y0 = std::max(0.0, std::floor((lo - 0.02) * 10) / 10);
     const double x1 = std::max<double>(1, job ? job->epochs() : app.state().epochs);
     widgets::Plot p =
@@ -79,21 +79,20 @@ void draw_accuracy_plot(App& app, const TrainSession& session, const UiScale& ui
     widgets::plot_line(p, ex, tr, train_c, ui.px(1.5f));
     widgets::plot_line(p, ex, te, test_c, ui.px(2));
     // Where the test accuracy is now (between epochs too), as a dot.
-    if (session.test_accuracy_now() >= 0) {
+    if (shown.model.test_accuracy() >= 0) {
         const double per = job ? static_cast<double>(std::max(1LL, job->batches_per_epoch())) : 1;
-        const double x = static_cast<double>(session.batches_done()) / per;
-        p.dl->AddCircleFilled(p.to_screen(x, session.test_accuracy_now()), ui.px(4), test_c);
+        const double x = static_cast<double>(shown.model.batches_done()) / per;
+        p.dl->AddCircleFilled(p.to_screen(x, shown.model.test_accuracy()), ui.px(4), test_c);
     }
     char label[64];
-    std::snprintf(label, sizeof label, "test %.2f%%",
-                  100 * std::max(0.0, session.test_accuracy_now()));
+    std::snprintf(label, sizeof label, "test %.2f%%", 100 * std::max(0.0, shown.model.test_accuracy()));
     widgets::plot_legend(p, 1, test_c, label);
     widgets::plot_legend(p, 2, train_c, "train");
     widgets::end_plot(p);
 }
 
-void draw_lost_plot(App& app, const TrainSession& session, const UiScale& ui, ImVec2 size) {
-    const qlab::TrainJob* job = session.job();
+void draw_lost_plot(App& app, const View& shown, const UiScale& ui, ImVec2 size) {
+    const qlab::TrainJob* job = shown.model.job();
     std::vector<double> xs, ys;
     double top = 1;
     if (job) {
@@ -123,9 +122,9 @@ void draw_lost_plot(App& app, const TrainSession& session, const UiScale& ui, Im
     widgets::end_plot(p);
 }
 
-void draw_confusion(App& app, const TrainSession& session, const UiScale& ui, float width) {
-    const int k = session.has_data() ? session.split().train.classes : 0;
-    const auto& cm = session.confusion();
+void draw_confusion(App& app, const View& shown, const UiScale& ui, float width) {
+    const int k = shown.model.data().ready() ? shown.model.data().split().train.classes : 0;
+    const auto& cm = shown.lesson.confusion();
     if (k == 0 || cm.size() != static_cast<std::size_t>(k * k)) return;
     ImGui::TextUnformatted("Confusion on the test set");
     widgets::help_marker(
@@ -133,7 +132,7 @@ void draw_confusion(App& app, const TrainSession& session, const UiScale& ui, fl
         "each class's recall.");
     std::vector<std::string> rows, cols, text;
     std::vector<double> values;
-    const auto& names = session.split().train.class_names;
+    const auto& names = shown.model.data().split().train.class_names;
     for (int c = 0; c < k; ++c) {
         std::string name = c < static_cast<int>(names.size()) ? names[static_cast<std::size_t>(c)]
                                                               : std::to_string(c);
@@ -157,19 +156,18 @@ void draw_confusion(App& app, const TrainSession& session, const UiScale& ui, fl
     app.record_view("train_confusion", a.x, a.y, b.x - a.x, b.y - a.y, ui.dpr);
 }
 
-int misclassified_shown(const TrainSession& session, const DigitsView& view) {
-    const auto& pred = session.test_predictions();
+int misclassified_shown(const View& shown, const DigitsView& view) {
+    const auto& pred = shown.model.test_predictions();
     int n = 0;
     for (std::size_t r : view.shown_rows)
-        if (r < pred.size() && pred[r] != session.split().test.y[r]) ++n;
+        if (r < pred.size() && pred[r] != shown.model.data().split().test.y[r]) ++n;
     return n;
 }
 
-void draw_digits(App& app, const TrainSession& session, DigitsView& view, const UiScale& ui,
-                 float width) {
-    const int side = session.image_side();
-    const qlab::Dataset& raw = session.raw_test();
-    const auto& pred = session.test_predictions();
+void draw_digits(App& app, const View& shown, DigitsView& view, const UiScale& ui, float width) {
+    const int side = shown.model.data().image_side();
+    const qlab::Dataset& raw = shown.model.data().raw_test();
+    const auto& pred = shown.model.test_predictions();
     constexpr int kCols = 8, kRows = 4;
     ImGui::TextUnformatted("Test digits");
     widgets::help_marker(
@@ -184,7 +182,7 @@ void draw_digits(App& app, const TrainSession& session, DigitsView& view, const 
             if (pred[i] != raw.y[i]) rows.push_back(i);
     for (std::size_t i = 0; i < raw.size() && rows.size() < kCols * kRows; ++i)
         if (std::find(rows.begin(), rows.end(), i) == rows.end()) rows.push_back(i);
-    view.atlas.update(raw, rows, side, kCols, session.pixel_max());
+    view.atlas.update(raw, rows, side, kCols, shown.model.data().pixel_max());
     view.shown_rows = rows;
     const float gap = ui.px(4), label_h = ImGui::GetFontSize();
     const float cell = std::clamp((width - gap * (kCols - 1)) / kCols, ui.px(24), ui.px(64));
@@ -216,9 +214,8 @@ void draw_digits(App& app, const TrainSession& session, DigitsView& view, const 
     }
 }
 
-void draw_boundary(App& app, const TrainSession& session, BoundaryView& view, const UiScale& ui,
-                   float width) {
-    const auto& values = session.boundary();
+void draw_boundary(App& app, const View& shown, BoundaryView& view, const UiScale& ui, float width) {
+    const auto& values = shown.lesson.boundary();
     if (values.empty()) return;
     ImGui::TextUnformatted("Decision boundary");
     widgets::help_marker(
@@ -229,16 +226,16 @@ void draw_boundary(App& app, const TrainSession& session, BoundaryView& view, co
     const int px = static_cast<int>(size);
     if (widgets::GlHeatmap::available()) {
         // Rendered again only when the predictions or the size changed.
-        if (view.rendered_for != values.data() || view.version != session.batches_done() ||
+        if (view.rendered_for != values.data() || view.version != shown.model.batches_done() ||
             view.px != px) {
-            view.heatmap.render(values, TrainSession::kGrid, TrainSession::kGrid, px, px);
-            view.rendered_for = values.data(), view.version = session.batches_done(), view.px = px;
+            view.heatmap.render(values, Lesson::kGrid, Lesson::kGrid, px, px);
+            view.rendered_for = values.data(), view.version = shown.model.batches_done(), view.px = px;
         }
         ImGui::Image(view.heatmap.texture(), ImVec2(size, size), ImVec2(0, 1), ImVec2(1, 0));
     } else {
         ImGui::InvisibleButton("##boundary", ImVec2(size, size));
         widgets::draw_heatmap_cpu(ImGui::GetWindowDrawList(), p0, ImVec2(p0.x + size, p0.y + size),
-                                  values, TrainSession::kGrid, TrainSession::kGrid);
+                                  values, Lesson::kGrid, Lesson::kGrid);
     }
     app.record_view("train_boundary", p0.x, p0.y, size, size, ui.dpr);
     ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -248,7 +245,8 @@ void draw_boundary(App& app, const TrainSession& session, BoundaryView& view, co
     };
     const float r = ui.px(3.5f);
     for (int set = 0; set < 2; ++set) {
-        const qlab::Dataset& d = set == 0 ? session.split().train : session.split().test;
+        const qlab::Dataset& d =
+            set == 0 ? shown.model.data().split().train : shown.model.data().split().test;
         const ImU32 ring = set == 0 ? IM_COL32(255, 255, 255, 255) : IM_COL32(20, 20, 30, 255);
         for (std::size_t i = 0; i < d.size(); ++i) {
             const ImVec2 c = to_screen(d.row(i));
@@ -260,7 +258,7 @@ void draw_boundary(App& app, const TrainSession& session, BoundaryView& view, co
     dl->PopClipRect();
 }
 
-void draw_views(App& app, const TrainSession& session, DigitsView& digits, BoundaryView& boundary,
+void draw_views(App& app, const View& shown, DigitsView& digits, BoundaryView& boundary,
                 const UiScale& ui) {
     const float avail = ImGui::GetContentRegionAvail().x;
     const float gap = ImGui::GetStyle().ItemSpacing.x;
@@ -273,29 +271,30 @@ void draw_views(App& app, const TrainSession& session, DigitsView& digits, Bound
     auto next = [&]() {
         if (++placed % per_row != 0) ImGui::SameLine();
     };
-    draw_loss_plot(app, session, ui, plot_size);
+    draw_loss_plot(app, shown, ui, plot_size);
     next();
-    draw_accuracy_plot(app, session, ui, plot_size);
+    draw_accuracy_plot(app, shown, ui, plot_size);
     next();
-    draw_lost_plot(app, session, ui, plot_size);
+    draw_lost_plot(app, shown, ui, plot_size);
     if (placed % per_row != 0) ImGui::NewLine();
 
-    if (!session.has_data()) {
-        if (session.loading()) ImGui::TextWrapped("Loading %s...", session.loading_name().c_str());
+    if (!shown.model.data().ready()) {
+        if (shown.model.data().loading())
+            ImGui::TextWrapped("Loading %s...", shown.model.data().loading_name().c_str());
         return;
     }
-    const bool images = session.image_side() > 0;
+    const bool images = shown.model.data().image_side() > 0;
     const bool side_by_side = avail > ui.px(700);
     const float left_w = side_by_side ? avail * (images ? 0.5f : 0.45f) : avail;
     ImGui::BeginGroup();
     if (images)
-        draw_digits(app, session, digits, ui, left_w - gap);
+        draw_digits(app, shown, digits, ui, left_w - gap);
     else
-        draw_boundary(app, session, boundary, ui, left_w - gap);
+        draw_boundary(app, shown, boundary, ui, left_w - gap);
     ImGui::EndGroup();
     if (side_by_side) ImGui::SameLine(0, gap * 3);
     ImGui::BeginGroup();
-    draw_confusion(app, session, ui, side_by_side ? avail - left_w - gap * 3 : avail);
+    draw_confusion(app, shown, ui, side_by_side ? avail - left_w - gap * 3 : avail);
     ImGui::EndGroup();
 }
 

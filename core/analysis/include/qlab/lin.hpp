@@ -129,7 +129,9 @@ Result<Allocation> allocate_bits(const std::vector<double>& rho, double kappa, i
 std::vector<std::size_t> weighted_layers(const Model& model);
 std::vector<double> layer_parameters(const Model& model);  // weight entries (biases excluded, as
                                                            // Lin's Table 3)
-std::vector<double> layer_macs(const Model& model);        // per example
+std::vector<double> layer_macs(const Model& model);
+// Their sum: the multiply-adds of one forward pass, what a lab sizes its slices of work by.
+double total_macs(const Model& model);  // per example
 
 // Model size against error (Fig. 4 / Table 6): the weights of every weighted layer at Lin's
 // format, equal widths min_bits..max_bits, then the optimised allocation shifted so that its
@@ -203,5 +205,16 @@ Result<std::vector<LayerSqnrMeter>> layer_sqnr_meters(const Model& model, const 
                                                       const EvalOptions& formats,
                                                       const ModelSqnr& sqnr,
                                                       std::size_t max_rows = 1000);
+
+// The three above at once: Lin's formats at `bits` for every step, the SQNR of each step and of
+// the output measured beside eq. 9, and the meter at each layer's output, on the first max_rows
+// rows. The Layers lesson's snapshot and `qlab sqnr --model --lin-bits` both come from here.
+struct LinSnapshot {
+    LinFormats formats;
+    ModelSqnr sqnr;  // steps carry their formats and measured SQNRs
+    std::vector<LayerSqnrMeter> meters;
+};
+Result<LinSnapshot> lin_snapshot(const Model& model, const Dataset& data, int bits,
+                                 std::size_t max_rows);
 
 }  // namespace qlab

@@ -40,6 +40,15 @@ double log_sinhc(double x);
 // c_k in log(sinh x / x) = sum_{k>=1} c_k x^{2k}: c_k = 2^{2k} B_{2k} / (2k (2k)!), k = 1..16.
 double log_sinhc_coefficient(int k);
 
+// Sakr's inputs lie in [-1, 1], the range of the fixed-point input format fixed:w=B_A,f=B_A-1.
+// Scaling fitted on the training rows can put a held-out value beyond it; the fixed-point network
+// saturates it, an error no theorem models (it persists at any precision). So every part of the
+// analysis sees its inputs clipped to [-1, 1]: SakrJob's estimation set, float_decisions (and so
+// the p_m of sakr_simulate and SakrSimJob) and the noise simulation on the estimation set. The
+// lab and `qlab bounds` both get the rule from here.
+long long sakr_clip_inputs(Dataset& data);                // in place; the values it moved
+long long sakr_inputs_beyond_range(const Dataset& data);  // how many values it would move
+
 struct SakrOptions {
     // The estimation set: this many random rows, or 0 = all rows (the default: E_A and E_W are
     // means dominated by a few rows of tiny float margin, so Sakr's 1000 random samples can move
@@ -93,8 +102,9 @@ class SakrAnalysis {
     const std::vector<SakrPair>& pairs() const { return pairs_; }
     // Pairs with z_i == z_y^ exactly: Theorem 1 and E_A, E_W are then infinite.
     long long ties() const { return ties_; }
-    std::string tie_message() const;             // empty without ties
-    const Matrix& inputs() const { return x_; }  // the estimation set's rows
+    std::string tie_message() const;                       // empty without ties
+    const Matrix& inputs() const { return x_; }            // the estimation set's rows (clipped)
+    long long inputs_clipped() const { return clipped_; }  // values of the estimation set moved
 
   private:
     friend class SakrJob;
@@ -106,6 +116,7 @@ class SakrAnalysis {
     std::vector<SakrPair> pairs_;
     double e_a_ = 0, e_w_ = 0;
     long long ties_ = 0;
+    long long clipped_ = 0;
     std::string first_tie_;
 };
 

@@ -1,6 +1,7 @@
 // Long work as a resumable job: step(budget) does a bounded piece, progress() says where it is,
 // cancel() stops it. The CLI loops over a job to the end; the lab steps it inside each frame's
-// time budget. One code path for both (DESIGN §1, as ggml_opt_epoch sits beside ggml_opt_fit).
+// time budget. One code path for both (docs/architecture.md,
+// as ggml_opt_epoch sits beside ggml_opt_fit).
 #pragma once
 
 #include <functional>
@@ -20,6 +21,9 @@ struct JobProgress {
 };
 
 enum class JobState { running, finished, cancelled, failed };
+// "running", "finished", "cancelled" or "failed": the one text for a job's state (the CLI, the
+// lab's progress bars, metrics() and the lessons all print this).
+const char* job_state_name(JobState state);
 
 class Job {
   public:

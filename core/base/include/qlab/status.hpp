@@ -45,6 +45,8 @@ class Result {
         assert(ok());
         return std::move(*value_);
     }
+    // The value, or `fallback` where there is none (for inputs validated earlier).
+    T value_or(T fallback) const& { return ok() ? *value_ : std::move(fallback); }
     const T& operator*() const& { return value(); }
     const T* operator->() const { return &value(); }
 

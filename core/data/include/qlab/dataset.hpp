@@ -40,6 +40,20 @@ enum class Normalization { none, scale_to_unit_range, standardize };
 // Scaling to [-1, 1] per feature (Sakr §4.1) or to zero mean, unit variance, with the statistics
 // of `reference` (the training set) applied to `data`.
 void normalize(Dataset& data, const Dataset& reference, Normalization how);
+// "none", "unit" ([-1, 1]) or "standard": the spelling of --normalize and of the lab.
+const char* normalization_name(Normalization how);
+Result<Normalization> parse_normalization(std::string_view name);
+
+// How a data set becomes the rows a model trains and is tested on: the CLI and the lab both
+// call prepare_split, so the same data, fraction and seed give the same rows everywhere.
+struct SplitOptions {
+    double test_fraction = 0.2;  // held out, after a seeded shuffle
+    std::uint64_t seed = 1;
+    Normalization normalization = Normalization::scale_to_unit_range;
+};
+// Splits, then normalises both parts with the training part's statistics (Sakr §4.1 scales
+// inputs to [-1, 1]). A fraction outside [0, 1) is an error.
+Result<Split> prepare_split(const Dataset& data, const SplitOptions& options);
 
 // Generators. Every one is deterministic for a seed.
 struct LinearOptions {

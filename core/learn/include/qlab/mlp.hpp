@@ -11,11 +11,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "qlab/dataset.hpp"
 #include "qlab/format.hpp"
 #include "qlab/job.hpp"
+#include "qlab/optimizer.hpp"
 #include "qlab/status.hpp"
 
 namespace qlab {
@@ -73,6 +75,9 @@ struct Model {
 // (cNkK: N channels of KxK, stride 1, no padding; pN: N x N max-pool; a number: a dense layer),
 // for a dataset's input and class count.
 Result<Model> make_model(std::string_view spec, int inputs, int classes, std::uint64_t seed);
+// Weights and biases of an MLP with these hidden widths (none: logistic regression), for limits
+// checked before a model is built.
+double mlp_parameter_count(int inputs, const std::vector<int>& hidden, int classes);
 
 // Formats per tensor role; an empty string means full precision for that role.
 struct QuantRoles {
@@ -89,8 +94,6 @@ struct LayerFormats {
     std::vector<std::string> weight_rows;  // ...or one format per output channel (row)
     std::string activations;               // the layer's output (hidden layers only)
 };
-
-enum class Optimizer { sgd, momentum, adam };
 
 struct TrainOptions {
     Optimizer optimizer = Optimizer::adam;
@@ -188,6 +191,9 @@ Matrix hidden_outputs(const Model& model, const Dataset& data, std::size_t layer
 // Class scores (after the last activation, before the softmax) for every row.
 Matrix predict_scores(const Model& model, const Dataset& data, const EvalOptions& options = {});
 double accuracy(const Model& model, const Dataset& data, const EvalOptions& options = {});
+// The network's decision for one row of scores: the first index of the largest one (a tie goes
+// to the lower class, as accuracy() decides). Every comparison of decisions uses this rule.
+int first_max(const float* scores, int count);
 
 // accuracy() a chunk of kEvalChunkRows rows at a time, so a job can spread an evaluation over
 // frames: the same value however it is stepped. Keeps references to model and data.
@@ -222,7 +228,7 @@ struct OutputGradients {
 OutputGradients output_gradients(const Model& model, const Matrix& x,
                                  const std::function<Matrix(const Matrix& outputs)>& directions);
 
-// The versioned JSON schema {"format":"quantlab-model","version":1,"layers":[...]} (DESIGN §6).
+// The versioned JSON schema {"format":"quantlab-model","version":1,"layers":[...]}.
 std::string model_to_json(const Model& model);
 Result<Model> model_from_json(std::string_view text);
 Status save_model(const Model& model, const std::string& path);

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "qlab/optimizer.hpp"
 #include "qlab/status.hpp"
 
 namespace qlab {
@@ -44,10 +45,11 @@ struct LabState {
     std::string act = "relu";     // relu | hardsigmoid | tanh
     std::string weights, activations, gradients, updates, accumulator;  // empty: full precision
     std::string urounding = "rne";  // rounding of stored weight updates: rne | stochastic | ...
-    std::string optimizer = "adam";
-    double lr = 0.003;
-    double batch = 32;
-    double epochs = 10;
+    // Training starts from the lab's preset (qlab/optimizer.hpp says why it differs from qlab's).
+    std::string optimizer = optimizer_name(kLabTrainPreset.optimizer);
+    double lr = kLabTrainPreset.learning_rate;
+    double batch = kLabTrainPreset.batch;
+    double epochs = kLabTrainPreset.epochs;
     double dropout = 0;            // probability of dropping a hidden unit while training
     std::string calib = "minmax";  // post-training calibration: minmax | percentile | mse | kl
     double cbits = 4;
@@ -88,6 +90,11 @@ struct LabState {
 
 enum class PropertyType { text, number, integer };
 
+// What changing a key does to the lab's one shared model (its owner reads this from the table;
+// nothing else lists the model's keys): a new data split (and so fresh weights), fresh weights and
+// a restarted run, or a change the running job takes as it goes.
+enum class ModelEffect { none, new_data, new_model, live };
+
 struct Property {
     const char* key;
     // The lesson that owns it, or several separated by spaces ("train precision"); nullptr:
@@ -101,6 +108,7 @@ struct Property {
     Status (*validate_text)(const std::string& value) = nullptr;
     double min = -1e300, max = 1e300;  // numbers only, inclusive
     bool omit_when_empty = false;      // links leave it out while it is empty (goal: no challenge)
+    ModelEffect model = ModelEffect::none;
 };
 
 // A rule over several keys (lo < hi and the like): checked whenever one of its keys changes.
@@ -137,6 +145,8 @@ const std::vector<std::string>& panel_names();
 bool property_in_panel(const Property& property, std::string_view panel);
 // The lessons listed as a property's owners (empty when it is shared).
 std::vector<std::string> property_owners(const Property& property);
+// The lessons that study the shared model: the owners of the keys that change it.
+bool lesson_uses_model(std::string_view panel);
 
 // The value as it appears in the URL and in getState(); numbers in shortest round-trip form.
 std::string property_text(const LabState& state, const Property& property);

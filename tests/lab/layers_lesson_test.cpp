@@ -1,0 +1,94 @@
+// The Layers lesson's logic without a browser: no numbers for an untrained model, Lin's per-step
+// SQNRs exactly as the core measures them for the same rows and formats, and the jobs (the kappa
+// sweep, size against error) on a frozen copy of the weights they were started for.
+#include "lessons/layers/layers_lesson.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fake_host.hpp"
+
+namespace quantlab {
+namespace {
+
+using test::FakeHost;
+using test::state_with;
+
+struct LayersFixture : ::testing::Test {
+    FakeHost host;
+    SharedModel model{host};
+    layers::Analysis analysis;
+    std::vector<std::string> problems;
+    qlab::LabState s =
+        state_with({{"panel", "layers"}, {"data", "spiral"}, {"hidden", "12-8"}, {"lbits", "5"}});
+    void SetUp() override { model.sync(s); }
+};
+
+TEST_F(LayersFixture, AnUntrainedModelGetsNoSnapshotAndNoJobs) {
+    analysis.update(s, model, host, problems);
+    EXPECT_EQ(analysis.snapshot(), nullptr);
+    EXPECT_EQ(analysis.sweep(), nullptr);
+    EXPECT_EQ(analysis.tradeoff(), nullptr);
+    EXPECT_TRUE(problems.empty());
+}
+
+TEST_F(LayersFixture, TheSnapshotIsTheCoresSqnrForTheSameRowsAndFormats) {
+    test::train_batches(model, s, 30);
+    analysis.update(s, model, host, problems);
+    ASSERT_TRUE(problems.empty()) << problems.front();
+    const layers::Snapshot* snap = analysis.snapshot();
+    ASSERT_NE(snap, nullptr);
+    EXPECT_TRUE(analysis.snapshot_current(model, 5));
+    EXPECT_FALSE(analysis.snapshot_current(model, 6));
+    EXPECT_EQ(snap->key, model.version());
+    const qlab::Dataset& test = model.data().split().test;
+    const std::size_t rows = layers::Analysis::rows_for(model.model(), test.size(), 64);
+    auto formats = qlab::lin_formats(model.model(), test, 5, {}, rows);
+    ASSERT_TRUE(formats.ok());
+    qlab::SqnrOptions so;
+    so.max_rows = rows;
+    auto sq = qlab::model_sqnr(model.model(), test, formats->eval, so);
+    ASSERT_TRUE(sq.ok());
+    ASSERT_EQ(snap->steps.size(), sq->steps.size());
+    for (std::size_t k = 0; k < snap->steps.size(); ++k) {
+        EXPECT_EQ(snap->steps[k].step.format, sq->steps[k].format) << k;
+        EXPECT_DOUBLE_EQ(snap->steps[k].step.sqnr_db, sq->steps[k].sqnr_db) << k;
+    }
+    EXPECT_DOUBLE_EQ(snap->measured_output_db, sq->measured_output_db);
+    EXPECT_DOUBLE_EQ(snap->predicted_output_db, sq->predicted_output_db);
+    EXPECT_EQ(snap->layers.size(), 3u);  // two hidden layers and the output layer
+    // The jobs start on a frozen copy once the weights rest: the kappa sweep, then (with the
+    // kappa it measured) size against error and the allocation.
+    ASSERT_NE(analysis.sweep(), nullptr);
+    EXPECT_EQ(analysis.tradeoff(), nullptr);
+    EXPECT_EQ(analysis.allocation(), nullptr);
+    EXPECT_EQ(analysis.sweep_key(), model.version());
+    qlab::run_job(*analysis.sweep());
+    EXPECT_TRUE(analysis.sweep_done());
+    EXPECT_TRUE(std::isfinite(analysis.step_kappa(0)));
+    analysis.update(s, model, host, problems);
+    ASSERT_NE(analysis.tradeoff(), nullptr);
+    EXPECT_EQ(analysis.tradeoff_key(), model.version());
+    ASSERT_NE(analysis.allocation(), nullptr);
+    EXPECT_EQ(analysis.allocation()->bits.front(), 5);  // the first layer at lbits
+    EXPECT_GT(analysis.kappa_used(), 0);
+    EXPECT_STREQ(analysis.kappa_source(), "measured");
+}
+
+TEST_F(LayersFixture, WhileTrainingTheSnapshotRefreshesAtMostOnceASecond) {
+    test::train_batches(model, s, 5);
+    model.set_running(s, true);
+    analysis.update(s, model, host, problems);
+    ASSERT_NE(analysis.snapshot(), nullptr);
+    const layers::ModelKey first = analysis.snapshot()->key;
+    model.jobs()[0].job->step(2);
+    host.now += 100;
+    analysis.update(s, model, host, problems);
+    EXPECT_EQ(analysis.snapshot()->key, first);  // 0.1 s later: not yet
+    EXPECT_EQ(analysis.sweep(), nullptr);        // no sweep of moving weights
+    host.now += 2000;
+    analysis.update(s, model, host, problems);
+    EXPECT_EQ(analysis.snapshot()->key, model.version());
+}
+
+}  // namespace
+}  // namespace quantlab

@@ -1,0 +1,130 @@
+// The Precision lesson's logic without a browser: it waits for trained weights that hold still,
+// analyses exactly what the core's SakrJob gives for the same model, rows and options (the
+// numbers `qlab bounds` prints), and drops its results when the model's version changes.
+#include "lessons/precision/precision_lesson.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "fake_host.hpp"
+
+namespace quantlab {
+namespace {
+
+using precision::AnalysisState;
+using test::FakeHost;
+using test::state_with;
+
+struct PrecisionFixture : ::testing::Test {
+    FakeHost host;
+    SharedModel model{host};
+    precision::Lesson lesson;
+    qlab::LabState s = state_with({{"panel", "precision"},
+                                   {"data", "circle"},
+                                   {"hidden", "8"},
+                                   {"act", "hardsigmoid"},
+                                   {"psamples", "60"},
+                                   {"ba", "6"},
+                                   {"bw", "8"}});
+    void SetUp() override { model.sync(s); }
+    // The lesson's jobs run to their end, as the scheduler would run them between frames.
+    void finish_jobs() {
+        for (int round = 0; round < 50; ++round) {
+            lesson.update(s, model, host, 1e9);
+            bool any = false;
+            for (qlab::Job* j : {static_cast<qlab::Job*>(lesson.analysis_job()),
+                                 static_cast<qlab::Job*>(lesson.sim_job()),
+                                 static_cast<qlab::Job*>(lesson.noise_job())})
+                if (j && j->running()) qlab::run_job(*j), any = true;
+            if (!any) break;
+        }
+        lesson.update(s, model, host, 1e9);
+    }
+};
+
+TEST_F(PrecisionFixture, AnUntrainedModelIsNotAnalysed) {
+    lesson.update(s, model, host, 2);
+    EXPECT_EQ(lesson.state(), AnalysisState::untrained);
+    EXPECT_EQ(lesson.analysis(), nullptr);
+    EXPECT_EQ(lesson.analysis_job(), nullptr);
+    EXPECT_FALSE(lesson.current().thm1.has_value());
+}
+
+TEST_F(PrecisionFixture, TrainingMeansWaiting) {
+    model.set_running(s, true);
+    model.jobs()[0].job->step(3);
+    lesson.update(s, model, host, 2);
+    EXPECT_EQ(lesson.state(), AnalysisState::training);
+    EXPECT_EQ(lesson.analysis_job(), nullptr);
+}
+
+TEST_F(PrecisionFixture, TheAnalysisIsTheCoresOnTheSameRowsAndOptions) {
+    test::train_batches(model, s, 60);
+    lesson.update(s, model, host, 2);
+    EXPECT_EQ(lesson.state(), AnalysisState::running);
+    finish_jobs();
+    ASSERT_EQ(lesson.state(), AnalysisState::finished);
+    const qlab::SakrAnalysis* a = lesson.analysis();
+    ASSERT_NE(a, nullptr);
+    // The CLI's path: a SakrJob on the held-out split with the state's samples and seed (its
+    // batch size differs, the result may not).
+    qlab::SakrOptions o;
+    o.samples = 60;
+    o.seed = 1;
+    const qlab::SakrAnalysis direct =
+        *qlab::analyze_sakr(model.model(), model.data().split().test, o);
+    EXPECT_EQ(a->samples(), 60u);
+    EXPECT_DOUBLE_EQ(a->e_a(), direct.e_a());
+    EXPECT_DOUBLE_EQ(a->e_w(), direct.e_w());
+    EXPECT_EQ(a->suggested_bw_minus_ba(), direct.suggested_bw_minus_ba());
+    EXPECT_EQ(a->inputs_clipped(), direct.inputs_clipped());
+    // Theorem 1 at (6, 8), eq. 11 with Delta = 2^-(B-1).
+    const precision::Row r = lesson.current();
+    ASSERT_TRUE(r.thm1.has_value());
+    const double da = std::ldexp(1.0, -5), dw = std::ldexp(1.0, -7);
+    EXPECT_DOUBLE_EQ(*r.thm1, da * da * direct.e_a() + dw * dw * direct.e_w());
+    ASSERT_TRUE(r.has_bounds);
+    EXPECT_DOUBLE_EQ(r.bounds.thm2, direct.bounds(6, 8).thm2);
+    // The fixed-point network on the whole test split, as sakr_simulate measures it.
+    ASSERT_NE(r.fixed, nullptr);
+    const qlab::Dataset& test = model.data().split().test;
+    const std::vector<int> dec = qlab::float_decisions(model.model(), test);
+    const qlab::SakrSimulation sim = qlab::sakr_simulate(model.model(), test, dec, 6, 8);
+    EXPECT_DOUBLE_EQ(r.fixed->p_m, sim.p_m);
+    EXPECT_DOUBLE_EQ(r.fixed->error, sim.error);
+    EXPECT_EQ(lesson.float_decisions(), dec);
+}
+
+TEST_F(PrecisionFixture, ANewVersionDropsEveryResult) {
+    test::train_batches(model, s, 40);
+    finish_jobs();
+    ASSERT_NE(lesson.analysis(), nullptr);
+    const double e_a = lesson.analysis()->e_a();
+    model.step(s, 1);  // one more batch: other weights
+    lesson.update(s, model, host, 0);
+    EXPECT_EQ(lesson.analysis(), nullptr);
+    EXPECT_EQ(lesson.state(), AnalysisState::running);
+    finish_jobs();
+    ASSERT_NE(lesson.analysis(), nullptr);
+    EXPECT_NE(lesson.analysis()->e_a(), e_a);
+}
+
+TEST_F(PrecisionFixture, TheBitFlipMapIsStaleForOtherWeightsOrPrecision) {
+    SharedModel loading(host);
+    loading.sync(state_with({{"panel", "precision"}, {"data", "digits"}}));
+    lesson.start_bitflip_map(loading, host);
+    EXPECT_TRUE(host.said("bit flips need a model and its data"));
+    EXPECT_EQ(lesson.bitflip_job(), nullptr);
+    test::train_batches(model, s, 20);
+    lesson.update(s, model, host, 0);
+    lesson.start_bitflip_map(model, host);
+    ASSERT_NE(lesson.bitflip_job(), nullptr);
+    EXPECT_FALSE(lesson.bitflip_stale());
+    s.ba = 7;
+    lesson.update(s, model, host, 0);
+    EXPECT_TRUE(lesson.bitflip_stale());
+}
+
+}  // namespace
+}  // namespace quantlab

@@ -1,0 +1,82 @@
+// The Ternary lesson's logic without a browser: an untrained model gets neither Kundu's
+// residuals nor the Pareto frontier (a 1-bit codebook "beating" float32 on random weights was a
+// bug), and a trained one gets what the core's TernaryResidualJob gives.
+#include "lessons/ternary/ternary_lesson.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fake_host.hpp"
+
+namespace quantlab {
+namespace {
+
+using test::FakeHost;
+using test::state_with;
+
+struct TernaryFixture : ::testing::Test {
+    FakeHost host;
+    SharedModel model{host};
+    ternary::Analysis analysis;
+    ternary::Frontier frontier;
+    qlab::LabState s =
+        state_with({{"panel", "ternary"}, {"data", "circle"}, {"hidden", "16"}, {"tblock", "8"}});
+    void SetUp() override { model.sync(s); }
+    ternary::AnalysisKey key() const {
+        ternary::AnalysisKey k;
+        k.version = model.version();
+        k.block = 8;
+        k.tolerance = s.ttol;
+        return k;
+    }
+};
+
+TEST_F(TernaryFixture, AnUntrainedModelGetsNoResidualsAndNoFrontier) {
+    analysis.update(model, key(), 0);
+    frontier.update(model, key(), true, 0);
+    EXPECT_EQ(analysis.phase(), ternary::Analysis::Phase::untrained);
+    EXPECT_EQ(analysis.job(), nullptr);
+    EXPECT_STREQ(frontier.state(), "untrained");
+    EXPECT_EQ(frontier.result(), nullptr);
+}
+
+TEST_F(TernaryFixture, ATrainedModelGetsTheCoresResidualLevels) {
+    test::train_batches(model, s, 40);
+    analysis.update(model, key(), 0);
+    ASSERT_EQ(analysis.phase(), ternary::Analysis::Phase::running);
+    ASSERT_NE(analysis.job(), nullptr);
+    qlab::run_job(*analysis.job());
+    analysis.poll(10);
+    ASSERT_EQ(analysis.phase(), ternary::Analysis::Phase::finished);
+    ASSERT_NE(analysis.result(), nullptr);
+    EXPECT_TRUE(analysis.current());
+    qlab::KunduOptions o;
+    o.residual.block = 8;
+    o.residual.tolerance = s.ttol;
+    o.gain_x = ternary::kGainX;
+    qlab::TernaryResidualJob direct(model.model(), model.data().split().test, o);
+    qlab::run_job(direct);
+    const qlab::KunduResult& r = *analysis.result();
+    ASSERT_EQ(r.levels.size(), direct.result().levels.size());
+    for (std::size_t i = 0; i < r.levels.size(); ++i) {
+        EXPECT_DOUBLE_EQ(r.levels[i].accuracy, direct.result().levels[i].accuracy) << i;
+        EXPECT_DOUBLE_EQ(r.levels[i].model_size_bits, direct.result().levels[i].model_size_bits);
+    }
+    EXPECT_DOUBLE_EQ(analysis.job_ms(), 10);
+    // Another batch: the result stays, marked as for older weights, and a new job starts.
+    model.step(s, 1);
+    analysis.update(model, key(), 20);
+    EXPECT_FALSE(analysis.current());
+    EXPECT_EQ(analysis.phase(), ternary::Analysis::Phase::running);
+}
+
+TEST_F(TernaryFixture, TheFrontierRunsOnlyWhenItsViewIsOpen) {
+    test::train_batches(model, s, 40);
+    frontier.update(model, key(), false, 0);
+    EXPECT_STREQ(frontier.state(), "idle");
+    frontier.update(model, key(), true, 0);
+    EXPECT_STREQ(frontier.state(), "running");
+    EXPECT_TRUE(frontier.current());
+}
+
+}  // namespace
+}  // namespace quantlab

@@ -1,0 +1,84 @@
+// The Train lesson's logic without a browser: the confusion matrix and the decision boundary of
+// the shared model's latest predictions, and post-training calibration beside the core's.
+#include "lessons/train/train_lesson.hpp"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "fake_host.hpp"
+#include "qlab/calibration.hpp"
+
+namespace quantlab {
+namespace {
+
+using test::FakeHost;
+using test::state_with;
+
+TEST(TrainLesson, TheConfusionMatrixCountsThePredictionsItWasMadeFrom) {
+    FakeHost host;
+    SharedModel model(host);
+    train::Lesson lesson;
+    const qlab::LabState s = state_with({{"panel", "train"}, {"data", "xor"}, {"hidden", "8"}});
+    model.sync(s);
+    test::train_batches(model, s, 40);
+    model.tick(s, false);
+    lesson.update(s, model);
+    EXPECT_EQ(lesson.shown_version(), model.version());
+    const std::vector<long long>& cm = lesson.confusion();
+    ASSERT_EQ(cm.size(), 4u);
+    EXPECT_EQ(std::accumulate(cm.begin(), cm.end(), 0LL),
+              static_cast<long long>(model.data().split().test.size()));
+    const double diagonal = static_cast<double>(cm[0] + cm[3]);
+    EXPECT_DOUBLE_EQ(diagonal / static_cast<double>(model.data().split().test.size()),
+                     model.test_accuracy());
+    // 2-D data: the boundary is tanh((s1 - s0) / 2) of the model's scores over [-1, 1]^2.
+    ASSERT_EQ(lesson.boundary().size(), static_cast<std::size_t>(64 * 64));
+    qlab::Dataset corner;
+    corner.features = 2, corner.classes = 2;
+    corner.x = {-1 + 1.0f / 64, -1 + 1.0f / 64};
+    corner.y = {0};
+    const qlab::Matrix sc = qlab::predict_scores(model.model(), corner, model.eval_options(s));
+    EXPECT_FLOAT_EQ(lesson.boundary()[0], std::tanh((sc(0, 1) - sc(0, 0)) / 2));
+}
+
+TEST(TrainLesson, CalibrationIsTheCoresOnTheTrainingSplit) {
+    FakeHost host;
+    SharedModel model(host);
+    train::Lesson lesson;
+    const qlab::LabState s = state_with({{"panel", "train"},
+                                         {"data", "circle"},
+                                         {"hidden", "8"},
+                                         {"calib", "mse"},
+                                         {"cbits", "3"}});
+    model.sync(s);
+    test::train_batches(model, s, 30);
+    lesson.calibrate(s, model, host);
+    const train::PtqResult* p = lesson.ptq();
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->method, "mse");
+    EXPECT_EQ(p->bits, 3);
+    EXPECT_EQ(p->at_batch, 30);
+    qlab::CalibrationOptions o;
+    o.method = *qlab::parse_calibration("mse");
+    o.bits = 3;
+    const auto eval = qlab::calibrate_model(model.model(), model.data().split().train, o);
+    ASSERT_TRUE(eval.ok());
+    EXPECT_DOUBLE_EQ(p->accuracy, qlab::accuracy(model.model(), model.data().split().test, *eval));
+    lesson.forget_ptq();
+    EXPECT_EQ(lesson.ptq(), nullptr);
+}
+
+TEST(TrainLesson, CalibrationWithoutDataSaysSo) {
+    FakeHost host;
+    SharedModel model(host);
+    train::Lesson lesson;
+    const qlab::LabState s = state_with({{"panel", "train"}, {"data", "mnist"}});
+    model.sync(s);
+    lesson.calibrate(s, model, host);
+    EXPECT_EQ(lesson.ptq(), nullptr);
+    EXPECT_TRUE(host.said("calibration needs a model and data"));
+}
+
+}  // namespace
+}  // namespace quantlab

@@ -1,0 +1,163 @@
+// The shared model's data set (see lab_data.hpp).
+#include "lab/lab_data.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "qlab/format.hpp"
+
+namespace quantlab {
+
+namespace {
+
+std::string split_key(const std::string& data, double seed) {
+    return data + "#" + qlab::shortest_repr(seed);
+}
+
+}  // namespace
+
+bool LabData::sync(const qlab::LabState& s) {
+    const std::string want = uploaded_ ? "uploaded:" + uploaded_name_ : s.data;
+    const std::string key = split_key(want, s.seed);
+    if (built_for_ == key && (ready_ || loading_ == s.data)) return false;
+    if (uploaded_) {
+        loading_.clear();
+        use(s, uploaded_data_, want, 0, Scaling::unit_range);
+        built_for_ = key;
+        return true;
+    }
+    if (s.data == "digits" || s.data == "mnist") return use_real(s, key);
+    loading_.clear();
+    use(s, generated(s), s.data, 0, s.data == "linear" ? Scaling::none : Scaling::playground);
+    built_for_ = key;
+    return true;
+}
+
+// Real data sets come over the network once, with the page's progress bar.
+bool LabData::use_real(const qlab::LabState& s, const std::string& key) {
+    auto it = cache_.find(s.data);
+    built_for_ = key;
+    if (it != cache_.end()) {
+        loading_.clear();
+        use(s, it->second, s.data, s.data == "digits" ? 8 : 28, Scaling::unit_range);
+        return true;
+    }
+    const bool had = ready_;
+    ready_ = false;
+    name_ = s.data;
+    if (failed_.count(s.data)) return had;  // said once; choosing the data set again retries
+    if (loading_ != s.data) {
+        loading_ = s.data;
+        if (s.data == "digits") {
+            host_.request_dataset("digits.csv");
+        } else {
+            host_.request_dataset("mnist-images.idx");
+            host_.request_dataset("mnist-labels.idx");
+        }
+    }
+    return had;  // the old split is gone: the model built on it too
+}
+
+qlab::Dataset LabData::generated(const qlab::LabState& s) const {
+    const auto seed = static_cast<std::uint64_t>(s.seed);
+    if (s.data == "linear") {
+        qlab::LinearOptions o;
+        o.seed = seed;
+        return qlab::make_linear(o);  // already inside the unit disc
+    }
+    qlab::PlaygroundOptions o;
+    o.shape = s.data == "xor"      ? qlab::PlaygroundShape::xor_quadrants
+              : s.data == "gauss"  ? qlab::PlaygroundShape::gauss
+              : s.data == "spiral" ? qlab::PlaygroundShape::spiral
+                                   : qlab::PlaygroundShape::circle;
+    o.count = kPlaygroundPoints;
+    o.noise = kPlaygroundNoise;
+    o.seed = seed;
+    return qlab::make_playground(o);
+}
+
+void LabData::use(const qlab::LabState& s, const qlab::Dataset& data, const std::string& name,
+                  int image_side, Scaling scaling) {
+    qlab::SplitOptions o;
+    o.test_fraction = kLabTestFraction;
+    o.seed = static_cast<std::uint64_t>(s.seed);
+    // Real data: [-1, 1] per feature with the training split's range, as `qlab train` scales it.
+    o.normalization = scaling == Scaling::unit_range ? qlab::Normalization::scale_to_unit_range
+                                                     : qlab::Normalization::none;
+    const qlab::Split raw = qlab::split_dataset(data, o.test_fraction, o.seed);
+    raw_test_ = raw.test;
+    split_ = *qlab::prepare_split(data, o);  // the fraction is valid: no error
+    if (scaling == Scaling::playground) {
+        for (float& v : split_.train.x) v *= kPlaygroundScale;
+        for (float& v : split_.test.x) v *= kPlaygroundScale;
+    }
+    pixel_max_ = 1;
+    for (float v : raw_test_.x) pixel_max_ = std::max(pixel_max_, v);
+    image_side_ = image_side;
+    ready_ = true;
+    name_ = name;
+}
+
+bool LabData::on_dataset(const qlab::LabState& s, const std::string& name,
+                         const std::string& bytes) {
+    if (name == "digits.csv") {
+        auto d = qlab::parse_csv(bytes, "digits");  // 64 pixel columns, then the label
+        if (!d) {
+            host_.report("digits.csv: " + d.status().message(), MessageLevel::error);
+            on_dataset_failed(name, d.status().message());
+            return false;
+        }
+        cache_["digits"] = std::move(d).value();
+    } else if (name == "mnist-images.idx" || name == "mnist-labels.idx") {
+        pending_bytes_[name] = bytes;
+        if (pending_bytes_.count("mnist-images.idx") == 0 ||
+            pending_bytes_.count("mnist-labels.idx") == 0)
+            return false;
+        const std::string& im = pending_bytes_["mnist-images.idx"];
+        const std::string& lb = pending_bytes_["mnist-labels.idx"];
+        auto d = qlab::parse_idx(std::vector<std::uint8_t>(im.begin(), im.end()),
+                                 std::vector<std::uint8_t>(lb.begin(), lb.end()), "mnist");
+        pending_bytes_.clear();
+        if (!d) {
+            host_.report("mnist: " + d.status().message(), MessageLevel::error);
+            on_dataset_failed(name, d.status().message());
+            return false;
+        }
+        cache_["mnist"] = std::move(d).value();
+    } else {
+        return false;
+    }
+    loading_.clear();
+    built_for_.clear();
+    return sync(s);
+}
+
+void LabData::on_dataset_failed(const std::string& name, const std::string& message) {
+    const std::string key = name.rfind("mnist", 0) == 0 ? "mnist" : "digits";
+    failed_[key] = message;
+    if (loading_ == key) loading_.clear();
+    pending_bytes_.clear();
+}
+
+std::string LabData::failure(const qlab::LabState& s) const {
+    auto it = uploaded_ ? failed_.end() : failed_.find(s.data);
+    return it == failed_.end() ? "" : "could not load " + s.data + ": " + it->second;
+}
+
+bool LabData::use_upload(const qlab::LabState& s, const std::string& name, qlab::Dataset data) {
+    if (data.size() < 10 || data.classes < 2) {
+        host_.report(name + ": needs at least 10 rows and 2 classes to train and test (has " +
+                         std::to_string(data.size()) + " rows, " + std::to_string(data.classes) +
+                         " classes)",
+                     MessageLevel::error);
+        return false;
+    }
+    uploaded_data_ = std::move(data);
+    uploaded_ = true;
+    uploaded_name_ = name;
+    built_for_.clear();
+    return sync(s);
+}
+
+}  // namespace quantlab

@@ -1,0 +1,406 @@
+// The shared model's owner (see shared_model.hpp).
+// Sections: 1. following the state  2. files  3. training  4. predictions on the test split.
+#include "lab/shared_model.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+
+#include "qlab/lin.hpp"
+
+namespace quantlab {
+
+namespace {
+
+// Predictions are refreshed a few times a second when they cost less than this many multiply-adds;
+// costlier ones (MNIST) wait for an epoch's end or a pause, so a frame never stalls on them.
+constexpr double kCheapPredictionMacs = 4e6;
+constexpr double kPredictionRefreshMs = 250;
+// Throughput is measured over the last few seconds of running.
+constexpr double kThroughputWindowS = 3.0;
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+bool ends_with(const std::string& s, const char* tail) {
+    const std::string t(tail);
+    return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
+}
+
+bool contains(const std::vector<std::string>& keys, const char* key) {
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+}  // namespace
+
+// ---- 1. following the state ---------------------------------------------------------------------
+
+void SharedModel::sync(const qlab::LabState& s) {
+    if (data_.sync(s)) rebuild(s);
+    if (run_when_ready_ && data_.ready() && have_model_) {
+        run_when_ready_ = false;
+        set_running(s, true);
+    }
+    if (run_when_ready_ && !data_.loading() && !data_.ready()) run_when_ready_ = false;  // failed
+}
+
+void SharedModel::on_state_changed(const qlab::LabState& s, const std::vector<std::string>& keys) {
+    bool new_data = false, new_model = false;
+    for (const std::string& key : keys) {
+        const qlab::Property* p = qlab::find_property(key);
+        if (!p) continue;
+        new_data = new_data || p->model == qlab::ModelEffect::new_data;
+        new_model = new_model || p->model == qlab::ModelEffect::new_model;
+    }
+    if (contains(keys, "data")) data_.forget_upload(), data_.forget_failures();
+    if (new_data) {
+        // The split follows at once when a lesson on the model is open, else at the next sync
+        // (when one opens), so other lessons never download a data set.
+        drop_job();
+        pending_.active = false;
+        if (qlab::lesson_uses_model(s.panel)) sync(s);
+        return;
+    }
+    if (new_model && data_.ready()) restart(s);
+    if (contains(keys, "urounding") && job_) {
+        auto r = qlab::parse_rounding(s.urounding);  // live, mid-run
+        if (r) job_->set_update_rounding(*r);
+    }
+    if (contains(keys, "epochs") && job_ && job_->running())
+        job_->set_epochs(static_cast<int>(s.epochs));
+}
+
+void SharedModel::on_dataset(const qlab::LabState& s, const std::string& name,
+                             const std::string& bytes) {
+    if (data_.on_dataset(s, name, bytes)) rebuild(s);
+    sync(s);
+}
+
+void SharedModel::on_dataset_failed(const std::string& name, const std::string& message) {
+    data_.on_dataset_failed(name, message);
+    run_when_ready_ = false;
+}
+
+std::string SharedModel::spec(const qlab::LabState& s) const {
+    if (s.hidden.empty()) return "logreg";
+    const qlab::Split& sp = data_.split();
+    return "mlp:" + std::to_string(sp.train.features) + "-" + s.hidden + "-" +
+           std::to_string(sp.train.classes) + ":act=" + s.act;
+}
+
+bool SharedModel::trained() const {
+    return have_model_ && (origin_ == ModelOrigin::file || batches_done() > 0);
+}
+
+std::string SharedModel::state_word() const {
+    if (!have_model_) return "no model";
+    if (origin_ == ModelOrigin::file && batches_done() == 0) return "loaded from a file";
+    if (running_) return "training";
+    if (job_ && job_->running()) return "paused";
+    return batches_done() > 0 ? "trained" : "untrained";
+}
+
+void SharedModel::rebuild(const qlab::LabState& s) {
+    reset(s);  // a run on the old data stops; one asked for while the data loaded starts at sync
+}
+
+void SharedModel::restart(const qlab::LabState& s) {
+    const bool was = running_;
+    reset(s);
+    if (was) set_running(s, true);
+}
+
+// ---- 2. files -----------------------------------------------------------------------------------
+
+bool SharedModel::on_upload(const qlab::LabState& s, const std::string& name,
+                            const std::string& bytes) {
+    const std::string lname = lower(name);
+    const std::size_t first = bytes.find_first_not_of(" \t\r\n");
+    const bool is_json =
+        ends_with(lname, ".json") || (first != std::string::npos && bytes[first] == '{');
+    if (is_json) return load_model_file(s, name, bytes);
+    const bool is_libsvm = ends_with(lname, ".libsvm") || ends_with(lname, ".svm");
+    const bool is_csv = ends_with(lname, ".csv") || ends_with(lname, ".txt");
+    if (!is_libsvm && !is_csv) return false;
+    return load_data_file(s, name, bytes);
+}
+
+bool SharedModel::load_model_file(const qlab::LabState& s, const std::string& name,
+                                  const std::string& bytes) {
+    auto m = qlab::model_from_json(bytes);
+    if (!m) {
+        host_.report(name + ": " + m.status().message(), MessageLevel::error);
+        return true;
+    }
+    if (!data_.ready()) {
+        host_.report(name + ": load a data set before a model", MessageLevel::error);
+        return true;
+    }
+    const int features = data_.split().train.features, classes = data_.split().train.classes;
+    if (m->inputs() != features || m->outputs() != classes) {
+        host_.report(name + ": the model takes " + std::to_string(m->inputs()) +
+                         " inputs and gives " + std::to_string(m->outputs()) + " classes, but '" +
+                         data_.label() + "' has " + std::to_string(features) + " features and " +
+                         std::to_string(classes) + " classes; the lab keeps its model",
+                     MessageLevel::error);
+        return true;
+    }
+    drop_job();
+    pending_.active = false;
+    model_ = std::move(m).value();
+    have_model_ = true;
+    origin_ = ModelOrigin::file;
+    file_name_ = name;
+    ++generation_;
+    refresh_predictions(s, false);
+    char text[160];
+    std::snprintf(text, sizeof text, "loaded the model from %s: test accuracy %.4f", name.c_str(),
+                  test_acc_);
+    host_.report(text, MessageLevel::info);
+    return true;
+}
+
+bool SharedModel::load_data_file(const qlab::LabState& s, const std::string& name,
+                                 const std::string& bytes) {
+    const bool is_libsvm = ends_with(lower(name), ".libsvm") || ends_with(lower(name), ".svm");
+    auto d = is_libsvm ? qlab::parse_libsvm(bytes, name) : qlab::parse_csv(bytes, name);
+    if (!d) {
+        // The parser's message names the line; the lab keeps the data set it had.
+        host_.report(d.status().message() + " (the lab keeps '" + data_.label() + "')",
+                     MessageLevel::error);
+        return true;
+    }
+    auto widths = qlab::parse_hidden_widths(s.hidden);
+    const double params =
+        qlab::mlp_parameter_count(d->features, widths ? *widths : std::vector<int>{}, d->classes);
+    if (params > qlab::kMaxModelParameters) {
+        host_.report(name + ": " + std::to_string(d->features) + " features with hidden layers '" +
+                         s.hidden + "' make a model beyond the lab's limit of 2e6 parameters",
+                     MessageLevel::error);
+        return true;
+    }
+    const std::size_t rows = d->size();
+    const int features = d->features, classes = d->classes;
+    if (!data_.use_upload(s, name, std::move(d).value())) return true;
+    rebuild(s);
+    host_.report("training on " + name + ": " + std::to_string(rows) + " rows, " +
+                     std::to_string(features) + " features, " + std::to_string(classes) +
+                     " classes",
+                 MessageLevel::info);
+    return true;
+}
+
+// ---- 3. training --------------------------------------------------------------------------------
+
+void SharedModel::drop_job() {
+    job_.reset();
+    running_ = false;
+    throughput_.clear();
+}
+
+void SharedModel::reset(const qlab::LabState& s) {
+    drop_job();
+    pending_.active = false;
+    origin_ = ModelOrigin::none;
+    file_name_.clear();
+    test_pred_.clear();
+    test_acc_ = -1;
+    predicted_version_ = {};
+    have_model_ = false;
+    if (!data_.ready()) return;
+    const qlab::Split& sp = data_.split();
+    auto m = qlab::make_model(spec(s), sp.train.features, sp.train.classes,
+                              static_cast<std::uint64_t>(s.seed));
+    if (!m) {
+        host_.report(m.status().message(), MessageLevel::error);
+        return;
+    }
+    model_ = std::move(m).value();
+    have_model_ = true;
+    origin_ = ModelOrigin::trained_here;
+    ++generation_;
+    refresh_predictions(s, true);
+}
+
+qlab::EvalOptions SharedModel::eval_options(const qlab::LabState& s) const {
+    qlab::EvalOptions e;
+    e.roles.weights = s.weights;
+    e.roles.activations = s.activations;
+    e.roles.accumulator = s.accumulator;
+    return e;
+}
+
+qlab::TrainOptions SharedModel::train_options(const qlab::LabState& s) const {
+    qlab::TrainOptions o;
+    o.optimizer = qlab::parse_optimizer(s.optimizer).value_or(o.optimizer);  // validated key
+    o.learning_rate = static_cast<float>(s.lr);
+    o.epochs = static_cast<int>(s.epochs);
+    o.batch = static_cast<int>(s.batch);
+    o.dropout = static_cast<float>(s.dropout);
+    o.seed = static_cast<std::uint64_t>(s.seed);
+    o.roles.weights = s.weights;
+    o.roles.activations = s.activations;
+    o.roles.gradients = s.gradients;
+    o.roles.updates = s.updates;
+    o.roles.accumulator = s.accumulator;
+    o.roles.update_rounding = qlab::parse_rounding(s.urounding).value_or(o.roles.update_rounding);
+    return o;
+}
+
+bool SharedModel::start_job(const qlab::LabState& s) {
+    const qlab::TrainOptions o = train_options(s);
+    job_batch_ = o.batch;
+    job_ = std::make_unique<qlab::TrainJob>(model_, data_.split().train, &data_.split().test, o);
+    if (job_->state() == qlab::JobState::failed) {
+        host_.report("training: " + job_->status().message(), MessageLevel::error);
+        job_.reset();
+        return false;
+    }
+    for (const std::string& w : job_->report().warnings) host_.report(w, MessageLevel::warning);
+    return true;
+}
+
+void SharedModel::set_running(const qlab::LabState& s, bool run) {
+    if (!run) {
+        running_ = false;
+        run_when_ready_ = false;
+        return;
+    }
+    if (!have_model_) {
+        // Pressed while the data set loads: start as soon as it is here (and say so meanwhile).
+        run_when_ready_ = data_.loading();
+        return;
+    }
+    // A finished (or cancelled) run starts over from fresh weights; a loaded model is fine-tuned.
+    if (job_ && !job_->running()) reset(s);
+    if (!have_model_) return;
+    if (!job_ && !start_job(s)) return;
+    running_ = true;
+    throughput_.clear();
+    throughput_.emplace_back(host_.now_ms() / 1000.0, samples_done());
+}
+
+int SharedModel::step(const qlab::LabState& s, int batches) {
+    if (batches <= 0) return 0;
+    const bool was_running = running_;
+    if (!job_ || !job_->running()) {
+        set_running(s, true);
+        running_ = was_running && job_;
+    }
+    if (!job_ || !job_->running()) return 0;
+    const long long before = job_->batches_done();
+    job_->step_batches(batches);  // with the accuracy the last batch ends an epoch with
+    return static_cast<int>(job_->batches_done() - before);
+}
+
+std::vector<ScheduledJob> SharedModel::jobs() {
+    if (running_ && job_) return {{"training", job_.get()}};
+    return {};
+}
+
+long long SharedModel::samples_done() const {
+    if (!job_) return 0;
+    const long long per = std::max(1LL, job_->batches_per_epoch());
+    const auto n = static_cast<long long>(data_.split().train.size());
+    const long long batch = std::max(1LL, job_batch_);
+    const long long b = job_->batches_done();
+    return (b / per) * n + std::min((b % per) * batch, n);
+}
+
+double SharedModel::samples_per_second() const {
+    if (throughput_.size() < 2) return 0;
+    const double dt = throughput_.back().first - throughput_.front().first;
+    return dt > 0 ? static_cast<double>(throughput_.back().second - throughput_.front().second) / dt
+                  : 0;
+}
+
+std::string SharedModel::status_text() const {
+    if (!data_.ready() && run_when_ready_)
+        return "waiting for " + data_.loading_name() + " to load, then it runs";
+    if (!job_)
+        return origin_ == ModelOrigin::file ? "model loaded from a file (Run fine-tunes it)"
+                                            : "ready: press Run or Step";
+    const long long per = std::max(1LL, job_->batches_per_epoch());
+    const long long in_epoch = job_->batches_done() - per * (job_->epoch() - 1);
+    const char* state =
+        job_->running() ? (running_ ? "running" : "paused") : qlab::job_state_name(job_->state());
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%s: epoch %d of %d, batch %lld of %lld, %.0f samples/s", state,
+                  job_->epoch(), job_->epochs(), std::min(in_epoch, per), per,
+                  samples_per_second());
+    return buf;
+}
+
+// ---- 4. predictions on the test split -----------------------------------------------------------
+
+void SharedModel::tick(const qlab::LabState& s, bool in_frame) {
+    // Throughput over the last seconds of running, on the wall clock (jobs also run between
+    // frames, so a short run may end between two ticks); kept after a pause so it stays readable.
+    if (running_ && job_) {
+        throughput_.emplace_back(host_.now_ms() / 1000.0, samples_done());
+        while (throughput_.size() > 2 &&
+               throughput_.back().first - throughput_.front().first > kThroughputWindowS)
+            throughput_.pop_front();
+    }
+    if (job_ && running_ && !job_->running()) running_ = false;
+    if (!have_model_ || !data_.ready()) return;
+    if (pending_.active) return advance_predictions(in_frame);
+    if (version() == predicted_version_) return;
+    const double macs = qlab::total_macs(model_) * static_cast<double>(data_.split().test.size());
+    const std::size_t epochs_done = job_ ? job_->report().history.size() : 0;
+    const bool due = macs < kCheapPredictionMacs
+                         ? host_.now_ms() - predicted_ms_ > kPredictionRefreshMs || !running_
+                         : !running_ || epochs_done != predicted_history_;
+    if (due) refresh_predictions(s, in_frame);
+}
+
+void SharedModel::refresh_predictions(const qlab::LabState& s, bool in_frame) {
+    if (!have_model_ || !data_.ready()) return;
+    pending_.active = true;
+    pending_.model = model_;  // training may go on between slices
+    pending_.eval = eval_options(s);
+    pending_.next = pending_.right = 0;
+    pending_.pred.assign(data_.split().test.size(), 0);
+    pending_.version = version();
+    pending_.history = job_ ? job_->report().history.size() : 0;
+    advance_predictions(in_frame);
+}
+
+void SharedModel::advance_predictions(bool in_frame) {
+    PendingPredictions& p = pending_;
+    const qlab::Dataset& test = data_.split().test;
+    const double row_macs = std::max(1.0, qlab::total_macs(p.model));
+    std::size_t rows = test.size() - p.next;
+    if (in_frame && row_macs * static_cast<double>(rows) > kCheapPredictionMacs)
+        rows = std::max<std::size_t>(16, static_cast<std::size_t>(kCheapPredictionMacs / row_macs));
+    rows = std::min(rows, test.size() - p.next);
+    qlab::Dataset slice;
+    slice.features = test.features;
+    slice.classes = test.classes;
+    const auto f = static_cast<std::size_t>(test.features);
+    slice.x.assign(test.x.begin() + static_cast<std::ptrdiff_t>(p.next * f),
+                   test.x.begin() + static_cast<std::ptrdiff_t>((p.next + rows) * f));
+    slice.y.assign(test.y.begin() + static_cast<std::ptrdiff_t>(p.next),
+                   test.y.begin() + static_cast<std::ptrdiff_t>(p.next + rows));
+    const qlab::Matrix scores = qlab::predict_scores(p.model, slice, p.eval);
+    const int classes = static_cast<int>(scores.cols());
+    for (Eigen::Index i = 0; i < scores.rows(); ++i) {
+        const int best = qlab::first_max(scores.data() + i * classes, classes);
+        const std::size_t row = p.next + static_cast<std::size_t>(i);
+        p.pred[row] = best;
+        p.right += best == test.y[row];
+    }
+    p.next += rows;
+    if (p.next < test.size()) return;
+    p.active = false;
+    test_pred_ = std::move(p.pred);
+    test_acc_ = test.size() ? static_cast<double>(p.right) / static_cast<double>(test.size()) : 0;
+    predicted_version_ = p.version;
+    predicted_history_ = p.history;
+    predicted_ms_ = host_.now_ms();
+}
+
+}  // namespace quantlab

@@ -1,0 +1,75 @@
+// The Train lesson's logic (see train_lesson.hpp).
+#include "lessons/train/train_lesson.hpp"
+
+#include <cmath>
+
+#include "qlab/calibration.hpp"
+
+namespace quantlab::train {
+
+void Lesson::update(const qlab::LabState& s, const SharedModel& model) {
+    const ModelVersion v = model.predicted_version();
+    if (v == shown_) return;
+    shown_ = v;
+    confusion_.clear();
+    boundary_.clear();
+    const std::vector<int>& pred = model.test_predictions();
+    if (pred.empty() || !model.data().ready() || !model.has_model()) return;
+    const qlab::Dataset& test = model.data().split().test;
+    const int k = test.classes;
+    confusion_.assign(static_cast<std::size_t>(k) * static_cast<std::size_t>(k), 0);
+    for (std::size_t i = 0; i < pred.size() && i < test.size(); ++i)
+        if (test.y[i] >= 0 && test.y[i] < k && pred[i] >= 0 && pred[i] < k)
+            ++confusion_[static_cast<std::size_t>(test.y[i] * k + pred[i])];
+    if (test.features != 2 || k != 2) return;
+    // The decision value p(blue) - p(orange) = tanh((s1 - s0) / 2) over [-1, 1]^2, as the
+    // Playground shades its output neuron.
+    qlab::Dataset grid;
+    grid.features = 2;
+    grid.classes = 2;
+    grid.x.reserve(2 * kGrid * kGrid);
+    for (int r = 0; r < kGrid; ++r)
+        for (int c = 0; c < kGrid; ++c) {
+            grid.x.push_back(-1 + 2 * (static_cast<float>(c) + 0.5f) / kGrid);
+            grid.x.push_back(-1 + 2 * (static_cast<float>(r) + 0.5f) / kGrid);
+            grid.y.push_back(0);
+        }
+    const qlab::Matrix g = qlab::predict_scores(model.model(), grid, model.eval_options(s));
+    boundary_.resize(static_cast<std::size_t>(kGrid * kGrid));
+    for (Eigen::Index i = 0; i < g.rows(); ++i)
+        boundary_[static_cast<std::size_t>(i)] = std::tanh((g(i, 1) - g(i, 0)) / 2);
+}
+
+void Lesson::calibrate(const qlab::LabState& s, const SharedModel& model, Host& host) {
+    if (!model.has_model() || !model.data().ready()) {
+        host.report("calibration needs a model and data: wait for the data set to load",
+                    MessageLevel::warning);
+        return;
+    }
+    qlab::CalibrationOptions o;
+    auto method = qlab::parse_calibration(s.calib);
+    if (!method) {
+        host.report(method.status().message(), MessageLevel::error);
+        return;
+    }
+    o.method = *method;
+    o.bits = static_cast<int>(s.cbits);
+    o.symmetric = s.asym == 0;
+    o.per_channel = s.per_channel != 0;
+    // Calibration sees the training split (the core uses at most its first 2048 rows).
+    const qlab::Split& split = model.data().split();
+    auto eval = qlab::calibrate_model(model.model(), split.train, o);
+    if (!eval) {
+        host.report("calibration: " + eval.status().message(), MessageLevel::error);
+        return;
+    }
+    ptq_.method = s.calib;
+    ptq_.bits = o.bits;
+    ptq_.per_channel = o.per_channel;
+    ptq_.asym = !o.symmetric;
+    ptq_.accuracy = qlab::accuracy(model.model(), split.test, *eval);
+    ptq_.at_batch = model.batches_done();
+    have_ptq_ = true;
+}
+
+}  // namespace quantlab::train

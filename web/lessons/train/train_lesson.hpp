@@ -1,0 +1,52 @@
+// The Train lesson's logic beside the shared model it trains (lab/shared_model.hpp): the
+// confusion matrix and, on 2-D data, the decision boundary of the model's latest test-set
+// predictions, and post-training calibration (PTQ) of the current float weights to set beside
+// QAT. Builds natively; train_panel.cpp draws it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lab/host.hpp"
+#include "lab/shared_model.hpp"
+#include "qlab/lab_state.hpp"
+
+namespace quantlab::train {
+
+struct PtqResult {
+    std::string method;
+    int bits = 0;
+    bool per_channel = false, asym = false;
+    double accuracy = 0;
+    long long at_batch = 0;  // the model it calibrated (batches trained then)
+};
+
+class Lesson {
+  public:
+    // Follows the model's predictions: the confusion matrix and the boundary are for the weights
+    // the predictions were made with (recomputed when those change).
+    void update(const qlab::LabState& s, const SharedModel& model);
+
+    // Row-major classes x classes counts (truth, predicted) over the test split; empty before.
+    const std::vector<long long>& confusion() const { return confusion_; }
+    // 2-D sets: p(class 1) - p(class 0) on a kGrid x kGrid grid over [-1, 1]^2, row 0 at the
+    // bottom; empty otherwise.
+    const std::vector<float>& boundary() const { return boundary_; }
+    static constexpr int kGrid = 64;
+    ModelVersion shown_version() const { return shown_; }
+
+    // Calibrates the current float weights to the state's int format (calib, cbits, per_channel,
+    // asym) on the training split and measures the test accuracy. Problems go to the host.
+    void calibrate(const qlab::LabState& s, const SharedModel& model, Host& host);
+    const PtqResult* ptq() const { return have_ptq_ ? &ptq_ : nullptr; }
+    void forget_ptq() { have_ptq_ = false; }
+
+  private:
+    ModelVersion shown_;
+    std::vector<long long> confusion_;
+    std::vector<float> boundary_;
+    PtqResult ptq_;
+    bool have_ptq_ = false;
+};
+
+}  // namespace quantlab::train
