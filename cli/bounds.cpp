@@ -163,18 +163,18 @@ int run_bounds(const BoundsArgs& args) {
     nlohmann::json design = nlohmann::json::array();
     if (args.design) {
         options = qlab::sakr_design_options(a, *model);
-        for (const qlab::SakrDesignOption& o : options) {
+        for (const qlab::SakrDesignOption& opt : options) {
             nlohmann::json j = {
-                {"option", std::string(1, o.label)},
-                {"rule", std::string(o.theorem2 ? "Theorem 2" : "Theorem 1") +
-                             (o.offset ? ", B_W = B_A + eq. 12's offset" : ", B_W = B_A")},
-                {"found", o.found}};
-            if (o.found) {
-                j["ba"] = o.ba, j["bw"] = o.bw, j["bound"] = o.bound;
-                j["fa"] = o.cost.fa, j["bits"] = o.cost.bits;
-                if (args.simulate && o.ba >= 2 && o.bw >= 2) {
+                {"option", std::string(1, opt.label)},
+                {"rule", std::string(opt.theorem2 ? "Theorem 2" : "Theorem 1") +
+                             (opt.offset ? ", B_W = B_A + eq. 12's offset" : ", B_W = B_A")},
+                {"found", opt.found}};
+            if (opt.found) {
+                j["ba"] = opt.ba, j["bw"] = opt.bw, j["bound"] = opt.bound;
+                j["fa"] = opt.cost.fa, j["bits"] = opt.cost.bits;
+                if (args.simulate && opt.ba >= 2 && opt.bw >= 2) {
                     const qlab::SakrSimulation sim =
-                        qlab::sakr_simulate(*model, d, float_dec, o.ba, o.bw);
+                        qlab::sakr_simulate(*model, d, float_dec, opt.ba, opt.bw);
                     j["p_m_sim"] = sim.p_m, j["error_sim"] = sim.error;
                 }
             }

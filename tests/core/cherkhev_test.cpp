@@ -28,8 +28,11 @@ TEST(CherkhevTables, ShapesAndGridsMatchThePrintedAxes) {
         int lab_rows = 0;
         for (int g : t.grid_row) lab_rows += g >= 0;
         EXPECT_EQ(grid->rows(), static_cast<std::size_t>(lab_rows));
-        for (double v : t.cells)
-            if (!std::isnan(v)) EXPECT_TRUE(v >= 0 && v <= 100);
+        for (double v : t.cells) {
+            if (!std::isnan(v)) {
+                EXPECT_TRUE(v >= 0 && v <= 100);
+            }
+        }
     }
     // Spot checks against the paper's text.
     const CherkhevTable* t2 = find_cherkhev_table("2");
