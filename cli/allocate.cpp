@@ -10,6 +10,7 @@
 #include "common.hpp"
 #include "model_data.hpp"
 #include "qlab/lin.hpp"
+#include "qlab/lin_paper.hpp"
 
 namespace qlab::cli {
 namespace {
@@ -21,10 +22,93 @@ struct AllocateArgs {
     double kappa = 0;  // 0: not given
     int base_bits = qlab::AllocationOptions{}.base_bits;
     int min_bits = qlab::AllocationOptions{}.min_bits;
-    bool tradeoff = false;
+    bool tradeoff = false, table6 = false;
+    double match = 0.1;  // percentage points of error that count as the same performance
     qlab::TradeoffOptions trade;
     bool json = false;
 };
+
+nlohmann::json savings_json(const std::vector<qlab::LinSaving>& savings,
+                            const std::vector<qlab::LinPoint>& points) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& v : savings)
+        out.push_back({{"optimised", v.optimised},
+                       {"equal", v.equal},
+                       {"optimised_size_mbit", points[v.optimised].size},
+                       {"equal_size_mbit", points[v.equal].size},
+                       {"optimised_error", points[v.optimised].error},
+                       {"equal_error", points[v.equal].error},
+                       {"saving", v.saving}});
+    return out;
+}
+
+// Lin Table 6: model sizes from Table 3's layers (conv0-conv5), the error column, and the pairs
+// behind §5.2's "> 20% reduction in model size for the same performance".
+int run_table6(const AllocateArgs& args) {
+    const auto& cases = qlab::lin_table6();
+    const std::vector<qlab::LinPoint> points = qlab::lin_points(cases);
+    const std::vector<qlab::LinSaving> savings = qlab::lin_savings(points, args.match);
+    const std::vector<int> up = qlab::lin_output_maps(24, true),
+                           down = qlab::lin_output_maps(24, false);
+    if (args.json) {
+        nlohmann::json rows = nlohmann::json::array(), layers = nlohmann::json::array();
+        for (const auto& c : cases)
+            rows.push_back({{"case", c.id},
+                            {"bits", c.bits},
+                            {"optimised", c.optimised},
+                            {"size_printed_mbit", c.size_printed},
+                            {"size_mbit", qlab::lin_model_size_mbit(c.bits)},
+                            {"error", c.error}});
+        for (const auto& l : qlab::lin_table3())
+            layers.push_back({{"layer", l.name},
+                              {"weights", l.weights()},
+                              {"params_printed_millions", l.params_printed}});
+        nlohmann::json ids = nlohmann::json::array();
+        for (const auto& v : savings) ids.push_back({cases[v.optimised].id, cases[v.equal].id});
+        std::cout << nlohmann::json{{"cases", rows},
+                                    {"layers", layers},
+                                    {"conv_weights", qlab::lin_conv_weights()},
+                                    {"output_maps_round_up", up},
+                                    {"output_maps_round_down", down},
+                                    {"match_error", args.match},
+                                    {"savings", savings_json(savings, points)},
+                                    {"saving_case_pairs", ids}}
+                         .dump(2)
+                  << "\n";
+        return 0;
+    }
+    std::printf(
+        "Lin Table 6 (CIFAR-10): conv0-conv5 weight bits, model size (10^6 bits) as "
+        "printed and from Table 3's %lld conv weights, error %%\n",
+        qlab::lin_conv_weights());
+    std::printf("%-6s %-10s %-22s %9s %9s %7s\n", "case", "scheme", "bits", "printed", "ours",
+                "error");
+    for (const auto& c : cases) {
+        std::string b;
+        for (std::size_t i = 0; i < c.bits.size(); ++i)
+            b += (i ? "," : "") + std::to_string(c.bits[i]);
+        std::printf("%-6d %-10s %-22s %9.2f %9.2f %7.2f\n", c.id,
+                    c.optimised ? "optimised" : "equal", b.c_str(), c.size_printed,
+                    qlab::lin_model_size_mbit(c.bits), c.error);
+    }
+    std::printf(
+        "\nOptimised against the smallest equal-width case within %.2g points of its error "
+        "(§5.2: \"> 20%% reduction in model size for the same performance\"):\n",
+        args.match);
+    for (const auto& v : savings)
+        std::printf(
+            "  case %2d (%.2f Mbit, %.2f%%) against case %d (%.2f Mbit, %.2f%%): %.1f%% "
+            "smaller\n",
+            cases[v.optimised].id, points[v.optimised].size, points[v.optimised].error,
+            cases[v.equal].id, points[v.equal].size, points[v.equal].error, 100 * v.saving);
+    std::printf(
+        "Table 3's output maps are Table 5's strides from a 24 x 24 input rounded up (%d, "
+        "%d, %d, %d, %d, %d; rounded down: %d, ..., %d), so fc0 has 128 x %d x %d x 10 = "
+        "%lld weights, Table 3's 0.005 M.\n",
+        up[0], up[1], up[2], up[3], up[4], up[5], down[0], down[5], up[5], up[5],
+        qlab::lin_fc0_weights());
+    return 0;
+}
 
 std::string join(const std::vector<int>& v) {
     std::string s;
@@ -33,6 +117,17 @@ std::string join(const std::vector<int>& v) {
 }
 
 int run_allocate(AllocateArgs& args) {
+    if (!(args.match >= 0)) {
+        std::cerr << "qlab allocate: --match-error must be >= 0 (percentage points)\n";
+        return kExitBadInput;
+    }
+    if (args.table6) {
+        if (!args.md.model_path.empty() || !args.params.empty()) {
+            std::cerr << "qlab allocate: --table6 takes no --model or --params\n";
+            return kExitBadInput;
+        }
+        return run_table6(args);
+    }
     auto objective = qlab::parse_objective(args.objective);
     if (!objective) {
         std::cerr << "qlab allocate: " << objective.status().message() << "\n";
@@ -131,9 +226,12 @@ int run_allocate(AllocateArgs& args) {
                                   {"bits", p.bits},
                                   {"model_size_bits", p.model_size_bits},
                                   {"error", p.error}});
+            const std::vector<qlab::LinPoint> lp = qlab::lin_points(*trade);
             j["tradeoff"] = {{"float_error", trade->float_error},
                              {"activation_bits", args.trade.activation_bits},
-                             {"points", points}};
+                             {"points", points},
+                             {"match_error", args.match},
+                             {"savings", savings_json(qlab::lin_savings(lp, args.match), lp)}};
         }
         std::cout << j.dump(2) << "\n";
         return 0;
@@ -154,6 +252,18 @@ int run_allocate(AllocateArgs& args) {
         for (const auto& p : trade->points)
             std::printf("%-10s %-24s %14.0f %8.4f\n", p.optimised ? "optimised" : "equal",
                         join(p.bits).c_str(), p.model_size_bits, p.error);
+        const std::vector<qlab::LinPoint> lp = qlab::lin_points(*trade);
+        const std::vector<qlab::LinSaving> sv = qlab::lin_savings(lp, args.match);
+        std::printf(
+            "optimised against the smallest equal-width point within %.2g points of its "
+            "error (Lin's pair, Table 6 cases 10 and 2: 22%% smaller):\n",
+            args.match);
+        if (sv.empty()) std::printf("  none: no optimised point is smaller at the same error\n");
+        for (const auto& v : sv)
+            std::printf("  %s (%.4g Mbit, %.2f%%) against %s (%.4g Mbit, %.2f%%): %.1f%% smaller\n",
+                        join(trade->points[v.optimised].bits).c_str(), lp[v.optimised].size,
+                        lp[v.optimised].error, join(trade->points[v.equal].bits).c_str(),
+                        lp[v.equal].size, lp[v.equal].error, 100 * v.saving);
     }
     return 0;
 }
@@ -183,6 +293,13 @@ Subcommand add_allocate(CLI::App& app) {
         ->capture_default_str();
     c->add_option("--activation-bits", args->trade.activation_bits,
                   "activation width in --tradeoff (Lin: 16)")
+        ->capture_default_str();
+    c->add_flag("--table6", args->table6,
+                "Lin Table 6: sizes from Table 3's layers, the error column and the pairs behind "
+                "the > 20% claim");
+    c->add_option("--match-error", args->match,
+                  "error difference (percentage points) that counts as the same performance in "
+                  "the size comparison")
         ->capture_default_str();
     c->add_flag("--json", args->json, "print JSON");
     return {c, [args] { return run_allocate(*args); }};

@@ -118,9 +118,14 @@ nlohmann::json linear_result_json(const qlab::QuantizedLinearResult& r) {
             {"margin", r.margin},
             {"radius", r.radius},
             {"delta", r.delta},
+            {"delta_kind", r.delta_is_lower_estimate
+                               ? "largest error seen (a lower estimate of the worst case)"
+                               : "worst case over the box for the rounding in use"},
             {"delta_box", r.delta_box},
             {"observed_delta", r.observed_delta},
+            {"start_norm", r.start_norm},
             {"mistake_bound", json_number(r.mistake_bound)},
+            {"mistake_bound_safe", json_number(r.mistake_bound_safe)},
             {"weights", r.weights},
             {"history", history},
             {"vector_atoms", r.vector_atoms}};

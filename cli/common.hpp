@@ -35,11 +35,13 @@ Subcommand add_sqnr(CLI::App& app);
 Subcommand add_train(CLI::App& app);
 Subcommand add_eval(CLI::App& app);
 Subcommand add_sweep(CLI::App& app);
-Subcommand add_bounds(CLI::App& app);    // bounds.cpp (Sakr 2017)
-Subcommand add_cost(CLI::App& app);      // cost.cpp (Sakr 2017)
-Subcommand add_allocate(CLI::App& app);  // allocate.cpp (Lin 2016)
-Subcommand add_ternary(CLI::App& app);   // ternary.cpp (Kundu 2017)
-Subcommand add_finetune(CLI::App& app);  // finetune.cpp (Lin 2016 §5.3)
+Subcommand add_bounds(CLI::App& app);          // bounds.cpp (Sakr 2017)
+Subcommand add_cost(CLI::App& app);            // cost.cpp (Sakr 2017)
+Subcommand add_allocate(CLI::App& app);        // allocate.cpp (Lin 2016)
+Subcommand add_ternary(CLI::App& app);         // ternary.cpp (Kundu 2017)
+Subcommand add_finetune(CLI::App& app);        // finetune.cpp (Lin 2016 §5.3)
+Subcommand add_bound_search(CLI::App& app);    // bound_search.cpp (Cherkhev Theorem 1)
+Subcommand add_ternary_tables(CLI::App& app);  // ternary_tables.cpp (Kundu Tables 3-4)
 
 // A JSON number, or a string for the values JSON cannot hold.
 nlohmann::json json_number(double v);

@@ -41,6 +41,14 @@ std::string db_text(double db) {
     return buf;
 }
 
+// What eq. 9 is here, said wherever it is printed (the Layers lesson's hints say the same).
+constexpr const char* kEq9Note =
+    "eq. 9 as applied here: 1/gamma_out = sum of 1/gamma over the steps the lab quantizes (W1, a1, "
+    "..., W_L); the network input a(0) and the scores a(L) are not quantized, so Lin's terms "
+    "1/gamma_a(0) and 1/gamma_a(L) are left out, biases stay float (Lin leaves them out too), and "
+    "it assumes independent noise; Lin's formats take sigma as the values' RMS (sigma_hat = 3 "
+    "sigma)";
+
 // The steps of a model's SQNR (names, roles, formats, measured dB) and its output, as JSON.
 nlohmann::json model_sqnr_json(const SqnrArgs& args, const qlab::ModelSqnr& r) {
     nlohmann::json steps = nlohmann::json::array();
@@ -56,6 +64,7 @@ nlohmann::json model_sqnr_json(const SqnrArgs& args, const qlab::ModelSqnr& r) {
             {"rows", r.rows},
             {"steps", steps},
             {"predicted_output_db", json_number(r.predicted_output_db)},
+            {"eq9_note", kEq9Note},
             {"measured_output_db", json_number(r.measured_output_db)},
             {"float_accuracy", r.float_accuracy},
             {"quantized_accuracy", r.quantized_accuracy}};
@@ -71,6 +80,7 @@ void print_model_sqnr(const qlab::ModelSqnr& r) {
                     db_text(st.sqnr_db).c_str());
     std::printf("output SQNR: predicted (eq. 9) %s dB, measured %s dB\n",
                 db_text(r.predicted_output_db).c_str(), db_text(r.measured_output_db).c_str());
+    std::printf("(%s)\n", kEq9Note);
     std::printf("accuracy: float %.4f, quantized %.4f\n", r.float_accuracy, r.quantized_accuracy);
 }
 
@@ -108,6 +118,7 @@ int print_sweep(const SqnrArgs& args, const qlab::Model& model, const qlab::Data
                             {"accuracy", row.accuracy}});
         }
         std::cout << nlohmann::json{{"model", args.model_path},
+                                    {"eq9_note", kEq9Note},
                                     {"data", args.data},
                                     {"float_accuracy", r.float_accuracy},
                                     {"steps", steps},
@@ -131,6 +142,7 @@ int print_sweep(const SqnrArgs& args, const qlab::Model& model, const qlab::Data
     for (double k : r.kappa) std::printf(" %7.2f", k);
     std::printf(" %10s %10.2f\n(predicted: eq. 9; kappa: dB/bit, eq. 2; float accuracy %.4f)\n", "",
                 r.output_kappa, r.float_accuracy);
+    std::printf("(%s)\n", kEq9Note);
     return 0;
 }
 

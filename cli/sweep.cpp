@@ -3,19 +3,65 @@
 #include "common.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <vector>
 
+#include "qlab/cherkhev.hpp"
 #include "qlab/sweep.hpp"
 
 namespace qlab::cli {
 namespace {
 
-int run_sweep(const TrainArgs& args, const std::string& grid_text) {
+struct SweepArgs {
+    std::string grid, table, protocol = qlab::sweep_protocol_name(qlab::SweepProtocol::paper);
+    bool epochs_given = false;
+};
+
+std::string percent(double v) {
+    char b[16];
+    std::snprintf(b, sizeof b, "%.1f", 100 * v);
+    return b;
+}
+
+int run_sweep(TrainArgs& args, const SweepArgs& sw) {
     qlab::QuantizedLinearAlgorithm algorithm{};
     if (!pick_algorithm("sweep", args.model, algorithm)) return kExitBadInput;
+    auto protocol = qlab::parse_sweep_protocol(sw.protocol);
+    if (!protocol) {
+        std::cerr << "qlab sweep: --protocol: " << protocol.status().message() << "\n";
+        return kExitBadInput;
+    }
+    // Cherkhev §4.2: 3 passes, test accuracy (paper); or 50 passes, training accuracy.
+    if (!sw.epochs_given) args.epochs = qlab::sweep_protocol_epochs(*protocol);
+    const bool scores_test = qlab::sweep_protocol_scores_test(*protocol);
+    if (scores_test && !(args.test_fraction > 0)) {
+        std::cerr << "qlab sweep: the paper's protocol scores held-out data: --test-fraction must "
+                     "be above 0 (or use --protocol converge)\n";
+        return kExitBadInput;
+    }
+    const qlab::CherkhevTable* paper = nullptr;
+    std::string grid_text = sw.grid;
+    if (!sw.table.empty()) {
+        paper = qlab::find_cherkhev_table(sw.table);
+        if (!paper) {
+            std::cerr << "qlab sweep: --table: unknown table '" << sw.table
+                      << "' (known: " << qlab::cherkhev_table_ids() << ")\n";
+            return kExitBadInput;
+        }
+        if (!grid_text.empty()) {
+            std::cerr << "qlab sweep: give either --grid or --table\n";
+            return kExitBadInput;
+        }
+        grid_text = paper->grid;
+    }
+    if (grid_text.empty()) {
+        std::cerr << "qlab sweep: give --grid SPEC or --table ID (" << qlab::cherkhev_table_ids()
+                  << ")\n";
+        return kExitBadInput;
+    }
     {  // a syntax error names --grid; a bad cell (below) names its spec
         std::vector<std::string> choices;
         std::vector<std::vector<std::string>> axes;
@@ -25,7 +71,7 @@ int run_sweep(const TrainArgs& args, const std::string& grid_text) {
         }
     }
     // Cherkhev Tables 3-4 count floats by their bit budget: float:e=E,bits=B means 1 sign bit,
-    // E exponent bits and B - 1 - E mantissa bits; budgets too small for E become "-" cells.
+    // E exponent bits and B - 1 - E mantissa bits; budgets that leave no mantissa bit are "-".
     auto grid = qlab::expand_grid(grid_text);
     if (!grid) {
         std::cerr << "qlab sweep: " << grid.status().message() << "\n";
@@ -34,13 +80,15 @@ int run_sweep(const TrainArgs& args, const std::string& grid_text) {
     qlab::Rounding rounding{};
     if (!parse_rounding_for("sweep", args.rounding, rounding)) return kExitBadInput;
     PreparedData data;
+    if (!scores_test) args.test_fraction = 0;  // converge: every row trains and is scored
     if (!prepare_data("sweep", args, data)) return kExitBadInput;
-    const qlab::Dataset* test = data.split.test.size() ? &data.split.test : nullptr;
+    const qlab::Dataset* test = scores_test ? &data.split.test : nullptr;
     qlab::QuantizedLinearOptions o;
     o.rounding = rounding;
     o.epochs = args.epochs;
     o.steps = args.steps;
     o.seed = args.seed;
+    o.compute_margin = false;  // the tables need accuracies; gamma costs 20000 passes per cell
     qlab::SweepJob job(data.split.train, test, std::move(grid).value(), o, algorithm);
     const std::vector<std::string>& specs = job.grid().specs;
     const std::vector<std::vector<std::string>>& axes = job.grid().axes;
@@ -61,23 +109,67 @@ int run_sweep(const TrainArgs& args, const std::string& grid_text) {
             continue;
         }
         nlohmann::json j = linear_result_json(c.result);
-        j.erase("weights");
-        j.erase("history");
+        for (const char* k :
+             {"weights", "history", "margin", "delta", "delta_kind", "delta_box", "observed_delta",
+              "mistake_bound", "mistake_bound_safe", "vector_atoms", "start_norm"})
+            j.erase(k);
         j["spec"] = c.spec;
+        j["accuracy"] = job.score(c);
         cells.push_back(j);
     }
+    const std::size_t columns = job.grid().columns();
+    // The paper's table beside ours: printed row r is our grid row paper->grid_row[r].
+    nlohmann::json paper_json;
+    if (paper) {
+        nlohmann::json rows = nlohmann::json::array();
+        for (std::size_t r = 0; r < paper->rows.size(); ++r) {
+            nlohmann::json row = {{"row", paper->rows[r]}};
+            nlohmann::json pc = nlohmann::json::array(), ours = nlohmann::json::array();
+            for (std::size_t c = 0; c < paper->columns.size(); ++c) {
+                const double v = paper->cell(r, c);
+                pc.push_back(std::isnan(v) ? nlohmann::json("-") : nlohmann::json(v));
+                const int g = paper->grid_row[r];
+                if (g < 0) {
+                    ours.push_back(nullptr);
+                    continue;
+                }
+                const std::size_t k = static_cast<std::size_t>(g) * columns + c;
+                ours.push_back(impossible[k] ? nlohmann::json("-")
+                                             : nlohmann::json(100 * job.score(job.cells()[k])));
+            }
+            row["paper"] = pc;
+            row["ours"] = ours;
+            rows.push_back(row);
+        }
+        paper_json = {{"table", paper->id},
+                      {"title", paper->title},
+                      {"dataset", paper->dataset},
+                      {"majority", paper->majority},
+                      {"max_accuracy", paper->max_accuracy},
+                      {"columns", paper->columns},
+                      {"rows", rows},
+                      {"note", paper->note}};
+    }
     if (args.json) {
-        std::cout << nlohmann::json{{"data", args.data},
-                                    {"model", args.model},
-                                    {"grid", grid_text},
-                                    {"cells", cells}}
-                         .dump(2)
-                  << "\n";
+        nlohmann::json out{{"data", args.data},
+                           {"model", args.model},
+                           {"grid", grid_text},
+                           {"protocol", sw.protocol},
+                           {"epochs", args.epochs},
+                           {"scored_on", scores_test ? "test" : "train"},
+                           {"train_size", data.split.train.size()},
+                           {"test_size", scores_test ? data.split.test.size() : 0},
+                           {"cells", cells}};
+        if (paper) out["paper"] = paper_json;
+        std::cout << out.dump(2) << "\n";
         return 0;
     }
-    // A heatmap table: rows are the first {...}, columns the second (test accuracy, %).
-    std::printf("%s on %s: %s accuracy %%; * = learning ended stuck in a sink\n",
-                args.model.c_str(), args.data.c_str(), test ? "test" : "train");
+    // A heatmap table: rows are the first {...}, columns the second (accuracy, %).
+    std::printf(
+        "%s on %s: %s accuracy %% after %d pass(es) (protocol %s); * = learning ended "
+        "stuck in a sink; - = no such format\n",
+        args.model.c_str(), args.data.c_str(), scores_test ? "test" : "training", args.epochs,
+        sw.protocol.c_str());
     if (axes.size() != 2) {
         for (std::size_t i = 0; i < specs.size(); ++i) {
             const std::string& spec = specs[i];
@@ -85,10 +177,9 @@ int run_sweep(const TrainArgs& args, const std::string& grid_text) {
                 std::printf("%-44s      -\n", spec.c_str());
                 continue;
             }
-            const auto& r = job.cells()[i].result;
-            std::printf("%-44s %6.1f%s\n", spec.c_str(),
-                        100 * (test ? r.test_accuracy : r.train_accuracy),
-                        r.ended_in_sink ? "*" : "");
+            const qlab::SweepCell& c = job.cells()[i];
+            std::printf("%-44s %6.1f%s\n", spec.c_str(), 100 * job.score(c),
+                        c.result.ended_in_sink ? "*" : "");
         }
         return 0;
     }
@@ -103,11 +194,37 @@ int run_sweep(const TrainArgs& args, const std::string& grid_text) {
                 std::printf(" %6s ", "-");
                 continue;
             }
-            const auto& r = job.cells()[k].result;
-            std::printf(" %6.1f%s", 100 * (test ? r.test_accuracy : r.train_accuracy),
-                        r.ended_in_sink ? "*" : " ");
+            const qlab::SweepCell& c = job.cells()[k];
+            std::printf(" %6s%s", percent(job.score(c)).c_str(),
+                        c.result.ended_in_sink ? "*" : " ");
         }
         std::printf("\n");
+    }
+    if (paper) {
+        std::printf("\nCherkhev %s; %s majority %.0f%%, max %.0f%%. Paper | ours:\n",
+                    paper->title.c_str(), paper->dataset.c_str(), paper->majority,
+                    paper->max_accuracy);
+        std::printf("%-14s", "");
+        for (const auto& c : paper->columns) std::printf(" %13s", c.c_str());
+        std::printf("\n");
+        for (std::size_t r = 0; r < paper->rows.size(); ++r) {
+            std::printf("%-14s", paper->rows[r].c_str());
+            for (std::size_t c = 0; c < paper->columns.size(); ++c) {
+                const double v = paper->cell(r, c);
+                std::string ours = "n/a";
+                if (const int g = paper->grid_row[r]; g >= 0) {
+                    const std::size_t k = static_cast<std::size_t>(g) * columns + c;
+                    ours = impossible[k] ? "-" : percent(job.score(job.cells()[k]));
+                }
+                char cell[32];
+                std::snprintf(cell, sizeof cell, "%s | %s",
+                              std::isnan(v) ? "-" : std::to_string(static_cast<int>(v)).c_str(),
+                              ours.c_str());
+                std::printf(" %13s", cell);
+            }
+            std::printf("\n");
+        }
+        std::printf("(%s; n/a: no such format in the lab)\n", paper->note.c_str());
     }
     return 0;
 }
@@ -116,14 +233,24 @@ int run_sweep(const TrainArgs& args, const std::string& grid_text) {
 
 Subcommand add_sweep(CLI::App& app) {
     auto args = std::make_shared<TrainArgs>();
-    auto grid = std::make_shared<std::string>();
-    CLI::App* c =
-        app.add_subcommand("sweep", "Accuracy over a grid of formats (Cherkhev Tables 2-4)");
+    auto sw = std::make_shared<SweepArgs>();
+    CLI::App* c = app.add_subcommand(
+        "sweep", "Accuracy over a grid of formats (Cherkhev Tables 2-4), the paper's cells beside");
     add_training_options(c, *args);
-    c->add_option("--grid", *grid,
-                  "format spec with {a,b,...} choices, e.g. lattice:range={0.5,1},points={8,16}")
-        ->required();
-    return {c, [args, grid] { return run_sweep(*args, *grid); }};
+    c->get_option("--epochs")
+        ->description("perceptron passes (default: 3 with --protocol paper, 50 with converge)");
+    c->add_option("--grid", sw->grid,
+                  "format spec with {a,b,...} choices, e.g. lattice:range={0.5,1},points={8,16}");
+    c->add_option("--table", sw->table,
+                  "a Cherkhev table's grid, with its printed cells beside ours: 2, 3-fixed, "
+                  "3-float, 4-fixed or 4-float");
+    c->add_option("--protocol", sw->protocol,
+                  "paper (default: 3 passes, test accuracy, as Cherkhev §4.2) or converge (50 "
+                  "passes, training accuracy)");
+    return {c, [args, sw, c] {
+                sw->epochs_given = c->count("--epochs") > 0;
+                return run_sweep(*args, *sw);
+            }};
 }
 
 }  // namespace qlab::cli

@@ -165,13 +165,33 @@ int run_train(const TrainArgs& args) {
                 r.converged ? ", converged" : "");
     std::printf("%-18s %.6g   (largest margin through the origin of the quantized training data)\n",
                 "gamma", r.margin);
-    std::printf(
-        "%-18s %.6g   (Cherkhev eq. 1, sqrt(d) x per coordinate, over the box [-%.4g, %.4g]^d the "
-        "run used)\n",
-        "delta", r.delta, r.delta_box, r.delta_box);
+    if (r.delta_is_lower_estimate)
+        std::printf(
+            "%-18s %.6g   (Cherkhev eq. 1 for vector atoms: the largest error seen, a lower "
+            "estimate of the worst case)\n",
+            "delta", r.delta);
+    else
+        std::printf(
+            "%-18s %.6g   (Cherkhev eq. 1 for %s rounding: sqrt(d) x the worst error per "
+            "coordinate over the box [-%.4g, %.4g]^d the run used)\n",
+            "delta", r.delta, args.rounding.c_str(), r.delta_box, r.delta_box);
     std::printf("%-18s %.6g\n", "largest update err", r.observed_delta);
-    std::printf("%-18s %s   (R^2 / (gamma - delta)^2, R = %.4g)\n", "mistake bound",
-                shortest_repr(r.mistake_bound).c_str(), r.radius);
+    std::printf(
+        "%-18s %s   (Cherkhev Theorem 1 as printed: R^2 / (gamma - delta)^2, R = %.4g; the paper "
+        "assumes ||r(x)|| <= 1, R^2 is the rescaling)\n",
+        "mistake bound", shortest_repr(r.mistake_bound).c_str(), r.radius);
+    std::printf(
+        "%-18s %s   (the proof's gap closed: rounding can lengthen w by delta per step, so "
+        "R^2 / (gamma - 2 delta)^2 for delta < gamma/2%s)\n",
+        "safe bound", shortest_repr(r.mistake_bound_safe).c_str(),
+        r.start_norm > 0 ? ", with the start's term" : "");
+    if (r.start_norm > 0 && algorithm == qlab::QuantizedLinearAlgorithm::perceptron)
+        std::printf(
+            "%-18s ||r(w_0)|| = %.4g: 0 is no atom (an even number of lattice points), so the "
+            "perceptron starts at q(0) != 0; Theorem 1's proof starts from 0\n",
+            "start", r.start_norm);
+    if (r.delta_is_lower_estimate)
+        std::printf("%-18s with a lower estimate of delta neither bound is guaranteed\n", "");
     std::printf("%-18s %ld stalled updates at %ld sink atom(s)%s\n", "sinks", r.stalled_updates,
                 r.sink_atoms, r.ended_in_sink ? "; learning ended stuck in a sink" : "");
     return 0;

@@ -75,7 +75,7 @@ test("bounds: one (B_A, B_W), --offset auto, and a table for people", () => {
   assert.equal(r.status, 0, r.stderr);
   let j = JSON.parse(r.stdout);
   assert.deepEqual(j.rows.map((x) => [x.ba, x.bw]), [[4, 6]]);
-  assert.equal(j.samples, 300);  // fewer rows than the default 1000: all of them
+  assert.equal(j.samples, 300);  // the default: every row
   r = run(["bounds", "--model", model, "--data", data, "--grid", "3..4", "--offset", "auto", "--json"]);
   j = JSON.parse(r.stdout);
   assert.deepEqual(j.rows.map((x) => x.bw - x.ba), [j.suggested_bw_minus_ba, j.suggested_bw_minus_ba]);

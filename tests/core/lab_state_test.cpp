@@ -254,3 +254,56 @@ TEST(LabState, DesignerLevelsInALink) {
 
 }  // namespace
 }  // namespace qlab
+
+namespace qlab {
+namespace {
+
+TEST(LabState, ThePrecisionLessonOpensOnTheHardSigmoid) {
+    // Sakr's theorems are stated for hidden outputs in [0, 2]: the lesson's own default.
+    EXPECT_EQ(LabState{}.act, "relu");
+    EXPECT_EQ(lesson_default_state("precision").act, "hardsigmoid");
+    EXPECT_EQ(lesson_default_state("train").act, "relu");
+    EXPECT_EQ(lesson_default_state("precision").panel, "precision");
+    std::vector<std::string> problems;
+    EXPECT_EQ(initial_lab_state("?panel=precision", &problems).act, "hardsigmoid");
+    EXPECT_TRUE(problems.empty());
+    // A link's own value wins, and the other lessons keep ReLU.
+    EXPECT_EQ(initial_lab_state("panel=precision&act=relu").act, "relu");
+    EXPECT_EQ(initial_lab_state("panel=train").act, "relu");
+    EXPECT_EQ(initial_lab_state("").act, "relu");
+    // A bad value is still named, and the lesson's default stays.
+    const LabState s = initial_lab_state("panel=precision&act=sigmoid", &problems);
+    EXPECT_EQ(s.act, "hardsigmoid");
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_NE(problems[0].find("act"), std::string::npos);
+    // The link written from that state carries the activation explicitly.
+    EXPECT_NE(to_query(lesson_default_state("precision")).find("act=hardsigmoid"),
+              std::string::npos);
+    for (const LessonDefault& d : lesson_defaults()) {
+        const Property* p = find_property(d.key);
+        ASSERT_NE(p, nullptr) << d.key;
+        EXPECT_TRUE(property_in_panel(*p, d.panel)) << d.key;
+    }
+}
+
+TEST(LabState, KundusXIsTheTernaryLessonsSetting) {
+    const Property* p = find_property("tx");
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(property_owners(*p), std::vector<std::string>{"ternary"});
+    EXPECT_EQ(LabState{}.tx, 5.5);
+    LabState s;
+    EXPECT_TRUE(set_property(s, "tx", "5").ok());
+    EXPECT_EQ(s.tx, 5);
+    EXPECT_FALSE(set_property(s, "tx", "0").ok());
+    EXPECT_FALSE(set_property(s, "tx", "-2").ok());
+    EXPECT_EQ(s.tx, 5);
+    s.panel = "ternary";
+    EXPECT_NE(to_query(s).find("tx=5"), std::string::npos);
+    // Every row of the estimation set by default (psamples = 0).
+    EXPECT_EQ(LabState{}.psamples, 0);
+    EXPECT_TRUE(set_property(s, "psamples", "0").ok());
+    EXPECT_FALSE(set_property(s, "psamples", "-1").ok());
+}
+
+}  // namespace
+}  // namespace qlab

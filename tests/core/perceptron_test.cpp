@@ -44,6 +44,51 @@ TEST(QuantizedPerceptron, HandWorkedRun) {
     EXPECT_EQ(r.observed_delta, 0);  // the one update landed on atoms exactly
 }
 
+TEST(QuantizedPerceptron, DeltaFollowsTheRoundingInUse) {
+    // The same hand-worked set: step 0.5. Nearest rounding errs by at most half a step per
+    // coordinate, rtz and stochastic by up to a whole one (the sup of x - a over [a, a + step)).
+    const Dataset d = tiny({{0.5f, 0.5f}, {-0.5f, 0.25f}}, {1, 0});
+    QuantizedLinearOptions o;
+    o.format = "lattice:range=1,points=5";
+    o.shuffle = false;
+    for (const auto& [mode, per_coordinate] :
+         std::vector<std::pair<Rounding, double>>{{Rounding::nearest_even, 0.25},
+                                                  {Rounding::toward_zero, 0.5},
+                                                  {Rounding::stochastic, 0.5}}) {
+        o.rounding = mode;
+        const auto r = *train_quantized_perceptron(d, nullptr, o);
+        EXPECT_NEAR(r.delta, std::sqrt(2.0) * per_coordinate, 1e-12) << rounding_name(mode);
+        EXPECT_FALSE(r.delta_is_lower_estimate);
+        EXPECT_EQ(r.mistake_bound, perceptron_mistake_bound(r.margin, r.delta, r.radius));
+    }
+}
+
+TEST(QuantizedPerceptron, SafeBoundClosesTheProofsGap) {
+    // R^2 / (gamma - 2 delta)^2 from w_0 = 0, valid for delta < gamma / 2.
+    EXPECT_NEAR(perceptron_mistake_bound_safe(0.5, 0.1, 1.0), 1 / (0.3 * 0.3), 1e-12);
+    EXPECT_NEAR(perceptron_mistake_bound_safe(0.5, 0.1, 2.0), 4 / (0.3 * 0.3), 1e-12);
+    EXPECT_EQ(perceptron_mistake_bound_safe(0.5, 0.25, 1.0), INFINITY);
+    EXPECT_EQ(perceptron_mistake_bound_safe(0.5, 0.3, 1.0), INFINITY);
+    EXPECT_NEAR(perceptron_mistake_bound(0.5, 0.1, 1.0), 1 / (0.4 * 0.4), 1e-12);
+    EXPECT_EQ(perceptron_mistake_bound(0.5, 0.5, 1.0), INFINITY);
+    // From a start of norm s: the largest t with (gamma - 2 delta) t = R sqrt(t) + 2 s.
+    const double g = 0.5 - 2 * 0.1, s0 = 0.3, t = perceptron_mistake_bound_safe(0.5, 0.1, 1.5, s0);
+    EXPECT_NEAR(g * t, 1.5 * std::sqrt(t) + 2 * s0, 1e-9);
+    EXPECT_GT(t, perceptron_mistake_bound_safe(0.5, 0.1, 1.5));
+}
+
+TEST(QuantizedPerceptron, StartsAtZeroOnlyWhenZeroIsAnAtom) {
+    const Dataset d = tiny({{0.5f, 0.5f}, {-0.5f, 0.25f}}, {1, 0});
+    QuantizedLinearOptions o;
+    o.format = "lattice:range=1,points=5";  // atoms -1, -0.5, 0, 0.5, 1
+    EXPECT_EQ(train_quantized_perceptron(d, nullptr, o)->start_norm, 0);
+    o.format = "lattice:range=1,points=4";  // -1, -1/3, 1/3, 1: q(0) = +-1/3 per coordinate
+    const auto r = *train_quantized_perceptron(d, nullptr, o);
+    EXPECT_NEAR(r.start_norm, std::sqrt(2.0) / 3, 1e-12);
+    EXPECT_EQ(r.mistake_bound_safe,
+              perceptron_mistake_bound_safe(r.margin, r.delta, r.radius, r.start_norm));
+}
+
 TEST(QuantizedPerceptron, SinkAtomStopsLearning) {
     // Atoms {-1, +1} only: w starts at q(0) = -1 (a tie, to even index 0), and w + x = 0 rounds
     // straight back to -1. Every update snaps back: a sink.

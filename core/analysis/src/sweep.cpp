@@ -65,7 +65,7 @@ Result<SweepGrid> expand_grid(const std::string& grid) {
             const std::size_t end = spec.find(',', at);
             const int m = bits - 1 - e;
             if (e < 0) return Status::error(spec + ": bits= needs e= too");
-            g.possible[i] = m >= 0;
+            g.possible[i] = m >= 1;  // Tables 3-4: "-" where no mantissa bit is left
             spec.replace(at, end == std::string::npos ? std::string::npos : end - at,
                          "m=" + std::to_string(std::max(m, 0)));
         }
@@ -75,9 +75,53 @@ Result<SweepGrid> expand_grid(const std::string& grid) {
     return g;
 }
 
+const char* sweep_protocol_name(SweepProtocol protocol) {
+    return protocol == SweepProtocol::paper ? "paper" : "converge";
+}
+
+Result<SweepProtocol> parse_sweep_protocol(std::string_view name) {
+    if (name == "paper") return SweepProtocol::paper;
+    if (name == "converge") return SweepProtocol::converge;
+    return Status::error("unknown sweep protocol '" + std::string(name) +
+                         "' (known: paper = 3 passes, test accuracy; converge = 50 passes, "
+                         "training accuracy)");
+}
+
+int sweep_protocol_epochs(SweepProtocol protocol) {
+    return protocol == SweepProtocol::paper ? kCherkhevEpochs : kConvergeEpochs;
+}
+
+bool sweep_protocol_scores_test(SweepProtocol protocol) {
+    return protocol == SweepProtocol::paper;
+}
+
+SweepJob::SweepJob(const Dataset& data, SweepGrid grid, const QuantizedLinearOptions& base,
+                   const SweepPlan& plan, QuantizedLinearAlgorithm algorithm)
+    : train_(nullptr), test_(nullptr), grid_(std::move(grid)), base_(base), algorithm_(algorithm) {
+    base_.epochs = sweep_protocol_epochs(plan.protocol);
+    if (sweep_protocol_scores_test(plan.protocol)) {
+        if (!(plan.test_fraction > 0 && plan.test_fraction < 1)) {
+            fail_now(Status::error("the paper's protocol needs a test fraction in (0, 1)"));
+            return;
+        }
+        Split split = split_dataset(data, plan.test_fraction, plan.seed);
+        own_train_ = std::make_unique<Dataset>(std::move(split.train));
+        own_test_ = std::make_unique<Dataset>(std::move(split.test));
+        test_ = own_test_.get();
+    } else {
+        own_train_ = std::make_unique<Dataset>(data);
+    }
+    train_ = own_train_.get();
+    make_cells();
+}
+
 SweepJob::SweepJob(const Dataset& train, const Dataset* test, SweepGrid grid,
                    const QuantizedLinearOptions& base, QuantizedLinearAlgorithm algorithm)
-    : train_(train), test_(test), grid_(std::move(grid)), base_(base), algorithm_(algorithm) {
+    : train_(&train), test_(test), grid_(std::move(grid)), base_(base), algorithm_(algorithm) {
+    make_cells();
+}
+
+void SweepJob::make_cells() {
     for (std::size_t i = 0; i < grid_.specs.size(); ++i) {
         SweepCell c;
         c.spec = grid_.specs[i];
@@ -87,6 +131,10 @@ SweepJob::SweepJob(const Dataset& train, const Dataset* test, SweepGrid grid,
     if (cells_.empty()) finish_now();
 }
 
+double SweepJob::score(const SweepCell& cell) const {
+    return test_ ? cell.result.test_accuracy : cell.result.train_accuracy;
+}
+
 SweepJob::~SweepJob() = default;
 
 Status SweepJob::do_unit() {
@@ -94,12 +142,13 @@ Status SweepJob::do_unit() {
     c.done = true;
     if (!c.possible) {
         c.error =
-            "no such format: the bit budget leaves no room for the exponent bits and the sign";
+            "no such format: the bit budget leaves no mantissa bit after the sign and the exponent "
+            "bits (Cherkhev's Tables 3-4 mark these cells \"-\")";
         return Status::success();
     }
     QuantizedLinearOptions o = base_;
     o.format = c.spec;
-    QuantizedLinearJob job(train_, test_, o, algorithm_);
+    QuantizedLinearJob job(*train_, test_, o, algorithm_);
     if (Status s = run_job(job); !s) {
         c.error = s.message();
         return Status::error(c.spec + ": " + s.message());

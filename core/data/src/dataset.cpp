@@ -10,6 +10,11 @@
 #include "spec_args.hpp"
 
 namespace qlab {
+
+// dataset_subset.cpp: loads spec[0, at) and applies the modifier that starts at spec[at] ('@').
+Result<Dataset> apply_data_modifier(std::string_view spec, std::size_t at,
+                                    const DataSpecOptions& options);
+
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
@@ -243,6 +248,11 @@ Dataset make_playground(const PlaygroundOptions& o) {
 }
 
 Result<Dataset> load_data_spec(std::string_view spec_view, const DataSpecOptions& options) {
+    // Modifiers at the end (dataset_subset.cpp): SPEC@classes=A/B, SPEC@binarize=T.
+    if (const std::size_t at = spec_view.rfind('@');
+        at != std::string_view::npos &&
+        (spec_view.substr(at + 1, 8) == "classes=" || spec_view.substr(at + 1, 9) == "binarize="))
+        return apply_data_modifier(spec_view, at, options);
     const std::string spec(spec_view);
     auto starts = [&](const char* prefix) { return spec.rfind(prefix, 0) == 0; };
     const std::string dir = options.data_dir;

@@ -420,6 +420,13 @@ double Format::worst_case_error(double lo, double hi, Rounding mode) const {
     // beyond IEEE max need not contain x), so the ends are measured directly as well.
     err_at(lo);
     err_at(hi);
+    // A codebook's gaps (k-means levels, any list of atoms) need not grow away from zero, so the
+    // probes below could miss its widest gap: with few atoms in the range, measure every gap.
+    constexpr std::size_t kEveryGapLimit = 1 << 14;
+    const AtomList inside = atoms_in(lo, hi, kEveryGapLimit);
+    if (!inside.truncated)
+        for (std::size_t i = 0; i + 1 < inside.atoms.size(); ++i)
+            consider_gap(inside.atoms[i], inside.atoms[i + 1]);
     // Gaps never shrink away from zero except next to it (a format without subnormals) and
     // overflow behaves the same in every wrap period, so these gaps hold the supremum.
     const double probes[] = {

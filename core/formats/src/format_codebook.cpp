@@ -1,5 +1,6 @@
 // Codebooks: any sorted set of atoms, looked up by nearest neighbour (a custom lattice), given
-// as values or learned by 1-D k-means from the data (Cherkhev Fig. 3).
+// as values or learned by 1-D k-means from the data (Cherkhev's Fig. 3 uses 2-D per-class centres;
+// those are the perceptron's --vector-kmeans).
 #include <algorithm>
 #include <cmath>
 
@@ -150,7 +151,8 @@ const FormatKindInfo& codebook_kind() {
     static const FormatKindInfo kind{
         "codebook",
         "any sorted list of atoms, the nearest one wins (a custom lattice); or k atoms learned by "
-        "1-D k-means from the data (Cherkhev Fig. 3)",
+        "1-D k-means from the data (Cherkhev's Fig. 3 clusters whole 2-D examples per class "
+        "instead)",
         {FormatForm{"values",
                     "the atoms given",
                     {Param::list("values", 1, 65536)

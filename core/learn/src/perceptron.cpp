@@ -128,26 +128,31 @@ double max_abs(const std::vector<Vec>& rows) {
 
 // delta over the box [-B, B]^d the run used (B: the largest coordinate of any feature or exact
 // update), which is where Theorem 1's quantized updates happen; over a float's whole range it would
-// be astronomically large and say nothing. Vector atoms: the largest error that occurred.
-double delta_over_box(const Prepared& p, double delta_box, double observed_delta) {
+// be astronomically large and say nothing. It is taken for the rounding the run uses: nearest
+// rounding errs by at most half a step, rtz/up/down and stochastic rounding by up to a full step.
+// Vector atoms: the largest error that occurred (a lower estimate of eq. 1's worst case).
+double delta_over_box(const Prepared& p, double delta_box, double observed_delta,
+                      Rounding rounding) {
     if (!p.atoms.empty()) return observed_delta;
     const double d = static_cast<double>(p.x.front().size());
-    return std::sqrt(d) * p.format.worst_case_error(-delta_box, delta_box, Rounding::nearest_even);
+    return std::sqrt(d) * p.format.worst_case_error(-delta_box, delta_box, rounding);
 }
 
-double bound(double margin, double delta, double radius) {
-    return margin > delta ? std::pow(radius / (margin - delta), 2) : INFINITY;
+double norm(const Vec& v) {
+    return std::sqrt(dot(v, v));
 }
 
-// Fills in margin, radius, delta and the bound, which both algorithms report.
+// Fills in margin, radius, delta and the bounds, which both algorithms report.
 void describe(QuantizedLinearResult& r, const Prepared& p, const Prepared* test, double box,
-              double margin, double radius, double max_abs_x) {
+              double margin, double radius, double max_abs_x, Rounding rounding) {
     r.radius = radius;
     r.margin = margin;
     r.delta_box = std::max(box, max_abs_x);
-    r.delta = delta_over_box(p, r.delta_box, r.observed_delta);
+    r.delta = delta_over_box(p, r.delta_box, r.observed_delta, rounding);
+    r.delta_is_lower_estimate = !p.atoms.empty();
     if (!p.atoms.empty()) r.vector_atoms = p.atoms;
-    r.mistake_bound = bound(r.margin, r.delta, r.radius);
+    r.mistake_bound = perceptron_mistake_bound(r.margin, r.delta, r.radius);
+    r.mistake_bound_safe = perceptron_mistake_bound_safe(r.margin, r.delta, r.radius, r.start_norm);
     r.format = p.atoms.empty()
                    ? p.format.to_string()
                    : "vector atoms: " + std::to_string(p.atoms.size()) + " k-means centres";
@@ -156,6 +161,18 @@ void describe(QuantizedLinearResult& r, const Prepared& p, const Prepared* test,
 }
 
 }  // namespace
+
+double perceptron_mistake_bound(double margin, double delta, double radius) {
+    return margin > delta ? std::pow(radius / (margin - delta), 2) : INFINITY;
+}
+
+double perceptron_mistake_bound_safe(double margin, double delta, double radius,
+                                     double start_norm) {
+    const double g = margin - 2 * delta;
+    if (!(g > 0)) return INFINITY;
+    const double root = (radius + std::sqrt(radius * radius + 8 * start_norm * g)) / (2 * g);
+    return root * root;
+}
 
 double max_margin(const std::vector<std::vector<double>>& z, int iterations) {
     if (z.empty()) return 0;
@@ -276,9 +293,11 @@ QuantizedLinearJob::QuantizedLinearJob(const Dataset& train, const Dataset* test
             }
             s.w = p.atoms[nearest_atom(p.atoms, s.w)];
         } else {
-            for (double& c : s.w)
-                c = p.format.quantize_ref(0.0, o.rounding, &s.rng);  // the atom nearest 0
+            // The atom nearest 0: 0 itself when it is an atom, else (even lattices) +-step/2,
+            // a start Theorem 1's proof does not cover (start_norm, the safe bound).
+            for (double& c : s.w) c = p.format.quantize_ref(0.0, o.rounding, &s.rng);
         }
+        s.r.start_norm = norm(s.w);
         s.order.resize(p.x.size());
         std::iota(s.order.begin(), s.order.end(), 0);
         s.done = o.epochs <= 0;
@@ -312,7 +331,9 @@ void QuantizedLinearJob::State::perceptron_unit() {
     last = static_cast<long long>(i);
     const Vec& x = P.x[i];
     const int y = P.sign[i];
-    if (!(y * dot(w, x) > 0)) {  // a zero score counts as a mistake, so w = 0 learns
+    // A zero score counts as a mistake, so w = 0 learns (the paper's rule is a score < 0; see
+    // perceptron.hpp: Theorem 1's argument holds for both).
+    if (!(y * dot(w, x) > 0)) {
         ++record.mistakes;
         ++r.updates;
         Vec next(w.size()), exact(w.size());
@@ -463,12 +484,21 @@ double QuantizedLinearJob::delta() const {
     if (!s.p->atoms.empty()) return s.r.observed_delta;
     const double b = std::max(s.box, s.max_abs_x);
     if (b != s.delta_cached_box)
-        s.delta_cached = delta_over_box(*s.p, b, s.r.observed_delta), s.delta_cached_box = b;
+        s.delta_cached = delta_over_box(*s.p, b, s.r.observed_delta, s.o.rounding),
+        s.delta_cached_box = b;
     return s.delta_cached;
 }
 
 double QuantizedLinearJob::mistake_bound() const {
-    return bound(margin(), delta(), radius());
+    return perceptron_mistake_bound(margin(), delta(), radius());
+}
+
+double QuantizedLinearJob::mistake_bound_safe() const {
+    return perceptron_mistake_bound_safe(margin(), delta(), radius(), s_->r.start_norm);
+}
+
+double QuantizedLinearJob::start_norm() const {
+    return s_->r.start_norm;
 }
 
 QuantizedLinearResult QuantizedLinearJob::result() const {
@@ -477,7 +507,8 @@ QuantizedLinearResult QuantizedLinearJob::result() const {
     if (!s.p) return r;
     r.weights = s.w;
     r.sink_atoms = static_cast<long>(s.sinks.size());
-    describe(r, *s.p, s.test ? &*s.test : nullptr, s.box, margin(), s.radius, s.max_abs_x);
+    describe(r, *s.p, s.test ? &*s.test : nullptr, s.box, s.o.compute_margin ? margin() : NAN,
+             s.radius, s.max_abs_x, s.o.rounding);
     if (s.algorithm == QuantizedLinearAlgorithm::frank_wolfe) {
         r.epochs_run = 1;
         r.converged = r.train_accuracy == 1.0;

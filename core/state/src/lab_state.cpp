@@ -267,7 +267,7 @@ const std::vector<Property>& lab_properties() {
          24},
         {"bw", S, T::integer, nullptr, &LabState::bw, "B_W, bits of every weight", nullptr, 1, 24},
         {"psamples", S, T::integer, nullptr, &LabState::psamples,
-         "samples the bounds are estimated on", nullptr, 1, 10000},
+         "samples the bounds are estimated on (0: every row)", nullptr, 0, 10000},
         {"lbits", L, T::integer, nullptr, &LabState::lbits,
          "bits of the weight and activation quantizers", nullptr, 2, 16},
         {"objective", L, T::text, &LabState::objective, nullptr,
@@ -290,6 +290,10 @@ const std::vector<Property>& lab_properties() {
          0, 32},
         {"tview", K, T::text, &LabState::tview, nullptr,
          "residuals, or the Pareto frontier across formats", validate_tview},
+        {"tx", K, T::number, nullptr, &LabState::tx,
+         "X, the 8-2 over 8-8 power-performance gain (Kundu §4: 5.5 for N = 64; other N need "
+         "their own estimate)",
+         nullptr, 0.5, 100},
     };
     return table;
 }
@@ -442,6 +446,34 @@ std::string to_query(const LabState& state, bool all_panels) {
         q += percent_encode(property_text(state, p));
     }
     return q;
+}
+
+const std::vector<LessonDefault>& lesson_defaults() {
+    static const std::vector<LessonDefault> defaults = {
+        {"precision", "act", "hardsigmoid",
+         "Sakr's bounds assume every hidden output fits [0, 2] (§2.2, §4.1); ReLU is the "
+         "counter-example"},
+    };
+    return defaults;
+}
+
+LabState lesson_default_state(std::string_view panel) {
+    LabState s;
+    set_property(s, "panel", panel);  // an unknown lesson keeps the default one
+    for (const LessonDefault& d : lesson_defaults())
+        if (panel == d.panel) set_property(s, d.key, d.value);
+    return s;
+}
+
+LabState initial_lab_state(std::string_view query, std::vector<std::string>* problems) {
+    // The lesson first: apply the link onto a scratch state to read its panel (a bad panel keeps
+    // the default one), then start from that lesson's defaults.
+    LabState probe;
+    apply_query(query, probe);
+    LabState s = lesson_default_state(probe.panel);
+    std::vector<std::string> messages = apply_query(query, s);
+    if (problems) *problems = std::move(messages);
+    return s;
 }
 
 std::vector<std::string> apply_query(std::string_view query, LabState& state) {

@@ -107,7 +107,8 @@ void draw_facts(App& app, FormatsView& view) {
     const double delta = f.worst_case_error(s.lo, s.hi, view.rounding());
     fact_row("delta on [lo, hi]", shortest_repr(delta),
              "Cherkhev eq. (1): delta = max over x in the range of |x - r(q(x))|, the worst error. "
-             "His perceptron bound 1/(gamma - delta)^2 needs delta below the data's margin gamma.");
+             "His perceptron bound 1/(gamma - delta)^2 (for ||r(x)|| <= 1; R^2/(gamma - delta)^2 "
+             "rescaled to radius R) needs delta below the data's margin gamma.");
     char sqnr[48];
     std::snprintf(sqnr, sizeof sqnr, "%.2f dB", view.gaussian_sqnr_db(app.state()));
     fact_row(

@@ -134,7 +134,7 @@ class Analysis {
 // or the values), the layer (dlayer) and the scope (dall); the panel applies them with these calls.
 class Designer {
   public:
-    // Levels from 1-D k-means on the layer's weights (Cherkhev Fig. 3; the codebook:kmeans format).
+    // Levels from 1-D k-means on the layer's weights (the codebook:kmeans format).
     void start_kmeans(const qlab::Model& model, int k);
     // Levels of Lin's fixed-point format for the layer's weights at `bits` (2^bits levels).
     void start_uniform(const qlab::Model& model, int bits);

@@ -350,7 +350,9 @@ void LayersPanel::draw_controls(App& app, const UiScale& ui) {
     ImGui::Text("predicted %s", db(snap->predicted_output_db).c_str());
     widgets::tooltip_on_hover(
         "1/gamma_out = sum over the steps of 1/gamma_i: the inverse SQNRs of every weight "
-        "and activation quantizer add up.",
+        "and activation quantizer add up. Here the steps are the ones the lab quantizes (W1, a1, "
+        "..., W_L): the input a(0) and the scores a(L) stay float, so Lin's 1/gamma_a(0) and "
+        "1/gamma_a(L) are left out, and sigma in Lin's formats is the values' RMS.",
         "Lin et al. eq. 9");
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::TextWrapped("accuracy float %.2f%%, at %d bits %.2f%% (%zu test rows)",
@@ -373,7 +375,7 @@ void LayersPanel::draw_allocation(App& app, const UiScale& ui) {
         record_item(app, ui, "layers_objective_size");
         widgets::tooltip_on_hover(
             "rho_i = the layer's parameters: the smallest model for a given output SQNR.",
-            "Lin et al. eq. 14");
+            "Lin et al. eq. 10 (rho_i), eq. 14");
         ImGui::SameLine();
         if (ImGui::RadioButton("compute", s.objective == "compute"))
             app.set("objective", "compute");
@@ -381,7 +383,7 @@ void LayersPanel::draw_allocation(App& app, const UiScale& ui) {
         widgets::tooltip_on_hover(
             "rho_i = the layer's multiply-accumulates per example. Dense layers do one per "
             "weight, so size and compute agree; conv layers reuse each weight.",
-            "Lin et al. eq. 14");
+            "Lin et al. eq. 10 (rho_i), eq. 14");
     }
     ImGui::SameLine();
     ImGui::AlignTextToFramePadding();
@@ -472,7 +474,7 @@ void LayersPanel::draw_step_histogram(App& app, const UiScale& ui, const StepVie
                     sv.step_size, sv.clip_lo, sv.clip_hi);
         ImGui::Text("%zu values clipped (shaded: beyond the format's range)", sv.clipped);
         ImGui::Text("SQNR %s = 10 log10(sum x^2 / sum (x - q(x))^2)", db(sv.step.sqnr_db).c_str());
-        ImGui::TextDisabled("Lin et al. §3.3 (sigma_hat = 3 sigma), eq. 2");
+        ImGui::TextDisabled("Lin et al. §3.3 (sigma_hat = 3 sigma), eq. 4");
         ImGui::EndTooltip();
     }
 }
@@ -542,7 +544,7 @@ void LayersPanel::draw_meter(App& app, const UiScale& ui, const Snapshot& snap, 
             "Measured: the quantized network's output of this layer against the float one (after "
             "its own "
             "activation quantizer). Predicted: eq. 9 over the steps up to here, 1/gamma = sum "
-            "1/gamma_i. "
+            "1/gamma_i (the input and the scores are not quantized, so their terms are left out). "
             "On ReLU networks the measured SQNR is usually higher: ReLU drops the noise of "
             "negative sums.",
             "Lin et al. eq. 9, eq. 2 (kappa: dB per bit, slope of the sweep)");

@@ -69,7 +69,9 @@ void draw_sweep_plot(App& app, Analysis& a_, const UiScale& ui, ImVec2 size) {
         widgets::tooltip_on_hover(
             "Every step at the same width with Lin's formats, 2..12 bits. The slope of a "
             "step's line is its kappa (dB per bit); the output lines compare eq. 9 with the "
-            "measured output SQNR. The grey line marks lbits.",
+            "measured output SQNR (eq. 9 over the steps quantized here: W1, a1, ..., W_L; the "
+            "input and the scores are not quantized, so their terms are left out). The grey line "
+            "marks lbits.",
             "Lin et al. eq. 2, eq. 9");
 }
 
@@ -160,7 +162,7 @@ void draw_designer(App& app, Designer& d_, const SharedModel& s_, const UiScale&
     }
     widgets::tooltip_on_hover(
         "Levels from 1-D k-means on this layer's weights (the codebook:kmeans format).",
-        "Cherkhev Fig. 3; Lin et al. §2 (non-uniform quantizers)");
+        "Lin et al. §2 (codebooks: Han et al. 2015)");
     ImGui::SameLine();
     ImGui::TextDisabled("Lin uniform:");
     for (int b : {1, 2, 3, 4, 5}) {
@@ -221,7 +223,7 @@ void draw_designer(App& app, Designer& d_, const SharedModel& s_, const UiScale&
     ImGui::TextDisabled("float %.2f%% (%zu test rows)", 100 * d_.float_accuracy, d_.rows);
     ImGui::Text("weight SQNR %s", db(d_.weight_sqnr_db).c_str());
     widgets::tooltip_on_hover("10 log10(sum w^2 / sum (w - q(w))^2) over the layer's weights.",
-                              "Lin et al. eq. 2");
+                              "Lin et al. eq. 4");
     ImGui::Text("output SQNR %s", db(d_.output_sqnr_db).c_str());
     ImGui::TextDisabled("%d bits per weight", d_.index_bits);
     // Fine-tuning: QAT of a copy with the designed layer (or every layer) on these levels.
@@ -233,7 +235,7 @@ void draw_designer(App& app, Designer& d_, const SharedModel& s_, const UiScale&
         "One epoch of quantization-aware training of a copy of the model with this layer's weights "
         "(or every layer's, with 'all layers') on these levels, the rest float; the lab's model is "
         "unchanged.",
-        "Sakr et al. §3 (QAT); clipped straight-through estimator");
+        "Lin et al. §5.3 (fine-tuning within the formats); clipped straight-through estimator");
     if (tune) {
         const std::string problem = d_.start_finetune(s_.model(), s_.data().split(), app.state());
         if (!problem.empty()) app.report(problem, MessageLevel::warning);

@@ -396,25 +396,26 @@ class PerceptronPanel final : public Panel {
         const std::string bound =
             std::isfinite(r.mistake_bound) ? fmt(r.mistake_bound, 4) : "no bound: delta >= gamma";
         fact(fw ? "steps" : "mistakes", std::to_string(job.mistakes()),
-             "Perceptron: examples it got wrong, each followed by an update.",
-             "Cherkhev Theorem (§3.3)");
-        fact(
-            "bound R^2/(g-d)^2", bound,
-            "Cherkhev's Theorem: with margin gamma > delta, the quantized perceptron makes at most "
-            "R^2 / (gamma - delta)^2 mistakes. When delta >= gamma the atoms are too coarse for "
-            "any guarantee. "
-            "delta is taken over the box the run's weights reached, so it grows with them: a run "
-            "can converge "
-            "and still show no bound (the theorem is sufficient, not necessary).",
-            "Cherkhev Theorem (§3.3)");
+             "Perceptron: examples it got wrong, each followed by an update. A score of exactly 0 "
+             "counts as wrong, so a perceptron at w = 0 learns; the paper's rule (a score < 0) "
+             "would never update w = 0, and Theorem 1's argument holds for both.",
+             "Cherkhev Theorem 1 (§3.3)");
+        fact("bound R^2/(g-d)^2", bound,
+             "Cherkhev's Theorem 1: with margin gamma > delta, at most 1/(gamma - delta)^2 "
+             "mistakes for data with ||r(x)|| <= 1; R^2 is that bound rescaled to data of radius "
+             "R. Its proof drops the rounding's lengthening of w (up to delta per step); with it "
+             "the bound is R^2/(gamma - 2 delta)^2, for delta < gamma/2 (qlab train prints both). "
+             "It starts from w = 0: with an even number of lattice points 0 is no atom and w "
+             "starts at q(0) != 0, which the proof does not cover. delta is taken over the box "
+             "the run's weights reached, so a run can converge and still show no bound.",
+             "Cherkhev Theorem 1 (§3.3)");
         fact("gamma (margin)", fmt(r.margin, 4),
              "The largest margin through the origin of the stored training points r(q(x)), min "
              "y<w,x> over "
              "unit w (<= 0: not separable after quantization).");
         fact("delta (eq. 1)", fmt(r.delta, 4),
-             "Worst rounding error of a 2-D vector over the box the run used: sqrt(2) times the "
-             "largest "
-             "|x - r(q(x))| per coordinate.",
+             "Worst rounding error of a 2-D vector over the box the run used, for the rounding in "
+             "use: sqrt(2) times the largest |x - r(q(x))| per coordinate.",
              "Cherkhev eq. (1)");
         fact("R", fmt(r.radius, 4), "max ||r(q(x))|| over the training points.");
         fact("stalled updates", std::to_string(job.stalled_updates()),
@@ -423,7 +424,7 @@ class PerceptronPanel final : public Panel {
              "Distinct weight atoms at which an update stalled (ringed in red on the lattice): "
              "once there, "
              "that example can never be learned.",
-             "Cherkhev §3.3");
+             "Cherkhev §4.3");
         fact("training accuracy", fmt(r.train_accuracy * 100, 4) + " %",
              "Training points on the right side of r(w).");
         const auto& w = job.weights();

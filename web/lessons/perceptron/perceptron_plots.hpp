@@ -1,5 +1,5 @@
 // The Perceptron lesson's two lower views, drawn from its Lesson (perceptron_lesson.hpp): mistakes
-// against Cherkhev's bound R^2/(gamma - delta)^2 (his Theorem, §3.3) and the accuracy sweep over
+// against Cherkhev's bound R^2/(gamma - delta)^2 (his Theorem 1, §3.3) and the accuracy sweep over
 // formats (his Tables 2-4). perceptron_panel.cpp lays them out.
 #pragma once
 

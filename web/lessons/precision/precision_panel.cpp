@@ -43,10 +43,11 @@ class PrecisionPanel : public ModelPanel {
     const char* key() const override { return "precision"; }
     const char* title() const override { return "Precision"; }
     const char* what_to_try() const override {
-        return "Train (space), then move B_A and B_W: the bounds (lines) stay above the simulated "
-               "p_m (dots). Set "
-               "B_W = B_A + eq. 12's offset. With act=relu, outputs above 2 saturate: try "
-               "act=hardsigmoid.";
+        return "Train (space), then move B_A and B_W: with the hard sigmoid (Sakr's activation) "
+               "the bounds (lines) lie above the simulated p_m (dots) until, at high precision, "
+               "too few near-ties are left in the estimate. Set "
+               "B_W = B_A + eq. 12's offset. act=relu is the counter-example: outputs above 2 "
+               "saturate and the simulation crosses the bounds.";
     }
 
     void update(App& app) override { m_.update(app.state(), app.model(), app, kFillMs); }
@@ -188,7 +189,7 @@ void PrecisionPanel::draw_precision(App& app, const UiScale& ui) {
         widgets::tooltip_on_hover(
             "Delta_A = 2^-(B_A-1): inputs fixed:w=B_A,f=B_A-1 on [-1, 1), hidden outputs "
             "ufixed:w=B_A,f=B_A-1 on [0, 2).",
-            "Sakr et al. eq. 1");
+            "Sakr et al. §2.2, §2.4");
     }
     {
         widgets::Lock lock(app, "bw");
@@ -200,7 +201,7 @@ void PrecisionPanel::draw_precision(App& app, const UiScale& ui) {
             app.set("bw", std::to_string(bw));
         record_item(app, ui, "precision_bw_slider");
         widgets::tooltip_on_hover("Delta_W = 2^-(B_W-1): weights fixed:w=B_W,f=B_W-1 on [-1, 1).",
-                                  "Sakr et al. eq. 1");
+                                  "Sakr et al. §2.2, §2.4");
     }
     const qlab::SakrAnalysis* a = m_.analysis();
     if (a) {

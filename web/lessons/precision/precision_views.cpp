@@ -335,7 +335,7 @@ void draw_flips(App& app, const Lesson& m_, const SharedModel& s_, widgets::Digi
     widgets::help_marker(
         "Rows whose fixed-point decision differs from the float decision: p_m counts them. Labels: "
         "true class, float -> fixed-point decision (red when the flip made it wrong).",
-        "Sakr et al. §2 (p_m)");
+        "Sakr et al. §2.1 (p_m)");
     const int side = s_.data().image_side();
     const qlab::Dataset& raw = s_.data().raw_test();
     constexpr std::size_t kMax = 12;

@@ -41,7 +41,7 @@ class TernaryPanel : public ModelPanel {
         return "Train the model (space), then switch the residual levels off from the top: what "
                "does each cost "
                "in accuracy, and what does it save in size, multiplications and power? Try N = 4 "
-               "and N = 256.";
+               "and N = 256 (X = 5.5 is Kundu's estimate for N = 64 only).";
     }
 
     void update(App& app) override;
@@ -497,8 +497,9 @@ void TernaryPanel::draw_kept_figures(App& app, const UiScale& ui) {
     row("power-perf.",
         "X / (C (X/N + 1)): the gain over 8-8 with C x the compute of FGQ ternary, block size N "
         "and X the "
-        "8-2 over 8-8 gain (the paper's estimate X = 5.5 for N = 64).",
-        "Kundu et al. §3.2.1 / §4");
+        "8-2 over 8-8 gain: the paper estimates X = 5.5 for N = 64 (§4) and, for the same N, "
+        "c = 5 (§6.2); it gives none for other N.",
+        "Kundu et al. §3.2.1, §4, §6.2");
     ImGui::Text("%.3f x over 8-8", v.power_performance);
     ImGui::SetCursorPosX(col);
     ImGui::TextDisabled("X = %.1f, N = %zu, C = %.3f", ternary::kGainX, a_.result_key().block,

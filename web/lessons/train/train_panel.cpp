@@ -49,30 +49,30 @@ const RoleInfo kRoles[] = {
      "Format of the weights in the forward pass. Training keeps float master weights and passes "
      "the gradient straight through the rounding where the weight is inside the format's range "
      "(clipped STE): quantization-aware training.",
-     "Sakr et al. §3; Kundu et al. eq. 7 for ternary",
+     "Lin et al. §5.3 (fine-tuning within the formats); Kundu et al. eq. 7 for ternary",
      {"", "fixed:w=8,f=6", "ternary", "float:e=4,m=3"}},
     {"activations",
      "activations",
      "Format of every hidden layer's output, rounded in the forward pass.",
-     "Sakr et al. eq. 1 (activation quantization noise)",
+     "Sakr et al. eq. 2 (the quantization noise model)",
      {"", "fixed:w=8,f=4", "fixed:w=4,f=2", "float:e=4,m=3"}},
     {"gradients",
      "gradients",
      "Format the weight gradients are rounded to before the optimizer sees them.",
-     "Sakr et al. §3 (gradient precision)",
+     "not from the four papers",
      {"", "fixed:w=16,f=12", "float:e=5,m=2", "float:e=4,m=3"}},
     {"updates",
      "updates",
      "Format the weights are STORED in: every step computes w + dw and rounds it into this format. "
      "With nearest rounding an update smaller than half an ulp leaves w unchanged and is lost; "
      "stochastic rounding keeps it on average.",
-     "Gupta et al. §3, eq. (stochastic rounding)",
+     "Gupta et al. 2015 (stochastic rounding; as Sakr et al. §1.1 sums it up)",
      {"", "fixed:w=10,f=8", "fixed:w=16,f=14", "float:e=5,m=10"}},
     {"accumulator",
      "accumulator",
      "Format of each layer's sum W x + b before the activation (the final sum; a narrow "
      "accumulator saturates or drops small terms).",
-     "Sakr et al. §3 (accumulator precision)",
+     "Sakr et al. eq. 3 counts an exact sum: B_A + B_W + ceil(log2 D) - 1 bits",
      {"", "fixed:w=16,f=8", "fixed:w=12,f=6", "float:e=5,m=10"}},
 };
 constexpr int kRoleCount = 5;
@@ -207,7 +207,7 @@ void TrainPanel::draw_calibration(App& app, const UiScale& ui) {
         "training split: min-max covers every value; percentile clips outliers at 99.99%; MSE "
         "picks the clip with the least squared error; KL the one whose histogram diverges least "
         "(TensorRT's entropy calibration).",
-        "Sakr et al. §4 (PTQ baseline)");
+        "not from the four papers: KL is TensorRT's entropy calibration");
     ImGui::SameLine();
     int bits = static_cast<int>(s.cbits);
     {
@@ -394,7 +394,7 @@ void TrainPanel::draw_rounding(App& app, const UiScale& ui) {
         "How w + dw is rounded into the updates format. Nearest loses every update below half an "
         "ulp; stochastic rounds up with probability (x - lo) / ulp, so small updates survive on "
         "average. Switch it while training runs.",
-        "Gupta et al. §3, eq. 4");
+        "Gupta et al. 2015 (as Sakr et al. §1.1 sums it up)");
     ImGui::SameLine();
     widgets::Lock lock(app, "urounding");
     const bool nearest = s.urounding == "rne", stochastic = s.urounding == "stochastic";

@@ -50,7 +50,10 @@ long long sakr_clip_inputs(Dataset& data);                // in place; the value
 long long sakr_inputs_beyond_range(const Dataset& data);  // how many values it would move
 
 struct SakrOptions {
-    int samples = 1000;      // the estimation set (Sakr: 1000 random samples); 0 = all rows
+    // The estimation set: this many random rows, or 0 = all rows (the default: E_A and E_W are
+    // means dominated by a few rows of tiny float margin, so Sakr's 1000 random samples can move
+    // them by large factors; see sakr_paper.hpp's bootstrap).
+    int samples = 0;
     int batch = 25;          // samples per job unit
     std::uint64_t seed = 1;  // which rows form the estimation set, and the Monte Carlo noise
     int grid_min = 2, grid_max = 16;  // B_A range of a grid

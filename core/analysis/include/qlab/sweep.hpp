@@ -3,8 +3,10 @@
 // quantized perceptron or Frank-Wolfe once per cell, so `qlab sweep` and the lab share one path.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "qlab/dataset.hpp"
@@ -31,9 +33,30 @@ Status expand_choices(const std::string& grid, std::vector<std::string>& specs,
                       std::vector<std::vector<std::string>>& axes);
 
 // The choices, then Cherkhev's bit budgets: float:e=E,bits=B means 1 sign bit, E exponent bits and
-// B - 1 - E mantissa bits (written as m=); a budget below 1 + E makes an impossible cell (kept, as
-// m=0, with possible false). Every cell's spec is checked by Format::parse.
+// B - 1 - E mantissa bits (written as m=). A budget that leaves no mantissa bit (B <= 1 + E) is a
+// "-" cell, as Tables 3-4 mark them (kept, as m=0, with possible false); one "-" of Table 4
+// (e = 7 at 9 bits, m = 1) breaks that rule and is no "-" here. Every cell's spec is checked by
+// Format::parse.
 Result<SweepGrid> expand_grid(const std::string& grid);
+
+// How a sweep trains and scores its cells. Cherkhev §4.2: "we ran Perceptron for 3 epochs with a
+// fixed learning rate of 1" (the update w + y x itself), and Tables 2-4 report test-set accuracy.
+//  - paper: 3 passes, each cell scored on held-out data (a seeded split of test_fraction when
+//    the job splits the data itself);
+//  - converge: 50 passes (stopping early at a pass without a mistake), each cell scored on its
+//    training data: where the perceptron ends up rather than what it generalises.
+enum class SweepProtocol { paper, converge };
+constexpr int kCherkhevEpochs = 3;
+constexpr int kConvergeEpochs = 50;
+const char* sweep_protocol_name(SweepProtocol protocol);
+Result<SweepProtocol> parse_sweep_protocol(std::string_view name);
+int sweep_protocol_epochs(SweepProtocol protocol);
+bool sweep_protocol_scores_test(SweepProtocol protocol);
+struct SweepPlan {
+    SweepProtocol protocol = SweepProtocol::paper;
+    double test_fraction = 0.2;  // paper: held out by the job (split_dataset: a seeded shuffle)
+    std::uint64_t seed = 1;      // the split
+};
 
 struct SweepCell {
     std::string spec;
@@ -44,12 +67,17 @@ struct SweepCell {
 };
 
 // One unit is one cell: a whole quantized perceptron / Frank-Wolfe training with `base` options
-// and the cell's format. Keeps references to train and test, which must outlive the job. A
+// and the cell's format. The first constructor keeps references to train and test, which must
+// outlive the job; the second takes one data set, copies it, and applies a protocol (the paper's
+// splits it, holding out plan.test_fraction; base.epochs is replaced by the protocol's). A
 // training error (e.g. data without two classes) fails the job with "SPEC: message".
 class SweepJob : public Job {
   public:
     SweepJob(const Dataset& train, const Dataset* test, SweepGrid grid,
              const QuantizedLinearOptions& base,
+             QuantizedLinearAlgorithm algorithm = QuantizedLinearAlgorithm::perceptron);
+    SweepJob(const Dataset& data, SweepGrid grid, const QuantizedLinearOptions& base,
+             const SweepPlan& plan,
              QuantizedLinearAlgorithm algorithm = QuantizedLinearAlgorithm::perceptron);
     ~SweepJob() override;
 
@@ -57,13 +85,23 @@ class SweepJob : public Job {
     const SweepGrid& grid() const { return grid_; }
     const std::vector<SweepCell>& cells() const { return cells_; }  // done ones have done set
     std::size_t cells_done() const { return next_; }
+    // What the table shows for a done, possible cell: its test accuracy when the job scores
+    // held-out data (a test set was given, or the paper's protocol split one off), else its
+    // training accuracy.
+    bool scores_test() const { return test_ != nullptr; }
+    double score(const SweepCell& cell) const;
+    int epochs() const { return base_.epochs; }
+    const Dataset& train() const { return *train_; }
+    const Dataset* test() const { return test_; }
 
   protected:
     Status do_unit() override;
     bool is_done() const override { return next_ >= cells_.size(); }
 
   private:
-    const Dataset& train_;
+    void make_cells();
+    std::unique_ptr<Dataset> own_train_, own_test_;  // the second constructor's copies
+    const Dataset* train_;
     const Dataset* test_;
     SweepGrid grid_;
     QuantizedLinearOptions base_;

@@ -84,9 +84,17 @@ Result<Dataset> parse_libsvm(std::string_view text, const std::string& name);
 Result<Dataset> parse_idx(const std::vector<std::uint8_t>& images,
                           const std::vector<std::uint8_t>& labels, const std::string& name);
 
+// Two classes of a data set, relabelled a -> 0 and b -> 1 (rows keep their order); an error names
+// a class the data does not have.
+Result<Dataset> class_pair(const Dataset& data, int a, int b);
+// Every feature 1 where it is above the threshold, else 0 (boolean features, as bag-of-words).
+Dataset binarized(const Dataset& data, double threshold);
+
 // Data specs: synth:linear:d=2,n=400,margin=0.1,seed=1 | synth:synth01 | synth:synth02 |
 // synth:circle|xor|gauss|spiral[:n=,noise=,seed=] | csv:PATH[,label=last|first|N] | libsvm:PATH |
-// idx:IMAGES,LABELS | sklearn:breast_cancer|iris|wine|digits | mnist | fashion-mnist.
+// idx:IMAGES,LABELS | sklearn:breast_cancer|iris|wine|digits | mnist | fashion-mnist, each
+// optionally followed by @classes=A/B (class_pair) and/or @binarize=T (binarized), e.g.
+// mnist@classes=4/9 or fashion-mnist@classes=0/6@binarize=0.5.
 // Real datasets are read from data_dir (the bootstrap puts them in .deps/datasets).
 struct DataSpecOptions {
     std::string data_dir = ".deps/datasets";

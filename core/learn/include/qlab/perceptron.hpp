@@ -1,6 +1,23 @@
 // Learning over a quantization, exactly as Cherkhev §3.3-3.4: the quantized perceptron
 // w <- q(r(w) + y r(x)) and quantized Frank-Wolfe, with features quantized too. Reports the
-// margin gamma, the error delta, the mistake bound and the "sink" atoms that stop learning.
+// margin gamma, the error delta, the mistake bounds and the "sink" atoms that stop learning.
+//
+// Two choices differ from the paper's text, and both keep Theorem 1's argument valid:
+// - A zero score y <r(w), r(x)> = 0 counts as a mistake. §3.3 updates on y <r(w), r(x)> < 0 only,
+//   under which a perceptron started at w = 0 never updates; the proof's norm step needs only
+//   y <r(w), r(x)> <= 0.
+// - The start is w_0 = q(0) per coordinate: 0 when 0 is an atom, but +-step/2 for a lattice with
+//   an even number of points (no atom at 0). Theorem 1's proof starts from r(w_0) = 0 (and
+//   Theorem 2 needs 0 in A); start_norm reports ||r(w_0)||, and the safe bound accounts for it.
+//
+// The bounds (for data of radius R = max ||r(x)||, margin gamma, quantization error delta):
+// - mistake_bound: R^2 / (gamma - delta)^2, Theorem 1 as printed (it assumes ||r(x)|| <= 1;
+//   R^2 is the rescaling of the data and the atoms by 1/R).
+// - mistake_bound_safe: the proof bounds ||r(w_t)|| by sqrt(t) R but drops the rounding, which can
+//   lengthen w by up to delta per step; with it ||r(w_t)|| <= ||r(w_0)|| + sqrt(t) R + t delta,
+//   while <w*, r(w_t)> >= -||r(w_0)|| + t (gamma - delta), so t (g) <= R sqrt(t) + 2 ||r(w_0)||
+//   with g = gamma - 2 delta: t <= ((R + sqrt(R^2 + 8 ||r(w_0)|| g)) / (2 g))^2, which is
+//   R^2 / (gamma - 2 delta)^2 from w_0 = 0. Valid for delta < gamma / 2 (+inf otherwise).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +43,10 @@ struct QuantizedLinearOptions {
     // clusters of each class's training examples, and features and weights are stored as the
     // nearest centre (Euclidean) instead of coordinate by coordinate in `format`.
     int vector_kmeans = 0;
+    // false: result() leaves the margin gamma (and with it the bounds) unknown, NaN and +inf.
+    // gamma costs up to 20000 passes over the data (Gilbert's algorithm); a sweep over a large
+    // set needs only the accuracies.
+    bool compute_margin = true;
 };
 
 struct EpochRecord {
@@ -46,13 +67,18 @@ struct QuantizedLinearResult {
     bool ended_in_sink = false;  // every update of the last pass stalled
     double train_accuracy = 0;
     double test_accuracy = 0;
-    double margin = 0;     // gamma of the quantized training data (<= 0: not separable)
-    double radius = 0;     // R = max ||r(q(x))||
-    double delta = 0;      // Cherkhev eq. 1 for vectors over [-B, B]^d: sqrt(d) * per coordinate
-                           // (vector atoms: the largest error seen, features and updates)
-    double delta_box = 0;  // B: the largest coordinate of a feature or exact update
-    double observed_delta = 0;  // largest ||r(w_{t+1}) - (r(w_t) + y r(x))|| seen
-    double mistake_bound = 0;   // R^2 / (gamma - delta)^2, +inf when delta >= gamma
+    double margin = 0;  // gamma of the quantized training data (<= 0: not separable)
+    double radius = 0;  // R = max ||r(q(x))||
+    double delta = 0;   // Cherkhev eq. 1 over [-B, B]^d for the rounding in use: sqrt(d) times
+                        // the per-coordinate worst case (a full step for rtz, up, down and
+                        // stochastic rounding, half a step for nearest); vector atoms: the
+                        // largest error seen, a lower estimate of the worst case
+    bool delta_is_lower_estimate = false;  // vector atoms: delta is only the largest error seen
+    double delta_box = 0;                  // B: the largest coordinate of a feature or exact update
+    double observed_delta = 0;             // largest ||r(w_{t+1}) - (r(w_t) + y r(x))|| seen
+    double start_norm = 0;                 // ||r(w_0)||: 0 when 0 is an atom (see above)
+    double mistake_bound = 0;       // R^2 / (gamma - delta)^2 (Theorem 1), +inf when delta >= gamma
+    double mistake_bound_safe = 0;  // the bound with the proof's gap closed (see above)
     std::vector<EpochRecord> history;
     std::vector<std::vector<double>> vector_atoms;  // the atoms when vector_kmeans > 0
 };
@@ -90,7 +116,9 @@ class QuantizedLinearJob : public Job {
     double radius() const;
     // Over the box [-B, B]^d of the run so far (B grows as updates do), so final only at the end.
     double delta() const;
-    double mistake_bound() const;
+    double mistake_bound() const;       // R^2 / (gamma - delta)^2, Theorem 1 as printed
+    double mistake_bound_safe() const;  // with the proof's gap closed (see the top of the file)
+    double start_norm() const;          // ||r(w_0)||
     // The describe() numbers of the weights now: the final result once the job has finished.
     QuantizedLinearResult result() const;
 
@@ -108,6 +136,12 @@ Result<QuantizedLinearResult> train_quantized_perceptron(
     const Dataset& train, const Dataset* test, const QuantizedLinearOptions& options = {});
 Result<QuantizedLinearResult> train_quantized_frank_wolfe(
     const Dataset& train, const Dataset* test, const QuantizedLinearOptions& options = {});
+
+// The two bounds of the top of this file: R^2 / (gamma - delta)^2 (+inf unless delta < gamma), and
+// the safe one from a start of norm start_norm (+inf unless delta < gamma / 2).
+double perceptron_mistake_bound(double margin, double delta, double radius);
+double perceptron_mistake_bound_safe(double margin, double delta, double radius,
+                                     double start_norm = 0);
 
 // The largest margin through the origin, min_i y_i <x_i, w> over unit w, as the distance from the
 // origin to the convex hull of {y_i x_i} (Gilbert's algorithm: real-valued Frank-Wolfe with line

@@ -60,9 +60,11 @@ struct LabState {
     // (trained in the lab or loaded from a file): their links carry those keys as well.
 
     // precision: Sakr's bounds against fixed-point simulation at (B_A, B_W).
-    double ba = 6;          // B_A, activation bits (Delta_A = 2^-(B_A-1))
-    double bw = 6;          // B_W, weight bits
-    double psamples = 500;  // the estimation set (Sakr: 1000 random samples)
+    double ba = 6;  // B_A, activation bits (Delta_A = 2^-(B_A-1))
+    double bw = 6;  // B_W, weight bits
+    // The estimation set: 0 = every row (E_A and E_W are means that a few rows of tiny float
+    // margin dominate: a sample of 500 or 1000 can move them by large factors).
+    double psamples = 0;
 
     // layers: Lin's per-layer SQNR and cross-layer bit allocation.
     double lbits = 6;                // bits of the weights and activations quantizers drawn
@@ -77,6 +79,9 @@ struct LabState {
     double tblock = 64;  // N, weights per block
     double ttol = 0.05;  // epsilon, Algorithm 2's tolerance on ||W - W^|| / ||W||
     double keep = 32;    // residual terms kept per block ("battery-saving": the last go first)
+    // X, the power-performance gain of 8-2 over 8-8 operations in pi = X / (C (X/N + 1)): Kundu
+    // §4 estimates 5.5 for N = 64 (§6.2 assumes c ~ 5 for the same N); other N need their own.
+    double tx = 5.5;
     std::string tview = "residuals";  // residuals | pareto (accuracy against bits across formats)
 
     bool operator==(const LabState& other) const;
@@ -111,6 +116,24 @@ struct StateRule {
     std::vector<const char*> keys;
     Status (*check)(const LabState& state);
 };
+
+// Settings whose default differs in one lesson: a lab opened on that lesson (its link without the
+// key) takes this value; a value in the link still wins. The Precision lesson opens on the hard
+// sigmoid, the activation Sakr's theorems are stated for (every hidden output in [0, 2] fits
+// ufixed:w=B_A,f=B_A-1); ReLU stays one click away as the counter-example the lesson explains
+// (outputs above 2 saturate in fixed point, and the simulated mismatch exceeds the bounds).
+struct LessonDefault {
+    const char* panel;
+    const char* key;
+    const char* value;
+    const char* why;
+};
+const std::vector<LessonDefault>& lesson_defaults();
+// LabState{} open on that lesson, with its own defaults.
+LabState lesson_default_state(std::string_view panel);
+// The state a link opens: its lesson's defaults (the lesson named by its `panel`, or the default
+// one), then the link's values as apply_query takes them; `problems` gets apply_query's messages.
+LabState initial_lab_state(std::string_view query, std::vector<std::string>* problems = nullptr);
 
 // Every setting, in URL order, and the rules that tie several together.
 const std::vector<Property>& lab_properties();
