@@ -35,11 +35,14 @@ Subcommand add_sqnr(CLI::App& app);
 Subcommand add_train(CLI::App& app);
 Subcommand add_eval(CLI::App& app);
 Subcommand add_sweep(CLI::App& app);
-Subcommand add_bounds(CLI::App& app);    // bounds.cpp (Sakr 2017)
-Subcommand add_cost(CLI::App& app);      // cost.cpp (Sakr 2017)
-Subcommand add_allocate(CLI::App& app);  // allocate.cpp (Lin 2016)
-Subcommand add_ternary(CLI::App& app);   // ternary.cpp (Kundu 2017)
-Subcommand add_finetune(CLI::App& app);  // finetune.cpp (Lin 2016 §5.3)
+Subcommand add_bounds(CLI::App& app);       // bounds.cpp (Sakr 2017)
+Subcommand add_cost(CLI::App& app);         // cost.cpp (Sakr 2017)
+Subcommand add_allocate(CLI::App& app);     // allocate.cpp (Lin 2016)
+Subcommand add_ternary(CLI::App& app);      // ternary.cpp (Kundu 2017)
+Subcommand add_finetune(CLI::App& app);     // finetune.cpp (Lin 2016 §5.3)
+Subcommand add_predict(CLI::App& app);      // predict.cpp (outputs per example; ONNX too)
+Subcommand add_export(CLI::App& app);       // export.cpp (standard ONNX, QDQ)
+Subcommand add_sensitivity(CLI::App& app);  // sensitivity.cpp (one layer quantized at a time)
 
 // A JSON number, or a string for the values JSON cannot hold.
 nlohmann::json json_number(double v);

@@ -19,16 +19,33 @@ const char* activation_name(Activation a) {
             return "tanh";
         case Activation::none:
             return "none";
+        case Activation::leakyrelu:
+            return "leakyrelu";
+        case Activation::clip:
+            return "clip";
+        case Activation::sigmoid:
+            return "sigmoid";
+        case Activation::onnx_hardsigmoid:
+            return "onnx_hardsigmoid";
     }
     return "?";
 }
 
 Result<Activation> parse_activation(std::string_view name) {
-    for (Activation a :
-         {Activation::relu, Activation::hardsigmoid, Activation::tanh, Activation::none})
+    for (Activation a : {Activation::relu, Activation::hardsigmoid, Activation::tanh,
+                         Activation::none, Activation::leakyrelu, Activation::clip,
+                         Activation::sigmoid, Activation::onnx_hardsigmoid})
         if (name == activation_name(a)) return a;
     return Status::error("unknown activation '" + std::string(name) +
-                         "' (expected relu, hardsigmoid, tanh or none)");
+                         "' (expected relu, hardsigmoid, tanh, none, leakyrelu, clip, sigmoid or "
+                         "onnx_hardsigmoid)");
+}
+
+void default_activation_parameters(Activation a, float& alpha, float& beta) {
+    alpha = beta = 0;
+    if (a == Activation::leakyrelu) alpha = 0.01f;                     // ONNX LeakyRelu
+    if (a == Activation::clip) alpha = 0, beta = 6;                    // ReLU6
+    if (a == Activation::onnx_hardsigmoid) alpha = 0.2f, beta = 0.5f;  // ONNX HardSigmoid
 }
 
 namespace {
@@ -93,6 +110,7 @@ Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::ui
             layer.channels = c, layer.height = h, layer.width = w, layer.kernel = b;
             layer.in = c * b * b, layer.out = a;
             layer.activation = act;
+            default_activation_parameters(act, layer.alpha, layer.beta);
             glorot(layer, c * b * b, a * b * b, rng);
             h = layer.output_height(), w = layer.output_width(), c = a;
         } else if (!flat && std::sscanf(tok.c_str(), "p%d%c", &a, &tail) == 1) {
@@ -111,6 +129,7 @@ Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::ui
             flat = true;
             layer.in = features, layer.out = static_cast<int>(width);
             layer.activation = t + 1 == tokens.size() ? Activation::none : act;
+            default_activation_parameters(layer.activation, layer.alpha, layer.beta);
             glorot(layer, layer.in, layer.out, rng);
         }
         features = layer.output_size();
@@ -180,6 +199,7 @@ Result<Model> make_model(std::string_view spec_view, int inputs, int classes, st
         DenseLayer layer;
         layer.in = widths[l], layer.out = widths[l + 1];
         layer.activation = l + 2 == widths.size() ? Activation::none : act;
+        default_activation_parameters(layer.activation, layer.alpha, layer.beta);
         const double limit = std::sqrt(6.0 / (layer.in + layer.out));  // Glorot uniform
         layer.weight.resize(layer.out, layer.in);
         for (Eigen::Index i = 0; i < layer.weight.size(); ++i)
