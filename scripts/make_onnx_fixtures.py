@@ -287,6 +287,232 @@ def ops_opset9(x):
     write_outputs("ops_opset9", z.numpy())
 
 
+# ---- the corpus of bad files: each must give one clear message -----------------------------
+
+BAD = os.path.join(ROOT, "tests", "data", "onnx_bad")
+
+
+def small_graph(nodes, inits, inputs=None, outputs=None, opset=13, ir=7, name="bad"):
+    inputs = inputs or [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 4])]
+    outputs = outputs or [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 3])]
+    model = helper.make_model(helper.make_graph(nodes, name, inputs, outputs, inits),
+                              opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="make_onnx_fixtures")
+    model.ir_version = ir
+    return model
+
+
+def w(name, shape, seed=1):
+    return numpy_helper.from_array(
+        (np.random.default_rng(seed).standard_normal(shape) * 0.3).astype(np.float32), name)
+
+
+def gemm(inp, out, wname, bname, name="fc"):
+    return helper.make_node("Gemm", [inp, wname, bname], [out], name, transB=1)
+
+
+def bad_corpus(mlp_bytes):
+    """Writes tests/data/onnx_bad/*.onnx and manifest.json: file, the message it must give."""
+    os.makedirs(BAD, exist_ok=True)
+    cases = []
+
+    def save(name, model, message, what):
+        path = os.path.join(BAD, name + ".onnx")
+        if isinstance(model, bytes):
+            with open(path, "wb") as f:
+                f.write(model)
+        else:
+            onnx.save(model, path)
+        cases.append({"file": name + ".onnx", "message": message, "what": what})
+
+    fc = [w("fc.weight", (3, 4)), w("fc.bias", (3,), 2)]
+    save("not_onnx", b'{"format":"quantlab-model","version":1}\n',
+         "not an ONNX model, or a truncated one", "a JSON file named .onnx")
+    save("truncated", mlp_bytes[: len(mlp_bytes) // 2], "not an ONNX model, or a truncated one",
+         "the MLP fixture cut in half")
+    save("empty", b"", "the file is empty", "zero bytes")
+    save("unsupported_op",
+         small_graph([gemm("input", "h", "fc.weight", "fc.bias"),
+                      helper.make_node("Erf", ["h"], ["output"], "erf1")], fc),
+         "node 1 (Erf 'erf1'): op Erf is not supported; supported: Gemm, MatMul",
+         "an op the lab has no layer for")
+    conv_in = [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 2, 8, 8])]
+    conv_out = [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 4, 6, 6])]
+    save("conv_group",
+         small_graph([helper.make_node("Conv", ["input", "k"], ["output"], "conv1", group=2)],
+                     [w("k", (4, 1, 3, 3))], conv_in, conv_out),
+         "node 0 (Conv 'conv1'): group 2 is not supported", "a grouped convolution")
+    save("conv_rect_kernel",
+         small_graph([helper.make_node("Conv", ["input", "k"], ["output"], "conv1")],
+                     [w("k", (4, 2, 3, 5))], conv_in, conv_out),
+         "node 0 (Conv 'conv1'): its kernel 3x5 is not supported (square kernels only)",
+         "an unsupported attribute value: a 3x5 kernel")
+    save("conv_strides",
+         small_graph([helper.make_node("Conv", ["input", "k"], ["output"], "conv1",
+                                       strides=[1, 2])],
+                     [w("k", (4, 2, 3, 3))], conv_in, conv_out),
+         "node 0 (Conv 'conv1'): strides [1, 2] is not supported", "unequal strides")
+    ext = small_graph([gemm("input", "output", "fc.weight", "fc.bias")], fc)
+    t = ext.graph.initializer[0]
+    t.ClearField("raw_data")
+    t.ClearField("float_data")
+    t.data_location = TensorProto.EXTERNAL
+    e = t.external_data.add()
+    e.key, e.value = "location", "weights.bin"
+    save("external_data", ext,
+         "initializer 'fc.weight' keeps its data in an external file ('weights.bin'): export with "
+         "the weights inside the file", "weights in a separate file")
+    save("missing_initializer",
+         small_graph([gemm("input", "output", "fc.weight", "fc.bias")], fc[1:]),
+         "node 0 (Gemm 'fc'): reads 'fc.weight', which no node, initializer or graph input "
+         "provides", "a weight that is not in the file")
+    save("shapes_do_not_chain",
+         small_graph([gemm("input", "output", "fc.weight", "fc.bias")],
+                     [w("fc.weight", (3, 5)), w("fc.bias", (3,))]),
+         "node 0 (Gemm 'fc'): its weight takes 5 inputs, the tensor before it has 4 values",
+         "a weight of the wrong width")
+    save("cycle",
+         small_graph([helper.make_node("Relu", ["b"], ["a"], "relu_a"),
+                      helper.make_node("Relu", ["a"], ["b"], "relu_b"),
+                      gemm("input", "output", "fc.weight", "fc.bias")], fc),
+         "is on a cycle", "two nodes reading each other's outputs")
+    save("branch",
+         small_graph([gemm("input", "h1", "fc.weight", "fc.bias", "fc1"),
+                      gemm("input", "h2", "fc.weight", "fc.bias", "fc2"),
+                      helper.make_node("Add", ["h1", "h2"], ["output"], "add")], fc),
+         "tensor 'input' feeds 2 nodes (node 0 (Gemm 'fc1'), node 1 (Gemm 'fc2')): a branch",
+         "two layers reading the input")
+    sq = [w("sq.weight", (4, 4)), w("sq.bias", (4,), 3)]
+    save("residual_add",
+         small_graph([gemm("input", "h", "sq.weight", "sq.bias", "fc1"),
+                      helper.make_node("Relu", ["h"], ["r"], "relu1"),
+                      helper.make_node("Add", ["r", "input"], ["s"], "residual"),
+                      gemm("s", "output", "fc.weight", "fc.bias", "fc2")], sq + fc),
+         "feeds 2 nodes", "a residual connection (the input added back)")
+    save("attention",
+         small_graph([gemm("input", "q", "sq.weight", "sq.bias", "query"),
+                      helper.make_node("Relu", ["q"], ["k"], "key"),
+                      helper.make_node("MatMul", ["input", "k"], ["scores"], "attention"),
+                      gemm("scores", "output", "fc.weight", "fc.bias", "fc2")], sq + fc),
+         "a branch; the lab's models are one chain of layers, so branches, residual adds and "
+         "attention cannot be expressed", "a product of two computed tensors")
+    save("dimension_too_large",
+         small_graph([gemm("input", "output", "fc.weight", "fc.bias")], fc,
+                     [helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                                    ["batch", 3000000])]),
+         "input 'input' dimension 1 must be a fixed size from 1 to 2^20",
+         "an input wider than the lab's limit")
+    save("opset_6", small_graph([gemm("input", "output", "fc.weight", "fc.bias")], fc, opset=6),
+         "opset 6 is not supported (the lab reads opsets 7 to 21)", "an opset older than 7")
+    save("two_inputs",
+         small_graph([gemm("input", "output", "fc.weight", "fc.bias")], fc,
+                     [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 4]),
+                      helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", 4])]),
+         "the graph has 2 inputs ('input', 'mask')", "a second graph input")
+    save("int_input",
+         small_graph([gemm("input", "output", "fc.weight", "fc.bias")], fc,
+                     [helper.make_tensor_value_info("input", TensorProto.INT64, ["batch", 4])]),
+         "input 'input' must be a float tensor, it is INT64", "integer inputs (token ids)")
+    save("softmax_in_the_middle",
+         small_graph([helper.make_node("Softmax", ["input"], ["p"], "softmax", axis=1),
+                      gemm("p", "output", "fc.weight", "fc.bias")], fc),
+         "node 0 (Softmax 'softmax')", "a Softmax that is not the last node")
+    bn = [numpy_helper.from_array(np.ones(4, np.float32), n) for n in ("s", "b", "m", "v")]
+    save("batchnorm_first",
+         small_graph([helper.make_node("BatchNormalization", ["input", "s", "b", "m", "v"],
+                                       ["n"], "bn0"),
+                      gemm("n", "output", "fc.weight", "fc.bias")], fc + bn),
+         "node 0 (BatchNormalization 'bn0'): a BatchNormalization must follow a Conv, Gemm or "
+         "MatMul", "nothing to fold a BatchNorm into")
+    save("string_initializer",
+         small_graph([gemm("input", "output", "fc.weight", "fc.bias")],
+                     [helper.make_tensor("fc.weight", TensorProto.STRING, [1], [b"x"]), fc[1]]),
+         "has data type STRING (8), which the lab does not read", "a weight of strings")
+    short = small_graph([gemm("input", "output", "fc.weight", "fc.bias")], fc)
+    short.graph.initializer[0].raw_data = short.graph.initializer[0].raw_data[:20]
+    save("short_raw_data", short,
+         "initializer 'fc.weight': tensor 'fc.weight' holds 20 bytes, its dims need 12 values",
+         "raw data shorter than its dims")
+    save("pad_before_maxpool",
+         small_graph([helper.make_node("Pad", ["input", "pads"], ["p"], "pad1"),
+                      helper.make_node("MaxPool", ["p"], ["output"], "pool1",
+                                       kernel_shape=[2, 2])],
+                     [numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64),
+                                              "pads")], conv_in, conv_out),
+         "node 0 (Pad 'pad1'): a Pad before a MaxPool is not supported", "padding by a Pad node")
+    save("ceil_mode",
+         small_graph([helper.make_node("Conv", ["input", "k"], ["c"], "conv1"),
+                      helper.make_node("MaxPool", ["c"], ["output"], "pool1", kernel_shape=[2, 2],
+                                       strides=[2, 2], ceil_mode=1)],
+                     [w("k", (4, 2, 2, 2))], conv_in, conv_out),
+         "node 1 (MaxPool 'pool1'): ceil_mode 1 is not supported where it changes the output size",
+         "ceil_mode on a 7x7 map")
+    then_graph = helper.make_graph([helper.make_node("Identity", ["input"], ["y"])], "then", [],
+                                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    save("subgraph",
+         small_graph([helper.make_node("If", ["cond"], ["output"], "if1", then_branch=then_graph,
+                                       else_branch=then_graph)],
+                     [numpy_helper.from_array(np.array(True), "cond")]),
+         "node 0 (If 'if1'): has a subgraph (attribute 'else_branch')", "control flow")
+    save("custom_domain",
+         small_graph([helper.make_node("QLinearConv", ["input"], ["output"], "qconv",
+                                       domain="com.microsoft")], []),
+         "node 0 (QLinearConv 'qconv'): op com.microsoft::QLinearConv is not in the default ONNX "
+         "domain", "an onnxruntime contrib op")
+    save("two_activations",
+         small_graph([gemm("input", "h", "fc.weight", "fc.bias"),
+                      helper.make_node("Tanh", ["h"], ["t"], "tanh1"),
+                      helper.make_node("Sigmoid", ["t"], ["output"], "sigmoid1")], fc),
+         "node 2 (Sigmoid 'sigmoid1'): follows the activation tanh of the layer before it",
+         "two activations in a row")
+    qd = [numpy_helper.from_array(np.array(0.05, np.float32), "qs"),
+          numpy_helper.from_array(np.array(0, np.int8), "qz")]
+    save("quantizer_before_tanh",
+         small_graph([gemm("input", "h", "fc.weight", "fc.bias"),
+                      helper.make_node("QuantizeLinear", ["h", "qs", "qz"], ["hq"], "q1"),
+                      helper.make_node("DequantizeLinear", ["hq", "qs", "qz"], ["hd"], "dq1"),
+                      helper.make_node("Tanh", ["hd"], ["output"], "tanh1")], fc + qd),
+         "node 3 (Tanh 'tanh1'): follows a QuantizeLinear/DequantizeLinear pair",
+         "a quantizer between a layer and its activation (only ReLU commutes)")
+    save("activation_per_channel",
+         small_graph([gemm("input", "h", "fc.weight", "fc.bias"),
+                      helper.make_node("QuantizeLinear", ["h", "cs", "cz"], ["hq"], "q1", axis=1),
+                      helper.make_node("DequantizeLinear", ["hq", "cs", "cz"], ["output"], "dq1",
+                                       axis=1)],
+                     fc + [numpy_helper.from_array(np.array([0.1, 0.2, 0.3], np.float32), "cs"),
+                           numpy_helper.from_array(np.zeros(3, np.int8), "cz")]),
+         "node 1 (QuantizeLinear 'q1'): quantizes an activation per channel",
+         "per-channel activation quantization")
+    save("no_layer",
+         small_graph([helper.make_node("Relu", ["input"], ["output"], "relu0")], [],
+                     outputs=[helper.make_tensor_value_info("output", TensorProto.FLOAT,
+                                                            ["batch", 4])]),
+         "node 0 (Relu 'relu0'): comes before the first layer", "an activation with no layer")
+
+    # What torch writes for x.view(x.size(0), -1): a shape computed at run time.
+    class ViewNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 3)
+            self.fc = nn.Linear(2 * 6 * 6, 3)
+
+        def forward(self, x):
+            x = F.relu(self.conv(x))
+            return self.fc(x.view(x.size(0), -1))
+
+    path = os.path.join(BAD, "dynamic_view.onnx")
+    torch.onnx.export(ViewNet(), torch.zeros(2, 1, 8, 8), path, opset_version=13,
+                      input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    cases.append({"file": "dynamic_view.onnx",
+                  "message": "computes a shape at run time (as x.view(x.size(0), -1) exports)",
+                  "what": "torch's x.view(x.size(0), -1) with a dynamic batch"})
+    with open(os.path.join(BAD, "manifest.json"), "w") as f:
+        json.dump({"cases": cases}, f, indent=1)
+        f.write("\n")
+    print("%d bad files" % len(cases))
+
+
 def main():
     torch.manual_seed(0)
     torch.set_num_threads(1)
@@ -326,6 +552,9 @@ def main():
 
     ops_opset9(x)
     manifest.append({"name": "ops_opset9", "opset": 9, "shape": [1, 28, 28], "output": "softmax"})
+
+    with open(os.path.join(OUT, "mlp_relu.onnx"), "rb") as f:
+        bad_corpus(f.read())
 
     with open(os.path.join(OUT, "fixtures.json"), "w") as f:
         json.dump({"rows": ROWS, "data": "mnist", "fixtures": manifest}, f, indent=1)

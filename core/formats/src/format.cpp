@@ -70,7 +70,7 @@ const std::vector<KindEntry>& registry() {
         {"ternary", "ternary[:alpha=A[,threshold=T]] or ternary[:block=N]", detail::parse_ternary},
         {"codebook", "codebook:values=v1;v2;... or codebook:kmeans=K", detail::parse_codebook},
         {"bfp", "bfp:w=W,block=N", detail::parse_bfp},
-        {"fp8", "fp8:e4m3|e5m2[,sat=0|1]",
+        {"fp8", "fp8:e4m3|e5m2|e4m3fnuz|e5m2fnuz[,sat=0|1]",
          [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp8"); }},
         {"fp6", "fp6:e2m3|e3m2", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp6"); }},
         {"fp4", "fp4:e2m1", [](detail::SpecArgs& a) { return detail::parse_ocp(a, "fp4"); }},
