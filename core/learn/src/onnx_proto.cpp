@@ -711,7 +711,6 @@ std::string serialize_model(const ModelProto& m) {
     w.string_field(4, m.domain);
     if (m.model_version) w.int_field(5, m.model_version);
     w.string_field(6, m.doc_string);
-    w.bytes_field(7, write_graph(m.graph));
     for (const OperatorSetIdProto& id : m.opset_import) {
         Writer o;
         o.string_field(1, id.domain);
@@ -724,6 +723,9 @@ std::string serialize_model(const ModelProto& m) {
         e.string_field(2, value);
         w.bytes_field(14, e.out);
     }
+    // The graph last: any truncation of a file written here then either loses the graph or
+    // cuts it short, and both are detected (a cut between two trailing fields would not be).
+    w.bytes_field(7, write_graph(m.graph));
     return w.out;
 }
 
