@@ -245,12 +245,19 @@ TEST(OnnxTensors, RawAndTypedFieldsOfEveryTypeAgree) {
 
 // ---- PyTorch's fixtures ---------------------------------------------------------------------
 
-std::optional<Dataset> mnist_rows(std::size_t n) {
+// PyTorch's inputs: MNIST rows 0, 100, 200, ... (the file is sorted by digit).
+std::optional<Dataset> mnist_rows(std::size_t n, std::size_t stride) {
     DataSpecOptions where;
     where.data_dir = QLAB_DATA_DIR;
     auto d = load_data_spec("mnist", where);
     if (!d.ok()) return std::nullopt;
-    return first_rows(*d, n);
+    Dataset out = *d;
+    out.x.clear(), out.y.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+        out.x.insert(out.x.end(), d->row(i * stride), d->row(i * stride) + d->features);
+        out.y.push_back(d->y[i * stride]);
+    }
+    return out;
 }
 
 std::vector<std::vector<double>> read_csv(const std::string& path) {
@@ -337,7 +344,7 @@ TEST(OnnxFixtures, ImportAsTheirGraphsSay) {
 }
 
 TEST(OnnxFixtures, PredictAsPyTorchDid) {
-    const auto data = mnist_rows(100);
+    const auto data = mnist_rows(100, 100);
     if (!data) GTEST_SKIP() << "MNIST not installed (scripts/bootstrap.sh)";
     for (const char* name :
          {"mlp_relu", "mlp_hardsigmoid", "lenet_bn", "cnn_gap", "qdq_int8", "ops_opset9"}) {
