@@ -325,6 +325,12 @@ Status Exporter::emit_weight(std::size_t l, const Layer& L, std::string& name) {
     name = "layer" + std::to_string(l + 1) + "_weight";
     const std::vector<std::int64_t> dims = weight_dims(L);
     const WeightSpec spec = weight_spec(l);
+    if (spec.rows.empty() && spec.whole.empty()) {  // float: the weights as they are
+        meta_layers.push_back(nlohmann::json::object());
+        g().initializer.push_back(ox::float_tensor(name, dims, L.weight.data(),
+                                                   static_cast<std::size_t>(L.weight.size())));
+        return Status::success();
+    }
     Matrix wq = L.weight;
     const QuantizeOptions q;  // round-half-even, as evaluation quantizes weights
     nlohmann::json meta = nlohmann::json::object();
@@ -376,8 +382,8 @@ Status Exporter::emit_weight(std::size_t l, const Layer& L, std::string& name) {
              (grid ? " with a float32 scale" : "") +
              ", so they are float32 initializers holding exactly the quantized values");
     }
-    std::vector<float> values(wq.data(), wq.data() + wq.size());
-    g().initializer.push_back(ox::float_tensor(name, dims, values));
+    g().initializer.push_back(
+        ox::float_tensor(name, dims, wq.data(), static_cast<std::size_t>(wq.size())));
     return Status::success();
 }
 

@@ -203,8 +203,15 @@ bool reproduces(const Format& f, const std::vector<float>& values, std::size_t r
 
 bool reproduces(const std::string& spec, const std::vector<float>& values, std::size_t rows,
                 std::size_t cols) {
-    auto f = Format::parse(spec);
-    return f && reproduces(*f, values, rows, cols);
+    // Per-channel files repeat a handful of specs thousands of times: parse each once.
+    static thread_local std::map<std::string, std::optional<Format>> parsed;
+    auto it = parsed.find(spec);
+    if (it == parsed.end()) {
+        if (parsed.size() > 4096) parsed.clear();
+        auto f = Format::parse(spec);
+        it = parsed.emplace(spec, f ? std::optional<Format>(*f) : std::nullopt).first;
+    }
+    return it->second && reproduces(*it->second, values, rows, cols);
 }
 
 // Two formats round every value alike: the same atoms and the same overflow.
@@ -368,8 +375,8 @@ struct Importer {
     Status const_input(std::size_t index, std::size_t k, const Const*& c, bool optional = false);
     Status only_first_output(std::size_t index);
     Status geometry(std::size_t index, Layer& L, bool conv);
-    Status weight_formats(std::size_t layer, const Const& w, const std::vector<std::int64_t>& map,
-                          std::size_t rows, std::size_t cols);
+    Status weight_formats(std::size_t layer, const Const& w, bool transposed, std::size_t rows,
+                          std::size_t cols);
     Status set_activation_format(std::size_t index, const std::string& spec);
     Status add_layer(std::size_t index, Layer L);
     Status last_weighted(std::size_t index, const char* what, Layer*& L);
@@ -962,10 +969,11 @@ Status Importer::geometry(std::size_t index, Layer& L, bool conv) {
     return Status::success();
 }
 
-Status Importer::weight_formats(std::size_t layer, const Const& w,
-                                const std::vector<std::int64_t>& map, std::size_t rows,
-                                std::size_t cols) {
-    // `map[r * cols + c]` is the constant's element that weight (r, c) came from.
+Status Importer::weight_formats(std::size_t layer, const Const& w, bool transposed,
+                                std::size_t rows, std::size_t cols) {
+    const bool hinted = layer < hints.layers.size() && (!hints.layers[layer].weights.empty() ||
+                                                        !hints.layers[layer].weight_rows.empty());
+    if (!hinted && (!w.quant || w.quant->qidx.size() != w.size())) return Status::success();
     const Layer& L = model().layers[layer];
     const std::vector<float> values(L.weight.data(), L.weight.data() + L.weight.size());
     LayerFormats& f = formats(layer);
@@ -997,8 +1005,10 @@ Status Importer::weight_formats(std::size_t layer, const Const& w,
         return quant_spec(q.type, q.scale[static_cast<std::size_t>(k)],
                           q.zero[static_cast<std::size_t>(k)], false, why);
     };
+    // Weight (r, c) came from the constant's element r * cols + c, or c * rows + r when the
+    // constant is in x out (MatMul, Gemm without transB).
     auto qidx = [&](std::size_t r, std::size_t c) {
-        return q.qidx[static_cast<std::size_t>(map[r * cols + c])];
+        return q.qidx[transposed ? c * rows + r : r * cols + c];
     };
     auto keep_float = [&](const std::string& why) {
         note(where + " weights: " + why + "; kept as their dequantized values (float)");
@@ -1090,16 +1100,11 @@ Status Importer::dense_layer(std::size_t index, const Const& w, bool rows_out, c
     L.activation = Activation::none;
     if (Status s = check_layer(L); !s) return node_error(n, index, s.message());
     L.weight.resize(L.out, L.in);
-    std::vector<std::int64_t> map(static_cast<std::size_t>(L.out) * static_cast<std::size_t>(L.in));
-    for (int r = 0; r < L.out; ++r)
-        for (int c = 0; c < L.in; ++c) {
-            const std::int64_t src = rows_out ? static_cast<std::int64_t>(r) * L.in + c
-                                              : static_cast<std::int64_t>(c) * L.out + r;
-            map[static_cast<std::size_t>(r) * static_cast<std::size_t>(L.in) +
-                static_cast<std::size_t>(c)] = src;
-            const float v = w.f[static_cast<std::size_t>(src)];
-            L.weight(r, c) = alpha == 1 ? v : alpha * v;
-        }
+    if (rows_out)
+        std::copy(w.f.begin(), w.f.end(), L.weight.data());
+    else
+        L.weight = Eigen::Map<const Matrix>(w.f.data(), L.in, L.out).transpose();
+    if (alpha != 1) L.weight *= alpha;
     L.bias = Vector::Zero(L.out);
     if (bias) {
         const std::size_t nb = bias->size();
@@ -1118,8 +1123,8 @@ Status Importer::dense_layer(std::size_t index, const Const& w, bool rows_out, c
                 "'s quantized bias is kept as its dequantized values (the lab's biases are float)");
     }
     if (Status s = add_layer(index, std::move(L)); !s) return s;
-    return weight_formats(model().layers.size() - 1, w, map, static_cast<std::size_t>(out_dim),
-                          static_cast<std::size_t>(in_dim));
+    return weight_formats(model().layers.size() - 1, w, !rows_out,
+                          static_cast<std::size_t>(out_dim), static_cast<std::size_t>(in_dim));
 }
 
 Status Importer::gemm(std::size_t index) {
@@ -1258,9 +1263,7 @@ Status Importer::conv(std::size_t index) {
     }
     const auto rows = static_cast<std::size_t>(L.out), cols = static_cast<std::size_t>(L.in);
     if (Status s = add_layer(index, std::move(L)); !s) return s;
-    std::vector<std::int64_t> map(rows * cols);
-    std::iota(map.begin(), map.end(), 0);
-    return weight_formats(model().layers.size() - 1, *w, map, rows, cols);
+    return weight_formats(model().layers.size() - 1, *w, false, rows, cols);
 }
 
 Status Importer::pool(std::size_t index) {

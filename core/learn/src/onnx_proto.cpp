@@ -480,20 +480,29 @@ class Writer {
     }
 };
 
-std::string write_tensor(const TensorProto& t) {
-    Writer w;
-    w.packed_varints(1, t.dims);
-    w.int_field(2, t.data_type);
-    w.packed_fixed(4, t.float_data);
+// A TensorProto as field `number` of w: every field but the raw data first, then the raw data
+// appended straight from the tensor (one copy of a large weight, not three).
+void append_tensor(Writer& w, std::uint32_t number, const TensorProto& t) {
+    Writer head;
+    head.packed_varints(1, t.dims);
+    head.int_field(2, t.data_type);
+    head.packed_fixed(4, t.float_data);
     if (!t.int32_data.empty()) {
         std::vector<std::int64_t> wide(t.int32_data.begin(), t.int32_data.end());
-        w.packed_varints(5, wide);
+        head.packed_varints(5, wide);
     }
-    w.packed_varints(7, t.int64_data);
-    w.string_field(8, t.name);
-    if (!t.raw().empty()) w.bytes_field(9, t.raw());
-    w.packed_fixed(10, t.double_data);
-    return w.out;
+    head.packed_varints(7, t.int64_data);
+    head.string_field(8, t.name);
+    head.packed_fixed(10, t.double_data);
+    const std::string_view raw = t.raw();
+    if (!raw.empty()) {  // the raw field's tag and length; its bytes follow below
+        head.tag(9, 2);
+        head.varint(raw.size());
+    }
+    w.tag(number, 2);
+    w.varint(head.out.size() + raw.size());
+    w.out += head.out;
+    w.out.append(raw.data(), raw.size());
 }
 
 std::string write_attribute(const AttributeProto& a) {
@@ -510,7 +519,7 @@ std::string write_attribute(const AttributeProto& a) {
             w.bytes_field(4, a.s);
             break;
         case kAttrTensor:
-            w.bytes_field(5, write_tensor(a.t));
+            append_tensor(w, 5, a.t);
             break;
         case kAttrFloats:
             w.packed_fixed(7, a.floats);
@@ -562,9 +571,12 @@ std::string write_value_info(const ValueInfoProto& v) {
 
 std::string write_graph(const GraphProto& g) {
     Writer w;
+    std::size_t raw = 0;
+    for (const TensorProto& t : g.initializer) raw += t.raw().size() + 64;
+    w.out.reserve(raw + 4096);
     for (const NodeProto& n : g.node) w.bytes_field(1, write_node(n));
     w.string_field(2, g.name);
-    for (const TensorProto& t : g.initializer) w.bytes_field(5, write_tensor(t));
+    for (const TensorProto& t : g.initializer) append_tensor(w, 5, t);
     for (const ValueInfoProto& v : g.input) w.bytes_field(11, write_value_info(v));
     for (const ValueInfoProto& v : g.output) w.bytes_field(12, write_value_info(v));
     for (const ValueInfoProto& v : g.value_info) w.bytes_field(13, write_value_info(v));
@@ -725,7 +737,9 @@ std::string serialize_model(const ModelProto& m) {
     }
     // The graph last: any truncation of a file written here then either loses the graph or
     // cuts it short, and both are detected (a cut between two trailing fields would not be).
-    w.bytes_field(7, write_graph(m.graph));
+    const std::string graph = write_graph(m.graph);
+    w.out.reserve(w.out.size() + graph.size() + 16);
+    w.bytes_field(7, graph);
     return w.out;
 }
 

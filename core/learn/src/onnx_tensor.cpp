@@ -304,12 +304,16 @@ Status tensor_ints(const TensorProto& t, std::vector<std::int64_t>& out) {
 
 TensorProto float_tensor(const std::string& name, std::vector<std::int64_t> dims,
                          const std::vector<float>& values) {
+    return float_tensor(name, std::move(dims), values.data(), values.size());
+}
+
+TensorProto float_tensor(const std::string& name, std::vector<std::int64_t> dims,
+                         const float* values, std::size_t count) {
     TensorProto t;
     t.name = name;
     t.dims = std::move(dims);
     t.data_type = kFloat;
-    t.raw_storage.assign(reinterpret_cast<const char*>(values.data()), values.size() * 4);
-    if (values.empty()) t.float_data.clear();
+    t.raw_storage.assign(reinterpret_cast<const char*>(values), count * 4);
     return t;
 }
 

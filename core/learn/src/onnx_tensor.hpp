@@ -29,6 +29,8 @@ Status tensor_ints(const TensorProto& t, std::vector<std::int64_t>& out);
 // Building tensors for the writer: raw little-endian data of these types.
 TensorProto float_tensor(const std::string& name, std::vector<std::int64_t> dims,
                          const std::vector<float>& values);
+TensorProto float_tensor(const std::string& name, std::vector<std::int64_t> dims,
+                         const float* values, std::size_t count);
 TensorProto int64_tensor(const std::string& name, std::vector<std::int64_t> dims,
                          const std::vector<std::int64_t>& values);
 // Codes of an 8-bit or 4-bit type (int8, uint8, int4, uint4 or a FLOAT8 type: the code's bits in
