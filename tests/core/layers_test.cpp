@@ -240,6 +240,38 @@ TEST(Layers, ForwardMatchesTheDefinitions) {
     EXPECT_FALSE(activation_nonnegative(L));
 }
 
+TEST(Layers, CnnSpecsTakeStridePaddingDilationAndBothAveragePools) {
+    auto m = make_model("cnn:10x10x1-c4k3s2p1-a2s1-c6k2d2-g-8-3:act=leakyrelu", 100, 3, 1);
+    ASSERT_TRUE(m.ok()) << m.status().message();
+    ASSERT_EQ(m->layers.size(), 6u);
+    EXPECT_EQ(m->layers[0].step(), 2);
+    EXPECT_EQ(m->layers[0].pad_bottom, 1);
+    EXPECT_EQ(m->layers[0].output_height(), 5);  // (10 + 2 - 3) / 2 + 1
+    EXPECT_EQ(m->layers[1].kind, LayerKind::avgpool2d);
+    EXPECT_EQ(m->layers[1].output_height(), 4);  // window 2, stride 1
+    EXPECT_EQ(m->layers[2].dilation, 2);
+    EXPECT_EQ(m->layers[2].output_height(), 2);  // span 3
+    EXPECT_EQ(m->layers[3].kind, LayerKind::globalavgpool);
+    EXPECT_EQ(m->layers[4].in, 6);
+    EXPECT_FLOAT_EQ(m->layers[0].alpha, 0.01f);  // LeakyReLU's default slope
+    const Dataset d = random_rows(40, 100, 3, 3);
+    Model trained = *m;
+    TrainOptions o;
+    o.epochs = 2;
+    ASSERT_TRUE(train_model(trained, d, nullptr, o).ok());
+    EXPECT_NE(trained.layers[0].weight, m->layers[0].weight);
+    EXPECT_NE(make_model("cnn:10x10x1-c4k3p3-10", 100, 10, 1)
+                  .status()
+                  .message()
+                  .find("needs 1..4096 channels"),
+              std::string::npos);  // padding as large as the kernel
+    EXPECT_NE(make_model("cnn:10x10x1-c4k3x2-10", 100, 10, 1)
+                  .status()
+                  .message()
+                  .find("expected cNkK[sS][pP][dD], pN[sS], aN[sS], g or a dense width"),
+              std::string::npos);
+}
+
 // Weight gradients from one SGD step (lr 1e-2) against central differences of the mean loss,
 // and the input gradients of output_gradients against central differences of a logit.
 TEST(Layers, GradientsMatchFiniteDifferences) {

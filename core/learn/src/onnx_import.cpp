@@ -55,8 +55,13 @@ Status const_from_tensor(const TensorProto& t, Const& c) {
 }
 
 std::int64_t product(const std::vector<std::int64_t>& dims, std::size_t from) {
+    constexpr std::int64_t kLimit = std::int64_t{1} << 40;  // no tensor in a 64 MB file is larger
     std::int64_t n = 1;
-    for (std::size_t k = from; k < dims.size(); ++k) n *= dims[k];
+    for (std::size_t k = from; k < dims.size(); ++k) {
+        if (dims[k] < 0 || dims[k] > kLimit) return -1;
+        n *= dims[k];
+        if (n > kLimit) return -1;
+    }
     return n;
 }
 
@@ -398,7 +403,15 @@ Status Importer::fold(std::size_t index, bool& done) {
                 } else if (dims[k] < 0) {
                     return node_error(n, index, "has a negative size in its shape");
                 } else {
-                    known *= std::max<std::int64_t>(dims[k], 1);
+                    // Each size and the running product at most the element count (bounded by
+                    // the file's size) before the next multiplication: no overflow.
+                    if (dims[k] <= static_cast<std::int64_t>(x.size()) + 1)
+                        known *= std::max<std::int64_t>(dims[k], 1);
+                    if (dims[k] > static_cast<std::int64_t>(x.size()) + 1 ||
+                        known > static_cast<std::int64_t>(x.size()) + 1)
+                        return node_error(n, index,
+                                          "reshapes " + std::to_string(x.size()) + " values to " +
+                                              ints_text(shape_c->i));
                 }
             }
             const auto count = static_cast<std::int64_t>(x.size());
@@ -482,6 +495,9 @@ Status Importer::fold(std::size_t index, bool& done) {
             std::int64_t axis = 1, block = 0, saturate = 1, out_type = 0;
             if (Status s = at.get_int("axis", 1, axis); !s) return s;
             if (Status s = at.get_int("block_size", 0, block); !s) return s;
+            if (block < 0 || block > (std::int64_t{1} << 30))
+                return node_error(n, index,
+                                  "block_size " + std::to_string(block) + " is out of range");
             if (Status s = at.get_int("saturate", 1, saturate); !s) return s;
             if (Status s = at.get_int("output_dtype", 0, out_type); !s) return s;
             const std::size_t rank = x.dims.size();

@@ -120,12 +120,15 @@ Status Importer::geometry(std::size_t index, Layer& L, bool conv) {
             for (int k = 0; k < 4; ++k) p[k] = static_cast<int>(pads[static_cast<std::size_t>(k)]);
         }
     } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-        const int span = conv ? L.dilation * (L.kernel - 1) + 1 : L.kernel;
-        const int sides[2] = {L.height, L.width};
+        const long long span =
+            conv ? static_cast<long long>(L.dilation) * (L.kernel - 1) + 1 : L.kernel;
+        const long long sides[2] = {L.height, L.width};
         for (int a = 0; a < 2; ++a) {
-            const int outside = (sides[a] + L.stride - 1) / L.stride;
-            const int total = std::max(0, (outside - 1) * L.stride + span - sides[a]);
-            const int small = total / 2, large = total - small;
+            const long long outside = (sides[a] + L.stride - 1) / L.stride;
+            const long long total = std::max(0LL, (outside - 1) * L.stride + span - sides[a]);
+            if (total > (1 << 20))
+                return node_error(n, index, "auto_pad " + auto_pad + " pads too much");
+            const int small = static_cast<int>(total / 2), large = static_cast<int>(total) - small;
             p[a] = auto_pad == "SAME_UPPER" ? small : large;
             p[a + 2] = auto_pad == "SAME_UPPER" ? large : small;
         }
@@ -766,10 +769,15 @@ Status Importer::reshape_like(std::size_t index) {
                         n, index,
                         "reshapes to " + ints_text(t) + " with more than one size to infer");
                 infer = static_cast<int>(k);
-            } else if (d < 1) {
-                return node_error(n, index, "reshapes to " + ints_text(t));
+            } else if (d < 1 || d > total) {
+                return node_error(
+                    n, index, "reshapes " + std::to_string(total) + " values to " + ints_text(t));
             } else {
-                known *= d;
+                known *= d;  // both at most the total (10^8): no overflow
+                if (known > total)
+                    return node_error(n, index,
+                                      "reshapes " + std::to_string(total) + " values to " +
+                                          ints_text(t) + ": the sizes do not match");
             }
             result.push_back(d);
         }

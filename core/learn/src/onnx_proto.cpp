@@ -143,6 +143,7 @@ bool read_fixed(Reader& r, const Field& f, std::vector<T>& out) {
                           std::to_string(f.bytes.size()) + " bytes",
                       f.offset);
     const std::size_t n = f.bytes.size() / sizeof(T), old = out.size();
+    if (n == 0) return true;
     out.resize(old + n);
     std::memcpy(out.data() + old, f.bytes.data(), f.bytes.size());
     return true;

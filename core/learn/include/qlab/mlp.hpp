@@ -75,9 +75,12 @@ struct Layer {
     int output_side(int side, int pads) const {
         if (kind == LayerKind::globalavgpool) return 1;
         if (kind == LayerKind::dense) return 0;
-        const int span = kind == LayerKind::conv2d ? dilation * (kernel - 1) + 1 : kernel;
-        const int s = step();
-        return s > 0 && side + pads >= span ? (side + pads - span) / s + 1 : 0;
+        // In 64 bits: a dilation and a kernel of up to 2^20 each span up to 2^40.
+        const long long span = kind == LayerKind::conv2d
+                                   ? static_cast<long long>(dilation) * (kernel - 1) + 1
+                                   : kernel;
+        const long long s = step(), padded = static_cast<long long>(side) + pads;
+        return s > 0 && padded >= span ? static_cast<int>((padded - span) / s + 1) : 0;
     }
 };
 // A layer's geometry and sizes are consistent (a window that fits its padded input, padding
@@ -103,8 +106,10 @@ struct Model {
 };
 
 // "logreg", "mlp:784-512-512-10[:act=hardsigmoid]" or "cnn:28x28x1-c8k5-p2-c16k5-p2-10[:act=...]"
-// (cNkK: N channels of KxK, stride 1, no padding; pN: N x N max-pool; a number: a dense layer),
-// for a dataset's input and class count.
+// (cNkK: N channels of KxK, stride 1, no padding, with optional sS stride, pP padding on every
+// side and dD dilation, e.g. c8k3s2p1; pN: N x N max-pool, aN: average pool, both with an
+// optional sS stride (default N); g: global average pool; a number: a dense layer), for a
+// dataset's input and class count.
 Result<Model> make_model(std::string_view spec, int inputs, int classes, std::uint64_t seed);
 
 // Formats per tensor role; an empty string means full precision for that role.
