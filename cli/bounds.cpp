@@ -300,7 +300,7 @@ Subcommand add_bounds(CLI::App& app) {
     CLI::App* c = app.add_subcommand(
         "bounds",
         "Sakr 2017: E_A, E_W, Theorems 1 and 2 and costs per (B_A, B_W) of a saved model");
-    c->add_option("--model", args->model_path, "model JSON (dense, conv and max-pool layers)")
+    c->add_option("--model", args->model_path, "model file: quantlab-model JSON or .onnx")
         ->required();
     c->add_option("--data", args->data, "data spec")->required();
     c->add_option("--samples", args->samples,

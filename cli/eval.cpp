@@ -128,7 +128,8 @@ Subcommand add_eval(CLI::App& app) {
     auto args = std::make_shared<EvalArgs>();
     CLI::App* c =
         app.add_subcommand("eval", "Accuracy of a saved model, quantized, against the float model");
-    c->add_option("--model", args->model_path, "model JSON (quantlab-model version 1)")->required();
+    c->add_option("--model", args->model_path, "model file: quantlab-model JSON or .onnx")
+        ->required();
     c->add_option("--data", args->data, "data spec")->required();
     c->add_option("--weights", args->weights, "format of the weights");
     c->add_option("--activations", args->activations, "format of the hidden activations");

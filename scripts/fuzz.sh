@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets: scripts/fuzz.sh [seconds per target] (npm test uses a short run).
-# spec_parser_fuzz: format specs and URL queries; dataset_fuzz: CSV, libsvm, IDX and data specs.
+# spec_parser_fuzz: format specs and URL queries; dataset_fuzz: CSV, libsvm, IDX and data specs;
+# model_fuzz: model JSON; onnx_fuzz: ONNX files (seeded with the bad corpus and the fixtures).
 # Seeds come from the malformed-input corpora in tests/data; new finds go to fuzz-corpus/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -42,11 +43,19 @@ seed_models() {
   printf '%s' '{"format":"quantlab-model","version":1,"layers":[{"type":"conv2d","channels":1,"height":4,"width":4,"kernel":2,"out":2,"activation":"relu","weight":[[1,0,0,1],[0,1,1,0]],"bias":[0,0]},{"type":"maxpool2d","channels":2,"height":3,"width":3,"size":2},{"type":"dense","in":2,"out":2,"activation":"none","weight":[[1,0],[0,1]],"bias":[0,0]}]}' > "$dir/seed-cnn"
 }
 
+seed_onnx() {
+  local dir=fuzz-corpus/onnx
+  mkdir -p "$dir"
+  # Every bad file with the message it must give, PyTorch's fixtures (the large ones are cut to
+  # -max_len, which still exercises every truncation path) and small files written by the lab.
+  cp tests/data/onnx_bad/*.onnx tests/data/onnx/*.onnx tests/data/onnx_seeds/*.onnx "$dir"/
+}
+
 run_target() {
-  local target=$1 corpus=$2 log status=0 runs
+  local target=$1 corpus=$2 max_len=${3:-4096} log status=0 runs
   log=$(mktemp)
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
-    "build/native-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -max_len=4096 -rss_limit_mb=2048 \
+    "build/native-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix=fuzz-corpus/ "$corpus" >"$log" 2>&1 || status=$?
   if [[ $status -ne 0 ]]; then
     tail -60 "$log"
@@ -61,6 +70,8 @@ run_target() {
 seed_specs
 seed_datasets
 seed_models
+seed_onnx
 run_target spec_parser_fuzz fuzz-corpus/spec
 run_target dataset_fuzz fuzz-corpus/dataset
 run_target model_fuzz fuzz-corpus/model
+run_target onnx_fuzz fuzz-corpus/onnx 20000

@@ -23,6 +23,7 @@ inline const char* const kFormatSpecs[] = {
     "fp8:e4m3",
     "fp8:e4m3,sat=1",
     "fp8:e5m2",
+    "fp8:e4m3fnuz",
     "fp6:e2m3",
     "fp6:e3m2",
     "fp4:e2m1",

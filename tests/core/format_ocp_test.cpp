@@ -33,6 +33,16 @@ double decode(const std::string& type, std::uint32_t p) {
         if (e == 31) return m == 0 ? value(s, INFINITY) : NAN;
         return value(s, e == 0 ? m * 0x1p-16 : (4 + m) * std::ldexp(1.0, static_cast<int>(e) - 17));
     }
+    if (type == "e4m3fnuz") {  // bias 8, 0x80 the only NaN, no inf, no -0
+        const std::uint32_t s = p >> 7, e = (p >> 3) & 15, m = p & 7;
+        if (p == 0x80) return NAN;
+        return value(s, e == 0 ? m * 0x1p-10 : (8 + m) * std::ldexp(1.0, static_cast<int>(e) - 11));
+    }
+    if (type == "e5m2fnuz") {  // bias 16, 0x80 the only NaN, no inf, no -0
+        const std::uint32_t s = p >> 7, e = (p >> 2) & 31, m = p & 3;
+        if (p == 0x80) return NAN;
+        return value(s, e == 0 ? m * 0x1p-17 : (4 + m) * std::ldexp(1.0, static_cast<int>(e) - 18));
+    }
     if (type == "e2m3") {  // MX Table: bias 1, no specials
         const std::uint32_t s = p >> 5, e = (p >> 3) & 3, m = p & 7;
         return value(s, e == 0 ? m * 0.125 : (8 + m) * std::ldexp(1.0, static_cast<int>(e) - 4));
@@ -54,6 +64,7 @@ struct Case {
     std::string type;  // decode table
     int bits;
     enum Overflow { to_nan, to_inf, to_max } overflow;
+    bool unsigned_zero = false;  // FNUZ: a negative value rounding to zero gives +0
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
@@ -62,10 +73,19 @@ void PrintTo(const Case& c, std::ostream* os) {
 
 const std::vector<Case>& cases() {
     static const std::vector<Case> all = {
-        {"fp8:e4m3", "e4m3", 8, Case::to_nan}, {"fp8:e4m3,sat=1", "e4m3", 8, Case::to_max},
-        {"fp8:e5m2", "e5m2", 8, Case::to_inf}, {"fp8:e5m2,sat=1", "e5m2", 8, Case::to_max},
-        {"fp6:e2m3", "e2m3", 6, Case::to_max}, {"fp6:e3m2", "e3m2", 6, Case::to_max},
-        {"fp4:e2m1", "e2m1", 4, Case::to_max}, {"e8m0", "e8m0", 8, Case::to_nan},
+        {"fp8:e4m3", "e4m3", 8, Case::to_nan},
+        {"fp8:e4m3,sat=1", "e4m3", 8, Case::to_max},
+        {"fp8:e5m2", "e5m2", 8, Case::to_inf},
+        {"fp8:e5m2,sat=1", "e5m2", 8, Case::to_max},
+        {"fp6:e2m3", "e2m3", 6, Case::to_max},
+        {"fp6:e3m2", "e3m2", 6, Case::to_max},
+        {"fp4:e2m1", "e2m1", 4, Case::to_max},
+        {"e8m0", "e8m0", 8, Case::to_nan},
+        // The FNUZ variants ONNX carries (FLOAT8E4M3FNUZ, FLOAT8E5M2FNUZ): no -0 either.
+        {"fp8:e4m3fnuz", "e4m3fnuz", 8, Case::to_nan, true},
+        {"fp8:e4m3fnuz,sat=1", "e4m3fnuz", 8, Case::to_max, true},
+        {"fp8:e5m2fnuz", "e5m2fnuz", 8, Case::to_nan, true},
+        {"fp8:e5m2fnuz,sat=1", "e5m2fnuz", 8, Case::to_max, true},
     };
     return all;
 }
@@ -134,12 +154,13 @@ class OcpExhaustive : public ::testing::TestWithParam<Case> {
         if (std::isnan(x)) return x;
         if (e8m0_) return x > 0 ? (std::isinf(x) ? NAN : oracle_positive(x, r)) : NAN;
         if (std::isinf(x)) return overflowed(x > 0 ? 1 : -1);
-        if (x == 0) return x;
+        if (x == 0) return c_.unsigned_zero ? 0.0 : x;
         if (x > 0) return oracle_positive(x, r);
         const Rounding mirrored = r == Rounding::up     ? Rounding::down
                                   : r == Rounding::down ? Rounding::up
                                                         : r;
-        return -oracle_positive(-x, mirrored);  // -0.0 for tiny negatives
+        const double q = -oracle_positive(-x, mirrored);  // -0.0 for tiny negatives...
+        return q == 0 && c_.unsigned_zero ? 0.0 : q;      // ...where the format has -0
     }
     std::vector<double> probes() const {
         std::vector<double> p;
@@ -334,9 +355,37 @@ TEST(OcpAnchors, HandCheckedCodes) {
     EXPECT_EQ(e8m0.encode(1).code, 0x7Fu);
 }
 
+// The FNUZ variants by hand: bias 8 and 16, max 240 and 57344, 0x80 the only NaN, no -0.
+TEST(OcpAnchors, FnuzVariants) {
+    EXPECT_EQ(decode("e4m3fnuz", 0x7F), 240);
+    EXPECT_EQ(decode("e4m3fnuz", 0x01), 0x1p-10);
+    EXPECT_EQ(decode("e4m3fnuz", 0x08), 0x1p-7);
+    EXPECT_EQ(decode("e5m2fnuz", 0x7F), 57344);
+    EXPECT_EQ(decode("e5m2fnuz", 0x01), 0x1p-17);
+    EXPECT_TRUE(std::isnan(decode("e5m2fnuz", 0x80)));
+    const Format e4 = *Format::parse("fp8:e4m3fnuz");
+    EXPECT_EQ(e4.max_finite(), 240);
+    EXPECT_EQ(e4.atom_count(), 255);
+    EXPECT_FALSE(e4.has_infinity());
+    EXPECT_TRUE(same_bits(e4.quantize_ref(-1e-9), 0.0));  // no negative zero
+    EXPECT_TRUE(same_bits(e4.quantize_ref(-0.0), 0.0));
+    EXPECT_EQ(e4.quantize_ref(247.9), 240);
+    EXPECT_TRUE(std::isnan(e4.quantize_ref(248)));  // tie: 240 (0x7F) is odd, so 256: overflow
+    EXPECT_EQ(Format::parse("fp8:e4m3fnuz,sat=1")->quantize_ref(1e9), 240);
+    EXPECT_EQ(e4.encode(NAN).code, 0x80u);
+    EXPECT_EQ(e4.encode(-0.0).code, 0x00u);
+    EXPECT_EQ(e4.encode(-240).code, 0xFFu);
+    EXPECT_EQ(e4.next_up(-0x1p-10), 0.0);
+    const Format e5 = *Format::parse("fp8:e5m2fnuz");
+    EXPECT_EQ(e5.max_finite(), 57344);
+    EXPECT_TRUE(std::isnan(e5.quantize_ref(INFINITY)));
+    EXPECT_TRUE(std::isnan(e5.quantize_ref(-1e6)));
+    EXPECT_EQ(e5.encode(1).code, 0x40u);  // 1 = 2^(16 - 16): exponent field 16
+}
+
 TEST(OcpParse, CanonicalSpecs) {
-    for (const char* s :
-         {"fp8:e4m3", "fp8:e5m2", "fp8:e4m3,sat=1", "fp6:e2m3", "fp6:e3m2", "fp4:e2m1", "e8m0"})
+    for (const char* s : {"fp8:e4m3", "fp8:e5m2", "fp8:e4m3,sat=1", "fp6:e2m3", "fp6:e3m2",
+                          "fp4:e2m1", "e8m0", "fp8:e4m3fnuz", "fp8:e5m2fnuz,sat=1"})
         EXPECT_EQ(Format::parse(s)->to_string(), s);
     EXPECT_EQ(Format::parse("fp8: e5m2 ,sat=0")->to_string(), "fp8:e5m2");
     EXPECT_EQ(Format::parse("fp8:e4m3")->kind(), "fp8");

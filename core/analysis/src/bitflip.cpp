@@ -52,14 +52,13 @@ BitFlipCount flip_bits(float* values, std::size_t n, int bits, int frac, int bit
 
 namespace {
 
-// Hidden activations are unsigned (ufixed) when every hidden layer ends in ReLU or the hard
-// sigmoid, as in sakr_fixed_decisions_quantized.
+// Hidden activations are unsigned (ufixed) when every hidden layer's activation is never negative
+// (ReLU, the hard sigmoid, ...; a pool passes its input's range on), as in
+// sakr_fixed_decisions_quantized.
 bool unsigned_activations(const Model& m) {
     bool u = true;
     for (std::size_t l = 0; l + 1 < m.layers.size(); ++l)
-        u &= m.layers[l].kind == LayerKind::maxpool2d ||
-             m.layers[l].activation == Activation::relu ||
-             m.layers[l].activation == Activation::hardsigmoid;
+        u &= !m.layers[l].has_weights() || activation_nonnegative(m.layers[l]);
     return u;
 }
 

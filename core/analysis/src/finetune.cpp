@@ -40,7 +40,7 @@ FineTuneJob::FineTuneJob(const Model& model, const Dataset& train, const Dataset
         const Layer& L = model.layers[l];
         if (L.kind == LayerKind::maxpool2d) continue;
         LayerFormats& f = s.result.formats[l];
-        if (options.weight_bits)
+        if (options.weight_bits && L.has_weights())
             f.weights = lin_fixed_format(to_doubles(L.weight), options.weight_bits, options.format);
         if (options.activation_bits && l + 1 < model.layers.size())
             f.activations = lin_fixed_format(

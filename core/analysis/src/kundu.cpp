@@ -203,7 +203,7 @@ TernaryResidualJob::TernaryResidualJob(const Model& model, const Dataset& test,
     State& s = *s_;
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
         const Layer& L = model.layers[l];
-        if (L.kind == LayerKind::maxpool2d) continue;
+        if (!L.has_weights()) continue;
         s.todo.push_back(l);
         s.reuse.push_back(L.kind == LayerKind::conv2d
                               ? static_cast<double>(L.output_height()) * L.output_width()

@@ -61,7 +61,8 @@ std::vector<QuantStep> model_steps(const Model& model) {
         QuantStep w;
         w.layer = l;
         w.role = StepRole::weights;
-        steps.push_back(w);
+        // An average pool has no weights, but its output (an average) is a step of its own.
+        if (model.layers[l].has_weights()) steps.push_back(w);
         if (l + 1 < model.layers.size()) {
             QuantStep a = w;
             a.role = StepRole::activations;
@@ -367,7 +368,7 @@ Result<Allocation> allocate_bits(const std::vector<double>& rho, double kappa, i
 std::vector<std::size_t> weighted_layers(const Model& model) {
     std::vector<std::size_t> out;
     for (std::size_t l = 0; l < model.layers.size(); ++l)
-        if (model.layers[l].kind != LayerKind::maxpool2d) out.push_back(l);
+        if (model.layers[l].has_weights()) out.push_back(l);
     return out;
 }
 

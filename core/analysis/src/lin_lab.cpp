@@ -30,14 +30,17 @@ Result<LinFormats> lin_formats(const Model& model, const Dataset& data, int bits
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
         const Layer& L = model.layers[l];
         if (L.kind == LayerKind::maxpool2d) continue;
-        QuantStep w;
-        w.layer = l;
-        w.role = StepRole::weights;
-        w.count = static_cast<std::size_t>(L.weight.size());
-        w.format = lin_fixed_format(
-            std::vector<double>(L.weight.data(), L.weight.data() + L.weight.size()), bits, format);
-        out.eval.layers[l].weights = w.format;
-        out.steps.push_back(w);
+        if (L.has_weights()) {  // an average pool: only its output is a step
+            QuantStep w;
+            w.layer = l;
+            w.role = StepRole::weights;
+            w.count = static_cast<std::size_t>(L.weight.size());
+            w.format = lin_fixed_format(
+                std::vector<double>(L.weight.data(), L.weight.data() + L.weight.size()), bits,
+                format);
+            out.eval.layers[l].weights = w.format;
+            out.steps.push_back(w);
+        }
         if (l + 1 == model.layers.size()) continue;
         const Matrix a = hidden_outputs(model, sub, l, sub.size());
         QuantStep act;
@@ -61,7 +64,7 @@ Result<std::vector<LayerSqnrMeter>> layer_sqnr_meters(const Model& model, const 
     std::vector<double> so_far;  // step SQNRs up to the layer, in network order
     std::size_t next_step = 0;
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
-        if (model.layers[l].kind == LayerKind::maxpool2d) continue;
+        if (!model.layers[l].has_weights()) continue;
         const bool last = l + 1 == model.layers.size();
         while (next_step < sqnr.steps.size() && sqnr.steps[next_step].layer <= l)
             so_far.push_back(sqnr.steps[next_step++].sqnr_db);

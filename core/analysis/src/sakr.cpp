@@ -52,7 +52,8 @@ const Coefficients& coefficients() {
 }
 
 // A is the input of every dense or conv layer (a max-pool's input is not stored: max commutes
-// with a monotone quantizer, so quantizing the pooled value is the same).
+// with a monotone quantizer, so quantizing the pooled value is the same). An average pool's
+// input is (its average is quantized again, as the network's own quantizer does).
 bool input_in_a(const Layer& L) {
     return L.kind != LayerKind::maxpool2d;
 }
@@ -159,17 +160,24 @@ SakrDerivatives sakr_derivatives(const Model& model, const float* x, int cls) {
                                   static_cast<double>(g.inputs[l](0, k)));
         } else if (L.kind == LayerKind::conv2d) {
             const int oh = L.output_height(), ow = L.output_width(), kk = L.kernel;
+            const int s = L.step(), dl = L.dilation;
             for (int o = 0; o < L.out; ++o)
                 for (int c = 0; c < L.channels; ++c)
                     for (int i = 0; i < kk; ++i)
                         for (int j = 0; j < kk; ++j) {
                             double sum = 0;
                             for (int py = 0; py < oh; ++py)
-                                for (int px = 0; px < ow; ++px)
+                                for (int px = 0; px < ow; ++px) {
+                                    // The input under tap (i, j); zero padding adds nothing.
+                                    const int iy = py * s - L.pad_top + i * dl;
+                                    const int ix = px * s - L.pad_left + j * dl;
+                                    if (iy < 0 || iy >= L.height || ix < 0 || ix >= L.width)
+                                        continue;
                                     sum += static_cast<double>(
                                                g.grad_pre[l](0, (o * oh + py) * ow + px)) *
-                                           static_cast<double>(g.inputs[l](
-                                               0, (c * L.height + py + i) * L.width + px + j));
+                                           static_cast<double>(
+                                               g.inputs[l](0, (c * L.height + iy) * L.width + ix));
+                                }
                             d.w.push_back(sum);
                         }
         }
@@ -536,7 +544,7 @@ Status SakrJob::do_unit() {
         const Layer& L = model.layers[l];
         layer_max[l] = Eigen::VectorXd::Zero(rows);
         layer_sums[l] = Eigen::MatrixXd::Zero(rows, kSakrSeriesTerms);
-        if (L.kind == LayerKind::maxpool2d) continue;
+        if (!L.has_weights()) continue;
         if (L.kind == LayerKind::conv2d) {
             // No factorisation over the shared kernel: one (out x H'W') x (H'W' x C k k) product
             // per (sample, class) row gives every weight's derivative.
@@ -659,7 +667,7 @@ SakrCost sakr_cost(const std::vector<int>& widths, int ba, int bw) {
 SakrCost sakr_cost(const Model& model, int ba, int bw) {
     SakrCost c;
     for (const Layer& L : model.layers) {
-        if (L.kind == LayerKind::maxpool2d) continue;
+        if (!L.has_weights()) continue;
         const long long dots =
             L.kind == LayerKind::dense
                 ? L.out

@@ -57,8 +57,7 @@ std::vector<int> sakr_fixed_decisions_quantized(const Model& quantized, const Da
     bool unsigned_acts = true;
     for (std::size_t l = 0; l + 1 < quantized.layers.size(); ++l)
         unsigned_acts &= quantized.layers[l].kind == LayerKind::maxpool2d ||  // passes its input on
-                         quantized.layers[l].activation == Activation::relu ||
-                         quantized.layers[l].activation == Activation::hardsigmoid;
+                         activation_nonnegative(quantized.layers[l]);
     EvalOptions o;
     o.roles.activations = (unsigned_acts ? "ufixed:w=" : "fixed:w=") + bits_a + ",f=" + frac_a;
     const Matrix z = predict_scores(quantized, q, o);

@@ -17,22 +17,6 @@ void fill_uniform(Matrix& m, Eigen::Index rows, Eigen::Index cols, double half, 
         m.data()[i] = static_cast<float>((2 * rng.uniform() - 1) * half);
 }
 
-void activate(Activation a, Matrix& m) {
-    switch (a) {
-        case Activation::relu:
-            m = m.cwiseMax(0.0f);
-            break;
-        case Activation::hardsigmoid:
-            m = m.cwiseMax(0.0f).cwiseMin(2.0f);
-            break;
-        case Activation::tanh:
-            m = m.array().tanh().matrix();
-            break;
-        case Activation::none:
-            break;
-    }
-}
-
 }  // namespace
 
 SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int bw, int trials,
@@ -103,7 +87,7 @@ SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int b
                 const Layer& L = model.layers[l];
                 Matrix z = a * (L.weight + qw[l]).transpose();
                 z.rowwise() += L.bias.transpose();
-                activate(L.activation, z);
+                apply_activation(L, z);
                 if (l + 1 < layers)
                     a = z + qa[l + 1];
                 else
@@ -164,11 +148,9 @@ SakrSimulation sakr_simulate(const Model& model, const Dataset& data,
     input.quantize(q.x.data(), q.x.data(), q.x.size());
     // Hidden activations in [0, 2] after ReLU / hard sigmoid: ufixed; signed after tanh or none.
     bool unsigned_acts = true;
-    // (A max-pool only passes its input on: its own activation, none, says nothing.)
+    // (A pool passes its input's range on: its own activation, none, says nothing.)
     for (std::size_t l = 0; l + 1 < model.layers.size(); ++l)
-        unsigned_acts &= model.layers[l].kind == LayerKind::maxpool2d ||
-                         model.layers[l].activation == Activation::relu ||
-                         model.layers[l].activation == Activation::hardsigmoid;
+        unsigned_acts &= !model.layers[l].has_weights() || activation_nonnegative(model.layers[l]);
     EvalOptions o;
     o.roles.weights = "fixed:w=" + std::to_string(bw) + ",f=" + std::to_string(bw - 1);
     o.roles.activations = (unsigned_acts ? "ufixed:w=" : "fixed:w=") + bits_a + ",f=" + frac_a;

@@ -1,6 +1,8 @@
 // The OCP element types: FP8 E4M3/E5M2 (OCP 8-bit Floating Point Specification, OFP8, §4-5),
 // FP6 E2M3/E3M2, FP4 E2M1 and the E8M0 scale (OCP Microscaling Formats (MX) v1.0, §5.3-5.4).
-// fp8 takes sat=1 (OFP8 §5 saturating conversion); FP6/FP4 always saturate (MX §5.3.3).
+// fp8 takes sat=1 (OFP8 §5 saturating conversion); FP6/FP4 always saturate (MX §5.3.3). Also the
+// FNUZ FP8 variants ONNX names FLOAT8E4M3FNUZ and FLOAT8E5M2FNUZ (Graphcore/AMD): bias one
+// higher (8, 16), no infinity, no negative zero, and 0x80 (S=1, all else 0) the only NaN.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -17,6 +19,7 @@ enum class Specials {
     none,      // FP6/FP4 (MX §5.3.3): every code is finite
     nan_only,  // E4M3 (OFP8 §4.1): S.1111.111 is NaN, S.1111.000-110 are normals, no infinity
     ieee,      // E5M2 (OFP8 §4.1): S.11111.00 is infinity, S.11111.{01,10,11} NaN
+    fnuz,      // E4M3FNUZ, E5M2FNUZ: every code but 0x80 finite, 0x80 NaN, no -0, bias + 1
 };
 
 // A small binary float with subnormals whose lattice continues the IEEE one beyond max, so
@@ -25,7 +28,7 @@ class OcpFloat final : public FormatImpl {
   public:
     OcpFloat(std::string name, int exp_bits, int man_bits, Specials specials, bool saturate)
         : name_(std::move(name)), e_(exp_bits), m_(man_bits), specials_(specials), sat_(saturate) {
-        bias_ = (1 << (e_ - 1)) - 1;
+        bias_ = (1 << (e_ - 1)) - 1 + (specials_ == Specials::fnuz ? 1 : 0);
         emin_ = 1 - bias_;
         // The largest exponent field that holds finite values, and its largest mantissa.
         const int top_field = specials_ == Specials::ieee ? (1 << e_) - 2 : (1 << e_) - 1;
@@ -71,11 +74,18 @@ class OcpFloat final : public FormatImpl {
         if (sat_) return std::copysign(max_, v);
         return specials_ == Specials::ieee ? std::copysign(INFINITY, v) : NAN;
     }
+    // Between -min_positive and 0 the lattice steps to +0 (there is no -0 to step to).
+    double next_up_signed(double x) const {
+        const double u = grid_.next_up(x);
+        return u == 0 ? 0.0 : u;
+    }
 
-    double next_up(double x) const override { return grid_.next_up(x); }
+    double next_up(double x) const override {
+        return specials_ == Specials::fnuz ? next_up_signed(x) : grid_.next_up(x);
+    }
     double next_down(double x) const override { return grid_.next_down(x); }
 
-    bool keeps_negative_zero() const override { return true; }
+    bool keeps_negative_zero() const override { return specials_ != Specials::fnuz; }
     bool has_infinity() const override { return specials_ == Specials::ieee && !sat_; }
     double max_finite() const override { return max_; }
     double min_finite() const override { return -max_; }
@@ -92,6 +102,15 @@ class OcpFloat final : public FormatImpl {
         const std::uint64_t all_ones = (1ull << e_) - 1, man_ones = (1ull << m_) - 1;
         std::uint64_t exp_field = 0, man_field = 0;
         const double a = std::fabs(v);
+        if (specials_ == Specials::fnuz && (std::isnan(v) || (a > max_ && !sat_))) {
+            enc.code = 0x80;  // the only NaN: S = 1, exponent and mantissa 0
+            enc.fields = {{"sign", 1, 1}, {"exponent", e_, 0}, {"mantissa", m_, 0}};
+            return enc;
+        }
+        if (specials_ == Specials::fnuz && a == 0) {
+            enc.fields = {{"sign", 1, 0}, {"exponent", e_, 0}, {"mantissa", m_, 0}};
+            return enc;  // code 0: the one zero
+        }
         if (std::isnan(v) || (a > max_ && !sat_ && specials_ == Specials::nan_only)) {
             if (specials_ == Specials::none) return enc;  // MX §5.3.3: no NaN code
             exp_field = all_ones;
@@ -122,6 +141,13 @@ class OcpFloat final : public FormatImpl {
                                             : specials_ == Specials::ieee ? 0x7f800000u
                                                                           : 0x7fc00000u;
         grid_.round_float32_nearest_even(in, out, n, overflow_bits);
+        if (specials_ == Specials::fnuz)  // no negative zero: -0 becomes +0
+            for (std::size_t i = 0; i < n; ++i) {
+                std::uint32_t bits;
+                std::memcpy(&bits, &out[i], 4);
+                bits = bits == 0x80000000u ? 0u : bits;
+                std::memcpy(&out[i], &bits, 4);
+            }
     }
 
   private:
@@ -218,6 +244,7 @@ struct Variant {
 };
 constexpr Variant kVariants[] = {
     {"fp8", "e4m3", 4, 3, Specials::nan_only}, {"fp8", "e5m2", 5, 2, Specials::ieee},
+    {"fp8", "e4m3fnuz", 4, 3, Specials::fnuz}, {"fp8", "e5m2fnuz", 5, 2, Specials::fnuz},
     {"fp6", "e2m3", 2, 3, Specials::none},     {"fp6", "e3m2", 3, 2, Specials::none},
     {"fp4", "e2m1", 2, 1, Specials::none},
 };
@@ -248,6 +275,9 @@ std::vector<ParamChoice> ocp_variants(const std::string& kind) {
             case Specials::ieee:
                 specials = "IEEE-like +-inf and NaN";
                 break;
+            case Specials::fnuz:
+                specials = "no infinity, no -0, 0x80 the only NaN (bias one larger)";
+                break;
         }
         const auto f = make_ocp(kind, v.name, false);
         out.push_back({v.name, std::to_string(v.e) + " exponent and " + std::to_string(v.m) +
@@ -277,7 +307,8 @@ const FormatKindInfo& ocp_kind(const std::string& kind) {
         return std::vector<FormatKindInfo>{
             {"fp8",
              "OCP FP8 (OFP8): E4M3 (no infinity, max 448, one NaN per sign) or E5M2 (IEEE-like, "
-             "max 57344)",
+             "max 57344); the FNUZ variants of ONNX and AMD (e4m3fnuz max 240, e5m2fnuz max "
+             "57344): no infinity, no negative zero, 0x80 the only NaN",
              {element("fp8", {sat})}},
             {"fp6",
              "OCP MX FP6: E2M3 (max 7.5) or E3M2 (max 28); no infinity or NaN, overflow "

@@ -13,16 +13,19 @@ constexpr int kHistogramBins = 2048;
 // narrow layer, say) it falls back to min-max, which is exact for so few values.
 constexpr std::size_t kMinValuesForKl = 512;
 
-// The int spec covering [lo, hi] with `bits` bits.
+// The int spec covering [lo, hi] with `bits` bits. Scales are float32 numbers, as ONNX and every
+// int8 runtime store them, so a calibrated model exports to QuantizeLinear/DequantizeLinear with
+// the very same grid (qlab/onnx.hpp).
 std::string spec_for(double lo, double hi, const CalibrationOptions& o) {
     if (o.symmetric) {
         const double t = std::max(std::fabs(lo), std::fabs(hi));
-        const double scale = t > 0 ? t / (std::ldexp(1.0, o.bits - 1) - 1) : 1.0;
+        const double scale =
+            t > 0 ? static_cast<float>(t / (std::ldexp(1.0, o.bits - 1) - 1)) : 1.0;
         return "int:b=" + std::to_string(o.bits) + ",scale=" + shortest_repr(scale) + ",narrow=1";
     }
     lo = std::min(lo, 0.0), hi = std::max(hi, 0.0);  // zero stays exactly representable
     const double levels = std::ldexp(1.0, o.bits) - 1;
-    const double scale = hi > lo ? (hi - lo) / levels : 1.0;
+    const double scale = hi > lo ? static_cast<float>((hi - lo) / levels) : 1.0;
     const double zero = std::clamp(std::round(-lo / scale), 0.0, levels) + 0.0;  // never "-0"
     return "int:b=" + std::to_string(o.bits) + ",scale=" + shortest_repr(scale) +
            ",zero=" + shortest_repr(zero) + ",signed=0";
@@ -164,8 +167,9 @@ Result<EvalOptions> calibrate_model(const Model& model, const Dataset& data,
     for (std::size_t l = 0; l < model.layers.size(); ++l) {
         const DenseLayer& L = model.layers[l];
         LayerFormats f;
-        if (L.kind == LayerKind::maxpool2d) {
-            // no weights; its output is the previous layer's values, already calibrated
+        if (!L.has_weights()) {
+            // a pool: no weights (a max-pool's output is the previous layer's values, already
+            // calibrated; an average pool's output is calibrated below)
         } else if (o.per_channel) {
             for (int r = 0; r < L.out; ++r) {
                 const std::vector<float> row(L.weight.row(r).data(), L.weight.row(r).data() + L.in);

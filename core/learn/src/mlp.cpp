@@ -20,8 +20,8 @@
 namespace qlab {
 namespace detail {
 
-void activate(Activation a, Matrix& m) {
-    switch (a) {
+void activate(const Layer& L, Matrix& m) {
+    switch (L.activation) {
         case Activation::relu:
             m = m.cwiseMax(0.0f);
             break;
@@ -33,12 +33,24 @@ void activate(Activation a, Matrix& m) {
             break;
         case Activation::none:
             break;
+        case Activation::leakyrelu:
+            m = (m.array() < 0).select(m.array() * L.alpha, m.array()).matrix();
+            break;
+        case Activation::clip:
+            m = m.cwiseMax(L.alpha).cwiseMin(L.beta);
+            break;
+        case Activation::sigmoid:
+            m = (1 / (1 + (-m.array()).exp())).matrix();
+            break;
+        case Activation::onnx_hardsigmoid:
+            m = (m.array() * L.alpha + L.beta).max(0.0f).min(1.0f).matrix();
+            break;
     }
 }
 
 // d activation / d z, from z and the activation's output.
-Matrix activation_derivative(Activation a, const Matrix& z, const Matrix& out) {
-    switch (a) {
+Matrix activation_derivative(const Layer& L, const Matrix& z, const Matrix& out) {
+    switch (L.activation) {
         case Activation::relu:
             return (z.array() > 0).cast<float>().matrix();
         case Activation::hardsigmoid:
@@ -47,8 +59,31 @@ Matrix activation_derivative(Activation a, const Matrix& z, const Matrix& out) {
             return (1 - out.array().square()).matrix();
         case Activation::none:
             break;
+        case Activation::leakyrelu:
+            return ((z.array() > 0).cast<float>() * (1 - L.alpha) + L.alpha).matrix();
+        case Activation::clip:
+            return ((z.array() > L.alpha) && (z.array() < L.beta)).cast<float>().matrix();
+        case Activation::sigmoid:
+            return (out.array() * (1 - out.array())).matrix();
+        case Activation::onnx_hardsigmoid: {
+            const auto t = z.array() * L.alpha + L.beta;
+            return ((t > 0) && (t < 1)).cast<float>().matrix() * L.alpha;
+        }
     }
     return Matrix::Ones(z.rows(), z.cols());
+}
+
+// Where window tap (i, j) of output position (y, x) reads the input: its row and column, which
+// may fall in the padding (outside 0..height-1 / 0..width-1).
+struct Tap {
+    int row, col;
+};
+inline Tap tap(const Layer& L, int y, int x, int i, int j) {
+    const int s = L.step(), d = L.kind == LayerKind::conv2d ? L.dilation : 1;
+    return {y * s - L.pad_top + i * d, x * s - L.pad_left + j * d};
+}
+inline bool inside(const Layer& L, const Tap& t) {
+    return t.row >= 0 && t.row < L.height && t.col >= 0 && t.col < L.width;
 }
 
 void col2im_add(const Matrix& dpatches, const Layer& L, float* da) {
@@ -58,9 +93,20 @@ void col2im_add(const Matrix& dpatches, const Layer& L, float* da) {
             const float* row = dpatches.row(y * ow + x).data();
             for (int c = 0; c < L.channels; ++c)
                 for (int i = 0; i < k; ++i)
-                    for (int j = 0; j < k; ++j)
-                        da[(c * L.height + y + i) * L.width + x + j] += *row++;
+                    for (int j = 0; j < k; ++j, ++row) {
+                        const Tap t = tap(L, y, x, i, j);
+                        if (inside(L, t)) da[(c * L.height + t.row) * L.width + t.col] += *row;
+                    }
         }
+}
+
+// An average pool's divisor at output (y, x): the window, or its taps inside the input.
+int pool_divisor(const Layer& L, int y, int x) {
+    if (L.count_include_pad) return L.kernel * L.kernel;
+    int n = 0;
+    for (int i = 0; i < L.kernel; ++i)
+        for (int j = 0; j < L.kernel; ++j) n += inside(L, tap(L, y, x, i, j));
+    return n;
 }
 
 // Pre-activation output of a weighted layer, or the pooled input; caches what backward needs.
@@ -84,21 +130,41 @@ Matrix layer_forward(const Layer& L, const Matrix& a, const Matrix& w, std::vect
         }
         return z;
     }
+    if (L.kind == LayerKind::globalavgpool) {
+        const int hw = L.height * L.width;
+        for (Eigen::Index s = 0; s < a.rows(); ++s)
+            for (int c = 0; c < L.channels; ++c) {
+                double sum = 0;
+                for (int q = 0; q < hw; ++q) sum += a(s, c * hw + q);
+                z(s, c) = static_cast<float>(sum / hw);
+            }
+        return z;
+    }
     const int oh = L.output_height(), ow = L.output_width(), k = L.kernel;
-    if (argmax) argmax->assign(static_cast<std::size_t>(z.size()), 0);
+    const bool max = L.kind == LayerKind::maxpool2d;
+    if (argmax && max) argmax->assign(static_cast<std::size_t>(z.size()), 0);
     for (Eigen::Index s = 0; s < a.rows(); ++s)
         for (int c = 0; c < L.channels; ++c)
             for (int y = 0; y < oh; ++y)
                 for (int x = 0; x < ow; ++x) {
-                    int best = (c * L.height + y * k) * L.width + x * k;
+                    int best = -1;
+                    double sum = 0;
                     for (int i = 0; i < k; ++i)
                         for (int j = 0; j < k; ++j) {
-                            const int at = (c * L.height + y * k + i) * L.width + x * k + j;
-                            if (a(s, at) > a(s, best)) best = at;
+                            const Tap t = tap(L, y, x, i, j);
+                            if (!inside(L, t)) continue;
+                            const int at = (c * L.height + t.row) * L.width + t.col;
+                            if (best < 0 || a(s, at) > a(s, best)) best = at;
+                            sum += a(s, at);
                         }
                     const Eigen::Index out_at = (c * oh + y) * ow + x;
-                    z(s, out_at) = a(s, best);
-                    if (argmax) (*argmax)[static_cast<std::size_t>(s * z.cols() + out_at)] = best;
+                    if (max) {
+                        z(s, out_at) = a(s, best);  // check_layer: every window has an input tap
+                        if (argmax)
+                            (*argmax)[static_cast<std::size_t>(s * z.cols() + out_at)] = best;
+                    } else {
+                        z(s, out_at) = static_cast<float>(sum / pool_divisor(L, y, x));
+                    }
                 }
     return z;
 }
@@ -120,6 +186,30 @@ LayerGradients layer_backward(const Layer& L, const Matrix& dz, const Matrix& in
         for (Eigen::Index s = 0; s < dz.rows(); ++s)
             for (Eigen::Index o = 0; o < dz.cols(); ++o)
                 g.din(s, argmax[static_cast<std::size_t>(s * dz.cols() + o)]) += dz(s, o);
+        return g;
+    }
+    if (L.kind == LayerKind::globalavgpool) {
+        const int hw = L.height * L.width;
+        for (Eigen::Index s = 0; s < dz.rows(); ++s)
+            for (int c = 0; c < L.channels; ++c)
+                g.din.row(s).segment(c * hw, hw).setConstant(dz(s, c) / static_cast<float>(hw));
+        return g;
+    }
+    if (L.kind == LayerKind::avgpool2d) {
+        const int oh = L.output_height(), ow = L.output_width();
+        for (Eigen::Index s = 0; s < dz.rows(); ++s)
+            for (int c = 0; c < L.channels; ++c)
+                for (int y = 0; y < oh; ++y)
+                    for (int x = 0; x < ow; ++x) {
+                        const float share = dz(s, (c * oh + y) * ow + x) /
+                                            static_cast<float>(pool_divisor(L, y, x));
+                        for (int i = 0; i < L.kernel; ++i)
+                            for (int j = 0; j < L.kernel; ++j) {
+                                const Tap t = tap(L, y, x, i, j);
+                                if (inside(L, t))
+                                    g.din(s, (c * L.height + t.row) * L.width + t.col) += share;
+                            }
+                    }
         return g;
     }
     const int spatial = L.output_height() * L.output_width();
@@ -182,14 +272,14 @@ Matrix forward(const Model& model, const Matrix& x, const Quantizers& q, float d
         Matrix z =
             layer_forward(layer, a, w, cache ? &patches : nullptr, cache ? &argmax : nullptr);
         Matrix acc_pass;
-        if (q.accumulator.format && layer.kind != LayerKind::maxpool2d) {
+        if (q.accumulator.format && layer.has_weights()) {
             acc_pass = ((z.array() >= q.accumulator.lo) && (z.array() <= q.accumulator.hi))
                            .cast<float>()
                            .matrix();
             q.accumulator.apply(z, rng);
         }
         Matrix out = z;
-        activate(layer.activation, out);
+        activate(layer, out);
         if (cache) {
             cache->accumulator_pass.push_back(acc_pass);
             cache->inputs.push_back(a);
@@ -253,10 +343,74 @@ Matrix im2col(const float* a, const Layer& L) {
             float* row = patches.row(y * ow + x).data();
             for (int c = 0; c < L.channels; ++c)
                 for (int i = 0; i < k; ++i)
-                    for (int j = 0; j < k; ++j)
-                        *row++ = a[(c * L.height + y + i) * L.width + x + j];
+                    for (int j = 0; j < k; ++j) {
+                        const Tap t = tap(L, y, x, i, j);
+                        *row++ = inside(L, t) ? a[(c * L.height + t.row) * L.width + t.col] : 0.0f;
+                    }
         }
     return patches;
+}
+
+void apply_activation(const Layer& layer, Matrix& m) {
+    activate(layer, m);
+}
+
+bool activation_nonnegative(const Layer& L) {
+    switch (L.activation) {
+        case Activation::relu:
+        case Activation::hardsigmoid:
+        case Activation::sigmoid:
+        case Activation::onnx_hardsigmoid:
+            return true;
+        case Activation::clip:
+            return L.alpha >= 0;
+        case Activation::leakyrelu:
+            return L.alpha == 0;
+        case Activation::tanh:
+        case Activation::none:
+            break;
+    }
+    return false;
+}
+
+Status check_layer(const Layer& L) {
+    constexpr int kMaxSide = 1 << 20;
+    auto bad = [](const std::string& what) { return Status::error(what); };
+    if (L.kind == LayerKind::dense) {
+        if (L.in < 1 || L.out < 1 || L.in > kMaxSide || L.out > kMaxSide)
+            return bad("dense widths must be from 1 to 2^20");
+        if (static_cast<double>(L.in) * L.out > 1e8) return bad("in x out is too large");
+        return Status::success();
+    }
+    if (L.channels < 1 || L.height < 1 || L.width < 1 || L.channels > kMaxSide ||
+        L.height > kMaxSide || L.width > kMaxSide)
+        return bad("channels, height and width must be from 1 to 2^20");
+    if (static_cast<double>(L.channels) * L.height * L.width > 1e8)
+        return bad("the input is too large");
+    if (L.kind == LayerKind::globalavgpool) return Status::success();
+    if (L.kernel < 1 || L.kernel > kMaxSide || L.stride < 0 || L.stride > kMaxSide ||
+        L.dilation < 1 || L.dilation > kMaxSide)
+        return bad("kernel, stride and dilation must be from 1 to 2^20");
+    for (int p : {L.pad_top, L.pad_left, L.pad_bottom, L.pad_right})
+        if (p < 0 || p >= L.kernel)
+            return bad("padding must be from 0 to the window's side minus 1 (" +
+                       std::to_string(L.kernel - 1) + ")");
+    if (L.dilation != 1 && L.kind != LayerKind::conv2d)
+        return bad("only a convolution takes a dilation");
+    if (L.output_height() < 1 || L.output_width() < 1)
+        return bad("the " + std::to_string(L.kernel) + "x" + std::to_string(L.kernel) +
+                   " window does not fit the " + std::to_string(L.height) + "x" +
+                   std::to_string(L.width) + " input with its padding");
+    if (L.kind == LayerKind::conv2d) {
+        if (L.out < 1 || L.out > kMaxSide) return bad("out channels must be from 1 to 2^20");
+        if (static_cast<double>(L.channels) * L.kernel * L.kernel > 1e8 ||
+            static_cast<double>(L.channels) * L.kernel * L.kernel * L.out > 1e8)
+            return bad("the kernel is too large");
+        if (L.in != L.channels * L.kernel * L.kernel)
+            return bad("a conv's weight has channels x kernel^2 columns");
+        if (static_cast<double>(L.output_size()) > 1e8) return bad("the output is too large");
+    }
+    return Status::success();
 }
 
 OutputGradients output_gradients(const Model& model, const Matrix& x,
@@ -294,8 +448,7 @@ OutputGradients output_gradients(const Model& model, const Matrix& x,
                     cache.argmax[l].begin() + static_cast<std::ptrdiff_t>(s * per_row),
                     cache.argmax[l].begin() + static_cast<std::ptrdiff_t>((s + 1) * per_row));
         // The float network has no STE or dropout factors (cache.pass is all ones).
-        Matrix dz = grad.cwiseProduct(
-            repeat(activation_derivative(L.activation, cache.z[l], cache.out[l])));
+        Matrix dz = grad.cwiseProduct(repeat(activation_derivative(L, cache.z[l], cache.out[l])));
         LayerGradients lg = layer_backward(L, dz, cache.inputs[l], cache.used_weight[l], patches,
                                            argmax, true, false);
         r.grad_pre[l] = std::move(dz);

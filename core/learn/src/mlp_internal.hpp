@@ -95,7 +95,7 @@ struct LayerQuantizers {
 };
 
 // d activation / d z, from z and the activation's output.
-Matrix activation_derivative(Activation a, const Matrix& z, const Matrix& out);
+Matrix activation_derivative(const Layer& layer, const Matrix& z, const Matrix& out);
 LayerGradients layer_backward(const Layer& L, const Matrix& dz, const Matrix& input,
                               const Matrix& w, const std::vector<Matrix>& patches,
                               const std::vector<int>& argmax, bool need_input,

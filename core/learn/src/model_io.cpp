@@ -1,15 +1,22 @@
 // Models as versioned JSON: {"format":"quantlab-model","version":1,"layers":[{"type":
 // "dense","in":N,"out":M,"activation":"relu|hardsigmoid|tanh|none","weight":[[M rows of N]],
 // "bias":[M]}, {"type":"conv2d","channels":C,"height":H,"width":W,"kernel":K,"out":O,...,"weight":
-// [[O rows of C*K*K]]}, {"type":"maxpool2d","channels":C,"height":H,"width":W,"size":S}]}. Files
-// are untrusted: every field is type-checked before it is read (nothing throws, which matters in
-// WebAssembly builds without exceptions) and errors name the layer.
+// [[O rows of C*K*K]]}, {"type":"maxpool2d","channels":C,"height":H,"width":W,"size":S}]}.
+// Optional fields, written only when they differ from the defaults (so version-1 files read as
+// before and plain models write as before): "stride", "dilation" (conv), "pads" [top, left,
+// bottom, right], an "activation" on a pool, the activation's "alpha"/"beta" (leakyrelu,
+// onnx_hardsigmoid) or "min"/"max" (clip); and two more layer types, {"type":"avgpool2d",
+// "channels","height","width","size"[,"stride","pads","count_include_pad"]} and
+// {"type":"globalavgpool","channels","height","width"}. Files are untrusted: every field is
+// type-checked before it is read (nothing throws, which matters in WebAssembly builds without
+// exceptions) and errors name the layer.
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "qlab/mlp.hpp"
+#include "qlab/onnx.hpp"
 
 namespace qlab {
 namespace {
@@ -57,17 +64,57 @@ bool read_int(const json& j, const char* key, int& out) {
     return true;
 }
 
+const char* layer_type(LayerKind kind) {
+    switch (kind) {
+        case LayerKind::dense:
+            return "dense";
+        case LayerKind::conv2d:
+            return "conv2d";
+        case LayerKind::maxpool2d:
+            return "maxpool2d";
+        case LayerKind::avgpool2d:
+            return "avgpool2d";
+        case LayerKind::globalavgpool:
+            return "globalavgpool";
+    }
+    return "?";
+}
+
+// The optional fields of a layer (none for a version-1 layer with default geometry).
+void put_options(const Layer& L, json& j) {
+    if (L.kind != LayerKind::dense && L.kind != LayerKind::globalavgpool) {
+        if (L.step() != (L.kind == LayerKind::conv2d ? 1 : L.kernel)) j["stride"] = L.step();
+        if (L.dilation != 1) j["dilation"] = L.dilation;
+        if (L.padded()) j["pads"] = {L.pad_top, L.pad_left, L.pad_bottom, L.pad_right};
+        if (L.kind == LayerKind::avgpool2d && L.padded())
+            j["count_include_pad"] = L.count_include_pad;
+    }
+    if (L.is_pool() && L.activation != Activation::none)
+        j["activation"] = activation_name(L.activation);
+    if (L.activation == Activation::clip) {
+        j["min"] = L.alpha;
+        j["max"] = L.beta;
+    } else if (L.activation == Activation::leakyrelu) {
+        j["alpha"] = L.alpha;
+    } else if (L.activation == Activation::onnx_hardsigmoid) {
+        j["alpha"] = L.alpha;
+        j["beta"] = L.beta;
+    }
+}
+
 }  // namespace
 
 std::string model_to_json(const Model& model) {
     json layers = json::array();
     for (const Layer& L : model.layers) {
-        if (L.kind == LayerKind::maxpool2d) {
-            layers.push_back({{"type", "maxpool2d"},
-                              {"channels", L.channels},
-                              {"height", L.height},
-                              {"width", L.width},
-                              {"size", L.kernel}});
+        if (L.is_pool()) {
+            json j = {{"type", layer_type(L.kind)},
+                      {"channels", L.channels},
+                      {"height", L.height},
+                      {"width", L.width}};
+            if (L.kind != LayerKind::globalavgpool) j["size"] = L.kernel;
+            put_options(L, j);
+            layers.push_back(std::move(j));
             continue;
         }
         json weight = json::array();
@@ -78,29 +125,86 @@ std::string model_to_json(const Model& model) {
         }
         json bias = json::array();
         for (int r = 0; r < L.out; ++r) bias.push_back(L.bias(r));
+        json j;
         if (L.kind == LayerKind::conv2d) {
             // weight rows: one per output channel, channels * kernel * kernel values in (c, i, j)
             // order
-            layers.push_back({{"type", "conv2d"},
-                              {"channels", L.channels},
-                              {"height", L.height},
-                              {"width", L.width},
-                              {"kernel", L.kernel},
-                              {"out", L.out},
-                              {"activation", activation_name(L.activation)},
-                              {"weight", std::move(weight)},
-                              {"bias", std::move(bias)}});
+            j = {{"type", "conv2d"},
+                 {"channels", L.channels},
+                 {"height", L.height},
+                 {"width", L.width},
+                 {"kernel", L.kernel},
+                 {"out", L.out},
+                 {"activation", activation_name(L.activation)}};
         } else {
-            layers.push_back({{"type", "dense"},
-                              {"in", L.in},
-                              {"out", L.out},
-                              {"activation", activation_name(L.activation)},
-                              {"weight", std::move(weight)},
-                              {"bias", std::move(bias)}});
+            j = {{"type", "dense"},
+                 {"in", L.in},
+                 {"out", L.out},
+                 {"activation", activation_name(L.activation)}};
         }
+        put_options(L, j);
+        j["weight"] = std::move(weight);
+        j["bias"] = std::move(bias);
+        layers.push_back(std::move(j));
     }
     return json{{"format", "quantlab-model"}, {"version", 1}, {"layers", std::move(layers)}}.dump();
 }
+
+namespace {
+
+// An optional non-negative integer field; false when present but not an integer in [lo, 2^20].
+bool read_optional_int(const json& j, const char* key, int lo, int& out) {
+    const auto it = j.find(key);
+    if (it == j.end()) return true;
+    if (!it->is_number_integer()) return false;
+    const auto v = it->get<long long>();
+    if (v < lo || v > 1 << 20) return false;
+    out = static_cast<int>(v);
+    return true;
+}
+
+// The optional geometry and activation parameters; an error names the field.
+Status read_options(const json& j, Layer& L) {
+    if (!read_optional_int(j, "stride", 1, L.stride))
+        return Status::error("\"stride\" must be an integer from 1 to 2^20");
+    if (!read_optional_int(j, "dilation", 1, L.dilation))
+        return Status::error("\"dilation\" must be an integer from 1 to 2^20");
+    if (const auto pads = j.find("pads"); pads != j.end()) {
+        int p[4] = {0, 0, 0, 0};
+        bool ok = pads->is_array() && pads->size() == 4;
+        for (std::size_t i = 0; ok && i < 4; ++i) {
+            const json& v = (*pads)[i];
+            ok = v.is_number_integer() && v.get<long long>() >= 0 && v.get<long long>() < 1 << 20;
+            if (ok) p[i] = static_cast<int>(v.get<long long>());
+        }
+        if (!ok)
+            return Status::error(
+                "\"pads\" must be 4 non-negative integers (top, left, bottom, right)");
+        L.pad_top = p[0], L.pad_left = p[1], L.pad_bottom = p[2], L.pad_right = p[3];
+    }
+    if (const auto c = j.find("count_include_pad"); c != j.end()) {
+        if (!c->is_boolean()) return Status::error("\"count_include_pad\" must be true or false");
+        L.count_include_pad = c->get<bool>();
+    }
+    default_activation_parameters(L.activation, L.alpha, L.beta);
+    const bool clip = L.activation == Activation::clip;
+    for (const char* key : {"alpha", "beta", "min", "max"}) {
+        const auto it = j.find(key);
+        if (it == j.end()) continue;
+        float v = 0;
+        if (!read_number(*it, v))
+            return Status::error("\"" + std::string(key) + "\" must be a finite number");
+        const std::string k = key;
+        if (clip && (k == "min" || k == "max"))
+            (k == "min" ? L.alpha : L.beta) = v;
+        else if (!clip && (k == "alpha" || k == "beta"))
+            (k == "alpha" ? L.alpha : L.beta) = v;
+    }
+    if (clip && !(L.alpha <= L.beta)) return Status::error("clip needs \"min\" <= \"max\"");
+    return Status::success();
+}
+
+}  // namespace
 
 Result<Model> model_from_json(std::string_view text) {
     ErrorPosition where;
@@ -133,21 +237,23 @@ Result<Model> model_from_json(std::string_view text) {
             return Status::error(at + "\"type\" must be a string");
         const std::string kind = type->get<std::string>();
         Layer L;
-        if (kind == "conv2d" || kind == "maxpool2d") {
+        const bool pool = kind == "maxpool2d" || kind == "avgpool2d" || kind == "globalavgpool";
+        if (kind == "conv2d" || pool) {
             if (!read_int(j, "channels", L.channels) || !read_int(j, "height", L.height) ||
                 !read_int(j, "width", L.width))
                 return Status::error(
                     at + "\"channels\", \"height\" and \"width\" must be integers from 1 to 2^20");
             if (static_cast<double>(L.channels) * L.height * L.width > 1e8)
                 return Status::error(at + "the input is too large");
-            if (!read_int(j, kind == "conv2d" ? "kernel" : "size", L.kernel) ||
-                L.kernel > L.height || L.kernel > L.width)
-                return Status::error(
-                    at + "\"" + std::string(kind == "conv2d" ? "kernel" : "size") +
-                    "\" must be an integer no larger than the input's height and width");
+            if (kind != "globalavgpool" &&
+                !read_int(j, kind == "conv2d" ? "kernel" : "size", L.kernel))
+                return Status::error(at + "\"" + std::string(kind == "conv2d" ? "kernel" : "size") +
+                                     "\" must be an integer from 1 to 2^20");
         }
-        if (kind == "maxpool2d") {
-            L.kind = LayerKind::maxpool2d;
+        if (pool) {
+            L.kind = kind == "maxpool2d"   ? LayerKind::maxpool2d
+                     : kind == "avgpool2d" ? LayerKind::avgpool2d
+                                           : LayerKind::globalavgpool;
             L.activation = Activation::none;
         } else if (kind == "conv2d") {
             L.kind = LayerKind::conv2d;
@@ -160,25 +266,35 @@ Result<Model> model_from_json(std::string_view text) {
             if (!read_int(j, "out", L.out))
                 return Status::error(at + "\"out\" must be an integer from 1 to 2^20");
         } else {
-            return Status::error(at + "type '" + kind +
-                                 "' is not supported (dense, conv2d, maxpool2d)");
+            return Status::error(
+                at + "type '" + kind +
+                "' is not supported (dense, conv2d, maxpool2d, avgpool2d, globalavgpool)");
         }
-        if (static_cast<double>(L.in) * L.out > 1e8)
-            return Status::error(at + "in x out is too large");
+        const auto act = j.find("activation");
+        if (act != j.end() || !pool) {
+            if (act == j.end() || !act->is_string())
+                return Status::error(at + "\"activation\" must be a string");
+            auto a = parse_activation(act->get<std::string>());
+            if (!a) return Status::error(at + a.status().message());
+            L.activation = *a;
+        }
+        if (Status st = read_options(j, L); !st) return Status::error(at + st.message());
+        if (Status st = check_layer(L); !st) {
+            if (L.kind != LayerKind::dense && L.kind != LayerKind::globalavgpool &&
+                (L.output_height() < 1 || L.output_width() < 1) && L.plain_geometry())
+                return Status::error(
+                    at + "\"" + std::string(kind == "conv2d" ? "kernel" : "size") +
+                    "\" must be an integer no larger than the input's height and width");
+            return Status::error(at + st.message());
+        }
         if (!m.layers.empty() && m.layers.back().output_size() != L.input_size())
             return Status::error(at + "takes " + std::to_string(L.input_size()) +
                                  " values but the previous layer outputs " +
                                  std::to_string(m.layers.back().output_size()));
-        if (L.kind == LayerKind::maxpool2d) {
+        if (pool) {
             m.layers.push_back(std::move(L));
             continue;
         }
-        const auto act = j.find("activation");
-        if (act == j.end() || !act->is_string())
-            return Status::error(at + "\"activation\" must be a string");
-        auto a = parse_activation(act->get<std::string>());
-        if (!a) return Status::error(at + a.status().message());
-        L.activation = *a;
         const auto weight = j.find("weight");
         if (weight == j.end() || !weight->is_array() ||
             weight->size() != static_cast<std::size_t>(L.out))
@@ -222,6 +338,11 @@ Status save_model(const Model& model, const std::string& path) {
 }
 
 Result<Model> load_model(const std::string& path) {
+    if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".onnx") == 0) {
+        auto imported = import_onnx_file(path);
+        if (!imported) return imported.status();
+        return imported->model;
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) return Status::error("cannot open model '" + path + "'");
     std::ostringstream ss;

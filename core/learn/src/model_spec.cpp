@@ -1,7 +1,11 @@
 // Building models from specs: "logreg", "mlp:784-512-10[:act=...]" and CNN specs such as
-// "cnn:28x28x1-c8k5-p2-10", with Glorot-initialised weights from a seed; activation names.
+// "cnn:28x28x1-c8k5-p2-10" or "cnn:28x28x1-c8k3s2p1-a2-g-10" (strided, padded, dilated convs,
+// average and global average pools), with Glorot-initialised weights from a seed; activation
+// names.
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <string>
 
 #include "qlab/mlp.hpp"
@@ -19,16 +23,33 @@ const char* activation_name(Activation a) {
             return "tanh";
         case Activation::none:
             return "none";
+        case Activation::leakyrelu:
+            return "leakyrelu";
+        case Activation::clip:
+            return "clip";
+        case Activation::sigmoid:
+            return "sigmoid";
+        case Activation::onnx_hardsigmoid:
+            return "onnx_hardsigmoid";
     }
     return "?";
 }
 
 Result<Activation> parse_activation(std::string_view name) {
-    for (Activation a :
-         {Activation::relu, Activation::hardsigmoid, Activation::tanh, Activation::none})
+    for (Activation a : {Activation::relu, Activation::hardsigmoid, Activation::tanh,
+                         Activation::none, Activation::leakyrelu, Activation::clip,
+                         Activation::sigmoid, Activation::onnx_hardsigmoid})
         if (name == activation_name(a)) return a;
     return Status::error("unknown activation '" + std::string(name) +
-                         "' (expected relu, hardsigmoid, tanh or none)");
+                         "' (expected relu, hardsigmoid, tanh, none, leakyrelu, clip, sigmoid or "
+                         "onnx_hardsigmoid)");
+}
+
+void default_activation_parameters(Activation a, float& alpha, float& beta) {
+    alpha = beta = 0;
+    if (a == Activation::leakyrelu) alpha = 0.01f;                     // ONNX LeakyRelu
+    if (a == Activation::clip) alpha = 0, beta = 6;                    // ReLU6
+    if (a == Activation::onnx_hardsigmoid) alpha = 0.2f, beta = 0.5f;  // ONNX HardSigmoid
 }
 
 double mlp_parameter_count(int inputs, const std::vector<int>& hidden, int classes) {
@@ -46,6 +67,37 @@ void glorot(Layer& layer, double fan_in, double fan_out, Rng& rng) {
     for (Eigen::Index i = 0; i < layer.weight.size(); ++i)
         layer.weight.data()[i] = static_cast<float>((2 * rng.uniform() - 1) * limit);
     layer.bias = Vector::Zero(layer.out);
+}
+
+// A CNN token: "c8k3s2p1d2" (8 channels of 3x3, stride 2, padding 1 on every side, dilation 2),
+// "p2" / "p3s2" (max-pool, window and stride; the stride defaults to the window), "a2s1"
+// (average pool, padding none), "g" (global average pool). kind is c, p, a or g, value the
+// number after it, options the letters after that (c needs k). False when malformed.
+bool parse_layer_token(const std::string& tok, char& kind, int& value,
+                       std::map<char, int>& options) {
+    options.clear();
+    value = 0;
+    if (tok.empty()) return false;
+    kind = tok[0];
+    if (kind == 'g') return tok == "g";
+    const std::string allowed = kind == 'c' ? "kspd" : kind == 'p' || kind == 'a' ? "s" : "";
+    if (allowed.empty()) return false;
+    std::size_t i = 1;
+    auto number = [&](int& out) {
+        const std::size_t start = i;
+        long v = 0;
+        while (i < tok.size() && std::isdigit(static_cast<unsigned char>(tok[i])) && v < 100000)
+            v = v * 10 + (tok[i++] - '0');
+        out = static_cast<int>(v);
+        return i > start && (i == tok.size() || !std::isdigit(static_cast<unsigned char>(tok[i])));
+    };
+    if (!number(value)) return false;
+    while (i < tok.size()) {
+        const char key = tok[i++];
+        if (allowed.find(key) == std::string::npos || options.count(key)) return false;
+        if (!number(options[key])) return false;
+    }
+    return kind != 'c' || options.count('k');
 }
 
 // "cnn:28x28x1-c8k5-p2-c16k5-p2-10[:act=relu]"
@@ -89,35 +141,53 @@ Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::ui
     for (std::size_t t = 1; t < tokens.size(); ++t) {
         const std::string& tok = tokens[t];
         const std::string where = "model '" + spec + "': layer '" + tok + "'";
-        int a = 0, b = 0;
         Layer layer;
-        if (!flat && std::sscanf(tok.c_str(), "c%dk%d%c", &a, &b, &tail) == 2) {
-            if (a < 1 || a > 4096 || b < 1 || b > h || b > w)
-                return Status::error(where +
-                                     ": needs 1..4096 channels and a kernel no larger than the " +
-                                     std::to_string(h) + "x" + std::to_string(w) + " input");
+        char kind = 0;
+        int a = 0;
+        std::map<char, int> o;
+        if (!flat && parse_layer_token(tok, kind, a, o) && kind == 'c') {
+            const int b = o['k'], stride = o.count('s') ? o['s'] : 1, pad = o['p'],
+                      dilation = o.count('d') ? o['d'] : 1;
             layer.kind = LayerKind::conv2d;
             layer.channels = c, layer.height = h, layer.width = w, layer.kernel = b;
+            layer.stride = stride, layer.dilation = dilation;
+            layer.pad_top = layer.pad_left = layer.pad_bottom = layer.pad_right = pad;
             layer.in = c * b * b, layer.out = a;
+            if (a < 1 || a > 4096 || b < 1 || b > 4096 || !check_layer(layer).ok())
+                return Status::error(
+                    where + ": needs 1..4096 channels and a kernel no larger than the " +
+                    std::to_string(h) + "x" + std::to_string(w) +
+                    " input (with its padding, smaller than the kernel, and dilation)");
             layer.activation = act;
+            default_activation_parameters(act, layer.alpha, layer.beta);
             glorot(layer, c * b * b, a * b * b, rng);
             h = layer.output_height(), w = layer.output_width(), c = a;
-        } else if (!flat && std::sscanf(tok.c_str(), "p%d%c", &a, &tail) == 1) {
-            if (a < 1 || a > h || a > w)
+        } else if (!flat && kind == 'g' && parse_layer_token(tok, kind, a, o)) {
+            layer.kind = LayerKind::globalavgpool;
+            layer.channels = c, layer.height = h, layer.width = w;
+            layer.activation = Activation::none;
+            h = w = 1;
+        } else if (!flat && parse_layer_token(tok, kind, a, o)) {  // pN or aN, [sS]
+            layer.kind = kind == 'p' ? LayerKind::maxpool2d : LayerKind::avgpool2d;
+            layer.channels = c, layer.height = h, layer.width = w, layer.kernel = a;
+            layer.stride = o.count('s') ? o['s'] : 0;
+            if (a < 1 || a > h || a > w || !check_layer(layer).ok())
                 return Status::error(where + ": the pool window must fit the " + std::to_string(h) +
                                      "x" + std::to_string(w) + " input");
-            layer.kind = LayerKind::maxpool2d;
-            layer.channels = c, layer.height = h, layer.width = w, layer.kernel = a;
             layer.activation = Activation::none;
             h = layer.output_height(), w = layer.output_width();
         } else {
             char* end = nullptr;
             const long width = std::strtol(tok.c_str(), &end, 10);
             if (tok.empty() || *end || width < 1 || width > 65536)
-                return Status::error(where + ": expected cNkK, pN or a dense width");
+                return Status::error(where +
+                                     ": expected cNkK, pN or a dense width (or cNkK with sS "
+                                     "stride, pP padding, dD dilation; pNsS; aN[sS] average "
+                                     "pool; g global average pool)");
             flat = true;
             layer.in = features, layer.out = static_cast<int>(width);
             layer.activation = t + 1 == tokens.size() ? Activation::none : act;
+            default_activation_parameters(layer.activation, layer.alpha, layer.beta);
             glorot(layer, layer.in, layer.out, rng);
         }
         features = layer.output_size();
@@ -187,6 +257,7 @@ Result<Model> make_model(std::string_view spec_view, int inputs, int classes, st
         DenseLayer layer;
         layer.in = widths[l], layer.out = widths[l + 1];
         layer.activation = l + 2 == widths.size() ? Activation::none : act;
+        default_activation_parameters(layer.activation, layer.alpha, layer.beta);
         const double limit = std::sqrt(6.0 / (layer.in + layer.out));  // Glorot uniform
         layer.weight.resize(layer.out, layer.in);
         for (Eigen::Index i = 0; i < layer.weight.size(); ++i)

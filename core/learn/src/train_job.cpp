@@ -200,13 +200,12 @@ Status TrainJob::State::batch() {
     ++step;
     for (std::size_t l = model.layers.size(); l-- > 0;) {
         DenseLayer& L = model.layers[l];
-        Matrix dz =
-            grad.cwiseProduct(activation_derivative(L.activation, cache.z[l], cache.out[l]));
+        Matrix dz = grad.cwiseProduct(activation_derivative(L, cache.z[l], cache.out[l]));
         if (cache.accumulator_pass[l].size()) dz = dz.cwiseProduct(cache.accumulator_pass[l]);
         LayerGradients lg = layer_backward(L, dz, cache.inputs[l], cache.used_weight[l],
                                            cache.patches[l], cache.argmax[l], l > 0);
         if (l > 0) grad = lg.din.cwiseProduct(cache.pass[l - 1]);
-        if (L.kind == LayerKind::maxpool2d) continue;  // nothing to learn
+        if (!L.has_weights()) continue;  // a pool: nothing to learn
         Matrix dw = std::move(lg.dw);
         Vector db = std::move(lg.db);
         const RoleQuantizer& wq =

@@ -22,47 +22,83 @@
 
 namespace qlab {
 
-enum class Activation {
-    relu,
-    hardsigmoid,
-    tanh,
-    none
-};  // hardsigmoid: ReLU clipped to [0, 2] (Sakr §4.1)
+// hardsigmoid: ReLU clipped to [0, 2] (Sakr §4.1). The others come with imported models (ONNX):
+// leakyrelu (x < 0: alpha x), clip (to [alpha, beta]; ReLU6 is clip 0..6), sigmoid, and
+// onnx_hardsigmoid (ONNX HardSigmoid: max(0, min(1, alpha x + beta))). Layer holds alpha, beta.
+enum class Activation { relu, hardsigmoid, tanh, none, leakyrelu, clip, sigmoid, onnx_hardsigmoid };
 const char* activation_name(Activation a);
 Result<Activation> parse_activation(std::string_view name);
+// The parameters an activation takes by default (ONNX's defaults; clip: ReLU6), as (alpha, beta).
+void default_activation_parameters(Activation a, float& alpha, float& beta);
 
 using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using Vector = Eigen::VectorXf;
 
-enum class LayerKind { dense, conv2d, maxpool2d };
+enum class LayerKind { dense, conv2d, maxpool2d, avgpool2d, globalavgpool };
 
 // One layer. Activations flow as rows of channel-major (c, y, x) values. A conv2d's weight is
 // out x (channels * kernel * kernel), so per-output-channel formats are per weight row for both.
+// Convolutions and pools have square windows; stride, dilation and zero padding (top, left,
+// bottom, right) as ONNX Conv / MaxPool / AveragePool take them. Padding is zeros for a conv, is
+// skipped by a max-pool, and counts in an average pool's divisor when count_include_pad.
+// globalavgpool averages each channel's height x width values (ONNX GlobalAveragePool).
 struct Layer {
     LayerKind kind = LayerKind::dense;
     int in = 0, out = 0;  // weight columns and rows (dense: widths; conv: C*k*k and out channels)
     Activation activation = Activation::relu;
-    Matrix weight;                            // out x in (empty for max-pool)
+    float alpha = 0, beta = 0;                // parameters of leakyrelu, clip, onnx_hardsigmoid
+    Matrix weight;                            // out x in (empty for the pools)
     Vector bias;                              // out
-    int channels = 0, height = 0, width = 0;  // conv2d / maxpool2d input shape
-    int kernel = 0;                           // conv kernel side, or the pool's window and stride
+    int channels = 0, height = 0, width = 0;  // conv2d and the pools: input shape
+    int kernel = 0;                           // conv kernel side, or the pool's window side
+    int stride = 0;                           // 0: the default (conv 1, a pool its window)
+    int dilation = 1;                         // conv only
+    int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+    bool count_include_pad = true;  // avgpool2d: padded zeros count in the divisor
 
+    bool has_weights() const { return kind == LayerKind::dense || kind == LayerKind::conv2d; }
+    bool is_pool() const { return !has_weights(); }
+    int step() const { return stride > 0 ? stride : kind == LayerKind::conv2d ? 1 : kernel; }
+    bool padded() const { return pad_top || pad_left || pad_bottom || pad_right; }
+    // The default geometry of the version-1 schema: stride 1 (conv) or the window (pool), no
+    // padding, no dilation.
+    bool plain_geometry() const {
+        return step() == (kind == LayerKind::conv2d ? 1 : kernel) && dilation == 1 && !padded();
+    }
     int input_size() const { return kind == LayerKind::dense ? in : channels * height * width; }
-    int output_height() const {
-        return kind == LayerKind::conv2d ? height - kernel + 1 : height / kernel;
-    }
-    int output_width() const {
-        return kind == LayerKind::conv2d ? width - kernel + 1 : width / kernel;
-    }
+    int output_height() const { return output_side(height, pad_top + pad_bottom); }
+    int output_width() const { return output_side(width, pad_left + pad_right); }
     int output_size() const {
         if (kind == LayerKind::dense) return out;
         return (kind == LayerKind::conv2d ? out : channels) * output_height() * output_width();
     }
+
+  private:
+    int output_side(int side, int pads) const {
+        if (kind == LayerKind::globalavgpool) return 1;
+        if (kind == LayerKind::dense) return 0;
+        // In 64 bits: a dilation and a kernel of up to 2^20 each span up to 2^40.
+        const long long span = kind == LayerKind::conv2d
+                                   ? static_cast<long long>(dilation) * (kernel - 1) + 1
+                                   : kernel;
+        const long long s = step(), padded = static_cast<long long>(side) + pads;
+        return s > 0 && padded >= span ? static_cast<int>((padded - span) / s + 1) : 0;
+    }
 };
+// A layer's geometry and sizes are consistent (a window that fits its padded input, padding
+// smaller than the window, sizes within 2^20 and products within 1e8); names what is not.
+Status check_layer(const Layer& layer);
+// The layer's activation on pre-activations, in place, and its derivative from z and the output
+// (derivatives at kinks are 0, except LeakyReLU's alpha at 0).
+void apply_activation(const Layer& layer, Matrix& m);
+// True when the activation's output is never negative (relu, hardsigmoid, clip from alpha >= 0,
+// sigmoid, onnx_hardsigmoid): Sakr's unsigned hidden activations.
+bool activation_nonnegative(const Layer& layer);
 using DenseLayer = Layer;
 
 // A conv2d layer's input patches for one sample: H'W' rows (position y * W' + x) of C k k values
-// in the weight's column order (c, i, j). The layer's pre-activation is patches * weight^T + bias.
+// in the weight's column order (c, i, j), zero where a tap falls in the padding. The layer's
+// pre-activation is patches * weight^T + bias.
 Matrix im2col(const float* input, const Layer& layer);
 
 struct Model {
@@ -72,8 +108,10 @@ struct Model {
 };
 
 // "logreg", "mlp:784-512-512-10[:act=hardsigmoid]" or "cnn:28x28x1-c8k5-p2-c16k5-p2-10[:act=...]"
-// (cNkK: N channels of KxK, stride 1, no padding; pN: N x N max-pool; a number: a dense layer),
-// for a dataset's input and class count.
+// (cNkK: N channels of KxK, stride 1, no padding, with optional sS stride, pP padding on every
+// side and dD dilation, e.g. c8k3s2p1; pN: N x N max-pool, aN: average pool, both with an
+// optional sS stride (default N); g: global average pool; a number: a dense layer), for a
+// dataset's input and class count.
 Result<Model> make_model(std::string_view spec, int inputs, int classes, std::uint64_t seed);
 // Weights and biases of an MLP with these hidden widths (none: logistic regression), for limits
 // checked before a model is built.
@@ -232,6 +270,8 @@ OutputGradients output_gradients(const Model& model, const Matrix& x,
 std::string model_to_json(const Model& model);
 Result<Model> model_from_json(std::string_view text);
 Status save_model(const Model& model, const std::string& path);
+// A model file: quantlab-model JSON, or ONNX when the name ends in .onnx (qlab/onnx.hpp; the
+// formats of its QuantizeLinear/DequantizeLinear pairs are dropped here, import_onnx keeps them).
 Result<Model> load_model(const std::string& path);
 
 }  // namespace qlab

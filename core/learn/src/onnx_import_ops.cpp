@@ -1,0 +1,953 @@
+// The ONNX import's op handlers (onnx_import.hpp): layers from Gemm, MatMul (+ Add), Conv and the
+// pools with their geometry; activations (composed, or moved across a max-pool they commute
+// with); BatchNormalization folded; Flatten/Reshape/Squeeze/Unsqueeze as shapes; Pad merged into
+// the next Conv or AveragePool; QuantizeLinear/DequantizeLinear and Cast pairs as formats; a final
+// Softmax as the output's meaning. Each reads its attributes or inputs by the model's opset.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "onnx_import.hpp"
+
+namespace qlab::onnx_import {
+
+Status Importer::only_first_output(std::size_t index) {
+    const NodeProto& n = node(index);
+    for (std::size_t k = 1; k < n.output.size(); ++k) {
+        const std::string& o = n.output[k];
+        if (o.empty()) continue;
+        if (uses.count(o) || graph_outputs.count(o))
+            return node_error(n, index,
+                              "its output " + std::to_string(k) + " ('" + o +
+                                  "') is used: only the first output of this op can be expressed");
+    }
+    return Status::success();
+}
+
+Status Importer::add_layer(std::size_t index, Layer L) {
+    if (Status s = check_layer(L); !s) return node_error(node(index), index, s.message());
+    if (!model().layers.empty() && model().layers.back().output_size() != L.input_size())
+        return node_error(node(index), index,
+                          "takes " + std::to_string(L.input_size()) +
+                              " values but the layer before it gives " +
+                              std::to_string(model().layers.back().output_size()));
+    if (static_cast<int>(model().layers.size()) >= options.max_layers)
+        return node_error(
+            node(index), index,
+            "makes more than " + std::to_string(options.max_layers) + " layers, the lab's limit");
+    parameters += static_cast<double>(L.weight.size() + L.bias.size());
+    if (parameters > options.max_parameters)
+        return node_error(node(index), index,
+                          "brings the model to " + shortest_repr(parameters) +
+                              " parameters, beyond the lab's limit of " +
+                              shortest_repr(options.max_parameters));
+    model().layers.push_back(std::move(L));
+    act_set = false;
+    act_quantized = false;
+    const Layer& added = model().layers.back();
+    if (added.kind == LayerKind::dense)
+        shape = {added.out};
+    else
+        shape = {added.kind == LayerKind::conv2d ? added.out : added.channels,
+                 added.output_height(), added.output_width()};
+    formats(model().layers.size() - 1);
+    return Status::success();
+}
+
+// Spatial attributes shared by Conv and the pools: square windows, equal strides and
+// dilations, explicit or automatic padding; a pending Pad adds to the padding.
+Status Importer::geometry(std::size_t index, Layer& L, bool conv) {
+    const NodeProto& n = node(index);
+    const Attrs at{n, index};
+    std::vector<std::int64_t> kernel, strides, dilations, pads;
+    bool has_kernel = false, has_strides = false, has_dilations = false, has_pads = false;
+    if (Status s = at.get_ints("kernel_shape", kernel, has_kernel); !s) return s;
+    if (Status s = at.get_ints("strides", strides, has_strides); !s) return s;
+    if (Status s = at.get_ints("dilations", dilations, has_dilations); !s) return s;
+    if (Status s = at.get_ints("pads", pads, has_pads); !s) return s;
+    std::string auto_pad;
+    if (Status s = at.get_string("auto_pad", "NOTSET", auto_pad); !s) return s;
+    std::int64_t ceil_mode = 0;
+    if (Status s = at.get_int("ceil_mode", 0, ceil_mode); !s) return s;
+    if (has_kernel) {
+        if (kernel.size() != 2 || kernel[0] != kernel[1])
+            return node_error(n, index,
+                              "kernel_shape " + ints_text(kernel) +
+                                  " is not supported (square 2-D windows only)");
+        if (conv && kernel[0] != L.kernel)
+            return node_error(n, index,
+                              "kernel_shape " + ints_text(kernel) +
+                                  " does not match the weight's " + std::to_string(L.kernel) + "x" +
+                                  std::to_string(L.kernel));
+        if (kernel[0] < 1 || kernel[0] > (1 << 20))
+            return node_error(n, index, "kernel_shape " + ints_text(kernel) + " is out of range");
+        L.kernel = static_cast<int>(kernel[0]);
+    } else if (!conv) {
+        return node_error(n, index, "needs a kernel_shape");
+    }
+    if (has_strides) {
+        if (strides.size() != 2 || strides[0] != strides[1] || strides[0] < 1 ||
+            strides[0] > (1 << 20))
+            return node_error(n, index,
+                              "strides " + ints_text(strides) +
+                                  " is not supported (equal strides of at least 1 only)");
+        L.stride = static_cast<int>(strides[0]);
+    } else {
+        L.stride = 1;  // ONNX's default for Conv and both pools
+    }
+    if (has_dilations) {
+        if (dilations.size() != 2 || dilations[0] != dilations[1] || dilations[0] < 1 ||
+            dilations[0] > (1 << 20))
+            return node_error(
+                n, index,
+                "dilations " + ints_text(dilations) + " is not supported (equal dilations only)");
+        if (!conv && dilations[0] != 1)
+            return node_error(n, index,
+                              "dilations " + ints_text(dilations) + " is not supported on a pool");
+        if (conv) L.dilation = static_cast<int>(dilations[0]);
+    }
+    int p[4] = {0, 0, 0, 0};  // top, left, bottom, right
+    if (auto_pad == "NOTSET") {
+        if (has_pads) {
+            if (pads.size() != 4)
+                return node_error(n, index, "pads " + ints_text(pads) + " is not 2-D");
+            for (int k = 0; k < 4; ++k) {
+                if (pads[static_cast<std::size_t>(k)] < 0 ||
+                    pads[static_cast<std::size_t>(k)] > (1 << 20))
+                    return node_error(n, index, "pads " + ints_text(pads) + " is out of range");
+            }
+            // ONNX: [x1_begin, x2_begin, x1_end, x2_end] = top, left, bottom, right.
+            for (int k = 0; k < 4; ++k) p[k] = static_cast<int>(pads[static_cast<std::size_t>(k)]);
+        }
+    } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+        const long long span =
+            conv ? static_cast<long long>(L.dilation) * (L.kernel - 1) + 1 : L.kernel;
+        const long long sides[2] = {L.height, L.width};
+        for (int a = 0; a < 2; ++a) {
+            const long long outside = (sides[a] + L.stride - 1) / L.stride;
+            const long long total = std::max(0LL, (outside - 1) * L.stride + span - sides[a]);
+            if (total > (1 << 20))
+                return node_error(n, index, "auto_pad " + auto_pad + " pads too much");
+            const int small = static_cast<int>(total / 2), large = static_cast<int>(total) - small;
+            p[a] = auto_pad == "SAME_UPPER" ? small : large;
+            p[a + 2] = auto_pad == "SAME_UPPER" ? large : small;
+        }
+    } else if (auto_pad != "VALID") {
+        return node_error(n, index, "auto_pad '" + auto_pad + "' is not supported");
+    }
+    if (pad_pending) {
+        for (int k = 0; k < 4; ++k) p[k] += pad[k];
+        pad_pending = false;
+        note(node_label(node(pad_node), pad_node) + " merged into the padding of " +
+             node_label(n, index));
+    }
+    L.pad_top = p[0], L.pad_left = p[1], L.pad_bottom = p[2], L.pad_right = p[3];
+    if (ceil_mode != 0) {
+        // Only where rounding up gives the same size (the window never hangs over the end).
+        const int span = L.kernel;
+        auto fits = [&](int side, int pads_sum) {
+            return (side + pads_sum - span) % L.stride == 0;
+        };
+        if (!fits(L.height, p[0] + p[2]) || !fits(L.width, p[1] + p[3]))
+            return node_error(n, index,
+                              "ceil_mode 1 is not supported where it changes the output size");
+    }
+    return Status::success();
+}
+
+Status Importer::weight_formats(std::size_t layer, const Const& w, bool transposed,
+                                std::size_t rows, std::size_t cols) {
+    const bool hinted = layer < hints.layers.size() && (!hints.layers[layer].weights.empty() ||
+                                                        !hints.layers[layer].weight_rows.empty());
+    if (!hinted && (!w.quant || w.quant->qidx.size() != w.size())) return Status::success();
+    const Layer& L = model().layers[layer];
+    const std::vector<float> values(L.weight.data(), L.weight.data() + L.weight.size());
+    LayerFormats& f = formats(layer);
+    const std::string where = "layer " + std::to_string(layer + 1) + " (" +
+                              (L.kind == LayerKind::dense ? "dense" : "conv2d") + ")";
+    // A hint from the lab's own metadata wins when it reproduces the weights exactly.
+    if (layer < hints.layers.size()) {
+        const LayerFormats& h = hints.layers[layer];
+        if (!h.weight_rows.empty() && h.weight_rows.size() == rows) {
+            bool ok = true;
+            for (std::size_t r = 0; r < rows && ok; ++r) {
+                const std::vector<float> row(
+                    values.begin() + static_cast<std::ptrdiff_t>(r * cols),
+                    values.begin() + static_cast<std::ptrdiff_t>((r + 1) * cols));
+                ok = reproduces(h.weight_rows[r], row, 1, cols);
+            }
+            if (ok) {
+                f.weight_rows = h.weight_rows;
+                return Status::success();
+            }
+        } else if (!h.weights.empty() && reproduces(h.weights, values, rows, cols)) {
+            f.weights = h.weights;
+            return Status::success();
+        }
+    }
+    if (!w.quant || w.quant->qidx.size() != w.size()) return Status::success();
+    const Quant& q = *w.quant;
+    auto spec_of = [&](std::int32_t k, std::string& why) {
+        return quant_spec(q.type, q.scale[static_cast<std::size_t>(k)],
+                          q.zero[static_cast<std::size_t>(k)], false, why);
+    };
+    // Weight (r, c) came from the constant's element r * cols + c, or c * rows + r when the
+    // constant is in x out (MatMul, Gemm without transB).
+    auto qidx = [&](std::size_t r, std::size_t c) {
+        return q.qidx[transposed ? c * rows + r : r * cols + c];
+    };
+    auto keep_float = [&](const std::string& why) {
+        note(where + " weights: " + why + "; kept as their dequantized values (float)");
+        return Status::success();
+    };
+    bool per_row = true, per_tensor = true;
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < cols; ++c) {
+            per_row &= qidx(r, c) == qidx(r, 0);
+            per_tensor &= qidx(r, c) == qidx(0, 0);
+        }
+    std::string why;
+    if (per_tensor) {
+        const std::string spec = spec_of(qidx(0, 0), why);
+        if (spec.empty()) return keep_float(why);
+        if (!reproduces(spec, values, rows, cols))
+            return keep_float(spec + " does not reproduce them");
+        f.weights = spec;
+        return Status::success();
+    }
+    if (per_row) {
+        std::vector<std::string> specs;
+        for (std::size_t r = 0; r < rows; ++r) {
+            specs.push_back(spec_of(qidx(r, 0), why));
+            if (specs.back().empty()) return keep_float(why);
+            const std::vector<float> row(
+                values.begin() + static_cast<std::ptrdiff_t>(r * cols),
+                values.begin() + static_cast<std::ptrdiff_t>((r + 1) * cols));
+            if (!reproduces(specs.back(), row, 1, cols))
+                return keep_float(specs.back() + " does not reproduce row " + std::to_string(r));
+        }
+        f.weight_rows = std::move(specs);
+        return Status::success();
+    }
+    // Blocks of G consecutive weights along each row (the last one may be shorter).
+    std::size_t group = 1;
+    while (group < cols && qidx(0, group) == qidx(0, 0)) ++group;
+    bool blocked = true;
+    for (std::size_t r = 0; r < rows && blocked; ++r)
+        for (std::size_t c = 0; c < cols && blocked; ++c)
+            blocked = qidx(r, c) == qidx(r, c - c % group) &&
+                      (c % group != 0 || c == 0 || qidx(r, c) != qidx(r, c - 1));
+    if (!blocked)
+        return keep_float(
+            "their scales vary within a row in a way the lab's formats cannot hold "
+            "(per tensor, per output channel, or blocks along a row)");
+    if (!int_quant_type(q.type))
+        return keep_float(std::string("blocked ") + ox::data_type_name(q.type));
+    const bool is_signed = q.type == ox::kInt8 || q.type == ox::kInt4 || q.type == ox::kInt16;
+    const int bits = ox::is_int4(q.type)                               ? 4
+                     : (q.type == ox::kInt16 || q.type == ox::kUint16) ? 16
+                                                                       : 8;
+    const std::string spec = "int:b=" + std::to_string(bits) + ",group=" + std::to_string(group) +
+                             (is_signed ? "" : ",asym=1");
+    if (!reproduces(spec, values, rows, cols))
+        return keep_float("blocked " + std::string(ox::data_type_name(q.type)) + " (block " +
+                          std::to_string(group) + ") whose scales " + spec +
+                          " (FP16 scales from each block's range) does not reproduce");
+    f.weights = spec;
+    return Status::success();
+}
+
+Status Importer::dense_layer(std::size_t index, const Const& w, bool rows_out, const Const* bias,
+                             float alpha, float beta) {
+    const NodeProto& n = node(index);
+    if (w.dims.size() != 2)
+        return node_error(
+            n, index,
+            "its weight '" + n.input[1] + "' has shape " + ints_text(w.dims) + " (2-D expected)");
+    const std::int64_t out_dim = rows_out ? w.dims[0] : w.dims[1];
+    const std::int64_t in_dim = rows_out ? w.dims[1] : w.dims[0];
+    if (shape.size() != 1)
+        return node_error(n, index,
+                          "gets a " + dims_text(shape) +
+                              " tensor: flatten it first (Flatten or a Reshape to N x features)");
+    if (in_dim != shape[0])
+        return node_error(n, index,
+                          "its weight takes " + std::to_string(in_dim) +
+                              " inputs, the tensor before it has " + std::to_string(shape[0]) +
+                              " values");
+    if (out_dim < 1 || out_dim > (1 << 20) || in_dim < 1)
+        return node_error(n, index, "its weight's shape " + ints_text(w.dims) + " is out of range");
+    if (alpha != 1 && w.quant)
+        return node_error(
+            n, index, "alpha " + shortest_repr(alpha) + " on a quantized weight is not supported");
+    Layer L;
+    L.kind = LayerKind::dense;
+    L.in = static_cast<int>(in_dim), L.out = static_cast<int>(out_dim);
+    L.activation = Activation::none;
+    if (Status s = check_layer(L); !s) return node_error(n, index, s.message());
+    L.weight.resize(L.out, L.in);
+    if (rows_out)
+        std::copy(w.f.begin(), w.f.end(), L.weight.data());
+    else
+        L.weight = Eigen::Map<const Matrix>(w.f.data(), L.in, L.out).transpose();
+    if (alpha != 1) L.weight *= alpha;
+    L.bias = Vector::Zero(L.out);
+    if (bias) {
+        const std::size_t nb = bias->size();
+        const bool scalar = nb == 1;
+        if (!scalar && nb != static_cast<std::size_t>(L.out))
+            return node_error(n, index,
+                              "its bias has " + std::to_string(nb) + " values for " +
+                                  std::to_string(L.out) + " outputs");
+        for (int r = 0; r < L.out; ++r) {
+            const float v = bias->f[scalar ? 0 : static_cast<std::size_t>(r)];
+            L.bias(r) = beta == 1 ? v : beta * v;
+        }
+        if (bias->quant)
+            note(
+                "layer " + std::to_string(model().layers.size() + 1) +
+                "'s quantized bias is kept as its dequantized values (the lab's biases are float)");
+    }
+    if (Status s = add_layer(index, std::move(L)); !s) return s;
+    return weight_formats(model().layers.size() - 1, w, !rows_out,
+                          static_cast<std::size_t>(out_dim), static_cast<std::size_t>(in_dim));
+}
+
+Status Importer::gemm(std::size_t index) {
+    const NodeProto& n = node(index);
+    const Attrs at{n, index};
+    std::int64_t trans_a = 0, trans_b = 0;
+    float alpha = 1, beta = 1;
+    if (Status s = at.get_int("transA", 0, trans_a); !s) return s;
+    if (Status s = at.get_int("transB", 0, trans_b); !s) return s;
+    if (Status s = at.get_float("alpha", 1, alpha); !s) return s;
+    if (Status s = at.get_float("beta", 1, beta); !s) return s;
+    if (trans_a != 0)
+        return node_error(n, index, "transA 1 is not supported (the batch runs along rows)");
+    const Const *w = nullptr, *c = nullptr;
+    if (Status s = const_input(index, 1, w); !s) return s;
+    if (Status s = const_input(index, 2, c, true); !s) return s;
+    if (c && c->dims.size() == 2 && c->dims[0] != 1)
+        return node_error(
+            n, index,
+            "its C input " + ints_text(c->dims) + " is not a bias (one value per output)");
+    return dense_layer(index, *w, trans_b != 0, c, alpha, beta);
+}
+
+Status Importer::matmul(std::size_t index) {
+    const Const* w = nullptr;
+    if (Status s = const_input(index, 1, w); !s) return s;
+    return dense_layer(index, *w, false, nullptr, 1, 1);
+}
+
+Status Importer::last_weighted(std::size_t index, const char* what, Layer*& L) {
+    const NodeProto& n = node(index);
+    L = model().layers.empty() ? nullptr : &model().layers.back();
+    if (!L || !L->has_weights())
+        return node_error(n, index,
+                          std::string(what) +
+                              " must follow a Conv, Gemm or MatMul (there is none to "
+                              "fold it into)");
+    if (act_set || act_quantized)
+        return node_error(n, index,
+                          std::string(what) +
+                              " after an activation or a quantizer cannot be folded "
+                              "into the layer before it");
+    return Status::success();
+}
+
+Status Importer::add(std::size_t index) {
+    const NodeProto& n = node(index);
+    // One operand is the chain's tensor, the other a constant bias.
+    const std::size_t k = n.input.size() == 2 && n.input[1] == cur ? 0 : 1;
+    if (n.input.size() != 2) return node_error(n, index, "needs two inputs");
+    const Const* c = nullptr;
+    if (!is_const(n.input[k]))
+        return node_error(n, index,
+                          "adds two computed tensors ('" + n.input[0] + "' and '" + n.input[1] +
+                              "'): a residual connection cannot be expressed as the lab's chain "
+                              "of layers");
+    if (Status s = const_input(index, k, c); !s) return s;
+    Layer* L = nullptr;
+    if (Status s = last_weighted(index, "an Add of a constant", L); !s) return s;
+    const std::size_t channels = static_cast<std::size_t>(L->out);
+    const std::size_t nb = c->size();
+    std::vector<std::int64_t> dims = c->dims;
+    while (!dims.empty() && dims.front() == 1 &&
+           dims.size() > (L->kind == LayerKind::conv2d ? 3u : 1u))
+        dims.erase(dims.begin());
+    bool ok = nb == 1 ||
+              (nb == channels &&
+               (L->kind == LayerKind::dense ? dims.size() == 1
+                                            : dims.size() == 3 && dims[1] == 1 && dims[2] == 1));
+    if (!ok)
+        return node_error(n, index,
+                          "adds a constant of shape " + ints_text(c->dims) +
+                              ", which is not one value per output channel");
+    for (std::size_t r = 0; r < channels; ++r)
+        L->bias(static_cast<Eigen::Index>(r)) += c->f[nb == 1 ? 0 : r];
+    if (c->quant)
+        note("layer " + std::to_string(model().layers.size()) +
+             "'s quantized bias is kept as its dequantized values (the lab's biases are float)");
+    return Status::success();
+}
+
+Status Importer::conv(std::size_t index) {
+    const NodeProto& n = node(index);
+    const Attrs at{n, index};
+    std::int64_t group = 1;
+    if (Status s = at.get_int("group", 1, group); !s) return s;
+    if (group != 1)
+        return node_error(n, index,
+                          "group " + std::to_string(group) +
+                              " is not supported (group 1 only: no depthwise or "
+                              "grouped convolutions)");
+    if (shape.size() != 3)
+        return node_error(n, index,
+                          "gets a " + dims_text(shape) + " tensor; a Conv takes C x H x W images");
+    const Const *w = nullptr, *b = nullptr;
+    if (Status s = const_input(index, 1, w); !s) return s;
+    if (Status s = const_input(index, 2, b, true); !s) return s;
+    if (w->dims.size() != 4)
+        return node_error(n, index,
+                          "its weight has shape " + ints_text(w->dims) +
+                              " (2-D convolutions only: O x C x kH x kW)");
+    if (w->dims[2] != w->dims[3])
+        return node_error(n, index,
+                          "its kernel " + std::to_string(w->dims[2]) + "x" +
+                              std::to_string(w->dims[3]) +
+                              " is not supported (square kernels only)");
+    if (w->dims[1] != shape[0])
+        return node_error(n, index,
+                          "its weight takes " + std::to_string(w->dims[1]) +
+                              " channels, the tensor before it has " + std::to_string(shape[0]));
+    Layer L;
+    L.kind = LayerKind::conv2d;
+    L.channels = shape[0], L.height = shape[1], L.width = shape[2];
+    if (w->dims[0] < 1 || w->dims[0] > (1 << 20) || w->dims[2] < 1 || w->dims[2] > (1 << 20))
+        return node_error(n, index,
+                          "its weight's shape " + ints_text(w->dims) + " is out of range");
+    L.out = static_cast<int>(w->dims[0]);
+    L.kernel = static_cast<int>(w->dims[2]);
+    L.in = L.channels * L.kernel * L.kernel;
+    L.activation = Activation::none;
+    if (Status s = geometry(index, L, true); !s) return s;
+    if (Status s = check_layer(L); !s) return node_error(n, index, s.message());
+    L.weight.resize(L.out, L.in);
+    std::copy(w->f.begin(), w->f.end(), L.weight.data());  // O x (C kH kW), row-major
+    L.bias = Vector::Zero(L.out);
+    if (b) {
+        if (b->size() != static_cast<std::size_t>(L.out))
+            return node_error(n, index,
+                              "its bias has " + std::to_string(b->size()) + " values for " +
+                                  std::to_string(L.out) + " channels");
+        for (int r = 0; r < L.out; ++r) L.bias(r) = b->f[static_cast<std::size_t>(r)];
+        if (b->quant)
+            note(
+                "layer " + std::to_string(model().layers.size() + 1) +
+                "'s quantized bias is kept as its dequantized values (the lab's biases are float)");
+    }
+    const auto rows = static_cast<std::size_t>(L.out), cols = static_cast<std::size_t>(L.in);
+    if (Status s = add_layer(index, std::move(L)); !s) return s;
+    return weight_formats(model().layers.size() - 1, *w, false, rows, cols);
+}
+
+Status Importer::pool(std::size_t index) {
+    const NodeProto& n = node(index);
+    if (shape.size() != 3)
+        return node_error(n, index,
+                          "gets a " + dims_text(shape) + " tensor; a pool takes C x H x W images");
+    if (Status s = only_first_output(index); !s) return s;
+    Layer L;
+    L.channels = shape[0], L.height = shape[1], L.width = shape[2];
+    L.activation = Activation::none;
+    if (n.op_type == "GlobalAveragePool") {
+        if (pad_pending)
+            return node_error(node(pad_node), pad_node,
+                              "a Pad before a GlobalAveragePool is not supported");
+        L.kind = LayerKind::globalavgpool;
+        return add_layer(index, std::move(L));
+    }
+    const bool avg = n.op_type == "AveragePool";
+    L.kind = avg ? LayerKind::avgpool2d : LayerKind::maxpool2d;
+    if (!avg && pad_pending)
+        return node_error(node(pad_node), pad_node,
+                          "a Pad before a MaxPool is not supported (it pads with a value, a "
+                          "MaxPool's padding is ignored)");
+    const bool explicit_pad = pad_pending;
+    std::int64_t include = 0, storage = 0;
+    const Attrs at{n, index};
+    if (Status s = at.get_int("count_include_pad", 0, include); !s) return s;
+    if (Status s = at.get_int("storage_order", 0, storage); !s) return s;
+    if (Status s = geometry(index, L, false); !s) return s;
+    if (avg) {
+        const bool own_padding = L.padded() && !explicit_pad;
+        L.count_include_pad = include != 0 || !own_padding;
+        if (explicit_pad && include == 0) {
+            // The Pad's zeros are data (they count); the pool's own padding must then be none.
+            std::vector<std::int64_t> own;
+            bool present = false;
+            if (Status s = at.get_ints("pads", own, present); !s) return s;
+            for (std::int64_t p : own)
+                if (p != 0)
+                    return node_error(n, index,
+                                      "pads its input itself without counting the padding, after "
+                                      "a Pad whose zeros count: the two cannot be combined");
+            L.count_include_pad = true;
+        }
+    }
+    return add_layer(index, std::move(L));
+}
+
+Status Importer::pad_op(std::size_t index) {
+    const NodeProto& n = node(index);
+    const Attrs at{n, index};
+    std::string mode;
+    if (Status s = at.get_string("mode", "constant", mode); !s) return s;
+    if (mode != "constant")
+        return node_error(n, index, "mode '" + mode + "' is not supported (constant zeros only)");
+    std::vector<std::int64_t> pads;
+    float value = 0;
+    if (opset < 11) {
+        bool present = false;
+        if (Status s = at.get_ints("pads", pads, present); !s) return s;
+        if (Status s = at.get_float("value", 0, value); !s) return s;
+    } else {
+        const Const *p = nullptr, *v = nullptr, *axes = nullptr;
+        if (Status s = const_input(index, 1, p); !s) return s;
+        if (Status s = const_input(index, 2, v, true); !s) return s;
+        if (Status s = const_input(index, 3, axes, true); !s) return s;
+        if (axes) return node_error(n, index, "the axes input is not supported");
+        pads = p->i;
+        if (v && v->size() == 1)
+            value = v->f[0];
+        else if (v)
+            return node_error(n, index, "its constant_value must be one number");
+    }
+    if (value != 0)
+        return node_error(n, index, "pads with " + shortest_repr(value) + " (zeros only)");
+    if (shape.size() != 3 || pads.size() != 8)
+        return node_error(
+            n, index, "pads " + ints_text(pads) + " (4-D images padded in height and width only)");
+    if (pads[0] || pads[1] || pads[4] || pads[5])
+        return node_error(n, index, "pads the batch or the channels (" + ints_text(pads) + ")");
+    for (std::int64_t p : pads)
+        if (p < 0 || p > (1 << 20))
+            return node_error(n, index, "pads " + ints_text(pads) + " (non-negative only)");
+    if (pad_pending) return node_error(n, index, "follows another Pad");
+    pad[0] = static_cast<int>(pads[2]), pad[1] = static_cast<int>(pads[3]);
+    pad[2] = static_cast<int>(pads[6]), pad[3] = static_cast<int>(pads[7]);
+    pad_pending = true;
+    pad_node = index;
+    return Status::success();
+}
+
+Status Importer::activation(std::size_t index) {
+    const NodeProto& n = node(index);
+    const Attrs at{n, index};
+    Layer* L = model().layers.empty() ? nullptr : &model().layers.back();
+    if (!L)
+        return node_error(n, index,
+                          "comes before the first layer: the lab's activations belong to a layer");
+    Activation a = Activation::none;
+    float alpha = 0, beta = 0;
+    const std::string& op = n.op_type;
+    if (op == "Relu") {
+        a = Activation::relu;
+    } else if (op == "Tanh") {
+        a = Activation::tanh;
+    } else if (op == "Sigmoid") {
+        a = Activation::sigmoid;
+    } else if (op == "LeakyRelu") {
+        if (Status s = at.get_float("alpha", 0.01f, alpha); !s) return s;
+        a = alpha == 0 ? Activation::relu : Activation::leakyrelu;
+    } else if (op == "HardSigmoid") {
+        if (Status s = at.get_float("alpha", 0.2f, alpha); !s) return s;
+        if (Status s = at.get_float("beta", 0.5f, beta); !s) return s;
+        a = Activation::onnx_hardsigmoid;
+    } else {  // Clip
+        float lo = -INFINITY, hi = INFINITY;
+        if (opset < 11) {
+            if (Status s = at.get_float("min", -INFINITY, lo); !s) return s;
+            if (Status s = at.get_float("max", INFINITY, hi); !s) return s;
+        } else {
+            const Const *mn = nullptr, *mx = nullptr;
+            if (Status s = const_input(index, 1, mn, true); !s) return s;
+            if (Status s = const_input(index, 2, mx, true); !s) return s;
+            if ((mn && mn->size() != 1) || (mx && mx->size() != 1))
+                return node_error(n, index, "min and max must be single numbers");
+            if (mn) lo = mn->f[0];
+            if (mx) hi = mx->f[0];
+        }
+        if (std::isnan(lo) || std::isnan(hi) || lo > hi)
+            return node_error(n, index,
+                              "clips to [" + shortest_repr(lo) + ", " + shortest_repr(hi) + "]");
+        constexpr float kBig = 3.4e38f;  // the model schema's largest number: no bound
+        if (lo == 0 && hi == 2) {
+            a = Activation::hardsigmoid;  // Sakr's ReLU clipped to [0, 2]
+        } else if (lo == 0 && hi >= kBig) {
+            a = Activation::relu;
+        } else {
+            a = Activation::clip;
+            alpha = std::max(lo, -kBig), beta = std::min(hi, kBig);
+        }
+    }
+    if (act_quantized && op == "Clip") {
+        // A Clip to two atoms of the quantizer before it narrows that quantizer's grid (how
+        // export_onnx writes an int grid narrower than the ONNX type).
+        const float lo = a == Activation::clip ? alpha : 0.0f;
+        const float hi = a == Activation::clip          ? beta
+                         : a == Activation::hardsigmoid ? 2.0f
+                                                        : 3.4e38f;
+        LayerFormats& f = formats(model().layers.size() - 1);
+        std::string narrowed;
+        if (narrow_grid(f.activations, lo, hi, narrowed)) {
+            f.activations = narrowed;
+            return Status::success();
+        }
+    }
+    // Clamps compose: a ReLU then a Clip (as torch writes ReLU6), a Clip then a ReLU, ...
+    auto bounds = [](Activation act, float al, float be, float& lo, float& hi) {
+        if (act == Activation::relu) return lo = 0, hi = INFINITY, true;
+        if (act == Activation::hardsigmoid) return lo = 0, hi = 2, true;
+        if (act == Activation::clip) return lo = al, hi = be, true;
+        return false;
+    };
+    float lo1 = 0, hi1 = 0, lo2 = 0, hi2 = 0;
+    Layer* H = act_set ? &model().layers[act_host] : L;
+    if (act_set && !act_quantized && bounds(H->activation, H->alpha, H->beta, lo1, hi1) &&
+        bounds(a, alpha, beta, lo2, hi2) && std::max(lo1, lo2) <= std::min(hi1, hi2)) {
+        L = H;
+        const float lo = std::max(lo1, lo2), hi = std::min(hi1, hi2);
+        constexpr float kBig = 3.4e38f;
+        if (lo == 0 && hi == 2) {
+            L->activation = Activation::hardsigmoid, L->alpha = L->beta = 0;
+        } else if (lo == 0 && hi >= kBig) {
+            L->activation = Activation::relu, L->alpha = L->beta = 0;
+        } else {
+            L->activation = Activation::clip;
+            L->alpha = std::max(lo, -kBig), L->beta = std::min(hi, kBig);
+        }
+        note(node_label(n, index) + " merged with the activation before it into " +
+             activation_name(L->activation) +
+             (L->activation == Activation::clip
+                  ? " [" + shortest_repr(L->alpha) + ", " + shortest_repr(L->beta) + "]"
+                  : std::string()));
+        return Status::success();
+    }
+    if (act_set)
+        return node_error(n, index,
+                          std::string("follows the activation ") + activation_name(H->activation) +
+                              " of the layer before it: one activation per layer");
+    if (act_quantized) {
+        // A quantizer between the layer and its activation: only ReLU commutes
+        if (a != Activation::relu)
+            return node_error(n, index,
+                              "follows a QuantizeLinear/DequantizeLinear pair on the layer's "
+                              "output: the lab quantizes a layer's output after its activation "
+                              "(only a ReLU commutes with the quantizer)");
+    }
+    // After a max-pool of a layer without activation: every activation here is monotone, so it
+    // commutes with the max exactly and belongs to the layer before the pool.
+    const std::size_t count = model().layers.size();
+    if (L->kind == LayerKind::maxpool2d && count >= 2 && !act_quantized) {
+        Layer& before = model().layers[count - 2];
+        if (before.has_weights() && before.activation == Activation::none &&
+            formats(count - 2).activations.empty()) {
+            before.activation = a;
+            before.alpha = alpha, before.beta = beta;
+            note(node_label(n, index) + " after the max-pool moved before it (they commute)");
+            act_set = true;
+            act_host = count - 2;
+            return Status::success();
+        }
+    }
+    L->activation = a;
+    L->alpha = alpha, L->beta = beta;
+    act_set = true;
+    act_host = count - 1;
+    return Status::success();
+}
+
+Status Importer::batchnorm(std::size_t index) {
+    const NodeProto& n = node(index);
+    const Attrs at{n, index};
+    if (Status s = only_first_output(index); !s) return s;
+    std::int64_t training = 0, spatial = 1;
+    if (Status s = at.get_int("training_mode", 0, training); !s) return s;
+    if (Status s = at.get_int("spatial", 1, spatial); !s) return s;
+    if (training != 0)
+        return node_error(n, index, "training_mode 1 is not supported (export in eval mode)");
+    if (spatial != 1) return node_error(n, index, "spatial 0 is not supported");
+    float eps = 1e-5f;
+    if (Status s = at.get_float("epsilon", 1e-5f, eps); !s) return s;
+    const Const *scale = nullptr, *bias = nullptr, *mean = nullptr, *var = nullptr;
+    if (Status s = const_input(index, 1, scale); !s) return s;
+    if (Status s = const_input(index, 2, bias); !s) return s;
+    if (Status s = const_input(index, 3, mean); !s) return s;
+    if (Status s = const_input(index, 4, var); !s) return s;
+    Layer* L = nullptr;
+    if (Status s = last_weighted(index, "a BatchNormalization", L); !s) return s;
+    const std::size_t layer = model().layers.size() - 1;
+    const std::size_t c = static_cast<std::size_t>(L->out);
+    for (const Const* p : {scale, bias, mean, var})
+        if (p->size() != c)
+            return node_error(n, index,
+                              "has " + std::to_string(p->size()) + " values per parameter for " +
+                                  std::to_string(c) + " channels");
+    const LayerFormats& f = formats(layer);
+    if (!f.weights.empty() || !f.weight_rows.empty())
+        return node_error(n, index,
+                          "follows a quantized weight: folding it would move the weights off "
+                          "their grid (fold BatchNorm into the layer before quantizing)");
+    // y = (x - mean) / sqrt(var + eps) * scale + bias, folded into W and b in double.
+    for (std::size_t r = 0; r < c; ++r) {
+        const double s = static_cast<double>(scale->f[r]) /
+                         std::sqrt(static_cast<double>(var->f[r]) + static_cast<double>(eps));
+        for (Eigen::Index k = 0; k < L->weight.cols(); ++k)
+            L->weight(static_cast<Eigen::Index>(r), k) =
+                static_cast<float>(L->weight(static_cast<Eigen::Index>(r), k) * s);
+        L->bias(static_cast<Eigen::Index>(r)) = static_cast<float>(
+            (static_cast<double>(L->bias(static_cast<Eigen::Index>(r))) - mean->f[r]) * s +
+            bias->f[r]);
+    }
+    note(node_label(n, index) + " folded into layer " + std::to_string(layer + 1) + " (" +
+         (L->kind == LayerKind::dense ? "dense" : "conv2d") + ")");
+    return Status::success();
+}
+
+// Flatten, Reshape, Squeeze, Unsqueeze on the chain: the rows keep their (c, y, x) order, so only
+// the shape changes.
+Status Importer::reshape_like(std::size_t index) {
+    const NodeProto& n = node(index);
+    const Attrs at{n, index};
+    const std::string& op = n.op_type;
+    if (pad_pending)
+        return node_error(node(pad_node), pad_node,
+                          "a Pad must be followed by the Conv or AveragePool it pads");
+    std::int64_t total = 1;
+    for (int d : shape) total *= d;
+    // Shapes with the batch first, as ONNX sees them (batch written as -2).
+    std::vector<std::int64_t> full = {-2};
+    for (int d : shape) full.push_back(d);
+    std::vector<std::int64_t> result;
+    if (op == "Flatten") {
+        std::int64_t axis = 1;
+        if (Status s = at.get_int("axis", 1, axis); !s) return s;
+        if (axis < 0) axis += static_cast<std::int64_t>(full.size());
+        if (axis != 1)
+            return node_error(n, index,
+                              "axis " + std::to_string(axis) +
+                                  " is not supported (axis 1: the batch stays first)");
+        result = {-2, total};
+    } else if (op == "Reshape") {
+        const Const* target = nullptr;
+        if (Status s = const_input(index, 1, target); !s) return s;
+        std::int64_t allow_zero = 0;
+        if (Status s = at.get_int("allowzero", 0, allow_zero); !s) return s;
+        const std::vector<std::int64_t>& t = target->i;
+        if (t.empty()) return node_error(n, index, "reshapes to " + ints_text(t));
+        const bool batch_ok =
+            t[0] == 0 || t[0] == -1 || (out.batch == std::to_string(t[0])) || t[0] == 1;
+        if (!batch_ok)
+            return node_error(
+                n, index,
+                "reshapes to " + ints_text(t) + ": the first dimension must stay the batch");
+        std::int64_t known = 1;
+        int infer = -1;
+        result = {-2};
+        for (std::size_t k = 1; k < t.size(); ++k) {
+            std::int64_t d = t[k];
+            if (d == 0 && !allow_zero) {
+                if (k >= full.size())
+                    return node_error(n, index, "copies a dimension that does not exist");
+                d = full[k];
+            }
+            if (d == -1) {
+                if (infer >= 0 || t[0] == -1)
+                    return node_error(
+                        n, index,
+                        "reshapes to " + ints_text(t) + " with more than one size to infer");
+                infer = static_cast<int>(k);
+            } else if (d < 1 || d > total) {
+                return node_error(
+                    n, index, "reshapes " + std::to_string(total) + " values to " + ints_text(t));
+            } else {
+                known *= d;  // both at most the total (10^8): no overflow
+                if (known > total)
+                    return node_error(n, index,
+                                      "reshapes " + std::to_string(total) + " values to " +
+                                          ints_text(t) + ": the sizes do not match");
+            }
+            result.push_back(d);
+        }
+        if (infer >= 0) {
+            if (known == 0 || total % known)
+                return node_error(
+                    n, index,
+                    "cannot reshape " + std::to_string(total) + " values to " + ints_text(t));
+            result[static_cast<std::size_t>(infer)] = total / known;
+            known *= total / known;
+        }
+        if (known != total)
+            return node_error(n, index,
+                              "reshapes " + std::to_string(total) + " values to " + ints_text(t) +
+                                  ": the sizes do not match");
+    } else {
+        std::vector<std::int64_t> axes;
+        bool present = false;
+        if (opset >= 13) {
+            const Const* a = nullptr;
+            if (Status s = const_input(index, 1, a, true); !s) return s;
+            if (a) axes = a->i, present = true;
+        } else if (Status s = at.get_ints("axes", axes, present); !s) {
+            return s;
+        }
+        const bool squeeze = op == "Squeeze";
+        const auto rank = static_cast<std::int64_t>(full.size() + (squeeze ? 0 : axes.size()));
+        std::set<std::int64_t> set;
+        for (std::int64_t a : axes) set.insert(a < 0 ? a + rank : a);
+        if (set.count(0))
+            return node_error(n, index,
+                              std::string(squeeze ? "squeezes" : "unsqueezes") + " the batch axis");
+        if (squeeze) {
+            for (std::size_t k = 0; k < full.size(); ++k) {
+                const bool drop =
+                    present ? set.count(static_cast<std::int64_t>(k)) > 0 : (k > 0 && full[k] == 1);
+                if (drop && full[k] != 1)
+                    return node_error(n, index,
+                                      "squeezes axis " + std::to_string(k) + " of size " +
+                                          std::to_string(full[k]));
+                if (!drop) result.push_back(full[k]);
+            }
+        } else {
+            std::size_t from = 0;
+            for (std::int64_t k = 0; k < rank; ++k)
+                result.push_back(set.count(k) ? 1 : from < full.size() ? full[from++] : 1);
+        }
+    }
+    // The lab's tensors are rows of features or C x H x W images.
+    std::vector<int> next;
+    for (std::size_t k = 1; k < result.size(); ++k) next.push_back(static_cast<int>(result[k]));
+    if (next.size() == 2) next.insert(next.begin(), 1);  // H x W: one channel
+    if (next.size() != 1 && next.size() != 3)
+        return node_error(n, index,
+                          "gives a tensor of " + dims_text(next) +
+                              " per example; the lab's tensors are features or C x H x W");
+    shape = next;
+    return Status::success();
+}
+
+Status Importer::set_activation_format(std::size_t index, const std::string& spec) {
+    if (pad_pending)
+        return node_error(node(pad_node), pad_node,
+                          "a Pad must be followed by the Conv or AveragePool it pads");
+    if (model().layers.empty()) {
+        if (!out.input_format.empty() && out.input_format != spec)
+            return node_error(node(index), index, "quantizes the input a second time");
+        out.input_format = spec;
+        return Status::success();
+    }
+    LayerFormats& f = formats(model().layers.size() - 1);
+    if (!f.activations.empty() && !same_rounding(f.activations, spec))
+        return node_error(node(index), index,
+                          "quantizes the layer's output a second time, to another format (" +
+                              f.activations + ", then " + spec + ")");
+    if (f.activations.empty()) f.activations = spec;
+    act_quantized = true;
+    return Status::success();
+}
+
+Status Importer::quantize_pair(std::size_t index, std::string& next) {
+    const NodeProto& q = node(index);
+    const Attrs at{q, index};
+    if (q.op_type == "DequantizeLinear")
+        return node_error(q, index,
+                          "dequantizes a computed tensor without a QuantizeLinear before it "
+                          "(the lab's tensors between layers are float)");
+    const std::string& qout = q.output.empty() ? std::string() : q.output[0];
+    const auto u = uses.find(qout);
+    if (u == uses.end() || u->second.size() != 1 || graph_outputs.count(qout) ||
+        node(u->second[0]).op_type != "DequantizeLinear")
+        return node_error(q, index,
+                          "must be followed by exactly one DequantizeLinear (the lab keeps "
+                          "float tensors between layers)");
+    const std::size_t d_index = u->second[0];
+    const NodeProto& d = node(d_index);
+    const Const *qs = nullptr, *qz = nullptr, *ds = nullptr, *dz = nullptr;
+    if (Status s = const_input(index, 1, qs); !s) return s;
+    if (Status s = const_input(index, 2, qz, true); !s) return s;
+    if (Status s = const_input(d_index, 1, ds); !s) return s;
+    if (Status s = const_input(d_index, 2, dz, true); !s) return s;
+    if (qs->size() != 1 || ds->size() != 1)
+        return node_error(q, index,
+                          "quantizes an activation per channel; the lab's activation formats are "
+                          "per tensor");
+    const float zq = qz ? qz->f.at(0) : 0, zd = dz ? dz->f.at(0) : 0;
+    if (qs->f[0] != ds->f[0] || zq != zd)
+        return node_error(d, d_index,
+                          "dequantizes with another scale or zero point than its QuantizeLinear");
+    std::int64_t saturate = 1, out_type = 0, block = 0;
+    if (Status s = at.get_int("saturate", 1, saturate); !s) return s;
+    if (Status s = at.get_int("output_dtype", 0, out_type); !s) return s;
+    if (Status s = at.get_int("block_size", 0, block); !s) return s;
+    if (block) return node_error(q, index, "blocked activation quantization is not supported");
+    const int type = qz ? qz->type : out_type ? static_cast<int>(out_type) : ox::kUint8;
+    std::string why;
+    std::string spec = quant_spec(type, qs->f[0], zq, saturate != 0, why);
+    if (spec.empty()) return node_error(q, index, "quantizes with " + why);
+    if (Status s = set_activation_format(index, spec); !s) return s;
+    next = d.output.empty() ? std::string() : d.output[0];
+    return Status::success();
+}
+
+// Cast to float16 and back: the activations rounded to binary16.
+Status Importer::cast_pair(std::size_t index, std::string& next) {
+    const NodeProto& c = node(index);
+    const Attrs at{c, index};
+    std::int64_t to = 0;
+    if (Status s = at.get_int("to", 0, to); !s) return s;
+    if (to == ox::kFloat) {  // a Cast to float of a float: nothing
+        next = c.output.empty() ? std::string() : c.output[0];
+        return Status::success();
+    }
+    const std::string& cout = c.output.empty() ? std::string() : c.output[0];
+    const auto u = uses.find(cout);
+    std::int64_t back = 0;
+    if ((to == ox::kFloat16 || to == ox::kBfloat16) && u != uses.end() && u->second.size() == 1 &&
+        node(u->second[0]).op_type == "Cast" &&
+        Attrs{node(u->second[0]), u->second[0]}.get_int("to", 0, back).ok() && back == ox::kFloat) {
+        if (Status s = set_activation_format(
+                index, to == ox::kFloat16 ? "float:e=5,m=10" : "float:e=8,m=7");
+            !s)
+            return s;
+        const NodeProto& b = node(u->second[0]);
+        next = b.output.empty() ? std::string() : b.output[0];
+        return Status::success();
+    }
+    return node_error(c, index,
+                      std::string("casts to ") + ox::data_type_name(static_cast<int>(to)) +
+                          " (only a Cast to float16 and straight back is read, as an "
+                          "activation format)");
+}
+
+Status Importer::softmax(std::size_t index) {
+    const NodeProto& n = node(index);
+    const Attrs at{n, index};
+    std::int64_t axis = opset >= 13 ? -1 : 1;
+    if (Status s = at.get_int("axis", axis, axis); !s) return s;
+    const auto rank = static_cast<std::int64_t>(shape.size() + 1);
+    if (axis < 0) axis += rank;
+    if (shape.size() != 1 || axis != 1)
+        return node_error(n, index,
+                          "is taken over axis " + std::to_string(axis) + " of a " +
+                              dims_text(shape) +
+                              " tensor: the lab reads a softmax over the scores only");
+    if (n.output.empty() || !graph_outputs.count(n.output[0]) || uses.count(n.output[0]))
+        return node_error(n, index,
+                          "must be the graph's last node (the lab reports the scores before it)");
+    out.output = n.op_type == "Softmax" ? OutputMeaning::softmax : OutputMeaning::logsoftmax;
+    return Status::success();
+}
+
+}  // namespace qlab::onnx_import
