@@ -42,9 +42,9 @@ Subcommand add_ternary(CLI::App& app);         // ternary.cpp (Kundu 2017)
 Subcommand add_finetune(CLI::App& app);        // finetune.cpp (Lin 2016 §5.3)
 Subcommand add_bound_search(CLI::App& app);    // bound_search.cpp (Cherkhev Theorem 1)
 Subcommand add_ternary_tables(CLI::App& app);  // ternary_tables.cpp (Kundu Tables 3-4)
-Subcommand add_predict(CLI::App& app);      // predict.cpp (outputs per example; ONNX too)
-Subcommand add_export(CLI::App& app);       // export.cpp (standard ONNX, QDQ)
-Subcommand add_sensitivity(CLI::App& app);  // sensitivity.cpp (one layer quantized at a time)
+Subcommand add_predict(CLI::App& app);         // predict.cpp (outputs per example; ONNX too)
+Subcommand add_export(CLI::App& app);          // export.cpp (standard ONNX, QDQ)
+Subcommand add_sensitivity(CLI::App& app);     // sensitivity.cpp (one layer quantized at a time)
 
 // A JSON number, or a string for the values JSON cannot hold.
 nlohmann::json json_number(double v);

@@ -11,7 +11,10 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     // In the order --help lists them.
     const std::vector<Subcommand> commands = {
-        add_quantize(app), add_format(app), add_sqnr(app), add_train(app), add_eval(app), add_sweep(app), add_bounds(app), add_cost(app), add_allocate(app), add_ternary(app), add_finetune(app), add_bound_search(app), add_ternary_tables(app), add_predict(app), add_export(app), add_sensitivity(app)};
+        add_quantize(app),       add_format(app),  add_sqnr(app),     add_train(app),
+        add_eval(app),           add_sweep(app),   add_bounds(app),   add_cost(app),
+        add_allocate(app),       add_ternary(app), add_finetune(app), add_bound_search(app),
+        add_ternary_tables(app), add_predict(app), add_export(app),   add_sensitivity(app)};
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
