@@ -84,7 +84,7 @@ void fact_row(const char* name, const std::string& value, const char* why) {
 
 }  // namespace
 
-void draw_facts(App& app, FormatsView& view) {
+void draw_facts(App& app, const Lesson& view) {
     const qlab::LabState& s = app.state();
     const qlab::Format& f = view.format();
     qlab::Rng rng(static_cast<std::uint64_t>(s.seed));
@@ -136,7 +136,7 @@ void draw_facts(App& app, FormatsView& view) {
 
 // Cherkhev Fig. 1: the atoms of a 2-D space A x A, the point (x, y), where it is stored and the
 // quantization cell it falls in.
-void draw_atom_grid(App& app, FormatsView& view, const UiScale& ui, float side) {
+void draw_atom_grid(App& app, const Lesson& view, const UiScale& ui, float side) {
     const qlab::LabState& s = app.state();
     const qlab::Format& f = view.format();
     ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -213,7 +213,7 @@ void draw_atom_grid(App& app, FormatsView& view, const UiScale& ui, float side) 
 
 // One block of a block-scaled format: the shared scale (value and bits), each value, its element
 // code and the value stored (scale * element).
-void draw_block(FormatsView& view) {
+void draw_block(const Lesson& view) {
     const qlab::Format& spec = view.spec_format();
     const qlab::Format& block = view.format();
     const auto& values = view.block_values();

@@ -13,7 +13,6 @@
 #include "app.hpp"
 #include "formats_controls.hpp"
 #include "formats_details.hpp"
-#include "formats_view.hpp"
 #include "imgui.h"
 #include "ui/widgets.hpp"
 
@@ -22,9 +21,17 @@ namespace {
 
 using qlab::shortest_repr;
 
-FormatsView* g_view = nullptr;  // the panel being drawn
-FormatsView& fv() {
+formats::Lesson* g_view = nullptr;  // the panel being drawn
+formats::Lesson& fv() {
     return *g_view;
+}
+
+// Moves x across n atoms (the lesson's values into the state); the atoms moved.
+int step_atoms(App& app, const formats::Lesson& lesson, int n) {
+    int moved = 0;
+    const formats::StateValues values = lesson.step_atoms(app.state(), n, moved);
+    if (moved > 0) app.set_values(values);
+    return moved;
 }
 
 using namespace formats;  // the colours shared with formats_details.cpp
@@ -64,9 +71,9 @@ void draw_value_controls(App& app) {
     if (ImGui::SliderFloat("##xslider", &xf, static_cast<float>(s.lo), static_cast<float>(s.hi),
                            "drag x"))
         app.set("x", shortest_repr(static_cast<double>(xf)));
-    if (ImGui::Button("< atom")) fv().step_atoms(app, -1);
+    if (ImGui::Button("< atom")) step_atoms(app, fv(), -1);
     ImGui::SameLine();
-    if (ImGui::Button("atom >")) fv().step_atoms(app, 1);
+    if (ImGui::Button("atom >")) step_atoms(app, fv(), 1);
     widgets::help_marker(
         "Move x to the next atom below or above: the atoms are exactly the values the "
         "format stores.");
@@ -295,10 +302,10 @@ class FormatsPanel final : public Panel {
                "and drag x far out.";
     }
     void on_state_changed(App& app, const std::vector<std::string>& keys) override {
-        view_.on_state_changed(app, keys);
+        view_.on_state_changed(app.state(), keys);
     }
-    int step(App& app, int n) override { return view_.step_atoms(app, n); }
-    nlohmann::json metrics(const App& app) const override { return view_.metrics(app); }
+    int step(App& app, int n) override { return step_atoms(app, view_, n); }
+    nlohmann::json metrics(const App& app) const override { return view_.metrics(app.state()); }
     void draw(App& app, const UiScale& ui) override {
         g_view = &view_;
         const float avail = ImGui::GetContentRegionAvail().x;
@@ -326,7 +333,7 @@ class FormatsPanel final : public Panel {
     }
 
   private:
-    FormatsView view_;
+    formats::Lesson view_;
     FormatControls controls_;
 };
 

@@ -1,9 +1,10 @@
-// ONNX in and out (DESIGN §6): a model from an ONNX file (the ModelProto that torch.onnx.export,
-// the onnx Python helper and onnxruntime's quantization tools write; opsets 7 to 21), with the
-// formats its QuantizeLinear/DequantizeLinear pairs carry, and standard ONNX written back, with
-// real QDQ where ONNX has the type. One reader and one writer of the protobuf wire format serve
-// the lab and the CLI (core/learn/src/onnx_proto.*). Bad files give one message that names the
-// problem and the node (its index in the graph, op type and name); nothing is ever half-loaded.
+// ONNX in and out (README, "Bring your own model"): a model from an ONNX file (the ModelProto
+// that torch.onnx.export, the onnx Python helper and onnxruntime's quantization tools write;
+// opsets 7 to 21), with the formats its QuantizeLinear/DequantizeLinear pairs carry, and standard
+// ONNX written back, with real QDQ where ONNX has the type. One reader and one writer of the
+// protobuf wire format serve the lab and the CLI (core/learn/src/onnx_proto.*). Bad files give
+// one message that names the problem and the node (its index in the graph, op type and name);
+// nothing is ever half-loaded.
 #pragma once
 
 #include <cstddef>

@@ -1,21 +1,25 @@
-// What the Formats lesson derives from the state: the parsed (or, for data-dependent specs,
-// fitted) format, its SQNR on a Gaussian sample, stepping x across atoms, one block of a
-// block-scaled format, and its metrics.
+// The Formats lesson's logic without drawing: the parsed (or, for data-dependent specs, fitted)
+// format, its SQNR on a Gaussian sample, stepping x across atoms, one block of a block-scaled
+// format, and its metrics. Builds natively (qlab_lab); tests/lab/formats_lesson_test.cpp.
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "app.hpp"
 #include "qlab/format.hpp"
+#include "qlab/lab_state.hpp"
 
-namespace quantlab {
+namespace quantlab::formats {
 
-class FormatsView {
+// The keys and values a step across atoms sets (x, and lo/hi when the view follows it).
+using StateValues = std::vector<std::pair<std::string, std::string>>;
+
+class Lesson {
   public:
-    FormatsView();
+    Lesson();
     // The format drawn and measured: the parsed one, or for a data-dependent spec (ternary
     // without alpha, bfp, k-means) the one fitted to a seeded N(0,1) sample, see fit_note().
     const qlab::Format& format() const { return display_; }
@@ -30,10 +34,12 @@ class FormatsView {
     qlab::Rounding rounding() const { return rounding_; }
     // SQNR (dB) of the format on a seeded N(0,1) sample, cached per format, rounding and seed.
     double gaussian_sqnr_db(const qlab::LabState& state) const;
-    // Moves x to the n-th atom above (n > 0) or below (n < 0) it; returns atoms moved.
-    int step_atoms(App& app, int n);
-    void on_state_changed(App& app, const std::vector<std::string>& keys);
-    nlohmann::json metrics(const App& app) const;
+    // The values that move x to the n-th atom above (n > 0) or below (n < 0) it, widening the
+    // view when x walks off an end; `moved` receives the atoms moved (empty values when none).
+    StateValues step_atoms(const qlab::LabState& state, int n, int& moved) const;
+    // Only format, rounding and seed refit the format (x, lo and hi change on every drag).
+    void on_state_changed(const qlab::LabState& state, const std::vector<std::string>& keys);
+    nlohmann::json metrics(const qlab::LabState& state) const;
 
   private:
     void refresh(const qlab::LabState& state);
@@ -50,4 +56,4 @@ class FormatsView {
 // A JSON number, or "inf"/"-inf"/"nan" for what JSON cannot hold.
 nlohmann::json json_number(double v);
 
-}  // namespace quantlab
+}  // namespace quantlab::formats

@@ -1,13 +1,15 @@
-// The Formats lesson's derived data (see formats_view.hpp).
-#include "formats_view.hpp"
+// The Formats lesson's logic (see formats_lesson.hpp).
+#include "lessons/formats/formats_lesson.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
+#include <cstdlib>
 
 #include "qlab/random.hpp"
 #include "qlab/sqnr.hpp"
 
-namespace quantlab {
+namespace quantlab::formats {
 
 using qlab::shortest_repr;
 
@@ -16,10 +18,9 @@ nlohmann::json json_number(double v) {
     return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
 }
 
-FormatsView::FormatsView()
-    : format_(*qlab::Format::parse(qlab::LabState{}.format)), display_(format_) {}
+Lesson::Lesson() : format_(*qlab::Format::parse(qlab::LabState{}.format)), display_(format_) {}
 
-void FormatsView::refresh(const qlab::LabState& state) {
+void Lesson::refresh(const qlab::LabState& state) {
     auto f = qlab::Format::parse(state.format);
     assert(f.ok() && "state holds only validated specs");
     format_ = *f;
@@ -48,24 +49,23 @@ void FormatsView::refresh(const qlab::LabState& state) {
     }
 }
 
-void FormatsView::on_state_changed(App& app, const std::vector<std::string>& keys) {
+void Lesson::on_state_changed(const qlab::LabState& state, const std::vector<std::string>& keys) {
     // Only these feed the parsed (and, for data-dependent specs, fitted) format; x, lo and hi
     // change on every drag and must not refit a k-means codebook each time.
     for (const std::string& k : keys)
-        if (k == "format" || k == "rounding" || k == "seed") return refresh(app.state());
+        if (k == "format" || k == "rounding" || k == "seed") return refresh(state);
 }
 
-int FormatsView::step_atoms(App& app, int n) {
-    const qlab::LabState& s = app.state();
+StateValues Lesson::step_atoms(const qlab::LabState& s, int n, int& moved) const {
     double x = s.x;
-    int moved = 0;
+    moved = 0;
     for (int i = 0; i < std::abs(n); ++i) {
         const double next = n > 0 ? format_.next_up(x) : format_.next_down(x);
         if (!std::isfinite(next)) break;
         x = next;
         ++moved;
     }
-    if (moved == 0) return 0;
+    if (moved == 0) return {};
     double lo = s.lo, hi = s.hi;
     // Keep the value on screen: widen the view when it walks off an end.
     if (x < lo || x > hi) {
@@ -73,13 +73,12 @@ int FormatsView::step_atoms(App& app, int n) {
         lo = x < lo ? x - width * 0.1 : x - width * 0.9;
         hi = lo + width;
     }
-    app.set_values({{"x", shortest_repr(x == 0 ? 0.0 : x)},
-                    {"lo", shortest_repr(lo)},
-                    {"hi", shortest_repr(hi)}});
-    return moved;
+    return {{"x", shortest_repr(x == 0 ? 0.0 : x)},
+            {"lo", shortest_repr(lo)},
+            {"hi", shortest_repr(hi)}};
 }
 
-double FormatsView::gaussian_sqnr_db(const qlab::LabState& state) const {
+double Lesson::gaussian_sqnr_db(const qlab::LabState& state) const {
     const std::string key = state.format + "|" + state.rounding + "|" + shortest_repr(state.seed);
     if (key != sqnr_key_) {
         const auto sample = qlab::sample_distribution(qlab::Distribution::gaussian, 4096,
@@ -93,9 +92,8 @@ double FormatsView::gaussian_sqnr_db(const qlab::LabState& state) const {
     return sqnr_db_;
 }
 
-nlohmann::json FormatsView::metrics(const App& app) const {
+nlohmann::json Lesson::metrics(const qlab::LabState& s) const {
     const qlab::Format& f = display_;
-    const qlab::LabState& s = app.state();
     qlab::Rng rng(static_cast<std::uint64_t>(s.seed));
     const double q = f.quantize_ref(s.x, rounding_, &rng);
     nlohmann::json j;
@@ -147,4 +145,4 @@ nlohmann::json FormatsView::metrics(const App& app) const {
     return j;
 }
 
-}  // namespace quantlab
+}  // namespace quantlab::formats
