@@ -503,6 +503,140 @@ const SakrAnalysis& SakrJob::result() const {
     return s_->r;
 }
 
+namespace {
+
+// Over A, per (sample, class) row: g_A, the largest |derivative| and the power sums normalised
+// by it.
+struct ActivationSums {
+    Eigen::VectorXd g;
+    Eigen::VectorXf max;
+    Eigen::MatrixXd p;
+};
+
+// Over A: the inputs of every layer, d(z_i - z_y^)/da_h = grad_input rows.
+ActivationSums activation_sums(const Model& model, const OutputGradients& g, Eigen::Index rows) {
+    const std::size_t layers = model.layers.size();
+    ActivationSums a;
+    a.g = Eigen::VectorXd::Zero(rows);
+    a.max = Eigen::VectorXf::Zero(rows);
+    for (std::size_t l = 0; l < layers; ++l) {
+        if (!input_in_a(model.layers[l])) continue;
+        a.g += g.grad_input[l].cast<double>().rowwise().squaredNorm();
+        a.max = a.max.cwiseMax(g.grad_input[l].cwiseAbs().rowwise().maxCoeff());
+    }
+    const Eigen::VectorXf scale_a = (a.max.array() > 0).select(a.max, 1.0f);
+    a.p = Eigen::MatrixXd::Zero(rows, kSakrSeriesTerms);
+    for (std::size_t l = 0; l < layers; ++l)
+        if (input_in_a(model.layers[l])) add_power_sums(g.grad_input[l], scale_a, a.p);
+    return a;
+}
+
+// Over W, per (sample, class) row: g_W, the largest |derivative| overall and per layer, and each
+// layer's power sums normalised by that layer's largest.
+struct WeightSums {
+    Eigen::VectorXd g, max;
+    std::vector<Eigen::VectorXd> layer_max;
+    std::vector<Eigen::MatrixXd> layer_sums;
+};
+
+// Conv layer l: no factorisation over the shared kernel: one (out x H'W') x (H'W' x C k k)
+// product per (sample, class) row gives every weight's derivative.
+void add_conv_weight_sums(const Layer& L, std::size_t l, const OutputGradients& g, Eigen::Index nb,
+                          WeightSums& w) {
+    const int k = g.per_sample;
+    for (Eigen::Index smp = 0; smp < nb; ++smp) {
+        const Matrix patches = im2col(g.inputs[l].row(smp).data(), L);
+        for (int c = 0; c < k; ++c) {
+            const Eigen::Index r2 = smp * k + c;
+            Matrix dw = conv_weight_gradient(L, g.grad_pre[l].row(r2).data(), patches);
+            const Eigen::Map<const Matrix> flat(dw.data(), 1, dw.size());
+            const Eigen::VectorXf m = row_max_abs(flat);
+            Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(1, kSakrSeriesTerms);
+            add_power_sums(flat, m, sums);
+            const double sq = dw.cast<double>().squaredNorm();
+            w.g(r2) += sq;
+            w.layer_max[l](r2) = sq == 0 ? 0 : static_cast<double>(m(0));
+            w.max(r2) = std::max(w.max(r2), w.layer_max[l](r2));
+            w.layer_sums[l].row(r2) = sums.row(0);
+        }
+    }
+}
+
+// Dense layer l: d(z_i - z_y^)/dW_jh = delta_j a_h, so every even power sum factorises:
+// sum_{j,h} (delta_j a_h)^{2k} = (sum_j delta_j^{2k}) (sum_h a_h^{2k}); k = 1 gives
+// g_W = sum_l |delta_l|^2 |a_l|^2 without a per-weight loop.
+void add_dense_weight_sums(std::size_t l, const OutputGradients& g, Eigen::Index nb,
+                           WeightSums& w) {
+    const int k = g.per_sample;
+    const Eigen::Index rows = nb * k;
+    const Matrix& delta = g.grad_pre[l];
+    const Matrix& a = g.inputs[l];
+    const Eigen::VectorXf sd = row_max_abs(delta), sa = row_max_abs(a);
+    Eigen::MatrixXd pd = Eigen::MatrixXd::Zero(rows, kSakrSeriesTerms);
+    Eigen::MatrixXd pin = Eigen::MatrixXd::Zero(nb, kSakrSeriesTerms);
+    add_power_sums(delta, sd, pd);
+    add_power_sums(a, sa, pin);
+    const Eigen::VectorXd dn = delta.cast<double>().rowwise().squaredNorm();
+    const Eigen::VectorXd an = a.cast<double>().rowwise().squaredNorm();
+    for (Eigen::Index r2 = 0; r2 < rows; ++r2) {
+        const Eigen::Index smp = r2 / k;
+        w.g(r2) += dn(r2) * an(smp);
+        const bool zero = dn(r2) == 0 || an(smp) == 0;
+        w.layer_max[l](r2) = zero ? 0 : static_cast<double>(sd(r2)) * static_cast<double>(sa(smp));
+        w.max(r2) = std::max(w.max(r2), w.layer_max[l](r2));
+        w.layer_sums[l].row(r2) = pd.row(r2).cwiseProduct(pin.row(smp));
+    }
+}
+
+// Over W: the weights of every dense and conv layer, for a batch of nb samples.
+WeightSums weight_sums(const Model& model, const OutputGradients& g, Eigen::Index nb) {
+    const Eigen::Index rows = nb * g.per_sample;
+    const std::size_t layers = model.layers.size();
+    WeightSums w;
+    w.g = Eigen::VectorXd::Zero(rows);
+    w.max = Eigen::VectorXd::Zero(rows);
+    w.layer_max.resize(layers);
+    w.layer_sums.resize(layers);
+    for (std::size_t l = 0; l < layers; ++l) {
+        const Layer& L = model.layers[l];
+        w.layer_max[l] = Eigen::VectorXd::Zero(rows);
+        w.layer_sums[l] = Eigen::MatrixXd::Zero(rows, kSakrSeriesTerms);
+        if (!L.has_weights()) continue;
+        if (L.kind == LayerKind::conv2d)
+            add_conv_weight_sums(L, l, g, nb, w);
+        else
+            add_dense_weight_sums(l, g, nb, w);
+    }
+    return w;
+}
+
+// The pair of sample s (row `row` of the batch) and class i != y^: v, g_A, g_W, the maxima and
+// the power sums normalised by them.
+SakrPair sakr_pair(const OutputGradients& g, const ActivationSums& a, const WeightSums& w,
+                   Eigen::Index s, Eigen::Index row, int y, int i) {
+    SakrPair p;
+    p.cls = i;
+    p.v = static_cast<double>(g.outputs(s, y)) - static_cast<double>(g.outputs(s, i));
+    p.g_a = a.g(row), p.g_w = w.g(row);
+    p.max_a = a.max(row), p.max_w = w.max(row);
+    for (int t = 0; t < kSakrSeriesTerms; ++t) {
+        p.pa[static_cast<std::size_t>(t)] = p.max_a > 0 ? a.p(row, t) : 0;
+        double w_sum = 0;
+        if (p.max_w > 0)
+            for (std::size_t l = 0; l < w.layer_max.size(); ++l) {
+                const double ratio = w.layer_max[l](row) / p.max_w;  // rescale to the overall max
+                if (ratio > 0) w_sum += w.layer_sums[l](row, t) * std::pow(ratio, 2 * (t + 1));
+            }
+        p.pw[static_cast<std::size_t>(t)] = w_sum;
+    }
+    // The normalised k = 1 sums exactly: g / max^2.
+    if (p.max_a > 0) p.pa[0] = p.g_a / (p.max_a * p.max_a);
+    if (p.max_w > 0) p.pw[0] = p.g_w / (p.max_w * p.max_w);
+    return p;
+}
+
+}  // namespace
+
 Status SakrJob::do_unit() {
     State& s = *s_;
     SakrAnalysis& r = s.r;
@@ -517,74 +651,8 @@ Status SakrJob::do_unit() {
         output_gradients(model, r.x_.middleRows(static_cast<Eigen::Index>(begin), nb),
                          [&](const Matrix& z) { return logit_differences(z, dec); });
     const int k = g.per_sample;
-    const Eigen::Index rows = nb * k;
-    const std::size_t layers = model.layers.size();
-
-    // Over A: the inputs of every layer, d(z_i - z_y^)/da_h = grad_input rows.
-    Eigen::VectorXd g_a = Eigen::VectorXd::Zero(rows);
-    Eigen::VectorXf max_a = Eigen::VectorXf::Zero(rows);
-    for (std::size_t l = 0; l < layers; ++l) {
-        if (!input_in_a(model.layers[l])) continue;
-        g_a += g.grad_input[l].cast<double>().rowwise().squaredNorm();
-        max_a = max_a.cwiseMax(g.grad_input[l].cwiseAbs().rowwise().maxCoeff());
-    }
-    const Eigen::VectorXf scale_a = (max_a.array() > 0).select(max_a, 1.0f);
-    Eigen::MatrixXd pa = Eigen::MatrixXd::Zero(rows, kSakrSeriesTerms);
-    for (std::size_t l = 0; l < layers; ++l)
-        if (input_in_a(model.layers[l])) add_power_sums(g.grad_input[l], scale_a, pa);
-
-    // Over W, dense layer l: d(z_i - z_y^)/dW_jh = delta_j a_h, so every even power sum
-    // factorises: sum_{j,h} (delta_j a_h)^{2k} = (sum_j delta_j^{2k}) (sum_h a_h^{2k}); k = 1 gives
-    // g_W = sum_l |delta_l|^2 |a_l|^2 without a per-weight loop.
-    Eigen::VectorXd g_w = Eigen::VectorXd::Zero(rows);
-    Eigen::VectorXd max_w = Eigen::VectorXd::Zero(rows);
-    std::vector<Eigen::VectorXd> layer_max(layers);
-    std::vector<Eigen::MatrixXd> layer_sums(layers);
-    for (std::size_t l = 0; l < layers; ++l) {
-        const Layer& L = model.layers[l];
-        layer_max[l] = Eigen::VectorXd::Zero(rows);
-        layer_sums[l] = Eigen::MatrixXd::Zero(rows, kSakrSeriesTerms);
-        if (!L.has_weights()) continue;
-        if (L.kind == LayerKind::conv2d) {
-            // No factorisation over the shared kernel: one (out x H'W') x (H'W' x C k k) product
-            // per (sample, class) row gives every weight's derivative.
-            for (Eigen::Index smp = 0; smp < nb; ++smp) {
-                const Matrix patches = im2col(g.inputs[l].row(smp).data(), L);
-                for (int c = 0; c < k; ++c) {
-                    const Eigen::Index r2 = smp * k + c;
-                    Matrix dw = conv_weight_gradient(L, g.grad_pre[l].row(r2).data(), patches);
-                    const Eigen::Map<const Matrix> flat(dw.data(), 1, dw.size());
-                    const Eigen::VectorXf m = row_max_abs(flat);
-                    Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(1, kSakrSeriesTerms);
-                    add_power_sums(flat, m, sums);
-                    const double sq = dw.cast<double>().squaredNorm();
-                    g_w(r2) += sq;
-                    layer_max[l](r2) = sq == 0 ? 0 : static_cast<double>(m(0));
-                    max_w(r2) = std::max(max_w(r2), layer_max[l](r2));
-                    layer_sums[l].row(r2) = sums.row(0);
-                }
-            }
-            continue;
-        }
-        const Matrix& delta = g.grad_pre[l];
-        const Matrix& a = g.inputs[l];
-        const Eigen::VectorXf sd = row_max_abs(delta), sa = row_max_abs(a);
-        Eigen::MatrixXd pd = Eigen::MatrixXd::Zero(rows, kSakrSeriesTerms);
-        Eigen::MatrixXd pin = Eigen::MatrixXd::Zero(nb, kSakrSeriesTerms);
-        add_power_sums(delta, sd, pd);
-        add_power_sums(a, sa, pin);
-        const Eigen::VectorXd dn = delta.cast<double>().rowwise().squaredNorm();
-        const Eigen::VectorXd an = a.cast<double>().rowwise().squaredNorm();
-        for (Eigen::Index r2 = 0; r2 < rows; ++r2) {
-            const Eigen::Index smp = r2 / k;
-            g_w(r2) += dn(r2) * an(smp);
-            const bool zero = dn(r2) == 0 || an(smp) == 0;
-            layer_max[l](r2) =
-                zero ? 0 : static_cast<double>(sd(r2)) * static_cast<double>(sa(smp));
-            max_w(r2) = std::max(max_w(r2), layer_max[l](r2));
-            layer_sums[l].row(r2) = pd.row(r2).cwiseProduct(pin.row(smp));
-        }
-    }
+    const ActivationSums a = activation_sums(model, g, nb * k);
+    const WeightSums w = weight_sums(model, g, nb);
 
     // Keep per pair: v, g_A, g_W, the maxima and the power sums normalised by them.
     for (Eigen::Index s2 = 0; s2 < nb; ++s2) {
@@ -593,28 +661,8 @@ Status SakrJob::do_unit() {
         int c = 0;
         for (int i = 0; i < model.outputs(); ++i) {
             if (i == y) continue;
-            const Eigen::Index row = s2 * k + c++;
-            SakrPair p;
+            SakrPair p = sakr_pair(g, a, w, s2, s2 * k + c++, y, i);
             p.sample = static_cast<int>(begin) + static_cast<int>(s2);
-            p.cls = i;
-            p.v = static_cast<double>(g.outputs(s2, y)) - static_cast<double>(g.outputs(s2, i));
-            p.g_a = g_a(row), p.g_w = g_w(row);
-            p.max_a = max_a(row), p.max_w = max_w(row);
-            for (int t = 0; t < kSakrSeriesTerms; ++t) {
-                p.pa[static_cast<std::size_t>(t)] = p.max_a > 0 ? pa(row, t) : 0;
-                double w_sum = 0;
-                if (p.max_w > 0)
-                    for (std::size_t l = 0; l < layers; ++l) {
-                        const double ratio =
-                            layer_max[l](row) / p.max_w;  // rescale to the overall max
-                        if (ratio > 0)
-                            w_sum += layer_sums[l](row, t) * std::pow(ratio, 2 * (t + 1));
-                    }
-                p.pw[static_cast<std::size_t>(t)] = w_sum;
-            }
-            // The normalised k = 1 sums exactly: g / max^2.
-            if (p.max_a > 0) p.pa[0] = p.g_a / (p.max_a * p.max_a);
-            if (p.max_w > 0) p.pw[0] = p.g_w / (p.max_w * p.max_w);
             if (p.v == 0) {
                 if (r.ties_++ == 0)
                     r.first_tie_ = "sample " + std::to_string(p.sample) + ", classes " +
