@@ -116,6 +116,136 @@ std::string join(const std::vector<int>& v) {
     return s;
 }
 
+// What the allocation runs on: rho per layer, the layers' names and kappa (and where it came from).
+struct AllocationInput {
+    std::vector<double> rho;
+    std::vector<std::string> names;
+    std::string kappa_source = "given";
+    double kappa = 0;
+};
+
+// rho from a saved model's layers (parameters or multiply-accumulates), kappa measured from its
+// weights unless given; prints the message and returns false on bad input.
+bool rho_from_model(const AllocateArgs& args, qlab::AllocationObjective objective,
+                    qlab::Model& model, PreparedData& prepared, const qlab::Dataset*& data,
+                    AllocationInput& in) {
+    if (args.md.data.empty()) {
+        std::cerr << "qlab allocate: --model needs --data\n";
+        return false;
+    }
+    if (!load_model_data("allocate", args.md, model, prepared, data)) return false;
+    in.rho = objective == qlab::AllocationObjective::size ? qlab::layer_parameters(model)
+                                                          : qlab::layer_macs(model);
+    for (std::size_t l : qlab::weighted_layers(model))
+        in.names.push_back("layer " + std::to_string(l + 1));
+    if (in.kappa == 0) {
+        auto k = qlab::measured_weight_kappa(model, 2, 12, args.trade.format);
+        if (!k) {
+            std::cerr << "qlab allocate: " << k.status().message() << "\n";
+            return false;
+        }
+        in.kappa = *k;
+        in.kappa_source = "measured";
+    }
+    return true;
+}
+
+// rho from --params p1,p2,...; kappa the default unless given.
+bool rho_from_params(const AllocateArgs& args, AllocationInput& in) {
+    std::stringstream text(args.params);
+    std::string item;
+    while (std::getline(text, item, ',')) {
+        double v = 0;
+        if (!parse_number(item, v)) {
+            std::cerr << "qlab allocate: --params: '" << item << "' is not a number\n";
+            return false;
+        }
+        in.rho.push_back(v);
+        in.names.push_back("layer " + std::to_string(in.rho.size()));
+    }
+    if (in.kappa == 0) in.kappa = qlab::AllocationOptions{}.kappa, in.kappa_source = "default";
+    return true;
+}
+
+// Model size against error for equal and optimised widths (Fig. 4, Table 6).
+bool run_tradeoff(AllocateArgs& args, double kappa, qlab::AllocationObjective objective,
+                  const qlab::Model& model, const qlab::Dataset& data,
+                  std::optional<qlab::TradeoffResult>& trade) {
+    args.trade.kappa = kappa;
+    args.trade.objective = objective;
+    qlab::TradeoffJob job(model, data, args.trade);
+    ProgressLine line;
+    const qlab::Status s = qlab::run_job(job, [&](const qlab::JobProgress& p) {
+        if (line.due()) line.show(p.stage);
+    });
+    line.clear();
+    if (!s) {
+        std::cerr << "qlab allocate: " << s.message() << "\n";
+        return false;
+    }
+    trade = job.result();
+    return true;
+}
+
+void print_allocation_json(const AllocateArgs& args, const AllocationInput& in,
+                           const qlab::Allocation& a,
+                           const std::optional<qlab::TradeoffResult>& trade) {
+    nlohmann::json j{
+        {"objective", args.objective}, {"kappa", in.kappa}, {"kappa_source", in.kappa_source},
+        {"base_bits", args.base_bits}, {"rho", a.rho},      {"exact_offsets", a.exact_offsets},
+        {"offsets", a.offsets},        {"bits", a.bits},    {"weighted_bits", a.weighted_bits},
+        {"layers", in.names}};
+    if (trade) {
+        nlohmann::json points = nlohmann::json::array();
+        for (const auto& p : trade->points)
+            points.push_back({{"scheme", p.optimised ? "optimised" : "equal"},
+                              {"bits", p.bits},
+                              {"model_size_bits", p.model_size_bits},
+                              {"error", p.error}});
+        const std::vector<qlab::LinPoint> lp = qlab::lin_points(*trade);
+        j["tradeoff"] = {{"float_error", trade->float_error},
+                         {"activation_bits", args.trade.activation_bits},
+                         {"points", points},
+                         {"match_error", args.match},
+                         {"savings", savings_json(qlab::lin_savings(lp, args.match), lp)}};
+    }
+    std::cout << j.dump(2) << "\n";
+}
+
+void print_tradeoff(const AllocateArgs& args, const qlab::TradeoffResult& trade) {
+    std::printf(
+        "\nModel size against error (Fig. 4 / Table 6), activations at %d bits; float "
+        "error %.4f\n",
+        args.trade.activation_bits, trade.float_error);
+    std::printf("%-10s %-24s %14s %8s\n", "scheme", "bits", "size (bits)", "error");
+    for (const auto& p : trade.points)
+        std::printf("%-10s %-24s %14.0f %8.4f\n", p.optimised ? "optimised" : "equal",
+                    join(p.bits).c_str(), p.model_size_bits, p.error);
+    const std::vector<qlab::LinPoint> lp = qlab::lin_points(trade);
+    const std::vector<qlab::LinSaving> sv = qlab::lin_savings(lp, args.match);
+    std::printf(
+        "optimised against the smallest equal-width point within %.2g points of its "
+        "error (Lin's pair, Table 6 cases 10 and 2: 22%% smaller):\n",
+        args.match);
+    if (sv.empty()) std::printf("  none: no optimised point is smaller at the same error\n");
+    for (const auto& v : sv)
+        std::printf("  %s (%.4g Mbit, %.2f%%) against %s (%.4g Mbit, %.2f%%): %.1f%% smaller\n",
+                    join(trade.points[v.optimised].bits).c_str(), lp[v.optimised].size,
+                    lp[v.optimised].error, join(trade.points[v.equal].bits).c_str(),
+                    lp[v.equal].size, lp[v.equal].error, 100 * v.saving);
+}
+
+void print_allocation(const AllocateArgs& args, const AllocationInput& in,
+                      const qlab::Allocation& a) {
+    std::printf("Bit allocation (Lin 2016 eq. 16), objective %s, kappa %.3f dB/bit (%s)\n",
+                args.objective.c_str(), in.kappa, in.kappa_source.c_str());
+    std::printf("%-10s %14s %12s %8s %6s\n", "layer", "rho", "eq.16 exact", "offset", "bits");
+    for (std::size_t i = 0; i < in.rho.size(); ++i)
+        std::printf("%-10s %14.6g %12.3f %8d %6d\n", in.names[i].c_str(), in.rho[i],
+                    a.exact_offsets[i], a.offsets[i], a.bits[i]);
+    std::printf("sum rho x bits: %.6g\n", a.weighted_bits);
+}
+
 int run_allocate(AllocateArgs& args) {
     if (!(args.match >= 0)) {
         std::cerr << "qlab allocate: --match-error must be >= 0 (percentage points)\n";
@@ -142,129 +272,33 @@ int run_allocate(AllocateArgs& args) {
         std::cerr << "qlab allocate: --kappa must be positive\n";
         return kExitBadInput;
     }
-    std::vector<double> rho;
-    std::vector<std::string> names;
-    std::string kappa_source = "given";
-    double kappa = args.kappa;
+    AllocationInput in;
+    in.kappa = args.kappa;
     qlab::Model model;
     PreparedData prepared;
     const qlab::Dataset* data = nullptr;
-    if (from_model) {
-        if (args.md.data.empty()) {
-            std::cerr << "qlab allocate: --model needs --data\n";
-            return kExitBadInput;
-        }
-        if (!load_model_data("allocate", args.md, model, prepared, data)) return kExitBadInput;
-        rho = *objective == qlab::AllocationObjective::size ? qlab::layer_parameters(model)
-                                                            : qlab::layer_macs(model);
-        for (std::size_t l : qlab::weighted_layers(model))
-            names.push_back("layer " + std::to_string(l + 1));
-        if (kappa == 0) {
-            auto k = qlab::measured_weight_kappa(model, 2, 12, args.trade.format);
-            if (!k) {
-                std::cerr << "qlab allocate: " << k.status().message() << "\n";
-                return kExitBadInput;
-            }
-            kappa = *k;
-            kappa_source = "measured";
-        }
-    } else {
-        std::stringstream in(args.params);
-        std::string item;
-        while (std::getline(in, item, ',')) {
-            double v = 0;
-            if (!parse_number(item, v)) {
-                std::cerr << "qlab allocate: --params: '" << item << "' is not a number\n";
-                return kExitBadInput;
-            }
-            rho.push_back(v);
-            names.push_back("layer " + std::to_string(rho.size()));
-        }
-        if (kappa == 0) kappa = qlab::AllocationOptions{}.kappa, kappa_source = "default";
-    }
-    auto a = qlab::allocate_bits(rho, kappa, args.base_bits, args.min_bits);
+    if (from_model ? !rho_from_model(args, *objective, model, prepared, data, in)
+                   : !rho_from_params(args, in))
+        return kExitBadInput;
+    auto a = qlab::allocate_bits(in.rho, in.kappa, args.base_bits, args.min_bits);
     if (!a) {
         std::cerr << "qlab allocate: " << a.status().message() << "\n";
         return kExitBadInput;
     }
-    nlohmann::json trade_json;
     std::optional<qlab::TradeoffResult> trade;
     if (args.tradeoff) {
         if (!from_model) {
             std::cerr << "qlab allocate: --tradeoff needs --model and --data\n";
             return kExitBadInput;
         }
-        args.trade.kappa = kappa;
-        args.trade.objective = *objective;
-        qlab::TradeoffJob job(model, *data, args.trade);
-        ProgressLine line;
-        const qlab::Status s = qlab::run_job(job, [&](const qlab::JobProgress& p) {
-            if (line.due()) line.show(p.stage);
-        });
-        line.clear();
-        if (!s) {
-            std::cerr << "qlab allocate: " << s.message() << "\n";
-            return kExitBadInput;
-        }
-        trade = job.result();
+        if (!run_tradeoff(args, in.kappa, *objective, model, *data, trade)) return kExitBadInput;
     }
     if (args.json) {
-        nlohmann::json j{{"objective", args.objective},
-                         {"kappa", kappa},
-                         {"kappa_source", kappa_source},
-                         {"base_bits", args.base_bits},
-                         {"rho", a->rho},
-                         {"exact_offsets", a->exact_offsets},
-                         {"offsets", a->offsets},
-                         {"bits", a->bits},
-                         {"weighted_bits", a->weighted_bits},
-                         {"layers", names}};
-        if (trade) {
-            nlohmann::json points = nlohmann::json::array();
-            for (const auto& p : trade->points)
-                points.push_back({{"scheme", p.optimised ? "optimised" : "equal"},
-                                  {"bits", p.bits},
-                                  {"model_size_bits", p.model_size_bits},
-                                  {"error", p.error}});
-            const std::vector<qlab::LinPoint> lp = qlab::lin_points(*trade);
-            j["tradeoff"] = {{"float_error", trade->float_error},
-                             {"activation_bits", args.trade.activation_bits},
-                             {"points", points},
-                             {"match_error", args.match},
-                             {"savings", savings_json(qlab::lin_savings(lp, args.match), lp)}};
-        }
-        std::cout << j.dump(2) << "\n";
+        print_allocation_json(args, in, *a, trade);
         return 0;
     }
-    std::printf("Bit allocation (Lin 2016 eq. 16), objective %s, kappa %.3f dB/bit (%s)\n",
-                args.objective.c_str(), kappa, kappa_source.c_str());
-    std::printf("%-10s %14s %12s %8s %6s\n", "layer", "rho", "eq.16 exact", "offset", "bits");
-    for (std::size_t i = 0; i < rho.size(); ++i)
-        std::printf("%-10s %14.6g %12.3f %8d %6d\n", names[i].c_str(), rho[i], a->exact_offsets[i],
-                    a->offsets[i], a->bits[i]);
-    std::printf("sum rho x bits: %.6g\n", a->weighted_bits);
-    if (trade) {
-        std::printf(
-            "\nModel size against error (Fig. 4 / Table 6), activations at %d bits; float "
-            "error %.4f\n",
-            args.trade.activation_bits, trade->float_error);
-        std::printf("%-10s %-24s %14s %8s\n", "scheme", "bits", "size (bits)", "error");
-        for (const auto& p : trade->points)
-            std::printf("%-10s %-24s %14.0f %8.4f\n", p.optimised ? "optimised" : "equal",
-                        join(p.bits).c_str(), p.model_size_bits, p.error);
-        const std::vector<qlab::LinPoint> lp = qlab::lin_points(*trade);
-        const std::vector<qlab::LinSaving> sv = qlab::lin_savings(lp, args.match);
-        std::printf(
-            "optimised against the smallest equal-width point within %.2g points of its "
-            "error (Lin's pair, Table 6 cases 10 and 2: 22%% smaller):\n",
-            args.match);
-        if (sv.empty()) std::printf("  none: no optimised point is smaller at the same error\n");
-        for (const auto& v : sv)
-            std::printf("  %s (%.4g Mbit, %.2f%%) against %s (%.4g Mbit, %.2f%%): %.1f%% smaller\n",
-                        join(trade->points[v.optimised].bits).c_str(), lp[v.optimised].size,
-                        lp[v.optimised].error, join(trade->points[v.equal].bits).c_str(),
-                        lp[v.equal].size, lp[v.equal].error, 100 * v.saving);
-    }
+    print_allocation(args, in, *a);
+    if (trade) print_tradeoff(args, *trade);
     return 0;
 }
 
