@@ -189,6 +189,13 @@ struct Importer {
     Status sort_nodes();
     Status fold_constants();
     Status fold(std::size_t index, bool& done);
+    // One per op family that folds; c starts as a copy of the input x (onnx_import.cpp).
+    Status fold_constant_node(std::size_t index, Const& c);
+    Status fold_cast(std::size_t index, const Const& x, Const& c, bool& folds);
+    Status fold_reshape(std::size_t index, const Const& x, Const& c);
+    Status fold_squeeze(std::size_t index, const Const& x, Const& c);
+    Status fold_transpose(std::size_t index, const Const& x, Const& c);
+    Status fold_quantize_linear(std::size_t index, const Const& x, Const& c);
     Status read_input();
     Status walk();
     Status step(std::size_t index, std::string& next);
