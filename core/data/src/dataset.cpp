@@ -247,6 +247,126 @@ Dataset make_playground(const PlaygroundOptions& o) {
     return d;
 }
 
+namespace {
+
+// synth:linear:d=D,n=N,margin=M,radius=R,seed=S; `s` carries the status of reading the seed.
+Result<Dataset> synth_linear(detail::SpecArgs& a, std::int64_t seed, Status s,
+                             const std::string& spec) {
+    LinearOptions o;
+    o.seed = static_cast<std::uint64_t>(seed);
+    if (s) s = a.read_int("d", 1, 100000, false, o.dimensions);
+    if (s) s = a.read_int("n", 1, 10000000, false, o.count);
+    if (s) s = a.read_double("margin", false, o.margin);
+    if (s) s = a.read_double("radius", false, o.radius);
+    if (s && !(o.radius > 0)) s = a.fail("key 'radius' must be positive");
+    if (s && !(o.margin >= 0 && o.margin < o.radius * 0.9))
+        s = a.fail("key 'margin' must be from 0 to 0.9 * radius");
+    if (s) s = a.finish("d, n, margin, radius, seed");
+    if (!s) return s;
+    Dataset d = make_linear(o);
+    if (static_cast<int>(d.size()) < o.count)
+        return Status::error("data '" + spec + "': a margin of " + shortest_repr(o.margin) +
+                             " in " + std::to_string(o.dimensions) +
+                             " dimensions leaves almost no room (placed " +
+                             std::to_string(d.size()) + " of " + std::to_string(o.count) +
+                             " points); lower the margin or the dimension");
+    d.name = spec;
+    return d;
+}
+
+// synth:circle, xor, gauss or spiral with n=N,noise=X,seed=S.
+Result<Dataset> synth_playground(detail::SpecArgs& a, PlaygroundShape shape, std::int64_t seed,
+                                 Status s) {
+    PlaygroundOptions o;
+    o.shape = shape;
+    o.seed = static_cast<std::uint64_t>(seed);
+    o.count = 400;
+    if (s) s = a.read_int("n", 2, 10000000, false, o.count);
+    if (s) s = a.read_double("noise", false, o.noise);
+    if (s && !(o.noise >= 0 && o.noise <= 0.5)) s = a.fail("key 'noise' must be from 0 to 0.5");
+    if (s) s = a.finish("n, noise, seed");
+    if (!s) return s;
+    return make_playground(o);
+}
+
+// synth:KIND[:key=value,...]: the generated sets.
+Result<Dataset> synth_data(const std::string& spec) {
+    const std::string rest = spec.substr(6);  // "linear:d=2,..." reads as kind "linear"
+    auto split = detail::SpecArgs::split(rest, "data", spec);
+    if (!split) return split.status();
+    detail::SpecArgs a = std::move(split).value();
+    std::int64_t seed = 1;
+    Status s = a.read_int("seed", std::int64_t{0}, std::int64_t{1} << 53, false, seed);
+    if (a.kind() == "linear") return synth_linear(a, seed, s, spec);
+    if (a.kind() == "synth01" || a.kind() == "synth02") {
+        if (s) s = a.finish("seed");
+        if (!s) return s;
+        // Table 1: synth01 200 points, magnitudes 0.9..6.9; synth02 100 points, 0.01..2.7.
+        return a.kind() == "synth01" ? make_magnitude_band("synth:synth01", 200, 0.9, 6.9, 0.5,
+                                                           static_cast<std::uint64_t>(seed))
+                                     : make_magnitude_band("synth:synth02", 100, 0.01, 2.7, 0.1,
+                                                           static_cast<std::uint64_t>(seed));
+    }
+    const std::pair<const char*, PlaygroundShape> shapes[] = {
+        {"circle", PlaygroundShape::circle},
+        {"xor", PlaygroundShape::xor_quadrants},
+        {"gauss", PlaygroundShape::gauss},
+        {"spiral", PlaygroundShape::spiral}};
+    for (const auto& [name, shape] : shapes)
+        if (a.kind() == name) return synth_playground(a, shape, seed, s);
+    return Status::error("data '" + spec + "': unknown generator '" + a.kind() +
+                         "' (known: linear, synth01, synth02, circle, xor, gauss, spiral)");
+}
+
+// csv:PATH[,label=last|first|COLUMN].
+Result<Dataset> csv_data(const std::string& spec) {
+    std::string rest = spec.substr(4);
+    int label = -1;
+    const std::size_t comma = rest.rfind(",label=");
+    if (comma != std::string::npos) {
+        const std::string v = rest.substr(comma + 7);
+        rest = rest.substr(0, comma);
+        if (v == "last")
+            label = -1;
+        else if (v == "first")
+            label = 0;
+        else {
+            char* end = nullptr;
+            const long col = std::strtol(v.c_str(), &end, 10);
+            if (v.empty() || *end || col < 0 || col > 1000000)
+                return Status::error("data '" + spec +
+                                     "': label must be last, first or a column number, got '" + v +
+                                     "'");
+            label = static_cast<int>(col);
+        }
+    }
+    if (rest.empty()) return Status::error("data '" + spec + "': missing the CSV path");
+    return load_csv(rest, label);
+}
+
+// sklearn:NAME, the CSVs scripts/bootstrap.sh installs under the data directory.
+Result<Dataset> sklearn_data(const std::string& spec, const std::string& dir) {
+    const std::string name = spec.substr(8);
+    const char* files[][2] = {{"breast_cancer", "breast_cancer.csv"},
+                              {"iris", "iris.csv"},
+                              {"wine", "wine_data.csv"},
+                              {"digits", "digits.csv"}};
+    for (const auto& f : files) {
+        if (name != f[0]) continue;
+        auto d = load_csv(dir + "/sklearn/" + f[1], -1);
+        if (!d)
+            return Status::error(d.status().message() +
+                                 " (run scripts/bootstrap.sh to install the sklearn CSVs)");
+        Dataset out = std::move(d).value();
+        out.name = spec;
+        return out;
+    }
+    return Status::error("data '" + spec + "': unknown sklearn dataset '" + name +
+                         "' (known: breast_cancer, iris, wine, digits)");
+}
+
+}  // namespace
+
 Result<Dataset> load_data_spec(std::string_view spec_view, const DataSpecOptions& options) {
     // Modifiers at the end (dataset_subset.cpp): SPEC@classes=A/B, SPEC@binarize=T.
     if (const std::size_t at = spec_view.rfind('@');
@@ -256,90 +376,8 @@ Result<Dataset> load_data_spec(std::string_view spec_view, const DataSpecOptions
     const std::string spec(spec_view);
     auto starts = [&](const char* prefix) { return spec.rfind(prefix, 0) == 0; };
     const std::string dir = options.data_dir;
-    if (starts("synth:")) {
-        const std::string rest = spec.substr(6);  // "linear:d=2,..." reads as kind "linear"
-        auto split = detail::SpecArgs::split(rest, "data", spec);
-        if (!split) return split.status();
-        detail::SpecArgs a = std::move(split).value();
-        std::int64_t seed = 1, n = 400;
-        Status s = a.read_int("seed", std::int64_t{0}, std::int64_t{1} << 53, false, seed);
-        if (a.kind() == "linear") {
-            LinearOptions o;
-            o.seed = static_cast<std::uint64_t>(seed);
-            if (s) s = a.read_int("d", 1, 100000, false, o.dimensions);
-            if (s) s = a.read_int("n", 1, 10000000, false, o.count);
-            if (s) s = a.read_double("margin", false, o.margin);
-            if (s) s = a.read_double("radius", false, o.radius);
-            if (s && !(o.radius > 0)) s = a.fail("key 'radius' must be positive");
-            if (s && !(o.margin >= 0 && o.margin < o.radius * 0.9))
-                s = a.fail("key 'margin' must be from 0 to 0.9 * radius");
-            if (s) s = a.finish("d, n, margin, radius, seed");
-            if (!s) return s;
-            Dataset d = make_linear(o);
-            if (static_cast<int>(d.size()) < o.count)
-                return Status::error("data '" + spec + "': a margin of " + shortest_repr(o.margin) +
-                                     " in " + std::to_string(o.dimensions) +
-                                     " dimensions leaves almost no room (placed " +
-                                     std::to_string(d.size()) + " of " + std::to_string(o.count) +
-                                     " points); lower the margin or the dimension");
-            d.name = spec;
-            return d;
-        }
-        if (a.kind() == "synth01" || a.kind() == "synth02") {
-            if (s) s = a.finish("seed");
-            if (!s) return s;
-            // Table 1: synth01 200 points, magnitudes 0.9..6.9; synth02 100 points, 0.01..2.7.
-            return a.kind() == "synth01" ? make_magnitude_band("synth:synth01", 200, 0.9, 6.9, 0.5,
-                                                               static_cast<std::uint64_t>(seed))
-                                         : make_magnitude_band("synth:synth02", 100, 0.01, 2.7, 0.1,
-                                                               static_cast<std::uint64_t>(seed));
-        }
-        const std::pair<const char*, PlaygroundShape> shapes[] = {
-            {"circle", PlaygroundShape::circle},
-            {"xor", PlaygroundShape::xor_quadrants},
-            {"gauss", PlaygroundShape::gauss},
-            {"spiral", PlaygroundShape::spiral}};
-        for (const auto& [name, shape] : shapes) {
-            if (a.kind() != name) continue;
-            PlaygroundOptions o;
-            o.shape = shape;
-            o.seed = static_cast<std::uint64_t>(seed);
-            o.count = static_cast<int>(n);
-            if (s) s = a.read_int("n", 2, 10000000, false, o.count);
-            if (s) s = a.read_double("noise", false, o.noise);
-            if (s && !(o.noise >= 0 && o.noise <= 0.5))
-                s = a.fail("key 'noise' must be from 0 to 0.5");
-            if (s) s = a.finish("n, noise, seed");
-            if (!s) return s;
-            return make_playground(o);
-        }
-        return Status::error("data '" + spec + "': unknown generator '" + a.kind() +
-                             "' (known: linear, synth01, synth02, circle, xor, gauss, spiral)");
-    }
-    if (starts("csv:")) {
-        std::string rest = spec.substr(4);
-        int label = -1;
-        const std::size_t comma = rest.rfind(",label=");
-        if (comma != std::string::npos) {
-            const std::string v = rest.substr(comma + 7);
-            rest = rest.substr(0, comma);
-            if (v == "last")
-                label = -1;
-            else if (v == "first")
-                label = 0;
-            else {
-                char* end = nullptr;
-                const long col = std::strtol(v.c_str(), &end, 10);
-                if (v.empty() || *end || col < 0 || col > 1000000)
-                    return Status::error("data '" + spec +
-                                         "': label must be last, first or a column number, got '" +
-                                         v + "'");
-                label = static_cast<int>(col);
-            }
-        }
-        if (rest.empty()) return Status::error("data '" + spec + "': missing the CSV path");
-        return load_csv(rest, label);
-    }
+    if (starts("synth:")) return synth_data(spec);
+    if (starts("csv:")) return csv_data(spec);
     if (starts("libsvm:")) {
         if (spec.size() == 7) return Status::error("data '" + spec + "': missing the file path");
         return load_libsvm(spec.substr(7));
@@ -351,25 +389,7 @@ Result<Dataset> load_data_spec(std::string_view spec_view, const DataSpecOptions
             return Status::error("data '" + spec + "': expected idx:IMAGES,LABELS");
         return load_idx(rest.substr(0, comma), rest.substr(comma + 1));
     }
-    if (starts("sklearn:")) {
-        const std::string name = spec.substr(8);
-        const char* files[][2] = {{"breast_cancer", "breast_cancer.csv"},
-                                  {"iris", "iris.csv"},
-                                  {"wine", "wine_data.csv"},
-                                  {"digits", "digits.csv"}};
-        for (const auto& f : files) {
-            if (name != f[0]) continue;
-            auto d = load_csv(dir + "/sklearn/" + f[1], -1);
-            if (!d)
-                return Status::error(d.status().message() +
-                                     " (run scripts/bootstrap.sh to install the sklearn CSVs)");
-            Dataset out = std::move(d).value();
-            out.name = spec;
-            return out;
-        }
-        return Status::error("data '" + spec + "': unknown sklearn dataset '" + name +
-                             "' (known: breast_cancer, iris, wine, digits)");
-    }
+    if (starts("sklearn:")) return sklearn_data(spec, dir);
     if (spec == "mnist" || spec == "fashion-mnist") {
         auto d = load_idx(dir + "/" + spec + "/images.idx", dir + "/" + spec + "/labels.idx");
         if (!d)
