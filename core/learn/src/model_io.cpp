@@ -204,15 +204,14 @@ Status read_options(const json& j, Layer& L) {
     return Status::success();
 }
 
-}  // namespace
-
-Result<Model> model_from_json(std::string_view text) {
+// The document around the layers: valid JSON, the format and version, a non-empty "layers".
+Status read_document(std::string_view text, json& doc) {
     ErrorPosition where;
     json::sax_parse(text.begin(), text.end(), &where);
     if (where.failed)
         return Status::error("model JSON is malformed at byte " + std::to_string(where.position) +
                              " (near '" + where.token.substr(0, 20) + "')");
-    const json doc = json::parse(text.begin(), text.end(), nullptr, false);
+    doc = json::parse(text.begin(), text.end(), nullptr, false);
     if (!doc.is_object()) return Status::error("model JSON must be an object");
     const auto format = doc.find("format");
     if (format == doc.end() || !format->is_string() ||
@@ -227,103 +226,123 @@ Result<Model> model_from_json(std::string_view text) {
     const auto layers = doc.find("layers");
     if (layers == doc.end() || !layers->is_array() || layers->empty())
         return Status::error("model JSON: \"layers\" must be a non-empty array");
-    Model m;
-    for (std::size_t l = 0; l < layers->size(); ++l) {
-        const json& j = (*layers)[l];
-        const std::string at = "model JSON layer " + std::to_string(l) + ": ";
-        if (!j.is_object()) return Status::error(at + "must be an object");
-        const auto type = j.find("type");
-        if (type == j.end() || !type->is_string())
-            return Status::error(at + "\"type\" must be a string");
-        const std::string kind = type->get<std::string>();
-        Layer L;
-        const bool pool = kind == "maxpool2d" || kind == "avgpool2d" || kind == "globalavgpool";
-        if (kind == "conv2d" || pool) {
-            if (!read_int(j, "channels", L.channels) || !read_int(j, "height", L.height) ||
-                !read_int(j, "width", L.width))
-                return Status::error(
-                    at + "\"channels\", \"height\" and \"width\" must be integers from 1 to 2^20");
-            if (static_cast<double>(L.channels) * L.height * L.width > 1e8)
-                return Status::error(at + "the input is too large");
-            if (kind != "globalavgpool" &&
-                !read_int(j, kind == "conv2d" ? "kernel" : "size", L.kernel))
-                return Status::error(at + "\"" + std::string(kind == "conv2d" ? "kernel" : "size") +
-                                     "\" must be an integer from 1 to 2^20");
-        }
-        if (pool) {
-            L.kind = kind == "maxpool2d"   ? LayerKind::maxpool2d
-                     : kind == "avgpool2d" ? LayerKind::avgpool2d
-                                           : LayerKind::globalavgpool;
-            L.activation = Activation::none;
-        } else if (kind == "conv2d") {
-            L.kind = LayerKind::conv2d;
-            if (!read_int(j, "out", L.out))
-                return Status::error(at + "\"out\" must be an integer from 1 to 2^20");
-            L.in = L.channels * L.kernel * L.kernel;
-        } else if (kind == "dense") {
-            if (!read_int(j, "in", L.in))
-                return Status::error(at + "\"in\" must be an integer from 1 to 2^20");
-            if (!read_int(j, "out", L.out))
-                return Status::error(at + "\"out\" must be an integer from 1 to 2^20");
-        } else {
+    return Status::success();
+}
+
+// The kind and sizes of a layer: a conv or pool layer's input geometry and kernel, a conv or
+// dense layer's "in" and "out". Errors here and below leave the layer's name to the caller.
+Status read_sizes(const json& j, const std::string& kind, bool pool, Layer& L) {
+    if (kind == "conv2d" || pool) {
+        if (!read_int(j, "channels", L.channels) || !read_int(j, "height", L.height) ||
+            !read_int(j, "width", L.width))
             return Status::error(
-                at + "type '" + kind +
-                "' is not supported (dense, conv2d, maxpool2d, avgpool2d, globalavgpool)");
-        }
-        const auto act = j.find("activation");
-        if (act != j.end() || !pool) {
-            if (act == j.end() || !act->is_string())
-                return Status::error(at + "\"activation\" must be a string");
-            auto a = parse_activation(act->get<std::string>());
-            if (!a) return Status::error(at + a.status().message());
-            L.activation = *a;
-        }
-        if (Status st = read_options(j, L); !st) return Status::error(at + st.message());
-        if (Status st = check_layer(L); !st) {
-            if (L.kind != LayerKind::dense && L.kind != LayerKind::globalavgpool &&
-                (L.output_height() < 1 || L.output_width() < 1) && L.plain_geometry())
-                return Status::error(
-                    at + "\"" + std::string(kind == "conv2d" ? "kernel" : "size") +
-                    "\" must be an integer no larger than the input's height and width");
-            return Status::error(at + st.message());
-        }
-        if (!m.layers.empty() && m.layers.back().output_size() != L.input_size())
-            return Status::error(at + "takes " + std::to_string(L.input_size()) +
-                                 " values but the previous layer outputs " +
-                                 std::to_string(m.layers.back().output_size()));
-        if (pool) {
-            m.layers.push_back(std::move(L));
-            continue;
-        }
-        const auto weight = j.find("weight");
-        if (weight == j.end() || !weight->is_array() ||
-            weight->size() != static_cast<std::size_t>(L.out))
-            return Status::error(at + "\"weight\" must be an array of " + std::to_string(L.out) +
-                                 " rows (\"out\")");
-        // Every row's length first: the matrix is allocated only for data the file really holds
-        // (a small file of empty rows must not cost out x in floats before failing).
-        for (int r = 0; r < L.out; ++r) {
-            const json& row = (*weight)[static_cast<std::size_t>(r)];
-            if (!row.is_array() || row.size() != static_cast<std::size_t>(L.in))
-                return Status::error(at + "weight row " + std::to_string(r) + " must hold " +
-                                     std::to_string(L.in) + " numbers");
-        }
-        L.weight.resize(L.out, L.in);
-        for (int r = 0; r < L.out; ++r) {
-            const json& row = (*weight)[static_cast<std::size_t>(r)];
-            for (int c = 0; c < L.in; ++c)
-                if (!read_number(row[static_cast<std::size_t>(c)], L.weight(r, c)))
-                    return Status::error(at + "weight[" + std::to_string(r) + "][" +
-                                         std::to_string(c) + "] is not a finite number");
-        }
-        const auto bias = j.find("bias");
-        if (bias == j.end() || !bias->is_array() || bias->size() != static_cast<std::size_t>(L.out))
-            return Status::error(at + "\"bias\" must be an array of " + std::to_string(L.out) +
-                                 " numbers");
-        L.bias.resize(L.out);
-        for (int r = 0; r < L.out; ++r)
-            if (!read_number((*bias)[static_cast<std::size_t>(r)], L.bias(r)))
-                return Status::error(at + "bias[" + std::to_string(r) + "] is not a finite number");
+                "\"channels\", \"height\" and \"width\" must be integers from 1 to 2^20");
+        if (static_cast<double>(L.channels) * L.height * L.width > 1e8)
+            return Status::error("the input is too large");
+        if (kind != "globalavgpool" && !read_int(j, kind == "conv2d" ? "kernel" : "size", L.kernel))
+            return Status::error("\"" + std::string(kind == "conv2d" ? "kernel" : "size") +
+                                 "\" must be an integer from 1 to 2^20");
+    }
+    if (pool) {
+        L.kind = kind == "maxpool2d"   ? LayerKind::maxpool2d
+                 : kind == "avgpool2d" ? LayerKind::avgpool2d
+                                       : LayerKind::globalavgpool;
+        L.activation = Activation::none;
+    } else if (kind == "conv2d") {
+        L.kind = LayerKind::conv2d;
+        if (!read_int(j, "out", L.out))
+            return Status::error("\"out\" must be an integer from 1 to 2^20");
+        L.in = L.channels * L.kernel * L.kernel;
+    } else if (kind == "dense") {
+        if (!read_int(j, "in", L.in))
+            return Status::error("\"in\" must be an integer from 1 to 2^20");
+        if (!read_int(j, "out", L.out))
+            return Status::error("\"out\" must be an integer from 1 to 2^20");
+    } else {
+        return Status::error(
+            "type '" + kind +
+            "' is not supported (dense, conv2d, maxpool2d, avgpool2d, globalavgpool)");
+    }
+    return Status::success();
+}
+
+// A dense or conv layer's "weight" (out rows of in numbers) and "bias" (out numbers).
+Status read_weights(const json& j, Layer& L) {
+    const auto weight = j.find("weight");
+    if (weight == j.end() || !weight->is_array() ||
+        weight->size() != static_cast<std::size_t>(L.out))
+        return Status::error("\"weight\" must be an array of " + std::to_string(L.out) +
+                             " rows (\"out\")");
+    // Every row's length first: the matrix is allocated only for data the file really holds
+    // (a small file of empty rows must not cost out x in floats before failing).
+    for (int r = 0; r < L.out; ++r) {
+        const json& row = (*weight)[static_cast<std::size_t>(r)];
+        if (!row.is_array() || row.size() != static_cast<std::size_t>(L.in))
+            return Status::error("weight row " + std::to_string(r) + " must hold " +
+                                 std::to_string(L.in) + " numbers");
+    }
+    L.weight.resize(L.out, L.in);
+    for (int r = 0; r < L.out; ++r) {
+        const json& row = (*weight)[static_cast<std::size_t>(r)];
+        for (int c = 0; c < L.in; ++c)
+            if (!read_number(row[static_cast<std::size_t>(c)], L.weight(r, c)))
+                return Status::error("weight[" + std::to_string(r) + "][" + std::to_string(c) +
+                                     "] is not a finite number");
+    }
+    const auto bias = j.find("bias");
+    if (bias == j.end() || !bias->is_array() || bias->size() != static_cast<std::size_t>(L.out))
+        return Status::error("\"bias\" must be an array of " + std::to_string(L.out) + " numbers");
+    L.bias.resize(L.out);
+    for (int r = 0; r < L.out; ++r)
+        if (!read_number((*bias)[static_cast<std::size_t>(r)], L.bias(r)))
+            return Status::error("bias[" + std::to_string(r) + "] is not a finite number");
+    return Status::success();
+}
+
+// One layer, checked on its own and against the one before it (the last of m's layers).
+Status read_layer(const json& j, const Model& m, Layer& L) {
+    if (!j.is_object()) return Status::error("must be an object");
+    const auto type = j.find("type");
+    if (type == j.end() || !type->is_string()) return Status::error("\"type\" must be a string");
+    const std::string kind = type->get<std::string>();
+    const bool pool = kind == "maxpool2d" || kind == "avgpool2d" || kind == "globalavgpool";
+    if (Status st = read_sizes(j, kind, pool, L); !st) return st;
+    const auto act = j.find("activation");
+    if (act != j.end() || !pool) {
+        if (act == j.end() || !act->is_string())
+            return Status::error("\"activation\" must be a string");
+        auto a = parse_activation(act->get<std::string>());
+        if (!a) return a.status();
+        L.activation = *a;
+    }
+    if (Status st = read_options(j, L); !st) return st;
+    if (Status st = check_layer(L); !st) {
+        if (L.kind != LayerKind::dense && L.kind != LayerKind::globalavgpool &&
+            (L.output_height() < 1 || L.output_width() < 1) && L.plain_geometry())
+            return Status::error(
+                "\"" + std::string(kind == "conv2d" ? "kernel" : "size") +
+                "\" must be an integer no larger than the input's height and width");
+        return st;
+    }
+    if (!m.layers.empty() && m.layers.back().output_size() != L.input_size())
+        return Status::error("takes " + std::to_string(L.input_size()) +
+                             " values but the previous layer outputs " +
+                             std::to_string(m.layers.back().output_size()));
+    if (pool) return Status::success();
+    return read_weights(j, L);
+}
+
+}  // namespace
+
+Result<Model> model_from_json(std::string_view text) {
+    json doc;
+    if (Status s = read_document(text, doc); !s) return s;
+    const json& layers = *doc.find("layers");
+    Model m;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        Layer L;
+        if (Status st = read_layer(layers[l], m, L); !st)
+            return Status::error("model JSON layer " + std::to_string(l) + ": " + st.message());
         m.layers.push_back(std::move(L));
     }
     return m;
