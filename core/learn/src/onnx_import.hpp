@@ -211,8 +211,16 @@ struct Importer {
     Status pool(std::size_t index);
     Status pad_op(std::size_t index);
     Status activation(std::size_t index);
+    Status read_activation(std::size_t index, Activation& a, float& alpha, float& beta);
+    Status clip_activation(std::size_t index, Activation& a, float& alpha, float& beta);
+    bool narrow_quantizer(Activation a, float alpha, float beta);
+    bool merge_clamps(std::size_t index, Layer& H, Activation a, float alpha, float beta);
     Status batchnorm(std::size_t index);
     Status reshape_like(std::size_t index);
+    Status reshape_shape(std::size_t index, const std::vector<std::int64_t>& full,
+                         std::int64_t total, std::vector<std::int64_t>& result);
+    Status squeeze_shape(std::size_t index, const std::vector<std::int64_t>& full,
+                         std::vector<std::int64_t>& result);
     Status quantize_pair(std::size_t index, std::string& next);
     Status cast_pair(std::size_t index, std::string& next);
     Status softmax(std::size_t index);

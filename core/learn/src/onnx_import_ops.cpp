@@ -54,22 +54,30 @@ Status Importer::add_layer(std::size_t index, Layer L) {
     return Status::success();
 }
 
-// Spatial attributes shared by Conv and the pools: square windows, equal strides and
-// dilations, explicit or automatic padding; a pending Pad adds to the padding.
-Status Importer::geometry(std::size_t index, Layer& L, bool conv) {
-    const NodeProto& n = node(index);
-    const Attrs at{n, index};
+namespace {
+
+// Conv's and the pools' spatial attributes as the node gives them.
+struct SpatialAttrs {
     std::vector<std::int64_t> kernel, strides, dilations, pads;
     bool has_kernel = false, has_strides = false, has_dilations = false, has_pads = false;
-    if (Status s = at.get_ints("kernel_shape", kernel, has_kernel); !s) return s;
-    if (Status s = at.get_ints("strides", strides, has_strides); !s) return s;
-    if (Status s = at.get_ints("dilations", dilations, has_dilations); !s) return s;
-    if (Status s = at.get_ints("pads", pads, has_pads); !s) return s;
     std::string auto_pad;
-    if (Status s = at.get_string("auto_pad", "NOTSET", auto_pad); !s) return s;
     std::int64_t ceil_mode = 0;
-    if (Status s = at.get_int("ceil_mode", 0, ceil_mode); !s) return s;
-    if (has_kernel) {
+};
+
+Status read_spatial(const Attrs& at, SpatialAttrs& a) {
+    if (Status s = at.get_ints("kernel_shape", a.kernel, a.has_kernel); !s) return s;
+    if (Status s = at.get_ints("strides", a.strides, a.has_strides); !s) return s;
+    if (Status s = at.get_ints("dilations", a.dilations, a.has_dilations); !s) return s;
+    if (Status s = at.get_ints("pads", a.pads, a.has_pads); !s) return s;
+    if (Status s = at.get_string("auto_pad", "NOTSET", a.auto_pad); !s) return s;
+    if (Status s = at.get_int("ceil_mode", 0, a.ceil_mode); !s) return s;
+    return Status::success();
+}
+
+// The window: a square kernel (a conv's must match its weight), equal strides and dilations.
+Status window(const NodeProto& n, std::size_t index, const SpatialAttrs& a, bool conv, Layer& L) {
+    if (a.has_kernel) {
+        const std::vector<std::int64_t>& kernel = a.kernel;
         if (kernel.size() != 2 || kernel[0] != kernel[1])
             return node_error(n, index,
                               "kernel_shape " + ints_text(kernel) +
@@ -85,7 +93,8 @@ Status Importer::geometry(std::size_t index, Layer& L, bool conv) {
     } else if (!conv) {
         return node_error(n, index, "needs a kernel_shape");
     }
-    if (has_strides) {
+    if (a.has_strides) {
+        const std::vector<std::int64_t>& strides = a.strides;
         if (strides.size() != 2 || strides[0] != strides[1] || strides[0] < 1 ||
             strides[0] > (1 << 20))
             return node_error(n, index,
@@ -95,7 +104,8 @@ Status Importer::geometry(std::size_t index, Layer& L, bool conv) {
     } else {
         L.stride = 1;  // ONNX's default for Conv and both pools
     }
-    if (has_dilations) {
+    if (a.has_dilations) {
+        const std::vector<std::int64_t>& dilations = a.dilations;
         if (dilations.size() != 2 || dilations[0] != dilations[1] || dilations[0] < 1 ||
             dilations[0] > (1 << 20))
             return node_error(
@@ -106,9 +116,17 @@ Status Importer::geometry(std::size_t index, Layer& L, bool conv) {
                               "dilations " + ints_text(dilations) + " is not supported on a pool");
         if (conv) L.dilation = static_cast<int>(dilations[0]);
     }
-    int p[4] = {0, 0, 0, 0};  // top, left, bottom, right
+    return Status::success();
+}
+
+// The padding p (top, left, bottom, right): explicit pads, or auto_pad's SAME_UPPER, SAME_LOWER
+// or VALID for the window already read into L.
+Status padding(const NodeProto& n, std::size_t index, const SpatialAttrs& a, bool conv,
+               const Layer& L, int p[4]) {
+    const std::string& auto_pad = a.auto_pad;
     if (auto_pad == "NOTSET") {
-        if (has_pads) {
+        if (a.has_pads) {
+            const std::vector<std::int64_t>& pads = a.pads;
             if (pads.size() != 4)
                 return node_error(n, index, "pads " + ints_text(pads) + " is not 2-D");
             for (int k = 0; k < 4; ++k) {
@@ -123,18 +141,32 @@ Status Importer::geometry(std::size_t index, Layer& L, bool conv) {
         const long long span =
             conv ? static_cast<long long>(L.dilation) * (L.kernel - 1) + 1 : L.kernel;
         const long long sides[2] = {L.height, L.width};
-        for (int a = 0; a < 2; ++a) {
-            const long long outside = (sides[a] + L.stride - 1) / L.stride;
-            const long long total = std::max(0LL, (outside - 1) * L.stride + span - sides[a]);
+        for (int k = 0; k < 2; ++k) {
+            const long long outside = (sides[k] + L.stride - 1) / L.stride;
+            const long long total = std::max(0LL, (outside - 1) * L.stride + span - sides[k]);
             if (total > (1 << 20))
                 return node_error(n, index, "auto_pad " + auto_pad + " pads too much");
             const int small = static_cast<int>(total / 2), large = static_cast<int>(total) - small;
-            p[a] = auto_pad == "SAME_UPPER" ? small : large;
-            p[a + 2] = auto_pad == "SAME_UPPER" ? large : small;
+            p[k] = auto_pad == "SAME_UPPER" ? small : large;
+            p[k + 2] = auto_pad == "SAME_UPPER" ? large : small;
         }
     } else if (auto_pad != "VALID") {
         return node_error(n, index, "auto_pad '" + auto_pad + "' is not supported");
     }
+    return Status::success();
+}
+
+}  // namespace
+
+// Spatial attributes shared by Conv and the pools: square windows, equal strides and
+// dilations, explicit or automatic padding; a pending Pad adds to the padding.
+Status Importer::geometry(std::size_t index, Layer& L, bool conv) {
+    const NodeProto& n = node(index);
+    SpatialAttrs a;
+    if (Status s = read_spatial(Attrs{n, index}, a); !s) return s;
+    if (Status s = window(n, index, a, conv, L); !s) return s;
+    int p[4] = {0, 0, 0, 0};  // top, left, bottom, right
+    if (Status s = padding(n, index, a, conv, L, p); !s) return s;
     if (pad_pending) {
         for (int k = 0; k < 4; ++k) p[k] += pad[k];
         pad_pending = false;
@@ -142,7 +174,7 @@ Status Importer::geometry(std::size_t index, Layer& L, bool conv) {
              node_label(n, index));
     }
     L.pad_top = p[0], L.pad_left = p[1], L.pad_bottom = p[2], L.pad_right = p[3];
-    if (ceil_mode != 0) {
+    if (a.ceil_mode != 0) {
         // Only where rounding up gives the same size (the window never hangs over the end).
         const int span = L.kernel;
         auto fits = [&](int side, int pads_sum) {
@@ -155,6 +187,111 @@ Status Importer::geometry(std::size_t index, Layer& L, bool conv) {
     return Status::success();
 }
 
+namespace {
+
+// Which scale weight (r, c) uses: the constant's element r * cols + c, or c * rows + r when the
+// constant is in x out (MatMul, Gemm without transB).
+struct ScaleIndex {
+    const Quant& q;
+    bool transposed;
+    std::size_t rows, cols;
+    std::int32_t operator()(std::size_t r, std::size_t c) const {
+        return q.qidx[transposed ? c * rows + r : r * cols + c];
+    }
+};
+
+std::vector<float> row_of(const std::vector<float>& values, std::size_t r, std::size_t cols) {
+    return std::vector<float>(values.begin() + static_cast<std::ptrdiff_t>(r * cols),
+                              values.begin() + static_cast<std::ptrdiff_t>((r + 1) * cols));
+}
+
+// A hint from the lab's own metadata, when it reproduces the weights exactly: true when taken.
+bool take_hint(const LayerFormats& h, const std::vector<float>& values, std::size_t rows,
+               std::size_t cols, LayerFormats& f) {
+    if (!h.weight_rows.empty() && h.weight_rows.size() == rows) {
+        bool ok = true;
+        for (std::size_t r = 0; r < rows && ok; ++r)
+            ok = reproduces(h.weight_rows[r], row_of(values, r, cols), 1, cols);
+        if (ok) f.weight_rows = h.weight_rows;
+        return ok;
+    }
+    if (!h.weights.empty() && reproduces(h.weights, values, rows, cols)) {
+        f.weights = h.weights;
+        return true;
+    }
+    return false;
+}
+
+// Blocks of G consecutive weights along each row (the last one may be shorter) as int:group=G;
+// why the weights stay float, or nothing when f holds their format.
+std::optional<std::string> blocked_format(const ScaleIndex& qidx, const std::vector<float>& values,
+                                          std::size_t rows, std::size_t cols, LayerFormats& f) {
+    const Quant& q = qidx.q;
+    std::size_t group = 1;
+    while (group < cols && qidx(0, group) == qidx(0, 0)) ++group;
+    bool blocked = true;
+    for (std::size_t r = 0; r < rows && blocked; ++r)
+        for (std::size_t c = 0; c < cols && blocked; ++c)
+            blocked = qidx(r, c) == qidx(r, c - c % group) &&
+                      (c % group != 0 || c == 0 || qidx(r, c) != qidx(r, c - 1));
+    if (!blocked)
+        return "their scales vary within a row in a way the lab's formats cannot hold "
+               "(per tensor, per output channel, or blocks along a row)";
+    if (!int_quant_type(q.type)) return std::string("blocked ") + ox::data_type_name(q.type);
+    const bool is_signed = q.type == ox::kInt8 || q.type == ox::kInt4 || q.type == ox::kInt16;
+    const int bits = ox::is_int4(q.type)                               ? 4
+                     : (q.type == ox::kInt16 || q.type == ox::kUint16) ? 16
+                                                                       : 8;
+    const std::string spec = "int:b=" + std::to_string(bits) + ",group=" + std::to_string(group) +
+                             (is_signed ? "" : ",asym=1");
+    if (!reproduces(spec, values, rows, cols))
+        return "blocked " + std::string(ox::data_type_name(q.type)) + " (block " +
+               std::to_string(group) + ") whose scales " + spec +
+               " (FP16 scales from each block's range) does not reproduce";
+    f.weights = spec;
+    return std::nullopt;
+}
+
+// The format of dequantized weights: per tensor, per output row, or in blocks along the rows;
+// why they stay float, or nothing when f holds their format.
+std::optional<std::string> quantized_format(const ScaleIndex& qidx,
+                                            const std::vector<float>& values, std::size_t rows,
+                                            std::size_t cols, LayerFormats& f) {
+    const Quant& q = qidx.q;
+    auto spec_of = [&](std::int32_t k, std::string& why) {
+        return quant_spec(q.type, q.scale[static_cast<std::size_t>(k)],
+                          q.zero[static_cast<std::size_t>(k)], false, why);
+    };
+    bool per_row = true, per_tensor = true;
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < cols; ++c) {
+            per_row &= qidx(r, c) == qidx(r, 0);
+            per_tensor &= qidx(r, c) == qidx(0, 0);
+        }
+    std::string why;
+    if (per_tensor) {
+        const std::string spec = spec_of(qidx(0, 0), why);
+        if (spec.empty()) return why;
+        if (!reproduces(spec, values, rows, cols)) return spec + " does not reproduce them";
+        f.weights = spec;
+        return std::nullopt;
+    }
+    if (per_row) {
+        std::vector<std::string> specs;
+        for (std::size_t r = 0; r < rows; ++r) {
+            specs.push_back(spec_of(qidx(r, 0), why));
+            if (specs.back().empty()) return why;
+            if (!reproduces(specs.back(), row_of(values, r, cols), 1, cols))
+                return specs.back() + " does not reproduce row " + std::to_string(r);
+        }
+        f.weight_rows = std::move(specs);
+        return std::nullopt;
+    }
+    return blocked_format(qidx, values, rows, cols, f);
+}
+
+}  // namespace
+
 Status Importer::weight_formats(std::size_t layer, const Const& w, bool transposed,
                                 std::size_t rows, std::size_t cols) {
     const bool hinted = layer < hints.layers.size() && (!hints.layers[layer].weights.empty() ||
@@ -166,94 +303,12 @@ Status Importer::weight_formats(std::size_t layer, const Const& w, bool transpos
     const std::string where = "layer " + std::to_string(layer + 1) + " (" +
                               (L.kind == LayerKind::dense ? "dense" : "conv2d") + ")";
     // A hint from the lab's own metadata wins when it reproduces the weights exactly.
-    if (layer < hints.layers.size()) {
-        const LayerFormats& h = hints.layers[layer];
-        if (!h.weight_rows.empty() && h.weight_rows.size() == rows) {
-            bool ok = true;
-            for (std::size_t r = 0; r < rows && ok; ++r) {
-                const std::vector<float> row(
-                    values.begin() + static_cast<std::ptrdiff_t>(r * cols),
-                    values.begin() + static_cast<std::ptrdiff_t>((r + 1) * cols));
-                ok = reproduces(h.weight_rows[r], row, 1, cols);
-            }
-            if (ok) {
-                f.weight_rows = h.weight_rows;
-                return Status::success();
-            }
-        } else if (!h.weights.empty() && reproduces(h.weights, values, rows, cols)) {
-            f.weights = h.weights;
-            return Status::success();
-        }
-    }
+    if (layer < hints.layers.size() && take_hint(hints.layers[layer], values, rows, cols, f))
+        return Status::success();
     if (!w.quant || w.quant->qidx.size() != w.size()) return Status::success();
-    const Quant& q = *w.quant;
-    auto spec_of = [&](std::int32_t k, std::string& why) {
-        return quant_spec(q.type, q.scale[static_cast<std::size_t>(k)],
-                          q.zero[static_cast<std::size_t>(k)], false, why);
-    };
-    // Weight (r, c) came from the constant's element r * cols + c, or c * rows + r when the
-    // constant is in x out (MatMul, Gemm without transB).
-    auto qidx = [&](std::size_t r, std::size_t c) {
-        return q.qidx[transposed ? c * rows + r : r * cols + c];
-    };
-    auto keep_float = [&](const std::string& why) {
-        note(where + " weights: " + why + "; kept as their dequantized values (float)");
-        return Status::success();
-    };
-    bool per_row = true, per_tensor = true;
-    for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t c = 0; c < cols; ++c) {
-            per_row &= qidx(r, c) == qidx(r, 0);
-            per_tensor &= qidx(r, c) == qidx(0, 0);
-        }
-    std::string why;
-    if (per_tensor) {
-        const std::string spec = spec_of(qidx(0, 0), why);
-        if (spec.empty()) return keep_float(why);
-        if (!reproduces(spec, values, rows, cols))
-            return keep_float(spec + " does not reproduce them");
-        f.weights = spec;
-        return Status::success();
-    }
-    if (per_row) {
-        std::vector<std::string> specs;
-        for (std::size_t r = 0; r < rows; ++r) {
-            specs.push_back(spec_of(qidx(r, 0), why));
-            if (specs.back().empty()) return keep_float(why);
-            const std::vector<float> row(
-                values.begin() + static_cast<std::ptrdiff_t>(r * cols),
-                values.begin() + static_cast<std::ptrdiff_t>((r + 1) * cols));
-            if (!reproduces(specs.back(), row, 1, cols))
-                return keep_float(specs.back() + " does not reproduce row " + std::to_string(r));
-        }
-        f.weight_rows = std::move(specs);
-        return Status::success();
-    }
-    // Blocks of G consecutive weights along each row (the last one may be shorter).
-    std::size_t group = 1;
-    while (group < cols && qidx(0, group) == qidx(0, 0)) ++group;
-    bool blocked = true;
-    for (std::size_t r = 0; r < rows && blocked; ++r)
-        for (std::size_t c = 0; c < cols && blocked; ++c)
-            blocked = qidx(r, c) == qidx(r, c - c % group) &&
-                      (c % group != 0 || c == 0 || qidx(r, c) != qidx(r, c - 1));
-    if (!blocked)
-        return keep_float(
-            "their scales vary within a row in a way the lab's formats cannot hold "
-            "(per tensor, per output channel, or blocks along a row)");
-    if (!int_quant_type(q.type))
-        return keep_float(std::string("blocked ") + ox::data_type_name(q.type));
-    const bool is_signed = q.type == ox::kInt8 || q.type == ox::kInt4 || q.type == ox::kInt16;
-    const int bits = ox::is_int4(q.type)                               ? 4
-                     : (q.type == ox::kInt16 || q.type == ox::kUint16) ? 16
-                                                                       : 8;
-    const std::string spec = "int:b=" + std::to_string(bits) + ",group=" + std::to_string(group) +
-                             (is_signed ? "" : ",asym=1");
-    if (!reproduces(spec, values, rows, cols))
-        return keep_float("blocked " + std::string(ox::data_type_name(q.type)) + " (block " +
-                          std::to_string(group) + ") whose scales " + spec +
-                          " (FP16 scales from each block's range) does not reproduce");
-    f.weights = spec;
+    const ScaleIndex qidx{*w.quant, transposed, rows, cols};
+    if (const auto why = quantized_format(qidx, values, rows, cols, f))
+        note(where + " weights: " + *why + "; kept as their dequantized values (float)");
     return Status::success();
 }
 
@@ -542,15 +597,43 @@ Status Importer::pad_op(std::size_t index) {
     return Status::success();
 }
 
-Status Importer::activation(std::size_t index) {
+// A Clip's activation: Sakr's ReLU clipped to [0, 2], a ReLU, or a clip to [alpha, beta]; the
+// bounds are attributes before opset 11 and constant inputs from it.
+Status Importer::clip_activation(std::size_t index, Activation& a, float& alpha, float& beta) {
     const NodeProto& n = node(index);
     const Attrs at{n, index};
-    Layer* L = model().layers.empty() ? nullptr : &model().layers.back();
-    if (!L)
+    float lo = -INFINITY, hi = INFINITY;
+    if (opset < 11) {
+        if (Status s = at.get_float("min", -INFINITY, lo); !s) return s;
+        if (Status s = at.get_float("max", INFINITY, hi); !s) return s;
+    } else {
+        const Const *mn = nullptr, *mx = nullptr;
+        if (Status s = const_input(index, 1, mn, true); !s) return s;
+        if (Status s = const_input(index, 2, mx, true); !s) return s;
+        if ((mn && mn->size() != 1) || (mx && mx->size() != 1))
+            return node_error(n, index, "min and max must be single numbers");
+        if (mn) lo = mn->f[0];
+        if (mx) hi = mx->f[0];
+    }
+    if (std::isnan(lo) || std::isnan(hi) || lo > hi)
         return node_error(n, index,
-                          "comes before the first layer: the lab's activations belong to a layer");
-    Activation a = Activation::none;
-    float alpha = 0, beta = 0;
+                          "clips to [" + shortest_repr(lo) + ", " + shortest_repr(hi) + "]");
+    constexpr float kBig = 3.4e38f;  // the model schema's largest number: no bound
+    if (lo == 0 && hi == 2) {
+        a = Activation::hardsigmoid;  // Sakr's ReLU clipped to [0, 2]
+    } else if (lo == 0 && hi >= kBig) {
+        a = Activation::relu;
+    } else {
+        a = Activation::clip;
+        alpha = std::max(lo, -kBig), beta = std::min(hi, kBig);
+    }
+    return Status::success();
+}
+
+// The lab's activation and its parameters for an activation node.
+Status Importer::read_activation(std::size_t index, Activation& a, float& alpha, float& beta) {
+    const NodeProto& n = node(index);
+    const Attrs at{n, index};
     const std::string& op = n.op_type;
     if (op == "Relu") {
         a = Activation::relu;
@@ -566,47 +649,26 @@ Status Importer::activation(std::size_t index) {
         if (Status s = at.get_float("beta", 0.5f, beta); !s) return s;
         a = Activation::onnx_hardsigmoid;
     } else {  // Clip
-        float lo = -INFINITY, hi = INFINITY;
-        if (opset < 11) {
-            if (Status s = at.get_float("min", -INFINITY, lo); !s) return s;
-            if (Status s = at.get_float("max", INFINITY, hi); !s) return s;
-        } else {
-            const Const *mn = nullptr, *mx = nullptr;
-            if (Status s = const_input(index, 1, mn, true); !s) return s;
-            if (Status s = const_input(index, 2, mx, true); !s) return s;
-            if ((mn && mn->size() != 1) || (mx && mx->size() != 1))
-                return node_error(n, index, "min and max must be single numbers");
-            if (mn) lo = mn->f[0];
-            if (mx) hi = mx->f[0];
-        }
-        if (std::isnan(lo) || std::isnan(hi) || lo > hi)
-            return node_error(n, index,
-                              "clips to [" + shortest_repr(lo) + ", " + shortest_repr(hi) + "]");
-        constexpr float kBig = 3.4e38f;  // the model schema's largest number: no bound
-        if (lo == 0 && hi == 2) {
-            a = Activation::hardsigmoid;  // Sakr's ReLU clipped to [0, 2]
-        } else if (lo == 0 && hi >= kBig) {
-            a = Activation::relu;
-        } else {
-            a = Activation::clip;
-            alpha = std::max(lo, -kBig), beta = std::min(hi, kBig);
-        }
+        return clip_activation(index, a, alpha, beta);
     }
-    if (act_quantized && op == "Clip") {
-        // A Clip to two atoms of the quantizer before it narrows that quantizer's grid (how
-        // export_onnx writes an int grid narrower than the ONNX type).
-        const float lo = a == Activation::clip ? alpha : 0.0f;
-        const float hi = a == Activation::clip          ? beta
-                         : a == Activation::hardsigmoid ? 2.0f
-                                                        : 3.4e38f;
-        LayerFormats& f = formats(model().layers.size() - 1);
-        std::string narrowed;
-        if (narrow_grid(f.activations, lo, hi, narrowed)) {
-            f.activations = narrowed;
-            return Status::success();
-        }
-    }
-    // Clamps compose: a ReLU then a Clip (as torch writes ReLU6), a Clip then a ReLU, ...
+    return Status::success();
+}
+
+// A Clip to two atoms of the quantizer before it narrows that quantizer's grid (how export_onnx
+// writes an int grid narrower than the ONNX type): true when it did.
+bool Importer::narrow_quantizer(Activation a, float alpha, float beta) {
+    const float lo = a == Activation::clip ? alpha : 0.0f;
+    const float hi = a == Activation::clip ? beta : a == Activation::hardsigmoid ? 2.0f : 3.4e38f;
+    LayerFormats& f = formats(model().layers.size() - 1);
+    std::string narrowed;
+    if (!narrow_grid(f.activations, lo, hi, narrowed)) return false;
+    f.activations = narrowed;
+    return true;
+}
+
+// Clamps compose: a ReLU then a Clip (as torch writes ReLU6), a Clip then a ReLU, ...: true
+// when node `index`'s clamp merged into the activation of layer H.
+bool Importer::merge_clamps(std::size_t index, Layer& H, Activation a, float alpha, float beta) {
     auto bounds = [](Activation act, float al, float be, float& lo, float& hi) {
         if (act == Activation::relu) return lo = 0, hi = INFINITY, true;
         if (act == Activation::hardsigmoid) return lo = 0, hi = 2, true;
@@ -614,27 +676,41 @@ Status Importer::activation(std::size_t index) {
         return false;
     };
     float lo1 = 0, hi1 = 0, lo2 = 0, hi2 = 0;
-    Layer* H = act_set ? &model().layers[act_host] : L;
-    if (act_set && !act_quantized && bounds(H->activation, H->alpha, H->beta, lo1, hi1) &&
-        bounds(a, alpha, beta, lo2, hi2) && std::max(lo1, lo2) <= std::min(hi1, hi2)) {
-        L = H;
-        const float lo = std::max(lo1, lo2), hi = std::min(hi1, hi2);
-        constexpr float kBig = 3.4e38f;
-        if (lo == 0 && hi == 2) {
-            L->activation = Activation::hardsigmoid, L->alpha = L->beta = 0;
-        } else if (lo == 0 && hi >= kBig) {
-            L->activation = Activation::relu, L->alpha = L->beta = 0;
-        } else {
-            L->activation = Activation::clip;
-            L->alpha = std::max(lo, -kBig), L->beta = std::min(hi, kBig);
-        }
-        note(node_label(n, index) + " merged with the activation before it into " +
-             activation_name(L->activation) +
-             (L->activation == Activation::clip
-                  ? " [" + shortest_repr(L->alpha) + ", " + shortest_repr(L->beta) + "]"
-                  : std::string()));
-        return Status::success();
+    if (!(bounds(H.activation, H.alpha, H.beta, lo1, hi1) && bounds(a, alpha, beta, lo2, hi2) &&
+          std::max(lo1, lo2) <= std::min(hi1, hi2)))
+        return false;
+    const float lo = std::max(lo1, lo2), hi = std::min(hi1, hi2);
+    constexpr float kBig = 3.4e38f;
+    if (lo == 0 && hi == 2) {
+        H.activation = Activation::hardsigmoid, H.alpha = H.beta = 0;
+    } else if (lo == 0 && hi >= kBig) {
+        H.activation = Activation::relu, H.alpha = H.beta = 0;
+    } else {
+        H.activation = Activation::clip;
+        H.alpha = std::max(lo, -kBig), H.beta = std::min(hi, kBig);
     }
+    note(node_label(node(index), index) + " merged with the activation before it into " +
+         activation_name(H.activation) +
+         (H.activation == Activation::clip
+              ? " [" + shortest_repr(H.alpha) + ", " + shortest_repr(H.beta) + "]"
+              : std::string()));
+    return true;
+}
+
+Status Importer::activation(std::size_t index) {
+    const NodeProto& n = node(index);
+    Layer* L = model().layers.empty() ? nullptr : &model().layers.back();
+    if (!L)
+        return node_error(n, index,
+                          "comes before the first layer: the lab's activations belong to a layer");
+    Activation a = Activation::none;
+    float alpha = 0, beta = 0;
+    if (Status s = read_activation(index, a, alpha, beta); !s) return s;
+    if (act_quantized && n.op_type == "Clip" && narrow_quantizer(a, alpha, beta))
+        return Status::success();
+    Layer* H = act_set ? &model().layers[act_host] : L;
+    if (act_set && !act_quantized && merge_clamps(index, *H, a, alpha, beta))
+        return Status::success();
     if (act_set)
         return node_error(n, index,
                           std::string("follows the activation ") + activation_name(H->activation) +
@@ -716,6 +792,104 @@ Status Importer::batchnorm(std::size_t index) {
     return Status::success();
 }
 
+// Reshape on the chain: `full` is the shape with the batch first (written as -2) and `total` the
+// values per example; the batch must stay first.
+Status Importer::reshape_shape(std::size_t index, const std::vector<std::int64_t>& full,
+                               std::int64_t total, std::vector<std::int64_t>& result) {
+    const NodeProto& n = node(index);
+    const Attrs at{n, index};
+    const Const* target = nullptr;
+    if (Status s = const_input(index, 1, target); !s) return s;
+    std::int64_t allow_zero = 0;
+    if (Status s = at.get_int("allowzero", 0, allow_zero); !s) return s;
+    const std::vector<std::int64_t>& t = target->i;
+    if (t.empty()) return node_error(n, index, "reshapes to " + ints_text(t));
+    const bool batch_ok =
+        t[0] == 0 || t[0] == -1 || (out.batch == std::to_string(t[0])) || t[0] == 1;
+    if (!batch_ok)
+        return node_error(
+            n, index, "reshapes to " + ints_text(t) + ": the first dimension must stay the batch");
+    std::int64_t known = 1;
+    int infer = -1;
+    result = {-2};
+    for (std::size_t k = 1; k < t.size(); ++k) {
+        std::int64_t d = t[k];
+        if (d == 0 && !allow_zero) {
+            if (k >= full.size())
+                return node_error(n, index, "copies a dimension that does not exist");
+            d = full[k];
+        }
+        if (d == -1) {
+            if (infer >= 0 || t[0] == -1)
+                return node_error(
+                    n, index, "reshapes to " + ints_text(t) + " with more than one size to infer");
+            infer = static_cast<int>(k);
+        } else if (d < 1 || d > total) {
+            return node_error(n, index,
+                              "reshapes " + std::to_string(total) + " values to " + ints_text(t));
+        } else {
+            known *= d;  // both at most the total (10^8): no overflow
+            if (known > total)
+                return node_error(n, index,
+                                  "reshapes " + std::to_string(total) + " values to " +
+                                      ints_text(t) + ": the sizes do not match");
+        }
+        result.push_back(d);
+    }
+    if (infer >= 0) {
+        if (known == 0 || total % known)
+            return node_error(
+                n, index, "cannot reshape " + std::to_string(total) + " values to " + ints_text(t));
+        result[static_cast<std::size_t>(infer)] = total / known;
+        known *= total / known;
+    }
+    if (known != total)
+        return node_error(n, index,
+                          "reshapes " + std::to_string(total) + " values to " + ints_text(t) +
+                              ": the sizes do not match");
+    return Status::success();
+}
+
+// Squeeze and Unsqueeze on the chain (the axes an input from opset 13, an attribute before);
+// neither may touch the batch axis.
+Status Importer::squeeze_shape(std::size_t index, const std::vector<std::int64_t>& full,
+                               std::vector<std::int64_t>& result) {
+    const NodeProto& n = node(index);
+    const Attrs at{n, index};
+    std::vector<std::int64_t> axes;
+    bool present = false;
+    if (opset >= 13) {
+        const Const* a = nullptr;
+        if (Status s = const_input(index, 1, a, true); !s) return s;
+        if (a) axes = a->i, present = true;
+    } else if (Status s = at.get_ints("axes", axes, present); !s) {
+        return s;
+    }
+    const bool squeeze = n.op_type == "Squeeze";
+    const auto rank = static_cast<std::int64_t>(full.size() + (squeeze ? 0 : axes.size()));
+    std::set<std::int64_t> set;
+    for (std::int64_t a : axes) set.insert(a < 0 ? a + rank : a);
+    if (set.count(0))
+        return node_error(n, index,
+                          std::string(squeeze ? "squeezes" : "unsqueezes") + " the batch axis");
+    if (squeeze) {
+        for (std::size_t k = 0; k < full.size(); ++k) {
+            const bool drop =
+                present ? set.count(static_cast<std::int64_t>(k)) > 0 : (k > 0 && full[k] == 1);
+            if (drop && full[k] != 1)
+                return node_error(
+                    n, index,
+                    "squeezes axis " + std::to_string(k) + " of size " + std::to_string(full[k]));
+            if (!drop) result.push_back(full[k]);
+        }
+    } else {
+        std::size_t from = 0;
+        for (std::int64_t k = 0; k < rank; ++k)
+            result.push_back(set.count(k) ? 1 : from < full.size() ? full[from++] : 1);
+    }
+    return Status::success();
+}
+
 // Flatten, Reshape, Squeeze, Unsqueeze on the chain: the rows keep their (c, y, x) order, so only
 // the shape changes.
 Status Importer::reshape_like(std::size_t index) {
@@ -741,90 +915,9 @@ Status Importer::reshape_like(std::size_t index) {
                                   " is not supported (axis 1: the batch stays first)");
         result = {-2, total};
     } else if (op == "Reshape") {
-        const Const* target = nullptr;
-        if (Status s = const_input(index, 1, target); !s) return s;
-        std::int64_t allow_zero = 0;
-        if (Status s = at.get_int("allowzero", 0, allow_zero); !s) return s;
-        const std::vector<std::int64_t>& t = target->i;
-        if (t.empty()) return node_error(n, index, "reshapes to " + ints_text(t));
-        const bool batch_ok =
-            t[0] == 0 || t[0] == -1 || (out.batch == std::to_string(t[0])) || t[0] == 1;
-        if (!batch_ok)
-            return node_error(
-                n, index,
-                "reshapes to " + ints_text(t) + ": the first dimension must stay the batch");
-        std::int64_t known = 1;
-        int infer = -1;
-        result = {-2};
-        for (std::size_t k = 1; k < t.size(); ++k) {
-            std::int64_t d = t[k];
-            if (d == 0 && !allow_zero) {
-                if (k >= full.size())
-                    return node_error(n, index, "copies a dimension that does not exist");
-                d = full[k];
-            }
-            if (d == -1) {
-                if (infer >= 0 || t[0] == -1)
-                    return node_error(
-                        n, index,
-                        "reshapes to " + ints_text(t) + " with more than one size to infer");
-                infer = static_cast<int>(k);
-            } else if (d < 1 || d > total) {
-                return node_error(
-                    n, index, "reshapes " + std::to_string(total) + " values to " + ints_text(t));
-            } else {
-                known *= d;  // both at most the total (10^8): no overflow
-                if (known > total)
-                    return node_error(n, index,
-                                      "reshapes " + std::to_string(total) + " values to " +
-                                          ints_text(t) + ": the sizes do not match");
-            }
-            result.push_back(d);
-        }
-        if (infer >= 0) {
-            if (known == 0 || total % known)
-                return node_error(
-                    n, index,
-                    "cannot reshape " + std::to_string(total) + " values to " + ints_text(t));
-            result[static_cast<std::size_t>(infer)] = total / known;
-            known *= total / known;
-        }
-        if (known != total)
-            return node_error(n, index,
-                              "reshapes " + std::to_string(total) + " values to " + ints_text(t) +
-                                  ": the sizes do not match");
-    } else {
-        std::vector<std::int64_t> axes;
-        bool present = false;
-        if (opset >= 13) {
-            const Const* a = nullptr;
-            if (Status s = const_input(index, 1, a, true); !s) return s;
-            if (a) axes = a->i, present = true;
-        } else if (Status s = at.get_ints("axes", axes, present); !s) {
-            return s;
-        }
-        const bool squeeze = op == "Squeeze";
-        const auto rank = static_cast<std::int64_t>(full.size() + (squeeze ? 0 : axes.size()));
-        std::set<std::int64_t> set;
-        for (std::int64_t a : axes) set.insert(a < 0 ? a + rank : a);
-        if (set.count(0))
-            return node_error(n, index,
-                              std::string(squeeze ? "squeezes" : "unsqueezes") + " the batch axis");
-        if (squeeze) {
-            for (std::size_t k = 0; k < full.size(); ++k) {
-                const bool drop =
-                    present ? set.count(static_cast<std::int64_t>(k)) > 0 : (k > 0 && full[k] == 1);
-                if (drop && full[k] != 1)
-                    return node_error(n, index,
-                                      "squeezes axis " + std::to_string(k) + " of size " +
-                                          std::to_string(full[k]));
-                if (!drop) result.push_back(full[k]);
-            }
-        } else {
-            std::size_t from = 0;
-            for (std::int64_t k = 0; k < rank; ++k)
-                result.push_back(set.count(k) ? 1 : from < full.size() ? full[from++] : 1);
-        }
+        if (Status s = reshape_shape(index, full, total, result); !s) return s;
+    } else if (Status s = squeeze_shape(index, full, result); !s) {
+        return s;
     }
     // The lab's tensors are rows of features or C x H x W images.
     std::vector<int> next;
