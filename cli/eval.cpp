@@ -24,15 +24,111 @@ struct EvalArgs {
     bool json = false;
 };
 
+// --calibrate: formats for every layer from the training part (never from the held-out part),
+// and a line per layer naming them; prints the message and returns false on failure.
+bool calibrate(const EvalArgs& args, const qlab::Model& model, const qlab::Dataset& train,
+               qlab::EvalOptions& quantized, std::vector<std::string>& calibrated) {
+    if (!args.weights.empty() || !args.activations.empty()) {
+        std::cerr << "qlab eval: give either --calibrate or explicit --weights/--activations\n";
+        return false;
+    }
+    auto method = qlab::parse_calibration(args.calibrate);
+    if (!method) {
+        std::cerr << "qlab eval: " << method.status().message() << "\n";
+        return false;
+    }
+    qlab::CalibrationOptions c;
+    c.method = *method;
+    c.bits = args.bits;
+    c.symmetric = !args.asymmetric;
+    c.per_channel = args.per_channel;
+    c.percentile = args.percentile;
+    // Calibrate on the training part when there is a held-out part; it is never calibrated on.
+    auto q = qlab::calibrate_model(model, train, c);
+    if (!q) {
+        std::cerr << "qlab eval: " << q.status().message() << "\n";
+        return false;
+    }
+    quantized = *q;
+    for (std::size_t l = 0; l < quantized.layers.size(); ++l) {
+        const auto& f = quantized.layers[l];
+        calibrated.push_back("layer " + std::to_string(l + 1) + " weights " +
+                             (f.weight_rows.empty()
+                                  ? f.weights
+                                  : std::to_string(f.weight_rows.size()) +
+                                        " per-channel formats, first " + f.weight_rows.front()) +
+                             (f.activations.empty() ? "" : "; activations " + f.activations));
+    }
+    return true;
+}
+
+// Float against quantized on every row: the counts right, where they disagree, and the
+// quantized predictions' confusion matrix.
+struct EvalCounts {
+    long right_float = 0, right_q = 0, mismatches = 0;
+    std::vector<std::vector<long>> confusion;
+};
+
+EvalCounts compare(const qlab::Model& model, const qlab::Dataset& d,
+                   const qlab::EvalOptions& quantized) {
+    const qlab::Matrix float_scores = qlab::predict_scores(model, d);
+    const qlab::Matrix q_scores = qlab::predict_scores(model, d, quantized);
+    const int classes = model.outputs();
+    EvalCounts e;
+    e.confusion.assign(static_cast<std::size_t>(classes),
+                       std::vector<long>(static_cast<std::size_t>(classes), 0));
+    for (Eigen::Index i = 0; i < q_scores.rows(); ++i) {
+        Eigen::Index pf, pq;
+        float_scores.row(i).maxCoeff(&pf);
+        q_scores.row(i).maxCoeff(&pq);
+        const int y = d.y[static_cast<std::size_t>(i)];
+        e.right_float += pf == y;
+        e.right_q += pq == y;
+        e.mismatches += pf != pq;
+        if (y < classes) ++e.confusion[static_cast<std::size_t>(y)][static_cast<std::size_t>(pq)];
+    }
+    return e;
+}
+
+void print_eval(const EvalArgs& args, const qlab::Dataset& d, const EvalCounts& e,
+                const std::vector<std::string>& calibrated) {
+    const double n = static_cast<double>(d.size());
+    if (args.json) {
+        std::cout << nlohmann::json{{"model", args.model_path},
+                                    {"data", args.data},
+                                    {"examples", d.size()},
+                                    {"float_accuracy", e.right_float / n},
+                                    {"accuracy", e.right_q / n},
+                                    {"mismatch_rate", e.mismatches / n},
+                                    {"weights", args.weights},
+                                    {"activations", args.activations},
+                                    {"calibration", args.calibrate},
+                                    {"calibrated_formats", calibrated},
+                                    {"confusion", e.confusion}}
+                         .dump(2)
+                  << "\n";
+        return;
+    }
+    std::printf("%s on %s (%zu examples)\n", args.model_path.c_str(), args.data.c_str(), d.size());
+    std::printf("%-28s %.4f\n%-28s %.4f\n%-28s %.4f   (Sakr's p_m: quantized and float disagree)\n",
+                "float accuracy", e.right_float / n, "quantized accuracy", e.right_q / n,
+                "mismatch rate", e.mismatches / n);
+    for (const auto& line : calibrated) std::printf("%s\n", line.c_str());
+    std::printf("confusion (rows: true class, columns: quantized prediction)\n");
+    for (const auto& row : e.confusion) {
+        for (long c : row) std::printf(" %6ld", c);
+        std::printf("\n");
+    }
+}
+
 int run_eval(const EvalArgs& args) {
-    qlab::Model loaded;
+    qlab::Model model;
     PreparedData data;
     const qlab::Dataset* analysed = nullptr;
     // With a test fraction the held-out part is evaluated (the same split as train); else all.
     const ModelDataArgs md{args.model_path, args.data, args.normalize, args.test_fraction,
                            args.seed};
-    if (!load_model_data("eval", md, loaded, data, analysed)) return kExitBadInput;
-    const qlab::Model* model = &loaded;
+    if (!load_model_data("eval", md, model, data, analysed)) return kExitBadInput;
     const qlab::Dataset& d = *analysed;
     qlab::EvalOptions quantized;
     quantized.roles.weights = args.weights;
@@ -47,78 +143,9 @@ int run_eval(const EvalArgs& args) {
         }
     }
     std::vector<std::string> calibrated;
-    if (!args.calibrate.empty()) {
-        if (!args.weights.empty() || !args.activations.empty()) {
-            std::cerr << "qlab eval: give either --calibrate or explicit --weights/--activations\n";
-            return kExitBadInput;
-        }
-        auto method = qlab::parse_calibration(args.calibrate);
-        if (!method) {
-            std::cerr << "qlab eval: " << method.status().message() << "\n";
-            return kExitBadInput;
-        }
-        qlab::CalibrationOptions c;
-        c.method = *method;
-        c.bits = args.bits;
-        c.symmetric = !args.asymmetric;
-        c.per_channel = args.per_channel;
-        c.percentile = args.percentile;
-        // Calibrate on the training part when there is a held-out part; it is never calibrated on.
-        auto q = qlab::calibrate_model(*model, data.split.train, c);
-        if (!q) {
-            std::cerr << "qlab eval: " << q.status().message() << "\n";
-            return kExitBadInput;
-        }
-        quantized = *q;
-        for (std::size_t l = 0; l < quantized.layers.size(); ++l) {
-            const auto& f = quantized.layers[l];
-            calibrated.push_back("layer " + std::to_string(l + 1) + " weights " +
-                                 (f.weight_rows.empty() ? f.weights
-                                                        : std::to_string(f.weight_rows.size()) +
-                                                              " per-channel formats, first " +
-                                                              f.weight_rows.front()) +
-                                 (f.activations.empty() ? "" : "; activations " + f.activations));
-        }
-    }
-    const qlab::Matrix float_scores = qlab::predict_scores(*model, d);
-    const qlab::Matrix q_scores = qlab::predict_scores(*model, d, quantized);
-    const int classes = model->outputs();
-    std::vector<std::vector<long>> confusion(
-        static_cast<std::size_t>(classes), std::vector<long>(static_cast<std::size_t>(classes), 0));
-    long right_float = 0, right_q = 0, mismatches = 0;
-    for (Eigen::Index i = 0; i < q_scores.rows(); ++i) {
-        Eigen::Index pf, pq;
-        float_scores.row(i).maxCoeff(&pf);
-        q_scores.row(i).maxCoeff(&pq);
-        const int y = d.y[static_cast<std::size_t>(i)];
-        right_float += pf == y;
-        right_q += pq == y;
-        mismatches += pf != pq;
-        if (y < classes) ++confusion[static_cast<std::size_t>(y)][static_cast<std::size_t>(pq)];
-    }
-    const double n = static_cast<double>(d.size());
-    if (args.json) {
-        std::cout
-            << nlohmann::json{{"model", args.model_path},      {"data", args.data},
-                              {"examples", d.size()},          {"float_accuracy", right_float / n},
-                              {"accuracy", right_q / n},       {"mismatch_rate", mismatches / n},
-                              {"weights", args.weights},       {"activations", args.activations},
-                              {"calibration", args.calibrate}, {"calibrated_formats", calibrated},
-                              {"confusion", confusion}}
-                   .dump(2)
-            << "\n";
-        return 0;
-    }
-    std::printf("%s on %s (%zu examples)\n", args.model_path.c_str(), args.data.c_str(), d.size());
-    std::printf("%-28s %.4f\n%-28s %.4f\n%-28s %.4f   (Sakr's p_m: quantized and float disagree)\n",
-                "float accuracy", right_float / n, "quantized accuracy", right_q / n,
-                "mismatch rate", mismatches / n);
-    for (const auto& line : calibrated) std::printf("%s\n", line.c_str());
-    std::printf("confusion (rows: true class, columns: quantized prediction)\n");
-    for (const auto& row : confusion) {
-        for (long c : row) std::printf(" %6ld", c);
-        std::printf("\n");
-    }
+    if (!args.calibrate.empty() && !calibrate(args, model, data.split.train, quantized, calibrated))
+        return kExitBadInput;
+    print_eval(args, d, compare(model, d, quantized), calibrated);
     return 0;
 }
 

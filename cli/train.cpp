@@ -10,22 +10,12 @@
 namespace qlab::cli {
 namespace {
 
-int run_train_network(const TrainArgs& args) {
-    qlab::Rounding update_rounding{};
-    if (!parse_rounding_for("train", args.rounding, update_rounding)) return kExitBadInput;
-    PreparedData data;
-    if (!prepare_data("train", args, data)) return kExitBadInput;
-    auto model = qlab::make_model(args.model, data.split.train.features, data.split.train.classes,
-                                  args.seed);
-    if (!model) {
-        std::cerr << "qlab train: " << model.status().message() << "\n";
-        return kExitBadInput;
-    }
-    qlab::TrainOptions o;
+// The training options from the arguments (the optimizer parsed; prints the message on failure).
+bool network_options(const TrainArgs& args, qlab::Rounding update_rounding, qlab::TrainOptions& o) {
     auto optimizer = qlab::parse_optimizer(args.optimizer);
     if (!optimizer) {
         std::cerr << "qlab train: --optimizer: " << optimizer.status().message() << "\n";
-        return kExitBadInput;
+        return false;
     }
     o.optimizer = *optimizer;
     o.learning_rate = args.lr;
@@ -41,9 +31,12 @@ int run_train_network(const TrainArgs& args) {
     o.roles.updates = args.updates;
     o.roles.accumulator = args.accumulator;
     o.roles.update_rounding = update_rounding;
-    qlab::Model m = std::move(model).value();
-    const qlab::Dataset* test = data.split.test.size() ? &data.split.test : nullptr;
-    qlab::TrainJob job(m, data.split.train, test, o);
+    return true;
+}
+
+// Runs the job with the epoch, batch and loss on the progress line; false (with the message
+// printed) when it failed.
+bool run_training(qlab::TrainJob& job) {
     ProgressLine line;
     while (job.step(1)) {
         if (!line.due()) continue;
@@ -57,43 +50,41 @@ int run_train_network(const TrainArgs& args) {
     line.clear();
     if (job.state() == qlab::JobState::failed) {
         std::cerr << "qlab train: " << job.status().message() << "\n";
-        return kExitBadInput;
+        return false;
     }
-    const qlab::TrainReport& r = job.report();
-    if (!args.save.empty()) {
-        if (qlab::Status s = qlab::save_model(m, args.save); !s) {
-            std::cerr << "qlab train: " << s.message() << "\n";
-            return kExitBadInput;
-        }
-    }
-    for (const auto& w : r.warnings) std::cerr << "qlab train: warning: " << w << "\n";
-    if (args.json) {
-        nlohmann::json history = nlohmann::json::array();
-        for (const auto& e : r.history)
-            history.push_back({{"epoch", e.epoch},
-                               {"loss", e.loss},
-                               {"train_accuracy", e.train_accuracy},
-                               {"test_accuracy", e.test_accuracy}});
-        std::cout << nlohmann::json{{"model", args.model},
-                                    {"data", args.data},
-                                    {"normalize", data.note},
-                                    {"train_size", data.split.train.size()},
-                                    {"test_size", data.split.test.size()},
-                                    {"train_accuracy", r.train_accuracy},
-                                    {"test_accuracy", r.test_accuracy},
-                                    {"epochs", r.history.size()},
-                                    {"updates", r.updates},
-                                    {"lost_updates", r.lost_updates},
-                                    {"history", history},
-                                    {"warnings", r.warnings},
-                                    {"weights", args.weights},
-                                    {"activations", args.activations},
-                                    {"gradients", args.gradients},
-                                    {"updates_format", args.updates}}
-                         .dump(2)
-                  << "\n";
-        return 0;
-    }
+    return true;
+}
+
+void print_network_json(const TrainArgs& args, const PreparedData& data,
+                        const qlab::TrainReport& r) {
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& e : r.history)
+        history.push_back({{"epoch", e.epoch},
+                           {"loss", e.loss},
+                           {"train_accuracy", e.train_accuracy},
+                           {"test_accuracy", e.test_accuracy}});
+    std::cout << nlohmann::json{{"model", args.model},
+                                {"data", args.data},
+                                {"normalize", data.note},
+                                {"train_size", data.split.train.size()},
+                                {"test_size", data.split.test.size()},
+                                {"train_accuracy", r.train_accuracy},
+                                {"test_accuracy", r.test_accuracy},
+                                {"epochs", r.history.size()},
+                                {"updates", r.updates},
+                                {"lost_updates", r.lost_updates},
+                                {"history", history},
+                                {"warnings", r.warnings},
+                                {"weights", args.weights},
+                                {"activations", args.activations},
+                                {"gradients", args.gradients},
+                                {"updates_format", args.updates}}
+                     .dump(2)
+              << "\n";
+}
+
+void print_network_text(const TrainArgs& args, const PreparedData& data,
+                        const qlab::TrainReport& r) {
     std::printf("%s on %s (%zu train / %zu test, normalize %s)\n", args.model.c_str(),
                 args.data.c_str(), data.split.train.size(), data.split.test.size(),
                 data.note.c_str());
@@ -109,6 +100,37 @@ int run_train_network(const TrainArgs& args) {
                       : 0.0,
             args.updates.c_str());
     if (!args.save.empty()) std::printf("saved %s\n", args.save.c_str());
+}
+
+int run_train_network(const TrainArgs& args) {
+    qlab::Rounding update_rounding{};
+    if (!parse_rounding_for("train", args.rounding, update_rounding)) return kExitBadInput;
+    PreparedData data;
+    if (!prepare_data("train", args, data)) return kExitBadInput;
+    auto model = qlab::make_model(args.model, data.split.train.features, data.split.train.classes,
+                                  args.seed);
+    if (!model) {
+        std::cerr << "qlab train: " << model.status().message() << "\n";
+        return kExitBadInput;
+    }
+    qlab::TrainOptions o;
+    if (!network_options(args, update_rounding, o)) return kExitBadInput;
+    qlab::Model m = std::move(model).value();
+    const qlab::Dataset* test = data.split.test.size() ? &data.split.test : nullptr;
+    qlab::TrainJob job(m, data.split.train, test, o);
+    if (!run_training(job)) return kExitBadInput;
+    const qlab::TrainReport& r = job.report();
+    if (!args.save.empty()) {
+        if (qlab::Status s = qlab::save_model(m, args.save); !s) {
+            std::cerr << "qlab train: " << s.message() << "\n";
+            return kExitBadInput;
+        }
+    }
+    for (const auto& w : r.warnings) std::cerr << "qlab train: warning: " << w << "\n";
+    if (args.json)
+        print_network_json(args, data, r);
+    else
+        print_network_text(args, data, r);
     return 0;
 }
 
