@@ -100,11 +100,15 @@ bool parse_layer_token(const std::string& tok, char& kind, int& value,
     return kind != 'c' || options.count('k');
 }
 
-// "cnn:28x28x1-c8k5-p2-c16k5-p2-10[:act=relu]"
-Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::uint64_t seed) {
+// A CNN's input and, after each layer, the next layer's: height, width and channels.
+struct CnnShape {
+    int h = 0, w = 0, c = 0;
+};
+
+// "cnn:TOKENS[:act=NAME]": the dash-separated tokens and the activation of the hidden layers.
+Status cnn_tokens(const std::string& spec, std::vector<std::string>& tokens, Activation& act) {
     std::string rest = spec.substr(4);
     const std::size_t colon = rest.find(':');
-    Activation act = Activation::relu;
     if (colon != std::string::npos) {
         const std::string options = rest.substr(colon + 1);
         if (options.rfind("act=", 0) != 0)
@@ -115,7 +119,6 @@ Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::ui
         act = *a;
         rest = rest.substr(0, colon);
     }
-    std::vector<std::string> tokens;
     for (std::size_t start = 0;;) {
         const std::size_t dash = rest.find('-', start);
         tokens.push_back(
@@ -123,20 +126,88 @@ Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::ui
         if (dash == std::string::npos) break;
         start = dash + 1;
     }
-    int h = 0, w = 0, c = 0;
+    return Status::success();
+}
+
+// The first token, HxWxC, which must hold the data's features.
+Status cnn_input(const std::string& spec, const std::vector<std::string>& tokens, int inputs,
+                 CnnShape& s) {
     char tail = 0;
-    if (tokens.size() < 2 || std::sscanf(tokens[0].c_str(), "%dx%dx%d%c", &h, &w, &c, &tail) != 3 ||
-        h < 1 || w < 1 || c < 1 || h > 4096 || w > 4096 || c > 4096)
+    if (tokens.size() < 2 ||
+        std::sscanf(tokens[0].c_str(), "%dx%dx%d%c", &s.h, &s.w, &s.c, &tail) != 3 || s.h < 1 ||
+        s.w < 1 || s.c < 1 || s.h > 4096 || s.w > 4096 || s.c > 4096)
         return Status::error(
             "model '" + spec +
             "': expected cnn:HxWxC-... with the input height, width and channels first");
-    if (h * w * c != inputs)
+    if (s.h * s.w * s.c != inputs)
         return Status::error("model '" + spec + "': " + tokens[0] + " is " +
-                             std::to_string(h * w * c) + " values, the data has " +
+                             std::to_string(s.h * s.w * s.c) + " values, the data has " +
                              std::to_string(inputs) + " features");
+    return Status::success();
+}
+
+// cAkB[sS][pP][dD]: A channels of B x B over the input s, which becomes the layer's output.
+Status cnn_conv(const std::string& where, int a, std::map<char, int>& o, Activation act, Rng& rng,
+                CnnShape& s, Layer& layer) {
+    const int b = o['k'], stride = o.count('s') ? o['s'] : 1, pad = o['p'],
+              dilation = o.count('d') ? o['d'] : 1;
+    layer.kind = LayerKind::conv2d;
+    layer.channels = s.c, layer.height = s.h, layer.width = s.w, layer.kernel = b;
+    layer.stride = stride, layer.dilation = dilation;
+    layer.pad_top = layer.pad_left = layer.pad_bottom = layer.pad_right = pad;
+    layer.in = s.c * b * b, layer.out = a;
+    if (a < 1 || a > 4096 || b < 1 || b > 4096 || !check_layer(layer).ok())
+        return Status::error(where + ": needs 1..4096 channels and a kernel no larger than the " +
+                             std::to_string(s.h) + "x" + std::to_string(s.w) +
+                             " input (with its padding, smaller than the kernel, and dilation)");
+    layer.activation = act;
+    default_activation_parameters(act, layer.alpha, layer.beta);
+    glorot(layer, s.c * b * b, a * b * b, rng);
+    s.h = layer.output_height(), s.w = layer.output_width(), s.c = a;
+    return Status::success();
+}
+
+// pA[sS] or aA[sS]: a max or average pool of window A over the input s.
+Status cnn_pool(const std::string& where, char kind, int a, std::map<char, int>& o, CnnShape& s,
+                Layer& layer) {
+    layer.kind = kind == 'p' ? LayerKind::maxpool2d : LayerKind::avgpool2d;
+    layer.channels = s.c, layer.height = s.h, layer.width = s.w, layer.kernel = a;
+    layer.stride = o.count('s') ? o['s'] : 0;
+    if (a < 1 || a > s.h || a > s.w || !check_layer(layer).ok())
+        return Status::error(where + ": the pool window must fit the " + std::to_string(s.h) + "x" +
+                             std::to_string(s.w) + " input");
+    layer.activation = Activation::none;
+    s.h = layer.output_height(), s.w = layer.output_width();
+    return Status::success();
+}
+
+// A dense width after the features so far; the last layer has no activation.
+Status cnn_dense(const std::string& where, const std::string& tok, int features, Activation act,
+                 Rng& rng, Layer& layer) {
+    char* end = nullptr;
+    const long width = std::strtol(tok.c_str(), &end, 10);
+    if (tok.empty() || *end || width < 1 || width > 65536)
+        return Status::error(where +
+                             ": expected cNkK, pN or a dense width (or cNkK with sS "
+                             "stride, pP padding, dD dilation; pNsS; aN[sS] average "
+                             "pool; g global average pool)");
+    layer.in = features, layer.out = static_cast<int>(width);
+    layer.activation = act;
+    default_activation_parameters(layer.activation, layer.alpha, layer.beta);
+    glorot(layer, layer.in, layer.out, rng);
+    return Status::success();
+}
+
+// "cnn:28x28x1-c8k5-p2-c16k5-p2-10[:act=relu]"
+Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::uint64_t seed) {
+    std::vector<std::string> tokens;
+    Activation act = Activation::relu;
+    if (Status s = cnn_tokens(spec, tokens, act); !s) return s;
+    CnnShape shape;
+    if (Status st = cnn_input(spec, tokens, inputs, shape); !st) return st;
     Model m;
     Rng rng(seed);
-    int features = h * w * c;
+    int features = shape.h * shape.w * shape.c;
     bool flat = false;
     for (std::size_t t = 1; t < tokens.size(); ++t) {
         const std::string& tok = tokens[t];
@@ -145,51 +216,22 @@ Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::ui
         char kind = 0;
         int a = 0;
         std::map<char, int> o;
+        Status st = Status::success();
         if (!flat && parse_layer_token(tok, kind, a, o) && kind == 'c') {
-            const int b = o['k'], stride = o.count('s') ? o['s'] : 1, pad = o['p'],
-                      dilation = o.count('d') ? o['d'] : 1;
-            layer.kind = LayerKind::conv2d;
-            layer.channels = c, layer.height = h, layer.width = w, layer.kernel = b;
-            layer.stride = stride, layer.dilation = dilation;
-            layer.pad_top = layer.pad_left = layer.pad_bottom = layer.pad_right = pad;
-            layer.in = c * b * b, layer.out = a;
-            if (a < 1 || a > 4096 || b < 1 || b > 4096 || !check_layer(layer).ok())
-                return Status::error(
-                    where + ": needs 1..4096 channels and a kernel no larger than the " +
-                    std::to_string(h) + "x" + std::to_string(w) +
-                    " input (with its padding, smaller than the kernel, and dilation)");
-            layer.activation = act;
-            default_activation_parameters(act, layer.alpha, layer.beta);
-            glorot(layer, c * b * b, a * b * b, rng);
-            h = layer.output_height(), w = layer.output_width(), c = a;
+            st = cnn_conv(where, a, o, act, rng, shape, layer);
         } else if (!flat && kind == 'g' && parse_layer_token(tok, kind, a, o)) {
             layer.kind = LayerKind::globalavgpool;
-            layer.channels = c, layer.height = h, layer.width = w;
+            layer.channels = shape.c, layer.height = shape.h, layer.width = shape.w;
             layer.activation = Activation::none;
-            h = w = 1;
+            shape.h = shape.w = 1;
         } else if (!flat && parse_layer_token(tok, kind, a, o)) {  // pN or aN, [sS]
-            layer.kind = kind == 'p' ? LayerKind::maxpool2d : LayerKind::avgpool2d;
-            layer.channels = c, layer.height = h, layer.width = w, layer.kernel = a;
-            layer.stride = o.count('s') ? o['s'] : 0;
-            if (a < 1 || a > h || a > w || !check_layer(layer).ok())
-                return Status::error(where + ": the pool window must fit the " + std::to_string(h) +
-                                     "x" + std::to_string(w) + " input");
-            layer.activation = Activation::none;
-            h = layer.output_height(), w = layer.output_width();
+            st = cnn_pool(where, kind, a, o, shape, layer);
         } else {
-            char* end = nullptr;
-            const long width = std::strtol(tok.c_str(), &end, 10);
-            if (tok.empty() || *end || width < 1 || width > 65536)
-                return Status::error(where +
-                                     ": expected cNkK, pN or a dense width (or cNkK with sS "
-                                     "stride, pP padding, dD dilation; pNsS; aN[sS] average "
-                                     "pool; g global average pool)");
+            st = cnn_dense(where, tok, features, t + 1 == tokens.size() ? Activation::none : act,
+                           rng, layer);
             flat = true;
-            layer.in = features, layer.out = static_cast<int>(width);
-            layer.activation = t + 1 == tokens.size() ? Activation::none : act;
-            default_activation_parameters(layer.activation, layer.alpha, layer.beta);
-            glorot(layer, layer.in, layer.out, rng);
         }
+        if (!st) return st;
         features = layer.output_size();
         m.layers.push_back(std::move(layer));
     }
