@@ -20,65 +20,50 @@ struct TernaryArgs {
     bool json = false;
 };
 
-int run_ternary(TernaryArgs& args) {
-    qlab::Model model;
-    PreparedData prepared;
-    const qlab::Dataset* data = nullptr;
-    if (!load_model_data("ternary", args.md, model, prepared, data)) return kExitBadInput;
-    args.options.residual.block = args.block;
-    qlab::TernaryResidualJob job(model, *data, args.options);
-    ProgressLine line;
-    const qlab::Status status = qlab::run_job(job, [&](const qlab::JobProgress& p) {
-        if (line.due()) line.show(p.stage);
-    });
-    line.clear();
-    if (!status) {
-        std::cerr << "qlab ternary: " << status.message() << "\n";
-        return kExitBadInput;
+void print_ternary_json(const TernaryArgs& args, std::size_t examples, const qlab::KunduResult& r) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const qlab::KunduLayer& l : r.layers) {
+        const qlab::ResidualTensor& t = l.tensor;
+        layers.push_back({{"layer", l.layer + 1},
+                          {"weights", t.n},
+                          {"blocks", t.blocks.size()},
+                          {"norm", t.norm},
+                          {"errors", t.errors},
+                          {"relative_error", t.norm > 0 ? t.errors.back() / t.norm : 0.0},
+                          {"residual_steps", t.order.size()},
+                          {"max_residuals", t.max_residuals()},
+                          {"stopped_at_guard", t.stopped_at_guard},
+                          {"model_size_bits", t.model_size_bits()},
+                          {"capacity", json_number(t.capacity())},
+                          {"scale_factors", t.scale_factors()}});
     }
-    const qlab::KunduResult& r = job.result();
-    if (args.json) {
-        nlohmann::json layers = nlohmann::json::array();
-        for (const qlab::KunduLayer& l : r.layers) {
-            const qlab::ResidualTensor& t = l.tensor;
-            layers.push_back({{"layer", l.layer + 1},
-                              {"weights", t.n},
-                              {"blocks", t.blocks.size()},
-                              {"norm", t.norm},
-                              {"errors", t.errors},
-                              {"relative_error", t.norm > 0 ? t.errors.back() / t.norm : 0.0},
-                              {"residual_steps", t.order.size()},
-                              {"max_residuals", t.max_residuals()},
-                              {"stopped_at_guard", t.stopped_at_guard},
-                              {"model_size_bits", t.model_size_bits()},
-                              {"capacity", json_number(t.capacity())},
-                              {"scale_factors", t.scale_factors()}});
-        }
-        nlohmann::json levels = nlohmann::json::array(), by_level = nlohmann::json::array();
-        for (const qlab::KunduLevel& v : r.levels) {
-            by_level.push_back(v.accuracy);
-            levels.push_back({{"level", v.level},
-                              {"accuracy", v.accuracy},
-                              {"compute", v.compute},
-                              {"power_performance", v.power_performance},
-                              {"memory_gain", v.memory_gain},
-                              {"model_size_bits", v.model_size_bits},
-                              {"scale_factors", v.scale_factors}});
-        }
-        std::cout << nlohmann::json{{"model", args.md.model_path},
-                                    {"data", args.md.data},
-                                    {"examples", data->size()},
-                                    {"block", args.options.residual.block},
-                                    {"tolerance", args.options.residual.tolerance},
-                                    {"gain_x", args.options.gain_x},
-                                    {"float_accuracy", r.float_accuracy},
-                                    {"layers", layers},
-                                    {"accuracy_by_level", by_level},
-                                    {"levels", levels}}
-                         .dump(2)
-                  << "\n";
-        return 0;
+    nlohmann::json levels = nlohmann::json::array(), by_level = nlohmann::json::array();
+    for (const qlab::KunduLevel& v : r.levels) {
+        by_level.push_back(v.accuracy);
+        levels.push_back({{"level", v.level},
+                          {"accuracy", v.accuracy},
+                          {"compute", v.compute},
+                          {"power_performance", v.power_performance},
+                          {"memory_gain", v.memory_gain},
+                          {"model_size_bits", v.model_size_bits},
+                          {"scale_factors", v.scale_factors}});
     }
+    std::cout << nlohmann::json{{"model", args.md.model_path},
+                                {"data", args.md.data},
+                                {"examples", examples},
+                                {"block", args.options.residual.block},
+                                {"tolerance", args.options.residual.tolerance},
+                                {"gain_x", args.options.gain_x},
+                                {"float_accuracy", r.float_accuracy},
+                                {"layers", layers},
+                                {"accuracy_by_level", by_level},
+                                {"levels", levels}}
+                     .dump(2)
+              << "\n";
+}
+
+// Per layer its residual tensor, then per residual level the accuracy and Kundu's gains.
+void print_ternary_text(const TernaryArgs& args, const qlab::KunduResult& r) {
     std::printf("Ternary residuals (Kundu 2017 Algorithm 2), block N = %zu, tolerance %g\n",
                 args.options.residual.block, args.options.residual.tolerance);
     std::printf("%-6s %9s %7s %9s %9s %8s %12s %12s %10s\n", "layer", "weights", "blocks",
@@ -101,6 +86,29 @@ int run_ternary(TernaryArgs& args) {
         "(level: residual terms kept per block; power-perf: pi_c = X/(C(X/N+1)) with X = %g;\n"
         " memory: pi_m = 4/(C(1/N+1)), the gain over 8-8 when weights stream from memory, §6.2)\n",
         args.options.gain_x);
+}
+
+int run_ternary(TernaryArgs& args) {
+    qlab::Model model;
+    PreparedData prepared;
+    const qlab::Dataset* data = nullptr;
+    if (!load_model_data("ternary", args.md, model, prepared, data)) return kExitBadInput;
+    args.options.residual.block = args.block;
+    qlab::TernaryResidualJob job(model, *data, args.options);
+    ProgressLine line;
+    const qlab::Status status = qlab::run_job(job, [&](const qlab::JobProgress& p) {
+        if (line.due()) line.show(p.stage);
+    });
+    line.clear();
+    if (!status) {
+        std::cerr << "qlab ternary: " << status.message() << "\n";
+        return kExitBadInput;
+    }
+    const qlab::KunduResult& r = job.result();
+    if (args.json)
+        print_ternary_json(args, data->size(), r);
+    else
+        print_ternary_text(args, r);
     return 0;
 }
 

@@ -134,25 +134,9 @@ int run_train_network(const TrainArgs& args) {
     return 0;
 }
 
-int run_train(const TrainArgs& args) {
-    if (args.model == "logreg" || args.model.rfind("mlp:", 0) == 0 ||
-        args.model.rfind("cnn:", 0) == 0)
-        return run_train_network(args);
-    qlab::QuantizedLinearAlgorithm algorithm{};
-    if (!pick_algorithm("train", args.model, algorithm)) return kExitBadInput;
-    qlab::Rounding rounding{};
-    if (!parse_rounding_for("train", args.rounding, rounding)) return kExitBadInput;
-    PreparedData data;
-    if (!prepare_data("train", args, data)) return kExitBadInput;
-    qlab::QuantizedLinearOptions o;
-    o.format = args.format;
-    o.rounding = rounding;
-    o.epochs = args.epochs;
-    o.steps = args.steps;
-    o.seed = args.seed;
-    o.vector_kmeans = args.vector_kmeans;
-    qlab::QuantizedLinearJob job(data.split.train,
-                                 data.split.test.size() ? &data.split.test : nullptr, o, algorithm);
+// Runs the job with its stage, mistakes and stalled updates on the progress line; false (with the
+// message printed) when it failed.
+bool run_linear_job(qlab::QuantizedLinearJob& job) {
     ProgressLine line;
     while (job.step(256)) {
         if (!line.due()) continue;
@@ -165,19 +149,16 @@ int run_train(const TrainArgs& args) {
     line.clear();
     if (job.state() == qlab::JobState::failed) {
         std::cerr << "qlab train: " << job.status().message() << "\n";
-        return kExitBadInput;
+        return false;
     }
-    const qlab::QuantizedLinearResult r = job.result();
-    if (args.json) {
-        nlohmann::json j = linear_result_json(r);
-        j["model"] = args.model;
-        j["data"] = args.data;
-        j["normalize"] = data.note;
-        j["train_size"] = data.split.train.size();
-        j["test_size"] = data.split.test.size();
-        std::cout << j.dump(2) << "\n";
-        return 0;
-    }
+    return true;
+}
+
+// The text report of a quantized perceptron or Frank-Wolfe run: accuracies, Cherkhev's delta and
+// the Theorem 1 bounds, sinks.
+void print_linear_text(const TrainArgs& args, const PreparedData& data,
+                       const qlab::QuantizedLinearResult& r,
+                       qlab::QuantizedLinearAlgorithm algorithm) {
     std::printf("%s on %s (%zu train / %zu test, normalize %s), format %s\n", args.model.c_str(),
                 args.data.c_str(), data.split.train.size(), data.split.test.size(),
                 data.note.c_str(), r.format.c_str());
@@ -216,6 +197,40 @@ int run_train(const TrainArgs& args) {
         std::printf("%-18s with a lower estimate of delta neither bound is guaranteed\n", "");
     std::printf("%-18s %ld stalled updates at %ld sink atom(s)%s\n", "sinks", r.stalled_updates,
                 r.sink_atoms, r.ended_in_sink ? "; learning ended stuck in a sink" : "");
+}
+
+int run_train(const TrainArgs& args) {
+    if (args.model == "logreg" || args.model.rfind("mlp:", 0) == 0 ||
+        args.model.rfind("cnn:", 0) == 0)
+        return run_train_network(args);
+    qlab::QuantizedLinearAlgorithm algorithm{};
+    if (!pick_algorithm("train", args.model, algorithm)) return kExitBadInput;
+    qlab::Rounding rounding{};
+    if (!parse_rounding_for("train", args.rounding, rounding)) return kExitBadInput;
+    PreparedData data;
+    if (!prepare_data("train", args, data)) return kExitBadInput;
+    qlab::QuantizedLinearOptions o;
+    o.format = args.format;
+    o.rounding = rounding;
+    o.epochs = args.epochs;
+    o.steps = args.steps;
+    o.seed = args.seed;
+    o.vector_kmeans = args.vector_kmeans;
+    qlab::QuantizedLinearJob job(data.split.train,
+                                 data.split.test.size() ? &data.split.test : nullptr, o, algorithm);
+    if (!run_linear_job(job)) return kExitBadInput;
+    const qlab::QuantizedLinearResult r = job.result();
+    if (args.json) {
+        nlohmann::json j = linear_result_json(r);
+        j["model"] = args.model;
+        j["data"] = args.data;
+        j["normalize"] = data.note;
+        j["train_size"] = data.split.train.size();
+        j["test_size"] = data.split.test.size();
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    print_linear_text(args, data, r, algorithm);
     return 0;
 }
 
