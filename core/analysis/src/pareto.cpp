@@ -110,101 +110,125 @@ struct ParetoJob::State {
         result.frontier = pareto_frontier(result.points);
     }
     Status run(const Task& t);
+    void run_format(const Task& t);
+    LayerFormats per_layer_formats(const Layer& L, const Task& t, double& rows) const;
+    void run_per_layer(const Task& t);
+    void build_ternary();
+    void run_ternary_level(const Task& t);
 };
 
-Status ParetoJob::State::run(const Task& t) {
+// A format spec for every weight; its bits per weight, a k-means codebook's centres included.
+void ParetoJob::State::run_format(const Task& t) {
     const double n = static_cast<double>(result.weights);
+    auto f = Format::parse(t.spec);
+    if (!f) {
+        result.skipped.push_back(t.spec + ": " + f.status().message());
+        return;
+    }
+    EvalOptions eval;
+    eval.roles.weights = t.spec;
+    double bits = model_bits_per_weight(model, *f);
+    // A k-means codebook stores its K centres (FP32) once per layer.
+    if (f->kind() == "codebook" && f->data_dependent()) {
+        std::size_t layers = 0;
+        for (const Layer& L : model.layers) layers += L.weight.size() > 0;
+        bits += 32.0 * f->atom_count() * static_cast<double>(layers) / n;
+    }
+    add({t.family, f->to_string(), bits, accuracy(model, test, eval)});
+}
+
+// Layer L's weight formats at t.bits: Lin's fixed point per layer, or an int scale per output
+// channel (its rows counted into `rows`).
+LayerFormats ParetoJob::State::per_layer_formats(const Layer& L, const Task& t,
+                                                 double& rows) const {
+    LayerFormats lf;
+    if (L.weight.size() == 0) return lf;
+    if (t.kind == Kind::lin_fixed) {
+        // Lin §3.3: the layer's own fractional length from its weights' spread.
+        lf.weights = lin_fixed_format(
+            std::vector<double>(L.weight.data(), L.weight.data() + L.weight.size()), t.bits);
+        return lf;
+    }
+    // One symmetric int scale per output channel from the row's largest
+    // magnitude (min-max, the usual weight observer; an MSE search per row
+    // costs ~100 format evaluations a row, a frame's worth on MNIST).
+    CalibrationOptions o;
+    o.method = Calibration::minmax;
+    o.bits = t.bits;
+    for (Eigen::Index r = 0; r < L.weight.rows(); ++r) {
+        const auto row = L.weight.row(r);
+        lf.weight_rows.push_back(
+            calibrate_tensor(std::vector<float>(row.data(), row.data() + row.size()), o));
+    }
+    rows += static_cast<double>(L.weight.rows());
+    return lf;
+}
+
+// Formats chosen per layer (lin_fixed) or per output channel (int_per_channel).
+void ParetoJob::State::run_per_layer(const Task& t) {
+    const double n = static_cast<double>(result.weights);
+    EvalOptions eval;
+    double rows = 0;
+    for (const Layer& L : model.layers) eval.layers.push_back(per_layer_formats(L, t, rows));
+    const std::string spec = t.kind == Kind::lin_fixed
+                                 ? "fixed:w=" + std::to_string(t.bits) + " (Lin, per layer)"
+                                 : "int:b=" + std::to_string(t.bits) + " (per channel)";
+    // The per-channel scales are FP32; Lin's per-layer fractional length is a few bits per
+    // layer.
+    const double bits = t.bits + (t.kind == Kind::int_per_channel ? 32.0 * rows / n : 0.0);
+    add({t.family, spec, bits, accuracy(model, test, eval)});
+}
+
+// Kundu's ternary residuals of every weighted layer, and a task per residual level.
+void ParetoJob::State::build_ternary() {
+    int deepest = 0;
+    for (std::size_t l = 0; l < model.layers.size(); ++l) {
+        const Matrix& w = model.layers[l].weight;
+        if (w.size() == 0) continue;
+        KunduLayer kl;
+        kl.layer = l;
+        kl.tensor = ternary_residual(std::vector<double>(w.data(), w.data() + w.size()),
+                                     options.ternary_options);
+        deepest = std::max(deepest, kl.tensor.max_residuals());
+        ternary.layers.push_back(std::move(kl));
+    }
+    for (int level = 0; level <= deepest; ++level) {
+        Task level_task;
+        level_task.kind = Kind::ternary_level;
+        level_task.family = "ternary";
+        level_task.bits = level;
+        tasks.push_back(level_task);
+    }
+}
+
+void ParetoJob::State::run_ternary_level(const Task& t) {
+    const double n = static_cast<double>(result.weights);
+    // Kundu Table 2's size with the level's terms per block, over every weight.
+    double bits = 0;
+    for (const KunduLayer& kl : ternary.layers)
+        for (const ResidualBlock& b : kl.tensor.blocks)
+            bits +=
+                (1 + std::min(t.bits, b.residuals())) * (8.0 + 2.0 * static_cast<double>(b.size));
+    const std::string spec = "ternary:block=" + std::to_string(options.ternary_options.block) +
+                             ",level=" + std::to_string(t.bits);
+    add({t.family, spec, bits / n, accuracy(residual_model(model, ternary, t.bits), test)});
+}
+
+Status ParetoJob::State::run(const Task& t) {
     switch (t.kind) {
-        case Kind::format: {
-            auto f = Format::parse(t.spec);
-            if (!f) {
-                result.skipped.push_back(t.spec + ": " + f.status().message());
-                return Status::success();
-            }
-            EvalOptions eval;
-            eval.roles.weights = t.spec;
-            double bits = model_bits_per_weight(model, *f);
-            // A k-means codebook stores its K centres (FP32) once per layer.
-            if (f->kind() == "codebook" && f->data_dependent()) {
-                std::size_t layers = 0;
-                for (const Layer& L : model.layers) layers += L.weight.size() > 0;
-                bits += 32.0 * f->atom_count() * static_cast<double>(layers) / n;
-            }
-            add({t.family, f->to_string(), bits, accuracy(model, test, eval)});
-            return Status::success();
-        }
+        case Kind::format:
+            run_format(t);
+            break;
         case Kind::lin_fixed:
-        case Kind::int_per_channel: {
-            EvalOptions eval;
-            double rows = 0;
-            for (const Layer& L : model.layers) {
-                LayerFormats lf;
-                if (L.weight.size() > 0) {
-                    if (t.kind == Kind::lin_fixed) {
-                        // Lin §3.3: the layer's own fractional length from its weights' spread.
-                        lf.weights = lin_fixed_format(
-                            std::vector<double>(L.weight.data(), L.weight.data() + L.weight.size()),
-                            t.bits);
-                    } else {
-                        // One symmetric int scale per output channel from the row's largest
-                        // magnitude (min-max, the usual weight observer; an MSE search per row
-                        // costs ~100 format evaluations a row, a frame's worth on MNIST).
-                        CalibrationOptions o;
-                        o.method = Calibration::minmax;
-                        o.bits = t.bits;
-                        for (Eigen::Index r = 0; r < L.weight.rows(); ++r) {
-                            const auto row = L.weight.row(r);
-                            lf.weight_rows.push_back(calibrate_tensor(
-                                std::vector<float>(row.data(), row.data() + row.size()), o));
-                        }
-                        rows += static_cast<double>(L.weight.rows());
-                    }
-                }
-                eval.layers.push_back(std::move(lf));
-            }
-            const std::string spec = t.kind == Kind::lin_fixed
-                                         ? "fixed:w=" + std::to_string(t.bits) + " (Lin, per layer)"
-                                         : "int:b=" + std::to_string(t.bits) + " (per channel)";
-            // The per-channel scales are FP32; Lin's per-layer fractional length is a few bits per
-            // layer.
-            const double bits = t.bits + (t.kind == Kind::int_per_channel ? 32.0 * rows / n : 0.0);
-            add({t.family, spec, bits, accuracy(model, test, eval)});
-            return Status::success();
-        }
-        case Kind::ternary_build: {
-            int deepest = 0;
-            for (std::size_t l = 0; l < model.layers.size(); ++l) {
-                const Matrix& w = model.layers[l].weight;
-                if (w.size() == 0) continue;
-                KunduLayer kl;
-                kl.layer = l;
-                kl.tensor = ternary_residual(std::vector<double>(w.data(), w.data() + w.size()),
-                                             options.ternary_options);
-                deepest = std::max(deepest, kl.tensor.max_residuals());
-                ternary.layers.push_back(std::move(kl));
-            }
-            for (int level = 0; level <= deepest; ++level) {
-                Task level_task;
-                level_task.kind = Kind::ternary_level;
-                level_task.family = "ternary";
-                level_task.bits = level;
-                tasks.push_back(level_task);
-            }
-            return Status::success();
-        }
-        case Kind::ternary_level: {
-            // Kundu Table 2's size with the level's terms per block, over every weight.
-            double bits = 0;
-            for (const KunduLayer& kl : ternary.layers)
-                for (const ResidualBlock& b : kl.tensor.blocks)
-                    bits += (1 + std::min(t.bits, b.residuals())) *
-                            (8.0 + 2.0 * static_cast<double>(b.size));
-            const std::string spec =
-                "ternary:block=" + std::to_string(options.ternary_options.block) +
-                ",level=" + std::to_string(t.bits);
-            add({t.family, spec, bits / n, accuracy(residual_model(model, ternary, t.bits), test)});
-            return Status::success();
-        }
+        case Kind::int_per_channel:
+            run_per_layer(t);
+            break;
+        case Kind::ternary_build:
+            build_ternary();
+            break;
+        case Kind::ternary_level:
+            run_ternary_level(t);
+            break;
     }
     return Status::success();
 }
