@@ -77,6 +77,10 @@ struct TrainJob::State {
         all_done = true;
     }
     Status batch();
+    void learn(std::size_t l, Matrix dw, Vector db);
+    void optimizer_step(std::size_t l, const Matrix& dw, const Vector& db, Matrix& delta_w,
+                        Vector& delta_b);
+    void apply_step(DenseLayer& L, const Matrix& delta_w, const Vector& delta_b);
     void end_epoch();
     void evaluate_chunk();
     void close_epoch(const TrainEpoch& e);
@@ -206,65 +210,80 @@ Status TrainJob::State::batch() {
                                            cache.patches[l], cache.argmax[l], l > 0);
         if (l > 0) grad = lg.din.cwiseProduct(cache.pass[l - 1]);
         if (!L.has_weights()) continue;  // a pool: nothing to learn
-        Matrix dw = std::move(lg.dw);
-        Vector db = std::move(lg.db);
-        const RoleQuantizer& wq =
-            l < per_layer.size() && per_layer[l].weights.format ? per_layer[l].weights : q.weights;
-        if (wq.format)  // clipped STE: no gradient where the weight is beyond the format
-            dw = dw.cwiseProduct(((L.weight.array() >= wq.lo) && (L.weight.array() <= wq.hi))
-                                     .cast<float>()
-                                     .matrix());
-        q.gradients.apply(dw, rng);
-        q.gradients.apply(db, rng);
-        Matrix delta_w;
-        Vector delta_b;
-        const float lr = o.learning_rate * std::pow(o.lr_decay, static_cast<float>(epoch - 1));
-        switch (o.optimizer) {
-            case Optimizer::sgd:
-                delta_w = -lr * dw, delta_b = -lr * db;
-                break;
-            case Optimizer::momentum:
-                velocity_w[l] = 0.9f * velocity_w[l] - lr * dw;
-                velocity_b[l] = 0.9f * velocity_b[l] - lr * db;
-                delta_w = velocity_w[l], delta_b = velocity_b[l];
-                break;
-            case Optimizer::adam: {
-                AdamState& a = adam[l];
-                const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-                a.m_w = b1 * a.m_w + (1 - b1) * dw;
-                a.v_w = b2 * a.v_w + (1 - b2) * dw.cwiseProduct(dw);
-                a.m_b = b1 * a.m_b + (1 - b1) * db;
-                a.v_b = b2 * a.v_b + (1 - b2) * db.cwiseProduct(db);
-                const float c1 = 1 - std::pow(b1, static_cast<float>(step)),
-                            c2 = 1 - std::pow(b2, static_cast<float>(step));
-                delta_w = (-lr / c1) * a.m_w.array() / ((a.v_w.array() / c2).sqrt() + eps);
-                delta_b = (-lr / c1) * a.m_b.array() / ((a.v_b.array() / c2).sqrt() + eps);
-                break;
-            }
-        }
-        if (q.updates.format) {
-            // w <- q(w + delta): an update below half an ulp vanishes under nearest rounding.
-            Matrix next = L.weight + delta_w;
-            q.updates.apply(next, rng);
-            for (Eigen::Index i = 0; i < next.size(); ++i) {
-                const bool moved = delta_w.data()[i] != 0;
-                report.updates += moved;
-                report.lost_updates += moved && next.data()[i] == L.weight.data()[i];
-            }
-            L.weight = std::move(next);
-            Vector next_b = L.bias + delta_b;
-            q.updates.apply(next_b, rng);
-            L.bias = std::move(next_b);
-        } else {
-            L.weight += delta_w;
-            L.bias += delta_b;
-            report.updates += (delta_w.array() != 0).count();
-        }
-        if (o.clip_weights) L.weight = L.weight.cwiseMax(-1.0f).cwiseMin(1.0f);
+        learn(l, std::move(lg.dw), std::move(lg.db));
     }
     batches.push_back({step, batch_loss / static_cast<double>(end - begin), report.lost_updates});
     begin = end;
     return Status::success();
+}
+
+// Layer l learns from its gradients: no gradient where a weight is beyond its format (the
+// clipped STE), the gradients' format, the optimizer's step, the updates' format.
+void TrainJob::State::learn(std::size_t l, Matrix dw, Vector db) {
+    DenseLayer& L = model.layers[l];
+    const RoleQuantizer& wq =
+        l < per_layer.size() && per_layer[l].weights.format ? per_layer[l].weights : q.weights;
+    if (wq.format)  // clipped STE: no gradient where the weight is beyond the format
+        dw = dw.cwiseProduct(
+            ((L.weight.array() >= wq.lo) && (L.weight.array() <= wq.hi)).cast<float>().matrix());
+    q.gradients.apply(dw, rng);
+    q.gradients.apply(db, rng);
+    Matrix delta_w;
+    Vector delta_b;
+    optimizer_step(l, dw, db, delta_w, delta_b);
+    apply_step(L, delta_w, delta_b);
+    if (o.clip_weights) L.weight = L.weight.cwiseMax(-1.0f).cwiseMin(1.0f);
+}
+
+// SGD, momentum or Adam on layer l, the learning rate decayed per epoch.
+void TrainJob::State::optimizer_step(std::size_t l, const Matrix& dw, const Vector& db,
+                                     Matrix& delta_w, Vector& delta_b) {
+    const float lr = o.learning_rate * std::pow(o.lr_decay, static_cast<float>(epoch - 1));
+    switch (o.optimizer) {
+        case Optimizer::sgd:
+            delta_w = -lr * dw, delta_b = -lr * db;
+            break;
+        case Optimizer::momentum:
+            velocity_w[l] = 0.9f * velocity_w[l] - lr * dw;
+            velocity_b[l] = 0.9f * velocity_b[l] - lr * db;
+            delta_w = velocity_w[l], delta_b = velocity_b[l];
+            break;
+        case Optimizer::adam: {
+            AdamState& a = adam[l];
+            const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+            a.m_w = b1 * a.m_w + (1 - b1) * dw;
+            a.v_w = b2 * a.v_w + (1 - b2) * dw.cwiseProduct(dw);
+            a.m_b = b1 * a.m_b + (1 - b1) * db;
+            a.v_b = b2 * a.v_b + (1 - b2) * db.cwiseProduct(db);
+            const float c1 = 1 - std::pow(b1, static_cast<float>(step)),
+                        c2 = 1 - std::pow(b2, static_cast<float>(step));
+            delta_w = (-lr / c1) * a.m_w.array() / ((a.v_w.array() / c2).sqrt() + eps);
+            delta_b = (-lr / c1) * a.m_b.array() / ((a.v_b.array() / c2).sqrt() + eps);
+            break;
+        }
+    }
+}
+
+// The step applied to the layer, counting the updates (and those the updates' format loses).
+void TrainJob::State::apply_step(DenseLayer& L, const Matrix& delta_w, const Vector& delta_b) {
+    if (q.updates.format) {
+        // w <- q(w + delta): an update below half an ulp vanishes under nearest rounding.
+        Matrix next = L.weight + delta_w;
+        q.updates.apply(next, rng);
+        for (Eigen::Index i = 0; i < next.size(); ++i) {
+            const bool moved = delta_w.data()[i] != 0;
+            report.updates += moved;
+            report.lost_updates += moved && next.data()[i] == L.weight.data()[i];
+        }
+        L.weight = std::move(next);
+        Vector next_b = L.bias + delta_b;
+        q.updates.apply(next_b, rng);
+        L.bias = std::move(next_b);
+    } else {
+        L.weight += delta_w;
+        L.bias += delta_b;
+        report.updates += (delta_w.array() != 0).count();
+    }
 }
 
 void TrainJob::State::end_epoch() {
