@@ -27,13 +27,6 @@ std::string fixture_path(const std::string& name) {
     return std::string(QLAB_TEST_DATA) + "/onnx/" + name;
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 ox::NodeProto node(const std::string& op, std::vector<std::string> in, std::vector<std::string> out,
                    const std::string& name = "") {
     ox::NodeProto n;
@@ -184,7 +177,9 @@ TEST(OnnxTensors, DecodersAgreeWithTheLabsFormatsOnEveryCode) {
             }
             EXPECT_EQ(f.quantize_ref(v), v) << c.spec << " " << code;
             const bool zero_twice = v == 0 && code == 0x80;  // -0 (not in FNUZ)
-            if (!zero_twice) EXPECT_EQ(f.encode(v).code, static_cast<std::uint64_t>(code)) << code;
+            if (!zero_twice) {
+                EXPECT_EQ(f.encode(v).code, static_cast<std::uint64_t>(code)) << code;
+            }
         }
         EXPECT_EQ(nans, c.type == ox::kFloat8E4M3FN ? 2 : c.type == ox::kFloat8E5M2 ? 6 : 1);
     }
@@ -455,8 +450,9 @@ TEST(OnnxRoundTrip, Int8PerChannelWeightsAndActivationsAsRealQdq) {
     expect_same(m, cal, r, d);
     for (std::size_t l = 0; l < m.layers.size(); ++l) {
         EXPECT_EQ(r.back.layers[l].weight_rows, cal.layers[l].weight_rows) << l;
-        if (l + 1 < m.layers.size())
+        if (l + 1 < m.layers.size()) {
             EXPECT_EQ(r.back.layers[l].activations, cal.layers[l].activations) << l;
+        }
     }
     EXPECT_EQ(count_ops(r.proto, "DequantizeLinear"), 3 + 3 + 0);  // 3 weights, 3 activations
     EXPECT_EQ(count_ops(r.proto, "QuantizeLinear"), 3);
@@ -503,8 +499,12 @@ TEST(OnnxRoundTrip, EveryKindOfFormat) {
         EXPECT_EQ(r.proto.opset_import[0].version, c.opset);
         EXPECT_EQ(count_ops(r.proto, "DequantizeLinear"), c.dq);
         for (std::size_t l = 0; l < m.layers.size(); ++l) {
-            if (m.layers[l].has_weights()) EXPECT_EQ(r.back.layers[l].weights, c.weights) << l;
-            if (l + 1 < m.layers.size()) EXPECT_EQ(r.back.layers[l].activations, c.activations);
+            if (m.layers[l].has_weights()) {
+                EXPECT_EQ(r.back.layers[l].weights, c.weights) << l;
+            }
+            if (l + 1 < m.layers.size()) {
+                EXPECT_EQ(r.back.layers[l].activations, c.activations);
+            }
         }
         // The weights are exactly the quantized ones.
         const Format f = *Format::parse(c.weights);

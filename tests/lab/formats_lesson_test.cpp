@@ -46,8 +46,8 @@ TEST(FormatsLesson, MetricsOfFixedPointAreTheHandValues) {
 }
 
 TEST(FormatsLesson, StepsAcrossAtomsAndTheViewFollows) {
-    qlab::LabState s = state_with(
-        {{"format", "fixed:w=8,f=4"}, {"x", "0.3"}, {"lo", "0"}, {"hi", "0.35"}});
+    qlab::LabState s =
+        state_with({{"format", "fixed:w=8,f=4"}, {"x", "0.3"}, {"lo", "0"}, {"hi", "0.35"}});
     const formats::Lesson lesson = lesson_for(s);
     int moved = 0;
     formats::StateValues values = lesson.step_atoms(s, 2, moved);
