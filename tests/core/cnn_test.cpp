@@ -111,7 +111,7 @@ TEST(Cnn, SchemaRoundTripAndSpecErrors) {
     EXPECT_NE(make_model("cnn:8x8x1-q3-10", 64, 10, 1)
                   .status()
                   .message()
-                  .find("expected cNkK, pN or a dense width"),
+                  .find("expected cNkK[sS][pP][dD], pN[sS], aN[sS], g or a dense width"),
               std::string::npos);
 }
 

@@ -188,9 +188,9 @@ Status cnn_dense(const std::string& where, const std::string& tok, int features,
     const long width = std::strtol(tok.c_str(), &end, 10);
     if (tok.empty() || *end || width < 1 || width > 65536)
         return Status::error(where +
-                             ": expected cNkK, pN or a dense width (or cNkK with sS "
-                             "stride, pP padding, dD dilation; pNsS; aN[sS] average "
-                             "pool; g global average pool)");
+                             ": expected cNkK[sS][pP][dD], pN[sS], aN[sS], g or a dense width "
+                             "(N channels of KxK with stride S, padding P, dilation D; "
+                             "max-pool or average pool of N x N; global average pool)");
     layer.in = features, layer.out = static_cast<int>(width);
     layer.activation = act;
     default_activation_parameters(layer.activation, layer.alpha, layer.beta);
