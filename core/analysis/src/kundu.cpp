@@ -7,6 +7,7 @@
 #include <queue>
 #include <utility>
 
+#include "analysis_common.hpp"
 #include "qlab/format.hpp"
 
 namespace qlab {
@@ -170,17 +171,8 @@ struct TernaryResidualJob::State {
 TernaryResidualJob::TernaryResidualJob(const Model& model, const Dataset& test,
                                        const KunduOptions& options)
     : s_(std::make_unique<State>(model, test, options)) {
-    if (model.layers.empty()) {
-        fail_now(Status::error("the model has no layers"));
-        return;
-    }
-    if (test.size() == 0) {
-        fail_now(Status::error("no test data"));
-        return;
-    }
-    if (test.features != model.inputs()) {
-        fail_now(Status::error("the data has " + std::to_string(test.features) +
-                               " features, the model takes " + std::to_string(model.inputs())));
+    if (Status st = detail::check_model_data(model, test); !st) {
+        fail_now(std::move(st));
         return;
     }
     if (!(options.residual.tolerance >= 0)) {

@@ -533,7 +533,7 @@ std::vector<double> to_doubles(const Matrix& m) {
 
 Status check_model_data(const Model& model, const Dataset& data) {
     if (model.layers.empty()) return Status::error("the model has no layers");
-    if (data.size() == 0) return Status::error("no data");
+    if (data.size() == 0) return Status::error("the data has no rows");
     if (data.features != model.inputs())
         return Status::error("the data has " + std::to_string(data.features) +
                              " features, the model takes " + std::to_string(model.inputs()));

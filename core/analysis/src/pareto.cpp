@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <utility>
 
+#include "analysis_common.hpp"
 #include "qlab/calibration.hpp"
 #include "qlab/lin.hpp"
 
@@ -235,17 +237,8 @@ Status ParetoJob::State::run(const Task& t) {
 
 ParetoJob::ParetoJob(const Model& model, const Dataset& test, const ParetoOptions& options)
     : s_(std::make_unique<State>(model, test, options)) {
-    if (model.layers.empty()) {
-        fail_now(Status::error("the model has no layers"));
-        return;
-    }
-    if (test.size() == 0) {
-        fail_now(Status::error("no test data"));
-        return;
-    }
-    if (test.features != model.inputs()) {
-        fail_now(Status::error("the data has " + std::to_string(test.features) +
-                               " features, the model takes " + std::to_string(model.inputs())));
+    if (Status st = detail::check_model_data(model, test); !st) {
+        fail_now(std::move(st));
         return;
     }
     if (options.min_bits < 2 || options.max_bits > 16 || options.min_bits > options.max_bits) {
