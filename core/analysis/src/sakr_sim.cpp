@@ -19,6 +19,84 @@ void fill_uniform(Matrix& m, Eigen::Index rows, Eigen::Index cols, double half, 
 
 }  // namespace
 
+namespace {
+
+// The float decision y^ of every row of x (into `dec`) and d(z_i - z_y^)/dh for every i != y^:
+// M - 1 gradient rows per sample.
+OutputGradients margin_gradients(const Model& model, const Matrix& x, std::vector<int>& dec) {
+    const int m = model.outputs();
+    const Eigen::Index n = x.rows();
+    dec.assign(static_cast<std::size_t>(n), 0);
+    return output_gradients(model, x, [&](const Matrix& z) {
+        Matrix d = Matrix::Zero(n * (m - 1), m);
+        for (Eigen::Index s = 0; s < n; ++s) {
+            const Eigen::Matrix<float, 1, Eigen::Dynamic> row = z.row(s);
+            const int y = first_max(row.data(), m);
+            dec[static_cast<std::size_t>(s)] = y;
+            Eigen::Index r = s * (m - 1);
+            for (int i = 0; i < m; ++i)
+                if (i != y) d(r, i) = 1, d(r, y) = -1, ++r;
+        }
+        return d;
+    });
+}
+
+// Linearised (eq. 7): q_{z_i} - q_{z_y^} = sum_h q_h d(z_i - z_y^)/dh; the samples whose
+// decision that noise flips.
+long long linear_flips(const OutputGradients& g, const std::vector<Matrix>& qa,
+                       const std::vector<Matrix>& qw, const std::vector<int>& dec, int m) {
+    const Eigen::Index n = g.outputs.rows();
+    Eigen::VectorXd noise = Eigen::VectorXd::Zero(n * (m - 1));
+    for (std::size_t l = 0; l < qa.size(); ++l) {
+        const Matrix qw_a = g.inputs[l] * qw[l].transpose();  // n x out: sum_h qW_jh a_h
+        for (Eigen::Index r = 0; r < noise.size(); ++r) {
+            const Eigen::Index s = r / (m - 1);
+            noise(r) += static_cast<double>(g.grad_pre[l].row(r).dot(qw_a.row(s))) +
+                        static_cast<double>(g.grad_input[l].row(r).dot(qa[l].row(s)));
+        }
+    }
+    long long flips = 0;
+    for (Eigen::Index s = 0; s < n; ++s) {
+        const int y = dec[static_cast<std::size_t>(s)];
+        bool flip = false;
+        int c = 0;
+        for (int i = 0; i < m; ++i) {
+            if (i == y) continue;
+            const Eigen::Index r = s * (m - 1) + c++;
+            const double d =
+                static_cast<double>(g.outputs(s, i)) - static_cast<double>(g.outputs(s, y));
+            flip |= d + noise(r) > 0;
+        }
+        flips += flip;
+    }
+    return flips;
+}
+
+// Exact (eq. 6): the network with the noisy activations and weights; the decisions that change.
+long long exact_flips(const Model& model, const OutputGradients& g, const std::vector<Matrix>& qa,
+                      const std::vector<Matrix>& qw, const std::vector<int>& dec) {
+    const std::size_t layers = model.layers.size();
+    Matrix a = g.inputs[0] + qa[0];
+    for (std::size_t l = 0; l < layers; ++l) {
+        const Layer& L = model.layers[l];
+        Matrix z = a * (L.weight + qw[l]).transpose();
+        z.rowwise() += L.bias.transpose();
+        apply_activation(L, z);
+        if (l + 1 < layers)
+            a = z + qa[l + 1];
+        else
+            a = std::move(z);
+    }
+    long long flips = 0;
+    for (Eigen::Index s = 0; s < a.rows(); ++s) {
+        const Eigen::Matrix<float, 1, Eigen::Dynamic> row = a.row(s);
+        flips += first_max(row.data(), model.outputs()) != dec[static_cast<std::size_t>(s)];
+    }
+    return flips;
+}
+
+}  // namespace
+
 SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int bw, int trials,
                               std::uint64_t seed) {
     SakrNoiseResult res;
@@ -34,21 +112,8 @@ SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int b
     const Eigen::Index chunk = 200;
     for (Eigen::Index begin = 0; begin < x.rows(); begin += chunk) {
         const Eigen::Index n = std::min(chunk, x.rows() - begin);
-        std::vector<int> dec(static_cast<std::size_t>(n));
-        // d(z_i - z_y^)/dh for every i != y^: M - 1 rows per sample.
-        const OutputGradients g =
-            output_gradients(model, x.middleRows(begin, n), [&](const Matrix& z) {
-                Matrix d = Matrix::Zero(n * (m - 1), m);
-                for (Eigen::Index s = 0; s < n; ++s) {
-                    const Eigen::Matrix<float, 1, Eigen::Dynamic> row = z.row(s);
-                    const int y = first_max(row.data(), m);
-                    dec[static_cast<std::size_t>(s)] = y;
-                    Eigen::Index r = s * (m - 1);
-                    for (int i = 0; i < m; ++i)
-                        if (i != y) d(r, i) = 1, d(r, y) = -1, ++r;
-                }
-                return d;
-            });
+        std::vector<int> dec;
+        const OutputGradients g = margin_gradients(model, x.middleRows(begin, n), dec);
         std::vector<Matrix> qa(layers), qw(layers);
         for (int trial = 0; trial < trials; ++trial) {
             // eq. 2 / 6: independent uniform noise on every activation in A and weight in W
@@ -58,45 +123,8 @@ SakrNoiseResult sakr_noise_mc(const Model& model, const Matrix& x, int ba, int b
                 fill_uniform(qa[l], n, L.in, half_a, rng);
                 fill_uniform(qw[l], L.out, L.in, half_w, rng);
             }
-            // Linearised (eq. 7): q_{z_i} - q_{z_y^} = sum_h q_h d(z_i - z_y^)/dh.
-            Eigen::VectorXd noise = Eigen::VectorXd::Zero(n * (m - 1));
-            for (std::size_t l = 0; l < layers; ++l) {
-                const Matrix qw_a = g.inputs[l] * qw[l].transpose();  // n x out: sum_h qW_jh a_h
-                for (Eigen::Index r = 0; r < noise.size(); ++r) {
-                    const Eigen::Index s = r / (m - 1);
-                    noise(r) += static_cast<double>(g.grad_pre[l].row(r).dot(qw_a.row(s))) +
-                                static_cast<double>(g.grad_input[l].row(r).dot(qa[l].row(s)));
-                }
-            }
-            for (Eigen::Index s = 0; s < n; ++s) {
-                const int y = dec[static_cast<std::size_t>(s)];
-                bool flip = false;
-                int c = 0;
-                for (int i = 0; i < m; ++i) {
-                    if (i == y) continue;
-                    const Eigen::Index r = s * (m - 1) + c++;
-                    const double d =
-                        static_cast<double>(g.outputs(s, i)) - static_cast<double>(g.outputs(s, y));
-                    flip |= d + noise(r) > 0;
-                }
-                flips_linear += flip;
-            }
-            // Exact (eq. 6): the network with the noisy activations and weights.
-            Matrix a = g.inputs[0] + qa[0];
-            for (std::size_t l = 0; l < layers; ++l) {
-                const Layer& L = model.layers[l];
-                Matrix z = a * (L.weight + qw[l]).transpose();
-                z.rowwise() += L.bias.transpose();
-                apply_activation(L, z);
-                if (l + 1 < layers)
-                    a = z + qa[l + 1];
-                else
-                    a = std::move(z);
-            }
-            for (Eigen::Index s = 0; s < n; ++s) {
-                const Eigen::Matrix<float, 1, Eigen::Dynamic> row = a.row(s);
-                flips_exact += first_max(row.data(), m) != dec[static_cast<std::size_t>(s)];
-            }
+            flips_linear += linear_flips(g, qa, qw, dec, m);
+            flips_exact += exact_flips(model, g, qa, qw, dec);
         }
     }
     res.trials = static_cast<long long>(x.rows()) * trials;

@@ -350,91 +350,117 @@ double Format::step_at(double x) const {
     return hi - lo;
 }
 
+namespace {
+
+// The supremum of |x - q(x)| over [lo, hi] (Cherkhev's delta, eq. 1), gap by gap: the ends of
+// the range, every gap when few atoms lie inside, and the gaps around the probes where gaps are
+// widest otherwise. Both ends are finite and lo <= hi.
+class WorstCaseError {
+  public:
+    WorstCaseError(const Format& format, const FormatImpl& impl, double lo, double hi,
+                   Rounding mode)
+        : f_(format), impl_(impl), lo_(lo), hi_(hi), mode_(mode) {}
+
+    double run() {
+        // Beyond the last atom the error grows toward the far end of the range (and a bracket
+        // beyond IEEE max need not contain x), so the ends are measured directly as well.
+        err_at(lo_);
+        err_at(hi_);
+        // A codebook's gaps (k-means levels, any list of atoms) need not grow away from zero, so
+        // the probes below could miss its widest gap: with few atoms in the range, measure every
+        // gap.
+        constexpr std::size_t kEveryGapLimit = 1 << 14;
+        const AtomList inside = f_.atoms_in(lo_, hi_, kEveryGapLimit);
+        if (!inside.truncated)
+            for (std::size_t i = 0; i + 1 < inside.atoms.size(); ++i)
+                consider_gap(inside.atoms[i], inside.atoms[i + 1]);
+        // Gaps never shrink away from zero except next to it (a format without subnormals) and
+        // overflow behaves the same in every wrap period, so these gaps hold the supremum.
+        const double probes[] = {lo_,
+                                 hi_,
+                                 0.0,
+                                 f_.max_finite(),
+                                 f_.min_finite(),
+                                 f_.min_positive(),
+                                 -f_.min_positive(),
+                                 f_.next_up(lo_),
+                                 f_.next_down(hi_)};
+        for (double p : probes)
+            if (p >= lo_ && p <= hi_) gaps_around(p);
+        return worst_;
+    }
+
+  private:
+    void err(double x, double v) {
+        worst_ = std::max(worst_, std::isinf(v) ? INFINITY : std::fabs(x - v));
+    }
+    // The error at one exact point (stochastic rounding may pick either neighbour).
+    void err_at(double x) {
+        if (mode_ != Rounding::stochastic) return err(x, f_.quantize_ref(x, mode_));
+        const Bracket b = impl_.bracket(x);
+        err(x, impl_.resolve(b.lo));
+        if (b.lo != b.hi) err(x, impl_.resolve(b.hi));
+    }
+    // [from, to] all maps to v: |x - v| is convex in x, so its sup sits at an end.
+    void part(double from, double to, double v) {
+        if (from > to) return;
+        if (from == to) return err_at(from);
+        err(from, v);
+        err(to, v);
+    }
+    // Within one gap [a, b] every inner x maps to resolve(a) or resolve(b), and |x - v| is
+    // convex in x, so the sup over the clipped gap [c, d] sits at a sub-interval end. A
+    // sub-interval that shrank to one point is measured exactly (b may be IEEE's virtual
+    // 2^(emax+1)).
+    void consider_gap(double a, double b) {
+        const double c = std::max(a, lo_), d = std::min(b, hi_);
+        if (!(c <= d)) return;
+        if (c == d || a == b) return err_at(c);
+        const double va = impl_.resolve(a), vb = impl_.resolve(b);
+        // Below t the gap's values go to a's atom, above it to b's.
+        auto split = [&](double t) {
+            part(c, std::min(d, t), va);
+            part(std::max(c, t), d, vb);
+        };
+        switch (mode_) {
+            case Rounding::nearest_even:
+            case Rounding::nearest_away:
+                return split(impl_.nearest_split(Bracket{a, b, true}));
+            case Rounding::down:
+                return split(b);
+            case Rounding::up:
+                return split(a);
+            case Rounding::toward_zero:  // a gap straddling 0 keeps the sign of x
+                return split(a >= 0 ? b : b <= 0 ? a : 0);
+            case Rounding::stochastic:
+                err(c, va), err(c, vb), err(d, va), err(d, vb);
+                return;
+        }
+    }
+    void gaps_around(double x) {
+        if (!std::isfinite(x)) return;
+        const Bracket b = impl_.bracket(x);
+        if (b.lo != b.hi) return consider_gap(b.lo, b.hi);
+        const Bracket above = impl_.bracket(std::nextafter(x, INFINITY));
+        const Bracket below = impl_.bracket(std::nextafter(x, -INFINITY));
+        consider_gap(x, above.hi);
+        consider_gap(below.lo, x);
+    }
+
+    const Format& f_;
+    const FormatImpl& impl_;
+    const double lo_, hi_;
+    const Rounding mode_;
+    double worst_ = 0;
+};
+
+}  // namespace
+
 double Format::worst_case_error(double lo, double hi, Rounding mode) const {
     if (std::isnan(lo) || std::isnan(hi)) return NAN;
     if (lo > hi) std::swap(lo, hi);
     if (std::isinf(lo) || std::isinf(hi)) return INFINITY;
-    double worst = 0;
-    auto err = [&](double x, double v) {
-        worst = std::max(worst, std::isinf(v) ? INFINITY : std::fabs(x - v));
-    };
-    // The error at one exact point (stochastic rounding may pick either neighbour).
-    auto err_at = [&](double x) {
-        if (mode != Rounding::stochastic) return err(x, quantize_ref(x, mode));
-        const Bracket b = impl_->bracket(x);
-        err(x, impl_->resolve(b.lo));
-        if (b.lo != b.hi) err(x, impl_->resolve(b.hi));
-    };
-    // Within one gap [a, b] every inner x maps to resolve(a) or resolve(b), and |x - v| is
-    // convex in x, so the sup over the clipped gap sits at a sub-interval end. A sub-interval
-    // that shrank to one point is measured exactly (b may be IEEE's virtual 2^(emax+1)).
-    auto consider_gap = [&](double a, double b) {
-        const double c = std::max(a, lo), d = std::min(b, hi);
-        if (!(c <= d)) return;
-        if (c == d || a == b) return err_at(c);
-        const double va = impl_->resolve(a), vb = impl_->resolve(b);
-        auto part = [&](double from, double to, double v) {
-            if (from > to) return;
-            if (from == to) return err_at(from);
-            err(from, v);
-            err(to, v);
-        };
-        auto split = [&](double t, double left, double right) {
-            part(c, std::min(d, t), left);
-            part(std::max(c, t), d, right);
-        };
-        switch (mode) {
-            case Rounding::nearest_even:
-            case Rounding::nearest_away:
-                split(impl_->nearest_split(Bracket{a, b, true}), va, vb);
-                break;
-            case Rounding::down:
-                split(b, va, vb);
-                break;
-            case Rounding::up:
-                split(a, va, vb);
-                break;
-            case Rounding::toward_zero:
-                if (a >= 0)
-                    split(b, va, vb);
-                else if (b <= 0)
-                    split(a, va, vb);
-                else
-                    split(0, va, vb);  // a gap straddling 0 keeps the sign of x
-                break;
-            case Rounding::stochastic:
-                err(c, va), err(c, vb), err(d, va), err(d, vb);
-                break;
-        }
-    };
-    auto gaps_around = [&](double x) {
-        if (!std::isfinite(x)) return;
-        const Bracket b = impl_->bracket(x);
-        if (b.lo != b.hi) return consider_gap(b.lo, b.hi);
-        const Bracket above = impl_->bracket(std::nextafter(x, INFINITY));
-        const Bracket below = impl_->bracket(std::nextafter(x, -INFINITY));
-        consider_gap(x, above.hi);
-        consider_gap(below.lo, x);
-    };
-    // Beyond the last atom the error grows toward the far end of the range (and a bracket
-    // beyond IEEE max need not contain x), so the ends are measured directly as well.
-    err_at(lo);
-    err_at(hi);
-    // A codebook's gaps (k-means levels, any list of atoms) need not grow away from zero, so the
-    // probes below could miss its widest gap: with few atoms in the range, measure every gap.
-    constexpr std::size_t kEveryGapLimit = 1 << 14;
-    const AtomList inside = atoms_in(lo, hi, kEveryGapLimit);
-    if (!inside.truncated)
-        for (std::size_t i = 0; i + 1 < inside.atoms.size(); ++i)
-            consider_gap(inside.atoms[i], inside.atoms[i + 1]);
-    // Gaps never shrink away from zero except next to it (a format without subnormals) and
-    // overflow behaves the same in every wrap period, so these gaps hold the supremum.
-    const double probes[] = {
-        lo,          hi,           0.0, max_finite(), min_finite(), min_positive(), -min_positive(),
-        next_up(lo), next_down(hi)};
-    for (double p : probes)
-        if (p >= lo && p <= hi) gaps_around(p);
-    return worst;
+    return WorstCaseError(*this, *impl_, lo, hi, mode).run();
 }
 
 }  // namespace qlab
