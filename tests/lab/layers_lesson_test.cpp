@@ -119,7 +119,6 @@ TEST_F(LayersFixture, LinTable6sPairBesideTheSamePairingOnTheMeasuredTradeoff) {
     EXPECT_EQ(cases[t.paper[0].equal].id, 1);
     // Ours once the trade-off finished: the core's pairing of its points, in Mbit and %.
     test::train_batches(model, s, 30);
-    std::vector<std::string> problems;
     analysis.update(s, model, host, problems);
     ASSERT_NE(analysis.sweep(), nullptr);
     qlab::run_job(*analysis.sweep());
@@ -141,10 +140,12 @@ TEST_F(LayersFixture, LinTable6sPairBesideTheSamePairingOnTheMeasuredTradeoff) {
         ASSERT_FALSE(r.points[v.equal].optimised);
         EXPECT_LE(std::fabs(t.our_points[v.optimised].error - t.our_points[v.equal].error),
                   0.1 + 1e-9);
-        for (std::size_t e = 0; e < r.points.size(); ++e)
+        for (std::size_t e = 0; e < r.points.size(); ++e) {
             if (!r.points[e].optimised &&
-                std::fabs(t.our_points[v.optimised].error - t.our_points[e].error) <= 0.1)
+                std::fabs(t.our_points[v.optimised].error - t.our_points[e].error) <= 0.1) {
                 EXPECT_GE(t.our_points[e].size, t.our_points[v.equal].size);
+            }
+        }
         EXPECT_GT(v.saving, 0);
     }
 }

@@ -186,6 +186,9 @@ void draw_table6(App& app, const Analysis& a_, const UiScale& ui, float width) {
             "Lin: %s", pair_text(v, t.paper_points, "case " + std::to_string(cases[v.optimised].id),
                                  "case " + std::to_string(cases[v.equal].id), 1, "Mbit")
                            .c_str());
+    ImGui::TextDisabled(
+        "(his points, tens of Mbit for a CIFAR-10 network, lie far off this plot's kbit axis: "
+        "compare the savings, not the points)");
     if (!t.measured) {
         ImGui::TextDisabled("ours: after the trade-off above finishes");
     } else if (t.ours.empty()) {

@@ -158,12 +158,12 @@ void draw_sweep(App& app, Lesson& lesson, const UiScale& ui, float width,
         if (ImGui::RadioButton("range x points", s.grid == "range")) app.set("grid", "range");
         ImGui::SameLine();
         if (ImGui::RadioButton("exponent x bits", s.grid == "float")) app.set("grid", "float");
-        ImGui::SameLine();
         int table = -1;
         for (int i = 0; i < 5; ++i)
             if (s.grid == kTableKeys[i]) table = i;
         ImGui::SetNextItemWidth(ImGui::CalcTextSize("Table 3 (float)").x + ui.px(30));
-        if (ImGui::BeginCombo("##table", table >= 0 ? kTableNames[table] : "paper's table")) {
+        if (ImGui::BeginCombo("Cherkhev's grid, his cells beside",
+                              table >= 0 ? kTableNames[table] : "none")) {
             for (int i = 0; i < 5; ++i)
                 if (ImGui::Selectable(kTableNames[i], i == table)) app.set("grid", kTableKeys[i]);
             ImGui::EndCombo();
@@ -238,10 +238,10 @@ void draw_sweep(App& app, Lesson& lesson, const UiScale& ui, float width,
             for (const std::string& p : lesson.rebuild_sweep(s))
                 app.report("Perceptron: " + p, MessageLevel::warning);
     } else
-        ImGui::TextDisabled("%s, %s: %zu cells, %d passes, scored on %zu %s rows", s.set.c_str(),
+        ImGui::TextDisabled("%s, %s: %zu cells, %d passes, %zu %s rows", s.set.c_str(),
                             s.algo.c_str(), sw.cells().size(), sw.epochs(),
                             sw.test() ? sw.test()->size() : sw.train().size(),
-                            sw.scores_test() ? "held-out" : "training");
+                            sw.scores_test() ? "test" : "training");
     if (lesson.sweep_table) draw_paper_beside(lesson, *lesson.sweep_table);
 }
 

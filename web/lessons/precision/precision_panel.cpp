@@ -305,16 +305,23 @@ void PrecisionPanel::draw_analysis(App& app, const UiScale& ui) {
 void PrecisionPanel::draw_spread() {
     const qlab::SakrSpread* sp = m_.spread();
     if (!sp || sp->samples == 0) return;
-    ImGui::TextDisabled("%.0f%%: E_A in [%.4g, %.4g], E_W in [%.4g, %.4g]", 100 * sp->level,
-                        sp->e_a_lo, sp->e_a_hi, sp->e_w_lo, sp->e_w_hi);
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("%.0f%% intervals: E_A [%.4g, %.4g], E_W [%.4g, %.4g]", 100 * sp->level,
+                       sp->e_a_lo, sp->e_a_hi, sp->e_w_lo, sp->e_w_hi);
+    ImGui::PopStyleColor();
     widgets::help_marker(
         "Percentile bootstrap over the estimation set (1000 resamples of its rows). E_A and E_W "
         "are means in which the rows with a tiny float margin dominate: a small sample can miss "
         "them and understate both, and the theorems with them.",
         "Sakr et al. eq. 11");
-    ImGui::TextDisabled("largest %d of %d rows: %.1f%% of E_A, %.1f%% of E_W", sp->top, sp->samples,
-                        100 * sp->top_share_a, 100 * sp->top_share_w);
-    widgets::tooltip_on_hover("Were every row alike they would carry top / samples of each sum.");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("the largest %d of %d rows carry %.1f%% of E_A, %.1f%% of E_W", sp->top,
+                       sp->samples, 100 * sp->top_share_a, 100 * sp->top_share_w);
+    ImGui::PopStyleColor();
+    const std::string alike =
+        widgets::format("Were every row alike, %d rows would carry %.1f%% of each sum.", sp->top,
+                        100.0 * sp->top / sp->samples);
+    widgets::tooltip_on_hover(alike.c_str());
 }
 
 void PrecisionPanel::draw_precision_numbers(App& app, const UiScale& /*ui*/) {

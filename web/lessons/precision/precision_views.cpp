@@ -249,9 +249,9 @@ namespace {
 void draw_table1(const qlab::LabState& s, const SharedModel& model) {
     const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
                                   ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoHostExtendX;
-    if (!ImGui::BeginTable("##costs", 10, flags)) return;
-    const char* const heads[] = {"",        "T1 err%",  "T1 FA",  "FA D+1",   "FA D",
-                                 "T1 bits", "eq4 bits", "our FA", "our bits", "arch"};
+    if (!ImGui::BeginTable("##costs", 9, flags)) return;
+    const char* const heads[] = {"",        "T1 err%",  "T1 FA",  "FA D+1",  "FA D",
+                                 "T1 bits", "eq4 bits", "our FA", "our bits"};
     for (const char* h : heads) ImGui::TableSetupColumn(h);
     ImGui::TableHeadersRow();
     const auto ours = [&](int ba, int bw) {
@@ -270,8 +270,9 @@ void draw_table1(const qlab::LabState& s, const SharedModel& model) {
         ImGui::TableNextRow();
         ImGui::TableSetColumnIndex(0);
         ImGui::TextUnformatted(t.name.c_str());
+        widgets::tooltip_on_hover(t.architecture.c_str());
         ImGui::TableSetColumnIndex(1);
-        ImGui::Text("%.2f", t.paper_error);
+        ImGui::Text("%g", t.paper_error);
         ImGui::TableSetColumnIndex(2);
         ImGui::Text("%.4g", t.paper_fa);
         ImGui::TableSetColumnIndex(3);
@@ -283,8 +284,6 @@ void draw_table1(const qlab::LabState& s, const SharedModel& model) {
         ImGui::TableSetColumnIndex(6);
         ImGui::Text("%.3f", t.with_bias.bits / 1e6);
         ours(t.ba, t.bw);
-        ImGui::TableSetColumnIndex(9);
-        ImGui::TextDisabled("%s", t.architecture.c_str());
     }
     ImGui::EndTable();
 }
@@ -316,7 +315,8 @@ void draw_costs(App& app, const Lesson& m_, const SharedModel& s_, const UiScale
         "architecture, a D-term dot product costing D B_A B_W + (D-1)(B_A + B_W + ceil(log2 D) - "
         "1) full adders, with D = fan-in + 1 (the bias as one more term: the reading that gives "
         "the (8, 8)..(4, 7) rows and SQ's 533) or D = fan-in. BN's printed 117 matches neither. "
-        "eq. 4: |A| B_A + |W| B_W bits. ours: the model on the left at the row's precision.",
+        "eq. 4: |A| B_A + |W| B_W bits. ours: the model on the left at the row's precision. "
+        "Hover a row's name for its architecture.",
         "Sakr et al. eq. 3, 4; Table 1");
     draw_table1(s, s_);
     record_item(app, ui, "precision_cost_table");

@@ -442,9 +442,12 @@ void TernaryPanel::draw_gain_x(App& app, const UiScale& ui) {
     } else if (!ImGui::IsItemActive()) {
         tx_draft_ = -1;
     }
-    if (s.tblock != 64)
-        ImGui::TextDisabled("X = 5.5 is Kundu's estimate for N = 64; N = %d needs its own",
-                            static_cast<int>(s.tblock));
+    if (s.tblock != 64) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::TextWrapped("X = 5.5 is Kundu's estimate for N = 64; N = %d needs its own",
+                           static_cast<int>(s.tblock));
+        ImGui::PopStyleColor();
+    }
 }
 
 void TernaryPanel::draw_level_switch(App& app, const UiScale& ui) {
