@@ -315,7 +315,7 @@ TEST(LabState, ThePerceptronSweepsProtocolAndThePapersTables) {
     // Cherkhev §4.2's protocol by default; converge is the choice; his tables are grids.
     LabState s;
     EXPECT_EQ(s.protocol, "paper");
-    EXPECT_TRUE(apply_query("protocol=converge&grid=3-float", s).empty());
+    EXPECT_TRUE(apply_query("panel=perceptron&protocol=converge&grid=3-float", s).empty());
     EXPECT_EQ(s.protocol, "converge");
     EXPECT_EQ(s.grid, "3-float");
     const auto m = apply_query("protocol=forever&grid=5", s);

@@ -288,6 +288,15 @@ const qlab = (args) => {
   assert.equal(r.status, 0, `qlab ${args.join(" ")}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 };
+// A key held for a few frames (ImGui 1.86 reads keys once per frame), as lab.test.mjs does.
+async function hold(page, key, modifier) {
+  if (modifier) await page.keyboard.down(modifier);
+  await page.keyboard.down(key);
+  await page.waitForTimeout(150);
+  await page.keyboard.up(key);
+  if (modifier) await page.keyboard.up(modifier);
+  await settle(page, 2);
+}
 const closeRel = (a, b, what, tol = 5e-4) =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(1e-12, Math.abs(a), Math.abs(b)), `${what}: lab ${a}, qlab ${b}`);
 
@@ -335,19 +344,14 @@ test("E values' intervals, a bound below the simulation and Table 1 complete, as
   const f = (await metrics(page)).layout.precision_psamples;
   await page.mouse.move(f.x + 12, f.y + f.height / 2);
   await page.mouse.down();
-  await page.waitForTimeout(120);
+  await page.waitForTimeout(150);
   await page.mouse.up();
-  await settle(page, 2);
-  await page.keyboard.down("Control");
-  await page.keyboard.down("a");
-  await page.waitForTimeout(120);
-  await page.keyboard.up("a");
-  await page.keyboard.up("Control");
+  await settle(page, 3);
+  await hold(page, "a", "Control");
   await page.keyboard.type("100");
-  await settle(page, 2);
-  await page.keyboard.down("Enter");
-  await page.waitForTimeout(120);
-  await page.keyboard.up("Enter");
+  await settle(page, 3);
+  await page.screenshot({ path: path.join(outDir, "precision-psamples-typed.png") });
+  await hold(page, "Enter");
   await settle(page, 3);
   assert.equal((await page.evaluate(() => window.quantlab.getState())).psamples, 100);
   m = await ready();

@@ -279,7 +279,8 @@ test("Tables 3-4 view (a real click) as qlab ternary-tables; X typed in moves th
     assert.equal(t.float_accuracy, k.float_accuracy);
     assert.equal(t.activation_accuracy, k.activation_accuracy);
     assert.equal(t.fgq_accuracy, k.fgq_accuracy);
-    assert.deepEqual(t.schemes.map((s) => s.scheme), ["uniform", "sensitivity", "compute"]);
+    assert.deepEqual(t.schemes.map((s) => s.scheme), ["uniform", "sensitivity", "compute-aware"]);
+    assert.deepEqual(t.schemes.map((s) => s.scheme), k.schemes.map((s) => s.scheme));
     for (let i = 0; i < k.schemes.length; i++)
       for (let j = 0; j < k.schemes[i].at_loss.length; j++) {
         const a = t.schemes[i].at_loss[j].point, b = k.schemes[i].at_loss[j].point;

@@ -186,10 +186,14 @@ TEST(PrecisionBelowSimulation, SaysWhenABoundFallsBelowTheMismatchAndWhy) {
     EXPECT_NE(b.why.find("linearised"), std::string::npos);
     EXPECT_NE(b.why.find("bootstrap interval reaches"), std::string::npos);
     EXPECT_EQ(b.why.find("ReLU"), std::string::npos);
+    EXPECT_NE(b.reason.find("near-tie"), std::string::npos);
+    EXPECT_NE(precision::below_simulation(r, "hardsigmoid", 0.015).reason.find("linearised"),
+              std::string::npos);  // the interval stays below the simulation
     r.bounds.thm2 = 0.015;
     b = precision::below_simulation(r, "relu", 0.012);
     EXPECT_TRUE(b.thm1 && b.thm2);
     EXPECT_NE(b.why.find("ReLU outputs above 2 saturate"), std::string::npos);
+    EXPECT_EQ(b.reason, "ReLU outputs above 2 saturate in fixed point");
     EXPECT_EQ(b.why.find("bootstrap interval reaches"), std::string::npos);
 }
 

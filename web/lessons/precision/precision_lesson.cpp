@@ -30,6 +30,10 @@ BelowSimulation below_simulation(const Row& row, const std::string& act, double 
         "No contradiction of the theorems: they bound p_m under independent uniform noise through "
         "the linearised network (eq. 7), as a mean over the estimation set; the simulation "
         "rounds every row, saturating at the top of each range.";
+    b.reason = "the theorems bound their linearised noise, not rounding";
+    if (b.thm1 && std::isfinite(thm1_hi) && thm1_hi >= p_m)
+        b.reason = "rare near-tie rows carry E_A and E_W (see Theorem 1's interval)";
+    if (act == "relu") b.reason = "ReLU outputs above 2 saturate in fixed point";
     if (act == "relu")
         b.why +=
             " ReLU outputs above 2 saturate in ufixed:w=B_A,f=B_A-1 (the theorems assume "

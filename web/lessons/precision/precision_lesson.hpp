@@ -53,7 +53,8 @@ extern const Table1Row kTable1[4];
 // mean over the estimation set; the simulation rounds and saturates on every row).
 struct BelowSimulation {
     bool thm1 = false, thm2 = false;
-    std::string why;  // empty when neither is below
+    std::string why;     // empty when neither is below
+    std::string reason;  // the likeliest cause in a few words (why has them all)
 };
 // `act` is the hidden activation; `thm1_hi` the top of Theorem 1's bootstrap interval (NaN: none).
 BelowSimulation below_simulation(const Row& row, const std::string& act, double thm1_hi);

@@ -74,6 +74,7 @@ class PrecisionPanel : public ModelPanel {
     void draw_analysis(App& app, const UiScale& ui);
     void draw_precision_numbers(App& app, const UiScale& ui);
     void draw_spread();
+    void draw_below_note(App& app);
     void draw_bitflip_controls(App& app, const UiScale& ui);
     void draw_views(App& app, const UiScale& ui);
     std::string model_line(const App& app) const;
@@ -305,22 +306,20 @@ void PrecisionPanel::draw_analysis(App& app, const UiScale& ui) {
 void PrecisionPanel::draw_spread() {
     const qlab::SakrSpread* sp = m_.spread();
     if (!sp || sp->samples == 0) return;
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("%.0f%% intervals: E_A [%.4g, %.4g], E_W [%.4g, %.4g]", 100 * sp->level,
-                       sp->e_a_lo, sp->e_a_hi, sp->e_w_lo, sp->e_w_hi);
-    ImGui::PopStyleColor();
+    ImGui::TextDisabled("%.0f%%: E_A [%.3g, %.3g], E_W [%.3g, %.3g]", 100 * sp->level, sp->e_a_lo,
+                        sp->e_a_hi, sp->e_w_lo, sp->e_w_hi);
     widgets::help_marker(
-        "Percentile bootstrap over the estimation set (1000 resamples of its rows). E_A and E_W "
-        "are means in which the rows with a tiny float margin dominate: a small sample can miss "
-        "them and understate both, and the theorems with them.",
+        "Percentile bootstrap intervals over the estimation set (1000 resamples of its rows). "
+        "E_A and E_W are means in which the rows with a tiny float margin dominate: a small "
+        "sample can miss them and understate both, and the theorems with them.",
         "Sakr et al. eq. 11");
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("the largest %d of %d rows carry %.1f%% of E_A, %.1f%% of E_W", sp->top,
-                       sp->samples, 100 * sp->top_share_a, 100 * sp->top_share_w);
-    ImGui::PopStyleColor();
-    const std::string alike =
-        widgets::format("Were every row alike, %d rows would carry %.1f%% of each sum.", sp->top,
-                        100.0 * sp->top / sp->samples);
+    ImGui::TextDisabled("largest %d rows: %.0f%% of E_A, %.0f%% of E_W", sp->top,
+                        100 * sp->top_share_a, 100 * sp->top_share_w);
+    const std::string alike = widgets::format(
+        "The %d rows with the largest terms, of %d, carry %.1f%% of E_A's sum and %.1f%% of "
+        "E_W's; were every row alike they would carry %.1f%%.",
+        sp->top, sp->samples, 100 * sp->top_share_a, 100 * sp->top_share_w,
+        100.0 * sp->top / sp->samples);
     widgets::tooltip_on_hover(alike.c_str());
 }
 
@@ -372,16 +371,24 @@ void PrecisionPanel::draw_precision_numbers(App& app, const UiScale& /*ui*/) {
          "Test error of the fixed-point network.", nullptr);
     line("error (float)", m_.float_error() >= 0 ? percent(m_.float_error()) : pending, nullptr,
          nullptr);
-    const precision::BelowSimulation below = precision::below_simulation(r, s.act, thm1_ci.second);
-    if (below.thm1 || below.thm2) {
-        ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().warning);
-        ImGui::TextWrapped("%s below the simulated p_m here.", below.thm1 && below.thm2
-                                                                   ? "Theorems 1 and 2 fall"
-                                                               : below.thm1 ? "Theorem 1 falls"
-                                                                            : "Theorem 2 falls");
-        ImGui::PopStyleColor();
-        ImGui::TextWrapped("%s", below.why.c_str());
-    }
+}
+
+// Under Fig. 1: where a bound falls below the simulated mismatch at (B_A, B_W), and why.
+void PrecisionPanel::draw_below_note(App& app) {
+    const Row r = m_.current();
+    const qlab::SakrSpread* sp = m_.spread();
+    const double hi =
+        sp && sp->samples > 0 ? sp->theorem1_interval(r.ba, r.bw).second : std::nan("");
+    const precision::BelowSimulation below = precision::below_simulation(r, app.state().act, hi);
+    if (!below.thm1 && !below.thm2) return;
+    ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().warning);
+    ImGui::TextWrapped("At (%d, %d) %s below the simulated p_m: %s.", r.ba, r.bw,
+                       below.thm1 && below.thm2 ? "Theorems 1 and 2 fall"
+                       : below.thm1             ? "Theorem 1 falls"
+                                                : "Theorem 2 falls",
+                       below.reason.c_str());
+    ImGui::PopStyleColor();
+    widgets::help_marker(below.why.c_str(), "Sakr et al. eq. 7");
 }
 
 void PrecisionPanel::draw_bitflip_controls(App& app, const UiScale& ui) {
@@ -423,6 +430,7 @@ void PrecisionPanel::draw_views(App& app, const UiScale& ui) {
     const float plot_h =
         std::clamp(ImGui::GetContentRegionAvail().y * 0.5f, ui.px(240), ui.px(340));
     precision::draw_fig1(app, m_, ui, ImVec2(avail, plot_h));
+    draw_below_note(app);
     const bool side_by_side = avail > ui.px(820);
     ImGui::BeginGroup();
     precision::draw_costs(app, m_, app.model(), ui);
