@@ -289,10 +289,10 @@ const qlab = (args) => {
   return JSON.parse(r.stdout);
 };
 // A key held for a few frames (ImGui 1.86 reads keys once per frame), as lab.test.mjs does.
-async function hold(page, key, modifier) {
+async function hold(page, key, modifier, ms = 150) {
   if (modifier) await page.keyboard.down(modifier);
   await page.keyboard.down(key);
-  await page.waitForTimeout(150);
+  await page.waitForTimeout(ms);
   await page.keyboard.up(key);
   if (modifier) await page.keyboard.up(modifier);
   await settle(page, 2);
@@ -351,7 +351,8 @@ test("E values' intervals, a bound below the simulation and Table 1 complete, as
   await page.keyboard.type("100");
   await settle(page, 3);
   await page.screenshot({ path: path.join(outDir, "precision-psamples-typed.png") });
-  await hold(page, "Enter");
+  // Enter held across a frame or two (the fixed-point sims make frames long on a busy machine).
+  await hold(page, "Enter", undefined, 400);
   await settle(page, 3);
   assert.equal((await page.evaluate(() => window.quantlab.getState())).psamples, 100);
   m = await ready();
