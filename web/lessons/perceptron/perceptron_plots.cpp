@@ -131,8 +131,9 @@ static void draw_paper_beside(const Lesson& lesson, const qlab::CherkhevTable& t
                         fmt(table.majority, 3).c_str(), fmt(table.max_accuracy, 3).c_str());
 }
 
-void draw_sweep(App& app, Lesson& lesson, const UiScale& ui, float width,
-                std::vector<std::vector<float>>& cell_rects) {
+// The heatmap's title, its protocol and its grid (range x points, float e x bits, or one of
+// Cherkhev's tables).
+static void draw_sweep_controls(App& app, const UiScale& ui) {
     const qlab::LabState& s = app.state();
     const bool paper = s.protocol != "converge";
     ImGui::Text("%s accuracy per format", paper ? "Test" : "Training");
@@ -169,6 +170,12 @@ void draw_sweep(App& app, Lesson& lesson, const UiScale& ui, float width,
             ImGui::EndCombo();
         }
     }
+}
+
+void draw_sweep(App& app, Lesson& lesson, const UiScale& ui, float width,
+                std::vector<std::vector<float>>& cell_rects) {
+    const qlab::LabState& s = app.state();
+    draw_sweep_controls(app, ui);
     cell_rects.clear();
     if (!lesson.sweep) {
         if (!lesson.sweep_error.empty()) ImGui::TextWrapped("%s", lesson.sweep_error.c_str());
