@@ -65,8 +65,10 @@ try {
     trainThen(() => { const m = window.quantlab.metrics(); return m.state === "finished" && m.levels.length > 0; }));
   await shot("?panel=ternary&data=digits&hidden=32&epochs=3&tblock=16&ttol=0.05&tview=pareto&seed=1", "pareto-view.png",
     trainThen(() => { const m = window.quantlab.metrics(); return m.pareto && m.pareto.state === "finished"; }));
+  await shot("?panel=ternary&data=digits&hidden=32&epochs=3&tblock=16&ttol=0.05&tview=tables&seed=1", "kundu-tables.png",
+    trainThen(() => { const m = window.quantlab.metrics(); return m.tables && m.tables.state === "finished"; }));
   console.log("wrote docs/formats-panel.png, docs/perceptron-panel.png, docs/train-panel.png, docs/precision-panel.png, " +
-              "docs/layers-panel.png, docs/ternary-panel.png, docs/pareto-view.png");
+              "docs/layers-panel.png, docs/ternary-panel.png, docs/pareto-view.png, docs/kundu-tables.png");
 } finally {
   await browser.close();
   server.close();

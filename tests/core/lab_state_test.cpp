@@ -307,3 +307,39 @@ TEST(LabState, KundusXIsTheTernaryLessonsSetting) {
 
 }  // namespace
 }  // namespace qlab
+
+namespace qlab {
+namespace {
+
+TEST(LabState, ThePerceptronSweepsProtocolAndThePapersTables) {
+    // Cherkhev §4.2's protocol by default; converge is the choice; his tables are grids.
+    LabState s;
+    EXPECT_EQ(s.protocol, "paper");
+    EXPECT_TRUE(apply_query("panel=perceptron&protocol=converge&grid=3-float", s).empty());
+    EXPECT_EQ(s.protocol, "converge");
+    EXPECT_EQ(s.grid, "3-float");
+    const auto m = apply_query("protocol=forever&grid=5", s);
+    ASSERT_EQ(m.size(), 2u);
+    EXPECT_NE(m[0].find("protocol"), std::string::npos);
+    EXPECT_EQ(s.protocol, "converge");
+    EXPECT_EQ(s.grid, "3-float");
+    EXPECT_NE(to_query(s, false).find("protocol=converge"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qlab
+
+namespace qlab {
+namespace {
+
+TEST(LabState, TheTernaryLessonHasATablesView) {
+    LabState s;
+    EXPECT_TRUE(apply_query("tview=tables&tx=5", s).empty());
+    EXPECT_EQ(s.tview, "tables");
+    EXPECT_EQ(s.tx, 5);
+    EXPECT_EQ(apply_query("tview=table", s).size(), 1u);
+    EXPECT_EQ(s.tview, "tables");
+}
+
+}  // namespace
+}  // namespace qlab

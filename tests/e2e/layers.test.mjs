@@ -2,13 +2,17 @@
 // trains digits 64-32-10, then the per-layer SQNRs rise by about kappa dB per bit, eq. 9 holds for
 // the reported step SQNRs, the allocation follows eq. 16, size against error is computed, the
 // objective radio (a real click) leaves dense layers' bits alone but moves a conv net's, a bad URL
-// falls back with messages, and the lattice designer (a dragged level, 2 against 16 levels, tuning).
+// falls back with messages, the lattice designer (a dragged level, 2 against 16 levels, tuning), and
+// Lin Table 6's pair beside the same pairing on the measured trade-off.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { openLab, settle, outDir, useLab, metrics, getState, waitFor, clickView } from "./browser.mjs";
 
 const lab = useLab();
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 // The analysis is complete for the current weights: snapshot, kappa sweep and size/error job.
 const analysed = () => {
@@ -372,5 +376,45 @@ test("lattice designer links: layer 2 on all layers from the link; a bad level l
   assert.equal((await getState(page)).dlevels, "uniform:2");
   assert.equal(m.designer.layer, "layer 2");
   assert.equal(m.designer.levels.length, 4);
+  await context.close();
+});
+
+// Lin Table 6's pairs as qlab allocate --table6 gives them, beside the same pairing on the
+// measured trade-off (checked here by brute force over its points).
+test("Lin Table 6's pair (case 10 against case 2) beside the pairing on our trade-off", async () => {
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=layers&data=digits&hidden=32&epochs=3&lbits=6&seed=1");
+  await waitFor(page, () => window.quantlab.metrics().model !== "");
+  let m = await metrics(page);
+  assert.equal(m.table6.measured, false);
+  assert.equal(m.table6.ours, null);
+  await clickView(page, "layers_run_button");  // trains the model (a real click)
+  m = await waitFor(page, analysed, null, 90000);
+  const r = spawnSync(path.join(root, "build/native-release/cli/qlab"), ["allocate", "--table6", "--json"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const t6 = JSON.parse(r.stdout);
+  assert.equal(m.table6.match_error, t6.match_error);
+  assert.deepEqual(m.table6.paper_case_pairs, t6.saving_case_pairs);
+  assert.deepEqual(m.table6.paper, t6.savings);
+  const lin = m.table6.paper.find((p, i) => m.table6.paper_case_pairs[i][0] === 10);
+  assert.deepEqual(m.table6.paper_case_pairs.find((p) => p[0] === 10), [10, 2]);
+  assert.ok(Math.abs(lin.saving - 0.221) < 0.0005 && Math.abs(lin.optimised_size_mbit - 21.09) < 0.005, JSON.stringify(lin));
+  // Ours: every optimised point against the smallest equal-width one within 0.1 points.
+  assert.equal(m.table6.measured, true);
+  const pts = m.tradeoff.map((p) => ({ optimised: p.optimised, size: p.size_bits / 1e6, error: 100 * p.error }));
+  const expected = [];
+  pts.forEach((p, i) => {
+    if (!p.optimised) return;
+    let best = -1;
+    pts.forEach((q, j) => {
+      if (!q.optimised && Math.abs(q.error - p.error) <= 0.1 + 1e-9 && (best < 0 || q.size < pts[best].size)) best = j;
+    });
+    if (best >= 0 && p.size < pts[best].size) expected.push([i, best, 1 - p.size / pts[best].size]);
+  });
+  assert.deepEqual(m.table6.ours.map((v) => [v.optimised, v.equal]), expected.map((e) => [e[0], e[1]]));
+  m.table6.ours.forEach((v, k) => assert.ok(Math.abs(v.saving - expected[k][2]) < 1e-12));
+  console.log(`# Table 6 beside ours: ${JSON.stringify(m.table6.ours.map((v) => [m.tradeoff[v.optimised].bits, m.tradeoff[v.equal].bits, v.saving.toFixed(3)]))}`);
+  await settle(page, 3);
+  await page.screenshot({ path: path.join(outDir, "layers-table6.png") });
+  assert.deepEqual(errors, []);
   await context.close();
 });

@@ -1,11 +1,16 @@
 // End-to-end tests of the Perceptron lesson (Cherkhev §3-4) in headless Chromium: it opens by URL,
 // a fine lattice learns a separable set and a coarse one does not, a constructed sink is counted,
 // real mouse clicks add and remove points, Space and S drive the job, the accuracy sweep runs as a
-// job and its cells load formats, and a bad URL falls back with messages.
+// job and its cells load formats (Cherkhev's protocol by default, converge by a click, his Tables
+// 2-4 with his cells beside ours as qlab sweep --table gives them), the safe bound beside Theorem
+// 1's, and a bad URL falls back with messages.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { openLab, settle, outDir, MIN_RENDERED_PNG_BYTES, useLab, metrics } from "./browser.mjs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { clickView, waitFor } from "./browser.mjs";
 
 const BASE = "?panel=perceptron&set=linear&margin=0.1&atoms=lattice:range=1,points=32&seed=1";
 
@@ -155,7 +160,7 @@ test("the accuracy sweep runs as a job with progress, and a clicked cell loads i
   await settle(page);
   // Switching the grid starts a new sweep: the shell shows it as a running job before any cell ran.
   const started = await page.evaluate(() => {
-    window.quantlab.setState({ grid: "float" });
+    window.quantlab.setState({ grid: "float", protocol: "converge" });
     return window.quantlab.metrics();
   });
   const job = started.jobs.find((j) => j.label === "accuracy sweep");
@@ -216,6 +221,72 @@ test("a bad URL names the bad values, falls back, and still renders (also at 800
   assert.ok(view.width >= 200 && view.x + view.width <= 801, JSON.stringify(view));
   const shot = await page.screenshot({ path: path.join(outDir, "perceptron-bad-url-800.png") });
   assert.ok(shot.length > MIN_RENDERED_PNG_BYTES, `screenshot only ${shot.length} bytes`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// Cherkhev Table 3's grid on synth01 with his cells beside ours, as `qlab sweep --table` gives them
+// for the same set, split and seed; then a real click on "converge" switches the protocol.
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const qlabSweep = (args) => {
+  const r = spawnSync(path.join(root, "build/native-release/cli/qlab"),
+    ["sweep", "--data", "synth:synth01:seed=1", "--seed", "1", "--json", ...args], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+};
+
+test("Cherkhev's Table 3 beside ours, as qlab sweep --table; a click switches to converge", async () => {
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=perceptron&set=synth01&seed=1&grid=3-fixed");
+  await waitFor(page, () => window.quantlab.metrics().sweep.done === 20);
+  await settle(page);
+  let m = await metrics(page);
+  assert.equal(m.sweep.protocol, "paper");
+  assert.equal(m.sweep.epochs, 3);
+  assert.equal(m.sweep.scored_on, "test");
+  assert.equal(m.sweep.table, "3-fixed");
+  const cli = qlabSweep(["--table", "3-fixed"]);
+  assert.equal(cli.epochs, 3);
+  assert.equal(m.sweep.train_size, cli.train_size);
+  assert.equal(m.sweep.test_size, cli.test_size);
+  assert.deepEqual(m.sweep.paper.columns, cli.paper.columns);
+  assert.equal(m.sweep.paper.rows.length, cli.paper.rows.length);
+  for (let r = 0; r < cli.paper.rows.length; ++r) {
+    // His printed cells (Table 3, gisette, fixed point: e.g. 8-bit range 8 is 93 %) and ours.
+    assert.deepEqual(m.sweep.paper.rows[r].paper, cli.paper.rows[r].paper);
+    assert.deepEqual(m.sweep.paper.rows[r].ours, cli.paper.rows[r].ours, `row ${cli.paper.rows[r].row}`);
+  }
+  assert.ok(m.sweep.paper.rows.flatMap((r) => r.ours).every((v) => typeof v === "number" && v >= 0 && v <= 100));
+  await page.screenshot({ path: path.join(outDir, "perceptron-table3.png") });
+
+  await clickView(page, "perceptron_converge");
+  await settle(page);
+  assert.equal((await state(page)).protocol, "converge");
+  await waitFor(page, () => window.quantlab.metrics().sweep.done === 20);
+  m = await metrics(page);
+  assert.equal(m.sweep.epochs, 50);
+  assert.equal(m.sweep.scored_on, "train");
+  const conv = qlabSweep(["--table", "3-fixed", "--protocol", "converge"]);
+  for (let r = 0; r < conv.paper.rows.length; ++r)
+    assert.deepEqual(m.sweep.paper.rows[r].ours, conv.paper.rows[r].ours);
+  for (const c of m.sweep.cells) assert.equal(c.accuracy, c.train_accuracy);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the safe bound R^2/(gamma - 2 delta)^2 beside Theorem 1's", async () => {
+  const { page, context, errors } = await openLab(lab.browser, lab.url + BASE.replace("points=32", "points=257"));
+  await page.evaluate(() => window.quantlab.step(20000));
+  await settle(page);
+  const m = await metrics(page);
+  // From q(0) = 0 (an odd number of points) the safe bound is R^2/(gamma - 2 delta)^2 exactly.
+  assert.equal(m.start_norm, 0);
+  assert.ok(m.delta < m.gamma / 2, `delta ${m.delta}, gamma ${m.gamma}`);
+  const paper = (m.radius / (m.gamma - m.delta)) ** 2, safe = (m.radius / (m.gamma - 2 * m.delta)) ** 2;
+  assert.ok(Math.abs(m.bound - paper) <= 1e-9 * paper, `${m.bound} vs ${paper}`);
+  assert.ok(Math.abs(m.bound_safe - safe) <= 1e-9 * safe, `${m.bound_safe} vs ${safe}`);
+  assert.ok(m.bound_safe > m.bound && m.mistakes <= m.bound);
+  await page.screenshot({ path: path.join(outDir, "perceptron-safe-bound.png") });
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -2,10 +2,16 @@
 // trained in the page, the analysis as a job, Theorems 1 and 2 against the theorems' own noise and
 // the fixed-point network at several (B_A, B_W) set by link, by setState and by dragging the B_A
 // slider, the Delta^2 scaling of Theorem 1, the cost table, flipped digits, bit-flip injection
-// (the sign bit hurts more than the LSB), a bad link that falls back, and a screenshot.
+// (the sign bit hurts more than the LSB), a bad link that falls back, and a screenshot; E_A and
+// E_W's bootstrap intervals, the note where a bound falls below the simulation and Table 1
+// complete against qlab bounds and qlab cost --table1.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
+import fs from "node:fs";
+import os from "node:os";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { openLab, settle, outDir, useLab, metrics, center, waitFor, clickView } from "./browser.mjs";
 
 const lab = useLab();
@@ -126,7 +132,7 @@ test("digits MLP trained in the page: bounds hold over the theorems' noise and t
   // Costs: eq. 3 / 4 for this model, and Table 1's rows for Sakr's net within 0.06% / 0.6%.
   assert.ok(m.cost.fa > 0 && m.cost.bits === m.cost.activations * m.ba + m.cost.weights * m.bw);
   assert.equal(m.cost.weights, 64 * 32 + 32 * 10);
-  for (const r of m.table1) {
+  for (const r of m.table1.filter((t) => t.architecture === "784-512-512-512-10")) {
     assert.ok(Math.abs(r.fa / r.paper_fa - 1) < 6e-4, `FA ${r.option}: ${r.fa} vs ${r.paper_fa}`);
     assert.ok(Math.abs(r.bits / r.paper_bits - 1) < 6e-3, `bits ${r.option}: ${r.bits} vs ${r.paper_bits}`);
   }
@@ -269,6 +275,113 @@ test("embedded with hide=ba: the B_A slider does not move under the mouse, B_W d
   await drag("precision_bw_slider");
   m = await metrics(page);
   assert.ok(m.bw > 6, `B_W ${m.bw} after dragging right`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// E_A and E_W's bootstrap interval and the largest terms' share, the note where a bound falls
+// below the simulation, and Table 1 complete with both readings of the printed E values: what
+// `qlab bounds` and `qlab cost --table1` give for the same model, rows and seed.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const qlab = (args) => {
+  const r = spawnSync(path.join(root, "build/native-release/cli/qlab"), args, { encoding: "utf8" });
+  assert.equal(r.status, 0, `qlab ${args.join(" ")}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+};
+// A key held for a few frames (ImGui 1.86 reads keys once per frame), as lab.test.mjs does.
+async function hold(page, key, modifier, ms = 150) {
+  if (modifier) await page.keyboard.down(modifier);
+  await page.keyboard.down(key);
+  await page.waitForTimeout(ms);
+  await page.keyboard.up(key);
+  if (modifier) await page.keyboard.up(modifier);
+  await settle(page, 2);
+}
+const closeRel = (a, b, what, tol = 5e-4) =>
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1e-12, Math.abs(a), Math.abs(b)), `${what}: lab ${a}, qlab ${b}`);
+
+test("E values' intervals, a bound below the simulation and Table 1 complete, as qlab bounds and cost --table1", async () => {
+  const { page, context, errors } = await openLab(lab.browser, lab.url +
+    "?panel=precision&data=digits&hidden=32&act=relu&epochs=3&seed=1&ba=8&bw=8");
+  await waitFor(page, () => window.quantlab.metrics().model !== "");
+  await page.evaluate(() => window.quantlab.step(135));
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "qlab-precision-")), "model.json");
+  fs.writeFileSync(file, await page.evaluate(() => window.quantlab.exportModel()));
+  const ready = () => waitFor(page, () => {
+    const m = window.quantlab.metrics();
+    return m.analysis.state === "finished" && m.spread !== null && m.p_m_sim !== null && m.thm2 !== null;
+  }, null, 60000);
+  let m = await ready();
+  const data = ["--data", "sklearn:digits", "--test-fraction", "0.2", "--seed", "1"];
+  const check = (b, samples) => {
+    assert.equal(m.samples, samples);
+    assert.equal(m.spread.samples, samples);
+    assert.equal(b.spread.replicates, m.spread.replicates);
+    for (const k of ["E_A_interval", "E_W_interval"])
+      for (const i of [0, 1]) closeRel(m.spread[k][i], b.spread[k][i], `${k}[${i}]`);
+    closeRel(m.spread.top_share_E_A, b.spread.top_share_E_A, "top share E_A");
+    closeRel(m.spread.top_share_E_W, b.spread.top_share_E_W, "top share E_W");
+    for (const i of [0, 1]) closeRel(m.thm1_interval[i], b.rows[0].thm1_interval[i], `Theorem 1 interval[${i}]`);
+    assert.ok(m.spread.E_A_interval[0] <= m.e_a && m.e_a <= m.spread.E_A_interval[1]);
+    assert.equal(m.p_m_sim, b.rows[0].p_m_sim);
+    // The note: exactly where a bound is below the fixed-point network's mismatch.
+    assert.equal(m.below_simulation.thm1, m.thm1 < m.p_m_sim);
+    assert.equal(m.below_simulation.thm2, m.thm2 < m.p_m_sim);
+    assert.equal(m.below_simulation.thm1, b.rows[0].below_simulation.thm1);
+    assert.equal(m.below_simulation.thm2, b.rows[0].below_simulation.thm2);
+    if (m.below_simulation.thm1 || m.below_simulation.thm2) assert.match(m.below_simulation.why, /ReLU outputs above 2/);
+    else assert.equal(m.below_simulation.why, "");
+  };
+  // Every row by default (psamples 0): the 359 held-out digits.
+  check(qlab(["bounds", "--model", file, ...data, "--samples", "0", "--ba", "8", "--bw", "8", "--simulate", "--json"]), 359);
+  console.log(`# Sakr spread, all rows: E_A ${m.e_a} in [${m.spread.E_A_interval}], top 10 ${m.spread.top_share_E_A}; ` +
+    `Thm 1 ${m.thm1}, Thm 2 ${m.thm2}, p_m ${m.p_m_sim}, below ${JSON.stringify(m.below_simulation)}`);
+  await page.screenshot({ path: path.join(outDir, "precision-spread.png") });
+
+  // Typed into the samples field: 100 random rows, a wider interval. (The layout of a frame drawn
+  // after the intervals appeared: they push the field down.)
+  await settle(page, 3);
+  const f = (await metrics(page)).layout.precision_psamples;
+  await page.mouse.move(f.x + 12, f.y + f.height / 2);
+  await page.mouse.down();
+  await page.waitForTimeout(150);
+  await page.mouse.up();
+  await settle(page, 3);
+  await hold(page, "a", "Control");
+  await page.keyboard.type("100");
+  await settle(page, 3);
+  await page.screenshot({ path: path.join(outDir, "precision-psamples-typed.png") });
+  // Enter held across a frame or two (the fixed-point sims make frames long on a busy machine).
+  await hold(page, "Enter", undefined, 400);
+  await settle(page, 3);
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).psamples, 100);
+  m = await ready();
+  check(qlab(["bounds", "--model", file, ...data, "--samples", "100", "--ba", "8", "--bw", "8", "--simulate", "--json"]), 100);
+
+  // Table 1 complete: every row and both readings exactly as qlab cost --table1.
+  const c = qlab(["cost", "--table1", "--json"]);
+  assert.equal(m.table1.length, c.rows.length);
+  assert.deepEqual(m.table1.map((r) => r.option), ["(8, 8)", "(6, 6)", "(6, 9)", "(4, 7)", "SQ (16, 16)", "BN (1, 1)"]);
+  for (let i = 0; i < c.rows.length; i++) {
+    assert.equal(m.table1[i].option, c.rows[i].row);
+    assert.equal(m.table1[i].fa, c.rows[i].d_fan_in_plus_1.fa);
+    assert.equal(m.table1[i].fa_without_bias, c.rows[i].d_fan_in.fa);
+    assert.equal(m.table1[i].bits, c.rows[i].d_fan_in_plus_1.bits);
+    assert.equal(m.table1[i].paper_fa, c.rows[i].paper.fa_millions * 1e6);
+  }
+  // SQ's 533 M from eq. 3; BN's printed 117 M against 137.0 M or 128.5 M (Sakr Table 1).
+  const sq = m.table1[4], bn = m.table1[5];
+  assert.ok(Math.abs(sq.fa / 1e6 - 533) < 1, `SQ ${sq.fa}`);
+  assert.equal(bn.paper_fa, 117e6);
+  assert.ok(Math.abs(bn.fa / 1e6 - 137.0) < 0.05 && Math.abs(bn.fa_without_bias / 1e6 - 128.5) < 0.05, `BN ${bn.fa} ${bn.fa_without_bias}`);
+  assert.deepEqual(m.e_readings, c.readings);
+  // Read as eq. 11's E, the printed 41 and 3803 give Theorem 1 = 23.5% at (8, 8); without the
+  // 1/24 the 1% rule picks Table 1's (8, 8) and (6, 9).
+  assert.ok(Math.abs(m.e_readings[0].theorem1_at_8_8 - 0.235) < 0.001, JSON.stringify(m.e_readings[0]));
+  assert.deepEqual(m.e_readings[1].option_a, [8, 8]);
+  assert.deepEqual(m.e_readings[1].option_c, [6, 9]);
+  await settle(page, 3);
+  await page.screenshot({ path: path.join(outDir, "precision-table1.png") });
   assert.deepEqual(errors, []);
   await context.close();
 });

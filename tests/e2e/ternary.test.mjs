@@ -1,10 +1,15 @@
 // End-to-end tests of the Ternary lesson (Kundu 2017) in headless Chromium: train the shared model
 // by a real click, Algorithm 2's error falls at every step (Theorem 3), switching off the last
 // residual level by a real click lowers the model size and not the accuracy, plain FGQ ternary is
-// below float, power-performance is X/(C(X/N+1)), N and epsilon restart the analysis, a bad URL.
+// below float, power-performance is X/(C(X/N+1)), N and epsilon restart the analysis, a bad URL;
+// Kundu Tables 3-4 as a job against qlab ternary-tables, and X as a setting typed in.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
+import fs from "node:fs";
+import os from "node:os";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { openLab, settle, outDir, useLab, metrics, waitFor, clickView } from "./browser.mjs";
 
 const lab = useLab();
@@ -235,6 +240,92 @@ test("one shared model: trained in Train, analysed here by a click on the tab; u
   const text = (await page.evaluate(() => window.quantlab.messages())).map((x) => x.text).join("\n");
   assert.match(text, /broken\.json/);
   assert.equal((await metrics(page)).model_batches, trained.batches);  // the lab keeps its model
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// Kundu Tables 3-4 as a job on the trained model (8-bit activations, three tolerance schemes) with
+// his cells and the abstract's derivation, against qlab ternary-tables on the exported model;
+// then X typed into its field changes the power-performance figures as X / (C (X/N + 1)).
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+// A key held for a few frames (ImGui 1.86 reads keys once per frame), as lab.test.mjs does.
+async function hold(page, key, modifier, ms = 150) {
+  if (modifier) await page.keyboard.down(modifier);
+  await page.keyboard.down(key);
+  await page.waitForTimeout(ms);
+  await page.keyboard.up(key);
+  if (modifier) await page.keyboard.up(modifier);
+  await settle(page, 2);
+}
+const qlab = (args) => {
+  const r = spawnSync(path.join(root, "build/native-release/cli/qlab"), args, { encoding: "utf8" });
+  assert.equal(r.status, 0, `qlab ${args.join(" ")}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+};
+
+test("Tables 3-4 view (a real click) as qlab ternary-tables; X typed in moves the power figures", async () => {
+  const { page, context, errors } = await openLab(lab.browser,
+    lab.url + "?panel=ternary&data=digits&hidden=32&epochs=3&seed=1&tblock=16&ttol=0.05");
+  await waitFor(page, () => window.quantlab.metrics().model !== "");
+  await page.evaluate(() => window.quantlab.step(135));
+  await waitFor(page, () => window.quantlab.metrics().trained && !window.quantlab.metrics().training);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "qlab-kundu-")), "model.json");
+  fs.writeFileSync(file, await page.evaluate(() => window.quantlab.exportModel()));
+  let m = await metrics(page);
+  assert.equal(m.tables.state, "idle", "no tables job before the view is open");
+  await clickView(page, "ternary_view_tables");
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).tview, "tables");
+  const finished = () => waitFor(page, () => {
+    const t = window.quantlab.metrics().tables;
+    return t.state === "finished" && t.current && t.schemes;
+  }, null, 60000);
+  m = await finished();
+  const cliFor = (x) => qlab(["ternary-tables", "--model", file, "--data", "sklearn:digits", "--test-fraction", "0.2",
+    "--seed", "1", "--block", "16", "--x", String(x), "--json"]);
+  const compare = (t, k) => {
+    assert.equal(t.block, 16);
+    assert.equal(t.activation_bits, 8);
+    assert.equal(t.float_accuracy, k.float_accuracy);
+    assert.equal(t.activation_accuracy, k.activation_accuracy);
+    assert.equal(t.fgq_accuracy, k.fgq_accuracy);
+    assert.deepEqual(t.schemes.map((s) => s.scheme), ["uniform", "sensitivity", "compute-aware"]);
+    assert.deepEqual(t.schemes.map((s) => s.scheme), k.schemes.map((s) => s.scheme));
+    for (let i = 0; i < k.schemes.length; i++)
+      for (let j = 0; j < k.schemes[i].at_loss.length; j++) {
+        const a = t.schemes[i].at_loss[j].point, b = k.schemes[i].at_loss[j].point;
+        assert.equal(a === null, b === null, `${k.schemes[i].scheme} at ${k.schemes[i].at_loss[j].target_loss}`);
+        if (!a) continue;
+        assert.equal(a.accuracy, b.accuracy);
+        assert.equal(a.blocks, b.blocks);
+        assert.ok(Math.abs(a.comp - b.comp) <= 1e-9 * b.comp);
+        assert.ok(Math.abs(a.power_performance - b.power_performance) <= 1e-9 * b.power_performance);
+        assert.ok(Math.abs(a.power_performance - k.gain_x / (a.comp * (k.gain_x / 16 + 1))) < 1e-9);
+      }
+    assert.deepEqual(t.abstract, k.abstract);
+  };
+  compare(m.tables, cliFor(5.5));
+  assert.equal(m.gain_x, 5.5);
+  // The abstract's ~2x and ~2.3x from Table 3's comp column with X = 5.5.
+  const pp = m.tables.abstract.filter((f) => /power/.test(f.what));
+  assert.equal(pp.length, 2, JSON.stringify(m.tables.abstract));
+  assert.deepEqual(pp.map((f) => f.printed), [2, 2.3]);
+  for (const f of pp) assert.ok(Math.abs(f.from_comp - f.printed) < 0.1, JSON.stringify(f));
+  console.log(`# Kundu tables: ${JSON.stringify(m.tables.schemes.map((s) => [s.scheme, s.at_loss.map((a) => a.point && [a.point.blocks, a.point.comp])]))}`);
+  await settle(page, 3);
+  await page.screenshot({ path: path.join(outDir, "ternary-tables.png") });
+
+  // X typed into its field: the tables restart with it.
+  await clickView(page, "ternary_tx");
+  await settle(page, 3);
+  await hold(page, "a", "Control");
+  await page.keyboard.type("4");
+  await settle(page, 3);
+  await hold(page, "Enter", undefined, 400);  // across a frame or two on a busy machine
+  await settle(page, 3);
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).tx, 4);
+  m = await finished();
+  assert.equal(m.gain_x, 4);
+  compare(m.tables, cliFor(4));
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "fake_host.hpp"
 
 namespace quantlab {
@@ -88,6 +90,67 @@ TEST_F(LayersFixture, WhileTrainingTheSnapshotRefreshesAtMostOnceASecond) {
     host.now += 2000;
     analysis.update(s, model, host, problems);
     EXPECT_EQ(analysis.snapshot()->key, model.version());
+}
+
+}  // namespace
+}  // namespace quantlab
+
+namespace quantlab {
+namespace {
+
+TEST_F(LayersFixture, LinTable6sPairBesideTheSamePairingOnTheMeasuredTradeoff) {
+    // Before any trade-off: the paper's pairs alone.
+    layers::Table6Beside t = layers::table6_beside(nullptr);
+    EXPECT_FALSE(t.measured);
+    ASSERT_EQ(t.paper.size(), 2u);
+    const auto& cases = qlab::lin_table6();
+    // Case 10 (13,8,8,7,7,5) against case 2 (8 bits everywhere): sizes from Table 3's conv layers.
+    const qlab::LinSaving& p = t.paper[1];
+    EXPECT_EQ(cases[p.optimised].id, 10);
+    EXPECT_EQ(cases[p.equal].id, 2);
+    const double s10 = qlab::lin_model_size_mbit({13, 8, 8, 7, 7, 5});
+    const double s2 = qlab::lin_model_size_mbit({8, 8, 8, 8, 8, 8});
+    EXPECT_NEAR(s10, 21.09, 0.005);
+    EXPECT_NEAR(s2, 27.06, 0.005);
+    // The pairing uses Table 6's printed sizes (the recomputed ones agree to the printed digits).
+    EXPECT_NEAR(t.paper_points[p.optimised].size, 21.09, 1e-12);
+    EXPECT_NEAR(t.paper_points[p.equal].size, 27.06, 1e-12);
+    EXPECT_NEAR(p.saving, 1 - 21.09 / 27.06, 1e-12);
+    EXPECT_NEAR(p.saving, 0.221, 0.0005);
+    EXPECT_NEAR(t.paper_points[p.optimised].error - t.paper_points[p.equal].error, 0.09, 1e-9);
+    EXPECT_EQ(cases[t.paper[0].optimised].id, 9);
+    EXPECT_EQ(cases[t.paper[0].equal].id, 1);
+    // Ours once the trade-off finished: the core's pairing of its points, in Mbit and %.
+    test::train_batches(model, s, 30);
+    analysis.update(s, model, host, problems);
+    ASSERT_NE(analysis.sweep(), nullptr);
+    qlab::run_job(*analysis.sweep());
+    analysis.update(s, model, host, problems);
+    ASSERT_NE(analysis.tradeoff(), nullptr);
+    EXPECT_FALSE(layers::table6_beside(analysis.tradeoff()).measured);
+    qlab::run_job(*analysis.tradeoff());
+    t = layers::table6_beside(analysis.tradeoff());
+    ASSERT_TRUE(t.measured);
+    const qlab::TradeoffResult& r = analysis.tradeoff()->result();
+    ASSERT_EQ(t.our_points.size(), r.points.size());
+    for (std::size_t i = 0; i < r.points.size(); ++i) {
+        EXPECT_DOUBLE_EQ(t.our_points[i].size, r.points[i].model_size_bits / 1e6);
+        EXPECT_DOUBLE_EQ(t.our_points[i].error, 100 * r.points[i].error);
+    }
+    // Each pair by brute force: an optimised point, the smallest equal one within 0.1 points.
+    for (const qlab::LinSaving& v : t.ours) {
+        ASSERT_TRUE(r.points[v.optimised].optimised);
+        ASSERT_FALSE(r.points[v.equal].optimised);
+        EXPECT_LE(std::fabs(t.our_points[v.optimised].error - t.our_points[v.equal].error),
+                  0.1 + 1e-9);
+        for (std::size_t e = 0; e < r.points.size(); ++e) {
+            if (!r.points[e].optimised &&
+                std::fabs(t.our_points[v.optimised].error - t.our_points[e].error) <= 0.1) {
+                EXPECT_GE(t.our_points[e].size, t.our_points[v.equal].size);
+            }
+        }
+        EXPECT_GT(v.saving, 0);
+    }
 }
 
 }  // namespace

@@ -79,3 +79,96 @@ TEST(PerceptronLesson, ABadAtomSpecIsSaidAndNothingRuns) {
 
 }  // namespace
 }  // namespace quantlab
+
+namespace quantlab {
+namespace {
+
+using test::state_with;
+
+// One cell trained directly: the core's split, the core's perceptron, the protocol's passes.
+double direct_cell(const qlab::Dataset& data, const std::string& spec, int epochs, bool test_rows,
+                   std::uint64_t seed) {
+    const qlab::Split split = qlab::split_dataset(data, 0.2, seed);
+    qlab::QuantizedLinearOptions o;
+    o.format = spec;
+    o.epochs = epochs;
+    o.seed = seed;
+    const qlab::Dataset& train = test_rows ? split.train : data;
+    qlab::QuantizedLinearJob job(train, test_rows ? &split.test : nullptr, o);
+    qlab::run_job(job);
+    return test_rows ? job.result().test_accuracy : job.result().train_accuracy;
+}
+
+TEST(PerceptronLesson, TheSweepFollowsThePapersProtocolOrConverges) {
+    perceptron::Lesson lesson;
+    qlab::LabState s = state_with({{"panel", "perceptron"}, {"n", "100"}, {"seed", "3"}});
+    lesson.ensure(s);
+    ASSERT_NE(lesson.sweep, nullptr);
+    // Cherkhev §4.2 by default: 3 passes, scored on the 20% held out.
+    EXPECT_EQ(lesson.sweep->epochs(), 3);
+    EXPECT_TRUE(lesson.sweep->scores_test());
+    ASSERT_NE(lesson.sweep->test(), nullptr);
+    EXPECT_EQ(lesson.sweep->test()->size(), 20u);
+    EXPECT_EQ(lesson.sweep->train().size(), 80u);
+    lesson.sweep->step(3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        const qlab::SweepCell& c = lesson.sweep->cells()[i];
+        EXPECT_DOUBLE_EQ(lesson.sweep->score(c), direct_cell(lesson.train, c.spec, 3, true, 3))
+            << c.spec;
+    }
+    // converge: 50 passes on every row, training accuracy; the run is untouched.
+    lesson.step(4);
+    const qlab::StateChange c = qlab::set_state(s, {{"protocol", "converge"}});
+    ASSERT_EQ(c.changed, std::vector<std::string>{"protocol"});
+    lesson.on_state_changed(c.changed);
+    lesson.ensure(s);
+    EXPECT_EQ(lesson.run->visited(), 4);
+    EXPECT_EQ(lesson.sweep->epochs(), 50);
+    EXPECT_FALSE(lesson.sweep->scores_test());
+    EXPECT_EQ(lesson.sweep->train().size(), 100u);
+    lesson.sweep->step(2);
+    const qlab::SweepCell& cell = lesson.sweep->cells()[1];
+    EXPECT_DOUBLE_EQ(lesson.sweep->score(cell), direct_cell(lesson.train, cell.spec, 50, false, 3));
+}
+
+TEST(PerceptronLesson, ThePapersTablesBesideOurs) {
+    perceptron::Lesson lesson;
+    qlab::LabState s =
+        state_with({{"panel", "perceptron"}, {"set", "synth01"}, {"grid", "4-float"}});
+    lesson.ensure(s);
+    ASSERT_NE(lesson.sweep_table, nullptr);
+    EXPECT_EQ(lesson.sweep_table->id, "4-float");
+    EXPECT_EQ(lesson.sweep_grid, "float:e={2,3,4,5,6,7},bits={7,8,9,10},sub=0,sat=1");
+    qlab::run_job(*lesson.sweep);
+    const std::vector<perceptron::PaperRow> rows =
+        perceptron::paper_beside(*lesson.sweep, *lesson.sweep_table);
+    ASSERT_EQ(rows.size(), 7u);  // e = 1..7 as printed
+    for (const auto& row : rows) ASSERT_EQ(row.cells.size(), 4u);
+    // e = 1: no IEEE-style float in the lab.
+    for (const auto& c : rows[0].cells) EXPECT_TRUE(c.ours_na);
+    // e = 7 at 7 bits leaves no mantissa bit: "-" in both; at 9 bits the paper prints "-" though
+    // m = 1, and we compute the cell.
+    EXPECT_TRUE(std::isnan(rows[6].cells[0].paper));
+    EXPECT_TRUE(rows[6].cells[0].ours_dash);
+    EXPECT_TRUE(std::isnan(rows[6].cells[2].paper));
+    EXPECT_FALSE(rows[6].cells[2].ours_dash);
+    EXPECT_FALSE(std::isnan(rows[6].cells[2].ours));
+    // Every other cell: the paper's printed value, and ours as the sweep scored it, in %.
+    const std::size_t columns = lesson.sweep->grid().columns();
+    for (std::size_t r = 1; r < rows.size(); ++r)
+        for (std::size_t c = 0; c < 4; ++c) {
+            EXPECT_TRUE(std::isnan(rows[r].cells[c].paper) ||
+                        rows[r].cells[c].paper == lesson.sweep_table->cell(r, c));
+            const qlab::SweepCell& sc = lesson.sweep->cells()[(r - 1) * columns + c];
+            if (!sc.possible) continue;
+            EXPECT_DOUBLE_EQ(rows[r].cells[c].ours, 100 * lesson.sweep->score(sc));
+            EXPECT_DOUBLE_EQ(rows[r].cells[c].ours,
+                             100 * direct_cell(lesson.train, sc.spec, 3, true, 1));
+        }
+    // A bad grid key is refused by the state and the lesson keeps its table.
+    EXPECT_FALSE(qlab::set_property(s, "grid", "5-float").ok());
+    EXPECT_EQ(s.grid, "4-float");
+}
+
+}  // namespace
+}  // namespace quantlab

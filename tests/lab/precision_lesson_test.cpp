@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "fake_host.hpp"
 
@@ -124,6 +126,75 @@ TEST_F(PrecisionFixture, TheBitFlipMapIsStaleForOtherWeightsOrPrecision) {
     s.ba = 7;
     lesson.update(s, model, host, 0);
     EXPECT_TRUE(lesson.bitflip_stale());
+}
+
+}  // namespace
+}  // namespace quantlab
+
+namespace quantlab {
+namespace {
+
+TEST_F(PrecisionFixture, HowSureEAAndEWAreIsTheCoresBootstrap) {
+    test::train_batches(model, s, 60);
+    finish_jobs();
+    ASSERT_NE(lesson.analysis(), nullptr);
+    ASSERT_NE(lesson.spread(), nullptr);
+    // qlab bounds' defaults (1000 resamples, 95%, the largest 10) with the link's seed.
+    qlab::SakrSpreadOptions o;
+    o.seed = 1;
+    const qlab::SakrSpread direct = qlab::sakr_spread(*lesson.analysis(), o);
+    const qlab::SakrSpread& sp = *lesson.spread();
+    EXPECT_EQ(sp.samples, 60);
+    EXPECT_EQ(sp.replicates, 1000);
+    EXPECT_DOUBLE_EQ(sp.e_a_lo, direct.e_a_lo);
+    EXPECT_DOUBLE_EQ(sp.e_a_hi, direct.e_a_hi);
+    EXPECT_DOUBLE_EQ(sp.e_w_hi, direct.e_w_hi);
+    EXPECT_DOUBLE_EQ(sp.top_share_a, direct.top_share_a);
+    EXPECT_LE(sp.e_a_lo, lesson.analysis()->e_a());
+    EXPECT_GE(sp.e_a_hi, lesson.analysis()->e_a());
+    // The top share by brute force: the 10 largest per-sample terms over their sum.
+    std::vector<double> t = qlab::sakr_sample_terms_a(*lesson.analysis());
+    std::sort(t.begin(), t.end(), std::greater<>());
+    double top = 0, all = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) all += t[i], top += i < 10 ? t[i] : 0;
+    EXPECT_NEAR(sp.top_share_a, top / all, 1e-12);
+    // Another estimation set: the spread goes with its analysis.
+    s.psamples = 40;
+    lesson.update(s, model, host, 0);
+    EXPECT_EQ(lesson.spread(), nullptr);
+    finish_jobs();
+    ASSERT_NE(lesson.spread(), nullptr);
+    EXPECT_EQ(lesson.spread()->samples, 40);
+}
+
+TEST(PrecisionBelowSimulation, SaysWhenABoundFallsBelowTheMismatchAndWhy) {
+    qlab::SakrSimPoint fixed;
+    fixed.p_m = 0.02;
+    precision::Row r;
+    r.thm1 = 0.05;
+    r.has_bounds = true;
+    r.bounds.thm2 = 0.03;
+    EXPECT_FALSE(precision::below_simulation(r, "hardsigmoid", NAN).thm1);  // no simulation yet
+    r.fixed = &fixed;
+    precision::BelowSimulation b = precision::below_simulation(r, "hardsigmoid", NAN);
+    EXPECT_FALSE(b.thm1 || b.thm2);
+    EXPECT_TRUE(b.why.empty());
+    r.thm1 = 0.01;
+    b = precision::below_simulation(r, "hardsigmoid", 0.03);
+    EXPECT_TRUE(b.thm1);
+    EXPECT_FALSE(b.thm2);
+    EXPECT_NE(b.why.find("linearised"), std::string::npos);
+    EXPECT_NE(b.why.find("bootstrap interval reaches"), std::string::npos);
+    EXPECT_EQ(b.why.find("ReLU"), std::string::npos);
+    EXPECT_NE(b.reason.find("near-tie"), std::string::npos);
+    EXPECT_NE(precision::below_simulation(r, "hardsigmoid", 0.015).reason.find("linearised"),
+              std::string::npos);  // the interval stays below the simulation
+    r.bounds.thm2 = 0.015;
+    b = precision::below_simulation(r, "relu", 0.012);
+    EXPECT_TRUE(b.thm1 && b.thm2);
+    EXPECT_NE(b.why.find("ReLU outputs above 2 saturate"), std::string::npos);
+    EXPECT_EQ(b.reason, "ReLU outputs above 2 saturate in fixed point");
+    EXPECT_EQ(b.why.find("bootstrap interval reaches"), std::string::npos);
 }
 
 }  // namespace

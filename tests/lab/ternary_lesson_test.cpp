@@ -80,3 +80,72 @@ TEST_F(TernaryFixture, TheFrontierRunsOnlyWhenItsViewIsOpen) {
 
 }  // namespace
 }  // namespace quantlab
+
+namespace quantlab {
+namespace {
+
+TEST_F(TernaryFixture, XIsASettingThePowerFiguresUse) {
+    test::train_batches(model, s, 40);
+    ternary::AnalysisKey k = key();
+    k.gain_x = 3;
+    analysis.update(model, k, 0);
+    ASSERT_NE(analysis.job(), nullptr);
+    qlab::run_job(*analysis.job());
+    analysis.poll(10);
+    ASSERT_NE(analysis.result(), nullptr);
+    // pi = X / (C (X/N + 1)) with the lesson's X, not 5.5.
+    for (const qlab::KunduLevel& l : analysis.result()->levels)
+        EXPECT_NEAR(l.power_performance, 3 / (l.compute * (3.0 / 8 + 1)), 1e-12);
+    k.gain_x = 5.5;  // another X is another analysis
+    analysis.update(model, k, 20);
+    EXPECT_FALSE(analysis.current());
+}
+
+TEST_F(TernaryFixture, KunduTablesAreTheCoresJobOnTheSameSplit) {
+    ternary::Tables tables;
+    ternary::AnalysisKey k = key();
+    k.gain_x = 4;
+    tables.update(model, k, true, 0);
+    EXPECT_STREQ(tables.state(), "untrained");
+    test::train_batches(model, s, 40);
+    k.version = model.version();
+    tables.update(model, k, false, 0);
+    EXPECT_STREQ(tables.state(), "idle");  // only when the view is open
+    tables.update(model, k, true, 0);
+    ASSERT_NE(tables.job(), nullptr);
+    qlab::run_job(*tables.job());
+    tables.poll(10);
+    ASSERT_NE(tables.result(), nullptr);
+    EXPECT_TRUE(tables.current());
+    // qlab ternary-tables: test = the held-out split, calibration = the training split, 8-bit
+    // activations, N and X from the lesson.
+    qlab::KunduTablesOptions o;
+    o.block = 8;
+    o.gain_x = 4;
+    EXPECT_EQ(tables.options().activation_bits, 8);
+    qlab::KunduTablesJob direct(model.model(), model.data().split().test,
+                                model.data().split().train, o);
+    qlab::run_job(direct);
+    const qlab::KunduTablesResult& a = *tables.result();
+    const qlab::KunduTablesResult& b = direct.result();
+    EXPECT_DOUBLE_EQ(a.float_accuracy, b.float_accuracy);
+    EXPECT_DOUBLE_EQ(a.activation_accuracy, b.activation_accuracy);
+    ASSERT_EQ(a.schemes.size(), 3u);
+    for (std::size_t i = 0; i < a.schemes.size(); ++i) {
+        EXPECT_EQ(a.schemes[i].at_loss, b.schemes[i].at_loss);
+        ASSERT_EQ(a.schemes[i].points.size(), b.schemes[i].points.size());
+        for (std::size_t p = 0; p < a.schemes[i].points.size(); ++p) {
+            const qlab::KunduTablePoint& x = a.schemes[i].points[p];
+            EXPECT_DOUBLE_EQ(x.compute, b.schemes[i].points[p].compute);
+            EXPECT_DOUBLE_EQ(x.blocks, b.schemes[i].points[p].blocks);
+            EXPECT_NEAR(x.power_performance, 4 / (x.compute * (4.0 / 8 + 1)), 1e-12);
+        }
+    }
+    // Another N is another job; a new X too.
+    k.gain_x = 5;
+    tables.update(model, k, true, 20);
+    EXPECT_FALSE(tables.current() && tables.result());
+}
+
+}  // namespace
+}  // namespace quantlab

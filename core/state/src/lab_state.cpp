@@ -107,7 +107,11 @@ Status validate_algo(const std::string& v) {
     return one_of(v, {"perceptron", "frank-wolfe"}, "algorithm");
 }
 Status validate_grid(const std::string& v) {
-    return one_of(v, {"range", "float"}, "sweep grid");
+    return one_of(v, {"range", "float", "2", "3-fixed", "3-float", "4-fixed", "4-float"},
+                  "sweep grid");
+}
+Status validate_protocol(const std::string& v) {
+    return one_of(v, {"paper", "converge"}, "sweep protocol");
 }
 Status validate_added(const std::string& v) {
     return parse_added_points(v).status();
@@ -131,7 +135,7 @@ Status validate_goal(const std::string& v) {
     return parse_goal(v).status();
 }
 Status validate_tview(const std::string& v) {
-    return one_of(v, {"residuals", "pareto"}, "ternary view");
+    return one_of(v, {"residuals", "pareto", "tables"}, "ternary view");
 }
 Status validate_objective(const std::string& v) {
     return one_of(v, {"size", "compute"}, "allocation objective");
@@ -223,7 +227,13 @@ const std::vector<Property>& lab_properties() {
         {"remove", P, T::text, &LabState::remove, nullptr,
          "generated points removed by hand: i,j,...", validate_removed},
         {"grid", P, T::text, &LabState::grid, nullptr,
-         "accuracy heatmap: range x points, or float e x bits", validate_grid},
+         "accuracy heatmap: range x points, float e x bits, or a Cherkhev table (2, 3-fixed, "
+         "3-float, 4-fixed, 4-float)",
+         validate_grid},
+        {"protocol", P, T::text, &LabState::protocol, nullptr,
+         "heatmap cells: paper (3 passes, test accuracy) or converge (50 passes, training "
+         "accuracy)",
+         validate_protocol},
         {"data", R, T::text, &LabState::data, nullptr, "data set", validate_data, -kAny, kAny,
          false, ModelEffect::new_data},
         {"hidden", R, T::text, &LabState::hidden, nullptr,
@@ -289,7 +299,8 @@ const std::vector<Property>& lab_properties() {
         {"keep", K, T::integer, nullptr, &LabState::keep, "residual terms kept per block", nullptr,
          0, 32},
         {"tview", K, T::text, &LabState::tview, nullptr,
-         "residuals, or the Pareto frontier across formats", validate_tview},
+         "residuals, the Pareto frontier across formats, or Kundu Tables 3-4 on this model",
+         validate_tview},
         {"tx", K, T::number, nullptr, &LabState::tx,
          "X, the 8-2 over 8-8 power-performance gain (Kundu §4: 5.5 for N = 64; other N need "
          "their own estimate)",

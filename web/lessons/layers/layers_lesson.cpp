@@ -415,4 +415,17 @@ bool Designer::poll_finetune() {
     return true;
 }
 
+Table6Beside table6_beside(const qlab::TradeoffJob* tradeoff, double match) {
+    Table6Beside t;
+    t.match = match;
+    t.paper_points = qlab::lin_points(qlab::lin_table6());
+    t.paper = qlab::lin_savings(t.paper_points, match);
+    if (tradeoff && tradeoff->state() == qlab::JobState::finished) {
+        t.measured = true;
+        t.our_points = qlab::lin_points(tradeoff->result());
+        t.ours = qlab::lin_savings(t.our_points, match);
+    }
+    return t;
+}
+
 }  // namespace quantlab::layers

@@ -13,6 +13,7 @@
 #include "qlab/dataset.hpp"
 #include "qlab/lab_state.hpp"
 #include "qlab/lin.hpp"
+#include "qlab/lin_paper.hpp"
 #include "qlab/mlp.hpp"
 
 namespace quantlab::layers {
@@ -195,5 +196,16 @@ class Designer {
 
 // Steps of the sweep: bit widths 2..12, as measured_weight_kappa measures Lin's single kappa.
 constexpr int kSweepMinBits = 2, kSweepMaxBits = 12;
+
+// Lin Table 6's pairs beside the same pairing on the measured trade-off (qlab allocate --table6
+// and --tradeoff): each optimised point against the smallest equal-width one within `match`
+// points of its error (Lin §5.2's "same performance"). Ours only once the trade-off finished.
+struct Table6Beside {
+    double match = 0.1;
+    std::vector<qlab::LinPoint> paper_points, our_points;  // Mbit and % both
+    std::vector<qlab::LinSaving> paper, ours;
+    bool measured = false;  // the trade-off finished
+};
+Table6Beside table6_beside(const qlab::TradeoffJob* tradeoff, double match = 0.1);
 
 }  // namespace quantlab::layers

@@ -252,6 +252,7 @@ void LayersPanel::add_job_metrics(nlohmann::json& j) const {
     j["tradeoff_rows"] = a_.tradeoff_rows();
     j["tradeoff_objective"] = tj ? qlab::objective_name(a_.objective()) : "";
     if (tj) j["tradeoff_float_error"] = tj->result().float_error;
+    j["table6"] = layers::table6_json(a_);
 }
 
 // The lattice designer's last evaluation.
@@ -688,6 +689,7 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
             layers::draw_sweep_plot(app, a_, ui, size);
             ImGui::SameLine();
             layers::draw_tradeoff_plot(app, a_, ui, size);
+            layers::draw_table6(app, a_, ui, width);
         }
     }
     ImGui::EndChild();

@@ -31,7 +31,48 @@ std::string grid_text(const std::string& key) {
     // Cherkhev Table 2 (lattice range x points per axis) and Tables 3-4 (exponent bits x bit
     // budget, no subnormals, saturating), at sizes a browser sweeps in a second or two.
     if (key == "float") return "float:e={2,3,4},bits={5,6,7,8},sub=0,sat=1";
+    if (const qlab::CherkhevTable* t = paper_table(key)) return t->grid;
     return "lattice:range={0.5,1,2,4},points={4,8,16,32,64}";
+}
+
+const qlab::CherkhevTable* paper_table(const std::string& key) {
+    if (key == "range" || key == "float") return nullptr;
+    return qlab::find_cherkhev_table(key);
+}
+
+qlab::SweepPlan sweep_plan(const qlab::LabState& s) {
+    qlab::SweepPlan plan;
+    auto p = qlab::parse_sweep_protocol(s.protocol);
+    plan.protocol = p ? *p : qlab::SweepProtocol::paper;
+    plan.test_fraction = 0.2;  // qlab sweep's default --test-fraction
+    plan.seed = static_cast<std::uint64_t>(s.seed);
+    return plan;
+}
+
+std::vector<PaperRow> paper_beside(const qlab::SweepJob& sweep, const qlab::CherkhevTable& table) {
+    // Printed row r is our grid row table.grid_row[r] (as qlab sweep --table pairs them).
+    std::vector<PaperRow> rows;
+    const std::size_t columns = sweep.grid().columns();
+    for (std::size_t r = 0; r < table.rows.size(); ++r) {
+        PaperRow row{table.rows[r], {}};
+        for (std::size_t c = 0; c < table.columns.size(); ++c) {
+            PaperCell cell;
+            cell.paper = table.cell(r, c);
+            const int g = table.grid_row[r];
+            const std::size_t k = static_cast<std::size_t>(g) * columns + c;
+            if (g < 0 || c >= columns || k >= sweep.cells().size()) {
+                cell.ours_na = true;
+            } else {
+                const qlab::SweepCell& sc = sweep.cells()[k];
+                cell.ours_done = sc.done;
+                cell.ours_dash = !sc.possible;
+                if (sc.done && sc.possible && sc.error.empty()) cell.ours = 100 * sweep.score(sc);
+            }
+            row.cells.push_back(cell);
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
 }
 
 qlab::QuantizedLinearOptions training_options(const qlab::LabState& s) {
@@ -140,14 +181,22 @@ std::vector<std::string> Lesson::rebuild_sweep(const qlab::LabState& s) {
     sweep.reset();
     sweep_error.clear();
     sweep_grid = grid_text(s.grid);
+    sweep_table = paper_table(s.grid);
+    sweep_protocol = sweep_plan(s);
     auto grid = qlab::expand_grid(sweep_grid);
     if (!grid) {
         sweep_error = grid.status().message();
         problems.push_back(sweep_error);
         return problems;
     }
-    sweep = std::make_unique<qlab::SweepJob>(train, nullptr, std::move(grid).value(),
-                                             training_options(s), algorithm_of(s));
+    qlab::QuantizedLinearOptions o = training_options(s);
+    o.compute_margin = false;  // as qlab sweep: gamma costs many passes and the cells need none
+    sweep = std::make_unique<qlab::SweepJob>(train, std::move(grid).value(), o, sweep_protocol,
+                                             algorithm_of(s));
+    if (sweep->state() == qlab::JobState::failed) {
+        sweep_error = sweep->status().message();
+        problems.push_back(sweep_error);
+    }
     return problems;
 }
 
@@ -174,7 +223,7 @@ void Lesson::on_state_changed(const std::vector<std::string>& keys) {
             dirty_data_ = dirty_training_ = dirty_sweep_ = true;
         if (k == "atoms") dirty_training_ = true;
         if (k == "algo") dirty_training_ = dirty_sweep_ = true;
-        if (k == "grid") dirty_sweep_ = true;
+        if (k == "grid" || k == "protocol") dirty_sweep_ = true;
     }
 }
 

@@ -3,12 +3,14 @@
 // traced core job, and the accuracy sweep over a grid of formats (Cherkhev §3-4, Tables 2-4).
 #pragma once
 
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "qlab/cherkhev.hpp"
 #include "qlab/dataset.hpp"
 #include "qlab/format.hpp"
 #include "qlab/lab_state.hpp"
@@ -52,14 +54,33 @@ class TrainingRun final : public qlab::Job {
     std::vector<std::pair<long long, long>> trace_;
 };
 
-// The sweep grids the lesson offers (the `grid` key).
+// The sweep grids the lesson offers (the `grid` key): range x points, float e x bits, or one of
+// Cherkhev's tables (2, 3-fixed, ...), whose grid is the one `qlab sweep --table ID` runs.
 std::string grid_text(const std::string& key);
+// The Cherkhev table a grid key names (nullptr for range and float).
+const qlab::CherkhevTable* paper_table(const std::string& key);
+// The sweep's protocol (the `protocol` key; Cherkhev §4.2's is the default).
+qlab::SweepPlan sweep_plan(const qlab::LabState& s);
+
+// One cell of a Cherkhev table beside ours, as `qlab sweep --table` prints it: his printed value
+// (NaN where he prints "-") and ours in % (NaN while not yet computed), "-" where the bit budget
+// leaves no mantissa bit, n/a where the lab has no such format (an IEEE-style float with e = 1).
+struct PaperCell {
+    double paper = NAN;
+    double ours = NAN;
+    bool ours_dash = false, ours_na = false, ours_done = false;
+};
+struct PaperRow {
+    std::string label;
+    std::vector<PaperCell> cells;
+};
+std::vector<PaperRow> paper_beside(const qlab::SweepJob& sweep, const qlab::CherkhevTable& table);
 
 class Lesson {
   public:
     // ---- what changes when the state changes, and the run ----
     // Marks what the changed keys make stale: the data (set, n, noise, margin, seed, add,
-    // remove), the run (atoms, algo) and the sweep (grid, algo).
+    // remove), the run (atoms, algo) and the sweep (grid, protocol, algo).
     void on_state_changed(const std::vector<std::string>& keys);
     // Rebuilds what is stale; returns the problems to show the learner.
     std::vector<std::string> ensure(const qlab::LabState& s);
@@ -97,7 +118,9 @@ class Lesson {
     std::unique_ptr<TrainingRun> run;
     std::unique_ptr<qlab::SweepJob> sweep;
     std::string sweep_error;
-    std::string sweep_grid;  // the grid text being swept
+    std::string sweep_grid;                            // the grid text being swept
+    const qlab::CherkhevTable* sweep_table = nullptr;  // the paper's table it reproduces, if any
+    qlab::SweepPlan sweep_protocol;                    // how its cells train and score
 
     // A run whose data and format were accepted (a failed constructor has no numbers to ask for).
     bool trainable() const { return run && training_error.empty(); }
@@ -112,7 +135,8 @@ class Lesson {
     mutable qlab::QuantizedLinearResult result_;
 };
 
-// Training options shared by the lesson's run and its sweep.
+// Training options shared by the lesson's run and its sweep (the sweep's passes come from its
+// protocol, and it skips gamma, as qlab sweep does: the cells need accuracies only).
 qlab::QuantizedLinearOptions training_options(const qlab::LabState& s);
 qlab::QuantizedLinearAlgorithm algorithm_of(const qlab::LabState& s);
 

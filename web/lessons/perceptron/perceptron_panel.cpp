@@ -137,6 +137,10 @@ class PerceptronPanel final : public Panel {
             m["radius"] = r.radius;
             m["bound"] = std::isfinite(r.mistake_bound) ? nlohmann::json(r.mistake_bound)
                                                         : nlohmann::json(nullptr);
+            m["bound_safe"] = std::isfinite(r.mistake_bound_safe)
+                                  ? nlohmann::json(r.mistake_bound_safe)
+                                  : nlohmann::json(nullptr);
+            m["start_norm"] = r.start_norm;
             m["train_accuracy"] = r.train_accuracy;
             m["converged"] = lesson_.converged();
             m["finished"] = !lesson_.run->running();
@@ -144,18 +148,53 @@ class PerceptronPanel final : public Panel {
             m["weights"] = job.weights();
         } else {
             for (const char* k : {"updates", "mistakes", "stalled", "sinks", "epoch"}) m[k] = 0;
-            m["gamma"] = m["delta"] = m["radius"] = m["bound"] = nullptr;
+            m["gamma"] = m["delta"] = m["radius"] = m["bound"] = m["bound_safe"] = nullptr;
+            m["start_norm"] = nullptr;
             m["train_accuracy"] = 0;
             m["converged"] = false;
             m["finished"] = true;
             m["weights"] = {0, 0};
         }
         m["running"] = lesson_.running();
+        m["sweep"] = sweep_metrics();
+        return m;
+    }
+
+    // The heatmap's cells and, for one of Cherkhev's tables, his cells beside ours (as
+    // qlab sweep --table --json gives them: "-" where there is no such format, null for n/a).
+    nlohmann::json sweep_metrics() const {
         nlohmann::json sweep;
         sweep["grid"] = lesson_.sweep_grid;
         sweep["error"] = lesson_.sweep_error;
         sweep["done"] = lesson_.sweep ? lesson_.sweep->cells_done() : 0;
         sweep["total"] = lesson_.sweep ? lesson_.sweep->cells().size() : 0;
+        sweep["protocol"] = qlab::sweep_protocol_name(lesson_.sweep_protocol.protocol);
+        sweep["epochs"] = lesson_.sweep ? lesson_.sweep->epochs() : 0;
+        sweep["scored_on"] = lesson_.sweep && lesson_.sweep->scores_test() ? "test" : "train";
+        sweep["train_size"] = lesson_.sweep ? lesson_.sweep->train().size() : 0;
+        sweep["test_size"] =
+            lesson_.sweep && lesson_.sweep->test() ? lesson_.sweep->test()->size() : 0;
+        sweep["table"] = lesson_.sweep_table ? lesson_.sweep_table->id : "";
+        if (lesson_.sweep && lesson_.sweep_table) {
+            nlohmann::json rows = nlohmann::json::array();
+            for (const perceptron::PaperRow& row :
+                 perceptron::paper_beside(*lesson_.sweep, *lesson_.sweep_table)) {
+                nlohmann::json paper = nlohmann::json::array(), ours = nlohmann::json::array();
+                for (const perceptron::PaperCell& c : row.cells) {
+                    paper.push_back(std::isnan(c.paper) ? nlohmann::json("-")
+                                                        : nlohmann::json(c.paper));
+                    ours.push_back(c.ours_na            ? nlohmann::json(nullptr)
+                                   : c.ours_dash        ? nlohmann::json("-")
+                                   : std::isnan(c.ours) ? nlohmann::json(nullptr)
+                                                        : nlohmann::json(c.ours));
+                }
+                rows.push_back({{"row", row.label}, {"paper", paper}, {"ours", ours}});
+            }
+            sweep["paper"] = {{"table", lesson_.sweep_table->id},
+                              {"dataset", lesson_.sweep_table->dataset},
+                              {"columns", lesson_.sweep_table->columns},
+                              {"rows", rows}};
+        }
         nlohmann::json cells = nlohmann::json::array();
         if (lesson_.sweep) {
             const auto& grid = lesson_.sweep->grid();
@@ -168,16 +207,17 @@ class PerceptronPanel final : public Panel {
                 cell["col"] = i % cols;
                 cell["done"] = c.done;
                 cell["possible"] = c.possible;
-                cell["train_accuracy"] = c.done && c.possible && c.error.empty()
-                                             ? nlohmann::json(c.result.train_accuracy)
-                                             : nlohmann::json(nullptr);
+                const bool ok = c.done && c.possible && c.error.empty();
+                cell["train_accuracy"] =
+                    ok ? nlohmann::json(c.result.train_accuracy) : nlohmann::json(nullptr);
+                cell["accuracy"] =
+                    ok ? nlohmann::json(lesson_.sweep->score(c)) : nlohmann::json(nullptr);
                 if (i < cell_rects_.size()) cell["rect"] = cell_rects_[i];
                 cells.push_back(cell);
             }
         }
         sweep["cells"] = cells;
-        m["sweep"] = sweep;
-        return m;
+        return sweep;
     }
 
     // ---- 3. layout ----
@@ -403,11 +443,17 @@ class PerceptronPanel final : public Panel {
         fact("bound R^2/(g-d)^2", bound,
              "Cherkhev's Theorem 1: with margin gamma > delta, at most 1/(gamma - delta)^2 "
              "mistakes for data with ||r(x)|| <= 1; R^2 is that bound rescaled to data of radius "
-             "R. Its proof drops the rounding's lengthening of w (up to delta per step); with it "
-             "the bound is R^2/(gamma - 2 delta)^2, for delta < gamma/2 (qlab train prints both). "
-             "It starts from w = 0: with an even number of lattice points 0 is no atom and w "
+             "R. It starts from w = 0: with an even number of lattice points 0 is no atom and w "
              "starts at q(0) != 0, which the proof does not cover. delta is taken over the box "
              "the run's weights reached, so a run can converge and still show no bound.",
+             "Cherkhev Theorem 1 (§3.3)");
+        const std::string safe = std::isfinite(r.mistake_bound_safe) ? fmt(r.mistake_bound_safe, 4)
+                                                                     : "none: delta >= gamma/2";
+        fact("safe R^2/(g-2d)^2", safe,
+             "Theorem 1's proof bounds ||r(w_t)|| by sqrt(t) but drops the rounding, which can "
+             "lengthen w by up to delta on every step; with that term the same argument gives at "
+             "most R^2/(gamma - 2 delta)^2 mistakes, for delta < gamma/2 (from a start q(0) != 0 "
+             "a little more: the start's length ||r(w_0)|| enters too). qlab train prints both.",
              "Cherkhev Theorem 1 (§3.3)");
         fact("gamma (margin)", fmt(r.margin, 4),
              "The largest margin through the origin of the stored training points r(q(x)), min "

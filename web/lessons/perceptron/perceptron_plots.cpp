@@ -13,6 +13,10 @@ namespace quantlab::perceptron {
 namespace {
 
 const ImU32 kBoundColor = IM_COL32(200, 40, 40, 255);
+const ImU32 kSafeColor = IM_COL32(130, 60, 170, 255);
+const char* const kTableKeys[] = {"2", "3-fixed", "3-float", "4-fixed", "4-float"};
+const char* const kTableNames[] = {"Table 2 (fixed)", "Table 3 (fixed)", "Table 3 (float)",
+                                   "Table 4 (fixed)", "Table 4 (float)"};
 
 }  // namespace
 
@@ -27,7 +31,9 @@ void draw_mistakes_plot(Lesson& lesson, const UiScale& ui, float width) {
     ImGui::TextUnformatted("Mistakes over examples visited");
     widgets::help_marker(
         "The perceptron's mistakes so far (each one an update) against Cherkhev's bound "
-        "R^2/(gamma - delta)^2, drawn when delta < gamma.",
+        "R^2/(gamma - delta)^2, drawn when delta < gamma, and the safe bound "
+        "R^2/(gamma - 2 delta)^2 (the proof's dropped rounding term put back), drawn when "
+        "delta < gamma/2.",
         "Cherkhev Theorem 1 (§3.3)");
     const float height = std::max(140 * ui.dpr, std::min(230 * ui.dpr, width * 0.55f));
     if (!lesson.trainable()) {
@@ -38,8 +44,11 @@ void draw_mistakes_plot(Lesson& lesson, const UiScale& ui, float width) {
     const double visited = static_cast<double>(std::max<long long>(1, lesson.run->visited()));
     const double mistakes = static_cast<double>(lesson.run->inner().mistakes());
     const double bound = lesson.result().mistake_bound;
+    const double safe = lesson.result().mistake_bound_safe;
     const bool bound_fits = std::isfinite(bound) && bound <= 50 * std::max(1.0, mistakes);
-    const double top = std::max({4.0, mistakes, bound_fits ? bound : 0.0}) * 1.15;
+    const bool safe_fits = std::isfinite(safe) && safe <= 50 * std::max(1.0, mistakes);
+    const double top =
+        std::max({4.0, mistakes, bound_fits ? bound : 0.0, safe_fits ? safe : 0.0}) * 1.15;
     const widgets::Plot plot = widgets::begin_plot("mistakes", ImVec2(width, height), 0, visited, 0,
                                                    top, "examples visited", nullptr, ui);
     std::vector<double> xs, ys;
@@ -66,25 +75,107 @@ void draw_mistakes_plot(Lesson& lesson, const UiScale& ui, float width) {
                                  : "no bound: delta >= gamma";
     widgets::plot_legend(plot, 1, std::isfinite(bound) ? kBoundColor : IM_COL32(150, 150, 150, 255),
                          note.c_str());
+    std::string safe_text;
+    if (safe_fits) {
+        safe_text = "safe " + fmt(safe, 4);
+        widgets::plot_hline(plot, safe, kSafeColor, 1.5f * ui.dpr, safe_text.c_str());
+    }
+    const std::string safe_note = std::isfinite(safe)
+                                      ? (safe_fits ? "safe R^2/(g-2d)^2 = " + fmt(safe, 4)
+                                                   : "safe " + fmt(safe, 4) + " (off the chart)")
+                                      : "no safe bound: delta >= gamma/2";
+    widgets::plot_legend(plot, 2, std::isfinite(safe) ? kSafeColor : IM_COL32(150, 150, 150, 255),
+                         safe_note.c_str());
     widgets::end_plot(plot);
 }
 
-void draw_sweep(App& app, Lesson& lesson, const UiScale& ui, float width,
-                std::vector<std::vector<float>>& cell_rects) {
+// Cherkhev's printed cells beside ours, "his | ours" in %, as qlab sweep --table prints them.
+static void draw_paper_beside(const Lesson& lesson, const qlab::CherkhevTable& table) {
+    ImGui::Spacing();
+    ImGui::TextWrapped("Cherkhev %s: his cells | ours on %s", table.title.c_str(),
+                       lesson.train.name.c_str());
+    const std::string why =
+        table.dataset +
+        " is not available here; his grid runs on this lesson's 2-D set, so compare the shape "
+        "(where accuracy falls), not the values. qlab sweep --table runs it on closer substitutes "
+        "(README). " +
+        table.note;
+    widgets::help_marker(why.c_str(), "Cherkhev Tables 2-4");
+    const std::vector<PaperRow> rows = paper_beside(*lesson.sweep, table);
+    const int cols = static_cast<int>(table.columns.size()) + 1;
+    if (!ImGui::BeginTable(
+            "paper_beside", cols,
+            ImGuiTableFlags_RowBg | ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame))
+        return;
+    ImGui::TableSetupColumn("");
+    for (const std::string& c : table.columns) ImGui::TableSetupColumn(c.c_str());
+    ImGui::TableHeadersRow();
+    for (const PaperRow& row : rows) {
+        ImGui::TableNextRow();
+        ImGui::TableSetColumnIndex(0);
+        ImGui::TextUnformatted(row.label.c_str());
+        for (std::size_t c = 0; c < row.cells.size(); ++c) {
+            const PaperCell& cell = row.cells[c];
+            ImGui::TableSetColumnIndex(static_cast<int>(c) + 1);
+            const std::string his = std::isnan(cell.paper) ? "-" : fmt(cell.paper, 3);
+            const std::string ours = cell.ours_na            ? "n/a"
+                                     : cell.ours_dash        ? "-"
+                                     : !cell.ours_done       ? "..."
+                                     : std::isnan(cell.ours) ? "err"
+                                                             : fmt(cell.ours, 3);
+            ImGui::Text("%s | %s", his.c_str(), ours.c_str());
+        }
+    }
+    ImGui::EndTable();
+    ImGui::TextDisabled("%s; majority %s%%, max %s%%", table.dataset.c_str(),
+                        fmt(table.majority, 3).c_str(), fmt(table.max_accuracy, 3).c_str());
+}
+
+// The heatmap's title, its protocol and its grid (range x points, float e x bits, or one of
+// Cherkhev's tables).
+static void draw_sweep_controls(App& app, const UiScale& ui) {
     const qlab::LabState& s = app.state();
-    ImGui::TextUnformatted("Training accuracy per format");
+    const bool paper = s.protocol != "converge";
+    ImGui::Text("%s accuracy per format", paper ? "Test" : "Training");
     widgets::help_marker(
         "One full training per cell, computed a cell at a time. Click a cell to load its format. "
         "range x points is Cherkhev's Table 2; exponent bits x bit budget (no subnormals, "
-        "saturating) his Tables 3-4. '-': no mantissa bit left, as his tables print them. "
-        "Cells: training accuracy after 50 passes; his tables: test accuracy after 3.",
+        "saturating) his Tables 3-4; a paper's table runs his grid on this set, his cells "
+        "beside. '-': the bit budget leaves no mantissa bit, as his tables print them (his "
+        "Table 4 also marks e = 7 at 9 bits, which has m = 1; we compute it). Protocol paper: 3 "
+        "epochs at learning rate 1 and test accuracy, as his §4.2 and tables (here on 20% of "
+        "the set held out by the seed); converge: 50 passes, training accuracy.",
         "Cherkhev Tables 2-4");
+    {
+        widgets::Lock lock(app, "protocol");
+        if (ImGui::RadioButton("paper: 3 passes, test", paper)) app.set("protocol", "paper");
+        ImGui::SameLine();
+        if (ImGui::RadioButton("converge: 50, train", !paper)) app.set("protocol", "converge");
+        const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+        app.record_view("perceptron_converge", a.x, a.y, b.x - a.x, b.y - a.y, ui.dpr);
+    }
     {
         widgets::Lock lock(app, "grid");
         if (ImGui::RadioButton("range x points", s.grid == "range")) app.set("grid", "range");
         ImGui::SameLine();
         if (ImGui::RadioButton("exponent x bits", s.grid == "float")) app.set("grid", "float");
+        int table = -1;
+        for (int i = 0; i < 5; ++i)
+            if (s.grid == kTableKeys[i]) table = i;
+        ImGui::SetNextItemWidth(ImGui::CalcTextSize("Table 3 (float)").x + ui.px(30));
+        if (ImGui::BeginCombo("Cherkhev's grid, his cells beside",
+                              table >= 0 ? kTableNames[table] : "none")) {
+            for (int i = 0; i < 5; ++i)
+                if (ImGui::Selectable(kTableNames[i], i == table)) app.set("grid", kTableKeys[i]);
+            ImGui::EndCombo();
+        }
     }
+}
+
+void draw_sweep(App& app, Lesson& lesson, const UiScale& ui, float width,
+                std::vector<std::vector<float>>& cell_rects) {
+    const qlab::LabState& s = app.state();
+    draw_sweep_controls(app, ui);
     cell_rects.clear();
     if (!lesson.sweep) {
         if (!lesson.sweep_error.empty()) ImGui::TextWrapped("%s", lesson.sweep_error.c_str());
@@ -107,11 +198,11 @@ void draw_sweep(App& app, Lesson& lesson, const UiScale& ui, float width,
     for (std::size_t i = 0; i < sw.cells().size(); ++i) {
         const qlab::SweepCell& c = sw.cells()[i];
         const bool ok = c.done && c.possible && c.error.empty();
-        values.push_back(ok ? c.result.train_accuracy : NAN);
+        values.push_back(ok ? sw.score(c) : NAN);
         text.push_back(!c.done            ? ""
                        : !c.possible      ? "-"
                        : !c.error.empty() ? "err"
-                                          : fmt(c.result.train_accuracy, 3));
+                                          : fmt(sw.score(c), 3));
         auto f = qlab::Format::parse(c.spec);
         if (f && f->to_string() == current)
             hr = static_cast<int>(i / grid.columns()), hc = static_cast<int>(i % grid.columns());
@@ -154,7 +245,11 @@ void draw_sweep(App& app, Lesson& lesson, const UiScale& ui, float width,
             for (const std::string& p : lesson.rebuild_sweep(s))
                 app.report("Perceptron: " + p, MessageLevel::warning);
     } else
-        ImGui::TextDisabled("%s, %s: %zu cells", s.set.c_str(), s.algo.c_str(), sw.cells().size());
+        ImGui::TextDisabled("%s, %s: %zu cells, %d passes, %zu %s rows", s.set.c_str(),
+                            s.algo.c_str(), sw.cells().size(), sw.epochs(),
+                            sw.test() ? sw.test()->size() : sw.train().size(),
+                            sw.scores_test() ? "test" : "training");
+    if (lesson.sweep_table) draw_paper_beside(lesson, *lesson.sweep_table);
 }
 
 }  // namespace quantlab::perceptron

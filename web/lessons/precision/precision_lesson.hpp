@@ -15,6 +15,7 @@
 #include "lab/shared_model.hpp"
 #include "qlab/bitflip.hpp"
 #include "qlab/sakr.hpp"
+#include "qlab/sakr_paper.hpp"
 
 namespace quantlab {
 
@@ -47,6 +48,17 @@ struct Table1Row {
 };
 extern const Table1Row kTable1[4];
 
+// Where a bound falls below the fixed-point network's simulated mismatch p_m, and why (the
+// theorems bound p_m under their uniform noise through the linearised network, estimated as a
+// mean over the estimation set; the simulation rounds and saturates on every row).
+struct BelowSimulation {
+    bool thm1 = false, thm2 = false;
+    std::string why;     // empty when neither is below
+    std::string reason;  // the likeliest cause in a few words (why has them all)
+};
+// `act` is the hidden activation; `thm1_hi` the top of Theorem 1's bootstrap interval (NaN: none).
+BelowSimulation below_simulation(const Row& row, const std::string& act, double thm1_hi);
+
 struct BitFlipSettings {
     double rate = 0.1;         // probability that a stored value's bit flips
     bool activations = false;  // flip the activations entering each layer instead of its weights
@@ -63,8 +75,13 @@ class Lesson {
     AnalysisState state() const { return state_; }
     double analysis_fraction() const;
     const qlab::SakrAnalysis* analysis() const;  // null until finished
+    // How sure E_A and E_W are (qlab::sakr_spread with qlab bounds' defaults and the link's seed:
+    // a bootstrap interval and the largest terms' share); null until the analysis finished.
+    const qlab::SakrSpread* spread() const { return spread_.get(); }
     const std::string& failure() const { return failure_; }
-    void restart_analysis() { analysis_job_.reset(), failure_.clear(), cancelled_ = false; }
+    void restart_analysis() {
+        analysis_job_.reset(), spread_.reset(), failure_.clear(), cancelled_ = false;
+    }
 
     int ba() const { return ba_; }
     int bw() const { return bw_; }
@@ -117,6 +134,7 @@ class Lesson {
     std::string failure_;
     std::unique_ptr<qlab::SakrJob> analysis_job_;
     bool analysis_done_ = false;
+    std::unique_ptr<qlab::SakrSpread> spread_;
 
     int ba_ = 0, bw_ = 0;
     double precision_ms_ = 0;

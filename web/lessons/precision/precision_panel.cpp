@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app.hpp"
@@ -72,6 +73,8 @@ class PrecisionPanel : public ModelPanel {
     void draw_precision(App& app, const UiScale& ui);
     void draw_analysis(App& app, const UiScale& ui);
     void draw_precision_numbers(App& app, const UiScale& ui);
+    void draw_spread();
+    void draw_below_note(App& app);
     void draw_bitflip_controls(App& app, const UiScale& ui);
     void draw_views(App& app, const UiScale& ui);
     std::string model_line(const App& app) const;
@@ -264,6 +267,7 @@ void PrecisionPanel::draw_analysis(App& app, const UiScale& ui) {
             "E_W "
             "likewise over the weights.",
             "Sakr et al. eq. 11");
+        draw_spread();
         ImGui::Text("eq. 12: B_W - B_A = %d", a->suggested_bw_minus_ba());
         widgets::help_marker(
             "round(log2 sqrt(E_W / E_A)): the offset that makes both noise terms of Theorem 1 "
@@ -281,8 +285,10 @@ void PrecisionPanel::draw_analysis(App& app, const UiScale& ui) {
     {
         widgets::Lock lock(app, "psamples");
         ImGui::SetNextItemWidth(ui.px(110));
-        if (ImGui::InputInt("samples", &psamples_draft_, 100, 1000,
-                            ImGuiInputTextFlags_EnterReturnsTrue)) {
+        const bool entered = ImGui::InputInt("samples", &psamples_draft_, 100, 1000,
+                                             ImGuiInputTextFlags_EnterReturnsTrue);
+        record_item(app, ui, "precision_psamples");
+        if (entered) {
             if (!app.set("psamples", std::to_string(psamples_draft_)).ok())
                 psamples_draft_ = static_cast<int>(s.psamples);
         }
@@ -291,8 +297,30 @@ void PrecisionPanel::draw_analysis(App& app, const UiScale& ui) {
             psamples_draft_ = static_cast<int>(s.psamples);
     }
     widgets::help_marker(
-        "The estimation set: this many random test rows (Sakr: 1000). Enter applies.",
+        "The estimation set: this many random test rows (Sakr: 1000); 0, the default, takes "
+        "every row. Enter applies.",
         "Sakr et al. §4.1");
+}
+
+// How sure E_A and E_W are: the bootstrap interval and the share of the largest terms.
+void PrecisionPanel::draw_spread() {
+    const qlab::SakrSpread* sp = m_.spread();
+    if (!sp || sp->samples == 0) return;
+    ImGui::TextDisabled("%.0f%%: E_A [%.3g, %.3g], E_W [%.3g, %.3g]", 100 * sp->level, sp->e_a_lo,
+                        sp->e_a_hi, sp->e_w_lo, sp->e_w_hi);
+    widgets::help_marker(
+        "Percentile bootstrap intervals over the estimation set (1000 resamples of its rows). "
+        "E_A and E_W are means in which the rows with a tiny float margin dominate: a small "
+        "sample can miss them and understate both, and the theorems with them.",
+        "Sakr et al. eq. 11");
+    ImGui::TextDisabled("largest %d rows: %.0f%% of E_A, %.0f%% of E_W", sp->top,
+                        100 * sp->top_share_a, 100 * sp->top_share_w);
+    const std::string alike = widgets::format(
+        "The %d rows with the largest terms, of %d, carry %.1f%% of E_A's sum and %.1f%% of "
+        "E_W's; were every row alike they would carry %.1f%%.",
+        sp->top, sp->samples, 100 * sp->top_share_a, 100 * sp->top_share_w,
+        100.0 * sp->top / sp->samples);
+    widgets::tooltip_on_hover(alike.c_str());
 }
 
 void PrecisionPanel::draw_precision_numbers(App& app, const UiScale& /*ui*/) {
@@ -310,7 +338,16 @@ void PrecisionPanel::draw_precision_numbers(App& app, const UiScale& /*ui*/) {
         if (help) widgets::help_marker(help, cite);
     };
     const std::string pending = "...";
-    line("Theorem 1", r.thm1 ? prob(*r.thm1) : pending,
+    const std::pair<double, double> thm1_ci =
+        m_.spread() && m_.spread()->samples > 0
+            ? m_.spread()->theorem1_interval(r.ba, r.bw)
+            : std::pair<double, double>{std::nan(""), std::nan("")};
+    const std::string thm1_text =
+        r.thm1 ? prob(*r.thm1) + (std::isnan(thm1_ci.first) ? std::string()
+                                                            : "  [" + prob(thm1_ci.first) + ", " +
+                                                                  prob(thm1_ci.second) + "]")
+               : pending;
+    line("Theorem 1", thm1_text,
          "p_m <= Delta_A^2 E_A + Delta_W^2 E_W: the second-moment (Chebyshev-style) bound on the "
          "probability that "
          "the decision differs from float.",
@@ -334,6 +371,24 @@ void PrecisionPanel::draw_precision_numbers(App& app, const UiScale& /*ui*/) {
          "Test error of the fixed-point network.", nullptr);
     line("error (float)", m_.float_error() >= 0 ? percent(m_.float_error()) : pending, nullptr,
          nullptr);
+}
+
+// Under Fig. 1: where a bound falls below the simulated mismatch at (B_A, B_W), and why.
+void PrecisionPanel::draw_below_note(App& app) {
+    const Row r = m_.current();
+    const qlab::SakrSpread* sp = m_.spread();
+    const double hi =
+        sp && sp->samples > 0 ? sp->theorem1_interval(r.ba, r.bw).second : std::nan("");
+    const precision::BelowSimulation below = precision::below_simulation(r, app.state().act, hi);
+    if (!below.thm1 && !below.thm2) return;
+    ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().warning);
+    ImGui::TextWrapped("At (%d, %d) %s below the simulated p_m: %s.", r.ba, r.bw,
+                       below.thm1 && below.thm2 ? "Theorems 1 and 2 fall"
+                       : below.thm1             ? "Theorem 1 falls"
+                                                : "Theorem 2 falls",
+                       below.reason.c_str());
+    ImGui::PopStyleColor();
+    widgets::help_marker(below.why.c_str(), "Sakr et al. eq. 7");
 }
 
 void PrecisionPanel::draw_bitflip_controls(App& app, const UiScale& ui) {
@@ -375,6 +430,7 @@ void PrecisionPanel::draw_views(App& app, const UiScale& ui) {
     const float plot_h =
         std::clamp(ImGui::GetContentRegionAvail().y * 0.5f, ui.px(240), ui.px(340));
     precision::draw_fig1(app, m_, ui, ImVec2(avail, plot_h));
+    draw_below_note(app);
     const bool side_by_side = avail > ui.px(820);
     ImGui::BeginGroup();
     precision::draw_costs(app, m_, app.model(), ui);
@@ -415,21 +471,50 @@ nlohmann::json row_json(const Row& r) {
     return o;
 }
 
-// Sakr's Table 1: the paper's costs beside eq. 3-4 computed for its network.
+// Sakr's Table 1 complete (qlab cost --table1's rows): the printed cells beside eq. 3 (D =
+// fan-in + 1 and D = fan-in) and eq. 4 for each row's architecture, SQ and BN included.
 nlohmann::json table1_json() {
     nlohmann::json t1 = nlohmann::json::array();
-    for (const auto& t : precision::kTable1) {
-        const qlab::SakrCost c =
-            qlab::sakr_cost(std::vector<int>{784, 512, 512, 512, 10}, t.ba, t.bw);
-        t1.push_back({{"option", t.option},
+    for (const qlab::SakrTable1Row& t : qlab::sakr_table1())
+        t1.push_back({{"option", t.name},
+                      {"architecture", t.architecture},
                       {"ba", t.ba},
                       {"bw", t.bw},
-                      {"paper_fa", t.fa_millions * 1e6},
-                      {"paper_bits", t.bits_millions * 1e6},
-                      {"fa", c.fa},
-                      {"bits", c.bits}});
-    }
+                      {"paper_error", t.paper_error},
+                      {"paper_fa", t.paper_fa * 1e6},
+                      {"paper_bits", t.paper_bits * 1e6},
+                      {"fa", t.with_bias.fa},
+                      {"fa_without_bias", t.without_bias.fa},
+                      {"bits", t.with_bias.bits}});
     return t1;
+}
+
+// The two readings of Fig. 1's printed E_A and E_W (qlab cost --table1's "readings").
+nlohmann::json readings_json() {
+    const qlab::SakrPrintedE& fig1 = qlab::sakr_printed_e().front();
+    nlohmann::json out = nlohmann::json::array();
+    for (const qlab::SakrReading& x : qlab::sakr_readings(fig1.e_a, fig1.e_w))
+        out.push_back({{"reading", x.name},
+                       {"E_A", x.e_a},
+                       {"E_W", x.e_w},
+                       {"eq12_offset", x.offset},
+                       {"theorem1_at_8_8", x.thm1_8_8},
+                       {"option_a", {x.option_a.first, x.option_a.second}},
+                       {"option_c", {x.option_c.first, x.option_c.second}}});
+    return out;
+}
+
+nlohmann::json spread_json(const qlab::SakrSpread& sp) {
+    return {{"samples", sp.samples},
+            {"replicates", sp.replicates},
+            {"level", sp.level},
+            {"E_A_interval", {finite_or_null(sp.e_a_lo), finite_or_null(sp.e_a_hi)}},
+            {"E_W_interval", {finite_or_null(sp.e_w_lo), finite_or_null(sp.e_w_hi)}},
+            {"top", sp.top},
+            {"top_share_E_A", sp.top_share_a},
+            {"top_share_E_W", sp.top_share_w},
+            {"largest_sample_E_A", finite_or_null(sp.largest_a)},
+            {"largest_sample_E_W", finite_or_null(sp.largest_w)}};
 }
 
 nlohmann::json PrecisionPanel::bitflip_metrics() const {
@@ -509,6 +594,19 @@ nlohmann::json PrecisionPanel::metrics(const App& app) const {
             {"fa", c.fa}, {"bits", c.bits}, {"activations", c.activations}, {"weights", c.weights}};
     }
     j["table1"] = table1_json();
+    j["e_readings"] = readings_json();
+    const qlab::SakrSpread* sp = m_.spread();
+    j["spread"] = sp ? spread_json(*sp) : json(nullptr);
+    double thm1_hi = std::nan("");
+    if (sp && sp->samples > 0) {
+        const auto [lo, hi] = sp->theorem1_interval(cur.ba, cur.bw);
+        j["thm1_interval"] = {finite_or_null(lo), finite_or_null(hi)};
+        thm1_hi = hi;
+    } else {
+        j["thm1_interval"] = nullptr;
+    }
+    const precision::BelowSimulation below = precision::below_simulation(cur, s.act, thm1_hi);
+    j["below_simulation"] = {{"thm1", below.thm1}, {"thm2", below.thm2}, {"why", below.why}};
     if (a) {
         const int off = a->suggested_bw_minus_ba();
         const auto opt = [&](int offset, bool thm2) {

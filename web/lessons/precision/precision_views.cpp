@@ -242,66 +242,88 @@ void draw_fig1(App& app, const Lesson& m_, const UiScale& ui, ImVec2 size) {
     fig1_hover(app, m_, p, offset);
 }
 
-void draw_costs(App& app, const Lesson& m_, const SharedModel& s_, const UiScale& ui) {
-    const qlab::LabState& s = app.state();
-    ImGui::TextUnformatted("Costs (10^6 full adders, eq. 3; 10^6 bits, eq. 4) beside Table 1");
-    widgets::help_marker(
-        "T1: Sakr's Table 1 as printed (MNIST, 784-512-512-512-10). eq.3 / eq.4: the same net's "
-        "costs computed here. eq. 3: a D-term dot product costs D B_A B_W + (D-1)(B_A + B_W + "
-        "ceil(log2 D) - 1) full adders, summed over every neuron with the bias as one more term "
-        "(D = fan-in + 1: only then do Table 1's numbers come out). eq. 4: |A| B_A + |W| B_W "
-        "bits. ours: the model on the left. M = 10^6.",
-        "Sakr et al. eq. 3, 4; Table 1");
-    static const std::vector<int> kSakrNet = {784, 512, 512, 512, 10};
+namespace {
+
+// Table 1 complete: every printed row beside eq. 3 (both readings of D) and eq. 4 for its own
+// architecture, and this model at the row's precision.
+void draw_table1(const qlab::LabState& s, const SharedModel& model) {
     const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
                                   ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoHostExtendX;
-    if (ImGui::BeginTable("##costs", 9, flags)) {
-        // Sakr's printed Table 1; eq. 3 / 4 computed here for his 784-512-512-512-10; this model.
-        const char* const heads[] = {"",       "B_A,B_W",  "T1 err%", "T1 FA",   "T1 bits",
-                                     "eq3 FA", "eq4 bits", "our FA",  "our bits"};
-        for (const char* h : heads) ImGui::TableSetupColumn(h);
-        ImGui::TableHeadersRow();
-        const auto row = [&](const char* name, int ba, int bw, const precision::Table1Row* t) {
-            ImGui::TableNextRow();
-            const qlab::SakrCost his = qlab::sakr_cost(kSakrNet, ba, bw);
-            ImGui::TableSetColumnIndex(0);
-            ImGui::TextUnformatted(name);
-            ImGui::TableSetColumnIndex(1);
-            ImGui::Text("(%d, %d)", ba, bw);
-            ImGui::TableSetColumnIndex(2);
-            if (t)
-                ImGui::Text("%.2f", t->error_pct);
-            else
-                ImGui::TextDisabled("-");
-            ImGui::TableSetColumnIndex(3);
-            if (t)
-                ImGui::Text("%.1f", t->fa_millions);
-            else
-                ImGui::TextDisabled("-");
-            ImGui::TableSetColumnIndex(4);
-            if (t)
-                ImGui::Text("%.3g", t->bits_millions);
-            else
-                ImGui::TextDisabled("-");
-            ImGui::TableSetColumnIndex(5);
-            ImGui::Text("%.2f", his.fa / 1e6);
-            ImGui::TableSetColumnIndex(6);
-            ImGui::Text("%.3f", his.bits / 1e6);
-            ImGui::TableSetColumnIndex(7);
-            if (s_.has_model()) {
-                const qlab::SakrCost c = qlab::sakr_cost(s_.model(), ba, bw);
-                ImGui::Text("%.4g", c.fa / 1e6);
-                ImGui::TableSetColumnIndex(8);
-                ImGui::Text("%.4g", c.bits / 1e6);
-            }
-        };
-        row("now", static_cast<int>(s.ba), static_cast<int>(s.bw), nullptr);
-        for (const auto& t : precision::kTable1) row(t.option, t.ba, t.bw, &t);
-        ImGui::EndTable();
+    if (!ImGui::BeginTable("##costs", 9, flags)) return;
+    const char* const heads[] = {"",        "T1 err%",  "T1 FA",  "FA D+1",  "FA D",
+                                 "T1 bits", "eq4 bits", "our FA", "our bits"};
+    for (const char* h : heads) ImGui::TableSetupColumn(h);
+    ImGui::TableHeadersRow();
+    const auto ours = [&](int ba, int bw) {
+        ImGui::TableSetColumnIndex(7);
+        if (!model.has_model()) return;
+        const qlab::SakrCost c = qlab::sakr_cost(model.model(), ba, bw);
+        ImGui::Text("%.4g", c.fa / 1e6);
+        ImGui::TableSetColumnIndex(8);
+        ImGui::Text("%.4g", c.bits / 1e6);
+    };
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    ImGui::Text("now (%d, %d)", static_cast<int>(s.ba), static_cast<int>(s.bw));
+    ours(static_cast<int>(s.ba), static_cast<int>(s.bw));
+    for (const qlab::SakrTable1Row& t : qlab::sakr_table1()) {
+        ImGui::TableNextRow();
+        ImGui::TableSetColumnIndex(0);
+        ImGui::TextUnformatted(t.name.c_str());
+        widgets::tooltip_on_hover(t.architecture.c_str());
+        ImGui::TableSetColumnIndex(1);
+        ImGui::Text("%g", t.paper_error);
+        ImGui::TableSetColumnIndex(2);
+        ImGui::Text("%.4g", t.paper_fa);
+        ImGui::TableSetColumnIndex(3);
+        ImGui::Text("%.1f", t.with_bias.fa / 1e6);
+        ImGui::TableSetColumnIndex(4);
+        ImGui::Text("%.1f", t.without_bias.fa / 1e6);
+        ImGui::TableSetColumnIndex(5);
+        ImGui::Text("%.3g", t.paper_bits);
+        ImGui::TableSetColumnIndex(6);
+        ImGui::Text("%.3f", t.with_bias.bits / 1e6);
+        ours(t.ba, t.bw);
     }
+    ImGui::EndTable();
+}
+
+// Fig. 1's printed E values read both ways, and which one Table 1's options fit.
+void draw_readings() {
+    const qlab::SakrPrintedE& fig1 = qlab::sakr_printed_e().front();
+    ImGui::TextDisabled("Printed E_A = %g, E_W = %g (%s):", fig1.e_a, fig1.e_w, fig1.where);
+    widgets::help_marker(
+        "Eq. 11 puts the 1/24 inside E_A and E_W. Read so, the printed values give Theorem 1 far "
+        "above 1% at (8, 8) and the 1% rule picks more bits than Table 1; read as the sums "
+        "without the 1/24, the rule gives Table 1's options A (8, 8) and C (6, 9) exactly. This "
+        "lab's E_A and E_W include the 1/24.",
+        "Sakr et al. eq. 11; Table 1");
+    for (const qlab::SakrReading& x : qlab::sakr_readings(fig1.e_a, fig1.e_w))
+        ImGui::TextDisabled("  %s: Thm 1 at (8, 8) = %.2f%%, A (%d, %d), C (%d, %d)",
+                            x.name.c_str(), 100 * x.thm1_8_8, x.option_a.first, x.option_a.second,
+                            x.option_c.first, x.option_c.second);
+}
+
+}  // namespace
+
+void draw_costs(App& app, const Lesson& m_, const SharedModel& s_, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
+    ImGui::TextUnformatted("Costs (10^6 full adders, eq. 3; 10^6 bits, eq. 4): Table 1 complete");
+    widgets::help_marker(
+        "T1: Sakr's Table 1 as printed, SQ (784-1000-1000-10 at 16/16) and BN "
+        "(784-2048-2048-2048-10 at 1/1) included. FA D+1 / FA D: eq. 3 for the row's own "
+        "architecture, a D-term dot product costing D B_A B_W + (D-1)(B_A + B_W + ceil(log2 D) - "
+        "1) full adders, with D = fan-in + 1 (the bias as one more term: the reading that gives "
+        "the (8, 8)..(4, 7) rows and SQ's 533) or D = fan-in. BN's printed 117 matches neither. "
+        "eq. 4: |A| B_A + |W| B_W bits. ours: the model on the left at the row's precision. "
+        "Hover a row's name for its architecture.",
+        "Sakr et al. eq. 3, 4; Table 1");
+    draw_table1(s, s_);
     record_item(app, ui, "precision_cost_table");
     const float table_w = ImGui::GetItemRectSize().x;
-    // Sakr's four design options, found on this model's own bounds.
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + table_w);
+    draw_readings();
+    // Sakr's four design options beside those found on this model's own bounds.
     if (const qlab::SakrAnalysis* a = m_.analysis()) {
         const int off = a->suggested_bw_minus_ba();
         const auto opt = [&](int offset, bool thm2) {
@@ -310,14 +332,18 @@ void draw_costs(App& app, const Lesson& m_, const SharedModel& s_, const UiScale
             if (b == 0) return std::string("none <= 16");
             return "(" + std::to_string(b) + ", " + std::to_string(b + offset) + ")";
         };
-        ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + table_w);
         ImGui::TextDisabled(
-            "Options A-D on this model (smallest pair with the bound <= 1%%): A (Thm 1, B_W = "
-            "B_A) %s, B (Thm 2 opt) %s; C (Thm 1, B_W = B_A + %d) %s, D (Thm 2 opt) %s.",
-            opt(0, false).c_str(), opt(0, true).c_str(), off, opt(off, false).c_str(),
+            "Options (smallest pair with the bound <= 1%%), paper | this model: A (Thm 1, B_W = "
+            "B_A) (8, 8) | %s, B (Thm 2 opt) (6, 6) | %s; C (Thm 1, eq. 12 offset) (6, 9) | %s, "
+            "D (Thm 2 opt) (4, 7) | %s.",
+            opt(0, false).c_str(), opt(0, true).c_str(), opt(off, false).c_str(),
             opt(off, true).c_str());
-        ImGui::PopTextWrapPos();
+        widgets::tooltip_on_hover(
+            "Ours differ from the paper's: E_A and E_W are this model's (another data set, width "
+            "and training than Sakr's 784-512-512-512-10 at 1.36% float error), with eq. 11's "
+            "1/24 inside, and eq. 12's offset is this model's own.");
     }
+    ImGui::PopTextWrapPos();
 }
 
 void draw_flips(App& app, const Lesson& m_, const SharedModel& s_, widgets::DigitAtlas& atlas_,

@@ -50,7 +50,7 @@ void Analysis::update(const SharedModel& shared, const AnalysisKey& key, double 
     qlab::KunduOptions o;
     o.residual.block = key.block;
     o.residual.tolerance = key.tolerance;
-    o.gain_x = kGainX;
+    o.gain_x = key.gain_x;
     // The session's model and split live as long as the lab; a change before the first unit
     // comes with a new key (or training), which replaces this job before it runs again.
     job_ =
@@ -173,6 +173,62 @@ void Frontier::poll(double now_ms) {
 }
 
 const char* Frontier::state() const {
+    if (untrained_) return "untrained";
+    if (training_) return "training";
+    if (!job_) return "idle";
+    if (job_->running()) return "running";
+    return job_->state() == qlab::JobState::finished ? "finished" : "failed";
+}
+
+void Tables::update(const SharedModel& shared, const AnalysisKey& key, bool wanted, double now_ms) {
+    want_ = key;
+    training_ = shared.training();
+    untrained_ = shared.has_model() && !shared.trained();
+    poll(now_ms);
+    if (training_ || untrained_) {
+        job_.reset();  // its weights are gone (or random)
+        return;
+    }
+    if (!wanted || !shared.has_model() || !shared.data().ready()) return;
+    if (job_ && current()) return;
+    job_.reset();  // it references model_, test_ and calibration_
+    const qlab::Model& model = shared.model();
+    const qlab::Split& split = shared.data().split();
+    options_ = qlab::KunduTablesOptions{};  // qlab ternary-tables' defaults
+    options_.block = key.block;
+    options_.gain_x = key.gain_x;
+    job_ = std::make_unique<DeferredJob<qlab::KunduTablesJob>>(
+        [this, mp = &model, sp = &split, o = options_] {
+            model_ = *mp;
+            test_ = sp->test;
+            calibration_ = sp->train;
+            return std::make_unique<qlab::KunduTablesJob>(model_, test_, calibration_, o);
+        });
+    key_ = key;
+    finished_ = false;
+    error_.clear();
+    poll(now_ms);
+}
+
+void Tables::poll(double /*now_ms*/) {
+    if (!job_ || finished_ || job_->running()) return;
+    finished_ = true;
+    if (job_->state() != qlab::JobState::finished)
+        error_ =
+            job_->state() == qlab::JobState::cancelled ? "cancelled" : job_->status().message();
+}
+
+bool Tables::current() const {
+    return job_ && key_.version == want_.version && key_.block == want_.block &&
+           key_.gain_x == want_.gain_x;
+}
+
+const qlab::KunduTablesResult* Tables::result() const {
+    if (!job_ || job_->state() != qlab::JobState::finished || !job_->inner()) return nullptr;
+    return &job_->inner()->result();
+}
+
+const char* Tables::state() const {
     if (untrained_) return "untrained";
     if (training_) return "training";
     if (!job_) return "idle";

@@ -11,13 +11,15 @@
 #include "lab/shared_model.hpp"
 #include "qlab/dataset.hpp"
 #include "qlab/kundu.hpp"
+#include "qlab/kundu_tables.hpp"
 #include "qlab/mlp.hpp"
 #include "qlab/pareto.hpp"
 
 namespace quantlab::ternary {
 
-// Kundu §4: X ~ 5.5 for N = 64, the 8-2 over 8-8 gain the power-performance estimate scales.
-constexpr double kGainX = 5.5;
+// Kundu §4: X ~ 5.5 for N = 64, the 8-2 over 8-8 gain the power-performance estimate scales (the
+// `tx` key's default; other N need their own estimate).
+constexpr double kGainX = qlab::kKunduGainX;
 
 // A core job built by its first unit: the copy of the weights and test data and the constructor's
 // float accuracy (a forward pass over the test set, ~50 ms on MNIST) run between frames inside
@@ -55,8 +57,10 @@ struct AnalysisKey {
     ModelVersion version;
     std::size_t block = 0;
     double tolerance = 0;
+    double gain_x = kGainX;  // X (the `tx` key): the power-performance figures use it
     bool operator==(const AnalysisKey& o) const {
-        return version == o.version && block == o.block && tolerance == o.tolerance;
+        return version == o.version && block == o.block && tolerance == o.tolerance &&
+               gain_x == o.gain_x;
     }
     bool operator!=(const AnalysisKey& o) const { return !(*this == o); }
 };
@@ -166,6 +170,39 @@ class Frontier {
     bool training_ = false, untrained_ = false, finished_ = false;
     std::string error_;
     double started_ms_ = 0, job_ms_ = 0;
+};
+
+// The Tables view's job: Kundu Tables 3-4 on this model (the core's KunduTablesJob, as
+// `qlab ternary-tables` runs it): per-layer tolerances (uniform, by sensitivity, compute-aware as
+// Fig. 1), "# blocks" and "comp" at about 1% and 2% loss with 8-bit activations (the paper's 8-2
+// networks). Activation ranges and sensitivities come from the training split, accuracy from the
+// held-out one; it runs on its own snapshot of the weights. Only block and X of the key matter.
+class Tables {
+  public:
+    // `wanted`: the view is open (a job starts only then; one already started runs to its end).
+    void update(const SharedModel& model, const AnalysisKey& key, bool wanted, double now_ms);
+    void poll(double now_ms);
+
+    qlab::Job* job() { return job_.get(); }
+    const qlab::Job* job() const { return job_.get(); }
+    bool job_running() const { return job_ && job_->running(); }
+    // "idle", "untrained", "training", "running", "finished", "failed"
+    const char* state() const;
+    const std::string& error() const { return error_; }
+    // Null until the job finished.
+    const qlab::KunduTablesResult* result() const;
+    const qlab::KunduTablesOptions& options() const { return options_; }
+    bool current() const;
+    void retry() { job_.reset(); }
+
+  private:
+    AnalysisKey want_, key_;
+    qlab::Model model_;
+    qlab::Dataset test_, calibration_;
+    qlab::KunduTablesOptions options_;
+    std::unique_ptr<DeferredJob<qlab::KunduTablesJob>> job_;
+    bool training_ = false, untrained_ = false, finished_ = false;
+    std::string error_;
 };
 
 }  // namespace quantlab::ternary

@@ -41,7 +41,7 @@ class TernaryPanel : public ModelPanel {
         return "Train the model (space), then switch the residual levels off from the top: what "
                "does each cost "
                "in accuracy, and what does it save in size, multiplications and power? Try N = 4 "
-               "and N = 256 (X = 5.5 is Kundu's estimate for N = 64 only).";
+               "and N = 256 (X = 5.5 is Kundu's estimate for N = 64 only: set X for them).";
     }
 
     void update(App& app) override;
@@ -52,12 +52,14 @@ class TernaryPanel : public ModelPanel {
     void toggle_run(App& app) override { toggle_training(app); }
     void on_state_changed(App& app, const std::vector<std::string>& /*keys*/) override {
         open_ = app.state().panel == "ternary";
-        view_ = app.state().tview == "pareto" ? 1 : 0;  // the view is in the link
+        const std::string& v = app.state().tview;  // the view is in the link
+        view_ = v == "pareto" ? 1 : v == "tables" ? 2 : 0;
     }
     std::vector<ScheduledJob> jobs() override {
         std::vector<ScheduledJob> out;
         if (open_ && a_.job_running()) out.push_back({"ternary residuals", a_.job()});
         if (open_ && f_.job_running()) out.push_back({"Pareto frontier", f_.job()});
+        if (open_ && t_.job_running()) out.push_back({"Kundu Tables 3-4", t_.job()});
         return out;
     }
 
@@ -68,6 +70,7 @@ class TernaryPanel : public ModelPanel {
 
     void draw_controls(App& app, const UiScale& ui);
     void draw_level_switch(App& app, const UiScale& ui);
+    void draw_gain_x(App& app, const UiScale& ui);
     void draw_kept_figures(App& app, const UiScale& ui);
     void draw_views(App& app, const UiScale& ui);
     void draw_view_switch(App& app, const UiScale& ui);
@@ -75,13 +78,15 @@ class TernaryPanel : public ModelPanel {
 
     Analysis a_;
     ternary::Frontier f_;
-    int view_ = 0;                          // 0: residuals, 1: the Pareto frontier
+    ternary::Tables t_;
+    int view_ = 0;                          // 0: residuals, 1: the Pareto frontier, 2: tables
     double pareto_axes_[4] = {0, 1, 0, 1};  // the plot's last x0, x1, y0, y1 (for tests to hover)
     float pareto_inner_[4] = {0, 0, 0, 0};  // its inner rectangle in CSS pixels
     bool open_ = false;
     int layer_ = 0;  // the layer the histogram and strip show
     int tblock_draft_ = -1;
     double ttol_draft_ = -1;
+    double tx_draft_ = -1;
     std::string option_error_;
 };
 
@@ -91,8 +96,10 @@ void TernaryPanel::update(App& app) {
     key.version = app.model().version();
     key.block = static_cast<std::size_t>(s.tblock);
     key.tolerance = s.ttol;
+    key.gain_x = s.tx;
     a_.update(app.model(), key, app.now_ms());
     f_.update(app.model(), key, view_ == 1, app.now_ms());
+    t_.update(app.model(), key, view_ == 2, app.now_ms());
 }
 
 int TernaryPanel::step(App& app, int n) {
@@ -108,12 +115,14 @@ int TernaryPanel::step(App& app, int n) {
     update(app);
     qlab::Job* job = a_.job_running()   ? static_cast<qlab::Job*>(a_.job())
                      : f_.job_running() ? static_cast<qlab::Job*>(f_.job())
+                     : t_.job_running() ? static_cast<qlab::Job*>(t_.job())
                                         : nullptr;
     if (!job) return 0;
     const long long before = job->progress().done;
     job->step(n);
     a_.poll(app.now_ms());
     f_.poll(app.now_ms());
+    t_.poll(app.now_ms());
     return static_cast<int>(job->progress().done - before);
 }
 
@@ -262,7 +271,7 @@ nlohmann::json TernaryPanel::metrics(const App& app) const {
     j["tblock"] = s.tblock;
     j["ttol"] = s.ttol;
     j["keep"] = s.keep;
-    j["gain_x"] = ternary::kGainX;
+    j["gain_x"] = s.tx;
     j["model"] = app.model().data().ready() ? app.model().spec(s) : "";
     j["model_from_file"] = app.model().from_file();
     j["model_batches"] = app.model().batches_done();
@@ -290,8 +299,9 @@ nlohmann::json TernaryPanel::metrics(const App& app) const {
         j["progress"] = nullptr;
     }
     j["job_ms"] = a_.job_ms();
-    j["view"] = view_ == 1 ? "pareto" : "residuals";
+    j["view"] = view_ == 1 ? "pareto" : view_ == 2 ? "tables" : "residuals";
     j["pareto"] = pareto_metrics();
+    j["tables"] = ternary::tables_json(t_, s.tx);
     add_result_metrics(j, s);
     j["shown_layer"] = layer_;
     return j;
@@ -392,6 +402,7 @@ void TernaryPanel::draw_controls(App& app, const UiScale& ui) {
             ttol_draft_ = -1;
         }
     }
+    draw_gain_x(app, ui);
     error_text(option_error_);
     ImGui::TextDisabled("%s", status_line(app).c_str());
     if (a_.phase() == Analysis::Phase::failed) {
@@ -404,6 +415,39 @@ void TernaryPanel::draw_controls(App& app, const UiScale& ui) {
     draw_level_switch(app, ui);
     section("At the kept level");
     draw_kept_figures(app, ui);
+}
+
+// X, the 8-2 over 8-8 gain in the power-performance estimate (the `tx` key).
+void TernaryPanel::draw_gain_x(App& app, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("gain X");
+    widgets::help_marker(
+        "X, the power-performance gain of an 8-2 operation over an 8-8 one, in X / (C (X/N + 1)). "
+        "Kundu estimates X = 5.5 for N = 64 (§4); §6.2 calls the same ratio c and assumes c = 5 "
+        "for N = 64; the paper gives no value for other N: set your own estimate for them.",
+        "Kundu et al. §4, §6.2");
+    ImGui::SameLine(ui.px(118));
+    widgets::Lock lock(app, "tx");
+    double x = tx_draft_ >= 0 ? tx_draft_ : s.tx;
+    ImGui::SetNextItemWidth(-1);
+    const bool enter =
+        ImGui::InputDouble("##tx", &x, 0, 0, "%.4g", ImGuiInputTextFlags_EnterReturnsTrue);
+    record_item(app, ui, "ternary_tx");
+    if (ImGui::IsItemActive()) tx_draft_ = x;
+    if (enter) {
+        const qlab::Status st = app.set("tx", qlab::shortest_repr(x));
+        option_error_ = st.ok() ? "" : st.message();
+        tx_draft_ = -1;
+    } else if (!ImGui::IsItemActive()) {
+        tx_draft_ = -1;
+    }
+    if (s.tblock != 64) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        ImGui::TextWrapped("X = 5.5 is Kundu's estimate for N = 64; N = %d needs its own",
+                           static_cast<int>(s.tblock));
+        ImGui::PopStyleColor();
+    }
 }
 
 void TernaryPanel::draw_level_switch(App& app, const UiScale& ui) {
@@ -502,8 +546,8 @@ void TernaryPanel::draw_kept_figures(App& app, const UiScale& ui) {
         "Kundu et al. §3.2.1, §4, §6.2");
     ImGui::Text("%.3f x over 8-8", v.power_performance);
     ImGui::SetCursorPosX(col);
-    ImGui::TextDisabled("X = %.1f, N = %zu, C = %.3f", ternary::kGainX, a_.result_key().block,
-                        v.compute);
+    ImGui::TextDisabled("X = %.3g, N = %zu, C = %.3f", a_.result_key().gain_x,
+                        a_.result_key().block, v.compute);
 }
 
 // ---- 3. Layout --------------------------------------------------------------------------------
@@ -569,31 +613,37 @@ void TernaryPanel::draw_residual_views(App& app, const UiScale& ui) {
 }
 
 void TernaryPanel::draw_view_switch(App& app, const UiScale& ui) {
-    const char* const names[] = {"Residuals (Kundu)", "Pareto frontier"};
-    const char* const views[] = {"ternary_view_residuals", "ternary_view_pareto"};
-    for (int v = 0; v < 2; ++v) {
+    const char* const names[] = {"Residuals (Kundu)", "Pareto frontier", "Tables 3-4"};
+    const char* const views[] = {"ternary_view_residuals", "ternary_view_pareto",
+                                 "ternary_view_tables"};
+    const char* const keys[] = {"residuals", "pareto", "tables"};
+    for (int v = 0; v < 3; ++v) {
         if (v > 0) ImGui::SameLine(0, ui.px(2));
         const bool on = view_ == v;
         ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(on ? ImGuiCol_ButtonActive
                                                                            : ImGuiCol_FrameBg));
         ImGui::PushStyleColor(ImGuiCol_Text,
                               on ? ImVec4(1, 1, 1, 1) : ImGui::GetStyleColorVec4(ImGuiCol_Text));
-        if (ImGui::Button(names[v])) app.set("tview", v ? "pareto" : "residuals");
+        if (ImGui::Button(names[v])) app.set("tview", keys[v]);
         ImGui::PopStyleColor(2);
         record_item(app, ui, views[v]);
     }
     ImGui::SameLine();
     if (view_ == 0)
         ImGui::TextDisabled("Algorithm 2 on every layer and the accuracy of each residual level");
-    else
+    else if (view_ == 1)
         ImGui::TextDisabled(
             "test accuracy against bits per weight, formats applied to the weights only");
+    else
+        ImGui::TextDisabled("# blocks and comp at ~1%% and ~2%% loss, 8-bit activations");
 }
 
 void TernaryPanel::draw_views(App& app, const UiScale& ui) {
     draw_view_switch(app, ui);
     if (view_ == 1)
         ternary::draw_pareto(app, f_, ui, pareto_axes_, pareto_inner_);
+    else if (view_ == 2)
+        ternary::draw_tables(app, t_, ui);
     else
         draw_residual_views(app, ui);
 }

@@ -536,4 +536,192 @@ void draw_pareto(App& app, Frontier& f_, const UiScale& ui, double (&axes)[4], f
     draw_frontier_table(*f_.result());
 }
 
+// ---- Kundu Tables 3-4 --------------------------------------------------------------------------
+
+namespace {
+
+nlohmann::json point_json(const qlab::KunduTablePoint& p) {
+    return {{"epsilon", p.epsilon},
+            {"layer_epsilon", p.layer_epsilon},
+            {"layer_steps", p.layer_steps},
+            {"accuracy", p.accuracy},
+            {"loss", p.loss},
+            {"blocks", p.blocks},
+            {"comp", p.compute},
+            {"power_performance", p.power_performance}};
+}
+
+// Ours: per scheme and target loss, the least compute within it.
+void draw_tables_ours(const qlab::KunduTablesResult& r, const qlab::KunduTablesOptions& o) {
+    const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
+                                  ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoHostExtendX;
+    if (!ImGui::BeginTable("##kundu_ours", 8, flags)) return;
+    for (const char* h : {"tolerances", "target", "accuracy", "loss", "# blocks", "comp",
+                          "power-perf.", "eps_k^2 per layer (Fig. 1)"})
+        ImGui::TableSetupColumn(h);
+    ImGui::TableHeadersRow();
+    for (const qlab::KunduSchemeRun& run : r.schemes)
+        for (std::size_t t = 0; t < run.at_loss.size() && t < o.losses.size(); ++t) {
+            ImGui::TableNextRow();
+            ImGui::TableSetColumnIndex(0);
+            ImGui::TextUnformatted(qlab::tolerance_scheme_name(run.scheme));
+            ImGui::TableSetColumnIndex(1);
+            ImGui::Text("~%.0f%%", 100 * o.losses[t]);
+            ImGui::TableSetColumnIndex(2);
+            if (run.at_loss[t] < 0) {
+                ImGui::TextDisabled("none within it");
+                continue;
+            }
+            const qlab::KunduTablePoint& p = run.points[static_cast<std::size_t>(run.at_loss[t])];
+            ImGui::Text("%.2f%%", 100 * p.accuracy);
+            ImGui::TableSetColumnIndex(3);
+            ImGui::Text("%.2f%%", 100 * p.loss);
+            ImGui::TableSetColumnIndex(4);
+            ImGui::Text("%.2fx", p.blocks);
+            ImGui::TableSetColumnIndex(5);
+            ImGui::Text("%.2fx", p.compute);
+            ImGui::TableSetColumnIndex(6);
+            ImGui::Text("%.3f", p.power_performance);
+            ImGui::TableSetColumnIndex(7);
+            std::string eps;
+            for (double e : p.layer_epsilon) eps += widgets::format("%.1e ", e * e);
+            ImGui::TextUnformatted(eps.c_str());
+        }
+    ImGui::EndTable();
+}
+
+// Kundu's printed cells, and the abstract's figures from Table 3's N = 64 row with this X.
+void draw_tables_paper(double gain_x) {
+    const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
+                                  ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoHostExtendX;
+    if (ImGui::BeginTable("##kundu_paper", 5, flags)) {
+        for (const char* h : {"Kundu", "network", "N", "loss", "# blocks, comp"})
+            ImGui::TableSetupColumn(h);
+        ImGui::TableHeadersRow();
+        for (const qlab::KunduPaperCell& c : qlab::kundu_paper_tables()) {
+            ImGui::TableNextRow();
+            ImGui::TableSetColumnIndex(0);
+            ImGui::Text("Table %d", c.table);
+            ImGui::TableSetColumnIndex(1);
+            ImGui::TextUnformatted(c.network);
+            ImGui::TableSetColumnIndex(2);
+            ImGui::Text("%d", c.block);
+            ImGui::TableSetColumnIndex(3);
+            ImGui::Text("~%.0f%%", 100 * c.loss);
+            ImGui::TableSetColumnIndex(4);
+            ImGui::Text("%.1fx, %.1fx", c.blocks, c.comp);
+        }
+        ImGui::EndTable();
+    }
+    ImGui::TextUnformatted("The abstract's figures from Table 3 (N = 64)");
+    widgets::help_marker(
+        "Model size over 8-8: 8 / ((2 + 8/N) x # blocks); multiplications: N / (# blocks or "
+        "comp); power-performance X / (C (X/N + 1)) with C = comp (or # blocks). With X = 5.5 "
+        "the comp column gives the abstract's ~2x and ~2.3x; the tables have no power column.",
+        "Kundu et al. abstract, §3.2.1, §4, Table 3");
+    if (!ImGui::BeginTable("##kundu_abstract", 4, flags)) return;
+    for (const char* h : {"", "printed", "from comp", "from # blocks"}) ImGui::TableSetupColumn(h);
+    ImGui::TableHeadersRow();
+    for (const qlab::KunduAbstractFigure& f : qlab::kundu_abstract_derivation(gain_x)) {
+        ImGui::TableNextRow();
+        ImGui::TableSetColumnIndex(0);
+        ImGui::TextUnformatted(f.what.c_str());
+        ImGui::TableSetColumnIndex(1);
+        ImGui::Text("%.3g", f.printed);
+        ImGui::TableSetColumnIndex(2);
+        ImGui::Text("%.3g", f.from_comp);
+        ImGui::TableSetColumnIndex(3);
+        ImGui::Text("%.3g", f.from_blocks);
+    }
+    ImGui::EndTable();
+}
+
+}  // namespace
+
+nlohmann::json tables_json(const Tables& t, double gain_x) {
+    using nlohmann::json;
+    json j = {{"state", t.state()}, {"error", t.error()}, {"current", t.current()}};
+    if (t.job_running()) {
+        const qlab::JobProgress p = t.job()->progress();
+        j["progress"] = {{"done", p.done}, {"total", p.total}, {"stage", p.stage}};
+    }
+    json abstract = json::array();
+    for (const qlab::KunduAbstractFigure& f : qlab::kundu_abstract_derivation(gain_x))
+        abstract.push_back({{"what", f.what},
+                            {"printed", f.printed},
+                            {"from_comp", f.from_comp},
+                            {"from_blocks", f.from_blocks}});
+    j["abstract"] = abstract;
+    j["gain_x"] = gain_x;
+    const qlab::KunduTablesResult* r = t.result();
+    if (!r) return j;
+    const qlab::KunduTablesOptions& o = t.options();
+    j["block"] = o.block;
+    j["activation_bits"] = o.activation_bits;
+    j["float_accuracy"] = r->float_accuracy;
+    j["activation_accuracy"] = r->activation_accuracy;
+    j["fgq_accuracy"] = r->fgq_accuracy;
+    j["sensitivity"] = r->sensitivity;
+    j["compute_share"] = r->compute_share;
+    j["activation_formats"] = r->activation_formats;
+    json schemes = json::array();
+    for (const qlab::KunduSchemeRun& run : r->schemes) {
+        json at = json::array();
+        for (std::size_t i = 0; i < run.at_loss.size() && i < o.losses.size(); ++i)
+            at.push_back(
+                {{"target_loss", o.losses[i]},
+                 {"point",
+                  run.at_loss[i] < 0
+                      ? json(nullptr)
+                      : point_json(run.points[static_cast<std::size_t>(run.at_loss[i])])}});
+        schemes.push_back({{"scheme", qlab::tolerance_scheme_name(run.scheme)},
+                           {"points", run.points.size()},
+                           {"at_loss", at}});
+    }
+    j["schemes"] = schemes;
+    return j;
+}
+
+void draw_tables(App& app, Tables& t, const UiScale& ui) {
+    const double gain_x = app.state().tx;
+    ImGui::TextWrapped(
+        "Kundu Tables 3-4 on this model: the least compute within ~1%% and ~2%% of FP32 accuracy, "
+        "8-bit activations (his 8-2 networks), per-layer tolerances three ways; his cells below.");
+    widgets::help_marker(
+        "uniform: one epsilon for every layer; sensitivity: epsilon_k ~ 1/s_k (earlier, more "
+        "sensitive layers tighter, §4); compute: epsilon_k ~ sqrt(m_k)/s_k with m_k the layer's "
+        "share of the multiply-adds (Fig. 1's compute-aware choice). # blocks and comp: terms "
+        "over FGQ's one per block, plain and weighted by each block's multiply-adds. Activation "
+        "ranges and sensitivities come from the training split, accuracy from the held-out one "
+        "(qlab ternary-tables does the same).",
+        "Kundu et al. §4, Fig. 1, Tables 3-4");
+    const char* st = t.state();
+    if (t.job_running()) {
+        const qlab::JobProgress p = t.job()->progress();
+        ImGui::ProgressBar(static_cast<float>(p.fraction()), ImVec2(ui.px(320), 0),
+                           p.stage.c_str());
+    } else if (!t.result()) {
+        if (std::string(st) == "failed") {
+            ImGui::TextDisabled("stopped: %s", t.error().c_str());
+            ImGui::SameLine();
+            if (ImGui::SmallButton("run again")) t.retry();
+        } else {
+            ImGui::TextDisabled(
+                "%s", std::string(st) == "untrained"  ? "train the model first (space)"
+                      : std::string(st) == "training" ? "training: the tables wait for the weights"
+                                                      : "waiting for the model");
+        }
+    }
+    if (const qlab::KunduTablesResult* r = t.result()) {
+        ImGui::Text("N = %zu, X = %.3g: FP32 %.2f%%, 8-bit activations %.2f%%, FGQ alone %.2f%%",
+                    t.options().block, t.options().gain_x, 100 * r->float_accuracy,
+                    100 * r->activation_accuracy, 100 * r->fgq_accuracy);
+        draw_tables_ours(*r, t.options());
+        record_item(app, ui, "ternary_tables_ours");
+    }
+    ImGui::Spacing();
+    draw_tables_paper(gain_x);
+    record_item(app, ui, "ternary_tables_paper");
+}
+
 }  // namespace quantlab::ternary

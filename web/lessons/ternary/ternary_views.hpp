@@ -1,6 +1,7 @@
 // The Ternary lesson's views: the error per Algorithm 2 step, the r_i histogram, the block strip,
 // the table of residual levels, Table 2 per layer, and the Pareto view (accuracy against bits per
-// weight over the format families). ternary_lesson.hpp holds the analysis and the frontier's job.
+// weight over the format families), and Kundu Tables 3-4 on this model. ternary_lesson.hpp holds
+// the analysis and the frontier's and the tables' jobs.
 #pragma once
 
 #include <string>
@@ -33,5 +34,10 @@ void draw_table2(App& app, const Analysis& analysis, const UiScale& ui);
 // bottom) go to `axes` and `inner`, for metrics() (the tests hover its points).
 void draw_pareto(App& app, Frontier& frontier, const UiScale& ui, double (&axes)[4],
                  float (&inner)[4]);
+// Kundu Tables 3-4 on this model beside his cells, Fig. 1's per-layer tolerances and the
+// abstract's figures derived from Table 3 with the lesson's X.
+void draw_tables(App& app, Tables& tables, const UiScale& ui);
+// The same as metrics() reports them (the keys of qlab ternary-tables --json).
+nlohmann::json tables_json(const Tables& tables, double gain_x);
 
 }  // namespace quantlab::ternary

@@ -35,9 +35,14 @@ struct LabState {
     double margin = 0.1;         // linear: no point closer to the separator
     std::string atoms = "lattice:range=1,points=32";  // the format of features and weights
     std::string algo = "perceptron";                  // perceptron | frank-wolfe
-    std::string add;             // points added by hand: "x,y,c;x,y,c" (c = 0|1)
-    std::string remove;          // generated points removed by hand: "3,17"
-    std::string grid = "range";  // accuracy heatmap: range x points | float e x bits
+    std::string add;     // points added by hand: "x,y,c;x,y,c" (c = 0|1)
+    std::string remove;  // generated points removed by hand: "3,17"
+    // The accuracy heatmap: range x points | float e x bits, or one of Cherkhev's Tables 2-4 on
+    // the lesson's set with his printed cells beside (2, 3-fixed, 3-float, 4-fixed, 4-float).
+    std::string grid = "range";
+    // How the heatmap's cells train and score (Cherkhev §4.2): paper (3 passes, test accuracy on
+    // 20% held out) or converge (50 passes, training accuracy).
+    std::string protocol = "paper";
 
     // train: an MLP or logistic regression with a format per quantization role.
     std::string data = "digits";  // digits | mnist | circle | xor | gauss | spiral | linear
@@ -82,7 +87,8 @@ struct LabState {
     // X, the power-performance gain of 8-2 over 8-8 operations in pi = X / (C (X/N + 1)): Kundu
     // §4 estimates 5.5 for N = 64 (§6.2 assumes c ~ 5 for the same N); other N need their own.
     double tx = 5.5;
-    std::string tview = "residuals";  // residuals | pareto (accuracy against bits across formats)
+    // residuals | pareto (accuracy against bits across formats) | tables (Kundu Tables 3-4)
+    std::string tview = "residuals";
 
     bool operator==(const LabState& other) const;
     bool operator!=(const LabState& other) const { return !(*this == other); }
