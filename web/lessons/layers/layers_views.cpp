@@ -208,17 +208,15 @@ void draw_table6(App& app, const Analysis& a_, const UiScale& ui, float width) {
     record_item(app, ui, "layers_table6");
 }
 
-void draw_designer(App& app, Designer& d_, const SharedModel& s_, const UiScale& ui, float width) {
-    if (!d_.evaluated && d_.levels.empty()) return;
-    const qlab::Model& model = s_.model();
-    const std::vector<std::size_t> weighted = qlab::weighted_layers(model);
-    // Controls: the layer, the scope, where the levels start.
+namespace {
+
+// The designer's controls: the layer, the scope, where the levels start.
+void draw_designer_controls(App& app, const Designer& d_, const std::vector<std::size_t>& weighted,
+                            const std::string& current, const UiScale& ui) {
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("layer");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ui.px(90));
-    const std::string current =
-        "layer " + std::to_string(weighted[static_cast<std::size_t>(d_.position)] + 1);
     if (ImGui::BeginCombo("##dlayer", current.c_str())) {
         for (std::size_t i = 0; i < weighted.size(); ++i) {
             const std::string name = "layer " + std::to_string(weighted[i] + 1);
@@ -261,10 +259,11 @@ void draw_designer(App& app, Designer& d_, const SharedModel& s_, const UiScale&
     widgets::tooltip_on_hover(
         "Levels of Lin's fixed-point format for this layer's weights at these bits.",
         "Lin et al. §3.3, Table 1");
+}
 
-    // The histogram with the levels as handles, and the numbers beside it.
-    const float gap = ImGui::GetStyle().ItemSpacing.x;
-    const float side = std::clamp(width * 0.28f, ui.px(200), ui.px(300));
+// The histogram with the levels as handles; an edit goes into the link (dlevels, to 4
+// significant digits) and the panel then applies it.
+void draw_designer_plot(App& app, Designer& d_, float plot_width, const UiScale& ui) {
     widgets::LevelPlot p;
     p.lo = d_.hist.lo, p.hi = d_.hist.hi;
     p.counts = d_.hist.counts;
@@ -276,12 +275,11 @@ void draw_designer(App& app, Designer& d_, const SharedModel& s_, const UiScale&
     std::snprintf(note, sizeof note, "%zu levels", d_.levels.size());
     p.note = note;
     ImVec4 r;
-    const widgets::LevelEdit e = widgets::level_histogram(
-        "##designer", ImVec2(width - side - gap, ui.px(170)), p, true, ui, &r);
+    const widgets::LevelEdit e =
+        widgets::level_histogram("##designer", ImVec2(plot_width, ui.px(170)), p, true, ui, &r);
     app.record_view("layers_designer_plot", r.x, r.y, r.z - r.x, r.w - r.y,
                     ui.dpr);  // the inner area
     const bool hovered = ImGui::IsItemHovered();
-    // Edits go into the link (dlevels, to 4 significant digits); the panel then applies them.
     std::vector<double> edited = d_.levels;
     bool edit = false;
     if (e.released && e.dragged >= 0 && std::isfinite(e.value))
@@ -298,7 +296,11 @@ void draw_designer(App& app, Designer& d_, const SharedModel& s_, const UiScale&
         std::sort(edited.begin(), edited.end());
         d_.edited_here = app.set("dlevels", qlab::designer_levels_text(edited)).ok();
     }
-    ImGui::SameLine();
+}
+
+// The numbers beside the plot, and fine-tuning on the levels.
+void draw_designer_figures(App& app, Designer& d_, const SharedModel& s_,
+                           const std::string& current, const UiScale& ui) {
     ImGui::BeginGroup();
     ImGui::Text("%s, %s", current.c_str(),
                 d_.all_layers ? "all layers on these levels" : "other layers float");
@@ -332,6 +334,22 @@ void draw_designer(App& app, Designer& d_, const SharedModel& s_, const UiScale&
         if (d_.tuned_spec != d_.spec) ImGui::TextDisabled("(on the levels before)");
     }
     ImGui::EndGroup();
+}
+
+}  // namespace
+
+void draw_designer(App& app, Designer& d_, const SharedModel& s_, const UiScale& ui, float width) {
+    if (!d_.evaluated && d_.levels.empty()) return;
+    const std::vector<std::size_t> weighted = qlab::weighted_layers(s_.model());
+    const std::string current =
+        "layer " + std::to_string(weighted[static_cast<std::size_t>(d_.position)] + 1);
+    draw_designer_controls(app, d_, weighted, current, ui);
+    // The histogram with the levels as handles, and the numbers beside it.
+    const float gap = ImGui::GetStyle().ItemSpacing.x;
+    const float side = std::clamp(width * 0.28f, ui.px(200), ui.px(300));
+    draw_designer_plot(app, d_, width - side - gap, ui);
+    ImGui::SameLine();
+    draw_designer_figures(app, d_, s_, current, ui);
 }
 
 }  // namespace quantlab::layers

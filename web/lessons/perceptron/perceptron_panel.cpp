@@ -255,6 +255,15 @@ class PerceptronPanel final : public Panel {
 
     // ---- 4. controls and facts ----
     void draw_controls(App& app, const UiScale& ui) {
+        draw_data_controls(app);
+        ImGui::Spacing();
+        draw_atoms_controls(app);
+        ImGui::Spacing();
+        draw_algorithm_controls(app, ui);
+    }
+
+    // The set, its size, margin or noise, the seed, and what a click on the data does.
+    void draw_data_controls(App& app) {
         const qlab::LabState& s = app.state();
         ImGui::TextUnformatted("Data");
         int set_index = 0;
@@ -266,8 +275,8 @@ class PerceptronPanel final : public Panel {
         }
         widgets::help_marker(
             "linear: separable through the origin with a margin. synth01/synth02: Cherkhev's Table "
-            "1 "
-            "sets (magnitudes 0.9-6.9 and 0.01-2.7). circle/xor/gauss/spiral: the TF Playground's, "
+            "1 sets (magnitudes 0.9-6.9 and 0.01-2.7). circle/xor/gauss/spiral: the TF "
+            "Playground's, "
             "shown at 1/5 scale. The perceptron has no bias, so its boundary passes through 0.",
             "Cherkhev §4, Table 1");
         const bool fixed_size = s.set == "synth01" || s.set == "synth02";
@@ -309,8 +318,11 @@ class PerceptronPanel final : public Panel {
             if (!lesson_.removed.empty() && ImGui::SmallButton("Restore removed"))
                 app.set("remove", "");
         }
+    }
 
-        ImGui::Spacing();
+    // The atoms' spec (a lattice's R and P as sliders) and quick picks.
+    void draw_atoms_controls(App& app) {
+        const qlab::LabState& s = app.state();
         ImGui::TextUnformatted("Atoms (format of features and weights)");
         if (atoms_shown_ != s.atoms || !ImGui::IsAnyItemActive()) {
             if (atoms_shown_ != s.atoms) atoms_error_.clear();
@@ -358,8 +370,11 @@ class PerceptronPanel final : public Panel {
             ImGui::TextWrapped("%s", atoms_error_.c_str());
             ImGui::PopStyleColor();
         }
+    }
 
-        ImGui::Spacing();
+    // Perceptron or Frank-Wolfe, and the run's buttons.
+    void draw_algorithm_controls(App& app, const UiScale& ui) {
+        const qlab::LabState& s = app.state();
         ImGui::TextUnformatted("Algorithm");
         {
             widgets::Lock lock(app, "algo");
@@ -371,8 +386,8 @@ class PerceptronPanel final : public Panel {
         }
         widgets::help_marker(
             "Perceptron: on a mistake, w <- q(r(w) + y r(x)); one unit is one example visited, up "
-            "to "
-            "50 passes. Frank-Wolfe: w <- q(q(a z) + q((1 - a) w)) toward the worst example z, the "
+            "to 50 passes. Frank-Wolfe: w <- q(q(a z) + q((1 - a) w)) toward the worst example z, "
+            "the "
             "max-margin direction; one unit is one iteration.",
             "Cherkhev §3.3-3.4");
         const bool can_run = lesson_.trainable();
@@ -508,6 +523,17 @@ class PerceptronPanel final : public Panel {
         ImGui::EndGroup();
     }
 
+    // The data view's square: [-h, h]^2 drawn from p0 with sides of `side` pixels.
+    struct DataFrame {
+        ImVec2 p0, p1;
+        float side;
+        double h;
+        float sx(double x) const { return p0.x + static_cast<float>((x + h) / (2 * h)) * side; }
+        float sy(double y) const { return p1.y - static_cast<float>((y + h) / (2 * h)) * side; }
+        double vx(float px) const { return (px - p0.x) / side * 2 * h - h; }
+        double vy(float py) const { return (p1.y - py) / side * 2 * h - h; }
+    };
+
     void draw_data_view(App& app, const UiScale& ui, float side) {
         const qlab::LabState& s = app.state();
         const double h = lesson_.view_half;
@@ -517,43 +543,56 @@ class PerceptronPanel final : public Panel {
                             lesson_.format ? lesson_.format->to_string().c_str() : "?");
         ImDrawList* dl = ImGui::GetWindowDrawList();
         const ImVec2 p0 = ImGui::GetCursorScreenPos();
-        const ImVec2 p1(p0.x + side, p0.y + side);
+        const DataFrame f{p0, ImVec2(p0.x + side, p0.y + side), side, h};
         ImGui::InvisibleButton(
             "data", ImVec2(side, side),
             ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
         app.record_view("perceptron_data", p0.x, p0.y, side, side, ui.dpr);
         const bool hovered = ImGui::IsItemHovered();
-        auto sx = [&](double x) { return p0.x + static_cast<float>((x + h) / (2 * h)) * side; };
-        auto sy = [&](double y) { return p1.y - static_cast<float>((y + h) / (2 * h)) * side; };
-        auto vx = [&](float px) { return (px - p0.x) / side * 2 * h - h; };
-        auto vy = [&](float py) { return (p1.y - py) / side * 2 * h - h; };
 
-        draw_boundary(dl, p0, p1, side, ui);
-        dl->PushClipRect(p0, p1, true);
+        draw_boundary(dl, f.p0, f.p1, side, ui);
+        dl->PushClipRect(f.p0, f.p1, true);
         const ImU32 axis = IM_COL32(120, 120, 130, 90);
-        dl->AddLine(ImVec2(sx(0), p0.y), ImVec2(sx(0), p1.y), axis);
-        dl->AddLine(ImVec2(p0.x, sy(0)), ImVec2(p1.x, sy(0)), axis);
+        dl->AddLine(ImVec2(f.sx(0), f.p0.y), ImVec2(f.sx(0), f.p1.y), axis);
+        dl->AddLine(ImVec2(f.p0.x, f.sy(0)), ImVec2(f.p1.x, f.sy(0)), axis);
+        const bool thinned = draw_atom_dots(dl, f, ui);
+        const float pr = draw_points(dl, f, ui);
+        draw_run_marks(dl, f, pr, ui);
+        dl->PopClipRect();
+        dl->AddRect(f.p0, f.p1, ImGui::GetColorU32(ImGuiCol_Border));
+        if (thinned) {
+            const char* note = "atoms thinned for drawing";
+            const ImVec2 ts = ImGui::CalcTextSize(note);
+            dl->AddText(ImVec2(f.p1.x - ts.x - ui.px(4), f.p1.y - ts.y - ui.px(3)),
+                        IM_COL32(70, 70, 80, 255), note);
+        }
+        if (hovered) data_view_mouse(app, f, ui);
+    }
 
-        // Cherkhev Fig. 1: the atoms A x A, thinned where they would be closer than 5 px.
+    // Cherkhev Fig. 1: the atoms A x A, thinned where they would be closer than 5 px; whether
+    // they were.
+    bool draw_atom_dots(ImDrawList* dl, const DataFrame& f, const UiScale& ui) const {
         bool thinned = false;
         std::vector<double> atoms;
         if (lesson_.format)
-            atoms = axis_atoms(*lesson_.format, -h, h, 5 * ui.dpr * 2 * h / side, thinned);
+            atoms = axis_atoms(*lesson_.format, -f.h, f.h, 5 * ui.dpr * 2 * f.h / f.side, thinned);
         const float dot = std::max(
-            1.0f, std::min(2.0f * ui.dpr, side / (6.0f * static_cast<float>(atoms.size() + 1))));
+            1.0f, std::min(2.0f * ui.dpr, f.side / (6.0f * static_cast<float>(atoms.size() + 1))));
         for (double ax : atoms)
             for (double ay : atoms)
-                dl->AddRectFilled(ImVec2(sx(ax) - dot, sy(ay) - dot),
-                                  ImVec2(sx(ax) + dot, sy(ay) + dot), kAtomDot);
+                dl->AddRectFilled(ImVec2(f.sx(ax) - dot, f.sy(ay) - dot),
+                                  ImVec2(f.sx(ax) + dot, f.sy(ay) + dot), kAtomDot);
+        return thinned;
+    }
 
-        // The points: generated as dots, hand-added with a dark ring; the last example visited
-        // ringed.
+    // The points: generated as dots, hand-added with a dark ring; their radius.
+    float draw_points(ImDrawList* dl, const DataFrame& f, const UiScale& ui) const {
         const std::size_t count = lesson_.train.size();
         const bool many = count > 800;
         const float pr = (many ? 2.5f : 4.0f) * ui.dpr;
         for (std::size_t i = 0; i < count; ++i) {
             const float* row = lesson_.train.row(i);
-            const ImVec2 c(sx(row[0]), sy(row[1]));
+            const ImVec2 c(f.sx(row[0]), f.sy(row[1]));
             const ImU32 col = widgets::class_color(lesson_.train.y[i]);
             if (many) {
                 dl->AddRectFilled(ImVec2(c.x - pr, c.y - pr), ImVec2(c.x + pr, c.y + pr), col);
@@ -565,45 +604,45 @@ class PerceptronPanel final : public Panel {
                               10, lesson_.sources[i].added >= 0 ? 2.0f * ui.dpr : 1.0f);
             }
         }
-        if (lesson_.trainable()) {
-            const qlab::QuantizedLinearJob& job = lesson_.run->inner();
-            const long long last = job.last_example();
-            if (last >= 0 && static_cast<std::size_t>(last) < count && lesson_.run->visited() > 0) {
-                const float* row = lesson_.train.row(static_cast<std::size_t>(last));
-                dl->AddCircle(ImVec2(sx(row[0]), sy(row[1])), pr + 4 * ui.dpr,
-                              IM_COL32(20, 20, 20, 230), 16, 2 * ui.dpr);
-            }
-            // Sink atoms: weight vectors where an update rounded back to itself.
-            for (const auto& sink : job.sinks())
-                if (sink.size() == 2)
-                    dl->AddCircle(ImVec2(sx(sink[0]), sy(sink[1])), 10 * ui.dpr, kSinkColor, 20,
-                                  2.5f * ui.dpr);
-            draw_weight_arrow(dl, job.weights(), h, sx, sy, ui);
-        }
-        dl->PopClipRect();
-        dl->AddRect(p0, p1, ImGui::GetColorU32(ImGuiCol_Border));
-        if (thinned) {
-            const char* note = "atoms thinned for drawing";
-            const ImVec2 ts = ImGui::CalcTextSize(note);
-            dl->AddText(ImVec2(p1.x - ts.x - ui.px(4), p1.y - ts.y - ui.px(3)),
-                        IM_COL32(70, 70, 80, 255), note);
-        }
+        return pr;
+    }
 
-        // Mouse: left click adds a point of the chosen class; right click or shift-click removes
-        // one.
+    // The run on the data: the last example visited ringed, sink atoms, and the weight vector.
+    void draw_run_marks(ImDrawList* dl, const DataFrame& f, float pr, const UiScale& ui) {
+        if (!lesson_.trainable()) return;
+        const qlab::QuantizedLinearJob& job = lesson_.run->inner();
+        const long long last = job.last_example();
+        if (last >= 0 && static_cast<std::size_t>(last) < lesson_.train.size() &&
+            lesson_.run->visited() > 0) {
+            const float* row = lesson_.train.row(static_cast<std::size_t>(last));
+            dl->AddCircle(ImVec2(f.sx(row[0]), f.sy(row[1])), pr + 4 * ui.dpr,
+                          IM_COL32(20, 20, 20, 230), 16, 2 * ui.dpr);
+        }
+        // Sink atoms: weight vectors where an update rounded back to itself.
+        for (const auto& sink : job.sinks())
+            if (sink.size() == 2)
+                dl->AddCircle(ImVec2(f.sx(sink[0]), f.sy(sink[1])), 10 * ui.dpr, kSinkColor, 20,
+                              2.5f * ui.dpr);
+        draw_weight_arrow(
+            dl, job.weights(), f.h, [&](double x) { return f.sx(x); },
+            [&](double y) { return f.sy(y); }, ui);
+    }
+
+    // Left click adds a point of the chosen class; right click or shift-click removes one.
+    void data_view_mouse(App& app, const DataFrame& f, const UiScale& ui) {
         const ImGuiIO& io = ImGui::GetIO();
-        if (hovered && (ImGui::IsMouseClicked(ImGuiMouseButton_Right) ||
-                        (ImGui::IsMouseClicked(ImGuiMouseButton_Left) && io.KeyShift))) {
-            remove_near(app, io.MousePos, sx, sy, 10 * ui.dpr);
-        } else if (hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
-            add_point(app, vx(io.MousePos.x), vy(io.MousePos.y));
+        if (ImGui::IsMouseClicked(ImGuiMouseButton_Right) ||
+            (ImGui::IsMouseClicked(ImGuiMouseButton_Left) && io.KeyShift)) {
+            remove_near(
+                app, io.MousePos, [&](double x) { return f.sx(x); },
+                [&](double y) { return f.sy(y); }, 10 * ui.dpr);
+        } else if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
+            add_point(app, f.vx(io.MousePos.x), f.vy(io.MousePos.y));
         }
-        if (hovered) {
-            ImGui::BeginTooltip();
-            ImGui::Text("(%s, %s)", fmt(vx(io.MousePos.x)).c_str(), fmt(vy(io.MousePos.y)).c_str());
-            ImGui::TextDisabled("click: add class %d, right click: remove", click_class_);
-            ImGui::EndTooltip();
-        }
+        ImGui::BeginTooltip();
+        ImGui::Text("(%s, %s)", fmt(f.vx(io.MousePos.x)).c_str(), fmt(f.vy(io.MousePos.y)).c_str());
+        ImGui::TextDisabled("click: add class %d, right click: remove", click_class_);
+        ImGui::EndTooltip();
     }
 
     template <class SX, class SY>

@@ -120,89 +120,100 @@ void draw_histogram(App& app, const Analysis& a_, int layer_, const UiScale& ui,
         "Kundu et al. Table 2, eq. 8");
 }
 
-void draw_strip(App& app, const Analysis& a_, int layer_, const UiScale& ui, float width) {
-    const qlab::KunduResult* r = a_.result();
-    if (!r) return;
-    const qlab::ResidualTensor& t = r->layers[static_cast<std::size_t>(layer_)].tensor;
-    const float* w =
-        a_.result_model().layers[r->layers[static_cast<std::size_t>(layer_)].layer].weight.data();
-    const int kept = a_.level_for(app.state().keep);
-    // The first weights of the layer, whole blocks while they fit at >= 3 px a weight.
-    const float label_w = ui.px(86);
+namespace {
+
+// What the strip shows: the first `shown` weights (whole blocks while they fit at >= 3 px a
+// weight), `term_rows` of the terms, and where its cells go.
+struct StripLayout {
+    std::size_t shown = 0, blocks = 0;
+    int max_terms = 0, term_rows = 0;
+    float label_w = 0, cell = 0, row_h = 0, gap = 0;
+    ImVec2 p0, size;
+    float x0() const { return p0.x + label_w; }
+    float row_y(int row) const { return p0.y + row_h * static_cast<float>(row); }
+};
+
+StripLayout strip_layout(const qlab::ResidualTensor& t, const UiScale& ui, float width) {
+    StripLayout l;
+    l.label_w = ui.px(86);
     const float min_cell = ui.px(3);
-    std::size_t shown = std::min<std::size_t>(
-        t.n, static_cast<std::size_t>(std::max(1.0f, (width - label_w) / min_cell)));
-    std::size_t blocks = 0, whole = 0;
+    l.shown = std::min<std::size_t>(
+        t.n, static_cast<std::size_t>(std::max(1.0f, (width - l.label_w) / min_cell)));
+    std::size_t whole = 0;
     for (const qlab::ResidualBlock& b : t.blocks) {
-        if (b.begin + b.size > shown) break;
-        ++blocks, whole = b.begin + b.size;
+        if (b.begin + b.size > l.shown) break;
+        ++l.blocks, whole = b.begin + b.size;
     }
-    if (blocks > 0)
-        shown = whole;
+    if (l.blocks > 0)
+        l.shown = whole;
     else
-        blocks = 1;  // one long block: show its beginning
-    const int max_terms = 1 + t.max_residuals();
-    const int term_rows = std::min(max_terms, 8);
-    const int rows = 1 + term_rows + 2;  // W, terms, W^ at the level, W - W^
-    const float cell = std::min(ui.px(14), (width - label_w) / static_cast<float>(shown));
-    const float row_h = ImGui::GetFontSize() * 1.25f;
-    ImGui::TextUnformatted(
-        "Blocks of the layer: weights, ternary terms, the kept sum and what it misses");
-    widgets::help_marker(
-        "Each column is one weight (the first blocks of the row-major matrix). Term 0 is Algorithm "
-        "1's "
-        "ternary alpha*W^ of the block; terms 1.. are the residuals Algorithm 2 added. Terms "
-        "beyond "
-        "the kept level are drawn faded; empty cells: the block needed fewer terms. Colour: blue "
-        "negative, red positive (square-root scale).",
-        "Kundu et al. Algorithms 1-2");
-    const ImVec2 p0 = ImGui::GetCursorScreenPos();
-    const ImVec2 size(label_w + cell * static_cast<float>(shown), row_h * static_cast<float>(rows));
-    ImGui::InvisibleButton("##strip", size);
-    record_item(app, ui, "ternary_strip");
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    double scale = 0;
-    for (std::size_t i = 0; i < shown; ++i)
-        scale = std::max(scale, static_cast<double>(std::fabs(w[i])));
-    // Which block a weight is in, and the sums at the kept level (the strip is small: per frame).
-    std::vector<std::size_t> block_of(shown);
+        l.blocks = 1;  // one long block: show its beginning
+    l.max_terms = 1 + t.max_residuals();
+    l.term_rows = std::min(l.max_terms, 8);
+    l.cell = std::min(ui.px(14), (width - l.label_w) / static_cast<float>(l.shown));
+    l.row_h = ImGui::GetFontSize() * 1.25f;
+    l.gap = l.cell > ui.px(5) ? ui.px(1) : 0;
+    const int rows = 1 + l.term_rows + 2;  // W, terms, W^ at the level, W - W^
+    l.size = ImVec2(l.label_w + l.cell * static_cast<float>(l.shown),
+                    l.row_h * static_cast<float>(rows));
+    return l;
+}
+
+// Which block each shown weight is in, and its sum W^ at the kept level (the strip is small:
+// per frame).
+struct StripSums {
+    std::vector<std::size_t> block_of;
+    std::vector<double> w_hat;
+};
+
+StripSums strip_sums(const qlab::ResidualTensor& t, std::size_t shown, int kept) {
+    StripSums sums{std::vector<std::size_t>(shown), std::vector<double>(shown, 0.0)};
     for (std::size_t b = 0; b < t.blocks.size() && t.blocks[b].begin < shown; ++b)
         for (std::size_t i = t.blocks[b].begin;
              i < std::min(shown, t.blocks[b].begin + t.blocks[b].size); ++i)
-            block_of[i] = b;
-    std::vector<double> w_hat(shown, 0.0);
+            sums.block_of[i] = b;
     for (std::size_t i = 0; i < shown; ++i) {
-        const qlab::ResidualBlock& b = t.blocks[block_of[i]];
+        const qlab::ResidualBlock& b = t.blocks[sums.block_of[i]];
         for (int k = 0; k <= std::min(kept, b.residuals()); ++k)
-            w_hat[i] += b.terms[static_cast<std::size_t>(k)].alpha *
-                        b.terms[static_cast<std::size_t>(k)].signs[i - b.begin];
+            sums.w_hat[i] += b.terms[static_cast<std::size_t>(k)].alpha *
+                             b.terms[static_cast<std::size_t>(k)].signs[i - b.begin];
     }
-    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text),
-                empty = ImGui::GetColorU32(ImGuiCol_FrameBg);
-    auto row_y = [&](int row) { return p0.y + row_h * static_cast<float>(row); };
+    return sums;
+}
+
+void draw_strip_labels(ImDrawList* dl, const StripLayout& l, int kept) {
+    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
     auto label = [&](int row, const char* s) {
-        dl->AddText(ImVec2(p0.x, row_y(row) + (row_h - ImGui::GetFontSize()) / 2), text, s);
+        dl->AddText(ImVec2(l.p0.x, l.row_y(row) + (l.row_h - ImGui::GetFontSize()) / 2), text, s);
     };
     label(0, "W (float)");
-    for (int k = 0; k < term_rows; ++k) {
+    for (int k = 0; k < l.term_rows; ++k) {
         char s[24];
         std::snprintf(s, sizeof s, k == 0 ? "term 0 FGQ" : "term %d", k);
         label(1 + k, s);
     }
     char s[32];
     std::snprintf(s, sizeof s, "W^ (level %d)", kept);
-    label(1 + term_rows, s);
-    label(2 + term_rows, "W - W^");
-    const float x0 = p0.x + label_w, gap = cell > ui.px(5) ? ui.px(1) : 0;
-    for (std::size_t i = 0; i < shown; ++i) {
-        const float x = x0 + cell * static_cast<float>(i);
-        const qlab::ResidualBlock& b = t.blocks[block_of[i]];
+    label(1 + l.term_rows, s);
+    label(2 + l.term_rows, "W - W^");
+}
+
+// One column per weight: W, its terms (faded beyond the kept level), W^ and W - W^.
+void draw_strip_cells(ImDrawList* dl, const StripLayout& l, const qlab::ResidualTensor& t,
+                      const float* w, const StripSums& sums, int kept, const UiScale& ui) {
+    double scale = 0;
+    for (std::size_t i = 0; i < l.shown; ++i)
+        scale = std::max(scale, static_cast<double>(std::fabs(w[i])));
+    const ImU32 empty = ImGui::GetColorU32(ImGuiCol_FrameBg);
+    for (std::size_t i = 0; i < l.shown; ++i) {
+        const float x = l.x0() + l.cell * static_cast<float>(i);
+        const qlab::ResidualBlock& b = t.blocks[sums.block_of[i]];
         auto put = [&](int row, ImU32 c) {
-            dl->AddRectFilled(ImVec2(x, row_y(row) + ui.px(1)),
-                              ImVec2(x + cell - gap, row_y(row + 1) - ui.px(1)), c);
+            dl->AddRectFilled(ImVec2(x, l.row_y(row) + ui.px(1)),
+                              ImVec2(x + l.cell - l.gap, l.row_y(row + 1) - ui.px(1)), c);
         };
         put(0, diverging(w[i], scale));
-        for (int k = 0; k < term_rows; ++k) {
+        for (int k = 0; k < l.term_rows; ++k) {
             if (k > b.residuals()) {
                 put(1 + k, empty);
                 continue;
@@ -212,41 +223,70 @@ void draw_strip(App& app, const Analysis& a_, int layer_, const UiScale& ui, flo
             if (k > kept) c = (c & 0x00FFFFFF) | (static_cast<ImU32>(60) << IM_COL32_A_SHIFT);
             put(1 + k, c);
         }
-        put(1 + term_rows, diverging(w_hat[i], scale));
-        put(2 + term_rows, diverging(w[i] - w_hat[i], scale));
+        put(1 + l.term_rows, diverging(sums.w_hat[i], scale));
+        put(2 + l.term_rows, diverging(w[i] - sums.w_hat[i], scale));
     }
+}
+
+// The weight under the mouse: where it is, its terms and its sum.
+void strip_tooltip(const StripLayout& l, const qlab::ResidualTensor& t, const float* w,
+                   const StripSums& sums, int kept, std::size_t cols) {
+    const float mx = ImGui::GetIO().MousePos.x;
+    if (mx < l.x0()) return;
+    const auto i = static_cast<std::size_t>((mx - l.x0()) / l.cell);
+    if (i >= l.shown) return;
+    const qlab::ResidualBlock& b = t.blocks[sums.block_of[i]];
+    ImGui::BeginTooltip();
+    ImGui::Text("weight %zu (row %zu, column %zu), block %zu with r_i = %d", i, i / cols, i % cols,
+                sums.block_of[i], b.residuals());
+    ImGui::Text("W = %.5f", w[i]);
+    for (int k = 0; k <= b.residuals() && k < 12; ++k) {
+        const qlab::TernaryVector& term = b.terms[static_cast<std::size_t>(k)];
+        ImGui::Text("term %d: alpha %.5f x %+d%s", k, term.alpha, term.signs[i - b.begin],
+                    k > kept ? "  (off)" : "");
+    }
+    ImGui::Text("W^ = %.5f, W - W^ = %.5f", sums.w_hat[i], w[i] - sums.w_hat[i]);
+    ImGui::EndTooltip();
+}
+
+}  // namespace
+
+void draw_strip(App& app, const Analysis& a_, int layer_, const UiScale& ui, float width) {
+    const qlab::KunduResult* r = a_.result();
+    if (!r) return;
+    const qlab::ResidualTensor& t = r->layers[static_cast<std::size_t>(layer_)].tensor;
+    const float* w =
+        a_.result_model().layers[r->layers[static_cast<std::size_t>(layer_)].layer].weight.data();
+    const int kept = a_.level_for(app.state().keep);
+    StripLayout l = strip_layout(t, ui, width);
+    ImGui::TextUnformatted(
+        "Blocks of the layer: weights, ternary terms, the kept sum and what it misses");
+    widgets::help_marker(
+        "Each column is one weight (the first blocks of the row-major matrix). Term 0 is Algorithm "
+        "1's ternary alpha*W^ of the block; terms 1.. are the residuals Algorithm 2 added. Terms "
+        "beyond the kept level are drawn faded; empty cells: the block needed fewer terms. Colour: "
+        "blue negative, red positive (square-root scale).",
+        "Kundu et al. Algorithms 1-2");
+    l.p0 = ImGui::GetCursorScreenPos();
+    ImGui::InvisibleButton("##strip", l.size);
+    record_item(app, ui, "ternary_strip");
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const StripSums sums = strip_sums(t, l.shown, kept);
+    draw_strip_labels(dl, l, kept);
+    draw_strip_cells(dl, l, t, w, sums, kept, ui);
     // Block boundaries, where blocks are wide enough for a line not to hide them.
-    if (cell * static_cast<float>(a_.result_key().block) >= ui.px(10))
-        for (std::size_t b = 1; b < t.blocks.size() && t.blocks[b].begin < shown; ++b) {
-            const float x = x0 + cell * static_cast<float>(t.blocks[b].begin) - gap / 2;
-            dl->AddLine(ImVec2(x, p0.y), ImVec2(x, p0.y + size.y), IM_COL32(20, 20, 30, 160),
+    if (l.cell * static_cast<float>(a_.result_key().block) >= ui.px(10))
+        for (std::size_t b = 1; b < t.blocks.size() && t.blocks[b].begin < l.shown; ++b) {
+            const float x = l.x0() + l.cell * static_cast<float>(t.blocks[b].begin) - l.gap / 2;
+            dl->AddLine(ImVec2(x, l.p0.y), ImVec2(x, l.p0.y + l.size.y), IM_COL32(20, 20, 30, 160),
                         ui.px(1));
         }
-    if (ImGui::IsItemHovered()) {
-        const float mx = ImGui::GetIO().MousePos.x;
-        if (mx >= x0) {
-            const auto i = static_cast<std::size_t>((mx - x0) / cell);
-            if (i < shown) {
-                const qlab::ResidualBlock& b = t.blocks[block_of[i]];
-                ImGui::BeginTooltip();
-                ImGui::Text("weight %zu (row %zu, column %zu), block %zu with r_i = %d", i,
-                            i / a_.layers()[layer_].cols, i % a_.layers()[layer_].cols, block_of[i],
-                            b.residuals());
-                ImGui::Text("W = %.5f", w[i]);
-                for (int k = 0; k <= b.residuals() && k < 12; ++k) {
-                    const qlab::TernaryVector& term = b.terms[static_cast<std::size_t>(k)];
-                    ImGui::Text("term %d: alpha %.5f x %+d%s", k, term.alpha,
-                                term.signs[i - b.begin], k > kept ? "  (off)" : "");
-                }
-                ImGui::Text("W^ = %.5f, W - W^ = %.5f", w_hat[i], w[i] - w_hat[i]);
-                ImGui::EndTooltip();
-            }
-        }
-    }
-    if (max_terms > term_rows)
-        ImGui::TextDisabled("(terms %d..%d not drawn)", term_rows, max_terms - 1);
-    ImGui::TextDisabled("the first %zu of %zu weights, %zu blocks of N = %zu", shown, t.n, blocks,
-                        a_.result_key().block);
+    if (ImGui::IsItemHovered())
+        strip_tooltip(l, t, w, sums, kept, a_.layers()[static_cast<std::size_t>(layer_)].cols);
+    if (l.max_terms > l.term_rows)
+        ImGui::TextDisabled("(terms %d..%d not drawn)", l.term_rows, l.max_terms - 1);
+    ImGui::TextDisabled("the first %zu of %zu weights, %zu blocks of N = %zu", l.shown, t.n,
+                        l.blocks, a_.result_key().block);
 }
 
 void draw_levels_table(App& app, const Analysis& a_, const UiScale& ui) {
