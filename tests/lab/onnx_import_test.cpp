@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "fake_host.hpp"
+#include "lab/model_assumptions.hpp"
 #include "lab/shared_model.hpp"
+#include "lessons/layers/layers_sensitivity_lesson.hpp"
 
 namespace quantlab {
 namespace {
@@ -213,6 +215,97 @@ TEST(OnnxImport, FineTuningStartsFromTheFilesWeights) {
     // A fresh start (here: a new learning rate) goes back to the file's weights.
     lab.set("lr", "0.01");
     EXPECT_EQ((lab.m.model().layers[0].weight - file.layers[0].weight).cwiseAbs().maxCoeff(), 0);
+}
+
+TEST(OnnxImport, SensitivityOfTheCnnIsTheCoresOnTheFirstTestRows) {
+    static_assert(layers::kSensitivityRows == 1000, "the CLI's default rows");
+    EXPECT_EQ(layers::kSensitivityRows, qlab::SensitivityOptions{}.max_rows);
+    Lab lab("mnist", "layers");
+    lab.drop("lenet_bn.onnx", fixture("lenet_bn.onnx"));
+    lab.set("lview", "sensitivity");
+    layers::Sensitivity sens;
+    sens.update(lab.s, lab.m);
+    ASSERT_NE(sens.job(), nullptr) << sens.problem();
+    while (sens.job()) sens.job()->step(1);
+    ASSERT_TRUE(sens.done()) << sens.problem();
+    EXPECT_EQ(sens.rows(), 1000u);
+    // The core's analysis of the same rows, directly.
+    qlab::SensitivityOptions o;
+    o.weights = "int:b=4,group=32";
+    auto direct = qlab::layer_sensitivity(lab.m.model(), sens.data(), o);
+    ASSERT_TRUE(direct.ok()) << direct.status().message();
+    const auto rows = sens.sorted(), want = direct->sorted();
+    ASSERT_EQ(rows.size(), want.size());
+    std::size_t weighted = 0;
+    for (const qlab::Layer& L : lab.m.model().layers) weighted += L.has_weights();
+    EXPECT_EQ(rows.size(), weighted);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        EXPECT_EQ(rows[i].layer, want[i].layer);
+        EXPECT_EQ(rows[i].accuracy, want[i].accuracy);
+        EXPECT_EQ(rows[i].measured_sqnr_db, want[i].measured_sqnr_db);
+        if (i) {
+            EXPECT_GE(rows[i - 1].accuracy_drop, rows[i].accuracy_drop);
+        }
+    }
+    // The same weights and formats: nothing to redo. New formats: a new job.
+    sens.update(lab.s, lab.m);
+    EXPECT_TRUE(sens.done());
+    EXPECT_FALSE(qlab::set_state(lab.s, {{"sweights", "nonsense"}}).ok());  // kept as it was
+    sens.update(lab.s, lab.m);
+    EXPECT_TRUE(sens.done());
+    lab.set("sweights", "int:b=2,group=32");
+    sens.update(lab.s, lab.m);
+    EXPECT_TRUE(sens.running());
+}
+
+TEST(OnnxImport, TheExportImportsBackToTheSameOutputs) {
+    Lab lab("mnist");
+    lab.drop("lenet_bn.onnx", fixture("lenet_bn.onnx"));
+    auto bytes = export_onnx_file(lab.s, lab.m);
+    ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+    auto back = qlab::import_onnx(*bytes);
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    EXPECT_EQ(back->input_shape, (std::vector<int>{1, 28, 28}));
+    EXPECT_EQ(back->output, qlab::OutputMeaning::logsoftmax);
+    const qlab::Matrix a = qlab::predict_scores(lab.m.model(), lab.m.data().split().test);
+    const qlab::Matrix b = qlab::predict_scores(back->model, lab.m.data().split().test);
+    EXPECT_EQ((a - b).cwiseAbs().maxCoeff(), 0.0f);
+    // At the state's formats: int8 weights as QDQ, imported back with the same formats.
+    lab.set("weights", "int:b=8,scale=0.01");
+    auto q = export_onnx_file(lab.s, lab.m);
+    ASSERT_TRUE(q.ok()) << q.status().message();
+    auto qback = qlab::import_onnx(*q);
+    ASSERT_TRUE(qback.ok()) << qback.status().message();
+    ASSERT_TRUE(qback->quantized());
+    const qlab::Matrix qa =
+        qlab::predict_scores(lab.m.model(), lab.m.data().split().test, lab.m.eval_options(lab.s));
+    const qlab::Matrix qb =
+        qlab::predict_scores(qback->model, lab.m.data().split().test, qback->eval());
+    EXPECT_EQ((qa - qb).cwiseAbs().maxCoeff(), 0.0f);
+    // An activation format ONNX cannot express is refused with the exporter's message.
+    lab.set("activations", "ternary");
+    EXPECT_FALSE(export_onnx_file(lab.s, lab.m).ok());
+}
+
+TEST(OnnxImport, SakrsConventionsAreCheckedInWords) {
+    Lab lab("mnist", "precision");
+    lab.drop("mlp_hardsigmoid.onnx", fixture("mlp_hardsigmoid.onnx"));
+    ASSERT_TRUE(lab.m.imported());
+    EXPECT_TRUE(sakr_assumption_problems(lab.m).empty());  // pixels in [0, 1], outputs in [0, 2]
+    lab.set("normalize", "meanstd:0.1307,0.3081");
+    auto p = sakr_assumption_problems(lab.m);
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].rfind("The inputs span [-0.424, 2.82] (meanstd:0.1307,0.3081)", 0), 0u) << p[0];
+    lab.drop("lenet_bn.onnx", fixture("lenet_bn.onnx"));
+    lab.set("normalize", "");
+    p = sakr_assumption_problems(lab.m);
+    ASSERT_FALSE(p.empty());
+    // Its average pool (no activation) makes the simulation's activations signed, as the core's
+    // sakr_fixed_decisions does: fixed on [-1, 1).
+    EXPECT_EQ(
+        p[0].rfind("Layer 1's output (relu, unbounded) exceeds the fixed-point range [-1, 1)", 0),
+        0u)
+        << p[0];
 }
 
 TEST(DataForInputs, EachSizeOffersItsSets) {
