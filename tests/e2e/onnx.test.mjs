@@ -10,13 +10,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { startServer, launchBrowser, openLab, metrics, getState, waitFor, clickView, outDir } from "./browser.mjs";
 import { argmax, fixtures, loadOrt, rowError, run, tmp } from "../cli/onnx_common.mjs";
+import { DIST, COURSE_EXAMPLE } from "../../scripts/serve.mjs";
 
 // A server of dist/ with the fixtures at models/ (a course page ships its model beside the lab),
 // and a 65 MB file at big/.
 const bigDir = fs.mkdtempSync(path.join(tmp, "big-"));
 fs.writeFileSync(path.join(bigDir, "huge.onnx"), Buffer.alloc(65 * 1024 * 1024));
 const lab = { server: null, url: null, other: null, otherUrl: null, browser: null };
-const shared = lab;
 test.before(async () => {
   const mounts = [["/models/", fixtures], ["/big/", bigDir]];
   ({ server: lab.server, url: lab.url } = await startServer(undefined, { mounts }));
@@ -35,7 +35,7 @@ const ready = (name) => {
 };
 
 test("loadModel(bytes): the CNN with BatchNorm is studied, MNIST chosen for it; a bad file keeps it", async () => {
-  const { page, context, errors } = await openLab(shared.browser, lab.url + "?panel=train&data=digits&seed=1");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=train&data=digits&seed=1");
   assert.equal(await loadBytes(page, "lenet_bn.onnx", fixture("lenet_bn.onnx")), "");
   let m = await waitFor(page, ready, "lenet_bn.onnx", 60000);
   assert.equal(m.data, "mnist");  // 1x28x28 inputs: the data followed the model
@@ -74,7 +74,7 @@ test("loadModel(bytes): the CNN with BatchNorm is studied, MNIST chosen for it; 
 });
 
 test("?model= opens a model by link; a missing URL, a 65 MB file and a refused cross-origin fetch each say why", async () => {
-  const { page, context, errors } = await openLab(shared.browser, lab.url + "?panel=train&model=models/mlp_relu.onnx");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=train&model=models/mlp_relu.onnx");
   let m = await waitFor(page, ready, "mlp_relu.onnx", 60000);
   assert.equal(m.data, "mnist");
   assert.equal(m.import.url, "models/mlp_relu.onnx");
@@ -105,7 +105,7 @@ test("?model= opens a model by link; a missing URL, a 65 MB file and a refused c
 });
 
 test("Layers: per-layer sensitivity of the imported CNN, sorted, agrees with qlab sensitivity", async () => {
-  const { page, context, errors } = await openLab(shared.browser,
+  const { page, context, errors } = await openLab(lab.browser,
     lab.url + "?panel=layers&model=models/lenet_bn.onnx&lview=sensitivity&sweights=int:b=4,group=32");
   const m = await waitFor(page, () => {
     const x = window.quantlab.metrics();
@@ -142,10 +142,41 @@ test("Layers: per-layer sensitivity of the imported CNN, sorted, agrees with qla
   await context.close();
 });
 
+test("the course page ships its model and the embedded Layers lesson opens it by link", async () => {
+  const { server, origin } = await startServer(DIST, { prefix: "/course/quantlab/", mounts: [["/course/", COURSE_EXAMPLE]] });
+  const context = await lab.browser.newContext({ viewport: { width: 1100, height: 1200 } });
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (err) => errors.push(String(err)));
+    await page.goto(origin + "/course/your-model.html");
+    const frame = await (await page.$("iframe#layers")).contentFrame();
+    await frame.waitForFunction(() => window.quantlab !== undefined);
+    await frame.evaluate(() => window.quantlab.ready);
+    const done = (w) => { const s = window.quantlab.metrics().sensitivity; return s && s.state === "finished" && s.weights === w; };
+    let m = await frame.waitForFunction(done, "int:b=4,group=32", { timeout: 120000, polling: 250 }).then(() => frame.evaluate(() => window.quantlab.metrics()));
+    assert.equal(m.model, "onnx:lenet.onnx");
+    assert.equal(m.embedded, true);
+    assert.equal((await frame.evaluate(() => window.quantlab.getState())).model, "../models/lenet.onnx");
+    const four = m.sensitivity.layers;
+    assert.ok(four.length >= 3);
+    // The page's button (a real click) gives every layer 2-bit blocks: larger drops.
+    await page.click("button[data-sweights='int:b=2,group=32']");
+    m = await frame.waitForFunction(done, "int:b=2,group=32", { timeout: 120000, polling: 250 }).then(() => frame.evaluate(() => window.quantlab.metrics()));
+    assert.ok(m.sensitivity.layers[0].accuracy_drop > four[0].accuracy_drop, `${m.sensitivity.layers[0].accuracy_drop} vs ${four[0].accuracy_drop}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    server.close();
+  }
+});
+
 const ort = await loadOrt();
 test("Export: the ONNX file at int8 weights runs in onnxruntime as qlab predict runs it; the button downloads the same bytes",
   { skip: ort ? false : "onnxruntime-node is not installed (npm ci --ignore-scripts)" }, async () => {
-  const { page, context, errors } = await openLab(shared.browser, lab.url + "?panel=train&model=models/lenet_bn.onnx");
+  // A tall window: the Model file row is on screen without scrolling the controls.
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=train&model=models/lenet_bn.onnx",
+    { width: 1280, height: 1300 });
   await waitFor(page, ready, "lenet_bn.onnx", 60000);
   await page.evaluate(() => window.quantlab.setState({ weights: "int:b=8,scale=0.01" }));
   await waitFor(page, () => window.quantlab.metrics().model_imported && window.quantlab.metrics().float_accuracy !== null);
