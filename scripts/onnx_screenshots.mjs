@@ -12,11 +12,17 @@ const { server, url } = await startServer(undefined, { mounts: [["/models/", pat
 const browser = await launchBrowser();
 const finished = (page, test) => page.waitForFunction(test, null, { timeout: 300000, polling: 250 });
 
-async function shot(query, file, prepare, hover) {
-  const { page, context } = await openLab(browser, url + query, { width: 1280, height: 800 });
+// hover: a recorded view to point at (its tooltip shows); wheel: [x, y, dy] scrolls a column.
+async function shot(query, file, prepare, { hover, wheel, height = 800 } = {}) {
+  const { page, context } = await openLab(browser, url + query, { width: 1280, height });
   await finished(page, () => window.quantlab.metrics().model === "onnx:lenet_bn.onnx" || window.quantlab.metrics().model_imported);  // every lesson's metrics has one of these
   await page.evaluate(() => window.quantlab.dismissMessages());
   await prepare(page);
+  if (wheel) {
+    await page.mouse.move(wheel[0], wheel[1]);
+    await page.mouse.wheel(0, wheel[2]);
+    await settle(page, 20);
+  }
   if (hover) {
     const r = (await page.evaluate(() => window.quantlab.metrics())).layout[hover];
     await page.mouse.move(r.x + r.width / 2, r.y + r.height / 2);
@@ -36,7 +42,7 @@ try {
   });
   await shot(`?panel=layers&${model}&lview=sensitivity&sweights=int:b=4,group=32`, "onnx-layers.png", async (page) => {
     await finished(page, () => { const s = window.quantlab.metrics().sensitivity; return s && s.state === "finished"; });
-  });
+  }, { wheel: [800, 500, 2000] });
   await shot(`?panel=ternary&${model}`, "onnx-ternary.png", async (page) => {
     await finished(page, () => { const m = window.quantlab.metrics(); return m.jobs.every((j) => j.state !== "running") && m.trained !== false; });
     await settle(page, 60);
@@ -44,7 +50,7 @@ try {
   });
   await shot(`?panel=train&${model}&weights=int:b=8,scale=0.01`, "onnx-export.png", async (page) => {
     await finished(page, () => window.quantlab.metrics().float_accuracy !== null && window.quantlab.metrics().test_accuracy !== null);
-  }, "train_export_onnx_button");
+  }, { hover: "train_export_onnx_button", height: 1000, wheel: [170, 600, 2000] });
 } finally {
   await browser.close();
   server.close();

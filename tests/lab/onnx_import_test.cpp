@@ -302,9 +302,10 @@ TEST(OnnxImport, SakrsConventionsAreCheckedInWords) {
     ASSERT_FALSE(p.empty());
     // Its average pool (no activation) makes the simulation's activations signed, as the core's
     // sakr_fixed_decisions does: fixed on [-1, 1).
-    EXPECT_EQ(
-        p[0].rfind("Layer 1's output (relu, unbounded) exceeds the fixed-point range [-1, 1)", 0),
-        0u)
+    EXPECT_EQ(p[0].rfind("The outputs of layers 1, 3 and 5 (relu, unbounded) exceed the "
+                         "fixed-point range [-1, 1)",
+                         0),
+              0u)
         << p[0];
 }
 

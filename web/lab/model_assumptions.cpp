@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 namespace quantlab {
 
@@ -51,17 +52,34 @@ std::vector<std::string> sakr_assumption_problems(const SharedModel& m) {
         if (layers[l].kind != qlab::LayerKind::maxpool2d && !activation_nonnegative(layers[l]))
             negative = true;
     const double top = negative ? 1 : 2;
+    // One line for all the layers that break it the same way ("Layers 1, 3 and 5 (relu, ...").
+    std::vector<std::pair<std::string, std::vector<std::size_t>>> groups;
     for (std::size_t l = 0; l + 1 < layers.size(); ++l) {
         const qlab::Layer& L = layers[l];
         if (L.is_pool()) continue;  // passes its input's range on
         const double bound = activation_bound(L);
         if (bound <= top) continue;
-        out.push_back(
-            "Layer " + std::to_string(l + 1) + "'s output (" + qlab::activation_name(L.activation) +
-            (bound < 1e300 ? " up to " + number(bound) : ", unbounded") +
-            ") exceeds the fixed-point range [" + (negative ? "-1" : "0") + ", " + number(top) +
-            "): larger values saturate, so the simulated mismatch can exceed the "
-            "bounds at any precision. The bounds are for the rounding alone.");
+        const std::string what = std::string(qlab::activation_name(L.activation)) +
+                                 (bound < 1e300 ? " up to " + number(bound) : ", unbounded");
+        auto g = std::find_if(groups.begin(), groups.end(),
+                              [&](const auto& group) { return group.first == what; });
+        if (g == groups.end())
+            groups.push_back({what, {l + 1}});
+        else
+            g->second.push_back(l + 1);
+    }
+    for (const auto& [what, list] : groups) {
+        std::string names;
+        for (std::size_t i = 0; i < list.size(); ++i)
+            names += (i == 0                 ? ""
+                      : i + 1 == list.size() ? " and "
+                                             : ", ") +
+                     std::to_string(list[i]);
+        out.push_back((list.size() > 1 ? "The outputs of layers " : "The output of layer ") +
+                      names + " (" + what + ") exceed the fixed-point range [" +
+                      (negative ? "-1" : "0") + ", " + number(top) +
+                      "): larger values saturate, so the simulated mismatch can exceed the bounds "
+                      "at any precision. The bounds are for the rounding alone.");
     }
     return out;
 }

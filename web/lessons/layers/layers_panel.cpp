@@ -675,7 +675,8 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
         for (const LayerView& lv : snap->layers) draw_layer_row(app, ui, *snap, lv, width);
         ImGui::Spacing();
         // The bottom row: kappa and size against error, or the lattice designer.
-        if (ImGui::RadioButton("SQNR against bits, size against error", !designer_open(app)))
+        if (ImGui::RadioButton("SQNR against bits, size against error",
+                               app.state().lview == "plots"))
             app.set("lview", "plots");
         record_item(app, ui, "layers_tab_plots");
         ImGui::SameLine();
