@@ -18,6 +18,7 @@ async function shot(query, file, prepare, { hover, wheel, height = 800 } = {}) {
   await finished(page, () => window.quantlab.metrics().model === "onnx:lenet_bn.onnx" || window.quantlab.metrics().model_imported);  // every lesson's metrics has one of these
   await page.evaluate(() => window.quantlab.dismissMessages());
   await prepare(page);
+  await page.evaluate(() => window.quantlab.dismissMessages());  // the import's notes: in the Train lesson
   if (wheel) {
     await page.mouse.move(wheel[0], wheel[1]);
     await page.mouse.wheel(0, wheel[2]);
@@ -40,7 +41,7 @@ try {
   await shot(`?panel=precision&${model}&ba=6&bw=7&psamples=500`, "onnx-precision.png", async (page) => {
     await finished(page, () => { const m = window.quantlab.metrics(); return m.analysis && m.analysis.state === "finished" && m.p_m_sim !== null; });
   });
-  await shot(`?panel=layers&${model}&lview=sensitivity&sweights=int:b=4,group=32`, "onnx-layers.png", async (page) => {
+  await shot(`?panel=layers&${model}&lview=sensitivity&sweights=int:b=2,group=32`, "onnx-layers.png", async (page) => {
     await finished(page, () => { const s = window.quantlab.metrics().sensitivity; return s && s.state === "finished"; });
   }, { wheel: [800, 500, 2000] });
   await shot(`?panel=ternary&${model}`, "onnx-ternary.png", async (page) => {
