@@ -302,7 +302,8 @@ void TrainPanel::draw_run_buttons(App& app, const UiScale& ui) {
     ImGui::SameLine();
     if (recorded_button(app, ui, "Reset", "train_reset_button", ImVec2(bw, 0)))
         m.reset(app.state());
-    widgets::tooltip_on_hover("Fresh weights from the seed.");
+    widgets::tooltip_on_hover(m.import() ? "The imported file's weights again."
+                                         : "Fresh weights from the seed.");
     ImGui::TextDisabled("%s", m.status_text().c_str());
 }
 
