@@ -1,9 +1,10 @@
 // An ONNX model in the browser lab (issue 17): the PyTorch fixtures opened by loadModel(bytes),
 // by the link (?model=), a bad file, a missing URL, an oversized file and a cross-origin refusal
-// that each give one message while the lab keeps its model; the Layers lesson's per-layer
-// sensitivity against `qlab sensitivity` on the same exported model and rows; and the exported
-// ONNX (exportModel('onnx') and the Export button's download, the same bytes) run in
-// onnxruntime-node against `qlab predict` of the same file.
+// that each give one message while the lab keeps its model; Precision, Layers and Ternary on the
+// MLP and the CNN; the Layers lesson's per-layer sensitivity against `qlab sensitivity` on the same
+// exported model and rows; the course page that opens its model by link; the exported ONNX
+// (exportModel('onnx') and the Export button's download, the same bytes) run in onnxruntime-node
+// against `qlab predict` of the same file, then PTQ and QAT of the import; and the bench figure.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -103,6 +104,33 @@ test("?model= opens a model by link; a missing URL, a 65 MB file and a refused c
   assert.deepEqual(errors.filter((e) => !/404|Failed to load|CORS|Access-Control/.test(e)), []);
   await context.close();
 });
+
+// Precision, Layers and Ternary on the hard-sigmoid MLP (Sakr's conventions hold) and the LeNet
+// (ReLU: they do not, and Precision says so in words); the tabs are real clicks.
+for (const [file, broken] of [["mlp_hardsigmoid.onnx", 0], ["lenet_bn.onnx", 1]]) {
+  test(`every analysis lesson studies ${file}`, async () => {
+    const { page, context, errors } = await openLab(lab.browser, lab.url + `?panel=precision&model=models/${file}&psamples=200&ba=6&bw=7`);
+    let m = await waitFor(page, () => {
+      const x = window.quantlab.metrics();
+      return x.model && x.model.startsWith("onnx:") && x.analysis.state === "finished" && x.thm1 !== null;
+    }, null, 180000);
+    assert.equal(m.model, `onnx:${file}`);
+    assert.equal(m.model_from_file, true);
+    assert.ok(m.thm1 > 0 && m.thm2 > 0 && m.e_a > 0 && m.e_w > 0, JSON.stringify({ thm1: m.thm1, e_a: m.e_a }));
+    assert.equal(m.assumptions_broken.length, broken, m.assumptions_broken.join("\n"));
+    if (broken) assert.match(m.assumptions_broken[0], /relu, unbounded\) exceed the fixed-point range/);
+    await clickView(page, "tab_layers");
+    m = await waitFor(page, () => { const x = window.quantlab.metrics(); return x.panel === "layers" && x.layers.length > 0 && x.analysis_current; }, null, 120000);
+    assert.equal(m.model, `onnx:${file}`);
+    assert.ok(m.layers.every((l) => Number.isFinite(l.sqnr_w_db)), "a weight SQNR per weighted layer");
+    await clickView(page, "tab_ternary");
+    m = await waitFor(page, () => { const x = window.quantlab.metrics(); return x.panel === "ternary" && x.state === "finished"; }, null, 180000);
+    assert.equal(m.model, `onnx:${file}`);
+    assert.ok(m.levels.length >= 2 && m.levels.every((l) => l.accuracy > 0.1), JSON.stringify(m.levels.map((l) => l.accuracy)));
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
 
 test("Layers: per-layer sensitivity of the imported CNN, sorted, agrees with qlab sensitivity", async () => {
   const { page, context, errors } = await openLab(lab.browser,
@@ -214,6 +242,15 @@ test("Export: the ONNX file at int8 weights runs in onnxruntime as qlab predict 
   console.log(`# export: onnxruntime against qlab predict on ${lines.length} rows: largest difference ${worst.toExponential(2)} of the row's largest`);
   assert.equal(same, lines.length);
   assert.ok(worst < 1e-4, `worst ${worst}`);
+
+  // PTQ of the imported model (a real click on Calibrate), then QAT fine-tuning from its weights.
+  await clickView(page, "train_calibrate_button");
+  let m = await waitFor(page, () => window.quantlab.metrics().ptq);
+  assert.ok(m.ptq.accuracy > 0.8, `PTQ ${JSON.stringify(m.ptq)}`);
+  assert.equal(await page.evaluate(() => window.quantlab.step(5)), 5);
+  m = await waitFor(page, () => { const x = window.quantlab.metrics(); return x.batches === 5 && x.test_accuracy !== null; });
+  assert.ok(m.model_imported);
+  assert.ok(m.test_accuracy > 0.8, `after 5 batches of QAT: ${m.test_accuracy}`);
   assert.deepEqual(errors, []);
   await context.close();
 });
