@@ -81,9 +81,11 @@ std::string App::model_fetched(const std::string& url, const std::string& bytes)
     name = name.substr(0, name.find_first_of("?#"));
     if (name.empty()) name = "model.onnx";
     const ModelVersion v = model_.version();
+    const qlab::ImportedModel* before = model_.import();  // a new import is a new object
     model_.on_upload(state_, name, bytes, url);
     follow_wanted_data();
-    const bool took = model_.model_url() == url && (model_.version() != v || model_.import());
+    const bool took = model_.model_url() == url &&
+                      (model_.version() != v || (model_.import() && model_.import() != before));
     if (took) return "";
     if (state_.model == url) set_values({{"model", model_.model_url()}});  // the last good one
     return messages_.empty() ? "not loaded" : messages_.back().text;

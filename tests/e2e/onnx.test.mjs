@@ -19,7 +19,7 @@ const bigDir = fs.mkdtempSync(path.join(tmp, "big-"));
 fs.writeFileSync(path.join(bigDir, "huge.onnx"), Buffer.alloc(65 * 1024 * 1024));
 const lab = { server: null, url: null, other: null, otherUrl: null, browser: null };
 test.before(async () => {
-  const mounts = [["/models/", fixtures], ["/big/", bigDir]];
+  const mounts = [["/models/", fixtures], ["/big/", bigDir], ["/bad/", path.join(fixtures, "../onnx_bad")]];
   ({ server: lab.server, url: lab.url } = await startServer(undefined, { mounts }));
   ({ server: lab.other, url: lab.otherUrl } = await startServer(undefined, { mounts }));  // another origin
   lab.browser = await launchBrowser();
@@ -90,6 +90,10 @@ test("?model= opens a model by link; a missing URL, a 65 MB file and a refused c
   const cross = lab.otherUrl + "models/mlp_relu.onnx";
   const refused = await page.evaluate((u) => window.quantlab.loadModel(u), cross);
   assert.match(refused, /refused cross-origin access \(CORS\)/);
+  // A file of the bad corpus by URL: import_onnx's message, naming the node.
+  const grouped = await page.evaluate(() => window.quantlab.loadModel("bad/conv_group.onnx"));
+  assert.equal(grouped, "conv_group.onnx: ONNX: node 0 (Conv 'conv1'): group 2 is not supported (group 1 only: " +
+    "no depthwise or grouped convolutions) (the lab keeps its model)");
   const bad = await page.evaluate(() => window.quantlab.loadModel("javascript:alert(1)"));
   assert.match(bad, /relative to the page/);
   m = await metrics(page);

@@ -149,6 +149,40 @@ TEST(OnnxImport, ABadFileKeepsTheLastModelAndSaysWhy) {
     EXPECT_EQ(lab.host.messages.back().second, MessageLevel::error);
 }
 
+// Every file of the bad corpus (tests/data/onnx_bad/manifest.json) gives its message and the lab
+// keeps the model it had.
+TEST(OnnxImport, EveryBadFileOfTheCorpusKeepsTheModel) {
+    Lab lab("mnist");
+    lab.drop("mlp_relu.onnx", fixture("mlp_relu.onnx"));
+    const ModelVersion v = lab.m.version();
+    std::ifstream in(std::string(QLAB_ONNX_DIR) + "/../onnx_bad/manifest.json");
+    std::ostringstream text;
+    text << in.rdbuf();
+    const std::string manifest = text.str();
+    int files = 0;
+    for (std::size_t at = manifest.find("\"file\": \""); at != std::string::npos;
+         at = manifest.find("\"file\": \"", at + 1)) {
+        const std::size_t start = at + 9, end = manifest.find('"', start);
+        const std::string name = manifest.substr(start, end - start);
+        const std::size_t m0 = manifest.find("\"message\": \"", end) + 12;
+        const std::string want = manifest.substr(m0, manifest.find('"', m0) - m0);
+        std::ifstream f(std::string(QLAB_ONNX_DIR) + "/../onnx_bad/" + name, std::ios::binary);
+        std::ostringstream bytes;
+        bytes << f.rdbuf();
+        lab.drop(name, bytes.str());
+        ASSERT_FALSE(lab.host.messages.empty());
+        EXPECT_EQ(lab.host.messages.back().second, MessageLevel::error) << name;
+        EXPECT_EQ(lab.host.messages.back().first.rfind(name + ": ", 0), 0u)
+            << lab.host.messages.back().first;
+        EXPECT_NE(lab.host.messages.back().first.find(want), std::string::npos)
+            << lab.host.messages.back().first << " / " << want;
+        EXPECT_EQ(lab.m.version(), v) << name;
+        EXPECT_EQ(lab.m.file_name(), "mlp_relu.onnx") << name;
+        ++files;
+    }
+    EXPECT_GE(files, 20);
+}
+
 TEST(OnnxImport, ByItsFirstByteWithoutTheExtension) {
     Lab lab("mnist");
     lab.drop("model.bin", fixture("mlp_hardsigmoid.onnx"));
