@@ -13,7 +13,9 @@ out=${QLAB_DIST_DIR:-dist}
 # segment (no quantlab.data file), so these are all the lab downloads before the first frame.
 files=(index.html embed.html quantlab-shell.js style.css quantlab.js quantlab.wasm)
 # Datasets the lessons request by name (App::request_dataset -> fetch("data/<name>")).
-datasets=("sklearn/digits.csv:digits.csv" "mnist/images.idx:mnist-images.idx" "mnist/labels.idx:mnist-labels.idx")
+# Fashion-MNIST: its 10,000 test images (the lab's fashion set, offered to models of 784 inputs).
+datasets=("sklearn/digits.csv:digits.csv" "mnist/images.idx:mnist-images.idx" "mnist/labels.idx:mnist-labels.idx"
+          "fashion-mnist/test-images.idx:fashion-images.idx" "fashion-mnist/test-labels.idx:fashion-labels.idx")
 
 missing=()
 for f in "${files[@]}"; do [[ -f "$web/$f" ]] || missing+=("$web/$f"); done

@@ -42,7 +42,73 @@ qlab::StateChange App::set_values(const std::vector<std::pair<std::string, std::
         const std::vector<std::string> keys = keys_for(*p, change.changed);
         if (!keys.empty()) p->on_state_changed(*this, keys);
     }
+    if (std::find(change.changed.begin(), change.changed.end(), "model") != change.changed.end())
+        follow_model_key(false);
+    follow_wanted_data();
     return change;
+}
+
+// The link names a model file: the page fetches it (main.cpp drains requested_models).
+void App::follow_model_key(bool force) {
+    const std::string& url = state_.model;
+    if (url.empty() || (!force && url == model_.model_url())) return;
+    if (std::find(requested_models.begin(), requested_models.end(), url) == requested_models.end())
+        requested_models.push_back(url);
+}
+
+// An import asked for the data set its input fits: the data key follows.
+void App::follow_wanted_data() {
+    const std::string want = model_.take_wanted_data();
+    if (!want.empty() && want != state_.data) set_values({{"data", want}});
+}
+
+std::string App::load_model_url(const std::string& url) {
+    if (qlab::Status v = qlab::validate_model_url(url); !v || url.empty()) {
+        const std::string m = "loadModel: " + (url.empty() ? "the URL is empty" : v.message());
+        report(m, MessageLevel::error);
+        return m;
+    }
+    if (!open_uses_model()) set_values({{"panel", "train"}});
+    const qlab::StateChange c = set_values({{"model", url}});
+    if (!c.ok()) return c.errors.front();
+    if (c.changed.empty()) follow_model_key(true);  // the same URL again: fetched again
+    return "";
+}
+
+std::string App::model_fetched(const std::string& url, const std::string& bytes) {
+    const std::size_t slash = url.find_last_of('/');
+    std::string name = slash == std::string::npos ? url : url.substr(slash + 1);
+    name = name.substr(0, name.find_first_of("?#"));
+    if (name.empty()) name = "model.onnx";
+    const ModelVersion v = model_.version();
+    const qlab::ImportedModel* before = model_.import();  // a new import is a new object
+    model_.on_upload(state_, name, bytes, url);
+    follow_wanted_data();
+    const bool took = model_.model_url() == url &&
+                      (model_.version() != v || (model_.import() && model_.import() != before));
+    if (took) return "";
+    if (state_.model == url) set_values({{"model", model_.model_url()}});  // the last good one
+    return messages_.empty() ? "not loaded" : messages_.back().text;
+}
+
+std::string App::load_model_bytes(const std::string& name, const std::string& bytes) {
+    if (!open_uses_model()) set_values({{"panel", "train"}});
+    const ModelVersion v = model_.version();
+    const std::string shown = upload(name, bytes);
+    if (!shown.empty()) return shown;
+    // A refused file leaves the model as it was and says so last, naming the file.
+    const bool refused = model_.version() == v && !messages_.empty() &&
+                         messages_.back().level == MessageLevel::error &&
+                         messages_.back().text.rfind(name + ":", 0) == 0;
+    return refused ? messages_.back().text : "";
+}
+
+std::string App::model_fetch_failed(const std::string& url, const std::string& message) {
+    const std::string m =
+        "could not open the model at " + url + ": " + message + " (the lab keeps its model)";
+    report(m, MessageLevel::error);
+    if (state_.model == url) set_values({{"model", model_.model_url()}});
+    return m;
 }
 
 qlab::Status App::set(const std::string& key, const std::string& value) {
@@ -59,6 +125,7 @@ void App::announce_all() {
     for (const qlab::Property& p : qlab::lab_properties()) keys.push_back(p.key);
     model_.on_state_changed(state_, keys);
     for (Panel* p : panels()) p->on_state_changed(*this, keys_for(*p, keys));
+    follow_model_key(false);
 }
 
 bool App::locked(const char* key) const {
@@ -114,9 +181,19 @@ std::vector<ScheduledJob> App::open_jobs() {
 std::string App::upload(const std::string& name, const std::string& bytes) {
     Panel* p = open_panel();
     if (p && p->on_upload(*this, name, bytes)) return "";
-    if (open_uses_model() && model_.on_upload(state_, name, bytes)) return "";
+    if (open_uses_model()) {
+        const ModelVersion v = model_.version();
+        if (model_.on_upload(state_, name, bytes)) {
+            // A dropped model cannot ride in the link: the key no longer names one.
+            if (!state_.model.empty() && model_.model_url().empty() &&
+                (model_.version() != v || model_.import()))
+                set_values({{"model", ""}});
+            follow_wanted_data();
+            return "";
+        }
+    }
     const std::string m = "the " + state_.panel + " lesson takes no file like '" + name +
-                          "' (open the Train lesson: it takes CSV, libsvm and model JSON)";
+                          "' (open the Train lesson: it takes ONNX, model JSON, CSV and libsvm)";
     report(m, MessageLevel::error);
     return m;
 }

@@ -68,6 +68,17 @@ class App final : public Host {
     const Scheduler& scheduler() const { return scheduler_; }
     // A dropped or picked file for the open lesson; "" or the message shown.
     std::string upload(const std::string& name, const std::string& bytes);
+    // ---- a model by link (the model key; loadModel(url)) ----
+    // Asks the page to fetch the URL (the key is set to it); "" or the message shown.
+    std::string load_model_url(const std::string& url);
+    // The page fetched it, or could not: the model's owner imports it, or the lab keeps its
+    // model and the key goes back to the model it has. "" or the message shown.
+    std::string model_fetched(const std::string& url, const std::string& bytes);
+    std::string model_fetch_failed(const std::string& url, const std::string& message);
+    // loadModel(bytes): the file as a drop gives it (opening the Train lesson when the open one
+    // does not study the model); "" or the error shown.
+    std::string load_model_bytes(const std::string& name, const std::string& bytes);
+    std::vector<std::string> requested_models;  // URLs the page fetches; drained by the main loop
     void dataset_loaded(const std::string& name, const std::string& bytes);
     void dataset_failed(const std::string& name, const std::string& message);
 
@@ -97,6 +108,8 @@ class App final : public Host {
     long frames = 0;
 
   private:
+    void follow_model_key(bool force);
+    void follow_wanted_data();
     qlab::LabState state_;
     std::deque<Message> messages_;
     std::deque<double> frame_ms_;

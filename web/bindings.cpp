@@ -3,6 +3,7 @@
 // its numbers, the messages the user sees, uploads and lazily fetched datasets.
 #include <emscripten/bind.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include "panel.hpp"
 #include "qlab/format.hpp"
 #include "qlab/mlp.hpp"
+#include "qlab/onnx.hpp"
 #include "shell.hpp"
 #include "ui/gl_heatmap.hpp"
 
@@ -182,10 +184,68 @@ void report(const std::string& text) {
     quantlab::app().report(text, quantlab::MessageLevel::error);
 }
 
-// The shared model as the quantlab-model JSON that `qlab --model` reads ("" without a model).
-std::string export_model() {
-    const quantlab::SharedModel& m = quantlab::app().model();
-    return m.has_model() ? qlab::model_to_json(m.model()) : "";
+// The shared model's test rows as the model sees them (after preprocessing), one CSV line per
+// row with the class last, values printed with %.9g: `qlab --data csv:FILE --normalize none`
+// reads exactly these rows ("" without data).
+std::string export_data() {
+    const quantlab::LabData& d = quantlab::app().model().data();
+    if (!d.ready()) return "";
+    const qlab::Dataset& t = d.split().test;
+    std::string out;
+    out.reserve(t.size() * static_cast<std::size_t>(t.features) * 8);
+    char buf[32];
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const float* r = t.row(i);
+        for (int j = 0; j < t.features; ++j) {
+            std::snprintf(buf, sizeof buf, "%.9g,", static_cast<double>(r[j]));
+            out += buf;
+        }
+        out += std::to_string(t.y[i]) + "\n";
+    }
+    return out;
+}
+
+std::string load_model_url(const std::string& url) {
+    return quantlab::app().load_model_url(url);
+}
+std::string load_model_bytes(const std::string& name, const std::string& bytes) {
+    return quantlab::app().load_model_bytes(name, bytes);
+}
+std::string model_fetched(const std::string& url, const std::string& bytes) {
+    return quantlab::app().model_fetched(url, bytes);
+}
+std::string model_fetch_failed(const std::string& url, const std::string& message) {
+    return quantlab::app().model_fetch_failed(url, message);
+}
+
+// The shared model as a file: kind "json" (the quantlab-model JSON that `qlab --model` reads;
+// "" without a model) or "onnx" (export_onnx at the state's formats: a Uint8Array, or a string,
+// the message shown, when it cannot be written).
+emscripten::val export_model(const std::string& kind) {
+    App& app = quantlab::app();
+    app.refresh(false);
+    const quantlab::SharedModel& m = app.model();
+    if (kind == "json" || kind.empty())
+        return emscripten::val(m.has_model() ? qlab::model_to_json(m.model()) : "");
+    std::string message;
+    if (kind != "onnx")
+        message = "exportModel: unknown kind '" + kind + "' (known: json, onnx)";
+    else if (!m.has_model())
+        message = "exportModel: there is no model to export yet";
+    std::string bytes;
+    if (message.empty()) {
+        auto r = quantlab::export_onnx_file(app.state(), m);
+        if (r)
+            bytes = std::move(r).value();
+        else
+            message = "export: " + r.status().message();
+    }
+    if (!message.empty()) {
+        app.report(message, quantlab::MessageLevel::error);
+        return emscripten::val(message);
+    }
+    const emscripten::val view(emscripten::typed_memory_view(bytes.size(), bytes.data()));
+    return emscripten::val::global("Uint8Array").new_(view);  // a copy the page owns
 }
 
 }  // namespace
@@ -207,4 +267,9 @@ EMSCRIPTEN_BINDINGS(quantlab) {
     emscripten::function("report", &report);
     emscripten::function("runJobs", &run_jobs);
     emscripten::function("exportModel", &export_model);
+    emscripten::function("loadModelUrl", &load_model_url);
+    emscripten::function("exportData", &export_data);
+    emscripten::function("loadModelBytes", &load_model_bytes);
+    emscripten::function("modelFetched", &model_fetched);
+    emscripten::function("modelFetchFailed", &model_fetch_failed);
 }

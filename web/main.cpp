@@ -53,6 +53,9 @@ EM_JS(int, is_embedded, (), {
 EM_JS(void, fetch_dataset, (const char* name), {
     if (Module.fetchDataset) Module.fetchDataset(UTF8ToString(name));
 });
+EM_JS(void, fetch_model, (const char* url), {
+    if (Module.fetchModel) Module.fetchModel(UTF8ToString(url));
+});
 EM_JS(void, notify_ready, (), {
     if (Module.onLabReady) Module.onLabReady();
 });
@@ -161,6 +164,8 @@ void frame() {
     }
     for (const std::string& name : app.requested_datasets) fetch_dataset(name.c_str());
     app.requested_datasets.clear();
+    for (const std::string& url : app.requested_models) fetch_model(url.c_str());
+    app.requested_models.clear();
     // ImGui lays out a window over its first frames; report ready once it has drawn for real.
     if (++app.frames == 3) notify_ready();
     app.record_frame_ms(emscripten_get_now() - frame_start);

@@ -1,6 +1,7 @@
 // The JS shell: starts the WebAssembly lab on the page's canvas, exposes window.quantlab
-// (ready, getState, setState, step, metrics, messages, panels, upload, exportModel) for course pages and
-// end-to-end tests, fetches datasets lazily with progress, and takes dropped or picked files.
+// (ready, getState, setState, step, metrics, messages, panels, upload, loadModel, exportModel) for
+// course pages and end-to-end tests, fetches datasets and linked models lazily with progress, and
+// takes dropped or picked files.
 (function () {
   "use strict";
   const status = document.getElementById("status");
@@ -67,9 +68,46 @@
     // The warnings and errors the user sees: [{text, level}].
     messages() { return JSON.parse(requireModule().messagesJson()); },
     dismissMessages() { requireModule().dismissMessages(); },
-    // The shared model (the one the Train, Precision, Layers and Ternary lessons study) as the
-    // quantlab-model JSON text that `qlab ... --model FILE` reads; "" while there is none.
-    exportModel() { return requireModule().exportModel(); },
+    // The shared model (the one the Train, Precision, Layers and Ternary lessons study) as a file:
+    // 'json' (default) the quantlab-model JSON text that `qlab ... --model FILE` reads ("" while
+    // there is none); 'onnx' a Uint8Array of standard ONNX at the state's formats (QDQ where ONNX
+    // has the type), or throws with the message shown when it cannot be written.
+    exportModel(kind = "json") {
+      const out = requireModule().exportModel(String(kind));
+      if (kind === "onnx" && typeof out === "string") throw new Error(out);
+      return out;
+    },
+    // The shared model's test rows as the model sees them (after preprocessing), as CSV text with
+    // the class last: `qlab ... --data csv:FILE --normalize none` reads the same rows.
+    exportData() { return requireModule().exportData(); },
+    // Opens a model (ONNX or quantlab-model JSON) for the lessons on the shared model: a URL
+    // (relative to the page; the link's model key keeps it) or the file's bytes (a Uint8Array or
+    // ArrayBuffer, optionally {name, bytes}). Resolves to "" or the message shown; on any
+    // failure the lab keeps its model.
+    loadModel(source, name = "model.onnx") {
+      const m = requireModule();
+      if (typeof source === "string") {
+        const refused = m.loadModelUrl(source);
+        if (refused) return Promise.resolve(refused);
+        return new Promise((resolve) => {
+          const list = modelWaiters.get(source) || [];
+          list.push(resolve);
+          modelWaiters.set(source, list);
+        });
+      }
+      let bytes = source, fileName = name;
+      if (source && !(source instanceof Uint8Array) && !(source instanceof ArrayBuffer) && source.bytes) {
+        bytes = source.bytes;
+        fileName = String(source.name || name);
+      }
+      if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+      if (!(bytes instanceof Uint8Array)) {
+        const message = "loadModel takes a URL, a Uint8Array or an ArrayBuffer";
+        m.report(message);
+        return Promise.resolve(message);
+      }
+      return Promise.resolve(tooLarge(m, fileName, bytes.length) || m.loadModelBytes(fileName, bytes));
+    },
     // The lessons, in tab order: [{key, title, try}].
     panels() { return JSON.parse(requireModule().panelsJson()); },
     // Gives the open lesson a file: a File, or {name, text} / {name, bytes}. Resolves to "" or
@@ -83,6 +121,53 @@
     },
   };
   window.quantlab = api;
+  const modelWaiters = new Map();  // URL -> resolvers of loadModel(url)
+  function modelDone(url, message) {
+    const list = modelWaiters.get(url) || [];
+    modelWaiters.delete(url);
+    for (const resolve of list) resolve(message);
+  }
+
+  // A model named by the link (the model key) or loadModel(url): relative to the page. Every way
+  // it can fail ends in one message naming the URL and the problem; the lab keeps its model.
+  function fetchModel(url) {
+    const m = module;
+    const fail = (text) => modelDone(url, m.modelFetchFailed(url, text));
+    let target;
+    try { target = new URL(url, document.baseURI); } catch (err) { fail("not a URL"); return; }
+    fetch(target.href).then(async (response) => {
+      if (!response.ok) return fail(`the server answered HTTP ${response.status}${response.statusText ? " " + response.statusText : ""}`);
+      const total = Number(response.headers.get("Content-Length")) || 0;
+      const tooBig = (size) => `the file is ${(size / 1048576).toFixed(1)} MB; the lab takes models up to ${MAX_UPLOAD_BYTES / 1048576} MB`;
+      if (total > MAX_UPLOAD_BYTES) return fail(tooBig(total));  // refused before it is read
+      const reader = response.body.getReader();
+      const chunks = [];
+      let received = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.length;
+        if (received > MAX_UPLOAD_BYTES) { reader.cancel(); return fail(tooBig(received)); }
+        chunks.push(value);
+        m.datasetProgress(url, total ? received / total : 0.5);
+      }
+      m.datasetProgress("", -1);
+      const bytes = new Uint8Array(received);
+      let at = 0;
+      for (const c of chunks) { bytes.set(c, at); at += c.length; }
+      modelDone(url, m.modelFetched(url, bytes));
+    }).catch((err) => {
+      m.datasetProgress("", -1);
+      // fetch() rejects with a TypeError for a network failure and a refused cross-origin read
+      // alike; the browser does not say which.
+      const why = err instanceof TypeError
+        ? (target.origin !== window.location.origin
+          ? "the request failed: the server is unreachable or refused cross-origin access (CORS)"
+          : "the request failed: the server is unreachable")
+        : String(err.message || err);
+      fail(why);
+    });
+  }
 
   // Datasets come from data/ next to the page, relative, so the lab works under any sub-path.
   function fetchDataset(name) {
@@ -111,7 +196,7 @@
   // Drag and drop anywhere on the page, and a hidden file picker opened from the lab (Module.pickFile).
   const picker = document.createElement("input");
   picker.type = "file";
-  picker.accept = ".csv,.txt,.libsvm,.svm,.json";
+  picker.accept = ".onnx,.json,.csv,.txt,.libsvm,.svm";
   picker.style.display = "none";
   picker.addEventListener("change", () => { if (picker.files[0]) uploadFile(picker.files[0]); picker.value = ""; });
   document.body.appendChild(picker);
@@ -164,6 +249,7 @@
     print: (text) => console.log(text),
     printErr: (text) => console.warn(text),
     fetchDataset,
+    fetchModel,
     pickFile() { picker.click(); },
     onLabReady() {
       startJobPump();

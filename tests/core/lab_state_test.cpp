@@ -305,6 +305,53 @@ TEST(LabState, KundusXIsTheTernaryLessonsSetting) {
     EXPECT_FALSE(set_property(s, "psamples", "-1").ok());
 }
 
+TEST(LabState, AModelByLinkAndItsPreprocessing) {
+    LabState s;
+    s.panel = "train";
+    EXPECT_EQ(to_query(s).find("model="), std::string::npos);  // empty: left out of links
+    EXPECT_EQ(to_query(s).find("normalize="), std::string::npos);
+    EXPECT_TRUE(
+        apply_query("panel=train&model=models%2Flenet.onnx&normalize=meanstd:0.1307,0.3081", s)
+            .empty());
+    EXPECT_EQ(s.model, "models/lenet.onnx");
+    EXPECT_EQ(s.normalize, "meanstd:0.1307,0.3081");
+    EXPECT_NE(to_query(s).find("normalize=meanstd:0.1307,0.3081"), std::string::npos);
+    EXPECT_NE(to_query(s).find("model=models/lenet.onnx"), std::string::npos);  // '/' readable
+    for (const char* lesson : {"train", "precision", "layers", "ternary"})
+        EXPECT_TRUE(property_in_panel(*find_property("model"), lesson)) << lesson;
+    EXPECT_EQ(find_property("normalize")->model, ModelEffect::new_data);
+    EXPECT_EQ(find_property("model")->model, ModelEffect::none);  // the App fetches it
+    // Bad values are refused alone and say why.
+    const auto bad = apply_query("model=javascript:alert(1)&normalize=meanstd:0.1,0", s);
+    ASSERT_EQ(bad.size(), 2u);
+    EXPECT_NE(bad[0].find("relative to the page"), std::string::npos) << bad[0];
+    EXPECT_NE(bad[1].find("STD > 0"), std::string::npos) << bad[1];
+    EXPECT_EQ(s.model, "models/lenet.onnx");
+    EXPECT_FALSE(set_property(s, "model", "a b.onnx").ok());
+    EXPECT_TRUE(set_property(s, "model", "https://example.org/m.onnx").ok());
+    EXPECT_TRUE(set_property(s, "model", "").ok());
+    auto p = parse_preprocessing("meanstd:0.5,0.25");
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(p->kind, InputPreprocessing::Kind::meanstd);
+    EXPECT_EQ(p->mean, 0.5);
+    EXPECT_EQ(p->std, 0.25);
+    EXPECT_EQ(parse_preprocessing("")->kind, InputPreprocessing::Kind::automatic);
+    EXPECT_FALSE(parse_preprocessing("meanstd:1").ok());
+    EXPECT_FALSE(parse_preprocessing("scale").ok());
+    // Fashion-MNIST is a data set of the lab (784 inputs, 10 classes in the size rule).
+    EXPECT_TRUE(set_property(s, "data", "fashion").ok());
+    EXPECT_FALSE(set_state(s, {{"hidden", "4096-4096"}}).ok());
+}
+
+TEST(LabState, TheSensitivityViewAndItsFormats) {
+    LabState s;
+    EXPECT_EQ(s.sweights, "int:b=4,group=32");
+    EXPECT_TRUE(set_property(s, "lview", "sensitivity").ok());
+    EXPECT_TRUE(set_property(s, "sacts", "int:b=8,scale=0.05").ok());
+    EXPECT_FALSE(set_property(s, "sweights", "nonsense:3").ok());
+    EXPECT_EQ(property_owners(*find_property("sweights")), std::vector<std::string>{"layers"});
+}
+
 }  // namespace
 }  // namespace qlab
 

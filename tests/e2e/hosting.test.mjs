@@ -16,7 +16,8 @@ const repo = path.resolve(here, "../..");
 
 // What a browser downloads before the first frame (data/ comes later, on demand).
 const FIRST_DOWNLOAD = ["index.html", "quantlab.js", "quantlab.wasm", "quantlab-shell.js", "style.css"];
-const EXPECTED = [...FIRST_DOWNLOAD, "embed.html", "data/digits.csv", "data/mnist-images.idx", "data/mnist-labels.idx"];
+const EXPECTED = [...FIRST_DOWNLOAD, "embed.html", "data/digits.csv", "data/mnist-images.idx", "data/mnist-labels.idx",
+  "data/fashion-images.idx", "data/fashion-labels.idx"];  // Fashion-MNIST's test set, for imported models
 const BUDGET_BYTES = 4 * 1024 * 1024;
 const SUB = "/course/quantlab/";
 

@@ -34,10 +34,12 @@ class FakeHost final : public Host {
 
 // The bytes the page would fetch for a data set file ("digits.csv"), or "" when absent.
 inline std::string dataset_bytes(const std::string& name) {
-    const std::string path =
-        name == "digits.csv"         ? std::string(QLAB_DATA_DIR) + "/sklearn/digits.csv"
-        : name == "mnist-images.idx" ? std::string(QLAB_DATA_DIR) + "/mnist/images.idx"
-                                     : std::string(QLAB_DATA_DIR) + "/mnist/labels.idx";
+    const std::string dir = std::string(QLAB_DATA_DIR);
+    const std::string path = name == "digits.csv"           ? dir + "/sklearn/digits.csv"
+                             : name == "mnist-images.idx"   ? dir + "/mnist/images.idx"
+                             : name == "fashion-images.idx" ? dir + "/fashion-mnist/test-images.idx"
+                             : name == "fashion-labels.idx" ? dir + "/fashion-mnist/test-labels.idx"
+                                                            : dir + "/mnist/labels.idx";
     std::ifstream in(path, std::ios::binary);
     std::ostringstream out;
     out << in.rdbuf();

@@ -11,15 +11,50 @@ namespace quantlab {
 
 namespace {
 
-std::string split_key(const std::string& data, double seed) {
-    return data + "#" + qlab::shortest_repr(seed);
+std::string split_key(const std::string& data, double seed, const std::string& prep) {
+    return data + "#" + qlab::shortest_repr(seed) + "#" + prep;
+}
+
+bool is_image_set(const std::string& data) {
+    return data == "digits" || data == "mnist" || data == "fashion";
+}
+
+// The files a real data set comes in, as the page fetches them from data/.
+std::vector<std::string> dataset_files(const std::string& data) {
+    if (data == "digits") return {"digits.csv"};
+    return {data + "-images.idx", data + "-labels.idx"};
+}
+
+std::string preprocessing_word(const qlab::InputPreprocessing& p) {
+    using K = qlab::InputPreprocessing::Kind;
+    switch (p.kind) {
+        case K::none:
+            return "none";
+        case K::standard:
+            return "standard";
+        case K::meanstd:
+            return "meanstd:" + qlab::shortest_repr(p.mean) + "," + qlab::shortest_repr(p.std);
+        default:
+            return "unit";
+    }
 }
 
 }  // namespace
 
+qlab::InputPreprocessing LabData::preprocessing_for(const qlab::LabState& s) const {
+    auto p = qlab::parse_preprocessing(s.normalize);
+    qlab::InputPreprocessing prep = p ? *p : qlab::InputPreprocessing{};  // a validated key
+    if (prep.kind == qlab::InputPreprocessing::Kind::automatic)
+        prep.kind = model_imported_ ? qlab::InputPreprocessing::Kind::none
+                                    : qlab::InputPreprocessing::Kind::unit;
+    return prep;
+}
+
 bool LabData::sync(const qlab::LabState& s) {
     const std::string want = uploaded_ ? "uploaded:" + uploaded_name_ : s.data;
-    const std::string key = split_key(want, s.seed);
+    const bool real = uploaded_ || is_image_set(s.data);
+    const std::string key =
+        split_key(want, s.seed, real ? preprocessing_word(preprocessing_for(s)) : "");
     if (built_for_ == key && (ready_ || loading_ == s.data)) return false;
     if (uploaded_) {
         loading_.clear();
@@ -27,7 +62,7 @@ bool LabData::sync(const qlab::LabState& s) {
         built_for_ = key;
         return true;
     }
-    if (s.data == "digits" || s.data == "mnist") return use_real(s, key);
+    if (is_image_set(s.data)) return use_real(s, key);
     loading_.clear();
     use(s, generated(s), s.data, 0, s.data == "linear" ? Scaling::none : Scaling::playground);
     built_for_ = key;
@@ -49,12 +84,7 @@ bool LabData::use_real(const qlab::LabState& s, const std::string& key) {
     if (failed_.count(s.data)) return had;  // said once; choosing the data set again retries
     if (loading_ != s.data) {
         loading_ = s.data;
-        if (s.data == "digits") {
-            host_.request_dataset("digits.csv");
-        } else {
-            host_.request_dataset("mnist-images.idx");
-            host_.request_dataset("mnist-labels.idx");
-        }
+        for (const std::string& file : dataset_files(s.data)) host_.request_dataset(file);
     }
     return had;  // the old split is gone: the model built on it too
 }
@@ -82,8 +112,13 @@ void LabData::use(const qlab::LabState& s, const qlab::Dataset& data, const std:
     qlab::SplitOptions o;
     o.test_fraction = kLabTestFraction;
     o.seed = static_cast<std::uint64_t>(s.seed);
-    // Real data: [-1, 1] per feature with the training split's range, as `qlab train` scales it.
-    o.normalization = scaling == Scaling::unit_range ? qlab::Normalization::scale_to_unit_range
+    // Real data: [-1, 1] per feature with the training split's range, as `qlab train` scales it,
+    // unless the normalize key (or an imported model) asks for another preprocessing.
+    using K = qlab::InputPreprocessing::Kind;
+    const qlab::InputPreprocessing prep = preprocessing_for(s);
+    o.normalization = scaling != Scaling::unit_range ? qlab::Normalization::none
+                      : prep.kind == K::unit         ? qlab::Normalization::scale_to_unit_range
+                      : prep.kind == K::standard     ? qlab::Normalization::standardize
                                                      : qlab::Normalization::none;
     const qlab::Split raw = qlab::split_dataset(data, o.test_fraction, o.seed);
     raw_test_ = raw.test;
@@ -92,6 +127,14 @@ void LabData::use(const qlab::LabState& s, const qlab::Dataset& data, const std:
         for (float& v : split_.train.x) v *= kPlaygroundScale;
         for (float& v : split_.test.x) v *= kPlaygroundScale;
     }
+    if (scaling == Scaling::unit_range && prep.kind == K::meanstd) {  // torchvision's Normalize
+        const auto mean = static_cast<float>(prep.mean), stdev = static_cast<float>(prep.std);
+        for (float& v : split_.train.x) v = (v - mean) / stdev;
+        for (float& v : split_.test.x) v = (v - mean) / stdev;
+    }
+    preprocessing_ = scaling == Scaling::unit_range   ? preprocessing_word(prep)
+                     : scaling == Scaling::playground ? "playground"
+                                                      : "none";
     pixel_max_ = 1;
     for (float v : raw_test_.x) pixel_max_ = std::max(pixel_max_, v);
     image_side_ = image_side;
@@ -109,22 +152,23 @@ bool LabData::on_dataset(const qlab::LabState& s, const std::string& name,
             return false;
         }
         cache_["digits"] = std::move(d).value();
-    } else if (name == "mnist-images.idx" || name == "mnist-labels.idx") {
+    } else if (name == "mnist-images.idx" || name == "mnist-labels.idx" ||
+               name == "fashion-images.idx" || name == "fashion-labels.idx") {
+        const std::string set = name.substr(0, name.find('-'));
         pending_bytes_[name] = bytes;
-        if (pending_bytes_.count("mnist-images.idx") == 0 ||
-            pending_bytes_.count("mnist-labels.idx") == 0)
-            return false;
-        const std::string& im = pending_bytes_["mnist-images.idx"];
-        const std::string& lb = pending_bytes_["mnist-labels.idx"];
+        const std::string images = set + "-images.idx", labels = set + "-labels.idx";
+        if (pending_bytes_.count(images) == 0 || pending_bytes_.count(labels) == 0) return false;
+        const std::string& im = pending_bytes_[images];
+        const std::string& lb = pending_bytes_[labels];
         auto d = qlab::parse_idx(std::vector<std::uint8_t>(im.begin(), im.end()),
-                                 std::vector<std::uint8_t>(lb.begin(), lb.end()), "mnist");
+                                 std::vector<std::uint8_t>(lb.begin(), lb.end()), set);
         pending_bytes_.clear();
         if (!d) {
-            host_.report("mnist: " + d.status().message(), MessageLevel::error);
+            host_.report(set + ": " + d.status().message(), MessageLevel::error);
             on_dataset_failed(name, d.status().message());
             return false;
         }
-        cache_["mnist"] = std::move(d).value();
+        cache_[set] = std::move(d).value();
     } else {
         return false;
     }
@@ -134,7 +178,9 @@ bool LabData::on_dataset(const qlab::LabState& s, const std::string& name,
 }
 
 void LabData::on_dataset_failed(const std::string& name, const std::string& message) {
-    const std::string key = name.rfind("mnist", 0) == 0 ? "mnist" : "digits";
+    const std::string key = name.rfind("mnist", 0) == 0     ? "mnist"
+                            : name.rfind("fashion", 0) == 0 ? "fashion"
+                                                            : "digits";
     failed_[key] = message;
     if (loading_ == key) loading_.clear();
     pending_bytes_.clear();

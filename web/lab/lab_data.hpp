@@ -54,9 +54,17 @@ class LabData {
     int image_side() const { return image_side_; }
     float pixel_max() const { return pixel_max_; }
     bool is_2d() const { return ready_ && split_.train.features == 2; }
+    // An imported (ONNX) model is studied: the automatic preprocessing is none, as `qlab` reads
+    // data for an ONNX model, instead of the lab's [-1, 1]. The next sync re-splits if it changes.
+    void set_model_imported(bool imported) { model_imported_ = imported; }
+    // The preprocessing the split was made with, in the normalize key's words ("none", "unit",
+    // "standard", "meanstd:0.1307,0.3081"; generated sets: "playground" or "none").
+    const std::string& preprocessing() const { return preprocessing_; }
 
   private:
     enum class Scaling { unit_range, playground, none };
+    // The state's preprocessing for real and uploaded data (auto: unit, or none for ONNX).
+    qlab::InputPreprocessing preprocessing_for(const qlab::LabState& s) const;
     void use(const qlab::LabState& s, const qlab::Dataset& data, const std::string& name,
              int image_side, Scaling scaling);
     bool use_real(const qlab::LabState& s, const std::string& key);
@@ -78,6 +86,8 @@ class LabData {
     qlab::Dataset raw_test_;
     int image_side_ = 0;
     float pixel_max_ = 1;
+    bool model_imported_ = false;
+    std::string preprocessing_;
 };
 
 }  // namespace quantlab

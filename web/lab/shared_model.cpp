@@ -1,5 +1,6 @@
 // The shared model's owner (see shared_model.hpp).
-// Sections: 1. following the state  2. files  3. training  4. predictions on the test split.
+// Sections: 1. following the state  2. files  3. training  4. predictions on the test split
+// 5. export.
 #include "lab/shared_model.hpp"
 
 #include <algorithm>
@@ -34,7 +35,26 @@ bool contains(const std::vector<std::string>& keys, const char* key) {
     return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
+// An ONNX ModelProto starts with a field tag: ir_version (field 1, varint: 0x08) in every file
+// the exporters write. JSON starts with '{', CSV and libsvm with text.
+bool looks_like_onnx(const std::string& bytes) {
+    return !bytes.empty() && bytes[0] == '\x08';
+}
+
 }  // namespace
+
+std::vector<std::string> data_sets_for_inputs(int features) {
+    if (features == 784) return {"mnist", "fashion"};
+    if (features == 64) return {"digits"};
+    if (features == 2) return {"circle", "xor", "gauss", "spiral", "linear"};
+    return {};
+}
+
+std::string shape_text(const std::vector<int>& shape) {
+    std::string t;
+    for (int d : shape) t += (t.empty() ? "" : "x") + std::to_string(d);
+    return t;
+}
 
 // ---- 1. following the state ---------------------------------------------------------------------
 
@@ -56,6 +76,14 @@ void SharedModel::on_state_changed(const qlab::LabState& s, const std::vector<st
         new_model = new_model || p->model == qlab::ModelEffect::new_model;
     }
     if (contains(keys, "data")) data_.forget_upload(), data_.forget_failures();
+    // The network's shape asked for: the lab's own network replaces an imported one.
+    if (import_ && (contains(keys, "hidden") || contains(keys, "act"))) {
+        host_.report("the lab's own network (hidden " + s.hidden + ", " + s.act + ") replaces " +
+                         import_name_,
+                     MessageLevel::info);
+        forget_import(s);
+        return;
+    }
     if (new_data) {
         // The split follows at once when a lesson on the model is open, else at the next sync
         // (when one opens), so other lessons never download a data set.
@@ -85,6 +113,7 @@ void SharedModel::on_dataset_failed(const std::string& name, const std::string& 
 }
 
 std::string SharedModel::spec(const qlab::LabState& s) const {
+    if (import_) return "onnx:" + import_name_;
     if (s.hidden.empty()) return "logreg";
     const qlab::Split& sp = data_.split();
     return "mlp:" + std::to_string(sp.train.features) + "-" + s.hidden + "-" +
@@ -92,11 +121,12 @@ std::string SharedModel::spec(const qlab::LabState& s) const {
 }
 
 bool SharedModel::trained() const {
-    return have_model_ && (origin_ == ModelOrigin::file || batches_done() > 0);
+    return have_model_ && (from_file() || batches_done() > 0);
 }
 
 std::string SharedModel::state_word() const {
     if (!have_model_) return "no model";
+    if (imported() && batches_done() == 0) return "imported from " + import_name_;
     if (origin_ == ModelOrigin::file && batches_done() == 0) return "loaded from a file";
     if (running_) return "training";
     if (job_ && job_->running()) return "paused";
@@ -116,12 +146,21 @@ void SharedModel::restart(const qlab::LabState& s) {
 // ---- 2. files -----------------------------------------------------------------------------------
 
 bool SharedModel::on_upload(const qlab::LabState& s, const std::string& name,
-                            const std::string& bytes) {
+                            const std::string& bytes, const std::string& url) {
     const std::string lname = lower(name);
+    if (ends_with(lname, ".onnx") || (!ends_with(lname, ".json") && looks_like_onnx(bytes))) {
+        load_onnx(s, name, bytes, url);
+        return true;
+    }
     const std::size_t first = bytes.find_first_not_of(" \t\r\n");
     const bool is_json =
         ends_with(lname, ".json") || (first != std::string::npos && bytes[first] == '{');
-    if (is_json) return load_model_file(s, name, bytes);
+    if (is_json) {
+        const ModelVersion before = version();
+        load_model_file(s, name, bytes);
+        if (version() != before && origin_ == ModelOrigin::file) model_url_ = url;
+        return true;
+    }
     const bool is_libsvm = ends_with(lname, ".libsvm") || ends_with(lname, ".svm");
     const bool is_csv = ends_with(lname, ".csv") || ends_with(lname, ".txt");
     if (!is_libsvm && !is_csv) return false;
@@ -134,6 +173,11 @@ bool SharedModel::load_model_file(const qlab::LabState& s, const std::string& na
     if (!m) {
         host_.report(name + ": " + m.status().message(), MessageLevel::error);
         return true;
+    }
+    if (import_) {  // a model JSON replaces the import; the data goes back to the lab's scaling
+        import_.reset();
+        data_.set_model_imported(false);
+        data_.sync(s);
     }
     if (!data_.ready()) {
         host_.report(name + ": load a data set before a model", MessageLevel::error);
@@ -154,6 +198,8 @@ bool SharedModel::load_model_file(const qlab::LabState& s, const std::string& na
     have_model_ = true;
     origin_ = ModelOrigin::file;
     file_name_ = name;
+    model_url_.clear();
+    float_acc_ = -1;
     ++generation_;
     refresh_predictions(s, false);
     char text[160];
@@ -193,6 +239,113 @@ bool SharedModel::load_data_file(const qlab::LabState& s, const std::string& nam
     return true;
 }
 
+void SharedModel::load_onnx(const qlab::LabState& s, const std::string& name,
+                            const std::string& bytes, const std::string& url) {
+    if (bytes.size() > qlab::kMaxOnnxBytes) {
+        host_.report(name + ": the file is " + std::to_string(bytes.size() >> 20) +
+                         " MB; the lab takes models up to 64 MB (the lab keeps its model)",
+                     MessageLevel::error);
+        return;
+    }
+    qlab::OnnxImportOptions o;
+    o.max_parameters = qlab::kMaxModelParameters;  // a browser tab's model
+    const double start = host_.now_ms();
+    auto m = qlab::import_onnx(bytes, o);
+    import_ms_ = host_.now_ms() - start;
+    if (!m) {
+        // import_onnx's message names the problem and the node; nothing was half-loaded.
+        host_.report(name + ": " + m.status().message() + " (the lab keeps its model)",
+                     MessageLevel::error);
+        return;
+    }
+    drop_job();
+    pending_.active = false;
+    import_ = std::make_unique<qlab::ImportedModel>(std::move(m).value());
+    import_name_ = name;
+    model_url_ = url;
+    import_problem_.clear();
+    announce_import_ = true;  // said once it meets data of its size
+    data_.set_model_imported(true);
+    const int features = import_->model.inputs();
+    const std::vector<std::string> fits = data_sets_for_inputs(features);
+    // The data follows the model when the current set has another size: the first that fits.
+    const bool here_fits = data_.uploaded()
+                               ? data_.ready() && data_.split().train.features == features
+                               : std::find(fits.begin(), fits.end(), s.data) != fits.end();
+    if (!here_fits && !fits.empty()) {
+        data_.forget_upload();
+        wanted_data_ = fits.front();
+        import_problem_ = "waiting for " + fits.front() + " (the model takes " +
+                          shape_text(import_->input_shape) + " inputs)";
+        have_model_ = false;
+        origin_ = ModelOrigin::imported;
+        file_name_ = name;
+        return;
+    }
+    data_.sync(s);  // the automatic preprocessing of an ONNX model: none
+    reset(s);
+}
+
+bool SharedModel::install_import(const qlab::LabState& s) {
+    (void)s;
+    origin_ = ModelOrigin::imported;
+    file_name_ = import_name_;
+    if (!data_.ready()) return false;
+    const qlab::Split& sp = data_.split();
+    const int features = import_->model.inputs(), outputs = import_->model.outputs();
+    if (sp.train.features != features || sp.train.classes != outputs) {
+        const std::vector<std::string> fits = data_sets_for_inputs(features);
+        std::string list;
+        for (const std::string& f : fits) list += (list.empty() ? "" : " or ") + f;
+        import_problem_ =
+            import_name_ + " takes " + shape_text(import_->input_shape) + " inputs and gives " +
+            std::to_string(outputs) + " outputs, but '" + data_.label() + "' has " +
+            std::to_string(sp.train.features) + " features and " +
+            std::to_string(sp.train.classes) + " classes: " +
+            (list.empty() ? "upload data with " + std::to_string(features) + " features"
+                          : "choose " + list + " or upload data of that size");
+        host_.report(import_problem_, MessageLevel::error);
+        return false;
+    }
+    import_problem_.clear();
+    model_ = import_->model;
+    have_model_ = true;
+    ++generation_;
+    measure_float_accuracy();
+    if (announce_import_) {  // once per file, when it first meets data of its size
+        announce_import_ = false;
+        char text[512];
+        std::snprintf(text, sizeof text,
+                      "imported %s: %zu layers, input %s; float accuracy %.4f on %s (%s)%s",
+                      import_name_.c_str(), model_.layers.size(),
+                      shape_text(import_->input_shape).c_str(), float_acc_, data_.label().c_str(),
+                      data_.preprocessing().c_str(),
+                      import_->quantized() ? "; its QDQ formats kept" : "");
+        host_.report(text, MessageLevel::info);
+        for (const std::string& note : import_->notes)
+            host_.report(import_name_ + ": " + note, MessageLevel::info);
+    }
+    return true;
+}
+
+void SharedModel::measure_float_accuracy() {
+    float_acc_ = qlab::accuracy(model_, data_.split().test);
+}
+
+void SharedModel::forget_import(const qlab::LabState& s) {
+    import_.reset();
+    import_name_.clear();
+    model_url_.clear();
+    import_problem_.clear();
+    wanted_data_.clear();
+    float_acc_ = -1;
+    data_.set_model_imported(false);
+    drop_job();
+    pending_.active = false;
+    if (qlab::lesson_uses_model(s.panel)) data_.sync(s);
+    reset(s);
+}
+
 // ---- 3. training --------------------------------------------------------------------------------
 
 void SharedModel::drop_job() {
@@ -210,6 +363,12 @@ void SharedModel::reset(const qlab::LabState& s) {
     test_acc_ = -1;
     predicted_version_ = {};
     have_model_ = false;
+    if (import_) {  // an imported model starts from its file's weights
+        if (install_import(s)) refresh_predictions(s, true);
+        return;
+    }
+    float_acc_ = -1;
+    model_url_.clear();
     if (!data_.ready()) return;
     const qlab::Split& sp = data_.split();
     auto m = qlab::make_model(spec(s), sp.train.features, sp.train.classes,
@@ -230,6 +389,9 @@ qlab::EvalOptions SharedModel::eval_options(const qlab::LabState& s) const {
     e.roles.weights = s.weights;
     e.roles.activations = s.activations;
     e.roles.accumulator = s.accumulator;
+    // An imported model's QDQ formats are its per-layer formats, until the state names others.
+    if (imported() && import_ && import_->quantized() && s.weights.empty() && s.activations.empty())
+        e.layers = import_->layers;
     return e;
 }
 
@@ -320,9 +482,11 @@ double SharedModel::samples_per_second() const {
 std::string SharedModel::status_text() const {
     if (!data_.ready() && run_when_ready_)
         return "waiting for " + data_.loading_name() + " to load, then it runs";
+    if (import_ && !have_model_) return import_problem_;
     if (!job_)
-        return origin_ == ModelOrigin::file ? "model loaded from a file (Run fine-tunes it)"
-                                            : "ready: press Run or Step";
+        return imported() ? "model imported from " + import_name_ + " (Run fine-tunes it)"
+               : origin_ == ModelOrigin::file ? "model loaded from a file (Run fine-tunes it)"
+                                              : "ready: press Run or Step";
     const long long per = std::max(1LL, job_->batches_per_epoch());
     const long long in_epoch = job_->batches_done() - per * (job_->epoch() - 1);
     const char* state =
@@ -401,6 +565,25 @@ void SharedModel::advance_predictions(bool in_frame) {
     predicted_version_ = p.version;
     predicted_history_ = p.history;
     predicted_ms_ = host_.now_ms();
+}
+
+// ---- 5. export ----------------------------------------------------------------------------------
+
+qlab::Result<std::string> export_onnx_file(const qlab::LabState& s, const SharedModel& m,
+                                           std::vector<std::string>* notes) {
+    if (!m.has_model()) return qlab::Status::error("there is no model to export");
+    qlab::ExportOptions o;
+    o.formats = m.eval_options(s);
+    o.formats.roles.accumulator.clear();  // not exported (ONNX has no accumulator format)
+    if (const qlab::ImportedModel* im = m.imported() ? m.import() : nullptr) {
+        o.input_shape = im->input_shape;
+        o.output = im->output;
+        if (s.weights.empty() && s.activations.empty()) {
+            o.input_format = im->input_format;
+            o.output_format = im->output_format;
+        }
+    }
+    return qlab::export_onnx(m.model(), o, notes);
 }
 
 }  // namespace quantlab

@@ -16,6 +16,7 @@
 #include "lab/scheduler.hpp"
 #include "qlab/lab_state.hpp"
 #include "qlab/mlp.hpp"
+#include "qlab/onnx.hpp"
 
 namespace quantlab {
 
@@ -29,7 +30,16 @@ struct ModelVersion {
     bool operator!=(const ModelVersion& o) const { return !(*this == o); }
 };
 
-enum class ModelOrigin { none, trained_here, file };
+// imported: an ONNX file (dropped, picked, or named by the link's model key). Its weights are the
+// model's starting point: a fresh start (new formats, a finished run, new data of its size)
+// goes back to them, as fresh random weights do for the lab's own network.
+enum class ModelOrigin { none, trained_here, file, imported };
+
+// The lab's data sets that fit a model taking `features` inputs: 784 (1x28x28) MNIST and
+// Fashion-MNIST, 64 (1x8x8) the digits, 2 the generated sets; others none (an upload fits).
+std::vector<std::string> data_sets_for_inputs(int features);
+// "1x28x28" or "784".
+std::string shape_text(const std::vector<int>& shape);
 
 class SharedModel {
   public:
@@ -43,8 +53,10 @@ class SharedModel {
     void on_state_changed(const qlab::LabState& s, const std::vector<std::string>& keys);
     void on_dataset(const qlab::LabState& s, const std::string& name, const std::string& bytes);
     void on_dataset_failed(const std::string& name, const std::string& message);
-    // Model JSON, or CSV / libsvm data; false only when the name says neither.
-    bool on_upload(const qlab::LabState& s, const std::string& name, const std::string& bytes);
+    // Model JSON, ONNX (by its name or its first byte), or CSV / libsvm data; false only when
+    // neither name nor bytes say which. `url`: where an ONNX or JSON model came from (the link).
+    bool on_upload(const qlab::LabState& s, const std::string& name, const std::string& bytes,
+                   const std::string& url = "");
     // Once per frame and before metrics: notices a finished run, samples the throughput, and
     // brings the test-set predictions up to date (a slice per call when `in_frame` and costly).
     void tick(const qlab::LabState& s, bool in_frame);
@@ -59,9 +71,32 @@ class SharedModel {
     const qlab::Model& model() const { return model_; }
     ModelVersion version() const { return {generation_, batches_done()}; }
     ModelOrigin origin() const { return origin_; }
-    bool from_file() const { return origin_ == ModelOrigin::file; }
+    bool from_file() const { return origin_ == ModelOrigin::file || imported(); }
+    bool imported() const { return origin_ == ModelOrigin::imported; }
     const std::string& file_name() const { return file_name_; }
-    // The network the state describes for the data ("mlp:64-32-10:act=relu", "logreg").
+
+    // ---- an imported ONNX model -------------------------------------------------------------
+    // What the import kept: the file's per-layer formats, notes (folded BatchNorm, dropped nodes),
+    // input shape and output meaning; null unless an imported model is the one studied (or waits
+    // for data of its size).
+    const qlab::ImportedModel* import() const { return import_.get(); }
+    const std::string& import_name() const { return import_name_; }
+    // The link's URL the model (ONNX or JSON) came from; "" for a dropped file or none.
+    const std::string& model_url() const { return model_url_; }
+    // The data set the import asks for (its input size fits it, the current one does not); the
+    // App sets the data key to it once, then clears it.
+    std::string take_wanted_data() { return std::exchange(wanted_data_, std::string()); }
+    // Why an imported model is not studied now ("" when it is, or none is imported).
+    const std::string& import_problem() const { return import_problem_; }
+    // The float model's accuracy on the test split (no formats at all), -1 before it is known:
+    // shown first, so data that does not match the model shows at once.
+    double float_accuracy() const { return float_acc_; }
+    // Milliseconds the last import_onnx call took (the file's parse and conversion alone).
+    double import_ms() const { return import_ms_; }
+    // Leaves the imported model: the lab's own network from the state's keys again.
+    void forget_import(const qlab::LabState& s);
+    // The network the state describes for the data ("mlp:64-32-10:act=relu", "logreg"), or
+    // "onnx:NAME" for an imported model.
     std::string spec(const qlab::LabState& s) const;
     // The one definition of trained: weights loaded from a file, or trained here for at least one
     // batch. Fresh random weights are untrained: analyses show no numbers for them.
@@ -114,6 +149,10 @@ class SharedModel {
     bool load_model_file(const qlab::LabState& s, const std::string& name,
                          const std::string& bytes);
     bool load_data_file(const qlab::LabState& s, const std::string& name, const std::string& bytes);
+    void load_onnx(const qlab::LabState& s, const std::string& name, const std::string& bytes,
+                   const std::string& url);
+    bool install_import(const qlab::LabState& s);  // false: no data of its size (says why)
+    void measure_float_accuracy();
     void advance_predictions(bool in_frame);
 
     Host& host_;
@@ -127,6 +166,10 @@ class SharedModel {
     long long job_batch_ = 1;
     bool running_ = false, run_when_ready_ = false;
     std::deque<std::pair<double, long long>> throughput_;  // (seconds, samples) while running
+    std::unique_ptr<qlab::ImportedModel> import_;
+    std::string import_name_, model_url_, wanted_data_, import_problem_;
+    double float_acc_ = -1, import_ms_ = -1;
+    bool announce_import_ = false;
 
     // A prediction of the test set in progress, sliced over frames on a copy of the weights.
     struct PendingPredictions {
@@ -145,5 +188,12 @@ class SharedModel {
     std::size_t predicted_history_ = 0;
     double predicted_ms_ = -1e9;
 };
+
+// The shared model as standard ONNX at the state's formats (an import's own QDQ formats while
+// the state names none), with an import's input shape, QDQ on input and output, and output
+// meaning: the bytes `exportModel('onnx')` and the Train lesson's Export button give, the file
+// `qlab export` writes for the same model and formats. `notes` gets export_onnx's notes.
+qlab::Result<std::string> export_onnx_file(const qlab::LabState& s, const SharedModel& m,
+                                           std::vector<std::string>* notes = nullptr);
 
 }  // namespace quantlab

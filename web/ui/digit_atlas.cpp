@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 namespace quantlab::widgets {
 
@@ -16,7 +17,21 @@ DigitAtlas::~DigitAtlas() {
 
 void DigitAtlas::update(const qlab::Dataset& raw, const std::vector<std::size_t>& rows, int side,
                         int cols, float max_value) {
-    if (tex_ && data_ == &raw && data_size_ == raw.size() && rows == rows_) return;
+    // The pixels themselves are part of the key: another data set of the same size (MNIST and
+    // Fashion-MNIST) may sit in the same Dataset object.
+    std::uint64_t sum = 1469598103934665603ull;
+    for (std::size_t r : rows) {
+        if (r >= raw.size()) continue;
+        const float* px = raw.row(r);
+        for (int i = 0; i < raw.features; ++i) {
+            std::uint32_t bits;
+            std::memcpy(&bits, px + i, sizeof bits);
+            sum = (sum ^ bits) * 1099511628211ull;
+        }
+    }
+    if (tex_ && data_ == &raw && data_size_ == raw.size() && rows == rows_ && sum == pixels_)
+        return;
+    pixels_ = sum;
     cols_ = std::max(1, cols);
     grid_rows_ = std::max<int>(1, (static_cast<int>(rows.size()) + cols_ - 1) / cols_);
     const int w = cols_ * side, h = grid_rows_ * side;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "imgui.h"
@@ -30,6 +31,7 @@ class DigitAtlas {
     int cols_ = 1, grid_rows_ = 1;
     const qlab::Dataset* data_ = nullptr;
     std::size_t data_size_ = 0;
+    std::uint64_t pixels_ = 0;  // a hash of the rows' pixels
     std::vector<std::size_t> rows_;
 };
 

@@ -120,7 +120,14 @@ Status validate_removed(const std::string& v) {
     return parse_index_list(v).status();
 }
 Status validate_data(const std::string& v) {
-    return one_of(v, {"digits", "mnist", "circle", "xor", "gauss", "spiral", "linear"}, "data set");
+    return one_of(v, {"digits", "mnist", "fashion", "circle", "xor", "gauss", "spiral", "linear"},
+                  "data set");
+}
+Status validate_normalize(const std::string& v) {
+    return parse_preprocessing(v).status();
+}
+Status validate_model(const std::string& v) {
+    return validate_model_url(v);
 }
 Status validate_hidden(const std::string& v) {
     return parse_hidden_widths(v).status();
@@ -144,7 +151,7 @@ Status validate_calib(const std::string& v) {
     return one_of(v, {"minmax", "percentile", "mse", "kl"}, "calibration");
 }
 Status validate_lview(const std::string& v) {
-    return one_of(v, {"plots", "designer"}, "layers view");
+    return one_of(v, {"plots", "designer", "sensitivity"}, "layers view");
 }
 Status validate_dlevels(const std::string& v) {
     return parse_designer_levels(v).status();
@@ -152,7 +159,7 @@ Status validate_dlevels(const std::string& v) {
 
 // Inputs and classes of the train lesson's data sets, for the model-size rule.
 std::pair<int, int> data_shape(const std::string& data) {
-    if (data == "mnist") return {784, 10};
+    if (data == "mnist" || data == "fashion") return {784, 10};
     if (data == "digits") return {64, 10};
     return {2, 2};
 }
@@ -236,6 +243,12 @@ const std::vector<Property>& lab_properties() {
          validate_protocol},
         {"data", R, T::text, &LabState::data, nullptr, "data set", validate_data, -kAny, kAny,
          false, ModelEffect::new_data},
+        {"model", R, T::text, &LabState::model, nullptr,
+         "a model file to open: ONNX or model JSON, a URL relative to the page", validate_model,
+         -kAny, kAny, true},
+        {"normalize", R, T::text, &LabState::normalize, nullptr,
+         "preprocessing of the inputs: none, unit, standard or meanstd:M,S (empty: auto)",
+         validate_normalize, -kAny, kAny, true, ModelEffect::new_data},
         {"hidden", R, T::text, &LabState::hidden, nullptr,
          "hidden layer widths, e.g. 128-64 (empty: logistic regression)", validate_hidden, -kAny,
          kAny, false, ModelEffect::new_model},
@@ -285,13 +298,19 @@ const std::vector<Property>& lab_properties() {
         {"kappa", L, T::number, nullptr, &LabState::kappa,
          "dB per bit of the allocation (0: measured)", nullptr, 0, 20},
         {"lview", L, T::text, &LabState::lview, nullptr,
-         "the bottom row: plots, or the lattice designer", validate_lview},
+         "the bottom row: plots, the lattice designer, or per-layer sensitivity", validate_lview},
         {"dlevels", L, T::text, &LabState::dlevels, nullptr,
          "designer levels: kmeans:K, uniform:B or v1;v2;...", validate_dlevels},
         {"dlayer", L, T::integer, nullptr, &LabState::dlayer,
          "the designer's weighted layer (1-based)", nullptr, 1, 64},
         {"dall", L, T::integer, nullptr, &LabState::dall,
          "1: every weighted layer on the designer's levels", nullptr, 0, 1},
+        {"sweights", L, T::text, &LabState::sweights, nullptr,
+         "sensitivity: the format each layer's weights get in turn (empty: float)",
+         validate_role_format},
+        {"sacts", L, T::text, &LabState::sacts, nullptr,
+         "sensitivity: the format of each layer's output in turn (empty: float)",
+         validate_role_format},
         {"tblock", K, T::integer, nullptr, &LabState::tblock, "N, weights per ternary block",
          nullptr, 1, 65536},
         {"ttol", K, T::number, nullptr, &LabState::ttol, "epsilon, the residual tolerance", nullptr,
@@ -307,6 +326,50 @@ const std::vector<Property>& lab_properties() {
          nullptr, 0.5, 100},
     };
     return table;
+}
+
+Result<InputPreprocessing> parse_preprocessing(std::string_view text) {
+    InputPreprocessing p;
+    using K = InputPreprocessing::Kind;
+    if (text.empty()) return p;
+    if (text == "none" || text == "unit" || text == "standard") {
+        p.kind = text == "none" ? K::none : text == "unit" ? K::unit : K::standard;
+        return p;
+    }
+    const std::string_view head = "meanstd:";
+    if (text.substr(0, head.size()) == head) {
+        std::string_view rest = text.substr(head.size());
+        const std::string m = next_item(rest, ','), sd = next_item(rest, ',');
+        double mean = 0, stdev = 0;
+        if (rest.empty() && parse_finite(m, mean) && parse_finite(sd, stdev) && stdev > 0) {
+            p.kind = K::meanstd;
+            p.mean = mean;
+            p.std = stdev;
+            return p;
+        }
+    }
+    return Status::error("unknown preprocessing '" + std::string(text) +
+                         "' (known: none, unit, standard, meanstd:MEAN,STD with STD > 0, or "
+                         "empty for auto)");
+}
+
+Status validate_model_url(std::string_view url) {
+    if (url.size() > 2048)
+        return Status::error("a model URL of " + std::to_string(url.size()) +
+                             " characters is too long (at most 2048)");
+    for (char c : url)
+        if (static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' ||
+            c == '\\' || c == 0x7f)
+            return Status::error("the model URL '" + std::string(url) +
+                                 "' has a space, a quote or a control character");
+    const std::size_t colon = url.find(':'), slash = url.find('/');
+    if (colon != std::string_view::npos && (slash == std::string_view::npos || colon < slash)) {
+        const std::string_view scheme = url.substr(0, colon);
+        if (scheme != "http" && scheme != "https")
+            return Status::error("the model URL '" + std::string(url) +
+                                 "' must be relative to the page, or http(s)");
+    }
+    return Status::success();
 }
 
 const std::vector<StateRule>& lab_rules() {
@@ -411,7 +474,7 @@ std::string percent_encode(std::string_view text) {
     for (unsigned char c : text) {
         const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~' ||
-                           c == ':' || c == ',' || c == '=' || c == ';';
+                           c == ':' || c == ',' || c == '=' || c == ';' || c == '/';
         if (plain) {
             out += static_cast<char>(c);
         } else {

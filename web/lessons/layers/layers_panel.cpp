@@ -17,6 +17,7 @@
 #include "app.hpp"
 #include "imgui.h"
 #include "layers_lesson.hpp"
+#include "layers_sensitivity.hpp"
 #include "layers_views.hpp"
 #include "lessons/model_panel.hpp"
 #include "ui/level_histogram.hpp"
@@ -81,7 +82,8 @@ class LayersPanel final : public ModelPanel {
     std::vector<ScheduledJob> jobs() override {
         return {{"kappa sweep", a_.sweep()},
                 {"size against error", a_.tradeoff()},
-                {"fine-tune on the levels", d_.finetune_job()}};
+                {"fine-tune on the levels", d_.finetune_job()},
+                {"per-layer sensitivity", sens_.job()}};
     }
 
   private:
@@ -104,6 +106,7 @@ class LayersPanel final : public ModelPanel {
 
     Analysis a_;
     layers::Designer d_;
+    layers::Sensitivity sens_;
     // What the designer last applied from the state: levels text, layer, scope and the model they
     // were computed on (k-means and Lin's levels follow the weights; a list does not).
     struct Applied {
@@ -124,6 +127,7 @@ void LayersPanel::update(App& app) {
     a_.update(app.state(), app.model(), app, problems);
     for (const std::string& p : problems) app.report(p, MessageLevel::warning);
     if (designer_open(app) && app.model().trained()) update_designer(app);
+    if (app.state().lview == "sensitivity") sens_.update(app.state(), app.model());
 }
 
 nlohmann::json LayersPanel::metrics(const App& app) const {
@@ -149,6 +153,7 @@ nlohmann::json LayersPanel::metrics(const App& app) const {
     add_job_metrics(j);
     j["view"] = app.state().lview;
     add_designer_metrics(j, app);
+    j["sensitivity"] = layers::sensitivity_metrics(sens_);
     return j;
 }
 
@@ -671,7 +676,8 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
         for (const LayerView& lv : snap->layers) draw_layer_row(app, ui, *snap, lv, width);
         ImGui::Spacing();
         // The bottom row: kappa and size against error, or the lattice designer.
-        if (ImGui::RadioButton("SQNR against bits, size against error", !designer_open(app)))
+        if (ImGui::RadioButton("SQNR against bits, size against error",
+                               app.state().lview == "plots"))
             app.set("lview", "plots");
         record_item(app, ui, "layers_tab_plots");
         ImGui::SameLine();
@@ -681,8 +687,17 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
         widgets::tooltip_on_hover(
             "Drag codebook levels over a layer's weight histogram and evaluate the model on "
             "exactly those levels.");
+        ImGui::SameLine();
+        if (ImGui::RadioButton("per-layer sensitivity", app.state().lview == "sensitivity"))
+            app.set("lview", "sensitivity");
+        record_item(app, ui, "layers_tab_sensitivity");
+        widgets::tooltip_on_hover(
+            "Quantize one layer at a time, the rest in float: each layer's accuracy drop and "
+            "output SQNR beside eq. 9, most sensitive first.");
         if (designer_open(app)) {
             draw_designer(app, ui, width);
+        } else if (app.state().lview == "sensitivity") {
+            layers::draw_sensitivity(app, sens_, ui, width);
         } else {
             const float gap = ImGui::GetStyle().ItemSpacing.x;
             const ImVec2 size((width - gap) / 2, ui.px(200));

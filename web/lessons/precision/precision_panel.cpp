@@ -16,6 +16,7 @@
 
 #include "app.hpp"
 #include "imgui.h"
+#include "lab/model_assumptions.hpp"
 #include "lessons/model_panel.hpp"
 #include "precision_lesson.hpp"
 #include "precision_views.hpp"
@@ -166,7 +167,12 @@ void PrecisionPanel::draw_model(App& app, const UiScale& ui) {
         "ufixed:w=B_A,f=B_A-1 on [0, 2). ReLU outputs above 2 saturate in the fixed-point "
         "simulation: that clipping is not the rounding noise the theorems bound.",
         "Sakr et al. §4.1");
-    if (s.act == "relu" && m.has_model()) {
+    if (m.imported()) {  // the model's own activations, not the act key, decide
+        ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().warning);
+        for (const std::string& w : sakr_assumption_problems(m))
+            ImGui::TextWrapped("%s", w.c_str());
+        ImGui::PopStyleColor();
+    } else if (s.act == "relu" && m.has_model()) {
         ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().warning);
         ImGui::TextWrapped(
             "relu: hidden outputs above 2 saturate in fixed point, so the simulated p_m can exceed "
@@ -557,6 +563,8 @@ nlohmann::json PrecisionPanel::metrics(const App& app) const {
     j["data"] = m.data().uploaded() ? m.data().label() : s.data;
     j["model"] = m.data().ready() ? m.spec(s) : "";
     j["model_from_file"] = m.from_file();
+    j["assumptions_broken"] =
+        m.imported() ? sakr_assumption_problems(m) : std::vector<std::string>{};
     j["batches"] = m.batches_done();
     j["training"] = m.running();
     j["ba"] = static_cast<int>(s.ba);

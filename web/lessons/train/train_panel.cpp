@@ -17,6 +17,7 @@
 #include "imgui.h"
 #include "lessons/model_panel.hpp"
 #include "qlab/format.hpp"
+#include "train_import.hpp"
 #include "train_lesson.hpp"
 #include "train_views.hpp"
 #include "ui/download.hpp"
@@ -29,12 +30,16 @@ using widgets::error_text;
 using widgets::recorded_button;
 using widgets::section;
 
-const char* const kDataSets[] = {"digits", "mnist", "circle", "xor", "gauss", "spiral", "linear"};
+const char* const kDataSets[] = {"digits", "mnist", "fashion", "circle",
+                                 "xor",    "gauss", "spiral",  "linear"};
+constexpr int kDataSetCount = 8;
 const char* const kDataHelp =
-    "digits: sklearn's 1797 8x8 digits. mnist: 10,000 real 28x28 MNIST digits (fetched when "
-    "chosen). circle/xor/gauss/spiral: the TensorFlow Playground's 2-D sets (500 points, 10% "
-    "noise); linear: a separable 2-D set. 20% of the rows are held out as the test set; features "
-    "are scaled to [-1, 1].";
+    "digits: sklearn's 1797 8x8 digits. mnist: 10,000 real 28x28 MNIST digits; fashion: "
+    "Fashion-MNIST's 10,000 test images (both fetched when chosen). circle/xor/gauss/spiral: the "
+    "TensorFlow Playground's 2-D sets (500 points, 10% noise); linear: a separable 2-D set. 20% "
+    "of the rows are held out as the test set; features are scaled to [-1, 1] (an imported ONNX "
+    "model: not rescaled unless 'inputs' says so). An imported model is offered the sets of its "
+    "input size.";
 
 struct RoleInfo {
     const char* key;
@@ -297,7 +302,8 @@ void TrainPanel::draw_run_buttons(App& app, const UiScale& ui) {
     ImGui::SameLine();
     if (recorded_button(app, ui, "Reset", "train_reset_button", ImVec2(bw, 0)))
         m.reset(app.state());
-    widgets::tooltip_on_hover("Fresh weights from the seed.");
+    widgets::tooltip_on_hover(m.import() ? "The imported file's weights again."
+                                         : "Fresh weights from the seed.");
     ImGui::TextDisabled("%s", m.status_text().c_str());
 }
 
@@ -306,15 +312,20 @@ void TrainPanel::draw_data(App& app, const UiScale& ui) {
     SharedModel& m = app.model();
     const LabData& data = m.data();
     int d = 0;
-    for (int i = 0; i < 7; ++i)
+    for (int i = 0; i < kDataSetCount; ++i)
         if (s.data == kDataSets[i]) d = i;
     std::string preview = data.uploaded() ? "uploaded: " + data.uploaded_name() : kDataSets[d];
+    // An imported model is offered the sets of its input size (uploads always).
+    const std::vector<std::string> fits =
+        m.import() ? data_sets_for_inputs(m.import()->model.inputs()) : std::vector<std::string>{};
     {
         widgets::Lock lock(app, "data");
         ImGui::SetNextItemWidth(ui.px(150));
         if (ImGui::BeginCombo("##data", preview.c_str())) {
-            for (int i = 0; i < 7; ++i)
-                if (ImGui::Selectable(kDataSets[i], !data.uploaded() && i == d)) {
+            for (int i = 0; i < kDataSetCount; ++i)
+                if (m.import() && std::find(fits.begin(), fits.end(), kDataSets[i]) == fits.end()) {
+                    continue;
+                } else if (ImGui::Selectable(kDataSets[i], !data.uploaded() && i == d)) {
                     m.forget_upload();  // and a failed download, so choosing it again retries
                     if (s.data == kDataSets[i])
                         m.sync(s);
@@ -337,6 +348,7 @@ void TrainPanel::draw_data(App& app, const UiScale& ui) {
     }
     widgets::tooltip_on_hover(
         "Seed: the split, initial weights, batch order and stochastic rounding.");
+    train::draw_preprocessing(app, ui);
     const qlab::Split& sp = data.split();
     if (data.ready())
         ImGui::TextDisabled("%zu train / %zu test rows, %d features, %d classes", sp.train.size(),
@@ -349,6 +361,7 @@ void TrainPanel::draw_data(App& app, const UiScale& ui) {
 
 void TrainPanel::draw_model(App& app, const UiScale& ui) {
     const qlab::LabState& s = app.state();
+    train::draw_import_status(app, ui);
     if (hidden_shown_ != s.hidden) {
         std::snprintf(hidden_buf_, sizeof hidden_buf_, "%s", s.hidden.c_str());
         hidden_shown_ = s.hidden;
@@ -378,7 +391,7 @@ void TrainPanel::draw_model(App& app, const UiScale& ui) {
         "need fewer integer bits.");
     error_text(hidden_error_);
     const SharedModel& m = app.model();
-    if (m.has_model()) {
+    if (m.has_model() && !m.imported()) {
         long long params = 0;
         for (const auto& l : m.model().layers)
             params += static_cast<long long>(l.weight.size() + l.bias.size());
@@ -498,10 +511,12 @@ void TrainPanel::draw_model_file(App& app, const UiScale& ui) {
         "The trained float weights in the documented quantlab-model JSON schema (qlab eval --model "
         "reads it too).");
     ImGui::SameLine();
+    train::draw_onnx_export(app, ui);
+    ImGui::SameLine();
     if (recorded_button(app, ui, "Load file...", "train_load_button")) widgets::pick_file();
     widgets::tooltip_on_hover(
-        "A model JSON, or CSV / libsvm data (label in the last column). Or drop a file on the "
-        "page.");
+        "An ONNX model (any framework's export), a model JSON, or CSV / libsvm data (label in the "
+        "last column). Or drop a file on the page.");
 }
 
 // ---- layout ---------------------------------------------------------------------------------
@@ -566,6 +581,26 @@ void add_run_metrics(nlohmann::json& j, const SharedModel& m) {
     j["samples_per_second"] = m.samples_per_second();
 }
 
+// An imported model: its file, input, notes, the float accuracy shown first, the preprocessing.
+void add_import_metrics(nlohmann::json& j, const SharedModel& m) {
+    const qlab::ImportedModel* im = m.import();
+    j["model_imported"] = m.imported();
+    j["preprocessing"] = m.data().ready() ? m.data().preprocessing() : "";
+    j["float_accuracy"] =
+        m.float_accuracy() >= 0 ? nlohmann::json(m.float_accuracy()) : nlohmann::json(nullptr);
+    if (!im) return;
+    j["import"] = {{"name", m.import_name()},
+                   {"url", m.model_url()},
+                   {"input_shape", im->input_shape},
+                   {"layers", im->model.layers.size()},
+                   {"output", qlab::output_meaning_name(im->output)},
+                   {"quantized", im->quantized()},
+                   {"notes", im->notes},
+                   {"problem", m.import_problem()},
+                   {"import_ms", m.import_ms()},
+                   {"data_offered", data_sets_for_inputs(im->model.inputs())}};
+}
+
 nlohmann::json TrainPanel::metrics(const App& app) const {
     using nlohmann::json;
     const qlab::LabState& s = app.state();
@@ -582,6 +617,7 @@ nlohmann::json TrainPanel::metrics(const App& app) const {
     j["model"] = data.ready() ? m.spec(s) : "";
     j["model_from_file"] = m.origin() == ModelOrigin::file;
     j["status"] = m.status_text();
+    add_import_metrics(j, m);
     j["roles"] = {{"weights", s.weights},
                   {"activations", s.activations},
                   {"gradients", s.gradients},

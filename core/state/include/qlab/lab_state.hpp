@@ -45,9 +45,17 @@ struct LabState {
     std::string protocol = "paper";
 
     // train: an MLP or logistic regression with a format per quantization role.
-    std::string data = "digits";  // digits | mnist | circle | xor | gauss | spiral | linear
-    std::string hidden = "32";    // hidden widths "128-64"; empty: logistic regression
-    std::string act = "relu";     // relu | hardsigmoid | tanh
+    std::string data =
+        "digits";  // digits | mnist | fashion | circle | xor | gauss | spiral | linear
+    // A model file opened by link: an ONNX or quantlab-model JSON file, as a URL relative to the
+    // page ("models/lenet.onnx"); empty: the lab's own network (or a file dropped on it).
+    std::string model;
+    // The inputs' preprocessing: "" (auto: none for an imported ONNX model, as `qlab` does, else
+    // unit), none, unit ([-1, 1] per feature), standard, or meanstd:M,S ((x - M) / S on the values
+    // as loaded, torchvision's Normalize; image pixels load as pixel / 255, as ToTensor gives).
+    std::string normalize;
+    std::string hidden = "32";  // hidden widths "128-64"; empty: logistic regression
+    std::string act = "relu";   // relu | hardsigmoid | tanh
     std::string weights, activations, gradients, updates, accumulator;  // empty: full precision
     std::string urounding = "rne";  // rounding of stored weight updates: rne | stochastic | ...
     // Training starts from the lab's preset (qlab/optimizer.hpp says why it differs from qlab's).
@@ -75,7 +83,10 @@ struct LabState {
     double lbits = 6;                // bits of the weights and activations quantizers drawn
     std::string objective = "size";  // allocation objective: size | compute
     double kappa = 0;                // dB per bit for the allocation; 0: measured from the weights
-    std::string lview = "plots";     // the bottom row: plots (SQNR, size) | designer
+    std::string lview = "plots";     // the bottom row: plots (SQNR, size) | designer | sensitivity
+    // The per-layer sensitivity view: the format each layer's weights (and output) get in turn.
+    std::string sweights = "int:b=4,group=32";
+    std::string sacts;
     std::string dlevels = "kmeans:16";  // the designer's codebook: see parse_designer_levels
     double dlayer = 1;                  // the designer's weighted layer (1-based)
     double dall = 0;                    // 1: every weighted layer on the designer's levels
@@ -173,8 +184,8 @@ StateChange set_state(LabState& state,
 Status set_property(LabState& state, std::string_view key, std::string_view value);
 
 // The shared keys and the open panel's keys, "panel=formats&theme=light&...&format=..."; keeps
-// ':' ',' '=' ';' readable, and leaves out an empty goal. `all_panels` writes every key of every
-// panel.
+// ':' ',' '=' ';' '/' readable, and leaves out an empty goal (and model, normalize). `all_panels`
+// writes every key of every panel.
 std::string to_query(const LabState& state, bool all_panels = false);
 
 // Applies every recognised key of a query (with or without '?'). A bad value keeps the value
@@ -193,6 +204,16 @@ struct AddedPoint {
 Result<std::vector<AddedPoint>> parse_added_points(std::string_view text);
 std::string format_added_points(const std::vector<AddedPoint>& points);
 Result<std::vector<int>> parse_index_list(std::string_view text);
+// The normalize key: "" (auto), none, unit, standard or meanstd:M,S (S > 0).
+struct InputPreprocessing {
+    enum class Kind { automatic, none, unit, standard, meanstd };
+    Kind kind = Kind::automatic;
+    double mean = 0, std = 1;
+};
+Result<InputPreprocessing> parse_preprocessing(std::string_view text);
+// A model link's URL: relative or http(s), at most 2048 characters, no spaces or quotes.
+Status validate_model_url(std::string_view url);
+
 // "128-64" -> {128, 64}; "" -> {} (logistic regression).
 Result<std::vector<int>> parse_hidden_widths(std::string_view text);
 
