@@ -171,7 +171,6 @@ void Analysis::update(const qlab::LabState& s, const SharedModel& session, Host&
         trade_job_.reset(), trade_frozen_.reset();
         return;
     }
-    const ModelKey cur = session.version();
     const bool training = session.training();
     const double now_s = host.now_ms() / 1000.0;
     const int bits = static_cast<int>(s.lbits);
@@ -185,76 +184,10 @@ void Analysis::update(const qlab::LabState& s, const SharedModel& session, Host&
         if (due) refresh_snapshot(s, session, host, problems);
     }
 
-    // 2. kappa per step (eq. 2) from a sweep over 2..12 bits on a copy of the weights, started
-    // once training is not running (a sweep of weights that keep changing would say little).
-    if (!training && (!sweep_job_ || sweep_frozen_->key != cur)) {
-        sweep_job_.reset();
-        sweep_frozen_ =
-            freeze(session, rows_for(session.model(), session.data().split().test.size(), 64));
-        qlab::LinSweepOptions o;
-        o.min_bits = kSweepMinBits, o.max_bits = kSweepMaxBits;
-        o.max_rows = sweep_frozen_->rows.size();
-        sweep_job_ =
-            std::make_unique<qlab::LinSweepJob>(sweep_frozen_->model, sweep_frozen_->rows, o);
-        if (sweep_job_->state() == qlab::JobState::failed)
-            problems.push_back("kappa sweep: " + sweep_job_->status().message());
-    }
-
-    // 3. The kappa of the allocation: given, or Lin's single kappa measured from the weights
-    // (the mean of the weight steps' slopes, as measured_weight_kappa takes it).
-    if (s.kappa > 0) {
-        kappa_used_ = s.kappa, kappa_source_ = "given";
-    } else {
-        kappa_source_ = "measured";
-        if (sweep_done()) {
-            const qlab::LinSweepResult& r = sweep_job_->result();
-            double sum = 0;
-            int n = 0;
-            for (std::size_t i = 0; i < r.steps.size() && i < r.kappa.size(); ++i)
-                if (r.steps[i].role == qlab::StepRole::weights && std::isfinite(r.kappa[i]))
-                    sum += r.kappa[i], ++n;
-            if (n) kappa_used_ = sum / n;
-        } else if (!sweep_job_ || sweep_job_->state() != qlab::JobState::running) {
-            kappa_used_ = 0;
-        }
-        // While a new sweep runs the previous measured kappa stays (no flicker of the table).
-    }
-
-    // 4. The allocation (eq. 14-16): rho = parameters (size) or multiply-adds (compute), the
-    // first layer at lbits.
-    objective_ = s.objective == "compute" ? qlab::AllocationObjective::compute
-                                          : qlab::AllocationObjective::size;
-    alloc_.reset();
-    if (snap_ && kappa_used_ > 0) {
-        std::vector<double> rho;
-        for (const LayerView& lv : snap_->layers)
-            rho.push_back(objective_ == qlab::AllocationObjective::size ? lv.params : lv.macs);
-        auto a = qlab::allocate_bits(rho, kappa_used_, bits, 2);
-        if (a)
-            alloc_ = std::move(a).value();
-        else
-            problems.push_back("allocation: " + a.status().message());
-    }
-
-    // 5. Size against error (Fig. 4) for equal and optimised widths, on a copy of the weights.
-    if (!training && kappa_used_ > 0 &&
-        (!trade_job_ || trade_frozen_->key != cur || trade_kappa_ != kappa_used_ ||
-         trade_objective_ != objective_)) {
-        // A measured kappa waits for the sweep of these weights.
-        if (s.kappa > 0 || (sweep_done() && sweep_frozen_->key == cur)) {
-            trade_job_.reset();
-            trade_frozen_ =
-                freeze(session, rows_for(session.model(), session.data().split().test.size(), 200));
-            qlab::TradeoffOptions o;
-            o.kappa = kappa_used_;
-            o.objective = objective_;
-            trade_kappa_ = kappa_used_, trade_objective_ = objective_;
-            trade_job_ =
-                std::make_unique<qlab::TradeoffJob>(trade_frozen_->model, trade_frozen_->rows, o);
-            if (trade_job_->state() == qlab::JobState::failed)
-                problems.push_back("size against error: " + trade_job_->status().message());
-        }
-    }
+    if (!training) ensure_sweep(session, problems);
+    update_kappa(s);
+    update_allocation(s, problems);
+    if (!training) ensure_tradeoff(s, session, problems);
 
     // Each problem once.
     std::vector<std::string> fresh;
@@ -262,6 +195,82 @@ void Analysis::update(const qlab::LabState& s, const SharedModel& session, Host&
         if (p != last_problem_) fresh.push_back(p);
     if (!fresh.empty()) last_problem_ = fresh.back();
     problems.swap(fresh);
+}
+
+// 2. kappa per step (eq. 2) from a sweep over 2..12 bits on a copy of the weights, started once
+// training is not running (a sweep of weights that keep changing would say little).
+void Analysis::ensure_sweep(const SharedModel& session, std::vector<std::string>& problems) {
+    if (sweep_job_ && sweep_frozen_->key == session.version()) return;
+    sweep_job_.reset();
+    sweep_frozen_ =
+        freeze(session, rows_for(session.model(), session.data().split().test.size(), 64));
+    qlab::LinSweepOptions o;
+    o.min_bits = kSweepMinBits, o.max_bits = kSweepMaxBits;
+    o.max_rows = sweep_frozen_->rows.size();
+    sweep_job_ = std::make_unique<qlab::LinSweepJob>(sweep_frozen_->model, sweep_frozen_->rows, o);
+    if (sweep_job_->state() == qlab::JobState::failed)
+        problems.push_back("kappa sweep: " + sweep_job_->status().message());
+}
+
+// 3. The kappa of the allocation: given, or Lin's single kappa measured from the weights (the
+// mean of the weight steps' slopes, as measured_weight_kappa takes it).
+void Analysis::update_kappa(const qlab::LabState& s) {
+    if (s.kappa > 0) {
+        kappa_used_ = s.kappa, kappa_source_ = "given";
+        return;
+    }
+    kappa_source_ = "measured";
+    if (sweep_done()) {
+        const qlab::LinSweepResult& r = sweep_job_->result();
+        double sum = 0;
+        int n = 0;
+        for (std::size_t i = 0; i < r.steps.size() && i < r.kappa.size(); ++i)
+            if (r.steps[i].role == qlab::StepRole::weights && std::isfinite(r.kappa[i]))
+                sum += r.kappa[i], ++n;
+        if (n) kappa_used_ = sum / n;
+    } else if (!sweep_job_ || sweep_job_->state() != qlab::JobState::running) {
+        kappa_used_ = 0;
+    }
+    // While a new sweep runs the previous measured kappa stays (no flicker of the table).
+}
+
+// 4. The allocation (eq. 14-16): rho = parameters (size) or multiply-adds (compute), the first
+// layer at lbits.
+void Analysis::update_allocation(const qlab::LabState& s, std::vector<std::string>& problems) {
+    objective_ = s.objective == "compute" ? qlab::AllocationObjective::compute
+                                          : qlab::AllocationObjective::size;
+    alloc_.reset();
+    if (!snap_ || !(kappa_used_ > 0)) return;
+    std::vector<double> rho;
+    for (const LayerView& lv : snap_->layers)
+        rho.push_back(objective_ == qlab::AllocationObjective::size ? lv.params : lv.macs);
+    auto a = qlab::allocate_bits(rho, kappa_used_, static_cast<int>(s.lbits), 2);
+    if (a)
+        alloc_ = std::move(a).value();
+    else
+        problems.push_back("allocation: " + a.status().message());
+}
+
+// 5. Size against error (Fig. 4) for equal and optimised widths, on a copy of the weights, once
+// training is not running; a measured kappa waits for the sweep of these weights.
+void Analysis::ensure_tradeoff(const qlab::LabState& s, const SharedModel& session,
+                               std::vector<std::string>& problems) {
+    const ModelKey cur = session.version();
+    if (!(kappa_used_ > 0)) return;
+    if (trade_job_ && trade_frozen_->key == cur && trade_kappa_ == kappa_used_ &&
+        trade_objective_ == objective_)
+        return;
+    if (!(s.kappa > 0 || (sweep_done() && sweep_frozen_->key == cur))) return;
+    trade_job_.reset();
+    trade_frozen_ =
+        freeze(session, rows_for(session.model(), session.data().split().test.size(), 200));
+    qlab::TradeoffOptions o;
+    o.kappa = kappa_used_;
+    o.objective = objective_;
+    trade_kappa_ = kappa_used_, trade_objective_ = objective_;
+    trade_job_ = std::make_unique<qlab::TradeoffJob>(trade_frozen_->model, trade_frozen_->rows, o);
+    if (trade_job_->state() == qlab::JobState::failed)
+        problems.push_back("size against error: " + trade_job_->status().message());
 }
 
 // ---- the lattice designer ----------------------------------------------------------------------

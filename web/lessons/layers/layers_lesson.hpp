@@ -106,6 +106,12 @@ class Analysis {
                                 std::size_t at_least);
 
   private:
+    // The steps of update(), in order (see there).
+    void ensure_sweep(const SharedModel& model, std::vector<std::string>& problems);
+    void update_kappa(const qlab::LabState& s);
+    void update_allocation(const qlab::LabState& s, std::vector<std::string>& problems);
+    void ensure_tradeoff(const qlab::LabState& s, const SharedModel& model,
+                         std::vector<std::string>& problems);
     void refresh_snapshot(const qlab::LabState& s, const SharedModel& model, Host& host,
                           std::vector<std::string>& problems);
     std::shared_ptr<const Frozen> freeze(const SharedModel& model, std::size_t rows) const;

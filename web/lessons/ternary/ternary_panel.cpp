@@ -69,6 +69,9 @@ class TernaryPanel : public ModelPanel {
     void add_result_metrics(nlohmann::json& j, const qlab::LabState& s) const;
 
     void draw_controls(App& app, const UiScale& ui);
+    void draw_model_controls(App& app, const UiScale& ui);
+    void draw_block_field(App& app, const UiScale& ui);
+    void draw_tolerance_field(App& app, const UiScale& ui);
     void draw_level_switch(App& app, const UiScale& ui);
     void draw_gain_x(App& app, const UiScale& ui);
     void draw_kept_figures(App& app, const UiScale& ui);
@@ -310,6 +313,27 @@ nlohmann::json TernaryPanel::metrics(const App& app) const {
 // ---- 2. Controls ------------------------------------------------------------------------------
 
 void TernaryPanel::draw_controls(App& app, const UiScale& ui) {
+    draw_model_controls(app, ui);
+    section("Algorithm 2");
+    draw_block_field(app, ui);
+    draw_tolerance_field(app, ui);
+    draw_gain_x(app, ui);
+    error_text(option_error_);
+    ImGui::TextDisabled("%s", status_line(app).c_str());
+    if (a_.phase() == Analysis::Phase::failed) {
+        ImGui::SameLine();
+        if (ImGui::SmallButton("run again")) a_.retry();
+        record_item(app, ui, "ternary_retry");
+    }
+
+    section("Residual levels (battery-saving mode)");
+    draw_level_switch(app, ui);
+    section("At the kept level");
+    draw_kept_figures(app, ui);
+}
+
+// The run button and the shared model this lesson studies.
+void TernaryPanel::draw_model_controls(App& app, const UiScale& ui) {
     const qlab::LabState& s = app.state();
     const qlab::TrainJob* tj = app.model().job();
     const char* run_label = app.model().running()    ? "Pause training"
@@ -345,8 +369,11 @@ void TernaryPanel::draw_controls(App& app, const UiScale& ui) {
     }
     if (ImGui::SmallButton("change it in Train")) app.set("panel", "train");
     record_item(app, ui, "ternary_open_train");
+}
 
-    section("Algorithm 2");
+// N, the FGQ block size (the `tblock` key), typed or picked.
+void TernaryPanel::draw_block_field(App& app, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("block N");
     widgets::help_marker(
@@ -379,6 +406,11 @@ void TernaryPanel::draw_controls(App& app, const UiScale& ui) {
             record_item(app, ui, std::string("ternary_tblock_") + label);
         }
     }
+}
+
+// eps, Algorithm 2's tolerance (the `ttol` key).
+void TernaryPanel::draw_tolerance_field(App& app, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("tolerance");
     widgets::help_marker(
@@ -402,19 +434,6 @@ void TernaryPanel::draw_controls(App& app, const UiScale& ui) {
             ttol_draft_ = -1;
         }
     }
-    draw_gain_x(app, ui);
-    error_text(option_error_);
-    ImGui::TextDisabled("%s", status_line(app).c_str());
-    if (a_.phase() == Analysis::Phase::failed) {
-        ImGui::SameLine();
-        if (ImGui::SmallButton("run again")) a_.retry();
-        record_item(app, ui, "ternary_retry");
-    }
-
-    section("Residual levels (battery-saving mode)");
-    draw_level_switch(app, ui);
-    section("At the kept level");
-    draw_kept_figures(app, ui);
 }
 
 // X, the 8-2 over 8-8 gain in the power-performance estimate (the `tx` key).
