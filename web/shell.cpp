@@ -188,7 +188,10 @@ void draw_shell(App& app, const UiScale& ui) {
         open = find_panel(app.state().panel);
     }
     if (open) {
-        ImGui::TextDisabled("%s", open->what_to_try());
+        // Wrapped: a long hint must not run off a narrow window.
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+        ImGui::TextWrapped("%s", open->what_to_try());
+        ImGui::PopStyleColor();
         widgets::tooltip_on_hover("Space runs or pauses, S steps.");
         draw_challenge(app, ui.dpr);
     }

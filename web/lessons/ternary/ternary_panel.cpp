@@ -39,9 +39,9 @@ class TernaryPanel : public ModelPanel {
     const char* title() const override { return "Ternary"; }
     const char* what_to_try() const override {
         return "Train the model (space), then switch the residual levels off from the top: what "
-               "does each cost "
-               "in accuracy, and what does it save in size, multiplications and power? Try N = 4 "
-               "and N = 256 (X = 5.5 is Kundu's estimate for N = 64 only: set X for them).";
+               "does each cost in accuracy, and what does it save in size, multiplications and "
+               "power? Try N = 4 and N = 256 (X = 5.5 is Kundu's estimate for N = 64 only: set X "
+               "for them).";
     }
 
     void update(App& app) override;
