@@ -43,9 +43,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(reparsed.ok() && reparsed->to_string() == f.to_string(),
           "canonical spec is a fixed point");
     // Read back through its kind's declaration and built again: the same format.
-    auto values = qlab::format_values(f);
-    check(values.ok(), "a parsed format reads back into its kind's values");
-    auto rebuilt = qlab::Format::parse(qlab::format_spec(*values));
+    auto declared = qlab::format_values(f);
+    check(declared.ok(), "a parsed format reads back into its kind's values");
+    auto rebuilt = qlab::Format::parse(qlab::format_spec(*declared));
     check(rebuilt.ok() && rebuilt->to_string() == f.to_string(), "values -> spec: the same format");
     if (f.data_dependent()) return 0;
     // Values from the input bytes themselves, plus a few fixed ones.
