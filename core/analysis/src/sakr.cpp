@@ -1,6 +1,9 @@
 // Sakr et al. 2017: per-(sample, class) quantities from batched backward passes, then E_A, E_W
 // (eq. 11), Theorem 1 (eq. 8), Theorem 2 (eq. 13-14) literal and with t optimised, eq. 12, and
 // the costs of eq. 3-4. Equation numbers are the paper's.
+// Sections: 1. helpers (coefficients, decisions, power sums, log sinhc); 2. the derivatives of
+// one sample; 3. Theorem 2 (the series per pair, SakrBoundsJob); 4. SakrJob (E_A, E_W and the
+// per-pair sums); 5. costs (eq. 3-4) and architectures.
 #include "qlab/sakr.hpp"
 
 #include <algorithm>
@@ -12,6 +15,8 @@
 #include "qlab/random.hpp"
 
 namespace qlab {
+
+// ---- 1. helpers ---------------------------------------------------------------------------------
 namespace {
 
 using Array = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -134,6 +139,7 @@ double log_sinhc(double x) {
     return x - std::log(2 * x) + std::log1p(-std::exp(-2 * x));
 }
 
+// ---- 2. the derivatives of one sample -----------------------------------------------------------
 SakrDerivatives sakr_derivatives(const Model& model, const float* x, int cls) {
     SakrDerivatives d;
     Matrix row = Eigen::Map<const Matrix>(x, 1, model.inputs());
@@ -209,6 +215,7 @@ double SakrAnalysis::exact_log_mgf(const SakrPair& p, double t, double half_da,
     return s;
 }
 
+// ---- 3. Theorem 2: the series per pair and SakrBoundsJob ----------------------------------------
 namespace {
 
 // The per-pair series: in it, sum_h log(sinh(t D_h)/(t D_h)) = sum_k c_k t^{2k} Q_k with
@@ -434,6 +441,7 @@ SakrBounds SakrAnalysis::bounds(int ba, int bw) const {
     return job.result();
 }
 
+// ---- 4. SakrJob: E_A, E_W and the sums per pair -------------------------------------------------
 struct SakrJob::State {
     SakrAnalysis r;
     SakrOptions o;
@@ -692,6 +700,7 @@ Result<SakrAnalysis> analyze_sakr(const Model& model, const Dataset& data,
     return job.result();
 }
 
+// ---- 5. costs (eq. 3-4) and architectures -------------------------------------------------------
 // eq. 3: D B_A B_W + (D - 1)(B_A + B_W + ceil(log2 D) - 1) full adders for a D-term dot product.
 double dot_product_full_adders(long long d, int ba, int bw) {
     int log2d = 0;

@@ -2,6 +2,8 @@
 // what folds over them: DequantizeLinear, QuantizeLinear, Identity, Cast, Reshape, Squeeze,
 // Unsqueeze, Transpose), the nodes in topological order, the walk along the one chain from the
 // graph input to its output, and import_onnx. The op handlers are in onnx_import_ops.cpp.
+// Sections: 1. messages and attributes; 2. constants; 3. formats; 4. the importer (opset,
+// initializers, order, folding constants, the input, the walk); 5. import_onnx and the op list.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -904,6 +906,7 @@ Status Importer::run() {
 
 using onnx_import::Importer;
 
+// ---- 5. import_onnx and the op list -------------------------------------------------------------
 const char* output_meaning_name(OutputMeaning meaning) {
     switch (meaning) {
         case OutputMeaning::softmax:

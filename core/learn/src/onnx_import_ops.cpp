@@ -3,6 +3,9 @@
 // with); BatchNormalization folded; Flatten/Reshape/Squeeze/Unsqueeze as shapes; Pad merged into
 // the next Conv or AveragePool; QuantizeLinear/DequantizeLinear and Cast pairs as formats; a final
 // Softmax as the output's meaning. Each reads its attributes or inputs by the model's opset.
+// Sections: 1. layers and their geometry; 2. weights and their QDQ formats; 3. Gemm, MatMul,
+// Add, Conv, the pools and Pad; 4. activations; 5. BatchNormalization; 6. shapes; 7. QDQ and
+// Cast pairs on activations; 8. Softmax.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -11,6 +14,7 @@
 
 namespace qlab::onnx_import {
 
+// ---- 1. layers and their geometry ---------------------------------------------------------------
 Status Importer::only_first_output(std::size_t index) {
     const NodeProto& n = node(index);
     for (std::size_t k = 1; k < n.output.size(); ++k) {
@@ -187,6 +191,7 @@ Status Importer::geometry(std::size_t index, Layer& L, bool conv) {
     return Status::success();
 }
 
+// ---- 2. weights and their QDQ formats -----------------------------------------------------------
 namespace {
 
 // Which scale weight (r, c) uses: the constant's element r * cols + c, or c * rows + r when the
@@ -368,6 +373,7 @@ Status Importer::dense_layer(std::size_t index, const Const& w, bool rows_out, c
                           static_cast<std::size_t>(out_dim), static_cast<std::size_t>(in_dim));
 }
 
+// ---- 3. Gemm, MatMul, Add, Conv, the pools and Pad ----------------------------------------------
 Status Importer::gemm(std::size_t index) {
     const NodeProto& n = node(index);
     const Attrs at{n, index};
@@ -597,6 +603,7 @@ Status Importer::pad_op(std::size_t index) {
     return Status::success();
 }
 
+// ---- 4. activations -----------------------------------------------------------------------------
 // A Clip's activation: Sakr's ReLU clipped to [0, 2], a ReLU, or a clip to [alpha, beta]; the
 // bounds are attributes before opset 11 and constant inputs from it.
 Status Importer::clip_activation(std::size_t index, Activation& a, float& alpha, float& beta) {
@@ -745,6 +752,7 @@ Status Importer::activation(std::size_t index) {
     return Status::success();
 }
 
+// ---- 5. BatchNormalization ----------------------------------------------------------------------
 Status Importer::batchnorm(std::size_t index) {
     const NodeProto& n = node(index);
     const Attrs at{n, index};
@@ -890,6 +898,7 @@ Status Importer::squeeze_shape(std::size_t index, const std::vector<std::int64_t
     return Status::success();
 }
 
+// ---- 6. shapes ----------------------------------------------------------------------------------
 // Flatten, Reshape, Squeeze, Unsqueeze on the chain: the rows keep their (c, y, x) order, so only
 // the shape changes.
 Status Importer::reshape_like(std::size_t index) {
@@ -931,6 +940,7 @@ Status Importer::reshape_like(std::size_t index) {
     return Status::success();
 }
 
+// ---- 7. QDQ and Cast pairs on activations -------------------------------------------------------
 Status Importer::set_activation_format(std::size_t index, const std::string& spec) {
     if (pad_pending)
         return node_error(node(pad_node), pad_node,
@@ -1024,6 +1034,7 @@ Status Importer::cast_pair(std::size_t index, std::string& next) {
                           "activation format)");
 }
 
+// ---- 8. Softmax ---------------------------------------------------------------------------------
 Status Importer::softmax(std::size_t index) {
     const NodeProto& n = node(index);
     const Attrs at{n, index};
