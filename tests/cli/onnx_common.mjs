@@ -18,6 +18,20 @@ export function run(args) {
 
 export const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-onnx-"));
 
+// A 10 MB ONNX model (MLP 784-1024-1024-768-10, 2.65e6 float32 parameters: past the lab's
+// training limit of 2e6, within its import limit of 4e6), written by `qlab train` with no epochs
+// and `qlab export`; returns its path.
+export function tenMegabyteModel(dir) {
+  const json = path.join(dir, "ten.json"), onnx = path.join(dir, "ten.onnx");
+  for (const args of [["train", "--data", "mnist", "--model", "mlp:784-1024-1024-768-10", "--epochs", "0",
+    "--seed", "1", "--save", json], ["export", "--model", json, "--out", onnx]]) {
+    const r = run(args);
+    if (r.status !== 0) throw new Error(`qlab ${args[0]}: ${r.stderr}`);
+  }
+  fs.rmSync(json);
+  return onnx;
+}
+
 // n MNIST digits (.deps/datasets, from the bootstrap; the file is sorted by digit), rows 0,
 // stride, 2 stride, ..., as an IDX pair for idx:IMAGES,LABELS and as the float32 inputs qlab
 // reads (pixel / 255 in float32; a double division rounded once to float32 is the same). The

@@ -4,19 +4,20 @@
 // MLP and the CNN; the Layers lesson's per-layer sensitivity against `qlab sensitivity` on the same
 // exported model and rows; the course page that opens its model by link; the exported ONNX
 // (exportModel('onnx') and the Export button's download, the same bytes) run in onnxruntime-node
-// against `qlab predict` of the same file, then PTQ and QAT of the import; and the bench figure.
+// against `qlab predict` of the same file, then PTQ and QAT of the import; and a 10 MB model.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { startServer, launchBrowser, openLab, metrics, getState, waitFor, clickView, outDir } from "./browser.mjs";
-import { argmax, fixtures, loadOrt, rowError, run, tmp } from "../cli/onnx_common.mjs";
+import { argmax, fixtures, loadOrt, rowError, run, tenMegabyteModel, tmp } from "../cli/onnx_common.mjs";
 import { DIST, COURSE_EXAMPLE } from "../../scripts/serve.mjs";
 
 // A server of dist/ with the fixtures at models/ (a course page ships its model beside the lab),
 // and a 65 MB file at big/.
 const bigDir = fs.mkdtempSync(path.join(tmp, "big-"));
 fs.writeFileSync(path.join(bigDir, "huge.onnx"), Buffer.alloc(65 * 1024 * 1024));
+tenMegabyteModel(bigDir);
 const lab = { server: null, url: null, other: null, otherUrl: null, browser: null };
 test.before(async () => {
   const mounts = [["/models/", fixtures], ["/big/", bigDir], ["/bad/", path.join(fixtures, "../onnx_bad")]];
@@ -123,6 +124,9 @@ for (const [file, broken] of [["mlp_hardsigmoid.onnx", 0], ["lenet_bn.onnx", 1]]
     assert.ok(m.thm1 > 0 && m.thm2 > 0 && m.e_a > 0 && m.e_w > 0, JSON.stringify({ thm1: m.thm1, e_a: m.e_a }));
     assert.equal(m.assumptions_broken.length, broken, m.assumptions_broken.join("\n"));
     if (broken) assert.match(m.assumptions_broken[0], /relu, unbounded\) exceed the fixed-point range/);
+    // The model's own activations are named; no act combo offers to replace them.
+    assert.equal(m.hidden_activations, broken ? "relu" : "hardsigmoid");
+    assert.ok(m.layout.precision_data_combo && !m.layout.precision_act_combo, JSON.stringify(Object.keys(m.layout)));
     await clickView(page, "tab_layers");
     m = await waitFor(page, () => { const x = window.quantlab.metrics(); return x.panel === "layers" && x.layers.length > 0 && x.analysis_current; }, null, 120000);
     assert.equal(m.model, `onnx:${file}`);
@@ -259,45 +263,20 @@ test("Export: the ONNX file at int8 weights runs in onnxruntime as qlab predict 
   await context.close();
 });
 
-// The harness figure: export and import of the largest model the lab admits (2e6 parameters:
-// an MLP 784-1024-1024-10, 7.5 MB of float32 weights) in the browser, beside a copy of the same
-// bytes (memcpy's yardstick) and JSON.parse of the model's JSON measured in the same run.
-test("bench: export and import of a 7.5 MB model in WebAssembly against memcpy and JSON.parse", async () => {
-  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=train&data=mnist&hidden=1024-1024&seed=1");
-  await waitFor(page, () => window.quantlab.metrics().model === "mlp:784-1024-1024-10:act=relu", null, 60000);
-  await page.evaluate(() => window.quantlab.step(1));  // trained (one batch): exportable as a studied model
-  const r = await page.evaluate(async () => {
-    const q = window.quantlab;
-    const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const time = (f) => { const t = performance.now(); const out = f(); return [performance.now() - t, out]; };
-    const exp = [], copy = [], parse = [], imp = [];
-    let bytes;
-    for (let i = 0; i < 3; i++) {
-      const [ms, b] = time(() => q.exportModel("onnx"));
-      exp.push(ms);
-      bytes = b;
-      copy.push(time(() => new Uint8Array(bytes))[0]);
-    }
-    const json = q.exportModel("json");
-    for (let i = 0; i < 3; i++) parse.push(time(() => JSON.parse(json))[0]);
-    const whole = [];
-    for (let i = 0; i < 3; i++) {
-      const copyOf = bytes.slice();
-      const t = performance.now();
-      const shown = await q.loadModel(copyOf, `big${i}.onnx`);
-      whole.push(performance.now() - t);
-      if (shown) throw new Error(shown);
-      imp.push(q.metrics().import.import_ms);
-    }
-    return { mb: bytes.length / 1048576, jsonMb: json.length / 1048576, exportMs: median(exp), copyMs: median(copy),
-      parseMs: median(parse), importMs: median(imp), loadMs: median(whole) };
-  });
-  console.log(`# bench (WebAssembly, median of 3): ONNX ${r.mb.toFixed(2)} MB: export ${r.exportMs.toFixed(1)} ms, ` +
-    `import ${r.importMs.toFixed(1)} ms (loadModel end to end, with the copy into WebAssembly and the float ` +
-    `accuracy on 2,000 test rows: ${r.loadMs.toFixed(0)} ms); yardsticks: copy of the bytes ${r.copyMs.toFixed(2)} ms, ` +
-    `JSON.parse of the model JSON (${r.jsonMb.toFixed(1)} MB) ${r.parseMs.toFixed(1)} ms`);
-  assert.ok(r.mb > 7 && r.mb < 8, `${r.mb} MB`);
-  assert.ok(r.exportMs < 500 && r.importMs < 500, JSON.stringify(r));
+// A 10 MB model, past the lab's training limit of 2e6 parameters but within its import limit,
+// opens by link and is studied; its export is the same network (the same outputs, the same size
+// within the graph's names). The timings are scripts/bench_onnx_browser.mjs's, not a test's.
+test("a 10 MB model (2.65e6 parameters) opens by link, is studied and exports back", async () => {
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=train&data=mnist&model=big/ten.onnx");
+  const m = await waitFor(page, ready, "ten.onnx", 120000);
+  assert.equal(m.model, "onnx:ten.onnx");
+  assert.equal(m.import.layers, 4);
+  assert.equal(m.import.url, "big/ten.onnx");
+  assert.ok(m.float_accuracy >= 0 && m.float_accuracy < 0.3, `untrained: ${m.float_accuracy}`);
+  const size = fs.statSync(path.join(bigDir, "ten.onnx")).size;
+  assert.ok(size > 10e6, `${size} bytes`);
+  const back = await page.evaluate(() => window.quantlab.exportModel("onnx").length);
+  assert.ok(Math.abs(back - size) < 4096, `export ${back} bytes, file ${size}`);
   assert.deepEqual(errors, []);
   await context.close();
 });

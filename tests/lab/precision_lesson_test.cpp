@@ -174,23 +174,23 @@ TEST(PrecisionBelowSimulation, SaysWhenABoundFallsBelowTheMismatchAndWhy) {
     r.thm1 = 0.05;
     r.has_bounds = true;
     r.bounds.thm2 = 0.03;
-    EXPECT_FALSE(precision::below_simulation(r, "hardsigmoid", NAN).thm1);  // no simulation yet
+    EXPECT_FALSE(precision::below_simulation(r, false, NAN).thm1);  // no simulation yet
     r.fixed = &fixed;
-    precision::BelowSimulation b = precision::below_simulation(r, "hardsigmoid", NAN);
+    precision::BelowSimulation b = precision::below_simulation(r, false, NAN);
     EXPECT_FALSE(b.thm1 || b.thm2);
     EXPECT_TRUE(b.why.empty());
     r.thm1 = 0.01;
-    b = precision::below_simulation(r, "hardsigmoid", 0.03);
+    b = precision::below_simulation(r, false, 0.03);
     EXPECT_TRUE(b.thm1);
     EXPECT_FALSE(b.thm2);
     EXPECT_NE(b.why.find("linearised"), std::string::npos);
     EXPECT_NE(b.why.find("bootstrap interval reaches"), std::string::npos);
     EXPECT_EQ(b.why.find("ReLU"), std::string::npos);
     EXPECT_NE(b.reason.find("near-tie"), std::string::npos);
-    EXPECT_NE(precision::below_simulation(r, "hardsigmoid", 0.015).reason.find("linearised"),
+    EXPECT_NE(precision::below_simulation(r, false, 0.015).reason.find("linearised"),
               std::string::npos);  // the interval stays below the simulation
     r.bounds.thm2 = 0.015;
-    b = precision::below_simulation(r, "relu", 0.012);
+    b = precision::below_simulation(r, true, 0.012);
     EXPECT_TRUE(b.thm1 && b.thm2);
     EXPECT_NE(b.why.find("ReLU outputs above 2 saturate"), std::string::npos);
     EXPECT_EQ(b.reason, "ReLU outputs above 2 saturate in fixed point");

@@ -84,4 +84,22 @@ std::vector<std::string> sakr_assumption_problems(const SharedModel& m) {
     return out;
 }
 
+std::string hidden_activations_text(const qlab::Model& model) {
+    std::vector<std::string> names;
+    for (std::size_t l = 0; l + 1 < model.layers.size(); ++l) {
+        if (model.layers[l].is_pool()) continue;
+        const std::string name = qlab::activation_name(model.layers[l].activation);
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+    std::string text;
+    for (const std::string& n : names) text += (text.empty() ? "" : ", ") + n;
+    return text;
+}
+
+bool hidden_outputs_saturate(const qlab::Model& model) {
+    for (std::size_t l = 0; l + 1 < model.layers.size(); ++l)
+        if (!model.layers[l].is_pool() && activation_bound(model.layers[l]) > 2) return true;
+    return false;
+}
+
 }  // namespace quantlab

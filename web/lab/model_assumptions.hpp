@@ -16,4 +16,12 @@ namespace quantlab {
 // unbounded (ReLU, LeakyReLU, none, a clip past 2: they saturate). Empty when all hold.
 std::vector<std::string> sakr_assumption_problems(const SharedModel& m);
 
+// The hidden layers' activations of `model`, each named once in order of first use ("relu",
+// "relu, tanh"); pooling and the output layer are not hidden activations. Empty for a model
+// with no hidden layer.
+std::string hidden_activations_text(const qlab::Model& model);
+// Whether a hidden output of `model` can exceed 2, the top of Sakr's ufixed range [0, 2): ReLU,
+// LeakyReLU, no activation or a clip past 2. Such outputs saturate in the fixed-point network.
+bool hidden_outputs_saturate(const qlab::Model& model);
+
 }  // namespace quantlab

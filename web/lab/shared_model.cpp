@@ -248,7 +248,7 @@ void SharedModel::load_onnx(const qlab::LabState& s, const std::string& name,
         return;
     }
     qlab::OnnxImportOptions o;
-    o.max_parameters = qlab::kMaxModelParameters;  // a browser tab's model
+    o.max_parameters = qlab::kMaxImportedModelParameters;  // a browser tab's model
     const double start = host_.now_ms();
     auto m = qlab::import_onnx(bytes, o);
     import_ms_ = host_.now_ms() - start;
@@ -311,25 +311,28 @@ bool SharedModel::install_import(const qlab::LabState& s) {
     model_ = import_->model;
     have_model_ = true;
     ++generation_;
-    measure_float_accuracy();
-    if (announce_import_) {  // once per file, when it first meets data of its size
-        announce_import_ = false;
-        char text[512];
-        std::snprintf(text, sizeof text,
-                      "imported %s: %zu layers, input %s; float accuracy %.4f on %s (%s)%s",
-                      import_name_.c_str(), model_.layers.size(),
-                      shape_text(import_->input_shape).c_str(), float_acc_, data_.label().c_str(),
-                      data_.preprocessing().c_str(),
-                      import_->quantized() ? "; its QDQ formats kept" : "");
-        host_.report(text, MessageLevel::info);
-        for (const std::string& note : import_->notes)
-            host_.report(import_name_ + ": " + note, MessageLevel::info);
-    }
+    // The float accuracy is a pass over the test split like the predictions, sliced over frames
+    // (a CNN on 2,000 rows takes about a second in the browser); the model is announced with it.
+    float_acc_ = -1;
+    start_pass(float_pass_, qlab::EvalOptions{});
+    if (advance_pass(float_pass_, true)) finish_float_pass();
     return true;
 }
 
-void SharedModel::measure_float_accuracy() {
-    float_acc_ = qlab::accuracy(model_, data_.split().test);
+void SharedModel::finish_float_pass() {
+    const std::size_t rows = float_pass_.pred.size();
+    float_acc_ = rows ? static_cast<double>(float_pass_.right) / static_cast<double>(rows) : 0;
+    if (!announce_import_ || !import_) return;
+    announce_import_ = false;  // once per file, when it first meets data of its size
+    char text[512];
+    std::snprintf(
+        text, sizeof text, "imported %s: %zu layers, input %s; float accuracy %.4f on %s (%s)%s",
+        import_name_.c_str(), model_.layers.size(), shape_text(import_->input_shape).c_str(),
+        float_acc_, data_.label().c_str(), data_.preprocessing().c_str(),
+        import_->quantized() ? "; its QDQ formats kept" : "");
+    host_.report(text, MessageLevel::info);
+    for (const std::string& note : import_->notes)
+        host_.report(import_name_ + ": " + note, MessageLevel::info);
 }
 
 void SharedModel::forget_import(const qlab::LabState& s) {
@@ -339,6 +342,7 @@ void SharedModel::forget_import(const qlab::LabState& s) {
     import_problem_.clear();
     wanted_data_.clear();
     float_acc_ = -1;
+    float_pass_.active = false;
     data_.set_model_imported(false);
     drop_job();
     pending_.active = false;
@@ -368,6 +372,7 @@ void SharedModel::reset(const qlab::LabState& s) {
         return;
     }
     float_acc_ = -1;
+    float_pass_.active = false;
     model_url_.clear();
     if (!data_.ready()) return;
     const qlab::Split& sp = data_.split();
@@ -511,6 +516,11 @@ void SharedModel::tick(const qlab::LabState& s, bool in_frame) {
     }
     if (job_ && running_ && !job_->running()) running_ = false;
     if (!have_model_ || !data_.ready()) return;
+    if (float_pass_.active) {
+        if (!advance_pass(float_pass_, in_frame)) return;
+        finish_float_pass();
+        if (in_frame) return;
+    }
     if (pending_.active) return advance_predictions(in_frame);
     if (version() == predicted_version_) return;
     const double macs = qlab::total_macs(model_) * static_cast<double>(data_.split().test.size());
@@ -523,18 +533,21 @@ void SharedModel::tick(const qlab::LabState& s, bool in_frame) {
 
 void SharedModel::refresh_predictions(const qlab::LabState& s, bool in_frame) {
     if (!have_model_ || !data_.ready()) return;
-    pending_.active = true;
-    pending_.model = model_;  // training may go on between slices
-    pending_.eval = eval_options(s);
-    pending_.next = pending_.right = 0;
-    pending_.pred.assign(data_.split().test.size(), 0);
-    pending_.version = version();
+    start_pass(pending_, eval_options(s));
     pending_.history = job_ ? job_->report().history.size() : 0;
     advance_predictions(in_frame);
 }
 
-void SharedModel::advance_predictions(bool in_frame) {
-    PendingPredictions& p = pending_;
+void SharedModel::start_pass(PendingPredictions& p, qlab::EvalOptions eval) const {
+    p.active = true;
+    p.model = model_;  // training may go on between slices
+    p.eval = std::move(eval);
+    p.next = p.right = 0;
+    p.pred.assign(data_.split().test.size(), 0);
+    p.version = version();
+}
+
+bool SharedModel::advance_pass(PendingPredictions& p, bool in_frame) const {
     const qlab::Dataset& test = data_.split().test;
     const double row_macs = std::max(1.0, qlab::total_macs(p.model));
     std::size_t rows = test.size() - p.next;
@@ -558,8 +571,15 @@ void SharedModel::advance_predictions(bool in_frame) {
         p.right += best == test.y[row];
     }
     p.next += rows;
-    if (p.next < test.size()) return;
+    if (p.next < test.size()) return false;
     p.active = false;
+    return true;
+}
+
+void SharedModel::advance_predictions(bool in_frame) {
+    PendingPredictions& p = pending_;
+    if (!advance_pass(p, in_frame)) return;
+    const qlab::Dataset& test = data_.split().test;
     test_pred_ = std::move(p.pred);
     test_acc_ = test.size() ? static_cast<double>(p.right) / static_cast<double>(test.size()) : 0;
     predicted_version_ = p.version;

@@ -152,7 +152,7 @@ class SharedModel {
     void load_onnx(const qlab::LabState& s, const std::string& name, const std::string& bytes,
                    const std::string& url);
     bool install_import(const qlab::LabState& s);  // false: no data of its size (says why)
-    void measure_float_accuracy();
+    void finish_float_pass();                      // the float accuracy known: announce the import
     void advance_predictions(bool in_frame);
 
     Host& host_;
@@ -181,7 +181,12 @@ class SharedModel {
         ModelVersion version;
         std::size_t history = 0;
     };
+    // Starts a pass of the current weights at `eval`; advances it by one frame's share of the
+    // test split (all of it between frames) and says whether it is done.
+    void start_pass(PendingPredictions& p, qlab::EvalOptions eval) const;
+    bool advance_pass(PendingPredictions& p, bool in_frame) const;
     PendingPredictions pending_;
+    PendingPredictions float_pass_;  // an imported model's float accuracy
     std::vector<int> test_pred_;
     double test_acc_ = -1;
     ModelVersion predicted_version_;

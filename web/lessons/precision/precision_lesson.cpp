@@ -19,7 +19,7 @@ const Table1Row kTable1[4] = {
     {"D", 4, 7, 1.43, 44.7, 6.54},
 };
 
-BelowSimulation below_simulation(const Row& row, const std::string& act, double thm1_hi) {
+BelowSimulation below_simulation(const Row& row, bool hidden_saturate, double thm1_hi) {
     BelowSimulation b;
     if (!row.fixed) return b;
     const double p_m = row.fixed->p_m;
@@ -33,8 +33,8 @@ BelowSimulation below_simulation(const Row& row, const std::string& act, double 
     b.reason = "the theorems bound their linearised noise, not rounding";
     if (b.thm1 && std::isfinite(thm1_hi) && thm1_hi >= p_m)
         b.reason = "rare near-tie rows carry E_A and E_W (see Theorem 1's interval)";
-    if (act == "relu") b.reason = "ReLU outputs above 2 saturate in fixed point";
-    if (act == "relu")
+    if (hidden_saturate) b.reason = "ReLU outputs above 2 saturate in fixed point";
+    if (hidden_saturate)
         b.why +=
             " ReLU outputs above 2 saturate in ufixed:w=B_A,f=B_A-1 (the theorems assume "
             "hidden outputs in [0, 2]): the hard sigmoid keeps them in range.";

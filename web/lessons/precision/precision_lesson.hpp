@@ -56,8 +56,9 @@ struct BelowSimulation {
     std::string why;     // empty when neither is below
     std::string reason;  // the likeliest cause in a few words (why has them all)
 };
-// `act` is the hidden activation; `thm1_hi` the top of Theorem 1's bootstrap interval (NaN: none).
-BelowSimulation below_simulation(const Row& row, const std::string& act, double thm1_hi);
+// `hidden_saturate`: hidden outputs can exceed 2 (ReLU; hidden_outputs_saturate); `thm1_hi` the top
+// of Theorem 1's bootstrap interval (NaN: none).
+BelowSimulation below_simulation(const Row& row, bool hidden_saturate, double thm1_hi);
 
 struct BitFlipSettings {
     double rate = 0.1;         // probability that a stored value's bit flips

@@ -138,20 +138,29 @@ void PrecisionPanel::draw_model(App& app, const UiScale& ui) {
     ImGui::TextDisabled("%s", model_line(app).c_str());
     ImGui::PopTextWrapPos();
 
-    // The data set and activation: the keys Sakr's conventions care about.
-    const char* const data_sets[] = {"digits", "mnist"};
+    // The data set and activation: the keys Sakr's conventions care about. An imported model
+    // brings its own activations and input size: the data sets that fit it, and its activations
+    // named instead of the act key (choosing one would replace the model with the lab's own).
+    static const std::vector<std::string> own_data_sets = {"digits", "mnist"};
+    const std::vector<std::string> data_sets =
+        m.imported() ? data_sets_for_inputs(m.model().inputs()) : own_data_sets;
     {
         widgets::Lock lock(app, "data");
-        ImGui::SetNextItemWidth(ui.px(100));
+        ImGui::SetNextItemWidth(ui.px(110));
         if (ImGui::BeginCombo("data", s.data.c_str())) {
-            for (const char* d : data_sets)
-                if (ImGui::Selectable(d, s.data == d)) app.set("data", d);
+            for (const std::string& d : data_sets)
+                if (ImGui::Selectable(d.c_str(), s.data == d)) app.set("data", d);
             ImGui::EndCombo();
         }
+        record_item(app, ui, "precision_data_combo");
     }
-    ImGui::SameLine();
-    const char* const acts[] = {"hardsigmoid", "relu", "tanh"};
-    {
+    if (m.imported()) {  // on its own line: the left column is narrow
+        const std::string acts = hidden_activations_text(m.model());
+        ImGui::TextWrapped("hidden activations: %s (the model's own)",
+                           acts.empty() ? "none" : acts.c_str());
+    } else {
+        ImGui::SameLine();
+        const char* const acts[] = {"hardsigmoid", "relu", "tanh"};
         widgets::Lock lock(app, "act");
         ImGui::SetNextItemWidth(ui.px(110));
         if (ImGui::BeginCombo("act", s.act.c_str())) {
@@ -385,7 +394,8 @@ void PrecisionPanel::draw_below_note(App& app) {
     const qlab::SakrSpread* sp = m_.spread();
     const double hi =
         sp && sp->samples > 0 ? sp->theorem1_interval(r.ba, r.bw).second : std::nan("");
-    const precision::BelowSimulation below = precision::below_simulation(r, app.state().act, hi);
+    const precision::BelowSimulation below =
+        precision::below_simulation(r, hidden_outputs_saturate(app.model().model()), hi);
     if (!below.thm1 && !below.thm2) return;
     ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().warning);
     ImGui::TextWrapped("At (%d, %d) %s below the simulated p_m: %s.", r.ba, r.bw,
@@ -565,6 +575,7 @@ nlohmann::json PrecisionPanel::metrics(const App& app) const {
     j["model_from_file"] = m.from_file();
     j["assumptions_broken"] =
         m.imported() ? sakr_assumption_problems(m) : std::vector<std::string>{};
+    j["hidden_activations"] = m.has_model() ? hidden_activations_text(m.model()) : "";
     j["batches"] = m.batches_done();
     j["training"] = m.running();
     j["ba"] = static_cast<int>(s.ba);
@@ -613,7 +624,8 @@ nlohmann::json PrecisionPanel::metrics(const App& app) const {
     } else {
         j["thm1_interval"] = nullptr;
     }
-    const precision::BelowSimulation below = precision::below_simulation(cur, s.act, thm1_hi);
+    const precision::BelowSimulation below =
+        precision::below_simulation(cur, hidden_outputs_saturate(m.model()), thm1_hi);
     j["below_simulation"] = {{"thm1", below.thm1}, {"thm2", below.thm2}, {"why", below.why}};
     if (a) {
         const int off = a->suggested_bw_minus_ba();

@@ -27,8 +27,8 @@ enum class OutputMeaning { none, softmax, logsoftmax };
 const char* output_meaning_name(OutputMeaning meaning);
 
 struct OnnxImportOptions {
-    // Weights and biases in all; the lab passes kMaxModelParameters (core/state) for a browser
-    // tab. The default admits anything a 64 MB file can hold.
+    // Weights and biases in all; the lab passes kMaxImportedModelParameters (core/state) for a
+    // browser tab. The default admits anything a 64 MB file can hold.
     double max_parameters = 17e6;
     int max_layers = 256;
 };

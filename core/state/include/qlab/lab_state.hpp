@@ -239,5 +239,8 @@ constexpr int kMaxGeneratedPoints = 5000;
 constexpr int kMaxHiddenLayers = 4;
 constexpr int kMaxHiddenWidth = 1024;
 constexpr double kMaxModelParameters = 2e6;
+// An imported model is studied more than trained, so it may be larger: 4e6 parameters (16 MB of
+// float32) holds a 10 MB export with room; QAT fine-tuning of it needs about 4x that in memory.
+constexpr double kMaxImportedModelParameters = 4e6;
 
 }  // namespace qlab
