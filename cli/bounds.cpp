@@ -384,7 +384,8 @@ Subcommand add_bounds(CLI::App& app) {
     c->add_option("--noise-mc", args->noise_mc,
                   "Monte Carlo trials per sample with the theorems' uniform noise (p_m_noise, "
                   "p_m_noise_linear)");
-    c->add_option("--normalize", args->normalize, "auto (default), none, unit or standard");
+    c->add_option("--normalize", args->normalize,
+                  std::string("auto (default), ") + qlab::kNormalizationChoices);
     c->add_option(
         "--test-fraction", args->test_fraction,
         "analyse the held-out part of this split (use the training run's value and --seed)");

@@ -60,7 +60,7 @@ void add_training_options(CLI::App* c, TrainArgs& args) {
                   "cnn:HxWxC-cNkK-pN-...-OUT");
     c->add_option("--rounding", args.rounding, "rounding mode (MLP: of the --updates format)");
     c->add_option("--normalize", args.normalize,
-                  "auto (default), none, unit ([-1, 1]) or standard");
+                  std::string("auto (default), ") + qlab::kNormalizationChoices);
     c->add_option("--epochs", args.epochs, "perceptron passes (default 50)");
     c->add_option("--steps", args.steps, "Frank-Wolfe iterations (default 2000)");
     c->add_option("--test-fraction", args.test_fraction, "held-out fraction (default 0.2)");
@@ -80,8 +80,8 @@ bool prepare_data(const char* command, const TrainArgs& args, PreparedData& out)
     if (how == "auto") how = args.data.rfind("synth:", 0) == 0 ? "none" : "unit";
     auto normalization = qlab::parse_normalization(how);
     if (!normalization) {
-        std::cerr << "qlab " << command
-                  << ": --normalize must be auto, none, unit or standard, got '" << how << "'\n";
+        std::cerr << "qlab " << command << ": --normalize must be auto, "
+                  << qlab::kNormalizationChoices << ", got '" << how << "'\n";
         return false;
     }
     qlab::SplitOptions o;

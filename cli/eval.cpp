@@ -161,7 +161,8 @@ Subcommand add_eval(CLI::App& app) {
     c->add_option("--weights", args->weights, "format of the weights");
     c->add_option("--activations", args->activations, "format of the hidden activations");
     c->add_option("--accumulator", args->accumulator, "format of each layer's pre-activation sum");
-    c->add_option("--normalize", args->normalize, "auto (default), none, unit or standard");
+    c->add_option("--normalize", args->normalize,
+                  std::string("auto (default), ") + qlab::kNormalizationChoices);
     c->add_option(
         "--test-fraction", args->test_fraction,
         "evaluate the held-out part of this split (use the training run's value and --seed)");

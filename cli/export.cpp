@@ -62,8 +62,9 @@ Subcommand add_export(CLI::App& app) {
     add_format_options(c, args->formats, false);
     c->add_option("--data", args->data, "data spec to calibrate on (with --calibrate)");
     c->add_option("--normalize", args->normalize,
-                  "none, unit or standard for --data (default: none for ONNX, unit for real "
-                  "data with a JSON model)");
+                  std::string(qlab::kNormalizationChoices) +
+                      " for --data (default: none for ONNX, unit for real data with a JSON "
+                      "model)");
     c->add_option("--opset", args->opset,
                   "ONNX opset, 13 to 21 (default: the lowest the formats need: 13; 19 for FP8; "
                   "21 for 4-bit and blocked ints)");

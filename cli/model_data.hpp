@@ -18,7 +18,8 @@ struct ModelDataArgs {
 
 inline void add_model_data_options(CLI::App* c, ModelDataArgs& a) {
     c->add_option("--model", a.model_path, "model file: quantlab-model JSON or .onnx");
-    c->add_option("--normalize", a.normalize, "auto (default), none, unit or standard");
+    c->add_option("--normalize", a.normalize,
+                  std::string("auto (default), ") + qlab::kNormalizationChoices);
     c->add_option("--test-fraction", a.test_fraction,
                   "hold out this fraction (split as train does) and analyse it; 0 (default): all");
     c->add_option("--seed", a.seed, "split seed");

@@ -38,16 +38,13 @@ bool load_data_in_order(const char* command, const std::string& spec, std::strin
     out = std::move(data).value();
     if (normalize.empty() || normalize == "auto")
         normalize = model.onnx || spec.rfind("synth:", 0) == 0 ? "none" : "unit";
-    qlab::Normalization n = qlab::Normalization::none;
-    if (normalize == "unit")
-        n = qlab::Normalization::scale_to_unit_range;
-    else if (normalize == "standard")
-        n = qlab::Normalization::standardize;
-    else if (normalize != "none") {
-        std::cerr << "qlab " << command << ": --normalize must be none, unit or standard, got '"
-                  << normalize << "'\n";
+    const auto parsed = qlab::parse_normalization(normalize);
+    if (!parsed) {
+        std::cerr << "qlab " << command << ": --normalize must be " << qlab::kNormalizationChoices
+                  << ", got '" << normalize << "'\n";
         return false;
     }
+    const qlab::Normalization n = *parsed;
     const qlab::Dataset reference = out;
     qlab::normalize(out, reference, n);
     if (out.features != model.imported.model.inputs()) {

@@ -23,8 +23,8 @@ struct ModelFile {
 bool load_model_file(const char* command, const std::string& path, ModelFile& out);
 
 // The whole data set in file order (no split, no shuffle), normalised with its own statistics:
-// none, unit ([-1, 1] per feature) or standard; "" picks none for an ONNX model (its own
-// preprocessing is unknown) and, as eval does, unit for real data with a JSON model.
+// none, unit ([-1, 1] per feature), minmax ([0, 1]) or standard; "" picks none for an ONNX model
+// (its own preprocessing is unknown) and, as eval does, unit for real data with a JSON model.
 bool load_data_in_order(const char* command, const std::string& spec, std::string normalize,
                         const ModelFile& model, qlab::Dataset& out);
 

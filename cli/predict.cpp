@@ -91,8 +91,9 @@ Subcommand add_predict(CLI::App& app) {
         ->required();
     c->add_option("--data", args->data, "data spec (every row, in file order)")->required();
     c->add_option("--normalize", args->normalize,
-                  "none, unit ([-1, 1] per feature) or standard, with the data's own statistics "
-                  "(default: none for ONNX, unit for real data with a JSON model)");
+                  std::string(qlab::kNormalizationChoices) +
+                      ", with the data's own statistics (default: none for ONNX, unit for real "
+                      "data with a JSON model)");
     add_format_options(c, args->formats, true);
     c->add_option("--out", args->out,
                   "write the outputs here: one line per example, %.9g, "

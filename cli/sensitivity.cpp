@@ -92,8 +92,8 @@ Subcommand add_sensitivity(CLI::App& app) {
     c->add_option("--data", args->data, "data spec (its first --rows rows, in file order)")
         ->required();
     c->add_option("--normalize", args->normalize,
-                  "none, unit or standard (default: none for ONNX, unit for real data with a "
-                  "JSON model)");
+                  std::string(qlab::kNormalizationChoices) +
+                      " (default: none for ONNX, unit for real data with a JSON model)");
     c->add_option("--weights", args->options.weights, "format of the quantized layer's weights");
     c->add_option("--activations", args->options.activations,
                   "format of the quantized layer's output");

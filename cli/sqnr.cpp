@@ -356,7 +356,8 @@ Subcommand add_sqnr(CLI::App& app) {
                   "layer's output beside eq. 9 (the Layers lesson's figures)");
     c->add_option("--rows", args->rows, "with --model: examples measured (0: all)")
         ->capture_default_str();
-    c->add_option("--normalize", args->normalize, "with --model: auto, none, unit or standard");
+    c->add_option("--normalize", args->normalize,
+                  std::string("with --model: auto, ") + qlab::kNormalizationChoices);
     c->add_option("--test-fraction", args->test_fraction,
                   "with --model: hold out this fraction and measure on it");
     c->add_flag("--json", args->json, "print JSON");

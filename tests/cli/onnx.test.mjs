@@ -157,6 +157,13 @@ test("predict: --json, a JSON model, and the data's width checked", { skip: noDa
   const bad = run(["predict", "--model", file, "--data", "sklearn:iris", "--json"]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /the data has 4 features, the model takes 784/);
+  // minmax scales each feature to [0, 1] with the data's own range: other inputs, other outputs.
+  const mm = run(["predict", "--model", file, "--data", data100.spec, "--normalize", "minmax", "--json"]);
+  assert.equal(mm.status, 0, mm.stderr);
+  assert.notDeepEqual(JSON.parse(mm.stdout).outputs[0], j.outputs[0]);
+  const unknown = run(["predict", "--model", file, "--data", data100.spec, "--normalize", "zero-one", "--json"]);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /--normalize must be none, unit \(\[-1, 1\] per feature\), minmax \(\[0, 1\] per feature\) or standard, got 'zero-one'/);
   const none = run(["predict", "--model", file, "--data", data100.spec]);
   assert.equal(none.status, 2);
   assert.match(none.stderr, /give --out FILE.csv or --json/);

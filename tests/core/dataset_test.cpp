@@ -117,6 +117,14 @@ TEST(Normalize, UnitRangeAndStandardize) {
     Dataset copy = d;
     normalize(d, copy, Normalization::scale_to_unit_range);
     EXPECT_EQ(d.x, (std::vector<float>{-1, -1, 0, -1.0f / 3, 1, 1}));
+    Dataset z = copy;  // minmax: (x - min) / (max - min), per feature, by hand
+    normalize(z, copy, Normalization::scale_to_zero_one);
+    EXPECT_EQ(z.x, (std::vector<float>{0, 0, 0.5f, 1.0f / 3, 1, 1}));
+    EXPECT_EQ(*parse_normalization("minmax"), Normalization::scale_to_zero_one);
+    EXPECT_STREQ(normalization_name(Normalization::scale_to_zero_one), "minmax");
+    EXPECT_NE(
+        parse_normalization("zero-one").status().message().find("minmax ([0, 1] per feature)"),
+        std::string::npos);
     Dataset s = copy;
     normalize(s, copy, Normalization::standardize);
     EXPECT_NEAR(s.x[0] + s.x[2] + s.x[4], 0, 1e-6);

@@ -338,6 +338,7 @@ TEST(LabState, AModelByLinkAndItsPreprocessing) {
     EXPECT_EQ(parse_preprocessing("")->kind, InputPreprocessing::Kind::automatic);
     EXPECT_FALSE(parse_preprocessing("meanstd:1").ok());
     EXPECT_FALSE(parse_preprocessing("scale").ok());
+    EXPECT_EQ(parse_preprocessing("minmax")->kind, InputPreprocessing::Kind::minmax);
     // Fashion-MNIST is a data set of the lab (784 inputs, 10 classes in the size rule).
     EXPECT_TRUE(set_property(s, "data", "fashion").ok());
     EXPECT_FALSE(set_state(s, {{"hidden", "4096-4096"}}).ok());

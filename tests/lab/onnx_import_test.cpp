@@ -4,8 +4,10 @@
 // the lab's own network.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "fake_host.hpp"
 #include "lab/model_assumptions.hpp"
@@ -272,6 +274,15 @@ TEST(OnnxImport, ThePreprocessingKeyRescalesTheData) {
     EXPECT_NE(lab.m.float_accuracy(), none);  // trained on plain pixels: it shows
     lab.set("normalize", "unit");
     EXPECT_EQ(lab.m.data().preprocessing(), "unit");
+    auto range = [&] {
+        const std::vector<float>& x = lab.m.data().split().train.x;
+        return std::make_pair(*std::min_element(x.begin(), x.end()),
+                              *std::max_element(x.begin(), x.end()));
+    };
+    EXPECT_EQ(range(), std::make_pair(-1.0f, 1.0f));
+    lab.set("normalize", "minmax");  // [0, 1] per feature, from the training split's range
+    EXPECT_EQ(lab.m.data().preprocessing(), "minmax");
+    EXPECT_EQ(range(), std::make_pair(0.0f, 1.0f));
     lab.set("normalize", "");
     EXPECT_EQ(lab.m.data().preprocessing(), "none");
     EXPECT_DOUBLE_EQ(lab.m.float_accuracy(), none);

@@ -32,6 +32,8 @@ std::string preprocessing_word(const qlab::InputPreprocessing& p) {
             return "none";
         case K::standard:
             return "standard";
+        case K::minmax:
+            return "minmax";
         case K::meanstd:
             return "meanstd:" + qlab::shortest_repr(p.mean) + "," + qlab::shortest_repr(p.std);
         default:
@@ -118,6 +120,7 @@ void LabData::use(const qlab::LabState& s, const qlab::Dataset& data, const std:
     const qlab::InputPreprocessing prep = preprocessing_for(s);
     o.normalization = scaling != Scaling::unit_range ? qlab::Normalization::none
                       : prep.kind == K::unit         ? qlab::Normalization::scale_to_unit_range
+                      : prep.kind == K::minmax       ? qlab::Normalization::scale_to_zero_one
                       : prep.kind == K::standard     ? qlab::Normalization::standardize
                                                      : qlab::Normalization::none;
     const qlab::Split raw = qlab::split_dataset(data, o.test_fraction, o.seed);

@@ -94,6 +94,8 @@ const char* normalization_name(Normalization how) {
             return "none";
         case Normalization::scale_to_unit_range:
             return "unit";
+        case Normalization::scale_to_zero_one:
+            return "minmax";
         case Normalization::standardize:
             return "standard";
     }
@@ -101,11 +103,11 @@ const char* normalization_name(Normalization how) {
 }
 
 Result<Normalization> parse_normalization(std::string_view name) {
-    for (Normalization n :
-         {Normalization::none, Normalization::scale_to_unit_range, Normalization::standardize})
+    for (Normalization n : {Normalization::none, Normalization::scale_to_unit_range,
+                            Normalization::scale_to_zero_one, Normalization::standardize})
         if (name == normalization_name(n)) return n;
-    return Status::error("unknown normalization '" + std::string(name) +
-                         "' (expected none, unit or standard)");
+    return Status::error("unknown normalization '" + std::string(name) + "' (expected " +
+                         kNormalizationChoices + ")");
 }
 
 Result<Split> prepare_split(const Dataset& data, const SplitOptions& options) {
@@ -124,13 +126,15 @@ void normalize(Dataset& data, const Dataset& reference, Normalization how) {
     const auto f = static_cast<std::size_t>(data.features);
     for (std::size_t j = 0; j < f; ++j) {
         double a = 0, b = 1;  // x' = (x - a) * b
-        if (how == Normalization::scale_to_unit_range) {
+        if (how == Normalization::scale_to_unit_range || how == Normalization::scale_to_zero_one) {
             double lo = INFINITY, hi = -INFINITY;
             for (std::size_t i = 0; i < reference.size(); ++i)
                 lo = std::min(lo, static_cast<double>(reference.row(i)[j])),
                 hi = std::max(hi, static_cast<double>(reference.row(i)[j]));
-            a = (lo + hi) / 2;
-            b = hi > lo ? 2 / (hi - lo) : 0;  // a constant feature carries nothing: map it to 0
+            const bool symmetric = how == Normalization::scale_to_unit_range;
+            a = symmetric ? (lo + hi) / 2 : lo;
+            const double width = symmetric ? 2 : 1;
+            b = hi > lo ? width / (hi - lo) : 0;  // a constant feature carries nothing: map it to 0
         } else {
             double mean = 0, var = 0;
             for (std::size_t i = 0; i < reference.size(); ++i) mean += reference.row(i)[j];

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <tuple>
+#include <utility>
 
 #include "qlab/challenge.hpp"
 #include "qlab/format.hpp"
@@ -247,7 +248,7 @@ const std::vector<Property>& lab_properties() {
          "a model file to open: ONNX or model JSON, a URL relative to the page", validate_model,
          -kAny, kAny, true},
         {"normalize", R, T::text, &LabState::normalize, nullptr,
-         "preprocessing of the inputs: none, unit, standard or meanstd:M,S (empty: auto)",
+         "preprocessing of the inputs: none, unit, minmax, standard or meanstd:M,S (empty: auto)",
          validate_normalize, -kAny, kAny, true, ModelEffect::new_data},
         {"hidden", R, T::text, &LabState::hidden, nullptr,
          "hidden layer widths, e.g. 128-64 (empty: logistic regression)", validate_hidden, -kAny,
@@ -332,10 +333,14 @@ Result<InputPreprocessing> parse_preprocessing(std::string_view text) {
     InputPreprocessing p;
     using K = InputPreprocessing::Kind;
     if (text.empty()) return p;
-    if (text == "none" || text == "unit" || text == "standard") {
-        p.kind = text == "none" ? K::none : text == "unit" ? K::unit : K::standard;
-        return p;
-    }
+    for (const auto& [name, kind] : {std::pair<std::string_view, K>{"none", K::none},
+                                     {"unit", K::unit},
+                                     {"minmax", K::minmax},
+                                     {"standard", K::standard}})
+        if (text == name) {
+            p.kind = kind;
+            return p;
+        }
     const std::string_view head = "meanstd:";
     if (text.substr(0, head.size()) == head) {
         std::string_view rest = text.substr(head.size());
@@ -348,9 +353,10 @@ Result<InputPreprocessing> parse_preprocessing(std::string_view text) {
             return p;
         }
     }
-    return Status::error("unknown preprocessing '" + std::string(text) +
-                         "' (known: none, unit, standard, meanstd:MEAN,STD with STD > 0, or "
-                         "empty for auto)");
+    return Status::error(
+        "unknown preprocessing '" + std::string(text) +
+        "' (known: none, unit, minmax, standard, meanstd:MEAN,STD with STD > 0, or "
+        "empty for auto)");
 }
 
 Status validate_model_url(std::string_view url) {

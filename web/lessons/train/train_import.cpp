@@ -21,6 +21,7 @@ const Preset kPresets[] = {
     {"", "auto"},
     {"none", "none (as loaded)"},
     {"unit", "unit: [-1, 1] per feature"},
+    {"minmax", "minmax: [0, 1] per feature"},
     {"standard", "standard: zero mean, unit variance"},
     {"meanstd:0.1307,0.3081", "meanstd: MNIST's 0.1307, 0.3081"},
     {"meanstd:0.5,0.5", "meanstd: 0.5, 0.5 (to [-1, 1])"},

@@ -10,7 +10,7 @@ namespace quantlab::train {
 
 // The imported model's status, or nothing for the lab's own network.
 void draw_import_status(App& app, const UiScale& ui);
-// The normalize key as a combo (auto, none, unit, standard, torchvision mean/std presets).
+// The normalize key as a combo (auto, none, unit, minmax, standard, torchvision mean/std presets).
 void draw_preprocessing(App& app, const UiScale& ui);
 // Export ONNX: downloads export_onnx_file at the state's formats; errors become messages.
 void draw_onnx_export(App& app, const UiScale& ui);

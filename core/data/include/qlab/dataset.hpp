@@ -36,11 +36,15 @@ Split split_dataset(const Dataset& data, double test_fraction, std::uint64_t see
 // deterministic subset for estimates that need not see every row.
 Dataset first_rows(const Dataset& data, std::size_t max_rows);
 
-enum class Normalization { none, scale_to_unit_range, standardize };
-// Scaling to [-1, 1] per feature (Sakr §4.1) or to zero mean, unit variance, with the statistics
-// of `reference` (the training set) applied to `data`.
+enum class Normalization { none, scale_to_unit_range, scale_to_zero_one, standardize };
+// Scaling to [-1, 1] per feature (Sakr §4.1), to [0, 1] per feature (min-max, as torchvision's
+// ToTensor gives pixels) or to zero mean, unit variance, with the statistics of `reference` (the
+// training set) applied to `data`.
 void normalize(Dataset& data, const Dataset& reference, Normalization how);
-// "none", "unit" ([-1, 1]) or "standard": the spelling of --normalize and of the lab.
+// "none", "unit" ([-1, 1]), "minmax" ([0, 1]) or "standard": the spelling of --normalize and of
+// the lab; kNormalizationChoices is that list in words, for help and messages.
+constexpr const char* kNormalizationChoices =
+    "none, unit ([-1, 1] per feature), minmax ([0, 1] per feature) or standard";
 const char* normalization_name(Normalization how);
 Result<Normalization> parse_normalization(std::string_view name);
 

@@ -51,7 +51,8 @@ struct LabState {
     // page ("models/lenet.onnx"); empty: the lab's own network (or a file dropped on it).
     std::string model;
     // The inputs' preprocessing: "" (auto: none for an imported ONNX model, as `qlab` does, else
-    // unit), none, unit ([-1, 1] per feature), standard, or meanstd:M,S ((x - M) / S on the values
+    // unit), none, unit ([-1, 1] per feature), minmax ([0, 1] per feature), standard, or
+    // meanstd:M,S ((x - M) / S on the values
     // as loaded, torchvision's Normalize; image pixels load as pixel / 255, as ToTensor gives).
     std::string normalize;
     std::string hidden = "32";  // hidden widths "128-64"; empty: logistic regression
@@ -204,9 +205,9 @@ struct AddedPoint {
 Result<std::vector<AddedPoint>> parse_added_points(std::string_view text);
 std::string format_added_points(const std::vector<AddedPoint>& points);
 Result<std::vector<int>> parse_index_list(std::string_view text);
-// The normalize key: "" (auto), none, unit, standard or meanstd:M,S (S > 0).
+// The normalize key: "" (auto), none, unit, minmax, standard or meanstd:M,S (S > 0).
 struct InputPreprocessing {
-    enum class Kind { automatic, none, unit, standard, meanstd };
+    enum class Kind { automatic, none, unit, minmax, standard, meanstd };
     Kind kind = Kind::automatic;
     double mean = 0, std = 1;
 };
