@@ -115,6 +115,21 @@ TEST(Cnn, SchemaRoundTripAndSpecErrors) {
               std::string::npos);
 }
 
+// By hand: c8k5 on 28x28x1 has 1*5*5*8 + 8 = 208 parameters and gives 24x24x8, p2 12x12x8; c16k5
+// has 8*5*5*16 + 16 = 3216 and gives 8x8x16, p2 4x4x16 = 256 features; the dense 256*10 + 10.
+TEST(Cnn, ParameterCountFromTheShapesAlone) {
+    const char* spec = "cnn:28x28x1-c8k5-p2-c16k5-p2-10";
+    EXPECT_EQ(*cnn_parameter_count(spec, 784, 10), 208 + 3216 + 2570);
+    const Model m = *make_model(spec, 784, 10, 1);
+    double weights = 0;
+    for (const Layer& L : m.layers) weights += static_cast<double>(L.weight.size() + L.bias.size());
+    EXPECT_EQ(*cnn_parameter_count(spec, 784, 10), weights);
+    // A model far past any limit is counted, not built (4096 channels of 3x3, then 65536 wide).
+    EXPECT_GT(*cnn_parameter_count("cnn:28x28x1-c4096k3-65536-10", 784, 10), 1e11);
+    EXPECT_NE(cnn_parameter_count("cnn:8x8x1-c4k9-10", 64, 10).status().message().find("c4k9"),
+              std::string::npos);
+}
+
 TEST(Cnn, LearnsRealDigitsWithAndWithoutQuantization) {
     const std::optional<Split> digits = test::scaled_digits();
     if (!digits) GTEST_SKIP() << "sklearn digits not installed (scripts/bootstrap.sh)";

@@ -339,6 +339,34 @@ TEST(LabState, AModelByLinkAndItsPreprocessing) {
     EXPECT_FALSE(parse_preprocessing("meanstd:1").ok());
     EXPECT_FALSE(parse_preprocessing("scale").ok());
     EXPECT_EQ(parse_preprocessing("minmax")->kind, InputPreprocessing::Kind::minmax);
+}
+
+TEST(LabState, TheHiddenKeyTakesACnnOnImages) {
+    auto joined = [](const StateChange& change) {
+        std::string all;
+        for (const std::string& e : change.errors) all += e + "\n";
+        return all;
+    };
+    LabState s;
+    ASSERT_TRUE(set_state(s, {{"data", "mnist"}, {"hidden", "c8k5-p2-c16k5-p2-64"}}).ok());
+    EXPECT_TRUE(hidden_is_cnn(s.hidden));
+    EXPECT_FALSE(hidden_is_cnn("128-64"));
+    EXPECT_EQ(lab_model_spec(s.hidden, "hardsigmoid", 784, 10, 28),
+              "cnn:28x28x1-c8k5-p2-c16k5-p2-64-10:act=hardsigmoid");
+    EXPECT_EQ(lab_model_spec("128", "relu", 784, 10, 28), "mlp:784-128-10:act=relu");
+    EXPECT_EQ(lab_model_spec("", "relu", 784, 10, 28), "logreg");
+    // The digits are 8x8: the same CNN's second convolution does not fit, and the lab keeps mnist.
+    StateChange c = set_state(s, {{"data", "digits"}});
+    EXPECT_FALSE(c.ok());
+    EXPECT_NE(joined(c).find("layer 'c16k5'"), std::string::npos) << joined(c);
+    EXPECT_EQ(s.data, "mnist");
+    ASSERT_TRUE(set_state(s, {{"data", "digits"}, {"hidden", "c8k3-p2-32"}}).ok());
+    // Generated points are not images.
+    c = set_state(s, {{"data", "xor"}});
+    EXPECT_NE(joined(c).find("needs image data"), std::string::npos) << joined(c);
+    // Past the parameter limit: counted from the shapes, refused by number.
+    c = set_state(s, {{"data", "mnist"}, {"hidden", "c64k3-4096"}});
+    EXPECT_NE(joined(c).find("more than the lab's limit"), std::string::npos) << joined(c);
     // Fashion-MNIST is a data set of the lab (784 inputs, 10 classes in the size rule).
     EXPECT_TRUE(set_property(s, "data", "fashion").ok());
     EXPECT_FALSE(set_state(s, {{"hidden", "4096-4096"}}).ok());

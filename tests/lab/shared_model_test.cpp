@@ -131,6 +131,30 @@ TEST(SharedModel, ARunAskedForWhileTheDataLoadsStartsWhenItArrives) {
     EXPECT_EQ(m.batches_done(), 3);
 }
 
+// The hidden key's CNN body on the digits' 8x8 images: the spec, the layers, training steps.
+TEST(SharedModel, TheLabsOwnCnnOnImages) {
+    FakeHost host;
+    SharedModel m(host);
+    const qlab::LabState s = state_with({{"panel", "precision"},
+                                         {"data", "digits"},
+                                         {"hidden", "c4k3-p2-16"},
+                                         {"act", "hardsigmoid"}});
+    m.sync(s);
+    const std::string bytes = test::dataset_bytes("digits.csv");
+    if (bytes.empty()) GTEST_SKIP() << "the digits data set is not unpacked";
+    m.on_dataset(s, "digits.csv", bytes);
+    ASSERT_TRUE(m.has_model());
+    EXPECT_EQ(m.spec(s), "cnn:8x8x1-c4k3-p2-16-10:act=hardsigmoid");
+    ASSERT_EQ(m.model().layers.size(), 4u);
+    EXPECT_EQ(m.model().layers[0].kind, qlab::LayerKind::conv2d);
+    EXPECT_EQ(m.model().layers[0].activation, qlab::Activation::hardsigmoid);
+    EXPECT_EQ(m.model().layers[1].kind, qlab::LayerKind::maxpool2d);
+    EXPECT_EQ(m.model().layers[2].in, 4 * 3 * 3);
+    EXPECT_EQ(m.step(s, 20), 20);
+    EXPECT_EQ(m.batches_done(), 20);
+    EXPECT_TRUE(m.trained());
+}
+
 TEST(SharedModel, PausingWhileWaitingCancelsTheRunAskedFor) {
     FakeHost host;
     SharedModel m(host);

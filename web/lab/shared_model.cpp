@@ -114,10 +114,9 @@ void SharedModel::on_dataset_failed(const std::string& name, const std::string& 
 
 std::string SharedModel::spec(const qlab::LabState& s) const {
     if (import_) return "onnx:" + import_name_;
-    if (s.hidden.empty()) return "logreg";
     const qlab::Split& sp = data_.split();
-    return "mlp:" + std::to_string(sp.train.features) + "-" + s.hidden + "-" +
-           std::to_string(sp.train.classes) + ":act=" + s.act;
+    return qlab::lab_model_spec(s.hidden, s.act, sp.train.features, sp.train.classes,
+                                data_.image_side());
 }
 
 bool SharedModel::trained() const {
@@ -219,7 +218,7 @@ bool SharedModel::load_data_file(const qlab::LabState& s, const std::string& nam
                      MessageLevel::error);
         return true;
     }
-    auto widths = qlab::parse_hidden_widths(s.hidden);
+    auto widths = qlab::parse_hidden_widths(s.hidden);  // a CNN: its own check in reset
     const double params =
         qlab::mlp_parameter_count(d->features, widths ? *widths : std::vector<int>{}, d->classes);
     if (params > qlab::kMaxModelParameters) {
@@ -376,6 +375,12 @@ void SharedModel::reset(const qlab::LabState& s) {
     model_url_.clear();
     if (!data_.ready()) return;
     const qlab::Split& sp = data_.split();
+    if (qlab::hidden_is_cnn(s.hidden) && data_.image_side() == 0) {
+        host_.report("the CNN '" + s.hidden + "' needs images; '" + data_.label() +
+                         "' is not: give hidden widths such as 128",
+                     MessageLevel::error);
+        return;
+    }
     auto m = qlab::make_model(spec(s), sp.train.features, sp.train.classes,
                               static_cast<std::uint64_t>(s.seed));
     if (!m) {

@@ -61,11 +61,13 @@ double mlp_parameter_count(int inputs, const std::vector<int>& hidden, int class
 
 namespace {
 
-void glorot(Layer& layer, double fan_in, double fan_out, Rng& rng) {
+// Glorot-uniform weights and zero biases; no rng: the shape only (a parameter count).
+void glorot(Layer& layer, double fan_in, double fan_out, Rng* rng) {
+    if (!rng) return;
     const double limit = std::sqrt(6.0 / (fan_in + fan_out));
     layer.weight.resize(layer.out, layer.in);
     for (Eigen::Index i = 0; i < layer.weight.size(); ++i)
-        layer.weight.data()[i] = static_cast<float>((2 * rng.uniform() - 1) * limit);
+        layer.weight.data()[i] = static_cast<float>((2 * rng->uniform() - 1) * limit);
     layer.bias = Vector::Zero(layer.out);
 }
 
@@ -147,7 +149,7 @@ Status cnn_input(const std::string& spec, const std::vector<std::string>& tokens
 }
 
 // cAkB[sS][pP][dD]: A channels of B x B over the input s, which becomes the layer's output.
-Status cnn_conv(const std::string& where, int a, std::map<char, int>& o, Activation act, Rng& rng,
+Status cnn_conv(const std::string& where, int a, std::map<char, int>& o, Activation act, Rng* rng,
                 CnnShape& s, Layer& layer) {
     const int b = o['k'], stride = o.count('s') ? o['s'] : 1, pad = o['p'],
               dilation = o.count('d') ? o['d'] : 1;
@@ -183,7 +185,7 @@ Status cnn_pool(const std::string& where, char kind, int a, std::map<char, int>&
 
 // A dense width after the features so far; the last layer has no activation.
 Status cnn_dense(const std::string& where, const std::string& tok, int features, Activation act,
-                 Rng& rng, Layer& layer) {
+                 Rng* rng, Layer& layer) {
     char* end = nullptr;
     const long width = std::strtol(tok.c_str(), &end, 10);
     if (tok.empty() || *end || width < 1 || width > 65536)
@@ -198,15 +200,17 @@ Status cnn_dense(const std::string& where, const std::string& tok, int features,
     return Status::success();
 }
 
-// "cnn:28x28x1-c8k5-p2-c16k5-p2-10[:act=relu]"
-Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::uint64_t seed) {
+// "cnn:28x28x1-c8k5-p2-c16k5-p2-10[:act=relu]"; without weights: the layers' shapes only.
+Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::uint64_t seed,
+                       bool weights = true) {
     std::vector<std::string> tokens;
     Activation act = Activation::relu;
     if (Status s = cnn_tokens(spec, tokens, act); !s) return s;
     CnnShape shape;
     if (Status st = cnn_input(spec, tokens, inputs, shape); !st) return st;
     Model m;
-    Rng rng(seed);
+    Rng seeded(seed);
+    Rng* rng = weights ? &seeded : nullptr;
     int features = shape.h * shape.w * shape.c;
     bool flat = false;
     for (std::size_t t = 1; t < tokens.size(); ++t) {
@@ -242,6 +246,15 @@ Result<Model> make_cnn(const std::string& spec, int inputs, int classes, std::ui
 }
 
 }  // namespace
+
+Result<double> cnn_parameter_count(std::string_view spec, int inputs, int classes) {
+    auto shapes = make_cnn(std::string(spec), inputs, classes, 0, false);
+    if (!shapes) return shapes.status();
+    double params = 0;
+    for (const Layer& L : shapes->layers)
+        if (L.has_weights()) params += (L.in + 1.0) * L.out;  // conv: in = channels x K x K
+    return params;
+}
 
 Result<Model> make_model(std::string_view spec_view, int inputs, int classes, std::uint64_t seed) {
     const std::string spec(spec_view);

@@ -131,6 +131,7 @@ Status validate_model(const std::string& v) {
     return validate_model_url(v);
 }
 Status validate_hidden(const std::string& v) {
+    if (hidden_is_cnn(v)) return Status::success();  // its shapes need the data: rule_model_size
     return parse_hidden_widths(v).status();
 }
 Status validate_act(const std::string& v) {
@@ -165,6 +166,10 @@ std::pair<int, int> data_shape(const std::string& data) {
     return {2, 2};
 }
 
+int data_image_side(const std::string& data) {
+    return data == "mnist" || data == "fashion" ? 28 : data == "digits" ? 8 : 0;
+}
+
 Status rule_number_line(const LabState& s) {
     if (s.lo < s.hi) return Status::success();
     return Status::error("the number line needs lo < hi (lo=" + shortest_repr(s.lo) +
@@ -172,10 +177,24 @@ Status rule_number_line(const LabState& s) {
 }
 
 Status rule_model_size(const LabState& s) {
-    auto widths = parse_hidden_widths(s.hidden);
-    if (!widths) return Status::success();  // the key's own check reports it
     const auto [inputs, classes] = data_shape(s.data);
-    const double params = mlp_parameter_count(inputs, *widths, classes);
+    double params = 0;
+    if (hidden_is_cnn(s.hidden)) {
+        if (data_image_side(s.data) == 0)
+            return Status::error("the CNN '" + s.hidden +
+                                 "' needs image data (mnist, fashion or "
+                                 "digits), not " +
+                                 s.data);
+        const std::string spec =
+            lab_model_spec(s.hidden, s.act, inputs, classes, data_image_side(s.data));
+        auto count = cnn_parameter_count(spec, inputs, classes);
+        if (!count) return count.status();  // names the layer whose shape does not fit
+        params = *count;
+    } else {
+        auto widths = parse_hidden_widths(s.hidden);
+        if (!widths) return Status::success();  // the key's own check reports it
+        params = mlp_parameter_count(inputs, *widths, classes);
+    }
     if (params <= kMaxModelParameters) return Status::success();
     return Status::error("a model with hidden layers " + s.hidden + " on " + s.data + " has " +
                          shortest_repr(params) + " parameters, more than the lab's limit of " +
@@ -251,8 +270,9 @@ const std::vector<Property>& lab_properties() {
          "preprocessing of the inputs: none, unit, minmax, standard or meanstd:M,S (empty: auto)",
          validate_normalize, -kAny, kAny, true, ModelEffect::new_data},
         {"hidden", R, T::text, &LabState::hidden, nullptr,
-         "hidden layer widths, e.g. 128-64 (empty: logistic regression)", validate_hidden, -kAny,
-         kAny, false, ModelEffect::new_model},
+         "hidden layers: widths such as 128-64, or on images a CNN such as c8k5-p2-c16k5-p2-64 "
+         "(empty: logistic regression)",
+         validate_hidden, -kAny, kAny, false, ModelEffect::new_model},
         {"act", R, T::text, &LabState::act, nullptr, "hidden activation", validate_act, -kAny, kAny,
          false, ModelEffect::new_model},
         {"weights", R, T::text, &LabState::weights, nullptr, "format of the weights (empty: float)",
@@ -677,6 +697,28 @@ std::string designer_levels_text(const std::vector<double>& levels) {
         out += (out.empty() ? "" : ";") + shortest_repr(std::strtod(buf, nullptr));
     }
     return out;
+}
+
+bool hidden_is_cnn(std::string_view hidden) {
+    for (std::size_t start = 0; start < hidden.size();) {
+        const std::size_t dash = std::min(hidden.find('-', start), hidden.size());
+        const char first = hidden[start];
+        if (first == 'c' || first == 'p' || first == 'a' || first == 'g') return true;
+        start = dash + 1;
+    }
+    return false;
+}
+
+std::string lab_model_spec(const std::string& hidden, const std::string& act, int features,
+                           int classes, int image_side) {
+    if (hidden.empty()) return "logreg";
+    if (hidden_is_cnn(hidden)) {
+        const std::string side = std::to_string(image_side);
+        return "cnn:" + side + "x" + side + "x1-" + hidden + "-" + std::to_string(classes) +
+               ":act=" + act;
+    }
+    return "mlp:" + std::to_string(features) + "-" + hidden + "-" + std::to_string(classes) +
+           ":act=" + act;
 }
 
 Result<std::vector<int>> parse_hidden_widths(std::string_view text) {

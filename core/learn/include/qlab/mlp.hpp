@@ -116,6 +116,9 @@ Result<Model> make_model(std::string_view spec, int inputs, int classes, std::ui
 // Weights and biases of an MLP with these hidden widths (none: logistic regression), for limits
 // checked before a model is built.
 double mlp_parameter_count(int inputs, const std::vector<int>& hidden, int classes);
+// The same for a "cnn:..." spec, from its layers' shapes alone (no weights are made); the spec's
+// error when it does not parse or its shapes do not chain.
+Result<double> cnn_parameter_count(std::string_view spec, int inputs, int classes);
 
 // Formats per tensor role; an empty string means full precision for that role.
 struct QuantRoles {

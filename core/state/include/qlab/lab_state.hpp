@@ -217,6 +217,14 @@ Status validate_model_url(std::string_view url);
 
 // "128-64" -> {128, 64}; "" -> {} (logistic regression).
 Result<std::vector<int>> parse_hidden_widths(std::string_view text);
+// The hidden key names a CNN's body when a token is a convolution, pool or global pool
+// ("c8k5-p2-c16k5-p2-64", the tokens of make_model's cnn: spec between input and classes).
+bool hidden_is_cnn(std::string_view hidden);
+// The model spec the lab builds from the hidden and act keys for data of `features` inputs,
+// `classes` classes and, for images, `image_side` x `image_side` pixels (0: not images):
+// "logreg", "mlp:784-128-10:act=relu" or "cnn:28x28x1-c8k5-p2-10:act=relu".
+std::string lab_model_spec(const std::string& hidden, const std::string& act, int features,
+                           int classes, int image_side);
 
 // The lattice designer's codebook as a link holds it: "kmeans:K" (K = 2..256 levels from 1-D
 // k-means on the layer's weights), "uniform:B" (Lin's fixed point for the layer at B = 1..8 bits),
