@@ -17,6 +17,7 @@
 #include "shell.hpp"
 #include "ui/gl_heatmap.hpp"
 #include "ui/item_log.hpp"
+#include "ui/touch_input.hpp"
 
 namespace {
 
@@ -199,20 +200,33 @@ std::string share_query() {
     return quantlab::share_query(quantlab::app().state());
 }
 
-// The interactive items of the last frame, in CSS pixels of the canvas: a recorded view with the
-// same rectangle gives its name as the id (tab_formats, ...); the others are named by ImGui ID.
+// A finger on the canvas (kind 0 move, 1 press, 2 release; x, y in CSS pixels of the canvas), or
+// kind 3 when a real mouse moves (GLFW has the pointer again).
+void pointer_event(int kind, double x, double y) {
+    const float dpr = quantlab::app().frame_dpr > 0 ? quantlab::app().frame_dpr : 1;
+    if (kind < 0 || kind > 3) return;
+    quantlab::widgets::touch_event(static_cast<quantlab::widgets::TouchEvent>(kind),
+                                   static_cast<float>(x) * dpr, static_cast<float>(y) * dpr);
+}
+
+// The interactive items of the last frame, in CSS pixels of the canvas (the part inside its
+// window): a recorded view with the same rectangle gives its name as the id (tab_formats, ...);
+// the others are named by ImGui ID.
 std::string widgets_json() {
     const App& app = quantlab::app();
     const float dpr = app.frame_dpr > 0 ? app.frame_dpr : 1;
     json list = json::array();
     for (const quantlab::widgets::LoggedItem& it : quantlab::widgets::item_log_items()) {
         const quantlab::ViewRect r{it.x / dpr, it.y / dpr, it.width / dpr, it.height / dpr};
+        const quantlab::ViewRect full{it.full_x / dpr, it.full_y / dpr, it.full_width / dpr,
+                                      it.full_height / dpr};
         char id[16];
         std::snprintf(id, sizeof id, "0x%08x", it.id);
         json item = {{"id", id}, {"label", it.label}, {"kind", it.kind}, {"value", nullptr}};
         for (const auto& [name, v] : app.layout) {
-            const bool same = std::abs(v.x - r.x) < 1 && std::abs(v.y - r.y) < 1 &&
-                              std::abs(v.width - r.width) < 1 && std::abs(v.height - r.height) < 1;
+            const bool same = std::abs(v.x - full.x) < 1 && std::abs(v.y - full.y) < 1 &&
+                              std::abs(v.width - full.width) < 1 &&
+                              std::abs(v.height - full.height) < 1;
             if (!same) continue;
             item["id"] = name;
             if (name.rfind("tab_", 0) == 0) {
@@ -312,6 +326,7 @@ EMSCRIPTEN_BINDINGS(quantlab) {
     emscripten::function("note", &note);
     emscripten::function("shareQuery", &share_query);
     emscripten::function("widgetsJson", &widgets_json);
+    emscripten::function("pointerEvent", &pointer_event);
     emscripten::function("runJobs", &run_jobs);
     emscripten::function("exportModel", &export_model);
     emscripten::function("loadModelUrl", &load_model_url);

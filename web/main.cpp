@@ -19,6 +19,7 @@
 #include "ui/imgui_renderer.hpp"
 #include "ui/item_log.hpp"
 #include "ui/theme.hpp"
+#include "ui/touch_input.hpp"
 
 namespace {
 
@@ -132,6 +133,7 @@ void frame() {
     sync_canvas_size();
     glfwPollEvents();
     ImGui_ImplGlfw_NewFrame();
+    quantlab::widgets::touch_apply_to_frame();  // a finger's pointer, when touch is in use
     ImGuiIO& io = ImGui::GetIO();
     io.DisplaySize = ImVec2(static_cast<float>(g_width), static_cast<float>(g_height));
     io.DisplayFramebufferScale = ImVec2(1, 1);

@@ -347,6 +347,44 @@
     uploadFile(file);
   });
 
+  // Touch: the lab gets each finger's move, press and release itself (Module.pointerEvent), one
+  // step a frame, so that the first tap on a control is a click. GLFW's own touch handlers on
+  // the canvas never see the events (stopped on the way down), and preventDefault keeps the
+  // browser from sending mouse events after them. One finger at a time: the first one down.
+  let finger = null;  // the identifier of the finger that drives the pointer
+  function onTouch(e) {
+    if (e.target !== canvas) return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (!module) return;
+    const box = canvas.getBoundingClientRect();
+    for (const t of e.changedTouches) {
+      if (e.type === "touchstart" && finger === null) finger = t.identifier;
+      if (t.identifier !== finger) continue;
+      const x = t.clientX - box.left, y = t.clientY - box.top;
+      if (e.type === "touchstart") {
+        module.pointerEvent(0, x, y);
+        module.pointerEvent(1, x, y);
+      } else if (e.type === "touchmove") {
+        module.pointerEvent(0, x, y);
+      } else {
+        module.pointerEvent(0, x, y);
+        module.pointerEvent(2, x, y);
+        finger = null;
+      }
+      canvas.focus();
+    }
+  }
+  for (const type of ["touchstart", "touchmove", "touchend", "touchcancel"]) {
+    window.addEventListener(type, onTouch, { capture: true, passive: false });
+  }
+  // A real mouse (not one the browser made up from a touch) gives the pointer back to GLFW.
+  window.addEventListener("mousemove", (e) => {
+    if (module && e.target === canvas && !(e.sourceCapabilities && e.sourceCapabilities.firesTouchEvents)) {
+      module.pointerEvent(3, 0, 0);
+    }
+  }, true);
+
   // Long work (training, sweeps) runs between frames in slices of a few ms: the page answers
   // input within a slice, the frame itself stays cheap, and training gets the time the browser
   // would otherwise idle (up to the per-frame budget the C++ side sets). A frame restarts the pump.

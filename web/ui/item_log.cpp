@@ -15,7 +15,7 @@ namespace {
 
 struct RawItem {
     ImGuiID id = 0;
-    ImRect rect;
+    ImRect rect, full;
     ImDrawList* list = nullptr;
     int vtx_begin = 0, vtx_end = -1;  // the vertices drawn between ItemAdd and ItemInfo
     std::string label;
@@ -91,7 +91,7 @@ void classify(const RawItem& it, int end, quantlab::widgets::LoggedItem& out) {
         out.value = (it.flags & ImGuiItemStatusFlags_Checked) ? 1 : 0;
     } else if (it.in_flags & ImGuiItemFlags_Inputable) {
         out.kind = drew_with(it, end, {ImGuiCol_SliderGrab, ImGuiCol_SliderGrabActive}) ? "slider"
-                                                                                          : "text";
+                                                                                        : "text";
     } else if (starts_with_left_circle(it, end)) {
         out.kind = "radio";
         out.value = drew_with(it, end, {ImGuiCol_CheckMark}) ? 1 : 0;
@@ -116,6 +116,7 @@ void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id
     RawItem it;
     it.id = id;
     it.rect = r;
+    it.full = bb;
     it.list = w->DrawList;
     it.vtx_begin = w->DrawList->VtxBuffer.Size;
     it.in_flags = g.LastItemData.InFlags;
@@ -176,6 +177,10 @@ std::vector<LoggedItem> item_log_items() {
         o.y = it.rect.Min.y;
         o.width = it.rect.GetWidth();
         o.height = it.rect.GetHeight();
+        o.full_x = it.full.Min.x;
+        o.full_y = it.full.Min.y;
+        o.full_width = it.full.GetWidth();
+        o.full_height = it.full.GetHeight();
         classify(it, end, o);
         out.push_back(std::move(o));
     }

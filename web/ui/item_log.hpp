@@ -12,7 +12,8 @@ struct LoggedItem {
     std::string label;  // the visible part of the ImGui label ("##..." removed)
     std::string kind;   // button, tab, slider, checkbox, radio, combo, text or plot
     int value = -1;     // checkbox / radio: 1 on, 0 off; -1 when the hooks cannot know
-    float x = 0, y = 0, width = 0, height = 0;  // framebuffer pixels, clipped to the window
+    float x = 0, y = 0, width = 0, height = 0;  // framebuffer pixels, the part inside the window
+    float full_x = 0, full_y = 0, full_width = 0, full_height = 0;  // before clipping
 };
 
 // Starts recording (after ImGui::CreateContext) and clears the list at the start of a frame.
