@@ -58,3 +58,38 @@ test("phone: one tap on each lesson tab (from widgets()) opens it", async () => 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// A finger put down on a slider and moved along it, a step every 30 ms as a person drags.
+async function drag(cdp, page, [x0, y], x1) {
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x: x0, y }] });
+  for (let i = 1; i <= 10; ++i) {
+    await page.waitForTimeout(30);
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: x0 + ((x1 - x0) * i) / 10, y }] });
+  }
+  await page.waitForTimeout(100);
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  await settle(page, 4);
+}
+
+test("phone: a finger drag along a slider (found by name in widgets()) moves it by the dragged fraction", async () => {
+  const { context, page, errors, cdp } = await openPhone(lab.browser, lab.url + "?panel=train&data=digits&dropout=0");
+  const slider = (await page.evaluate(() => window.quantlab.widgets())).find((w) => w.label === "dropout");
+  assert.ok(slider, "the dropout slider is drawn");
+  assert.equal(slider.kind, "slider");
+  const r = slider.rect;
+  assert.ok(r.y + r.height <= 844 && r.x + r.width <= 390, JSON.stringify(r));
+  // From a tenth of the way along to 60%: ImGui's slider follows the finger across its range
+  // (0 to 0.9), less the grab's width at the ends: 0.9 x 0.6 = 0.54 at most. At 390 px the
+  // controls' column clips the slider's right end (rect is the part on screen), so the fraction of
+  // the whole slider is smaller: at least 0.25 here.
+  const y = r.y + r.height / 2;
+  await drag(cdp, page, [r.x + r.width * 0.1, y], r.x + r.width * 0.6);
+  const up = (await page.evaluate(() => window.quantlab.getState())).dropout;
+  assert.ok(up > 0.25 && up < 0.6, `dropout after dragging to 60%: ${up}`);
+  // And back to a quarter: it goes down, by about the same share.
+  await drag(cdp, page, [r.x + r.width * 0.6, y], r.x + r.width * 0.25);
+  const down = (await page.evaluate(() => window.quantlab.getState())).dropout;
+  assert.ok(down < up - 0.12 && down > 0.05, `dropout after dragging back to 25%: ${down} (from ${up})`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

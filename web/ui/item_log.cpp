@@ -29,11 +29,15 @@ constexpr std::size_t kMaxItems = 4000;  // a bound on the per-frame list, far a
 bool g_enabled = false;
 std::vector<RawItem> g_items;
 
-// "Label##id" -> "Label"; "###id" hides the whole label.
+// "Label##id" -> "Label"; a hidden label ("##dropout", "###id") gives its ID part, the only
+// name a test can find the control by.
 std::string visible_label(const char* label) {
     if (!label) return "";
     const char* end = std::strstr(label, "##");
-    return end ? std::string(label, end) : std::string(label);
+    if (!end) return label;
+    if (end != label) return std::string(label, end);
+    while (*end == '#') ++end;
+    return end;
 }
 
 // A style colour as the vertices carry it. Alpha counts: the light theme's button and check mark
@@ -110,6 +114,9 @@ void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id
     if (!g_enabled || !w || g_items.size() >= kMaxItems) return;
     for (ImGuiWindow* child : w->DC.ChildWindows)  // EndChild adds the child's frame as an item
         if (child->ChildId == id) return;
+    if (id == ImGui::GetWindowScrollbarID(w, ImGuiAxis_X) ||
+        id == ImGui::GetWindowScrollbarID(w, ImGuiAxis_Y))
+        return;  // a window's scrollbars are the window's, not the lesson's
     ImRect r = bb;
     r.ClipWith(w->ClipRect);
     if (r.GetWidth() <= 0 || r.GetHeight() <= 0) return;  // scrolled away or clipped
