@@ -1,5 +1,5 @@
-// End-to-end test of touch on a phone (390 x 844, hasTouch, isMobile): one tap on a lesson tab
-// opens that lesson. ImGui 1.86 gets a touch's jump and press in the same frame from GLFW and
+// End-to-end tests of touch on a phone (390 x 844) and a tablet (820 x 1180), hasTouch and
+// isMobile: one tap on a lesson tab opens that lesson, a finger drag moves a slider. ImGui 1.86 gets a touch's jump and press in the same frame from GLFW and
 // misses such a tap; the JS shell hands the lab each move, press and release instead, one step
 // a frame (web/ui/touch_input).
 import { test } from "node:test";
@@ -9,9 +9,9 @@ import { settle, outDir, useLab, center } from "./browser.mjs";
 
 const lab = useLab();
 
-async function openPhone(browser, url) {
+async function openPhone(browser, url, viewport = { width: 390, height: 844 }) {
   const context = await browser.newContext({
-    viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true, isMobile: true,
+    viewport, deviceScaleFactor: 2, hasTouch: true, isMobile: true,
   });
   const page = await context.newPage();
   const errors = [];
@@ -55,6 +55,18 @@ test("phone: one tap on each lesson tab (from widgets()) opens it", async () => 
   await page.mouse.click(...center(precision.rect), { delay: 120 });
   await settle(page);
   assert.equal((await page.evaluate(() => window.quantlab.getState())).panel, "precision");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("tablet: one tap on each lesson tab opens it", async () => {
+  const { context, page, errors, cdp } = await openPhone(lab.browser, lab.url + "?panel=formats", { width: 820, height: 1180 });
+  const tabs = (await page.evaluate(() => window.quantlab.widgets())).filter((w) => w.kind === "tab");
+  assert.equal(tabs.length, 6);
+  for (const key of ["ternary", "layers", "precision", "train", "perceptron", "formats"]) {
+    await tap(cdp, page, center(tabs.find((w) => w.id === "tab_" + key).rect));
+    assert.equal((await page.evaluate(() => window.quantlab.getState())).panel, key, `one tap on ${key}`);
+  }
   assert.deepEqual(errors, []);
   await context.close();
 });
