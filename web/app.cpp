@@ -144,12 +144,22 @@ void App::request_dataset(const std::string& name) {
 
 void App::report(const std::string& text, MessageLevel level) {
     std::fprintf(stderr, "quantlab: %s\n", text.c_str());  // console.warn in the browser
-    // The same message twice in a row (a control held down) is shown once.
-    if (!messages_.empty() && messages_.back().text == text) {
-        messages_.back().shown_at = now;
+    // A message already shown is not shown twice: it moves to the end and counts the repeat.
+    // Repeats of the last one within half a second (a control held down) only keep it fresh.
+    constexpr double kHeldSeconds = 0.5;
+    const auto same = std::find_if(messages_.begin(), messages_.end(),
+                                   [&](const Message& m) { return m.text == text; });
+    if (same != messages_.end()) {
+        Message m = *same;
+        const bool held = same + 1 == messages_.end() && now - m.shown_at < kHeldSeconds;
+        if (!held) ++m.count;
+        m.shown_at = now;
+        m.level = std::max(m.level, level);
+        messages_.erase(same);
+        messages_.push_back(std::move(m));
         return;
     }
-    messages_.push_back({text, level, now});
+    messages_.push_back({text, level, now, 1});
     if (messages_.size() > 6) messages_.pop_front();
 }
 

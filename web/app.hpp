@@ -25,8 +25,12 @@ struct ViewRect {
 struct Message {
     std::string text;
     MessageLevel level = MessageLevel::warning;
-    double shown_at = 0;  // seconds since start
+    double shown_at = 0;  // seconds since start, of the latest time it was reported
+    int count = 1;        // how many times it was reported while shown (drawn as "(x3)")
 };
+
+// What the page is asked to do for the shell's sharing controls (main.cpp hands it over).
+enum class ShareRequest { none, copy_link, open_full_lab };
 
 class App final : public Host {
   public:
@@ -91,6 +95,9 @@ class App final : public Host {
     std::vector<std::string> requested_datasets;  // drained by the main loop
     double dataset_progress = -1;                 // 0..1 while a download runs, -1 otherwise
     std::string dataset_loading;
+
+    ShareRequest share_request = ShareRequest::none;  // drained by the main loop
+    float frame_dpr = 1;                              // device pixels per CSS pixel, this frame
 
     std::vector<std::pair<std::string, ViewRect>> layout;  // cleared every frame
     void record_view(const std::string& name, float x, float y, float w, float h, float dpr) {

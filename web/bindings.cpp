@@ -3,17 +3,21 @@
 // its numbers, the messages the user sees, uploads and lazily fetched datasets.
 #include <emscripten/bind.h>
 
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "app.hpp"
+#include "lab/share_link.hpp"
 #include "panel.hpp"
 #include "qlab/format.hpp"
 #include "qlab/mlp.hpp"
 #include "qlab/onnx.hpp"
 #include "shell.hpp"
 #include "ui/gl_heatmap.hpp"
+#include "ui/item_log.hpp"
+#include "ui/touch_input.hpp"
 
 namespace {
 
@@ -87,13 +91,17 @@ void toggle_run() {
     if (quantlab::Panel* p = app.open_panel()) p->toggle_run(app);
 }
 
+// [{text, level}], with count when the same message was reported more than once.
 json messages() {
     json list = json::array();
-    for (const auto& m : quantlab::app().messages())
-        list.push_back({{"text", m.text},
-                        {"level", m.level == quantlab::MessageLevel::error     ? "error"
-                                  : m.level == quantlab::MessageLevel::warning ? "warning"
-                                                                               : "info"}});
+    for (const auto& m : quantlab::app().messages()) {
+        json item = {{"text", m.text},
+                     {"level", m.level == quantlab::MessageLevel::error     ? "error"
+                               : m.level == quantlab::MessageLevel::warning ? "warning"
+                                                                            : "info"}};
+        if (m.count > 1) item["count"] = m.count;
+        list.push_back(std::move(item));
+    }
     return list;
 }
 
@@ -183,6 +191,56 @@ double run_jobs(double slice_ms) {
 void report(const std::string& text) {
     quantlab::app().report(text, quantlab::MessageLevel::error);
 }
+void note(const std::string& text) {
+    quantlab::app().report(text, quantlab::MessageLevel::info);
+}
+
+// The query of a link that reproduces the whole state (lab/share_link.hpp).
+std::string share_query() {
+    return quantlab::share_query(quantlab::app().state());
+}
+
+// A finger on the canvas (kind 0 move, 1 press, 2 release; x, y in CSS pixels of the canvas), or
+// kind 3 when a real mouse moves (GLFW has the pointer again).
+void pointer_event(int kind, double x, double y) {
+    const float dpr = quantlab::app().frame_dpr > 0 ? quantlab::app().frame_dpr : 1;
+    if (kind < 0 || kind > 3) return;
+    quantlab::widgets::touch_event(static_cast<quantlab::widgets::TouchEvent>(kind),
+                                   static_cast<float>(x) * dpr, static_cast<float>(y) * dpr);
+}
+
+// The interactive items of the last frame, in CSS pixels of the canvas (the part inside its
+// window): a recorded view with the same rectangle gives its name as the id (tab_formats, ...);
+// the others are named by ImGui ID.
+std::string widgets_json() {
+    const App& app = quantlab::app();
+    const float dpr = app.frame_dpr > 0 ? app.frame_dpr : 1;
+    json list = json::array();
+    for (const quantlab::widgets::LoggedItem& it : quantlab::widgets::item_log_items()) {
+        const quantlab::ViewRect r{it.x / dpr, it.y / dpr, it.width / dpr, it.height / dpr};
+        const quantlab::ViewRect full{it.full_x / dpr, it.full_y / dpr, it.full_width / dpr,
+                                      it.full_height / dpr};
+        char id[16];
+        std::snprintf(id, sizeof id, "0x%08x", it.id);
+        json item = {{"id", id}, {"label", it.label}, {"kind", it.kind}, {"value", nullptr}};
+        for (const auto& [name, v] : app.layout) {
+            const bool same = std::abs(v.x - full.x) < 1 && std::abs(v.y - full.y) < 1 &&
+                              std::abs(v.width - full.width) < 1 &&
+                              std::abs(v.height - full.height) < 1;
+            if (!same) continue;
+            item["id"] = name;
+            if (name.rfind("tab_", 0) == 0) {
+                item["kind"] = "tab";
+                item["value"] = name.substr(4) == app.state().panel;
+            }
+            break;
+        }
+        if (it.value >= 0) item["value"] = it.value == 1;
+        item["rect"] = {{"x", r.x}, {"y", r.y}, {"width", r.width}, {"height", r.height}};
+        list.push_back(std::move(item));
+    }
+    return dump(list);
+}
 
 // The shared model's test rows as the model sees them (after preprocessing), one CSV line per
 // row with the class last, values printed with %.9g: `qlab --data csv:FILE --normalize none`
@@ -265,6 +323,10 @@ EMSCRIPTEN_BINDINGS(quantlab) {
     emscripten::function("datasetLoaded", &dataset_loaded);
     emscripten::function("datasetFailed", &dataset_failed);
     emscripten::function("report", &report);
+    emscripten::function("note", &note);
+    emscripten::function("shareQuery", &share_query);
+    emscripten::function("widgetsJson", &widgets_json);
+    emscripten::function("pointerEvent", &pointer_event);
     emscripten::function("runJobs", &run_jobs);
     emscripten::function("exportModel", &export_model);
     emscripten::function("loadModelUrl", &load_model_url);

@@ -17,7 +17,9 @@
 #include "shell.hpp"
 #include "ui/gl_heatmap.hpp"
 #include "ui/imgui_renderer.hpp"
+#include "ui/item_log.hpp"
 #include "ui/theme.hpp"
+#include "ui/touch_input.hpp"
 
 namespace {
 
@@ -55,6 +57,12 @@ EM_JS(void, fetch_dataset, (const char* name), {
 });
 EM_JS(void, fetch_model, (const char* url), {
     if (Module.fetchModel) Module.fetchModel(UTF8ToString(url));
+});
+// The shell's sharing controls: the JS shell copies the link or opens the full lab (in the same
+// frame as the click, so the browser still counts it as the user's gesture).
+EM_JS(void, page_share, (int what), {
+    if (what === 1 && Module.copyShareLink) Module.copyShareLink();
+    if (what === 2 && Module.openFullLab) Module.openFullLab();
 });
 EM_JS(void, notify_ready, (), {
     if (Module.onLabReady) Module.onLabReady();
@@ -125,11 +133,14 @@ void frame() {
     sync_canvas_size();
     glfwPollEvents();
     ImGui_ImplGlfw_NewFrame();
+    quantlab::widgets::touch_apply_to_frame();  // a finger's pointer, when touch is in use
     ImGuiIO& io = ImGui::GetIO();
     io.DisplaySize = ImVec2(static_cast<float>(g_width), static_cast<float>(g_height));
     io.DisplayFramebufferScale = ImVec2(1, 1);
     ImGui::NewFrame();
+    quantlab::widgets::item_log_begin_frame();
     app.layout.clear();
+    app.frame_dpr = g_dpr;
 
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);
@@ -161,6 +172,10 @@ void frame() {
     if (app.state().theme != g_theme) {
         g_theme = app.state().theme;
         quantlab::widgets::apply_style(g_theme, g_dpr);
+    }
+    if (app.share_request != quantlab::ShareRequest::none) {
+        page_share(app.share_request == quantlab::ShareRequest::copy_link ? 1 : 2);
+        app.share_request = quantlab::ShareRequest::none;
     }
     for (const std::string& name : app.requested_datasets) fetch_dataset(name.c_str());
     app.requested_datasets.clear();
@@ -196,6 +211,7 @@ int main() {
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGui::GetIO().IniFilename = nullptr;  // the URL, not imgui.ini, holds the lab's state
+    quantlab::widgets::item_log_enable();  // widgets() in the JS API
     ImGui_ImplGlfw_InitForOpenGL(g_window, true);
     // Emscripten 3.1.6's GLFW passes the browser's raw wheel delta (pixels, positive = down), so
     // ImGui's own callback would scroll the wrong way by ~100 notches; convert to notches, up = +.

@@ -1,7 +1,8 @@
 // The JS shell: starts the WebAssembly lab on the page's canvas, exposes window.quantlab
-// (ready, getState, setState, step, metrics, messages, panels, upload, loadModel, exportModel) for
-// course pages and end-to-end tests, fetches datasets and linked models lazily with progress, and
-// takes dropped or picked files.
+// (ready, getState, setState, step, metrics, messages, widgets, panels, upload, loadModel,
+// exportModel, shareUrl) for course pages and end-to-end tests, fetches datasets and linked models
+// lazily with progress, takes dropped or picked files, copies share links and keeps the screen
+// reader's live region up to date.
 (function () {
   "use strict";
   const status = document.getElementById("status");
@@ -108,6 +109,17 @@
       }
       return Promise.resolve(tooLarge(m, fileName, bytes.length) || m.loadModelBytes(fileName, bytes));
     },
+    // Every interactive item drawn in the last frame: [{id, label, kind, value, rect}], kind one
+    // of button, tab, slider, checkbox, radio, combo, text, plot; rect in CSS pixels of the page.
+    // value: on/off for checkboxes and radio buttons, open or not for tabs, else null.
+    widgets() {
+      const box = canvas.getBoundingClientRect();
+      const list = JSON.parse(requireModule().widgetsJson());
+      for (const w of list) { w.rect.x += box.left; w.rect.y += box.top; }
+      return list;
+    },
+    // The full lab's URL with the whole state: opening it gives the same getState().
+    shareUrl,
     // The lessons, in tab order: [{key, title, try}].
     panels() { return JSON.parse(requireModule().panelsJson()); },
     // Gives the open lesson a file: a File, or {name, text} / {name, bytes}. Resolves to "" or
@@ -121,6 +133,120 @@
     },
   };
   window.quantlab = api;
+
+  // ---- Sharing ----
+  // The full lab (index.html next to embed.html) with the state's link query (Module.shareQuery:
+  // the address bar's keys plus every other key that differs from a fresh lab's).
+  function shareUrl() {
+    const query = requireModule().shareQuery();
+    const here = new URL(window.location.href);
+    const path = /embed[.]html$/.test(here.pathname) ? new URL("index.html", here).pathname : here.pathname;
+    return here.origin + path + "?" + query;
+  }
+
+  // Where the clipboard is refused (an insecure page, a denied permission): the link in a
+  // selected text field at the top of the lab, to copy by hand.
+  let shareBox = null;
+  function showShareField(url) {
+    if (!shareBox) {
+      shareBox = document.createElement("div");
+      shareBox.id = "share-box";
+      shareBox.setAttribute("role", "dialog");
+      shareBox.setAttribute("aria-label", "Link to this state of the lab");
+      const label = document.createElement("label");
+      label.htmlFor = "share-url";
+      label.textContent = "Copy this link (Ctrl+C):";
+      const field = document.createElement("input");
+      field.id = "share-url";
+      field.readOnly = true;
+      field.addEventListener("focus", () => field.select());
+      const close = document.createElement("button");
+      close.type = "button";
+      close.textContent = "Close";
+      close.addEventListener("click", () => { shareBox.hidden = true; canvas.focus(); });
+      shareBox.addEventListener("keydown", (e) => { if (e.key === "Escape") close.click(); });
+      shareBox.append(label, field, close);
+      document.body.appendChild(shareBox);
+    }
+    const field = shareBox.querySelector("input");
+    field.value = url;
+    shareBox.hidden = false;
+    field.focus();
+    field.select();
+  }
+
+  // "Copy link" in the lab's top bar (called in the frame of the click, within its gesture).
+  function copyShareLink() {
+    const url = shareUrl();
+    const refused = (why) => {
+      showShareField(url);
+      module.note(`the browser did not let the lab copy (${why.replace(/[.]$/, "")}): the link is in the field at the top`);
+      return false;
+    };
+    if (!navigator.clipboard || !navigator.clipboard.writeText) {
+      return Promise.resolve(refused("no clipboard on this page"));
+    }
+    return navigator.clipboard.writeText(url).then(() => {
+      if (shareBox) shareBox.hidden = true;
+      module.note("Copied a link to this state of the lab");
+      return true;
+    }, (err) => refused(String((err && err.message) || err)));
+  }
+
+  // "Open in the full lab" in an embedded lesson: a new tab on the same state.
+  function openFullLab() {
+    const url = shareUrl();
+    const tab = window.open(url, "_blank");
+    if (tab) tab.opener = null;
+    else {
+      showShareField(url);
+      module.note("the browser blocked the new tab: the link is in the field at the top");
+    }
+  }
+
+  // ---- The screen reader's view: the open lesson and its headline numbers ----
+  // A few numbers per lesson from metrics(); announced when their text changes (checked every
+  // second and a half, three significant digits), never every frame.
+  const HEADLINES = {
+    formats: [["format", "format"], ["x", "x"], ["quantized", "quantized x"], ["abs_error", "error"],
+      ["sqnr_db_gaussian", "SQNR of a Gaussian in dB"]],
+    perceptron: [["updates", "updates"], ["mistakes", "mistakes"], ["train_accuracy", "training accuracy"],
+      ["converged", "converged"]],
+    train: [["epochs_done", "epochs"], ["test_accuracy", "test accuracy"], ["float_accuracy", "float accuracy"],
+      ["loss", "loss"]],
+    precision: [["bw", "weight bits"], ["ba", "activation bits"], ["float_error", "float error"]],
+    layers: [["float_accuracy", "float accuracy"], ["quantized_accuracy", "quantized accuracy"],
+      ["output_sqnr_measured_db", "measured output SQNR in dB"], ["output_sqnr_predicted_db", "predicted output SQNR in dB"]],
+    ternary: [["float_accuracy", "float accuracy"], ["fgq_accuracy", "ternary accuracy"],
+      ["keep", "kept level"], ["accuracy_at_keep", "accuracy at the kept level"]],
+  };
+  function readable(value) {
+    if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(3)));
+    if (typeof value === "boolean") return value ? "yes" : "no";
+    return typeof value === "string" ? value : null;
+  }
+  function describeLesson(m, titles) {
+    const parts = [];
+    for (const [key, label] of HEADLINES[m.panel] || []) {
+      const text = key in m ? readable(m[key]) : null;
+      if (text !== null && text !== "") parts.push(`${label} ${text}`);
+    }
+    const title = titles[m.panel] || m.panel;
+    return `${title} lesson` + (parts.length ? ": " + parts.join(", ") : "") + ".";
+  }
+  function startAnnouncer() {
+    const live = document.getElementById("announce");
+    if (!live) return;
+    const titles = {};
+    const update = () => {
+      if (document.hidden || !module) return;
+      if (!Object.keys(titles).length) for (const p of api.panels()) titles[p.key] = p.title;
+      const text = describeLesson(api.metrics(), titles);
+      if (live.textContent !== text) live.textContent = text;
+    };
+    setTimeout(update, 0);
+    setInterval(update, 1500);
+  }
   const modelWaiters = new Map();  // URL -> resolvers of loadModel(url)
   function modelDone(url, message) {
     const list = modelWaiters.get(url) || [];
@@ -221,6 +347,44 @@
     uploadFile(file);
   });
 
+  // Touch: the lab gets each finger's move, press and release itself (Module.pointerEvent), one
+  // step a frame, so that the first tap on a control is a click. GLFW's own touch handlers on
+  // the canvas never see the events (stopped on the way down), and preventDefault keeps the
+  // browser from sending mouse events after them. One finger at a time: the first one down.
+  let finger = null;  // the identifier of the finger that drives the pointer
+  function onTouch(e) {
+    if (e.target !== canvas) return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (!module) return;
+    const box = canvas.getBoundingClientRect();
+    for (const t of e.changedTouches) {
+      if (e.type === "touchstart" && finger === null) finger = t.identifier;
+      if (t.identifier !== finger) continue;
+      const x = t.clientX - box.left, y = t.clientY - box.top;
+      if (e.type === "touchstart") {
+        module.pointerEvent(0, x, y);
+        module.pointerEvent(1, x, y);
+      } else if (e.type === "touchmove") {
+        module.pointerEvent(0, x, y);
+      } else {
+        module.pointerEvent(0, x, y);
+        module.pointerEvent(2, x, y);
+        finger = null;
+      }
+      canvas.focus();
+    }
+  }
+  for (const type of ["touchstart", "touchmove", "touchend", "touchcancel"]) {
+    window.addEventListener(type, onTouch, { capture: true, passive: false });
+  }
+  // A real mouse (not one the browser made up from a touch) gives the pointer back to GLFW.
+  window.addEventListener("mousemove", (e) => {
+    if (module && e.target === canvas && !(e.sourceCapabilities && e.sourceCapabilities.firesTouchEvents)) {
+      module.pointerEvent(3, 0, 0);
+    }
+  }, true);
+
   // Long work (training, sweeps) runs between frames in slices of a few ms: the page answers
   // input within a slice, the frame itself stays cheap, and training gets the time the browser
   // would otherwise idle (up to the per-frame budget the C++ side sets). A frame restarts the pump.
@@ -251,8 +415,11 @@
     fetchDataset,
     fetchModel,
     pickFile() { picker.click(); },
+    copyShareLink,
+    openFullLab,
     onLabReady() {
       startJobPump();
+      startAnnouncer();
       status.className = "hidden";
       resolveReady(api);
     },

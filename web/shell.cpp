@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "imgui.h"
 #include "ui/theme.hpp"
@@ -83,24 +85,62 @@ void draw_challenge(App& app, float dpr) {
         "This link sets a goal. Change the controls that are not locked until every term is met.");
 }
 
-void draw_messages(App& app) {
-    if (app.messages().empty()) return;
+// A message as drawn: its text, then "(x3)" when it was reported three times.
+std::string message_text(const Message& m) {
+    return m.count > 1 ? m.text + " (x" + std::to_string(m.count) + ")" : m.text;
+}
+
+// Warnings and errors: a box above the lesson that stays until dismissed.
+void draw_problems(App& app, float dpr) {
+    const auto is_problem = [](const Message& m) { return m.level != MessageLevel::info; };
+    const auto count = std::count_if(app.messages().begin(), app.messages().end(), is_problem);
+    if (count == 0) return;
     const widgets::ThemeColors& colors = widgets::theme_colors();
-    const bool notes_only =
-        std::all_of(app.messages().begin(), app.messages().end(),
-                    [](const Message& m) { return m.level == MessageLevel::info; });
-    ImGui::PushStyleColor(ImGuiCol_ChildBg, notes_only ? colors.note_bg : colors.message_bg);
+    ImGui::PushStyleColor(ImGuiCol_ChildBg, colors.message_bg);
     const float line = ImGui::GetTextLineHeightWithSpacing();
-    const float height = line * (static_cast<float>(app.messages().size()) + 0.6f) +
-                         ImGui::GetStyle().WindowPadding.y * 2;
+    const float height =
+        line * (static_cast<float>(count) + 0.6f) + ImGui::GetStyle().WindowPadding.y * 2;
     ImGui::BeginChild("messages", ImVec2(0, height), true);
     for (const Message& m : app.messages())
-        widgets::colored_text(m.level == MessageLevel::info    ? colors.info
-                              : m.level == MessageLevel::error ? colors.error
-                                                               : colors.warning,
-                              m.text.c_str());
+        if (is_problem(m))
+            widgets::colored_text(m.level == MessageLevel::error ? colors.error : colors.warning,
+                                  message_text(m).c_str());
     if (ImGui::SmallButton("Dismiss")) app.dismiss_messages();
     ImGui::EndChild();
+    ImGui::PopStyleColor();
+    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    app.record_view("messages", a.x, a.y, b.x - a.x, b.y - a.y, dpr);
+}
+
+// Notes ("the model is trained ...", "Link copied"): a quiet box floating at the bottom right
+// for a few seconds, over the lesson rather than pushing it down; messages() keeps them.
+void draw_notes(App& app, float dpr) {
+    constexpr double kNoteSeconds = 8;
+    std::vector<const Message*> notes;
+    for (const Message& m : app.messages())
+        if (m.level == MessageLevel::info && app.now - m.shown_at < kNoteSeconds)
+            notes.push_back(&m);
+    if (notes.empty()) return;
+    const widgets::ThemeColors& colors = widgets::theme_colors();
+    const ImVec2 display = ImGui::GetIO().DisplaySize;
+    const float margin = ImGui::GetStyle().WindowPadding.x * 2;
+    ImGui::SetNextWindowPos(ImVec2(display.x - margin, display.y - margin), ImGuiCond_Always,
+                            ImVec2(1, 1));
+    ImGui::PushStyleColor(ImGuiCol_WindowBg, colors.note_bg);
+    ImGui::Begin("##notes", nullptr,
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
+                     ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing |
+                     ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoInputs);
+    ImGui::PushTextWrapPos(std::min(display.x * 0.6f, 560.0f * dpr));
+    for (const Message* m : notes) {
+        ImGui::PushStyleColor(ImGuiCol_Text, colors.info);
+        ImGui::TextUnformatted(message_text(*m).c_str());
+        ImGui::PopStyleColor();
+    }
+    ImGui::PopTextWrapPos();
+    const ImVec2 pos = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+    app.record_view("notes", pos.x, pos.y, size.x, size.y, dpr);
+    ImGui::End();
     ImGui::PopStyleColor();
 }
 
@@ -148,19 +188,60 @@ void record_item(App& app, const std::string& name, float dpr) {
     app.record_view(name, a.x, a.y, b.x - a.x, b.y - a.y, dpr);
 }
 
-void draw_title(App& app, Panel* open, float dpr) {
+// "QuantLab", the subtitle where it fits, and at the right "Copy link" and the theme button.
+void draw_title(App& app, float dpr) {
     ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().title);
     ImGui::TextUnformatted("QuantLab");
     ImGui::PopStyleColor();
-    ImGui::SameLine();
-    ImGui::TextDisabled("how much precision does a model need?");
+    const char* subtitle = "how much precision does a model need?";
     const char* theme_label = app.state().theme == "dark" ? "Light theme" : "Dark theme";
-    const float w = ImGui::CalcTextSize(theme_label).x + ImGui::GetStyle().FramePadding.x * 2;
-    ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - w);
+    const char* copy_label = "Copy link";
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const auto button_w = [&](const char* l) {
+        return ImGui::CalcTextSize(l).x + style.FramePadding.x * 2;
+    };
+    const float buttons = button_w(copy_label) + style.ItemSpacing.x + button_w(theme_label);
+    const float right = ImGui::GetWindowContentRegionMax().x;
+    ImGui::SameLine();
+    if (ImGui::GetCursorPosX() + ImGui::CalcTextSize(subtitle).x + style.ItemSpacing.x <
+        right - buttons)
+        ImGui::TextDisabled("%s", subtitle);
+    ImGui::SameLine(std::max(ImGui::GetCursorPosX(), right - buttons));
+    if (ImGui::SmallButton(copy_label)) app.share_request = ShareRequest::copy_link;
+    record_item(app, "copy_link", dpr);
+    widgets::tooltip_on_hover(
+        "Copies a link to the lab as it is now: opening it shows this lesson with every setting.");
+    ImGui::SameLine();
     if (ImGui::SmallButton(theme_label))
         app.set("theme", app.state().theme == "dark" ? "light" : "dark");
     record_item(app, "theme_button", dpr);
-    (void)open;
+}
+
+// The lesson's "what to try" line, wrapped. In an embed, "Open in the full lab" sits at its
+// right (or above it when the frame is too narrow for both side by side).
+void draw_hint(App& app, const Panel& open, float dpr) {
+    float wrap = 0;  // 0: the window's edge
+    if (app.embedded) {
+        const char* label = "Open in the full lab";
+        const ImGuiStyle& style = ImGui::GetStyle();
+        const float w = ImGui::CalcTextSize(label).x + style.FramePadding.x * 2;
+        const float avail = ImGui::GetContentRegionAvail().x;
+        const ImVec2 start = ImGui::GetCursorPos();
+        ImGui::SetCursorPosX(start.x + std::max(0.0f, avail - w));
+        if (ImGui::SmallButton(label)) app.share_request = ShareRequest::open_full_lab;
+        record_item(app, "open_full_lab", dpr);
+        widgets::tooltip_on_hover("Opens this lesson as it is now in the whole lab, in a new tab.");
+        if (avail > 2.5f * w) {  // side by side
+            ImGui::SetCursorPos(start);
+            wrap = start.x + avail - w - style.ItemSpacing.x;
+        }
+    }
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+    ImGui::PushTextWrapPos(wrap);
+    ImGui::TextUnformatted(open.what_to_try());
+    ImGui::PopTextWrapPos();
+    ImGui::PopStyleColor();
+    widgets::tooltip_on_hover("Space runs or pauses, S steps.");
 }
 
 }  // namespace
@@ -168,7 +249,7 @@ void draw_title(App& app, Panel* open, float dpr) {
 void draw_shell(App& app, const UiScale& ui) {
     Panel* open = find_panel(app.state().panel);
     if (!app.embedded) {
-        draw_title(app, open, ui.dpr);
+        draw_title(app, ui.dpr);
         // The lesson picker: one tab-like button per lesson. Plain buttons rather than ImGui's tab
         // bar, whose selection lags a frame behind and must be synced with the URL's panel key.
         const ImGuiStyle& style = ImGui::GetStyle();
@@ -188,14 +269,11 @@ void draw_shell(App& app, const UiScale& ui) {
         open = find_panel(app.state().panel);
     }
     if (open) {
-        // Wrapped: a long hint must not run off a narrow window.
-        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
-        ImGui::TextWrapped("%s", open->what_to_try());
-        ImGui::PopStyleColor();
-        widgets::tooltip_on_hover("Space runs or pauses, S steps.");
+        draw_hint(app, *open, ui.dpr);
         draw_challenge(app, ui.dpr);
     }
-    draw_messages(app);
+    draw_problems(app, ui.dpr);
+    draw_notes(app, ui.dpr);
     if (!open) {
         ImGui::TextWrapped("No lesson called '%s'.", app.state().panel.c_str());
         return;

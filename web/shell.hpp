@@ -1,6 +1,7 @@
-// The shell around the lessons: title bar, lesson picker (tabs), the "what to try" line,
-// messages, job progress bars with Cancel, keyboard shortcuts and the challenge line. The themes
-// are in ui/theme, the jobs' time budget in lab/scheduler.
+// The shell around the lessons: title bar (Copy link, theme), lesson picker (tabs), the "what to
+// try" line (with "Open in the full lab" in an embed), warnings and errors in a box, notes
+// floating at the bottom right, job progress bars with Cancel, keyboard shortcuts and the
+// challenge line. The themes are in ui/theme, the jobs' time budget in lab/scheduler.
 #pragma once
 
 #include <string>

@@ -118,9 +118,11 @@ test("embed.html shows one lesson without tabs and locks the hidden keys", async
     const shot = await page.screenshot({ path: path.join(outDir, "hosting-embed.png") });
     assert.ok(shot.length > 10000, "embed screenshot looks blank");
     assert.notDeepEqual(shot, fullShot);
-    // The page's own chrome is only the canvas (the status note is hidden once the lab runs).
+    // The page's own chrome is only the canvas (the status note is hidden once the lab runs; the
+    // screen readers' live region is a clipped 1 px box).
     const chrome = await page.evaluate(() => ({
       visible: [...document.body.children].filter((e) => e.offsetParent !== null || getComputedStyle(e).position === "fixed")
+        .filter((e) => !(e.classList.contains("visually-hidden") && e.getBoundingClientRect().width <= 1))
         .filter((e) => getComputedStyle(e).display !== "none" && e.tagName !== "SCRIPT" && e.tagName !== "NOSCRIPT")
         .map((e) => e.id || e.tagName),
       embedClass: document.documentElement.classList.contains("embed"),

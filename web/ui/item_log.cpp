@@ -1,0 +1,197 @@
+// ImGui's test-engine hooks, implemented to log each frame's interactive items (item_log.hpp).
+// The hooks see a rectangle and an ID (ItemAdd) and, for most widgets, a label and status flags
+// (ItemInfo); the kind is read from those and from the colours the item drew with.
+#include "item_log.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <initializer_list>
+
+#include "imgui.h"
+#include "imgui_internal.h"
+
+namespace {
+
+struct RawItem {
+    ImGuiID id = 0;
+    ImRect rect, full;
+    ImDrawList* list = nullptr;
+    int vtx_begin = 0, vtx_end = -1;  // the vertices drawn between ItemAdd and ItemInfo
+    std::string label;
+    ImGuiItemStatusFlags flags = 0;
+    ImGuiItemFlags in_flags = 0;
+    bool has_info = false;
+    float frame_height = 0;
+};
+
+constexpr std::size_t kMaxItems = 4000;  // a bound on the per-frame list, far above the lab's
+bool g_enabled = false;
+std::vector<RawItem> g_items;
+
+// "Label##id" -> "Label"; a hidden label ("##dropout", "###id") gives its ID part, the only
+// name a test can find the control by.
+std::string visible_label(const char* label) {
+    if (!label) return "";
+    const char* end = std::strstr(label, "##");
+    if (!end) return label;
+    if (end != label) return std::string(label, end);
+    while (*end == '#') ++end;
+    return end;
+}
+
+// A style colour as the vertices carry it. Alpha counts: the light theme's button and check mark
+// differ only in it.
+ImU32 rgba(ImGuiCol c) {
+    return ImGui::GetColorU32(c);
+}
+
+// Whether any vertex in [begin, end) of the item's draw list has one of the colours.
+bool drew_with(const RawItem& it, int end, std::initializer_list<ImGuiCol> colors) {
+    if (!it.list) return false;
+    end = std::min(end, it.list->VtxBuffer.Size);
+    for (int v = it.vtx_begin; v < end; ++v) {
+        const ImU32 c = it.list->VtxBuffer[v].col;
+        for (ImGuiCol k : colors)
+            if (c == rgba(k)) return true;
+    }
+    return false;
+}
+
+// The first coloured vertex after ItemAdd is the widget's own frame (a combo's background).
+bool starts_with(const RawItem& it, int end, std::initializer_list<ImGuiCol> colors) {
+    if (!it.list || it.vtx_begin >= std::min(end, it.list->VtxBuffer.Size)) return false;
+    const ImU32 c = it.list->VtxBuffer[it.vtx_begin].col;
+    for (ImGuiCol k : colors)
+        if (c == rgba(k)) return true;
+    return false;
+}
+
+// A radio button starts with its circle in the frame-high square at its left; a button with its
+// (maybe rounded) rectangle, whose first vertex lies further out. Colours cannot tell them apart:
+// the light theme's hovered frame and its button have the same colour.
+bool starts_with_left_circle(const RawItem& it, int end) {
+    if (!it.list || std::fabs(it.rect.GetHeight() - it.frame_height) > 1.5f) return false;
+    const int last = std::min({end, it.list->VtxBuffer.Size, it.vtx_begin + 8});
+    if (last - it.vtx_begin < 8) return false;
+    const float radius = (it.frame_height - 1) * 0.5f;
+    const ImVec2 c(it.rect.Min.x + it.frame_height * 0.5f, it.rect.Min.y + it.frame_height * 0.5f);
+    for (int v = it.vtx_begin; v < last; ++v) {
+        const ImVec2 p = it.list->VtxBuffer[v].pos;
+        const float d = std::sqrt((p.x - c.x) * (p.x - c.x) + (p.y - c.y) * (p.y - c.y));
+        if (std::fabs(d - radius) > 1.5f) return false;
+    }
+    return true;
+}
+
+void classify(const RawItem& it, int end, quantlab::widgets::LoggedItem& out) {
+    const std::initializer_list<ImGuiCol> frames = {ImGuiCol_FrameBg, ImGuiCol_FrameBgHovered,
+                                                    ImGuiCol_FrameBgActive};
+    if (!it.has_info) {  // BeginCombo and InvisibleButton report no label
+        const bool frame_high = std::fabs(it.rect.GetHeight() - it.frame_height) < 1.5f;
+        out.kind = frame_high && starts_with(it, end, frames) ? "combo" : "plot";
+    } else if (it.flags & ImGuiItemStatusFlags_Checkable) {
+        out.kind = "checkbox";
+        out.value = (it.flags & ImGuiItemStatusFlags_Checked) ? 1 : 0;
+    } else if (it.in_flags & ImGuiItemFlags_Inputable) {
+        out.kind = drew_with(it, end, {ImGuiCol_SliderGrab, ImGuiCol_SliderGrabActive}) ? "slider"
+                                                                                        : "text";
+    } else if (starts_with_left_circle(it, end)) {
+        out.kind = "radio";
+        out.value = drew_with(it, end, {ImGuiCol_CheckMark}) ? 1 : 0;
+    } else {
+        out.kind = "button";
+    }
+}
+
+}  // namespace
+
+// ---- the hooks imgui.cpp and imgui_widgets.cpp call (declared in imgui_internal.h) ----------
+
+void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id) {
+    ImGuiContext& g = *ctx;
+    ImGuiWindow* w = g.CurrentWindow;
+    if (!g_enabled || !w || g_items.size() >= kMaxItems) return;
+    for (ImGuiWindow* child : w->DC.ChildWindows)  // EndChild adds the child's frame as an item
+        if (child->ChildId == id) return;
+    if (id == ImGui::GetWindowScrollbarID(w, ImGuiAxis_X) ||
+        id == ImGui::GetWindowScrollbarID(w, ImGuiAxis_Y))
+        return;  // a window's scrollbars are the window's, not the lesson's
+    ImRect r = bb;
+    r.ClipWith(w->ClipRect);
+    if (r.GetWidth() <= 0 || r.GetHeight() <= 0) return;  // scrolled away or clipped
+    RawItem it;
+    it.id = id;
+    it.rect = r;
+    it.full = bb;
+    it.list = w->DrawList;
+    it.vtx_begin = w->DrawList->VtxBuffer.Size;
+    it.in_flags = g.LastItemData.InFlags;
+    it.frame_height = g.FontSize + g.Style.FramePadding.y * 2;
+    g_items.push_back(std::move(it));
+}
+
+void ImGuiTestEngineHook_ItemInfo(ImGuiContext*, ImGuiID id, const char* label,
+                                  ImGuiItemStatusFlags flags) {
+    // The item is one of the last few added (a group's inner items come before it).
+    int looked = 0;
+    for (auto it = g_items.rbegin(); it != g_items.rend() && looked < 8; ++it, ++looked) {
+        if (it->id != id) continue;
+        it->label = visible_label(label);
+        it->flags = flags;
+        it->has_info = true;
+        it->vtx_end = it->list ? it->list->VtxBuffer.Size : it->vtx_begin;
+        return;
+    }
+}
+
+void ImGuiTestEngineHook_Log(ImGuiContext*, const char*, ...) {}
+
+const char* ImGuiTestEngine_FindItemDebugLabel(ImGuiContext*, ImGuiID) {
+    return "";
+}
+
+namespace quantlab::widgets {
+
+void item_log_enable() {
+    g_enabled = true;
+    ImGui::GetCurrentContext()->TestEngineHookItems = true;
+    g_items.reserve(512);
+}
+
+void item_log_begin_frame() {
+    g_items.clear();
+}
+
+std::vector<LoggedItem> item_log_items() {
+    std::vector<LoggedItem> out;
+    out.reserve(g_items.size());
+    for (std::size_t i = 0; i < g_items.size(); ++i) {
+        const RawItem& it = g_items[i];
+        int end = it.vtx_end;
+        if (end < 0) {  // no ItemInfo: up to the next item drawn into the same list
+            end = it.list ? it.list->VtxBuffer.Size : 0;
+            for (std::size_t j = i + 1; j < g_items.size(); ++j)
+                if (g_items[j].list == it.list) {
+                    end = g_items[j].vtx_begin;
+                    break;
+                }
+        }
+        LoggedItem o;
+        o.id = it.id;
+        o.label = it.label;
+        o.x = it.rect.Min.x;
+        o.y = it.rect.Min.y;
+        o.width = it.rect.GetWidth();
+        o.height = it.rect.GetHeight();
+        o.full_x = it.full.Min.x;
+        o.full_y = it.full.Min.y;
+        o.full_width = it.full.GetWidth();
+        o.full_height = it.full.GetHeight();
+        classify(it, end, o);
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+}  // namespace quantlab::widgets

@@ -1,0 +1,26 @@
+// The interactive items ImGui drew in the last frame, gathered by its test-engine hooks
+// (IMGUI_ENABLE_TEST_ENGINE) without touching the call sites: for widgets() in the JS API.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace quantlab::widgets {
+
+struct LoggedItem {
+    unsigned id = 0;
+    std::string label;  // the visible part of the ImGui label ("##..." removed)
+    std::string kind;   // button, tab, slider, checkbox, radio, combo, text or plot
+    int value = -1;     // checkbox / radio: 1 on, 0 off; -1 when the hooks cannot know
+    float x = 0, y = 0, width = 0, height = 0;  // framebuffer pixels, the part inside the window
+    float full_x = 0, full_y = 0, full_width = 0, full_height = 0;  // before clipping
+};
+
+// Starts recording (after ImGui::CreateContext) and clears the list at the start of a frame.
+void item_log_enable();
+void item_log_begin_frame();
+// The last frame's items, classified from their flags and the colours they drew with (the
+// frame's draw lists are still intact between frames).
+std::vector<LoggedItem> item_log_items();
+
+}  // namespace quantlab::widgets
