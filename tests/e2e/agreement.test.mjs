@@ -15,7 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { openLab, useLab, waitFor } from "./browser.mjs";
+import { metrics, openLab, settle, useLab, waitFor } from "./browser.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const qlabPath = path.join(root, "build/native-release/cli/qlab");
@@ -104,6 +104,43 @@ test("Precision, Layers and Ternary show what qlab bounds, sqnr, allocate and te
     close(t.levels[i].compute, k.levels[i].compute, `level ${i} compute`);
   }
   console.log(`# Kundu: ${k.levels.length} levels, accuracy ${k.levels.map((v) => v.accuracy.toFixed(4)).join(" ")}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// The lab's own CNN (the hidden key's CNN body, chosen in Precision's net combo with the mouse) is
+// analysed as `qlab bounds` analyses the exported file: Sakr §4.2's CNN result on the digits.
+test("Precision's CNN, chosen in its net combo, shows what qlab bounds prints for it", async () => {
+  const { page, context, errors } = await openLab(lab.browser, lab.url +
+    "?panel=precision&data=digits&hidden=32&act=hardsigmoid&epochs=3&seed=1&ba=6&bw=6&psamples=500");
+  let m = await waitFor(page, () => { const x = window.quantlab.metrics(); return x.model !== "" && x.layout.precision_net_combo; });
+  await settle(page, 6);  // the model line above it has its final height
+  const combo = (await metrics(page)).layout.precision_net_combo;
+  await page.mouse.click(combo.x + combo.width / 2, combo.y + combo.height / 2, { delay: 120 });
+  const cnn = () => window.quantlab.widgets().find((w) => w.label === "CNN c8k3-p2-32");
+  await page.waitForFunction(cnn, null, { timeout: 10000 });
+  const item = await page.evaluate(cnn);
+  await page.mouse.click(item.rect.x + item.rect.width / 2, item.rect.y + item.rect.height / 2, { delay: 120 });
+  m = await waitFor(page, () => window.quantlab.metrics().model.startsWith("cnn:"));
+  assert.equal(m.model, "cnn:8x8x1-c8k3-p2-32-10:act=hardsigmoid");
+  assert.equal((await page.evaluate(() => window.quantlab.getState())).hidden, "c8k3-p2-32");
+  await page.evaluate(() => window.quantlab.step(1000));  // 3 epochs: the run ends
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qlab-agree-cnn-"));
+  const file = path.join(dir, "lab-cnn.json");
+  fs.writeFileSync(file, await page.evaluate(() => window.quantlab.exportModel()));
+  const p = await waitFor(page, () => {
+    const x = window.quantlab.metrics();
+    return x.analysis.state === "finished" && x.thm2 !== null && x.p_m_sim !== null;
+  }, null, 120000);
+  const b = qlab(["bounds", "--model", file, ...data, "--samples", "500", "--ba", "6", "--bw", "6", "--simulate", "--json"]);
+  assert.equal(p.samples, b.samples);
+  closeSakr(p.e_a, b.E_A, "E_A");
+  closeSakr(p.e_w, b.E_W, "E_W");
+  assert.equal(p.suggested_offset, b.suggested_bw_minus_ba);
+  closeSakr(p.thm1, b.rows[0].thm1, "Theorem 1");
+  assert.ok(p.float_error < 0.2, `float error ${p.float_error}`);
+  console.log(`# Sakr, the lab's CNN on the digits: E_A ${p.e_a.toFixed(3)}, E_W ${p.e_w.toFixed(3)}, ` +
+    `E_W/E_A ${(p.e_w / p.e_a).toFixed(2)}, eq. 12 offset ${p.suggested_offset} (Sakr's CIFAR-10 CNN: 0)`);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -162,30 +162,6 @@ void PrecisionPanel::draw_network(App& app, const UiScale& ui) {
         }
         record_item(app, ui, "precision_data_combo");
     }
-    if (!m.imported()) {
-        // Sakr's MLP and an analogue of his CNN (§4.2, Fig. 2; CIFAR-10 is not here): two
-        // convolutions with 2x2 max pools, sized to the images (5x5 kernels on 28x28, 3x3 on 8x8).
-        const std::string cnn = s.data == "digits" ? "c8k3-p2-32" : "c8k5-p2-c16k5-p2";
-        const std::pair<std::string, std::string> nets[] = {
-            {"64-64", "MLP 64-64"}, {"128", "MLP 128"}, {cnn, "CNN " + cnn}};
-        std::string shown = "hidden " + s.hidden;
-        for (const auto& [value, label] : nets)
-            if (s.hidden == value) shown = label;
-        widgets::Lock lock(app, "hidden");
-        ImGui::SameLine();
-        ImGui::SetNextItemWidth(ui.px(170));
-        if (ImGui::BeginCombo("net", shown.c_str())) {
-            for (const auto& [value, label] : nets)
-                if (ImGui::Selectable(label.c_str(), s.hidden == value)) app.set("hidden", value);
-            ImGui::EndCombo();
-        }
-        record_item(app, ui, "precision_net_combo");
-        widgets::tooltip_on_hover(
-            "The shared model's hidden layers (the hidden key; the Train lesson takes any). The "
-            "CNN stands in for Sakr's CIFAR-10 network (Sakr §4.2): there E_A = 21033 and E_W = "
-            "31641 lie closer together than his MLP's, so eq. 12 keeps B_W = B_A (Fig. 2). "
-            "See whether this one agrees under Analysis.");
-    }
     if (m.imported()) {  // on its own line: the left column is narrow
         const std::string acts = hidden_activations_text(m.model());
         ImGui::TextWrapped("hidden activations: %s (the model's own)",
@@ -201,6 +177,29 @@ void PrecisionPanel::draw_network(App& app, const UiScale& ui) {
             ImGui::EndCombo();
         }
         record_item(app, ui, "precision_act_combo");
+    }
+    if (!m.imported()) {
+        // Sakr's MLP and an analogue of his CNN (§4.2, Fig. 2; CIFAR-10 is not here): two
+        // convolutions with 2x2 max pools, sized to the images (5x5 kernels on 28x28, 3x3 on 8x8).
+        const std::string cnn = s.data == "digits" ? "c8k3-p2-32" : "c8k5-p2-c16k5-p2";
+        const std::pair<std::string, std::string> nets[] = {
+            {"64-64", "MLP 64-64"}, {"128", "MLP 128"}, {cnn, "CNN " + cnn}};
+        std::string shown = "hidden " + s.hidden;
+        for (const auto& [value, label] : nets)
+            if (s.hidden == value) shown = label;
+        widgets::Lock lock(app, "hidden");
+        ImGui::SetNextItemWidth(ui.px(170));
+        if (ImGui::BeginCombo("net", shown.c_str())) {
+            for (const auto& [value, label] : nets)
+                if (ImGui::Selectable(label.c_str(), s.hidden == value)) app.set("hidden", value);
+            ImGui::EndCombo();
+        }
+        record_item(app, ui, "precision_net_combo");
+        widgets::tooltip_on_hover(
+            "The shared model's hidden layers (the hidden key; the Train lesson takes any). The "
+            "CNN stands in for Sakr's CIFAR-10 network (Sakr §4.2): there E_A = 21033 and E_W = "
+            "31641 lie closer together than his MLP's, so eq. 12 keeps B_W = B_A (Fig. 2). "
+            "See whether this one agrees under Analysis.");
     }
     widgets::help_marker(
         "Sakr's network uses the hard sigmoid (ReLU clipped to [0, 2]), so every hidden output "
