@@ -117,7 +117,7 @@ test("Precision's CNN, chosen in its net combo, shows what qlab bounds prints fo
   await settle(page, 6);  // the model line above it has its final height
   const combo = (await metrics(page)).layout.precision_net_combo;
   await page.mouse.click(combo.x + combo.width / 2, combo.y + combo.height / 2, { delay: 120 });
-  const cnn = () => window.quantlab.widgets().find((w) => w.label === "CNN c8k3-p2-32");
+  const cnn = () => window.quantlab.widgets().find((w) => w.label === "CNN, two conv + pool");
   await page.waitForFunction(cnn, null, { timeout: 10000 });
   const item = await page.evaluate(cnn);
   await page.mouse.click(item.rect.x + item.rect.width / 2, item.rect.y + item.rect.height / 2, { delay: 120 });

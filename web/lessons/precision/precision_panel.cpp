@@ -183,7 +183,7 @@ void PrecisionPanel::draw_network(App& app, const UiScale& ui) {
         // convolutions with 2x2 max pools, sized to the images (5x5 kernels on 28x28, 3x3 on 8x8).
         const std::string cnn = s.data == "digits" ? "c8k3-p2-32" : "c8k5-p2-c16k5-p2";
         const std::pair<std::string, std::string> nets[] = {
-            {"64-64", "MLP 64-64"}, {"128", "MLP 128"}, {cnn, "CNN " + cnn}};
+            {"64-64", "MLP 64-64"}, {"128", "MLP 128"}, {cnn, "CNN, two conv + pool"}};
         std::string shown = "hidden " + s.hidden;
         for (const auto& [value, label] : nets)
             if (s.hidden == value) shown = label;
