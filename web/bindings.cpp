@@ -123,11 +123,15 @@ std::string metrics_json() {
         for (const quantlab::ScheduledJob& sj : app.open_jobs()) {
             if (!sj.job) continue;
             const qlab::JobProgress pr = sj.job->progress();
+            const quantlab::JobTiming t = app.scheduler().timing(sj.job);
             jobs.push_back({{"label", sj.label},
                             {"stage", pr.stage},
                             {"done", pr.done},
                             {"total", pr.total},
-                            {"state", qlab::job_state_name(sj.job->state())}});
+                            {"state", qlab::job_state_name(sj.job->state())},
+                            {"elapsed_s", t.elapsed_s},
+                            {"left_s", t.left_s >= 0 ? json(t.left_s) : json(nullptr)},
+                            {"timing", quantlab::timing_text(t)}});
         }
         j["jobs"] = jobs;
     }

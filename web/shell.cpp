@@ -173,7 +173,9 @@ void draw_jobs(App& app) {
         first = false;
         const qlab::JobProgress p = j.job->progress();
         ImGui::PushID(j.label.c_str());
-        const std::string text = j.label + ": " + p.stage;
+        // Elapsed and about how long is left, from the rate the job has progressed at.
+        const std::string text =
+            j.label + ": " + p.stage + " (" + timing_text(app.scheduler().timing(j.job)) + ")";
         ImGui::ProgressBar(p.total > 0 ? static_cast<float>(p.fraction()) : 0.0f,
                            ImVec2(slot_w - cancel_w - style.ItemSpacing.x, 0), text.c_str());
         ImGui::SameLine();

@@ -343,3 +343,23 @@ test("a costly model's test predictions are sliced over frames and stitched exac
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// A long job's progress line says how long it has run and about how long is left (issue 19).
+test("the training's progress line shows elapsed time and an estimate of the time left", async () => {
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=train&data=digits&hidden=64&epochs=200&seed=1");
+  await waitFor(page, () => window.quantlab.metrics().rows_train > 0);
+  await page.evaluate(() => window.quantlab.toggleRun());
+  await page.waitForTimeout(2500);
+  const m = await metrics(page);
+  const job = m.jobs.find((j) => j.label === "training");
+  assert.ok(job, JSON.stringify(m.jobs));
+  assert.ok(job.elapsed_s >= 1.5 && job.elapsed_s < 30, `elapsed ${job.elapsed_s}`);
+  // Time left = elapsed x (1 - f) / f for the fraction f done since the first step.
+  const f = job.done / job.total;
+  assert.ok(job.left_s > 0 && Math.abs(job.left_s - job.elapsed_s * (1 - f) / f) < 0.05 * job.left_s + 1,
+    `left ${job.left_s} at ${f} after ${job.elapsed_s} s`);
+  assert.match(job.timing, /^\d+( min \d+)? s, about \d+( min \d+)?( s| min)? ?\w* left$/);
+  await page.evaluate(() => window.quantlab.toggleRun());
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -37,6 +37,31 @@ class TimedJob final : public qlab::Job {
     long long fail_at_;
 };
 
+// A job of 100 units at 100 ms each: 25 units in 2.5 s from its first step, so 7.5 s are left at
+// that rate; the text rounds to whole seconds (half away from zero).
+TEST(Scheduler, ElapsedAndTimeLeftFromTheRateOfProgress) {
+    FakeHost host;
+    Scheduler s(host);
+    TimedJob job(host, 100, 100);
+    const std::vector<ScheduledJob> jobs = {{"long", &job}};
+    EXPECT_EQ(s.timing(&job).elapsed_s, 0);
+    EXPECT_EQ(timing_text(s.timing(&job)), "0 s, estimating");
+    s.run(jobs, 50);  // one unit: no rate yet
+    EXPECT_LT(s.timing(&job).left_s, 0);
+    s.run(jobs, 2400);
+    EXPECT_EQ(job.done(), 25);
+    const JobTiming t = s.timing(&job);
+    EXPECT_NEAR(t.elapsed_s, 2.5, 1e-9);  // from the first step's start to the last's end
+    EXPECT_NEAR(t.left_s, 2.5 * 0.75 / 0.25, 1e-9);
+    EXPECT_EQ(timing_text(t), "3 s, about 8 s left");
+    EXPECT_EQ(timing_text({125, 310}), "2 min 5 s, about 5 min 10 s left");
+    EXPECT_EQ(timing_text({4000, -1}), "1 h 6 min, estimating");
+    // A job no longer listed is forgotten.
+    TimedJob other(host, 10, 1);
+    s.run({{"other", &other}}, 1);
+    EXPECT_EQ(s.timing(&job).elapsed_s, 0);
+}
+
 TEST(Scheduler, TheBudgetIsThreeQuartersOfTheFrameIntervalWithinLimits) {
     FakeHost host;
     Scheduler s(host);

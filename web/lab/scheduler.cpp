@@ -2,13 +2,67 @@
 #include "lab/scheduler.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 
 namespace quantlab {
 
 namespace {
 constexpr std::size_t kIntervalsKept = 120;
 constexpr double kBudgetShare = 0.75, kMinBudgetMs = 6, kMaxBudgetMs = 250;
+// An estimate of the time left needs some progress to extrapolate from.
+constexpr double kMinEstimateSeconds = 0.5, kMinEstimateFraction = 0.01;
+
+std::string duration_text(double seconds) {
+    char buf[48];
+    const long s = std::lround(std::max(0.0, seconds));
+    if (s < 60)
+        std::snprintf(buf, sizeof buf, "%ld s", s);
+    else if (s < 3600)
+        std::snprintf(buf, sizeof buf, "%ld min %ld s", s / 60, s % 60);
+    else
+        std::snprintf(buf, sizeof buf, "%ld h %ld min", s / 3600, s % 3600 / 60);
+    return buf;
+}
 }  // namespace
+
+std::string timing_text(const JobTiming& t) {
+    return duration_text(t.elapsed_s) +
+           (t.left_s < 0 ? ", estimating" : ", about " + duration_text(t.left_s) + " left");
+}
+
+JobTiming Scheduler::timing(const qlab::Job* job) const {
+    JobTiming t;
+    const auto it = seen_.find(job);
+    if (it == seen_.end()) return t;
+    const Seen& s = it->second;
+    t.elapsed_s = (s.last_ms - s.start_ms) / 1000;
+    const double done = s.fraction - s.start_fraction;
+    if (t.elapsed_s >= kMinEstimateSeconds && done >= kMinEstimateFraction)
+        t.left_s = t.elapsed_s * (1 - s.fraction) / done;
+    return t;
+}
+
+// Each running job's first and latest step time and progress fraction. A job whose fraction
+// went back (a new job at a reused address, a run started over) starts a new timing; jobs no
+// longer listed are forgotten.
+void Scheduler::note_progress(const std::vector<ScheduledJob>& jobs,
+                              const std::vector<qlab::Job*>& running) {
+    const double now = host_.now_ms();
+    for (auto it = seen_.begin(); it != seen_.end();) {
+        const bool listed = std::any_of(jobs.begin(), jobs.end(),
+                                        [&](const ScheduledJob& j) { return j.job == it->first; });
+        it = listed ? std::next(it) : seen_.erase(it);
+    }
+    for (const qlab::Job* job : running) {
+        const double f = job->progress().fraction();
+        auto [it, fresh] = seen_.try_emplace(job);
+        Seen& s = it->second;
+        if (fresh || f + 1e-12 < s.fraction) s = Seen{now, now, f, f};
+        s.last_ms = now;
+        s.fraction = f;
+    }
+}
 
 void Scheduler::begin_frame(double now_ms) {
     if (last_frame_start_ >= 0) {
@@ -43,12 +97,14 @@ double Scheduler::run(const std::vector<ScheduledJob>& jobs, double budget_ms) {
         report_failures(jobs);
         return -1;
     }
+    note_progress(jobs, running);
     do {
         for (qlab::Job* job : running) job->step(1);
         running.erase(std::remove_if(running.begin(), running.end(),
                                      [](const qlab::Job* j) { return !j->running(); }),
                       running.end());
     } while (!running.empty() && host_.now_ms() - start < budget_ms);
+    note_progress(jobs, running);
     report_failures(jobs);
     const double spent = host_.now_ms() - start;
     ms_this_interval_ += spent;

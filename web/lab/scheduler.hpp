@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +20,14 @@ struct ScheduledJob {
     std::string label;  // "training", "accuracy sweep"
     qlab::Job* job;     // null or not running: nothing to run or show
 };
+
+// How long a job has run (wall clock since the scheduler first stepped it) and, from the rate its
+// progress fraction grew at since then, about how long it has left (-1: not known yet).
+struct JobTiming {
+    double elapsed_s = 0, left_s = -1;
+};
+// "12 s, about 30 s left", "2 min 5 s, about 1 min left", "1 s, estimating".
+std::string timing_text(const JobTiming& t);
 
 class Scheduler {
   public:
@@ -39,6 +48,8 @@ class Scheduler {
     // One slice between frames: at most slice_ms and never past this interval's budget. Returns
     // the ms spent, 0 when the budget is used up, -1 when no job runs.
     double run_between_frames(const std::vector<ScheduledJob>& jobs, double slice_ms);
+    // The job's timing as the scheduler saw it step (zero for a job it has not stepped).
+    JobTiming timing(const qlab::Job* job) const;
     // Whether the JS pump ran lately; without it the frame itself runs the jobs a little.
     bool pump_is_running(double now_ms) const { return now_ms - last_pump_ms_ <= kPumpGapMs; }
 
@@ -47,6 +58,12 @@ class Scheduler {
 
   private:
     void report_failures(const std::vector<ScheduledJob>& jobs);
+    void note_progress(const std::vector<ScheduledJob>& jobs,
+                       const std::vector<qlab::Job*>& running);
+    struct Seen {
+        double start_ms = 0, last_ms = 0, start_fraction = 0, fraction = 0;
+    };
+    std::map<const qlab::Job*, Seen> seen_;
     Host& host_;
     std::deque<double> intervals_;
     double last_frame_start_ = -1;
