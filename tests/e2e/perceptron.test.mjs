@@ -6,6 +6,7 @@
 // 1's, and a bad URL falls back with messages.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import path from "node:path";
 import { openLab, settle, outDir, MIN_RENDERED_PNG_BYTES, useLab, metrics } from "./browser.mjs";
 import { spawnSync } from "node:child_process";
@@ -270,6 +271,51 @@ test("Cherkhev's Table 3 beside ours, as qlab sweep --table; a click switches to
   for (let r = 0; r < conv.paper.rows.length; ++r)
     assert.deepEqual(m.sweep.paper.rows[r].ours, conv.paper.rows[r].ours);
   for (const c of m.sweep.cells) assert.equal(c.accuracy, c.train_accuracy);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// Tables 3-4's grids on the substitutes for gisette and farm-ads (the heatmap data combo, a real
+// click): the same cells as `qlab sweep --data` gives on the same files, split and seed.
+const qlabSweepOn = (data, args) => {
+  const r = spawnSync(path.join(root, "build/native-release/cli/qlab"),
+    ["sweep", "--data", data, "--seed", "1", "--json", ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+};
+const datasets = path.join(root, ".deps/datasets");
+const haveMnist = fs.existsSync(path.join(datasets, "mnist/images.idx"));
+
+test("Tables 3-4 on MNIST's 4 vs 9 and binarized Fashion 5 vs 7, as qlab sweep --data gives them", { skip: !haveMnist }, async () => {
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=perceptron&seed=1&grid=3-float");
+  // The heatmap on the points first: its cells done, the layout still.
+  await waitFor(page, () => { const m = window.quantlab.metrics(); return m.layout.perceptron_sweep_data && m.sweep.total > 0 && m.sweep.done === m.sweep.total; }, null, 60000);
+  await settle(page, 6);
+  const combo = (await metrics(page)).layout.perceptron_sweep_data;
+  await page.mouse.click(combo.x + combo.width / 2, combo.y + combo.height / 2, { delay: 120 });
+  const entry = () => window.quantlab.widgets().find((w) => w.label === "MNIST 4 vs 9 (for gisette)");
+  await page.waitForFunction(entry, null, { timeout: 10000 });
+  const item = await page.evaluate(entry);
+  await page.mouse.click(item.rect.x + item.rect.width / 2, item.rect.y + item.rect.height / 2, { delay: 120 });
+  await page.waitForFunction(() => window.quantlab.getState().sdata === "mnist4v9", null, { timeout: 10000 });
+  let m = await waitFor(page, () => { const s = window.quantlab.metrics().sweep; return s.total > 0 && s.done === s.total; }, null, 180000);
+  assert.equal(m.sweep.data, "mnist4v9");
+  const cli = qlabSweepOn("mnist@classes=4/9", ["--table", "3-float"]);
+  assert.equal(m.sweep.train_size, cli.train_size);
+  assert.equal(m.sweep.test_size, cli.test_size);
+  for (let r = 0; r < cli.paper.rows.length; ++r)
+    assert.deepEqual(m.sweep.paper.rows[r].ours, cli.paper.rows[r].ours, `row ${cli.paper.rows[r].row}`);
+  console.log(`# Table 3 (float) on MNIST 4 vs 9: ${m.sweep.paper.rows.map((r) => r.ours.join(" ")).join(" | ")}`);
+
+  // farm-ads' substitute: the lab's Fashion test images, as idx: of the same files.
+  await page.evaluate(() => window.quantlab.setState({ sdata: "fashion5v7", grid: "4-float" }));
+  m = await waitFor(page, () => { const s = window.quantlab.metrics().sweep; return s.data === "fashion5v7" && s.total > 0 && s.done === s.total; }, null, 180000);
+  const fm = path.join(datasets, "fashion-mnist");
+  const fcli = qlabSweepOn(`idx:${fm}/test-images.idx,${fm}/test-labels.idx@classes=5/7@binarize=0.5`,
+    ["--table", "4-float", "--normalize", "none"]);
+  assert.equal(m.sweep.train_size, fcli.train_size);
+  for (let r = 0; r < fcli.paper.rows.length; ++r)
+    assert.deepEqual(m.sweep.paper.rows[r].ours, fcli.paper.rows[r].ours, `row ${fcli.paper.rows[r].row}`);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
 #include "fake_host.hpp"
 
 namespace quantlab {
@@ -168,6 +172,72 @@ TEST(PerceptronLesson, ThePapersTablesBesideOurs) {
     // A bad grid key is refused by the state and the lesson keeps its table.
     EXPECT_FALSE(qlab::set_property(s, "grid", "5-float").ok());
     EXPECT_EQ(s.grid, "4-float");
+}
+
+}  // namespace
+}  // namespace quantlab
+
+namespace quantlab {
+namespace {
+
+qlab::Dataset idx_set(const std::string& set) {
+    const std::string im = test::dataset_bytes(set + "-images.idx");
+    const std::string lb = test::dataset_bytes(set + "-labels.idx");
+    auto d = qlab::parse_idx(std::vector<std::uint8_t>(im.begin(), im.end()),
+                             std::vector<std::uint8_t>(lb.begin(), lb.end()), set);
+    return d ? std::move(d).value() : qlab::Dataset{};
+}
+
+// The substitutes for Cherkhev's gisette and farm-ads (his Tables 3-4), made from the lab's
+// files as `qlab sweep --data mnist@classes=4/9` makes them: the class pair as 0/1, 20% held out
+// by the seed, MNIST scaled to [-1, 1] by the training rows, Fashion's pixels 0 or 1.
+TEST(PerceptronLesson, TheHeatmapRunsOnTheSubstitutesOfCherkhevsDataSets) {
+    const qlab::Dataset mnist = idx_set("mnist");
+    if (mnist.size() == 0) GTEST_SKIP() << "MNIST is not unpacked (scripts/bootstrap.sh)";
+    qlab::SweepPlan plan;  // the paper's protocol, seed 1
+    auto split = perceptron::substitute_split("mnist4v9", mnist, plan);
+    ASSERT_TRUE(split.ok()) << split.status().message();
+    std::size_t fours = 0, nines = 0;
+    for (int y : mnist.y) fours += y == 4, nines += y == 9;
+    EXPECT_EQ(split->train.size() + split->test.size(), fours + nines);  // 980 + 978
+    EXPECT_EQ(split->test.size(), 392u);                                 // 20% of 1,958, rounded
+    EXPECT_EQ(split->train.classes, 2);
+    const auto [lo, hi] = std::minmax_element(split->train.x.begin(), split->train.x.end());
+    EXPECT_EQ(*lo, -1.0f);
+    EXPECT_EQ(*hi, 1.0f);
+    const qlab::Dataset fashion = idx_set("fashion");
+    if (fashion.size() == 0) GTEST_SKIP() << "Fashion-MNIST is not unpacked";
+    qlab::SweepPlan converge;
+    converge.protocol = qlab::SweepProtocol::converge;
+    auto binary = perceptron::substitute_split("fashion5v7", fashion, converge);
+    ASSERT_TRUE(binary.ok());
+    EXPECT_EQ(binary->train.size(), 2000u);  // converge: every row trains and is scored
+    EXPECT_EQ(binary->test.size(), 0u);
+    for (float v : binary->train.x) ASSERT_TRUE(v == 0.0f || v == 1.0f) << v;
+    EXPECT_FALSE(perceptron::substitute_split("gisette", mnist, plan).ok());
+
+    // The lesson waits for its source, then sweeps Table 3's float grid on it, scoring the test
+    // rows after Cherkhev's 3 passes.
+    qlab::LabState s = state_with({{"sdata", "mnist4v9"}, {"grid", "3-float"}});
+    perceptron::Lesson lesson;
+    lesson.ensure(s, nullptr);
+    EXPECT_EQ(lesson.sweep, nullptr);
+    EXPECT_EQ(lesson.sweep_waiting, "loading mnist for the heatmap");
+    lesson.ensure(s, &mnist);
+    ASSERT_NE(lesson.sweep, nullptr);
+    EXPECT_TRUE(lesson.sweep_waiting.empty());
+    EXPECT_EQ(lesson.sweep->train().size(), split->train.size());
+    ASSERT_NE(lesson.sweep->test(), nullptr);
+    EXPECT_EQ(lesson.sweep->test()->size(), split->test.size());
+    EXPECT_EQ(lesson.sweep->epochs(), qlab::kCherkhevEpochs);
+    ASSERT_NE(lesson.sweep_table, nullptr);
+    EXPECT_EQ(lesson.sweep->train().x, split->train.x);  // the same rows as substitute_split's
+    // Back to the points: the sweep runs on the lesson's own set again.
+    s = state_with({{"sdata", "points"}, {"grid", "3-float"}});
+    lesson.on_state_changed({"sdata"});
+    lesson.ensure(s, nullptr);
+    ASSERT_NE(lesson.sweep, nullptr);
+    EXPECT_EQ(lesson.sweep->train().features, 2);
 }
 
 }  // namespace

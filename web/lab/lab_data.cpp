@@ -145,8 +145,8 @@ void LabData::use(const qlab::LabState& s, const qlab::Dataset& data, const std:
     name_ = name;
 }
 
-bool LabData::on_dataset(const qlab::LabState& s, const std::string& name,
-                         const std::string& bytes) {
+bool LabData::on_dataset(const qlab::LabState& s, const std::string& name, const std::string& bytes,
+                         bool for_model) {
     if (name == "digits.csv") {
         auto d = qlab::parse_csv(bytes, "digits");  // 64 pixel columns, then the label
         if (!d) {
@@ -175,9 +175,19 @@ bool LabData::on_dataset(const qlab::LabState& s, const std::string& name,
     } else {
         return false;
     }
+    if (!for_model) return false;  // fetched for a lesson beside the model: cached only
     loading_.clear();
     built_for_.clear();
     return sync(s);
+}
+
+const qlab::Dataset* LabData::fetch(const std::string& data) {
+    const auto it = cache_.find(data);
+    if (it != cache_.end()) return &it->second;
+    if (!is_image_set(data) || failed_.count(data) || fetched_[data]) return nullptr;
+    fetched_[data] = true;
+    for (const std::string& file : dataset_files(data)) host_.request_dataset(file);
+    return nullptr;
 }
 
 void LabData::on_dataset_failed(const std::string& name, const std::string& message) {

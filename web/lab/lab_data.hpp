@@ -29,11 +29,17 @@ class LabData {
     // changed, so the model built on it must be rebuilt.
     bool sync(const qlab::LabState& s);
     // A fetched data set arrived (mnist comes in two files). True when the split changed.
-    bool on_dataset(const qlab::LabState& s, const std::string& name, const std::string& bytes);
+    // for_model false: a lesson beside the model asked (fetch); it is only cached.
+    bool on_dataset(const qlab::LabState& s, const std::string& name, const std::string& bytes,
+                    bool for_model = true);
     // CSV or libsvm rows the user gave: the split changes to them (true), or a message says why
     // not and the lab keeps its data (false).
     bool use_upload(const qlab::LabState& s, const std::string& name, qlab::Dataset data);
     void forget_upload() { uploaded_ = false; }
+    // A real data set for a lesson that does not study the shared model (the Perceptron's
+    // heatmap on MNIST's 4 against 9): every row as parsed, or nullptr while it loads (its files
+    // are requested once; a failed fetch is not retried).
+    const qlab::Dataset* fetch(const std::string& data);
     // A fetch that failed (the page could not load the file): the lab stops waiting for it and
     // says so; choosing the data set again retries (forget_failures).
     void on_dataset_failed(const std::string& name, const std::string& message);
@@ -75,6 +81,7 @@ class LabData {
     std::map<std::string, std::string> pending_bytes_;  // mnist: images wait for labels
     std::string loading_;
     std::map<std::string, std::string> failed_;  // data key -> why it could not be loaded
+    std::map<std::string, bool> fetched_;        // data sets fetch() asked for
     qlab::Dataset uploaded_data_;
     bool uploaded_ = false;
     std::string uploaded_name_;

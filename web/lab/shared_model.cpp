@@ -103,8 +103,9 @@ void SharedModel::on_state_changed(const qlab::LabState& s, const std::vector<st
 
 void SharedModel::on_dataset(const qlab::LabState& s, const std::string& name,
                              const std::string& bytes) {
-    if (data_.on_dataset(s, name, bytes)) rebuild(s);
-    sync(s);
+    const bool studied = qlab::lesson_uses_model(s.panel);  // else a lesson beside it fetched
+    if (data_.on_dataset(s, name, bytes, studied)) rebuild(s);
+    if (studied) sync(s);
 }
 
 void SharedModel::on_dataset_failed(const std::string& name, const std::string& message) {

@@ -91,6 +91,8 @@ class SharedModel {
     // The float model's accuracy on the test split (no formats at all), -1 before it is known:
     // shown first, so data that does not match the model shows at once.
     double float_accuracy() const { return float_acc_; }
+    // A real data set for a lesson beside the model (see LabData::fetch).
+    const qlab::Dataset* fetch_dataset(const std::string& data) { return data_.fetch(data); }
     // Milliseconds the last import_onnx call took (the file's parse and conversion alone).
     double import_ms() const { return import_ms_; }
     // Leaves the imported model: the lab's own network from the state's keys again.

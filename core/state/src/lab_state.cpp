@@ -114,6 +114,9 @@ Status validate_grid(const std::string& v) {
 Status validate_protocol(const std::string& v) {
     return one_of(v, {"paper", "converge"}, "sweep protocol");
 }
+Status validate_sweep_data(const std::string& v) {
+    return one_of(v, {"points", "mnist4v9", "fashion5v7"}, "heatmap data");
+}
 Status validate_added(const std::string& v) {
     return parse_added_points(v).status();
 }
@@ -261,6 +264,10 @@ const std::vector<Property>& lab_properties() {
          "heatmap cells: paper (3 passes, test accuracy) or converge (50 passes, training "
          "accuracy)",
          validate_protocol},
+        {"sdata", P, T::text, &LabState::sdata, nullptr,
+         "heatmap data: points (the lesson's set), mnist4v9 (MNIST's 4 against 9, for gisette) "
+         "or fashion5v7 (Fashion-MNIST's sandals against sneakers, binarized, for farm-ads)",
+         validate_sweep_data},
         {"data", R, T::text, &LabState::data, nullptr, "data set", validate_data, -kAny, kAny,
          false, ModelEffect::new_data},
         {"model", R, T::text, &LabState::model, nullptr,

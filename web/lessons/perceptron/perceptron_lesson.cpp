@@ -49,6 +49,31 @@ qlab::SweepPlan sweep_plan(const qlab::LabState& s) {
     return plan;
 }
 
+std::string substitute_source(const std::string& sdata) {
+    return sdata == "mnist4v9" ? "mnist" : sdata == "fashion5v7" ? "fashion" : "";
+}
+
+std::string sweep_data_label(const std::string& sdata, const qlab::Dataset& own) {
+    return sdata == "mnist4v9"     ? "MNIST 4 vs 9"
+           : sdata == "fashion5v7" ? "Fashion 5 vs 7, binarized"
+                                   : own.name;
+}
+
+qlab::Result<qlab::Split> substitute_split(const std::string& sdata, const qlab::Dataset& full,
+                                           const qlab::SweepPlan& plan) {
+    const bool fashion = sdata == "fashion5v7";
+    if (!fashion && sdata != "mnist4v9")
+        return qlab::Status::error("'" + sdata + "' is not a substitute data set");
+    auto pair = qlab::class_pair(full, fashion ? 5 : 4, fashion ? 7 : 9);
+    if (!pair) return pair.status();
+    qlab::SplitOptions o;
+    o.test_fraction = qlab::sweep_protocol_scores_test(plan.protocol) ? plan.test_fraction : 0;
+    o.seed = plan.seed;
+    o.normalization =
+        fashion ? qlab::Normalization::none : qlab::Normalization::scale_to_unit_range;
+    return qlab::prepare_split(fashion ? qlab::binarized(*pair, 0.5) : *pair, o);
+}
+
 std::vector<PaperRow> paper_beside(const qlab::SweepJob& sweep, const qlab::CherkhevTable& table) {
     // Printed row r is our grid row table.grid_row[r] (as qlab sweep --table pairs them).
     std::vector<PaperRow> rows;
@@ -176,10 +201,13 @@ std::vector<std::string> Lesson::rebuild_training(const qlab::LabState& s) {
     return problems;
 }
 
-std::vector<std::string> Lesson::rebuild_sweep(const qlab::LabState& s) {
+std::vector<std::string> Lesson::rebuild_sweep(const qlab::LabState& s,
+                                               const qlab::Dataset* substitute_full) {
     std::vector<std::string> problems;
     sweep.reset();
     sweep_error.clear();
+    sweep_waiting.clear();
+    sweep_data = s.sdata;
     sweep_grid = grid_text(s.grid);
     sweep_table = paper_table(s.grid);
     sweep_protocol = sweep_plan(s);
@@ -190,9 +218,28 @@ std::vector<std::string> Lesson::rebuild_sweep(const qlab::LabState& s) {
         return problems;
     }
     qlab::QuantizedLinearOptions o = training_options(s);
-    o.compute_margin = false;  // as qlab sweep: gamma costs many passes and the cells need none
-    sweep = std::make_unique<qlab::SweepJob>(train, std::move(grid).value(), o, sweep_protocol,
-                                             algorithm_of(s));
+    o.compute_margin = false;   // as qlab sweep: gamma costs many passes and the cells need none
+    if (s.sdata != "points") {  // as qlab sweep --data mnist@classes=4/9 --table ...
+        if (!substitute_full) {
+            sweep_waiting = "loading " + substitute_source(s.sdata) + " for the heatmap";
+            return problems;
+        }
+        auto split = substitute_split(s.sdata, *substitute_full, sweep_protocol);
+        if (!split) {
+            sweep_error = split.status().message();
+            problems.push_back(sweep_error);
+            return problems;
+        }
+        substitute = std::move(split).value();
+        o.epochs = qlab::sweep_protocol_epochs(sweep_protocol.protocol);
+        const bool scores_test = qlab::sweep_protocol_scores_test(sweep_protocol.protocol);
+        sweep = std::make_unique<qlab::SweepJob>(substitute.train,
+                                                 scores_test ? &substitute.test : nullptr,
+                                                 std::move(grid).value(), o, algorithm_of(s));
+    } else {
+        sweep = std::make_unique<qlab::SweepJob>(train, std::move(grid).value(), o, sweep_protocol,
+                                                 algorithm_of(s));
+    }
     if (sweep->state() == qlab::JobState::failed) {
         sweep_error = sweep->status().message();
         problems.push_back(sweep_error);
@@ -223,11 +270,12 @@ void Lesson::on_state_changed(const std::vector<std::string>& keys) {
             dirty_data_ = dirty_training_ = dirty_sweep_ = true;
         if (k == "atoms") dirty_training_ = true;
         if (k == "algo") dirty_training_ = dirty_sweep_ = true;
-        if (k == "grid" || k == "protocol") dirty_sweep_ = true;
+        if (k == "grid" || k == "protocol" || k == "sdata") dirty_sweep_ = true;
     }
 }
 
-std::vector<std::string> Lesson::ensure(const qlab::LabState& s) {
+std::vector<std::string> Lesson::ensure(const qlab::LabState& s,
+                                        const qlab::Dataset* substitute_full) {
     std::vector<std::string> problems;
     const auto add = [&](std::vector<std::string> more) {
         problems.insert(problems.end(), more.begin(), more.end());
@@ -238,7 +286,9 @@ std::vector<std::string> Lesson::ensure(const qlab::LabState& s) {
     }
     const bool new_run = dirty_training_;
     if (dirty_training_) add(rebuild_training(s));
-    if (dirty_sweep_) add(rebuild_sweep(s));
+    // A substitute that was loading is here now: the heatmap starts on it.
+    if (!sweep_waiting.empty() && substitute_full) dirty_sweep_ = true;
+    if (dirty_sweep_) add(rebuild_sweep(s, substitute_full));
     if (new_run && !training_error.empty()) problems.push_back(training_error);
     dirty_data_ = dirty_training_ = dirty_sweep_ = false;
     // A run the learner started keeps running on the new data or atoms.

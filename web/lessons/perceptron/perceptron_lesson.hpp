@@ -76,14 +76,29 @@ struct PaperRow {
 };
 std::vector<PaperRow> paper_beside(const qlab::SweepJob& sweep, const qlab::CherkhevTable& table);
 
+// Cherkhev's data sets that are not here have substitutes (the sdata key), made as `qlab sweep`
+// makes them from the same files: the lab's data set they come from ("mnist", "fashion"; "" for
+// the lesson's own points), and the rows a sweep trains and scores on: the class pair (4/9 or
+// 5/7, binarized at 0.5 for fashion), split by the plan's seed (the paper's protocol holds out
+// its test fraction; converge keeps every row) and scaled to [-1, 1] with the training rows
+// (MNIST) or left as 0/1 (binarized Fashion), as prepare_split does for `--normalize`.
+std::string substitute_source(const std::string& sdata);
+// What the heatmap's rows are, in words: "MNIST 4 vs 9", "Fashion 5 vs 7, binarized", or the
+// name of the lesson's own set.
+std::string sweep_data_label(const std::string& sdata, const qlab::Dataset& own);
+qlab::Result<qlab::Split> substitute_split(const std::string& sdata, const qlab::Dataset& full,
+                                           const qlab::SweepPlan& plan);
+
 class Lesson {
   public:
     // ---- what changes when the state changes, and the run ----
     // Marks what the changed keys make stale: the data (set, n, noise, margin, seed, add,
     // remove), the run (atoms, algo) and the sweep (grid, protocol, algo).
     void on_state_changed(const std::vector<std::string>& keys);
-    // Rebuilds what is stale; returns the problems to show the learner.
-    std::vector<std::string> ensure(const qlab::LabState& s);
+    // Rebuilds what is stale; returns the problems to show the learner. `substitute_full`: the
+    // sdata key's source data set when it is here (nullptr while it loads or for points).
+    std::vector<std::string> ensure(const qlab::LabState& s,
+                                    const qlab::Dataset* substitute_full = nullptr);
     // Space: pauses a run, resumes a paused one, and starts a finished one over.
     std::vector<std::string> toggle_run(const qlab::LabState& s);
     // Steps the run n units (examples visited, or Frank-Wolfe iterations); the units taken.
@@ -98,7 +113,8 @@ class Lesson {
     // Each returns the problems to show the learner (and keeps what it can).
     std::vector<std::string> rebuild_data(const qlab::LabState& s);
     std::vector<std::string> rebuild_training(const qlab::LabState& s);
-    std::vector<std::string> rebuild_sweep(const qlab::LabState& s);
+    std::vector<std::string> rebuild_sweep(const qlab::LabState& s,
+                                           const qlab::Dataset* substitute_full = nullptr);
     // Jobs reference `train`: drop them before the data changes.
     void drop_jobs() {
         run.reset();
@@ -121,6 +137,10 @@ class Lesson {
     std::string sweep_grid;                            // the grid text being swept
     const qlab::CherkhevTable* sweep_table = nullptr;  // the paper's table it reproduces, if any
     qlab::SweepPlan sweep_protocol;                    // how its cells train and score
+    // The heatmap on a substitute data set (sdata), and a word while its source loads.
+    std::string sweep_data = "points";
+    qlab::Split substitute;
+    std::string sweep_waiting;  // "loading mnist for the heatmap"
 
     // A run whose data and format were accepted (a failed constructor has no numbers to ask for).
     bool trainable() const { return run && training_error.empty(); }

@@ -93,7 +93,12 @@ class PerceptronPanel final : public Panel {
         // otherwise when it is first drawn.
         if (app.state().panel == key()) update(app);
     }
-    void update(App& app) override { report(app, lesson_.ensure(app.state())); }
+    void update(App& app) override {
+        // The heatmap on a substitute (sdata) needs its source's rows, fetched beside the model.
+        const std::string source = perceptron::substitute_source(app.state().sdata);
+        const qlab::Dataset* full = source.empty() ? nullptr : app.model().fetch_dataset(source);
+        report(app, lesson_.ensure(app.state(), full));
+    }
 
     std::vector<ScheduledJob> jobs() override {
         std::vector<ScheduledJob> out;
@@ -165,6 +170,8 @@ class PerceptronPanel final : public Panel {
     nlohmann::json sweep_metrics() const {
         nlohmann::json sweep;
         sweep["grid"] = lesson_.sweep_grid;
+        sweep["data"] = lesson_.sweep_data;
+        sweep["waiting"] = lesson_.sweep_waiting;
         sweep["error"] = lesson_.sweep_error;
         sweep["done"] = lesson_.sweep ? lesson_.sweep->cells_done() : 0;
         sweep["total"] = lesson_.sweep ? lesson_.sweep->cells().size() : 0;

@@ -43,6 +43,10 @@ struct LabState {
     // How the heatmap's cells train and score (Cherkhev §4.2): paper (3 passes, test accuracy on
     // 20% held out) or converge (50 passes, training accuracy).
     std::string protocol = "paper";
+    // The heatmap's data: points (the lesson's 2-D set), mnist4v9 (MNIST's 4 against 9, the
+    // substitute for Cherkhev's gisette) or fashion5v7 (Fashion-MNIST's sandals against sneakers,
+    // pixels binarized at 0.5, for his farm-ads), as `qlab sweep --data` names them.
+    std::string sdata = "points";
 
     // train: an MLP or logistic regression with a format per quantization role.
     std::string data =
