@@ -53,9 +53,9 @@ void quantize_reference(benchmark::State& state, const std::string& spec) {
 }
 
 void register_fast(const std::string& prefix, const std::string& spec, qlab::Rounding r) {
-    benchmark::RegisterBenchmark((prefix + spec).c_str(),
-                                 [spec, r](benchmark::State& s) { quantize_fast(s, spec, r); })
-        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark((prefix + spec).c_str(), [spec, r](benchmark::State& s) {
+        quantize_fast(s, spec, r);
+    })->Unit(benchmark::kMillisecond);
 }
 
 [[maybe_unused]] const bool registered = [] {
@@ -98,8 +98,8 @@ void print_ratios(const std::map<std::string, double>& ns) {
             if (it == ns.end()) continue;
             const double ratio = it->second / base->second;
             const double target = qlab::bench::ratio_target(spec);
-            std::printf("  %-26s %8.3f ns/value  %5.2fx  (target <= %.1fx: %s)\n", spec,
-                        it->second, ratio, target, ratio <= target ? "met" : "NOT met");
+            std::printf("  %-26s %8.3f ns/value  %5.2fx  (target <= %.1fx: %s)\n", spec, it->second,
+                        ratio, target, ratio <= target ? "met" : "NOT met");
         }
     }
 }
