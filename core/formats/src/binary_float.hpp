@@ -150,24 +150,6 @@ struct BinaryFloatGrid {
     // their order is the value order), so the loop is branch-free and vectorizes.
     void round_float32_nearest_even(const float* in, float* out, std::size_t count,
                                     std::uint32_t overflow_bits) const {
-        round_nearest_even<false>(in, out, count, overflow_bits, 1, 1);
-    }
-    // The same on in * down (finite), the result times up: an MX block (MX v1.0 §6.3, X =
-    // 2^shared_exp) whose power-of-two scale makes both products exact (an input that underflows in
-    // in * down lies below half the smallest element and rounds to zero either way; results
-    // are elements times X, never beyond float32's range). One pass over the block.
-    // A block of 32 (MX's k) is unrolled at compile time.
-    void round_float32_nearest_even_scaled(const float* in, float* out, std::size_t count,
-                                           std::uint32_t overflow_bits, float down,
-                                           float up) const {
-        if (count == 32) return round_nearest_even<true>(in, out, 32, overflow_bits, down, up);
-        round_nearest_even<true>(in, out, count, overflow_bits, down, up);
-    }
-
-  private:
-    template <bool Scaled>
-    void round_nearest_even(const float* in, float* out, std::size_t count,
-                            std::uint32_t overflow_bits, float down, float up) const {
         const int shift = 23 - m;
         const std::uint32_t half_minus_one = shift > 0 ? (1u << (shift - 1)) - 1 : 0;
         const std::uint32_t keep_mask = ~((1u << shift) - 1);
@@ -178,7 +160,7 @@ struct BinaryFloatGrid {
         // Adding 2^(emin - m + 23) rounds anything below the smallest normal to the subnormal step.
         const auto magic = static_cast<float>(pow2(emin - m + 23));
         for (std::size_t i = 0; i < count; ++i) {
-            const std::uint32_t bits = float32_bits(Scaled ? in[i] * down : in[i]);
+            const std::uint32_t bits = float32_bits(in[i]);
             const std::uint32_t sign = bits & 0x80000000u;
             const std::uint32_t mag = bits & 0x7fffffffu;
             const std::uint32_t rounded =
@@ -194,14 +176,49 @@ struct BinaryFloatGrid {
             const std::uint32_t is_over =
                 0u - static_cast<std::uint32_t>(static_cast<std::int32_t>(r) > max_i);
             r = (overflow_bits & is_over) | (r & ~is_over);
-            if (!Scaled) {  // an MX block holding NaN takes the generic path
-                const std::uint32_t is_nan = 0u - static_cast<std::uint32_t>(smag > 0x7f800000);
-                r = (mag & is_nan) | (r & ~is_nan);  // NaN in, NaN out
-            }
+            const std::uint32_t is_nan = 0u - static_cast<std::uint32_t>(smag > 0x7f800000);
+            r = (mag & is_nan) | (r & ~is_nan);  // NaN in, NaN out
             r |= sign;
-            float result;
-            std::memcpy(&result, &r, 4);
-            out[i] = Scaled ? result * up : result;
+            std::memcpy(&out[i], &r, 4);
+        }
+    }
+
+    // Round-half-even of in * down (finite inputs), saturating at max, times up: an MX block
+    // (MX v1.0 §6.3: V / X with X = 2^shared_exp, then P * X). X is a power of two, so both
+    // products are exact (an input that underflows in in * down lies below half the smallest
+    // element and rounds to zero either way; results are elements times X, never beyond
+    // float32's range). |V / X| < 2^(emax+1) <= 2^16 and m <= 21 here, so each value rounds by
+    // one magic addition: (a + C) - C with C = 1.5 * 2^23 * step, step = 2^(max(e, emin) - m)
+    // the grid's step at a's binade, rounds a to a multiple of step, ties to even, exactly.
+    // A block of 32 (MX's k) is unrolled at compile time.
+    void round_float32_nearest_even_scaled(const float* in, float* out, std::size_t count,
+                                           float down, float up) const {
+        if (count == 32) return round_scaled_saturating(in, out, 32, down, up);
+        round_scaled_saturating(in, out, count, down, up);
+    }
+
+  private:
+    void round_scaled_saturating(const float* in, float* out, std::size_t count, float down,
+                                 float up) const {
+        const auto emin_bits = static_cast<std::int32_t>(emin + 127) << 23;
+        const auto magic_offset = static_cast<std::uint32_t>(23 - m) << 23 | 0x00400000u;
+        const auto max_float = static_cast<float>(max);
+        for (std::size_t i = 0; i < count; ++i) {
+            const float y = in[i] * down;
+            const std::uint32_t bits = float32_bits(y);
+            const std::uint32_t sign = bits & 0x80000000u;
+            const std::uint32_t mag = bits & 0x7fffffffu;
+            auto e_bits = static_cast<std::int32_t>(mag & 0x7f800000u);
+            e_bits = e_bits < emin_bits ? emin_bits : e_bits;
+            const std::uint32_t magic_bits = static_cast<std::uint32_t>(e_bits) + magic_offset;
+            float a, magic;
+            std::memcpy(&a, &mag, 4);
+            std::memcpy(&magic, &magic_bits, 4);
+            float r = (a + magic) - magic;
+            r = r > max_float ? max_float : r;
+            std::uint32_t r_bits = float32_bits(r) | sign;
+            std::memcpy(&r, &r_bits, 4);
+            out[i] = r * up;
         }
     }
 };

@@ -252,7 +252,6 @@ class MxFormat final : public DataDependentFormat {
         // emax_elem (§6.3): the exponent of the element's largest normal number.
         emax_ = std::ilogb(element_->max_finite());
         int_ = kind == "mxint8";
-        max_bits_ = float32_bits(static_cast<float>(element_->max_finite()));
         over_ = element_->bracket(std::nextafter(element_->max_finite(), INFINITY)).hi;
     }
     std::string kind() const override { return e_.kind; }
@@ -351,17 +350,31 @@ class MxFormat final : public DataDependentFormat {
     void nearest_even_block(const float* x, float* o, std::size_t count, int k) const {
         const float down = pow2f(-k), up = pow2f(k);
         if (!int_) {
-            grid_.round_float32_nearest_even_scaled(x, o, count, max_bits_, down, up);
+            grid_.round_float32_nearest_even_scaled(x, o, count, down, up);
             return;
         }
-        // MXINT8 (§5.3.4): codes -128 .. 127 times 2^-6; rint by the 1.5 * 2^23 trick.
+        // MXINT8 (§5.3.4): codes -128 .. 127 times 2^-6. The 2^6 folds into the scale while
+        // 2^(6 - k) is a normal float32; an input that underflows in x * 2^(6 - k) lies far
+        // below half a code and rounds to zero either way, and code * 2^(k - 6) is exact.
+        if (k >= -121) {
+            const float in_scale = pow2f(6 - k), out_scale = pow2f(k - 6);
+            if (count == 32) return int8_block(x, o, 32, in_scale, out_scale);  // unrolled
+            return int8_block(x, o, count, in_scale, out_scale);
+        }
+        for (std::size_t i = 0; i < count; ++i) o[i] = x[i] * down * 64.0f;
+        int8_block(o, o, count, 1, 1);
+        for (std::size_t i = 0; i < count; ++i) o[i] = o[i] * 0.015625f * up + 0.0f;
+    }
+    // Codes of x * in_scale (rint by the 1.5 * 2^23 trick, saturating at 127), times out_scale.
+    // |x| / X < 2^(emax_elem + 1) = 2 in a block, so x * in_scale > -128: no lower clamp.
+    static void int8_block(const float* x, float* o, std::size_t count, float in_scale,
+                           float out_scale) {
         const float magic = 0x1.8p23f;
         for (std::size_t i = 0; i < count; ++i) {
-            float y = (x[i] * down) * 64.0f;
-            y = y < -128.0f ? -128.0f : y;
+            float y = x[i] * in_scale;
             y = y > 127.0f ? 127.0f : y;
             y = (y + magic) - magic;
-            o[i] = (y * 0.015625f) * up + 0.0f;  // one zero: + 0 turns -0 into +0
+            o[i] = y * out_scale + 0.0f;  // one zero: + 0 turns -0 into +0
         }
     }
 
@@ -391,8 +404,7 @@ class MxFormat final : public DataDependentFormat {
     BinaryFloatGrid grid_;
     int emax_ = 0;
     bool int_ = false;
-    std::uint32_t max_bits_ = 0;  // the element's max as float32 bits (the overflow result)
-    double over_ = 0;             // the element lattice's point after max (OcpFloat::bracket)
+    double over_ = 0;  // the element lattice's point after max (OcpFloat::bracket)
 };
 
 // ---- 3. NVFP4 --------------------------------------------------------------------------------
