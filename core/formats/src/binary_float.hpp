@@ -93,7 +93,7 @@ struct BinaryFloatGrid {
         return -next_up_magnitude(-x);
     }
 
-    // For 0 < a <= max (a normal double): lo = n * step <= a < lo + step on the grid, n an
+    // For 0 <= a <= max (a normal double or 0): lo = n * step <= a < lo + step on the grid, n an
     // integer (its parity is lo's code's for m > 0), as neighbours() finds them, without libm.
     double floor_point(double a, double& step, std::int64_t& n) const {
         const int e = std::max(exponent_of(a), emin);
@@ -108,16 +108,16 @@ struct BinaryFloatGrid {
     // exact product midpoint * den (exact in double: den and the midpoints have few bits), and
     // a quotient a double rounding away from a grid point still has the right nearest point.
     double round_quotient_nearest_even(double x, double den) const {
-        const double q = x / den;
-        if (q >= max) return max;
-        if (!(q > 0)) return 0;
+        // Branch-free (selects), so consecutive blocks' scales overlap in the pipeline; q = 0
+        // takes the smallest step and gives lo = 0.
+        const double q = std::min(x / den, max);
         double step = 0;
         std::int64_t n = 0;
-        const double lo = floor_point(q, step, n);
+        const double lo = floor_point(q, step, n), hi = lo + step;
         const double mid = (lo + step / 2) * den;
-        if (x < mid) return lo;
-        if (x > mid) return lo + step;
-        return (n & 1) == 0 ? lo : lo + step;  // a tie goes to the even code
+        double r = x < mid ? lo : hi;
+        r = (x == mid) & ((n & 1) == 0) ? lo : r;  // a tie goes to the even code
+        return std::min(r, max);
     }
 
     // Stochastic rounding of finite y onto the grid, continued above max by the point `over`,

@@ -515,12 +515,13 @@ class NvFp4Format final : public DataDependentFormat {
     // magnitude's bits, the same amax as fit_tensor's.
     std::shared_ptr<const FormatImpl> fit_tensor_float(const float* data,
                                                        std::size_t n) const override {
-        std::uint32_t top = 0;
+        std::int32_t top = 0;  // magnitudes fit in 31 bits: a signed max, which vectorizes
         for (std::size_t i = 0; i < n; ++i) {
-            const std::uint32_t mag = float32_bits(data[i]) & 0x7fffffffu;
-            top = std::max(top, mag < 0x7f800000u ? mag : 0u);
+            const auto mag = static_cast<std::int32_t>(float32_bits(data[i]) & 0x7fffffffu);
+            const std::int32_t finite = mag < 0x7f800000 ? mag : 0;
+            top = finite > top ? finite : top;
         }
-        const double amax = float_from_bits(top);
+        const double amax = float_from_bits(static_cast<std::uint32_t>(top));
         return fit_tensor(&amax, 1);
     }
 
@@ -634,8 +635,14 @@ class IntGroupFormat final : public DataDependentFormat {
     Params params_from_range(double lo, double hi, bool fast) const {
         Params p;
         const double span = asym_ ? hi - lo : std::max(hi, -lo);
-        p.scale = fast ? fp16_grid_.round_quotient_nearest_even(span, qmax_)
-                       : round_scaled_rne(*fp16_, qmax_, span) / qmax_;
+        if (fast) {  // branch-free: rint(v) for 0 <= v < 2^52 is (v + 2^52) - 2^52
+            const double scale = fp16_grid_.round_quotient_nearest_even(span, qmax_);
+            p.scale = scale == 0 ? 0x1p-24 : scale;
+            const double v = -lo / p.scale;
+            p.zero = asym_ ? static_cast<std::int64_t>(std::min((v + 0x1p52) - 0x1p52, qmax_)) : 0;
+            return p;
+        }
+        p.scale = round_scaled_rne(*fp16_, qmax_, span) / qmax_;
         if (p.scale == 0) p.scale = 0x1p-24;
         if (asym_)
             p.zero = static_cast<std::int64_t>(std::clamp(std::rint(-lo / p.scale), 0.0, qmax_));
@@ -661,34 +668,78 @@ class IntGroupFormat final : public DataDependentFormat {
         const bool stochastic = options.rounding == Rounding::stochastic;
         if (options.rounding != Rounding::nearest_even && !stochastic) return false;
         Rng rng;
-        for (std::size_t start = 0; start < n; start += group_) {
-            const std::size_t count = std::min(group_, n - start);
-            const float* x = in + start;
-            float* o = out + start;
-            float lo = 0, hi = 0;
-            for (std::size_t i = 0; i < count; ++i) {
-                const bool finite = (float32_bits(x[i]) & 0x7fffffffu) < 0x7f800000u;
-                const float v = finite ? x[i] : 0.0f;
-                lo = v < lo ? v : lo;
-                hi = v > hi ? v : hi;
+        // Up to 32 groups at a time: first their parameters, independent of one another, so
+        // the chains of divisions overlap in the pipeline; then their elements.
+        constexpr std::size_t kBatch = 32;
+        double scale[kBatch], k_lo[kBatch], k_hi[kBatch];
+        for (std::size_t first = 0; first < n; first += kBatch * group_) {
+            const std::size_t groups = std::min(kBatch, (n - first + group_ - 1) / group_);
+            for (std::size_t g = 0; g < groups; ++g) {
+                const std::size_t start = first + g * group_;
+                const std::size_t count = std::min(group_, n - start);
+                float lo = 0, hi = 0;
+                // Groups of 32 and 128 (the usual sizes) get loops unrolled at compile time.
+                if (count == 32)
+                    finite_range(in + start, 32, lo, hi);
+                else if (count == 128)
+                    finite_range(in + start, 128, lo, hi);
+                else
+                    finite_range(in + start, count, lo, hi);
+                const Params p = params_from_range(lo, hi, true);
+                // Offsets k - zero of the codes: symmetric -qmax .. qmax, asymmetric -z .. qmax -
+                // z.
+                const double zero = static_cast<double>(p.zero);
+                scale[g] = p.scale;
+                k_lo[g] = asym_ ? -zero : -qmax_;
+                k_hi[g] = asym_ ? qmax_ - zero : qmax_;
             }
-            const Params p = params_from_range(lo, hi, true);
-            // Offsets k - zero of the codes: symmetric -qmax .. qmax, asymmetric -z .. qmax - z.
-            const double zero = static_cast<double>(p.zero);
-            const double k_lo = asym_ ? -zero : -qmax_, k_hi = asym_ ? qmax_ - zero : qmax_;
-            if (stochastic) {
-                rng.reseed(options.seed + start);
-                stochastic_group(x, o, count, p.scale, k_lo, k_hi, rng);
-            } else if (!round_int_lattice_float(x, o, count, static_cast<float>(p.scale),
-                                                static_cast<float>(k_lo),
-                                                static_cast<float>(k_hi))) {
-                round_int_lattice_exact(x, o, count, p.scale, k_lo, k_hi);
+            for (std::size_t g = 0; g < groups; ++g) {
+                const std::size_t start = first + g * group_;
+                const std::size_t count = std::min(group_, n - start);
+                const float* x = in + start;
+                float* o = out + start;
+                if (stochastic) {
+                    rng.reseed(options.seed + start);
+                    stochastic_group(x, o, count, scale[g], k_lo[g], k_hi[g], rng);
+                } else if (!nearest_even_group(x, o, count, scale[g], k_lo[g], k_hi[g])) {
+                    round_int_lattice_exact(x, o, count, scale[g], k_lo[g], k_hi[g]);
+                }
             }
         }
         return true;
     }
 
   private:
+    static bool nearest_even_group(const float* x, float* o, std::size_t count, double scale,
+                                   double k_lo, double k_hi) {
+        const auto s = static_cast<float>(scale);
+        const auto lo = static_cast<float>(k_lo), hi = static_cast<float>(k_hi);
+        if (count == 32) return round_int_lattice_float(x, o, 32, s, lo, hi);
+        if (count == 128) return round_int_lattice_float(x, o, 128, s, lo, hi);
+        return round_int_lattice_float(x, o, count, s, lo, hi);
+    }
+
+    // The smallest and largest finite value with 0 (lo <= 0 <= hi; a -0 may come back as lo,
+    // which changes neither span nor zero point). Floats compare as the integers
+    // bits ^ (sign ? 0x7fffffff : 0), so the min and max are integer reductions that
+    // vectorize (a float min/max reduction does not, without fast-math).
+    static void finite_range(const float* x, std::size_t count, float& lo, float& hi) {
+        std::int32_t lo_key = 0, hi_key = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::uint32_t bits = float32_bits(x[i]);
+            const bool finite = (bits & 0x7fffffffu) < 0x7f800000u;
+            const auto key =
+                static_cast<std::int32_t>(finite ? bits ^ ((0u - (bits >> 31)) & 0x7fffffffu) : 0u);
+            lo_key = key < lo_key ? key : lo_key;
+            hi_key = key > hi_key ? key : hi_key;
+        }
+        auto value = [](std::int32_t key) {
+            const auto bits = static_cast<std::uint32_t>(key);
+            return float_from_bits(bits ^ ((0u - (bits >> 31)) & 0x7fffffffu));
+        };
+        lo = value(lo_key), hi = value(hi_key);
+    }
+
     // Stochastic rounding onto scale * k for offsets k_lo .. k_hi, as the reference's scaled
     // bracket: the neighbours by exact comparisons with k * scale (the quotient only guesses
     // k), no draw on a lattice point or beyond one step past the range (then resolved to the
