@@ -487,25 +487,38 @@ class NvFp4Format final : public DataDependentFormat {
         if (!bound_ || (options.rounding != Rounding::nearest_even && !stochastic)) return false;
         std::vector<double> scratch;
         Rng rng;
-        for (std::size_t start = 0; start < n; start += kNvBlock) {
-            const std::size_t count = std::min(kNvBlock, n - start);
-            const float* x = in + start;
-            float* o = out + start;
-            QuantizeOptions block_options = options;
-            block_options.seed = options.seed + start;  // the reference's per-block stream
-            const std::uint32_t top = max_magnitude_bits(x, count);
-            if (top >= 0x7f800000u) {
-                quantize_block_generic(*this, x, o, count, block_options, scratch);
-                continue;
+        // Up to 64 blocks at a time: first their scales, independent of one another, so the
+        // chains of divisions overlap in the pipeline; then their elements. NaN marks a block
+        // holding NaN or Inf.
+        constexpr std::size_t kBatch = 64;
+        double scale[kBatch];
+        for (std::size_t first = 0; first < n; first += kBatch * kNvBlock) {
+            const std::size_t blocks = std::min(kBatch, (n - first + kNvBlock - 1) / kNvBlock);
+            for (std::size_t b = 0; b < blocks; ++b) {
+                const std::size_t start = first + b * kNvBlock;
+                const std::uint32_t top =
+                    max_magnitude_bits(in + start, std::min(kNvBlock, n - start));
+                scale[b] =
+                    top >= 0x7f800000u ? NAN : block_scale_fast(float_from_bits(top)) * global_;
             }
-            const double s = block_scale_fast(float_from_bits(top)) * global_;
-            if (s == 0) {  // a zero scale (ZeroBlock): signed zeros, no draws
-                for (std::size_t i = 0; i < count; ++i) o[i] = std::copysign(0.0f, x[i]);
-            } else if (stochastic) {
-                rng.reseed(block_options.seed);
-                stochastic_block(x, o, count, s, rng);
-            } else {
-                nearest_even_block(x, o, count, s);
+            for (std::size_t b = 0; b < blocks; ++b) {
+                const std::size_t start = first + b * kNvBlock;
+                const std::size_t count = std::min(kNvBlock, n - start);
+                const float* x = in + start;
+                float* o = out + start;
+                const double s = scale[b];
+                QuantizeOptions block_options = options;
+                block_options.seed = options.seed + start;  // the reference's per-block stream
+                if (std::isnan(s)) {
+                    quantize_block_generic(*this, x, o, count, block_options, scratch);
+                } else if (s == 0) {  // a zero scale (ZeroBlock): signed zeros, no draws
+                    for (std::size_t i = 0; i < count; ++i) o[i] = std::copysign(0.0f, x[i]);
+                } else if (stochastic) {
+                    rng.reseed(block_options.seed);
+                    stochastic_block(x, o, count, s, rng);
+                } else if (!nearest_even_block_float(x, o, count, s)) {
+                    nearest_even_block(x, o, count, s);
+                }
             }
         }
         return true;
@@ -534,6 +547,43 @@ class NvFp4Format final : public DataDependentFormat {
     }
     double block_scale_fast(double amax) const {
         return e4m3_grid_.round_quotient_nearest_even(amax, kFp4Max * static_cast<double>(global_));
+    }
+
+    // The same in float32, four lanes to SSE2's two doubles: y = |x| * (1 / s) is within two
+    // float ulps of |x| / s, so rounding it (one magic addition at y's step, as the MX kernel)
+    // gives the nearest atom unless y lies that close to a midpoint; then this returns false
+    // and the exact kernel redoes the block. The stored value atom * s rounded to float32 is
+    // 2^e * f where atom = 2^e * (1 or 1.5) and f = float(s) or float(1.5 * s): exact scaling
+    // while s * 0.5 and 1 / s are normal floats (otherwise: false, the exact kernel).
+    static bool nearest_even_block_float(const float* x, float* o, std::size_t count, double s) {
+        if (!(s >= 0x1p-125 && s <= 0x1p125)) return false;
+        const auto inv = static_cast<float>(1 / s);
+        const auto f1 = static_cast<float>(s), f15 = static_cast<float>(1.5 * s);
+        if (count == 16) return e2m1_float(x, o, 16, inv, f1, f15);  // unrolled at compile time
+        return e2m1_float(x, o, count, inv, f1, f15);
+    }
+    static bool e2m1_float(const float* x, float* o, std::size_t count, float inv, float f1,
+                           float f15) {
+        int near_tie = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::uint32_t bits = float32_bits(x[i]);
+            const std::uint32_t sign = bits & 0x80000000u;
+            const float y = float_from_bits(bits & 0x7fffffffu) * inv;
+            // E2M1: step 0.5 below 2 (smallest normal 1, subnormals 0.5), then 1, then 2.
+            auto e_bits = static_cast<std::int32_t>(float32_bits(y) & 0x7f800000u);
+            e_bits = e_bits < 0x3f800000 ? 0x3f800000 : e_bits;  // binade of 1 at least
+            const auto e = static_cast<std::uint32_t>(e_bits);
+            const float magic = float_from_bits(e + (22u << 23) + 0x00400000u);  // 1.5*2^22*2^e
+            const float half_step = float_from_bits(e - (2u << 23));             // 2^(e-2)
+            float r = (y + magic) - magic;
+            near_tie |= std::fabs(std::fabs(y - r) - half_step) <= y * 0x1p-20f;
+            r = r > 6.0f ? 6.0f : r;
+            const std::uint32_t r_bits = float32_bits(r);
+            const float scaled =
+                float_from_bits(r_bits & 0x7f800000u) * ((r_bits & 0x00400000u) != 0 ? f15 : f1);
+            o[i] = float_from_bits(float32_bits(scaled) | sign);
+        }
+        return near_tie == 0;
     }
 
     // Nearest-even onto s * E2M1 (0, 0.5, 1, 1.5, 2, 3, 4, 6): E2M1 has one fraction bit, its
