@@ -116,7 +116,7 @@ struct BinaryFloatGrid {
         const double lo = floor_point(q, step, n), hi = lo + step;
         const double mid = (lo + step / 2) * den;
         double r = x < mid ? lo : hi;
-        r = (x == mid) & ((n & 1) == 0) ? lo : r;  // a tie goes to the even code
+        r = ((x == mid) & ((n & 1) == 0)) ? lo : r;  // a tie goes to the even code
         return std::min(r, max);
     }
 

@@ -568,7 +568,9 @@ class NvFp4Format final : public DataDependentFormat {
         for (std::size_t i = 0; i < count; ++i) {
             const std::uint32_t bits = float32_bits(x[i]);
             const std::uint32_t sign = bits & 0x80000000u;
-            const float y = float_from_bits(bits & 0x7fffffffu) * inv;
+            // Above 8 everything saturates to 6 (a block scale saturated at 448 leaves y large).
+            float y = float_from_bits(bits & 0x7fffffffu) * inv;
+            y = y > 8.0f ? 8.0f : y;
             // E2M1: step 0.5 below 2 (smallest normal 1, subnormals 0.5), then 1, then 2.
             auto e_bits = static_cast<std::int32_t>(float32_bits(y) & 0x7f800000u);
             e_bits = e_bits < 0x3f800000 ? 0x3f800000 : e_bits;  // binade of 1 at least
