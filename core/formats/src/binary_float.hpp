@@ -107,17 +107,21 @@ struct BinaryFloatGrid {
     // int's FP16). The quotient only finds the two neighbours; the choice compares x with the
     // exact product midpoint * den (exact in double: den and the midpoints have few bits), and
     // a quotient a double rounding away from a grid point still has the right nearest point.
-    double round_quotient_nearest_even(double x, double den) const {
+    // inv_den is 1 / den rounded: q = x * inv_den is within a few double ulps of x / den, and a
+    // q off by that much still finds the right neighbours or, next to a grid point g, the pair
+    // around g, whose midpoint comparison picks g as the exact quotient would.
+    double round_quotient_nearest_even(double x, double den, double inv_den) const {
         // Branch-free (selects), so consecutive blocks' scales overlap in the pipeline; q = 0
         // takes the smallest step and gives lo = 0.
-        const double q = std::min(x / den, max);
+        const double q = std::min(x * inv_den, max);
         double step = 0;
         std::int64_t n = 0;
-        const double lo = floor_point(q, step, n), hi = lo + step;
+        const double lo = floor_point(q, step, n);
         const double mid = (lo + step / 2) * den;
-        double r = x < mid ? lo : hi;
-        r = ((x == mid) & ((n & 1) == 0)) ? lo : r;  // a tie goes to the even code
-        return std::min(r, max);
+        // Up when above the midpoint or on it from an odd code (ties to even); the 0/1 product
+        // keeps the (unpredictable) choice out of the branch predictor.
+        const bool up = (x > mid) | ((x == mid) & ((n & 1) != 0));
+        return std::min(lo + step * static_cast<double>(up), max);
     }
 
     // Stochastic rounding of finite y onto the grid, continued above max by the point `over`,

@@ -420,7 +420,8 @@ constexpr double kFp4Max = 6, kE4m3Max = 448;
 class NvFp4Format final : public DataDependentFormat {
   public:
     NvFp4Format() = default;
-    explicit NvFp4Format(float global) : bound_(true), global_(global) {}
+    explicit NvFp4Format(float global)
+        : bound_(true), global_(global), inv_den_(1 / (kFp4Max * static_cast<double>(global))) {}
     std::string kind() const override { return "nvfp4"; }
     std::string canonical_spec() const override {
         return bound_ ? "nvfp4:global=" + shortest_repr(global_) : "nvfp4";
@@ -546,7 +547,8 @@ class NvFp4Format final : public DataDependentFormat {
         return round_scaled_rne(*e4m3_, den, amax) / den;
     }
     double block_scale_fast(double amax) const {
-        return e4m3_grid_.round_quotient_nearest_even(amax, kFp4Max * static_cast<double>(global_));
+        const double den = kFp4Max * static_cast<double>(global_);
+        return e4m3_grid_.round_quotient_nearest_even(amax, den, inv_den_);
     }
 
     // The same in float32, four lanes to SSE2's two doubles: y = |x| * (1 / s) is within two
@@ -631,6 +633,7 @@ class NvFp4Format final : public DataDependentFormat {
 
     bool bound_ = false;
     float global_ = 1;
+    double inv_den_ = 1 / kFp4Max;  // 1 / (6 * global), rounded
     std::shared_ptr<const FormatImpl> fp4_ = make_ocp("fp4", "e2m1", true);
     std::shared_ptr<const FormatImpl> e4m3_ = make_ocp("fp8", "e4m3", true);
     // E4M3 (OFP8): 3 fraction bits, smallest normal 2^-6, subnormals, max 448.
@@ -688,7 +691,7 @@ class IntGroupFormat final : public DataDependentFormat {
         Params p;
         const double span = asym_ ? hi - lo : std::max(hi, -lo);
         if (fast) {  // branch-free: rint(v) for 0 <= v < 2^52 is (v + 2^52) - 2^52
-            const double scale = fp16_grid_.round_quotient_nearest_even(span, qmax_);
+            const double scale = fp16_grid_.round_quotient_nearest_even(span, qmax_, 1 / qmax_);
             p.scale = scale == 0 ? 0x1p-24 : scale;
             const double v = -lo / p.scale;
             p.zero = asym_ ? static_cast<std::int64_t>(std::min((v + 0x1p52) - 0x1p52, qmax_)) : 0;
