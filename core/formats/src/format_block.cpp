@@ -485,13 +485,13 @@ class NvFp4Format final : public DataDependentFormat {
             bs * global_, InfInput::nan, e4m3_->encode(bs), false);
     }
 
-    // The fast path, per block of 16: the E4M3 block scale from the largest magnitude, then the
-    // elements on the lattice s * E2M1 with s = s_b * global (exact in double: 4 + 24 bits).
-    // Nearest-even divides by s (exact where the quotient is a midpoint, and a quotient cannot
-    // round onto a midpoint it is not: x has 24 bits, midpoint * s at most 30) and rounds on the
-    // double's bits; stochastic rounding finds the neighbours by exact comparisons with
-    // atom * s and draws as the reference does (stream seed + block start, one draw per value
-    // off the lattice). Blocks holding NaN or Inf take the generic path (an E4M3 NaN scale).
+    // The fast path, per block of 16: the E4M3 block scale from the largest magnitude (NVIDIA's
+    // two-level recipe above), then the elements on the lattice s * E2M1 with s = s_b * global
+    // (exact in double: 4 + 24 bits). Nearest-even runs a float32 kernel and, for a block with
+    // a value next to a midpoint, the exact double kernel; stochastic rounding finds the
+    // neighbours by exact comparisons with atom * s and draws as the reference does (stream
+    // seed + block start, one draw per value off the lattice). Blocks holding NaN or Inf take
+    // the generic path (an E4M3 NaN scale).
     bool quantize_blocks(const float* in, float* out, std::size_t n,
                          const QuantizeOptions& options) const override {
         const bool stochastic = options.rounding == Rounding::stochastic;
