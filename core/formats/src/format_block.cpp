@@ -733,26 +733,28 @@ class IntGroupFormat final : public DataDependentFormat {
         const bool stochastic = options.rounding == Rounding::stochastic;
         if (options.rounding != Rounding::nearest_even && !stochastic) return false;
         Rng rng;
-        // Up to 32 groups at a time: first their parameters, independent of one another, so
-        // the chains of divisions overlap in the pipeline; then their elements.
+        // Up to 32 groups at a time: their ranges, then their parameters (short chains of
+        // divisions, independent of one another, so they overlap in the pipeline), then their
+        // elements.
         constexpr std::size_t kBatch = 32;
         double scale[kBatch], k_lo[kBatch], k_hi[kBatch];
+        float lo[kBatch], hi[kBatch];
         for (std::size_t first = 0; first < n; first += kBatch * group_) {
             const std::size_t groups = std::min(kBatch, (n - first + group_ - 1) / group_);
             for (std::size_t g = 0; g < groups; ++g) {
                 const std::size_t start = first + g * group_;
                 const std::size_t count = std::min(group_, n - start);
-                float lo = 0, hi = 0;
                 // Groups of 32 and 128 (the usual sizes) get loops unrolled at compile time.
                 if (count == 32)
-                    finite_range(in + start, 32, lo, hi);
+                    finite_range(in + start, 32, lo[g], hi[g]);
                 else if (count == 128)
-                    finite_range(in + start, 128, lo, hi);
+                    finite_range(in + start, 128, lo[g], hi[g]);
                 else
-                    finite_range(in + start, count, lo, hi);
-                const Params p = params_from_range(lo, hi, true);
-                // Offsets k - zero of the codes: symmetric -qmax .. qmax, asymmetric -z .. qmax -
-                // z.
+                    finite_range(in + start, count, lo[g], hi[g]);
+            }
+            for (std::size_t g = 0; g < groups; ++g) {  // short independent chains
+                const Params p = params_from_range(lo[g], hi[g], true);
+                // Offsets k - zero: symmetric -qmax .. qmax, asymmetric -z .. qmax - z.
                 const double zero = static_cast<double>(p.zero);
                 scale[g] = p.scale;
                 k_lo[g] = asym_ ? -zero : -qmax_;
