@@ -503,14 +503,21 @@ class NvFp4Format final : public DataDependentFormat {
         // holding NaN or Inf.
         constexpr std::size_t kBatch = 64;
         double scale[kBatch];
+        float inv[kBatch];  // 1 / scale in float32 (the float kernel's), 0: exact kernel only
+        std::uint32_t top[kBatch];
         for (std::size_t first = 0; first < n; first += kBatch * kNvBlock) {
             const std::size_t blocks = std::min(kBatch, (n - first + kNvBlock - 1) / kNvBlock);
             for (std::size_t b = 0; b < blocks; ++b) {
                 const std::size_t start = first + b * kNvBlock;
-                const std::uint32_t top =
-                    max_magnitude_bits(in + start, std::min(kNvBlock, n - start));
-                scale[b] =
-                    top >= 0x7f800000u ? NAN : block_scale_fast(float_from_bits(top)) * global_;
+                top[b] = max_magnitude_bits(in + start, std::min(kNvBlock, n - start));
+            }
+            for (std::size_t b = 0; b < blocks; ++b) {  // short independent chains
+                // (A block holding NaN or Inf gets a finite stand-in, then NaN.)
+                const double amax = float_from_bits(std::min(top[b], 0x7f7fffffu));
+                const double s = block_scale_fast(amax) * global_;
+                scale[b] = top[b] >= 0x7f800000u ? NAN : s;
+                // The float kernel's scaling is exact while s / 2 and 1 / s are normal floats.
+                inv[b] = s >= 0x1p-125 && s <= 0x1p125 ? static_cast<float>(1 / s) : 0.0f;
             }
             for (std::size_t b = 0; b < blocks; ++b) {
                 const std::size_t start = first + b * kNvBlock;
@@ -527,7 +534,7 @@ class NvFp4Format final : public DataDependentFormat {
                 } else if (stochastic) {
                     rng.reseed(block_options.seed);
                     stochastic_block(x, o, count, s, rng);
-                } else if (!nearest_even_block_float(x, o, count, s)) {
+                } else if (!nearest_even_block_float(x, o, count, s, inv[b])) {
                     nearest_even_block(x, o, count, s);
                 }
             }
@@ -566,10 +573,10 @@ class NvFp4Format final : public DataDependentFormat {
     // gives the nearest atom unless y lies that close to a midpoint; then this returns false
     // and the exact kernel redoes the block. The stored value atom * s rounded to float32 is
     // 2^e * f where atom = 2^e * (1 or 1.5) and f = float(s) or float(1.5 * s): exact scaling
-    // while s * 0.5 and 1 / s are normal floats (otherwise: false, the exact kernel).
-    static bool nearest_even_block_float(const float* x, float* o, std::size_t count, double s) {
-        if (!(s >= 0x1p-125 && s <= 0x1p125)) return false;
-        const auto inv = static_cast<float>(1 / s);
+    // while s * 0.5 and 1 / s are normal floats (else inv is 0 and this returns false).
+    static bool nearest_even_block_float(const float* x, float* o, std::size_t count, double s,
+                                         float inv) {
+        if (inv == 0) return false;
         const auto f1 = static_cast<float>(s), f15 = static_cast<float>(1.5 * s);
         if (count == 16) return e2m1_float(x, o, 16, inv, f1, f15);  // unrolled at compile time
         return e2m1_float(x, o, count, inv, f1, f15);
