@@ -509,7 +509,8 @@ class NvFp4Format final : public DataDependentFormat {
             const std::size_t blocks = std::min(kBatch, (n - first + kNvBlock - 1) / kNvBlock);
             for (std::size_t b = 0; b < blocks; ++b) {
                 const std::size_t start = first + b * kNvBlock;
-                top[b] = max_magnitude_bits(in + start, std::min(kNvBlock, n - start));
+                top[b] = n - start >= kNvBlock ? max_magnitude_bits_of<kNvBlock>(in + start)
+                                               : max_magnitude_bits(in + start, n - start);
             }
             for (std::size_t b = 0; b < blocks; ++b) {  // short independent chains
                 // (A block holding NaN or Inf gets a finite stand-in, then NaN.)
@@ -595,8 +596,8 @@ class NvFp4Format final : public DataDependentFormat {
             e_bits = e_bits < 0x3f800000 ? 0x3f800000 : e_bits;  // binade of 1 at least
             const auto e = static_cast<std::uint32_t>(e_bits);
             const float magic = float_from_bits(e + (22u << 23) + 0x00400000u);  // 1.5*2^22*2^e
-            const float half_step = float_from_bits(e - (2u << 23));             // 2^(e-2)
             float r = (y + magic) - magic;
+            const float half_step = float_from_bits(e - (2u << 23));  // 2^(e-2)
             near_tie |= std::fabs(std::fabs(y - r) - half_step) <= y * 0x1p-20f;
             r = r > 6.0f ? 6.0f : r;
             const std::uint32_t r_bits = float32_bits(r);
