@@ -386,8 +386,8 @@ const std::vector<std::string>& block_test_specs() {
 
 // Inputs that stress the block paths: N(0,1) over 30 binades, all-zero blocks, NaN, +-Inf, -0,
 // float max and the smallest subnormal, then blocks of 16 (NVFP4's; a part of every other
-// block size) that are all equal, all subnormal, one huge value among tiny ones, and values
-// next to the fitted block's midpoints, i.e. (near) ties.
+// block size) that are all equal, all subnormal, one huge value among tiny ones, values next
+// to the fitted block's midpoints, i.e. (near) ties, and values on the fitted lattice.
 std::vector<float> block_test_input(const Format& f) {
     std::mt19937 gen(11);
     std::normal_distribution<float> normal(0, 1);
@@ -423,6 +423,17 @@ std::vector<float> block_test_input(const Format& f) {
                 const double next = fitted.next_up(q);
                 const auto mid = static_cast<float>(q + (next - q) / 2);
                 if (std::isfinite(next) && mid > lo && mid < hi) in[start + i] = mid;
+            }
+        }
+        // And blocks with every other value on the lattice (stochastic rounding draws nothing
+        // for them, and the fast path must skip the same draws).
+        for (std::size_t start = 4096 / b * b; start + b <= 4608; start += b) {
+            const std::vector<double> block(in.begin() + static_cast<long>(start),
+                                            in.begin() + static_cast<long>(start + b));
+            const Format fitted = f.fit(block);
+            for (std::size_t i = 0; i < b; i += 2) {
+                const double q = fitted.quantize_ref(block[i], Rounding::toward_zero);
+                if (std::isfinite(q)) in[start + i] = static_cast<float>(q);
             }
         }
     }
