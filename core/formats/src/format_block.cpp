@@ -192,14 +192,14 @@ template <std::size_t N>
 std::uint32_t max_magnitude_bits_of(const float* in, std::size_t n = N) {
     std::int32_t top = 0;
     std::size_t i = 0;
-    if (N % 4 == 0 && N > 0) {  // four running maxima, one vector register's worth
-        std::int32_t lane[4] = {0, 0, 0, 0};
-        for (; i < N; i += 4)
-            for (std::size_t l = 0; l < 4; ++l) {
+    if (N % 8 == 0 && N > 0) {  // eight running maxima: one AVX register, two SSE2 ones
+        std::int32_t lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (; i < N; i += 8)
+            for (std::size_t l = 0; l < 8; ++l) {
                 const auto mag = static_cast<std::int32_t>(float32_bits(in[i + l]) & 0x7fffffffu);
                 lane[l] = lane[l] < mag ? mag : lane[l];
             }
-        top = std::max(std::max(lane[0], lane[1]), std::max(lane[2], lane[3]));
+        for (std::size_t l = 0; l < 8; ++l) top = std::max(top, lane[l]);
     }
     for (; i < n; ++i) {
         const auto mag = static_cast<std::int32_t>(float32_bits(in[i]) & 0x7fffffffu);
