@@ -322,23 +322,34 @@ class MxFormat final : public DataDependentFormat {
         if (options.rounding != Rounding::nearest_even && !stochastic) return false;
         std::vector<double> scratch;
         Rng rng;
-        for (std::size_t start = 0; start < n; start += block_) {
-            const std::size_t count = std::min(block_, n - start);
-            const float* x = in + start;
-            float* o = out + start;
-            QuantizeOptions block_options = options;
-            block_options.seed = options.seed + start;  // the reference's per-block stream
-            const std::uint32_t top = max_magnitude_bits(x, count);
-            if (top >= 0x7f800000u) {
-                quantize_block_generic(*this, x, o, count, block_options, scratch);
-                continue;
+        // Up to 64 blocks at a time: their shared exponents first (NaN or Inf: INT_MIN), then
+        // their elements.
+        constexpr std::size_t kBatch = 64;
+        int exps[kBatch];
+        for (std::size_t first = 0; first < n; first += kBatch * block_) {
+            const std::size_t blocks = std::min(kBatch, (n - first + block_ - 1) / block_);
+            for (std::size_t b = 0; b < blocks; ++b) {
+                const std::size_t start = first + b * block_;
+                const std::uint32_t top =
+                    max_magnitude_bits(in + start, std::min(block_, n - start));
+                exps[b] = top >= 0x7f800000u ? std::numeric_limits<int>::min()
+                                             : shared_exponent_of_bits(top);
             }
-            const int k = shared_exponent_of_bits(top);
-            if (stochastic) {
-                rng.reseed(block_options.seed);
-                stochastic_block(x, o, count, k, rng);
-            } else {
-                nearest_even_block(x, o, count, k);
+            for (std::size_t b = 0; b < blocks; ++b) {
+                const std::size_t start = first + b * block_;
+                const std::size_t count = std::min(block_, n - start);
+                const float* x = in + start;
+                float* o = out + start;
+                QuantizeOptions block_options = options;
+                block_options.seed = options.seed + start;  // the reference's per-block stream
+                if (exps[b] == std::numeric_limits<int>::min()) {
+                    quantize_block_generic(*this, x, o, count, block_options, scratch);
+                } else if (stochastic) {
+                    rng.reseed(block_options.seed);
+                    stochastic_block(x, o, count, exps[b], rng);
+                } else {
+                    nearest_even_block(x, o, count, exps[b]);
+                }
             }
         }
         return true;
