@@ -33,4 +33,19 @@ for (const [name, v] of Object.entries(native)) {
     (w ? (w / v).toFixed(2).padStart(13) : "".padStart(13)) +
     (t ? ("  " + (v / t).toFixed(1) + "x (torch " + (t / 1e6).toFixed(0) + " M/s)") : ""));
 }
+// Issue 19: block formats' time per value against float:e=5,m=10, same run, both rounding modes.
+const base = "float:e=5,m=10";
+const wasmRatio = {};
+for (const r of lines(dir + "/wasm.jsonl")) if (r.name.startsWith("ratio/")) wasmRatio[r.name] = r;
+console.log("\nblock format / " + base + ", time per value".padEnd(30) + "native".padStart(9) + "wasm".padStart(9) + "  target");
+for (const [mode, prefix] of [["rne", "quantize/"], ["stochastic", "quantize_stochastic/"]]) {
+  const b = native[prefix + base];
+  for (const [name, v] of Object.entries(native)) {
+    if (!name.startsWith(prefix) || name === prefix + base) continue;
+    const spec = name.slice(prefix.length);
+    const w = wasmRatio["ratio/" + mode + "/" + spec];
+    if (!w) continue;
+    console.log((mode + " " + spec).padEnd(44) + (b / v).toFixed(2).padStart(9) + w.ratio.toFixed(2).padStart(9) + ("  <= " + w.target));
+  }
+}
 JS

@@ -2,6 +2,8 @@
 // WebAssembly), listed once so the two reports compare the same formats.
 #pragma once
 
+#include <cstring>
+
 namespace qlab::bench {
 
 inline const char* const kFormatSpecs[] = {
@@ -39,5 +41,24 @@ inline const char* const kFormatSpecs[] = {
     "int:b=4,group=32,asym=1",
     "int:b=8,group=128",
 };
+
+// Issue 19: the block-scaled formats against the float fast path, per value, in the same run and
+// the same rounding mode (nearest-even and stochastic). MX at most 1.5x, the others at most 2x.
+inline const char* const kRatioBaseline = "float:e=5,m=10";
+inline const char* const kRatioSpecs[] = {
+    "mxfp8:e4m3",
+    "mxfp8:e5m2",
+    "mxfp6:e2m3",
+    "mxfp6:e3m2",
+    "mxfp4",
+    "mxint8",
+    "nvfp4",
+    "int:b=4,group=128",
+    "int:b=4,group=32,asym=1",
+    "int:b=8,group=128",
+};
+inline double ratio_target(const char* spec) {
+    return std::strncmp(spec, "mx", 2) == 0 ? 1.5 : 2.0;
+}
 
 }  // namespace qlab::bench

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "qlab/format.hpp"
+#include "qlab/format_kinds.hpp"
 
 namespace qlab {
 namespace {
@@ -342,39 +343,52 @@ TEST_P(FormatProperties, FastPathMatchesReference) {
         }
     }
     EXPECT_EQ(mismatches, static_cast<std::size_t>(kFastPathUlpTolerance));
+    // Stochastic rounding: the fast path (float's, issue 19) draws from one stream seeded
+    // `seed`, one draw per value off the lattice, as the reference over the whole array does.
+    QuantizeOptions o;
+    o.rounding = Rounding::stochastic;
+    o.seed = 9;
+    f.quantize(in.data(), out.data(), in.size(), o);
+    const std::vector<double> ref =
+        f.quantize_tensor_ref(std::vector<double>(in.begin(), in.end()), o);
+    mismatches = 0;
+    for (std::size_t i = 0; i < in.size(); ++i)
+        if (!same_bits(out[i], static_cast<float>(ref[i])) && ++mismatches < 5)
+            ADD_FAILURE() << GetParam() << " stochastic x=" << in[i] << " fast=" << out[i]
+                          << " ref=" << ref[i];
+    EXPECT_EQ(mismatches, static_cast<std::size_t>(kFastPathUlpTolerance)) << "stochastic";
 }
 
 INSTANTIATE_TEST_SUITE_P(AllFormats, FormatProperties, ::testing::ValuesIn(all_test_specs()));
 
 // Formats fitted per block or tensor: the fast Format::quantize against the tensor reference,
-// every rounding mode (the brute-force reference is in format_block_test.cpp).
+// every rounding mode (the brute-force reference is in format_block_test.cpp). Every
+// block-scaled example of the registry (each MX element type, NVFP4, group-wise int sym and
+// asym), then other block sizes, ragged last blocks (5000 values) and the other fitted kinds.
 const std::vector<std::string>& block_test_specs() {
-    static const std::vector<std::string> specs = {
-        "mxfp8:e4m3",
-        "mxfp8:e5m2",
-        "mxfp6:e2m3",
-        "mxfp6:e3m2",
-        "mxfp4",
-        "mxint8",
-        "mxfp4:block=7",
-        "nvfp4",
-        "nvfp4:global=0.001",
-        "int:b=4,group=128",
-        "int:b=4,group=32,asym=1",
-        "int:b=8,group=5",
-        "int:b=2,group=16,asym=1",
-        "bfp:w=8,block=16",
-        "ternary:block=64",
-        "binary:block=8",
-    };
+    static const std::vector<std::string> specs = [] {
+        std::vector<std::string> s;
+        for (const FormatKindInfo& kind : format_kinds())
+            for (const FormatForm& form : kind.forms)
+                for (const FormatExample& example : form.examples)
+                    if (parse_ok(example.spec).block_scaled()) s.push_back(example.spec);
+        for (const char* spec :
+             {"mxint8", "mxfp4:block=7", "mxfp8:e4m3,block=48", "nvfp4", "nvfp4:global=0.001",
+              "nvfp4:global=3e-39", "int:b=4,group=128", "int:b=4,group=32,asym=1",
+              "int:b=8,group=5", "int:b=8,group=128", "int:b=3,group=33",
+              "int:b=16,group=64,asym=1", "int:b=2,group=16,asym=1", "bfp:w=8,block=16",
+              "ternary:block=64", "binary:block=8"})
+            if (std::find(s.begin(), s.end(), spec) == s.end()) s.push_back(spec);
+        return s;
+    }();
     return specs;
 }
 
-class BlockFastPath : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(BlockFastPath, MatchesTensorReferenceInEveryMode) {
-    const Format f = parse_ok(GetParam());
-    EXPECT_EQ(parse_ok(f.to_string()).to_string(), f.to_string());
+// Inputs that stress the block paths: N(0,1) over 30 binades, all-zero blocks, NaN, +-Inf, -0,
+// float max and the smallest subnormal, then blocks of 16 (NVFP4's; a part of every other
+// block size) that are all equal, all subnormal, one huge value among tiny ones, values next
+// to the fitted block's midpoints, i.e. (near) ties, and values on the fitted lattice.
+std::vector<float> block_test_input(const Format& f) {
     std::mt19937 gen(11);
     std::normal_distribution<float> normal(0, 1);
     std::vector<float> in(5000);
@@ -384,20 +398,114 @@ TEST_P(BlockFastPath, MatchesTensorReferenceInEveryMode) {
     in[100] = NAN, in[300] = INFINITY, in[700] = -INFINITY, in[900] = -0.0f;
     in[1000] = std::numeric_limits<float>::max(),
     in[1001] = std::numeric_limits<float>::denorm_min();
+    for (std::size_t i = 2048; i < 2048 + 128; ++i) in[i] = 0.7f;   // all equal
+    for (std::size_t i = 2304; i < 2304 + 128; ++i) in[i] = -0.7f;  // all equal, negative
+    for (std::size_t i = 2560; i < 2560 + 128; ++i)                 // subnormals only
+        in[i] = std::ldexp(static_cast<float>(i % 7) - 3, -140);
+    for (std::size_t i = 2816; i < 2816 + 128; ++i) in[i] = normal(gen) * 1e-6f;
+    in[2816 + 3] = 3e30f;  // one huge value among small ones
+    // Midpoints between neighbouring atoms of each fitted block, kept inside the block's range
+    // (the value of largest magnitude stays, so the block's fit does not change).
+    if (!f.to_string().empty() && f.block_size() > 0 && f.to_string() != "nvfp4") {
+        const std::size_t b = f.block_size();
+        for (std::size_t start = 3072 / b * b; start + b <= 4096; start += b) {
+            const std::vector<double> block(in.begin() + static_cast<long>(start),
+                                            in.begin() + static_cast<long>(start + b));
+            const Format fitted = f.fit(block);
+            std::size_t top = 0;
+            for (std::size_t i = 1; i < b; ++i)
+                if (std::fabs(block[i]) > std::fabs(block[top])) top = i;
+            double lo = 0, hi = 0;
+            for (double v : block) lo = std::min(lo, v), hi = std::max(hi, v);
+            for (std::size_t i = 0; i < b; ++i) {
+                if (i == top) continue;
+                const double q = fitted.quantize_ref(block[i], Rounding::down);
+                const double next = fitted.next_up(q);
+                const auto mid = static_cast<float>(q + (next - q) / 2);
+                if (std::isfinite(next) && mid > lo && mid < hi) in[start + i] = mid;
+            }
+        }
+        // And blocks with every other value on the lattice (stochastic rounding draws nothing
+        // for them, and the fast path must skip the same draws).
+        for (std::size_t start = 4096 / b * b; start + b <= 4608; start += b) {
+            const std::vector<double> block(in.begin() + static_cast<long>(start),
+                                            in.begin() + static_cast<long>(start + b));
+            const Format fitted = f.fit(block);
+            for (std::size_t i = 0; i < b; i += 2) {
+                const double q = fitted.quantize_ref(block[i], Rounding::toward_zero);
+                if (std::isfinite(q)) in[start + i] = static_cast<float>(q);
+            }
+        }
+    }
+    return in;
+}
+
+class BlockFastPath : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BlockFastPath, MatchesTensorReferenceInEveryMode) {
+    const Format f = parse_ok(GetParam());
+    EXPECT_EQ(parse_ok(f.to_string()).to_string(), f.to_string());
+    const std::vector<float> in = block_test_input(f);
     const std::vector<double> values(in.begin(), in.end());
     for (Rounding r : all_roundings()) {
-        QuantizeOptions o;
-        o.rounding = r;
-        o.seed = 5;
+        for (std::uint64_t seed : {5u, 6u}) {
+            QuantizeOptions o;
+            o.rounding = r;
+            o.seed = seed;
+            std::vector<float> out(in.size());
+            f.quantize(in.data(), out.data(), in.size(), o);
+            const std::vector<double> ref = f.quantize_tensor_ref(values, o);
+            std::size_t mismatches = 0;
+            for (std::size_t i = 0; i < in.size(); ++i)
+                if (!same_bits(out[i], static_cast<float>(ref[i])) && ++mismatches < 5)
+                    ADD_FAILURE() << GetParam() << " " << rounding_name(r) << " i=" << i
+                                  << " x=" << in[i] << " fast=" << out[i] << " ref=" << ref[i];
+            EXPECT_EQ(mismatches, static_cast<std::size_t>(kFastPathUlpTolerance))
+                << rounding_name(r);
+            if (r != Rounding::stochastic) break;  // one seed is the whole story
+        }
+    }
+}
+
+// Exact ties of a block, and their float32 neighbours: values on midpoints of the fitted lattice
+// that are float32 numbers (MX: power-of-two scales; NVFP4 with global 1: E4M3 scales; group-wise
+// int: an FP16 scale times half-integers of few bits).
+TEST(BlockFastPath, ExactTiesGoToTheEvenCode) {
+    for (const char* spec : {"mxfp4", "mxfp8:e4m3", "mxint8", "int:b=4,group=32",
+                             "int:b=4,group=32,asym=1", "nvfp4:global=1"}) {
+        const Format f = parse_ok(spec);
+        std::vector<float> in;
+        for (int k = 0; k < 40; ++k) {
+            // A block whose largest value fixes the scale, then midpoints of its atoms.
+            // Largest values 6 * {1, 1.25, 1.5, 1.75} * 2^j: scales that are not powers of two,
+            // so 1 / scale is inexact and the float kernels must see the ties coming.
+            std::vector<double> block = {6.0 * (1 + (k % 4) / 4.0) * std::ldexp(1.0, k % 9 - 4)};
+            block.resize(f.block_size(), 0.0);
+            const Format fitted = f.fit(block);
+            const std::vector<double> atoms = fitted.atoms_in(-block[0], block[0], 4096).atoms;
+            for (std::size_t i = 1; i < block.size(); ++i) {
+                const std::size_t j = (i * 7 + static_cast<std::size_t>(k)) % (atoms.size() - 1);
+                block[i] = atoms[j] + (atoms[j + 1] - atoms[j]) / 2;
+            }
+            for (double v : block) in.push_back(static_cast<float>(v));
+            // and a block of the float32 neighbours of those ties (the largest value kept)
+            in.push_back(static_cast<float>(block[0]));
+            for (std::size_t i = 1; i < block.size(); ++i)
+                in.push_back(
+                    std::nextafter(static_cast<float>(block[i]), i % 2 ? INFINITY : -INFINITY));
+        }
+        const std::vector<double> values(in.begin(), in.end());
         std::vector<float> out(in.size());
-        f.quantize(in.data(), out.data(), in.size(), o);
-        const std::vector<double> ref = f.quantize_tensor_ref(values, o);
-        std::size_t mismatches = 0;
-        for (std::size_t i = 0; i < in.size(); ++i)
+        f.quantize(in.data(), out.data(), in.size());
+        const std::vector<double> ref = f.quantize_tensor_ref(values);
+        std::size_t mismatches = 0, ties = 0;
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            ties += static_cast<double>(in[i]) == values[i];
             if (!same_bits(out[i], static_cast<float>(ref[i])) && ++mismatches < 5)
-                ADD_FAILURE() << GetParam() << " " << rounding_name(r) << " x=" << in[i]
-                              << " fast=" << out[i] << " ref=" << ref[i];
-        EXPECT_EQ(mismatches, static_cast<std::size_t>(kFastPathUlpTolerance)) << rounding_name(r);
+                ADD_FAILURE() << spec << " x=" << in[i] << " fast=" << out[i] << " ref=" << ref[i];
+        }
+        EXPECT_EQ(mismatches, static_cast<std::size_t>(kFastPathUlpTolerance)) << spec;
+        EXPECT_GT(ties, in.size() / 3) << spec;
     }
 }
 

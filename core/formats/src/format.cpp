@@ -231,6 +231,12 @@ std::shared_ptr<const FormatImpl> FormatImpl::fit_tensor(const double*, std::siz
     return nullptr;
 }
 
+std::shared_ptr<const FormatImpl> FormatImpl::fit_tensor_float(const float* data,
+                                                               std::size_t n) const {
+    const std::vector<double> all(data, data + n);
+    return fit_tensor(all.data(), n);
+}
+
 bool FormatImpl::quantize_blocks(const float*, float*, std::size_t, const QuantizeOptions&) const {
     return false;
 }
@@ -280,10 +286,8 @@ void FormatImpl::quantize_array(const float* in, float* out, std::size_t n,
 
 void Format::quantize(const float* in, float* out, std::size_t n,
                       const QuantizeOptions& options) const {
-    if (impl_->fits_tensor()) {
-        const std::vector<double> all(in, in + n);
-        return Format(impl_->fit_tensor(all.data(), n)).quantize(in, out, n, options);
-    }
+    if (impl_->fits_tensor())
+        return Format(impl_->fit_tensor_float(in, n)).quantize(in, out, n, options);
     if (!impl_->data_dependent()) return impl_->quantize_array(in, out, n, options);
     if (impl_->quantize_blocks(in, out, n, options)) return;
     const std::size_t block = impl_->block_size() ? impl_->block_size() : n;
@@ -300,11 +304,9 @@ void Format::quantize(const float* in, float* out, std::size_t n,
 
 void Format::quantize_rows(const float* in, float* out, std::size_t rows, std::size_t cols,
                            const QuantizeOptions& options) const {
-    if (impl_->fits_tensor()) {
-        const std::vector<double> all(in, in + rows * cols);
-        return Format(impl_->fit_tensor(all.data(), all.size()))
+    if (impl_->fits_tensor())
+        return Format(impl_->fit_tensor_float(in, rows * cols))
             .quantize_rows(in, out, rows, cols, options);
-    }
     const std::size_t block = impl_->block_size();
     if (!impl_->data_dependent() || block == 0 || rows <= 1 || cols % block == 0)
         return quantize(in, out, rows * cols, options);

@@ -11,6 +11,7 @@
 
 #include "binary_float.hpp"
 #include "format_impls.hpp"
+#include "int_lattice.hpp"
 
 namespace qlab::detail {
 namespace {
@@ -184,12 +185,33 @@ Encoding e8m0_code(int biased) {
     return e;
 }
 
-// The largest magnitude's bit pattern (one pass: non-negative floats order as their bits); at
-// least 0x7f800000 when the block holds an Inf or NaN.
+// The largest magnitude's bit pattern (non-negative floats order as their bits), at least
+// 0x7f800000 when the block holds an Inf or NaN. Magnitudes fit in 31 bits, so a signed max
+// (what SSE2 compares) orders them and the loop vectorizes.
+template <std::size_t N>
+std::uint32_t max_magnitude_bits_of(const float* in, std::size_t n = N) {
+    std::int32_t top = 0;
+    std::size_t i = 0;
+    if (N % 8 == 0 && N > 0) {  // eight running maxima: one AVX register, two SSE2 ones
+        std::int32_t lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (; i < N; i += 8)
+            for (std::size_t l = 0; l < 8; ++l) {
+                const auto mag = static_cast<std::int32_t>(float32_bits(in[i + l]) & 0x7fffffffu);
+                lane[l] = lane[l] < mag ? mag : lane[l];
+            }
+        for (std::size_t l = 0; l < 8; ++l) top = std::max(top, lane[l]);
+    }
+    for (; i < n; ++i) {
+        const auto mag = static_cast<std::int32_t>(float32_bits(in[i]) & 0x7fffffffu);
+        top = top < mag ? mag : top;
+    }
+    return static_cast<std::uint32_t>(top);
+}
+
 std::uint32_t max_magnitude_bits(const float* in, std::size_t n) {
-    std::uint32_t top = 0;
-    for (std::size_t i = 0; i < n; ++i) top = std::max(top, float32_bits(in[i]) & 0x7fffffffu);
-    return top;
+    if (n == 32) return max_magnitude_bits_of<32>(in);  // MX's k, unrolled at compile time
+    if (n == 16) return max_magnitude_bits_of<16>(in);  // NVFP4's
+    return max_magnitude_bits_of<0>(in, n);
 }
 
 float float_from_bits(std::uint32_t bits) {
@@ -239,6 +261,8 @@ class MxFormat final : public DataDependentFormat {
         }
         // emax_elem (§6.3): the exponent of the element's largest normal number.
         emax_ = std::ilogb(element_->max_finite());
+        int_ = kind == "mxint8";
+        over_ = element_->bracket(std::nextafter(element_->max_finite(), INFINITY)).hi;
     }
     std::string kind() const override { return e_.kind; }
     std::string canonical_spec() const override {
@@ -286,44 +310,47 @@ class MxFormat final : public DataDependentFormat {
             std::ldexp(1.0, k), e_.inf, e8m0_code(k + 127), std::string(e_.kind) == "mxint8");
     }
 
-    // Round-half-even over float32: X is a power of two, so V / X and P * X are exact products
-    // in float32 (an underflowing V / X lies far below half the smallest element and rounds to
-    // zero either way), and the element rounding is the OCP grid's bit-pattern rounding with
-    // overflow saturating at max. Blocks holding NaN or Inf take the generic path.
+    // The fast path, per block: the shared scale once from the largest magnitude (one pass), then
+    // the elements by the element grid's own kernel on V / X (MX §6.3). X is a power of two, so
+    // V / X and P * X are exact (in float32 for nearest-even, see BinaryFloatGrid; in double for
+    // stochastic rounding, which draws exactly as the reference does: a fresh stream seeded
+    // seed + block start, one draw per value off the lattice). Blocks holding NaN or Inf take
+    // the generic path (fit, then the fitted block's reference), as rare as they are special.
     bool quantize_blocks(const float* in, float* out, std::size_t n,
                          const QuantizeOptions& options) const override {
-        if (options.rounding != Rounding::nearest_even) return false;
-        const bool is_int = std::string(e_.kind) == "mxint8";
-        const std::uint32_t max_bits = float32_bits(static_cast<float>(element_->max_finite()));
-        std::vector<float> tmp(std::min(block_, n));
+        const bool stochastic = options.rounding == Rounding::stochastic;
+        if (options.rounding != Rounding::nearest_even && !stochastic) return false;
         std::vector<double> scratch;
-        for (std::size_t start = 0; start < n; start += block_) {
-            const std::size_t count = std::min(block_, n - start);
-            const float* x = in + start;
-            float* o = out + start;
-            const std::uint32_t top = max_magnitude_bits(x, count);
-            if (top >= 0x7f800000u) {
+        Rng rng;
+        // Up to 64 blocks at a time: their shared exponents first (NaN or Inf: INT_MIN), then
+        // their elements.
+        constexpr std::size_t kBatch = 64;
+        int exps[kBatch];
+        for (std::size_t first = 0; first < n; first += kBatch * block_) {
+            const std::size_t blocks = std::min(kBatch, (n - first + block_ - 1) / block_);
+            for (std::size_t b = 0; b < blocks; ++b) {
+                const std::size_t start = first + b * block_;
+                const std::uint32_t top =
+                    max_magnitude_bits(in + start, std::min(block_, n - start));
+                exps[b] = top >= 0x7f800000u ? std::numeric_limits<int>::min()
+                                             : shared_exponent_of_bits(top);
+            }
+            for (std::size_t b = 0; b < blocks; ++b) {
+                const std::size_t start = first + b * block_;
+                const std::size_t count = std::min(block_, n - start);
+                const float* x = in + start;
+                float* o = out + start;
                 QuantizeOptions block_options = options;
-                block_options.seed = options.seed + start;
-                quantize_block_generic(*this, x, o, count, block_options, scratch);
-                continue;
-            }
-            const int k = shared_exponent(float_from_bits(top));
-            const float down = std::ldexp(1.0f, -k), up = std::ldexp(1.0f, k);
-            if (is_int) {
-                const float magic = 0x1.8p23f;
-                for (std::size_t i = 0; i < count; ++i) {
-                    float y = (x[i] * down) * 64.0f;
-                    y = y < -128.0f ? -128.0f : y;
-                    y = y > 127.0f ? 127.0f : y;
-                    y = (y + magic) - magic;
-                    o[i] = (y * 0.015625f) * up + 0.0f;  // one zero: + 0 turns -0 into +0
+                block_options.seed = options.seed + start;  // the reference's per-block stream
+                if (exps[b] == std::numeric_limits<int>::min()) {
+                    quantize_block_generic(*this, x, o, count, block_options, scratch);
+                } else if (stochastic) {
+                    rng.reseed(block_options.seed);
+                    stochastic_block(x, o, count, exps[b], rng);
+                } else {
+                    nearest_even_block(x, o, count, exps[b]);
                 }
-                continue;
             }
-            for (std::size_t i = 0; i < count; ++i) tmp[i] = x[i] * down;
-            grid_.round_float32_nearest_even(tmp.data(), o, count, max_bits);
-            for (std::size_t i = 0; i < count; ++i) o[i] *= up;
         }
         return true;
     }
@@ -333,11 +360,72 @@ class MxFormat final : public DataDependentFormat {
         if (!(amax > 0)) return -127;
         return std::clamp(std::ilogb(amax) - emax_, -127, 127);
     }
+    // The same from the largest magnitude's float32 bits (finite): its exponent field, or
+    // ilogb for a subnormal amax.
+    int shared_exponent_of_bits(std::uint32_t top) const {
+        if (top < 0x00800000u) return shared_exponent(float_from_bits(top));
+        return std::clamp(static_cast<int>(top >> 23) - 127 - emax_, -127, 127);
+    }
+
+    // Nearest-even of the block's finite values with X = 2^k, in float32.
+    void nearest_even_block(const float* x, float* o, std::size_t count, int k) const {
+        const float down = pow2f(-k), up = pow2f(k);
+        if (!int_) {
+            grid_.round_float32_nearest_even_scaled(x, o, count, down, up);
+            return;
+        }
+        // MXINT8 (§5.3.4): codes -128 .. 127 times 2^-6. The 2^6 folds into the scale while
+        // 2^(6 - k) is a normal float32; an input that underflows in x * 2^(6 - k) lies far
+        // below half a code and rounds to zero either way, and code * 2^(k - 6) is exact.
+        if (k >= -121) {
+            const float in_scale = pow2f(6 - k), out_scale = pow2f(k - 6);
+            if (count == 32) return int8_block(x, o, 32, in_scale, out_scale);  // unrolled
+            return int8_block(x, o, count, in_scale, out_scale);
+        }
+        for (std::size_t i = 0; i < count; ++i) o[i] = x[i] * down * 64.0f;
+        int8_block(o, o, count, 1, 1);
+        for (std::size_t i = 0; i < count; ++i) o[i] = o[i] * 0.015625f * up + 0.0f;
+    }
+    // Codes of x * in_scale (rint by the 1.5 * 2^23 trick, saturating at 127), times out_scale.
+    // |x| / X < 2^(emax_elem + 1) = 2 in a block, so x * in_scale > -128: no lower clamp.
+    static void int8_block(const float* x, float* o, std::size_t count, float in_scale,
+                           float out_scale) {
+        const float magic = 0x1.8p23f;
+        for (std::size_t i = 0; i < count; ++i) {
+            float y = x[i] * in_scale;
+            y = y > 127.0f ? 127.0f : y;
+            y = (y + magic) - magic;
+            o[i] = y * out_scale + 0.0f;  // one zero: + 0 turns -0 into +0
+        }
+    }
+
+    // Stochastic rounding of the block's finite values with X = 2^k, in double (exact), then
+    // the reference's resolve: saturation at the element's max (§6.3) and the sign of zero.
+    void stochastic_block(const float* x, float* o, std::size_t count, int k, Rng& rng) const {
+        const double down = pow2(-k), up = pow2(k), max = element_->max_finite();
+        for (std::size_t i = 0; i < count; ++i) {
+            const double y = static_cast<double>(x[i]) * down;
+            double r = 0;
+            if (int_) {
+                // INT8 times 2^-6: a uniform grid, |y| < 2 here (the block's largest |V| / X is
+                // below 2^(emax_elem + 1) = 2), so inside the bracket's range.
+                const double lo = std::floor(y * 64) / 64;
+                r = lo == y ? y : rng.uniform() / 64 < y - lo ? lo + 1.0 / 64 : lo;
+                r = std::clamp(r, -2.0, max) + 0.0;  // one zero: + 0 turns -0 into +0
+            } else {
+                r = std::clamp(grid_.stochastic_point(y, over_, false, rng), -max, max);
+            }
+            o[i] = static_cast<float>(r * up);
+        }
+    }
+
     MxElement e_;
     std::size_t block_;
     std::shared_ptr<const FormatImpl> element_;
     BinaryFloatGrid grid_;
     int emax_ = 0;
+    bool int_ = false;
+    double over_ = 0;  // the element lattice's point after max (OcpFloat::bracket)
 };
 
 // ---- 3. NVFP4 --------------------------------------------------------------------------------
@@ -353,7 +441,8 @@ constexpr double kFp4Max = 6, kE4m3Max = 448;
 class NvFp4Format final : public DataDependentFormat {
   public:
     NvFp4Format() = default;
-    explicit NvFp4Format(float global) : bound_(true), global_(global) {}
+    explicit NvFp4Format(float global)
+        : bound_(true), global_(global), inv_den_(1 / (kFp4Max * static_cast<double>(global))) {}
     std::string kind() const override { return "nvfp4"; }
     std::string canonical_spec() const override {
         return bound_ ? "nvfp4:global=" + shortest_repr(global_) : "nvfp4";
@@ -407,49 +496,177 @@ class NvFp4Format final : public DataDependentFormat {
             bs * global_, InfInput::nan, e4m3_->encode(bs), false);
     }
 
-    // Round-half-even: the block scale by the same exact rule, then each element by exact
-    // comparisons with the 7 midpoints of E2M1 times the scale (ties to the even code).
+    // The fast path, per block of 16: the E4M3 block scale from the largest magnitude (NVIDIA's
+    // two-level recipe above), then the elements on the lattice s * E2M1 with s = s_b * global
+    // (exact in double: 4 + 24 bits). Nearest-even runs a float32 kernel and, for a block with
+    // a value next to a midpoint, the exact double kernel; stochastic rounding finds the
+    // neighbours by exact comparisons with atom * s and draws as the reference does (stream
+    // seed + block start, one draw per value off the lattice). Blocks holding NaN or Inf take
+    // the generic path (an E4M3 NaN scale).
     bool quantize_blocks(const float* in, float* out, std::size_t n,
                          const QuantizeOptions& options) const override {
-        if (!bound_ || options.rounding != Rounding::nearest_even) return false;
-        static constexpr double kAtoms[8] = {0, 0.5, 1, 1.5, 2, 3, 4, 6};
+        const bool stochastic = options.rounding == Rounding::stochastic;
+        if (!bound_ || (options.rounding != Rounding::nearest_even && !stochastic)) return false;
         std::vector<double> scratch;
-        for (std::size_t start = 0; start < n; start += kNvBlock) {
-            const std::size_t count = std::min(kNvBlock, n - start);
-            const float* x = in + start;
-            float* o = out + start;
-            const std::uint32_t top = max_magnitude_bits(x, count);
-            if (top >= 0x7f800000u) {
-                QuantizeOptions block_options = options;
-                block_options.seed = options.seed + start;
-                quantize_block_generic(*this, x, o, count, block_options, scratch);
-                continue;
+        Rng rng;
+        // Up to 64 blocks at a time: first their scales, independent of one another, so the
+        // chains of divisions overlap in the pipeline; then their elements. NaN marks a block
+        // holding NaN or Inf.
+        constexpr std::size_t kBatch = 64;
+        double scale[kBatch];
+        float inv[kBatch];  // 1 / scale in float32 (the float kernel's), 0: exact kernel only
+        std::uint32_t top[kBatch];
+        for (std::size_t first = 0; first < n; first += kBatch * kNvBlock) {
+            const std::size_t blocks = std::min(kBatch, (n - first + kNvBlock - 1) / kNvBlock);
+            for (std::size_t b = 0; b < blocks; ++b) {
+                const std::size_t start = first + b * kNvBlock;
+                top[b] = n - start >= kNvBlock ? max_magnitude_bits_of<kNvBlock>(in + start)
+                                               : max_magnitude_bits(in + start, n - start);
             }
-            const double bs = block_scale_for(float_from_bits(top));
-            const double s = bs * global_;
-            double atom[8], mid[7];
-            for (int j = 0; j < 8; ++j) atom[j] = kAtoms[j] * s;
-            for (int j = 0; j < 7; ++j) mid[j] = (kAtoms[j] + kAtoms[j + 1]) / 2 * s;
-            for (std::size_t i = 0; i < count; ++i) {
-                const double a = std::fabs(static_cast<double>(x[i]));
-                int idx = 0;
-                for (int j = 0; j < 7; ++j) idx += (a > mid[j]) | ((a == mid[j]) & (j & 1));
-                o[i] = static_cast<float>(std::copysign(atom[idx], static_cast<double>(x[i])));
+            for (std::size_t b = 0; b < blocks; ++b) {  // short independent chains
+                // (A block holding NaN or Inf gets a finite stand-in, then NaN.)
+                const double amax = float_from_bits(std::min(top[b], 0x7f7fffffu));
+                const double s = block_scale_fast(amax) * global_;
+                scale[b] = top[b] >= 0x7f800000u ? NAN : s;
+                // The float kernel's scaling is exact while s / 2 and 1 / s are normal floats.
+                inv[b] = s >= 0x1p-125 && s <= 0x1p125 ? static_cast<float>(1 / s) : 0.0f;
+            }
+            for (std::size_t b = 0; b < blocks; ++b) {
+                const std::size_t start = first + b * kNvBlock;
+                const std::size_t count = std::min(kNvBlock, n - start);
+                const float* x = in + start;
+                float* o = out + start;
+                const double s = scale[b];
+                QuantizeOptions block_options = options;
+                block_options.seed = options.seed + start;  // the reference's per-block stream
+                if (std::isnan(s)) {
+                    quantize_block_generic(*this, x, o, count, block_options, scratch);
+                } else if (s == 0) {  // a zero scale (ZeroBlock): signed zeros, no draws
+                    for (std::size_t i = 0; i < count; ++i) o[i] = std::copysign(0.0f, x[i]);
+                } else if (stochastic) {
+                    rng.reseed(block_options.seed);
+                    stochastic_block(x, o, count, s, rng);
+                } else if (!nearest_even_block_float(x, o, count, s, inv[b])) {
+                    nearest_even_block(x, o, count, s);
+                }
             }
         }
         return true;
     }
 
+    // The per-tensor scale straight from float32 input (Format::quantize): the largest finite
+    // magnitude's bits, the same amax as fit_tensor's.
+    std::shared_ptr<const FormatImpl> fit_tensor_float(const float* data,
+                                                       std::size_t n) const override {
+        std::int32_t top = 0;  // magnitudes fit in 31 bits: a signed max, which vectorizes
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto mag = static_cast<std::int32_t>(float32_bits(data[i]) & 0x7fffffffu);
+            const std::int32_t finite = mag < 0x7f800000 ? mag : 0;
+            top = finite > top ? finite : top;
+        }
+        const double amax = float_from_bits(static_cast<std::uint32_t>(top));
+        return fit_tensor(&amax, 1);
+    }
+
   private:
     // e4m3(amax_block / (6 * global)), exactly: 6 * global and E4M3 atoms times it are exact.
+    // The reference by round_scaled_rne's comparisons; the fast path by the E4M3 grid's rule.
     double block_scale_for(double amax) const {
         const double den = kFp4Max * static_cast<double>(global_);
         return round_scaled_rne(*e4m3_, den, amax) / den;
     }
+    double block_scale_fast(double amax) const {
+        const double den = kFp4Max * static_cast<double>(global_);
+        return e4m3_grid_.round_quotient_nearest_even(amax, den, inv_den_);
+    }
+
+    // The same in float32, four lanes to SSE2's two doubles: y = |x| * (1 / s) is within two
+    // float ulps of |x| / s, so rounding it (one magic addition at y's step, as the MX kernel)
+    // gives the nearest atom unless y lies that close to a midpoint; then this returns false
+    // and the exact kernel redoes the block. The stored value atom * s rounded to float32 is
+    // 2^e * f where atom = 2^e * (1 or 1.5) and f = float(s) or float(1.5 * s): exact scaling
+    // while s * 0.5 and 1 / s are normal floats (else inv is 0 and this returns false).
+    static bool nearest_even_block_float(const float* x, float* o, std::size_t count, double s,
+                                         float inv) {
+        if (inv == 0) return false;
+        const auto f1 = static_cast<float>(s), f15 = static_cast<float>(1.5 * s);
+        if (count == 16) return e2m1_float(x, o, 16, inv, f1, f15);  // unrolled at compile time
+        return e2m1_float(x, o, count, inv, f1, f15);
+    }
+    static bool e2m1_float(const float* x, float* o, std::size_t count, float inv, float f1,
+                           float f15) {
+        int near_tie = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::uint32_t bits = float32_bits(x[i]);
+            const std::uint32_t sign = bits & 0x80000000u;
+            // Above 8 everything saturates to 6 (a block scale saturated at 448 leaves y large).
+            float y = float_from_bits(bits & 0x7fffffffu) * inv;
+            y = y > 8.0f ? 8.0f : y;
+            // E2M1: step 0.5 below 2 (smallest normal 1, subnormals 0.5), then 1, then 2.
+            auto e_bits = static_cast<std::int32_t>(float32_bits(y) & 0x7f800000u);
+            e_bits = e_bits < 0x3f800000 ? 0x3f800000 : e_bits;  // binade of 1 at least
+            const auto e = static_cast<std::uint32_t>(e_bits);
+            const float magic = float_from_bits(e + (22u << 23) + 0x00400000u);  // 1.5*2^22*2^e
+            float r = (y + magic) - magic;
+            const float half_step = float_from_bits(e - (2u << 23));  // 2^(e-2)
+            near_tie |= std::fabs(std::fabs(y - r) - half_step) <= y * 0x1p-20f;
+            r = r > 6.0f ? 6.0f : r;
+            const std::uint32_t r_bits = float32_bits(r);
+            const float scaled =
+                float_from_bits(r_bits & 0x7f800000u) * ((r_bits & 0x00400000u) != 0 ? f15 : f1);
+            o[i] = float_from_bits(float32_bits(scaled) | sign);
+        }
+        return near_tie == 0;
+    }
+
+    // Nearest-even onto s * E2M1 (0, 0.5, 1, 1.5, 2, 3, 4, 6): E2M1 has one fraction bit, its
+    // smallest normal is 1 and the subnormal step 0.5; above 6 it saturates (MX §5.3.3).
+    static void nearest_even_block(const float* x, float* o, std::size_t count, double s) {
+        for (std::size_t i = 0; i < count; ++i) {
+            const double y = std::fabs(static_cast<double>(x[i])) / s;
+            std::uint64_t bits;
+            std::memcpy(&bits, &y, 8);
+            // Keep 1 of the 52 fraction bits, ties to even; below 1, multiples of 0.5 by the
+            // 2^51 trick (also ties to even).
+            bits = (bits + (1ull << 50) - 1 + ((bits >> 51) & 1)) & ~((1ull << 51) - 1);
+            double normal;
+            std::memcpy(&normal, &bits, 8);
+            const double tiny = (y + 0x1p51) - 0x1p51;
+            const double r = std::min(y < 1 ? tiny : normal, kFp4Max);
+            o[i] = static_cast<float>(std::copysign(r * s, static_cast<double>(x[i])));
+        }
+    }
+
+    // Stochastic rounding onto s * E2M1 continued to 8 (OcpFloat::bracket past max), as the
+    // reference's scaled bracket: no draw on a lattice point, at 0, or from 8 * s on (resolved
+    // to 6 * s); else the upper neighbour when uniform() * (H - L) < x - L.
+    static void stochastic_block(const float* x, float* o, std::size_t count, double s, Rng& rng) {
+        static constexpr double kAtoms[9] = {0, 0.5, 1, 1.5, 2, 3, 4, 6, 8};
+        double atom[9];
+        for (int j = 0; j < 9; ++j) atom[j] = kAtoms[j] * s;
+        const double max = atom[7];
+        for (std::size_t i = 0; i < count; ++i) {
+            const double v = x[i], a = std::fabs(v);
+            int j = 0;
+            for (int t = 1; t < 9; ++t) j += a >= atom[t];
+            double r = v;
+            if (a != 0 && j < 8 && atom[j] != a) {
+                const double lo = atom[j], hi = atom[j + 1];
+                const double low = v < 0 ? -hi : lo, high = v < 0 ? -lo : hi;
+                r = rng.uniform() * (high - low) < v - low ? high : low;
+            }
+            r = std::clamp(r, -max, max);
+            o[i] = static_cast<float>(r == 0 ? std::copysign(0.0, v) : r);
+        }
+    }
+
     bool bound_ = false;
     float global_ = 1;
+    double inv_den_ = 1 / kFp4Max;  // 1 / (6 * global), rounded
     std::shared_ptr<const FormatImpl> fp4_ = make_ocp("fp4", "e2m1", true);
     std::shared_ptr<const FormatImpl> e4m3_ = make_ocp("fp8", "e4m3", true);
+    // E4M3 (OFP8): 3 fraction bits, smallest normal 2^-6, subnormals, max 448.
+    BinaryFloatGrid e4m3_grid_{3, -6, kE4m3Max, true};
 };
 
 // ---- 4. Group-wise int (weight-only LLM quantization) ---------------------------------------
@@ -495,8 +712,20 @@ class IntGroupFormat final : public DataDependentFormat {
         double lo = 0, hi = 0;  // the range always holds 0
         for (std::size_t i = 0; i < n; ++i)
             if (std::isfinite(data[i])) lo = std::min(lo, data[i]), hi = std::max(hi, data[i]);
+        return params_from_range(lo, hi, false);
+    }
+    // From the group's range: the FP16 scale rounds span / qmax, by the reference's exact
+    // comparisons (round_scaled_rne) or, on the fast path, by the FP16 grid's own rule.
+    Params params_from_range(double lo, double hi, bool fast) const {
         Params p;
         const double span = asym_ ? hi - lo : std::max(hi, -lo);
+        if (fast) {  // branch-free: rint(v) for 0 <= v < 2^52 is (v + 2^52) - 2^52
+            const double scale = fp16_grid_.round_quotient_nearest_even(span, qmax_, 1 / qmax_);
+            p.scale = scale == 0 ? 0x1p-24 : scale;
+            const double v = -lo / p.scale;
+            p.zero = asym_ ? static_cast<std::int64_t>(std::min((v + 0x1p52) - 0x1p52, qmax_)) : 0;
+            return p;
+        }
         p.scale = round_scaled_rne(*fp16_, qmax_, span) / qmax_;
         if (p.scale == 0) p.scale = 0x1p-24;
         if (asym_)
@@ -512,25 +741,118 @@ class IntGroupFormat final : public DataDependentFormat {
         return std::make_shared<ScaledFormat>("int", spec, std::move(element), p.scale,
                                               InfInput::saturate, fp16_->encode(p.scale), true);
     }
-    // Round-half-even: per group the same parameters, then int:b=B,scale=S,zero=Z's own array
-    // path (the same lattice and tie rule, an independent implementation of the rounding).
+    // The fast path, per group: the range in one float32 pass (NaN and +-Inf left out, as in
+    // params()), the same FP16 scale and zero point, then the elements on the lattice
+    // scale * (k - zero): nearest-even by the float32 kernel (int_lattice.hpp; a group with a
+    // value next to a midpoint takes the exact double kernel), stochastic rounding by exact
+    // comparisons, drawing as the reference does (stream seed + group start, one draw per
+    // value off the lattice).
     bool quantize_blocks(const float* in, float* out, std::size_t n,
                          const QuantizeOptions& options) const override {
-        if (options.rounding != Rounding::nearest_even) return false;
-        std::vector<double> scratch;
-        for (std::size_t start = 0; start < n; start += group_) {
-            const std::size_t count = std::min(group_, n - start);
-            scratch.assign(in + start, in + start + count);
-            const Params p = params(scratch.data(), count);
-            QuantizeOptions group_options = options;
-            group_options.seed = options.seed + start;
-            make_int(bits_, p.scale, p.zero, !asym_, !asym_)
-                ->quantize_array(in + start, out + start, count, group_options);
+        const bool stochastic = options.rounding == Rounding::stochastic;
+        if (options.rounding != Rounding::nearest_even && !stochastic) return false;
+        Rng rng;
+        // Up to 32 groups at a time: their ranges, then their parameters (short chains of
+        // divisions, independent of one another, so they overlap in the pipeline), then their
+        // elements.
+        constexpr std::size_t kBatch = 32;
+        double scale[kBatch], k_lo[kBatch], k_hi[kBatch];
+        float lo[kBatch], hi[kBatch];
+        for (std::size_t first = 0; first < n; first += kBatch * group_) {
+            const std::size_t groups = std::min(kBatch, (n - first + group_ - 1) / group_);
+            for (std::size_t g = 0; g < groups; ++g) {
+                const std::size_t start = first + g * group_;
+                const std::size_t count = std::min(group_, n - start);
+                // Groups of 32 and 128 (the usual sizes) get loops unrolled at compile time.
+                if (count == 32)
+                    finite_range(in + start, 32, lo[g], hi[g]);
+                else if (count == 128)
+                    finite_range(in + start, 128, lo[g], hi[g]);
+                else
+                    finite_range(in + start, count, lo[g], hi[g]);
+            }
+            for (std::size_t g = 0; g < groups; ++g) {  // short independent chains
+                const Params p = params_from_range(lo[g], hi[g], true);
+                // Offsets k - zero: symmetric -qmax .. qmax, asymmetric -z .. qmax - z.
+                const double zero = static_cast<double>(p.zero);
+                scale[g] = p.scale;
+                k_lo[g] = asym_ ? -zero : -qmax_;
+                k_hi[g] = asym_ ? qmax_ - zero : qmax_;
+            }
+            for (std::size_t g = 0; g < groups; ++g) {
+                const std::size_t start = first + g * group_;
+                const std::size_t count = std::min(group_, n - start);
+                const float* x = in + start;
+                float* o = out + start;
+                if (stochastic) {
+                    rng.reseed(options.seed + start);
+                    stochastic_group(x, o, count, scale[g], k_lo[g], k_hi[g], rng);
+                } else if (!nearest_even_group(x, o, count, scale[g], k_lo[g], k_hi[g])) {
+                    round_int_lattice_exact(x, o, count, scale[g], k_lo[g], k_hi[g]);
+                }
+            }
         }
         return true;
     }
 
   private:
+    static bool nearest_even_group(const float* x, float* o, std::size_t count, double scale,
+                                   double k_lo, double k_hi) {
+        const auto s = static_cast<float>(scale);
+        const auto lo = static_cast<float>(k_lo), hi = static_cast<float>(k_hi);
+        if (count == 32) return round_int_lattice_float(x, o, 32, s, lo, hi);
+        if (count == 128) return round_int_lattice_float(x, o, 128, s, lo, hi);
+        return round_int_lattice_float(x, o, count, s, lo, hi);
+    }
+
+    // The smallest and largest finite value with 0 (lo <= 0 <= hi; a -0 may come back as lo,
+    // which changes neither span nor zero point). Floats compare as the integers
+    // bits ^ (sign ? 0x7fffffff : 0), so the min and max are integer reductions that
+    // vectorize (a float min/max reduction does not, without fast-math).
+    static void finite_range(const float* x, std::size_t count, float& lo, float& hi) {
+        std::int32_t lo_key = 0, hi_key = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::uint32_t bits = float32_bits(x[i]);
+            const bool finite = (bits & 0x7fffffffu) < 0x7f800000u;
+            const auto key =
+                static_cast<std::int32_t>(finite ? bits ^ ((0u - (bits >> 31)) & 0x7fffffffu) : 0u);
+            lo_key = key < lo_key ? key : lo_key;
+            hi_key = key > hi_key ? key : hi_key;
+        }
+        auto value = [](std::int32_t key) {
+            const auto bits = static_cast<std::uint32_t>(key);
+            return float_from_bits(bits ^ ((0u - (bits >> 31)) & 0x7fffffffu));
+        };
+        lo = value(lo_key), hi = value(hi_key);
+    }
+
+    // Stochastic rounding onto scale * k for offsets k_lo .. k_hi, as the reference's scaled
+    // bracket: the neighbours by exact comparisons with k * scale (the quotient only guesses
+    // k), no draw on a lattice point or beyond one step past the range (then resolved to the
+    // end of the range), a single +0.
+    static void stochastic_group(const float* x, float* o, std::size_t count, double scale,
+                                 double k_lo, double k_hi, Rng& rng) {
+        const double lim_lo = k_lo - 1, lim_hi = k_hi + 1;
+        const double min = k_lo * scale, max = k_hi * scale;
+        for (std::size_t i = 0; i < count; ++i) {
+            const double v = x[i];
+            const double y = v / scale;
+            double r = v;  // NaN stays; +-Inf and values far out clamp below, undrawn
+            if (y >= lim_lo && y <= lim_hi) {
+                double k = std::floor(y);
+                k -= k * scale > v ? 1 : 0;
+                k += (k + 1) * scale <= v ? 1 : 0;
+                const double low = k * scale;
+                if (low != v) {
+                    const double high = (k + 1) * scale;
+                    r = rng.uniform() * (high - low) < v - low ? high : low;
+                }
+            }
+            r = r > max ? max : r < min ? min : r;
+            o[i] = static_cast<float>(r + 0.0);  // one zero: + 0 turns -0 into +0
+        }
+    }
+
     int bits_;
     std::size_t group_;
     bool asym_;
@@ -539,6 +861,8 @@ class IntGroupFormat final : public DataDependentFormat {
         SpecArgs args = *SpecArgs::split("float:e=5,m=10,sat=1");
         return *parse_float(args);
     }();
+    // FP16 (binary16): 10 fraction bits, smallest normal 2^-14, subnormals, max 65504.
+    BinaryFloatGrid fp16_grid_{10, -14, 65504, true};
 };
 
 }  // namespace

@@ -106,13 +106,31 @@ class FloatFormat final : public FormatImpl {
                         const QuantizeOptions& options) const override {
         // Bit arithmetic on float32 is exact only when every input's quantum is a float32
         // quantum: E <= 8 keeps float32 subnormals inside this format's subnormal range.
-        const bool fast = options.rounding == Rounding::nearest_even && sub_ && e_ <= 8 && m_ <= 23;
-        if (!fast) return FormatImpl::quantize_array(in, out, n, options);
-        grid_.round_float32_nearest_even(
-            in, out, n, sat_ ? float32_bits(static_cast<float>(max_)) : 0x7f800000u);
+        const bool fast = sub_ && e_ <= 8 && m_ <= 23;
+        if (fast && options.rounding == Rounding::nearest_even)
+            return grid_.round_float32_nearest_even(
+                in, out, n, sat_ ? float32_bits(static_cast<float>(max_)) : 0x7f800000u);
+        if (fast && options.rounding == Rounding::stochastic)
+            return quantize_stochastic(in, out, n, options.seed);
+        FormatImpl::quantize_array(in, out, n, options);
     }
 
   private:
+    // Stochastic rounding in double (exact for float32 inputs), drawing exactly as the
+    // reference: one stream seeded `seed`, one draw per finite value off the lattice; past max
+    // the bracket is [max, 2^(emax+1)] (see bracket()), resolved to inf or max.
+    void quantize_stochastic(const float* in, float* out, std::size_t n, std::uint64_t seed) const {
+        Rng rng(seed);
+        const double over = std::ldexp(1.0, emax_ + 1), big = sat_ ? max_ : INFINITY;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double x = in[i];
+            double r = x;  // NaN stays NaN, +-inf resolves below
+            if (std::isfinite(x)) r = grid_.stochastic_point(x, over, true, rng);
+            if (std::fabs(r) > max_) r = std::copysign(big, r);
+            out[i] = static_cast<float>(r);
+        }
+    }
+
     // Parity of the bit pattern of n * 2^(e - m), which is what round-half-even looks at.
     bool code_is_even(double n, int e) const {
         if (n == 0) return true;

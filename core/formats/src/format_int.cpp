@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "format_impls.hpp"
+#include "int_lattice.hpp"
 
 namespace qlab::detail {
 namespace {
@@ -79,38 +80,8 @@ class IntFormat final : public FormatImpl {
                         const QuantizeOptions& options) const override {
         if (options.rounding != Rounding::nearest_even)
             return FormatImpl::quantize_array(in, out, n, options);
-        // x / scale in double can be one code off next to a midpoint; one exact comparison
-        // against the reference's own midpoint settles it, so the result is bit-identical.
-        // Branch-free (rint by the 1.5 * 2^52 trick, masks as 0/1) so the loop vectorizes.
-        const double inv = 1.0 / scale_;
-        const double lo = qmin_ - zero_, hi = qmax_ - zero_;  // offsets k - zero
-        const double magic = 0x1.8p52;
-        const double s = scale_;
-        // Chunks keep each loop to one element type (float -> double -> float), which is what
-        // lets the compiler vectorize the double arithmetic.
-        constexpr std::size_t kChunk = 512;
-        double x_buf[kChunk], q_buf[kChunk];
-        for (std::size_t base = 0; base < n; base += kChunk) {
-            const std::size_t m = std::min(kChunk, n - base);
-            for (std::size_t i = 0; i < m; ++i) x_buf[i] = in[base + i];
-            for (std::size_t i = 0; i < m; ++i) {
-                const double x = x_buf[i];
-                double y = x * inv;
-                y = y < lo ? lo : y;  // comparisons keep NaN
-                y = y > hi ? hi : y;
-                const double j = (y + magic) - magic;
-                const double a = s * j, up = s * (j + 1), down = s * (j - 1);
-                const double mid_up = a + (up - a) / 2, mid_down = down + (a - down) / 2;
-                const double half = j * 0.5;
-                const bool odd = ((half + magic) - magic) != half;
-                // Bitwise & and | (not && and ||): no short-circuit branches in the loop.
-                const bool go_up = (j < hi) & ((x > mid_up) | ((x == mid_up) & odd));
-                const bool go_down = (j > lo) & ((x < mid_down) | ((x == mid_down) & odd));
-                const double k = j + (go_up ? 1.0 : 0.0) - (go_down ? 1.0 : 0.0);
-                q_buf[i] = s * k + 0.0;
-            }
-            for (std::size_t i = 0; i < m; ++i) out[base + i] = static_cast<float>(q_buf[i]);
-        }
+        // The exact kernel (int_lattice.hpp) on offsets k - zero.
+        round_int_lattice_exact(in, out, n, scale_, qmin_ - zero_, qmax_ - zero_);
     }
 
   private:

@@ -101,6 +101,9 @@ class FormatImpl {
     // parameter bound (whose fits_tensor() is false). No other format has one.
     virtual bool fits_tensor() const { return false; }
     virtual std::shared_ptr<const FormatImpl> fit_tensor(const double* data, std::size_t n) const;
+    // The same step on float32 values (Format::quantize's input); the default widens them.
+    virtual std::shared_ptr<const FormatImpl> fit_tensor_float(const float* data,
+                                                               std::size_t n) const;
     // Optional whole-tensor fast path of a block format: the same values as the per-block fit
     // loop of Format::quantize (blocks in order, stochastic streams seeded seed + block start),
     // bit for bit. false: not taken, the generic loop runs.
