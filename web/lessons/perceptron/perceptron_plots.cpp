@@ -241,7 +241,7 @@ void draw_sweep(App& app, Lesson& lesson, const UiScale& ui, float width,
     else if (sw.state() == qlab::JobState::cancelled) {
         ImGui::TextDisabled("cancelled after %zu cells", sw.cells_done());
         ImGui::SameLine();
-        if (ImGui::SmallButton("Restart sweep"))
+        if (widgets::small_button("Restart sweep"))
             for (const std::string& p : lesson.rebuild_sweep(s))
                 app.report("Perceptron: " + p, MessageLevel::warning);
     } else
