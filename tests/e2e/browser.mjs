@@ -121,10 +121,14 @@ export async function openTouch(browser, url, viewport = { width: 390, height: 8
   return { context, page, errors, cdp: await context.newCDPSession(page) };
 }
 
-// A finger held for `hold` ms (a person's tap: 120), the browser's own touch events.
+// A finger held for `hold` ms (a person's tap: 120), the browser's own touch events. The events
+// carry their time stamps (a long press is measured on them): a busy page that acknowledges the
+// touch late does not stretch the tap.
 export async function touchTap(cdp, page, [x, y], hold = 120) {
-  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x, y }] });
-  await page.waitForTimeout(hold);
-  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  const start = Date.now() / 1000;
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x, y }], timestamp: start });
+  const left = start * 1000 + hold - Date.now();
+  if (left > 0) await page.waitForTimeout(left);
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [], timestamp: start + hold / 1000 });
   await settle(page, 3);
 }

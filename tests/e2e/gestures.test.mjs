@@ -13,6 +13,14 @@ const widgets = (page) => page.evaluate(() => window.quantlab.widgets());
 const state = (page) => page.evaluate(() => window.quantlab.getState());
 const metricsOf = (page) => page.evaluate(() => window.quantlab.metrics());
 
+// A key held over a few frames (ImGui 1.86 reads keys once a frame; a quick press can fall
+// between two slow frames).
+async function hold(page, key) {
+  await page.keyboard.down(key);
+  await settle(page, 3);
+  await page.keyboard.up(key);
+}
+
 // A finger from (x, y0) to (x, y1) in steps of 30 ms, as a person swipes.
 async function swipe(cdp, page, x, y0, y1, steps = 10) {
   await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x, y: y0 }] });
@@ -96,12 +104,12 @@ test("phone: a tap on the spec field brings up the keyboard; typed text sets the
   // Select all (a hardware key chord), then text as an on-screen keyboard sends it: input
   // events only, no keypress.
   await page.keyboard.down("Control");
-  await page.keyboard.press("a", { delay: 80 });
+  await hold(page, "a");
   await page.keyboard.up("Control");
   await settle(page, 2);
   await page.keyboard.insertText("fixed:w=6,f=3");
   await settle(page, 2);
-  await page.keyboard.press("Enter", { delay: 80 });
+  await hold(page, "Enter");
   await settle(page, 4);
   assert.equal((await state(page)).format, "fixed:w=6,f=3");
   assert.notEqual(await page.evaluate(() => document.activeElement.id), "keyboard-input", "blurred when done");
@@ -109,12 +117,12 @@ test("phone: a tap on the spec field brings up the keyboard; typed text sets the
   await tap(cdp, page, center(field.rect));
   await settle(page, 3);
   await page.keyboard.down("Control");
-  await page.keyboard.press("a", { delay: 80 });
+  await hold(page, "a");
   await page.keyboard.up("Control");
   await settle(page, 2);
   await page.keyboard.type("float:e=4,m=3", { delay: 40 });
   await settle(page, 2);
-  await page.keyboard.press("Enter", { delay: 80 });
+  await hold(page, "Enter");
   await settle(page, 4);
   assert.match((await state(page)).format, /^float:e=4,m=3/);
   assert.deepEqual(errors, []);

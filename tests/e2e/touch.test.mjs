@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { settle, outDir, useLab, center } from "./browser.mjs";
+import { settle, outDir, useLab, center, touchTap } from "./browser.mjs";
 
 const lab = useLab();
 
@@ -23,14 +23,8 @@ async function openPhone(browser, url, viewport = { width: 390, height: 844 }) {
   return { context, page, errors, cdp: await context.newCDPSession(page) };
 }
 
-// A finger held for 120 ms, as a person taps (a press and release in one frame would be
-// missed by any ImGui widget); the browser's own touch events, no mouse events.
-async function tap(cdp, page, [x, y]) {
-  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x, y }] });
-  await page.waitForTimeout(120);
-  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
-  await settle(page, 3);
-}
+// A person's tap: a finger held for 120 ms (browser.mjs).
+const tap = (cdp, page, point) => touchTap(cdp, page, point, 120);
 
 test("phone: one tap on each lesson tab (from widgets()) opens it", async () => {
   const { context, page, errors, cdp } = await openPhone(lab.browser, lab.url + "?panel=formats");
