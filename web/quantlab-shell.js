@@ -398,6 +398,7 @@
   const keyboardInput = document.createElement("input");
   keyboardInput.id = "keyboard-input";
   keyboardInput.type = "text";
+  keyboardInput.className = "visually-hidden";  // 1 px, clipped; it only holds the focus
   keyboardInput.setAttribute("aria-label", "Text for the lab's field being edited");
   keyboardInput.setAttribute("autocomplete", "off");
   keyboardInput.setAttribute("autocapitalize", "off");
