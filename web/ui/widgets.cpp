@@ -313,6 +313,7 @@ float begin_controls(App& app, const UiScale& ui, const char* id, float width) {
     }
     ImGui::BeginGroup();
     ImGui::PushID(id);
+    ImGui::PushTextWrapPos(0.0f);  // every line of text wraps at the screen's edge
     return ImGui::GetContentRegionAvail().x;
 }
 
@@ -322,6 +323,7 @@ void end_controls(App& app, const UiScale& ui, const char* id) {
         ImGui::SameLine();
         return;
     }
+    ImGui::PopTextWrapPos();
     ImGui::PopID();
     ImGui::EndGroup();
     record_item(app, ui, id);
@@ -335,6 +337,7 @@ float begin_views(App& app, const UiScale& ui, const char* id) {
     }
     ImGui::BeginGroup();
     ImGui::PushID(id);
+    ImGui::PushTextWrapPos(0.0f);  // every line of text wraps at the screen's edge
     return ImGui::GetContentRegionAvail().x;
 }
 
@@ -343,6 +346,7 @@ void end_views(App& app, const UiScale& ui, const char* id) {
         ImGui::EndChild();
         return;
     }
+    ImGui::PopTextWrapPos();
     ImGui::PopID();
     ImGui::EndGroup();
     record_item(app, ui, id);

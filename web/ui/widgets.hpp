@@ -98,7 +98,8 @@ void begin_recorded_child(App& app, const UiScale& ui, const char* id, ImVec2 si
 
 // 7. A lesson's two parts: its controls in a column `width` wide at the left (scrolling on its
 // own) and its views filling the rest; on a narrow screen (ui.narrow) one column, the controls
-// above the views and the whole window scrolling. Each part is recorded under its id. begin_*
+// above the views, the whole window scrolling and text wrapping at the screen's edge. Each part is
+// recorded under its id. begin_*
 // return the width the part's items have.
 float begin_controls(App& app, const UiScale& ui, const char* id, float width);
 void end_controls(App& app, const UiScale& ui, const char* id);
