@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deque>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -98,6 +99,9 @@ class App final : public Host {
 
     ShareRequest share_request = ShareRequest::none;  // drained by the main loop
     float frame_dpr = 1;                              // device pixels per CSS pixel, this frame
+    bool frame_narrow = false, frame_touch = false;   // this frame's layout (UiScale)
+    float frame_font_px = 0;                          // text height in CSS pixels
+    std::optional<ViewRect> tooltip;                  // a tooltip shown in the last frame
 
     std::vector<std::pair<std::string, ViewRect>> layout;  // cleared every frame
     void record_view(const std::string& name, float x, float y, float w, float h, float dpr) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app.hpp"
+#include "imgui.h"
 #include "lab/share_link.hpp"
 #include "panel.hpp"
 #include "qlab/format.hpp"
@@ -158,6 +159,15 @@ std::string metrics_json() {
     for (const auto& [name, r] : app.layout)
         layout[name] = {{"x", r.x}, {"y", r.y}, {"width", r.width}, {"height", r.height}};
     j["layout"] = layout;
+    // How the shell laid the lab out (narrow: one column; touch: 44 px targets), and the tooltip
+    // on screen (a long press on a touch screen shows what hovering shows), null when none.
+    j["ui"] = {
+        {"narrow", app.frame_narrow}, {"touch", app.frame_touch}, {"font_px", app.frame_font_px}};
+    j["tooltip"] = app.tooltip ? json{{"x", app.tooltip->x},
+                                      {"y", app.tooltip->y},
+                                      {"width", app.tooltip->width},
+                                      {"height", app.tooltip->height}}
+                               : json(nullptr);
     return dump(j);
 }
 
@@ -204,13 +214,19 @@ std::string share_query() {
     return quantlab::share_query(quantlab::app().state());
 }
 
-// A finger on the canvas (kind 0 move, 1 press, 2 release; x, y in CSS pixels of the canvas), or
-// kind 3 when a real mouse moves (GLFW has the pointer again).
-void pointer_event(int kind, double x, double y) {
+// A finger on the canvas (kind 0 move, 1 press, 2 release; x, y in CSS pixels of the canvas; the
+// event's timeStamp in ms), or kind 3 when a real mouse moves (GLFW has the pointer again).
+void pointer_event(int kind, double x, double y, double time_ms) {
     const float dpr = quantlab::app().frame_dpr > 0 ? quantlab::app().frame_dpr : 1;
     if (kind < 0 || kind > 3) return;
     quantlab::widgets::touch_event(static_cast<quantlab::widgets::TouchEvent>(kind),
-                                   static_cast<float>(x) * dpr, static_cast<float>(y) * dpr);
+                                   static_cast<float>(x) * dpr, static_cast<float>(y) * dpr,
+                                   time_ms / 1000.0);
+}
+
+// Text typed on an on-screen keyboard (the JS shell's hidden input), for the field being edited.
+void add_text(const std::string& text) {
+    ImGui::GetIO().AddInputCharactersUTF8(text.c_str());
 }
 
 // The interactive items of the last frame, in CSS pixels of the canvas (the part inside its
@@ -241,6 +257,8 @@ std::string widgets_json() {
         }
         if (it.value >= 0) item["value"] = it.value == 1;
         item["rect"] = {{"x", r.x}, {"y", r.y}, {"width", r.width}, {"height", r.height}};
+        item["full"] = {
+            {"x", full.x}, {"y", full.y}, {"width", full.width}, {"height", full.height}};
         list.push_back(std::move(item));
     }
     return dump(list);
@@ -330,6 +348,7 @@ EMSCRIPTEN_BINDINGS(quantlab) {
     emscripten::function("note", &note);
     emscripten::function("shareQuery", &share_query);
     emscripten::function("widgetsJson", &widgets_json);
+    emscripten::function("addText", &add_text);
     emscripten::function("pointerEvent", &pointer_event);
     emscripten::function("runJobs", &run_jobs);
     emscripten::function("exportModel", &export_model);

@@ -13,6 +13,7 @@
 #include "app.hpp"
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
+#include "imgui_internal.h"
 #include "panel.hpp"
 #include "shell.hpp"
 #include "ui/gl_heatmap.hpp"
@@ -26,6 +27,7 @@ namespace {
 GLFWwindow* g_window = nullptr;
 float g_dpr = 0;
 int g_width = 0, g_height = 0;
+bool g_touch = false;  // matchMedia('(pointer: coarse)'), checked when the canvas is resized
 std::string g_published_query;
 
 // clang-format off
@@ -64,6 +66,14 @@ EM_JS(void, page_share, (int what), {
     if (what === 1 && Module.copyShareLink) Module.copyShareLink();
     if (what === 2 && Module.openFullLab) Module.openFullLab();
 });
+// The on-screen keyboard: the JS shell focuses a hidden input while ImGui wants text.
+EM_JS(void, page_text_input, (int on), {
+    if (Module.setTextInput) Module.setTextInput(on !== 0);
+});
+// A coarse pointer (a finger) as the page's main input: touch-sized targets.
+EM_JS(int, pointer_is_coarse, (), {
+    return (window.matchMedia && window.matchMedia("(pointer: coarse)").matches) ? 1 : 0;
+});
 EM_JS(void, notify_ready, (), {
     if (Module.onLabReady) Module.onLabReady();
 });
@@ -97,7 +107,7 @@ void load_fonts_and_style(float dpr) {
     }
     quantlab::widgets::renderer_upload_fonts();
 
-    quantlab::widgets::apply_style(quantlab::app().state().theme, dpr);
+    quantlab::widgets::apply_style(quantlab::app().state().theme, dpr, g_touch);
 }
 
 // Canvas backbuffer = CSS size x devicePixelRatio, so text stays sharp on high-DPI screens.
@@ -108,17 +118,33 @@ void sync_canvas_size() {
     const double dpr = emscripten_get_device_pixel_ratio();
     const int w = std::max(1, static_cast<int>(std::lround(css_w * dpr)));
     const int h = std::max(1, static_cast<int>(std::lround(css_h * dpr)));
+    bool restyle = false;
     if (w != g_width || h != g_height) {
         emscripten_set_canvas_element_size("#canvas", w, h);
         g_width = w, g_height = h;
+        const bool touch = pointer_is_coarse() != 0;
+        restyle = touch != g_touch;
+        g_touch = touch;
     }
     if (static_cast<float>(dpr) != g_dpr) {
         g_dpr = static_cast<float>(dpr);
         load_fonts_and_style(g_dpr);
+    } else if (restyle) {
+        quantlab::widgets::apply_style(quantlab::app().state().theme, g_dpr, g_touch);
     }
 }
 
 std::string g_theme;
+
+// The tooltip window drawn this frame, if any (metrics().tooltip).
+void record_tooltip(quantlab::App& app) {
+    app.tooltip.reset();
+    for (ImGuiWindow* w : GImGui->Windows) {
+        if (!(w->Flags & ImGuiWindowFlags_Tooltip) || !w->Active || w->Hidden) continue;
+        app.tooltip = quantlab::ViewRect{w->Pos.x / g_dpr, w->Pos.y / g_dpr, w->Size.x / g_dpr,
+                                         w->Size.y / g_dpr};
+    }
+}
 
 void frame() {
     const double frame_start = emscripten_get_now();
@@ -151,12 +177,20 @@ void frame() {
     app.in_frame = true;
     app.refresh(true);
     quantlab::handle_keys(app);
-    quantlab::draw_shell(app, quantlab::UiScale{g_dpr});
+    quantlab::UiScale ui;
+    ui.dpr = g_dpr;
+    ui.narrow = static_cast<float>(g_width) < quantlab::UiScale::kNarrowCss * g_dpr;
+    ui.touch = g_touch;
+    app.frame_narrow = ui.narrow;
+    app.frame_touch = ui.touch;
+    app.frame_font_px = ImGui::GetFontSize() / g_dpr;
+    quantlab::draw_shell(app, ui);
     app.in_frame = false;
     ImGui::End();
 
     const double draw_end = emscripten_get_now();
     ImGui::Render();
+    record_tooltip(app);
     glViewport(0, 0, g_width, g_height);
     const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
     glClearColor(bg.x, bg.y, bg.z, 1);
@@ -171,11 +205,16 @@ void frame() {
     }
     if (app.state().theme != g_theme) {
         g_theme = app.state().theme;
-        quantlab::widgets::apply_style(g_theme, g_dpr);
+        quantlab::widgets::apply_style(g_theme, g_dpr, g_touch);
     }
     if (app.share_request != quantlab::ShareRequest::none) {
         page_share(app.share_request == quantlab::ShareRequest::copy_link ? 1 : 2);
         app.share_request = quantlab::ShareRequest::none;
+    }
+    static bool text_input = false;
+    if (io.WantTextInput != text_input) {
+        text_input = io.WantTextInput;
+        page_text_input(text_input ? 1 : 0);
     }
     for (const std::string& name : app.requested_datasets) fetch_dataset(name.c_str());
     app.requested_datasets.clear();

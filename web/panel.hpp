@@ -17,6 +17,11 @@ class App;
 
 struct UiScale {
     float dpr = 1;  // device pixels per CSS pixel; every size in a panel is multiplied by it
+    // Below kNarrowCss CSS px the lesson is one column: controls above views, the window scrolls
+    // (the shell decides; panels lay out through widgets::begin_controls / begin_views).
+    bool narrow = false;
+    bool touch = false;  // a coarse pointer (a finger): hit targets at least 44 CSS px high
+    static constexpr float kNarrowCss = 600;
     float px(float css) const { return css * dpr; }
 };
 

@@ -109,13 +109,17 @@
       }
       return Promise.resolve(tooLarge(m, fileName, bytes.length) || m.loadModelBytes(fileName, bytes));
     },
-    // Every interactive item drawn in the last frame: [{id, label, kind, value, rect}], kind one
-    // of button, tab, slider, checkbox, radio, combo, text, plot; rect in CSS pixels of the page.
-    // value: on/off for checkboxes and radio buttons, open or not for tabs, else null.
+    // Every interactive item drawn in the last frame: [{id, label, kind, value, rect, full}], kind
+    // one of button, tab, slider, checkbox, radio, combo, text, plot, or help for a "(?)" marker
+    // (its tooltip: a long press on a touch screen); rect in CSS pixels of the page.
+    // value: on/off for checkboxes and radio buttons, open or not for tabs, else null. rect is the
+    // part inside its window; full the whole item, also where it runs past the window's edge.
     widgets() {
       const box = canvas.getBoundingClientRect();
       const list = JSON.parse(requireModule().widgetsJson());
-      for (const w of list) { w.rect.x += box.left; w.rect.y += box.top; }
+      for (const w of list) {
+        for (const r of [w.rect, w.full]) { r.x += box.left; r.y += box.top; }
+      }
       return list;
     },
     // The full lab's URL with the whole state: opening it gives the same getState().
@@ -362,17 +366,18 @@
       if (e.type === "touchstart" && finger === null) finger = t.identifier;
       if (t.identifier !== finger) continue;
       const x = t.clientX - box.left, y = t.clientY - box.top;
+      const stamp = e.timeStamp;
       if (e.type === "touchstart") {
-        module.pointerEvent(0, x, y);
-        module.pointerEvent(1, x, y);
+        module.pointerEvent(0, x, y, stamp);
+        module.pointerEvent(1, x, y, stamp);
       } else if (e.type === "touchmove") {
-        module.pointerEvent(0, x, y);
+        module.pointerEvent(0, x, y, stamp);
       } else {
-        module.pointerEvent(0, x, y);
-        module.pointerEvent(2, x, y);
+        module.pointerEvent(0, x, y, stamp);
+        module.pointerEvent(2, x, y, stamp);
         finger = null;
       }
-      canvas.focus();
+      if (document.activeElement !== keyboardInput) canvas.focus();
     }
   }
   for (const type of ["touchstart", "touchmove", "touchend", "touchcancel"]) {
@@ -381,9 +386,42 @@
   // A real mouse (not one the browser made up from a touch) gives the pointer back to GLFW.
   window.addEventListener("mousemove", (e) => {
     if (module && e.target === canvas && !(e.sourceCapabilities && e.sourceCapabilities.firesTouchEvents)) {
-      module.pointerEvent(3, 0, 0);
+      module.pointerEvent(3, 0, 0, e.timeStamp);
     }
   }, true);
+
+  // The on-screen keyboard: while a text field in the lab is being edited (ImGui's WantTextInput,
+  // Module.setTextInput from the frame), a hidden <input> has the focus, so a phone or tablet
+  // shows its keyboard. Keys with a keypress reach the lab through GLFW's window listeners as on
+  // a desktop; text that arrives only as input events (an on-screen keyboard's words, IME,
+  // dictation) is forwarded here. Done editing: the input is blurred and the canvas focused.
+  const keyboardInput = document.createElement("input");
+  keyboardInput.id = "keyboard-input";
+  keyboardInput.type = "text";
+  keyboardInput.className = "visually-hidden";  // 1 px, clipped; it only holds the focus
+  keyboardInput.setAttribute("aria-label", "Text for the lab's field being edited");
+  keyboardInput.setAttribute("autocomplete", "off");
+  keyboardInput.setAttribute("autocapitalize", "off");
+  keyboardInput.setAttribute("autocorrect", "off");
+  keyboardInput.setAttribute("spellcheck", "false");
+  document.body.appendChild(keyboardInput);
+  let keypressSeen = false;  // this input's text already went to the lab as a keypress
+  keyboardInput.addEventListener("keypress", () => { keypressSeen = true; });
+  keyboardInput.addEventListener("input", (e) => {
+    const text = e.data || keyboardInput.value;
+    if (module && text && !keypressSeen) module.addText(text);
+    keypressSeen = false;
+    keyboardInput.value = "";
+  });
+  function setTextInput(on) {
+    if (on && document.activeElement !== keyboardInput) {
+      keyboardInput.value = "";
+      keyboardInput.focus({ preventScroll: true });
+    } else if (!on && document.activeElement === keyboardInput) {
+      keyboardInput.blur();
+      canvas.focus({ preventScroll: true });
+    }
+  }
 
   // Long work (training, sweeps) runs between frames in slices of a few ms: the page answers
   // input within a slice, the frame itself stays cheap, and training gets the time the browser
@@ -417,6 +455,7 @@
     pickFile() { picker.click(); },
     copyShareLink,
     openFullLab,
+    setTextInput,
     onLabReady() {
       startJobPump();
       startAnnouncer();

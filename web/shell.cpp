@@ -91,21 +91,23 @@ std::string message_text(const Message& m) {
 }
 
 // Warnings and errors: a box above the lesson that stays until dismissed.
-void draw_problems(App& app, float dpr) {
+void draw_problems(App& app, const UiScale& ui) {
+    const float dpr = ui.dpr;
     const auto is_problem = [](const Message& m) { return m.level != MessageLevel::info; };
     const auto count = std::count_if(app.messages().begin(), app.messages().end(), is_problem);
     if (count == 0) return;
     const widgets::ThemeColors& colors = widgets::theme_colors();
     ImGui::PushStyleColor(ImGuiCol_ChildBg, colors.message_bg);
     const float line = ImGui::GetTextLineHeightWithSpacing();
+    const float button = ui.touch ? ImGui::GetFrameHeightWithSpacing() : line * 0.6f;
     const float height =
-        line * (static_cast<float>(count) + 0.6f) + ImGui::GetStyle().WindowPadding.y * 2;
+        line * static_cast<float>(count) + button + ImGui::GetStyle().WindowPadding.y * 2;
     ImGui::BeginChild("messages", ImVec2(0, height), true);
     for (const Message& m : app.messages())
         if (is_problem(m))
             widgets::colored_text(m.level == MessageLevel::error ? colors.error : colors.warning,
                                   message_text(m).c_str());
-    if (ImGui::SmallButton("Dismiss")) app.dismiss_messages();
+    if (widgets::small_button("Dismiss")) app.dismiss_messages();
     ImGui::EndChild();
     ImGui::PopStyleColor();
     const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
@@ -191,8 +193,10 @@ void record_item(App& app, const std::string& name, float dpr) {
 }
 
 // "QuantLab", the subtitle where it fits, and at the right "Copy link" and the theme button.
-void draw_title(App& app, float dpr) {
+void draw_title(App& app, const UiScale& ui) {
+    const float dpr = ui.dpr;
     ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().title);
+    ImGui::AlignTextToFramePadding();  // level with the buttons (frame-high on touch screens)
     ImGui::TextUnformatted("QuantLab");
     ImGui::PopStyleColor();
     const char* subtitle = "how much precision does a model need?";
@@ -209,19 +213,20 @@ void draw_title(App& app, float dpr) {
         right - buttons)
         ImGui::TextDisabled("%s", subtitle);
     ImGui::SameLine(std::max(ImGui::GetCursorPosX(), right - buttons));
-    if (ImGui::SmallButton(copy_label)) app.share_request = ShareRequest::copy_link;
+    if (widgets::small_button(copy_label)) app.share_request = ShareRequest::copy_link;
     record_item(app, "copy_link", dpr);
     widgets::tooltip_on_hover(
         "Copies a link to the lab as it is now: opening it shows this lesson with every setting.");
     ImGui::SameLine();
-    if (ImGui::SmallButton(theme_label))
+    if (widgets::small_button(theme_label))
         app.set("theme", app.state().theme == "dark" ? "light" : "dark");
     record_item(app, "theme_button", dpr);
 }
 
 // The lesson's "what to try" line, wrapped. In an embed, "Open in the full lab" sits at its
 // right (or above it when the frame is too narrow for both side by side).
-void draw_hint(App& app, const Panel& open, float dpr) {
+void draw_hint(App& app, const Panel& open, const UiScale& ui) {
+    const float dpr = ui.dpr;
     float wrap = 0;  // 0: the window's edge
     if (app.embedded) {
         const char* label = "Open in the full lab";
@@ -230,7 +235,7 @@ void draw_hint(App& app, const Panel& open, float dpr) {
         const float avail = ImGui::GetContentRegionAvail().x;
         const ImVec2 start = ImGui::GetCursorPos();
         ImGui::SetCursorPosX(start.x + std::max(0.0f, avail - w));
-        if (ImGui::SmallButton(label)) app.share_request = ShareRequest::open_full_lab;
+        if (widgets::small_button(label)) app.share_request = ShareRequest::open_full_lab;
         record_item(app, "open_full_lab", dpr);
         widgets::tooltip_on_hover("Opens this lesson as it is now in the whole lab, in a new tab.");
         if (avail > 2.5f * w) {  // side by side
@@ -251,11 +256,22 @@ void draw_hint(App& app, const Panel& open, float dpr) {
 void draw_shell(App& app, const UiScale& ui) {
     Panel* open = find_panel(app.state().panel);
     if (!app.embedded) {
-        draw_title(app, ui.dpr);
+        draw_title(app, ui);
         // The lesson picker: one tab-like button per lesson. Plain buttons rather than ImGui's tab
         // bar, whose selection lags a frame behind and must be synced with the URL's panel key.
+        // On a phone they wrap onto a second row rather than run off the right edge, at the same
+        // place whether or not the lesson below has a scrollbar (tabs must not move under a
+        // finger).
         const ImGuiStyle& style = ImGui::GetStyle();
+        const float right = ImGui::GetWindowWidth() - style.WindowPadding.x - style.ScrollbarSize;
+        bool first = true;
         for (Panel* p : panels()) {
+            const float w = ImGui::CalcTextSize(p->title()).x + style.FramePadding.x * 2;
+            if (!first) {
+                ImGui::SameLine(0, ui.px(2));
+                if (ImGui::GetCursorPosX() + w > right) ImGui::NewLine();
+            }
+            first = false;
             const bool is_open = app.state().panel == p->key();
             ImGui::PushStyleColor(ImGuiCol_Button,
                                   style.Colors[is_open ? ImGuiCol_TabActive : ImGuiCol_Tab]);
@@ -265,16 +281,14 @@ void draw_shell(App& app, const UiScale& ui) {
             if (ImGui::Button(p->title()) && !is_open) app.set("panel", p->key());
             ImGui::PopStyleColor(3);
             record_item(app, std::string("tab_") + p->key(), ui.dpr);
-            ImGui::SameLine(0, ui.px(2));
         }
-        ImGui::NewLine();
         open = find_panel(app.state().panel);
     }
     if (open) {
-        draw_hint(app, *open, ui.dpr);
+        draw_hint(app, *open, ui);
         draw_challenge(app, ui.dpr);
     }
-    draw_problems(app, ui.dpr);
+    draw_problems(app, ui);
     draw_notes(app, ui.dpr);
     if (!open) {
         ImGui::TextWrapped("No lesson called '%s'.", app.state().panel.c_str());

@@ -106,3 +106,29 @@ export async function clickView(page, name) {
   await page.mouse.click(...center(r), { delay: 120 });
   await settle(page, 2);
 }
+
+// A phone (390 x 844 unless given) or tablet: touch, isMobile, 2 device pixels per CSS pixel;
+// collects errors like openLab and gives a CDP session for raw touch events.
+export async function openTouch(browser, url, viewport = { width: 390, height: 844 }) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 2, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
+  page.on("pageerror", (err) => errors.push(String(err)));
+  await page.goto(url);
+  await page.evaluate(() => window.quantlab.ready);
+  await settle(page);
+  return { context, page, errors, cdp: await context.newCDPSession(page) };
+}
+
+// A finger held for `hold` ms (a person's tap: 120), the browser's own touch events. The events
+// carry their time stamps (a long press is measured on them): a busy page that acknowledges the
+// touch late does not stretch the tap.
+export async function touchTap(cdp, page, [x, y], hold = 120) {
+  const start = Date.now() / 1000;
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x, y }], timestamp: start });
+  const left = start * 1000 + hold - Date.now();
+  if (left > 0) await page.waitForTimeout(left);
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [], timestamp: start + hold / 1000 });
+  await settle(page, 3);
+}

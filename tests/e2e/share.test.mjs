@@ -220,8 +220,10 @@ test("widgets() lists the lesson tabs and controls with their rects; a click at 
   }
   assert.ok(right <= 1280);
   for (const w of widgets) {
-    assert.ok(["button", "tab", "slider", "checkbox", "radio", "combo", "text", "plot"].includes(w.kind), JSON.stringify(w));
-    assert.deepEqual(Object.keys(w).sort(), ["id", "kind", "label", "rect", "value"]);
+    assert.ok(["button", "tab", "slider", "checkbox", "radio", "combo", "text", "plot", "help"].includes(w.kind), JSON.stringify(w));
+    assert.deepEqual(Object.keys(w).sort(), ["full", "id", "kind", "label", "rect", "value"]);
+    // rect is the part of full inside its window.
+    assert.ok(w.rect.x >= w.full.x - 0.01 && w.rect.x + w.rect.width <= w.full.x + w.full.width + 0.01, JSON.stringify(w));
   }
   // The Formats controls are there with their kinds.
   const byLabel = (label) => widgets.find((w) => w.label === label);

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { settle, outDir, useLab, center } from "./browser.mjs";
+import { settle, outDir, useLab, center, touchTap } from "./browser.mjs";
 
 const lab = useLab();
 
@@ -23,14 +23,8 @@ async function openPhone(browser, url, viewport = { width: 390, height: 844 }) {
   return { context, page, errors, cdp: await context.newCDPSession(page) };
 }
 
-// A finger held for 120 ms, as a person taps (a press and release in one frame would be
-// missed by any ImGui widget); the browser's own touch events, no mouse events.
-async function tap(cdp, page, [x, y]) {
-  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x, y }] });
-  await page.waitForTimeout(120);
-  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
-  await settle(page, 3);
-}
+// A person's tap: a finger held for 120 ms (browser.mjs).
+const tap = (cdp, page, point) => touchTap(cdp, page, point, 120);
 
 test("phone: one tap on each lesson tab (from widgets()) opens it", async () => {
   const { context, page, errors, cdp } = await openPhone(lab.browser, lab.url + "?panel=formats");
@@ -72,11 +66,11 @@ test("tablet: one tap on each lesson tab opens it", async () => {
 });
 
 // A finger put down on a slider and moved along it, a step every 30 ms as a person drags.
-async function drag(cdp, page, [x0, y], x1) {
+async function drag(cdp, page, [x0, y], x1, y1 = y) {
   await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x: x0, y }] });
   for (let i = 1; i <= 10; ++i) {
     await page.waitForTimeout(30);
-    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: x0 + ((x1 - x0) * i) / 10, y }] });
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: x0 + ((x1 - x0) * i) / 10, y: y + ((y1 - y) * i) / 10 }] });
   }
   await page.waitForTimeout(100);
   await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
@@ -85,7 +79,15 @@ async function drag(cdp, page, [x0, y], x1) {
 
 test("phone: a finger drag along a slider (found by name in widgets()) moves it by the dragged fraction", async () => {
   const { context, page, errors, cdp } = await openPhone(lab.browser, lab.url + "?panel=train&data=digits&dropout=0");
-  const slider = (await page.evaluate(() => window.quantlab.widgets())).find((w) => w.label === "dropout");
+  // On a phone the lesson is one column: swipe up (on the window's left margin) until the slider
+  // is wholly on screen.
+  const find = async () => (await page.evaluate(() => window.quantlab.widgets())).find((w) => w.label === "dropout");
+  for (let i = 0; i < 10; ++i) {
+    const s = await find();
+    if (s && s.rect.height >= 40 && s.rect.y > 100 && s.rect.y + s.rect.height < 800) break;
+    await drag(cdp, page, [4, 700], 4, 300);
+  }
+  const slider = await find();
   assert.ok(slider, "the dropout slider is drawn");
   assert.equal(slider.kind, "slider");
   const r = slider.rect;

@@ -23,6 +23,7 @@ struct RawItem {
     ImGuiItemFlags in_flags = 0;
     bool has_info = false;
     float frame_height = 0;
+    const char* kind = nullptr;  // set by item_log_note
 };
 
 constexpr std::size_t kMaxItems = 4000;  // a bound on the per-frame list, far above the lab's
@@ -119,7 +120,10 @@ void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id
         return;  // a window's scrollbars are the window's, not the lesson's
     ImRect r = bb;
     r.ClipWith(w->ClipRect);
-    if (r.GetWidth() <= 0 || r.GetHeight() <= 0) return;  // scrolled away or clipped
+    // Scrolled away or clipped at the left: not listed. An item wholly past the right edge is
+    // (with an empty rect), so that a test can see a control that does not fit.
+    if (r.GetHeight() <= 0 || (r.GetWidth() <= 0 && bb.Min.x < w->ClipRect.Min.x)) return;
+    r.Min.x = std::min(r.Min.x, r.Max.x);
     RawItem it;
     it.id = id;
     it.rect = r;
@@ -159,6 +163,24 @@ void item_log_enable() {
     g_items.reserve(512);
 }
 
+void item_log_note(const char* label, const char* kind) {
+    ImGuiContext& g = *GImGui;
+    ImGuiWindow* w = g.CurrentWindow;
+    if (!g_enabled || !w || g_items.size() >= kMaxItems) return;
+    ImRect r = g.LastItemData.Rect;
+    const ImRect full = r;
+    r.ClipWith(w->ClipRect);
+    if (r.GetWidth() <= 0 || r.GetHeight() <= 0) return;
+    RawItem it;
+    it.id = w->GetID(static_cast<int>(g_items.size()));
+    it.rect = r;
+    it.full = full;
+    it.label = label;
+    it.has_info = true;
+    it.kind = kind;
+    g_items.push_back(std::move(it));
+}
+
 void item_log_begin_frame() {
     g_items.clear();
 }
@@ -188,10 +210,19 @@ std::vector<LoggedItem> item_log_items() {
         o.full_y = it.full.Min.y;
         o.full_width = it.full.GetWidth();
         o.full_height = it.full.GetHeight();
-        classify(it, end, o);
+        if (it.kind)
+            o.kind = it.kind;
+        else
+            classify(it, end, o);
         out.push_back(std::move(o));
     }
     return out;
+}
+
+std::string item_kind(unsigned id) {
+    for (const LoggedItem& it : item_log_items())
+        if (it.id == id) return it.kind;
+    return "";
 }
 
 }  // namespace quantlab::widgets

@@ -15,10 +15,11 @@ const ThemeColors kDark = {ImVec4(1.00f, 0.48f, 0.45f, 1), ImVec4(1.00f, 0.70f, 
                            ImVec4(0.30f, 0.18f, 0.10f, 1), ImVec4(0.14f, 0.19f, 0.28f, 1)};
 
 const ThemeColors* g_colors = &kLight;
+bool g_touch = false;
 
 }  // namespace
 
-void apply_style(const std::string& theme, float dpr) {
+void apply_style(const std::string& theme, float dpr, bool touch) {
     ImGuiStyle style;
     const bool dark = theme == "dark";
     if (dark) {
@@ -34,9 +35,21 @@ void apply_style(const std::string& theme, float dpr) {
     style.GrabRounding = 3;
     style.FramePadding = ImVec2(6, 4);
     style.ItemSpacing = ImVec2(8, 6);
+    if (touch) {  // 15 px text + 2 x 14.5 = 44 CSS px frames (buttons, sliders, tabs, boxes)
+        style.FramePadding = ImVec2(10, 14.5f);
+        style.ItemSpacing = ImVec2(10, 8);
+        style.ItemInnerSpacing = ImVec2(8, 6);
+        style.GrabMinSize = 24;
+        style.ScrollbarSize = 18;
+    }
     style.ScaleAllSizes(dpr);
     ImGui::GetStyle() = style;
     g_colors = dark ? &kDark : &kLight;
+    g_touch = touch;
+}
+
+bool touch_first() {
+    return g_touch;
 }
 
 const ThemeColors& theme_colors() {

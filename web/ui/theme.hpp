@@ -20,9 +20,11 @@ struct ThemeColors {
 };
 
 // ImGui colours and sizes for a theme ("light" or "dark") at a device pixel ratio; the colours
-// above follow.
-void apply_style(const std::string& theme, float dpr);
+// above follow. `touch`: frames at least 44 CSS px high and more room between items, for fingers.
+void apply_style(const std::string& theme, float dpr, bool touch = false);
 const ThemeColors& theme_colors();
+// Whether the style is the touch one (the last apply_style's `touch`).
+bool touch_first();
 // Text in one of the theme's colours (wrapped).
 void colored_text(const ImVec4& color, const char* text);
 

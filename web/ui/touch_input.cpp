@@ -1,10 +1,14 @@
-// Touch delivered to ImGui a step per frame (touch_input.hpp).
+// Touch delivered to ImGui a step per frame, and the gestures a finger adds (touch_input.hpp).
 #include "touch_input.hpp"
 
 #include <cfloat>
+#include <cmath>
 #include <deque>
+#include <string>
 
 #include "imgui.h"
+#include "imgui_internal.h"
+#include "item_log.hpp"
 
 namespace quantlab::widgets {
 
@@ -13,28 +17,99 @@ namespace {
 struct Pending {
     TouchEvent kind;
     float x, y;
+    double time;  // seconds, the browser's time stamp (frames may lag far behind the finger)
 };
 
 constexpr std::size_t kMaxPending = 256;  // a stalled tab cannot grow the queue without end
+constexpr double kLongPressSeconds = 0.5;
 std::deque<Pending> g_pending;
 bool g_in_use = false;
 bool g_down = false;
 ImVec2 g_pos(-FLT_MAX, -FLT_MAX);
 
+// The gesture of the finger that is down: where and when it went down, how far it went, and
+// what it turned into (a scroll of a window, a long press).
+struct Gesture {
+    ImVec2 start, finger;
+    double start_time = 0;
+    bool moved = false;       // beyond the slop: no long press any more
+    bool long_press = false;  // held still, then lifted: the tooltip stays
+    ImGuiWindow* scrolling = nullptr;
+    ImVec2 scroll_start;
+};
+Gesture g_gesture;
+
+// Whether the item the press activated follows the finger itself (a slider, a plot, a text
+// field): then a drag is the item's, not a scroll. Empty space and buttons let the window scroll.
+bool press_is_for_item() {
+    const ImGuiContext& g = *GImGui;
+    if (g.ActiveId == 0 || (g.ActiveIdWindow && g.ActiveId == g.ActiveIdWindow->MoveId))
+        return false;
+    const std::string kind = item_kind(g.ActiveId);
+    return kind != "button" && kind != "tab" && kind != "checkbox" && kind != "radio";
+}
+
+// The window a swipe scrolls: the one under the finger, or the nearest parent that can scroll.
+ImGuiWindow* scrollable_window(bool vertical) {
+    ImGuiWindow* w = GImGui->HoveredWindow;
+    while (w && (vertical ? w->ScrollMax.y : w->ScrollMax.x) <= 0 &&
+           (w->Flags & ImGuiWindowFlags_ChildWindow))
+        w = w->ParentWindow;
+    return w;
+}
+
+// A move of the pressed finger: past the slop it may become a scroll (the pointer then leaves and
+// the press is let go without a click).
+void finger_moved(ImVec2 to) {
+    Gesture& s = g_gesture;
+    s.finger = to;
+    const float slop = ImGui::GetFontSize() * 0.67f;  // about 10 CSS px
+    const ImVec2 d(to.x - s.start.x, to.y - s.start.y);
+    if (!s.moved && std::fabs(d.x) < slop && std::fabs(d.y) < slop) return;
+    s.moved = true;
+    if (s.scrolling) return;
+    const bool vertical = std::fabs(d.y) > std::fabs(d.x);
+    const bool item = press_is_for_item();
+    if (item) return;
+    ImGuiWindow* w = scrollable_window(vertical);
+    if (!w) return;
+    s.scrolling = w;
+    s.scroll_start = w->Scroll;
+    g_down = false;  // the button under the finger is released away from it: no click
+    g_pos = ImVec2(-FLT_MAX, -FLT_MAX);
+}
+
+void apply_scroll() {
+    Gesture& s = g_gesture;
+    if (!s.scrolling) return;
+    ImGui::SetScrollY(s.scrolling, s.scroll_start.y - (s.finger.y - s.start.y));
+    if (s.scrolling->ScrollMax.x > 0)
+        ImGui::SetScrollX(s.scrolling, s.scroll_start.x - (s.finger.x - s.start.x));
+}
+
+// A finger lifted after being held still for half a second: a long press. Decided on the events'
+// own time stamps, so a tap stays a tap however slow the frames. The press lets go of a button (no
+// click) so that only its tooltip shows, and the pointer stays after the finger lifts so the
+// tooltip does too (while the finger is down, hovering shows it already).
+bool is_long_press(double release_time) {
+    const Gesture& s = g_gesture;
+    if (s.moved || s.scrolling || release_time - s.start_time < kLongPressSeconds) return false;
+    if (!press_is_for_item()) ImGui::ClearActiveID();
+    return true;
+}
+
 }  // namespace
 
-void touch_event(TouchEvent kind, float x, float y) {
+void touch_event(TouchEvent kind, float x, float y, double time) {
     if (kind == TouchEvent::mouse) {  // a real mouse: GLFW has the pointer again
         g_in_use = false;
         g_pending.clear();
         g_down = false;
+        g_gesture = Gesture{};
         return;
     }
     g_in_use = true;
-    if (g_pending.size() < kMaxPending) g_pending.push_back({kind, x, y});
-    // After a release the pointer leaves, so nothing stays hovered under a lifted finger.
-    if (kind == TouchEvent::up && g_pending.size() < kMaxPending)
-        g_pending.push_back({TouchEvent::move, -FLT_MAX, -FLT_MAX});
+    if (g_pending.size() < kMaxPending) g_pending.push_back({kind, x, y, time});
 }
 
 void touch_apply_to_frame() {
@@ -43,17 +118,36 @@ void touch_apply_to_frame() {
     while (!g_pending.empty()) {
         const Pending e = g_pending.front();
         if (e.kind == TouchEvent::move) {
-            g_pos = ImVec2(e.x, e.y);
-            moved = true;
             g_pending.pop_front();
+            if (g_gesture.scrolling) {
+                g_gesture.finger = ImVec2(e.x, e.y);
+                continue;
+            }
+            g_pos = ImVec2(e.x, e.y);
+            if (g_down) finger_moved(g_pos);
+            moved = true;
             continue;
         }
         if (moved) break;  // a press or release waits for a frame without a move
-        if (e.kind == TouchEvent::down) g_pos = ImVec2(e.x, e.y);
-        g_down = e.kind == TouchEvent::down;
         g_pending.pop_front();
+        if (e.kind == TouchEvent::down) {
+            g_pos = ImVec2(e.x, e.y);
+            g_down = true;
+            g_gesture = Gesture{};
+            g_gesture.start = g_gesture.finger = g_pos;
+            g_gesture.start_time = e.time;
+        } else {
+            g_down = false;
+            g_gesture.long_press = is_long_press(e.time);
+            // After a release the pointer leaves, so nothing stays hovered under a lifted finger;
+            // after a long press it stays a while, with the tooltip it shows.
+            if (!g_gesture.long_press)
+                g_pending.push_front({TouchEvent::move, -FLT_MAX, -FLT_MAX, e.time});
+            g_gesture.scrolling = nullptr;
+        }
         break;  // one press or release per frame
     }
+    apply_scroll();
     ImGuiIO& io = ImGui::GetIO();
     io.MousePos = g_pos;
     io.MouseDown[0] = g_down;

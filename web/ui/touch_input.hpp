@@ -3,14 +3,20 @@
 // tap only moves the pointer), and each frame gets at most one press or release, never in the
 // frame of a move: a tap is a move, then a press a frame later, then a release, then the pointer
 // leaves (touch has no hover). A real mouse gives the pointer back to GLFW.
+// Gestures: a finger that moves more than ~10 CSS px from where it went down on empty space or a
+// button scrolls the window under it instead (the press is let go, no click); on a slider, plot
+// or text field the item follows it. A finger held still for 0.5 s, then lifted, is a long press:
+// a button under it lets go (no click) and the pointer stays, so the tooltip that hovering shows
+// (already while the finger is down) stays on screen until the next touch.
 #pragma once
 
 namespace quantlab::widgets {
 
 enum class TouchEvent { move = 0, down = 1, up = 2, mouse = 3 };
 
-// x, y in framebuffer pixels (CSS pixels x devicePixelRatio); ignored for mouse.
-void touch_event(TouchEvent kind, float x, float y);
+// x, y in framebuffer pixels (CSS pixels x devicePixelRatio); ignored for mouse. time: the
+// event's time stamp in seconds (long presses are measured on it).
+void touch_event(TouchEvent kind, float x, float y, double time);
 // After the backend's NewFrame, before ImGui::NewFrame: this frame's pointer while touch is in use.
 void touch_apply_to_frame();
 bool touch_in_use();

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "../app.hpp"
+#include "item_log.hpp"
 #include "theme.hpp"
 
 namespace quantlab::widgets {
@@ -30,6 +31,7 @@ void tooltip_on_hover(const char* text, const char* cite) {
 void help_marker(const char* text, const char* cite) {
     ImGui::SameLine();
     ImGui::TextDisabled("(?)");
+    item_log_note("(?)", "help");
     tooltip_on_hover(text, cite);
 }
 
@@ -300,6 +302,64 @@ void begin_recorded_child(App& app, const UiScale& ui, const char* id, ImVec2 si
     ImGui::BeginChild(id, size, false);
     const ImVec2 p = ImGui::GetWindowPos(), s = ImGui::GetWindowSize();
     app.record_view(id, p.x, p.y, s.x, s.y, ui.dpr);
+}
+
+// ---- 7. A lesson's two parts ------------------------------------------------------------------
+
+float begin_controls(App& app, const UiScale& ui, const char* id, float width) {
+    if (!ui.narrow) {
+        begin_recorded_child(app, ui, id, ImVec2(width, 0));
+        return width;
+    }
+    ImGui::BeginGroup();
+    ImGui::PushID(id);
+    ImGui::PushTextWrapPos(0.0f);  // every line of text wraps at the screen's edge
+    return ImGui::GetContentRegionAvail().x;
+}
+
+void end_controls(App& app, const UiScale& ui, const char* id) {
+    if (!ui.narrow) {
+        ImGui::EndChild();
+        ImGui::SameLine();
+        return;
+    }
+    ImGui::PopTextWrapPos();
+    ImGui::PopID();
+    ImGui::EndGroup();
+    record_item(app, ui, id);
+    ImGui::Separator();
+}
+
+float begin_views(App& app, const UiScale& ui, const char* id) {
+    if (!ui.narrow) {
+        begin_recorded_child(app, ui, id, ImVec2(0, 0));
+        return ImGui::GetContentRegionAvail().x;
+    }
+    ImGui::BeginGroup();
+    ImGui::PushID(id);
+    ImGui::PushTextWrapPos(0.0f);  // every line of text wraps at the screen's edge
+    return ImGui::GetContentRegionAvail().x;
+}
+
+void end_views(App& app, const UiScale& ui, const char* id) {
+    if (!ui.narrow) {
+        ImGui::EndChild();
+        return;
+    }
+    ImGui::PopTextWrapPos();
+    ImGui::PopID();
+    ImGui::EndGroup();
+    record_item(app, ui, id);
+}
+
+void same_line_if_fits(float width) {
+    const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    const float spacing = ImGui::GetStyle().ItemSpacing.x;
+    if (ImGui::GetItemRectMax().x + spacing + width <= right) ImGui::SameLine();
+}
+
+bool small_button(const char* label) {
+    return touch_first() ? ImGui::Button(label) : ImGui::SmallButton(label);
 }
 
 }  // namespace quantlab::widgets

@@ -2,7 +2,7 @@
 // CPU heatmap tables, histograms, the class colours, and locks for embedded controls.
 // Sections: 1. tooltips  2. plots (axes, lines, points)  3. heatmap tables  4. histograms  5. locks
 // 6. layout and text: formatted strings, titled sections, error lines, and recorded places (for
-// tests and course pages)
+// tests and course pages)  7. a lesson's two parts (controls and views), side by side or stacked
 #pragma once
 
 #include <string>
@@ -95,5 +95,21 @@ bool recorded_button(App& app, const UiScale& ui, const char* label, const char*
 // Opens a child window `id` of `size` and records its visible part under the same name (a
 // scrolling column of controls, a lesson's views). Close it with ImGui::EndChild().
 void begin_recorded_child(App& app, const UiScale& ui, const char* id, ImVec2 size);
+
+// 7. A lesson's two parts: its controls in a column `width` wide at the left (scrolling on its
+// own) and its views filling the rest; on a narrow screen (ui.narrow) one column, the controls
+// above the views, the whole window scrolling and text wrapping at the screen's edge. Each part is
+// recorded under its id. begin_*
+// return the width the part's items have.
+float begin_controls(App& app, const UiScale& ui, const char* id, float width);
+void end_controls(App& app, const UiScale& ui, const char* id);
+float begin_views(App& app, const UiScale& ui, const char* id);
+void end_views(App& app, const UiScale& ui, const char* id);
+// Before an item `width` wide (its label included): SameLine() when it fits beside the last item
+// in the window's width, else nothing (it goes below). Rows of buttons wrap on a phone.
+void same_line_if_fits(float width);
+// A small button (the title bar's, a preset's), frame-high on touch screens (theme's touch_first)
+// so a finger can hit it.
+bool small_button(const char* label);
 
 }  // namespace quantlab::widgets

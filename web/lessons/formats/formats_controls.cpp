@@ -134,7 +134,7 @@ void FormatControls::draw_quick_picks(App& app, const UiScale& ui) {
         if (!first && ImGui::GetItemRectMax().x + style.ItemSpacing.x + w <= right)
             ImGui::SameLine();
         first = false;
-        if (ImGui::SmallButton(e.name.c_str())) app.set("format", e.spec);
+        if (widgets::small_button(e.name.c_str())) app.set("format", e.spec);
         widgets::tooltip_on_hover(e.spec.c_str());
         widgets::record_item(app, ui, "formats_pick_" + e.name);
     }

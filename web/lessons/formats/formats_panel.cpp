@@ -309,27 +309,18 @@ class FormatsPanel final : public Panel {
     void draw(App& app, const UiScale& ui) override {
         g_view = &view_;
         const float avail = ImGui::GetContentRegionAvail().x;
-        const bool wide = avail > 760 * ui.dpr;
-        if (wide) {
-            const float controls_width = 360 * ui.dpr;
-            ImGui::BeginChild("controls", ImVec2(controls_width, 0), false);
-            ImGui::PushItemWidth(controls_width * 0.55f);
-            draw_controls(app, controls_, ui);
-            ImGui::PopItemWidth();
-            ImGui::EndChild();
-            ImGui::SameLine();
-            ImGui::BeginChild("view", ImVec2(0, 0), false);
-            draw_view(app, ui);
-            ImGui::EndChild();
-        } else {
-            // Narrow screens: the lesson (number line) first, the controls below; the window
-            // scrolls.
-            draw_view(app, ui);
-            ImGui::Separator();
-            ImGui::PushItemWidth(avail * 0.6f);
-            draw_controls(app, controls_, ui);
-            ImGui::PopItemWidth();
-        }
+        // Between the shell's narrow width and 760 CSS px the two columns do not fit either:
+        // one column, controls above the view, as on a phone.
+        UiScale layout = ui;
+        layout.narrow = ui.narrow || avail <= 760 * ui.dpr;
+        const float controls_width = widgets::begin_controls(app, layout, "controls", 360 * ui.dpr);
+        ImGui::PushItemWidth(controls_width * (layout.narrow ? 0.6f : 0.55f));
+        draw_controls(app, controls_, ui);
+        ImGui::PopItemWidth();
+        widgets::end_controls(app, layout, "controls");
+        widgets::begin_views(app, layout, "view");
+        draw_view(app, ui);
+        widgets::end_views(app, layout, "view");
     }
 
   private:

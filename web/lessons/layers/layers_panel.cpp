@@ -658,11 +658,10 @@ void LayersPanel::draw_designer(App& app, const UiScale& ui, float width) {
 void LayersPanel::draw(App& app, const UiScale& ui) {
     const float avail = ImGui::GetContentRegionAvail().x;
     const float left = std::min(ui.px(330), avail * 0.3f);
-    widgets::begin_recorded_child(app, ui, "layers_controls", ImVec2(left, 0));
+    widgets::begin_controls(app, ui, "layers_controls", left);
     draw_controls(app, ui);
-    ImGui::EndChild();
-    ImGui::SameLine();
-    ImGui::BeginChild("layers_views", ImVec2(0, 0), false);
+    widgets::end_controls(app, ui, "layers_controls");
+    widgets::begin_views(app, ui, "layers_views");
     const float width = ImGui::GetContentRegionAvail().x;
     const Snapshot* snap = a_.snapshot();
     if (app.model().has_model() && !app.model().trained()) {
@@ -707,7 +706,7 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
             layers::draw_table6(app, a_, ui, width);
         }
     }
-    ImGui::EndChild();
+    widgets::end_views(app, ui, "layers_views");
 }
 
 }  // namespace

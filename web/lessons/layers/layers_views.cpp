@@ -242,7 +242,7 @@ void draw_designer_controls(App& app, const Designer& d_, const std::vector<std:
     for (int k : {2, 4, 8, 16, 32}) {
         ImGui::SameLine(0, ui.px(3));
         const std::string label = std::to_string(k) + "##km" + std::to_string(k);
-        if (ImGui::SmallButton(label.c_str())) app.set("dlevels", "kmeans:" + std::to_string(k));
+        if (widgets::small_button(label.c_str())) app.set("dlevels", "kmeans:" + std::to_string(k));
         record_item(app, ui, "layers_designer_kmeans_" + std::to_string(k));
     }
     widgets::tooltip_on_hover(
@@ -253,7 +253,8 @@ void draw_designer_controls(App& app, const Designer& d_, const std::vector<std:
     for (int b : {1, 2, 3, 4, 5}) {
         ImGui::SameLine(0, ui.px(3));
         const std::string label = std::to_string(b) + "b##lu" + std::to_string(b);
-        if (ImGui::SmallButton(label.c_str())) app.set("dlevels", "uniform:" + std::to_string(b));
+        if (widgets::small_button(label.c_str()))
+            app.set("dlevels", "uniform:" + std::to_string(b));
         record_item(app, ui, "layers_designer_uniform_" + std::to_string(b));
     }
     widgets::tooltip_on_hover(
@@ -317,7 +318,7 @@ void draw_designer_figures(App& app, Designer& d_, const SharedModel& s_,
     ImGui::TextDisabled("%d bits per weight", d_.index_bits);
     // Fine-tuning: QAT of a copy with the designed layer (or every layer) on these levels.
     ImGui::BeginDisabled(d_.finetune_job() && d_.finetune_job()->running());
-    const bool tune = ImGui::SmallButton("fine-tune 1 epoch");
+    const bool tune = widgets::small_button("fine-tune 1 epoch");
     ImGui::EndDisabled();
     record_item(app, ui, "layers_designer_finetune");
     widgets::tooltip_on_hover(

@@ -230,18 +230,17 @@ class PerceptronPanel final : public Panel {
     // ---- 3. layout ----
     void draw(App& app, const UiScale& ui) override {
         const float avail_w = ImGui::GetContentRegionAvail().x;
-        const float controls_w = std::min(340 * ui.dpr, avail_w * 0.42f);
-        ImGui::BeginChild("controls", ImVec2(controls_w, 0), false);
+        const float controls_w =
+            widgets::begin_controls(app, ui, "controls", std::min(340 * ui.dpr, avail_w * 0.42f));
         ImGui::PushItemWidth(controls_w * 0.52f);
         draw_controls(app, ui);
         ImGui::PopItemWidth();
         ImGui::Separator();
         draw_facts(app);
-        ImGui::EndChild();
-        ImGui::SameLine();
-        ImGui::BeginChild("lesson", ImVec2(0, 0), false);
+        widgets::end_controls(app, ui, "controls");
+        widgets::begin_views(app, ui, "lesson");
         draw_lesson(app, ui);
-        ImGui::EndChild();
+        widgets::end_views(app, ui, "lesson");
     }
 
   private:
@@ -320,9 +319,9 @@ class PerceptronPanel final : public Panel {
             "Left click on the data adds a point of this class; right click (or shift-click) on a "
             "point removes it. The link keeps both (add=, remove=).");
         if (!lesson_.added.empty() || !lesson_.removed.empty()) {
-            if (!lesson_.added.empty() && ImGui::SmallButton("Clear added")) app.set("add", "");
+            if (!lesson_.added.empty() && widgets::small_button("Clear added")) app.set("add", "");
             if (!lesson_.added.empty() && !lesson_.removed.empty()) ImGui::SameLine();
-            if (!lesson_.removed.empty() && ImGui::SmallButton("Restore removed"))
+            if (!lesson_.removed.empty() && widgets::small_button("Restore removed"))
                 app.set("remove", "");
         }
     }
@@ -366,11 +365,11 @@ class PerceptronPanel final : public Panel {
             }
             for (int p : {4, 8, 32, 64}) {
                 const std::string label = std::to_string(p) + " pts";
-                if (ImGui::SmallButton(label.c_str()))
+                if (widgets::small_button(label.c_str()))
                     app.set("atoms", "lattice:range=1,points=" + std::to_string(p));
                 ImGui::SameLine();
             }
-            if (ImGui::SmallButton("e3m2")) app.set("atoms", "float:e=3,m=2,sub=0,sat=1");
+            if (widgets::small_button("e3m2")) app.set("atoms", "float:e=3,m=2,sub=0,sat=1");
         }
         if (!atoms_error_.empty()) {
             ImGui::PushStyleColor(ImGuiCol_Text, widgets::theme_colors().error);

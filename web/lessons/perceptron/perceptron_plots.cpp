@@ -282,7 +282,7 @@ void draw_sweep(App& app, Lesson& lesson, const UiScale& ui, float width,
     else if (sw.state() == qlab::JobState::cancelled) {
         ImGui::TextDisabled("cancelled after %zu cells", sw.cells_done());
         ImGui::SameLine();
-        if (ImGui::SmallButton("Restart sweep")) {
+        if (widgets::small_button("Restart sweep")) {
             const std::string source = substitute_source(s.sdata);
             const qlab::Dataset* full =
                 source.empty() ? nullptr : app.model().fetch_dataset(source);

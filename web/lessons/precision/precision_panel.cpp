@@ -494,13 +494,12 @@ void PrecisionPanel::draw_views(App& app, const UiScale& ui) {
 void PrecisionPanel::draw(App& app, const UiScale& ui) {
     const float avail = ImGui::GetContentRegionAvail().x;
     const float left = std::min(ui.px(330), avail * 0.36f);
-    widgets::begin_recorded_child(app, ui, "precision_controls", ImVec2(left, 0));
+    widgets::begin_controls(app, ui, "precision_controls", left);
     draw_controls(app, ui);
-    ImGui::EndChild();
-    ImGui::SameLine();
-    ImGui::BeginChild("precision_views", ImVec2(0, 0), false);
+    widgets::end_controls(app, ui, "precision_controls");
+    widgets::begin_views(app, ui, "precision_views");
     draw_views(app, ui);
-    ImGui::EndChild();
+    widgets::end_views(app, ui, "precision_views");
 }
 
 // ---- metrics ------------------------------------------------------------------------------------

@@ -322,7 +322,7 @@ void TernaryPanel::draw_controls(App& app, const UiScale& ui) {
     ImGui::TextDisabled("%s", status_line(app).c_str());
     if (a_.phase() == Analysis::Phase::failed) {
         ImGui::SameLine();
-        if (ImGui::SmallButton("run again")) a_.retry();
+        if (widgets::small_button("run again")) a_.retry();
         record_item(app, ui, "ternary_retry");
     }
 
@@ -367,7 +367,7 @@ void TernaryPanel::draw_model_controls(App& app, const UiScale& ui) {
                                 ? ("loading " + app.model().data().loading_name() + "...").c_str()
                                 : "no data");
     }
-    if (ImGui::SmallButton("change it in Train")) app.set("panel", "train");
+    if (widgets::small_button("change it in Train")) app.set("panel", "train");
     record_item(app, ui, "ternary_open_train");
 }
 
@@ -402,7 +402,7 @@ void TernaryPanel::draw_block_field(App& app, const UiScale& ui) {
             ImGui::SameLine();
             char label[16];
             std::snprintf(label, sizeof label, "%d", p);
-            if (ImGui::SmallButton(label)) app.set("tblock", label);
+            if (widgets::small_button(label)) app.set("tblock", label);
             record_item(app, ui, std::string("ternary_tblock_") + label);
         }
     }
@@ -671,13 +671,12 @@ void TernaryPanel::draw(App& app, const UiScale& ui) {
     open_ = true;
     const float avail = ImGui::GetContentRegionAvail().x;
     const float left = std::min(ui.px(330), avail * 0.4f);
-    widgets::begin_recorded_child(app, ui, "ternary_controls", ImVec2(left, 0));
+    widgets::begin_controls(app, ui, "ternary_controls", left);
     draw_controls(app, ui);
-    ImGui::EndChild();
-    ImGui::SameLine();
-    widgets::begin_recorded_child(app, ui, "ternary_views", ImVec2(0, 0));
+    widgets::end_controls(app, ui, "ternary_controls");
+    widgets::begin_views(app, ui, "ternary_views");
     draw_views(app, ui);
-    ImGui::EndChild();
+    widgets::end_views(app, ui, "ternary_views");
 }
 
 }  // namespace

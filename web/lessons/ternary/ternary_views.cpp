@@ -419,7 +419,7 @@ void draw_pareto_status(App& app, Frontier& f_, const UiScale& ui) {
             "Train it (space) or drop a model file; the frontier follows.");
     if (state == "failed") {
         error_text("Pareto frontier stopped: " + f_.error());
-        if (ImGui::SmallButton("run again")) f_.retry();
+        if (widgets::small_button("run again")) f_.retry();
         record_item(app, ui, "ternary_pareto_retry");
     }
     if (f_.job_running()) {
@@ -744,7 +744,7 @@ void draw_tables(App& app, Tables& t, const UiScale& ui) {
         if (std::string(st) == "failed") {
             ImGui::TextDisabled("stopped: %s", t.error().c_str());
             ImGui::SameLine();
-            if (ImGui::SmallButton("run again")) t.retry();
+            if (widgets::small_button("run again")) t.retry();
         } else {
             ImGui::TextDisabled(
                 "%s", std::string(st) == "untrained"  ? "train the model first (space)"

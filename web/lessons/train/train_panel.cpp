@@ -263,7 +263,7 @@ void TrainPanel::draw_qat_beside(App& app) {
     char spec[48];
     std::snprintf(spec, sizeof spec, "fixed:w=%d,f=%d", bits, std::max(0, bits - 2));
     widgets::Lock lock(app, "weights");
-    if (ImGui::SmallButton("set")) app.set("weights", spec);
+    if (widgets::small_button("set")) app.set("weights", spec);
     ImGui::SameLine();
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::TextWrapped("QAT at %d bits: weights %s, then train", bits, spec);
@@ -524,13 +524,12 @@ void TrainPanel::draw_model_file(App& app, const UiScale& ui) {
 void TrainPanel::draw(App& app, const UiScale& ui) {
     const float avail = ImGui::GetContentRegionAvail().x;
     const float left = std::min(ui.px(340), avail * 0.45f);
-    widgets::begin_recorded_child(app, ui, "train_controls", ImVec2(left, 0));  // it scrolls
+    widgets::begin_controls(app, ui, "train_controls", left);  // it scrolls
     draw_controls(app, ui);
-    ImGui::EndChild();
-    ImGui::SameLine();
-    ImGui::BeginChild("train_views", ImVec2(0, 0), false);
+    widgets::end_controls(app, ui, "train_controls");
+    widgets::begin_views(app, ui, "train_views");
     train::draw_views(app, {app.model(), lesson_}, digits_, boundary_, ui);
-    ImGui::EndChild();
+    widgets::end_views(app, ui, "train_views");
 }
 
 // ---- metrics --------------------------------------------------------------------------------

@@ -1,0 +1,130 @@
+// End-to-end tests of a finger's gestures and the on-screen keyboard on a phone (390 x 844,
+// hasTouch, isMobile): a vertical swipe scrolls a long lesson to its end, a long press shows the
+// tooltip hovering shows (and does not click), and a tap on a text field focuses the hidden
+// input that brings up the keyboard, whose text reaches the lab (web/ui/touch_input,
+// quantlab-shell.js).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { settle, outDir, useLab, center, openTouch, touchTap as tap } from "./browser.mjs";
+
+const lab = useLab();
+const widgets = (page) => page.evaluate(() => window.quantlab.widgets());
+const state = (page) => page.evaluate(() => window.quantlab.getState());
+const metricsOf = (page) => page.evaluate(() => window.quantlab.metrics());
+
+// A key held over a few frames (ImGui 1.86 reads keys once a frame; a quick press can fall
+// between two slow frames).
+async function hold(page, key) {
+  await page.keyboard.down(key);
+  await settle(page, 3);
+  await page.keyboard.up(key);
+}
+
+// A finger from (x, y0) to (x, y1) in steps of 30 ms, as a person swipes.
+async function swipe(cdp, page, x, y0, y1, steps = 10) {
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x, y: y0 }] });
+  for (let i = 1; i <= steps; ++i) {
+    await page.waitForTimeout(30);
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x, y: y0 + ((y1 - y0) * i) / steps }] });
+  }
+  await page.waitForTimeout(60);
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  await settle(page, 4);
+}
+
+test("phone: swipes up scroll a long lesson until its last control is on screen", async () => {
+  const { context, page, errors, cdp } = await openTouch(lab.browser, lab.url + "?panel=train&data=digits");
+  const before = await state(page);
+  const views0 = (await metricsOf(page)).layout.train_views;
+  assert.ok(views0.y + views0.height > 844 + 100, `the lesson runs below the screen: ${JSON.stringify(views0)}`);
+  const firstTop = (await widgets(page))[0].rect.y;
+  // Over the lesson's text and buttons (not a slider or plot): the window follows the finger.
+  for (let i = 0; i < 12; ++i) {
+    const views = (await metricsOf(page)).layout.train_views;
+    if (views.y + views.height <= 844) break;
+    await swipe(cdp, page, 4, 760, 160);
+  }
+  const views1 = (await metricsOf(page)).layout.train_views;
+  assert.ok(views1.y + views1.height <= 844 + 1, `the lesson's end is on screen: ${JSON.stringify(views1)}`);
+  const list = await widgets(page);
+  const last = list.reduce((a, w) => (w.full.y + w.full.height > a.full.y + a.full.height ? w : a));
+  assert.ok(last.full.y + last.full.height <= 844 + 1 && last.full.y >= 0,
+    `the last control '${last.label || last.id}' is visible: ${JSON.stringify(last.full)}`);
+  assert.notEqual(list[0].rect.y, firstTop, "the window scrolled");
+  // A swipe that starts on a button scrolls too, and does not press it.
+  const button = list.find((w) => w.kind === "button" && w.rect.y > 300 && w.rect.height >= 40);
+  if (button) {
+    const [bx, by] = center(button.rect);
+    await swipe(cdp, page, bx, by, Math.min(840, by + 300));
+  }
+  const after = await state(page);
+  assert.deepEqual(after, before, "scrolling changed no setting");
+  await page.screenshot({ path: path.join(outDir, "gesture-swiped-train.png") });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("phone: a long press shows the tooltip that hovering shows, and clicks nothing", async () => {
+  const { context, page, errors, cdp } = await openTouch(lab.browser, lab.url + "?panel=formats");
+  const help = (await widgets(page)).find((w) => w.kind === "help" && w.rect.y > 0 && w.rect.y < 800);
+  assert.ok(help, "a (?) marker is on screen");
+  assert.equal((await metricsOf(page)).tooltip, null);
+  // A quick tap: the pointer leaves when the finger lifts, no tooltip stays.
+  await tap(cdp, page, center(help.rect));
+  await settle(page, 3);
+  assert.equal((await metricsOf(page)).tooltip, null, "no tooltip after a quick tap");
+  // Held 700 ms: the tooltip, staying after the finger lifts.
+  await tap(cdp, page, center(help.rect), 700);
+  await settle(page, 3);
+  const tip = (await metricsOf(page)).tooltip;
+  assert.ok(tip && tip.width > 50 && tip.height > 10, `tooltip after a long press: ${JSON.stringify(tip)}`);
+  await page.screenshot({ path: path.join(outDir, "gesture-long-press.png") });
+  // A long press on "Copy link" shows its tooltip and copies nothing.
+  const copy = (await widgets(page)).find((w) => w.id === "copy_link");
+  await tap(cdp, page, center(copy.rect), 700);
+  await settle(page, 3);
+  assert.ok((await metricsOf(page)).tooltip, "Copy link's tooltip");
+  assert.ok(!(await page.evaluate(() => window.quantlab.metrics().messages)).some((m) => /link/i.test(m)),
+    "a long press did not copy the link");
+  // The next tap elsewhere takes the tooltip away.
+  await tap(cdp, page, [4, 830]);
+  assert.equal((await metricsOf(page)).tooltip, null);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("phone: a tap on the spec field brings up the keyboard; typed text sets the format", async () => {
+  const { context, page, errors, cdp } = await openTouch(lab.browser, lab.url + "?panel=formats&format=fixed:w=8,f=4");
+  const field = (await widgets(page)).find((w) => w.kind === "text" && w.label === "spec");
+  assert.ok(field, "the spec field is drawn");
+  await tap(cdp, page, center(field.rect));
+  await settle(page, 3);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "keyboard-input", "the hidden input has the focus");
+  // Select all (a hardware key chord), then text as an on-screen keyboard sends it: input
+  // events only, no keypress.
+  await page.keyboard.down("Control");
+  await hold(page, "a");
+  await page.keyboard.up("Control");
+  await settle(page, 2);
+  await page.keyboard.insertText("fixed:w=6,f=3");
+  await settle(page, 2);
+  await hold(page, "Enter");
+  await settle(page, 4);
+  assert.equal((await state(page)).format, "fixed:w=6,f=3");
+  assert.notEqual(await page.evaluate(() => document.activeElement.id), "keyboard-input", "blurred when done");
+  // Typed key by key (keydown, keypress, input): each character once.
+  await tap(cdp, page, center(field.rect));
+  await settle(page, 3);
+  await page.keyboard.down("Control");
+  await hold(page, "a");
+  await page.keyboard.up("Control");
+  await settle(page, 2);
+  await page.keyboard.type("float:e=4,m=3", { delay: 40 });
+  await settle(page, 2);
+  await hold(page, "Enter");
+  await settle(page, 4);
+  assert.match((await state(page)).format, /^float:e=4,m=3/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
