@@ -93,14 +93,24 @@ export async function waitFor(page, predicate, arg, timeout = 30000) {
   return metrics(page);
 }
 
-// A real click on a recorded view that has to be wholly on screen, held for 120 ms as a person's:
+// A real click on a recorded view, scrolled into sight with the wheel if it is below or above it,
+// held for 120 ms as a person's:
 // ImGui 1.86 reads the button once per frame, so a press and release between two busy frames
 // would be missed.
 export async function clickView(page, name) {
   await settle(page, 2);
-  const r = (await metrics(page)).layout[name];
+  let r = (await metrics(page)).layout[name];
   assert.ok(r, `no view '${name}' in the layout`);
   const { width, height } = page.viewportSize();
+  // Below or above the window's visible part: the mouse wheel over its column brings it in, as a
+  // person would scroll to it (a long lesson's controls may not fit 800 px).
+  for (let i = 0; i < 8 && r && (r.y < 0 || r.y + r.height > height); ++i) {
+    await page.mouse.move(Math.min(Math.max(r.x + r.width / 2, 1), width - 1), height / 2);
+    await page.mouse.wheel(0, r.y + r.height / 2 - height / 2);
+    await settle(page, 3);
+    r = (await metrics(page)).layout[name];
+  }
+  assert.ok(r, `no view '${name}' in the layout after scrolling to it`);
   assert.ok(r.x >= 0 && r.y >= 0 && r.x + r.width <= width && r.y + r.height <= height,
     `'${name}' is off screen: ${JSON.stringify(r)}`);
   await page.mouse.click(...center(r), { delay: 120 });
