@@ -2,7 +2,7 @@
 // one per lesson, each in a state worth showing. Usage: node scripts/docs_screenshots.mjs
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startServer, launchBrowser, openLab, settle } from "../tests/e2e/browser.mjs";
+import { startServer, launchBrowser, openLab, settle, clickView } from "../tests/e2e/browser.mjs";
 
 const docs = path.resolve(fileURLToPath(new URL("../docs", import.meta.url)));
 const { server, url } = await startServer();
@@ -31,11 +31,8 @@ try {
       await finished(page, () => window.quantlab.metrics().rows_train > 0);
       await page.evaluate(() => window.quantlab.toggleRun());
       await finished(page, () => window.quantlab.metrics().epoch >= 8 && !window.quantlab.metrics().running);
-      const button = (await page.evaluate(() => window.quantlab.metrics())).layout.train_calibrate_button;
-      if (button) {
-        await page.mouse.click(button.x + button.width / 2, button.y + button.height / 2);
-        await finished(page, () => window.quantlab.metrics().ptq);
-      }
+      await clickView(page, "train_calibrate_button");  // scrolled into sight if it is below
+      await finished(page, () => window.quantlab.metrics().ptq);
     });
   // The analysis lessons: train the shared model by step(), then wait for each lesson's jobs.
   const trainThen = (ready) => async (page) => {
@@ -48,8 +45,7 @@ try {
   await shot("?panel=precision&data=digits&hidden=32&act=hardsigmoid&epochs=3&ba=5&bw=7&seed=1", "precision-panel.png",
     async (page) => {
       await trainThen(() => window.quantlab.metrics().analysis.state === "finished")(page);
-      const b = (await page.evaluate(() => window.quantlab.metrics())).layout.precision_bitflip_button;
-      if (b) await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
+      await clickView(page, "precision_bitflip_button");
       await finished(page, () => {
         const m = window.quantlab.metrics();
         return m.p_m_sim !== null && m.bitflip.state === "finished" && m.options && m.options.A !== null &&
