@@ -347,9 +347,14 @@ test("a costly model's test predictions are sliced over frames and stitched exac
 // A long job's progress line says how long it has run and about how long is left (issue 19).
 test("the training's progress line shows elapsed time and an estimate of the time left", async () => {
   const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=train&data=digits&hidden=64&epochs=200&seed=1");
-  await waitFor(page, () => window.quantlab.metrics().rows_train > 0);
+  await waitFor(page, () => { const m = window.quantlab.metrics(); return m.rows_train > 0 && m.model; });
+  await settle(page, 5);
   await page.evaluate(() => window.quantlab.toggleRun());
-  await page.waitForTimeout(2500);
+  // Running for a while (a loaded machine may take longer to start it): its line has a rate.
+  await page.waitForFunction(() => {
+    const j = window.quantlab.metrics().jobs.find((x) => x.label === "training");
+    return j && j.elapsed_s >= 1.5 && j.left_s !== null;
+  }, null, { timeout: 60000, polling: 100 });
   const m = await metrics(page);
   const job = m.jobs.find((j) => j.label === "training");
   assert.ok(job, JSON.stringify(m.jobs));
