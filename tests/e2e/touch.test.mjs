@@ -5,23 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { settle, outDir, useLab, center, touchTap } from "./browser.mjs";
+import { settle, outDir, useLab, center, touchTap, openTouch as openPhone } from "./browser.mjs";
 
 const lab = useLab();
-
-async function openPhone(browser, url, viewport = { width: 390, height: 844 }) {
-  const context = await browser.newContext({
-    viewport, deviceScaleFactor: 2, hasTouch: true, isMobile: true,
-  });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
-  page.on("pageerror", (err) => errors.push(String(err)));
-  await page.goto(url);
-  await page.evaluate(() => window.quantlab.ready);
-  await settle(page);
-  return { context, page, errors, cdp: await context.newCDPSession(page) };
-}
 
 // A person's tap: a finger held for 120 ms (browser.mjs).
 const tap = (cdp, page, point) => touchTap(cdp, page, point, 120);
