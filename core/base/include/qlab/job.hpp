@@ -66,6 +66,11 @@ class Job {
         status_ = std::move(s);
         state_ = JobState::failed;
     }
+    // A job restored from another copy of itself (TrainJob::restore) takes that copy's state.
+    void restore_state(JobState state, Status status) {
+        state_ = state;
+        status_ = std::move(status);
+    }
 
   private:
     JobState state_ = JobState::running;

@@ -43,6 +43,13 @@ class Rng {
         return std::sqrt(-2 * std::log(u1)) * std::cos(2 * 3.14159265358979323846 * u2);
     }
 
+    // The generator's whole state, so a job can move to another process and go on exactly.
+    using State = std::uint64_t[4];
+    const State& state() const { return state_; }
+    void set_state(const State& s) {
+        for (int i = 0; i < 4; ++i) state_[i] = s[i];
+    }
+
   private:
     static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
     std::uint64_t state_[4];

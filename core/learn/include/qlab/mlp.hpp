@@ -209,6 +209,21 @@ class TrainJob : public Job {
     // chunks of evaluation too); returns true while work remains.
     bool step_batches(long long batches);
 
+    // ---- moving a run between copies of the same code (the lab's Web Worker and its page) ----
+    // checkpoint: everything, so a job built over the same model shape, data and options and
+    // restored from it goes on exactly as this one would (not while evaluating()). progress:
+    // what a mirror shows (weights, position, history, the batch records from `records_from`
+    // on), without the optimizer's moments, the shuffle or the random state.
+    enum class Saved { checkpoint, progress };
+    std::string save(Saved what, std::size_t records_from = 0) const;
+    // Takes a save of a job over the same model shape: a malformed or mismatched one is refused
+    // with a message and changes nothing. After a progress save the job is a mirror
+    // (exact() false) until a checkpoint is restored: stepping a mirror fails it.
+    Status restore(std::string_view bytes);
+    bool exact() const;
+    // The options a save was made with (a checkpoint's; the worker builds its job from them).
+    static Result<TrainOptions> saved_options(std::string_view bytes);
+
   protected:
     Status do_unit() override;
     bool is_done() const override;
