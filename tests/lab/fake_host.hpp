@@ -20,6 +20,7 @@ class FakeHost final : public Host {
         messages.push_back({text, level});
     }
     void request_dataset(const std::string& name) override { requested.push_back(name); }
+    TrainRunner* train_runner() override { return runner; }
 
     bool said(const std::string& part) const {
         for (const auto& m : messages)
@@ -30,6 +31,7 @@ class FakeHost final : public Host {
     double now = 0;
     std::vector<std::pair<std::string, MessageLevel>> messages;
     std::vector<std::string> requested;
+    TrainRunner* runner = nullptr;  // a test's stand-in for the Web Worker (fake_runner.hpp)
 };
 
 // The bytes the page would fetch for a data set file ("digits.csv"), or "" when absent.

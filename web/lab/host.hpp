@@ -8,6 +8,7 @@
 namespace quantlab {
 
 enum class MessageLevel { info, warning, error };
+class TrainRunner;  // lab/train_worker.hpp
 
 class Host {
   public:
@@ -19,6 +20,8 @@ class Host {
     // A data set the page fetches (lazily, with a progress bar); it arrives through the owner
     // that asked for it (SharedModel::on_dataset).
     virtual void request_dataset(const std::string& name) = 0;
+    // Where training runs off the UI thread (the browser's Web Worker); null: in the frames.
+    virtual TrainRunner* train_runner() { return nullptr; }
 };
 
 }  // namespace quantlab

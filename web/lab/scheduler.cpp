@@ -86,25 +86,33 @@ double Scheduler::budget_ms() const {
     return std::clamp(kBudgetShare * frame_interval_ms_median(), kMinBudgetMs, kMaxBudgetMs);
 }
 
-double Scheduler::run(const std::vector<ScheduledJob>& jobs, double budget_ms) {
-    const double start = host_.now_ms();
+// The running jobs, each once: those to step here, or with `watched` also those elsewhere.
+std::vector<qlab::Job*> Scheduler::running_jobs(const std::vector<ScheduledJob>& jobs,
+                                                bool watched) {
     std::vector<qlab::Job*> running;
     for (const ScheduledJob& j : jobs)
-        if (j.job && j.job->running() &&
+        if (j.job && j.job->running() && (watched || !j.elsewhere) &&
             std::find(running.begin(), running.end(), j.job) == running.end())
             running.push_back(j.job);
+    return running;
+}
+
+double Scheduler::run(const std::vector<ScheduledJob>& jobs, double budget_ms) {
+    const double start = host_.now_ms();
+    std::vector<qlab::Job*> running = running_jobs(jobs, false);
     if (running.empty()) {
+        note_progress(jobs, running_jobs(jobs, true));
         report_failures(jobs);
         return -1;
     }
-    note_progress(jobs, running);
+    note_progress(jobs, running_jobs(jobs, true));
     do {
         for (qlab::Job* job : running) job->step(1);
         running.erase(std::remove_if(running.begin(), running.end(),
                                      [](const qlab::Job* j) { return !j->running(); }),
                       running.end());
     } while (!running.empty() && host_.now_ms() - start < budget_ms);
-    note_progress(jobs, running);
+    note_progress(jobs, running_jobs(jobs, true));
     report_failures(jobs);
     const double spent = host_.now_ms() - start;
     ms_this_interval_ += spent;
@@ -113,9 +121,11 @@ double Scheduler::run(const std::vector<ScheduledJob>& jobs, double budget_ms) {
 
 double Scheduler::run_between_frames(const std::vector<ScheduledJob>& jobs, double slice_ms) {
     last_pump_ms_ = host_.now_ms();
-    const bool any = std::any_of(jobs.begin(), jobs.end(),
-                                 [](const ScheduledJob& j) { return j.job && j.job->running(); });
-    if (!any) return -1;
+    if (running_jobs(jobs, false).empty()) {
+        note_progress(jobs, running_jobs(jobs, true));
+        report_failures(jobs);
+        return -1;
+    }
     const double left = budget_ms() - ms_this_interval_;
     if (left <= 0) return 0;
     return std::max(1e-3, run(jobs, std::min(slice_ms, left)));

@@ -19,6 +19,9 @@ namespace quantlab {
 struct ScheduledJob {
     std::string label;  // "training", "accuracy sweep"
     qlab::Job* job;     // null or not running: nothing to run or show
+    // The job runs elsewhere (a Web Worker) and this is its mirror: the scheduler only watches
+    // its progress (for the time left) and reports its failure, and never steps it.
+    bool elsewhere = false;
 };
 
 // How long a job has run (wall clock since the scheduler first stepped it) and, from the rate its
@@ -57,6 +60,8 @@ class Scheduler {
     static constexpr double kInFrameMs = 4;  // the frame's own share when no pump runs
 
   private:
+    static std::vector<qlab::Job*> running_jobs(const std::vector<ScheduledJob>& jobs,
+                                                bool watched);
     void report_failures(const std::vector<ScheduledJob>& jobs);
     void note_progress(const std::vector<ScheduledJob>& jobs,
                        const std::vector<qlab::Job*>& running);

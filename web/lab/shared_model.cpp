@@ -93,12 +93,16 @@ void SharedModel::on_state_changed(const qlab::LabState& s, const std::vector<st
         return;
     }
     if (new_model && data_.ready()) restart(s);
+    // Live, mid-run; a run in the worker changes there and its mirror follows.
     if (contains(keys, "urounding") && job_) {
-        auto r = qlab::parse_rounding(s.urounding);  // live, mid-run
-        if (r) job_->set_update_rounding(*r);
+        auto r = qlab::parse_rounding(s.urounding);
+        if (r && in_worker()) runner()->set_update_rounding(remote_run_, *r);
+        if (r && !in_worker()) job_->set_update_rounding(*r);
     }
-    if (contains(keys, "epochs") && job_ && job_->running())
-        job_->set_epochs(static_cast<int>(s.epochs));
+    if (contains(keys, "epochs") && job_ && job_->running()) {
+        if (in_worker()) runner()->set_epochs(remote_run_, static_cast<int>(s.epochs));
+        if (!in_worker()) job_->set_epochs(static_cast<int>(s.epochs));
+    }
 }
 
 void SharedModel::on_dataset(const qlab::LabState& s, const std::string& name,
@@ -129,11 +133,13 @@ std::string SharedModel::state_word() const {
     if (imported() && batches_done() == 0) return "imported from " + import_name_;
     if (origin_ == ModelOrigin::file && batches_done() == 0) return "loaded from a file";
     if (running_) return "training";
+    if (remote_pausing_) return "pausing";
     if (job_ && job_->running()) return "paused";
     return batches_done() > 0 ? "trained" : "untrained";
 }
 
 void SharedModel::rebuild(const qlab::LabState& s) {
+    ++data_tag_;
     reset(s);  // a run on the old data stops; one asked for while the data loaded starts at sync
 }
 
@@ -353,6 +359,9 @@ void SharedModel::forget_import(const qlab::LabState& s) {
 // ---- 3. training --------------------------------------------------------------------------------
 
 void SharedModel::drop_job() {
+    if (in_worker()) runner()->stop();
+    remote_run_ = 0;
+    remote_pausing_ = false;
     job_.reset();
     running_ = false;
     throughput_.clear();
@@ -438,8 +447,13 @@ bool SharedModel::start_job(const qlab::LabState& s) {
 
 void SharedModel::set_running(const qlab::LabState& s, bool run) {
     if (!run) {
+        if (running_ && in_worker()) runner()->pause(remote_run_), remote_pausing_ = true;
         running_ = false;
-        run_when_ready_ = false;
+        run_when_ready_ = run_after_pause_ = false;
+        return;
+    }
+    if (remote_pausing_) {  // runs again once the worker has handed the paused run back
+        run_after_pause_ = true;
         return;
     }
     if (!have_model_) {
@@ -452,12 +466,13 @@ void SharedModel::set_running(const qlab::LabState& s, bool run) {
     if (!have_model_) return;
     if (!job_ && !start_job(s)) return;
     running_ = true;
+    start_in_worker();
     throughput_.clear();
     throughput_.emplace_back(host_.now_ms() / 1000.0, samples_done());
 }
 
 int SharedModel::step(const qlab::LabState& s, int batches) {
-    if (batches <= 0) return 0;
+    if (batches <= 0 || in_worker()) return 0;  // the worker has the run
     const bool was_running = running_;
     if (!job_ || !job_->running()) {
         set_running(s, true);
@@ -470,7 +485,7 @@ int SharedModel::step(const qlab::LabState& s, int batches) {
 }
 
 std::vector<ScheduledJob> SharedModel::jobs() {
-    if (running_ && job_) return {{"training", job_.get()}};
+    if (running_ && job_) return {{"training", job_.get(), in_worker()}};
     return {};
 }
 
@@ -512,6 +527,7 @@ std::string SharedModel::status_text() const {
 // ---- 4. predictions on the test split -----------------------------------------------------------
 
 void SharedModel::tick(const qlab::LabState& s, bool in_frame) {
+    if (in_worker()) take_worker_messages(s);
     // Throughput over the last seconds of running, on the wall clock (jobs also run between
     // frames, so a short run may end between two ticks); kept after a pause so it stays readable.
     if (running_ && job_) {
@@ -610,6 +626,57 @@ qlab::Result<std::string> export_onnx_file(const qlab::LabState& s, const Shared
         }
     }
     return qlab::export_onnx(m.model(), o, notes);
+}
+
+// ---- 5. the run in a Web Worker
+// ------------------------------------------------------------------
+
+TrainRunner* SharedModel::runner() const {
+    return host_.train_runner();
+}
+
+// Hands the run to the worker as a checkpoint; the job here becomes its mirror.
+bool SharedModel::start_in_worker() {
+    TrainRunner* r = runner();
+    if (!r || !r->ready() || worker_deaths_ > kMaxWorkerDeaths || !job_ || !job_->running())
+        return false;
+    while (job_->evaluating() && job_->step(1)) {  // a checkpoint falls between units
+    }
+    if (!job_->running() || !job_->exact()) return false;
+    last_checkpoint_ = job_->save(qlab::TrainJob::Saved::checkpoint);
+    r->send_data(data_tag_, data_.split());
+    remote_run_ = ++runs_started_;
+    r->start(remote_run_, qlab::model_to_json(model_), last_checkpoint_);
+    return true;
+}
+
+void SharedModel::take_worker_messages(const qlab::LabState& s) {
+    for (RunnerMessage& m : runner()->take()) {
+        if (m.run != remote_run_ || !in_worker()) continue;  // from a run dropped since
+        if (m.kind == RunnerMessage::Kind::died || m.kind == RunnerMessage::Kind::failed)
+            return worker_died(m.text);
+        if (qlab::Status st = job_->restore(m.bytes); !st) return worker_died(st.message());
+        if (m.kind != RunnerMessage::Kind::checkpoint) continue;
+        last_checkpoint_ = std::move(m.bytes);
+        if (!m.last) continue;
+        remote_run_ = 0, remote_pausing_ = false;  // the job here is the run again
+        if (std::exchange(run_after_pause_, false)) set_running(s, true);
+    }
+}
+
+// The worker stopped or refused the run: the run goes on from its last checkpoint, in a restarted
+// worker or, after several deaths, in the page's frames.
+void SharedModel::worker_died(const std::string& why) {
+    remote_run_ = 0;
+    remote_pausing_ = false;
+    ++worker_deaths_;
+    (void)job_->restore(last_checkpoint_);  // a save of this very job: it fits
+    const std::string where =
+        worker_deaths_ > kMaxWorkerDeaths ? "here, in the page's frames" : "in a restarted worker";
+    host_.report("training worker: " + why + "; the run goes on from batch " +
+                     std::to_string(job_->batches_done()) + ", " + where,
+                 MessageLevel::warning);
+    if (running_) start_in_worker();
 }
 
 }  // namespace quantlab

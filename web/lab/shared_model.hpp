@@ -14,6 +14,7 @@
 #include "lab/host.hpp"
 #include "lab/lab_data.hpp"
 #include "lab/scheduler.hpp"
+#include "lab/train_worker.hpp"
 #include "qlab/lab_state.hpp"
 #include "qlab/mlp.hpp"
 #include "qlab/onnx.hpp"
@@ -103,10 +104,13 @@ class SharedModel {
     // The one definition of trained: weights loaded from a file, or trained here for at least one
     // batch. Fresh random weights are untrained: analyses show no numbers for them.
     bool trained() const;
-    // A run is going: the weights change every batch, so analyses wait for a pause.
-    bool training() const { return running_; }
+    // A run is going (or a worker is still handing back a paused one): the weights change, so
+    // analyses wait for a pause.
+    bool training() const { return running_ || remote_pausing_; }
     // What an analysis may study now: a trained model whose weights hold still.
-    bool analysable() const { return have_model_ && trained() && !running_; }
+    bool analysable() const { return have_model_ && trained() && !training(); }
+    // The run goes on in a Web Worker (the job here mirrors it), not in the page's frames.
+    bool in_worker() const { return remote_run_ != 0; }
     // One word on the model: "untrained", "training", "paused", "trained", "loaded from a file".
     std::string state_word() const;
 
@@ -156,6 +160,11 @@ class SharedModel {
     bool install_import(const qlab::LabState& s);  // false: no data of its size (says why)
     void finish_float_pass();                      // the float accuracy known: announce the import
     void advance_predictions(bool in_frame);
+    // ---- the run in a Web Worker (lab/train_worker.hpp)
+    TrainRunner* runner() const;
+    bool start_in_worker();  // false: it trains in the frames
+    void take_worker_messages(const qlab::LabState& s);
+    void worker_died(const std::string& why);
 
     Host& host_;
     LabData data_;
@@ -172,6 +181,13 @@ class SharedModel {
     std::string import_name_, model_url_, wanted_data_, import_problem_;
     double float_acc_ = -1, import_ms_ = -1;
     bool announce_import_ = false;
+    long long remote_run_ = 0, runs_started_ = 0;  // the worker's run (0: none)
+    bool remote_pausing_ = false;                  // Pause sent, its checkpoint not back yet
+    bool run_after_pause_ = false;                 // Run pressed meanwhile
+    long long data_tag_ = 0;                       // changes with the data the split holds
+    std::string last_checkpoint_;                  // the run's last exact state from the worker
+    int worker_deaths_ = 0;                        // more than kMaxWorkerDeaths: train here
+    static constexpr int kMaxWorkerDeaths = 3;
 
     // A prediction of the test set in progress, sliced over frames on a copy of the weights.
     struct PendingPredictions {
