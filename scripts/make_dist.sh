@@ -11,7 +11,7 @@ out=${QLAB_DIST_DIR:-dist}
 
 # The page, its shell and the Emscripten output. The fonts are --embed-file'd into the wasm's data
 # segment (no quantlab.data file), so these are all the lab downloads before the first frame.
-files=(index.html embed.html quantlab-shell.js style.css quantlab.js quantlab.wasm)
+files=(index.html embed.html quantlab-shell.js quantlab-worker.js style.css quantlab.js quantlab.wasm)
 # Datasets the lessons request by name (App::request_dataset -> fetch("data/<name>")).
 # Fashion-MNIST: its 10,000 test images (the lab's fashion set, offered to models of 784 inputs).
 datasets=("sklearn/digits.csv:digits.csv" "mnist/images.idx:mnist-images.idx" "mnist/labels.idx:mnist-labels.idx"

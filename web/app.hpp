@@ -13,6 +13,7 @@
 #include "lab/scheduler.hpp"
 #include "lab/shared_model.hpp"
 #include "qlab/lab_state.hpp"
+#include "worker_link.hpp"
 
 namespace quantlab {
 
@@ -52,6 +53,8 @@ class App final : public Host {
     double now_ms() const override;
     void report(const std::string& text, MessageLevel level = MessageLevel::warning) override;
     void request_dataset(const std::string& name) override;
+    TrainRunner* train_runner() override { return &worker_link; }
+    WorkerLink worker_link;  // the training Web Worker (ready() false: the frames train)
 
     const std::deque<Message>& messages() const { return messages_; }
     void dismiss_messages() { messages_.clear(); }

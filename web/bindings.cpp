@@ -2,6 +2,7 @@
 // core property table, validated setters for several keys at once, stepping the open lesson,
 // its numbers, the messages the user sees, uploads and lazily fetched datasets.
 #include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
 
 #include <cmath>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include "app.hpp"
 #include "imgui.h"
 #include "lab/share_link.hpp"
+#include "lab/train_worker.hpp"
 #include "panel.hpp"
 #include "qlab/format.hpp"
 #include "qlab/mlp.hpp"
@@ -140,6 +142,9 @@ std::string metrics_json() {
     j["panel"] = app.state().panel;
     j["challenge"] = quantlab::challenge_json(quantlab::check_challenge(app.state().goal, j));
     j["frames"] = app.frames;
+    // Where the shared model's run goes on: "worker" or "page"; and the worker's state.
+    j["training_in"] = app.model().in_worker() ? "worker" : "page";
+    j["worker"] = app.worker_link.status();
     j["frame_ms_median"] = app.frame_ms_percentile(0.5);
     j["frame_ms_p95"] = app.frame_ms_percentile(0.95);
     // The last frames' CPU ms, for the browser bench.
@@ -328,6 +333,76 @@ emscripten::val export_model(const std::string& kind) {
     return emscripten::val::global("Uint8Array").new_(view);  // a copy the page owns
 }
 
+// ---- the training Web Worker
+// --------------------------------------------------------------------- The page's side: the shell
+// says whether it made a worker and hands over what the worker sends.
+void worker_enabled(bool on) {
+    quantlab::app().worker_link.enabled = on;
+}
+void worker_ready() {
+    quantlab::app().worker_link.on_ready();
+}
+void worker_message(double run, int kind, const std::string& bytes, bool last,
+                    const std::string& text) {
+    quantlab::RunnerMessage m;
+    m.run = static_cast<long long>(run);
+    m.kind = static_cast<quantlab::RunnerMessage::Kind>(kind);
+    m.bytes = bytes;
+    m.last = last;
+    m.text = text;
+    quantlab::app().worker_link.on_message(std::move(m));
+}
+void worker_died(const std::string& why) {
+    quantlab::app().worker_link.on_died(why);
+}
+
+// The worker's side (quantlab-worker.js holds one): quantlab::TrainWorker on this instance's clock,
+// its messages read one by one (their bytes as a view the worker copies and transfers).
+class WorkerSide {
+  public:
+    void set_data(const std::string& name, int features, int classes,
+                  const emscripten::val& train_x, const emscripten::val& train_y,
+                  const emscripten::val& test_x, const emscripten::val& test_y) {
+        qlab::Split split;
+        for (qlab::Dataset* d : {&split.train, &split.test}) {
+            d->name = name, d->features = features, d->classes = classes;
+            const bool train = d == &split.train;
+            d->x = emscripten::convertJSArrayToNumberVector<float>(train ? train_x : test_x);
+            d->y = emscripten::convertJSArrayToNumberVector<int>(train ? train_y : test_y);
+        }
+        worker_.set_data(std::move(split));
+    }
+    std::string start(double run, const std::string& model_json, const std::string& checkpoint) {
+        return worker_.start(static_cast<long long>(run), model_json, checkpoint);
+    }
+    void pause(double run) { worker_.pause(static_cast<long long>(run)); }
+    void stop() { worker_.stop(); }
+    void set_rounding(double run, int rounding) {
+        worker_.set_update_rounding(static_cast<long long>(run),
+                                    static_cast<qlab::Rounding>(rounding));
+    }
+    void set_epochs(double run, int epochs) {
+        worker_.set_epochs(static_cast<long long>(run), epochs);
+    }
+    bool busy() const { return worker_.busy(); }
+    // Steps for about budget_ms; the number of messages to read.
+    int step(double budget_ms) {
+        out_ = worker_.step(budget_ms);
+        return static_cast<int>(out_.size());
+    }
+    double run_of(int i) const { return static_cast<double>(out_.at(i).run); }
+    int kind_of(int i) const { return static_cast<int>(out_.at(i).kind); }
+    bool last_of(int i) const { return out_.at(i).last; }
+    emscripten::val bytes_of(int i) const {
+        const std::string& b = out_.at(i).bytes;
+        return emscripten::val(emscripten::typed_memory_view(b.size(), b.data()));
+    }
+
+  private:
+    quantlab::TrainWorker worker_{[] { return emscripten_get_now(); }};
+    std::vector<quantlab::RunnerMessage> out_;
+};
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(quantlab) {
@@ -357,4 +432,22 @@ EMSCRIPTEN_BINDINGS(quantlab) {
     emscripten::function("loadModelBytes", &load_model_bytes);
     emscripten::function("modelFetched", &model_fetched);
     emscripten::function("modelFetchFailed", &model_fetch_failed);
+    emscripten::function("workerEnabled", &worker_enabled);
+    emscripten::function("workerReady", &worker_ready);
+    emscripten::function("workerMessage", &worker_message);
+    emscripten::function("workerDied", &worker_died);
+    emscripten::class_<WorkerSide>("TrainWorker")
+        .constructor<>()
+        .function("setData", &WorkerSide::set_data)
+        .function("start", &WorkerSide::start)
+        .function("pause", &WorkerSide::pause)
+        .function("stop", &WorkerSide::stop)
+        .function("setRounding", &WorkerSide::set_rounding)
+        .function("setEpochs", &WorkerSide::set_epochs)
+        .function("busy", &WorkerSide::busy)
+        .function("step", &WorkerSide::step)
+        .function("runOf", &WorkerSide::run_of)
+        .function("kindOf", &WorkerSide::kind_of)
+        .function("lastOf", &WorkerSide::last_of)
+        .function("bytesOf", &WorkerSide::bytes_of);
 }

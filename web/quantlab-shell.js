@@ -442,6 +442,59 @@
     requestAnimationFrame(onFrame);
   }
 
+  // Training runs in a Web Worker (quantlab-worker.js) with its own instance of this module, so
+  // the page only draws and answers input. The page compiles quantlab.wasm once and hands the
+  // compiled module to the worker (no second download). No SharedArrayBuffer: it works on any
+  // static host and in cross-origin iframes. ?worker=0, or no Worker, keeps training in frames.
+  let wasmModule = null;
+  function instantiateWasm(imports, receive) {
+    const url = "quantlab.wasm";
+    const compiled = WebAssembly.instantiateStreaming
+      ? WebAssembly.instantiateStreaming(fetch(url), imports)
+          .catch(() => fetch(url).then((r) => r.arrayBuffer())
+            .then((b) => WebAssembly.instantiate(b, imports)))
+      : fetch(url).then((r) => r.arrayBuffer()).then((b) => WebAssembly.instantiate(b, imports));
+    compiled.then((r) => { wasmModule = r.module; receive(r.instance, r.module); },
+                  (err) => fatal("quantlab.wasm: " + String(err)));
+    return {};  // asynchronous: receive() finishes the start-up
+  }
+  const MAX_WORKER_RESTARTS = 3;
+  function makeTrainWorker() {
+    if (new URLSearchParams(location.search).get("worker") === "0" ||
+        typeof Worker !== "function") return null;
+    let worker = null;
+    const link = {
+      restarts: 0,
+      postData(m) {
+        worker.postMessage(Object.assign({ type: "data" }, m),
+                           [m.trainX.buffer, m.trainY.buffer, m.testX.buffer, m.testY.buffer]);
+      },
+      postStart(run, model, checkpoint) {
+        worker.postMessage({ type: "start", run, model, checkpoint }, [checkpoint.buffer]);
+      },
+      postControl(type, run, value) { worker.postMessage({ type, run, value }); },
+      // The worker stopped (a crash, or a test): it is restarted and the lab goes on without it
+      // meanwhile; after MAX_WORKER_RESTARTS the frames train.
+      died(why) {
+        worker.terminate();
+        module.workerDied(String(why || "it stopped"));
+        if (++link.restarts <= MAX_WORKER_RESTARTS) link.start();
+      },
+      start() {
+        worker = new Worker("quantlab-worker.js");
+        worker.onmessage = (e) => {
+          const m = e.data;
+          if (m.type === "ready") module.workerReady();
+          else if (m.type === "message") module.workerMessage(m.run, m.kind, m.bytes, m.last, m.text);
+          else if (m.type === "died") link.died(m.text);
+        };
+        worker.onerror = (e) => { e.preventDefault(); link.died(e.message); };
+        worker.postMessage({ type: "module", module: wasmModule });
+      },
+    };
+    return link;
+  }
+
   if (typeof createQuantLab !== "function") {
     fatal("quantlab.js did not load");
     return;
@@ -456,7 +509,12 @@
     copyShareLink,
     openFullLab,
     setTextInput,
+    instantiateWasm,
     onLabReady() {
+      module = this;  // main() calls this before createQuantLab's promise settles
+      module.trainWorker = makeTrainWorker();
+      module.workerEnabled(module.trainWorker !== null);
+      if (module.trainWorker) module.trainWorker.start();
       startJobPump();
       startAnnouncer();
       status.className = "hidden";

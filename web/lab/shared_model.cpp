@@ -528,6 +528,7 @@ std::string SharedModel::status_text() const {
 
 void SharedModel::tick(const qlab::LabState& s, bool in_frame) {
     if (in_worker()) take_worker_messages(s);
+    if (running_ && !in_worker()) start_in_worker();  // a worker up since the run started
     // Throughput over the last seconds of running, on the wall clock (jobs also run between
     // frames, so a short run may end between two ticks); kept after a pause so it stays readable.
     if (running_ && job_) {

@@ -1,0 +1,41 @@
+// The page's side of the training Web Worker (web/quantlab-worker.js): a TrainRunner that posts
+// the shared model's run to the worker through the JS shell and queues what comes back
+// (bindings.cpp's workerReady / workerMessage / workerDied deliver it).
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "lab/train_worker.hpp"
+
+namespace quantlab {
+
+class WorkerLink final : public TrainRunner {
+  public:
+    bool ready() const override { return ready_; }
+    void send_data(long long tag, const qlab::Split& split) override;
+    void start(long long run, const std::string& model_json,
+               const std::string& checkpoint) override;
+    void pause(long long run) override;
+    void stop() override;
+    void set_update_rounding(long long run, qlab::Rounding rounding) override;
+    void set_epochs(long long run, int epochs) override;
+    std::vector<RunnerMessage> take() override;
+
+    // ---- from the JS shell
+    void on_ready() { ready_ = true; }
+    void on_message(RunnerMessage message) { inbox_.push_back(std::move(message)); }
+    // The worker died (the shell restarts it): the run it had is lost; ready again once it is up.
+    void on_died(const std::string& why);
+    // What metrics() says: "off" (no worker: the frames train), "starting", "ready".
+    const char* status() const;
+    bool enabled = false;  // the shell made a worker (set at start-up)
+
+  private:
+    bool ready_ = false;
+    long long data_tag_ = -1, run_ = 0;
+    std::deque<RunnerMessage> inbox_;
+};
+
+}  // namespace quantlab
