@@ -459,9 +459,10 @@
     return {};  // asynchronous: receive() finishes the start-up
   }
   const MAX_WORKER_RESTARTS = 3;
+  const workerWanted = new URLSearchParams(location.search).get("worker") !== "0";  // before the
+  // lab rewrites the URL from its state
   function makeTrainWorker() {
-    if (new URLSearchParams(location.search).get("worker") === "0" ||
-        typeof Worker !== "function") return null;
+    if (!workerWanted || typeof Worker !== "function") return null;
     let worker = null;
     const link = {
       restarts: 0,

@@ -577,6 +577,9 @@ void add_run_metrics(nlohmann::json& j, const SharedModel& m) {
     j["history"] = history;
     j["updates"] = job ? job->report().updates : 0;
     j["lost_updates"] = job ? job->report().lost_updates : 0;
+    // The rounding the run applies now (a run in the worker: as the worker last said).
+    j["run_update_rounding"] =
+        job ? json(qlab::rounding_name(job->update_rounding())) : json(nullptr);
     j["samples_per_second"] = m.samples_per_second();
 }
 

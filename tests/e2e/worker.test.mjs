@@ -1,0 +1,106 @@
+// Training in a Web Worker (issue 19): Run (a real click) trains in the worker while the page
+// draws; Pause hands the run back exactly (the model equals the same run trained in the page's
+// frames with ?worker=0, bit for bit); live settings reach it; a worker that crashes is restarted
+// and the run goes on from its last checkpoint; without a worker the frames train.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { useLab, openLab, metrics, waitFor, clickView, settle } from "./browser.mjs";
+
+const lab = useLab();
+const DIGITS = "?panel=train&data=digits&hidden=32&epochs=4&seed=5&batch=16";
+
+async function openReady(query) {
+  const opened = await openLab(lab.browser, lab.url + query);
+  await waitFor(opened.page, () => { const m = window.quantlab.metrics(); return m.rows_train > 0 && m.model; });
+  return opened;
+}
+
+// Trains to the end and returns the model JSON and the final metrics.
+async function trainToEnd(page) {
+  await clickView(page, "train_run_button");
+  const m = await waitFor(page, () => window.quantlab.metrics().state === "finished", null, 60000);
+  return { m, model: await page.evaluate(() => window.quantlab.exportModel("json")) };
+}
+
+test("Run trains in the worker; the model equals the same run in the page's frames bit for bit", async () => {
+  const inWorker = await openReady(DIGITS);
+  await waitFor(inWorker.page, () => window.quantlab.metrics().worker === "ready");
+  await clickView(inWorker.page, "train_run_button");
+  const running = await waitFor(inWorker.page, () => {
+    const m = window.quantlab.metrics();
+    return m.training_in === "worker" && m.batches > 0;
+  });
+  assert.equal(running.worker, "ready");
+  await inWorker.page.waitForFunction(() => window.quantlab.metrics().state === "finished", null, { timeout: 60000 });
+  await settle(inWorker.page);
+  const w = await metrics(inWorker.page);
+  const workerModel = await inWorker.page.evaluate(() => window.quantlab.exportModel("json"));
+  assert.equal(w.training_in, "page", "the finished run is back in the page");
+  assert.equal(w.history.length, 4);
+
+  const inPage = await openReady(DIGITS + "&worker=0");
+  assert.equal((await metrics(inPage.page)).worker, "off");
+  const p = await trainToEnd(inPage.page);
+  assert.equal(p.m.training_in, "page");
+  assert.equal(workerModel, p.model, "the worker's weights equal the frames' weights");
+  assert.deepEqual(w.history, p.m.history);
+  assert.ok(w.test_accuracy > 0.85, `test accuracy ${w.test_accuracy}`);
+  console.log(`# digits 64-32-10, 4 epochs: test accuracy ${w.test_accuracy} in the worker and in the frames`);
+  assert.deepEqual(inWorker.errors, []);
+  assert.deepEqual(inPage.errors, []);
+  await inWorker.context.close();
+  await inPage.context.close();
+});
+
+test("Pause hands the run back (Step then trains here); Run hands it over again; rounding changes live", async () => {
+  const { page, context, errors } = await openReady("?panel=train&data=digits&hidden=32&epochs=200&seed=2&updates=fixed:w=12,f=9");
+  await waitFor(page, () => window.quantlab.metrics().worker === "ready");
+  await page.evaluate(() => window.quantlab.toggleRun());
+  await waitFor(page, () => window.quantlab.metrics().batches >= 100);
+  await page.evaluate(() => window.quantlab.setState({ urounding: "stochastic" }));
+  await page.evaluate(() => window.quantlab.toggleRun());
+  const paused = await waitFor(page, () => window.quantlab.metrics().training_in === "page");
+  assert.equal(paused.running, false);
+  assert.equal(paused.run_update_rounding, "stochastic", "the worker switched the rounding mid-run");
+  const before = paused.batches;
+  await settle(page);
+  assert.equal((await metrics(page)).batches, before, "nothing trains while paused");
+  assert.equal(await page.evaluate(() => window.quantlab.step(3)), 3, "Step trains in the page");
+  assert.equal((await metrics(page)).batches, before + 3);
+  await page.evaluate(() => window.quantlab.toggleRun());
+  await waitFor(page, (b) => { const m = window.quantlab.metrics(); return m.training_in === "worker" && m.batches > b; }, before + 3);
+  await page.evaluate(() => window.quantlab.toggleRun());
+  await waitFor(page, () => window.quantlab.metrics().training_in === "page");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a worker that crashes is restarted and the run goes on from its last checkpoint", async () => {
+  // The first worker script crashes 1.5 s after it starts; the restarted one is the real file.
+  let served = 0;
+  const context = await lab.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.route("**/quantlab-worker.js", async (route) => {
+    if (served++ > 0) return route.continue();
+    const response = await route.fetch();
+    const crash = "\nsetTimeout(() => { throw new Error('test crash'); }, 1500);\n";
+    await route.fulfill({ response, body: (await response.text()) + crash });
+  });
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on("pageerror", (err) => pageErrors.push(String(err)));
+  await page.goto(lab.url + "?panel=train&data=digits&hidden=32&epochs=300&seed=3");
+  await page.evaluate(() => window.quantlab.ready);
+  await waitFor(page, () => { const m = window.quantlab.metrics(); return m.rows_train > 0 && m.model && m.worker === "ready"; });
+  await page.evaluate(() => window.quantlab.toggleRun());
+  const m = await waitFor(page, () => window.quantlab.messages().some((x) => x.text.includes("training worker")), null, 30000);
+  const said = (await page.evaluate(() => window.quantlab.messages())).find((x) => x.text.includes("training worker"));
+  assert.match(said.text, /^training worker: .*test crash.*; the run goes on from batch \d+, in a restarted worker$/);
+  assert.equal(said.level, "warning");
+  // The restarted worker takes the run again and it goes on.
+  const after = await waitFor(page, (b) => { const x = window.quantlab.metrics(); return x.training_in === "worker" && x.batches > b + 50; }, m.batches);
+  assert.equal(after.running, true);
+  assert.equal(served, 2);
+  await page.evaluate(() => window.quantlab.toggleRun());
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
