@@ -3,7 +3,6 @@
 // glue (GL and HTML5 calls), the shell's JS, garbage collection, the browser's own work and idle.
 // A harness, not a test. Usage: node scripts/profile_browser_train.mjs [--seconds 6] [--worker 0]
 // Needs dist/ (npm run build) with data/mnist-*.idx.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +12,13 @@ import { startServer, launchBrowser, openLab, settle } from "../tests/e2e/browse
 const symbolsFile = path.resolve(fileURLToPath(new URL("..", import.meta.url)), "build/wasm-release/web/quantlab.js.symbols");
 const symbols = new Map(fs.existsSync(symbolsFile) ? fs.readFileSync(symbolsFile, "utf8").trim().split("\n")
   .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]) : []);
-const demangle = (name) => name.replace(/^wasm-function\[(\d+)\]$/, (all, n) => symbols.get(n) || all);
+// The map's names are demangled with their punctuation escaped (\2c is ','); templates are dropped.
+const shorten = (name) => {
+  let s = name.replace(/\\([0-9a-f]{2})/g, (all, hex) => String.fromCharCode(parseInt(hex, 16)));
+  for (let before = ""; before !== s;) before = s, s = s.replace(/<[^<>]*>/g, "");
+  return s;
+};
+const demangle = (name) => name.replace(/^wasm-function\[(\d+)\]$/, (all, n) => (symbols.has(n) ? shorten(symbols.get(n)) : all));
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -70,8 +75,5 @@ console.log(`main thread, ${seconds} s of training (${worker === "0" ? "in the f
 for (const [g, us] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`  ${pct(us)}  ${g}`);
 console.log("top functions by self time:");
 const top = [...functions].sort((a, b) => b[1] - a[1]).slice(0, 12);
-let readable = top.map(([n]) => n);
-try {  // C++ names as people read them (binutils' c++filt), shortened
-  readable = execFileSync("c++filt", { input: readable.join("\n"), encoding: "utf8" }).trim().split("\n");
-} catch { /* mangled names then */ }
+const readable = top.map(([n]) => n);
 top.forEach(([, us], i) => console.log(`  ${pct(us)}  ${readable[i].slice(0, 120)}`));
