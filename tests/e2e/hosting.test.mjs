@@ -16,7 +16,9 @@ const repo = path.resolve(here, "../..");
 
 // What a browser downloads before the first frame (data/ comes later, on demand).
 const FIRST_DOWNLOAD = ["index.html", "quantlab.js", "quantlab.wasm", "quantlab-shell.js", "style.css"];
-const EXPECTED = [...FIRST_DOWNLOAD, "embed.html", "data/digits.csv", "data/mnist-images.idx", "data/mnist-labels.idx",
+// quantlab-worker.js: the training worker, started once the lab is up (it gets the compiled wasm
+// from the page, so the wasm is not downloaded twice).
+const EXPECTED = [...FIRST_DOWNLOAD, "embed.html", "quantlab-worker.js", "data/digits.csv", "data/mnist-images.idx", "data/mnist-labels.idx",
   "data/fashion-images.idx", "data/fashion-labels.idx"];  // Fashion-MNIST's test set, for imported models
 const BUDGET_BYTES = 4 * 1024 * 1024;
 const SUB = "/course/quantlab/";
@@ -86,6 +88,13 @@ test("under the sub-path /course/quantlab/ the lab starts and fetches its data r
       const r = await response;
       assert.equal(r.url(), origin + SUB + "data/digits.csv");
       assert.equal(r.status(), 200);
+      // The training worker starts from the sub-path too and takes a run.
+      await trainPage.waitForFunction(() => window.quantlab.metrics().worker === "ready", null, { timeout: 30000 });
+      await trainPage.evaluate(() => window.quantlab.toggleRun());
+      await trainPage.waitForFunction(() => {
+        const m = window.quantlab.metrics();
+        return m.training_in === "worker" || m.state === "finished";
+      }, null, { timeout: 30000 });
     }
     assert.deepEqual(errors, []);
     await context.close();
