@@ -3,6 +3,7 @@
 // frames with ?worker=0, bit for bit); live settings reach it; a worker that crashes is restarted
 // and the run goes on from its last checkpoint; without a worker the frames train.
 import { test } from "node:test";
+import http from "node:http";
 import assert from "node:assert/strict";
 import { useLab, openLab, metrics, waitFor, clickView, settle } from "./browser.mjs";
 
@@ -103,4 +104,33 @@ test("a worker that crashes is restarted and the run goes on from its last check
   await page.evaluate(() => window.quantlab.toggleRun());
   assert.deepEqual(pageErrors, []);
   await context.close();
+});
+
+test("in a cross-origin iframe (a course page on another origin) the embedded lesson trains in its worker", async () => {
+  // The course page is served from another port: another origin, no COOP/COEP headers anywhere.
+  const embed = lab.url + "embed.html?panel=train&data=digits&hidden=32&epochs=30";
+  const course = http.createServer((req, res) => {
+    res.writeHead(200, { "Content-Type": "text/html" });
+    res.end(`<!doctype html><title>course</title><iframe src="${embed}" width="900" height="700"></iframe>`);
+  });
+  await new Promise((resolve) => course.listen(0, "127.0.0.1", resolve));
+  const context = await lab.browser.newContext({ viewport: { width: 1000, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(String(err)));
+  await page.goto(`http://127.0.0.1:${course.address().port}/`);
+  const frame = await (await page.waitForSelector("iframe")).contentFrame();
+  assert.notEqual(new URL(frame.url()).origin, new URL(page.url()).origin);
+  await frame.waitForFunction(() => window.quantlab && window.quantlab.metrics().worker === "ready", null, { timeout: 30000 });
+  await frame.waitForFunction(() => window.quantlab.metrics().rows_train > 0, null, { timeout: 30000 });
+  await frame.evaluate(() => window.quantlab.toggleRun());
+  await frame.waitForFunction(() => {
+    const m = window.quantlab.metrics();
+    return m.training_in === "worker" && m.batches > 20;
+  }, null, { timeout: 30000 });
+  assert.equal(await frame.evaluate(() => typeof SharedArrayBuffer === "undefined" || !crossOriginIsolated), true);
+  await frame.evaluate(() => window.quantlab.toggleRun());
+  assert.deepEqual(errors, []);
+  await context.close();
+  course.close();
 });
