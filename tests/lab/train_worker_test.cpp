@@ -75,6 +75,8 @@ TEST(TrainWorker, TheRunInTheWorkerIsMirroredAndNotSteppedHere) {
     EXPECT_TRUE(m.training());
     EXPECT_FALSE(m.analysable());
     EXPECT_EQ(m.job()->batches().size(), 10u);
+    EXPECT_EQ(m.status_text().rfind("running in a worker: epoch 1 of 3, batch 10 of 13", 0), 0u)
+        << m.status_text();
     EXPECT_FALSE(m.job()->exact());
     EXPECT_GT(scheduler.timing(m.job()).elapsed_s, -1);  // watched
     // Pause: the worker hands the run back as a checkpoint; until then the model is not still.
@@ -109,7 +111,7 @@ TEST(TrainWorker, PausingStepsAndRunsAgainGiveTheFramesRunBitForBit) {
     ASSERT_TRUE(m.in_worker());
     EXPECT_EQ(runner.starts, 2);
     EXPECT_EQ(runner.data_sent, 1);  // the same data is not sent again
-    runner.pump(30);  // past the first epoch's end and its accuracy
+    runner.pump(30);                 // past the first epoch's end and its accuracy
     m.set_running(s, false);
     runner.pump();
     m.tick(s, false);
@@ -137,8 +139,12 @@ TEST(TrainWorker, LiveSettingsReachTheWorker) {
     m.sync(s);
     m.set_running(s, true);
     runner.pump(3);
-    s = state_with({{"panel", "train"}, {"data", "circle"}, {"hidden", "16"}, {"epochs", "1"},
-                    {"updates", "fixed:w=12,f=9"}, {"urounding", "nearest"}});
+    s = state_with({{"panel", "train"},
+                    {"data", "circle"},
+                    {"hidden", "16"},
+                    {"epochs", "1"},
+                    {"updates", "fixed:w=12,f=9"},
+                    {"urounding", "nearest"}});
     m.on_state_changed(s, {"urounding", "epochs"});
     while (runner.busy()) runner.pump(5);
     m.tick(s, false);

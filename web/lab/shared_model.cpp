@@ -515,8 +515,10 @@ std::string SharedModel::status_text() const {
                                               : "ready: press Run or Step";
     const long long per = std::max(1LL, job_->batches_per_epoch());
     const long long in_epoch = job_->batches_done() - per * (job_->epoch() - 1);
-    const char* state =
-        job_->running() ? (running_ ? "running" : "paused") : qlab::job_state_name(job_->state());
+    const char* state = !job_->running()  ? qlab::job_state_name(job_->state())
+                        : running_        ? (in_worker() ? "running in a worker" : "running")
+                        : remote_pausing_ ? "pausing"
+                                          : "paused";
     char buf[256];
     std::snprintf(buf, sizeof buf, "%s: epoch %d of %d, batch %lld of %lld, %.0f samples/s", state,
                   job_->epoch(), job_->epochs(), std::min(in_epoch, per), per,
