@@ -93,6 +93,31 @@ TEST(TrainWorker, TheRunInTheWorkerIsMirroredAndNotSteppedHere) {
     EXPECT_EQ(m.state_word(), "paused");
 }
 
+TEST(TrainWorker, CancelStopsTheRunInTheWorker) {
+    FakeHost host;
+    FakeRunner runner(host);
+    host.runner = &runner;
+    SharedModel m(host);
+    const qlab::LabState s = circle_state();
+    m.sync(s);
+    m.set_running(s, true);
+    runner.pump(12);
+    m.tick(s, false);
+    m.jobs()[0].job->cancel();  // the shell's Cancel
+    m.tick(s, false);
+    EXPECT_FALSE(m.running());
+    EXPECT_FALSE(m.in_worker());
+    EXPECT_FALSE(runner.busy());
+    const qlab::Model kept = m.model();
+    runner.pump(5);
+    m.tick(s, false);
+    EXPECT_EQ(m.model().layers[0].weight, kept.layers[0].weight);
+    EXPECT_EQ(m.job()->state(), qlab::JobState::cancelled);
+    m.set_running(s, true);  // a cancelled run starts over, in the worker
+    EXPECT_TRUE(m.in_worker());
+    EXPECT_EQ(m.batches_done(), 0);
+}
+
 TEST(TrainWorker, PausingStepsAndRunsAgainGiveTheFramesRunBitForBit) {
     const qlab::LabState s = circle_state();
     qlab::TrainReport expected;

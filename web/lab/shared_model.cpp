@@ -529,6 +529,10 @@ std::string SharedModel::status_text() const {
 // ---- 4. predictions on the test split -----------------------------------------------------------
 
 void SharedModel::tick(const qlab::LabState& s, bool in_frame) {
+    if (in_worker() && job_->state() == qlab::JobState::cancelled) {
+        runner()->stop();  // Cancel (the shell's progress line) stopped the mirror: stop the run
+        remote_run_ = 0, remote_pausing_ = false;
+    }
     if (in_worker()) take_worker_messages(s);
     if (running_ && !in_worker()) start_in_worker();  // a worker up since the run started
     // Throughput over the last seconds of running, on the wall clock (jobs also run between
