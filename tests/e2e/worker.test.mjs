@@ -72,6 +72,17 @@ test("Pause hands the run back (Step then trains here); Run hands it over again;
   await waitFor(page, (b) => { const m = window.quantlab.metrics(); return m.training_in === "worker" && m.batches > b; }, before + 3);
   await page.evaluate(() => window.quantlab.toggleRun());
   await waitFor(page, () => window.quantlab.metrics().training_in === "page");
+  // Run again, then the progress line's Cancel (a real click): the worker's run stops there.
+  await page.evaluate(() => window.quantlab.toggleRun());
+  await waitFor(page, () => window.quantlab.metrics().training_in === "worker");
+  await settle(page, 3);
+  const cancel = (await page.evaluate(() => window.quantlab.widgets())).find((w) => w.label === "Cancel");
+  assert.ok(cancel, "the progress line has a Cancel button");
+  await page.mouse.click(cancel.rect.x + cancel.rect.width / 2, cancel.rect.y + cancel.rect.height / 2, { delay: 120 });
+  const cancelled = await waitFor(page, () => window.quantlab.metrics().state === "cancelled");
+  assert.equal(cancelled.training_in, "page");
+  await page.waitForTimeout(500);
+  assert.equal((await metrics(page)).batches, cancelled.batches, "nothing trains after Cancel");
   assert.deepEqual(errors, []);
   await context.close();
 });
