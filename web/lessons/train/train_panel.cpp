@@ -473,14 +473,13 @@ void TrainPanel::draw_optimizer(App& app, const UiScale& ui) {
         ImGui::SameLine();
         ImGui::TextUnformatted(text.batch_label.c_str());
     }
-    ImGui::SameLine();
+    draw_decay(app, ui, text);
     {
         widgets::Lock lock(app, "epochs");
-        ImGui::SetNextItemWidth(ui.px(100));
+        ImGui::SetNextItemWidth(ui.px(110));
         if (ImGui::InputInt("epochs", &epochs, 1, 5, ImGuiInputTextFlags_EnterReturnsTrue))
             app.set("epochs", std::to_string(std::max(1, epochs)));
     }
-    draw_decay(app, ui, text);
 }
 
 void TrainPanel::draw_optimizer_combo(App& app, const UiScale& ui) {
