@@ -439,12 +439,6 @@ void TrainPanel::draw_optimizer(App& app, const UiScale& ui) {
                         p.name, qlab::optimizer_name(p.optimizer), p.learning_rate, p.batch,
                         p.epochs, p.why)
             .c_str());
-    if (!text.all_default) {
-        ImGui::SameLine();
-        if (ImGui::SmallButton("use the defaults"))
-            app.set_values({{"lr", ""}, {"batch", ""}, {"decay", ""}});
-        widgets::record_item(app, ui, "train_defaults");
-    }
     ImGui::Separator();
     draw_optimizer_combo(app, ui);
     ImGui::SameLine();
@@ -479,6 +473,12 @@ void TrainPanel::draw_optimizer(App& app, const UiScale& ui) {
         ImGui::SetNextItemWidth(ui.px(110));
         if (ImGui::InputInt("epochs", &epochs, 1, 5, ImGuiInputTextFlags_EnterReturnsTrue))
             app.set("epochs", std::to_string(std::max(1, epochs)));
+    }
+    if (!text.all_default) {  // back to the data set's lr, batch and decay (empty keys)
+        ImGui::SameLine();
+        if (ImGui::SmallButton("use the defaults"))
+            app.set_values({{"lr", ""}, {"batch", ""}, {"decay", ""}});
+        widgets::record_item(app, ui, "train_defaults");
     }
 }
 
