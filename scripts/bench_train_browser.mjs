@@ -104,6 +104,7 @@ export async function curveFromPress(browser, url, query, target, limit) {
   const state = await page.evaluate(() => window.quantlab.getState());
   await context.close();
   return { reached_seconds: reached, best_accuracy: Math.max(0, ...curve.map((c) => c[1])), curve,
+    ended_seconds: (Date.now() - t0) / 1000, finished: m.state === "finished",
     lr: state.lr, batch: state.batch, decay: state.decay, samples_per_second: m.samples_per_second };
 }
 
