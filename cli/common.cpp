@@ -69,7 +69,8 @@ void add_training_options(CLI::App* c, TrainArgs& args) {
 }
 
 // Loads, splits and normalises: real data is scaled to [-1, 1] per feature (Sakr §4.1,
-// Cherkhev's [-1, 1] lattices) unless --normalize says otherwise; generated data is left as is.
+// Cherkhev's [-1, 1] lattices) unless --normalize says otherwise; generated data and the image
+// sets are left as they are (qlab::automatic_normalization).
 bool prepare_data(const char* command, const TrainArgs& args, PreparedData& out) {
     auto data = qlab::load_data_spec(args.data);
     if (!data) {
@@ -77,7 +78,7 @@ bool prepare_data(const char* command, const TrainArgs& args, PreparedData& out)
         return false;
     }
     std::string how = args.normalize;
-    if (how == "auto") how = args.data.rfind("synth:", 0) == 0 ? "none" : "unit";
+    if (how == "auto") how = qlab::normalization_name(qlab::automatic_normalization(args.data));
     auto normalization = qlab::parse_normalization(how);
     if (!normalization) {
         std::cerr << "qlab " << command << ": --normalize must be auto, "

@@ -64,6 +64,9 @@ struct TrainArgs {
     float lr = qlab::TrainOptions{}.learning_rate;
     float lr_decay = qlab::TrainOptions{}.lr_decay;
     int batch = qlab::TrainOptions{}.batch;
+    // The settings taken from the data set's defaults ("lr, batch, lr-decay: MNIST default"),
+    // set by qlab train when --data has its own (qlab::data_train_defaults) and a flag is left out.
+    std::string train_defaults;
     float dropout = qlab::TrainOptions{}.dropout;
     bool clip_weights = qlab::TrainOptions{}.clip_weights;
     std::string save;

@@ -37,7 +37,8 @@ bool load_data_in_order(const char* command, const std::string& spec, std::strin
     }
     out = std::move(data).value();
     if (normalize.empty() || normalize == "auto")
-        normalize = model.onnx || spec.rfind("synth:", 0) == 0 ? "none" : "unit";
+        normalize =
+            model.onnx ? "none" : qlab::normalization_name(qlab::automatic_normalization(spec));
     const auto parsed = qlab::parse_normalization(normalize);
     if (!parsed) {
         std::cerr << "qlab " << command << ": --normalize must be " << qlab::kNormalizationChoices

@@ -4,11 +4,21 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <type_traits>
 
 namespace qlab::cli {
 namespace {
+
+// A float option as it was typed (0.003, not 0.0030000000260770321).
+double typed(double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.7g", v);
+    return std::strtod(text, nullptr);
+}
 
 // The training options from the arguments (the optimizer parsed; prints the message on failure).
 bool network_options(const TrainArgs& args, qlab::Rounding update_rounding, qlab::TrainOptions& o) {
@@ -71,6 +81,11 @@ void print_network_json(const TrainArgs& args, const PreparedData& data,
                                 {"train_accuracy", r.train_accuracy},
                                 {"test_accuracy", r.test_accuracy},
                                 {"epochs", r.history.size()},
+                                {"optimizer", args.optimizer},
+                                {"lr", typed(args.lr)},
+                                {"lr_decay", typed(args.lr_decay)},
+                                {"batch", args.batch},
+                                {"train_defaults", args.train_defaults},
                                 {"updates", r.updates},
                                 {"lost_updates", r.lost_updates},
                                 {"history", history},
@@ -88,6 +103,11 @@ void print_network_text(const TrainArgs& args, const PreparedData& data,
     std::printf("%s on %s (%zu train / %zu test, normalize %s)\n", args.model.c_str(),
                 args.data.c_str(), data.split.train.size(), data.split.test.size(),
                 data.note.c_str());
+    std::printf("%s %s, lr %s x%s per epoch, batch %d%s\n", args.optimizer.c_str(),
+                args.model.rfind("mlp:", 0) == 0 ? "MLP" : "network",
+                shortest_repr(typed(args.lr)).c_str(), shortest_repr(typed(args.lr_decay)).c_str(),
+                args.batch,
+                args.train_defaults.empty() ? "" : (" (" + args.train_defaults + ")").c_str());
     std::printf("%-6s %10s %10s %10s\n", "epoch", "loss", "train", "test");
     for (const auto& e : r.history)
         std::printf("%-6d %10.4f %10.4f %10.4f\n", e.epoch, e.loss, e.train_accuracy,
@@ -234,6 +254,35 @@ int run_train(const TrainArgs& args) {
     return 0;
 }
 
+// --lr, --batch and --lr-decay left out on a data set with its own defaults (MNIST, Fashion-MNIST:
+// qlab::data_train_defaults, the same the lab's Train lesson starts from) take those.
+void apply_data_defaults(TrainArgs& args, const CLI::App& c) {
+    const qlab::DataTrainDefaults* d = qlab::data_train_defaults(args.data);
+    if (!d) return;
+    std::string taken;
+    auto take = [&](const char* flag, auto& field, double value) {
+        if (c.count(flag) > 0) return;
+        field = static_cast<std::remove_reference_t<decltype(field)>>(value);
+        taken += (taken.empty() ? "" : ", ") + std::string(flag + 2);
+    };
+    take("--lr", args.lr, d->learning_rate);
+    take("--batch", args.batch, d->batch);
+    take("--lr-decay", args.lr_decay, d->lr_decay);
+    if (!taken.empty()) args.train_defaults = taken + ": " + d->label + " default";
+}
+
+// "; --data mnist: 0.003, fashion-mnist: 0.003" for the help of --lr (and the others).
+std::string data_defaults_help(double qlab::DataTrainDefaults::*number,
+                               int qlab::DataTrainDefaults::*integer) {
+    std::string out;
+    for (const qlab::DataTrainDefaults& d : qlab::kImageTrainDefaults) {
+        const std::string name = std::string(d.data) == "fashion" ? "fashion-mnist" : d.data;
+        out += (out.empty() ? "; --data " : ", ") + name + ": " +
+               shortest_repr(number ? d.*number : d.*integer);
+    }
+    return out;
+}
+
 }  // namespace
 
 Subcommand add_train(CLI::App& app) {
@@ -257,14 +306,24 @@ Subcommand add_train(CLI::App& app) {
         "--accumulator", args->accumulator,
         "MLP: format of each layer's pre-activation sum (the final sum, not every partial one)");
     c->add_option("--optimizer", args->optimizer, "MLP: sgd, momentum or adam (default)");
-    c->add_option("--lr", args->lr, "MLP: learning rate (default 0.001)");
+    using D = qlab::DataTrainDefaults;
+    c->add_option("--lr", args->lr,
+                  "MLP: learning rate (default " + shortest_repr(typed(args->lr)) +
+                      data_defaults_help(&D::learning_rate, nullptr) + ")");
     c->add_option("--lr-decay", args->lr_decay,
-                  "MLP: learning-rate factor per epoch (Sakr: 0.978)");
-    c->add_option("--batch", args->batch, "MLP: batch size (default 64)");
+                  "MLP: learning-rate factor per epoch (default " +
+                      shortest_repr(typed(args->lr_decay)) +
+                      data_defaults_help(&D::lr_decay, nullptr) + "; Sakr: 0.978)");
+    c->add_option("--batch", args->batch,
+                  "MLP: batch size (default " + std::to_string(args->batch) +
+                      data_defaults_help(nullptr, &D::batch) + ")");
     c->add_option("--dropout", args->dropout, "MLP: dropout probability of hidden units");
     c->add_flag("--clip-weights", args->clip_weights, "MLP: clip weights to [-1, 1] (Sakr 4.1)");
     c->add_option("--save", args->save, "MLP: write the trained model as JSON");
-    return {c, [args] { return run_train(*args); }};
+    return {c, [args, c] {
+                apply_data_defaults(*args, *c);
+                return run_train(*args);
+            }};
 }
 
 }  // namespace qlab::cli

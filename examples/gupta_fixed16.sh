@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 printf "%-18s %-11s %9s %14s\n" "stored weights" rounding "test acc" "lost updates"
 for fmt in "fixed:w=16,f=14" "fixed:w=12,f=10" "fixed:w=10,f=8"; do
   for mode in rne stochastic; do
-    npm run -s qlab -- train --data mnist --model mlp:784-256-10 --optimizer sgd --lr 0.05 --batch 64 \
+    npm run -s qlab -- train --data mnist --normalize unit --model mlp:784-256-10 --optimizer sgd --lr 0.05 --batch 64 --lr-decay 1 \
       --epochs "${EPOCHS:-10}" --updates "$fmt" --rounding "$mode" --json |
       node -e 'const j = JSON.parse(require("fs").readFileSync(0));
                console.log(process.argv[1].padEnd(18), process.argv[2].padEnd(11), (100 * j.test_accuracy).toFixed(2).padStart(9),
@@ -16,5 +16,5 @@ for fmt in "fixed:w=16,f=14" "fixed:w=12,f=10" "fixed:w=10,f=8"; do
   done
 done
 echo "float32 reference:"
-npm run -s qlab -- train --data mnist --model mlp:784-256-10 --optimizer sgd --lr 0.05 --batch 64 --epochs "${EPOCHS:-10}" --json |
+npm run -s qlab -- train --data mnist --normalize unit --model mlp:784-256-10 --optimizer sgd --lr 0.05 --batch 64 --lr-decay 1 --epochs "${EPOCHS:-10}" --json |
   node -e 'const j = JSON.parse(require("fs").readFileSync(0)); console.log("test accuracy", (100 * j.test_accuracy).toFixed(2))'

@@ -15,10 +15,10 @@ for model in build/models/sakr-mnist.json build/models/sakr-mnist-cnn.json; do
   fi
   for n in 64 32; do
     echo "== $model, N = $n"
-    npm run -s qlab -- ternary-tables --model "$model" --data mnist --test-fraction 0.2 --block "$n" |
+    npm run -s qlab -- ternary-tables --model "$model" --data mnist --normalize unit --test-fraction 0.2 --block "$n" |
       sed -n '1,/^Kundu.s cells/p' | sed '$d'
     echo
   done
 done
-npm run -s qlab -- ternary-tables --model build/models/sakr-mnist.json --data mnist --test-fraction 0.2 |
+npm run -s qlab -- ternary-tables --model build/models/sakr-mnist.json --data mnist --normalize unit --test-fraction 0.2 |
   sed -n '/^Kundu.s cells/,$p'

@@ -8,13 +8,13 @@ cd "$(dirname "$0")/.."
 model="${MODEL:-build/models/sakr-fashion-cnn.json}"
 if [[ ! -f "$model" ]]; then
   mkdir -p "$(dirname "$model")"
-  npm run -s qlab -- train --data fashion-mnist --model cnn:28x28x1-c8k5-p2-c16k5-p2-10:act=hardsigmoid \
-    --optimizer adam --lr 0.002 --batch 64 --clip-weights --epochs 4 --save "$model" | tail -1
+  npm run -s qlab -- train --data fashion-mnist --normalize unit --model cnn:28x28x1-c8k5-p2-c16k5-p2-10:act=hardsigmoid \
+    --optimizer adam --lr 0.002 --batch 64 --lr-decay 1 --clip-weights --epochs 4 --save "$model" | tail -1
 fi
 echo "weights activations  quantized %  fine-tuned %  (float error in the first line of each run)"
 for w in 0 8 6 4 3; do
   for a in 8 6 4; do
-    npm run -s qlab -- finetune --model "$model" --data fashion-mnist --weight-bits "$w" --activation-bits "$a" \
+    npm run -s qlab -- finetune --model "$model" --data fashion-mnist --normalize unit --weight-bits "$w" --activation-bits "$a" \
       --epochs "${EPOCHS:-1}" --json | node -e '
         const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
         const b = (x) => (x ? x + "b" : "float").padStart(7);

@@ -16,6 +16,6 @@ npm run -s qlab -- allocate --model "$model" --data sklearn:digits --test-fracti
 if [[ -f build/models/sakr-mnist-cnn.json ]]; then
   echo
   echo "== MNIST CNN (sakr_cnn_mnist.sh)"
-  npm run -s qlab -- allocate --model build/models/sakr-mnist-cnn.json --data mnist --test-fraction 0.2 \
+  npm run -s qlab -- allocate --model build/models/sakr-mnist-cnn.json --data mnist --normalize unit --test-fraction 0.2 \
     --objective size --tradeoff --tradeoff-min 2 --tradeoff-max 7
 fi

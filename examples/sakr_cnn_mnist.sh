@@ -12,10 +12,10 @@ model="${MODEL:-build/models/sakr-mnist-cnn.json}"
 if [[ ! -f "$model" ]]; then
   mkdir -p "$(dirname "$model")"
   echo "training cnn:28x28x1-c8k5-p2-c16k5-p2-10 (hard sigmoid) on MNIST into $model"
-  npm run -s qlab -- train --data mnist --model cnn:28x28x1-c8k5-p2-c16k5-p2-10:act=hardsigmoid \
-    --optimizer adam --lr 0.002 --batch 64 --clip-weights --epochs 4 --save "$model" | tail -1
+  npm run -s qlab -- train --data mnist --normalize unit --model cnn:28x28x1-c8k5-p2-c16k5-p2-10:act=hardsigmoid \
+    --optimizer adam --lr 0.002 --batch 64 --lr-decay 1 --clip-weights --epochs 4 --save "$model" | tail -1
 fi
-common=(--model "$model" --data mnist --test-fraction 0.2 --simulate)
+common=(--model "$model" --data mnist --normalize unit --test-fraction 0.2 --simulate)
 echo "== B_W = B_A (Fig. 2 analogue), with Table 2's layout below"
 npm run -s qlab -- bounds "${common[@]}" --grid 2..12 --design
 echo

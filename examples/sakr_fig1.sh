@@ -15,11 +15,11 @@ if [[ ! -f "$model" ]]; then
   mkdir -p build/models
   if [[ ! -f "$model" ]]; then
     echo "training 784-128-128-10 (hard sigmoid, Sakr's recipe, 15 epochs) into $model"
-    npm run -s qlab -- train --data mnist --model mlp:784-128-128-10:act=hardsigmoid --optimizer sgd \
+    npm run -s qlab -- train --data mnist --normalize unit --model mlp:784-128-128-10:act=hardsigmoid --optimizer sgd \
       --lr 0.1 --lr-decay 0.978 --batch 200 --clip-weights --epochs 15 --save "$model" | tail -1
   fi
 fi
-common=(--model "$model" --data mnist --test-fraction 0.2 --samples "${SAMPLES:-0}" --simulate)
+common=(--model "$model" --data mnist --normalize unit --test-fraction 0.2 --samples "${SAMPLES:-0}" --simulate)
 out="$(mktemp -d)"
 npm run -s qlab -- bounds "${common[@]}" --grid 2..12 --design --json >"$out/a.json"
 npm run -s qlab -- bounds "${common[@]}" --grid 2..12 --offset auto --json >"$out/b.json"

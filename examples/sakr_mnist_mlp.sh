@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 epochs="${EPOCHS:-30}"
 mkdir -p build/models
 model=build/models/sakr-mnist.json
-npm run -s qlab -- train --data mnist --model mlp:784-512-512-512-10:act=hardsigmoid --optimizer sgd \
+npm run -s qlab -- train --data mnist --normalize unit --model mlp:784-512-512-512-10:act=hardsigmoid --optimizer sgd \
   --lr 0.1 --lr-decay 0.978 --batch 200 --dropout 0.15 --clip-weights --epochs "$epochs" --save "$model" |
   awk 'NR <= 3 || /saved/ {print; next} {last = $0} END {print last}'
 echo
@@ -19,7 +19,7 @@ printf "%-6s %-6s %10s %10s\n" B_W B_A "test err %" "p_m %"
 for bits in "4 4" "6 6" "8 8" "10 10" "6 10" "10 6"; do
   set -- $bits
   # Weights in [-1, 1]: 1 sign + (B-1) fraction bits. Activations in [0, 2]: 1 integer + (B-1) fraction bits.
-  npm run -s qlab -- eval --model "$model" --data mnist --test-fraction 0.2 \
+  npm run -s qlab -- eval --model "$model" --data mnist --normalize unit --test-fraction 0.2 \
     --weights "fixed:w=$1,f=$(($1 - 1))" --activations "ufixed:w=$2,f=$(($2 - 1))" --json |
     node -e 'const j = JSON.parse(require("fs").readFileSync(0));
              console.log(process.argv[1].padEnd(6), process.argv[2].padEnd(6),

@@ -2,6 +2,7 @@
 // yardstick, measured in the same run): a harness, not a test; it prints one JSON line per job.
 // The e2e tests assert only that frames keep coming while a job runs; the budget lives here.
 // Usage: node scripts/bench_lab_browser.mjs   (needs dist/, i.e. npm run build)
+import { fileURLToPath } from "node:url";
 import { startServer, launchBrowser, openLab, settle, clickView } from "../tests/e2e/browser.mjs";
 
 const MODEL = "data=digits&hidden=32&epochs=3&seed=1";
@@ -18,7 +19,7 @@ function collect(m, seen, into) {
   return m.frames;
 }
 
-async function whileRunning(browser, url, query, prepare, start, running) {
+export async function whileRunning(browser, url, query, prepare, start, running) {
   const { page, context } = await openLab(browser, url + query);
   await page.waitForFunction(() => {
     const m = window.quantlab.metrics();
@@ -48,28 +49,34 @@ async function whileRunning(browser, url, query, prepare, start, running) {
 
 const train = (page) => page.evaluate(() => window.quantlab.step(135));
 const nothing = async () => {};
-const { server, url } = await startServer();
-const browser = await launchBrowser();
-try {
-  const runs = [
-    ["train_mnist_784-128-10", "?panel=train&data=mnist&hidden=128&epochs=2&seed=1", nothing,
-      (p) => p.evaluate(() => window.quantlab.toggleRun()), (m) => m.state !== "finished"],
-    ["perceptron_sweep", "?panel=perceptron", nothing,
-      (p) => p.evaluate(() => window.quantlab.setState({ grid: "float" })), (m) => m.sweep.done < m.sweep.total],
-    ["precision_analysis", `?panel=precision&${MODEL}&act=hardsigmoid&ba=6&bw=6`, nothing, train,
-      (m) => m.analysis.state !== "finished"],
-    ["precision_bitflip", `?panel=precision&${MODEL}&act=hardsigmoid&ba=8&bw=8`,
-      async (p) => { await train(p); await p.waitForFunction(() => window.quantlab.metrics().analysis.state === "finished"); },
-      (p) => clickView(p, "precision_bitflip_button"), (m) => m.bitflip.state === "running"],
-    ["layers_training", `?panel=layers&${MODEL}&lbits=6`, nothing, (p) => clickView(p, "layers_run_button"),
-      (m) => m.running],
-    ["ternary_pareto", `?panel=ternary&${MODEL}&tblock=16&ttol=0.05`,
-      async (p) => { await p.evaluate(() => window.quantlab.step(1000)); },
-      (p) => clickView(p, "ternary_view_pareto"), (m) => m.pareto.state !== "finished"],
-  ];
-  for (const [name, query, prepare, start, running] of runs)
-    console.log(JSON.stringify({ name, ...(await whileRunning(browser, url, query, prepare, start, running)) }));
-} finally {
-  await browser.close();
-  server.close();
+
+async function main() {
+  const { server, url } = await startServer();
+  const browser = await launchBrowser();
+  try {
+    const runs = [
+      ["train_mnist_784-128-10", "?panel=train&data=mnist&hidden=128&epochs=2&seed=1", nothing,
+        (p) => p.evaluate(() => window.quantlab.toggleRun()), (m) => m.state !== "finished"],
+      ["perceptron_sweep", "?panel=perceptron", nothing,
+        (p) => p.evaluate(() => window.quantlab.setState({ grid: "float" })), (m) => m.sweep.done < m.sweep.total],
+      ["precision_analysis", `?panel=precision&${MODEL}&act=hardsigmoid&ba=6&bw=6`, nothing, train,
+        (m) => m.analysis.state !== "finished"],
+      ["precision_bitflip", `?panel=precision&${MODEL}&act=hardsigmoid&ba=8&bw=8`,
+        async (p) => { await train(p); await p.waitForFunction(() => window.quantlab.metrics().analysis.state === "finished"); },
+        (p) => clickView(p, "precision_bitflip_button"), (m) => m.bitflip.state === "running"],
+      ["layers_training", `?panel=layers&${MODEL}&lbits=6`, nothing, (p) => clickView(p, "layers_run_button"),
+        (m) => m.running],
+      ["ternary_pareto", `?panel=ternary&${MODEL}&tblock=16&ttol=0.05`,
+        async (p) => { await p.evaluate(() => window.quantlab.step(1000)); },
+        (p) => clickView(p, "ternary_view_pareto"), (m) => m.pareto.state !== "finished"],
+    ];
+    for (const [name, query, prepare, start, running] of runs)
+      console.log(JSON.stringify({ name, ...(await whileRunning(browser, url, query, prepare, start, running)) }));
+  } finally {
+    await browser.close();
+    server.close();
+  }
 }
+
+// Run as a script (scripts/bench.mjs imports whileRunning instead).
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -395,3 +395,40 @@ test("train, eval and sweep take block formats in their roles", () => {
   assert.deepEqual(JSON.parse(r.stdout).cells.map((c) => c.spec), ["int:b=2,group=8", "int:b=4,group=8"]);
   fs.rmSync(model, { force: true });
 });
+
+// MNIST's own training defaults (qlab/optimizer.hpp: the lab's Train lesson starts from the same)
+// and its automatic scaling (pixel / 255): taken where no flag sets them, said in the output.
+test("train: --data mnist without flags takes MNIST's defaults; a flag wins", () => {
+  const plain = run(["train", "--data", "mnist", "--model", "mlp:784-8-10", "--epochs", "1", "--json"]);
+  assert.equal(plain.status, 0, plain.stderr);
+  const j = JSON.parse(plain.stdout);
+  assert.equal(j.lr, 0.003);
+  assert.equal(j.batch, 32);
+  assert.equal(j.lr_decay, 0.7);
+  assert.equal(j.optimizer, "adam");
+  assert.equal(j.normalize, "none");
+  assert.equal(j.train_defaults, "lr, batch, lr-decay: MNIST default");
+  assert.equal(j.train_size, 8000);
+  const set = run(["train", "--data", "mnist", "--model", "mlp:784-8-10", "--epochs", "1", "--lr", "0.01",
+    "--normalize", "unit", "--json"]);
+  assert.equal(set.status, 0, set.stderr);
+  const k = JSON.parse(set.stdout);
+  assert.equal(k.lr, 0.01);
+  assert.equal(k.lr_decay, 0.7);
+  assert.equal(k.normalize, "unit");
+  assert.equal(k.train_defaults, "batch, lr-decay: MNIST default");
+  const text = run(["train", "--data", "mnist", "--model", "mlp:784-8-10", "--epochs", "1"]);
+  assert.match(text.stdout, /adam MLP, lr 0\.003 x0\.7 per epoch, batch 32 \(lr, batch, lr-decay: MNIST default\)/);
+  // Other data keep TrainOptions' defaults.
+  const digits = JSON.parse(run(["train", "--data", "sklearn:digits", "--model", "mlp:64-8-10", "--epochs", "1",
+    "--json"]).stdout);
+  assert.equal(digits.lr, 0.001);
+  assert.equal(digits.batch, 64);
+  assert.equal(digits.lr_decay, 1);
+  assert.equal(digits.train_defaults, "");
+  assert.equal(digits.normalize, "unit");
+  const help = run(["train", "--help"]).stdout;
+  assert.match(help, /--lr FLOAT +MLP: learning rate \(default 0\.001; --data mnist: 0\.003, fashion-mnist: 0\.003\)/);
+  assert.match(help, /--batch INT +MLP: batch size \(default 64; --data mnist: 32, fashion-mnist: 32\)/);
+  assert.match(help, /--lr-decay FLOAT +MLP: learning-rate factor per epoch \(default 1; --data mnist: 0\.7/);
+});

@@ -131,6 +131,28 @@ TEST(Normalize, UnitRangeAndStandardize) {
     EXPECT_NEAR(s.x[0] * s.x[0] + s.x[2] * s.x[2] + s.x[4] * s.x[4], 3, 1e-5);
 }
 
+// "auto" per data set: the image sets keep pixel / 255 (a rare edge pixel seen once at 4/255 in
+// training would map a test pixel of 1 to 2 * 255/4 - 1 = 126.5 under [-1, 1] per feature).
+TEST(Normalize, AutoKeepsPixelsOnTheImageSetsAndScalesTheRest) {
+    EXPECT_EQ(automatic_normalization("mnist"), Normalization::none);
+    EXPECT_EQ(automatic_normalization("fashion"), Normalization::none);
+    EXPECT_EQ(automatic_normalization("fashion-mnist"), Normalization::none);
+    EXPECT_EQ(automatic_normalization("synth:linear:d=2,n=10"), Normalization::none);
+    EXPECT_EQ(automatic_normalization("sklearn:digits"), Normalization::scale_to_unit_range);
+    EXPECT_EQ(automatic_normalization("digits"), Normalization::scale_to_unit_range);
+    EXPECT_EQ(automatic_normalization("mnist@classes=4/9"), Normalization::scale_to_unit_range);
+    EXPECT_EQ(automatic_normalization("csv:x.csv"), Normalization::scale_to_unit_range);
+    // The edge pixel by hand: two training rows see it at 0 and 4/255; a test row has it at 1.
+    Dataset train = *parse_csv("0,0\n0.015686275,1\n", "t");
+    Dataset test = *parse_csv("1,1\n", "t");
+    Dataset unit = test;
+    normalize(unit, train, Normalization::scale_to_unit_range);
+    EXPECT_NEAR(unit.x[0], 126.5f, 1e-3f);
+    Dataset kept = test;
+    normalize(kept, train, automatic_normalization("mnist"));
+    EXPECT_EQ(kept.x[0], 1.0f);
+}
+
 TEST(Csv, HeadersLabelsAndClasses) {
     const Dataset sk = *parse_csv("3,2,malignant,benign\n1.5,2,0\n3,4,1\n5,6,1\n", "sk");
     EXPECT_EQ(sk.features, 2);

@@ -341,6 +341,85 @@ TEST(LabState, AModelByLinkAndItsPreprocessing) {
     EXPECT_EQ(parse_preprocessing("minmax")->kind, InputPreprocessing::Kind::minmax);
 }
 
+TEST(LabState, TrainingSettingsFollowTheDataSetUnlessSet) {
+    LabState s;  // digits: the lab's preset, no decay
+    EXPECT_EQ(s.lr_key, "");
+    EXPECT_EQ(s.lr, 0.003);
+    EXPECT_EQ(s.batch, 32);
+    EXPECT_EQ(s.decay, 1);
+    EXPECT_EQ(lab_train_settings(s).source, "lab default");
+    // MNIST brings its own: lr 0.003 decayed x0.7 per epoch, batch 32.
+    StateChange c = set_state(s, {{"data", "mnist"}});
+    EXPECT_TRUE(c.ok());
+    EXPECT_EQ(s.lr, 0.003);
+    EXPECT_EQ(s.batch, 32);
+    EXPECT_EQ(s.decay, 0.7);
+    LabTrainSettings t = lab_train_settings(s);
+    EXPECT_EQ(t.source, "MNIST default");
+    EXPECT_TRUE(t.lr_default && t.batch_default && t.decay_default);
+    EXPECT_EQ(lab_train_settings(initial_lab_state("panel=train&data=fashion")).decay, 0.7);
+    EXPECT_EQ(lab_train_settings(initial_lab_state("panel=train&data=fashion")).source,
+              "Fashion-MNIST default");
+    // A value set by hand wins, in its shortest form, and stays when the data set changes.
+    c = set_state(s, {{"lr", "0.0100"}, {"decay", "0.9"}});
+    EXPECT_TRUE(c.ok());
+    EXPECT_EQ(s.lr_key, "0.01");
+    EXPECT_EQ(s.lr, 0.01);
+    EXPECT_EQ(s.decay, 0.9);
+    EXPECT_EQ(s.batch, 32);
+    EXPECT_FALSE(lab_train_settings(s).lr_default);
+    EXPECT_TRUE(lab_train_settings(s).batch_default);
+    EXPECT_NE(std::find(c.changed.begin(), c.changed.end(), "decay"), c.changed.end());
+    set_state(s, {{"data", "circle"}});
+    EXPECT_EQ(s.lr, 0.01);
+    EXPECT_EQ(s.decay, 0.9);
+    set_state(s, {{"decay", ""}});  // empty: back to the data set's default
+    EXPECT_EQ(s.decay, 1);
+}
+
+TEST(LabState, TrainingSettingsInLinks) {
+    LabState s = initial_lab_state("panel=train&data=mnist&hidden=128");
+    // Defaults are left out of the link, so it keeps following the data set.
+    const std::string q = to_query(s);
+    EXPECT_EQ(q.find("lr="), std::string::npos) << q;
+    EXPECT_EQ(q.find("batch="), std::string::npos) << q;
+    EXPECT_EQ(q.find("decay="), std::string::npos) << q;
+    EXPECT_EQ(initial_lab_state(q), s);
+    // Set values survive the link.
+    set_state(s, {{"lr", "0.001"}, {"batch", "64"}, {"decay", "0.95"}});
+    const std::string q2 = to_query(s);
+    EXPECT_NE(q2.find("lr=0.001&batch=64&decay=0.95"), std::string::npos) << q2;
+    const LabState back = initial_lab_state(q2);
+    EXPECT_EQ(back, s);
+    EXPECT_EQ(back.lr, 0.001);
+    EXPECT_EQ(back.batch, 64);
+    EXPECT_EQ(back.decay, 0.95);
+    // An older link carried lr and batch always: they stay set; decay, which it did not know,
+    // follows the data set.
+    const LabState old = initial_lab_state("panel=train&data=mnist&lr=0.01&batch=16");
+    EXPECT_EQ(old.lr, 0.01);
+    EXPECT_EQ(old.batch, 16);
+    EXPECT_EQ(old.decay, 0.7);
+    // Bad values are refused alone, and say why.
+    LabState bad = s;
+    const auto m = apply_query("lr=0&batch=2.5&decay=1.5", bad);
+    ASSERT_EQ(m.size(), 3u);
+    EXPECT_NE(m[0].find("bad value for 'lr'"), std::string::npos) << m[0];
+    EXPECT_NE(m[1].find("not an integer"), std::string::npos) << m[1];
+    EXPECT_NE(m[2].find("outside [0.01, 1]"), std::string::npos) << m[2];
+    EXPECT_EQ(bad, s);
+    EXPECT_FALSE(set_property(bad, "lr", "fast").ok());
+    EXPECT_EQ(find_property("decay")->model, ModelEffect::new_model);
+}
+
+TEST(LabState, AutoPreprocessingFollowsTheDataSet) {
+    using K = InputPreprocessing::Kind;
+    EXPECT_EQ(automatic_preprocessing("mnist", false), K::none);  // pixel / 255
+    EXPECT_EQ(automatic_preprocessing("fashion", false), K::none);
+    EXPECT_EQ(automatic_preprocessing("digits", false), K::unit);
+    EXPECT_EQ(automatic_preprocessing("digits", true), K::none);  // an imported model
+}
+
 TEST(LabState, TheHiddenKeyTakesACnnOnImages) {
     auto joined = [](const StateChange& change) {
         std::string all;

@@ -368,3 +368,28 @@ test("the training's progress line shows elapsed time and an estimate of the tim
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("MNIST opens on its own defaults (pixels / 255, lr 0.003 x0.7 per epoch, batch 32); a dragged decay wins until 'use the defaults'", async () => {
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=train&data=mnist&hidden=128");
+  let m = await waitFor(page, () => window.quantlab.metrics().rows_train > 0, null, 60000);
+  assert.equal(m.preprocessing, "none");
+  let s = await page.evaluate(() => window.quantlab.getState());
+  assert.deepEqual([s.lr, s.batch, s.decay], ["", "", ""]);  // the data set's defaults
+  await clickView(page, "train_decay");  // scrolls it into sight
+  const r = (await metrics(page)).layout.train_decay;
+  await page.mouse.move(r.x + r.width / 2, r.y + r.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(r.x + 2, r.y + r.height / 2, { steps: 8 });  // to the slider's left end
+  await page.mouse.up();
+  await settle(page, 4);
+  s = await page.evaluate(() => window.quantlab.getState());
+  assert.ok(Number(s.decay) >= 0.5 && Number(s.decay) < 0.6, `decay ${s.decay}`);
+  assert.equal(s.lr, "");
+  await settle(page, 4);
+  assert.match(await page.evaluate(() => window.location.search), /decay=0\.5/);  // the link keeps it
+  await clickView(page, "train_defaults");
+  s = await page.evaluate(() => window.quantlab.getState());
+  assert.equal(s.decay, "");
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -80,5 +80,25 @@ TEST(TrainLesson, CalibrationWithoutDataSaysSo) {
     EXPECT_TRUE(host.said("calibration needs a model and data"));
 }
 
+// The optimizer section names the settings in force and whether they are the data set's.
+TEST(TrainLesson, TheOptimizerSectionShowsTheDataSetsDefaults) {
+    qlab::LabState s = qlab::initial_lab_state("panel=train&data=mnist&hidden=128");
+    train::TrainSettingsText t = train::train_settings_text(s);
+    EXPECT_EQ(t.lr, "lr 0.003 (MNIST default)");
+    EXPECT_EQ(t.batch, "batch 32 (MNIST default)");
+    EXPECT_EQ(t.decay, "lr x0.7 per epoch (MNIST default)");
+    EXPECT_EQ(t.title, "Optimizer (the MNIST defaults)");
+    EXPECT_TRUE(t.all_default);
+    qlab::set_state(s, {{"lr", "0.01"}});
+    t = train::train_settings_text(s);
+    EXPECT_EQ(t.lr, "lr 0.01");
+    EXPECT_EQ(t.batch_label, "batch (MNIST default)");
+    EXPECT_EQ(t.title, "Optimizer (changed from the MNIST defaults)");
+    EXPECT_FALSE(t.all_default);
+    t = train::train_settings_text(qlab::initial_lab_state("panel=train&data=digits"));
+    EXPECT_EQ(t.decay, "constant lr (lab default)");
+    EXPECT_EQ(t.lr, "lr 0.003 (lab default)");
+}
+
 }  // namespace
 }  // namespace quantlab

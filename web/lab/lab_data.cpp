@@ -47,8 +47,7 @@ qlab::InputPreprocessing LabData::preprocessing_for(const qlab::LabState& s) con
     auto p = qlab::parse_preprocessing(s.normalize);
     qlab::InputPreprocessing prep = p ? *p : qlab::InputPreprocessing{};  // a validated key
     if (prep.kind == qlab::InputPreprocessing::Kind::automatic)
-        prep.kind = model_imported_ ? qlab::InputPreprocessing::Kind::none
-                                    : qlab::InputPreprocessing::Kind::unit;
+        prep.kind = qlab::automatic_preprocessing(s.data, model_imported_);
     return prep;
 }
 
@@ -114,8 +113,9 @@ void LabData::use(const qlab::LabState& s, const qlab::Dataset& data, const std:
     qlab::SplitOptions o;
     o.test_fraction = kLabTestFraction;
     o.seed = static_cast<std::uint64_t>(s.seed);
-    // Real data: [-1, 1] per feature with the training split's range, as `qlab train` scales it,
-    // unless the normalize key (or an imported model) asks for another preprocessing.
+    // Real data: as `qlab train --normalize auto` scales it (pixel / 255 for MNIST and Fashion,
+    // else [-1, 1] per feature with the training split's range), unless the normalize key (or an
+    // imported model) asks for another preprocessing.
     using K = qlab::InputPreprocessing::Kind;
     const qlab::InputPreprocessing prep = preprocessing_for(s);
     o.normalization = scaling != Scaling::unit_range ? qlab::Normalization::none

@@ -110,6 +110,12 @@ Result<Normalization> parse_normalization(std::string_view name) {
                          kNormalizationChoices + ")");
 }
 
+Normalization automatic_normalization(std::string_view data) {
+    if (data.substr(0, 6) == "synth:") return Normalization::none;
+    if (data == "mnist" || data == "fashion" || data == "fashion-mnist") return Normalization::none;
+    return Normalization::scale_to_unit_range;
+}
+
 Result<Split> prepare_split(const Dataset& data, const SplitOptions& options) {
     if (!(options.test_fraction >= 0 && options.test_fraction < 1))
         return Status::error("the test fraction must be in [0, 1), got " +

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "qlab/challenge.hpp"
+#include "qlab/dataset.hpp"
 #include "qlab/format.hpp"
 #include "qlab/mlp.hpp"
 #include "qlab/optimizer.hpp"
@@ -162,6 +163,27 @@ Status validate_dlevels(const std::string& v) {
     return parse_designer_levels(v).status();
 }
 
+// The training keys: empty (the data set's default) or a number within bounds.
+Status validate_number_key(const std::string& v, double lo, double hi, bool integer) {
+    double x = 0;
+    if (v.empty()) return Status::success();
+    if (!parse_finite(v, x)) return Status::error("'" + v + "' is not a finite number");
+    if (integer && x != std::floor(x)) return Status::error("'" + v + "' is not an integer");
+    if (x < lo || x > hi)
+        return Status::error(v + " is outside [" + shortest_repr(lo) + ", " + shortest_repr(hi) +
+                             "] (empty: the data set's default)");
+    return Status::success();
+}
+Status validate_lr(const std::string& v) {
+    return validate_number_key(v, 1e-6, 10, false);
+}
+Status validate_batch(const std::string& v) {
+    return validate_number_key(v, 1, 4096, true);
+}
+Status validate_decay(const std::string& v) {
+    return validate_number_key(v, 0.01, 1, false);
+}
+
 // Inputs and classes of the train lesson's data sets, for the model-size rule.
 std::pair<int, int> data_shape(const std::string& data) {
     if (data == "mnist" || data == "fashion") return {784, 10};
@@ -297,10 +319,15 @@ const std::vector<Property>& lab_properties() {
          ModelEffect::live},
         {"optimizer", R, T::text, &LabState::optimizer, nullptr, "sgd, momentum or adam",
          validate_optimizer, -kAny, kAny, false, ModelEffect::new_model},
-        {"lr", R, T::number, nullptr, &LabState::lr, "learning rate", nullptr, 1e-6, 10, false,
+        {"lr", R, T::text, &LabState::lr_key, nullptr,
+         "learning rate (empty: the data set's default)", validate_lr, -kAny, kAny, true,
          ModelEffect::new_model},
-        {"batch", R, T::integer, nullptr, &LabState::batch, "mini-batch size", nullptr, 1, 4096,
-         false, ModelEffect::new_model},
+        {"batch", R, T::text, &LabState::batch_key, nullptr,
+         "mini-batch size (empty: the data set's default)", validate_batch, -kAny, kAny, true,
+         ModelEffect::new_model},
+        {"decay", R, T::text, &LabState::decay_key, nullptr,
+         "the learning rate's factor per epoch, 0.01 to 1 (empty: the data set's default)",
+         validate_decay, -kAny, kAny, true, ModelEffect::new_model},
         {"epochs", R, T::integer, nullptr, &LabState::epochs, "epochs to train", nullptr, 1, 1000,
          false, ModelEffect::live},
         {"dropout", R, T::number, nullptr, &LabState::dropout,
@@ -384,6 +411,12 @@ Result<InputPreprocessing> parse_preprocessing(std::string_view text) {
         "unknown preprocessing '" + std::string(text) +
         "' (known: none, unit, minmax, standard, meanstd:MEAN,STD with STD > 0, or "
         "empty for auto)");
+}
+
+InputPreprocessing::Kind automatic_preprocessing(std::string_view data, bool imported_model) {
+    if (imported_model || automatic_normalization(data) == Normalization::none)
+        return InputPreprocessing::Kind::none;
+    return InputPreprocessing::Kind::unit;
 }
 
 Status validate_model_url(std::string_view url) {
@@ -489,10 +522,38 @@ StateChange set_state(LabState& state,
             change.errors.push_back("bad values: " + s.message() + "; kept " + kept);
         }
     }
+    resolve_train_settings(candidate);
     for (const Property& p : lab_properties())
         if (property_text(candidate, p) != property_text(state, p)) change.changed.push_back(p.key);
     state = std::move(candidate);
     return change;
+}
+
+LabTrainSettings lab_train_settings(const LabState& state) {
+    LabTrainSettings t;
+    const DataTrainDefaults* d = data_train_defaults(state.data);
+    t.source =
+        d ? std::string(d->label) + " default" : std::string(kLabTrainPreset.name) + " default";
+    t.lr = d ? d->learning_rate : kLabTrainPreset.learning_rate;
+    t.batch = d ? d->batch : kLabTrainPreset.batch;
+    t.decay = d ? d->lr_decay : 1.0;
+    double v = 0;
+    if ((t.lr_default = !parse_finite(state.lr_key, v)) == false) t.lr = v;
+    if ((t.batch_default = !parse_finite(state.batch_key, v)) == false)
+        t.batch = static_cast<int>(v);
+    if ((t.decay_default = !parse_finite(state.decay_key, v)) == false) t.decay = v;
+    return t;
+}
+
+void resolve_train_settings(LabState& state) {
+    const LabTrainSettings t = lab_train_settings(state);
+    state.lr = t.lr;
+    state.batch = t.batch;
+    state.decay = t.decay;
+    // A value set by hand in its shortest form, as number keys are: lr=0.0030 links as 0.003.
+    if (!t.lr_default) state.lr_key = shortest_repr(t.lr);
+    if (!t.batch_default) state.batch_key = shortest_repr(t.batch);
+    if (!t.decay_default) state.decay_key = shortest_repr(t.decay);
 }
 
 Status set_property(LabState& state, std::string_view key, std::string_view value) {

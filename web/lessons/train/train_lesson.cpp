@@ -72,4 +72,20 @@ void Lesson::calibrate(const qlab::LabState& s, const SharedModel& model, Host& 
     have_ptq_ = true;
 }
 
+TrainSettingsText train_settings_text(const qlab::LabState& s) {
+    const qlab::LabTrainSettings t = qlab::lab_train_settings(s);
+    TrainSettingsText out;
+    const std::string tag = " (" + t.source + ")";
+    out.lr = "lr " + qlab::shortest_repr(t.lr) + (t.lr_default ? tag : "");
+    out.batch_label = "batch" + (t.batch_default ? tag : "");
+    out.batch = "batch " + std::to_string(t.batch) + (t.batch_default ? tag : "");
+    out.decay = (t.decay == 1 ? std::string("constant lr")
+                              : "lr x" + qlab::shortest_repr(t.decay) + " per epoch") +
+                (t.decay_default ? tag : "");
+    out.all_default = t.lr_default && t.batch_default && t.decay_default;
+    out.title = std::string("Optimizer (") + (out.all_default ? "" : "changed from ") + "the " +
+                t.source + "s)";
+    return out;
+}
+
 }  // namespace quantlab::train

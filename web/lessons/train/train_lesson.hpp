@@ -13,6 +13,18 @@
 
 namespace quantlab::train {
 
+// The optimizer section's words for the settings in force (qlab::lab_train_settings): each value
+// with "(MNIST default)" (or "(lab default)") while it is the data set's default, and the title.
+struct TrainSettingsText {
+    std::string title;  // "Optimizer (the MNIST defaults)" or "(changed from the MNIST defaults)"
+    std::string lr;     // "lr 0.003 (MNIST default)" or "lr 0.01"
+    std::string batch;  // "batch 32 (MNIST default)"
+    std::string batch_label;  // beside the batch field: "batch (MNIST default)" or "batch"
+    std::string decay;        // "lr x0.7 per epoch (MNIST default)"; "constant lr" at 1
+    bool all_default = true;
+};
+TrainSettingsText train_settings_text(const qlab::LabState& s);
+
 struct PtqResult {
     std::string method;
     int bits = 0;

@@ -114,6 +114,8 @@ class TrainPanel : public ModelPanel {
     void draw_model(App& app, const UiScale& ui);
     void draw_rounding(App& app, const UiScale& ui);
     void draw_optimizer(App& app, const UiScale& ui);
+    void draw_optimizer_combo(App& app, const UiScale& ui);
+    void draw_decay(App& app, const UiScale& ui, const train::TrainSettingsText& text);
     void draw_dropout(App& app, const UiScale& ui);
     void draw_model_file(App& app, const UiScale& ui);
     void draw_role_editor(App& app, const UiScale& ui, int role);
@@ -129,6 +131,7 @@ class TrainPanel : public ModelPanel {
     std::string hidden_error_;
     float lr_draft_ = -1;
     float dropout_draft_ = -1;
+    float decay_draft_ = -1;
     train::DigitsView digits_;  // the test digits
     train::BoundaryView boundary_;
 };
@@ -425,43 +428,33 @@ void TrainPanel::draw_rounding(App& app, const UiScale& ui) {
 
 void TrainPanel::draw_optimizer(App& app, const UiScale& ui) {
     const qlab::LabState& s = app.state();
-    // The section's title names the lab's preset (core: qlab::kLabTrainPreset), and whether these
-    // settings are still it; its tooltip gives the preset and why it differs from qlab train's.
+    // The section's title says whether lr, batch and decay are still the data set's defaults
+    // (core: qlab::lab_train_settings, the MNIST and Fashion-MNIST defaults or the lab's preset);
+    // each value says so beside it, and its tooltip gives the preset and why it differs.
+    const train::TrainSettingsText text = train::train_settings_text(s);
     const qlab::TrainPreset& p = qlab::kLabTrainPreset;
-    const bool is_preset = s.optimizer == qlab::optimizer_name(p.optimizer) &&
-                           s.lr == p.learning_rate && s.batch == p.batch && s.epochs == p.epochs;
-    const std::string title = std::string("Optimizer (") + (is_preset ? "" : "changed from ") +
-                              "the " + p.name + " preset)";
     ImGui::Spacing();
-    ImGui::TextDisabled("%s", title.c_str());
+    ImGui::TextDisabled("%s", text.title.c_str());
     widgets::record_item(app, ui, "train_preset");
-    widgets::tooltip_on_hover(widgets::format("The %s preset: %s, lr %g, batch %d, %d epochs; %s.",
-                                              p.name, qlab::optimizer_name(p.optimizer),
-                                              p.learning_rate, p.batch, p.epochs, p.why)
-                                  .c_str());
+    widgets::tooltip_on_hover(
+        widgets::format("Empty lr, batch and decay keys follow the data set: MNIST and "
+                        "Fashion-MNIST train with lr 0.003 decayed x0.7 per epoch, batch 32; the "
+                        "others with the %s preset: %s, lr %g, batch %d, %d epochs; %s.",
+                        p.name, qlab::optimizer_name(p.optimizer), p.learning_rate, p.batch,
+                        p.epochs, p.why)
+            .c_str());
     ImGui::Separator();
-    const auto& optimizers = qlab::all_optimizers();
-    int o = 0;
-    for (std::size_t i = 0; i < optimizers.size(); ++i)
-        if (s.optimizer == qlab::optimizer_name(optimizers[i])) o = static_cast<int>(i);
-    {
-        widgets::Lock lock(app, "optimizer");
-        ImGui::SetNextItemWidth(ui.px(110));
-        if (ImGui::BeginCombo("##optimizer", s.optimizer.c_str())) {
-            for (std::size_t i = 0; i < optimizers.size(); ++i)
-                if (ImGui::Selectable(qlab::optimizer_name(optimizers[i]),
-                                      static_cast<int>(i) == o))
-                    app.set("optimizer", qlab::optimizer_name(optimizers[i]));
-            ImGui::EndCombo();
-        }
-    }
+    draw_optimizer_combo(app, ui);
     ImGui::SameLine();
     {
         widgets::Lock lock(app, "lr");
         float lr = lr_draft_ > 0 ? lr_draft_ : static_cast<float>(s.lr);
         ImGui::SetNextItemWidth(-1);
-        if (ImGui::SliderFloat("##lr", &lr, 1e-4f, 1.0f, "lr %.4g", ImGuiSliderFlags_Logarithmic))
+        const std::string shown = lr_draft_ > 0 ? "lr %.4g" : text.lr;  // no '%' in the words
+        if (ImGui::SliderFloat("##lr", &lr, 1e-4f, 1.0f, shown.c_str(),
+                               ImGuiSliderFlags_Logarithmic))
             lr_draft_ = lr;
+        widgets::record_item(app, ui, "train_lr");
         // Apply on release: every new learning rate restarts the run.
         if (ImGui::IsItemDeactivatedAfterEdit() && lr_draft_ > 0) {
             app.set("lr", qlab::shortest_repr(static_cast<double>(static_cast<float>(lr_draft_))));
@@ -473,16 +466,59 @@ void TrainPanel::draw_optimizer(App& app, const UiScale& ui) {
     {
         widgets::Lock lock(app, "batch");
         ImGui::SetNextItemWidth(ui.px(110));
-        if (ImGui::InputInt("batch", &batch, 8, 32, ImGuiInputTextFlags_EnterReturnsTrue))
+        if (ImGui::InputInt("##batch", &batch, 8, 32, ImGuiInputTextFlags_EnterReturnsTrue))
             app.set("batch", std::to_string(std::max(1, batch)));
+        ImGui::SameLine();
+        ImGui::TextUnformatted(text.batch_label.c_str());
     }
-    ImGui::SameLine();
+    draw_decay(app, ui, text);
     {
         widgets::Lock lock(app, "epochs");
-        ImGui::SetNextItemWidth(ui.px(100));
+        ImGui::SetNextItemWidth(ui.px(110));
         if (ImGui::InputInt("epochs", &epochs, 1, 5, ImGuiInputTextFlags_EnterReturnsTrue))
             app.set("epochs", std::to_string(std::max(1, epochs)));
     }
+    if (!text.all_default) {  // back to the data set's lr, batch and decay (empty keys)
+        ImGui::SameLine();
+        if (ImGui::SmallButton("use the defaults"))
+            app.set_values({{"lr", ""}, {"batch", ""}, {"decay", ""}});
+        widgets::record_item(app, ui, "train_defaults");
+    }
+}
+
+void TrainPanel::draw_optimizer_combo(App& app, const UiScale& ui) {
+    const qlab::LabState& s = app.state();
+    const auto& optimizers = qlab::all_optimizers();
+    int o = 0;
+    for (std::size_t i = 0; i < optimizers.size(); ++i)
+        if (s.optimizer == qlab::optimizer_name(optimizers[i])) o = static_cast<int>(i);
+    widgets::Lock lock(app, "optimizer");
+    ImGui::SetNextItemWidth(ui.px(110));
+    if (ImGui::BeginCombo("##optimizer", s.optimizer.c_str())) {
+        for (std::size_t i = 0; i < optimizers.size(); ++i)
+            if (ImGui::Selectable(qlab::optimizer_name(optimizers[i]), static_cast<int>(i) == o))
+                app.set("optimizer", qlab::optimizer_name(optimizers[i]));
+        ImGui::EndCombo();
+    }
+}
+
+// The learning rate's factor per epoch (the decay key), applied on release as the rate itself.
+void TrainPanel::draw_decay(App& app, const UiScale& ui, const train::TrainSettingsText& text) {
+    widgets::Lock lock(app, "decay");
+    float decay = decay_draft_ > 0 ? decay_draft_ : static_cast<float>(app.state().decay);
+    ImGui::SetNextItemWidth(-1);
+    const std::string shown = decay_draft_ > 0 ? "lr x%.2f per epoch" : text.decay;
+    if (ImGui::SliderFloat("##decay", &decay, 0.5f, 1.0f, shown.c_str())) decay_draft_ = decay;
+    widgets::record_item(app, ui, "train_decay");
+    widgets::tooltip_on_hover(
+        "After every epoch the learning rate is multiplied by this (1: constant). A decaying step "
+        "settles where a constant one keeps jumping around the minimum.");
+    if (ImGui::IsItemDeactivatedAfterEdit() && decay_draft_ > 0) {
+        app.set("decay",
+                qlab::shortest_repr(std::round(static_cast<double>(decay_draft_) * 100) / 100));
+        decay_draft_ = -1;
+    }
+    if (!ImGui::IsItemActive() && !ImGui::IsItemDeactivatedAfterEdit()) decay_draft_ = -1;
 }
 
 void TrainPanel::draw_dropout(App& app, const UiScale& ui) {

@@ -47,6 +47,12 @@ constexpr const char* kNormalizationChoices =
     "none, unit ([-1, 1] per feature), minmax ([0, 1] per feature) or standard";
 const char* normalization_name(Normalization how);
 Result<Normalization> parse_normalization(std::string_view name);
+// What "auto" means for a data set (the lab's empty normalize key, qlab's --normalize auto):
+// generated data (synth:...) and the image sets (mnist, fashion or fashion-mnist: pixels load as
+// pixel / 255) are left as they are; other real data is scaled to [-1, 1] per feature (Sakr
+// §4.1). Mapping each pixel's training range to [-1, 1] would blow up the rare edge pixels a few
+// training images touch. A spec with a modifier (mnist@classes=4/9) keeps [-1, 1].
+Normalization automatic_normalization(std::string_view data);
 
 // How a data set becomes the rows a model trains and is tested on: the CLI and the lab both
 // call prepare_split, so the same data, fraction and seed give the same rows everywhere.

@@ -54,10 +54,11 @@ struct LabState {
     // A model file opened by link: an ONNX or quantlab-model JSON file, as a URL relative to the
     // page ("models/lenet.onnx"); empty: the lab's own network (or a file dropped on it).
     std::string model;
-    // The inputs' preprocessing: "" (auto: none for an imported ONNX model, as `qlab` does, else
-    // unit), none, unit ([-1, 1] per feature), minmax ([0, 1] per feature), standard, or
-    // meanstd:M,S ((x - M) / S on the values
-    // as loaded, torchvision's Normalize; image pixels load as pixel / 255, as ToTensor gives).
+    // The inputs' preprocessing: "" (auto: none for an imported ONNX model, as `qlab` does, and
+    // for mnist and fashion (pixel / 255), else unit: automatic_preprocessing), none, unit ([-1, 1]
+    // per feature), minmax ([0, 1] per feature), standard, or meanstd:M,S ((x - M) / S on the
+    // values as loaded, torchvision's Normalize; image pixels load as pixel / 255, as ToTensor
+    // gives).
     std::string normalize;
     std::string hidden = "32";  // hidden widths "128-64"; empty: logistic regression
     std::string act = "relu";   // relu | hardsigmoid | tanh
@@ -65,8 +66,14 @@ struct LabState {
     std::string urounding = "rne";  // rounding of stored weight updates: rne | stochastic | ...
     // Training starts from the lab's preset (qlab/optimizer.hpp says why it differs from qlab's).
     std::string optimizer = optimizer_name(kLabTrainPreset.optimizer);
+    // The lr, batch and decay keys as the link holds them: empty follows the data set (its
+    // DataTrainDefaults, else the lab's preset); a value set by hand wins and stays in the link.
+    std::string lr_key, batch_key, decay_key;
+    // The values in force, resolved from the keys and the data set by every set_state (read
+    // these, never the keys, to train): see lab_train_settings.
     double lr = kLabTrainPreset.learning_rate;
     double batch = kLabTrainPreset.batch;
+    double decay = 1;  // the learning rate's factor per epoch
     double epochs = kLabTrainPreset.epochs;
     double dropout = 0;            // probability of dropping a hidden unit while training
     std::string calib = "minmax";  // post-training calibration: minmax | percentile | mse | kl
@@ -157,6 +164,22 @@ LabState lesson_default_state(std::string_view panel);
 // one), then the link's values as apply_query takes them; `problems` gets apply_query's messages.
 LabState initial_lab_state(std::string_view query, std::vector<std::string>* problems = nullptr);
 
+// The training settings in force for a state, and where each comes from: the value set by hand,
+// else the data set's default (qlab/optimizer.hpp's data_train_defaults: MNIST and Fashion-MNIST),
+// else the lab's preset. `source` names the defaults as the lesson shows them ("MNIST default",
+// "lab default"); the *_default flags say which values are defaults.
+struct LabTrainSettings {
+    double lr = 0;
+    int batch = 0;
+    double decay = 1;
+    bool lr_default = true, batch_default = true, decay_default = true;
+    std::string source;
+};
+LabTrainSettings lab_train_settings(const LabState& state);
+// Writes the values in force (lab_train_settings) into state.lr, batch and decay; set_state does
+// this after every change, so only code that edits the fields directly needs it.
+void resolve_train_settings(LabState& state);
+
 // Every setting, in URL order, and the rules that tie several together.
 const std::vector<Property>& lab_properties();
 const std::vector<StateRule>& lab_rules();
@@ -216,6 +239,10 @@ struct InputPreprocessing {
     double mean = 0, std = 1;
 };
 Result<InputPreprocessing> parse_preprocessing(std::string_view text);
+// What the empty (auto) key means for the lab's data set: none for an imported model (as qlab
+// does for ONNX files), else qlab::automatic_normalization's choice: none (pixel / 255) for mnist
+// and fashion, unit ([-1, 1] per feature) for the others.
+InputPreprocessing::Kind automatic_preprocessing(std::string_view data, bool imported_model);
 // A model link's URL: relative or http(s), at most 2048 characters, no spaces or quotes.
 Status validate_model_url(std::string_view url);
 
