@@ -107,7 +107,8 @@ TrainOptions read_options(Reader& r) {
     if (optimizer > static_cast<std::uint8_t>(Optimizer::adam)) r.fail();
     o.optimizer = static_cast<Optimizer>(optimizer);
     o.learning_rate = r.pod<float>(), o.lr_decay = r.pod<float>(), o.epochs = r.pod<std::int32_t>();
-    o.batch = r.pod<std::int32_t>(), o.dropout = r.pod<float>(), o.clip_weights = r.pod<std::uint8_t>();
+    o.batch = r.pod<std::int32_t>(), o.dropout = r.pod<float>(),
+    o.clip_weights = r.pod<std::uint8_t>();
     for (std::string* role : {&o.roles.weights, &o.roles.activations, &o.roles.gradients,
                               &o.roles.updates, &o.roles.accumulator})
         *role = r.text();
@@ -253,7 +254,8 @@ Status TrainJob::restore(std::string_view bytes) {
                              std::string(r.ok() ? "bytes left over" : "cut short or other shapes"));
     // The save fits: take it.
     for (std::size_t l = 0; l < layers; ++l)
-        s.model.layers[l].weight = std::move(weights[l]), s.model.layers[l].bias = std::move(biases[l]);
+        s.model.layers[l].weight = std::move(weights[l]),
+        s.model.layers[l].bias = std::move(biases[l]);
     s.o.epochs = o.epochs;
     s.q.updates.rounding = static_cast<Rounding>(rounding);
     s.step = n.step, s.epoch = n.epoch, s.begin = n.begin, s.epoch_started = n.epoch_started;

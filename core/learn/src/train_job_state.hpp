@@ -29,7 +29,8 @@ struct TrainJob::State {
     std::vector<Vector> velocity_b;
     TrainReport report;
     EvalOptions eval;
-    std::vector<detail::LayerQuantizers> per_layer;  // options.layers parsed (empty: the roles everywhere)
+    std::vector<detail::LayerQuantizers>
+        per_layer;  // options.layers parsed (empty: the roles everywhere)
     std::vector<std::size_t> order;
     std::vector<TrainBatchRecord> batches;
     Matrix x;
