@@ -333,7 +333,7 @@ TEST(SharedModel, MnistTrainsWithItsOwnDefaults) {
 
 // Enable once SharedModel::train_options reads the decay key (one line: o.lr_decay =
 // static_cast<float>(s.decay);), which its owner adds while rewriting it.
-TEST(SharedModel, DISABLED_MnistTrainsWithItsDecay) {
+TEST(SharedModel, MnistTrainsWithItsDecay) {
     FakeHost host;
     SharedModel m(host);
     const qlab::LabState s = qlab::initial_lab_state("panel=train&data=mnist&hidden=128");

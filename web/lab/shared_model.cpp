@@ -421,6 +421,7 @@ qlab::TrainOptions SharedModel::train_options(const qlab::LabState& s) const {
     o.learning_rate = static_cast<float>(s.lr);
     o.epochs = static_cast<int>(s.epochs);
     o.batch = static_cast<int>(s.batch);
+    o.lr_decay = static_cast<float>(s.decay);  // the data set's default unless the link sets it
     o.dropout = static_cast<float>(s.dropout);
     o.seed = static_cast<std::uint64_t>(s.seed);
     o.roles.weights = s.weights;
