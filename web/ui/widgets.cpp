@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "../app.hpp"
+#include "imgui_internal.h"
 #include "item_log.hpp"
 #include "theme.hpp"
 
@@ -306,6 +307,16 @@ void begin_recorded_child(App& app, const UiScale& ui, const char* id, ImVec2 si
 
 // ---- 7. A lesson's two parts ------------------------------------------------------------------
 
+namespace {
+// Before EndChild: how far the child's items reach, recorded as `<id>_content` (tests compare it
+// with the child's own rectangle: text or a control past its right edge is cut off).
+void record_child_content(App& app, const UiScale& ui, const char* id) {
+    const ImGuiWindow* w = ImGui::GetCurrentWindow();
+    const ImVec2 p = w->Pos, end = w->DC.CursorMaxPos;
+    app.record_view(std::string(id) + "_content", p.x, p.y, end.x - p.x, end.y - p.y, ui.dpr);
+}
+}  // namespace
+
 float begin_controls(App& app, const UiScale& ui, const char* id, float width) {
     if (!ui.narrow) {
         begin_recorded_child(app, ui, id, ImVec2(width, 0));
@@ -319,6 +330,7 @@ float begin_controls(App& app, const UiScale& ui, const char* id, float width) {
 
 void end_controls(App& app, const UiScale& ui, const char* id) {
     if (!ui.narrow) {
+        record_child_content(app, ui, id);
         ImGui::EndChild();
         ImGui::SameLine();
         return;
@@ -343,6 +355,7 @@ float begin_views(App& app, const UiScale& ui, const char* id) {
 
 void end_views(App& app, const UiScale& ui, const char* id) {
     if (!ui.narrow) {
+        record_child_content(app, ui, id);
         ImGui::EndChild();
         return;
     }

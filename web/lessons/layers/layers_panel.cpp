@@ -567,8 +567,14 @@ void LayersPanel::draw_layer_row(App& app, const UiScale& ui, const Snapshot& sn
                         w ? w->step.format.c_str() : "-", a ? ";  a " : "",
                         a ? a->step.format.c_str() : "");
     const float gap = ImGui::GetStyle().ItemSpacing.x;
-    const float meter_w = std::clamp(width * 0.26f, ui.px(200), ui.px(280));
-    const float hist_w = (width - meter_w - 2 * gap) / 2;
+    // The meter: a title, two bars and a line per step, then the sum (the rows draw_meter writes).
+    const float meter_h = ImGui::GetTextLineHeightWithSpacing() *
+                          (4.8f + static_cast<float>((w ? 1 : 0) + (a ? 1 : 0)));
+    float meter_w = std::clamp(width * 0.26f, ui.px(200), ui.px(280));
+    // Too narrow for three side by side (a phone): the two histograms, the meter below them.
+    const bool stacked = (width - meter_w - 2 * gap) / 2 < ui.px(150);
+    if (stacked) meter_w = width;
+    const float hist_w = stacked ? (width - gap) / 2 : (width - meter_w - 2 * gap) / 2;
     const ImVec2 size(hist_w, ui.px(118));
     if (w) draw_step_histogram(app, ui, *w, size, kWeightBars);
     ImGui::SameLine();
@@ -579,12 +585,13 @@ void LayersPanel::draw_layer_row(App& app, const UiScale& ui, const Snapshot& sn
         // layer.
         const ImVec2 o = ImGui::GetCursorScreenPos();
         ImGui::Dummy(size);
-        ImGui::GetWindowDrawList()->AddText(ImVec2(o.x + ui.px(8), o.y + size.y / 2 - ui.px(8)),
-                                            ImGui::GetColorU32(ImGuiCol_TextDisabled),
-                                            "scores: not quantized (no step)");
+        ImGui::GetWindowDrawList()->AddText(
+            nullptr, 0, ImVec2(o.x + ui.px(8), o.y + size.y / 2 - ui.px(8)),
+            ImGui::GetColorU32(ImGuiCol_TextDisabled), "scores: not quantized (no step)", nullptr,
+            size.x - ui.px(16));  // wrapped inside its box
     }
-    ImGui::SameLine();
-    draw_meter(app, ui, snap, lv, ImVec2(meter_w, size.y));
+    if (!stacked) ImGui::SameLine();
+    draw_meter(app, ui, snap, lv, ImVec2(meter_w, std::max(size.y, meter_h)));
 }
 
 // ---- 5. the lattice designer's updates, and the layout
@@ -679,14 +686,18 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
                                app.state().lview == "plots"))
             app.set("lview", "plots");
         record_item(app, ui, "layers_tab_plots");
-        ImGui::SameLine();
+        const auto radio_w = [](const char* label) {
+            return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x +
+                   ImGui::CalcTextSize(label).x;
+        };
+        widgets::same_line_if_fits(radio_w("lattice designer"));
         if (ImGui::RadioButton("lattice designer", designer_open(app)))
             app.set("lview", "designer");
         record_item(app, ui, "layers_tab_designer");
         widgets::tooltip_on_hover(
             "Drag codebook levels over a layer's weight histogram and evaluate the model on "
             "exactly those levels.");
-        ImGui::SameLine();
+        widgets::same_line_if_fits(radio_w("per-layer sensitivity"));
         if (ImGui::RadioButton("per-layer sensitivity", app.state().lview == "sensitivity"))
             app.set("lview", "sensitivity");
         record_item(app, ui, "layers_tab_sensitivity");

@@ -336,13 +336,18 @@ void TrainPanel::draw_data(App& app, const UiScale& ui) {
         }
     }
     widgets::help_marker(kDataHelp);
-    ImGui::SameLine();
+    // "seed", a field for five digits and its - + buttons: beside the data set where they fit,
+    // else on a line of their own (a phone's column).
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float seed_field = ImGui::CalcTextSize("00000").x + style.FramePadding.x * 2 +
+                             (ImGui::GetFrameHeight() + style.ItemInnerSpacing.x) * 2;
+    widgets::same_line_if_fits(ImGui::CalcTextSize("seed").x + style.ItemSpacing.x + seed_field);
     ImGui::TextUnformatted("seed");
     ImGui::SameLine();
     int seed = static_cast<int>(s.seed);
     {
         widgets::Lock lock(app, "seed");
-        ImGui::SetNextItemWidth(-1);
+        ImGui::SetNextItemWidth(std::min(ImGui::GetContentRegionAvail().x, 2 * seed_field));
         if (ImGui::InputInt("##seed", &seed, 1, 1, ImGuiInputTextFlags_EnterReturnsTrue))
             app.set("seed", std::to_string(seed));
     }
