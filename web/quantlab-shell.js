@@ -113,7 +113,8 @@
     // one of button, tab, slider, checkbox, radio, combo, text, plot, or help for a "(?)" marker
     // (its tooltip: a long press on a touch screen); rect in CSS pixels of the page.
     // value: on/off for checkboxes and radio buttons, open or not for tabs, else null. rect is the
-    // part inside its window; full the whole item, also where it runs past the window's edge.
+    // part inside its window; full the whole item, also where it runs past the window's edge (not
+    // in a table that scrolls sideways, where it is in reach).
     widgets() {
       const box = canvas.getBoundingClientRect();
       const list = JSON.parse(requireModule().widgetsJson());

@@ -128,6 +128,10 @@ void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id
     it.id = id;
     it.rect = r;
     it.full = bb;
+    if (w->ScrollbarX) {  // a table that scrolls sideways: what is past its edge is in reach
+        it.full.Min.x = r.Min.x;
+        it.full.Max.x = r.Max.x;
+    }
     it.list = w->DrawList;
     it.vtx_begin = w->DrawList->VtxBuffer.Size;
     it.in_flags = g.LastItemData.InFlags;

@@ -18,7 +18,8 @@ void pinch_event(double x, double y, double scale, double time_ms) {
 
 // A key an on-screen keyboard sent only as an input event: 0 backspace, 1 delete.
 void touch_key(int key) {
-    if (key == 0 || key == 1) quantlab::widgets::touch_key(static_cast<quantlab::widgets::TouchKey>(key));
+    if (key == 0 || key == 1)
+        quantlab::widgets::touch_key(static_cast<quantlab::widgets::TouchKey>(key));
 }
 
 }  // namespace

@@ -371,6 +371,54 @@ void same_line_if_fits(float width) {
     if (ImGui::GetItemRectMax().x + spacing + width <= right) ImGui::SameLine();
 }
 
+float radio_width(const char* label) {
+    return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x +
+           ImGui::CalcTextSize(label).x;
+}
+
+namespace {
+// Per table ID in ImGui's state storage: the width its columns want and the height its rows took.
+ImGuiID natural_width_key(ImGuiID table) {
+    return table ^ 0x5157u;
+}
+ImGuiID rows_height_key(ImGuiID table) {
+    return table ^ 0x5148u;
+}
+}  // namespace
+
+bool begin_table(const char* id, int columns, ImGuiTableFlags flags) {
+    const ImGuiID table = ImGui::GetID(id);
+    ImGuiStorage* store = ImGui::GetStateStorage();
+    const float avail = ImGui::GetContentRegionAvail().x;
+    const float natural = store->GetFloat(natural_width_key(table), 0);
+    const float rows = store->GetFloat(rows_height_key(table), 0);
+    ImVec2 outer(0, 0);
+    if (natural > avail + 1 && rows > 0) {  // too wide: scroll sideways, rows at their height
+        flags = (flags & ~(ImGuiTableFlags_SizingMask_ | ImGuiTableFlags_NoHostExtendX)) |
+                ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollX;
+        outer = ImVec2(avail, rows + ImGui::GetStyle().ScrollbarSize);
+    }
+    ImGui::PushTextWrapPos(-1.0f);
+    if (ImGui::BeginTable(id, columns, flags, outer)) return true;
+    ImGui::PopTextWrapPos();
+    return false;
+}
+
+void end_table() {
+    ImGuiTable* t = ImGui::GetCurrentTable();
+    float natural = t->OuterPaddingX * 2;
+    for (int i = 0; i < t->ColumnsCount; ++i)
+        natural +=
+            t->Columns[i].WidthAuto + t->CellPaddingX * 2 + t->CellSpacingX1 + t->CellSpacingX2;
+    const ImGuiID table = t->ID;
+    const float rows = t->RowPosY2 - t->OuterRect.Min.y + 2;  // the borders
+    ImGui::EndTable();
+    ImGui::PopTextWrapPos();
+    ImGuiStorage* store = ImGui::GetStateStorage();
+    store->SetFloat(natural_width_key(table), natural);
+    store->SetFloat(rows_height_key(table), rows);
+}
+
 bool small_button(const char* label) {
     return touch_first() ? ImGui::Button(label) : ImGui::SmallButton(label);
 }

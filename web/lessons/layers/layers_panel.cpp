@@ -382,7 +382,7 @@ void LayersPanel::draw_allocation(App& app, const UiScale& ui) {
         widgets::tooltip_on_hover(
             "rho_i = the layer's parameters: the smallest model for a given output SQNR.",
             "Lin et al. eq. 10 (rho_i), eq. 14");
-        ImGui::SameLine();
+        widgets::same_line_if_fits(widgets::radio_width("compute"));
         if (ImGui::RadioButton("compute", s.objective == "compute"))
             app.set("objective", "compute");
         record_item(app, ui, "layers_objective_compute");
@@ -391,7 +391,8 @@ void LayersPanel::draw_allocation(App& app, const UiScale& ui) {
             "weight, so size and compute agree; conv layers reuse each weight.",
             "Lin et al. eq. 10 (rho_i), eq. 14");
     }
-    ImGui::SameLine();
+    // kappa and its slider (wide enough for "measured") beside the radios where they fit.
+    widgets::same_line_if_fits(ImGui::CalcTextSize("kappa measured (?)").x + ui.px(60));
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("kappa");
     ImGui::SameLine();
@@ -664,7 +665,7 @@ void LayersPanel::draw_designer(App& app, const UiScale& ui, float width) {
 
 void LayersPanel::draw(App& app, const UiScale& ui) {
     const float avail = ImGui::GetContentRegionAvail().x;
-    const float left = std::min(ui.px(330), avail * 0.3f);
+    const float left = std::min(ui.px(330), avail * 0.36f);
     widgets::begin_controls(app, ui, "layers_controls", left);
     draw_controls(app, ui);
     widgets::end_controls(app, ui, "layers_controls");
@@ -686,18 +687,14 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
                                app.state().lview == "plots"))
             app.set("lview", "plots");
         record_item(app, ui, "layers_tab_plots");
-        const auto radio_w = [](const char* label) {
-            return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x +
-                   ImGui::CalcTextSize(label).x;
-        };
-        widgets::same_line_if_fits(radio_w("lattice designer"));
+        widgets::same_line_if_fits(widgets::radio_width("lattice designer"));
         if (ImGui::RadioButton("lattice designer", designer_open(app)))
             app.set("lview", "designer");
         record_item(app, ui, "layers_tab_designer");
         widgets::tooltip_on_hover(
             "Drag codebook levels over a layer's weight histogram and evaluate the model on "
             "exactly those levels.");
-        widgets::same_line_if_fits(radio_w("per-layer sensitivity"));
+        widgets::same_line_if_fits(widgets::radio_width("per-layer sensitivity"));
         if (ImGui::RadioButton("per-layer sensitivity", app.state().lview == "sensitivity"))
             app.set("lview", "sensitivity");
         record_item(app, ui, "layers_tab_sensitivity");

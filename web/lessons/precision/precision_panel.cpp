@@ -495,7 +495,7 @@ void PrecisionPanel::draw_views(App& app, const UiScale& ui) {
 
 void PrecisionPanel::draw(App& app, const UiScale& ui) {
     const float avail = ImGui::GetContentRegionAvail().x;
-    const float left = std::min(ui.px(330), avail * 0.36f);
+    const float left = std::min(ui.px(330), avail * 0.4f);
     widgets::begin_controls(app, ui, "precision_controls", left);
     draw_controls(app, ui);
     widgets::end_controls(app, ui, "precision_controls");

@@ -418,7 +418,7 @@ void TrainPanel::draw_rounding(App& app, const UiScale& ui) {
     const bool nearest = s.urounding == "rne", stochastic = s.urounding == "stochastic";
     if (ImGui::RadioButton("nearest", nearest)) app.set("urounding", "rne");
     widgets::record_item(app, ui, "train_urounding_nearest");
-    ImGui::SameLine();
+    widgets::same_line_if_fits(widgets::radio_width("stochastic"));
     if (ImGui::RadioButton("stochastic", stochastic)) app.set("urounding", "stochastic");
     widgets::record_item(app, ui, "train_urounding_stochastic");
     if (!nearest && !stochastic) ImGui::TextDisabled("(now %s)", s.urounding.c_str());
