@@ -443,7 +443,12 @@
   }
   let keypressSeen = false;  // this input's text already went to the lab as a keypress
   let deleteKeySeen = false;  // a real Backspace or Delete key came before this deletion
-  keyboardInput.addEventListener("keydown", (e) => { deleteKeySeen = e.key === "Backspace" || e.key === "Delete"; });
+  // Each key starts afresh: a keypress with no input event after it (Enter) must not swallow the
+  // next text an on-screen keyboard sends.
+  keyboardInput.addEventListener("keydown", (e) => {
+    deleteKeySeen = e.key === "Backspace" || e.key === "Delete";
+    keypressSeen = false;
+  });
   keyboardInput.addEventListener("keypress", () => { keypressSeen = true; });
   keyboardInput.addEventListener("beforeinput", (e) => {
     const kind = { deleteContentBackward: 0, deleteContentForward: 1 }[e.inputType];

@@ -157,6 +157,13 @@ void touch_event(TouchEvent kind, float x, float y, double time) {
 
 void touch_pinch_event(float x, float y, float scale, double time) {
     g_in_use = true;
+    // The first finger's press still waiting in the queue (the second finger came within a frame
+    // or two): the fingers pinch, and the first one never presses (it would move a slider or x).
+    for (auto it = g_pending.begin(); it != g_pending.end(); ++it)
+        if (it->kind == static_cast<int>(TouchEvent::down)) {
+            g_pending.erase(it, g_pending.end());
+            break;
+        }
     if (g_pending.size() < kMaxPending) g_pending.push_back({kPinch, x, y, time, scale});
 }
 
