@@ -100,13 +100,12 @@ test("phone: no empty job row under the hint while nothing runs; the row comes w
   await settle(page, 6);
   const top = async () => (await widgets(page)).find((w) => /^(Run|Pause)$/.test(w.label)).full.y;
   const idle = await top();
-  const tab = (await widgets(page)).find((w) => w.id === "tab_train").full;
-  // Tabs, then the hint (3 lines at most on a phone), then the Run button: no 44 px gap between.
-  assert.ok(idle - (tab.y + tab.height) < 3 * 22 + 44, `Run at ${idle}, the tabs end at ${tab.y + tab.height}`);
   await page.evaluate(() => window.quantlab.toggleRun());
   await page.waitForFunction(() => window.quantlab.metrics().running === true, null, { timeout: 30000, polling: 50 });
   await settle(page, 4);
   const running = await top();
+  // The row (44 px, a finger's target) is there only while the job runs: kept empty, the lesson
+  // would not move.
   assert.ok(running >= idle + 40, `a job's row appears while training runs: Run at ${idle}, then ${running}`);
   await page.screenshot({ path: path.join(outDir, "narrow-390-train-running.png") });
   await page.evaluate(() => window.quantlab.toggleRun());

@@ -393,7 +393,8 @@ bool begin_table(const char* id, int columns, ImGuiTableFlags flags) {
     const float natural = store->GetFloat(natural_width_key(table), 0);
     const float rows = store->GetFloat(rows_height_key(table), 0);
     ImVec2 outer(0, 0);
-    if (natural > avail + 1 && rows > 0) {  // too wide: scroll sideways, rows at their height
+    flags |= ImGuiTableFlags_NoHostExtendX;  // as wide as its columns: measured at its end
+    if (natural > avail + 1 && rows > 0) {   // too wide: scroll sideways, rows at their height
         flags = (flags & ~(ImGuiTableFlags_SizingMask_ | ImGuiTableFlags_NoHostExtendX)) |
                 ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollX;
         outer = ImVec2(avail, rows + ImGui::GetStyle().ScrollbarSize);
@@ -406,10 +407,9 @@ bool begin_table(const char* id, int columns, ImGuiTableFlags flags) {
 
 void end_table() {
     ImGuiTable* t = ImGui::GetCurrentTable();
-    float natural = t->OuterPaddingX * 2;
-    for (int i = 0; i < t->ColumnsCount; ++i)
-        natural +=
-            t->Columns[i].WidthAuto + t->CellPaddingX * 2 + t->CellSpacingX1 + t->CellSpacingX2;
+    // The columns' ideal widths; when not scrolling, also how wide the table came out.
+    float natural = t->ColumnsAutoFitWidth;
+    if (!(t->Flags & ImGuiTableFlags_ScrollX)) natural = std::max(natural, t->OuterRect.GetWidth());
     const ImGuiID table = t->ID;
     const float rows = t->RowPosY2 - t->OuterRect.Min.y + 2;  // the borders
     ImGui::EndTable();

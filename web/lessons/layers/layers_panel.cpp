@@ -415,11 +415,13 @@ void LayersPanel::draw_allocation(App& app, const UiScale& ui) {
         ImGui::TextDisabled("kappa is being measured...");
         return;
     }
+    ImGui::PushTextWrapPos(0.0f);
     ImGui::TextDisabled("kappa %.2f dB/bit (%s); first layer at lbits", a_.kappa_used(),
                         a_.kappa_source());
+    ImGui::PopTextWrapPos();
     const ImGuiTableFlags flags =
         ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
-    if (ImGui::BeginTable("##alloc", 5, flags)) {
+    if (widgets::begin_table("##alloc", 5, flags)) {
         ImGui::TableSetupColumn("layer");
         ImGui::TableSetupColumn(a_.objective() == qlab::AllocationObjective::size ? "rho=params"
                                                                                   : "rho=MACs");
@@ -440,7 +442,7 @@ void LayersPanel::draw_allocation(App& app, const UiScale& ui) {
             ImGui::TableNextColumn();
             ImGui::Text("%d", alloc->bits[i]);
         }
-        ImGui::EndTable();
+        widgets::end_table();
     }
     record_item(app, ui, "layers_allocation");
     widgets::tooltip_on_hover(
@@ -563,10 +565,12 @@ void LayersPanel::draw_layer_row(App& app, const UiScale& ui, const Snapshot& sn
     const StepView* a = lv.a_step >= 0 ? &snap.steps[static_cast<std::size_t>(lv.a_step)] : nullptr;
     ImGui::Text("%s", lv.name.c_str());
     ImGui::SameLine();
+    ImGui::PushTextWrapPos(0.0f);  // wraps at the column's edge
     ImGui::TextDisabled("%s, %s params, %s MACs;  W %s%s%s", lv.shape.c_str(),
                         count_text(lv.params).c_str(), count_text(lv.macs).c_str(),
                         w ? w->step.format.c_str() : "-", a ? ";  a " : "",
                         a ? a->step.format.c_str() : "");
+    ImGui::PopTextWrapPos();
     const float gap = ImGui::GetStyle().ItemSpacing.x;
     // The meter: a title, two bars and a line per step, then the sum (the rows draw_meter writes).
     const float meter_h = ImGui::GetTextLineHeightWithSpacing() *
