@@ -128,7 +128,9 @@ void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id
     it.id = id;
     it.rect = r;
     it.full = bb;
-    if (w->ScrollbarX) {  // a table that scrolls sideways: what is past its edge is in reach
+    const bool sideways = w->ScrollbarX || (g.CurrentTable && g.CurrentTable->InnerWindow == w &&
+                                            (g.CurrentTable->Flags & ImGuiTableFlags_ScrollX));
+    if (sideways) {  // a table that scrolls sideways: what is past its edge is in reach
         it.full.Min.x = r.Min.x;
         it.full.Max.x = r.Max.x;
     }

@@ -320,6 +320,7 @@ void record_child_content(App& app, const UiScale& ui, const char* id) {
 float begin_controls(App& app, const UiScale& ui, const char* id, float width) {
     if (!ui.narrow) {
         begin_recorded_child(app, ui, id, ImVec2(width, 0));
+        ImGui::PushTextWrapPos(0.0f);  // a line of text wraps at the column's edge
         return width;
     }
     ImGui::BeginGroup();
@@ -330,6 +331,7 @@ float begin_controls(App& app, const UiScale& ui, const char* id, float width) {
 
 void end_controls(App& app, const UiScale& ui, const char* id) {
     if (!ui.narrow) {
+        ImGui::PopTextWrapPos();
         record_child_content(app, ui, id);
         ImGui::EndChild();
         ImGui::SameLine();
@@ -345,6 +347,7 @@ void end_controls(App& app, const UiScale& ui, const char* id) {
 float begin_views(App& app, const UiScale& ui, const char* id) {
     if (!ui.narrow) {
         begin_recorded_child(app, ui, id, ImVec2(0, 0));
+        ImGui::PushTextWrapPos(0.0f);  // a line of text wraps at the column's edge
         return ImGui::GetContentRegionAvail().x;
     }
     ImGui::BeginGroup();
@@ -355,6 +358,7 @@ float begin_views(App& app, const UiScale& ui, const char* id) {
 
 void end_views(App& app, const UiScale& ui, const char* id) {
     if (!ui.narrow) {
+        ImGui::PopTextWrapPos();
         record_child_content(app, ui, id);
         ImGui::EndChild();
         return;
