@@ -113,7 +113,8 @@
     // one of button, tab, slider, checkbox, radio, combo, text, plot, or help for a "(?)" marker
     // (its tooltip: a long press on a touch screen); rect in CSS pixels of the page.
     // value: on/off for checkboxes and radio buttons, open or not for tabs, else null. rect is the
-    // part inside its window; full the whole item, also where it runs past the window's edge.
+    // part inside its window; full the whole item, also where it runs past the window's edge (not
+    // in a table that scrolls sideways, where it is in reach).
     widgets() {
       const box = canvas.getBoundingClientRect();
       const list = JSON.parse(requireModule().widgetsJson());
@@ -362,6 +363,7 @@
     e.stopPropagation();
     if (!module) return;
     const box = canvas.getBoundingClientRect();
+    if (onPinch(e, box)) return;
     for (const t of e.changedTouches) {
       if (e.type === "touchstart" && finger === null) finger = t.identifier;
       if (t.identifier !== finger) continue;
@@ -379,6 +381,30 @@
       }
       if (document.activeElement !== keyboardInput) canvas.focus();
     }
+  }
+  // Two fingers pinch (Module.pinchEvent): their midpoint and how many times their distance grew
+  // since the last event. The lab lets the first finger's press go (no click) and zooms the view
+  // under them where the mouse wheel zooms. After a pinch the finger left does nothing until
+  // every finger has lifted (it would otherwise drag or scroll from where the pinch ended).
+  let pinch = null;  // {dist} while two fingers pinch, {ended: true} until all fingers lift
+  function onPinch(e, box) {
+    const touches = [...e.touches].filter((t) => t.target === canvas);
+    if (touches.length >= 2) {
+      const [a, b] = touches;
+      const x = (a.clientX + b.clientX) / 2 - box.left, y = (a.clientY + b.clientY) / 2 - box.top;
+      const dist = Math.max(1, Math.hypot(a.clientX - b.clientX, a.clientY - b.clientY));
+      if (!pinch || pinch.ended) {
+        pinch = { dist };
+        finger = null;
+      }
+      module.pinchEvent(x, y, dist / pinch.dist, e.timeStamp);
+      pinch.dist = dist;
+      return true;
+    }
+    if (!pinch) return false;
+    if (!pinch.ended) module.pinchEvent(0, 0, 0, e.timeStamp);
+    pinch = touches.length ? { ended: true } : null;
+    return true;
   }
   for (const type of ["touchstart", "touchmove", "touchend", "touchcancel"]) {
     window.addEventListener(type, onTouch, { capture: true, passive: false });
@@ -405,18 +431,43 @@
   keyboardInput.setAttribute("autocorrect", "off");
   keyboardInput.setAttribute("spellcheck", "false");
   document.body.appendChild(keyboardInput);
+  // Android keyboards send backspace only as a beforeinput event (deleteContentBackward, after a
+  // keydown with keyCode 229 that GLFW cannot read), and none at all when the field is empty: the
+  // input keeps one character before the caret so that there is always something to delete, and
+  // such a deletion reaches the lab as a key press (Module.touchKey). A real Backspace key went to
+  // the lab through GLFW already.
+  const KEEP = " ";
+  function resetKeyboardInput() {
+    keyboardInput.value = KEEP;
+    keyboardInput.setSelectionRange(KEEP.length, KEEP.length);
+  }
   let keypressSeen = false;  // this input's text already went to the lab as a keypress
+  let deleteKeySeen = false;  // a real Backspace or Delete key came before this deletion
+  // Each key starts afresh: a keypress with no input event after it (Enter) must not swallow the
+  // next text an on-screen keyboard sends.
+  keyboardInput.addEventListener("keydown", (e) => {
+    deleteKeySeen = e.key === "Backspace" || e.key === "Delete";
+    keypressSeen = false;
+  });
   keyboardInput.addEventListener("keypress", () => { keypressSeen = true; });
+  keyboardInput.addEventListener("beforeinput", (e) => {
+    const kind = { deleteContentBackward: 0, deleteContentForward: 1 }[e.inputType];
+    if (kind === undefined) return;
+    if (module && !deleteKeySeen) module.touchKey(kind);
+    deleteKeySeen = false;
+    e.preventDefault();  // where the browser does not let it, the input event puts KEEP back
+  });
   keyboardInput.addEventListener("input", (e) => {
-    const text = e.data || keyboardInput.value;
+    const typed = keyboardInput.value.startsWith(KEEP) ? keyboardInput.value.slice(KEEP.length) : keyboardInput.value;
+    const text = /^delete/.test(e.inputType || "") ? "" : e.data || typed;
     if (module && text && !keypressSeen) module.addText(text);
     keypressSeen = false;
-    keyboardInput.value = "";
+    resetKeyboardInput();
   });
   function setTextInput(on) {
     if (on && document.activeElement !== keyboardInput) {
-      keyboardInput.value = "";
       keyboardInput.focus({ preventScroll: true });
+      resetKeyboardInput();
     } else if (!on && document.activeElement === keyboardInput) {
       keyboardInput.blur();
       canvas.focus({ preventScroll: true });

@@ -146,16 +146,17 @@ void draw_notes(App& app, float dpr) {
     ImGui::PopStyleColor();
 }
 
-// One row, always there (so controls never jump when a job starts or ends): a download's
-// progress, then each running job's progress bar and Cancel button side by side.
-void draw_jobs(App& app) {
+// A download's progress, then each running job's progress bar and Cancel button side by side.
+// With a mouse the row is always there (so controls never jump when a job starts or ends); on a
+// touch screen, where a frame-high row is 44 px, only while something runs.
+void draw_jobs(App& app, const UiScale& ui) {
     std::vector<ScheduledJob> running;
     for (const ScheduledJob& j : app.open_jobs())
         if (j.job && j.job->running()) running.push_back(j);
     const bool loading = app.dataset_progress >= 0;
     const int slots = static_cast<int>(running.size()) + (loading ? 1 : 0);
     if (slots == 0) {
-        ImGui::Dummy(ImVec2(0, ImGui::GetFrameHeight()));
+        if (!ui.touch) ImGui::Dummy(ImVec2(0, ImGui::GetFrameHeight()));
         return;
     }
     const ImGuiStyle& style = ImGui::GetStyle();
@@ -294,7 +295,7 @@ void draw_shell(App& app, const UiScale& ui) {
         ImGui::TextWrapped("No lesson called '%s'.", app.state().panel.c_str());
         return;
     }
-    draw_jobs(app);
+    draw_jobs(app, ui);
     ImGui::Separator();
     ImGui::PushID(open->key());
     open->draw(app, ui);

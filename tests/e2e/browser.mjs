@@ -142,3 +142,30 @@ export async function touchTap(cdp, page, [x, y], hold = 120) {
   await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [], timestamp: start + hold / 1000 });
   await settle(page, 3);
 }
+
+// What a phone or tablet user would find cut off at the right, one line per problem: a control
+// past the page's right edge or cut by the window it is in (widgets(): full reaches past rect),
+// a part of the layout past the page's edge (on a phone a lesson's parts are groups as wide as
+// their widest line of text), and a scrolling column whose items reach past its right edge
+// (metrics().layout's <column>_content, text included).
+export async function cutOff(page) {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const right = (r) => r.x + r.width;
+    const out = [];
+    for (const w of window.quantlab.widgets()) {
+      const name = `${w.kind} '${w.label || w.id}' ${JSON.stringify(w.full)}`;
+      if (right(w.full) > width + 1 || w.full.x < -1) out.push(`${name} crosses the page's edge`);
+      else if (right(w.full) > right(w.rect) + 1) out.push(`${name} is cut by its window at x=${right(w.rect)}`);
+    }
+    const layout = window.quantlab.metrics().layout;
+    for (const [key, r] of Object.entries(layout)) {
+      if (!/(controls|views|view|lesson)(_content)?$/.test(key)) continue;  // a lesson's parts
+      if (right(r) > width + 1) out.push(`${key} ${JSON.stringify(r)} crosses the page's edge`);
+      const column = key.endsWith("_content") ? layout[key.slice(0, -"_content".length)] : null;
+      if (column && right(r) > right(column) + 1)
+        out.push(`${key}: items reach x=${right(r)}, past the column's edge at ${right(column)}`);
+    }
+    return out;
+  });
+}

@@ -128,3 +128,80 @@ test("phone: a tap on the spec field brings up the keyboard; typed text sets the
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// An Android keyboard's backspace: no key event GLFW can read (keyCode 229), only a beforeinput
+// with inputType deleteContentBackward on the hidden input.
+const androidBackspace = (page) => page.evaluate(() => {
+  const input = document.getElementById("keyboard-input");
+  input.dispatchEvent(new InputEvent("beforeinput", { inputType: "deleteContentBackward", bubbles: true, cancelable: true }));
+});
+
+test("phone: an Android keyboard's backspace (beforeinput only) deletes one character, a real Backspace key one too", async () => {
+  const { context, page, errors, cdp } = await openTouch(lab.browser, lab.url + "?panel=formats&format=fixed:w=8,f=4");
+  const field = (await widgets(page)).find((w) => w.kind === "text" && w.label === "spec");
+  await tap(cdp, page, center(field.rect));
+  await settle(page, 3);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "keyboard-input");
+  await hold(page, "End");
+  await settle(page, 2);
+  // Two backspaces as Android sends them: "fixed:w=8,f=4" -> "fixed:w=8,f", then "=2" typed.
+  await androidBackspace(page);
+  await settle(page, 3);
+  await androidBackspace(page);
+  await settle(page, 3);
+  await page.keyboard.insertText("=2");
+  await settle(page, 2);
+  await hold(page, "Enter");
+  await settle(page, 4);
+  assert.equal((await state(page)).format, "fixed:w=8,f=2");
+  // A hardware Backspace goes through GLFW and deletes one character, not two.
+  await tap(cdp, page, center(field.rect));
+  await settle(page, 3);
+  await hold(page, "End");
+  await settle(page, 2);
+  // Down for one frame only: ImGui repeats a key held past 0.275 s, and frames here are slow.
+  await page.keyboard.down("Backspace");
+  await settle(page, 1);
+  await page.keyboard.up("Backspace");
+  await settle(page, 3);
+  await page.keyboard.insertText("1");
+  await settle(page, 2);
+  await hold(page, "Enter");
+  await settle(page, 4);
+  assert.equal((await state(page)).format, "fixed:w=8,f=1");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("phone: two fingers pinching the number line zoom it around their midpoint, as the wheel does; x stays", async () => {
+  const { context, page, errors, cdp } = await openTouch(lab.browser, lab.url + "?panel=formats&format=fixed:w=8,f=4&x=0.3&lo=-20&hi=20");
+  // The number line on screen (swipe the lesson up until it is).
+  let line = (await metricsOf(page)).layout.number_line;
+  for (let i = 0; i < 6 && line.y + line.height > 800; ++i) {
+    await swipe(cdp, page, 4, 700, 300);
+    line = (await metricsOf(page)).layout.number_line;
+  }
+  assert.ok(line.y > 0 && line.y + line.height < 844, `the number line is on screen: ${JSON.stringify(line)}`);
+  const before = await state(page);
+  const cx = line.x + line.width / 2, cy = line.y + line.height / 2;
+  // Fingers 40 px apart, spread to 160 px apart: 4 times closer in.
+  const points = (d) => [{ x: cx - d / 2, y: cy, id: 0 }, { x: cx + d / 2, y: cy, id: 1 }];
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: points(40) });
+  for (let i = 1; i <= 8; ++i) {
+    await page.waitForTimeout(30);
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: points(40 + 15 * i) });
+  }
+  await page.waitForTimeout(60);
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  await settle(page, 4);
+  const after = await state(page);
+  const span0 = before.hi - before.lo, span1 = after.hi - after.lo;
+  assert.ok(span1 > span0 / 5 && span1 < span0 / 3, `4x pinch: range ${span0} -> ${span1}`);
+  const mid0 = (before.lo + before.hi) / 2, mid1 = (after.lo + after.hi) / 2;
+  assert.ok(Math.abs(mid1 - mid0) < span0 * 0.05, `zoomed around the fingers' midpoint: ${mid0} -> ${mid1}`);
+  assert.equal(after.x, before.x, "the pinch did not move x");
+  assert.equal(after.format, before.format);
+  await page.screenshot({ path: path.join(outDir, "gesture-pinch.png") });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

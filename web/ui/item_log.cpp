@@ -128,6 +128,16 @@ void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id
     it.id = id;
     it.rect = r;
     it.full = bb;
+    // In a table that scrolls sideways what is past its edge is in reach: the table's box (a row
+    // spanning all columns is added with the host window's clipping) bounds the item.
+    const ImGuiTable* table = g.CurrentTable;
+    if (table && (table->Flags & ImGuiTableFlags_ScrollX)) {
+        it.full.Min.x = std::max(bb.Min.x, table->OuterRect.Min.x);
+        it.full.Max.x = std::max(it.full.Min.x, std::min(bb.Max.x, table->OuterRect.Max.x));
+    } else if (w->ScrollbarX) {
+        it.full.Min.x = r.Min.x;
+        it.full.Max.x = r.Max.x;
+    }
     it.list = w->DrawList;
     it.vtx_begin = w->DrawList->VtxBuffer.Size;
     it.in_flags = g.LastItemData.InFlags;

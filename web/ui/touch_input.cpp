@@ -14,10 +14,13 @@ namespace quantlab::widgets {
 
 namespace {
 
+constexpr int kPinch = 4;  // a Pending's kind besides TouchEvent's: two fingers moved
+
 struct Pending {
-    TouchEvent kind;
+    int kind;  // a TouchEvent or kPinch
     float x, y;
-    double time;  // seconds, the browser's time stamp (frames may lag far behind the finger)
+    double time;         // seconds, the browser's time stamp (frames may lag far behind the finger)
+    float scale = 1.0f;  // kPinch: the distance's growth; 0 when the pinch ended
 };
 
 constexpr std::size_t kMaxPending = 256;  // a stalled tab cannot grow the queue without end
@@ -38,6 +41,9 @@ struct Gesture {
     ImVec2 scroll_start;
 };
 Gesture g_gesture;
+float g_pinch = 1.0f;    // this frame's pinch factor
+std::deque<int> g_keys;  // ImGui key-map indices waiting to be pressed
+int g_key_down = -1;     // the io.KeysDown index pressed last frame, released this one
 
 // Whether the item the press activated follows the finger itself (a slider, a plot, a text
 // field): then a drag is the item's, not a scroll. Empty space and buttons let the window scroll.
@@ -98,6 +104,43 @@ bool is_long_press(double release_time) {
     return true;
 }
 
+// A pinch's step: the first one lets go of the first finger's press with the pointer away (no
+// click) and waits a frame; later ones put the pointer between the fingers and add their factor.
+// Returns false when the queue must wait for the next frame.
+bool apply_pinch(const Pending& e) {
+    g_gesture.scrolling = nullptr;
+    if (g_down) {
+        g_down = false;
+        g_gesture = Gesture{};
+        g_pos = ImVec2(-FLT_MAX, -FLT_MAX);
+        return false;
+    }
+    g_pending.pop_front();
+    if (e.scale <= 0) {  // the end: the pointer leaves
+        g_pos = ImVec2(-FLT_MAX, -FLT_MAX);
+        return false;
+    }
+    g_pos = ImVec2(e.x, e.y);
+    g_pinch *= e.scale;
+    return true;
+}
+
+// Keys from the on-screen keyboard: one pressed a frame, released the next.
+void apply_keys() {
+    ImGuiIO& io = ImGui::GetIO();
+    if (g_key_down >= 0) {
+        io.KeysDown[g_key_down] = false;
+        g_key_down = -1;
+    } else if (!g_keys.empty()) {
+        g_key_down = g_keys.front();
+        g_keys.pop_front();
+        if (g_key_down >= 0 && g_key_down < IM_ARRAYSIZE(io.KeysDown))
+            io.KeysDown[g_key_down] = true;
+        else
+            g_key_down = -1;
+    }
+}
+
 }  // namespace
 
 void touch_event(TouchEvent kind, float x, float y, double time) {
@@ -109,15 +152,43 @@ void touch_event(TouchEvent kind, float x, float y, double time) {
         return;
     }
     g_in_use = true;
-    if (g_pending.size() < kMaxPending) g_pending.push_back({kind, x, y, time});
+    if (g_pending.size() < kMaxPending) g_pending.push_back({static_cast<int>(kind), x, y, time});
 }
 
-void touch_apply_to_frame() {
-    if (!g_in_use) return;
+void touch_pinch_event(float x, float y, float scale, double time) {
+    g_in_use = true;
+    // The first finger's press still waiting in the queue (the second finger came within a frame
+    // or two): the fingers pinch, and the first one never presses (it would move a slider or x).
+    for (auto it = g_pending.begin(); it != g_pending.end(); ++it)
+        if (it->kind == static_cast<int>(TouchEvent::down)) {
+            g_pending.erase(it, g_pending.end());
+            break;
+        }
+    if (g_pending.size() < kMaxPending) g_pending.push_back({kPinch, x, y, time, scale});
+}
+
+float touch_pinch() {
+    return g_pinch;
+}
+
+void touch_key(TouchKey key) {
+    const ImGuiIO& io = ImGui::GetIO();
+    const int index = io.KeyMap[key == TouchKey::backspace ? ImGuiKey_Backspace : ImGuiKey_Delete];
+    if (g_keys.size() < kMaxPending) g_keys.push_back(index);
+}
+
+namespace {
+
+// The pointer's events up to the next press or release (which waits for a frame without a move).
+void apply_pending() {
     bool moved = false;
     while (!g_pending.empty()) {
         const Pending e = g_pending.front();
-        if (e.kind == TouchEvent::move) {
+        if (e.kind == kPinch) {
+            if (moved || !apply_pinch(e)) break;
+            continue;
+        }
+        if (e.kind == static_cast<int>(TouchEvent::move)) {
             g_pending.pop_front();
             if (g_gesture.scrolling) {
                 g_gesture.finger = ImVec2(e.x, e.y);
@@ -130,7 +201,7 @@ void touch_apply_to_frame() {
         }
         if (moved) break;  // a press or release waits for a frame without a move
         g_pending.pop_front();
-        if (e.kind == TouchEvent::down) {
+        if (e.kind == static_cast<int>(TouchEvent::down)) {
             g_pos = ImVec2(e.x, e.y);
             g_down = true;
             g_gesture = Gesture{};
@@ -142,11 +213,21 @@ void touch_apply_to_frame() {
             // After a release the pointer leaves, so nothing stays hovered under a lifted finger;
             // after a long press it stays a while, with the tooltip it shows.
             if (!g_gesture.long_press)
-                g_pending.push_front({TouchEvent::move, -FLT_MAX, -FLT_MAX, e.time});
+                g_pending.push_front(
+                    {static_cast<int>(TouchEvent::move), -FLT_MAX, -FLT_MAX, e.time});
             g_gesture.scrolling = nullptr;
         }
         break;  // one press or release per frame
     }
+}
+
+}  // namespace
+
+void touch_apply_to_frame() {
+    apply_keys();
+    g_pinch = 1.0f;
+    if (!g_in_use) return;
+    apply_pending();
     apply_scroll();
     ImGuiIO& io = ImGui::GetIO();
     io.MousePos = g_pos;

@@ -7,7 +7,11 @@
 // button scrolls the window under it instead (the press is let go, no click); on a slider, plot
 // or text field the item follows it. A finger held still for 0.5 s, then lifted, is a long press:
 // a button under it lets go (no click) and the pointer stays, so the tooltip that hovering shows
-// (already while the finger is down) stays on screen until the next touch.
+// (already while the finger is down) stays on screen until the next touch. Two fingers pinch:
+// the press of the first is let go (no click) and the lesson under them reads touch_pinch() where
+// it reads the mouse wheel (zoom).
+// Keys an on-screen keyboard sends only as input events (Android's backspace) are pressed here for
+// a frame, then released (ImGui 1.86 reads keys once a frame).
 #pragma once
 
 namespace quantlab::widgets {
@@ -20,5 +24,13 @@ void touch_event(TouchEvent kind, float x, float y, double time);
 // After the backend's NewFrame, before ImGui::NewFrame: this frame's pointer while touch is in use.
 void touch_apply_to_frame();
 bool touch_in_use();
+// Two fingers at (x, y) (their midpoint, framebuffer pixels) whose distance grew `scale` times
+// since the last call; scale 0: the pinch ended (the pointer leaves).
+void touch_pinch_event(float x, float y, float scale, double time);
+// This frame's pinch: how many times the fingers' distance grew (1 without a pinch). A view that
+// zooms with the wheel zooms in by this factor around the pointer.
+float touch_pinch();
+enum class TouchKey { backspace = 0, del = 1 };
+void touch_key(TouchKey key);
 
 }  // namespace quantlab::widgets

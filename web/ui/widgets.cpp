@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "../app.hpp"
+#include "imgui_internal.h"
 #include "item_log.hpp"
 #include "theme.hpp"
 
@@ -306,9 +307,20 @@ void begin_recorded_child(App& app, const UiScale& ui, const char* id, ImVec2 si
 
 // ---- 7. A lesson's two parts ------------------------------------------------------------------
 
+namespace {
+// Before EndChild: how far the child's items reach, recorded as `<id>_content` (tests compare it
+// with the child's own rectangle: text or a control past its right edge is cut off).
+void record_child_content(App& app, const UiScale& ui, const char* id) {
+    const ImGuiWindow* w = ImGui::GetCurrentWindow();
+    const ImVec2 p = w->Pos, end = w->DC.CursorMaxPos;
+    app.record_view(std::string(id) + "_content", p.x, p.y, end.x - p.x, end.y - p.y, ui.dpr);
+}
+}  // namespace
+
 float begin_controls(App& app, const UiScale& ui, const char* id, float width) {
     if (!ui.narrow) {
         begin_recorded_child(app, ui, id, ImVec2(width, 0));
+        ImGui::PushTextWrapPos(0.0f);  // a line of text wraps at the column's edge
         return width;
     }
     ImGui::BeginGroup();
@@ -319,6 +331,8 @@ float begin_controls(App& app, const UiScale& ui, const char* id, float width) {
 
 void end_controls(App& app, const UiScale& ui, const char* id) {
     if (!ui.narrow) {
+        ImGui::PopTextWrapPos();
+        record_child_content(app, ui, id);
         ImGui::EndChild();
         ImGui::SameLine();
         return;
@@ -333,6 +347,7 @@ void end_controls(App& app, const UiScale& ui, const char* id) {
 float begin_views(App& app, const UiScale& ui, const char* id) {
     if (!ui.narrow) {
         begin_recorded_child(app, ui, id, ImVec2(0, 0));
+        ImGui::PushTextWrapPos(0.0f);  // a line of text wraps at the column's edge
         return ImGui::GetContentRegionAvail().x;
     }
     ImGui::BeginGroup();
@@ -343,6 +358,8 @@ float begin_views(App& app, const UiScale& ui, const char* id) {
 
 void end_views(App& app, const UiScale& ui, const char* id) {
     if (!ui.narrow) {
+        ImGui::PopTextWrapPos();
+        record_child_content(app, ui, id);
         ImGui::EndChild();
         return;
     }
@@ -356,6 +373,54 @@ void same_line_if_fits(float width) {
     const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
     const float spacing = ImGui::GetStyle().ItemSpacing.x;
     if (ImGui::GetItemRectMax().x + spacing + width <= right) ImGui::SameLine();
+}
+
+float radio_width(const char* label) {
+    return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x +
+           ImGui::CalcTextSize(label).x;
+}
+
+namespace {
+// Per table ID in ImGui's state storage: the width its columns want and the height its rows took.
+ImGuiID natural_width_key(ImGuiID table) {
+    return table ^ 0x5157u;
+}
+ImGuiID rows_height_key(ImGuiID table) {
+    return table ^ 0x5148u;
+}
+}  // namespace
+
+bool begin_table(const char* id, int columns, ImGuiTableFlags flags) {
+    const ImGuiID table = ImGui::GetID(id);
+    ImGuiStorage* store = ImGui::GetStateStorage();
+    const float avail = ImGui::GetContentRegionAvail().x;
+    const float natural = store->GetFloat(natural_width_key(table), 0);
+    const float rows = store->GetFloat(rows_height_key(table), 0);
+    ImVec2 outer(0, 0);
+    flags |= ImGuiTableFlags_NoHostExtendX;  // as wide as its columns: measured at its end
+    if (natural > avail + 1 && rows > 0) {   // too wide: scroll sideways, rows at their height
+        flags = (flags & ~(ImGuiTableFlags_SizingMask_ | ImGuiTableFlags_NoHostExtendX)) |
+                ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollX;
+        outer = ImVec2(avail, rows + ImGui::GetStyle().ScrollbarSize);
+    }
+    ImGui::PushTextWrapPos(-1.0f);
+    if (ImGui::BeginTable(id, columns, flags, outer)) return true;
+    ImGui::PopTextWrapPos();
+    return false;
+}
+
+void end_table() {
+    ImGuiTable* t = ImGui::GetCurrentTable();
+    // The columns' ideal widths; when not scrolling, also how wide the table came out.
+    float natural = t->ColumnsAutoFitWidth;
+    if (!(t->Flags & ImGuiTableFlags_ScrollX)) natural = std::max(natural, t->OuterRect.GetWidth());
+    const ImGuiID table = t->ID;
+    const float rows = t->RowPosY2 - t->OuterRect.Min.y + 2;  // the borders
+    ImGui::EndTable();
+    ImGui::PopTextWrapPos();
+    ImGuiStorage* store = ImGui::GetStateStorage();
+    store->SetFloat(natural_width_key(table), natural);
+    store->SetFloat(rows_height_key(table), rows);
 }
 
 bool small_button(const char* label) {

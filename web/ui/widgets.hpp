@@ -108,6 +108,13 @@ void end_views(App& app, const UiScale& ui, const char* id);
 // Before an item `width` wide (its label included): SameLine() when it fits beside the last item
 // in the window's width, else nothing (it goes below). Rows of buttons wrap on a phone.
 void same_line_if_fits(float width);
+// A radio button's width with its label (for same_line_if_fits).
+float radio_width(const char* label);
+// A table of numbers: each cell on one line (wrapping at a phone's edge would squeeze the columns
+// to a character each), scrolling sideways when its columns do not fit the width left (measured
+// on the frame before). end_table() only after begin_table() returned true.
+bool begin_table(const char* id, int columns, ImGuiTableFlags flags);
+void end_table();
 // A small button (the title bar's, a preset's), frame-high on touch screens (theme's touch_first)
 // so a finger can hit it.
 bool small_button(const char* label);

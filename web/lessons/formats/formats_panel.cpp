@@ -14,6 +14,7 @@
 #include "formats_controls.hpp"
 #include "formats_details.hpp"
 #include "imgui.h"
+#include "ui/touch_input.hpp"
 #include "ui/widgets.hpp"
 
 namespace quantlab {
@@ -106,7 +107,7 @@ void draw_range_controls(App& app) {
         app.set_values(
             {{"lo", shortest_repr(s.x - 6 * step)}, {"hi", shortest_repr(s.x + 6 * step)}});
     }
-    ImGui::TextDisabled("Scroll on the line to zoom, drag to move x.");
+    ImGui::TextDisabled("Scroll or pinch on the line to zoom, drag to move x.");
 }
 
 // The format (its controls come from the kinds' declarations), rounding, the value, the range.
@@ -126,7 +127,8 @@ struct LineGeometry {
     double to_value(float px) const { return lo + (px - p0.x - pad) * units_per_px; }
 };
 
-// Dragging moves x; the wheel zooms around the pointer.
+// Dragging moves x; the wheel, or two fingers pinching, zoom around the pointer (a pinch's
+// midpoint): spreading the fingers twice as far shows half the range.
 void line_input(App& app, const LineGeometry& g, bool hovered, bool active) {
     const qlab::LabState& s = app.state();
     ImGuiIO& io = ImGui::GetIO();
@@ -134,8 +136,10 @@ void line_input(App& app, const LineGeometry& g, bool hovered, bool active) {
         const double v = std::clamp(g.to_value(io.MousePos.x), g.lo, g.hi);
         if (v != s.x) app.set("x", shortest_repr(v));
     }
-    if (hovered && io.MouseWheel != 0) {
-        const double factor = std::pow(0.85, static_cast<double>(io.MouseWheel));
+    const float pinch = widgets::touch_pinch();
+    if (hovered && (io.MouseWheel != 0 || pinch != 1.0f)) {
+        const double factor =
+            std::pow(0.85, static_cast<double>(io.MouseWheel)) / static_cast<double>(pinch);
         const double center = g.to_value(io.MousePos.x);
         const double new_lo = center - (center - g.lo) * factor,
                      new_hi = center + (g.hi - center) * factor;

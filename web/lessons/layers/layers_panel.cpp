@@ -382,7 +382,7 @@ void LayersPanel::draw_allocation(App& app, const UiScale& ui) {
         widgets::tooltip_on_hover(
             "rho_i = the layer's parameters: the smallest model for a given output SQNR.",
             "Lin et al. eq. 10 (rho_i), eq. 14");
-        ImGui::SameLine();
+        widgets::same_line_if_fits(widgets::radio_width("compute"));
         if (ImGui::RadioButton("compute", s.objective == "compute"))
             app.set("objective", "compute");
         record_item(app, ui, "layers_objective_compute");
@@ -391,7 +391,8 @@ void LayersPanel::draw_allocation(App& app, const UiScale& ui) {
             "weight, so size and compute agree; conv layers reuse each weight.",
             "Lin et al. eq. 10 (rho_i), eq. 14");
     }
-    ImGui::SameLine();
+    // kappa and its slider (wide enough for "measured") beside the radios where they fit.
+    widgets::same_line_if_fits(ImGui::CalcTextSize("kappa measured (?)").x + ui.px(60));
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("kappa");
     ImGui::SameLine();
@@ -414,11 +415,13 @@ void LayersPanel::draw_allocation(App& app, const UiScale& ui) {
         ImGui::TextDisabled("kappa is being measured...");
         return;
     }
+    ImGui::PushTextWrapPos(0.0f);
     ImGui::TextDisabled("kappa %.2f dB/bit (%s); first layer at lbits", a_.kappa_used(),
                         a_.kappa_source());
+    ImGui::PopTextWrapPos();
     const ImGuiTableFlags flags =
         ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
-    if (ImGui::BeginTable("##alloc", 5, flags)) {
+    if (widgets::begin_table("##alloc", 5, flags)) {
         ImGui::TableSetupColumn("layer");
         ImGui::TableSetupColumn(a_.objective() == qlab::AllocationObjective::size ? "rho=params"
                                                                                   : "rho=MACs");
@@ -439,7 +442,7 @@ void LayersPanel::draw_allocation(App& app, const UiScale& ui) {
             ImGui::TableNextColumn();
             ImGui::Text("%d", alloc->bits[i]);
         }
-        ImGui::EndTable();
+        widgets::end_table();
     }
     record_item(app, ui, "layers_allocation");
     widgets::tooltip_on_hover(
@@ -562,13 +565,21 @@ void LayersPanel::draw_layer_row(App& app, const UiScale& ui, const Snapshot& sn
     const StepView* a = lv.a_step >= 0 ? &snap.steps[static_cast<std::size_t>(lv.a_step)] : nullptr;
     ImGui::Text("%s", lv.name.c_str());
     ImGui::SameLine();
+    ImGui::PushTextWrapPos(0.0f);  // wraps at the column's edge
     ImGui::TextDisabled("%s, %s params, %s MACs;  W %s%s%s", lv.shape.c_str(),
                         count_text(lv.params).c_str(), count_text(lv.macs).c_str(),
                         w ? w->step.format.c_str() : "-", a ? ";  a " : "",
                         a ? a->step.format.c_str() : "");
+    ImGui::PopTextWrapPos();
     const float gap = ImGui::GetStyle().ItemSpacing.x;
-    const float meter_w = std::clamp(width * 0.26f, ui.px(200), ui.px(280));
-    const float hist_w = (width - meter_w - 2 * gap) / 2;
+    // The meter: a title, two bars and a line per step, then the sum (the rows draw_meter writes).
+    const float meter_h = ImGui::GetTextLineHeightWithSpacing() *
+                          (4.8f + static_cast<float>((w ? 1 : 0) + (a ? 1 : 0)));
+    float meter_w = std::clamp(width * 0.26f, ui.px(200), ui.px(280));
+    // Too narrow for three side by side (a phone): the two histograms, the meter below them.
+    const bool stacked = (width - meter_w - 2 * gap) / 2 < ui.px(150);
+    if (stacked) meter_w = width;
+    const float hist_w = stacked ? (width - gap) / 2 : (width - meter_w - 2 * gap) / 2;
     const ImVec2 size(hist_w, ui.px(118));
     if (w) draw_step_histogram(app, ui, *w, size, kWeightBars);
     ImGui::SameLine();
@@ -579,12 +590,13 @@ void LayersPanel::draw_layer_row(App& app, const UiScale& ui, const Snapshot& sn
         // layer.
         const ImVec2 o = ImGui::GetCursorScreenPos();
         ImGui::Dummy(size);
-        ImGui::GetWindowDrawList()->AddText(ImVec2(o.x + ui.px(8), o.y + size.y / 2 - ui.px(8)),
-                                            ImGui::GetColorU32(ImGuiCol_TextDisabled),
-                                            "scores: not quantized (no step)");
+        ImGui::GetWindowDrawList()->AddText(
+            nullptr, 0, ImVec2(o.x + ui.px(8), o.y + size.y / 2 - ui.px(8)),
+            ImGui::GetColorU32(ImGuiCol_TextDisabled), "scores: not quantized (no step)", nullptr,
+            size.x - ui.px(16));  // wrapped inside its box
     }
-    ImGui::SameLine();
-    draw_meter(app, ui, snap, lv, ImVec2(meter_w, size.y));
+    if (!stacked) ImGui::SameLine();
+    draw_meter(app, ui, snap, lv, ImVec2(meter_w, std::max(size.y, meter_h)));
 }
 
 // ---- 5. the lattice designer's updates, and the layout
@@ -657,7 +669,7 @@ void LayersPanel::draw_designer(App& app, const UiScale& ui, float width) {
 
 void LayersPanel::draw(App& app, const UiScale& ui) {
     const float avail = ImGui::GetContentRegionAvail().x;
-    const float left = std::min(ui.px(330), avail * 0.3f);
+    const float left = std::min(ui.px(330), avail * 0.36f);
     widgets::begin_controls(app, ui, "layers_controls", left);
     draw_controls(app, ui);
     widgets::end_controls(app, ui, "layers_controls");
@@ -679,14 +691,14 @@ void LayersPanel::draw(App& app, const UiScale& ui) {
                                app.state().lview == "plots"))
             app.set("lview", "plots");
         record_item(app, ui, "layers_tab_plots");
-        ImGui::SameLine();
+        widgets::same_line_if_fits(widgets::radio_width("lattice designer"));
         if (ImGui::RadioButton("lattice designer", designer_open(app)))
             app.set("lview", "designer");
         record_item(app, ui, "layers_tab_designer");
         widgets::tooltip_on_hover(
             "Drag codebook levels over a layer's weight histogram and evaluate the model on "
             "exactly those levels.");
-        ImGui::SameLine();
+        widgets::same_line_if_fits(widgets::radio_width("per-layer sensitivity"));
         if (ImGui::RadioButton("per-layer sensitivity", app.state().lview == "sensitivity"))
             app.set("lview", "sensitivity");
         record_item(app, ui, "layers_tab_sensitivity");

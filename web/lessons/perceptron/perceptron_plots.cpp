@@ -150,7 +150,12 @@ static void draw_sweep_data(App& app, const UiScale& ui) {
     for (const auto& [key, label] : kData)
         if (s.sdata == key) shown = label;
     widgets::Lock lock(app, "sdata");
-    ImGui::SetNextItemWidth(ImGui::CalcTextSize(kData[2].second).x + ui.px(30));
+    // As wide as the longest choice, less on a phone: its label and (?) stay on the screen.
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float beside = ImGui::CalcTextSize("heatmap data").x + style.ItemInnerSpacing.x +
+                         style.ItemSpacing.x + ImGui::CalcTextSize("(?)").x;
+    ImGui::SetNextItemWidth(std::min(ImGui::CalcTextSize(kData[2].second).x + ui.px(30),
+                                     ImGui::GetContentRegionAvail().x - beside));
     if (ImGui::BeginCombo("heatmap data", shown)) {
         for (const auto& [key, label] : kData)
             if (ImGui::Selectable(label, s.sdata == key)) app.set("sdata", key);
@@ -186,7 +191,7 @@ static void draw_sweep_controls(App& app, const UiScale& ui) {
     {
         widgets::Lock lock(app, "protocol");
         if (ImGui::RadioButton("paper: 3 passes, test", paper)) app.set("protocol", "paper");
-        ImGui::SameLine();
+        widgets::same_line_if_fits(widgets::radio_width("converge: 50, train"));
         if (ImGui::RadioButton("converge: 50, train", !paper)) app.set("protocol", "converge");
         const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
         app.record_view("perceptron_converge", a.x, a.y, b.x - a.x, b.y - a.y, ui.dpr);
@@ -194,7 +199,7 @@ static void draw_sweep_controls(App& app, const UiScale& ui) {
     {
         widgets::Lock lock(app, "grid");
         if (ImGui::RadioButton("range x points", s.grid == "range")) app.set("grid", "range");
-        ImGui::SameLine();
+        widgets::same_line_if_fits(widgets::radio_width("exponent x bits"));
         if (ImGui::RadioButton("exponent x bits", s.grid == "float")) app.set("grid", "float");
         int table = -1;
         for (int i = 0; i < 5; ++i)

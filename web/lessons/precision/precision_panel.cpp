@@ -167,7 +167,8 @@ void PrecisionPanel::draw_network(App& app, const UiScale& ui) {
         ImGui::TextWrapped("hidden activations: %s (the model's own)",
                            acts.empty() ? "none" : acts.c_str());
     } else {
-        ImGui::SameLine();
+        widgets::same_line_if_fits(ui.px(110) + ImGui::GetStyle().ItemInnerSpacing.x +
+                                   ImGui::CalcTextSize("act").x);
         const char* const acts[] = {"hardsigmoid", "relu", "tanh"};
         widgets::Lock lock(app, "act");
         ImGui::SetNextItemWidth(ui.px(110));
@@ -380,7 +381,7 @@ void PrecisionPanel::draw_precision_numbers(App& app, const UiScale& /*ui*/) {
                          const char* cite) {
         ImGui::TextUnformatted(name);
         ImGui::SameLine(ImGui::GetFontSize() * 9);
-        ImGui::TextUnformatted(value.c_str());
+        ImGui::TextWrapped("%s", value.c_str());  // a narrow column wraps the interval
         if (help) widgets::help_marker(help, cite);
     };
     const std::string pending = "...";
@@ -459,7 +460,8 @@ void PrecisionPanel::draw_bitflip_controls(App& app, const UiScale& ui) {
     record_item(app, ui, "precision_bitflip_rate");
     widgets::tooltip_on_hover(
         "Probability that bit k of a stored value flips (a soft error). Not in the link.");
-    ImGui::SameLine();
+    widgets::same_line_if_fits(ImGui::CalcTextSize("Sensitivity map").x +
+                               ImGui::GetStyle().FramePadding.x * 2);
     if (recorded_button(app, ui, "Sensitivity map", "precision_bitflip_button"))
         m_.start_bitflip_map(app.model(), app);
     widgets::tooltip_on_hover(
@@ -493,7 +495,7 @@ void PrecisionPanel::draw_views(App& app, const UiScale& ui) {
 
 void PrecisionPanel::draw(App& app, const UiScale& ui) {
     const float avail = ImGui::GetContentRegionAvail().x;
-    const float left = std::min(ui.px(330), avail * 0.36f);
+    const float left = std::min(ui.px(330), avail * 0.4f);
     widgets::begin_controls(app, ui, "precision_controls", left);
     draw_controls(app, ui);
     widgets::end_controls(app, ui, "precision_controls");

@@ -249,7 +249,7 @@ namespace {
 void draw_table1(const qlab::LabState& s, const SharedModel& model) {
     const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
                                   ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoHostExtendX;
-    if (!ImGui::BeginTable("##costs", 9, flags)) return;
+    if (!widgets::begin_table("##costs", 9, flags)) return;
     const char* const heads[] = {"",        "T1 err%",  "T1 FA",  "FA D+1",  "FA D",
                                  "T1 bits", "eq4 bits", "our FA", "our bits"};
     for (const char* h : heads) ImGui::TableSetupColumn(h);
@@ -285,7 +285,7 @@ void draw_table1(const qlab::LabState& s, const SharedModel& model) {
         ImGui::Text("%.3f", t.with_bias.bits / 1e6);
         ours(t.ba, t.bw);
     }
-    ImGui::EndTable();
+    widgets::end_table();
 }
 
 // Fig. 1's printed E values read both ways, and which one Table 1's options fit.

@@ -300,7 +300,7 @@ void draw_levels_table(App& app, const Analysis& a_, const UiScale& ui) {
     const int kept = a_.level_for(app.state().keep);
     const ImGuiTableFlags flags =
         ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
-    if (!ImGui::BeginTable("##levels", 8, flags)) return;
+    if (!widgets::begin_table("##levels", 8, flags)) return;
     const char* heads[] = {"level",  "accuracy", "size (bits)",   "bits/weight",
                            "alphas", "C",        "mults/example", "power-perf."};
     for (const char* h : heads) ImGui::TableSetupColumn(h);
@@ -333,7 +333,7 @@ void draw_levels_table(App& app, const Analysis& a_, const UiScale& ui) {
         ImGui::Text("%.3f", v.power_performance);
     }
     lock.release();
-    ImGui::EndTable();
+    widgets::end_table();
     ImGui::TextDisabled("float: %.2f%%, 32 bits/weight, %s MACs per example",
                         100 * r->float_accuracy,
                         count_text(a_.levels().empty() ? 0 : a_.levels()[0].cost.macs).c_str());
@@ -350,7 +350,7 @@ void draw_table2(App& /*app*/, const Analysis& a_, const UiScale& /*ui*/) {
         "Kundu et al. Table 2");
     const ImGuiTableFlags flags =
         ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
-    if (!ImGui::BeginTable("##table2", 7, flags)) return;
+    if (!widgets::begin_table("##table2", 7, flags)) return;
     const char* heads[] = {"layer",    "weights", "method",    "model size (bits)",
                            "capacity", "alphas",  "rel. error"};
     for (const char* h : heads) ImGui::TableSetupColumn(h);
@@ -384,7 +384,7 @@ void draw_table2(App& /*app*/, const Analysis& a_, const UiScale& /*ui*/) {
                                        : (t.norm > 0 ? t.errors.back() / t.norm : 0));
         }
     }
-    ImGui::EndTable();
+    widgets::end_table();
 }
 
 // ---- The Pareto view ----------------------------------------------------------------------------
@@ -543,7 +543,7 @@ void draw_frontier_table(const qlab::ParetoResult& result) {
     ImGui::TextUnformatted("The frontier");
     const ImGuiTableFlags flags =
         ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
-    if (ImGui::BeginTable("##frontier", 4, flags)) {
+    if (widgets::begin_table("##frontier", 4, flags)) {
         for (const char* h : {"bits/weight", "accuracy", "format", "family"})
             ImGui::TableSetupColumn(h);
         ImGui::TableHeadersRow();
@@ -560,7 +560,7 @@ void draw_frontier_table(const qlab::ParetoResult& result) {
             ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(family_color(q.family)), "%s",
                                q.family.c_str());
         }
-        ImGui::EndTable();
+        widgets::end_table();
     }
     for (const std::string& why : r->skipped) ImGui::TextDisabled("skipped %s", why.c_str());
 }
@@ -595,7 +595,7 @@ nlohmann::json point_json(const qlab::KunduTablePoint& p) {
 void draw_tables_ours(const qlab::KunduTablesResult& r, const qlab::KunduTablesOptions& o) {
     const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
                                   ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoHostExtendX;
-    if (!ImGui::BeginTable("##kundu_ours", 8, flags)) return;
+    if (!widgets::begin_table("##kundu_ours", 8, flags)) return;
     for (const char* h : {"tolerances", "target", "accuracy", "loss", "# blocks", "comp",
                           "power-perf.", "eps_k^2 per layer (Fig. 1)"})
         ImGui::TableSetupColumn(h);
@@ -627,14 +627,14 @@ void draw_tables_ours(const qlab::KunduTablesResult& r, const qlab::KunduTablesO
             for (double e : p.layer_epsilon) eps += widgets::format("%.1e ", e * e);
             ImGui::TextUnformatted(eps.c_str());
         }
-    ImGui::EndTable();
+    widgets::end_table();
 }
 
 // Kundu's printed cells, and the abstract's figures from Table 3's N = 64 row with this X.
 void draw_tables_paper(double gain_x) {
     const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
                                   ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoHostExtendX;
-    if (ImGui::BeginTable("##kundu_paper", 5, flags)) {
+    if (widgets::begin_table("##kundu_paper", 5, flags)) {
         for (const char* h : {"Kundu", "network", "N", "loss", "# blocks, comp"})
             ImGui::TableSetupColumn(h);
         ImGui::TableHeadersRow();
@@ -651,7 +651,7 @@ void draw_tables_paper(double gain_x) {
             ImGui::TableSetColumnIndex(4);
             ImGui::Text("%.1fx, %.1fx", c.blocks, c.comp);
         }
-        ImGui::EndTable();
+        widgets::end_table();
     }
     ImGui::TextUnformatted("The abstract's figures from Table 3 (N = 64)");
     widgets::help_marker(
@@ -659,7 +659,7 @@ void draw_tables_paper(double gain_x) {
         "comp); power-performance X / (C (X/N + 1)) with C = comp (or # blocks). With X = 5.5 "
         "the comp column gives the abstract's ~2x and ~2.3x; the tables have no power column.",
         "Kundu et al. abstract, §3.2.1, §4, Table 3");
-    if (!ImGui::BeginTable("##kundu_abstract", 4, flags)) return;
+    if (!widgets::begin_table("##kundu_abstract", 4, flags)) return;
     for (const char* h : {"", "printed", "from comp", "from # blocks"}) ImGui::TableSetupColumn(h);
     ImGui::TableHeadersRow();
     for (const qlab::KunduAbstractFigure& f : qlab::kundu_abstract_derivation(gain_x)) {
@@ -673,7 +673,7 @@ void draw_tables_paper(double gain_x) {
         ImGui::TableSetColumnIndex(3);
         ImGui::Text("%.3g", f.from_blocks);
     }
-    ImGui::EndTable();
+    widgets::end_table();
 }
 
 }  // namespace

@@ -343,13 +343,18 @@ void TrainPanel::draw_data(App& app, const UiScale& ui) {
         }
     }
     widgets::help_marker(kDataHelp);
-    ImGui::SameLine();
+    // "seed", a field for five digits and its - + buttons: beside the data set where they fit,
+    // else on a line of their own (a phone's column).
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float seed_field = ImGui::CalcTextSize("00000").x + style.FramePadding.x * 2 +
+                             (ImGui::GetFrameHeight() + style.ItemInnerSpacing.x) * 2;
+    widgets::same_line_if_fits(ImGui::CalcTextSize("seed").x + style.ItemSpacing.x + seed_field);
     ImGui::TextUnformatted("seed");
     ImGui::SameLine();
     int seed = static_cast<int>(s.seed);
     {
         widgets::Lock lock(app, "seed");
-        ImGui::SetNextItemWidth(-1);
+        ImGui::SetNextItemWidth(std::min(ImGui::GetContentRegionAvail().x, 2 * seed_field));
         if (ImGui::InputInt("##seed", &seed, 1, 1, ImGuiInputTextFlags_EnterReturnsTrue))
             app.set("seed", std::to_string(seed));
     }
@@ -420,7 +425,7 @@ void TrainPanel::draw_rounding(App& app, const UiScale& ui) {
     const bool nearest = s.urounding == "rne", stochastic = s.urounding == "stochastic";
     if (ImGui::RadioButton("nearest", nearest)) app.set("urounding", "rne");
     widgets::record_item(app, ui, "train_urounding_nearest");
-    ImGui::SameLine();
+    widgets::same_line_if_fits(widgets::radio_width("stochastic"));
     if (ImGui::RadioButton("stochastic", stochastic)) app.set("urounding", "stochastic");
     widgets::record_item(app, ui, "train_urounding_stochastic");
     if (!nearest && !stochastic) ImGui::TextDisabled("(now %s)", s.urounding.c_str());
