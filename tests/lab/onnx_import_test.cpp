@@ -299,7 +299,8 @@ TEST(OnnxImport, TheLabsOwnNetworkReplacesItWhenItsShapeIsAskedFor) {
     ASSERT_TRUE(lab.m.has_model());
     EXPECT_EQ(lab.m.origin(), ModelOrigin::trained_here);
     EXPECT_FALSE(lab.m.trained());
-    EXPECT_EQ(lab.m.data().preprocessing(), "unit");  // the lab's own scaling again
+    // The lab's own scaling again: auto, which for MNIST is the pixels / 255 (its data default).
+    EXPECT_EQ(lab.m.data().preprocessing(), "none");
     EXPECT_TRUE(lab.host.said("replaces mlp_relu.onnx"));
 }
 
