@@ -145,6 +145,7 @@ std::string metrics_json() {
     // Where the shared model's run goes on: "worker" or "page"; and the worker's state.
     j["training_in"] = app.model().in_worker() ? "worker" : "page";
     j["worker"] = app.worker_link.status();
+    j["worker_runs"] = app.model().worker_runs();
     j["frame_ms_median"] = app.frame_ms_percentile(0.5);
     j["frame_ms_p95"] = app.frame_ms_percentile(0.95);
     // The last frames' CPU ms, for the browser bench.

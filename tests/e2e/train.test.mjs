@@ -346,7 +346,7 @@ test("a costly model's test predictions are sliced over frames and stitched exac
 
 // A long job's progress line says how long it has run and about how long is left (issue 19).
 test("the training's progress line shows elapsed time and an estimate of the time left", async () => {
-  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=train&data=digits&hidden=64&epochs=200&seed=1");
+  const { page, context, errors } = await openLab(lab.browser, lab.url + "?panel=train&data=digits&hidden=64&epochs=1000&seed=1");
   await waitFor(page, () => { const m = window.quantlab.metrics(); return m.rows_train > 0 && m.model; });
   await settle(page, 5);
   await page.evaluate(() => window.quantlab.toggleRun());

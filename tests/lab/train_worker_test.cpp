@@ -93,6 +93,25 @@ TEST(TrainWorker, TheRunInTheWorkerIsMirroredAndNotSteppedHere) {
     EXPECT_EQ(m.state_word(), "paused");
 }
 
+// Bug: Step on a fresh model handed its new job to the worker and then stepped it here too, so
+// the worker's progress overwrote the batches Step had trained.
+TEST(TrainWorker, StepOnAFreshModelTrainsHereAndHandsNothingOver) {
+    FakeHost host;
+    FakeRunner runner(host);
+    host.runner = &runner;
+    SharedModel m(host);
+    const qlab::LabState s = circle_state();
+    m.sync(s);
+    EXPECT_EQ(m.step(s, 5), 5);
+    EXPECT_FALSE(m.in_worker());
+    EXPECT_FALSE(m.running());
+    EXPECT_EQ(runner.starts, 0);
+    EXPECT_TRUE(m.job()->exact());
+    runner.pump(20);
+    m.tick(s, false);
+    EXPECT_EQ(m.batches_done(), 5);
+}
+
 TEST(TrainWorker, CancelStopsTheRunInTheWorker) {
     FakeHost host;
     FakeRunner runner(host);

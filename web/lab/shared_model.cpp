@@ -462,24 +462,29 @@ void SharedModel::set_running(const qlab::LabState& s, bool run) {
         run_when_ready_ = data_.loading();
         return;
     }
-    // A finished (or cancelled) run starts over from fresh weights; a loaded model is fine-tuned.
-    if (job_ && !job_->running()) reset(s);
-    if (!have_model_) return;
-    if (!job_ && !start_job(s)) return;
+    if (!ensure_job(s)) return;
     running_ = true;
     start_in_worker();
     throughput_.clear();
     throughput_.emplace_back(host_.now_ms() / 1000.0, samples_done());
 }
 
+// A job to run or step: a finished (or cancelled) run starts over from fresh weights; a loaded
+// model is fine-tuned.
+bool SharedModel::ensure_job(const qlab::LabState& s) {
+    if (job_ && !job_->running()) reset(s);
+    if (!have_model_) return false;
+    return job_ || start_job(s);
+}
+
+// Step trains here, in the page (never handed to the worker: the batches are done on return).
 int SharedModel::step(const qlab::LabState& s, int batches) {
     if (batches <= 0 || in_worker()) return 0;  // the worker has the run
-    const bool was_running = running_;
-    if (!job_ || !job_->running()) {
-        set_running(s, true);
-        running_ = was_running && job_;
+    if (!have_model_) {
+        set_running(s, true);  // pressed while the data loads: it runs when the data is here
+        return 0;
     }
-    if (!job_ || !job_->running()) return 0;
+    if (!ensure_job(s) || !job_->running()) return 0;
     const long long before = job_->batches_done();
     job_->step_batches(batches);  // with the accuracy the last batch ends an epoch with
     return static_cast<int>(job_->batches_done() - before);

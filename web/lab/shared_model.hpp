@@ -111,6 +111,8 @@ class SharedModel {
     bool analysable() const { return have_model_ && trained() && !training(); }
     // The run goes on in a Web Worker (the job here mirrors it), not in the page's frames.
     bool in_worker() const { return remote_run_ != 0; }
+    // Runs handed to a worker so far (a short run may come back before anyone looks).
+    long long worker_runs() const { return runs_started_; }
     // One word on the model: "untrained", "training", "paused", "trained", "loaded from a file".
     std::string state_word() const;
 
@@ -152,6 +154,7 @@ class SharedModel {
     void restart(const qlab::LabState& s);  // the training settings changed: fresh weights
     void drop_job();
     bool start_job(const qlab::LabState& s);
+    bool ensure_job(const qlab::LabState& s);
     bool load_model_file(const qlab::LabState& s, const std::string& name,
                          const std::string& bytes);
     bool load_data_file(const qlab::LabState& s, const std::string& name, const std::string& bytes);
