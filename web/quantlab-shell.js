@@ -510,8 +510,8 @@
     return {};  // asynchronous: receive() finishes the start-up
   }
   const MAX_WORKER_RESTARTS = 3;
-  const workerWanted = new URLSearchParams(location.search).get("worker") !== "0";  // before the
-  // lab rewrites the URL from its state
+  // Read before the lab rewrites the URL from its state (which has no worker key).
+  const workerWanted = new URLSearchParams(location.search).get("worker") !== "0";
   function makeTrainWorker() {
     if (!workerWanted || typeof Worker !== "function") return null;
     let worker = null;
