@@ -49,11 +49,16 @@ void expect_same_weights(const qlab::Model& a, const qlab::Model& b) {
     }
 }
 
-TEST(TrainWorker, TheRunInTheWorkerIsMirroredAndNotSteppedHere) {
+// The page's shared model with the worker's side in-process as its runner.
+class TrainWorker : public ::testing::Test {
+  protected:
+    TrainWorker() { host.runner = &runner; }
     FakeHost host;
-    FakeRunner runner(host);
-    host.runner = &runner;
-    SharedModel m(host);
+    FakeRunner runner{host};
+    SharedModel m{host};
+};
+
+TEST_F(TrainWorker, TheRunInTheWorkerIsMirroredAndNotSteppedHere) {
     Scheduler scheduler(host);
     const qlab::LabState s = circle_state();
     m.sync(s);
@@ -95,11 +100,7 @@ TEST(TrainWorker, TheRunInTheWorkerIsMirroredAndNotSteppedHere) {
 
 // Bug: Step on a fresh model handed its new job to the worker and then stepped it here too, so
 // the worker's progress overwrote the batches Step had trained.
-TEST(TrainWorker, StepOnAFreshModelTrainsHereAndHandsNothingOver) {
-    FakeHost host;
-    FakeRunner runner(host);
-    host.runner = &runner;
-    SharedModel m(host);
+TEST_F(TrainWorker, StepOnAFreshModelTrainsHereAndHandsNothingOver) {
     const qlab::LabState s = circle_state();
     m.sync(s);
     EXPECT_EQ(m.step(s, 5), 5);
@@ -112,11 +113,7 @@ TEST(TrainWorker, StepOnAFreshModelTrainsHereAndHandsNothingOver) {
     EXPECT_EQ(m.batches_done(), 5);
 }
 
-TEST(TrainWorker, CancelStopsTheRunInTheWorker) {
-    FakeHost host;
-    FakeRunner runner(host);
-    host.runner = &runner;
-    SharedModel m(host);
+TEST_F(TrainWorker, CancelStopsTheRunInTheWorker) {
     const qlab::LabState s = circle_state();
     m.sync(s);
     m.set_running(s, true);
@@ -137,14 +134,10 @@ TEST(TrainWorker, CancelStopsTheRunInTheWorker) {
     EXPECT_EQ(m.batches_done(), 0);
 }
 
-TEST(TrainWorker, PausingStepsAndRunsAgainGiveTheFramesRunBitForBit) {
+TEST_F(TrainWorker, PausingStepsAndRunsAgainGiveTheFramesRunBitForBit) {
     const qlab::LabState s = circle_state();
     qlab::TrainReport expected;
     const qlab::Model reference = trained_in_frames(s, &expected);
-    FakeHost host;
-    FakeRunner runner(host);
-    host.runner = &runner;
-    SharedModel m(host);
     m.sync(s);
     m.set_running(s, true);
     runner.pump(7);
@@ -174,11 +167,7 @@ TEST(TrainWorker, PausingStepsAndRunsAgainGiveTheFramesRunBitForBit) {
     EXPECT_EQ(m.job()->batches().size(), m.job()->batches().back().step);
 }
 
-TEST(TrainWorker, LiveSettingsReachTheWorker) {
-    FakeHost host;
-    FakeRunner runner(host);
-    host.runner = &runner;
-    SharedModel m(host);
+TEST_F(TrainWorker, LiveSettingsReachTheWorker) {
     qlab::LabState s = circle_state();
     m.sync(s);
     m.set_running(s, true);
@@ -199,13 +188,9 @@ TEST(TrainWorker, LiveSettingsReachTheWorker) {
     EXPECT_FALSE(m.running());
 }
 
-TEST(TrainWorker, AWorkerThatDiesIsRestartedFromTheLastCheckpointThenTheFramesTakeOver) {
+TEST_F(TrainWorker, AWorkerThatDiesIsRestartedFromTheLastCheckpointThenTheFramesTakeOver) {
     const qlab::LabState s = circle_state("40");  // 13 batches an epoch
     const qlab::Model reference = trained_in_frames(s);
-    FakeHost host;
-    FakeRunner runner(host);
-    host.runner = &runner;
-    SharedModel m(host);
     m.sync(s);
     m.set_running(s, true);
     runner.pump(250);  // 2.5 s: a checkpoint at 2 s (batch 200 or so)
@@ -236,12 +221,8 @@ TEST(TrainWorker, AWorkerThatDiesIsRestartedFromTheLastCheckpointThenTheFramesTa
     expect_same_weights(m.model(), reference);  // nothing lost or done twice
 }
 
-TEST(TrainWorker, WithoutAWorkerTheFramesTrainAndARefusedRunSaysWhy) {
-    FakeHost host;
-    FakeRunner runner(host);
-    host.runner = &runner;
+TEST_F(TrainWorker, WithoutAWorkerTheFramesTrainAndARefusedRunSaysWhy) {
     runner.up = false;  // no worker: the frames train
-    SharedModel m(host);
     const qlab::LabState s = circle_state();
     m.sync(s);
     m.set_running(s, true);
