@@ -125,6 +125,39 @@ TEST(ModelJson, MalformedModelsNameTheProblem) {
     EXPECT_FALSE(load_model("/nonexistent/model.json").ok());
 }
 
+// The shape alone (what the lab sends its training worker): geometry and activations kept,
+// weights read back as zeros, and each reader refuses the other's document.
+TEST(ModelJson, TheShapeAloneRoundTripsWithZeroWeights) {
+    const Model cnn = *make_model("cnn:8x8x1-c4k3-p2-c6k2-16-3:act=tanh", 64, 3, 5);
+    const std::string shape = model_to_json(cnn, ModelWeights::omitted);
+    EXPECT_EQ(shape.find("\"weight\""), std::string::npos);
+    EXPECT_LT(shape.size(), 1000u);
+    auto back = model_from_json(shape, ModelWeights::omitted);
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    ASSERT_EQ(back->layers.size(), cnn.layers.size());
+    for (std::size_t l = 0; l < cnn.layers.size(); ++l) {
+        const Layer &a = back->layers[l], &b = cnn.layers[l];
+        EXPECT_EQ(a.kind, b.kind);
+        EXPECT_EQ(a.activation, b.activation);
+        EXPECT_EQ(a.input_size(), b.input_size());
+        EXPECT_EQ(a.output_size(), b.output_size());
+        EXPECT_EQ(a.weight.rows(), b.weight.rows());
+        EXPECT_EQ(a.weight.cols(), b.weight.cols());
+        EXPECT_EQ(a.bias.size(), b.bias.size());
+        if (a.weight.size() > 0) {
+            EXPECT_EQ(a.weight.cwiseAbs().maxCoeff(), 0.0f);
+        }
+    }
+    const auto full_as_shape = model_from_json(model_to_json(cnn), ModelWeights::omitted);
+    ASSERT_FALSE(full_as_shape.ok());
+    EXPECT_NE(full_as_shape.status().message().find("holds weights where only the shape"),
+              std::string::npos);
+    const auto shape_as_full = model_from_json(shape);
+    ASSERT_FALSE(shape_as_full.ok());
+    EXPECT_NE(shape_as_full.status().message().find("\"weight\" must be an array"),
+              std::string::npos);
+}
+
 TEST(Mlp, LearnsANonLinearSetAndIsDeterministic) {
     const Split s = split_dataset(*load_data_spec("synth:circle:n=600,noise=0.05"), 0.25, 1);
     Model m = *make_model("mlp:2-16-16-2", 2, 2, 1);

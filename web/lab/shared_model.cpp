@@ -659,7 +659,8 @@ bool SharedModel::start_in_worker() {
     last_checkpoint_ = job_->save(qlab::TrainJob::Saved::checkpoint);
     r->send_data(data_tag_, data_.split());
     remote_run_ = ++runs_started_;
-    r->start(remote_run_, qlab::model_to_json(model_), last_checkpoint_);
+    r->start(remote_run_, qlab::model_to_json(model_, qlab::ModelWeights::omitted),
+             last_checkpoint_);
     return true;
 }
 

@@ -16,7 +16,8 @@ void TrainWorker::set_data(qlab::Split split) {
 std::string TrainWorker::start(long long run, const std::string& model_json,
                                const std::string& checkpoint) {
     stop();
-    auto model = qlab::model_from_json(model_json);
+    // The shape alone: the checkpoint brings the weights (TrainJob::restore below).
+    auto model = qlab::model_from_json(model_json, qlab::ModelWeights::omitted);
     if (!model) return "the worker could not read the model: " + model.status().message();
     auto options = qlab::TrainJob::saved_options(checkpoint);
     if (!options) return "the worker could not read the run: " + options.status().message();

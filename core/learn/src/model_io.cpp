@@ -102,9 +102,23 @@ void put_options(const Layer& L, json& j) {
     }
 }
 
+// A dense or conv layer's "weight" (out rows of in numbers) and "bias" (out numbers).
+void put_weights(const Layer& L, json& j) {
+    json weight = json::array();
+    for (int r = 0; r < L.out; ++r) {
+        json row = json::array();
+        for (int c = 0; c < L.in; ++c) row.push_back(L.weight(r, c));
+        weight.push_back(std::move(row));
+    }
+    json bias = json::array();
+    for (int r = 0; r < L.out; ++r) bias.push_back(L.bias(r));
+    j["weight"] = std::move(weight);
+    j["bias"] = std::move(bias);
+}
+
 }  // namespace
 
-std::string model_to_json(const Model& model) {
+std::string model_to_json(const Model& model, ModelWeights weights) {
     json layers = json::array();
     for (const Layer& L : model.layers) {
         if (L.is_pool()) {
@@ -117,14 +131,6 @@ std::string model_to_json(const Model& model) {
             layers.push_back(std::move(j));
             continue;
         }
-        json weight = json::array();
-        for (int r = 0; r < L.out; ++r) {
-            json row = json::array();
-            for (int c = 0; c < L.in; ++c) row.push_back(L.weight(r, c));
-            weight.push_back(std::move(row));
-        }
-        json bias = json::array();
-        for (int r = 0; r < L.out; ++r) bias.push_back(L.bias(r));
         json j;
         if (L.kind == LayerKind::conv2d) {
             // weight rows: one per output channel, channels * kernel * kernel values in (c, i, j)
@@ -143,8 +149,7 @@ std::string model_to_json(const Model& model) {
                  {"activation", activation_name(L.activation)}};
         }
         put_options(L, j);
-        j["weight"] = std::move(weight);
-        j["bias"] = std::move(bias);
+        if (weights == ModelWeights::included) put_weights(L, j);
         layers.push_back(std::move(j));
     }
     return json{{"format", "quantlab-model"}, {"version", 1}, {"layers", std::move(layers)}}.dump();
@@ -300,7 +305,7 @@ Status read_weights(const json& j, Layer& L) {
 }
 
 // One layer, checked on its own and against the one before it (the last of m's layers).
-Status read_layer(const json& j, const Model& m, Layer& L) {
+Status read_layer(const json& j, const Model& m, ModelWeights weights, Layer& L) {
     if (!j.is_object()) return Status::error("must be an object");
     const auto type = j.find("type");
     if (type == j.end() || !type->is_string()) return Status::error("\"type\" must be a string");
@@ -329,19 +334,24 @@ Status read_layer(const json& j, const Model& m, Layer& L) {
                              " values but the previous layer outputs " +
                              std::to_string(m.layers.back().output_size()));
     if (pool) return Status::success();
-    return read_weights(j, L);
+    if (weights == ModelWeights::included) return read_weights(j, L);
+    if (j.contains("weight") || j.contains("bias"))
+        return Status::error("holds weights where only the shape was expected");
+    L.weight = Matrix::Zero(L.out, L.in);
+    L.bias = Vector::Zero(L.out);
+    return Status::success();
 }
 
 }  // namespace
 
-Result<Model> model_from_json(std::string_view text) {
+Result<Model> model_from_json(std::string_view text, ModelWeights weights) {
     json doc;
     if (Status s = read_document(text, doc); !s) return s;
     const json& layers = *doc.find("layers");
     Model m;
     for (std::size_t l = 0; l < layers.size(); ++l) {
         Layer L;
-        if (Status st = read_layer(layers[l], m, L); !st)
+        if (Status st = read_layer(layers[l], m, weights, L); !st)
             return Status::error("model JSON layer " + std::to_string(l) + ": " + st.message());
         m.layers.push_back(std::move(L));
     }

@@ -285,8 +285,12 @@ OutputGradients output_gradients(const Model& model, const Matrix& x,
                                  const std::function<Matrix(const Matrix& outputs)>& directions);
 
 // The versioned JSON schema {"format":"quantlab-model","version":1,"layers":[...]}.
-std::string model_to_json(const Model& model);
-Result<Model> model_from_json(std::string_view text);
+// ModelWeights::omitted writes (and reads) the layers without their numbers: the shape alone,
+// read back with zero weights, for a reader that fills them itself (the training worker takes a
+// run's weights from its TrainJob checkpoint; 1M weights as JSON text took seconds to parse).
+enum class ModelWeights { included, omitted };
+std::string model_to_json(const Model& model, ModelWeights weights = ModelWeights::included);
+Result<Model> model_from_json(std::string_view text, ModelWeights weights = ModelWeights::included);
 Status save_model(const Model& model, const std::string& path);
 // A model file: quantlab-model JSON, or ONNX when the name ends in .onnx (qlab/onnx.hpp; the
 // formats of its QuantizeLinear/DequantizeLinear pairs are dropped here, import_onnx keeps them).
