@@ -23,25 +23,34 @@ export function nodeReference() {
   const out = execFileSync("node", ["--no-experimental-fetch", path.join(root, "build/wasm-release/tests/bench/train_bench_wasm.js")],
     { encoding: "utf8" });
   const lines = out.trim().split("\n").map((l) => JSON.parse(l));
-  return lines.find((l) => l.name === "train_mlp_float").samples_per_second;
+  return lines.find((l) => l.name === "lab_mlp784-512x3-10").samples_per_second;
 }
 
-// Runs the lab's training for `secs` seconds after `warmup` and measures samples/s by wall clock.
-export async function measure(browser, url, query, secs, warmup = 2) {
+// Runs the lab's training and measures samples/s by wall clock over whole epochs (each with its
+// evaluation, as Node's lab_* reference runs them): from the end of the first epoch to the end of
+// the first epoch at least `secs` seconds later.
+export async function measure(browser, url, query, secs) {
   const { page, context } = await openLab(browser, url + query);
   await page.waitForFunction(() => window.quantlab.metrics().rows_train > 0, null, { timeout: 120000 });
   await settle(page, 5);
   await page.evaluate(() => window.quantlab.toggleRun());
-  await page.waitForTimeout(warmup * 1000);
-  const a = await page.evaluate(() => ({ m: window.quantlab.metrics(), t: performance.now() }));
-  await page.waitForTimeout(secs * 1000);
-  const b = await page.evaluate(() => ({ m: window.quantlab.metrics(), t: performance.now() }));
+  const epochEnd = async (after, notBefore) => {
+    for (;;) {
+      const p = await page.evaluate(() => ({ m: window.quantlab.metrics(), t: performance.now() }));
+      if (p.m.epochs_done > after && p.t >= notBefore) return p;
+      await page.waitForTimeout(50);
+    }
+  };
+  const a = await epochEnd(0, 0);
+  const b = await epochEnd(a.m.epochs_done, a.t + secs * 1000);
   await context.close();
   return {
     samples_per_second: (b.m.samples - a.m.samples) / ((b.t - a.t) / 1000),
+    epochs: b.m.epochs_done - a.m.epochs_done,
     lab_samples_per_second: b.m.samples_per_second,
     frame_ms_median: b.m.frame_ms_median,
     frame_ms_p95: b.m.frame_ms_p95,
+    training_in: b.m.training_in,
     state: b.m.state,
   };
 }

@@ -2,6 +2,7 @@
 // CPU profiler through the DevTools protocol): self time grouped as WebAssembly, the Emscripten
 // glue (GL and HTML5 calls), the shell's JS, garbage collection, the browser's own work and idle.
 // A harness, not a test. Usage: node scripts/profile_browser_train.mjs [--seconds 6] [--worker 0]
+//   [--hidden 512-512-512]  (the other keys as the bench sets them: hardsigmoid, Adam, batch 200)
 // Needs dist/ (npm run build) with data/mnist-*.idx.
 import fs from "node:fs";
 import path from "node:path";
@@ -29,7 +30,9 @@ const worker = arg("--worker", "1");
 
 const { server, url } = await startServer();
 const browser = await launchBrowser();
-const query = `?panel=train&data=mnist&hidden=128&epochs=50${worker === "0" ? "&worker=0" : ""}`;
+const hidden = arg("--hidden", "128");
+const big = hidden === "128" ? "" : "&act=hardsigmoid&optimizer=adam&batch=200";
+const query = `?panel=train&data=mnist&hidden=${hidden}${big}&epochs=50${worker === "0" ? "&worker=0" : ""}`;
 const { page, context } = await openLab(browser, url + query);
 await page.waitForFunction(() => window.quantlab.metrics().rows_train > 0, null, { timeout: 120000 });
 await settle(page, 5);

@@ -118,6 +118,7 @@ class App final : public Host {
     double render_ms_last = 0;      // time spent handing the frame to WebGL
     std::vector<int> pending_keys;  // GLFW key codes pressed since the last frame
     double now = 0;                 // seconds, updated each frame
+    double last_input_ms = -1e9;    // the page's last input (mouse, key, finger, text, JS API)
     bool in_frame = false;          // panels are drawing (false: the JS API or the job pump calls)
     long frames = 0;
 

@@ -146,9 +146,27 @@ void record_tooltip(quantlab::App& app) {
     }
 }
 
+// While the run trains in the worker and nobody touches the page, the page only shows the
+// worker's progress (sent every 100 ms): it draws at most every kQuietFrameMs then, so a machine
+// without a GPU (whose software rasteriser redraws the whole canvas each frame) keeps its cores
+// for the worker. Input in the last second, a mouse button held or an in-page job: every frame.
+constexpr double kQuietFrameMs = 200, kInputFullRateMs = 1000;
+double g_last_drawn_ms = -1e9;
+
+bool page_is_quiet(quantlab::App& app, double now_ms) {
+    if (!app.model().in_worker() || now_ms - app.last_input_ms < kInputFullRateMs) return false;
+    for (bool down : ImGui::GetIO().MouseDown)
+        if (down) return false;
+    for (const quantlab::ScheduledJob& j : app.jobs())
+        if (j.job && j.job->running() && !j.elsewhere) return false;
+    return true;
+}
+
 void frame() {
     const double frame_start = emscripten_get_now();
     quantlab::App& app = quantlab::app();
+    if (frame_start - g_last_drawn_ms < kQuietFrameMs && page_is_quiet(app, frame_start)) return;
+    g_last_drawn_ms = frame_start;
     app.now = frame_start / 1000.0;
     quantlab::Scheduler& scheduler = app.scheduler();
     scheduler.begin_frame(frame_start);
@@ -245,6 +263,17 @@ int main() {
     // two frames (common at low frame rates) would otherwise never be seen as pressed.
     glfwSetKeyCallback(g_window, [](GLFWwindow*, int key, int, int action, int) {
         if (action != GLFW_RELEASE) quantlab::app().pending_keys.push_back(key);
+        quantlab::app().last_input_ms = emscripten_get_now();
+    });
+    // Any input draws the next frames at full rate (page_is_quiet); ImGui chains these.
+    glfwSetMouseButtonCallback(g_window, [](GLFWwindow*, int, int, int) {
+        quantlab::app().last_input_ms = emscripten_get_now();
+    });
+    glfwSetCursorPosCallback(g_window, [](GLFWwindow*, double, double) {
+        quantlab::app().last_input_ms = emscripten_get_now();
+    });
+    glfwSetCharCallback(g_window, [](GLFWwindow*, unsigned int) {
+        quantlab::app().last_input_ms = emscripten_get_now();
     });
 
     IMGUI_CHECKVERSION();
@@ -255,6 +284,7 @@ int main() {
     // Emscripten 3.1.6's GLFW passes the browser's raw wheel delta (pixels, positive = down), so
     // ImGui's own callback would scroll the wrong way by ~100 notches; convert to notches, up = +.
     glfwSetScrollCallback(g_window, [](GLFWwindow*, double dx, double dy) {
+        quantlab::app().last_input_ms = emscripten_get_now();
         const auto notches = [](double v) { return std::clamp(-v / 100.0, -3.0, 3.0); };
         ImGuiIO& io = ImGui::GetIO();
         io.MouseWheelH += static_cast<float>(notches(dx));

@@ -12,15 +12,17 @@ namespace qlab::bench {
 constexpr int kBatch = 200;
 constexpr int kSamples = 2000;  // 10 steps per epoch
 
-inline Dataset random_mnist_shaped() {
+constexpr int kLabRows = 10000;  // the lab's MNIST: 8,000 training and 2,000 test rows
+
+inline Dataset random_mnist_shaped(int samples = kSamples) {
     Dataset d;
     d.name = "random";
     d.features = 784;
     d.classes = 10;
     Rng rng(1);
-    d.x.resize(static_cast<std::size_t>(kSamples) * 784);
+    d.x.resize(static_cast<std::size_t>(samples) * 784);
     for (float& v : d.x) v = static_cast<float>(rng.uniform());
-    for (int i = 0; i < kSamples; ++i) d.y.push_back(static_cast<int>(rng.next_u64() % 10));
+    for (int i = 0; i < samples; ++i) d.y.push_back(static_cast<int>(rng.next_u64() % 10));
     return d;
 }
 

@@ -132,7 +132,9 @@ test("in a cross-origin iframe (a course page on another origin) the embedded le
     await page.goto(`http://127.0.0.1:${course.address().port}/`);
     const frame = await (await page.waitForSelector("iframe")).contentFrame();
     assert.notEqual(new URL(frame.url()).origin, new URL(page.url()).origin);
-    await frame.waitForFunction(() => window.quantlab && window.quantlab.metrics().worker === "ready", null, { timeout: 30000 });
+    await frame.waitForFunction(() => window.quantlab, null, { timeout: 30000 });
+    await frame.evaluate(() => window.quantlab.ready);  // metrics() throws before it
+    await frame.waitForFunction(() => window.quantlab.metrics().worker === "ready", null, { timeout: 30000 });
     await frame.waitForFunction(() => window.quantlab.metrics().rows_train > 0, null, { timeout: 30000 });
     await frame.evaluate(() => window.quantlab.toggleRun());
     await frame.waitForFunction(() => {
