@@ -149,3 +149,48 @@ test("in a cross-origin iframe (a course page on another origin) the embedded le
     course.close();
   }
 });
+
+// Frames drawn per second over `ms`, while `during` runs (it may move the mouse).
+async function framesPerSecond(page, ms, during = async () => {}) {
+  const a = await page.evaluate(() => ({ f: window.quantlab.metrics().frames, t: performance.now() }));
+  await during(ms);
+  const b = await page.evaluate(() => ({ f: window.quantlab.metrics().frames, t: performance.now() }));
+  return (b.f - a.f) / ((b.t - a.t) / 1000);
+}
+
+test("while the worker trains a quiet page draws every 200 ms; a moving mouse, or training in the frames, draws every frame", async () => {
+  const long = "?panel=train&data=mnist&hidden=128&epochs=1000&seed=5";  // minutes of training
+  const { page, context } = await openLab(lab.browser, lab.url + long, { width: 640, height: 480 });
+  try {
+    await waitFor(page, () => { const m = window.quantlab.metrics(); return m.rows_train > 0 && m.worker === "ready"; });
+    await clickView(page, "train_run_button");
+    await waitFor(page, () => window.quantlab.metrics().training_in === "worker");
+    await page.waitForTimeout(1500);  // a second after the click, the page is quiet
+    const quiet = await framesPerSecond(page, 3000, (ms) => page.waitForTimeout(ms));
+    const moving = await framesPerSecond(page, 2000, async (ms) => {
+      for (let i = 0, end = Date.now() + ms; Date.now() < end; ++i) {
+        await page.mouse.move(300 + (i % 40), 300);
+        await page.waitForTimeout(20);
+      }
+    });
+    const m = await metrics(page);
+    assert.equal(m.training_in, "worker");
+    assert.ok(quiet <= 5.5, `quiet page: ${quiet.toFixed(1)} frames/s (at most 5 expected)`);
+    assert.ok(moving >= 2 * quiet + 4, `moving mouse: ${moving.toFixed(1)} frames/s against ${quiet.toFixed(1)} quiet`);
+    assert.ok(m.batches > 0 && m.epochs_done >= 0);
+  } finally {
+    await context.close();
+  }
+  const frames = await openLab(lab.browser, lab.url + long + "&worker=0", { width: 640, height: 480 });
+  try {
+    await waitFor(frames.page, () => window.quantlab.metrics().rows_train > 0);
+    await clickView(frames.page, "train_run_button");
+    await waitFor(frames.page, () => window.quantlab.metrics().batches > 0);
+    await frames.page.waitForTimeout(1500);
+    const inFrames = await framesPerSecond(frames.page, 2000, (ms) => frames.page.waitForTimeout(ms));
+    assert.equal((await metrics(frames.page)).training_in, "page");
+    assert.ok(inFrames > 8, `training in the frames: ${inFrames.toFixed(1)} frames/s`);
+  } finally {
+    await frames.context.close();
+  }
+});
