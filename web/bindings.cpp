@@ -166,6 +166,7 @@ std::string metrics_json() {
     j["training_in"] = app.model().in_worker() ? "worker" : "page";
     j["worker"] = app.worker_link.status();
     j["worker_runs"] = app.model().worker_runs();
+    j["worker_queue_peak"] = app.worker_link.queue_peak();
     j["frame_ms_median"] = app.frame_ms_percentile(0.5);
     j["frame_ms_p95"] = app.frame_ms_percentile(0.95);
     // The last frames' CPU ms, for the browser bench.
@@ -376,7 +377,9 @@ void worker_message(double run, int kind, const emscripten::val& bytes, bool las
     m.bytes = bytes_from_js(bytes);
     m.last = last;
     m.text = text;
-    quantlab::app().worker_link.on_message(std::move(m));
+    App& app = quantlab::app();
+    app.worker_link.on_message(std::move(m));
+    if (app.worker_link.queued() >= quantlab::WorkerLink::kMaxQueued) app.refresh(false);
 }
 void worker_died(const std::string& why) {
     quantlab::app().worker_link.on_died(why);

@@ -3,6 +3,7 @@
 // (bindings.cpp's workerReady / workerMessage / workerDied deliver it).
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <vector>
@@ -25,7 +26,16 @@ class WorkerLink final : public TrainRunner {
 
     // ---- from the JS shell
     void on_ready() { ready_ = true; }
-    void on_message(RunnerMessage message) { inbox_.push_back(std::move(message)); }
+    void on_message(RunnerMessage message) {
+        inbox_.push_back(std::move(message));
+        queue_peak_ = std::max(queue_peak_, inbox_.size());
+    }
+    // Messages not yet taken. Frames take them; where no frame comes (a hidden tab pauses
+    // requestAnimationFrame, the worker does not pause) bindings.cpp takes them once there are
+    // kMaxQueued, so a long run in a background tab does not pile up its progress saves.
+    std::size_t queued() const { return inbox_.size(); }
+    static constexpr std::size_t kMaxQueued = 4;
+    std::size_t queue_peak() const { return queue_peak_; }  // metrics().worker_queue_peak
     // The worker died (the shell restarts it): the run it had is lost; ready again once it is up.
     void on_died(const std::string& why);
     // What metrics() says: "off" (no worker: the frames train), "starting", "ready".
@@ -36,6 +46,7 @@ class WorkerLink final : public TrainRunner {
     bool ready_ = false;
     long long data_tag_ = -1, run_ = 0;
     std::deque<RunnerMessage> inbox_;
+    std::size_t queue_peak_ = 0;
 };
 
 }  // namespace quantlab

@@ -194,3 +194,26 @@ test("while the worker trains a quiet page draws every 200 ms; a moving mouse, o
     await frames.context.close();
   }
 });
+
+test("with no frames (a hidden tab pauses requestAnimationFrame) the worker's progress is still taken, not piled up", async () => {
+  const { page, context } = await openLab(lab.browser, lab.url + "?panel=train&data=mnist&hidden=128&epochs=1000&seed=5",
+    { width: 640, height: 480 });
+  try {
+    await waitFor(page, () => { const m = window.quantlab.metrics(); return m.rows_train > 0 && m.worker === "ready"; });
+    await clickView(page, "train_run_button");
+    await waitFor(page, () => window.quantlab.metrics().training_in === "worker" && window.quantlab.metrics().batches > 0);
+    // As a hidden tab: no animation frame runs from here on.
+    await page.evaluate(() => { window.requestAnimationFrame = () => 0; });
+    await page.waitForTimeout(500);
+    const a = await metrics(page);
+    await page.waitForTimeout(3000);  // nothing asks metrics() meanwhile (it would take them too)
+    const b = await metrics(page);
+    assert.ok(b.frames - a.frames <= 1, `no frames drawn (${b.frames - a.frames})`);
+    assert.equal(b.training_in, "worker");
+    assert.ok(b.batches > a.batches + 50, `the worker went on: ${a.batches} -> ${b.batches} batches`);
+    // About 30 progress saves came in those 3 s: they were taken four at a time.
+    assert.ok(b.worker_queue_peak <= 4, `at most 4 messages waited at once, not ${b.worker_queue_peak}`);
+  } finally {
+    await context.close();
+  }
+});
