@@ -243,6 +243,26 @@ void frame() {
     app.record_frame_ms(emscripten_get_now() - frame_start);
 }
 
+// Installed before ImGui's callbacks, which chain to them (ImGui 1.86 installs none for the
+// cursor position). Any input draws the next frames at full rate (page_is_quiet).
+void install_input_callbacks() {
+    // A key pressed and released between two frames (common at low frame rates) would
+    // otherwise never be seen as pressed.
+    glfwSetKeyCallback(g_window, [](GLFWwindow*, int key, int, int action, int) {
+        if (action != GLFW_RELEASE) quantlab::app().pending_keys.push_back(key);
+        quantlab::app().last_input_ms = emscripten_get_now();
+    });
+    glfwSetMouseButtonCallback(g_window, [](GLFWwindow*, int, int, int) {
+        quantlab::app().last_input_ms = emscripten_get_now();
+    });
+    glfwSetCursorPosCallback(g_window, [](GLFWwindow*, double, double) {
+        quantlab::app().last_input_ms = emscripten_get_now();
+    });
+    glfwSetCharCallback(g_window, [](GLFWwindow*, unsigned int) {
+        quantlab::app().last_input_ms = emscripten_get_now();
+    });
+}
+
 }  // namespace
 
 int main() {
@@ -259,22 +279,7 @@ int main() {
         return 1;
     }
     glfwMakeContextCurrent(g_window);
-    // Installed before ImGui's callbacks, which chain to it: a key pressed and released between
-    // two frames (common at low frame rates) would otherwise never be seen as pressed.
-    glfwSetKeyCallback(g_window, [](GLFWwindow*, int key, int, int action, int) {
-        if (action != GLFW_RELEASE) quantlab::app().pending_keys.push_back(key);
-        quantlab::app().last_input_ms = emscripten_get_now();
-    });
-    // Any input draws the next frames at full rate (page_is_quiet); ImGui chains these.
-    glfwSetMouseButtonCallback(g_window, [](GLFWwindow*, int, int, int) {
-        quantlab::app().last_input_ms = emscripten_get_now();
-    });
-    glfwSetCursorPosCallback(g_window, [](GLFWwindow*, double, double) {
-        quantlab::app().last_input_ms = emscripten_get_now();
-    });
-    glfwSetCharCallback(g_window, [](GLFWwindow*, unsigned int) {
-        quantlab::app().last_input_ms = emscripten_get_now();
-    });
+    install_input_callbacks();
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
