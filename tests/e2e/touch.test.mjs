@@ -93,3 +93,75 @@ test("phone: a finger drag along a slider (found by name in widgets()) moves it 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// Whether two rectangles {x, y, width, height} overlap.
+const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+test("phone: while a finger drags a slider its value shows above the finger, clear of the fingertip; a mouse drag shows none", async () => {
+  const { context, page, errors, cdp } = await openPhone(lab.browser, lab.url + "?panel=train&data=digits&dropout=0");
+  const find = async () => (await page.evaluate(() => window.quantlab.widgets())).find((w) => w.label === "dropout");
+  for (let i = 0; i < 10; ++i) {
+    const s = await find();
+    if (s && s.rect.height >= 40 && s.rect.y > 200 && s.rect.y + s.rect.height < 800) break;
+    await drag(cdp, page, [4, 700], 4, 350);
+  }
+  const r = (await find()).rect;
+  assert.ok(r.y > 200, `the slider is low enough for the bubble to go above it: ${JSON.stringify(r)}`);
+  const bubble = () => page.evaluate(() => window.quantlab.metrics().touch_value);
+  const dropout = async () => (await page.evaluate(() => window.quantlab.getState())).dropout;
+  assert.equal(await bubble(), null, "no bubble before a touch");
+  // The finger goes down at 10% and moves to 50%, and stays down.
+  const y = r.y + r.height / 2, x0 = r.x + r.width * 0.1;
+  let x = x0;
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x, y }] });
+  for (let i = 1; i <= 8; ++i) {
+    await page.waitForTimeout(30);
+    x = x0 + (r.width * 0.4 * i) / 8;
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x, y }] });
+  }
+  await settle(page, 4);
+  const b1 = await bubble();
+  assert.ok(b1, "a bubble while the finger drags the slider");
+  // The slider prints "dropout %.2f"; the lesson applies the value when the finger lifts.
+  const shown = (b) => Number((/^dropout (\d\.\d\d)$/.exec(b.text) || [])[1]);
+  const v1 = shown(b1);
+  assert.ok(v1 > 0.1 && v1 < 0.6, `the bubble shows the dragged value: '${b1.text}'`);
+  assert.ok(Math.abs(b1.finger.x - x) < 1 && Math.abs(b1.finger.y - y) < 1, `at the finger: ${JSON.stringify(b1.finger)} vs ${[x, y]}`);
+  // The fingertip covers about 44 x 44 px around the touch point: the bubble is clear of it,
+  // above it, and on the screen.
+  const tip = { x: x - 22, y: y - 22, width: 44, height: 44 };
+  assert.ok(!overlap(b1, tip), `bubble ${JSON.stringify(b1)} clear of the fingertip ${JSON.stringify(tip)}`);
+  assert.ok(b1.y + b1.height <= y - 22 && b1.y >= 0, `above the finger: ${JSON.stringify(b1)}`);
+  assert.ok(b1.x >= 0 && b1.x + b1.width <= 390 && b1.width > 30 && b1.height >= 14, JSON.stringify(b1));
+  await page.screenshot({ path: path.join(outDir, "touch-slider-bubble.png") });
+  // Further along, still down: the bubble follows the finger and the value.
+  for (let i = 1; i <= 4; ++i) {
+    await page.waitForTimeout(30);
+    x += r.width * 0.05;
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x, y }] });
+  }
+  await settle(page, 4);
+  const b2 = await bubble(), v2 = shown(b2);
+  assert.ok(v2 > v1, `further right, more dropout: '${b1.text}' -> '${b2.text}'`);
+  assert.ok(Math.abs(b2.finger.x - x) < 1 && b2.x > b1.x, `the bubble moved with the finger: ${b1.x} -> ${b2.x}`);
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  await settle(page, 4);
+  assert.equal(await bubble(), null, "gone when the finger lifts");
+  assert.equal(await dropout(), v2, "the value the bubble showed last is the slider's value");
+  // A mouse drag moves the slider but shows no bubble (the pointer does not hide the value).
+  const s = (await find()).rect;
+  await page.mouse.move(s.x + s.width * 0.1, s.y + s.height / 2);
+  await page.mouse.down();
+  for (let i = 1; i <= 6; ++i) {
+    await page.mouse.move(s.x + s.width * (0.1 + 0.08 * i), s.y + s.height / 2);
+    await settle(page, 1);
+  }
+  await settle(page, 3);
+  const during = await bubble();
+  await page.mouse.up();
+  await settle(page, 3);
+  assert.notEqual(await dropout(), v2, "the mouse dragged the slider");
+  assert.equal(during, null, "no bubble for a mouse drag");
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -30,6 +30,11 @@ constexpr std::size_t kMaxItems = 4000;  // a bound on the per-frame list, far a
 bool g_enabled = false;
 std::vector<RawItem> g_items;
 
+// The slider whose shown value is read this frame (item_log_capture_value), and what was read.
+ImGuiID g_value_id = 0;
+bool g_value_logging = false;  // ImGui's text log is on for that item (ItemAdd to ItemInfo)
+quantlab::widgets::SliderValue g_value;
+
 // "Label##id" -> "Label"; a hidden label ("##dropout", "###id") gives its ID part, the only
 // name a test can find the control by.
 std::string visible_label(const char* label) {
@@ -113,6 +118,12 @@ void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id
     ImGuiContext& g = *ctx;
     ImGuiWindow* w = g.CurrentWindow;
     if (!g_enabled || !w || g_items.size() >= kMaxItems) return;
+    if (id == g_value_id && !g.LogEnabled && !g_value_logging) {
+        ImGui::LogToBuffer();  // the value a slider prints goes to g.LogBuffer as "{ value }"
+        g_value_logging = true;
+        g_value.x = bb.Min.x, g_value.y = bb.Min.y;  // a slider passes its frame here
+        g_value.width = bb.GetWidth(), g_value.height = bb.GetHeight();
+    }
     for (ImGuiWindow* child : w->DC.ChildWindows)  // EndChild adds the child's frame as an item
         if (child->ChildId == id) return;
     if (id == ImGui::GetWindowScrollbarID(w, ImGuiAxis_X) ||
@@ -145,6 +156,30 @@ void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id
     g_items.push_back(std::move(it));
 }
 
+namespace {
+
+// The end of a slider's value read: the text between the log's braces, when the item drew a
+// slider's grab (a text field logs braces too).
+void finish_value(const RawItem* item) {
+    ImGuiContext& g = *GImGui;
+    const std::string log = g.LogBuffer.c_str();
+    ImGui::LogFinish();
+    g_value_logging = false;
+    const std::size_t open = log.find('{'), close = log.find('}', open + 1);
+    if (!item || open == std::string::npos || close == std::string::npos) return;
+    if (!(item->in_flags & ImGuiItemFlags_Inputable) ||
+        !drew_with(*item, item->vtx_end, {ImGuiCol_SliderGrab, ImGuiCol_SliderGrabActive}))
+        return;
+    std::string text = log.substr(open + 1, close - open - 1);
+    const auto space = [](char c) { return c == ' ' || c == '\n' || c == '\r'; };
+    while (!text.empty() && space(text.front())) text.erase(text.begin());
+    while (!text.empty() && space(text.back())) text.pop_back();
+    g_value.text = text;
+    g_value.found = !text.empty();
+}
+
+}  // namespace
+
 void ImGuiTestEngineHook_ItemInfo(ImGuiContext*, ImGuiID id, const char* label,
                                   ImGuiItemStatusFlags flags) {
     // The item is one of the last few added (a group's inner items come before it).
@@ -155,8 +190,10 @@ void ImGuiTestEngineHook_ItemInfo(ImGuiContext*, ImGuiID id, const char* label,
         it->flags = flags;
         it->has_info = true;
         it->vtx_end = it->list ? it->list->VtxBuffer.Size : it->vtx_begin;
+        if (g_value_logging && id == g_value_id) finish_value(&*it);
         return;
     }
+    if (g_value_logging && id == g_value_id) finish_value(nullptr);
 }
 
 void ImGuiTestEngineHook_Log(ImGuiContext*, const char*, ...) {}
@@ -227,6 +264,21 @@ std::vector<LoggedItem> item_log_items() {
         out.push_back(std::move(o));
     }
     return out;
+}
+
+void item_log_capture_value(unsigned id) {
+    if (g_value_logging) ImGui::LogFinish();  // a read the item never finished (it was not drawn)
+    g_value_logging = false;
+    g_value_id = id;
+    g_value = SliderValue{};
+}
+
+const SliderValue& item_log_captured_value() {
+    if (g_value_logging) {  // ItemInfo never came (the slider returned early): nothing read
+        ImGui::LogFinish();
+        g_value_logging = false;
+    }
+    return g_value;
 }
 
 std::string item_kind(unsigned id) {
