@@ -139,10 +139,12 @@ void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id
     it.id = id;
     it.rect = r;
     it.full = bb;
-    // In a table that scrolls sideways what is past its edge is in reach: the table's box (a row
-    // spanning all columns is added with the host window's clipping) bounds the item.
+    // In a table the table's box bounds the item: its cells are drawn clipped to it (a stretched
+    // table's last header reaches a cell padding past it, never drawn), and in a table that scrolls
+    // sideways what is past its edge is in reach (a row spanning all columns is added with the host
+    // window's clipping). An item of a table wider than its window still reaches past the window.
     const ImGuiTable* table = g.CurrentTable;
-    if (table && (table->Flags & ImGuiTableFlags_ScrollX)) {
+    if (table) {
         it.full.Min.x = std::max(bb.Min.x, table->OuterRect.Min.x);
         it.full.Max.x = std::max(it.full.Min.x, std::min(bb.Max.x, table->OuterRect.Max.x));
     } else if (w->ScrollbarX) {

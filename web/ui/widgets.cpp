@@ -30,7 +30,7 @@ void tooltip_on_hover(const char* text, const char* cite) {
 }
 
 void help_marker(const char* text, const char* cite) {
-    ImGui::SameLine();
+    same_line_if_fits(ImGui::CalcTextSize("(?)").x);  // past the column's edge it would be cut
     ImGui::TextDisabled("(?)");
     item_log_note("(?)", "help");
     tooltip_on_hover(text, cite);
