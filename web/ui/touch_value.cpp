@@ -28,8 +28,8 @@ ImVec2 bubble_place(ImVec2 finger, ImVec2 size, float dpr) {
     };
     const float above = finger.y - kAboveCss * dpr - size.y;
     if (above >= margin) return ImVec2(clamp_x(finger.x - size.x * 0.5f), above);
-    const float y = std::clamp(finger.y - size.y * 0.5f, margin,
-                               std::max(margin, screen.y - size.y - margin));
+    const float y =
+        std::clamp(finger.y - size.y * 0.5f, margin, std::max(margin, screen.y - size.y - margin));
     const float right = finger.x + kContactCss * 2 * dpr;
     if (right + size.x + margin <= screen.x) return ImVec2(right, y);
     return ImVec2(std::max(margin, finger.x - kContactCss * 2 * dpr - size.x), y);

@@ -15,9 +15,9 @@ void touch_value_draw(float dpr);
 
 struct TouchBubble {
     bool shown = false;
-    std::string text;                            // what the slider shows, e.g. "6 bits"
-    float x = 0, y = 0, width = 0, height = 0;   // framebuffer pixels
-    float finger_x = 0, finger_y = 0;            // the touch point it keeps clear of
+    std::string text;                           // what the slider shows, e.g. "6 bits"
+    float x = 0, y = 0, width = 0, height = 0;  // framebuffer pixels
+    float finger_x = 0, finger_y = 0;           // the touch point it keeps clear of
 };
 // The last frame's bubble (metrics().touch_value).
 const TouchBubble& touch_bubble();
