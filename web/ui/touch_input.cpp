@@ -297,6 +297,10 @@ bool touch_in_use() {
     return g_in_use;
 }
 
+bool touch_dragging() {
+    return g_in_use && g_down && g_gesture.moved && !g_gesture.scrolling;
+}
+
 bool touch_finger(float* x, float* y) {
     if (!g_in_use || !g_down || g_gesture.scrolling || g_pos.x <= -FLT_MAX) return false;
     *x = g_pos.x;

@@ -36,6 +36,8 @@ float touch_pinch();
 // Whether a finger is down and drives the pointer (not scrolling a window, not pinching); its
 // place in framebuffer pixels.
 bool touch_finger(float* x, float* y);
+// Whether that finger has moved past the slop while holding a control (dragging it).
+bool touch_dragging();
 enum class TouchKey { backspace = 0, del = 1 };
 void touch_key(TouchKey key);
 
