@@ -252,6 +252,7 @@ test("phone: a quick swipe scrolls on after the finger lifts (momentum), a held 
   await settle(page, 3);
   assert.ok(c0 - c1 >= 150 - 1 && c0 - c1 < flung - 50, `stopped early: ${c0 - c1} px against ${flung} px`);
   assert.ok(Math.abs(c2 - c1) < 1, `and stays: ${c1} -> ${c2}`);
+  console.log(`momentum: held swipe of 150 px -> ${held} px; quick one -> ${flung} px; stopped after 100 ms -> ${c0 - c1} px`);
   const end = (await metricsOf(page)).layout.train_views;
   assert.ok(end.y + end.height > 844, "the lesson's end was never reached (the fling was not cut short by it)");
   assert.deepEqual(errors, []);

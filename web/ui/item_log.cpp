@@ -112,14 +112,42 @@ void classify(const RawItem& it, int end, quantlab::widgets::LoggedItem& out) {
 
 }  // namespace
 
+namespace {
+
+// The end of a slider's value read: the text between the log's braces, when the item drew a
+// slider's grab (a text field logs braces too).
+void finish_value(const RawItem* item) {
+    ImGuiContext& g = *GImGui;
+    const std::string log = g.LogBuffer.c_str();
+    ImGui::LogFinish();
+    g_value_logging = false;
+    const std::size_t open = log.find('{'), close = log.find('}', open + 1);
+    if (!item || open == std::string::npos || close == std::string::npos) return;
+    if (!(item->in_flags & ImGuiItemFlags_Inputable) ||
+        !drew_with(*item, item->vtx_end, {ImGuiCol_SliderGrab, ImGuiCol_SliderGrabActive}))
+        return;
+    std::string text = log.substr(open + 1, close - open - 1);
+    const auto space = [](char c) { return c == ' ' || c == '\n' || c == '\r'; };
+    while (!text.empty() && space(text.front())) text.erase(text.begin());
+    while (!text.empty() && space(text.back())) text.pop_back();
+    g_value.text = text;
+    g_value.found = !text.empty();
+}
+
+}  // namespace
+
 // ---- the hooks imgui.cpp and imgui_widgets.cpp call (declared in imgui_internal.h) ----------
 
 void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id) {
     ImGuiContext& g = *ctx;
     ImGuiWindow* w = g.CurrentWindow;
     if (!g_enabled || !w || g_items.size() >= kMaxItems) return;
-    if (id == g_value_id && !g.LogEnabled && !g_value_logging) {
-        ImGui::LogToBuffer();  // the value a slider prints goes to g.LogBuffer as "{ value }"
+    if (g_value_logging && id != g_value_id) finish_value(nullptr);  // it was not a slider
+    // Only for an item that takes typed input (sliders, drags, text fields), and only until its
+    // ItemInfo: while ImGui logs it clips nothing, and depth 0 opens no tree node.
+    if (id == g_value_id && !g.LogEnabled && !g_value_logging &&
+        (g.LastItemData.InFlags & ImGuiItemFlags_Inputable)) {
+        ImGui::LogToBuffer(0);  // the value a slider prints goes to g.LogBuffer as "{ value }"
         g_value_logging = true;
         g_value.x = bb.Min.x, g_value.y = bb.Min.y;  // a slider passes its frame here
         g_value.width = bb.GetWidth(), g_value.height = bb.GetHeight();
@@ -157,30 +185,6 @@ void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id
     it.frame_height = g.FontSize + g.Style.FramePadding.y * 2;
     g_items.push_back(std::move(it));
 }
-
-namespace {
-
-// The end of a slider's value read: the text between the log's braces, when the item drew a
-// slider's grab (a text field logs braces too).
-void finish_value(const RawItem* item) {
-    ImGuiContext& g = *GImGui;
-    const std::string log = g.LogBuffer.c_str();
-    ImGui::LogFinish();
-    g_value_logging = false;
-    const std::size_t open = log.find('{'), close = log.find('}', open + 1);
-    if (!item || open == std::string::npos || close == std::string::npos) return;
-    if (!(item->in_flags & ImGuiItemFlags_Inputable) ||
-        !drew_with(*item, item->vtx_end, {ImGuiCol_SliderGrab, ImGuiCol_SliderGrabActive}))
-        return;
-    std::string text = log.substr(open + 1, close - open - 1);
-    const auto space = [](char c) { return c == ' ' || c == '\n' || c == '\r'; };
-    while (!text.empty() && space(text.front())) text.erase(text.begin());
-    while (!text.empty() && space(text.back())) text.pop_back();
-    g_value.text = text;
-    g_value.found = !text.empty();
-}
-
-}  // namespace
 
 void ImGuiTestEngineHook_ItemInfo(ImGuiContext*, ImGuiID id, const char* label,
                                   ImGuiItemStatusFlags flags) {
