@@ -21,6 +21,7 @@
 #include "ui/gl_heatmap.hpp"
 #include "ui/item_log.hpp"
 #include "ui/touch_input.hpp"
+#include "ui/touch_value.hpp"
 
 namespace {
 
@@ -195,6 +196,17 @@ std::string metrics_json() {
                                       {"width", app.tooltip->width},
                                       {"height", app.tooltip->height}}
                                : json(nullptr);
+    // The bubble above a finger dragging a slider: what it says, where, and the touch point.
+    const quantlab::widgets::TouchBubble& b = quantlab::widgets::touch_bubble();
+    const float dpr = app.frame_dpr > 0 ? app.frame_dpr : 1;
+    j["touch_value"] = b.shown
+                           ? json{{"text", b.text},
+                                  {"x", b.x / dpr},
+                                  {"y", b.y / dpr},
+                                  {"width", b.width / dpr},
+                                  {"height", b.height / dpr},
+                                  {"finger", {{"x", b.finger_x / dpr}, {"y", b.finger_y / dpr}}}}
+                           : json(nullptr);
     return dump(j);
 }
 

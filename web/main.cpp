@@ -21,6 +21,7 @@
 #include "ui/item_log.hpp"
 #include "ui/theme.hpp"
 #include "ui/touch_input.hpp"
+#include "ui/touch_value.hpp"
 
 namespace {
 
@@ -178,6 +179,7 @@ void frame() {
     glfwPollEvents();
     ImGui_ImplGlfw_NewFrame();
     quantlab::widgets::touch_apply_to_frame();  // a finger's pointer, when touch is in use
+    quantlab::widgets::touch_value_begin_frame();
     ImGuiIO& io = ImGui::GetIO();
     io.DisplaySize = ImVec2(static_cast<float>(g_width), static_cast<float>(g_height));
     io.DisplayFramebufferScale = ImVec2(1, 1);
@@ -205,6 +207,7 @@ void frame() {
     quantlab::draw_shell(app, ui);
     app.in_frame = false;
     ImGui::End();
+    quantlab::widgets::touch_value_draw(g_dpr);  // the dragged slider's value above the finger
 
     const double draw_end = emscripten_get_now();
     ImGui::Render();

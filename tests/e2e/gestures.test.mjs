@@ -205,3 +205,56 @@ test("phone: two fingers pinching the number line zoom it around their midpoint,
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("phone: a quick swipe scrolls on after the finger lifts (momentum), a held one does not, a new touch stops it", async () => {
+  const { context, page, errors, cdp } = await openTouch(lab.browser, lab.url + "?panel=train&data=digits");
+  const top = async () => (await metricsOf(page)).layout.train_views.y;
+  // A finger from y0 to y1 in `steps` moves `every` ms apart, held `hold` ms before it lifts. The
+  // events carry those times (the lab measures the finger's speed on them): on this machine a
+  // busy page takes each raw event 100 ms or more late, far slower than a finger.
+  const stroke = async (y0, y1, steps, every, hold) => {
+    const t0 = Date.now() / 1000;
+    const send = (type, touchPoints, ms) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints, timestamp: t0 + ms / 1000 });
+    await send("touchStart", [{ x: 4, y: y0 }], 0);
+    for (let i = 1; i <= steps; ++i) {
+      await page.waitForTimeout(every);
+      await send("touchMove", [{ x: 4, y: y0 + ((y1 - y0) * i) / steps }], i * every);
+    }
+    if (hold) await page.waitForTimeout(hold);
+    await send("touchEnd", [], steps * every + hold + 4);
+  };
+  const rest = async () => { await page.waitForTimeout(2000); await settle(page, 4); };
+  // Slow and held still before lifting: the window moves with the finger only.
+  const a0 = await top();
+  await stroke(600, 450, 10, 30, 250);
+  await rest();
+  const held = a0 - (await top());
+  assert.ok(Math.abs(held - 150) < 12, `a held swipe of 150 px scrolls 150 px: ${held}`);
+  // Quick (150 px in about 50 ms) and lifted at once: it goes on after the finger lifts.
+  const b0 = await top();
+  await stroke(600, 450, 3, 16, 0);
+  await rest();
+  const flung = b0 - (await top());
+  assert.ok(flung > 150 * 1.5, `a quick swipe of 150 px scrolls further: ${flung} px`);
+  await page.screenshot({ path: path.join(outDir, "gesture-momentum.png") });
+  // The same swipe again, and a finger put down 100 ms after the lift stops the window where it
+  // is: it went less far than the swipe before, and stays.
+  const c0 = await top();
+  await stroke(600, 450, 3, 16, 0);
+  await page.waitForTimeout(100);
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x: 4, y: 700 }] });
+  await settle(page, 3);
+  const c1 = await top();
+  await page.waitForTimeout(600);
+  await settle(page, 3);
+  const c2 = await top();
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  await settle(page, 3);
+  assert.ok(c0 - c1 >= 150 - 1 && c0 - c1 < flung - 50, `stopped early: ${c0 - c1} px against ${flung} px`);
+  assert.ok(Math.abs(c2 - c1) < 1, `and stays: ${c1} -> ${c2}`);
+  console.log(`momentum: held swipe of 150 px -> ${held} px; quick one -> ${flung} px; stopped after 100 ms -> ${c0 - c1} px`);
+  const end = (await metricsOf(page)).layout.train_views;
+  assert.ok(end.y + end.height > 844, "the lesson's end was never reached (the fling was not cut short by it)");
+  assert.deepEqual(errors, []);
+  await context.close();
+});

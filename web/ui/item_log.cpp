@@ -30,6 +30,11 @@ constexpr std::size_t kMaxItems = 4000;  // a bound on the per-frame list, far a
 bool g_enabled = false;
 std::vector<RawItem> g_items;
 
+// The slider whose shown value is read this frame (item_log_capture_value), and what was read.
+ImGuiID g_value_id = 0;
+bool g_value_logging = false;  // ImGui's text log is on for that item (ItemAdd to ItemInfo)
+quantlab::widgets::SliderValue g_value;
+
 // "Label##id" -> "Label"; a hidden label ("##dropout", "###id") gives its ID part, the only
 // name a test can find the control by.
 std::string visible_label(const char* label) {
@@ -107,12 +112,46 @@ void classify(const RawItem& it, int end, quantlab::widgets::LoggedItem& out) {
 
 }  // namespace
 
+namespace {
+
+// The end of a slider's value read: the text between the log's braces, when the item drew a
+// slider's grab (a text field logs braces too).
+void finish_value(const RawItem* item) {
+    ImGuiContext& g = *GImGui;
+    const std::string log = g.LogBuffer.c_str();
+    ImGui::LogFinish();
+    g_value_logging = false;
+    const std::size_t open = log.find('{'), close = log.find('}', open + 1);
+    if (!item || open == std::string::npos || close == std::string::npos) return;
+    if (!(item->in_flags & ImGuiItemFlags_Inputable) ||
+        !drew_with(*item, item->vtx_end, {ImGuiCol_SliderGrab, ImGuiCol_SliderGrabActive}))
+        return;
+    std::string text = log.substr(open + 1, close - open - 1);
+    const auto space = [](char c) { return c == ' ' || c == '\n' || c == '\r'; };
+    while (!text.empty() && space(text.front())) text.erase(text.begin());
+    while (!text.empty() && space(text.back())) text.pop_back();
+    g_value.text = text;
+    g_value.found = !text.empty();
+}
+
+}  // namespace
+
 // ---- the hooks imgui.cpp and imgui_widgets.cpp call (declared in imgui_internal.h) ----------
 
 void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id) {
     ImGuiContext& g = *ctx;
     ImGuiWindow* w = g.CurrentWindow;
     if (!g_enabled || !w || g_items.size() >= kMaxItems) return;
+    if (g_value_logging && id != g_value_id) finish_value(nullptr);  // it was not a slider
+    // Only for an item that takes typed input (sliders, drags, text fields), and only until its
+    // ItemInfo: while ImGui logs it clips nothing, and depth 0 opens no tree node.
+    if (id == g_value_id && !g.LogEnabled && !g_value_logging &&
+        (g.LastItemData.InFlags & ImGuiItemFlags_Inputable)) {
+        ImGui::LogToBuffer(0);  // the value a slider prints goes to g.LogBuffer as "{ value }"
+        g_value_logging = true;
+        g_value.x = bb.Min.x, g_value.y = bb.Min.y;  // a slider passes its frame here
+        g_value.width = bb.GetWidth(), g_value.height = bb.GetHeight();
+    }
     for (ImGuiWindow* child : w->DC.ChildWindows)  // EndChild adds the child's frame as an item
         if (child->ChildId == id) return;
     if (id == ImGui::GetWindowScrollbarID(w, ImGuiAxis_X) ||
@@ -128,10 +167,12 @@ void ImGuiTestEngineHook_ItemAdd(ImGuiContext* ctx, const ImRect& bb, ImGuiID id
     it.id = id;
     it.rect = r;
     it.full = bb;
-    // In a table that scrolls sideways what is past its edge is in reach: the table's box (a row
-    // spanning all columns is added with the host window's clipping) bounds the item.
+    // In a table the table's box bounds the item: its cells are drawn clipped to it (a stretched
+    // table's last header reaches a cell padding past it, never drawn), and in a table that scrolls
+    // sideways what is past its edge is in reach (a row spanning all columns is added with the host
+    // window's clipping). An item of a table wider than its window still reaches past the window.
     const ImGuiTable* table = g.CurrentTable;
-    if (table && (table->Flags & ImGuiTableFlags_ScrollX)) {
+    if (table) {
         it.full.Min.x = std::max(bb.Min.x, table->OuterRect.Min.x);
         it.full.Max.x = std::max(it.full.Min.x, std::min(bb.Max.x, table->OuterRect.Max.x));
     } else if (w->ScrollbarX) {
@@ -155,8 +196,10 @@ void ImGuiTestEngineHook_ItemInfo(ImGuiContext*, ImGuiID id, const char* label,
         it->flags = flags;
         it->has_info = true;
         it->vtx_end = it->list ? it->list->VtxBuffer.Size : it->vtx_begin;
+        if (g_value_logging && id == g_value_id) finish_value(&*it);
         return;
     }
+    if (g_value_logging && id == g_value_id) finish_value(nullptr);
 }
 
 void ImGuiTestEngineHook_Log(ImGuiContext*, const char*, ...) {}
@@ -227,6 +270,21 @@ std::vector<LoggedItem> item_log_items() {
         out.push_back(std::move(o));
     }
     return out;
+}
+
+void item_log_capture_value(unsigned id) {
+    if (g_value_logging) ImGui::LogFinish();  // a read the item never finished (it was not drawn)
+    g_value_logging = false;
+    g_value_id = id;
+    g_value = SliderValue{};
+}
+
+const SliderValue& item_log_captured_value() {
+    if (g_value_logging) {  // ItemInfo never came (the slider returned early): nothing read
+        ImGui::LogFinish();
+        g_value_logging = false;
+    }
+    return g_value;
 }
 
 std::string item_kind(unsigned id) {

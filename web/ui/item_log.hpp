@@ -28,4 +28,15 @@ std::vector<LoggedItem> item_log_items();
 // The kind of the item with ImGui ID `id` in the last frame ("" when it was not drawn).
 std::string item_kind(unsigned id);
 
+// The text a slider shows (its value, as its format prints it), read for one item a frame through
+// ImGui's text log, which a slider's value reaches between its ItemAdd and ItemInfo hooks: set the
+// item's ID before ImGui::NewFrame (0: none), read the result after the frame's items are drawn.
+struct SliderValue {
+    bool found = false;  // the item was drawn this frame and is a slider
+    std::string text;
+    float x = 0, y = 0, width = 0, height = 0;  // the slider's frame, framebuffer pixels
+};
+void item_log_capture_value(unsigned id);
+const SliderValue& item_log_captured_value();
+
 }  // namespace quantlab::widgets

@@ -1,10 +1,12 @@
 // Touch delivered to ImGui a step per frame, and the gestures a finger adds (touch_input.hpp).
 #include "touch_input.hpp"
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <deque>
 #include <string>
+#include <utility>
 
 #include "imgui.h"
 #include "imgui_internal.h"
@@ -39,11 +41,22 @@ struct Gesture {
     bool long_press = false;  // held still, then lifted: the tooltip stays
     ImGuiWindow* scrolling = nullptr;
     ImVec2 scroll_start;
+    std::deque<std::pair<double, float>> track;  // the finger's last (time, y): its speed
 };
 Gesture g_gesture;
-float g_pinch = 1.0f;    // this frame's pinch factor
-std::deque<int> g_keys;  // ImGui key-map indices waiting to be pressed
-int g_key_down = -1;     // the io.KeysDown index pressed last frame, released this one
+// A window scrolling on after a swipe: its speed in framebuffer pixels per second (the finger's
+// direction: positive moves the content down).
+struct Fling {
+    ImGuiWindow* window = nullptr;
+    float velocity = 0;
+};
+Fling g_fling;
+constexpr double kFlingWindow = 0.1;  // s: the finger's speed is measured over its last 0.1 s
+constexpr double kStill = 0.08;       // s: a finger still this long before lifting does not fling
+constexpr float kFlingTau = 0.35f;    // s: the speed's time constant
+float g_pinch = 1.0f;                 // this frame's pinch factor
+std::deque<int> g_keys;               // ImGui key-map indices waiting to be pressed
+int g_key_down = -1;                  // the io.KeysDown index pressed last frame, released this one
 
 // Whether the item the press activated follows the finger itself (a slider, a plot, a text
 // field): then a drag is the item's, not a scroll. Empty space and buttons let the window scroll.
@@ -83,6 +96,44 @@ void finger_moved(ImVec2 to) {
     s.scroll_start = w->Scroll;
     g_down = false;  // the button under the finger is released away from it: no click
     g_pos = ImVec2(-FLT_MAX, -FLT_MAX);
+}
+
+// A move of the finger that is down: kept for its speed (momentum after a swipe).
+void track_finger(double time, float y) {
+    auto& t = g_gesture.track;
+    t.emplace_back(time, y);
+    while (t.size() > 2 && (t.size() > 32 || t.front().first < time - kFlingWindow * 2))
+        t.pop_front();
+}
+
+// The finger lifted from a swipe that scrolled a window: the window goes on at the finger's
+// speed over its last 0.1 s, unless it was held still before lifting or moved slowly.
+void start_fling(double release_time) {
+    const Gesture& s = g_gesture;
+    g_fling = Fling{};
+    if (!s.scrolling || s.track.size() < 2 || release_time - s.track.back().first > kStill) return;
+    const auto& last = s.track.back();
+    auto first = std::prev(s.track.end(), 2);  // the earliest move within 0.1 s, or the one before
+    while (first != s.track.begin() && std::prev(first)->first >= last.first - kFlingWindow)
+        --first;
+    const double dt = last.first - first->first;
+    if (dt < 0.005) return;
+    const float v = static_cast<float>((last.second - first->second) / dt);
+    if (std::fabs(v) < ImGui::GetFontSize() * 8) return;  // slower than ~120 CSS px/s: no fling
+    g_fling = {s.scrolling, v};
+}
+
+// A frame of momentum: the window moves on by speed x frame time, the speed decays, and it stops
+// at the window's end or when slow.
+void apply_fling() {
+    Fling& f = g_fling;
+    if (!f.window) return;
+    const float dt = std::clamp(ImGui::GetIO().DeltaTime, 0.0f, 0.1f);
+    const float end = f.window->ScrollMax.y;
+    const float y = std::clamp(f.window->Scroll.y - f.velocity * dt, 0.0f, end);
+    ImGui::SetScrollY(f.window, y);
+    f.velocity *= std::exp(-dt / kFlingTau);
+    if (y <= 0 || y >= end || std::fabs(f.velocity) < ImGui::GetFontSize()) f = Fling{};
 }
 
 void apply_scroll() {
@@ -149,14 +200,17 @@ void touch_event(TouchEvent kind, float x, float y, double time) {
         g_pending.clear();
         g_down = false;
         g_gesture = Gesture{};
+        g_fling = Fling{};
         return;
     }
     g_in_use = true;
+    if (kind == TouchEvent::down) g_fling = Fling{};  // a new touch stops a window's momentum
     if (g_pending.size() < kMaxPending) g_pending.push_back({static_cast<int>(kind), x, y, time});
 }
 
 void touch_pinch_event(float x, float y, float scale, double time) {
     g_in_use = true;
+    g_fling = Fling{};
     // The first finger's press still waiting in the queue (the second finger came within a frame
     // or two): the fingers pinch, and the first one never presses (it would move a slider or x).
     for (auto it = g_pending.begin(); it != g_pending.end(); ++it)
@@ -190,6 +244,7 @@ void apply_pending() {
         }
         if (e.kind == static_cast<int>(TouchEvent::move)) {
             g_pending.pop_front();
+            if (g_down || g_gesture.scrolling) track_finger(e.time, e.y);
             if (g_gesture.scrolling) {
                 g_gesture.finger = ImVec2(e.x, e.y);
                 continue;
@@ -207,6 +262,7 @@ void apply_pending() {
             g_gesture = Gesture{};
             g_gesture.start = g_gesture.finger = g_pos;
             g_gesture.start_time = e.time;
+            g_gesture.track.emplace_back(e.time, e.y);
         } else {
             g_down = false;
             g_gesture.long_press = is_long_press(e.time);
@@ -215,6 +271,7 @@ void apply_pending() {
             if (!g_gesture.long_press)
                 g_pending.push_front(
                     {static_cast<int>(TouchEvent::move), -FLT_MAX, -FLT_MAX, e.time});
+            start_fling(e.time);
             g_gesture.scrolling = nullptr;
         }
         break;  // one press or release per frame
@@ -229,6 +286,7 @@ void touch_apply_to_frame() {
     if (!g_in_use) return;
     apply_pending();
     apply_scroll();
+    apply_fling();
     ImGuiIO& io = ImGui::GetIO();
     io.MousePos = g_pos;
     io.MouseDown[0] = g_down;
@@ -237,6 +295,17 @@ void touch_apply_to_frame() {
 
 bool touch_in_use() {
     return g_in_use;
+}
+
+bool touch_dragging() {
+    return g_in_use && g_down && g_gesture.moved && !g_gesture.scrolling;
+}
+
+bool touch_finger(float* x, float* y) {
+    if (!g_in_use || !g_down || g_gesture.scrolling || g_pos.x <= -FLT_MAX) return false;
+    *x = g_pos.x;
+    *y = g_pos.y;
+    return true;
 }
 
 }  // namespace quantlab::widgets

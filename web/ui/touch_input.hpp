@@ -10,6 +10,9 @@
 // (already while the finger is down) stays on screen until the next touch. Two fingers pinch:
 // the press of the first is let go (no click) and the lesson under them reads touch_pinch() where
 // it reads the mouse wheel (zoom).
+// A swipe that scrolls a window goes on after the finger lifts (momentum): at the finger's speed
+// over its last 0.1 s, slowing exponentially (time constant 0.35 s), until the window's end or the
+// next touch. A finger held still before it lifts stops the window where it is.
 // Keys an on-screen keyboard sends only as input events (Android's backspace) are pressed here for
 // a frame, then released (ImGui 1.86 reads keys once a frame).
 #pragma once
@@ -30,6 +33,11 @@ void touch_pinch_event(float x, float y, float scale, double time);
 // This frame's pinch: how many times the fingers' distance grew (1 without a pinch). A view that
 // zooms with the wheel zooms in by this factor around the pointer.
 float touch_pinch();
+// Whether a finger is down and drives the pointer (not scrolling a window, not pinching); its
+// place in framebuffer pixels.
+bool touch_finger(float* x, float* y);
+// Whether that finger has moved past the slop while holding a control (dragging it).
+bool touch_dragging();
 enum class TouchKey { backspace = 0, del = 1 };
 void touch_key(TouchKey key);
 

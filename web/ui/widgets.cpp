@@ -10,6 +10,7 @@
 #include "imgui_internal.h"
 #include "item_log.hpp"
 #include "theme.hpp"
+#include "touch_input.hpp"
 
 namespace quantlab::widgets {
 
@@ -20,7 +21,9 @@ const ImU32 kGridColor = IM_COL32(128, 128, 140, 60);
 // ---- 1. Tooltips ------------------------------------------------------------------------------
 
 void tooltip_on_hover(const char* text, const char* cite) {
-    if (!ImGui::IsItemHovered()) return;
+    // Not while a finger drags the control: the tip would cover the controls below the finger
+    // (the value shows above it, touch_value). A finger held still still shows it.
+    if (!ImGui::IsItemHovered() || touch_dragging()) return;
     ImGui::BeginTooltip();
     ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
     ImGui::TextUnformatted(text);
@@ -30,7 +33,7 @@ void tooltip_on_hover(const char* text, const char* cite) {
 }
 
 void help_marker(const char* text, const char* cite) {
-    ImGui::SameLine();
+    same_line_if_fits(ImGui::CalcTextSize("(?)").x);  // past the column's edge it would be cut
     ImGui::TextDisabled("(?)");
     item_log_note("(?)", "help");
     tooltip_on_hover(text, cite);

@@ -647,14 +647,15 @@ void TernaryPanel::draw_view_switch(App& app, const UiScale& ui) {
         ImGui::PopStyleColor(2);
         record_item(app, ui, views[v]);
     }
-    ImGui::SameLine();
-    if (view_ == 0)
-        ImGui::TextDisabled("Algorithm 2 on every layer and the accuracy of each residual level");
-    else if (view_ == 1)
-        ImGui::TextDisabled(
-            "test accuracy against bits per weight, formats applied to the weights only");
-    else
-        ImGui::TextDisabled("# blocks and comp at ~1%% and ~2%% loss, 8-bit activations");
+    const char* const what[] = {
+        "Algorithm 2 on every layer and the accuracy of each residual level",
+        "test accuracy against bits per weight, formats applied to the weights only",
+        "# blocks and comp at ~1% and ~2% loss, 8-bit activations"};
+    // Beside the buttons when it fits there on a line or two; else below them (on a tablet the
+    // room left beside them would wrap it into a strip a word wide).
+    const float text = ImGui::CalcTextSize(what[view_]).x;
+    widgets::same_line_if_fits(std::min(text, text * 0.5f + ImGui::GetFontSize() * 2));
+    ImGui::TextDisabled("%s", what[view_]);
 }
 
 void TernaryPanel::draw_views(App& app, const UiScale& ui) {
