@@ -1,0 +1,218 @@
+// Group-wise int as weight-only LLM quantizers store it (GPTQ, AWQ): an FP16 scale (and a zero
+// point) per group of G values, the reference fit and the per-group fast path.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "binary_float.hpp"
+#include "format_block_scaled.hpp"
+#include "format_impls.hpp"
+#include "int_lattice.hpp"
+
+namespace qlab::detail {
+namespace {
+
+// Per group of G consecutive values (along a weight row: Format::quantize_rows), as GPTQ and
+// AWQ store them: the scale in FP16 (round-half-even, saturating; 0 becomes the smallest FP16
+// subnormal 2^-24), the quantizer rounding on exactly that stored scale.
+//  symmetric: scale = max|x| / (2^(b-1) - 1), codes -(2^(b-1) - 1) .. 2^(b-1) - 1;
+//  asym=1:    scale = (max - min) / (2^b - 1) over the group's range widened to include 0 (as
+//             GPTQ and PyTorch's observers do), zero point z = rint(-min / scale) clamped to
+//             0 .. 2^b - 1, codes 0 .. 2^b - 1, value scale * (code - z); z is stored in b bits.
+// NaN passes through; +-Inf saturates; neither takes part in the range.
+class IntGroupFormat final : public DataDependentFormat {
+  public:
+    IntGroupFormat(int bits, std::size_t group, bool asym)
+        : bits_(bits), group_(group), asym_(asym) {
+        qmax_ = asym ? std::ldexp(1.0, bits) - 1 : std::ldexp(1.0, bits - 1) - 1;
+    }
+    std::string kind() const override { return "int"; }
+    std::string canonical_spec() const override {
+        return "int:b=" + std::to_string(bits_) + ",group=" + std::to_string(group_) +
+               (asym_ ? ",asym=1" : "");
+    }
+    std::size_t block_size() const override { return group_; }
+    double atom_count() const override { return asym_ ? qmax_ + 1 : 2 * qmax_ + 1; }
+    int bits() const override { return bits_; }
+    double bits_per_value(std::size_t n) const override {
+        const double per_group = 16.0 + (asym_ ? bits_ : 0);
+        if (n == 0) return bits_ + per_group / static_cast<double>(group_);
+        const double groups = std::ceil(static_cast<double>(n) / static_cast<double>(group_));
+        return bits_ + per_group * groups / static_cast<double>(n);
+    }
+    std::string element_spec() const override {
+        return "int:b=" + std::to_string(bits_) + ",scale=1" + (asym_ ? ",signed=0" : ",narrow=1");
+    }
+    std::string scale_spec() const override { return "float:e=5,m=10,sat=1"; }
+
+    struct Params {
+        double scale = 1;
+        std::int64_t zero = 0;
+    };
+    Params params(const double* data, std::size_t n) const {
+        double lo = 0, hi = 0;  // the range always holds 0
+        for (std::size_t i = 0; i < n; ++i)
+            if (std::isfinite(data[i])) lo = std::min(lo, data[i]), hi = std::max(hi, data[i]);
+        return params_from_range(lo, hi, false);
+    }
+    // From the group's range: the FP16 scale rounds span / qmax, by the reference's exact
+    // comparisons (round_scaled_rne) or, on the fast path, by the FP16 grid's own rule.
+    Params params_from_range(double lo, double hi, bool fast) const {
+        Params p;
+        const double span = asym_ ? hi - lo : std::max(hi, -lo);
+        if (fast) {  // branch-free: rint(v) for 0 <= v < 2^52 is (v + 2^52) - 2^52
+            const double scale = fp16_grid_.round_quotient_nearest_even(span, qmax_, 1 / qmax_);
+            p.scale = scale == 0 ? 0x1p-24 : scale;
+            const double v = -lo / p.scale;
+            p.zero = asym_ ? static_cast<std::int64_t>(std::min((v + 0x1p52) - 0x1p52, qmax_)) : 0;
+            return p;
+        }
+        p.scale = round_scaled_rne(*fp16_, qmax_, span) / qmax_;
+        if (p.scale == 0) p.scale = 0x1p-24;
+        if (asym_)
+            p.zero = static_cast<std::int64_t>(std::clamp(std::rint(-lo / p.scale), 0.0, qmax_));
+        return p;
+    }
+    std::shared_ptr<const FormatImpl> fit(const double* data, std::size_t n) const override {
+        const Params p = params(data, n);
+        auto element = make_int(bits_, 1, p.zero, !asym_, !asym_);
+        std::string spec = "int:b=" + std::to_string(bits_) + ",scale=" + shortest_repr(p.scale);
+        spec +=
+            asym_ ? (p.zero ? ",zero=" + std::to_string(p.zero) : "") + ",signed=0" : ",narrow=1";
+        return std::make_shared<ScaledFormat>("int", spec, std::move(element), p.scale,
+                                              InfInput::saturate, fp16_->encode(p.scale), true);
+    }
+    // The fast path, per group: the range in one float32 pass (NaN and +-Inf left out, as in
+    // params()), the same FP16 scale and zero point, then the elements on the lattice
+    // scale * (k - zero): nearest-even by the float32 kernel (int_lattice.hpp; a group with a
+    // value next to a midpoint takes the exact double kernel), stochastic rounding by exact
+    // comparisons, drawing as the reference does (stream seed + group start, one draw per
+    // value off the lattice).
+    bool quantize_blocks(const float* in, float* out, std::size_t n,
+                         const QuantizeOptions& options) const override {
+        const bool stochastic = options.rounding == Rounding::stochastic;
+        if (options.rounding != Rounding::nearest_even && !stochastic) return false;
+        Rng rng;
+        // Up to 32 groups at a time: their ranges, then their parameters (short chains of
+        // divisions, independent of one another, so they overlap in the pipeline), then their
+        // elements.
+        constexpr std::size_t kBatch = 32;
+        double scale[kBatch], k_lo[kBatch], k_hi[kBatch];
+        float lo[kBatch], hi[kBatch];
+        for (std::size_t first = 0; first < n; first += kBatch * group_) {
+            const std::size_t groups = std::min(kBatch, (n - first + group_ - 1) / group_);
+            for (std::size_t g = 0; g < groups; ++g) {
+                const std::size_t start = first + g * group_;
+                const std::size_t count = std::min(group_, n - start);
+                // Groups of 32 and 128 (the usual sizes) get loops unrolled at compile time.
+                if (count == 32)
+                    finite_range(in + start, 32, lo[g], hi[g]);
+                else if (count == 128)
+                    finite_range(in + start, 128, lo[g], hi[g]);
+                else
+                    finite_range(in + start, count, lo[g], hi[g]);
+            }
+            for (std::size_t g = 0; g < groups; ++g) {  // short independent chains
+                const Params p = params_from_range(lo[g], hi[g], true);
+                // Offsets k - zero: symmetric -qmax .. qmax, asymmetric -z .. qmax - z.
+                const double zero = static_cast<double>(p.zero);
+                scale[g] = p.scale;
+                k_lo[g] = asym_ ? -zero : -qmax_;
+                k_hi[g] = asym_ ? qmax_ - zero : qmax_;
+            }
+            for (std::size_t g = 0; g < groups; ++g) {
+                const std::size_t start = first + g * group_;
+                const std::size_t count = std::min(group_, n - start);
+                const float* x = in + start;
+                float* o = out + start;
+                if (stochastic) {
+                    rng.reseed(options.seed + start);
+                    stochastic_group(x, o, count, scale[g], k_lo[g], k_hi[g], rng);
+                } else if (!nearest_even_group(x, o, count, scale[g], k_lo[g], k_hi[g])) {
+                    round_int_lattice_exact(x, o, count, scale[g], k_lo[g], k_hi[g]);
+                }
+            }
+        }
+        return true;
+    }
+
+  private:
+    static bool nearest_even_group(const float* x, float* o, std::size_t count, double scale,
+                                   double k_lo, double k_hi) {
+        const auto s = static_cast<float>(scale);
+        const auto lo = static_cast<float>(k_lo), hi = static_cast<float>(k_hi);
+        if (count == 32) return round_int_lattice_float(x, o, 32, s, lo, hi);
+        if (count == 128) return round_int_lattice_float(x, o, 128, s, lo, hi);
+        return round_int_lattice_float(x, o, count, s, lo, hi);
+    }
+
+    // The smallest and largest finite value with 0 (lo <= 0 <= hi; a -0 may come back as lo,
+    // which changes neither span nor zero point). Floats compare as the integers
+    // bits ^ (sign ? 0x7fffffff : 0), so the min and max are integer reductions that
+    // vectorize (a float min/max reduction does not, without fast-math).
+    static void finite_range(const float* x, std::size_t count, float& lo, float& hi) {
+        std::int32_t lo_key = 0, hi_key = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::uint32_t bits = float32_bits(x[i]);
+            const bool finite = (bits & 0x7fffffffu) < 0x7f800000u;
+            const auto key =
+                static_cast<std::int32_t>(finite ? bits ^ ((0u - (bits >> 31)) & 0x7fffffffu) : 0u);
+            lo_key = key < lo_key ? key : lo_key;
+            hi_key = key > hi_key ? key : hi_key;
+        }
+        auto value = [](std::int32_t key) {
+            const auto bits = static_cast<std::uint32_t>(key);
+            return float_from_bits(bits ^ ((0u - (bits >> 31)) & 0x7fffffffu));
+        };
+        lo = value(lo_key), hi = value(hi_key);
+    }
+
+    // Stochastic rounding onto scale * k for offsets k_lo .. k_hi, as the reference's scaled
+    // bracket: the neighbours by exact comparisons with k * scale (the quotient only guesses
+    // k), no draw on a lattice point or beyond one step past the range (then resolved to the
+    // end of the range), a single +0.
+    static void stochastic_group(const float* x, float* o, std::size_t count, double scale,
+                                 double k_lo, double k_hi, Rng& rng) {
+        const double lim_lo = k_lo - 1, lim_hi = k_hi + 1;
+        const double min = k_lo * scale, max = k_hi * scale;
+        for (std::size_t i = 0; i < count; ++i) {
+            const double v = x[i];
+            const double y = v / scale;
+            double r = v;  // NaN stays; +-Inf and values far out clamp below, undrawn
+            if (y >= lim_lo && y <= lim_hi) {
+                double k = std::floor(y);
+                k -= k * scale > v ? 1 : 0;
+                k += (k + 1) * scale <= v ? 1 : 0;
+                const double low = k * scale;
+                if (low != v) {
+                    const double high = (k + 1) * scale;
+                    r = rng.uniform() * (high - low) < v - low ? high : low;
+                }
+            }
+            r = r > max ? max : r < min ? min : r;
+            o[i] = static_cast<float>(r + 0.0);  // one zero: + 0 turns -0 into +0
+        }
+    }
+
+    int bits_;
+    std::size_t group_;
+    bool asym_;
+    double qmax_ = 0;
+    std::shared_ptr<const FormatImpl> fp16_ = [] {
+        SpecArgs args = *SpecArgs::split("float:e=5,m=10,sat=1");
+        return *parse_float(args);
+    }();
+    // FP16 (binary16): 10 fraction bits, smallest normal 2^-14, subnormals, max 65504.
+    BinaryFloatGrid fp16_grid_{10, -14, 65504, true};
+};
+
+}  // namespace
+
+ImplResult make_int_group(int bits, std::size_t group, bool asym) {
+    return std::shared_ptr<const FormatImpl>(std::make_shared<IntGroupFormat>(bits, group, asym));
+}
+
+}  // namespace qlab::detail
