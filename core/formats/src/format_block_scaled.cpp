@@ -55,6 +55,19 @@ std::uint32_t max_magnitude_bits(const float* in, std::size_t n) {
     return max_magnitude_bits_of<0>(in, n);
 }
 
+void block_max_magnitude_bits(const float* in, std::size_t n, std::size_t block, std::size_t blocks,
+                              std::uint32_t* top) {
+    for (std::size_t b = 0; b < blocks; ++b) {
+        const std::size_t start = b * block, count = std::min(block, n - start);
+        if (count == 16)
+            top[b] = max_magnitude_bits_of<16>(in + start);
+        else if (count == 32)
+            top[b] = max_magnitude_bits_of<32>(in + start);
+        else
+            top[b] = max_magnitude_bits_of<0>(in + start, count);
+    }
+}
+
 void quantize_block_generic(const FormatImpl& format, const float* in, float* out, std::size_t n,
                             const QuantizeOptions& options, std::vector<double>& scratch) {
     scratch.assign(in, in + n);

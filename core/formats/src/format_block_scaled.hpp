@@ -170,6 +170,10 @@ std::uint32_t max_magnitude_bits_of(const float* in, std::size_t n = N) {
 }
 
 std::uint32_t max_magnitude_bits(const float* in, std::size_t n);
+// The same for each of `blocks` consecutive blocks of `block` values (the last one may be short:
+// n values in all), into top[0 .. blocks). Not inline, so each block's loop stays vectorized.
+void block_max_magnitude_bits(const float* in, std::size_t n, std::size_t block, std::size_t blocks,
+                              std::uint32_t* top);
 
 inline float float_from_bits(std::uint32_t bits) {
     float f;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,123 @@ namespace {
 constexpr std::size_t kNvBlock = 16;
 constexpr double kFp4Max = 6, kE4m3Max = 448;
 
+// Four 32-bit lanes (GCC and Clang vector extensions: SSE2 natively, simd128 in WebAssembly).
+using V4i = std::int32_t __attribute__((vector_size(16)));
+using V4u = std::uint32_t __attribute__((vector_size(16)));
+
+// ---- The fast path's tables: every decision is one comparison of float32 bit patterns ---------
+
+// The E4M3 code (0 .. 126, a positive value or zero) and its value.
+double e4m3_value(int code) {
+    const int e = code >> 3, m = code & 7;
+    return e == 0 ? std::ldexp(m, -9) : std::ldexp(8 + m, e - 10);
+}
+
+// The smallest float32 at or above x (tie_up), or above x (!tie_up), as its bit pattern: the
+// threshold from which a float rounds up, for x >= 0 a midpoint, exact in double.
+std::uint32_t float_threshold_bits(double x, bool tie_up) {
+    const auto f = static_cast<float>(x);
+    const double back = f;
+    return float32_bits(f) + ((back < x) | ((back == x) & !tie_up) ? 1u : 0u);
+}
+
+// floor_code[q's bits >> 20] is the largest E4M3 code at or below q, for 0 <= q <= 448: the
+// bits above bit 20 are q's exponent and first 3 fraction bits, and every E4M3 value (normal:
+// 3 fraction bits; subnormal: multiples of 2^-9) starts such a bucket.
+const std::uint8_t* e4m3_floor_codes() {
+    static const std::vector<std::uint8_t> table = [] {
+        std::vector<std::uint8_t> t(1u << 11);
+        int code = 0;
+        for (std::uint32_t b = 0; b < t.size(); ++b) {
+            const double v = float_from_bits(b << 20);
+            while (code < 126 && e4m3_value(code + 1) <= v) ++code;
+            t[b] = static_cast<std::uint8_t>(code);
+        }
+        return t;
+    }();
+    return table.data();
+}
+
+// One tensor's (one global scale's) nearest-even decisions, filled in as codes turn up:
+//  block scale: the code of e4m3(amax / (6 * global)) is c or c + 1 for the floor code c of a
+//  float32 quotient (a few ulps off the exact one, far less than E4M3's half step), and
+//  amax >= up_from[c + 1] (the smallest float32 that rounds to c + 1 or above) decides;
+//  elements on s * E2M1 (s = e4m3 value * global, exact in double): |x| rounds past atom j
+//  when its bits exceed above[j] (a threshold at the exact midpoint, ties to the even code),
+//  and the float32 result atom * s is step[0] + ... + step[j] (differences of bit patterns).
+class Nvfp4Tables {
+  public:
+    explicit Nvfp4Tables(float global)
+        : global_(global), den_(6 * static_cast<double>(global)), inv_den_(1 / den_) {}
+
+    int block_code(std::uint32_t amax_bits) {
+        const double q =
+            std::min(static_cast<double>(float_from_bits(amax_bits)) * inv_den_, 448.0);
+        const int c = e4m3_floor_codes()[float32_bits(static_cast<float>(q)) >> 20];
+        if (c == 126) return c;
+        if (up_from_[c + 1] == 0) {  // first use: the midpoint of codes c, c + 1 times 6 * global
+            const double mid = (e4m3_value(c) + e4m3_value(c + 1)) / 2 * den_;
+            up_from_[c + 1] = float_threshold_bits(mid, (c & 1) != 0);
+        }
+        return c + (amax_bits >= up_from_[c + 1] ? 1 : 0);
+    }
+    double scale(int code) const { return e4m3_value(code) * static_cast<double>(global_); }
+
+    // Each value four times: one 16-byte vector per threshold and per step (see e2m1_by_table).
+    struct Elements {
+        V4i above[7];  // rounds past atom j when |x|'s bits > above[j]
+        V4u step[7];   // bits of float(atom[j + 1] * s) - bits of float(atom[j] * s)
+    };
+    const Elements& elements(int code) {
+        Elements& t = elements_[code];
+        if (built_[code]) return t;
+        static constexpr double kAtoms[8] = {0, 0.5, 1, 1.5, 2, 3, 4, 6};
+        const double s = scale(code);
+        for (int j = 0; j < 7; ++j) {
+            const double mid = (kAtoms[j] + kAtoms[j + 1]) / 2 * s;  // exact: 3 + 28 bits
+            const auto above =
+                static_cast<std::int32_t>(float_threshold_bits(mid, (j & 1) != 0) - 1);
+            const std::uint32_t step = float32_bits(static_cast<float>(kAtoms[j + 1] * s)) -
+                                       float32_bits(static_cast<float>(kAtoms[j] * s));
+            t.above[j] = V4i{above, above, above, above};
+            t.step[j] = V4u{step, step, step, step};
+        }
+        built_[code] = true;
+        return t;
+    }
+
+  private:
+    float global_;
+    double den_, inv_den_;
+    std::uint32_t up_from_[127] = {};  // 0: not yet computed (a threshold is at least 1)
+    Elements elements_[127];
+    bool built_[127] = {};
+};
+
+// Nearest-even of a block onto s * E2M1 by its table: branch-free integer compares and adds
+// on four lanes at a time; the sign is put back as it was (E2M1 keeps -0), above 6 * s it
+// saturates. A short last block runs lane 0 of the same table.
+void e2m1_by_table(const float* x, float* o, std::size_t n, const Nvfp4Tables::Elements& t) {
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        V4u bits;
+        std::memcpy(&bits, x + i, sizeof bits);
+        const V4i mag = reinterpret_cast<V4i>(bits & 0x7fffffffu);
+        V4u r = {0, 0, 0, 0};
+        for (int j = 0; j < 7; ++j) r += reinterpret_cast<V4u>(mag > t.above[j]) & t.step[j];
+        r |= bits & 0x80000000u;
+        std::memcpy(o + i, &r, sizeof r);
+    }
+    for (; i < n; ++i) {
+        const std::uint32_t bits = float32_bits(x[i]);
+        const auto mag = static_cast<std::int32_t>(bits & 0x7fffffffu);
+        std::uint32_t r = 0;
+        for (int j = 0; j < 7; ++j)
+            r += (0u - static_cast<std::uint32_t>(mag > t.above[j][0])) & t.step[j][0];
+        o[i] = float_from_bits(r | (bits & 0x80000000u));
+    }
+}
+
 // NVIDIA's two-level recipe (Transformer Engine's NVFP4 scaling, TensorRT Model Optimizer):
 // global = amax_tensor / (6 * 448) in FP32; per block of 16, the E4M3 scale
 // s_b = e4m3(amax_block / (6 * global)) (round-half-even, saturating); elements
@@ -25,8 +143,7 @@ constexpr double kFp4Max = 6, kE4m3Max = 448;
 class NvFp4Format final : public DataDependentFormat {
   public:
     NvFp4Format() = default;
-    explicit NvFp4Format(float global)
-        : bound_(true), global_(global), inv_den_(1 / (kFp4Max * static_cast<double>(global))) {}
+    explicit NvFp4Format(float global) : bound_(true), global_(global) {}
     std::string kind() const override { return "nvfp4"; }
     std::string canonical_spec() const override {
         return bound_ ? "nvfp4:global=" + shortest_repr(global_) : "nvfp4";
@@ -51,13 +168,12 @@ class NvFp4Format final : public DataDependentFormat {
         double amax = 0;
         for (std::size_t i = 0; i < n; ++i)
             if (std::isfinite(data[i])) amax = std::max(amax, std::fabs(data[i]));
+        return std::make_shared<NvFp4Format>(global_for(amax));
+    }
+    static float global_for(double amax) {
         const float amax_f = static_cast<float>(std::min(amax, 3.4028234663852886e38));
-        float global = amax_f / static_cast<float>(kFp4Max * kE4m3Max);
-        if (amax_f == 0)
-            global = 1;
-        else if (global == 0)
-            global = std::ldexp(1.0f, -149);
-        return std::make_shared<NvFp4Format>(global);
+        const float global = amax_f / static_cast<float>(kFp4Max * kE4m3Max);
+        return amax_f == 0 ? 1.0f : global == 0 ? std::ldexp(1.0f, -149) : global;
     }
 
     std::shared_ptr<const FormatImpl> fit(const double* data, std::size_t n) const override {
@@ -82,59 +198,26 @@ class NvFp4Format final : public DataDependentFormat {
 
     // The fast path, per block of 16: the E4M3 block scale from the largest magnitude (NVIDIA's
     // two-level recipe above), then the elements on the lattice s * E2M1 with s = s_b * global
-    // (exact in double: 4 + 24 bits). Nearest-even runs a float32 kernel and, for a block with
-    // a value next to a midpoint, the exact double kernel; stochastic rounding finds the
-    // neighbours by exact comparisons with atom * s and draws as the reference does (stream
+    // (exact in double: 4 + 24 bits). Nearest-even decides both by comparisons of float32 bit
+    // patterns with thresholds at the exact midpoints (Nvfp4Tables); stochastic rounding finds
+    // the neighbours by exact comparisons with atom * s and draws as the reference does (stream
     // seed + block start, one draw per value off the lattice). Blocks holding NaN or Inf take
     // the generic path (an E4M3 NaN scale).
+    // Unbound (Format::quantize tries this first): one pass for every block's largest magnitude,
+    // whose maximum is the tensor's amax unless a block holds NaN or Inf (then a pass over
+    // the finite values, as fit_tensor_float), then the blocks of the bound format.
     bool quantize_blocks(const float* in, float* out, std::size_t n,
                          const QuantizeOptions& options) const override {
         const bool stochastic = options.rounding == Rounding::stochastic;
-        if (!bound_ || (options.rounding != Rounding::nearest_even && !stochastic)) return false;
-        std::vector<double> scratch;
-        Rng rng;
-        // Up to 64 blocks at a time: first their scales, independent of one another, so the
-        // chains of divisions overlap in the pipeline; then their elements. NaN marks a block
-        // holding NaN or Inf.
-        constexpr std::size_t kBatch = 64;
-        double scale[kBatch];
-        float inv[kBatch];  // 1 / scale in float32 (the float kernel's), 0: exact kernel only
-        std::uint32_t top[kBatch];
-        for (std::size_t first = 0; first < n; first += kBatch * kNvBlock) {
-            const std::size_t blocks = std::min(kBatch, (n - first + kNvBlock - 1) / kNvBlock);
-            for (std::size_t b = 0; b < blocks; ++b) {
-                const std::size_t start = first + b * kNvBlock;
-                top[b] = n - start >= kNvBlock ? max_magnitude_bits_of<kNvBlock>(in + start)
-                                               : max_magnitude_bits(in + start, n - start);
-            }
-            for (std::size_t b = 0; b < blocks; ++b) {  // short independent chains
-                // (A block holding NaN or Inf gets a finite stand-in, then NaN.)
-                const double amax = float_from_bits(std::min(top[b], 0x7f7fffffu));
-                const double s = block_scale_fast(amax) * global_;
-                scale[b] = top[b] >= 0x7f800000u ? NAN : s;
-                // The float kernel's scaling is exact while s / 2 and 1 / s are normal floats.
-                inv[b] = s >= 0x1p-125 && s <= 0x1p125 ? static_cast<float>(1 / s) : 0.0f;
-            }
-            for (std::size_t b = 0; b < blocks; ++b) {
-                const std::size_t start = first + b * kNvBlock;
-                const std::size_t count = std::min(kNvBlock, n - start);
-                const float* x = in + start;
-                float* o = out + start;
-                const double s = scale[b];
-                QuantizeOptions block_options = options;
-                block_options.seed = options.seed + start;  // the reference's per-block stream
-                if (std::isnan(s)) {
-                    quantize_block_generic(*this, x, o, count, block_options, scratch);
-                } else if (s == 0) {  // a zero scale (ZeroBlock): signed zeros, no draws
-                    for (std::size_t i = 0; i < count; ++i) o[i] = std::copysign(0.0f, x[i]);
-                } else if (stochastic) {
-                    rng.reseed(block_options.seed);
-                    stochastic_block(x, o, count, s, rng);
-                } else if (!nearest_even_block_float(x, o, count, s, inv[b])) {
-                    nearest_even_block(x, o, count, s);
-                }
-            }
-        }
+        if (options.rounding != Rounding::nearest_even && !stochastic) return false;
+        const std::size_t blocks = (n + kNvBlock - 1) / kNvBlock;
+        std::vector<std::uint32_t> top(blocks);
+        block_max_magnitude_bits(in, n, kNvBlock, blocks, top.data());
+        if (bound_) return quantize_with_tops(in, out, n, options, top.data()), true;
+        std::uint32_t amax = 0;
+        for (std::uint32_t t : top) amax = t > amax ? t : amax;
+        const double a = amax < 0x7f800000u ? float_from_bits(amax) : finite_amax(in, n);
+        NvFp4Format(global_for(a)).quantize_with_tops(in, out, n, options, top.data());
         return true;
     }
 
@@ -142,85 +225,69 @@ class NvFp4Format final : public DataDependentFormat {
     // magnitude's bits, the same amax as fit_tensor's.
     std::shared_ptr<const FormatImpl> fit_tensor_float(const float* data,
                                                        std::size_t n) const override {
+        const double amax = finite_amax(data, n);
+        return fit_tensor(&amax, 1);
+    }
+
+  private:
+    static double finite_amax(const float* data, std::size_t n) {
         std::int32_t top = 0;  // magnitudes fit in 31 bits: a signed max, which vectorizes
         for (std::size_t i = 0; i < n; ++i) {
             const auto mag = static_cast<std::int32_t>(float32_bits(data[i]) & 0x7fffffffu);
             const std::int32_t finite = mag < 0x7f800000 ? mag : 0;
             top = finite > top ? finite : top;
         }
-        const double amax = float_from_bits(static_cast<std::uint32_t>(top));
-        return fit_tensor(&amax, 1);
+        return float_from_bits(static_cast<std::uint32_t>(top));
     }
 
-  private:
+    // The fast path of a bound format, per block of 16 (top: each block's largest magnitude's
+    // bits): the E4M3 block scale (NVIDIA's two-level recipe above), then the elements on the
+    // lattice s * E2M1 with s = s_b * global (exact in double: 4 + 24 bits). Nearest-even
+    // decides both by comparisons of float32 bit patterns with thresholds at the exact
+    // midpoints (Nvfp4Tables); stochastic rounding finds the neighbours by exact comparisons
+    // with atom * s and draws as the reference does (stream seed + block start, one draw per
+    // value off the lattice). Blocks holding NaN or Inf take the generic path (a NaN scale).
+    void quantize_with_tops(const float* in, float* out, std::size_t n,
+                            const QuantizeOptions& options, const std::uint32_t* top) const {
+        std::vector<double> scratch;
+        Rng rng;
+        auto tables = std::make_unique<Nvfp4Tables>(global_);
+        // Up to 64 blocks at a time: their codes (independent of one another, so they overlap
+        // in the pipeline; -1: NaN or Inf), then their elements.
+        constexpr std::size_t kBatch = 64;
+        int code[kBatch];
+        for (std::size_t first = 0; first < n; first += kBatch * kNvBlock) {
+            const std::size_t blocks = std::min(kBatch, (n - first + kNvBlock - 1) / kNvBlock);
+            const std::uint32_t* t = top + first / kNvBlock;
+            for (std::size_t b = 0; b < blocks; ++b)
+                code[b] = t[b] >= 0x7f800000u ? -1 : tables->block_code(t[b]);
+            for (std::size_t b = 0; b < blocks; ++b) {
+                const std::size_t start = first + b * kNvBlock;
+                const std::size_t count = std::min(kNvBlock, n - start);
+                const float* x = in + start;
+                float* o = out + start;
+                if (code[b] < 0) {  // NaN or Inf: the generic path (the reference's own)
+                    QuantizeOptions block_options = options;
+                    block_options.seed = options.seed + start;  // the reference's block stream
+                    quantize_block_generic(*this, x, o, count, block_options, scratch);
+                } else if (code[b] == 0) {  // a zero scale (ZeroBlock): signed zeros, no draws
+                    for (std::size_t i = 0; i < count; ++i) o[i] = std::copysign(0.0f, x[i]);
+                } else if (options.rounding == Rounding::stochastic) {
+                    rng.reseed(options.seed + start);
+                    stochastic_block(x, o, count, tables->scale(code[b]), rng);
+                } else {
+                    e2m1_by_table(x, o, count, tables->elements(code[b]));
+                }
+            }
+        }
+    }
+
     // e4m3(amax_block / (6 * global)), exactly: 6 * global and E4M3 atoms times it are exact.
-    // The reference by round_scaled_rne's comparisons; the fast path by the E4M3 grid's rule.
+    // The reference by round_scaled_rne's comparisons (the fast path: Nvfp4Tables).
     double block_scale_for(double amax) const {
         const double den = kFp4Max * static_cast<double>(global_);
         return round_scaled_rne(*e4m3_, den, amax) / den;
     }
-    double block_scale_fast(double amax) const {
-        const double den = kFp4Max * static_cast<double>(global_);
-        return e4m3_grid_.round_quotient_nearest_even(amax, den, inv_den_);
-    }
-
-    // The same in float32, four lanes to SSE2's two doubles: y = |x| * (1 / s) is within two
-    // float ulps of |x| / s, so rounding it (one magic addition at y's step, as the MX kernel)
-    // gives the nearest atom unless y lies that close to a midpoint; then this returns false
-    // and the exact kernel redoes the block. The stored value atom * s rounded to float32 is
-    // 2^e * f where atom = 2^e * (1 or 1.5) and f = float(s) or float(1.5 * s): exact scaling
-    // while s * 0.5 and 1 / s are normal floats (else inv is 0 and this returns false).
-    static bool nearest_even_block_float(const float* x, float* o, std::size_t count, double s,
-                                         float inv) {
-        if (inv == 0) return false;
-        const auto f1 = static_cast<float>(s), f15 = static_cast<float>(1.5 * s);
-        if (count == 16) return e2m1_float(x, o, 16, inv, f1, f15);  // unrolled at compile time
-        return e2m1_float(x, o, count, inv, f1, f15);
-    }
-    static bool e2m1_float(const float* x, float* o, std::size_t count, float inv, float f1,
-                           float f15) {
-        int near_tie = 0;
-        for (std::size_t i = 0; i < count; ++i) {
-            const std::uint32_t bits = float32_bits(x[i]);
-            const std::uint32_t sign = bits & 0x80000000u;
-            // Above 8 everything saturates to 6 (a block scale saturated at 448 leaves y large).
-            float y = float_from_bits(bits & 0x7fffffffu) * inv;
-            y = y > 8.0f ? 8.0f : y;
-            // E2M1: step 0.5 below 2 (smallest normal 1, subnormals 0.5), then 1, then 2.
-            auto e_bits = static_cast<std::int32_t>(float32_bits(y) & 0x7f800000u);
-            e_bits = e_bits < 0x3f800000 ? 0x3f800000 : e_bits;  // binade of 1 at least
-            const auto e = static_cast<std::uint32_t>(e_bits);
-            const float magic = float_from_bits(e + (22u << 23) + 0x00400000u);  // 1.5*2^22*2^e
-            float r = (y + magic) - magic;
-            const float half_step = float_from_bits(e - (2u << 23));  // 2^(e-2)
-            near_tie |= std::fabs(std::fabs(y - r) - half_step) <= y * 0x1p-20f;
-            r = r > 6.0f ? 6.0f : r;
-            const std::uint32_t r_bits = float32_bits(r);
-            const float scaled =
-                float_from_bits(r_bits & 0x7f800000u) * ((r_bits & 0x00400000u) != 0 ? f15 : f1);
-            o[i] = float_from_bits(float32_bits(scaled) | sign);
-        }
-        return near_tie == 0;
-    }
-
-    // Nearest-even onto s * E2M1 (0, 0.5, 1, 1.5, 2, 3, 4, 6): E2M1 has one fraction bit, its
-    // smallest normal is 1 and the subnormal step 0.5; above 6 it saturates (MX §5.3.3).
-    static void nearest_even_block(const float* x, float* o, std::size_t count, double s) {
-        for (std::size_t i = 0; i < count; ++i) {
-            const double y = std::fabs(static_cast<double>(x[i])) / s;
-            std::uint64_t bits;
-            std::memcpy(&bits, &y, 8);
-            // Keep 1 of the 52 fraction bits, ties to even; below 1, multiples of 0.5 by the
-            // 2^51 trick (also ties to even).
-            bits = (bits + (1ull << 50) - 1 + ((bits >> 51) & 1)) & ~((1ull << 51) - 1);
-            double normal;
-            std::memcpy(&normal, &bits, 8);
-            const double tiny = (y + 0x1p51) - 0x1p51;
-            const double r = std::min(y < 1 ? tiny : normal, kFp4Max);
-            o[i] = static_cast<float>(std::copysign(r * s, static_cast<double>(x[i])));
-        }
-    }
-
     // Stochastic rounding onto s * E2M1 continued to 8 (OcpFloat::bracket past max), as the
     // reference's scaled bracket: no draw on a lattice point, at 0, or from 8 * s on (resolved
     // to 6 * s); else the upper neighbour when uniform() * (H - L) < x - L.
@@ -246,11 +313,8 @@ class NvFp4Format final : public DataDependentFormat {
 
     bool bound_ = false;
     float global_ = 1;
-    double inv_den_ = 1 / kFp4Max;  // 1 / (6 * global), rounded
     std::shared_ptr<const FormatImpl> fp4_ = make_ocp("fp4", "e2m1", true);
     std::shared_ptr<const FormatImpl> e4m3_ = make_ocp("fp8", "e4m3", true);
-    // E4M3 (OFP8): 3 fraction bits, smallest normal 2^-6, subnormals, max 448.
-    BinaryFloatGrid e4m3_grid_{3, -6, kE4m3Max, true};
 };
 
 }  // namespace
