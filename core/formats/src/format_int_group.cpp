@@ -15,6 +15,28 @@
 namespace qlab::detail {
 namespace {
 
+// Four float lanes (GCC and Clang vector extensions: SSE2 natively, simd128 in WebAssembly).
+using V4f = float __attribute__((vector_size(16)));
+
+// 1 / s for an FP16 value s > 0, rounded as the division rounds it, without dividing: s as a
+// double is (1 + i / 1024) * 2^e (FP16's subnormals too: at most 10 bits after the leading one),
+// so 1 / s is the table's rounded 1 / (1 + i / 1024) times 2^-e, an exact scaling.
+struct Reciprocals {
+    double of[1024];
+};
+constexpr Reciprocals make_reciprocals() {
+    Reciprocals r{};
+    for (int i = 0; i < 1024; ++i) r.of[i] = 1 / (1 + i / 1024.0);  // IEEE division, compiled
+    return r;
+}
+constexpr Reciprocals kFp16Reciprocals = make_reciprocals();
+
+double fp16_reciprocal(double s) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &s, 8);
+    return kFp16Reciprocals.of[(bits >> 42) & 0x3ff] * pow2(-exponent_of(s));
+}
+
 // Per group of G consecutive values (along a weight row: Format::quantize_rows), as GPTQ and
 // AWQ store them: the scale in FP16 (round-half-even, saturating; 0 becomes the smallest FP16
 // subnormal 2^-24), the quantizer rounding on exactly that stored scale.
@@ -51,6 +73,7 @@ class IntGroupFormat final : public DataDependentFormat {
     struct Params {
         double scale = 1;
         std::int64_t zero = 0;
+        double inv = 1;  // 1 / scale, rounded (the fast path's)
     };
     Params params(const double* data, std::size_t n) const {
         double lo = 0, hi = 0;  // the range always holds 0
@@ -63,10 +86,16 @@ class IntGroupFormat final : public DataDependentFormat {
     Params params_from_range(double lo, double hi, bool fast) const {
         Params p;
         const double span = asym_ ? hi - lo : std::max(hi, -lo);
-        if (fast) {  // branch-free: rint(v) for 0 <= v < 2^52 is (v + 2^52) - 2^52
-            const double scale = fp16_grid_.round_quotient_nearest_even(span, qmax_, 1 / qmax_);
+        if (fast) {  // rint(v) for 0 <= v < 2^52 is (v + 2^52) - 2^52
+            const double scale = fp16_scale_fast(span);
             p.scale = scale == 0 ? 0x1p-24 : scale;
-            const double v = -lo / p.scale;
+            p.inv = fp16_reciprocal(p.scale);
+            // -lo * inv is within an ulp of the reference's quotient -lo / scale, and a quotient
+            // that is not a half-integer lies far further from one (lo has 24 bits, scale 11):
+            // the same rint, unless this one is next to a half-integer (then divide).
+            double v = -lo * p.inv;
+            const double r = (v + 0x1p52) - 0x1p52;
+            if (std::fabs(std::fabs(v - r) - 0.5) < 0x1p-20) v = -lo / p.scale;
             p.zero = asym_ ? static_cast<std::int64_t>(std::min((v + 0x1p52) - 0x1p52, qmax_)) : 0;
             return p;
         }
@@ -75,6 +104,19 @@ class IntGroupFormat final : public DataDependentFormat {
         if (asym_)
             p.zero = static_cast<std::int64_t>(std::clamp(std::rint(-lo / p.scale), 0.0, qmax_));
         return p;
+    }
+    // Round-half-even of span / qmax onto FP16, saturating, for the fast path. A float32
+    // quotient (far closer than FP16's half step) gives the FP16 value c at or just below it
+    // by clearing 13 fraction bits, and one exact comparison of span with the midpoint times
+    // qmax (12 + 16 bits: exact in double) picks c or the next value (c's bits + 2^13, which
+    // carries into the exponent). Results below FP16's smallest normal take the grid's rule.
+    double fp16_scale_fast(double span) const {
+        const auto q = static_cast<float>(span * (1 / qmax_));
+        if (!(q >= 0x1p-14f)) return fp16_grid_.round_quotient_nearest_even(span, qmax_, 1 / qmax_);
+        const std::uint32_t c = float32_bits(std::min(q, 65504.0f)) & ~0x1fffu;
+        const double mid = static_cast<double>(float_from_bits(c | 0x1000u)) * qmax_;
+        const bool up = (span > mid) | ((span == mid) & ((c & 0x2000u) != 0));
+        return std::min(static_cast<double>(float_from_bits(c + (up ? 0x2000u : 0u))), 65504.0);
     }
     std::shared_ptr<const FormatImpl> fit(const double* data, std::size_t n) const override {
         const Params p = params(data, n);
@@ -101,6 +143,7 @@ class IntGroupFormat final : public DataDependentFormat {
         // elements.
         constexpr std::size_t kBatch = 32;
         double scale[kBatch], k_lo[kBatch], k_hi[kBatch];
+        float inv[kBatch];
         float lo[kBatch], hi[kBatch];
         for (std::size_t first = 0; first < n; first += kBatch * group_) {
             const std::size_t groups = std::min(kBatch, (n - first + group_ - 1) / group_);
@@ -109,10 +152,12 @@ class IntGroupFormat final : public DataDependentFormat {
                 const std::size_t count = std::min(group_, n - start);
                 // Groups of 32 and 128 (the usual sizes) get loops unrolled at compile time.
                 if (count == 32)
-                    finite_range(in + start, 32, lo[g], hi[g]);
+                    range_with_infinities(in + start, 32, lo[g], hi[g]);
                 else if (count == 128)
-                    finite_range(in + start, 128, lo[g], hi[g]);
+                    range_with_infinities(in + start, 128, lo[g], hi[g]);
                 else
+                    range_with_infinities(in + start, count, lo[g], hi[g]);
+                if (lo[g] == -INFINITY || hi[g] == INFINITY)  // rare: leave the infinities out
                     finite_range(in + start, count, lo[g], hi[g]);
             }
             for (std::size_t g = 0; g < groups; ++g) {  // short independent chains
@@ -120,6 +165,7 @@ class IntGroupFormat final : public DataDependentFormat {
                 // Offsets k - zero: symmetric -qmax .. qmax, asymmetric -z .. qmax - z.
                 const double zero = static_cast<double>(p.zero);
                 scale[g] = p.scale;
+                inv[g] = static_cast<float>(p.inv);
                 k_lo[g] = asym_ ? -zero : -qmax_;
                 k_hi[g] = asym_ ? qmax_ - zero : qmax_;
             }
@@ -131,7 +177,7 @@ class IntGroupFormat final : public DataDependentFormat {
                 if (stochastic) {
                     rng.reseed(options.seed + start);
                     stochastic_group(x, o, count, scale[g], k_lo[g], k_hi[g], rng);
-                } else if (!nearest_even_group(x, o, count, scale[g], k_lo[g], k_hi[g])) {
+                } else if (!nearest_even_group(x, o, count, scale[g], inv[g], k_lo[g], k_hi[g])) {
                     round_int_lattice_exact(x, o, count, scale[g], k_lo[g], k_hi[g]);
                 }
             }
@@ -141,12 +187,38 @@ class IntGroupFormat final : public DataDependentFormat {
 
   private:
     static bool nearest_even_group(const float* x, float* o, std::size_t count, double scale,
-                                   double k_lo, double k_hi) {
+                                   float inv, double k_lo, double k_hi) {
         const auto s = static_cast<float>(scale);
         const auto lo = static_cast<float>(k_lo), hi = static_cast<float>(k_hi);
-        if (count == 32) return round_int_lattice_float(x, o, 32, s, lo, hi);
-        if (count == 128) return round_int_lattice_float(x, o, 128, s, lo, hi);
-        return round_int_lattice_float(x, o, count, s, lo, hi);
+        if (count == 32) return round_int_lattice_float(x, o, 32, s, inv, lo, hi);
+        if (count == 128) return round_int_lattice_float(x, o, 128, s, inv, lo, hi);
+        return round_int_lattice_float(x, o, count, s, inv, lo, hi);
+    }
+
+    // The smallest and largest value with 0, NaN left out (a comparison with NaN is false), in
+    // eight running lanes of float min and max (one instruction each where the CPU has them).
+    // An infinity comes back as lo or hi: then finite_range() decides.
+    static void range_with_infinities(const float* x, std::size_t count, float& lo, float& hi) {
+        V4f l0 = {0, 0, 0, 0}, l1 = l0, h0 = l0, h1 = l0;
+        const std::size_t full = count / 8 * 8;
+        for (std::size_t i = 0; i < full; i += 8) {
+            V4f a, b;
+            std::memcpy(&a, x + i, sizeof a);
+            std::memcpy(&b, x + i + 4, sizeof b);
+            l0 = a < l0 ? a : l0, l1 = b < l1 ? b : l1;
+            h0 = a > h0 ? a : h0, h1 = b > h1 ? b : h1;
+        }
+        l0 = l1 < l0 ? l1 : l0, h0 = h1 > h0 ? h1 : h0;
+        float l = 0, h = 0;
+        for (int k = 0; k < 4; ++k) {
+            l = l0[k] < l ? l0[k] : l;
+            h = h0[k] > h ? h0[k] : h;
+        }
+        for (std::size_t i = full; i < count; ++i) {
+            l = x[i] < l ? x[i] : l;
+            h = x[i] > h ? x[i] : h;
+        }
+        lo = l, hi = h;
     }
 
     // The smallest and largest finite value with 0 (lo <= 0 <= hi; a -0 may come back as lo,

@@ -44,13 +44,13 @@ inline void round_int_lattice_exact(const float* in, float* out, std::size_t n, 
 }
 
 // The same lattice in float32 when scale is a float32 value (group-wise int's FP16 scale) and
-// |j| <= 2^22: y = x * (1 / scale) is within two float ulps of x / scale, so rint(y) is the
+// |j| <= 2^22: with inv = 1 / scale rounded (to float, or to double then float), y = x * inv is
+// within two float ulps of x / scale, so rint(y) is the
 // nearest offset unless x lies that close to a midpoint; then (and only then) this returns
 // false, out is to be discarded and the exact kernel decides. scale * j is one float product,
 // the same rounding as the reference's double product converted to float.
 inline bool round_int_lattice_float(const float* in, float* out, std::size_t n, float scale,
-                                    float lo, float hi) {
-    const float inv = 1.0f / scale;
+                                    float inv, float lo, float hi) {
     const float magic = 0x1.8p23f;
     int near_tie = 0;
     for (std::size_t i = 0; i < n; ++i) {
