@@ -73,37 +73,38 @@ class IntGroupFormat final : public DataDependentFormat {
     struct Params {
         double scale = 1;
         std::int64_t zero = 0;
-        double inv = 1;  // 1 / scale, rounded (the fast path's)
     };
     Params params(const double* data, std::size_t n) const {
         double lo = 0, hi = 0;  // the range always holds 0
         for (std::size_t i = 0; i < n; ++i)
             if (std::isfinite(data[i])) lo = std::min(lo, data[i]), hi = std::max(hi, data[i]);
-        return params_from_range(lo, hi, false);
+        return params_from_range(lo, hi);
     }
-    // From the group's range: the FP16 scale rounds span / qmax, by the reference's exact
-    // comparisons (round_scaled_rne) or, on the fast path, by the FP16 grid's own rule.
-    Params params_from_range(double lo, double hi, bool fast) const {
+    // From the group's range: the FP16 scale rounds span / qmax by the reference's exact
+    // comparisons (round_scaled_rne); the zero point rounds -lo / scale.
+    Params params_from_range(double lo, double hi) const {
         Params p;
         const double span = asym_ ? hi - lo : std::max(hi, -lo);
-        if (fast) {  // rint(v) for 0 <= v < 2^52 is (v + 2^52) - 2^52
-            const double scale = fp16_scale_fast(span);
-            p.scale = scale == 0 ? 0x1p-24 : scale;
-            p.inv = fp16_reciprocal(p.scale);
-            // -lo * inv is within an ulp of the reference's quotient -lo / scale, and a quotient
-            // that is not a half-integer lies far further from one (lo has 24 bits, scale 11):
-            // the same rint, unless this one is next to a half-integer (then divide).
-            double v = -lo * p.inv;
-            const double r = (v + 0x1p52) - 0x1p52;
-            if (std::fabs(std::fabs(v - r) - 0.5) < 0x1p-20) v = -lo / p.scale;
-            p.zero = asym_ ? static_cast<std::int64_t>(std::min((v + 0x1p52) - 0x1p52, qmax_)) : 0;
-            return p;
-        }
         p.scale = round_scaled_rne(*fp16_, qmax_, span) / qmax_;
         if (p.scale == 0) p.scale = 0x1p-24;
         if (asym_)
             p.zero = static_cast<std::int64_t>(std::clamp(std::rint(-lo / p.scale), 0.0, qmax_));
         return p;
+    }
+    // The same on the fast path, in two steps (short chains, so consecutive groups overlap in
+    // the pipeline): the scale by the FP16 grid's own rule (fp16_scale_fast), then the zero
+    // point from -lo * (1 / scale), within an ulp of the reference's quotient -lo / scale; a
+    // quotient that is not a half-integer lies far further from one (lo has 24 bits, scale 11),
+    // so rint agrees unless this one is next to a half-integer (then it divides).
+    double scale_fast(double lo, double hi) const {
+        const double scale = fp16_scale_fast(asym_ ? hi - lo : std::max(hi, -lo));
+        return scale == 0 ? 0x1p-24 : scale;
+    }
+    double zero_fast(double lo, double scale, double inv) const {
+        double v = -lo * inv;
+        const double r = (v + 0x1p52) - 0x1p52;  // rint for 0 <= v < 2^52
+        if (std::fabs(std::fabs(v - r) - 0.5) < 0x1p-20) v = -lo / scale;
+        return std::min((v + 0x1p52) - 0x1p52, qmax_);
     }
     // Round-half-even of span / qmax onto FP16, saturating, for the fast path. A float32
     // quotient (far closer than FP16's half step) gives the FP16 value c at or just below it
@@ -160,12 +161,12 @@ class IntGroupFormat final : public DataDependentFormat {
                 if (lo[g] == -INFINITY || hi[g] == INFINITY)  // rare: leave the infinities out
                     finite_range(in + start, count, lo[g], hi[g]);
             }
-            for (std::size_t g = 0; g < groups; ++g) {  // short independent chains
-                const Params p = params_from_range(lo[g], hi[g], true);
+            for (std::size_t g = 0; g < groups; ++g) scale[g] = scale_fast(lo[g], hi[g]);
+            for (std::size_t g = 0; g < groups; ++g) {
+                const double r = fp16_reciprocal(scale[g]);
+                const double zero = asym_ ? zero_fast(lo[g], scale[g], r) : 0;
+                inv[g] = static_cast<float>(r);
                 // Offsets k - zero: symmetric -qmax .. qmax, asymmetric -z .. qmax - z.
-                const double zero = static_cast<double>(p.zero);
-                scale[g] = p.scale;
-                inv[g] = static_cast<float>(p.inv);
                 k_lo[g] = asym_ ? -zero : -qmax_;
                 k_hi[g] = asym_ ? qmax_ - zero : qmax_;
             }

@@ -55,8 +55,9 @@ inline bool round_int_lattice_float(const float* in, float* out, std::size_t n, 
     int near_tie = 0;
     for (std::size_t i = 0; i < n; ++i) {
         float y = in[i] * inv;
-        y = y < lo ? lo : y;  // comparisons keep NaN
-        y = y > hi ? hi : y;
+        // Comparisons keep NaN; in this order of operands they are one max and one min.
+        y = lo > y ? lo : y;
+        y = hi < y ? hi : y;
         const float j = (y + magic) - magic;
         // Distance of |y - j| from 1/2 against 8 ulps of y (and of 1/2 near zero).
         const float off_half = std::fabs(std::fabs(y - j) - 0.5f);
