@@ -25,9 +25,23 @@ using V4u = std::uint32_t __attribute__((vector_size(16)));
 // ---- The fast path's tables: every decision is one comparison of float32 bit patterns ---------
 
 // The E4M3 code (0 .. 126, a positive value or zero) and its value.
+struct E4m3Values {
+    double of[128];  // codes 0 .. 126, and 127 (NaN) as 480, the point after the largest
+};
+constexpr E4m3Values make_e4m3_values() {
+    E4m3Values v{};
+    for (int code = 0; code < 128; ++code) {
+        const int e = code >> 3, m = code & 7;
+        double x = e == 0 ? m : 8 + m;  // times 2^-9, or 2^(e - 10): halvings, exact
+        for (int k = 0; k < (e == 0 ? 9 : 10 - e); ++k) x /= 2;
+        for (int k = 0; k < e - 10; ++k) x *= 2;
+        v.of[code] = x;
+    }
+    return v;
+}
+constexpr E4m3Values kE4m3 = make_e4m3_values();
 double e4m3_value(int code) {
-    const int e = code >> 3, m = code & 7;
-    return e == 0 ? std::ldexp(m, -9) : std::ldexp(8 + m, e - 10);
+    return kE4m3.of[code];
 }
 
 // The smallest float32 at or above x (tie_up), or above x (!tie_up), as its bit pattern: the
@@ -64,18 +78,23 @@ const std::uint8_t* e4m3_floor_codes() {
 //  and the float32 result atom * s is step[0] + ... + step[j] (differences of bit patterns).
 class Nvfp4Tables {
   public:
+    // The block scale's thresholds, all 126 at once (a multiplication and a rounding each).
     explicit Nvfp4Tables(float global)
-        : global_(global), den_(6 * static_cast<double>(global)), inv_den_(1 / den_) {}
+        : global_(global),
+          den_(6 * static_cast<double>(global)),
+          inv_den_(1 / den_),
+          floor_code_(e4m3_floor_codes()) {
+        for (int c = 1; c < 127; ++c) {  // the midpoint of codes c - 1, c times 6 * global
+            const double mid = (kE4m3.of[c - 1] + kE4m3.of[c]) / 2 * den_;
+            up_from_[c] = float_threshold_bits(mid, ((c - 1) & 1) != 0);
+        }
+        up_from_[127] = 0xffffffffu;  // nothing rounds past 448: it saturates
+    }
 
-    int block_code(std::uint32_t amax_bits) {
+    int block_code(std::uint32_t amax_bits) const {
         const double q =
             std::min(static_cast<double>(float_from_bits(amax_bits)) * inv_den_, 448.0);
-        const int c = e4m3_floor_codes()[float32_bits(static_cast<float>(q)) >> 20];
-        if (c == 126) return c;
-        if (up_from_[c + 1] == 0) {  // first use: the midpoint of codes c, c + 1 times 6 * global
-            const double mid = (e4m3_value(c) + e4m3_value(c + 1)) / 2 * den_;
-            up_from_[c + 1] = float_threshold_bits(mid, (c & 1) != 0);
-        }
+        const int c = floor_code_[float32_bits(static_cast<float>(q)) >> 20];
         return c + (amax_bits >= up_from_[c + 1] ? 1 : 0);
     }
     double scale(int code) const { return e4m3_value(code) * static_cast<double>(global_); }
@@ -106,7 +125,8 @@ class Nvfp4Tables {
   private:
     float global_;
     double den_, inv_den_;
-    std::uint32_t up_from_[127] = {};  // 0: not yet computed (a threshold is at least 1)
+    const std::uint8_t* floor_code_;
+    std::uint32_t up_from_[128];  // the smallest amax bits of each code (and above)
     Elements elements_[127];
     bool built_[127] = {};
 };
