@@ -151,15 +151,7 @@ class IntGroupFormat final : public DataDependentFormat {
             for (std::size_t g = 0; g < groups; ++g) {
                 const std::size_t start = first + g * group_;
                 const std::size_t count = std::min(group_, n - start);
-                // Groups of 32 and 128 (the usual sizes) get loops unrolled at compile time.
-                if (count == 32)
-                    range_with_infinities(in + start, 32, lo[g], hi[g]);
-                else if (count == 128)
-                    range_with_infinities(in + start, 128, lo[g], hi[g]);
-                else
-                    range_with_infinities(in + start, count, lo[g], hi[g]);
-                if (lo[g] == -INFINITY || hi[g] == INFINITY)  // rare: leave the infinities out
-                    finite_range(in + start, count, lo[g], hi[g]);
+                group_range(in + start, count, lo[g], hi[g]);
             }
             for (std::size_t g = 0; g < groups; ++g) scale[g] = scale_fast(lo[g], hi[g]);
             for (std::size_t g = 0; g < groups; ++g) {
@@ -196,6 +188,26 @@ class IntGroupFormat final : public DataDependentFormat {
         return round_int_lattice_float(x, o, count, s, inv, lo, hi);
     }
 
+    // The group's range for the fast path: float min/max lanes where they are single
+    // instructions (x86: minps, maxps), falling back to finite_range() for a group holding an
+    // infinity; in WebAssembly the integer keys of finite_range() measure faster (issue 19).
+    // Groups of 32 and 128 (the usual sizes) get loops unrolled at compile time.
+    static void group_range(const float* x, std::size_t count, float& lo, float& hi) {
+#if defined(__wasm__)
+        if (count == 32) return finite_range(x, 32, lo, hi);
+        if (count == 128) return finite_range(x, 128, lo, hi);
+        finite_range(x, count, lo, hi);
+#else
+        if (count == 32)
+            range_with_infinities(x, 32, lo, hi);
+        else if (count == 128)
+            range_with_infinities(x, 128, lo, hi);
+        else
+            range_with_infinities(x, count, lo, hi);
+        if (lo == -INFINITY || hi == INFINITY) finite_range(x, count, lo, hi);  // rare
+#endif
+    }
+
     // The smallest and largest value with 0, NaN left out (a comparison with NaN is false), in
     // eight running lanes of float min and max (one instruction each where the CPU has them).
     // An infinity comes back as lo or hi: then finite_range() decides.
@@ -206,10 +218,10 @@ class IntGroupFormat final : public DataDependentFormat {
             V4f a, b;
             std::memcpy(&a, x + i, sizeof a);
             std::memcpy(&b, x + i + 4, sizeof b);
-            l0 = a < l0 ? a : l0, l1 = b < l1 ? b : l1;
-            h0 = a > h0 ? a : h0, h1 = b > h1 ? b : h1;
+            l0 = min_else_second(a, l0), l1 = min_else_second(b, l1);
+            h0 = max_else_second(a, h0), h1 = max_else_second(b, h1);
         }
-        l0 = l1 < l0 ? l1 : l0, h0 = h1 > h0 ? h1 : h0;
+        l0 = min_else_second(l1, l0), h0 = max_else_second(h1, h0);
         float l = 0, h = 0;
         for (int k = 0; k < 4; ++k) {
             l = l0[k] < l ? l0[k] : l;
