@@ -183,10 +183,15 @@ class IntGroupFormat final : public DataDependentFormat {
                                    float inv, double k_lo, double k_hi) {
         const auto s = static_cast<float>(scale);
         const auto lo = static_cast<float>(k_lo), hi = static_cast<float>(k_hi);
-        if (count == 32) return round_int_lattice_float(x, o, 32, s, inv, lo, hi);
-        if (count == 128) return round_int_lattice_float(x, o, 128, s, inv, lo, hi);
-        return round_int_lattice_float(x, o, count, s, inv, lo, hi);
+        if (std::max(-lo, hi) > kGroupWindowUpTo)
+            return round_int_lattice_float<false>(x, o, count, s, inv, lo, hi);
+        if (count == 32) return round_int_lattice_float<true>(x, o, 32, s, inv, lo, hi);
+        if (count == 128) return round_int_lattice_float<true>(x, o, 128, s, inv, lo, hi);
+        return round_int_lattice_float<true>(x, o, count, s, inv, lo, hi);
     }
+    // Offsets up to which the float kernel's tie window is the group's widest (4-bit codes and
+    // below: about 2 * 16 * 2^-20 of the values fall in it and take the exact kernel).
+    static constexpr float kGroupWindowUpTo = 16;
 
     // The group's range for the fast path: float min/max lanes where they are single
     // instructions (x86: minps, maxps), falling back to finite_range() for a group holding an

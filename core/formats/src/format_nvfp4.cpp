@@ -134,7 +134,8 @@ class Nvfp4Tables {
 // Nearest-even of a block onto s * E2M1 by its table: branch-free integer compares and adds
 // on four lanes at a time; the sign is put back as it was (E2M1 keeps -0), above 6 * s it
 // saturates. A short last block runs lane 0 of the same table.
-void e2m1_by_table(const float* x, float* o, std::size_t n, const Nvfp4Tables::Elements& t) {
+template <std::size_t N>
+void e2m1_by_table(const float* x, float* o, const Nvfp4Tables::Elements& t, std::size_t n = N) {
     std::size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         V4u bits;
@@ -231,13 +232,13 @@ class NvFp4Format final : public DataDependentFormat {
         const bool stochastic = options.rounding == Rounding::stochastic;
         if (options.rounding != Rounding::nearest_even && !stochastic) return false;
         const std::size_t blocks = (n + kNvBlock - 1) / kNvBlock;
-        std::vector<std::uint32_t> top(blocks);
-        block_max_magnitude_bits(in, n, kNvBlock, blocks, top.data());
-        if (bound_) return quantize_with_tops(in, out, n, options, top.data()), true;
+        const std::unique_ptr<std::uint32_t[]> top(new std::uint32_t[blocks]);  // no zeroing
+        block_max_magnitude_bits(in, n, kNvBlock, blocks, top.get());
+        if (bound_) return quantize_with_tops(in, out, n, options, top.get()), true;
         std::uint32_t amax = 0;
-        for (std::uint32_t t : top) amax = t > amax ? t : amax;
+        for (std::size_t b = 0; b < blocks; ++b) amax = top[b] > amax ? top[b] : amax;
         const double a = amax < 0x7f800000u ? float_from_bits(amax) : finite_amax(in, n);
-        NvFp4Format(global_for(a)).quantize_with_tops(in, out, n, options, top.data());
+        NvFp4Format(global_for(a)).quantize_with_tops(in, out, n, options, top.get());
         return true;
     }
 
@@ -296,7 +297,10 @@ class NvFp4Format final : public DataDependentFormat {
                     rng.reseed(options.seed + start);
                     stochastic_block(x, o, count, tables->scale(code[b]), rng);
                 } else {
-                    e2m1_by_table(x, o, count, tables->elements(code[b]));
+                    if (count == kNvBlock)  // unrolled at compile time
+                        e2m1_by_table<kNvBlock>(x, o, tables->elements(code[b]));
+                    else
+                        e2m1_by_table<0>(x, o, tables->elements(code[b]), count);
                 }
             }
         }

@@ -65,9 +65,14 @@ inline void round_int_lattice_exact(const float* in, float* out, std::size_t n, 
 // nearest offset unless x lies that close to a midpoint; then (and only then) this returns
 // false, out is to be discarded and the exact kernel decides. scale * j is one float product,
 // the same rounding as the reference's double product converted to float.
+// With kWindowPerGroup, the window around each midpoint is the group's widest, from the largest
+// offset |lo| or |hi| (|y| is at most that): one comparison fewer per value, taken where offsets
+// are small (few values fall in the wider window).
+template <bool kWindowPerGroup = false>
 inline bool round_int_lattice_float(const float* in, float* out, std::size_t n, float scale,
                                     float inv, float lo, float hi) {
     const float magic = 0x1.8p23f;
+    const float window = std::max(std::fabs(lo), std::fabs(hi)) * 0x1p-20f + 0x1p-22f;
     int near_tie = 0;
     for (std::size_t i = 0; i < n; ++i) {
         float y = in[i] * inv;
@@ -75,7 +80,7 @@ inline bool round_int_lattice_float(const float* in, float* out, std::size_t n, 
         const float j = (y + magic) - magic;
         // Distance of |y - j| from 1/2 against 8 ulps of y (and of 1/2 near zero).
         const float off_half = std::fabs(std::fabs(y - j) - 0.5f);
-        near_tie |= off_half <= std::fabs(y) * 0x1p-20f + 0x1p-22f;
+        near_tie |= off_half <= (kWindowPerGroup ? window : std::fabs(y) * 0x1p-20f + 0x1p-22f);
         out[i] = scale * j + 0.0f;  // one zero: + 0 turns -0 into +0
     }
     return near_tie == 0;
