@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../bench/format_specs.hpp"
 #include "qlab/format.hpp"
 #include "qlab/mlp.hpp"
 #include "qlab/sqnr.hpp"
@@ -22,6 +23,8 @@ namespace {
 constexpr int kMismatchesAllowed = 0;
 // Random blocks per format and rounding mode in the brute-force comparison.
 constexpr int kRandomTensors = 60;
+// Values in the long-array comparison of the fast paths (several batches of every format).
+constexpr std::size_t kLongArray = 40000;
 
 Format parse_ok(const std::string& spec) {
     auto f = Format::parse(spec);
@@ -639,6 +642,162 @@ TEST(BlockBruteForce, IntGroupsEveryWidthEveryMode) {
             }
         }
     }
+}
+
+// ---- Fast paths at their own decision points (issue 19) --------------------------------------
+// The fast paths decide by thresholds (NVFP4: float32 bit patterns at the exact midpoints of the
+// E4M3 block scale and of the E2M1 elements; group-wise int: an FP16 scale from a float32
+// quotient, a zero point from a multiplied reciprocal). Inputs on and next to every such
+// threshold, through the fast Format::quantize against the tensor reference, every rounding mode.
+
+// Seeds of the stochastic comparisons (the fast path draws as the reference: same stream).
+constexpr std::uint64_t kStochasticSeeds[] = {3, 4};
+
+void expect_fast_path_is_reference(const std::string& spec, const std::vector<float>& in) {
+    const Format f = parse_ok(spec);
+    const std::vector<double> values(in.begin(), in.end());
+    for (Rounding mode : all_roundings()) {
+        for (std::uint64_t seed : kStochasticSeeds) {
+            QuantizeOptions o;
+            o.rounding = mode;
+            o.seed = seed;
+            std::vector<float> out(in.size());
+            f.quantize(in.data(), out.data(), in.size(), o);
+            const std::vector<double> ref = f.quantize_tensor_ref(values, o);
+            int bad = 0;
+            for (std::size_t i = 0; i < in.size(); ++i)
+                if (!same_bits(out[i], static_cast<float>(ref[i])) && ++bad < 4)
+                    ADD_FAILURE() << spec << " " << rounding_name(mode) << " [" << i
+                                  << "] x=" << in[i] << " fast=" << out[i] << " ref=" << ref[i];
+            ASSERT_EQ(bad, kMismatchesAllowed) << spec << " " << rounding_name(mode);
+            if (mode != Rounding::stochastic) break;  // one seed is the whole story
+        }
+    }
+}
+
+// A float32 value and its two neighbours.
+void push_with_neighbours(std::vector<float>& v, double x) {
+    const auto f = static_cast<float>(x);
+    v.push_back(f);
+    v.push_back(std::nextafter(f, INFINITY));
+    v.push_back(std::nextafter(f, -INFINITY));
+}
+
+// NVFP4 with a bound FP32 global g: for every E4M3 code, blocks whose amax lies on (and next to)
+// the midpoint between it and the code below, times 6 * g (the block scale's ties); then the
+// elements on and next to the midpoints of s * E2M1 for that block's own scale s (the elements'
+// ties), signs alternating. Globals: 1 (every lattice point a float), inexact ones, one that
+// makes the lattice subnormal, and a large one. Plus a block that saturates the scale at 448, a
+// zero-scale block of subnormals, and blocks holding NaN or Inf.
+TEST(BlockFastPathEdges, Nvfp4OnEveryBlockScaleAndElementMidpoint) {
+    const std::vector<double> e4m3 = positive_values(element_atoms("e4m3"));
+    const double kMids[] = {0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5};
+    for (const double global : {1.0, 0.001, 7.3, 3e-39, 1e30}) {
+        const auto g = static_cast<float>(global);
+        const std::string spec = "nvfp4:global=" + shortest_repr(g);
+        const Format f = parse_ok(spec);
+        std::vector<float> in;
+        for (std::size_t c = 0; c < e4m3.size(); ++c) {
+            const double below = c == 0 ? 0 : e4m3[c - 1];
+            const double mid = (below + e4m3[c]) / 2 * 6 * static_cast<double>(g);
+            std::vector<float> amaxes;
+            push_with_neighbours(amaxes, mid);
+            for (float amax : amaxes) {
+                if (!(amax > 0) || !std::isfinite(amax)) continue;
+                std::vector<float> block(16, 0.0f);
+                block[0] = amax;
+                const double s =
+                    f.fit(std::vector<double>(block.begin(), block.end())).block_scale();
+                std::vector<float> elements;
+                for (double m : kMids) push_with_neighbours(elements, m * s);
+                for (std::size_t i = 1; i < 16; ++i) {
+                    const float e = elements[(i + c) % elements.size()];
+                    block[i] = (i % 2 ? -1.0f : 1.0f) * (std::fabs(e) < amax ? e : amax / 3);
+                }
+                in.insert(in.end(), block.begin(), block.end());
+            }
+        }
+        std::vector<float> extra(16, 0.0f);
+        extra[0] = 1e38f, extra[1] = -3e37f, extra[2] = 2.5f;  // the scale saturates at 448
+        in.insert(in.end(), extra.begin(), extra.end());
+        for (std::size_t i = 0; i < 16; ++i)  // subnormals only
+            in.push_back(std::ldexp(static_cast<float>(i) - 8, -149));
+        std::vector<float> special(32, 1.5f);
+        special[3] = NAN, special[16 + 5] = -INFINITY;
+        in.insert(in.end(), special.begin(), special.end());
+        in.push_back(0.1f);  // a short last block
+        expect_fast_path_is_reference(spec, in);
+        // The same values with the global fitted to the tensor (the one-pass path).
+        expect_fast_path_is_reference("nvfp4", in);
+    }
+}
+
+// Group-wise int: groups whose span is on (and next to) the midpoint between two FP16 scales
+// times qmax (the scale's ties; normal and subnormal FP16, and beyond 65504), groups whose zero
+// point is a half-integer -lo / scale (even and odd), all-zero and all-equal groups, huge and
+// tiny values, and groups holding NaN or +-Inf (left out of the range).
+std::vector<float> int_group_edge_input(int bits, std::size_t group, bool asym) {
+    const double qmax = asym ? std::ldexp(1.0, bits) - 1 : std::ldexp(1.0, bits - 1) - 1;
+    std::mt19937_64 gen(static_cast<std::uint64_t>(bits * 100 + static_cast<int>(group)));
+    std::uniform_real_distribution<double> u(0, 1);
+    std::vector<float> in;
+    auto push_group = [&](float lo, float hi) {
+        std::vector<float> v(group);
+        for (float& x : v) x = static_cast<float>(lo + (hi - lo) * u(gen));
+        v[0] = hi;
+        if (group > 1) v[1] = lo;
+        in.insert(in.end(), v.begin(), v.end());
+    };
+    // FP16 scales: normal ones across the range, subnormal ones (multiples of 2^-24).
+    std::vector<double> fp16;
+    for (int e = -14; e <= 15; e += 3)
+        for (int m : {0, 1, 511, 1022, 1023}) fp16.push_back(std::ldexp(1 + m / 1024.0, e));
+    for (int k : {1, 2, 3, 500, 1023}) fp16.push_back(std::ldexp(k, -24));
+    for (double a : fp16) {
+        const double step = a < 0x1p-14 ? 0x1p-24 : std::ldexp(1.0, std::ilogb(a) - 10);
+        std::vector<float> spans;
+        push_with_neighbours(spans, (a + step / 2) * qmax);  // the scale's tie
+        for (float span : spans) push_group(asym ? 0.0f : -span * 0.5f, span);
+        // A zero point on a half-integer: lo = -(k + 1/2) * a, span = qmax * a.
+        if (asym && qmax >= 2)
+            for (double k : {0.0, 1.0, std::floor(qmax / 2), qmax - 2}) {
+                const auto lo = static_cast<float>(-(k + 0.5) * a);
+                const auto hi = static_cast<float>((qmax - k - 0.5) * a);
+                push_group(lo, hi);
+                push_group(std::nextafter(lo, -INFINITY), hi);
+                push_group(std::nextafter(lo, 0.0f), hi);
+            }
+    }
+    push_group(-1e30f, 3e30f);  // the scale saturates at 65504
+    push_group(0.0f, 0.0f);     // all zero: scale 2^-24
+    push_group(-0.7f, -0.7f);   // all equal
+    push_group(-1e-40f, 1e-41f);
+    std::vector<float> special(group, 0.3f);
+    special[0] = NAN, special[group / 2] = INFINITY, special[group - 1] = -INFINITY;
+    in.insert(in.end(), special.begin(), special.end());
+    in.push_back(-0.25f);  // a short last group
+    return in;
+}
+
+TEST(BlockFastPathEdges, IntGroupsOnEveryScaleAndZeroPointTie) {
+    for (int bits : {2, 4, 8, 16})
+        for (bool asym : {false, true})
+            for (std::size_t group : {std::size_t{7}, std::size_t{32}, std::size_t{128}}) {
+                const std::string spec = "int:b=" + std::to_string(bits) +
+                                         ",group=" + std::to_string(group) +
+                                         (asym ? ",asym=1" : "");
+                expect_fast_path_is_reference(spec, int_group_edge_input(bits, group, asym));
+            }
+}
+
+// Long N(0,1) arrays, many batches of the fast paths (1M values in the benchmarks), every
+// block format of the benchmarks' ratio table (tests/bench/format_specs.hpp).
+TEST(BlockFastPathEdges, LongArraysOfTheBenchmarkFormats) {
+    std::mt19937 gen(5);
+    std::normal_distribution<float> normal(0, 1);
+    std::vector<float> in(kLongArray);
+    for (float& x : in) x = normal(gen);
+    for (const char* spec : bench::kRatioSpecs) expect_fast_path_is_reference(spec, in);
 }
 
 TEST(BlockFormats, StochasticRoundingIsSeededAndPicksNeighbours) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../bench/format_specs.hpp"
 #include "qlab/format.hpp"
 #include "qlab/format_kinds.hpp"
 
@@ -364,7 +365,8 @@ INSTANTIATE_TEST_SUITE_P(AllFormats, FormatProperties, ::testing::ValuesIn(all_t
 // Formats fitted per block or tensor: the fast Format::quantize against the tensor reference,
 // every rounding mode (the brute-force reference is in format_block_test.cpp). Every
 // block-scaled example of the registry (each MX element type, NVFP4, group-wise int sym and
-// asym), then other block sizes, ragged last blocks (5000 values) and the other fitted kinds.
+// asym), then other block sizes, ragged last blocks (5000 values), the other fitted kinds and
+// the benchmarks' ratio table (tests/bench/format_specs.hpp).
 const std::vector<std::string>& block_test_specs() {
     static const std::vector<std::string> specs = [] {
         std::vector<std::string> s;
@@ -378,6 +380,8 @@ const std::vector<std::string>& block_test_specs() {
               "int:b=8,group=5", "int:b=8,group=128", "int:b=3,group=33",
               "int:b=16,group=64,asym=1", "int:b=2,group=16,asym=1", "bfp:w=8,block=16",
               "ternary:block=64", "binary:block=8"})
+            if (std::find(s.begin(), s.end(), spec) == s.end()) s.push_back(spec);
+        for (const char* spec : bench::kRatioSpecs)  // the benchmarks' block formats
             if (std::find(s.begin(), s.end(), spec) == s.end()) s.push_back(spec);
         return s;
     }();

@@ -286,8 +286,10 @@ void FormatImpl::quantize_array(const float* in, float* out, std::size_t n,
 
 void Format::quantize(const float* in, float* out, std::size_t n,
                       const QuantizeOptions& options) const {
-    if (impl_->fits_tensor())
+    if (impl_->fits_tensor()) {
+        if (impl_->quantize_blocks(in, out, n, options)) return;  // the tensor step included
         return Format(impl_->fit_tensor_float(in, n)).quantize(in, out, n, options);
+    }
     if (!impl_->data_dependent()) return impl_->quantize_array(in, out, n, options);
     if (impl_->quantize_blocks(in, out, n, options)) return;
     const std::size_t block = impl_->block_size() ? impl_->block_size() : n;

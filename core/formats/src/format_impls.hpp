@@ -56,8 +56,9 @@ ImplResult parse_codebook(SpecArgs& args);
 ImplResult parse_bfp(SpecArgs& args);
 // OCP element types (format_ocp.cpp): kind is fp8, fp6, fp4 or e8m0.
 ImplResult parse_ocp(SpecArgs& args, const std::string& kind);
-// Block-scaled formats (format_block.cpp): MX v1.0 (kind mxfp8, mxfp6, mxfp4, mxint8), NVFP4,
-// and group-wise int (parse_int reads int:b=B,group=G[,asym=1] and makes it there).
+// Block-scaled formats (format_mx.cpp, format_nvfp4.cpp, format_int_group.cpp): MX v1.0 (kind
+// mxfp8, mxfp6, mxfp4, mxint8), NVFP4, and group-wise int (parse_int reads int:b=B,group=G[,asym=1]
+// and makes it there).
 ImplResult parse_mx(SpecArgs& args, const std::string& kind);
 ImplResult parse_nvfp4(SpecArgs& args);
 ImplResult make_int_group(int bits, std::size_t group, bool asym);

@@ -158,7 +158,7 @@ const FormatKindInfo& int_kind() {
 }
 
 ImplResult parse_int(SpecArgs& args) {
-    // int:b=B,group=G[,asym=1]: a scale (and zero) per group of G values (format_block.cpp).
+    // int:b=B,group=G[,asym=1]: a scale (and zero) per group of G values (format_int_group.cpp).
     if (args.peek("group")) {
         ParamReader r(args, int_kind(), 1);
         int bits = 0;

@@ -8,6 +8,22 @@
 
 namespace qlab::detail {
 
+// The larger (smaller) of a and b, and b when either is NaN (a comparison with NaN is false),
+// for scalars and vector-extension lanes, each written in the operand order its compiler makes
+// one instruction of: maxps/minps for GCC on x86, f32x4.pmax/pmin for Clang in WebAssembly.
+template <class T>
+inline T max_else_second(T a, T b) {
+#if defined(__wasm__)
+    return b < a ? a : b;
+#else
+    return a > b ? a : b;
+#endif
+}
+template <class T>
+inline T min_else_second(T a, T b) {
+    return a < b ? a : b;
+}
+
 // Bit-identical to the reference: x / scale in double can be one code off next to a midpoint,
 // and one exact comparison against the reference's own midpoint settles it. Branch-free (rint by
 // the 1.5 * 2^52 trick, masks as 0/1) so the loop vectorizes.
@@ -44,23 +60,27 @@ inline void round_int_lattice_exact(const float* in, float* out, std::size_t n, 
 }
 
 // The same lattice in float32 when scale is a float32 value (group-wise int's FP16 scale) and
-// |j| <= 2^22: y = x * (1 / scale) is within two float ulps of x / scale, so rint(y) is the
+// |j| <= 2^22: with inv = 1 / scale rounded (to float, or to double then float), y = x * inv is
+// within two float ulps of x / scale, so rint(y) is the
 // nearest offset unless x lies that close to a midpoint; then (and only then) this returns
 // false, out is to be discarded and the exact kernel decides. scale * j is one float product,
 // the same rounding as the reference's double product converted to float.
+// With kWindowPerGroup, the window around each midpoint is the group's widest, from the largest
+// offset |lo| or |hi| (|y| is at most that): one comparison fewer per value, taken where offsets
+// are small (few values fall in the wider window).
+template <bool kWindowPerGroup = false>
 inline bool round_int_lattice_float(const float* in, float* out, std::size_t n, float scale,
-                                    float lo, float hi) {
-    const float inv = 1.0f / scale;
+                                    float inv, float lo, float hi) {
     const float magic = 0x1.8p23f;
+    const float window = std::max(std::fabs(lo), std::fabs(hi)) * 0x1p-20f + 0x1p-22f;
     int near_tie = 0;
     for (std::size_t i = 0; i < n; ++i) {
         float y = in[i] * inv;
-        y = y < lo ? lo : y;  // comparisons keep NaN
-        y = y > hi ? hi : y;
+        y = min_else_second(hi, max_else_second(lo, y));  // NaN stays
         const float j = (y + magic) - magic;
         // Distance of |y - j| from 1/2 against 8 ulps of y (and of 1/2 near zero).
         const float off_half = std::fabs(std::fabs(y - j) - 0.5f);
-        near_tie |= off_half <= std::fabs(y) * 0x1p-20f + 0x1p-22f;
+        near_tie |= off_half <= (kWindowPerGroup ? window : std::fabs(y) * 0x1p-20f + 0x1p-22f);
         out[i] = scale * j + 0.0f;  // one zero: + 0 turns -0 into +0
     }
     return near_tie == 0;

@@ -106,7 +106,8 @@ class FormatImpl {
                                                                std::size_t n) const;
     // Optional whole-tensor fast path of a block format: the same values as the per-block fit
     // loop of Format::quantize (blocks in order, stochastic streams seeded seed + block start),
-    // bit for bit. false: not taken, the generic loop runs.
+    // bit for bit. false: not taken, the generic loop runs. A format that fits a tensor is asked
+    // first, before its fit, and may do both steps in its own passes.
     virtual bool quantize_blocks(const float* in, float* out, std::size_t n,
                                  const QuantizeOptions& options) const;
 
