@@ -45,8 +45,6 @@ std::string state_json() {
     return dump(j);
 }
 
-// {"key": value, ...} -> {"ok": bool, "errors": [...], "changed": [...]}. Values may be strings,
-
 // Bytes from JS (a Uint8Array, or a string) copied with one TypedArray.set: Embind's own
 // std::string conversion copies a Uint8Array byte by byte in JS (19% of the page's time when
 // the worker's 5 MB progress saves of a 784-512x3-10 net arrived ten times a second).
@@ -63,6 +61,8 @@ std::string bytes_from_js(const emscripten::val& v) {
 void acted() {
     quantlab::app().last_input_ms = emscripten_get_now();
 }
+
+// {"key": value, ...} -> {"ok": bool, "errors": [...], "changed": [...]}. Values may be strings,
 // numbers or booleans (true/false become 1/0).
 std::string set_state_json(const std::string& request) {
     acted();
