@@ -1,5 +1,6 @@
 // Internals of the ONNX import (qlab/onnx.hpp), shared by onnx_import.cpp (constants, the walk
-// along the chain, import_onnx) and onnx_import_ops.cpp (one handler per op). Private to
+// along the chain, import_onnx), onnx_import_fold.cpp (folding constants) and
+// onnx_import_ops.cpp and onnx_import_outputs.cpp (one handler per op). Private to
 // core/learn. Sections: 1. messages and attributes  2. constants (initializers, Constant nodes and
 // what folds over them), with per element the quantization parameters a DequantizeLinear gave
 // them  3. the formats of quantized weights and activations  4. the importer's state.
@@ -189,7 +190,7 @@ struct Importer {
     Status sort_nodes();
     Status fold_constants();
     Status fold(std::size_t index, bool& done);
-    // One per op family that folds; c starts as a copy of the input x (onnx_import.cpp).
+    // One per op family that folds; c starts as a copy of the input x (onnx_import_fold.cpp).
     Status fold_constant_node(std::size_t index, Const& c);
     Status fold_cast(std::size_t index, const Const& x, Const& c, bool& folds);
     Status fold_reshape(std::size_t index, const Const& x, Const& c);

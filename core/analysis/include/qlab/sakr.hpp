@@ -69,7 +69,7 @@ struct SakrPair {
     double g_a = 0, g_w = 0;      // sums of squared derivatives of z_i - z_y^ over A and W
     double max_a = 0, max_w = 0;  // largest |derivative| over A and over W
     // Normalised even power sums sum_h (deriv_h / max)^{2k}, k = 1..K (index k-1): Theorem 2's
-    // sum of log(sinh(T D_h) / (T D_h)) is a series in them (see sakr.cpp).
+    // sum of log(sinh(T D_h) / (T D_h)) is a series in them (see sakr_bounds.cpp).
     std::array<double, kSakrSeriesTerms> pa{}, pw{};
 };
 
