@@ -85,6 +85,37 @@ TEST(Generators, SameSeedSamePointsOnEveryPlatform) {
     EXPECT_EQ(d.y, (std::vector<int>{0, 1, 1, 1}));
 }
 
+// Bytes (what the lab sends its analysis worker): every value exactly; cut or inconsistent bytes
+// refused with a message.
+TEST(DatasetBytes, RoundTripExactlyAndRefuseCutsAndBadLabels) {
+    Dataset d;
+    d.name = "three rows";
+    d.features = 2;
+    d.classes = 3;
+    d.x = {0.1f, -0.0f, 1e30f, 2.5f, -7.0f, 1e-40f};
+    d.y = {2, 0, 1};
+    d.class_names = {"a", "b", "c"};
+    const std::string bytes = dataset_to_bytes(d);
+    auto back = dataset_from_bytes(bytes);
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    EXPECT_EQ(back->name, d.name);
+    EXPECT_EQ(back->features, 2);
+    EXPECT_EQ(back->classes, 3);
+    EXPECT_EQ(back->x, d.x);
+    EXPECT_TRUE(std::signbit(back->x[1]));
+    EXPECT_EQ(back->y, d.y);
+    EXPECT_EQ(back->class_names, d.class_names);
+    for (std::size_t cut = 0; cut < bytes.size(); ++cut)
+        EXPECT_FALSE(dataset_from_bytes(std::string_view(bytes).substr(0, cut)).ok()) << cut;
+    Dataset bad = d;
+    bad.y[1] = 3;  // no class 3
+    EXPECT_EQ(dataset_from_bytes(dataset_to_bytes(bad)).status().message(),
+              "data set bytes whose values do not fit its sizes or classes");
+    bad = d;
+    bad.x.pop_back();  // five values for three rows of two
+    EXPECT_FALSE(dataset_from_bytes(dataset_to_bytes(bad)).ok());
+}
+
 TEST(Split, FirstRowsKeepsOrderAndZeroMeansAll) {
     const Dataset d = make_playground({});
     const Dataset three = first_rows(d, 3);

@@ -125,6 +125,26 @@ TEST(ModelJson, MalformedModelsNameTheProblem) {
     EXPECT_FALSE(load_model("/nonexistent/model.json").ok());
 }
 
+// Bytes (what the lab sends its analysis worker): every weight exactly, the geometry kept, and
+// any cut refused with a message instead of a short model.
+TEST(ModelBytes, RoundTripExactlyAndRefuseEveryCut) {
+    Model cnn = *make_model("cnn:8x8x1-c4k3-p2-c6k2-16-3:act=tanh", 64, 3, 5);
+    cnn.layers[0].weight(0, 0) = -0.0f;  // signs of zero and tiny values survive
+    cnn.layers[0].weight(1, 0) = 1e-45f;
+    const std::string bytes = model_to_bytes(cnn);
+    auto back = model_from_bytes(bytes);
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    EXPECT_EQ(model_to_json(*back), model_to_json(cnn));
+    EXPECT_TRUE(std::signbit(back->layers[0].weight(0, 0)));
+    EXPECT_EQ(back->layers[0].weight(1, 0), 1e-45f);
+    for (std::size_t cut : {std::size_t{0}, std::size_t{7}, bytes.size() / 2, bytes.size() - 1}) {
+        const auto short_model = model_from_bytes(std::string_view(bytes).substr(0, cut));
+        EXPECT_FALSE(short_model.ok()) << cut;
+    }
+    EXPECT_EQ(model_from_bytes(bytes + "x").status().message(),
+              "model bytes that do not fit their shape: bytes left over");
+}
+
 // The shape alone (what the lab sends its training worker): geometry and activations kept,
 // weights read back as zeros, and each reader refuses the other's document.
 TEST(ModelJson, TheShapeAloneRoundTripsWithZeroWeights) {

@@ -21,6 +21,7 @@ class FakeHost final : public Host {
     }
     void request_dataset(const std::string& name) override { requested.push_back(name); }
     TrainRunner* train_runner() override { return runner; }
+    AnalysisRunner* analysis_runner() override { return analyses; }
 
     bool said(const std::string& part) const {
         for (const auto& m : messages)
@@ -31,7 +32,8 @@ class FakeHost final : public Host {
     double now = 0;
     std::vector<std::pair<std::string, MessageLevel>> messages;
     std::vector<std::string> requested;
-    TrainRunner* runner = nullptr;  // a test's stand-in for the Web Worker (fake_runner.hpp)
+    TrainRunner* runner = nullptr;       // a test's stand-in for the Web Worker (fake_runner.hpp)
+    AnalysisRunner* analyses = nullptr;  // and for its analyses (fake_analysis_runner.hpp)
 };
 
 // The bytes the page would fetch for a data set file ("digits.csv"), or "" when absent.

@@ -8,7 +8,8 @@
 namespace quantlab {
 
 enum class MessageLevel { info, warning, error };
-class TrainRunner;  // lab/train_worker.hpp
+class TrainRunner;     // lab/train_worker.hpp
+class AnalysisRunner;  // lab/analysis_worker.hpp
 
 class Host {
   public:
@@ -22,6 +23,8 @@ class Host {
     virtual void request_dataset(const std::string& name) = 0;
     // Where training runs off the UI thread (the browser's Web Worker); null: in the frames.
     virtual TrainRunner* train_runner() { return nullptr; }
+    // Where the lessons' analyses run off the UI thread (the same worker); null: in the frames.
+    virtual AnalysisRunner* analysis_runner() { return nullptr; }
 };
 
 }  // namespace quantlab

@@ -644,6 +644,10 @@ qlab::Result<std::string> export_onnx_file(const qlab::LabState& s, const Shared
 // ---- 5. the run in a Web Worker
 // ------------------------------------------------------------------
 
+AnalysisRunner* SharedModel::analysis_runner() const {
+    return host_.analysis_runner();
+}
+
 TrainRunner* SharedModel::runner() const {
     return host_.train_runner();
 }

@@ -148,6 +148,8 @@ class SharedModel {
     // Which weights the predictions are for.
     ModelVersion predicted_version() const { return predicted_version_; }
     void refresh_predictions(const qlab::LabState& s, bool in_frame);
+    // Where the lessons' analyses run off the UI thread (null: in the frames).
+    AnalysisRunner* analysis_runner() const;
 
   private:
     void rebuild(const qlab::LabState& s);  // the data changed: fresh weights, no run

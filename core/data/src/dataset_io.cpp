@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "qlab/bytes.hpp"
 #include "qlab/dataset.hpp"
 
 namespace qlab {
@@ -316,6 +317,34 @@ Result<Dataset> load_idx(const std::string& images_path, const std::string& labe
     auto labels = read_bytes(labels_path);
     if (!labels) return Status::error("idx: " + labels.status().message());
     return parse_idx(*images, *labels, images_path);
+}
+
+std::string dataset_to_bytes(const Dataset& data) {
+    ByteWriter w;
+    w.text(data.name);
+    w.pod<std::int32_t>(data.features), w.pod<std::int32_t>(data.classes);
+    w.array(data.x.data(), data.x.size()), w.array(data.y.data(), data.y.size());
+    w.pod<std::uint64_t>(data.class_names.size());
+    for (const std::string& name : data.class_names) w.text(name);
+    return w.take();
+}
+
+Result<Dataset> dataset_from_bytes(std::string_view bytes) {
+    ByteReader r(bytes);
+    Dataset d;
+    d.name = r.text();
+    d.features = r.pod<std::int32_t>(), d.classes = r.pod<std::int32_t>();
+    r.array(d.x), r.array(d.y);
+    d.class_names.resize(r.count(sizeof(std::uint64_t)));
+    for (std::string& name : d.class_names) name = r.text();
+    if (!r.ok() || !r.at_end()) return Status::error("data set bytes cut short or too long");
+    const bool sizes_fit = d.features >= 0 && d.classes >= 0 &&
+                           d.x.size() == d.y.size() * static_cast<std::size_t>(d.features);
+    bool labels_fit = true;
+    for (int y : d.y) labels_fit = labels_fit && y >= 0 && y < d.classes;
+    if (!sizes_fit || !labels_fit)
+        return Status::error("data set bytes whose values do not fit its sizes or classes");
+    return d;
 }
 
 }  // namespace qlab

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "qlab/bytes.hpp"
 #include "qlab/mlp.hpp"
 #include "qlab/onnx.hpp"
 
@@ -356,6 +357,29 @@ Result<Model> model_from_json(std::string_view text, ModelWeights weights) {
         m.layers.push_back(std::move(L));
     }
     return m;
+}
+
+std::string model_to_bytes(const Model& model) {
+    ByteWriter w;
+    w.text(model_to_json(model, ModelWeights::omitted));
+    for (const Layer& L : model.layers)
+        if (L.has_weights()) w.matrix(L.weight), w.matrix(L.bias);
+    return w.take();
+}
+
+Result<Model> model_from_bytes(std::string_view bytes) {
+    ByteReader r(bytes);
+    const std::string shape = r.text();
+    if (!r.ok()) return Status::error("model bytes cut short in the model's shape");
+    auto m = model_from_json(shape, ModelWeights::omitted);
+    if (!m) return m.status();
+    Model model = std::move(m).value();
+    for (Layer& L : model.layers)
+        if (L.has_weights()) r.matrix(L.weight, L.out, L.in), r.matrix(L.bias, L.out, 1);
+    if (!r.ok() || !r.at_end())
+        return Status::error(std::string("model bytes that do not fit their shape: ") +
+                             (r.ok() ? "bytes left over" : "cut short or other sizes"));
+    return model;
 }
 
 Status save_model(const Model& model, const std::string& path) {

@@ -1,11 +1,10 @@
-// TrainJob::save and restore: a training run as bytes, so the lab's Web Worker (another instance
-// of the same WebAssembly) can take a run and hand it back exactly. Values are copied as they lie
-// in memory (WebAssembly and every platform we build for are little-endian); a save is read only
-// by the same build, so it carries a magic and a version, and every count is checked.
+// TrainJob::save and restore: a training run as bytes (qlab/bytes.hpp), so the lab's Web Worker
+// (another instance of the same WebAssembly) can take a run and hand it back exactly. A save is
+// read only by the same build, so it carries a magic and a version, and every count is checked.
 #include <cassert>
 #include <cstring>
-#include <type_traits>
 
+#include "qlab/bytes.hpp"
 #include "train_job_state.hpp"
 
 namespace qlab {
@@ -15,73 +14,8 @@ namespace {
 constexpr char kMagic[4] = {'Q', 'L', 'T', 'J'};
 constexpr std::uint32_t kVersion = 1;
 
-class Writer {
-  public:
-    template <class T>
-    void pod(T value) {
-        static_assert(std::is_trivially_copyable_v<T>);
-        out_.append(reinterpret_cast<const char*>(&value), sizeof value);
-    }
-    void text(const std::string& s) {
-        pod<std::uint64_t>(s.size());
-        out_ += s;
-    }
-    template <class M>
-    void matrix(const M& m) {  // any dense Eigen matrix or vector of floats
-        pod<std::int64_t>(m.rows()), pod<std::int64_t>(m.cols());
-        out_.append(reinterpret_cast<const char*>(m.data()),
-                    static_cast<std::size_t>(m.size()) * sizeof(float));
-    }
-    std::string take() { return std::move(out_); }
-
-  private:
-    std::string out_;
-};
-
-class Reader {
-  public:
-    explicit Reader(std::string_view in) : in_(in) {}
-    template <class T>
-    T pod() {
-        T value{};
-        if (!take(&value, sizeof value)) return T{};
-        return value;
-    }
-    std::string text() {
-        const auto n = pod<std::uint64_t>();
-        if (!ok_ || n > in_.size() - at_) return fail(), std::string();
-        std::string s(in_.substr(at_, n));
-        at_ += n;
-        return s;
-    }
-    // A count of items of `item_bytes` each that the rest of the input could hold.
-    std::size_t count(std::size_t item_bytes) {
-        const auto n = pod<std::uint64_t>();
-        if (!ok_ || (item_bytes > 0 && n > (in_.size() - at_) / item_bytes)) return fail(), 0;
-        return static_cast<std::size_t>(n);
-    }
-    template <class M>
-    void matrix(M& m, Eigen::Index rows, Eigen::Index cols) {  // of exactly this shape
-        const auto r = pod<std::int64_t>(), c = pod<std::int64_t>();
-        if (!ok_ || r != rows || c != cols) return fail();
-        m.resize(rows, cols);
-        take(m.data(), static_cast<std::size_t>(m.size()) * sizeof(float));
-    }
-    bool take(void* out, std::size_t n) {
-        if (!ok_ || n > in_.size() - at_) return fail(), false;
-        std::memcpy(out, in_.data() + at_, n);
-        at_ += n;
-        return true;
-    }
-    void fail() { ok_ = false; }
-    bool ok() const { return ok_; }
-    bool at_end() const { return at_ == in_.size(); }
-
-  private:
-    std::string_view in_;
-    std::size_t at_ = 0;
-    bool ok_ = true;
-};
+using Writer = ByteWriter;
+using Reader = ByteReader;
 
 void write_options(Writer& w, const TrainOptions& o) {
     w.pod<std::uint8_t>(static_cast<std::uint8_t>(o.optimizer));

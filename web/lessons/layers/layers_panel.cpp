@@ -83,7 +83,7 @@ class LayersPanel final : public ModelPanel {
         return {{"kappa sweep", a_.sweep()},
                 {"size against error", a_.tradeoff()},
                 {"fine-tune on the levels", d_.finetune_job()},
-                {"per-layer sensitivity", sens_.job()}};
+                sens_.scheduled("per-layer sensitivity")};
     }
 
   private:

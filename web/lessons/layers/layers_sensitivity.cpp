@@ -88,6 +88,7 @@ nlohmann::json sensitivity_metrics(const Sensitivity& sens) {
     nlohmann::json j;
     const qlab::SensitivityResult* r = sens.result();
     j["state"] = sens.done() ? "finished" : sens.running() ? "running" : "idle";
+    j["in_worker"] = sens.in_worker();  // where it runs (or ran): the Web Worker or the frames
     j["problem"] = sens.problem();
     j["weights"] = sens.weights();
     j["activations"] = sens.activations();

@@ -37,17 +37,19 @@ void Sensitivity::update(const qlab::LabState& s, const SharedModel& model) {
     o.weights = weights_;
     o.activations = activations_;
     o.max_rows = 0;  // data_ holds the rows already
-    job_ = std::make_unique<qlab::SensitivityJob>(model_, data_, o);
+    job_.start(model.analysis_runner(), {"sensitivity", &model_, &data_, qlab::to_bytes(o)},
+               [this, o] { return std::make_unique<qlab::SensitivityJob>(model_, data_, o); });
     problem_.clear();
 }
 
 std::string Sensitivity::problem() const {
-    if (job_ && job_->state() == qlab::JobState::failed) return job_->status().message();
+    const qlab::Job* job = job_.job();
+    if (job && job->state() == qlab::JobState::failed) return job->status().message();
     return problem_;
 }
 
 std::vector<qlab::LayerSensitivity> Sensitivity::sorted() const {
-    return job_ ? job_->result().sorted() : std::vector<qlab::LayerSensitivity>{};
+    return job_.job() ? job_.result().sorted() : std::vector<qlab::LayerSensitivity>{};
 }
 
 }  // namespace quantlab::layers

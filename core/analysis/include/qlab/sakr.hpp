@@ -109,6 +109,8 @@ class SakrAnalysis {
   private:
     friend class SakrJob;
     friend class SakrBoundsJob;
+    friend std::string to_bytes(const SakrAnalysis& analysis);  // qlab/analysis_bytes.hpp
+    friend Status from_bytes(std::string_view bytes, SakrAnalysis& out);
     double exact_log_mgf(const SakrPair& p, double t, double half_da, double half_dw) const;
     Model model_;
     Matrix x_;

@@ -94,6 +94,11 @@ Result<Dataset> parse_libsvm(std::string_view text, const std::string& name);
 Result<Dataset> parse_idx(const std::vector<std::uint8_t>& images,
                           const std::vector<std::uint8_t>& labels, const std::string& name);
 
+// A data set as bytes for another instance of the same build (the lab's Web Worker): every value
+// exactly. A cut or inconsistent input is refused with a message.
+std::string dataset_to_bytes(const Dataset& data);
+Result<Dataset> dataset_from_bytes(std::string_view bytes);
+
 // Two classes of a data set, relabelled a -> 0 and b -> 1 (rows keep their order); an error names
 // a class the data does not have.
 Result<Dataset> class_pair(const Dataset& data, int a, int b);

@@ -1,0 +1,27 @@
+// The analyses' options and results as bytes (qlab/bytes.hpp), for another instance of the same
+// build: the lab's Web Worker runs an analysis and the page shows its result exactly as if it had
+// run there. Every reader refuses a cut or foreign input with a message and leaves `out` alone.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "qlab/sakr.hpp"
+#include "qlab/sensitivity.hpp"
+#include "qlab/status.hpp"
+
+namespace qlab {
+
+std::string to_bytes(const SensitivityOptions& options);
+Status from_bytes(std::string_view bytes, SensitivityOptions& out);
+std::string to_bytes(const SensitivityResult& result);
+Status from_bytes(std::string_view bytes, SensitivityResult& out);
+
+std::string to_bytes(const SakrOptions& options);
+Status from_bytes(std::string_view bytes, SakrOptions& out);
+// The analysis whole (its model, estimation set and pairs): bounds() and SakrBoundsJob work on
+// the copy as on the original.
+std::string to_bytes(const SakrAnalysis& analysis);
+Status from_bytes(std::string_view bytes, SakrAnalysis& out);
+
+}  // namespace qlab

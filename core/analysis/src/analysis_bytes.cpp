@@ -1,0 +1,133 @@
+// The analyses' options and results as bytes (see qlab/analysis_bytes.hpp). Each starts with a
+// tag of its type, so a result is never read as another's; readers fill a copy and move it into
+// `out` only when every byte fitted.
+#include "qlab/analysis_bytes.hpp"
+
+#include <type_traits>
+
+#include "qlab/bytes.hpp"
+
+namespace qlab {
+
+namespace {
+
+enum class Tag : std::uint8_t { sensitivity_options = 1, sensitivity_result, sakr_options, sakr };
+
+ByteWriter tagged(Tag tag) {
+    ByteWriter w;
+    w.pod(tag);
+    return w;
+}
+
+// Reads `bytes` with `read` into a copy of T; `out` takes it when it all fitted.
+template <class T, class Read>
+Status read_tagged(std::string_view bytes, Tag tag, const char* what, T& out, Read read) {
+    ByteReader r(bytes);
+    T value{};
+    if (r.pod<Tag>() != tag) return Status::error(std::string("not the bytes of ") + what);
+    read(r, value);
+    if (!r.ok() || !r.at_end())
+        return Status::error(std::string("the bytes of ") + what + " are cut short or too long");
+    out = std::move(value);
+    return Status::success();
+}
+
+void write_layer(ByteWriter& w, const LayerSensitivity& l) {
+    w.pod<std::uint64_t>(l.layer), w.text(l.description);
+    w.pod(l.accuracy), w.pod(l.accuracy_drop), w.pod(l.measured_sqnr_db);
+    w.pod(l.predicted_sqnr_db), w.pod(l.weight_sqnr_db), w.pod(l.activation_sqnr_db);
+}
+
+void read_layer(ByteReader& r, LayerSensitivity& l) {
+    l.layer = static_cast<std::size_t>(r.pod<std::uint64_t>()), l.description = r.text();
+    l.accuracy = r.pod<double>(), l.accuracy_drop = r.pod<double>();
+    l.measured_sqnr_db = r.pod<double>(), l.predicted_sqnr_db = r.pod<double>();
+    l.weight_sqnr_db = r.pod<double>(), l.activation_sqnr_db = r.pod<double>();
+}
+
+}  // namespace
+
+std::string to_bytes(const SensitivityOptions& o) {
+    ByteWriter w = tagged(Tag::sensitivity_options);
+    w.text(o.weights), w.text(o.activations), w.pod<std::uint64_t>(o.max_rows);
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, SensitivityOptions& out) {
+    return read_tagged(bytes, Tag::sensitivity_options, "sensitivity options", out,
+                       [](ByteReader& r, SensitivityOptions& o) {
+                           o.weights = r.text(), o.activations = r.text();
+                           o.max_rows = static_cast<std::size_t>(r.pod<std::uint64_t>());
+                       });
+}
+
+std::string to_bytes(const SensitivityResult& result) {
+    ByteWriter w = tagged(Tag::sensitivity_result);
+    w.pod(result.float_accuracy), w.pod<std::uint64_t>(result.rows);
+    w.pod<std::uint64_t>(result.layers.size());
+    for (const LayerSensitivity& l : result.layers) write_layer(w, l);
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, SensitivityResult& out) {
+    return read_tagged(bytes, Tag::sensitivity_result, "a sensitivity result", out,
+                       [](ByteReader& r, SensitivityResult& s) {
+                           s.float_accuracy = r.pod<double>();
+                           s.rows = static_cast<std::size_t>(r.pod<std::uint64_t>());
+                           s.layers.resize(r.count(8 * 7));
+                           for (LayerSensitivity& l : s.layers) read_layer(r, l);
+                       });
+}
+
+std::string to_bytes(const SakrOptions& o) {
+    ByteWriter w = tagged(Tag::sakr_options);
+    w.pod<std::int32_t>(o.samples), w.pod<std::int32_t>(o.batch), w.pod(o.seed);
+    w.pod<std::int32_t>(o.grid_min), w.pod<std::int32_t>(o.grid_max);
+    w.pod<std::int32_t>(o.offset), w.pod<std::int32_t>(o.noise_trials);
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, SakrOptions& out) {
+    return read_tagged(bytes, Tag::sakr_options, "Sakr options", out,
+                       [](ByteReader& r, SakrOptions& o) {
+                           o.samples = r.pod<std::int32_t>(), o.batch = r.pod<std::int32_t>();
+                           o.seed = r.pod<std::uint64_t>();
+                           o.grid_min = r.pod<std::int32_t>(), o.grid_max = r.pod<std::int32_t>();
+                           o.offset = r.pod<std::int32_t>();
+                           o.noise_trials = r.pod<std::int32_t>();
+                       });
+}
+
+std::string to_bytes(const SakrAnalysis& a) {
+    static_assert(std::is_trivially_copyable_v<SakrPair>);
+    ByteWriter w = tagged(Tag::sakr);
+    w.text(model_to_bytes(a.model_));
+    w.pod<std::int64_t>(a.x_.rows());
+    w.matrix(a.x_);
+    w.array(a.decisions_.data(), a.decisions_.size());
+    w.array(a.pairs_.data(), a.pairs_.size());
+    w.pod(a.e_a_), w.pod(a.e_w_), w.pod<std::int64_t>(a.ties_), w.pod<std::int64_t>(a.clipped_);
+    w.text(a.first_tie_);
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, SakrAnalysis& out) {
+    Status model_status = Status::success();
+    Status st = read_tagged(bytes, Tag::sakr, "a Sakr analysis", out,
+                            [&model_status](ByteReader& r, SakrAnalysis& a) {
+                                auto model = model_from_bytes(r.text());
+                                if (!model) return model_status = model.status(), r.fail();
+                                a.model_ = std::move(model).value();
+                                // The estimation set: rows of the model's width.
+                                const auto rows = r.pod<std::int64_t>();
+                                r.matrix(a.x_, rows, a.model_.inputs());
+                                r.array(a.decisions_), r.array(a.pairs_);
+                                a.e_a_ = r.pod<double>(), a.e_w_ = r.pod<double>();
+                                a.ties_ = r.pod<std::int64_t>();
+                                a.clipped_ = r.pod<std::int64_t>();
+                                a.first_tie_ = r.text();
+                            });
+    return model_status ? st : model_status;
+}
+
+}  // namespace qlab

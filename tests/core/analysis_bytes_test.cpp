@@ -1,0 +1,102 @@
+// The analyses' options and results as bytes (qlab/analysis_bytes.hpp): each round-trips exactly,
+// a result is never read as another's, and every cut is refused with `out` left alone.
+#include "qlab/analysis_bytes.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "qlab/random.hpp"
+
+namespace qlab {
+namespace {
+
+// Every strict prefix of `bytes` is refused and leaves `out` as it was.
+template <class T>
+void expect_cuts_refused(const std::string& bytes, const T& before) {
+    for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
+        T out = before;
+        EXPECT_FALSE(from_bytes(std::string_view(bytes).substr(0, cut), out)) << cut;
+        EXPECT_EQ(to_bytes(out), to_bytes(before)) << cut;
+    }
+}
+
+TEST(AnalysisBytes, SensitivityOptionsAndResultsRoundTripWithInfinities) {
+    SensitivityOptions o{"int:b=4,group=32", "fixed:w=8,f=4", 123};
+    SensitivityOptions o2;
+    ASSERT_TRUE(from_bytes(to_bytes(o), o2));
+    EXPECT_EQ(o2.weights, o.weights);
+    EXPECT_EQ(o2.activations, o.activations);
+    EXPECT_EQ(o2.max_rows, 123u);
+    expect_cuts_refused(to_bytes(o), SensitivityOptions{});
+
+    SensitivityResult r;
+    r.float_accuracy = 0.9375;
+    r.rows = 1000;
+    r.layers.push_back({2, "dense 784x128", 0.91, 0.0275, 31.5, 30.25,
+                        std::numeric_limits<double>::infinity(), -0.0});
+    r.layers.push_back({0, "conv2d 6x1x5x5", 0.5, 0.4375, -3.0, 1e-300, 12.0, 7.5});
+    SensitivityResult back;
+    ASSERT_TRUE(from_bytes(to_bytes(r), back));
+    ASSERT_EQ(back.layers.size(), 2u);
+    EXPECT_EQ(back.float_accuracy, 0.9375);
+    EXPECT_EQ(back.rows, 1000u);
+    EXPECT_EQ(back.layers[0].description, "dense 784x128");
+    EXPECT_EQ(back.layers[0].layer, 2u);
+    EXPECT_EQ(back.layers[0].weight_sqnr_db, std::numeric_limits<double>::infinity());
+    EXPECT_TRUE(std::signbit(back.layers[0].activation_sqnr_db));
+    EXPECT_EQ(back.layers[1].predicted_sqnr_db, 1e-300);
+    EXPECT_EQ(to_bytes(back), to_bytes(r));
+    expect_cuts_refused(to_bytes(r), SensitivityResult{});
+    // Options are not a result.
+    SensitivityResult wrong;
+    const Status st = from_bytes(to_bytes(o), wrong);
+    EXPECT_EQ(st.message(), "not the bytes of a sensitivity result");
+}
+
+TEST(AnalysisBytes, ASakrAnalysisRoundTripsAndGivesTheSameBounds) {
+    // A small trained-looking network: its analysis over 40 random rows.
+    Model m = *make_model("mlp:6-5-4", 6, 4, 11);
+    Dataset d;
+    d.features = 6, d.classes = 4;
+    Rng rng(3);
+    for (int i = 0; i < 40; ++i) {
+        for (int f = 0; f < 6; ++f) d.x.push_back(static_cast<float>(rng.uniform() * 2 - 1));
+        d.y.push_back(i % 4);
+    }
+    SakrOptions o;
+    o.batch = 7;
+    o.seed = 9;
+    o.noise_trials = 3;
+    SakrOptions o2;
+    ASSERT_TRUE(from_bytes(to_bytes(o), o2));
+    EXPECT_EQ(to_bytes(o2), to_bytes(o));
+    EXPECT_EQ(o2.batch, 7);
+    EXPECT_EQ(o2.seed, 9u);
+    SakrJob job(m, d, o);
+    ASSERT_TRUE(run_job(job).ok());
+    const SakrAnalysis& a = job.result();
+    SakrAnalysis b;
+    ASSERT_TRUE(from_bytes(to_bytes(a), b));
+    EXPECT_EQ(b.e_a(), a.e_a());
+    EXPECT_EQ(b.e_w(), a.e_w());
+    EXPECT_EQ(b.decisions(), a.decisions());
+    EXPECT_EQ(b.inputs(), a.inputs());
+    EXPECT_EQ(b.pairs().size(), a.pairs().size());
+    EXPECT_EQ(b.suggested_bw_minus_ba(), a.suggested_bw_minus_ba());
+    for (int ba = 2; ba <= 10; ba += 4) {
+        EXPECT_EQ(b.bounds(ba, ba + 2).thm1, a.bounds(ba, ba + 2).thm1);
+        EXPECT_EQ(b.bounds(ba, ba + 2).thm2_opt, a.bounds(ba, ba + 2).thm2_opt);
+    }
+    EXPECT_EQ(to_bytes(b), to_bytes(a));
+    const std::string bytes = to_bytes(a);
+    for (std::size_t cut : {std::size_t{0}, std::size_t{1}, bytes.size() / 3, bytes.size() - 1}) {
+        SakrAnalysis out;
+        EXPECT_FALSE(from_bytes(std::string_view(bytes).substr(0, cut), out)) << cut;
+        EXPECT_EQ(out.samples(), 0u) << cut;
+    }
+}
+
+}  // namespace
+}  // namespace qlab
