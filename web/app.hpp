@@ -54,7 +54,9 @@ class App final : public Host {
     void report(const std::string& text, MessageLevel level = MessageLevel::warning) override;
     void request_dataset(const std::string& name) override;
     TrainRunner* train_runner() override { return &worker_link; }
-    WorkerLink worker_link;  // the training Web Worker (ready() false: the frames train)
+    AnalysisRunner* analysis_runner() override { return &worker_link; }
+    // The Web Worker: training and the lessons' analyses (ready() false: the frames run them).
+    WorkerLink worker_link;
 
     const std::deque<Message>& messages() const { return messages_; }
     void dismiss_messages() { messages_.clear(); }

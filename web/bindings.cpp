@@ -168,6 +168,7 @@ std::string metrics_json() {
     j["worker"] = app.worker_link.status();
     j["worker_runs"] = app.model().worker_runs();
     j["worker_queue_peak"] = app.worker_link.queue_peak();
+    j["worker_analyses"] = app.worker_link.analyses_posted();  // analyses sent to the worker
     j["frame_ms_median"] = app.frame_ms_percentile(0.5);
     j["frame_ms_p95"] = app.frame_ms_percentile(0.95);
     // The last frames' CPU ms, for the browser bench.
@@ -393,12 +394,16 @@ void worker_message(double run, int kind, const emscripten::val& bytes, bool las
     app.worker_link.on_message(std::move(m));
     if (app.worker_link.queued() >= quantlab::WorkerLink::kMaxQueued) app.refresh(false);
 }
+void worker_analysis(const emscripten::val& bytes) {
+    quantlab::app().worker_link.deliver(bytes_from_js(bytes));
+}
 void worker_died(const std::string& why) {
     quantlab::app().worker_link.on_died(why);
 }
 
-// The worker's side (quantlab-worker.js holds one): quantlab::TrainWorker on this instance's clock,
-// its messages read one by one (their bytes as a view the worker copies and transfers).
+// The worker's side (quantlab-worker.js holds one): quantlab::TrainWorker and AnalysisWorker on
+// this instance's clock, sharing each slice; their messages read one by one (their bytes as a
+// view the worker copies and transfers; an analysis's message is its bytes alone).
 class WorkerSide {
   public:
     void set_data(const std::string& name, int features, int classes,
@@ -426,12 +431,29 @@ class WorkerSide {
     void set_epochs(double run, int epochs) {
         worker_.set_epochs(static_cast<long long>(run), epochs);
     }
-    bool busy() const { return worker_.busy(); }
-    // Steps for about budget_ms; the number of messages to read.
+    void start_analysis(double id, const emscripten::val& request) {
+        analyses_.start(static_cast<long long>(id), bytes_from_js(request));
+    }
+    void cancel_analysis(double id) { analyses_.cancel(static_cast<long long>(id)); }
+    bool busy() const { return worker_.busy() || analyses_.busy(); }
+    // Steps for about budget_ms (split between training and the analyses when both have work);
+    // the number of messages to read.
     int step(double budget_ms) {
-        out_ = worker_.step(budget_ms);
+        const bool both = worker_.busy() && analyses_.busy();
+        out_ = worker_.busy() ? worker_.step(both ? budget_ms / 2 : budget_ms)
+                              : std::vector<quantlab::RunnerMessage>{};
+        if (analyses_.busy())
+            for (const quantlab::AnalysisMessage& m :
+                 analyses_.step(both ? budget_ms / 2 : budget_ms)) {
+                quantlab::RunnerMessage r;
+                r.run = m.id;
+                r.bytes = quantlab::message_to_bytes(m);
+                r.text = kAnalysisText;
+                out_.push_back(std::move(r));
+            }
         return static_cast<int>(out_.size());
     }
+    bool is_analysis(int i) const { return out_.at(i).text == kAnalysisText; }
     double run_of(int i) const { return static_cast<double>(out_.at(i).run); }
     int kind_of(int i) const { return static_cast<int>(out_.at(i).kind); }
     bool last_of(int i) const { return out_.at(i).last; }
@@ -441,7 +463,9 @@ class WorkerSide {
     }
 
   private:
+    static constexpr const char* kAnalysisText = "analysis";  // marks an analysis's message
     quantlab::TrainWorker worker_{[] { return emscripten_get_now(); }};
+    quantlab::AnalysisWorker analyses_{[] { return emscripten_get_now(); }};
     std::vector<quantlab::RunnerMessage> out_;
 };
 
@@ -477,6 +501,7 @@ EMSCRIPTEN_BINDINGS(quantlab) {
     emscripten::function("workerEnabled", &worker_enabled);
     emscripten::function("workerReady", &worker_ready);
     emscripten::function("workerMessage", &worker_message);
+    emscripten::function("workerAnalysis", &worker_analysis);
     emscripten::function("workerDied", &worker_died);
     emscripten::class_<WorkerSide>("TrainWorker")
         .constructor<>()
@@ -486,10 +511,13 @@ EMSCRIPTEN_BINDINGS(quantlab) {
         .function("stop", &WorkerSide::stop)
         .function("setRounding", &WorkerSide::set_rounding)
         .function("setEpochs", &WorkerSide::set_epochs)
+        .function("startAnalysis", &WorkerSide::start_analysis)
+        .function("cancelAnalysis", &WorkerSide::cancel_analysis)
         .function("busy", &WorkerSide::busy)
         .function("step", &WorkerSide::step)
         .function("runOf", &WorkerSide::run_of)
         .function("kindOf", &WorkerSide::kind_of)
         .function("lastOf", &WorkerSide::last_of)
+        .function("isAnalysis", &WorkerSide::is_analysis)
         .function("bytesOf", &WorkerSide::bytes_of);
 }

@@ -525,6 +525,9 @@
         worker.postMessage({ type: "start", run, model, checkpoint }, [checkpoint.buffer]);
       },
       postControl(type, run, value) { worker.postMessage({ type, run, value }); },
+      postAnalysis(id, request) {
+        worker.postMessage({ type: "analysis", id, request }, [request.buffer]);
+      },
       // The worker stopped (a crash, or a test): it is restarted and the lab goes on without it
       // meanwhile; after MAX_WORKER_RESTARTS the frames train.
       died(why) {
@@ -538,6 +541,7 @@
           const m = e.data;
           if (m.type === "ready") module.workerReady();
           else if (m.type === "message") module.workerMessage(m.run, m.kind, m.bytes, m.last, m.text);
+          else if (m.type === "analysis") module.workerAnalysis(m.bytes);
           else if (m.type === "died") link.died(m.text);
         };
         worker.onerror = (e) => { e.preventDefault(); link.died(e.message); };

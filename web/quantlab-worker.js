@@ -1,6 +1,7 @@
-// The lab's training Web Worker: its own instance of the same WebAssembly as the page (the HTTP
-// cache serves quantlab.wasm again), without main(): it takes the page's run as a checkpoint,
-// trains at full speed in slices, and posts progress and checkpoints back as transferred bytes.
+// The lab's Web Worker: its own instance of the same WebAssembly as the page (the HTTP cache
+// serves quantlab.wasm again), without main(): it takes the page's run as a checkpoint, trains at
+// full speed in slices, and posts progress and checkpoints back as transferred bytes; it runs the
+// lessons' analyses the same way (their model, data and options in, progress and results out).
 "use strict";
 importScripts("quantlab.js");
 
@@ -13,8 +14,9 @@ let looping = false;
 function postAll(count) {
   for (let i = 0; i < count; ++i) {
     const bytes = side.bytesOf(i).slice();  // out of the module's memory, then transferred
-    postMessage({ type: "message", run: side.runOf(i), kind: side.kindOf(i), bytes,
-                  last: side.lastOf(i), text: "" }, [bytes.buffer]);
+    if (side.isAnalysis(i)) postMessage({ type: "analysis", bytes }, [bytes.buffer]);
+    else postMessage({ type: "message", run: side.runOf(i), kind: side.kindOf(i), bytes,
+                       last: side.lastOf(i), text: "" }, [bytes.buffer]);
   }
 }
 loop.port1.onmessage = () => {
@@ -41,6 +43,10 @@ function handle(m) {
     side.setRounding(m.run, m.value);
   } else if (m.type === "epochs") {
     side.setEpochs(m.run, m.value);
+  } else if (m.type === "analysis") {
+    side.startAnalysis(m.id, m.request);
+  } else if (m.type === "cancel-analysis") {
+    side.cancelAnalysis(m.run);
   }
   kick();
 }

@@ -1,6 +1,6 @@
-// WorkerLink: the shared model's run posted to the training Web Worker through the JS shell's
-// Module.trainWorker (quantlab-shell.js), which copies the bytes out of this module's memory and
-// transfers them; the worker's answers come back through bindings.cpp.
+// WorkerLink: the shared model's run and the lessons' analyses posted to the Web Worker through
+// the JS shell's Module.trainWorker (quantlab-shell.js), which copies the bytes out of this
+// module's memory and transfers them; the worker's answers come back through bindings.cpp.
 #include "worker_link.hpp"
 
 #include <emscripten.h>
@@ -27,6 +27,9 @@ EM_JS(void, worker_post_start, (double run, const char* model_json, const char* 
 });
 EM_JS(void, worker_post_control, (const char* type, double run, int value), {
     Module.trainWorker.postControl(UTF8ToString(type), run, value);
+});
+EM_JS(void, worker_post_analysis, (double id, const char* request, int request_size), {
+    Module.trainWorker.postAnalysis(id, HEAPU8.slice(request, request + request_size));
 });
 // clang-format on
 
@@ -70,7 +73,16 @@ std::vector<RunnerMessage> WorkerLink::take() {
     return out;
 }
 
+void WorkerLink::post_start(long long id, const std::string& request) {
+    ++analyses_posted_;
+    worker_post_analysis(static_cast<double>(id), request.data(), static_cast<int>(request.size()));
+}
+void WorkerLink::post_cancel(long long id) {
+    worker_post_control("cancel-analysis", static_cast<double>(id), 0);
+}
+
 void WorkerLink::on_died(const std::string& why) {
+    died(why);  // the analyses it ran go on in the page's frames
     ready_ = false;
     data_tag_ = -1;  // the new worker has no data
     RunnerMessage m;

@@ -1,6 +1,7 @@
-// The page's side of the training Web Worker (web/quantlab-worker.js): a TrainRunner that posts
-// the shared model's run to the worker through the JS shell and queues what comes back
-// (bindings.cpp's workerReady / workerMessage / workerDied deliver it).
+// The page's side of the Web Worker (web/quantlab-worker.js): a TrainRunner that posts the shared
+// model's run to the worker through the JS shell and queues what comes back, and an
+// AnalysisRunner that posts the lessons' analyses and hands their messages to the mirror jobs
+// (bindings.cpp's workerReady / workerMessage / workerAnalysis / workerDied deliver them).
 #pragma once
 
 #include <algorithm>
@@ -8,11 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "lab/analysis_worker.hpp"
 #include "lab/train_worker.hpp"
 
 namespace quantlab {
 
-class WorkerLink final : public TrainRunner {
+class WorkerLink final : public TrainRunner, public AnalysisRunner {
   public:
     bool ready() const override { return ready_; }
     void send_data(long long tag, const qlab::Split& split) override;
@@ -41,12 +43,18 @@ class WorkerLink final : public TrainRunner {
     // What metrics() says: "off" (no worker: the frames train), "starting", "ready".
     const char* status() const;
     bool enabled = false;  // the shell made a worker (set at start-up)
+    long long analyses_posted() const { return analyses_posted_; }  // metrics().worker_analyses
+
+  protected:
+    void post_start(long long id, const std::string& request) override;
+    void post_cancel(long long id) override;
 
   private:
     bool ready_ = false;
     long long data_tag_ = -1, run_ = 0;
     std::deque<RunnerMessage> inbox_;
     std::size_t queue_peak_ = 0;
+    long long analyses_posted_ = 0;
 };
 
 }  // namespace quantlab

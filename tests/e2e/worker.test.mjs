@@ -217,3 +217,48 @@ test("with no frames (a hidden tab pauses requestAnimationFrame) the worker's pr
     await context.close();
   }
 });
+
+// The Layers lesson's per-layer sensitivity runs in the worker (its own instance of the module),
+// and its rows equal those the page's frames compute with ?worker=0, number for number. A new
+// weight format starts a new analysis there.
+test("the per-layer sensitivity runs in the worker and gives the rows the page's frames give", async () => {
+  const query = "?panel=layers&data=digits&hidden=32-16&epochs=2&seed=5&lview=sensitivity&sweights=fixed:w=4,f=2";
+  const rowsOf = async (page, weights) => {
+    const m = await waitFor(page, (w) => {
+      const s = window.quantlab.metrics().sensitivity;
+      return s && s.state === "finished" && s.weights === w ? window.quantlab.metrics() : null;
+    }, weights, 60000);
+    return { layers: m.sensitivity.layers, inWorker: m.sensitivity.in_worker, posted: m.worker_analyses };
+  };
+  const open = async (q) => {
+    const opened = await openLab(lab.browser, lab.url + q);
+    await waitFor(opened.page, (inPage) => {
+      const m = window.quantlab.metrics();
+      return m.model && (inPage ? m.worker === "off" : m.worker === "ready");
+    }, q.includes("worker=0"));
+    await opened.page.evaluate(() => window.quantlab.toggleRun());  // Space: trains the model
+    return opened;
+  };
+  const w = await open(query);
+  const there = await rowsOf(w.page, "fixed:w=4,f=2");
+  assert.equal(there.inWorker, true, "it ran in the worker");
+  assert.ok(there.posted >= 1, `analyses posted to the worker: ${there.posted}`);
+  assert.equal(there.layers.length, 3);
+  const p = await open(query + "&worker=0");
+  const here = await rowsOf(p.page, "fixed:w=4,f=2");
+  assert.equal(here.inWorker, false);
+  assert.equal(here.posted, 0);
+  assert.deepEqual(there.layers, here.layers, "the worker's rows equal the frames' rows");
+  // Two bits fewer: a new analysis in the worker, and it hurts more.
+  await w.page.evaluate(() => window.quantlab.setState({ sweights: "fixed:w=2,f=1" }));
+  const two = await rowsOf(w.page, "fixed:w=2,f=1");
+  assert.equal(two.inWorker, true);
+  assert.equal(two.posted, there.posted + 1);
+  assert.ok(two.layers[0].accuracy_drop > there.layers[0].accuracy_drop,
+            `2 bits drop ${two.layers[0].accuracy_drop} against 4 bits ${there.layers[0].accuracy_drop}`);
+  console.log(`# sensitivity in the worker: ${there.layers.map((l) => `${l.description} drop ${l.accuracy_drop}`).join(", ")}; the frames agree`);
+  assert.deepEqual(w.errors, []);
+  assert.deepEqual(p.errors, []);
+  await w.context.close();
+  await p.context.close();
+});

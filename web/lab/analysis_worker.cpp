@@ -23,14 +23,15 @@ struct Kind {
 
 template <class J, class Options>
 Kind kind(const char* name) {
-    return {name,
-            [](const qlab::Model& model, const qlab::Dataset& data, std::string_view bytes)
-                -> qlab::Result<std::unique_ptr<qlab::Job>> {
-                Options o;
-                if (qlab::Status st = qlab::from_bytes(bytes, o); !st) return st;
-                return std::unique_ptr<qlab::Job>(std::make_unique<J>(model, data, o));
-            },
-            [](const qlab::Job& job) { return qlab::to_bytes(static_cast<const J&>(job).result()); }};
+    return {
+        name,
+        [](const qlab::Model& model, const qlab::Dataset& data,
+           std::string_view bytes) -> qlab::Result<std::unique_ptr<qlab::Job>> {
+            Options o;
+            if (qlab::Status st = qlab::from_bytes(bytes, o); !st) return st;
+            return std::unique_ptr<qlab::Job>(std::make_unique<J>(model, data, o));
+        },
+        [](const qlab::Job& job) { return qlab::to_bytes(static_cast<const J&>(job).result()); }};
 }
 
 const std::vector<Kind>& kinds() {
@@ -106,8 +107,7 @@ void AnalysisWorker::start(long long id, std::string_view request) {
         early_.push_back(std::move(m));
     };
     qlab::ByteReader r(request);
-    const std::string kind_name = r.text(), model = r.text(), data = r.text(),
-                      options = r.text();
+    const std::string kind_name = r.text(), model = r.text(), data = r.text(), options = r.text();
     if (!r.ok() || !r.at_end()) return refuse("its request is cut short");
     const Kind* kind = find_kind(kind_name);
     if (!kind) return refuse("no analysis is called \"" + kind_name + "\"");
@@ -218,7 +218,8 @@ void RemoteJob::take(AnalysisMessage m) {
     if (!m.result.empty()) result_ = std::move(m.result);
     ++updates_;
     if (m.state == qlab::JobState::failed) fail_now(qlab::Status::error(m.message));
-    if (m.state == qlab::JobState::finished) restore_state(qlab::JobState::finished, qlab::Status::success());
+    if (m.state == qlab::JobState::finished)
+        restore_state(qlab::JobState::finished, qlab::Status::success());
     if (m.state == qlab::JobState::cancelled) cancel();
     if (m.state != qlab::JobState::running) runner_ = nullptr;  // the worker dropped it
 }

@@ -1,9 +1,9 @@
 // The lessons' long analyses off the UI thread (docs/architecture.md, "Analyses in the Web
-// Worker"). A lesson starts a BackgroundAnalysis: where the page has a worker it posts the model, the data
-// and the options as bytes, and the worker runs the very job the page would have run, sending
-// progress and the result so far; the page keeps a mirror job (progress bars, time left) and the
-// decoded result. Without a worker, or when it dies, the job runs in the page's frames as before.
-// Both sides are free of the browser, so tests run them in one process.
+// Worker"). A lesson starts a BackgroundAnalysis: where the page has a worker it posts the model,
+// the data and the options as bytes, and the worker runs the very job the page would have run,
+// sending progress and the result so far; the page keeps a mirror job (progress bars, time left)
+// and the decoded result. Without a worker, or when it dies, the job runs in the page's frames as
+// before. Both sides are free of the browser, so tests run them in one process.
 #pragma once
 
 #include <functional>
@@ -75,7 +75,8 @@ class AnalysisRunner {
     std::unique_ptr<RemoteJob> start(const AnalysisRequest& request);
     // From the transport.
     void deliver(std::string_view message_bytes);
-    void died(const std::string& why);  // every mirror is lost (its BackgroundAnalysis runs it here)
+    void died(
+        const std::string& why);  // every mirror is lost (its BackgroundAnalysis runs it here)
     std::size_t mirrors() const { return mirrors_.size(); }
 
   protected:
@@ -101,7 +102,7 @@ class RemoteJob final : public qlab::Job {
     qlab::JobProgress progress() const override { return progress_; }
     const std::string& result_bytes() const { return result_; }
     long long updates() const { return updates_; }  // messages taken (a new result each)
-    bool lost() const { return lost_; }              // the worker died under it
+    bool lost() const { return lost_; }             // the worker died under it
 
   protected:
     qlab::Status do_unit() override;  // never called: it runs elsewhere
