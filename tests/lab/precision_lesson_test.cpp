@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 
+#include "fake_analysis_runner.hpp"
 #include "fake_host.hpp"
 
 namespace quantlab {
@@ -96,6 +97,41 @@ TEST_F(PrecisionFixture, TheAnalysisIsTheCoresOnTheSameRowsAndOptions) {
     EXPECT_DOUBLE_EQ(r.fixed->p_m, sim.p_m);
     EXPECT_DOUBLE_EQ(r.fixed->error, sim.error);
     EXPECT_EQ(lesson.float_decisions(), dec);
+}
+
+// With a Web Worker the analysis runs there (the lesson shows the mirror's progress) and comes
+// back as the same numbers: E_A, E_W and the bounds at the current precision.
+TEST_F(PrecisionFixture, InTheWorkerTheAnalysisIsTheSame) {
+    test::train_batches(model, s, 60);
+    finish_jobs();
+    ASSERT_EQ(lesson.state(), AnalysisState::finished);
+    const qlab::SakrAnalysis here = *lesson.analysis();
+    const precision::Row row_here = lesson.current();
+
+    test::FakeAnalysisRunner runner(&host.now);
+    host.analyses = &runner;
+    precision::Lesson there;
+    there.update(s, model, host, 2);
+    EXPECT_TRUE(there.analysis_in_worker());
+    EXPECT_TRUE(there.analysis_scheduled("precision analysis").elsewhere);
+    EXPECT_EQ(there.state(), AnalysisState::running);
+    EXPECT_EQ(there.analysis(), nullptr);
+    runner.pump();
+    EXPECT_GT(there.analysis_fraction(), 0);
+    runner.pump_all();
+    there.update(s, model, host, 1e9);
+    ASSERT_EQ(there.state(), AnalysisState::finished);
+    const qlab::SakrAnalysis* a = there.analysis();
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(a->e_a(), here.e_a());
+    EXPECT_EQ(a->e_w(), here.e_w());
+    EXPECT_EQ(a->samples(), here.samples());
+    const precision::Row r = there.current();
+    ASSERT_TRUE(r.has_bounds);
+    EXPECT_EQ(*r.thm1, *row_here.thm1);
+    EXPECT_EQ(r.bounds.thm2, row_here.bounds.thm2);
+    EXPECT_EQ(r.bounds.thm2_opt, row_here.bounds.thm2_opt);
+    host.analyses = nullptr;
 }
 
 TEST_F(PrecisionFixture, ANewVersionDropsEveryResult) {

@@ -19,10 +19,13 @@ struct Kind {
         const qlab::Model& model, const qlab::Dataset& data, std::string_view options)>
         make;
     std::function<std::string(const qlab::Job& job)> result;
+    // Whether its result while it runs is worth sending (the sensitivity's rows so far are shown;
+    // a Sakr analysis is read only whole, and it is large: its estimation set and pairs).
+    bool partial = true;
 };
 
 template <class J, class Options>
-Kind kind(const char* name) {
+Kind kind(const char* name, bool partial) {
     return {
         name,
         [](const qlab::Model& model, const qlab::Dataset& data,
@@ -31,13 +34,14 @@ Kind kind(const char* name) {
             if (qlab::Status st = qlab::from_bytes(bytes, o); !st) return st;
             return std::unique_ptr<qlab::Job>(std::make_unique<J>(model, data, o));
         },
-        [](const qlab::Job& job) { return qlab::to_bytes(static_cast<const J&>(job).result()); }};
+        [](const qlab::Job& job) { return qlab::to_bytes(static_cast<const J&>(job).result()); },
+        partial};
 }
 
 const std::vector<Kind>& kinds() {
     static const std::vector<Kind> all = {
-        kind<qlab::SensitivityJob, qlab::SensitivityOptions>("sensitivity"),
-        kind<qlab::SakrJob, qlab::SakrOptions>("sakr"),
+        kind<qlab::SensitivityJob, qlab::SensitivityOptions>("sensitivity", true),
+        kind<qlab::SakrJob, qlab::SakrOptions>("sakr", false),
     };
     return all;
 }
@@ -152,7 +156,8 @@ std::vector<AnalysisMessage> AnalysisWorker::step(double budget_ms) {
             m.progress = run.job->progress();
             m.message = run.job->status().message();
             // A failed job's result is not read; a finished one's is whole.
-            if (m.state != qlab::JobState::failed) m.result = run.kind->result(*run.job);
+            const bool send = over ? m.state == qlab::JobState::finished : run.kind->partial;
+            if (send) m.result = run.kind->result(*run.job);
             out.push_back(std::move(m));
         }
         if (over)

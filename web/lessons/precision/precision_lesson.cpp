@@ -186,7 +186,7 @@ void Lesson::size_units(const qlab::Model& model, std::size_t test_rows) {
 
 // The analysis: once per weights and estimation set, and its state.
 void Lesson::ensure_analysis(const qlab::LabState& st, const SharedModel& s) {
-    if (!analysis_job_ && !cancelled_) {
+    if (!analysis_job_.job() && !cancelled_) {
         qlab::SakrOptions o;
         o.samples = static_cast<int>(st.psamples);
         o.seed = static_cast<std::uint64_t>(st.seed);
@@ -194,9 +194,16 @@ void Lesson::ensure_analysis(const qlab::LabState& st, const SharedModel& s) {
         const double macs = qlab::total_macs(s.model());
         o.batch = static_cast<int>(std::clamp(
             kUnitMacs / std::max(1.0, macs * std::max(1, s.model().outputs() - 1)), 1.0, 25.0));
-        analysis_job_ = std::make_unique<qlab::SakrJob>(s.model(), s.data().split().test, o);
+        // The page's own job (no worker, or it died) reads the shared model as it is then: any
+        // change of weights or estimation set has dropped this analysis first.
+        analysis_job_.start(
+            s.analysis_runner(), {"sakr", &s.model(), &s.data().split().test, qlab::to_bytes(o)},
+            [&s, o] {
+                return std::make_unique<qlab::SakrJob>(s.model(), s.data().split().test, o);
+            });
     }
-    switch (analysis_job_ ? analysis_job_->state() : qlab::JobState::cancelled) {
+    const qlab::Job* job = analysis_job_.job();
+    switch (job ? job->state() : qlab::JobState::cancelled) {
         case qlab::JobState::running:
             state_ = AnalysisState::running;
             break;
@@ -207,12 +214,12 @@ void Lesson::ensure_analysis(const qlab::LabState& st, const SharedModel& s) {
                 qlab::SakrSpreadOptions so;
                 so.seed = static_cast<std::uint64_t>(st.seed);
                 spread_ = std::make_unique<qlab::SakrSpread>(
-                    qlab::sakr_spread(analysis_job_->result(), so));
+                    qlab::sakr_spread(analysis_job_.result(), so));
             }
             break;
         case qlab::JobState::failed:
             state_ = AnalysisState::failed;
-            failure_ = analysis_job_->status().message();
+            failure_ = job->status().message();
             break;
         case qlab::JobState::cancelled:
             state_ = AnalysisState::cancelled;
@@ -268,8 +275,8 @@ void Lesson::fill_bounds(Host& host, double budget_ms, bool current_only) {
                     break;
                 }
             if (!next) return;
-            bounds_job_ = std::make_unique<qlab::SakrBoundsJob>(analysis_job_->result(),
-                                                                next->first, next->second);
+            bounds_job_ = std::make_unique<qlab::SakrBoundsJob>(analysis_job_.result(), next->first,
+                                                                next->second);
             bounds_job_pair_ = *next;
         }
         const double before = host.now_ms();
@@ -351,7 +358,7 @@ void Lesson::start_sims(const SharedModel& s) {
             o.noise_trials = noise_trials_;
             o.seed = static_cast<std::uint64_t>(seed_);
             noise_job_ = std::make_unique<qlab::SakrSimJob>(
-                s.model(), nullptr, &analysis_job_->result().inputs(), std::vector<int>{}, m, o);
+                s.model(), nullptr, &analysis_job_.result().inputs(), std::vector<int>{}, m, o);
             noise_harvested_ = 0;
             noise_list_ = m;
         }
@@ -362,11 +369,12 @@ void Lesson::start_sims(const SharedModel& s) {
 
 double Lesson::analysis_fraction() const {
     if (analysis_done_) return 1;
-    return analysis_job_ ? analysis_job_->progress().fraction() : 0;
+    const qlab::Job* job = analysis_job_.job();
+    return job ? job->progress().fraction() : 0;
 }
 
 const qlab::SakrAnalysis* Lesson::analysis() const {
-    return analysis_done_ && analysis_job_ ? &analysis_job_->result() : nullptr;
+    return analysis_done_ && analysis_job_.job() ? &analysis_job_.result() : nullptr;
 }
 
 Row Lesson::row(int ba, int bw) const {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "lab/analysis_worker.hpp"
 #include "lab/host.hpp"
 #include "lab/shared_model.hpp"
 #include "qlab/bitflip.hpp"
@@ -102,7 +103,11 @@ class Lesson {
     int smallest_ba(int offset, bool theorem2) const;
 
     // Jobs for the shell (null when none runs).
-    qlab::SakrJob* analysis_job() { return analysis_job_.get(); }
+    qlab::Job* analysis_job() { return analysis_job_.job(); }
+    ScheduledJob analysis_scheduled(std::string label) {
+        return analysis_job_.scheduled(std::move(label));
+    }
+    bool analysis_in_worker() const { return analysis_job_.in_worker(); }
     qlab::SakrSimJob* sim_job() { return sim_job_.get(); }
     qlab::SakrSimJob* noise_job() { return noise_job_.get(); }
     qlab::BitFlipJob* bitflip_job() { return bitflip_job_.get(); }
@@ -133,7 +138,8 @@ class Lesson {
     AnalysisState state_ = AnalysisState::no_data;
     bool cancelled_ = false;
     std::string failure_;
-    std::unique_ptr<qlab::SakrJob> analysis_job_;
+    // In the Web Worker where there is one (lab/analysis_worker.hpp).
+    BackgroundAnalysis<qlab::SakrJob, qlab::SakrAnalysis> analysis_job_;
     bool analysis_done_ = false;
     std::unique_ptr<qlab::SakrSpread> spread_;
 

@@ -62,7 +62,7 @@ class PrecisionPanel : public ModelPanel {
                              "press 'Train again' to start over");
     }
     std::vector<ScheduledJob> jobs() override {
-        return {{"precision analysis", m_.analysis_job()},
+        return {m_.analysis_scheduled("precision analysis"),
                 {"fixed-point simulation", m_.sim_job()},
                 {"noise simulation", m_.noise_job()},
                 {"bit-flip map", m_.bitflip_job()}};
