@@ -262,3 +262,38 @@ test("the per-layer sensitivity runs in the worker and gives the rows the page's
   await w.context.close();
   await p.context.close();
 });
+
+// The Precision lesson's Sakr analysis (E_A and E_W over the estimation set) runs in the worker;
+// its numbers and the bounds shown equal the page's own with ?worker=0.
+test("Sakr's analysis runs in the worker and gives the page's own E_A, E_W and bounds", async () => {
+  const query = "?panel=precision&data=digits&hidden=32&epochs=2&seed=5&psamples=300&ba=6&bw=7";
+  const analysed = async (q) => {
+    const opened = await openLab(lab.browser, lab.url + q);
+    await waitFor(opened.page, (inPage) => {
+      const m = window.quantlab.metrics();
+      return m.model && (inPage ? m.worker === "off" : m.worker === "ready");
+    }, q.includes("worker=0"));
+    await opened.page.evaluate(() => window.quantlab.toggleRun());  // Space: trains the model
+    const m = await waitFor(opened.page, () => {
+      const x = window.quantlab.metrics();
+      return x.analysis.state === "finished" && x.e_a !== null ? x : null;
+    }, null, 60000);
+    return { opened, m };
+  };
+  const w = await analysed(query);
+  assert.equal(w.m.analysis.in_worker, true);
+  assert.ok(w.m.worker_analyses >= 1);
+  const p = await analysed(query + "&worker=0");
+  assert.equal(p.m.analysis.in_worker, false);
+  assert.equal(p.m.worker_analyses, 0);
+  assert.equal(w.m.samples, 300);
+  assert.equal(w.m.e_a, p.m.e_a);
+  assert.equal(w.m.e_w, p.m.e_w);
+  assert.equal(w.m.suggested_offset, p.m.suggested_offset);
+  assert.deepEqual(w.m.table1, p.m.table1, "Table 1's rows from the worker's analysis");
+  console.log(`# Sakr analysis in the worker: E_A ${w.m.e_a}, E_W ${w.m.e_w} over ${w.m.samples} samples; the frames agree`);
+  assert.deepEqual(w.opened.errors, []);
+  assert.deepEqual(p.opened.errors, []);
+  await w.opened.context.close();
+  await p.opened.context.close();
+});

@@ -614,7 +614,8 @@ nlohmann::json PrecisionPanel::metrics(const App& app) const {
     j["bw"] = static_cast<int>(s.bw);
     j["psamples"] = static_cast<int>(s.psamples);
     j["analysis"] = {{"state", precision::state_name(m_.state())},
-                     {"progress", m_.analysis_fraction()}};
+                     {"progress", m_.analysis_fraction()},
+                     {"in_worker", m_.analysis_in_worker()}};
     const qlab::SakrAnalysis* a = m_.analysis();
     j["e_a"] = a ? finite_or_null(a->e_a()) : json(nullptr);
     j["e_w"] = a ? finite_or_null(a->e_w()) : json(nullptr);
