@@ -98,5 +98,42 @@ TEST(AnalysisBytes, ASakrAnalysisRoundTripsAndGivesTheSameBounds) {
     }
 }
 
+TEST(AnalysisBytes, SakrSimulationRequestsAndResultsRoundTrip) {
+    SakrSimRequest q;
+    q.with_data = false;
+    q.noise_rows = Matrix::Random(3, 4);
+    q.float_decisions = {1, 0, 2};
+    q.precisions = {{4, 5}, {8, 8}};
+    q.options.rows_per_unit = 17, q.options.noise_trials = 5, q.options.seed = 77;
+    SakrSimRequest q2;
+    ASSERT_TRUE(from_bytes(to_bytes(q), q2));
+    EXPECT_FALSE(q2.with_data);
+    EXPECT_EQ(q2.noise_rows, q.noise_rows);
+    EXPECT_EQ(q2.float_decisions, q.float_decisions);
+    EXPECT_EQ(q2.precisions, q.precisions);
+    EXPECT_EQ(q2.options.rows_per_unit, 17);
+    EXPECT_EQ(q2.options.noise_trials, 5);
+    EXPECT_EQ(q2.options.seed, 77u);
+    expect_cuts_refused(to_bytes(q), SakrSimRequest{});
+
+    SakrSimResult r;
+    r.float_ready = true;
+    r.float_decisions = {3, 1};
+    SakrSimPoint p;
+    p.ba = 6, p.bw = 7, p.fixed = true, p.p_m = 0.125, p.error = 0.0625, p.decisions = {3, 2};
+    p.noise = true, p.p_m_noise_linear = 1e-9, p.p_m_noise_exact = 2e-9, p.noise_trials = 600;
+    r.points = {p, SakrSimPoint{}};
+    SakrSimResult r2;
+    ASSERT_TRUE(from_bytes(to_bytes(r), r2));
+    EXPECT_TRUE(r2.float_ready);
+    EXPECT_EQ(r2.float_decisions, r.float_decisions);
+    ASSERT_EQ(r2.points.size(), 2u);
+    EXPECT_EQ(r2.points[0].decisions, p.decisions);
+    EXPECT_EQ(r2.points[0].p_m_noise_exact, 2e-9);
+    EXPECT_EQ(r2.points[0].noise_trials, 600);
+    EXPECT_EQ(to_bytes(r2), to_bytes(r));
+    expect_cuts_refused(to_bytes(r), SakrSimResult{});
+}
+
 }  // namespace
 }  // namespace qlab

@@ -131,6 +131,32 @@ TEST_F(PrecisionFixture, InTheWorkerTheAnalysisIsTheSame) {
     EXPECT_EQ(*r.thm1, *row_here.thm1);
     EXPECT_EQ(r.bounds.thm2, row_here.bounds.thm2);
     EXPECT_EQ(r.bounds.thm2_opt, row_here.bounds.thm2_opt);
+    // The simulations too: the fixed-point network and the noise at every pair of the curve.
+    for (int round = 0; round < 50 && (there.sim_job() || there.noise_job()); ++round) {
+        EXPECT_TRUE(!there.sim_job() || there.sim_scheduled("s").elsewhere);
+        runner.pump_all();
+        there.update(s, model, host, 1e9);
+    }
+    EXPECT_EQ(there.float_decisions(), lesson.float_decisions());
+    int compared = 0;
+    for (const auto& [ba, bw] : lesson.curve()) {
+        const precision::Row a_row = there.row(ba, bw), b_row = lesson.row(ba, bw);
+        ASSERT_EQ(a_row.fixed != nullptr, b_row.fixed != nullptr) << ba;
+        ASSERT_EQ(a_row.noise != nullptr, b_row.noise != nullptr) << ba;
+        if (a_row.fixed) {
+            EXPECT_EQ(a_row.fixed->p_m, b_row.fixed->p_m) << ba;
+            EXPECT_EQ(a_row.fixed->error, b_row.fixed->error) << ba;
+            EXPECT_EQ(a_row.fixed->decisions, b_row.fixed->decisions) << ba;
+            ++compared;
+        }
+        if (a_row.noise) {
+            EXPECT_EQ(a_row.noise->p_m_noise_linear, b_row.noise->p_m_noise_linear) << ba;
+            EXPECT_EQ(a_row.noise->p_m_noise_exact, b_row.noise->p_m_noise_exact) << ba;
+            ++compared;
+        }
+    }
+    EXPECT_GT(compared, 10);
+    EXPECT_GE(runner.started.size(), 3u);  // the analysis and both simulations went there
     host.analyses = nullptr;
 }
 

@@ -38,10 +38,30 @@ Kind kind(const char* name, bool partial) {
         partial};
 }
 
+// Sakr's simulations: the fixed-point network on the data and/or the noise on the estimation set,
+// their inputs beyond the model and data in a SakrSimRequest.
+Kind sakr_sim_kind() {
+    return {"sakr-sim",
+            [](const qlab::Model& model, const qlab::Dataset& data,
+               std::string_view bytes) -> qlab::Result<std::unique_ptr<qlab::Job>> {
+                qlab::SakrSimRequest q;
+                if (qlab::Status st = qlab::from_bytes(bytes, q); !st) return st;
+                return std::unique_ptr<qlab::Job>(std::make_unique<qlab::SakrSimJob>(
+                    model, q.with_data ? &data : nullptr,
+                    q.noise_rows.size() > 0 ? &q.noise_rows : nullptr, std::move(q.float_decisions),
+                    std::move(q.precisions), q.options));
+            },
+            [](const qlab::Job& job) {
+                return qlab::to_bytes(static_cast<const qlab::SakrSimJob&>(job).result());
+            },
+            true};
+}
+
 const std::vector<Kind>& kinds() {
     static const std::vector<Kind> all = {
         kind<qlab::SensitivityJob, qlab::SensitivityOptions>("sensitivity", true),
         kind<qlab::SakrJob, qlab::SakrOptions>("sakr", false),
+        sakr_sim_kind(),
     };
     return all;
 }
@@ -60,7 +80,7 @@ std::string request_to_bytes(const AnalysisRequest& request) {
     qlab::ByteWriter w;
     w.text(request.kind);
     w.text(qlab::model_to_bytes(*request.model));
-    w.text(qlab::dataset_to_bytes(*request.data));
+    w.text(qlab::dataset_to_bytes(request.data ? *request.data : qlab::Dataset{}));
     w.text(request.options);
     return w.take();
 }

@@ -21,8 +21,8 @@
 
 namespace quantlab {
 
-// What the worker runs: a kind the worker knows ("sensitivity", "sakr") over a model, data and
-// that kind's options (qlab::to_bytes).
+// What the worker runs: a kind the worker knows ("sensitivity", "sakr", "sakr-sim") over a model,
+// data (null: none) and that kind's options (qlab::to_bytes).
 struct AnalysisRequest {
     std::string kind;
     const qlab::Model* model = nullptr;

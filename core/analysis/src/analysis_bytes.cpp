@@ -11,7 +11,14 @@ namespace qlab {
 
 namespace {
 
-enum class Tag : std::uint8_t { sensitivity_options = 1, sensitivity_result, sakr_options, sakr };
+enum class Tag : std::uint8_t {
+    sensitivity_options = 1,
+    sensitivity_result,
+    sakr_options,
+    sakr,
+    sakr_sim_request,
+    sakr_sim_result,
+};
 
 ByteWriter tagged(Tag tag) {
     ByteWriter w;
@@ -128,6 +135,68 @@ Status from_bytes(std::string_view bytes, SakrAnalysis& out) {
                                 a.first_tie_ = r.text();
                             });
     return model_status ? st : model_status;
+}
+
+std::string to_bytes(const SakrSimRequest& q) {
+    ByteWriter w = tagged(Tag::sakr_sim_request);
+    w.pod<std::uint8_t>(q.with_data);
+    w.pod<std::int64_t>(q.noise_rows.rows()), w.pod<std::int64_t>(q.noise_rows.cols());
+    w.matrix(q.noise_rows);
+    w.array(q.float_decisions.data(), q.float_decisions.size());
+    w.pod<std::uint64_t>(q.precisions.size());
+    for (const auto& [ba, bw] : q.precisions) w.pod<std::int32_t>(ba), w.pod<std::int32_t>(bw);
+    w.pod<std::int32_t>(q.options.rows_per_unit), w.pod<std::int32_t>(q.options.noise_trials);
+    w.pod(q.options.seed);
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, SakrSimRequest& out) {
+    return read_tagged(bytes, Tag::sakr_sim_request, "a Sakr simulation request", out,
+                       [](ByteReader& r, SakrSimRequest& q) {
+                           q.with_data = r.pod<std::uint8_t>() != 0;
+                           const auto rows = r.pod<std::int64_t>(), cols = r.pod<std::int64_t>();
+                           r.matrix(q.noise_rows, rows, cols);
+                           r.array(q.float_decisions);
+                           q.precisions.resize(r.count(8));
+                           for (auto& [ba, bw] : q.precisions)
+                               ba = r.pod<std::int32_t>(), bw = r.pod<std::int32_t>();
+                           q.options.rows_per_unit = r.pod<std::int32_t>();
+                           q.options.noise_trials = r.pod<std::int32_t>();
+                           q.options.seed = r.pod<std::uint64_t>();
+                       });
+}
+
+std::string to_bytes(const SakrSimResult& result) {
+    ByteWriter w = tagged(Tag::sakr_sim_result);
+    w.pod<std::uint8_t>(result.float_ready);
+    w.array(result.float_decisions.data(), result.float_decisions.size());
+    w.pod<std::uint64_t>(result.points.size());
+    for (const SakrSimPoint& p : result.points) {
+        w.pod<std::int32_t>(p.ba), w.pod<std::int32_t>(p.bw), w.pod<std::uint8_t>(p.fixed);
+        w.pod(p.p_m), w.pod(p.error), w.array(p.decisions.data(), p.decisions.size());
+        w.pod<std::uint8_t>(p.noise), w.pod(p.p_m_noise_linear), w.pod(p.p_m_noise_exact);
+        w.pod<std::int64_t>(p.noise_trials);
+    }
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, SakrSimResult& out) {
+    return read_tagged(bytes, Tag::sakr_sim_result, "a Sakr simulation result", out,
+                       [](ByteReader& r, SakrSimResult& s) {
+                           s.float_ready = r.pod<std::uint8_t>() != 0;
+                           r.array(s.float_decisions);
+                           s.points.resize(r.count(4 + 4 + 1 + 8 + 8 + 8 + 1 + 8 + 8 + 8));
+                           for (SakrSimPoint& p : s.points) {
+                               p.ba = r.pod<std::int32_t>(), p.bw = r.pod<std::int32_t>();
+                               p.fixed = r.pod<std::uint8_t>() != 0;
+                               p.p_m = r.pod<double>(), p.error = r.pod<double>();
+                               r.array(p.decisions);
+                               p.noise = r.pod<std::uint8_t>() != 0;
+                               p.p_m_noise_linear = r.pod<double>();
+                               p.p_m_noise_exact = r.pod<double>();
+                               p.noise_trials = r.pod<std::int64_t>();
+                           }
+                       });
 }
 
 }  // namespace qlab

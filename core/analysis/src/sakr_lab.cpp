@@ -82,8 +82,7 @@ struct SakrSimJob::State {
     bool have_noise = false;
     SakrSimOptions o;
     std::vector<std::pair<int, int>> precisions;
-    std::vector<int> float_dec;
-    bool float_ready = false;
+    SakrSimResult r;             // float_decisions filled as they are computed
     std::size_t float_next = 0;  // rows of float decisions done
     // The precision being simulated: its phase (0 fixed, 1 noise) and the next row of it.
     std::size_t current = 0;
@@ -93,7 +92,6 @@ struct SakrSimJob::State {
     Model quantized;  // the model with the current precision's weights quantized, once
     long long wrong = 0, mismatch = 0;
     double noise_linear = 0, noise_exact = 0;  // sums weighted by trials
-    std::vector<SakrSimPoint> points;
 };
 
 SakrSimJob::SakrSimJob(const Model& model, const Dataset* data, const Matrix* noise_rows,
@@ -133,10 +131,10 @@ SakrSimJob::SakrSimJob(const Model& model, const Dataset* data, const Matrix* no
         sakr_clip_inputs(s.data);  // as the analysis sees them (sakr.hpp)
         s.have_data = true;
         if (float_decisions.size() == data->size()) {
-            s.float_dec = std::move(float_decisions);
-            s.float_ready = true;
+            s.r.float_decisions = std::move(float_decisions);
+            s.r.float_ready = true;
         } else {
-            s.float_dec.assign(data->size(), 0);
+            s.r.float_decisions.assign(data->size(), 0);
         }
     }
     if (noise_rows && noise_rows->rows() > 0 && options.noise_trials > 0) {
@@ -151,7 +149,7 @@ SakrSimJob::~SakrSimJob() = default;
 
 bool SakrSimJob::is_done() const {
     const State& s = *s_;
-    if (s.have_data && !s.float_ready) return false;
+    if (s.have_data && !s.r.float_ready) return false;
     if (!s.have_data && !s.have_noise) return true;
     return s.current >= s.precisions.size();
 }
@@ -171,7 +169,7 @@ JobProgress SakrSimJob::progress() const {
     const long long per_precision = data_units + noise_units;
     p.total = (s.have_data ? data_units : 0) +
               per_precision * static_cast<long long>(s.precisions.size());
-    if (s.have_data && !s.float_ready) {
+    if (s.have_data && !s.r.float_ready) {
         p.done = units(s.float_next, per);
         p.stage = "float decisions: " + std::to_string(s.float_next) + " of " +
                   std::to_string(s.data.size()) + " rows";
@@ -189,24 +187,28 @@ JobProgress SakrSimJob::progress() const {
 
 const std::vector<int>& SakrSimJob::float_decisions() const {
     static const std::vector<int> none;
-    return s_->float_ready ? s_->float_dec : none;
+    return s_->r.float_ready ? s_->r.float_decisions : none;
 }
 bool SakrSimJob::float_ready() const {
-    return s_->float_ready;
+    return s_->r.float_ready;
 }
 const std::vector<SakrSimPoint>& SakrSimJob::points() const {
-    return s_->points;
+    return s_->r.points;
+}
+const SakrSimResult& SakrSimJob::result() const {
+    return s_->r;
 }
 
 Status SakrSimJob::do_unit() {
     State& s = *s_;
     const auto per = static_cast<std::size_t>(s.o.rows_per_unit);
-    if (s.have_data && !s.float_ready) {
+    if (s.have_data && !s.r.float_ready) {
         const std::size_t end = std::min(s.data.size(), s.float_next + per);
         const std::vector<int> d = qlab::float_decisions(s.model, slice(s.data, s.float_next, end));
-        std::copy(d.begin(), d.end(), s.float_dec.begin() + static_cast<long>(s.float_next));
+        std::copy(d.begin(), d.end(),
+                  s.r.float_decisions.begin() + static_cast<long>(s.float_next));
         s.float_next = end;
-        s.float_ready = end >= s.data.size();
+        s.r.float_ready = end >= s.data.size();
         return Status::success();
     }
     if (s.current >= s.precisions.size()) return Status::success();
@@ -225,7 +227,7 @@ Status SakrSimJob::do_unit() {
         for (std::size_t i = s.next; i < end; ++i) {
             const int v = d[i - s.next];
             s.work.decisions.push_back(v);
-            s.mismatch += v != s.float_dec[i];
+            s.mismatch += v != s.r.float_decisions[i];
             s.wrong += v != s.data.y[i];
         }
         s.next = end;
@@ -264,7 +266,7 @@ Status SakrSimJob::do_unit() {
         s.phase = 2;
     }
     if (s.phase == 2) {
-        s.points.push_back(std::move(s.work));
+        s.r.points.push_back(std::move(s.work));
         s.work = SakrSimPoint{};
         ++s.current;
         s.phase = s.have_data ? 0 : 1;

@@ -295,24 +295,24 @@ void Lesson::fill_bounds(Host& host, double budget_ms, bool current_only) {
 // ---- simulations --------------------------------------------------------------------------------
 
 void Lesson::harvest() {
-    if (sim_job_) {
-        const auto& pts = sim_job_->points();
-        for (; sim_harvested_ < pts.size(); ++sim_harvested_) {
-            const qlab::SakrSimPoint& p = pts[sim_harvested_];
+    if (const qlab::Job* job = sim_job_.job()) {
+        const qlab::SakrSimResult& r = sim_job_.result();
+        for (; sim_harvested_ < r.points.size(); ++sim_harvested_) {
+            const qlab::SakrSimPoint& p = r.points[sim_harvested_];
             fixed_[{p.ba, p.bw}] = std::make_unique<qlab::SakrSimPoint>(p);
         }
-        if (float_dec_.empty() && sim_job_->float_ready()) float_dec_ = sim_job_->float_decisions();
-        if (sim_job_->state() == qlab::JobState::cancelled) sims_cancelled_ = true;
-        if (!sim_job_->running()) sim_job_.reset(), sim_harvested_ = 0, sim_list_.clear();
+        if (float_dec_.empty() && r.float_ready) float_dec_ = r.float_decisions;
+        if (job->state() == qlab::JobState::cancelled) sims_cancelled_ = true;
+        if (!job->running()) sim_job_.reset(), sim_harvested_ = 0, sim_list_.clear();
     }
-    if (noise_job_) {
-        const auto& pts = noise_job_->points();
-        for (; noise_harvested_ < pts.size(); ++noise_harvested_) {
-            const qlab::SakrSimPoint& p = pts[noise_harvested_];
+    if (const qlab::Job* job = noise_job_.job()) {
+        const qlab::SakrSimResult& r = noise_job_.result();
+        for (; noise_harvested_ < r.points.size(); ++noise_harvested_) {
+            const qlab::SakrSimPoint& p = r.points[noise_harvested_];
             noise_[{p.ba, p.bw}] = std::make_unique<qlab::SakrSimPoint>(p);
         }
-        if (noise_job_->state() == qlab::JobState::cancelled) sims_cancelled_ = true;
-        if (!noise_job_->running()) noise_job_.reset(), noise_harvested_ = 0, noise_list_.clear();
+        if (job->state() == qlab::JobState::cancelled) sims_cancelled_ = true;
+        if (!job->running()) noise_job_.reset(), noise_harvested_ = 0, noise_list_.clear();
     }
 }
 
@@ -332,33 +332,46 @@ void Lesson::start_sims(const SharedModel& s) {
     };
     // A running job whose next pair is not the one on screen starts over with it first (the
     // finished pairs are kept); otherwise it goes on.
-    const auto restart_due = [&](const qlab::SakrSimJob* job, std::size_t harvested,
+    const auto restart_due = [&](const qlab::Job* job, std::size_t harvested,
                                  const std::vector<std::pair<int, int>>& list, const auto& cache,
                                  int min_bits) {
         if (!job) return true;
         if (ba_ < min_bits || bw_ < min_bits || cache.count({ba_, bw_})) return false;
         return harvested >= list.size() || list[harvested] != std::make_pair(ba_, bw_);
     };
-    if (restart_due(sim_job_.get(), sim_harvested_, sim_list_, fixed_, 2)) {
+    if (restart_due(sim_job_.job(), sim_harvested_, sim_list_, fixed_, 2)) {
         const auto m = missing(fixed_, 2);
         if (!m.empty()) {
             qlab::SakrSimOptions o;
             o.rows_per_unit = rows_per_unit_;
-            sim_job_ = std::make_unique<qlab::SakrSimJob>(s.model(), &s.data().split().test,
-                                                          nullptr, float_dec_, m, o);
+            qlab::SakrSimRequest q{true, {}, float_dec_, m, o};
+            sim_job_.start(s.analysis_runner(),
+                           {"sakr-sim", &s.model(), &s.data().split().test, qlab::to_bytes(q)},
+                           [&s, q] {
+                               return std::make_unique<qlab::SakrSimJob>(
+                                   s.model(), &s.data().split().test, nullptr, q.float_decisions,
+                                   q.precisions, q.options);
+                           });
             sim_harvested_ = 0;
             sim_list_ = m;
         }
     }
-    if (analysis_done_ && restart_due(noise_job_.get(), noise_harvested_, noise_list_, noise_, 1)) {
+    if (analysis_done_ && restart_due(noise_job_.job(), noise_harvested_, noise_list_, noise_, 1)) {
         const auto m = missing(noise_, 1);
         if (!m.empty()) {
             qlab::SakrSimOptions o;
             o.rows_per_unit = noise_rows_per_unit_ * (1 + noise_trials_);  // the job divides it
             o.noise_trials = noise_trials_;
             o.seed = static_cast<std::uint64_t>(seed_);
-            noise_job_ = std::make_unique<qlab::SakrSimJob>(
-                s.model(), nullptr, &analysis_job_.result().inputs(), std::vector<int>{}, m, o);
+            // The estimation set travels with the request (the job copies it either way).
+            qlab::SakrSimRequest q{false, analysis_job_.result().inputs(), {}, m, o};
+            noise_job_.start(s.analysis_runner(),
+                             {"sakr-sim", &s.model(), nullptr, qlab::to_bytes(q)},
+                             [this, &s, m, o] {
+                                 return std::make_unique<qlab::SakrSimJob>(
+                                     s.model(), nullptr, &analysis_job_.result().inputs(),
+                                     std::vector<int>{}, m, o);
+                             });
             noise_harvested_ = 0;
             noise_list_ = m;
         }

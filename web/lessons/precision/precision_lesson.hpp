@@ -108,8 +108,12 @@ class Lesson {
         return analysis_job_.scheduled(std::move(label));
     }
     bool analysis_in_worker() const { return analysis_job_.in_worker(); }
-    qlab::SakrSimJob* sim_job() { return sim_job_.get(); }
-    qlab::SakrSimJob* noise_job() { return noise_job_.get(); }
+    qlab::Job* sim_job() { return sim_job_.job(); }
+    qlab::Job* noise_job() { return noise_job_.job(); }
+    ScheduledJob sim_scheduled(std::string label) { return sim_job_.scheduled(std::move(label)); }
+    ScheduledJob noise_scheduled(std::string label) {
+        return noise_job_.scheduled(std::move(label));
+    }
     qlab::BitFlipJob* bitflip_job() { return bitflip_job_.get(); }
     const qlab::BitFlipJob* bitflip_job() const { return bitflip_job_.get(); }
 
@@ -151,7 +155,8 @@ class Lesson {
     std::pair<int, int> bounds_job_pair_;
     // Points keep their addresses (a map of unique_ptr), so a Row can point at them.
     std::map<std::pair<int, int>, std::unique_ptr<qlab::SakrSimPoint>> fixed_, noise_;
-    std::unique_ptr<qlab::SakrSimJob> sim_job_, noise_job_;
+    using SimAnalysis = BackgroundAnalysis<qlab::SakrSimJob, qlab::SakrSimResult>;
+    SimAnalysis sim_job_, noise_job_;  // in the Web Worker where there is one
     std::size_t sim_harvested_ = 0, noise_harvested_ = 0;
     std::vector<std::pair<int, int>> sim_list_, noise_list_;  // what the running jobs compute
     bool sims_cancelled_ = false;

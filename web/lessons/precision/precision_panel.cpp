@@ -63,8 +63,8 @@ class PrecisionPanel : public ModelPanel {
     }
     std::vector<ScheduledJob> jobs() override {
         return {m_.analysis_scheduled("precision analysis"),
-                {"fixed-point simulation", m_.sim_job()},
-                {"noise simulation", m_.noise_job()},
+                m_.sim_scheduled("fixed-point simulation"),
+                m_.noise_scheduled("noise simulation"),
                 {"bit-flip map", m_.bitflip_job()}};
     }
 

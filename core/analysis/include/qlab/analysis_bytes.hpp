@@ -5,6 +5,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "qlab/sakr.hpp"
 #include "qlab/sensitivity.hpp"
@@ -23,5 +25,20 @@ Status from_bytes(std::string_view bytes, SakrOptions& out);
 // the copy as on the original.
 std::string to_bytes(const SakrAnalysis& analysis);
 Status from_bytes(std::string_view bytes, SakrAnalysis& out);
+
+// A SakrSimJob's inputs beside the model and the data: whether to run the fixed-point network on
+// the data, the noise simulation's rows (the estimation set; empty: none), the float decisions
+// already known, the precisions and the options.
+struct SakrSimRequest {
+    bool with_data = true;
+    Matrix noise_rows;
+    std::vector<int> float_decisions;
+    std::vector<std::pair<int, int>> precisions;
+    SakrSimOptions options;
+};
+std::string to_bytes(const SakrSimRequest& request);
+Status from_bytes(std::string_view bytes, SakrSimRequest& out);
+std::string to_bytes(const SakrSimResult& result);
+Status from_bytes(std::string_view bytes, SakrSimResult& out);
 
 }  // namespace qlab

@@ -231,6 +231,12 @@ struct SakrSimPoint {
     double p_m_noise_linear = 0, p_m_noise_exact = 0;
     long long noise_trials = 0;  // rows x trials
 };
+// What a SakrSimJob has found so far.
+struct SakrSimResult {
+    bool float_ready = false;
+    std::vector<int> float_decisions;  // per row of data; complete once float_ready
+    std::vector<SakrSimPoint> points;  // finished precisions, in the order given
+};
 class SakrSimJob : public Job {
   public:
     // data and noise_rows may be null (that part is skipped); both are copied.
@@ -243,6 +249,7 @@ class SakrSimJob : public Job {
     const std::vector<int>& float_decisions() const;
     bool float_ready() const;
     const std::vector<SakrSimPoint>& points() const;  // finished precisions, in the order given
+    const SakrSimResult& result() const;
 
   protected:
     Status do_unit() override;
