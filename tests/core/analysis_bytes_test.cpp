@@ -135,5 +135,46 @@ TEST(AnalysisBytes, SakrSimulationRequestsAndResultsRoundTrip) {
     expect_cuts_refused(to_bytes(r), SakrSimResult{});
 }
 
+TEST(AnalysisBytes, KappaSweepsAndTradeoffsRoundTrip) {
+    LinSweepOptions o;
+    o.min_bits = 3, o.max_bits = 9, o.max_rows = 64, o.measure_output = false;
+    o.format.sigma_factor = 4, o.format.distribution = Distribution::laplacian;
+    LinSweepOptions o2;
+    ASSERT_TRUE(from_bytes(to_bytes(o), o2));
+    EXPECT_EQ(to_bytes(o2), to_bytes(o));
+    EXPECT_EQ(o2.format.distribution, Distribution::laplacian);
+    EXPECT_FALSE(o2.measure_output);
+    expect_cuts_refused(to_bytes(o), LinSweepOptions{});
+
+    LinSweepResult r;
+    r.steps = {{2, StepRole::activations, "fixed:w=4,f=2", 640, 17.5}};
+    r.rows = {{4, {"fixed:w=4,f=2"}, {std::numeric_limits<double>::infinity()}, 12, 11.5, 0.75}};
+    r.kappa = {5.9}, r.output_kappa = 6.02, r.float_accuracy = 0.9;
+    LinSweepResult r2;
+    ASSERT_TRUE(from_bytes(to_bytes(r), r2));
+    EXPECT_EQ(to_bytes(r2), to_bytes(r));
+    EXPECT_EQ(r2.steps[0].role, StepRole::activations);
+    EXPECT_EQ(r2.steps[0].name(), "a3");
+    EXPECT_EQ(r2.rows[0].step_db[0], std::numeric_limits<double>::infinity());
+    expect_cuts_refused(to_bytes(r), LinSweepResult{});
+
+    TradeoffOptions t;
+    t.kappa = 2.5, t.objective = AllocationObjective::compute, t.activation_bits = 12;
+    TradeoffOptions t2;
+    ASSERT_TRUE(from_bytes(to_bytes(t), t2));
+    EXPECT_EQ(t2.objective, AllocationObjective::compute);
+    EXPECT_EQ(to_bytes(t2), to_bytes(t));
+    expect_cuts_refused(to_bytes(t), TradeoffOptions{});
+    TradeoffResult x;
+    x.kappa = 3, x.offsets = {0, -2}, x.float_error = 0.02;
+    x.points = {{true, {8, 6}, 1234.0, 0.03}, {false, {4, 4}, 99.0, 0.5}};
+    TradeoffResult x2;
+    ASSERT_TRUE(from_bytes(to_bytes(x), x2));
+    EXPECT_EQ(to_bytes(x2), to_bytes(x));
+    EXPECT_TRUE(x2.points[0].optimised);
+    EXPECT_EQ(x2.points[1].bits, (std::vector<int>{4, 4}));
+    expect_cuts_refused(to_bytes(x), TradeoffResult{});
+}
+
 }  // namespace
 }  // namespace qlab

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "fake_analysis_runner.hpp"
 #include "fake_host.hpp"
 
 namespace quantlab {
@@ -64,7 +65,7 @@ TEST_F(LayersFixture, TheSnapshotIsTheCoresSqnrForTheSameRowsAndFormats) {
     EXPECT_EQ(analysis.tradeoff(), nullptr);
     EXPECT_EQ(analysis.allocation(), nullptr);
     EXPECT_EQ(analysis.sweep_key(), model.version());
-    qlab::run_job(*analysis.sweep());
+    qlab::run_job(*analysis.sweep()->job());
     EXPECT_TRUE(analysis.sweep_done());
     EXPECT_TRUE(std::isfinite(analysis.step_kappa(0)));
     analysis.update(s, model, host, problems);
@@ -124,11 +125,11 @@ TEST_F(LayersFixture, LinTable6sPairBesideTheSamePairingOnTheMeasuredTradeoff) {
     test::train_batches(model, s, 30);
     analysis.update(s, model, host, problems);
     ASSERT_NE(analysis.sweep(), nullptr);
-    qlab::run_job(*analysis.sweep());
+    qlab::run_job(*analysis.sweep()->job());
     analysis.update(s, model, host, problems);
     ASSERT_NE(analysis.tradeoff(), nullptr);
     EXPECT_FALSE(layers::table6_beside(analysis.tradeoff()).measured);
-    qlab::run_job(*analysis.tradeoff());
+    qlab::run_job(*analysis.tradeoff()->job());
     t = layers::table6_beside(analysis.tradeoff());
     ASSERT_TRUE(t.measured);
     const qlab::TradeoffResult& r = analysis.tradeoff()->result();
@@ -151,6 +152,55 @@ TEST_F(LayersFixture, LinTable6sPairBesideTheSamePairingOnTheMeasuredTradeoff) {
         }
         EXPECT_GT(v.saving, 0);
     }
+}
+
+// With a Web Worker the kappa sweep and size against error run there (mirrors the scheduler only
+// watches) and their results equal the page's own, number for number.
+TEST_F(LayersFixture, InTheWorkerTheSweepAndTheTradeoffAreThePagesOwn) {
+    test::train_batches(model, s, 30);
+    analysis.update(s, model, host, problems);
+    qlab::run_job(*analysis.sweep()->job());
+    analysis.update(s, model, host, problems);
+    qlab::run_job(*analysis.tradeoff()->job());
+    const qlab::LinSweepResult here_sweep = analysis.sweep()->result();
+    const qlab::TradeoffResult here_trade = analysis.tradeoff()->result();
+
+    test::FakeAnalysisRunner runner(&host.now);
+    host.analyses = &runner;
+    layers::Analysis there;
+    std::vector<std::string> there_problems;
+    there.update(s, model, host, there_problems);
+    ASSERT_NE(there.sweep(), nullptr);
+    EXPECT_TRUE(there.sweep()->in_worker());
+    EXPECT_TRUE(there.sweep_scheduled("kappa sweep").elsewhere);
+    EXPECT_EQ(there.tradeoff(), nullptr);  // waits for the measured kappa
+    runner.pump();
+    EXPECT_EQ(there.sweep()->result().rows.size(), 1u);  // the rows so far, while it runs
+    runner.pump_all();
+    there.update(s, model, host, there_problems);
+    ASSERT_TRUE(there.sweep_done());
+    const qlab::LinSweepResult& a = there.sweep()->result();
+    ASSERT_EQ(a.rows.size(), here_sweep.rows.size());
+    for (std::size_t i = 0; i < a.rows.size(); ++i) {
+        EXPECT_EQ(a.rows[i].step_db, here_sweep.rows[i].step_db) << i;
+        EXPECT_EQ(a.rows[i].formats, here_sweep.rows[i].formats) << i;
+        EXPECT_EQ(a.rows[i].measured_output_db, here_sweep.rows[i].measured_output_db) << i;
+    }
+    EXPECT_EQ(a.kappa, here_sweep.kappa);
+    EXPECT_EQ(there.kappa_used(), analysis.kappa_used());
+    ASSERT_NE(there.tradeoff(), nullptr);
+    EXPECT_TRUE(there.tradeoff()->in_worker());
+    runner.pump_all();
+    ASSERT_EQ(there.tradeoff()->state(), qlab::JobState::finished);
+    const qlab::TradeoffResult& b = there.tradeoff()->result();
+    ASSERT_EQ(b.points.size(), here_trade.points.size());
+    for (std::size_t i = 0; i < b.points.size(); ++i) {
+        EXPECT_EQ(b.points[i].bits, here_trade.points[i].bits) << i;
+        EXPECT_EQ(b.points[i].error, here_trade.points[i].error) << i;
+        EXPECT_EQ(b.points[i].model_size_bits, here_trade.points[i].model_size_bits) << i;
+    }
+    EXPECT_EQ(b.offsets, here_trade.offsets);
+    host.analyses = nullptr;
 }
 
 }  // namespace

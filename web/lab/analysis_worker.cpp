@@ -62,6 +62,8 @@ const std::vector<Kind>& kinds() {
         kind<qlab::SensitivityJob, qlab::SensitivityOptions>("sensitivity", true),
         kind<qlab::SakrJob, qlab::SakrOptions>("sakr", false),
         sakr_sim_kind(),
+        kind<qlab::LinSweepJob, qlab::LinSweepOptions>("lin-sweep", true),
+        kind<qlab::TradeoffJob, qlab::TradeoffOptions>("tradeoff", true),
     };
     return all;
 }

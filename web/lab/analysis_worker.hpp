@@ -21,8 +21,8 @@
 
 namespace quantlab {
 
-// What the worker runs: a kind the worker knows ("sensitivity", "sakr", "sakr-sim") over a model,
-// data (null: none) and that kind's options (qlab::to_bytes).
+// What the worker runs: a kind the worker knows ("sensitivity", "sakr", "sakr-sim", "lin-sweep",
+// "tradeoff") over a model, data (null: none) and that kind's options (qlab::to_bytes).
 struct AnalysisRequest {
     std::string kind;
     const qlab::Model* model = nullptr;
@@ -159,6 +159,10 @@ class BackgroundAnalysis {
         return {std::move(label), j, remote_ != nullptr};
     }
     bool in_worker() const { return remote_ != nullptr; }
+    // The job's own, for a started analysis (job() not null).
+    qlab::JobState state() const { return job()->state(); }
+    qlab::JobProgress progress() const { return job()->progress(); }
+    const qlab::Status& status() const { return job()->status(); }
     // The result so far (as the job's result() would give it); a result from the worker that
     // does not read keeps the last one that did.
     const R& result() const {

@@ -18,6 +18,10 @@ enum class Tag : std::uint8_t {
     sakr,
     sakr_sim_request,
     sakr_sim_result,
+    lin_sweep_options,
+    lin_sweep_result,
+    tradeoff_options,
+    tradeoff_result,
 };
 
 ByteWriter tagged(Tag tag) {
@@ -50,6 +54,32 @@ void read_layer(ByteReader& r, LayerSensitivity& l) {
     l.accuracy = r.pod<double>(), l.accuracy_drop = r.pod<double>();
     l.measured_sqnr_db = r.pod<double>(), l.predicted_sqnr_db = r.pod<double>();
     l.weight_sqnr_db = r.pod<double>(), l.activation_sqnr_db = r.pod<double>();
+}
+
+template <class T>
+void write_values(ByteWriter& w, const std::vector<T>& v) {
+    w.array(v.data(), v.size());
+}
+
+void write_texts(ByteWriter& w, const std::vector<std::string>& texts) {
+    w.pod<std::uint64_t>(texts.size());
+    for (const std::string& t : texts) w.text(t);
+}
+
+void read_texts(ByteReader& r, std::vector<std::string>& texts) {
+    texts.resize(r.count(sizeof(std::uint64_t)));
+    for (std::string& t : texts) t = r.text();
+}
+
+void write_format_options(ByteWriter& w, const LinFormatOptions& f) {
+    w.pod(f.sigma_factor), w.pod<std::uint8_t>(static_cast<std::uint8_t>(f.distribution));
+}
+
+void read_format_options(ByteReader& r, LinFormatOptions& f) {
+    f.sigma_factor = r.pod<double>();
+    const auto d = r.pod<std::uint8_t>();
+    if (d > static_cast<std::uint8_t>(Distribution::gamma)) r.fail();
+    f.distribution = static_cast<Distribution>(d);
 }
 
 }  // namespace
@@ -196,6 +226,120 @@ Status from_bytes(std::string_view bytes, SakrSimResult& out) {
                                p.p_m_noise_exact = r.pod<double>();
                                p.noise_trials = r.pod<std::int64_t>();
                            }
+                       });
+}
+
+std::string to_bytes(const LinSweepOptions& o) {
+    ByteWriter w = tagged(Tag::lin_sweep_options);
+    w.pod<std::int32_t>(o.min_bits), w.pod<std::int32_t>(o.max_bits);
+    write_format_options(w, o.format);
+    w.pod<std::uint64_t>(o.max_rows), w.pod<std::uint8_t>(o.measure_output);
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, LinSweepOptions& out) {
+    return read_tagged(bytes, Tag::lin_sweep_options, "kappa sweep options", out,
+                       [](ByteReader& r, LinSweepOptions& o) {
+                           o.min_bits = r.pod<std::int32_t>(), o.max_bits = r.pod<std::int32_t>();
+                           read_format_options(r, o.format);
+                           o.max_rows = static_cast<std::size_t>(r.pod<std::uint64_t>());
+                           o.measure_output = r.pod<std::uint8_t>() != 0;
+                       });
+}
+
+std::string to_bytes(const LinSweepResult& result) {
+    ByteWriter w = tagged(Tag::lin_sweep_result);
+    w.pod<std::uint64_t>(result.steps.size());
+    for (const QuantStep& s : result.steps) {
+        w.pod<std::uint64_t>(s.layer), w.pod<std::uint8_t>(static_cast<std::uint8_t>(s.role));
+        w.text(s.format), w.pod<std::uint64_t>(s.count), w.pod(s.sqnr_db);
+    }
+    w.pod<std::uint64_t>(result.rows.size());
+    for (const LinSweepRow& row : result.rows) {
+        w.pod<std::int32_t>(row.bits);
+        write_texts(w, row.formats);
+        write_values(w, row.step_db);
+        w.pod(row.predicted_output_db), w.pod(row.measured_output_db), w.pod(row.accuracy);
+    }
+    write_values(w, result.kappa);
+    w.pod(result.output_kappa), w.pod(result.float_accuracy);
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, LinSweepResult& out) {
+    return read_tagged(
+        bytes, Tag::lin_sweep_result, "a kappa sweep", out, [](ByteReader& r, LinSweepResult& x) {
+            x.steps.resize(r.count(8 + 1 + 8 + 8 + 8));
+            for (QuantStep& s : x.steps) {
+                s.layer = static_cast<std::size_t>(r.pod<std::uint64_t>());
+                const auto role = r.pod<std::uint8_t>();
+                if (role > static_cast<std::uint8_t>(StepRole::activations)) r.fail();
+                s.role = static_cast<StepRole>(role);
+                s.format = r.text(), s.count = static_cast<std::size_t>(r.pod<std::uint64_t>());
+                s.sqnr_db = r.pod<double>();
+            }
+            x.rows.resize(r.count(4 + 8 + 8 + 3 * 8));
+            for (LinSweepRow& row : x.rows) {
+                row.bits = r.pod<std::int32_t>();
+                read_texts(r, row.formats);
+                r.array(row.step_db);
+                row.predicted_output_db = r.pod<double>(), row.measured_output_db = r.pod<double>();
+                row.accuracy = r.pod<double>();
+            }
+            r.array(x.kappa);
+            x.output_kappa = r.pod<double>(), x.float_accuracy = r.pod<double>();
+        });
+}
+
+std::string to_bytes(const TradeoffOptions& o) {
+    ByteWriter w = tagged(Tag::tradeoff_options);
+    w.pod<std::int32_t>(o.min_bits), w.pod<std::int32_t>(o.max_bits), w.pod(o.kappa);
+    w.pod<std::uint8_t>(static_cast<std::uint8_t>(o.objective));
+    w.pod<std::int32_t>(o.activation_bits);
+    write_format_options(w, o.format);
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, TradeoffOptions& out) {
+    return read_tagged(bytes, Tag::tradeoff_options, "size against error options", out,
+                       [](ByteReader& r, TradeoffOptions& o) {
+                           o.min_bits = r.pod<std::int32_t>(), o.max_bits = r.pod<std::int32_t>();
+                           o.kappa = r.pod<double>();
+                           const auto objective = r.pod<std::uint8_t>();
+                           if (objective > static_cast<std::uint8_t>(AllocationObjective::compute))
+                               r.fail();
+                           o.objective = static_cast<AllocationObjective>(objective);
+                           o.activation_bits = r.pod<std::int32_t>();
+                           read_format_options(r, o.format);
+                       });
+}
+
+std::string to_bytes(const TradeoffResult& result) {
+    ByteWriter w = tagged(Tag::tradeoff_result);
+    w.pod(result.kappa);
+    write_values(w, result.offsets);
+    w.pod<std::uint64_t>(result.points.size());
+    for (const TradeoffPoint& p : result.points) {
+        w.pod<std::uint8_t>(p.optimised);
+        write_values(w, p.bits);
+        w.pod(p.model_size_bits), w.pod(p.error);
+    }
+    w.pod(result.float_error);
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, TradeoffResult& out) {
+    return read_tagged(bytes, Tag::tradeoff_result, "a size against error result", out,
+                       [](ByteReader& r, TradeoffResult& x) {
+                           x.kappa = r.pod<double>();
+                           r.array(x.offsets);
+                           x.points.resize(r.count(1 + 8 + 8 + 8));
+                           for (TradeoffPoint& p : x.points) {
+                               p.optimised = r.pod<std::uint8_t>() != 0;
+                               r.array(p.bits);
+                               p.model_size_bits = r.pod<double>(), p.error = r.pod<double>();
+                           }
+                           x.float_error = r.pod<double>();
                        });
 }
 

@@ -157,8 +157,8 @@ void Analysis::refresh_snapshot(const qlab::LabState& s, const SharedModel& sess
 }
 
 double Analysis::step_kappa(std::size_t step) const {
-    if (!sweep_job_ || sweep_job_->state() != qlab::JobState::finished) return std::nan("");
-    const auto& k = sweep_job_->result().kappa;
+    if (!sweep_done()) return std::nan("");
+    const auto& k = sweep_job_.result().kappa;
     return step < k.size() ? k[step] : std::nan("");
 }
 
@@ -200,16 +200,21 @@ void Analysis::update(const qlab::LabState& s, const SharedModel& session, Host&
 // 2. kappa per step (eq. 2) from a sweep over 2..12 bits on a copy of the weights, started once
 // training is not running (a sweep of weights that keep changing would say little).
 void Analysis::ensure_sweep(const SharedModel& session, std::vector<std::string>& problems) {
-    if (sweep_job_ && sweep_frozen_->key == session.version()) return;
+    if (sweep_job_.job() && sweep_frozen_->key == session.version()) return;
     sweep_job_.reset();
     sweep_frozen_ =
         freeze(session, rows_for(session.model(), session.data().split().test.size(), 64));
     qlab::LinSweepOptions o;
     o.min_bits = kSweepMinBits, o.max_bits = kSweepMaxBits;
     o.max_rows = sweep_frozen_->rows.size();
-    sweep_job_ = std::make_unique<qlab::LinSweepJob>(sweep_frozen_->model, sweep_frozen_->rows, o);
-    if (sweep_job_->state() == qlab::JobState::failed)
-        problems.push_back("kappa sweep: " + sweep_job_->status().message());
+    const std::shared_ptr<const Frozen> frozen = sweep_frozen_;  // kept by the page's own job
+    sweep_job_.start(session.analysis_runner(),
+                     {"lin-sweep", &frozen->model, &frozen->rows, qlab::to_bytes(o)}, [frozen, o] {
+                         return std::make_unique<qlab::LinSweepJob>(frozen->model, frozen->rows, o);
+                     });
+    // In the worker a failure comes later: the scheduler reports it with the job's label.
+    if (sweep_job_.state() == qlab::JobState::failed)
+        problems.push_back("kappa sweep: " + sweep_job_.status().message());
 }
 
 // 3. The kappa of the allocation: given, or Lin's single kappa measured from the weights (the
@@ -221,14 +226,14 @@ void Analysis::update_kappa(const qlab::LabState& s) {
     }
     kappa_source_ = "measured";
     if (sweep_done()) {
-        const qlab::LinSweepResult& r = sweep_job_->result();
+        const qlab::LinSweepResult& r = sweep_job_.result();
         double sum = 0;
         int n = 0;
         for (std::size_t i = 0; i < r.steps.size() && i < r.kappa.size(); ++i)
             if (r.steps[i].role == qlab::StepRole::weights && std::isfinite(r.kappa[i]))
                 sum += r.kappa[i], ++n;
         if (n) kappa_used_ = sum / n;
-    } else if (!sweep_job_ || sweep_job_->state() != qlab::JobState::running) {
+    } else if (!sweep_job_.job() || sweep_job_.state() != qlab::JobState::running) {
         kappa_used_ = 0;
     }
     // While a new sweep runs the previous measured kappa stays (no flicker of the table).
@@ -257,7 +262,7 @@ void Analysis::ensure_tradeoff(const qlab::LabState& s, const SharedModel& sessi
                                std::vector<std::string>& problems) {
     const ModelKey cur = session.version();
     if (!(kappa_used_ > 0)) return;
-    if (trade_job_ && trade_frozen_->key == cur && trade_kappa_ == kappa_used_ &&
+    if (trade_job_.job() && trade_frozen_->key == cur && trade_kappa_ == kappa_used_ &&
         trade_objective_ == objective_)
         return;
     if (!(s.kappa > 0 || (sweep_done() && sweep_frozen_->key == cur))) return;
@@ -268,9 +273,13 @@ void Analysis::ensure_tradeoff(const qlab::LabState& s, const SharedModel& sessi
     o.kappa = kappa_used_;
     o.objective = objective_;
     trade_kappa_ = kappa_used_, trade_objective_ = objective_;
-    trade_job_ = std::make_unique<qlab::TradeoffJob>(trade_frozen_->model, trade_frozen_->rows, o);
-    if (trade_job_->state() == qlab::JobState::failed)
-        problems.push_back("size against error: " + trade_job_->status().message());
+    const std::shared_ptr<const Frozen> frozen = trade_frozen_;  // kept by the page's own job
+    trade_job_.start(session.analysis_runner(),
+                     {"tradeoff", &frozen->model, &frozen->rows, qlab::to_bytes(o)}, [frozen, o] {
+                         return std::make_unique<qlab::TradeoffJob>(frozen->model, frozen->rows, o);
+                     });
+    if (trade_job_.state() == qlab::JobState::failed)
+        problems.push_back("size against error: " + trade_job_.status().message());
 }
 
 // ---- the lattice designer ----------------------------------------------------------------------
@@ -424,7 +433,7 @@ bool Designer::poll_finetune() {
     return true;
 }
 
-Table6Beside table6_beside(const qlab::TradeoffJob* tradeoff, double match) {
+Table6Beside table6_beside(const TradeoffAnalysis* tradeoff, double match) {
     Table6Beside t;
     t.match = match;
     t.paper_points = qlab::lin_points(qlab::lin_table6());

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lab/analysis_worker.hpp"
 #include "lab/host.hpp"
 #include "lab/shared_model.hpp"
 #include "qlab/dataset.hpp"
@@ -62,6 +63,9 @@ struct Snapshot {
 };
 
 // A copy of the weights and rows the jobs work on (they keep references; training goes on).
+using SweepAnalysis = BackgroundAnalysis<qlab::LinSweepJob, qlab::LinSweepResult>;
+using TradeoffAnalysis = BackgroundAnalysis<qlab::TradeoffJob, qlab::TradeoffResult>;
+
 struct Frozen {
     ModelKey key;
     qlab::Model model;
@@ -81,17 +85,24 @@ class Analysis {
     const Snapshot* snapshot() const { return snap_ ? &*snap_ : nullptr; }
     bool snapshot_current(const SharedModel& model, int bits) const;
 
-    qlab::LinSweepJob* sweep() { return sweep_job_.get(); }
-    const qlab::LinSweepJob* sweep() const { return sweep_job_.get(); }
+    // The jobs run in the Web Worker where there is one (lab/analysis_worker.hpp); null: none.
+    SweepAnalysis* sweep() { return sweep_job_.job() ? &sweep_job_ : nullptr; }
+    const SweepAnalysis* sweep() const { return sweep_job_.job() ? &sweep_job_ : nullptr; }
+    ScheduledJob sweep_scheduled(std::string label) {
+        return sweep_job_.scheduled(std::move(label));
+    }
     ModelKey sweep_key() const { return sweep_frozen_ ? sweep_frozen_->key : ModelKey{}; }
     bool sweep_done() const {
-        return sweep_job_ && sweep_job_->state() == qlab::JobState::finished;
+        return sweep_job_.job() && sweep_job_.state() == qlab::JobState::finished;
     }
     // Per step of the snapshot: kappa (dB/bit) from the sweep, NaN until it is done.
     double step_kappa(std::size_t step) const;
 
-    qlab::TradeoffJob* tradeoff() { return trade_job_.get(); }
-    const qlab::TradeoffJob* tradeoff() const { return trade_job_.get(); }
+    TradeoffAnalysis* tradeoff() { return trade_job_.job() ? &trade_job_ : nullptr; }
+    const TradeoffAnalysis* tradeoff() const { return trade_job_.job() ? &trade_job_ : nullptr; }
+    ScheduledJob tradeoff_scheduled(std::string label) {
+        return trade_job_.scheduled(std::move(label));
+    }
     std::size_t tradeoff_rows() const { return trade_frozen_ ? trade_frozen_->rows.size() : 0; }
     ModelKey tradeoff_key() const { return trade_frozen_ ? trade_frozen_->key : ModelKey{}; }
 
@@ -120,10 +131,10 @@ class Analysis {
     double snap_time_ = -1e9;
 
     std::shared_ptr<const Frozen> sweep_frozen_;
-    std::unique_ptr<qlab::LinSweepJob> sweep_job_;  // after its Frozen: destroyed first
+    SweepAnalysis sweep_job_;  // after its Frozen: destroyed first
 
     std::shared_ptr<const Frozen> trade_frozen_;
-    std::unique_ptr<qlab::TradeoffJob> trade_job_;
+    TradeoffAnalysis trade_job_;
     double trade_kappa_ = 0;
     qlab::AllocationObjective trade_objective_ = qlab::AllocationObjective::size;
 
@@ -212,6 +223,6 @@ struct Table6Beside {
     std::vector<qlab::LinSaving> paper, ours;
     bool measured = false;  // the trade-off finished
 };
-Table6Beside table6_beside(const qlab::TradeoffJob* tradeoff, double match = 0.1);
+Table6Beside table6_beside(const TradeoffAnalysis* tradeoff, double match = 0.1);
 
 }  // namespace quantlab::layers

@@ -80,8 +80,8 @@ class LayersPanel final : public ModelPanel {
     }
 
     std::vector<ScheduledJob> jobs() override {
-        return {{"kappa sweep", a_.sweep()},
-                {"size against error", a_.tradeoff()},
+        return {a_.sweep_scheduled("kappa sweep"),
+                a_.tradeoff_scheduled("size against error"),
                 {"fine-tune on the levels", d_.finetune_job()},
                 sens_.scheduled("per-layer sensitivity")};
     }
@@ -232,14 +232,15 @@ void LayersPanel::add_snapshot_metrics(nlohmann::json& j, const App& app) const 
 // The jobs on frozen copies of the weights: the kappa sweep and size against error.
 void LayersPanel::add_job_metrics(nlohmann::json& j) const {
     using nlohmann::json;
-    const qlab::LinSweepJob* sw = a_.sweep();
-    j["sweep"] = {{"state", job_state(sw)},
+    const layers::SweepAnalysis* sw = a_.sweep();
+    j["sweep"] = {{"state", job_state(sw ? sw->job() : nullptr)},
+                  {"in_worker", sw && sw->in_worker()},
                   {"done", sw ? sw->progress().done : 0},
                   {"total", sw ? sw->progress().total : 0},
                   {"batches", a_.sweep_key().batches},
                   {"output_kappa",
                    a_.sweep_done() ? finite_or_null(sw->result().output_kappa) : json(nullptr)}};
-    const qlab::TradeoffJob* tj = a_.tradeoff();
+    const layers::TradeoffAnalysis* tj = a_.tradeoff();
     json trade = json::array();
     if (tj)
         for (std::size_t i = 0;
@@ -252,7 +253,7 @@ void LayersPanel::add_job_metrics(nlohmann::json& j) const {
                              {"error", p.error}});
         }
     j["tradeoff"] = trade;
-    j["tradeoff_state"] = job_state(tj);
+    j["tradeoff_state"] = job_state(tj ? tj->job() : nullptr);
     j["tradeoff_batches"] = a_.tradeoff_key().batches;
     j["tradeoff_rows"] = a_.tradeoff_rows();
     j["tradeoff_objective"] = tj ? qlab::objective_name(a_.objective()) : "";

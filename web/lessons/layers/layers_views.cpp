@@ -21,7 +21,7 @@ std::string db(double v) {
 }
 
 void draw_sweep_plot(App& app, Analysis& a_, const UiScale& ui, ImVec2 size) {
-    const qlab::LinSweepJob* sw = a_.sweep();
+    const layers::SweepAnalysis* sw = a_.sweep();
     double top = 40;
     if (sw)
         for (const auto& r : sw->result().rows) {
@@ -76,7 +76,7 @@ void draw_sweep_plot(App& app, Analysis& a_, const UiScale& ui, ImVec2 size) {
 }
 
 void draw_tradeoff_plot(App& app, Analysis& a_, const UiScale& ui, ImVec2 size) {
-    const qlab::TradeoffJob* tj = a_.tradeoff();
+    const layers::TradeoffAnalysis* tj = a_.tradeoff();
     std::vector<double> ex, ey, ox, oy;
     double xmax = 1, ymax = 0.1;
     if (tj) {

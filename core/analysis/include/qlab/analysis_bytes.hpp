@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "qlab/lin.hpp"
 #include "qlab/sakr.hpp"
 #include "qlab/sensitivity.hpp"
 #include "qlab/status.hpp"
@@ -40,5 +41,14 @@ std::string to_bytes(const SakrSimRequest& request);
 Status from_bytes(std::string_view bytes, SakrSimRequest& out);
 std::string to_bytes(const SakrSimResult& result);
 Status from_bytes(std::string_view bytes, SakrSimResult& out);
+
+std::string to_bytes(const LinSweepOptions& options);
+Status from_bytes(std::string_view bytes, LinSweepOptions& out);
+std::string to_bytes(const LinSweepResult& result);
+Status from_bytes(std::string_view bytes, LinSweepResult& out);
+std::string to_bytes(const TradeoffOptions& options);
+Status from_bytes(std::string_view bytes, TradeoffOptions& out);
+std::string to_bytes(const TradeoffResult& result);
+Status from_bytes(std::string_view bytes, TradeoffResult& out);
 
 }  // namespace qlab
