@@ -176,5 +176,27 @@ TEST(AnalysisBytes, KappaSweepsAndTradeoffsRoundTrip) {
     expect_cuts_refused(to_bytes(x), TradeoffResult{});
 }
 
+TEST(AnalysisBytes, BitFlipMapsRoundTripAndTheirSizesAreChecked) {
+    BitFlipOptions o;
+    o.ba = 6, o.bw = 5, o.rate = 0.25, o.seed = 3, o.rows_per_unit = 9, o.activations = true;
+    BitFlipOptions o2;
+    ASSERT_TRUE(from_bytes(to_bytes(o), o2));
+    EXPECT_EQ(to_bytes(o2), to_bytes(o));
+    EXPECT_TRUE(o2.activations);
+    expect_cuts_refused(to_bytes(o), BitFlipOptions{});
+    BitFlipResult r;
+    r.layers = 2, r.bits = 2, r.baseline = 0.5;
+    r.accuracy = {0.25, std::numeric_limits<double>::quiet_NaN(), 0.5, 0.75};
+    r.flipped = {1, 0, 3, 4};
+    BitFlipResult r2;
+    ASSERT_TRUE(from_bytes(to_bytes(r), r2));
+    EXPECT_EQ(to_bytes(r2), to_bytes(r));
+    EXPECT_TRUE(std::isnan(r2.accuracy[1]));
+    expect_cuts_refused(to_bytes(r), BitFlipResult{});
+    r.flipped.pop_back();  // three counts for four cells
+    BitFlipResult r3;
+    EXPECT_FALSE(from_bytes(to_bytes(r), r3));
+}
+
 }  // namespace
 }  // namespace qlab

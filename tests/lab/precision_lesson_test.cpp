@@ -157,6 +157,26 @@ TEST_F(PrecisionFixture, InTheWorkerTheAnalysisIsTheSame) {
     }
     EXPECT_GT(compared, 10);
     EXPECT_GE(runner.started.size(), 3u);  // the analysis and both simulations went there
+    // The bit-flip map: the same cells, filled as the worker goes.
+    host.analyses = nullptr;  // the page's own map
+    lesson.start_bitflip_map(model, host);
+    ASSERT_FALSE(lesson.bitflip_job()->in_worker());
+    qlab::run_job(*lesson.bitflip_job()->job());
+    host.analyses = &runner;
+    there.start_bitflip_map(model, host);
+    ASSERT_NE(there.bitflip_job(), nullptr);
+    EXPECT_TRUE(there.bitflip_job()->in_worker());
+    runner.pump();
+    EXPECT_GT(there.bitflip_job()->progress().done, 0);
+    runner.pump_all();
+    ASSERT_EQ(there.bitflip_job()->state(), qlab::JobState::finished);
+    const qlab::BitFlipResult &fa = there.bitflip_job()->result(),
+                              &fb = lesson.bitflip_job()->result();
+    EXPECT_EQ(fa.layers, fb.layers);
+    EXPECT_EQ(fa.bits, 8);
+    EXPECT_EQ(fa.baseline, fb.baseline);
+    EXPECT_EQ(fa.accuracy, fb.accuracy);
+    EXPECT_EQ(fa.flipped, fb.flipped);
     host.analyses = nullptr;
 }
 

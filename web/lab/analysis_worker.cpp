@@ -64,6 +64,7 @@ const std::vector<Kind>& kinds() {
         sakr_sim_kind(),
         kind<qlab::LinSweepJob, qlab::LinSweepOptions>("lin-sweep", true),
         kind<qlab::TradeoffJob, qlab::TradeoffOptions>("tradeoff", true),
+        kind<qlab::BitFlipJob, qlab::BitFlipOptions>("bitflip", true),
     };
     return all;
 }

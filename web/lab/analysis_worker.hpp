@@ -22,7 +22,7 @@
 namespace quantlab {
 
 // What the worker runs: a kind the worker knows ("sensitivity", "sakr", "sakr-sim", "lin-sweep",
-// "tradeoff") over a model, data (null: none) and that kind's options (qlab::to_bytes).
+// "tradeoff", "bitflip") over a model, data (null: none) and that kind's options (qlab::to_bytes).
 struct AnalysisRequest {
     std::string kind;
     const qlab::Model* model = nullptr;

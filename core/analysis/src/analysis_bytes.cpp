@@ -3,6 +3,7 @@
 // `out` only when every byte fitted.
 #include "qlab/analysis_bytes.hpp"
 
+#include <algorithm>
 #include <type_traits>
 
 #include "qlab/bytes.hpp"
@@ -22,6 +23,8 @@ enum class Tag : std::uint8_t {
     lin_sweep_result,
     tradeoff_options,
     tradeoff_result,
+    bitflip_options,
+    bitflip_result,
 };
 
 ByteWriter tagged(Tag tag) {
@@ -340,6 +343,42 @@ Status from_bytes(std::string_view bytes, TradeoffResult& out) {
                                p.model_size_bits = r.pod<double>(), p.error = r.pod<double>();
                            }
                            x.float_error = r.pod<double>();
+                       });
+}
+
+std::string to_bytes(const BitFlipOptions& o) {
+    ByteWriter w = tagged(Tag::bitflip_options);
+    w.pod<std::int32_t>(o.ba), w.pod<std::int32_t>(o.bw), w.pod(o.rate), w.pod(o.seed);
+    w.pod<std::int32_t>(o.rows_per_unit), w.pod<std::uint8_t>(o.activations);
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, BitFlipOptions& out) {
+    return read_tagged(bytes, Tag::bitflip_options, "bit-flip options", out,
+                       [](ByteReader& r, BitFlipOptions& o) {
+                           o.ba = r.pod<std::int32_t>(), o.bw = r.pod<std::int32_t>();
+                           o.rate = r.pod<double>(), o.seed = r.pod<std::uint64_t>();
+                           o.rows_per_unit = r.pod<std::int32_t>();
+                           o.activations = r.pod<std::uint8_t>() != 0;
+                       });
+}
+
+std::string to_bytes(const BitFlipResult& result) {
+    ByteWriter w = tagged(Tag::bitflip_result);
+    w.pod<std::int32_t>(result.layers), w.pod<std::int32_t>(result.bits), w.pod(result.baseline);
+    write_values(w, result.accuracy), write_values(w, result.flipped);
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, BitFlipResult& out) {
+    return read_tagged(bytes, Tag::bitflip_result, "a bit-flip map", out,
+                       [](ByteReader& r, BitFlipResult& x) {
+                           x.layers = r.pod<std::int32_t>(), x.bits = r.pod<std::int32_t>();
+                           x.baseline = r.pod<double>();
+                           r.array(x.accuracy), r.array(x.flipped);
+                           const auto cells = static_cast<std::size_t>(std::max(0, x.layers)) *
+                                              static_cast<std::size_t>(std::max(0, x.bits));
+                           if (x.accuracy.size() != cells || x.flipped.size() != cells) r.fail();
                        });
 }
 

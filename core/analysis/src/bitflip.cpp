@@ -171,9 +171,7 @@ struct BitFlipJob::State {
     Model flipped;
     Rng rng;  // the activation flips of the current cell, drawn in row order across slices
     long long correct = 0;
-    double baseline = std::numeric_limits<double>::quiet_NaN();
-    std::vector<double> accuracy;
-    std::vector<long long> flipped_count;
+    BitFlipResult r;
 };
 
 BitFlipJob::BitFlipJob(const Model& model, const Dataset& data, const BitFlipOptions& options)
@@ -209,8 +207,10 @@ BitFlipJob::BitFlipJob(const Model& model, const Dataset& data, const BitFlipOpt
     s.rows_per_unit = static_cast<std::size_t>(std::max(1, options.rows_per_unit));
     const std::size_t cells =
         s.dense.size() * static_cast<std::size_t>(options.activations ? options.ba : options.bw);
-    s.accuracy.assign(cells, std::numeric_limits<double>::quiet_NaN());
-    s.flipped_count.assign(cells, 0);
+    s.r.accuracy.assign(cells, std::numeric_limits<double>::quiet_NaN());
+    s.r.flipped.assign(cells, 0);
+    s.r.layers = static_cast<int>(s.dense.size());
+    s.r.bits = options.activations ? options.ba : options.bw;
 }
 
 BitFlipJob::~BitFlipJob() = default;
@@ -222,17 +222,20 @@ int BitFlipJob::bits() const {
     return s_->o.activations ? s_->o.ba : s_->o.bw;
 }
 double BitFlipJob::baseline() const {
-    return s_->baseline;
+    return s_->r.baseline;
 }
 const std::vector<double>& BitFlipJob::accuracy() const {
-    return s_->accuracy;
+    return s_->r.accuracy;
+}
+const BitFlipResult& BitFlipJob::result() const {
+    return s_->r;
 }
 const std::vector<long long>& BitFlipJob::flipped() const {
-    return s_->flipped_count;
+    return s_->r.flipped;
 }
 
 bool BitFlipJob::is_done() const {
-    return s_->cell >= static_cast<int>(s_->accuracy.size());
+    return s_->cell >= static_cast<int>(s_->r.accuracy.size());
 }
 
 JobProgress BitFlipJob::progress() const {
@@ -240,7 +243,7 @@ JobProgress BitFlipJob::progress() const {
     JobProgress p;
     const long long per =
         static_cast<long long>((s.data.size() + s.rows_per_unit - 1) / s.rows_per_unit);
-    p.total = per * static_cast<long long>(s.accuracy.size() + 1);
+    p.total = per * static_cast<long long>(s.r.accuracy.size() + 1);
     p.done = per * (s.cell + 1) +
              static_cast<long long>((s.next + s.rows_per_unit - 1) / s.rows_per_unit);
     p.done = std::min(p.done, p.total);
@@ -248,8 +251,8 @@ JobProgress BitFlipJob::progress() const {
         p.stage = "accuracy without flips";
     else if (!is_done())
         p.stage = std::string(s.o.activations ? "activations into layer " : "weights of layer ") +
-                  std::to_string(s.cell / (s.accuracy.size() / s.dense.size()) + 1) + ", bit " +
-                  std::to_string(s.cell % (s.accuracy.size() / s.dense.size()));
+                  std::to_string(s.cell / (s.r.accuracy.size() / s.dense.size()) + 1) + ", bit " +
+                  std::to_string(s.cell % (s.r.accuracy.size() / s.dense.size()));
     return p;
 }
 
@@ -269,7 +272,7 @@ Status BitFlipJob::do_unit() {
             flip_weight_bits(s.model, s.dense[static_cast<std::size_t>(row)], s.o.bw, bit, s.o.rate,
                              bitflip_cell_seed(s.o.seed, row, bit), &c),
             s.o.bw);
-        s.flipped_count[static_cast<std::size_t>(s.cell)] = c.flipped;
+        s.r.flipped[static_cast<std::size_t>(s.cell)] = c.flipped;
     }
     const std::size_t end = std::min(s.data.size(), s.next + s.rows_per_unit);
     Dataset part;
@@ -284,7 +287,7 @@ Status BitFlipJob::do_unit() {
         d = activation_flip_decisions(s.flipped, part, s.o.ba,
                                       s.dense[static_cast<std::size_t>(row)], bit, s.o.rate, s.rng,
                                       &c);
-        s.flipped_count[static_cast<std::size_t>(s.cell)] += c.flipped;
+        s.r.flipped[static_cast<std::size_t>(s.cell)] += c.flipped;
     } else {
         d = sakr_fixed_decisions_quantized(s.flipped, part, s.o.ba);
     }
@@ -293,9 +296,9 @@ Status BitFlipJob::do_unit() {
     if (end >= s.data.size()) {
         const double acc = static_cast<double>(s.correct) / static_cast<double>(s.data.size());
         if (s.cell < 0)
-            s.baseline = acc;
+            s.r.baseline = acc;
         else
-            s.accuracy[static_cast<std::size_t>(s.cell)] = acc;
+            s.r.accuracy[static_cast<std::size_t>(s.cell)] = acc;
         ++s.cell;
         s.next = 0;
         s.correct = 0;

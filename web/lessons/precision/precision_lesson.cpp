@@ -106,7 +106,7 @@ void Lesson::drop_all() {
     sims_cancelled_ = false;
     float_dec_.clear();
     float_error_ = -1;
-    if (bitflip_job_ && bitflip_job_->running()) bitflip_job_.reset();
+    if (bitflip_job_.job() && bitflip_job_.job()->running()) bitflip_job_.reset();
 }
 
 void Lesson::update(const qlab::LabState& st, const SharedModel& s, Host& host, double fill_ms) {
@@ -448,15 +448,19 @@ void Lesson::start_bitflip_map(const SharedModel& s, Host& host) {
     o.seed = bitflip.seed;
     o.rows_per_unit = rows_per_unit_;
     o.activations = bitflip.activations;
-    bitflip_job_ = std::make_unique<qlab::BitFlipJob>(s.model(), s.data().split().test, o);
+    bitflip_job_.start(s.analysis_runner(),
+                       {"bitflip", &s.model(), &s.data().split().test, qlab::to_bytes(o)}, [&s, o] {
+                           return std::make_unique<qlab::BitFlipJob>(s.model(),
+                                                                     s.data().split().test, o);
+                       });
     bitflip_options_ = o;
     bitflip_version_ = s.version();
-    if (bitflip_job_->state() == qlab::JobState::failed)
-        host.report("bit flips: " + bitflip_job_->status().message(), MessageLevel::error);
+    if (bitflip_job_.state() == qlab::JobState::failed)
+        host.report("bit flips: " + bitflip_job_.status().message(), MessageLevel::error);
 }
 
 bool Lesson::bitflip_stale() const {
-    return !bitflip_job_ || bitflip_version_ != version_ || bitflip_options_.ba != ba_ ||
+    return !bitflip_job_.job() || bitflip_version_ != version_ || bitflip_options_.ba != ba_ ||
            bitflip_options_.bw != bw_ || bitflip_options_.rate != bitflip.rate ||
            bitflip_options_.activations != bitflip.activations;
 }

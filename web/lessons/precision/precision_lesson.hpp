@@ -114,8 +114,14 @@ class Lesson {
     ScheduledJob noise_scheduled(std::string label) {
         return noise_job_.scheduled(std::move(label));
     }
-    qlab::BitFlipJob* bitflip_job() { return bitflip_job_.get(); }
-    const qlab::BitFlipJob* bitflip_job() const { return bitflip_job_.get(); }
+    using BitFlipAnalysis = BackgroundAnalysis<qlab::BitFlipJob, qlab::BitFlipResult>;
+    const BitFlipAnalysis* bitflip_job() const {
+        return bitflip_job_.job() ? &bitflip_job_ : nullptr;
+    }
+    BitFlipAnalysis* bitflip_job() { return bitflip_job_.job() ? &bitflip_job_ : nullptr; }
+    ScheduledJob bitflip_scheduled(std::string label) {
+        return bitflip_job_.scheduled(std::move(label));
+    }
 
     // ---- bit flips ----
     BitFlipSettings bitflip;
@@ -167,7 +173,7 @@ class Lesson {
     int noise_trials_ = kNoiseTrials;  // fewer on large networks
     int noise_rows_per_unit_ = 16;
 
-    std::unique_ptr<qlab::BitFlipJob> bitflip_job_;
+    BitFlipAnalysis bitflip_job_;  // in the Web Worker where there is one
     qlab::BitFlipOptions bitflip_options_;
     ModelVersion bitflip_version_;
 };

@@ -63,9 +63,8 @@ class PrecisionPanel : public ModelPanel {
     }
     std::vector<ScheduledJob> jobs() override {
         return {m_.analysis_scheduled("precision analysis"),
-                m_.sim_scheduled("fixed-point simulation"),
-                m_.noise_scheduled("noise simulation"),
-                {"bit-flip map", m_.bitflip_job()}};
+                m_.sim_scheduled("fixed-point simulation"), m_.noise_scheduled("noise simulation"),
+                m_.bitflip_scheduled("bit-flip map")};
     }
 
   private:
@@ -570,7 +569,7 @@ nlohmann::json PrecisionPanel::bitflip_metrics() const {
     json bf = {{"rate", m_.bitflip.rate},
                {"seed", m_.bitflip.seed},
                {"target", m_.bitflip.activations ? "activations" : "weights"}};
-    const qlab::BitFlipJob* job = m_.bitflip_job();
+    const precision::Lesson::BitFlipAnalysis* job = m_.bitflip_job();
     if (!job) return bf;
     const qlab::BitFlipOptions& o = m_.bitflip_made_with();
     bf["made_with"] = {{"rate", o.rate},
@@ -579,16 +578,17 @@ nlohmann::json PrecisionPanel::bitflip_metrics() const {
                        {"seed", o.seed},
                        {"target", o.activations ? "activations" : "weights"}};
     bf["state"] = qlab::job_state_name(job->state());
+    bf["in_worker"] = job->in_worker();
     bf["progress"] = job->progress().fraction();
     bf["stale"] = m_.bitflip_stale();
-    bf["baseline"] = finite_or_null(job->baseline());
+    bf["baseline"] = finite_or_null(job->result().baseline);
     json map = json::array(), flipped = json::array();
-    for (int l = 0; l < job->layers(); ++l) {
+    for (int l = 0; l < job->result().layers; ++l) {
         json r = json::array(), f = json::array();
-        for (int k = 0; k < job->bits(); ++k) {
-            const std::size_t c = static_cast<std::size_t>(l * job->bits() + k);
-            r.push_back(finite_or_null(job->accuracy()[c]));
-            f.push_back(job->flipped()[c]);
+        for (int k = 0; k < job->result().bits; ++k) {
+            const std::size_t c = static_cast<std::size_t>(l * job->result().bits + k);
+            r.push_back(finite_or_null(job->result().accuracy[c]));
+            f.push_back(job->result().flipped[c]);
         }
         map.push_back(r), flipped.push_back(f);
     }

@@ -406,7 +406,7 @@ void draw_flips(App& app, const Lesson& m_, const SharedModel& s_, widgets::Digi
 }
 
 void draw_bitflip_map(App& app, Lesson& m_, const UiScale& ui) {
-    const qlab::BitFlipJob* job = m_.bitflip_job();
+    const precision::Lesson::BitFlipAnalysis* job = m_.bitflip_job();
     if (!job || job->state() == qlab::JobState::failed) return;
     const qlab::BitFlipOptions& o = m_.bitflip_made_with();
     ImGui::Text("%s bit flips at rate %.3g, (B_A, B_W) = (%d, %d): test accuracy drop (points)",
@@ -421,19 +421,19 @@ void draw_bitflip_map(App& app, Lesson& m_, const UiScale& ui) {
         ImGui::SameLine();
         ImGui::TextDisabled("(made for other settings: press Sensitivity map)");
     }
-    const double base = job->baseline();
+    const double base = job->result().baseline;
     if (std::isfinite(base))
         ImGui::TextDisabled("accuracy without flips: %s", percent(base).c_str());
     std::vector<std::string> rows, cols, text;
     std::vector<double> values;
-    for (int l = 0; l < job->layers(); ++l)
+    for (int l = 0; l < job->result().layers; ++l)
         rows.push_back((o.activations ? "into layer " : "layer ") + std::to_string(l + 1));
-    for (int k = 0; k < job->bits(); ++k)
-        cols.push_back(k == job->bits() - 1 ? (o.activations ? "MSB" : "sign")
-                       : k == 0             ? "LSB"
-                                            : std::to_string(k));
-    for (std::size_t c = 0; c < job->accuracy().size(); ++c) {
-        const double acc = job->accuracy()[c];
+    for (int k = 0; k < job->result().bits; ++k)
+        cols.push_back(k == job->result().bits - 1 ? (o.activations ? "MSB" : "sign")
+                       : k == 0                    ? "LSB"
+                                                   : std::to_string(k));
+    for (std::size_t c = 0; c < job->result().accuracy.size(); ++c) {
+        const double acc = job->result().accuracy[c];
         const double drop = std::isfinite(acc) && std::isfinite(base) ? base - acc : NAN;
         values.push_back(std::isfinite(drop) ? std::clamp(drop / std::max(1e-9, base), 0.0, 1.0)
                                              : NAN);
@@ -445,8 +445,8 @@ void draw_bitflip_map(App& app, Lesson& m_, const UiScale& ui) {
         text.emplace_back(t);
     }
     const float avail = ImGui::GetContentRegionAvail().x - ui.px(70);
-    const float cell =
-        std::clamp(avail / static_cast<float>(std::max(1, job->bits())), ui.px(30), ui.px(48));
+    const float cell = std::clamp(avail / static_cast<float>(std::max(1, job->result().bits)),
+                                  ui.px(30), ui.px(48));
     widgets::heatmap_table("##bitflip", rows, cols, values, text, -1, -1, cell, ui, nullptr,
                            nullptr);
     record_item(app, ui, "precision_bitflip_map");

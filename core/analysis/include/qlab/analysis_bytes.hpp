@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "qlab/bitflip.hpp"
 #include "qlab/lin.hpp"
 #include "qlab/sakr.hpp"
 #include "qlab/sensitivity.hpp"
@@ -50,5 +51,9 @@ std::string to_bytes(const TradeoffOptions& options);
 Status from_bytes(std::string_view bytes, TradeoffOptions& out);
 std::string to_bytes(const TradeoffResult& result);
 Status from_bytes(std::string_view bytes, TradeoffResult& out);
+std::string to_bytes(const BitFlipOptions& options);
+Status from_bytes(std::string_view bytes, BitFlipOptions& out);
+std::string to_bytes(const BitFlipResult& result);
+Status from_bytes(std::string_view bytes, BitFlipResult& out);
 
 }  // namespace qlab

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -58,6 +59,13 @@ struct BitFlipOptions {
     // Flip the activations entering each dense layer (bits of B_A) instead of its weights.
     bool activations = false;
 };
+// The map so far (what BitFlipJob's accessors give, in one value).
+struct BitFlipResult {
+    int layers = 0, bits = 0;
+    double baseline = std::numeric_limits<double>::quiet_NaN();
+    std::vector<double> accuracy;  // [layer][bit] row-major; NaN where not computed yet
+    std::vector<long long> flipped;
+};
 class BitFlipJob : public Job {
   public:
     BitFlipJob(const Model& model, const Dataset& data, const BitFlipOptions& options);
@@ -69,6 +77,7 @@ class BitFlipJob : public Job {
     // Accuracy per (layer, bit), row-major; NaN where not computed yet.
     const std::vector<double>& accuracy() const;
     const std::vector<long long>& flipped() const;  // weights flipped per cell
+    const BitFlipResult& result() const;
 
   protected:
     Status do_unit() override;
