@@ -21,8 +21,9 @@
 
 namespace quantlab {
 
-// What the worker runs: a kind the worker knows ("sensitivity", "sakr") over a model, data and
-// that kind's options (qlab::to_bytes).
+// What the worker runs: a kind the worker knows ("sensitivity", "sakr", "ternary", "pareto",
+// "kundu-tables") over a model, data and that kind's options (qlab::to_bytes; "kundu-tables"
+// takes a qlab::KunduTablesRequest, its options with the calibration set).
 struct AnalysisRequest {
     std::string kind;
     const qlab::Model* model = nullptr;

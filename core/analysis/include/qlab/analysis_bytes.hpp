@@ -6,6 +6,10 @@
 #include <string>
 #include <string_view>
 
+#include "qlab/dataset.hpp"
+#include "qlab/kundu.hpp"
+#include "qlab/kundu_tables.hpp"
+#include "qlab/pareto.hpp"
 #include "qlab/sakr.hpp"
 #include "qlab/sensitivity.hpp"
 #include "qlab/status.hpp"
@@ -23,5 +27,31 @@ Status from_bytes(std::string_view bytes, SakrOptions& out);
 // the copy as on the original.
 std::string to_bytes(const SakrAnalysis& analysis);
 Status from_bytes(std::string_view bytes, SakrAnalysis& out);
+
+// ---- Kundu and Pareto
+
+std::string to_bytes(const KunduOptions& options);
+Status from_bytes(std::string_view bytes, KunduOptions& out);
+// Every layer's blocks and terms (their signs), errors and order, and the levels.
+std::string to_bytes(const KunduResult& result);
+Status from_bytes(std::string_view bytes, KunduResult& out);
+
+std::string to_bytes(const ParetoOptions& options);
+Status from_bytes(std::string_view bytes, ParetoOptions& out);
+std::string to_bytes(const ParetoResult& result);
+Status from_bytes(std::string_view bytes, ParetoResult& out);
+
+std::string to_bytes(const KunduTablesOptions& options);
+Status from_bytes(std::string_view bytes, KunduTablesOptions& out);
+std::string to_bytes(const KunduTablesResult& result);
+Status from_bytes(std::string_view bytes, KunduTablesResult& out);
+// What KunduTablesJob needs beyond the model and the test data: its options and calibration set
+// (the rows it reads: first_rows(calibration, options.calibration_rows) gives the same job).
+struct KunduTablesRequest {
+    KunduTablesOptions options;
+    Dataset calibration;
+};
+std::string to_bytes(const KunduTablesRequest& request);
+Status from_bytes(std::string_view bytes, KunduTablesRequest& out);
 
 }  // namespace qlab
