@@ -162,6 +162,7 @@ nlohmann::json TernaryPanel::pareto_metrics() const {
     pareto["error"] = f_.error();
     pareto["current"] = f_.current();
     pareto["job_ms"] = f_.job_ms();
+    pareto["in_worker"] = f_.in_worker();  // where it runs (or ran): the Web Worker or the frames
     json points = json::array(), frontier = json::array(), skipped = json::array();
     if (const qlab::ParetoResult* pr = f_.result()) {
         for (std::size_t i = 0; i < pr->points.size(); ++i) {
@@ -296,6 +297,7 @@ nlohmann::json TernaryPanel::metrics(const App& app) const {
     j["error"] = a_.error();
     j["current"] = a_.current();
     j["jobs_started"] = a_.jobs_started();
+    j["in_worker"] = a_.in_worker();
     if (a_.job_running()) {
         const qlab::JobProgress p = a_.job()->progress();
         j["progress"] = {{"done", p.done}, {"total", p.total}, {"stage", p.stage}};
