@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "qlab/bytes.hpp"
 #include "qlab/random.hpp"
 
 namespace qlab {
@@ -196,6 +197,239 @@ TEST(AnalysisBytes, BitFlipMapsRoundTripAndTheirSizesAreChecked) {
     r.flipped.pop_back();  // three counts for four cells
     BitFlipResult r3;
     EXPECT_FALSE(from_bytes(to_bytes(r), r3));
+}
+
+// ---- Kundu and Pareto
+
+// A small network and 40 random rows (as above), for the jobs whose results travel.
+struct KunduBytes : ::testing::Test {
+    Model m = *make_model("mlp:6-5-4", 6, 4, 11);
+    Dataset d;
+    void SetUp() override {
+        d.name = "rows";
+        d.features = 6, d.classes = 4;
+        d.class_names = {"a", "b", "c", "d"};
+        Rng rng(3);
+        for (int i = 0; i < 40; ++i) {
+            for (int f = 0; f < 6; ++f) d.x.push_back(static_cast<float>(rng.uniform() * 2 - 1));
+            d.y.push_back(i % 4);
+        }
+    }
+};
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+TEST_F(KunduBytes, KunduOptionsAndResultRoundTripExactly) {
+    KunduOptions o;
+    o.residual = {4, 0.0625, 7};
+    o.gain_x = 3.25;
+    o.activations = "fixed:w=8,f=4";
+    KunduOptions o2;
+    ASSERT_TRUE(from_bytes(to_bytes(o), o2));
+    EXPECT_EQ(o2.residual.block, 4u);
+    EXPECT_EQ(o2.residual.tolerance, 0.0625);
+    EXPECT_EQ(o2.residual.max_residuals, 7);
+    EXPECT_EQ(o2.gain_x, 3.25);
+    EXPECT_EQ(o2.activations, "fixed:w=8,f=4");
+    expect_cuts_refused(to_bytes(o), KunduOptions{});
+
+    TernaryResidualJob job(m, d, o);
+    ASSERT_TRUE(run_job(job).ok());
+    KunduResult r = job.result();
+    ASSERT_EQ(r.layers.size(), 2u);
+    ASSERT_GE(r.levels.size(), 2u);
+    r.levels[1].power_performance = kInf;  // what a zero compute would give
+    r.levels[0].memory_gain = std::numeric_limits<double>::quiet_NaN();
+    r.layers[1].tensor.stopped_at_guard = true;
+    KunduResult back;
+    ASSERT_TRUE(from_bytes(to_bytes(r), back));
+    EXPECT_EQ(back.float_accuracy, r.float_accuracy);
+    ASSERT_EQ(back.layers.size(), r.layers.size());
+    for (std::size_t i = 0; i < r.layers.size(); ++i) {
+        const ResidualTensor &a = back.layers[i].tensor, &b = r.layers[i].tensor;
+        EXPECT_EQ(back.layers[i].layer, r.layers[i].layer);
+        EXPECT_EQ(a.errors, b.errors);
+        EXPECT_EQ(a.order, b.order);
+        EXPECT_EQ(a.norm, b.norm);
+        EXPECT_EQ(a.n, b.n);
+        EXPECT_EQ(a.stopped_at_guard, b.stopped_at_guard);
+        ASSERT_EQ(a.blocks.size(), b.blocks.size());
+        for (std::size_t k = 0; k < b.blocks.size(); ++k) {
+            EXPECT_EQ(a.blocks[k].begin, b.blocks[k].begin);
+            EXPECT_EQ(a.blocks[k].size, b.blocks[k].size);
+            ASSERT_EQ(a.blocks[k].terms.size(), b.blocks[k].terms.size());
+            for (std::size_t t = 0; t < b.blocks[k].terms.size(); ++t) {
+                EXPECT_EQ(a.blocks[k].terms[t].alpha, b.blocks[k].terms[t].alpha);
+                EXPECT_EQ(a.blocks[k].terms[t].threshold, b.blocks[k].terms[t].threshold);
+                EXPECT_EQ(a.blocks[k].terms[t].signs, b.blocks[k].terms[t].signs);
+            }
+        }
+        // What the lesson draws from it: the weights at every level.
+        for (int level = -1; level <= b.max_residuals(); ++level)
+            EXPECT_EQ(a.reconstruct(level), b.reconstruct(level)) << level;
+    }
+    ASSERT_EQ(back.levels.size(), r.levels.size());
+    for (std::size_t i = 0; i < r.levels.size(); ++i) {
+        EXPECT_EQ(back.levels[i].level, r.levels[i].level);
+        EXPECT_EQ(back.levels[i].accuracy, r.levels[i].accuracy);
+        EXPECT_EQ(back.levels[i].compute, r.levels[i].compute);
+        EXPECT_EQ(back.levels[i].model_size_bits, r.levels[i].model_size_bits);
+        EXPECT_EQ(back.levels[i].scale_factors, r.levels[i].scale_factors);
+        if (i > 0) {
+            EXPECT_EQ(back.levels[i].memory_gain, r.levels[i].memory_gain);
+        }
+    }
+    EXPECT_EQ(back.levels[1].power_performance, kInf);
+    EXPECT_TRUE(std::isnan(back.levels[0].memory_gain));
+    EXPECT_TRUE(back.layers[1].tensor.stopped_at_guard);
+    EXPECT_EQ(to_bytes(back), to_bytes(r));
+    expect_cuts_refused(to_bytes(r), KunduResult{});
+    KunduResult wrong;
+    EXPECT_EQ(from_bytes(to_bytes(o), wrong).message(), "not the bytes of a Kundu result");
+}
+
+TEST_F(KunduBytes, ParetoOptionsAndResultRoundTripExactly) {
+    ParetoOptions o;
+    o.candidates = {{"float", "float:e=3,m=2"}, {"codebook", "codebook:kmeans=4"}, {"odd", "nope"}};
+    o.min_bits = 3, o.max_bits = 5;
+    o.lin_fixed = false, o.calibrated_int = true, o.ternary = true;
+    o.ternary_options = {4, 0.125, 9};
+    ParetoOptions o2;
+    ASSERT_TRUE(from_bytes(to_bytes(o), o2));
+    ASSERT_EQ(o2.candidates.size(), 3u);
+    EXPECT_EQ(o2.candidates[1].family, "codebook");
+    EXPECT_EQ(o2.candidates[1].spec, "codebook:kmeans=4");
+    EXPECT_EQ(o2.min_bits, 3);
+    EXPECT_EQ(o2.max_bits, 5);
+    EXPECT_FALSE(o2.lin_fixed);
+    EXPECT_TRUE(o2.calibrated_int && o2.ternary);
+    EXPECT_EQ(o2.ternary_options.block, 4u);
+    EXPECT_EQ(o2.ternary_options.tolerance, 0.125);
+    EXPECT_EQ(o2.ternary_options.max_residuals, 9);
+    expect_cuts_refused(to_bytes(o), ParetoOptions{});
+    // A flag that is neither 0 nor 1 is not one of ours.
+    std::string bad = to_bytes(o);
+    bad[bad.size() - 8 - 8 - 4 - 3] = 2;  // lin_fixed (then two flags, N, epsilon and the guard)
+    EXPECT_FALSE(from_bytes(bad, o2));
+
+    ParetoJob job(m, d, o);
+    ASSERT_TRUE(run_job(job).ok());
+    ParetoResult r = job.result();
+    ASSERT_GE(r.points.size(), 4u);
+    ASSERT_FALSE(r.skipped.empty());  // "nope"
+    ASSERT_FALSE(r.frontier.empty());
+    r.points[0].bits_per_weight = -kInf;
+    r.points[1].accuracy = std::numeric_limits<double>::quiet_NaN();
+    ParetoResult back;
+    ASSERT_TRUE(from_bytes(to_bytes(r), back));
+    ASSERT_EQ(back.points.size(), r.points.size());
+    for (std::size_t i = 2; i < r.points.size(); ++i) {
+        EXPECT_EQ(back.points[i].family, r.points[i].family);
+        EXPECT_EQ(back.points[i].spec, r.points[i].spec);
+        EXPECT_EQ(back.points[i].bits_per_weight, r.points[i].bits_per_weight);
+        EXPECT_EQ(back.points[i].accuracy, r.points[i].accuracy);
+    }
+    EXPECT_EQ(back.points[0].bits_per_weight, -kInf);
+    EXPECT_TRUE(std::isnan(back.points[1].accuracy));
+    EXPECT_EQ(back.frontier, r.frontier);
+    EXPECT_EQ(back.skipped, r.skipped);
+    EXPECT_EQ(back.float_accuracy, r.float_accuracy);
+    EXPECT_EQ(back.weights, r.weights);
+    EXPECT_EQ(back.weights, 50u);  // 6 x 5 + 5 x 4
+    EXPECT_EQ(to_bytes(back), to_bytes(r));
+    expect_cuts_refused(to_bytes(r), ParetoResult{});
+    EXPECT_FALSE(from_bytes(to_bytes(r), o2));  // a result is not options
+}
+
+TEST_F(KunduBytes, KunduTablesOptionsResultAndRequestRoundTripExactly) {
+    KunduTablesOptions o;
+    o.block = 4;
+    o.gain_x = 4.5;
+    o.activation_bits = 6;
+    o.losses = {0.05, 0.25, kInf};
+    o.epsilon_max = 0.5, o.epsilon_min = 0.05, o.scales = 3, o.max_residuals = 6;
+    o.schemes = {ToleranceScheme::compute, ToleranceScheme::uniform};
+    o.calibration_rows = 30;
+    o.sensitivity_epsilon = 0.1;
+    o.seed = 0xfedcba9876543210ULL;
+    KunduTablesOptions o2;
+    ASSERT_TRUE(from_bytes(to_bytes(o), o2));
+    EXPECT_EQ(o2.block, 4u);
+    EXPECT_EQ(o2.gain_x, 4.5);
+    EXPECT_EQ(o2.activation_bits, 6);
+    EXPECT_EQ(o2.losses, o.losses);
+    EXPECT_EQ(o2.epsilon_max, 0.5);
+    EXPECT_EQ(o2.epsilon_min, 0.05);
+    EXPECT_EQ(o2.scales, 3);
+    EXPECT_EQ(o2.max_residuals, 6);
+    EXPECT_EQ(o2.schemes, o.schemes);
+    EXPECT_EQ(o2.calibration_rows, 30u);
+    EXPECT_EQ(o2.sensitivity_epsilon, 0.1);
+    EXPECT_EQ(o2.seed, 0xfedcba9876543210ULL);
+    expect_cuts_refused(to_bytes(o), KunduTablesOptions{});
+    std::string bad = to_bytes(o);  // a scheme the build does not have
+    bad[bad.size() - 8 - 8 - 8 - 2] = 3;
+    EXPECT_EQ(from_bytes(bad, o2).message(),
+              "the bytes of Kundu tables options are cut short or too long");
+
+    o.losses = {0.05, 0.25};
+    o.schemes = {ToleranceScheme::uniform, ToleranceScheme::sensitivity, ToleranceScheme::compute};
+    KunduTablesJob job(m, d, d, o);
+    ASSERT_TRUE(run_job(job).ok());
+    KunduTablesResult r = job.result();
+    ASSERT_EQ(r.schemes.size(), 3u);
+    ASSERT_EQ(r.schemes[2].points.size(), 3u);
+    r.schemes[2].points[1].power_performance = kInf;
+    r.sensitivity.push_back(std::numeric_limits<double>::quiet_NaN());
+    KunduTablesResult back;
+    ASSERT_TRUE(from_bytes(to_bytes(r), back));
+    EXPECT_EQ(back.float_accuracy, r.float_accuracy);
+    EXPECT_EQ(back.activation_accuracy, r.activation_accuracy);
+    EXPECT_EQ(back.fgq_accuracy, r.fgq_accuracy);
+    EXPECT_EQ(back.layers, r.layers);
+    ASSERT_EQ(back.sensitivity.size(), r.sensitivity.size());
+    EXPECT_EQ(back.sensitivity.front(), r.sensitivity.front());
+    EXPECT_TRUE(std::isnan(back.sensitivity.back()));
+    EXPECT_EQ(back.compute_share, r.compute_share);
+    EXPECT_EQ(back.activation_formats, r.activation_formats);
+    ASSERT_EQ(back.schemes.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(back.schemes[i].scheme, r.schemes[i].scheme);
+        EXPECT_EQ(back.schemes[i].at_loss, r.schemes[i].at_loss);
+        ASSERT_EQ(back.schemes[i].points.size(), r.schemes[i].points.size());
+        for (std::size_t k = 0; k < r.schemes[i].points.size(); ++k) {
+            const KunduTablePoint &a = back.schemes[i].points[k], &b = r.schemes[i].points[k];
+            EXPECT_EQ(a.epsilon, b.epsilon);
+            EXPECT_EQ(a.layer_epsilon, b.layer_epsilon);
+            EXPECT_EQ(a.layer_steps, b.layer_steps);
+            EXPECT_EQ(a.accuracy, b.accuracy);
+            EXPECT_EQ(a.loss, b.loss);
+            EXPECT_EQ(a.blocks, b.blocks);
+            EXPECT_EQ(a.compute, b.compute);
+            EXPECT_EQ(a.power_performance, b.power_performance);
+        }
+    }
+    EXPECT_EQ(back.schemes[2].points[1].power_performance, kInf);
+    EXPECT_EQ(to_bytes(back), to_bytes(r));
+    expect_cuts_refused(to_bytes(r), KunduTablesResult{});
+
+    // The request: the options and the calibration rows, every value.
+    KunduTablesRequest q{o, first_rows(d, 30)};
+    KunduTablesRequest q2;
+    ASSERT_TRUE(from_bytes(to_bytes(q), q2));
+    EXPECT_EQ(to_bytes(q2.options), to_bytes(o));
+    EXPECT_EQ(q2.calibration.x, q.calibration.x);
+    EXPECT_EQ(q2.calibration.y, q.calibration.y);
+    EXPECT_EQ(q2.calibration.features, 6);
+    EXPECT_EQ(q2.calibration.classes, 4);
+    EXPECT_EQ(q2.calibration.class_names, d.class_names);
+    EXPECT_EQ(q2.calibration.name, "rows");
+    expect_cuts_refused(to_bytes(q), KunduTablesRequest{});
+    // Options that do not read are named as such, not as a cut request.
+    ByteWriter w;
+    w.pod<std::uint8_t>(static_cast<std::uint8_t>(to_bytes(q)[0]));  // the request's tag
+    w.text(to_bytes(r)), w.text(dataset_to_bytes(d));
+    EXPECT_EQ(from_bytes(w.take(), q2).message(), "not the bytes of Kundu tables options");
 }
 
 }  // namespace

@@ -135,6 +135,59 @@ TEST(AnalysisWorker, SakrInTheWorkerGivesTheSameAnalysisAndBounds) {
     }
 }
 
+// Kundu Tables 3-4 read a calibration set besides the model and the test data: the request
+// carries only the rows the job reads (the first calibration_rows of 1438), and the result is the
+// page's job's on the whole training split; options without a calibration set are refused.
+TEST(AnalysisWorker, KunduTablesTakeTheirCalibrationRowsInTheRequest) {
+    const Trained& t = trained();
+    qlab::KunduTablesOptions o;
+    o.block = 16;
+    o.scales = 4;
+    ASSERT_GT(t.split.train.size(), o.calibration_rows);
+    qlab::KunduTablesJob here(t.model, t.split.test, t.split.train, o);
+    ASSERT_TRUE(qlab::run_job(here).ok());
+
+    double now = 0;
+    FakeAnalysisRunner runner(&now);
+    BackgroundAnalysis<qlab::KunduTablesJob, qlab::KunduTablesResult> a;
+    const std::string request =
+        qlab::to_bytes(qlab::KunduTablesRequest{o, qlab::first_rows(t.split.train, 1000)});
+    a.start(&runner, {"kundu-tables", &t.model, &t.split.test, request}, nullptr);
+    runner.pump_all();
+    ASSERT_EQ(a.job()->state(), qlab::JobState::finished) << a.job()->status().message();
+    const qlab::KunduTablesResult &x = a.result(), &y = here.result();
+    EXPECT_EQ(x.float_accuracy, y.float_accuracy);
+    EXPECT_EQ(x.activation_accuracy, y.activation_accuracy);
+    EXPECT_EQ(x.sensitivity, y.sensitivity);  // from the calibration rows
+    EXPECT_EQ(x.activation_formats, y.activation_formats);
+    ASSERT_EQ(x.schemes.size(), y.schemes.size());
+    for (std::size_t i = 0; i < x.schemes.size(); ++i) {
+        EXPECT_EQ(x.schemes[i].at_loss, y.schemes[i].at_loss);
+        ASSERT_EQ(x.schemes[i].points.size(), 4u);
+        for (std::size_t p = 0; p < 4; ++p) {
+            EXPECT_EQ(x.schemes[i].points[p].accuracy, y.schemes[i].points[p].accuracy);
+            EXPECT_EQ(x.schemes[i].points[p].compute, y.schemes[i].points[p].compute);
+        }
+    }
+    // The options alone, and a calibration set of another width (the job's own message).
+    a.start(&runner, {"kundu-tables", &t.model, &t.split.test, qlab::to_bytes(o)}, nullptr);
+    runner.pump();
+    EXPECT_EQ(a.job()->status().message(),
+              "the worker could not start the analysis: not the bytes of a Kundu tables request");
+    qlab::Dataset narrow;
+    narrow.features = 3, narrow.classes = 10;
+    narrow.x = {0, 0, 0}, narrow.y = {1};
+    qlab::KunduTablesJob refused(t.model, t.split.test, narrow, o);
+    ASSERT_EQ(refused.state(), qlab::JobState::failed);
+    a.start(&runner,
+            {"kundu-tables", &t.model, &t.split.test,
+             qlab::to_bytes(qlab::KunduTablesRequest{o, narrow})},
+            nullptr);
+    runner.pump();
+    EXPECT_EQ(a.job()->state(), qlab::JobState::failed);
+    EXPECT_EQ(a.job()->status().message(), refused.status().message());
+}
+
 TEST(AnalysisWorker, DroppingTheMirrorCancelsTheWorkersJob) {
     const Trained& t = trained();
     const qlab::SensitivityOptions o = sensitivity_options();

@@ -57,6 +57,37 @@ Kind sakr_sim_kind() {
             true};
 }
 
+// KunduTablesJob also reads a calibration set: the request's options carry it
+// (qlab::KunduTablesRequest) and the job owns it, built before the job that reads it (a base
+// class is initialised before the next one).
+struct CalibrationSet {
+    qlab::Dataset calibration;
+};
+class OwnedKunduTablesJob final : private CalibrationSet, public qlab::KunduTablesJob {
+  public:
+    OwnedKunduTablesJob(const qlab::Model& model, const qlab::Dataset& test,
+                        qlab::KunduTablesRequest request)
+        : CalibrationSet{std::move(request.calibration)},
+          qlab::KunduTablesJob(model, test, calibration, request.options) {}
+};
+
+Kind kundu_tables_kind() {
+    return {"kundu-tables",
+            [](const qlab::Model& model, const qlab::Dataset& data,
+               std::string_view bytes) -> qlab::Result<std::unique_ptr<qlab::Job>> {
+                qlab::KunduTablesRequest request;
+                if (qlab::Status st = qlab::from_bytes(bytes, request); !st) return st;
+                return std::unique_ptr<qlab::Job>(
+                    std::make_unique<OwnedKunduTablesJob>(model, data, std::move(request)));
+            },
+            [](const qlab::Job& job) {
+                return qlab::to_bytes(static_cast<const qlab::KunduTablesJob&>(job).result());
+            },
+            false};
+}
+
+// The Ternary lesson reads Kundu's result and the tables only whole (and the residuals' signs
+// are as many as the weights); the Pareto view shows its points as they come.
 const std::vector<Kind>& kinds() {
     static const std::vector<Kind> all = {
         kind<qlab::SensitivityJob, qlab::SensitivityOptions>("sensitivity", true),
@@ -65,6 +96,9 @@ const std::vector<Kind>& kinds() {
         kind<qlab::LinSweepJob, qlab::LinSweepOptions>("lin-sweep", true),
         kind<qlab::TradeoffJob, qlab::TradeoffOptions>("tradeoff", true),
         kind<qlab::BitFlipJob, qlab::BitFlipOptions>("bitflip", true),
+        kind<qlab::TernaryResidualJob, qlab::KunduOptions>("ternary", false),
+        kind<qlab::ParetoJob, qlab::ParetoOptions>("pareto", true),
+        kundu_tables_kind(),
     };
     return all;
 }

@@ -22,7 +22,9 @@
 namespace quantlab {
 
 // What the worker runs: a kind the worker knows ("sensitivity", "sakr", "sakr-sim", "lin-sweep",
-// "tradeoff", "bitflip") over a model, data (null: none) and that kind's options (qlab::to_bytes).
+// "tradeoff", "bitflip", "ternary", "pareto", "kundu-tables") over a model, data (null: none) and
+// that kind's options (qlab::to_bytes; "kundu-tables" takes a qlab::KunduTablesRequest, its
+// options with the calibration set).
 struct AnalysisRequest {
     std::string kind;
     const qlab::Model* model = nullptr;

@@ -1,5 +1,7 @@
 // The Ternary lesson's analysis (see ternary_lesson.hpp): the job's life and the figures per
-// level and per layer, computed once when a job finishes so drawing a frame stays cheap.
+// level and per layer, computed once when a job finishes so drawing a frame stays cheap. Each job
+// is a BackgroundAnalysis: the worker's kinds "ternary", "pareto" and "kundu-tables" run the core
+// job on the request's copy of the weights; the page's own job is the DeferredJob of before.
 #include "ternary_lesson.hpp"
 
 #include <algorithm>
@@ -41,8 +43,8 @@ void Analysis::update(const SharedModel& shared, const AnalysisKey& key, double 
         phase_ = Phase::training;
         return;
     }
-    if (job_ && job_key_ == key) return;  // running, finished or failed for these weights
-    if (have_result_ && result_key_ == key && !job_) {
+    if (job() && job_key_ == key) return;  // running, finished or failed for these weights
+    if (have_result_ && result_key_ == key && !job()) {
         phase_ = Phase::finished;
         return;
     }
@@ -53,12 +55,17 @@ void Analysis::update(const SharedModel& shared, const AnalysisKey& key, double 
     o.gain_x = key.gain_x;
     // The session's model and split live as long as the lab; a change before the first unit
     // comes with a new key (or training), which replaces this job before it runs again.
-    job_ =
-        std::make_unique<DeferredJob<qlab::TernaryResidualJob>>([this, mp = &model, tp = &test, o] {
-            model_ = *mp;  // a snapshot: training changes the shared weights in place
-            test_ = *tp;
-            return std::make_unique<qlab::TernaryResidualJob>(model_, test_, o);
+    job_.start(
+        shared.analysis_runner(), {"ternary", &model, &test, qlab::to_bytes(o)},
+        [this, mp = &model, tp = &test, o] {
+            return std::make_unique<DeferredJob<qlab::TernaryResidualJob>>([this, mp, tp, o] {
+                model_ = *mp;  // a snapshot: training changes the shared weights in place
+                test_ = *tp;
+                return std::make_unique<qlab::TernaryResidualJob>(model_, test_, o);
+            });
         });
+    // The request took the weights as they are now; the figures of its result read this copy.
+    if (job_.in_worker()) model_ = model;
     job_key_ = key;
     started_ms_ = now_ms;
     ++jobs_started_;
@@ -68,13 +75,14 @@ void Analysis::update(const SharedModel& shared, const AnalysisKey& key, double 
 }
 
 void Analysis::poll(double now_ms) {
-    if (!job_ || phase_ != Phase::running) return;
-    if (job_->state() == qlab::JobState::finished) {
+    const qlab::Job* job = job_.job();  // a mirror the worker lost becomes the page's job here
+    if (!job || phase_ != Phase::running) return;
+    if (job->state() == qlab::JobState::finished) {
         finish(now_ms);
-    } else if (job_->state() == qlab::JobState::failed) {
-        error_ = job_->status().message();
+    } else if (job->state() == qlab::JobState::failed) {
+        error_ = job->status().message();
         phase_ = Phase::failed;
-    } else if (job_->state() == qlab::JobState::cancelled) {
+    } else if (job->state() == qlab::JobState::cancelled) {
         // Cancel in the job row: the next change of weights or options starts a fresh one.
         error_ = "cancelled";
         phase_ = Phase::failed;
@@ -82,7 +90,7 @@ void Analysis::poll(double now_ms) {
 }
 
 void Analysis::finish(double now_ms) {
-    result_ = job_->inner()->result();
+    result_ = job_.result();
     result_key_ = job_key_;
     result_model_ = model_;
     have_result_ = true;
@@ -146,16 +154,19 @@ void Frontier::update(const SharedModel& shared, const AnalysisKey& key, bool wa
     if (!wanted || !shared.has_model() || !shared.data().ready()) return;
     const qlab::Model& model = shared.model();
     const qlab::Dataset& test = shared.data().split().test;
-    if (job_ && key_ == key) return;
+    if (job() && key_ == key) return;
     job_.reset();  // it references model_ and test_
     qlab::ParetoOptions o;
     o.ternary_options.block = key.block;
     o.ternary_options.tolerance = key.tolerance;
-    job_ = std::make_unique<DeferredJob<qlab::ParetoJob>>([this, mp = &model, tp = &test, o] {
-        model_ = *mp;
-        test_ = *tp;
-        return std::make_unique<qlab::ParetoJob>(model_, test_, o);
-    });
+    job_.start(shared.analysis_runner(), {"pareto", &model, &test, qlab::to_bytes(o)},
+               [this, mp = &model, tp = &test, o] {
+                   return std::make_unique<DeferredJob<qlab::ParetoJob>>([this, mp, tp, o] {
+                       model_ = *mp;
+                       test_ = *tp;
+                       return std::make_unique<qlab::ParetoJob>(model_, test_, o);
+                   });
+               });
     key_ = key;
     started_ms_ = now_ms;
     finished_ = false;
@@ -164,20 +175,31 @@ void Frontier::update(const SharedModel& shared, const AnalysisKey& key, bool wa
 }
 
 void Frontier::poll(double now_ms) {
-    if (!job_ || finished_ || job_->running()) return;
+    const qlab::Job* job = job_.job();
+    if (!job || finished_ || job->running()) return;
     finished_ = true;
     job_ms_ = now_ms - started_ms_;
-    if (job_->state() != qlab::JobState::finished)
-        error_ =
-            job_->state() == qlab::JobState::cancelled ? "cancelled" : job_->status().message();
+    if (job->state() != qlab::JobState::finished)
+        error_ = job->state() == qlab::JobState::cancelled ? "cancelled" : job->status().message();
+}
+
+const qlab::ParetoResult* Frontier::result() const {
+    const qlab::Job* job = job_.job();
+    if (!job) return nullptr;
+    const bool any =
+        job_.in_worker()
+            ? static_cast<const RemoteJob*>(job)->updates() > 0
+            : static_cast<const DeferredJob<qlab::ParetoJob>*>(job)->inner() != nullptr;
+    return any ? &job_.result() : nullptr;
 }
 
 const char* Frontier::state() const {
     if (untrained_) return "untrained";
     if (training_) return "training";
-    if (!job_) return "idle";
-    if (job_->running()) return "running";
-    return job_->state() == qlab::JobState::finished ? "finished" : "failed";
+    const qlab::Job* j = job();
+    if (!j) return "idle";
+    if (j->running()) return "running";
+    return j->state() == qlab::JobState::finished ? "finished" : "failed";
 }
 
 void Tables::update(const SharedModel& shared, const AnalysisKey& key, bool wanted, double now_ms) {
@@ -190,20 +212,30 @@ void Tables::update(const SharedModel& shared, const AnalysisKey& key, bool want
         return;
     }
     if (!wanted || !shared.has_model() || !shared.data().ready()) return;
-    if (job_ && current()) return;
+    if (job() && current()) return;
     job_.reset();  // it references model_, test_ and calibration_
     const qlab::Model& model = shared.model();
     const qlab::Split& split = shared.data().split();
     options_ = qlab::KunduTablesOptions{};  // qlab ternary-tables' defaults
     options_.block = key.block;
     options_.gain_x = key.gain_x;
-    job_ = std::make_unique<DeferredJob<qlab::KunduTablesJob>>(
-        [this, mp = &model, sp = &split, o = options_] {
-            model_ = *mp;
-            test_ = sp->test;
-            calibration_ = sp->train;
-            return std::make_unique<qlab::KunduTablesJob>(model_, test_, calibration_, o);
-        });
+    // The worker's request carries the calibration rows the job reads (its first
+    // calibration_rows), not the whole training split; only a worker reads it.
+    AnalysisRunner* runner = shared.analysis_runner();
+    std::string request;
+    if (runner && runner->ready())
+        request = qlab::to_bytes(qlab::KunduTablesRequest{
+            options_, qlab::first_rows(split.train, options_.calibration_rows)});
+    job_.start(runner, {"kundu-tables", &model, &split.test, std::move(request)},
+               [this, mp = &model, sp = &split, o = options_] {
+                   return std::make_unique<DeferredJob<qlab::KunduTablesJob>>([this, mp, sp, o] {
+                       model_ = *mp;
+                       test_ = sp->test;
+                       calibration_ = sp->train;
+                       return std::make_unique<qlab::KunduTablesJob>(model_, test_, calibration_,
+                                                                     o);
+                   });
+               });
     key_ = key;
     finished_ = false;
     error_.clear();
@@ -211,29 +243,31 @@ void Tables::update(const SharedModel& shared, const AnalysisKey& key, bool want
 }
 
 void Tables::poll(double /*now_ms*/) {
-    if (!job_ || finished_ || job_->running()) return;
+    const qlab::Job* job = job_.job();
+    if (!job || finished_ || job->running()) return;
     finished_ = true;
-    if (job_->state() != qlab::JobState::finished)
-        error_ =
-            job_->state() == qlab::JobState::cancelled ? "cancelled" : job_->status().message();
+    if (job->state() != qlab::JobState::finished)
+        error_ = job->state() == qlab::JobState::cancelled ? "cancelled" : job->status().message();
 }
 
 bool Tables::current() const {
-    return job_ && key_.version == want_.version && key_.block == want_.block &&
+    return job() && key_.version == want_.version && key_.block == want_.block &&
            key_.gain_x == want_.gain_x;
 }
 
 const qlab::KunduTablesResult* Tables::result() const {
-    if (!job_ || job_->state() != qlab::JobState::finished || !job_->inner()) return nullptr;
-    return &job_->inner()->result();
+    const qlab::Job* j = job();
+    if (!j || j->state() != qlab::JobState::finished) return nullptr;
+    return &job_.result();
 }
 
 const char* Tables::state() const {
     if (untrained_) return "untrained";
     if (training_) return "training";
-    if (!job_) return "idle";
-    if (job_->running()) return "running";
-    return job_->state() == qlab::JobState::finished ? "finished" : "failed";
+    const qlab::Job* j = job();
+    if (!j) return "idle";
+    if (j->running()) return "running";
+    return j->state() == qlab::JobState::finished ? "finished" : "failed";
 }
 
 }  // namespace quantlab::ternary

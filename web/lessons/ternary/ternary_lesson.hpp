@@ -1,13 +1,17 @@
 // The Ternary lesson's analysis without drawing: Kundu's TernaryResidualJob on a snapshot of the
 // shared model (Algorithm 2 per layer, accuracy per residual level), restarted when the weights,
-// N or epsilon change, and the figures the panel draws, computed once per result.
+// N or epsilon change, and the figures the panel draws, computed once per result. Its three jobs
+// run in the Web Worker where there is one (lab/analysis_worker.hpp), else in the page's frames.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "lab/analysis_worker.hpp"
 #include "lab/shared_model.hpp"
 #include "qlab/dataset.hpp"
 #include "qlab/kundu.hpp"
@@ -23,11 +27,18 @@ constexpr double kGainX = qlab::kKunduGainX;
 
 // A core job built by its first unit: the copy of the weights and test data and the constructor's
 // float accuracy (a forward pass over the test set, ~50 ms on MNIST) run between frames inside
-// the job budget, not in the frame that asked for the job.
+// the job budget, not in the frame that asked for the job. It is the page's own job of a
+// BackgroundAnalysis (whose worker builds the core job at once: it has no frames to stall), so it
+// gives the inner job's result, empty before that is built (as the worker's before it sends one).
 template <class Inner>
 class DeferredJob final : public qlab::Job {
   public:
+    using Result = std::decay_t<decltype(std::declval<const Inner&>().result())>;
     explicit DeferredJob(std::function<std::unique_ptr<Inner>()> make) : make_(std::move(make)) {}
+    const Result& result() const {
+        static const Result empty{};
+        return inner_ ? inner_->result() : empty;
+    }
     qlab::JobProgress progress() const override {
         if (inner_) return inner_->progress();
         qlab::JobProgress p;
@@ -91,9 +102,12 @@ class Analysis {
     // Notices a job that finished (figures, timing); cheap when nothing changed.
     void poll(double now_ms);
 
-    qlab::Job* job() { return job_.get(); }
-    const qlab::Job* job() const { return job_.get(); }
-    bool job_running() const { return job_ && job_->running(); }
+    qlab::Job* job() { return job_.job(); }
+    const qlab::Job* job() const { return job_.job(); }
+    bool job_running() const { return job() && job()->running(); }
+    bool in_worker() const { return job_.in_worker(); }
+    // For the scheduler: a job in the worker is marked elsewhere (watched, never stepped).
+    ScheduledJob scheduled(std::string label) { return job_.scheduled(std::move(label)); }
     Phase phase() const { return phase_; }
     const std::string& error() const { return error_; }
     // The last finished result (maybe for older weights: see current()).
@@ -124,7 +138,7 @@ class Analysis {
     AnalysisKey want_, job_key_, result_key_;
     qlab::Model model_;  // the job's snapshot (training changes the shared weights in place)
     qlab::Dataset test_;
-    std::unique_ptr<DeferredJob<qlab::TernaryResidualJob>> job_;
+    BackgroundAnalysis<DeferredJob<qlab::TernaryResidualJob>, qlab::KunduResult> job_;
     Phase phase_ = Phase::no_model;
     std::string error_;
 
@@ -139,7 +153,7 @@ class Analysis {
 };
 
 // The Pareto view's job (accuracy against bits per weight over the format families), on its own
-// snapshot of the weights; its points show while it runs.
+// snapshot of the weights; its points show while it runs (the worker sends them as they come).
 class Frontier {
   public:
     // `wanted`: the view is open (a job starts only then; one already started runs to its end).
@@ -147,17 +161,18 @@ class Frontier {
     void update(const SharedModel& model, const AnalysisKey& key, bool wanted, double now_ms);
     void poll(double now_ms);
 
-    qlab::Job* job() { return job_.get(); }
-    const qlab::Job* job() const { return job_.get(); }
-    bool job_running() const { return job_ && job_->running(); }
+    qlab::Job* job() { return job_.job(); }
+    const qlab::Job* job() const { return job_.job(); }
+    bool job_running() const { return job() && job()->running(); }
+    bool in_worker() const { return job_.in_worker(); }
+    ScheduledJob scheduled(std::string label) { return job_.scheduled(std::move(label)); }
     // "idle" (not asked for yet), "untrained", "training", "running", "finished", "failed"
     const char* state() const;
     const std::string& error() const { return error_; }
-    // The points so far (all of them once finished); null before a job.
-    const qlab::ParetoResult* result() const {
-        return job_ && job_->inner() ? &job_->inner()->result() : nullptr;
-    }
-    bool current() const { return job_ && key_ == want_; }
+    // The points so far (all of them once finished); null before the job has any (the page's
+    // job before its first unit, the worker's before its first message).
+    const qlab::ParetoResult* result() const;
+    bool current() const { return job() && key_ == want_; }
     const AnalysisKey& key() const { return key_; }
     double job_ms() const { return job_ms_; }
     void retry() { job_.reset(); }  // the next update (with the view open) starts a fresh job
@@ -166,7 +181,7 @@ class Frontier {
     AnalysisKey want_, key_;
     qlab::Model model_;
     qlab::Dataset test_;
-    std::unique_ptr<DeferredJob<qlab::ParetoJob>> job_;
+    BackgroundAnalysis<DeferredJob<qlab::ParetoJob>, qlab::ParetoResult> job_;
     bool training_ = false, untrained_ = false, finished_ = false;
     std::string error_;
     double started_ms_ = 0, job_ms_ = 0;
@@ -183,9 +198,11 @@ class Tables {
     void update(const SharedModel& model, const AnalysisKey& key, bool wanted, double now_ms);
     void poll(double now_ms);
 
-    qlab::Job* job() { return job_.get(); }
-    const qlab::Job* job() const { return job_.get(); }
-    bool job_running() const { return job_ && job_->running(); }
+    qlab::Job* job() { return job_.job(); }
+    const qlab::Job* job() const { return job_.job(); }
+    bool job_running() const { return job() && job()->running(); }
+    bool in_worker() const { return job_.in_worker(); }
+    ScheduledJob scheduled(std::string label) { return job_.scheduled(std::move(label)); }
     // "idle", "untrained", "training", "running", "finished", "failed"
     const char* state() const;
     const std::string& error() const { return error_; }
@@ -200,7 +217,7 @@ class Tables {
     qlab::Model model_;
     qlab::Dataset test_, calibration_;
     qlab::KunduTablesOptions options_;
-    std::unique_ptr<DeferredJob<qlab::KunduTablesJob>> job_;
+    BackgroundAnalysis<DeferredJob<qlab::KunduTablesJob>, qlab::KunduTablesResult> job_;
     bool training_ = false, untrained_ = false, finished_ = false;
     std::string error_;
 };

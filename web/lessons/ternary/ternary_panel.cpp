@@ -57,9 +57,10 @@ class TernaryPanel : public ModelPanel {
     }
     std::vector<ScheduledJob> jobs() override {
         std::vector<ScheduledJob> out;
-        if (open_ && a_.job_running()) out.push_back({"ternary residuals", a_.job()});
-        if (open_ && f_.job_running()) out.push_back({"Pareto frontier", f_.job()});
-        if (open_ && t_.job_running()) out.push_back({"Kundu Tables 3-4", t_.job()});
+        // A job in the Web Worker is marked elsewhere: the scheduler shows it, never steps it.
+        if (open_ && a_.job_running()) out.push_back(a_.scheduled("ternary residuals"));
+        if (open_ && f_.job_running()) out.push_back(f_.scheduled("Pareto frontier"));
+        if (open_ && t_.job_running()) out.push_back(t_.scheduled("Kundu Tables 3-4"));
         return out;
     }
 
@@ -109,17 +110,17 @@ int TernaryPanel::step(App& app, int n) {
     SharedModel& m = app.model();
     const qlab::TrainJob* tj = m.job();
     // Step trains the model until it is trained; then it advances Algorithm 2 and the levels, then
-    // the Pareto frontier.
+    // the Pareto frontier, then the tables: the page's own jobs (one in the Web Worker runs there).
     if (!m.trained() || (tj && tj->running())) {
         const int taken = m.step(app.state(), n);
         update(app);
         return taken;
     }
     update(app);
-    qlab::Job* job = a_.job_running()   ? static_cast<qlab::Job*>(a_.job())
-                     : f_.job_running() ? static_cast<qlab::Job*>(f_.job())
-                     : t_.job_running() ? static_cast<qlab::Job*>(t_.job())
-                                        : nullptr;
+    qlab::Job* job = a_.job_running() && !a_.in_worker()   ? a_.job()
+                     : f_.job_running() && !f_.in_worker() ? f_.job()
+                     : t_.job_running() && !t_.in_worker() ? t_.job()
+                                                           : nullptr;
     if (!job) return 0;
     const long long before = job->progress().done;
     job->step(n);
@@ -161,6 +162,7 @@ nlohmann::json TernaryPanel::pareto_metrics() const {
     pareto["error"] = f_.error();
     pareto["current"] = f_.current();
     pareto["job_ms"] = f_.job_ms();
+    pareto["in_worker"] = f_.in_worker();  // where it runs (or ran): the Web Worker or the frames
     json points = json::array(), frontier = json::array(), skipped = json::array();
     if (const qlab::ParetoResult* pr = f_.result()) {
         for (std::size_t i = 0; i < pr->points.size(); ++i) {
@@ -295,6 +297,7 @@ nlohmann::json TernaryPanel::metrics(const App& app) const {
     j["error"] = a_.error();
     j["current"] = a_.current();
     j["jobs_started"] = a_.jobs_started();
+    j["in_worker"] = a_.in_worker();
     if (a_.job_running()) {
         const qlab::JobProgress p = a_.job()->progress();
         j["progress"] = {{"done", p.done}, {"total", p.total}, {"stage", p.stage}};

@@ -681,6 +681,7 @@ void draw_tables_paper(double gain_x) {
 nlohmann::json tables_json(const Tables& t, double gain_x) {
     using nlohmann::json;
     json j = {{"state", t.state()}, {"error", t.error()}, {"current", t.current()}};
+    j["in_worker"] = t.in_worker();  // where it runs (or ran): the Web Worker or the frames
     if (t.job_running()) {
         const qlab::JobProgress p = t.job()->progress();
         j["progress"] = {{"done", p.done}, {"total", p.total}, {"stage", p.stage}};

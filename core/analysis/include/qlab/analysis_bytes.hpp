@@ -9,7 +9,11 @@
 #include <vector>
 
 #include "qlab/bitflip.hpp"
+#include "qlab/dataset.hpp"
+#include "qlab/kundu.hpp"
+#include "qlab/kundu_tables.hpp"
 #include "qlab/lin.hpp"
+#include "qlab/pareto.hpp"
 #include "qlab/sakr.hpp"
 #include "qlab/sensitivity.hpp"
 #include "qlab/status.hpp"
@@ -55,5 +59,30 @@ std::string to_bytes(const BitFlipOptions& options);
 Status from_bytes(std::string_view bytes, BitFlipOptions& out);
 std::string to_bytes(const BitFlipResult& result);
 Status from_bytes(std::string_view bytes, BitFlipResult& out);
+// ---- Kundu and Pareto
+
+std::string to_bytes(const KunduOptions& options);
+Status from_bytes(std::string_view bytes, KunduOptions& out);
+// Every layer's blocks and terms (their signs), errors and order, and the levels.
+std::string to_bytes(const KunduResult& result);
+Status from_bytes(std::string_view bytes, KunduResult& out);
+
+std::string to_bytes(const ParetoOptions& options);
+Status from_bytes(std::string_view bytes, ParetoOptions& out);
+std::string to_bytes(const ParetoResult& result);
+Status from_bytes(std::string_view bytes, ParetoResult& out);
+
+std::string to_bytes(const KunduTablesOptions& options);
+Status from_bytes(std::string_view bytes, KunduTablesOptions& out);
+std::string to_bytes(const KunduTablesResult& result);
+Status from_bytes(std::string_view bytes, KunduTablesResult& out);
+// What KunduTablesJob needs beyond the model and the test data: its options and calibration set
+// (the rows it reads: first_rows(calibration, options.calibration_rows) gives the same job).
+struct KunduTablesRequest {
+    KunduTablesOptions options;
+    Dataset calibration;
+};
+std::string to_bytes(const KunduTablesRequest& request);
+Status from_bytes(std::string_view bytes, KunduTablesRequest& out);
 
 }  // namespace qlab
