@@ -297,3 +297,34 @@ test("Sakr's analysis runs in the worker and gives the page's own E_A, E_W and b
   await w.opened.context.close();
   await p.opened.context.close();
 });
+
+// The Ternary lesson's analysis (Kundu's Algorithm 2 per layer and the accuracy per residual
+// level) runs in the worker; its levels and per-layer errors equal the page's own with ?worker=0.
+test("Kundu's residual analysis runs in the worker and gives the page's own levels", async () => {
+  const query = "?panel=ternary&data=digits&hidden=32&epochs=2&seed=1&tblock=16&ttol=0.05";
+  const analysed = async (q) => {
+    const opened = await openLab(lab.browser, lab.url + q);
+    await waitFor(opened.page, (inPage) => {
+      const m = window.quantlab.metrics();
+      return m.model && (inPage ? m.worker === "off" : m.worker === "ready");
+    }, q.includes("worker=0"));
+    await opened.page.evaluate(() => window.quantlab.toggleRun());  // Space: trains the model
+    const m = await waitFor(opened.page, () => {
+      const x = window.quantlab.metrics();
+      return x.state === "finished" && x.current && x.training_state !== "running" && x.levels.length > 0 ? x : null;
+    }, null, 60000);
+    return { opened, m };
+  };
+  const w = await analysed(query);
+  assert.equal(w.m.in_worker, true);
+  assert.ok(w.m.worker_analyses >= 1);
+  const p = await analysed(query + "&worker=0");
+  assert.equal(p.m.in_worker, false);
+  assert.deepEqual(w.m.levels, p.m.levels, "the levels' accuracies and sizes");
+  assert.deepEqual(w.m.layers.map((l) => l.errors), p.m.layers.map((l) => l.errors), "Algorithm 2's errors");
+  console.log(`# Kundu in the worker: ${w.m.levels.length} levels, accuracy ${w.m.levels.map((l) => l.accuracy).join(", ")}; the frames agree`);
+  assert.deepEqual(w.opened.errors, []);
+  assert.deepEqual(p.opened.errors, []);
+  await w.opened.context.close();
+  await p.opened.context.close();
+});
