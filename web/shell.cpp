@@ -146,6 +146,25 @@ void draw_notes(App& app, float dpr) {
     ImGui::PopStyleColor();
 }
 
+// "label: stage (timing)" within `width`: the stage is cut short with "..." where the whole does
+// not fit (ImGui centres a progress bar's text and clips both ends, which hid the label).
+std::string job_text(const std::string& label, const std::string& stage, const std::string& timing,
+                     float width) {
+    const auto fits = [width](const std::string& t) {
+        return ImGui::CalcTextSize(t.c_str()).x <= width;
+    };
+    const std::string whole = label + ": " + stage + " (" + timing + ")";
+    if (fits(whole)) return whole;
+    std::size_t keep = stage.size();
+    std::string text;
+    do {
+        keep = keep > 4 ? keep - keep / 4 : 0;
+        while (keep > 0 && (stage[keep] & 0xC0) == 0x80) --keep;  // not inside a UTF-8 character
+        text = label + ": " + stage.substr(0, keep) + "... (" + timing + ")";
+    } while (keep > 0 && !fits(text));
+    return keep > 0 ? text : label + " (" + timing + ")";
+}
+
 // A download's progress, then each running job's progress bar and Cancel button side by side.
 // With a mouse the row is always there (so controls never jump when a job starts or ends); on a
 // touch screen, where a frame-high row is 44 px, only while something runs.
@@ -177,10 +196,12 @@ void draw_jobs(App& app, const UiScale& ui) {
         const qlab::JobProgress p = j.job->progress();
         ImGui::PushID(j.label.c_str());
         // Elapsed and about how long is left, from the rate the job has progressed at.
+        const float bar_w = slot_w - cancel_w - style.ItemSpacing.x;
         const std::string text =
-            j.label + ": " + p.stage + " (" + timing_text(app.scheduler().timing(j.job)) + ")";
-        ImGui::ProgressBar(p.total > 0 ? static_cast<float>(p.fraction()) : 0.0f,
-                           ImVec2(slot_w - cancel_w - style.ItemSpacing.x, 0), text.c_str());
+            job_text(j.label, p.stage, timing_text(app.scheduler().timing(j.job)),
+                     bar_w - 2 * style.FramePadding.x);
+        ImGui::ProgressBar(p.total > 0 ? static_cast<float>(p.fraction()) : 0.0f, ImVec2(bar_w, 0),
+                           text.c_str());
         ImGui::SameLine();
         if (ImGui::Button("Cancel")) j.job->cancel();
         ImGui::PopID();
