@@ -9,6 +9,7 @@
 
 #include "qlab/bytes.hpp"
 #include "qlab/random.hpp"
+#include "qlab/sweep.hpp"
 
 namespace qlab {
 namespace {
@@ -430,6 +431,43 @@ TEST_F(KunduBytes, KunduTablesOptionsResultAndRequestRoundTripExactly) {
     w.pod<std::uint8_t>(static_cast<std::uint8_t>(to_bytes(q)[0]));  // the request's tag
     w.text(to_bytes(r)), w.text(dataset_to_bytes(d));
     EXPECT_EQ(from_bytes(w.take(), q2).message(), "not the bytes of Kundu tables options");
+}
+
+TEST(AnalysisBytes, SweepRequestsAndResultsRoundTrip) {
+    Dataset d = make_linear({});
+    SweepRequest q;
+    q.grid = *expand_grid("float:e={2,3},bits={4,6}");
+    q.base.epochs = 2, q.base.seed = 9, q.base.rounding = Rounding::stochastic;
+    q.algorithm = QuantizedLinearAlgorithm::frank_wolfe;
+    q.use_plan = true, q.plan.protocol = SweepProtocol::converge, q.plan.test_fraction = 0.3;
+    q.has_test = true, q.test = first_rows(d, 5);
+    SweepRequest q2;
+    ASSERT_TRUE(from_bytes(to_bytes(q), q2));
+    EXPECT_EQ(to_bytes(q2), to_bytes(q));
+    EXPECT_EQ(q2.grid.specs, q.grid.specs);
+    EXPECT_EQ(q2.grid.possible, q.grid.possible);
+    EXPECT_EQ(q2.grid.axes, q.grid.axes);
+    EXPECT_EQ(q2.base.rounding, Rounding::stochastic);
+    EXPECT_EQ(q2.algorithm, QuantizedLinearAlgorithm::frank_wolfe);
+    EXPECT_EQ(q2.plan.protocol, SweepProtocol::converge);
+    EXPECT_EQ(q2.test.x, q.test.x);
+    expect_cuts_refused(to_bytes(q), SweepRequest{});
+
+    // A real sweep's cells, every number of their results.
+    SweepJob job(d, *expand_grid("lattice:range=1,points={4,16}"), QuantizedLinearOptions{},
+                 SweepPlan{});
+    ASSERT_TRUE(run_job(job).ok());
+    const SweepResult& r = job.result();
+    SweepResult r2;
+    ASSERT_TRUE(from_bytes(to_bytes(r), r2));
+    EXPECT_EQ(to_bytes(r2), to_bytes(r));
+    ASSERT_EQ(r2.cells.size(), 2u);
+    EXPECT_EQ(r2.cells_done, 2u);
+    EXPECT_TRUE(r2.scores_test);
+    EXPECT_EQ(r2.score(r2.cells[1]), r.score(r.cells[1]));
+    EXPECT_EQ(r2.cells[1].result.history.size(), r.cells[1].result.history.size());
+    EXPECT_EQ(r2.cells[1].result.weights, r.cells[1].result.weights);
+    expect_cuts_refused(to_bytes(r), SweepResult{});
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "fake_analysis_runner.hpp"
 #include "fake_host.hpp"
 
 namespace quantlab {
@@ -24,7 +25,7 @@ TEST(PerceptronLesson, KeysRebuildOnlyWhatDependsOnThem) {
     EXPECT_EQ(lesson.train.size(), 60u);
     // Marks on the current run and sweep: a rebuilt one starts from nothing.
     lesson.step(3);
-    qlab::run_job(*lesson.sweep);
+    qlab::run_job(*lesson.sweep->job());
     const auto fresh_run = [&] { return lesson.run->visited() == 0; };
     const auto fresh_sweep = [&] { return lesson.sweep->cells_done() == 0; };
     // The atoms: a new run, the same data and sweep.
@@ -110,11 +111,10 @@ TEST(PerceptronLesson, TheSweepFollowsThePapersProtocolOrConverges) {
     ASSERT_NE(lesson.sweep, nullptr);
     // Cherkhev §4.2 by default: 3 passes, scored on the 20% held out.
     EXPECT_EQ(lesson.sweep->epochs(), 3);
-    EXPECT_TRUE(lesson.sweep->scores_test());
-    ASSERT_NE(lesson.sweep->test(), nullptr);
-    EXPECT_EQ(lesson.sweep->test()->size(), 20u);
-    EXPECT_EQ(lesson.sweep->train().size(), 80u);
-    lesson.sweep->step(3);
+    ASSERT_TRUE(lesson.sweep->scores_test());
+    EXPECT_EQ(lesson.sweep->test_size(), 20u);
+    EXPECT_EQ(lesson.sweep->train_size(), 80u);
+    lesson.sweep->job()->step(3);
     for (std::size_t i = 0; i < 3; ++i) {
         const qlab::SweepCell& c = lesson.sweep->cells()[i];
         EXPECT_DOUBLE_EQ(lesson.sweep->score(c), direct_cell(lesson.train, c.spec, 3, true, 3))
@@ -129,8 +129,8 @@ TEST(PerceptronLesson, TheSweepFollowsThePapersProtocolOrConverges) {
     EXPECT_EQ(lesson.run->visited(), 4);
     EXPECT_EQ(lesson.sweep->epochs(), 50);
     EXPECT_FALSE(lesson.sweep->scores_test());
-    EXPECT_EQ(lesson.sweep->train().size(), 100u);
-    lesson.sweep->step(2);
+    EXPECT_EQ(lesson.sweep->train_size(), 100u);
+    lesson.sweep->job()->step(2);
     const qlab::SweepCell& cell = lesson.sweep->cells()[1];
     EXPECT_DOUBLE_EQ(lesson.sweep->score(cell), direct_cell(lesson.train, cell.spec, 50, false, 3));
 }
@@ -143,7 +143,7 @@ TEST(PerceptronLesson, ThePapersTablesBesideOurs) {
     ASSERT_NE(lesson.sweep_table, nullptr);
     EXPECT_EQ(lesson.sweep_table->id, "4-float");
     EXPECT_EQ(lesson.sweep_grid, "float:e={2,3,4,5,6,7},bits={7,8,9,10},sub=0,sat=1");
-    qlab::run_job(*lesson.sweep);
+    qlab::run_job(*lesson.sweep->job());
     const std::vector<perceptron::PaperRow> rows =
         perceptron::paper_beside(*lesson.sweep, *lesson.sweep_table);
     ASSERT_EQ(rows.size(), 7u);  // e = 1..7 as printed
@@ -226,18 +226,63 @@ TEST(PerceptronLesson, TheHeatmapRunsOnTheSubstitutesOfCherkhevsDataSets) {
     lesson.ensure(s, &mnist);
     ASSERT_NE(lesson.sweep, nullptr);
     EXPECT_TRUE(lesson.sweep_waiting.empty());
-    EXPECT_EQ(lesson.sweep->train().size(), split->train.size());
-    ASSERT_NE(lesson.sweep->test(), nullptr);
-    EXPECT_EQ(lesson.sweep->test()->size(), split->test.size());
+    EXPECT_EQ(lesson.sweep->train_size(), split->train.size());
+    ASSERT_TRUE(lesson.sweep->scores_test());
+    EXPECT_EQ(lesson.sweep->test_size(), split->test.size());
     EXPECT_EQ(lesson.sweep->epochs(), qlab::kCherkhevEpochs);
     ASSERT_NE(lesson.sweep_table, nullptr);
-    EXPECT_EQ(lesson.sweep->train().x, split->train.x);  // the same rows as substitute_split's
+    EXPECT_EQ(lesson.substitute.train.x, split->train.x);  // the rows the sweep trains on
     // Back to the points: the sweep runs on the lesson's own set again.
     s = state_with({{"sdata", "points"}, {"grid", "3-float"}});
     lesson.on_state_changed({"sdata"});
     lesson.ensure(s, nullptr);
     ASSERT_NE(lesson.sweep, nullptr);
-    EXPECT_EQ(lesson.sweep->train().features, 2);
+    // The paper's protocol splits the lesson's points (2 features) in two.
+    EXPECT_EQ(lesson.sweep->train_size() + lesson.sweep->test_size(), lesson.train.size());
+    EXPECT_EQ(lesson.sweep->grid().specs.front().find("float:"), 0u);
+}
+
+// With a Web Worker the sweep runs there: its grid shows at once, its cells arrive as the worker
+// trains them, and every score equals the page's own sweep (both protocols).
+TEST(PerceptronLesson, InTheWorkerTheSweepGivesThePagesOwnCells) {
+    for (const char* protocol : {"paper", "converge"}) {
+        const qlab::LabState s = state_with(
+            {{"panel", "perceptron"}, {"n", "80"}, {"seed", "4"}, {"protocol", protocol}});
+        perceptron::Lesson here;
+        here.ensure(s);
+        ASSERT_NE(here.sweep, nullptr);
+        ASSERT_FALSE(here.sweep->in_worker());
+        ASSERT_TRUE(qlab::run_job(*here.sweep->job()).ok());
+
+        double now = 0;
+        test::FakeAnalysisRunner runner(&now);
+        perceptron::Lesson there;
+        there.analyses = &runner;
+        there.ensure(s);
+        ASSERT_NE(there.sweep, nullptr);
+        EXPECT_TRUE(there.sweep->in_worker()) << protocol;
+        EXPECT_TRUE(there.sweep->scheduled("accuracy sweep").elsewhere);
+        // The grid before any message, as the page's own job has it.
+        EXPECT_EQ(there.sweep->cells().size(), here.sweep->cells().size());
+        EXPECT_EQ(there.sweep->cells_done(), 0u);
+        EXPECT_EQ(there.sweep->train_size(), here.sweep->train_size());
+        EXPECT_EQ(there.sweep->test_size(), here.sweep->test_size());
+        runner.pump(1, 200);
+        EXPECT_EQ(there.sweep->cells_done(), 1u);
+        runner.pump_all();
+        ASSERT_EQ(there.sweep->state(), qlab::JobState::finished)
+            << there.sweep->status().message();
+        ASSERT_EQ(there.sweep->cells().size(), here.sweep->cells().size());
+        for (std::size_t i = 0; i < here.sweep->cells().size(); ++i) {
+            const qlab::SweepCell &a = there.sweep->cells()[i], &b = here.sweep->cells()[i];
+            EXPECT_EQ(a.spec, b.spec);
+            EXPECT_EQ(a.done, b.done);
+            EXPECT_EQ(a.error, b.error);
+            EXPECT_EQ(there.sweep->score(a), here.sweep->score(b)) << protocol << " " << a.spec;
+            EXPECT_EQ(a.result.weights, b.result.weights);
+            EXPECT_EQ(a.result.updates, b.result.updates);
+        }
+    }
 }
 
 }  // namespace

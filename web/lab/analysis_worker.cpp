@@ -88,6 +88,37 @@ Kind kundu_tables_kind() {
 
 // The Ternary lesson reads Kundu's result and the tables only whole (and the residuals' signs
 // are as many as the weights); the Pareto view shows its points as they come.
+// Cherkhev's format sweep: the request's data are the rows it trains on (or all rows, split by the
+// plan); its held-out rows come in the options, and the job owns them.
+struct HeldOutRows {
+    qlab::Dataset held_out;
+};
+class OwnedSweepJob final : private HeldOutRows, public qlab::SweepJob {
+  public:
+    OwnedSweepJob(const qlab::Dataset& train, qlab::SweepRequest q)
+        : HeldOutRows{std::move(q.test)},
+          qlab::SweepJob(train, q.has_test ? &held_out : nullptr, std::move(q.grid), q.base,
+                         q.algorithm) {}
+};
+
+Kind sweep_kind() {
+    return {
+        "sweep",
+        [](const qlab::Model&, const qlab::Dataset& data,
+           std::string_view bytes) -> qlab::Result<std::unique_ptr<qlab::Job>> {
+            qlab::SweepRequest q;
+            if (qlab::Status st = qlab::from_bytes(bytes, q); !st) return st;
+            if (q.use_plan)
+                return std::unique_ptr<qlab::Job>(std::make_unique<qlab::SweepJob>(
+                    data, std::move(q.grid), q.base, q.plan, q.algorithm));
+            return std::unique_ptr<qlab::Job>(std::make_unique<OwnedSweepJob>(data, std::move(q)));
+        },
+        [](const qlab::Job& job) {
+            return qlab::to_bytes(static_cast<const qlab::SweepJob&>(job).result());
+        },
+        true};
+}
+
 const std::vector<Kind>& kinds() {
     static const std::vector<Kind> all = {
         kind<qlab::SensitivityJob, qlab::SensitivityOptions>("sensitivity", true),
@@ -99,6 +130,7 @@ const std::vector<Kind>& kinds() {
         kind<qlab::TernaryResidualJob, qlab::KunduOptions>("ternary", false),
         kind<qlab::ParetoJob, qlab::ParetoOptions>("pareto", true),
         kundu_tables_kind(),
+        sweep_kind(),
     };
     return all;
 }
@@ -116,7 +148,7 @@ const Kind* find_kind(const std::string& name) {
 std::string request_to_bytes(const AnalysisRequest& request) {
     qlab::ByteWriter w;
     w.text(request.kind);
-    w.text(qlab::model_to_bytes(*request.model));
+    w.text(request.model ? qlab::model_to_bytes(*request.model) : std::string());  // "": none
     w.text(qlab::dataset_to_bytes(request.data ? *request.data : qlab::Dataset{}));
     w.text(request.options);
     return w.take();
@@ -175,11 +207,13 @@ void AnalysisWorker::start(long long id, std::string_view request) {
     auto run = std::make_unique<Run>();
     run->id = id;
     run->kind = kind;
-    auto m = qlab::model_from_bytes(model);
-    if (!m) return refuse(m.status().message());
+    if (!model.empty()) {  // none for a kind without a network (the sweep's perceptrons)
+        auto m = qlab::model_from_bytes(model);
+        if (!m) return refuse(m.status().message());
+        run->model = std::move(m).value();
+    }
     auto d = qlab::dataset_from_bytes(data);
     if (!d) return refuse(d.status().message());
-    run->model = std::move(m).value();
     run->data = std::move(d).value();
     auto job = kind->make(run->model, run->data, options);
     if (!job) return refuse(job.status().message());

@@ -22,7 +22,8 @@
 namespace quantlab {
 
 // What the worker runs: a kind the worker knows ("sensitivity", "sakr", "sakr-sim", "lin-sweep",
-// "tradeoff", "bitflip", "ternary", "pareto", "kundu-tables") over a model, data (null: none) and
+// "tradeoff", "bitflip", "ternary", "pareto", "kundu-tables", "sweep") over a model (null for the
+// sweep: its perceptrons have no model), data (null: none) and
 // that kind's options (qlab::to_bytes; "kundu-tables" takes a qlab::KunduTablesRequest, its
 // options with the calibration set).
 struct AnalysisRequest {

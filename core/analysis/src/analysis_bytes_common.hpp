@@ -34,6 +34,8 @@ enum class Tag : std::uint8_t {
     kundu_tables_options,
     kundu_tables_result,
     kundu_tables_request,
+    sweep_request,
+    sweep_result,
 };
 
 inline ByteWriter tagged(Tag tag) {

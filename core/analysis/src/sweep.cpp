@@ -97,7 +97,8 @@ bool sweep_protocol_scores_test(SweepProtocol protocol) {
 
 SweepJob::SweepJob(const Dataset& data, SweepGrid grid, const QuantizedLinearOptions& base,
                    const SweepPlan& plan, QuantizedLinearAlgorithm algorithm)
-    : train_(nullptr), test_(nullptr), grid_(std::move(grid)), base_(base), algorithm_(algorithm) {
+    : train_(nullptr), test_(nullptr), base_(base), algorithm_(algorithm) {
+    r_.grid = std::move(grid);
     base_.epochs = sweep_protocol_epochs(plan.protocol);
     if (sweep_protocol_scores_test(plan.protocol)) {
         if (!(plan.test_fraction > 0 && plan.test_fraction < 1)) {
@@ -117,28 +118,34 @@ SweepJob::SweepJob(const Dataset& data, SweepGrid grid, const QuantizedLinearOpt
 
 SweepJob::SweepJob(const Dataset& train, const Dataset* test, SweepGrid grid,
                    const QuantizedLinearOptions& base, QuantizedLinearAlgorithm algorithm)
-    : train_(&train), test_(test), grid_(std::move(grid)), base_(base), algorithm_(algorithm) {
+    : train_(&train), test_(test), base_(base), algorithm_(algorithm) {
+    r_.grid = std::move(grid);
     make_cells();
 }
 
 void SweepJob::make_cells() {
-    for (std::size_t i = 0; i < grid_.specs.size(); ++i) {
+    const SweepGrid& grid = r_.grid;
+    for (std::size_t i = 0; i < grid.specs.size(); ++i) {
         SweepCell c;
-        c.spec = grid_.specs[i];
-        c.possible = i >= grid_.possible.size() || grid_.possible[i];
-        cells_.push_back(std::move(c));
+        c.spec = grid.specs[i];
+        c.possible = i >= grid.possible.size() || grid.possible[i];
+        r_.cells.push_back(std::move(c));
     }
-    if (cells_.empty()) finish_now();
+    r_.scores_test = test_ != nullptr;
+    r_.epochs = base_.epochs;
+    r_.train_rows = train_ ? train_->size() : 0;
+    r_.test_rows = test_ ? test_->size() : 0;
+    if (r_.cells.empty()) finish_now();
 }
 
 double SweepJob::score(const SweepCell& cell) const {
-    return test_ ? cell.result.test_accuracy : cell.result.train_accuracy;
+    return r_.score(cell);
 }
 
 SweepJob::~SweepJob() = default;
 
 Status SweepJob::do_unit() {
-    SweepCell& c = cells_[next_++];
+    SweepCell& c = r_.cells[r_.cells_done++];
     c.done = true;
     if (!c.possible) {
         c.error =
@@ -159,11 +166,12 @@ Status SweepJob::do_unit() {
 
 JobProgress SweepJob::progress() const {
     JobProgress p;
-    p.done = static_cast<long long>(next_);
-    p.total = static_cast<long long>(cells_.size());
-    p.stage = next_ < cells_.size() ? "cell " + std::to_string(next_ + 1) + " of " +
-                                          std::to_string(cells_.size()) + ": " + cells_[next_].spec
-                                    : "finished " + std::to_string(cells_.size()) + " cells";
+    const std::size_t next = r_.cells_done, cells = r_.cells.size();
+    p.done = static_cast<long long>(next);
+    p.total = static_cast<long long>(cells);
+    p.stage = next < cells ? "cell " + std::to_string(next + 1) + " of " + std::to_string(cells) +
+                                 ": " + r_.cells[next].spec
+                           : "finished " + std::to_string(cells) + " cells";
     return p;
 }
 

@@ -74,7 +74,20 @@ qlab::Result<qlab::Split> substitute_split(const std::string& sdata, const qlab:
     return qlab::prepare_split(fashion ? qlab::binarized(*pair, 0.5) : *pair, o);
 }
 
-std::vector<PaperRow> paper_beside(const qlab::SweepJob& sweep, const qlab::CherkhevTable& table) {
+void SweepRun::start(AnalysisRunner* runner, const qlab::Dataset& data,
+                     const qlab::SweepRequest& request, const MakeLocal& make_local) {
+    // The page's own job is cheap to build (it references or copies small data and splits it):
+    // its result is what shows until the worker's first message, and it stays when it failed.
+    std::unique_ptr<qlab::SweepJob> probe = make_local();
+    initial_ = probe->result();
+    if (probe->state() == qlab::JobState::failed) runner = nullptr;
+    if (runner && runner->ready()) probe.reset();
+    auto shared = std::make_shared<std::unique_ptr<qlab::SweepJob>>(std::move(probe));
+    a_.start(runner, {"sweep", nullptr, &data, qlab::to_bytes(request)},
+             [shared, make_local] { return *shared ? std::move(*shared) : make_local(); });
+}
+
+std::vector<PaperRow> paper_beside(const SweepRun& sweep, const qlab::CherkhevTable& table) {
     // Printed row r is our grid row table.grid_row[r] (as qlab sweep --table pairs them).
     std::vector<PaperRow> rows;
     const std::size_t columns = sweep.grid().columns();
@@ -233,12 +246,26 @@ std::vector<std::string> Lesson::rebuild_sweep(const qlab::LabState& s,
         substitute = std::move(split).value();
         o.epochs = qlab::sweep_protocol_epochs(sweep_protocol.protocol);
         const bool scores_test = qlab::sweep_protocol_scores_test(sweep_protocol.protocol);
-        sweep = std::make_unique<qlab::SweepJob>(substitute.train,
-                                                 scores_test ? &substitute.test : nullptr,
-                                                 std::move(grid).value(), o, algorithm_of(s));
+        qlab::SweepRequest q{std::move(grid).value(),
+                             o,
+                             algorithm_of(s),
+                             false,
+                             {},
+                             scores_test,
+                             scores_test ? substitute.test : qlab::Dataset{}};
+        sweep = std::make_unique<SweepRun>();
+        sweep->start(analyses, substitute.train, q, [this, q] {
+            return std::make_unique<qlab::SweepJob>(substitute.train,
+                                                    q.has_test ? &substitute.test : nullptr, q.grid,
+                                                    q.base, q.algorithm);
+        });
     } else {
-        sweep = std::make_unique<qlab::SweepJob>(train, std::move(grid).value(), o, sweep_protocol,
-                                                 algorithm_of(s));
+        qlab::SweepRequest q{std::move(grid).value(), o,     algorithm_of(s), true,
+                             sweep_protocol,          false, qlab::Dataset{}};
+        sweep = std::make_unique<SweepRun>();
+        sweep->start(analyses, train, q, [this, q] {
+            return std::make_unique<qlab::SweepJob>(train, q.grid, q.base, q.plan, q.algorithm);
+        });
     }
     if (sweep->state() == qlab::JobState::failed) {
         sweep_error = sweep->status().message();

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "lab/analysis_worker.hpp"
 #include "qlab/cherkhev.hpp"
 #include "qlab/dataset.hpp"
 #include "qlab/format.hpp"
@@ -74,7 +76,40 @@ struct PaperRow {
     std::string label;
     std::vector<PaperCell> cells;
 };
-std::vector<PaperRow> paper_beside(const qlab::SweepJob& sweep, const qlab::CherkhevTable& table);
+// The format sweep: in the Web Worker where there is one (lab/analysis_worker.hpp), else a
+// SweepJob the scheduler steps in the frames. It reads as the SweepJob did; its grid and cells
+// are there from the start (a worker's first message brings the first results).
+class SweepRun {
+  public:
+    using MakeLocal = std::function<std::unique_ptr<qlab::SweepJob>()>;
+    // `data`: the rows the job is built on (the training rows, or all rows with a plan).
+    void start(AnalysisRunner* runner, const qlab::Dataset& data, const qlab::SweepRequest& request,
+               const MakeLocal& make_local);
+    const qlab::SweepResult& result() const {
+        const qlab::SweepResult& r = a_.result();
+        return r.cells.empty() ? initial_ : r;
+    }
+    const qlab::SweepGrid& grid() const { return result().grid; }
+    const std::vector<qlab::SweepCell>& cells() const { return result().cells; }
+    std::size_t cells_done() const { return result().cells_done; }
+    double score(const qlab::SweepCell& cell) const { return result().score(cell); }
+    int epochs() const { return result().epochs; }
+    bool scores_test() const { return result().scores_test; }
+    std::size_t train_size() const { return result().train_rows; }
+    std::size_t test_size() const { return result().test_rows; }
+    qlab::Job* job() { return a_.job(); }
+    qlab::JobState state() const { return a_.state(); }
+    const qlab::Status& status() const { return a_.status(); }
+    bool running() const { return a_.job() && a_.job()->running(); }
+    bool in_worker() const { return a_.in_worker(); }
+    ScheduledJob scheduled(std::string label) { return a_.scheduled(std::move(label)); }
+
+  private:
+    BackgroundAnalysis<qlab::SweepJob, qlab::SweepResult> a_;
+    qlab::SweepResult initial_;  // the grid and its cells, none done
+};
+
+std::vector<PaperRow> paper_beside(const SweepRun& sweep, const qlab::CherkhevTable& table);
 
 // Cherkhev's data sets that are not here have substitutes (the sdata key), made as `qlab sweep`
 // makes them from the same files: the lab's data set they come from ("mnist", "fashion"; "" for
@@ -132,7 +167,9 @@ class Lesson {
     std::string training_error;
 
     std::unique_ptr<TrainingRun> run;
-    std::unique_ptr<qlab::SweepJob> sweep;
+    std::unique_ptr<SweepRun> sweep;
+    AnalysisRunner* analyses =
+        nullptr;  // where the sweep runs off the UI thread (the panel sets it)
     std::string sweep_error;
     std::string sweep_grid;                            // the grid text being swept
     const qlab::CherkhevTable* sweep_table = nullptr;  // the paper's table it reproduces, if any

@@ -97,13 +97,14 @@ class PerceptronPanel final : public Panel {
         // The heatmap on a substitute (sdata) needs its source's rows, fetched beside the model.
         const std::string source = perceptron::substitute_source(app.state().sdata);
         const qlab::Dataset* full = source.empty() ? nullptr : app.model().fetch_dataset(source);
+        lesson_.analyses = app.analysis_runner();
         report(app, lesson_.ensure(app.state(), full));
     }
 
     std::vector<ScheduledJob> jobs() override {
         std::vector<ScheduledJob> out;
         if (lesson_.running()) out.push_back({"training", lesson_.run.get()});
-        if (lesson_.sweep) out.push_back({"accuracy sweep", lesson_.sweep.get()});
+        if (lesson_.sweep) out.push_back(lesson_.sweep->scheduled("accuracy sweep"));
         return out;
     }
 
@@ -174,13 +175,14 @@ class PerceptronPanel final : public Panel {
         sweep["waiting"] = lesson_.sweep_waiting;
         sweep["error"] = lesson_.sweep_error;
         sweep["done"] = lesson_.sweep ? lesson_.sweep->cells_done() : 0;
+        sweep["in_worker"] = lesson_.sweep && lesson_.sweep->in_worker();
         sweep["total"] = lesson_.sweep ? lesson_.sweep->cells().size() : 0;
         sweep["protocol"] = qlab::sweep_protocol_name(lesson_.sweep_protocol.protocol);
         sweep["epochs"] = lesson_.sweep ? lesson_.sweep->epochs() : 0;
         sweep["scored_on"] = lesson_.sweep && lesson_.sweep->scores_test() ? "test" : "train";
-        sweep["train_size"] = lesson_.sweep ? lesson_.sweep->train().size() : 0;
+        sweep["train_size"] = lesson_.sweep ? lesson_.sweep->train_size() : 0;
         sweep["test_size"] =
-            lesson_.sweep && lesson_.sweep->test() ? lesson_.sweep->test()->size() : 0;
+            lesson_.sweep && lesson_.sweep->scores_test() ? lesson_.sweep->test_size() : 0;
         sweep["table"] = lesson_.sweep_table ? lesson_.sweep_table->id : "";
         if (lesson_.sweep && lesson_.sweep_table) {
             nlohmann::json rows = nlohmann::json::array();

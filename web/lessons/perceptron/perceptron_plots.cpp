@@ -226,7 +226,7 @@ void draw_sweep(App& app, Lesson& lesson, const UiScale& ui, float width,
             ImGui::TextDisabled("%s...", lesson.sweep_waiting.c_str());
         return;
     }
-    const qlab::SweepJob& sw = *lesson.sweep;
+    const SweepRun& sw = *lesson.sweep;
     const auto& grid = sw.grid();
     const bool two_axes = grid.axes.size() == 2;
     // Exponent bits x bit budget: the float grid and Cherkhev's float tables (3-float, 4-float).
@@ -298,7 +298,7 @@ void draw_sweep(App& app, Lesson& lesson, const UiScale& ui, float width,
         ImGui::TextDisabled("%s, %s: %zu cells, %d passes, %zu %s rows",
                             sweep_data_label(s.sdata, lesson.train).c_str(), s.algo.c_str(),
                             sw.cells().size(), sw.epochs(),
-                            sw.test() ? sw.test()->size() : sw.train().size(),
+                            sw.scores_test() ? sw.test_size() : sw.train_size(),
                             sw.scores_test() ? "test" : "training");
     if (lesson.sweep_table) draw_paper_beside(lesson, *lesson.sweep_table);
 }

@@ -17,6 +17,7 @@
 #include "qlab/sakr.hpp"
 #include "qlab/sensitivity.hpp"
 #include "qlab/status.hpp"
+#include "qlab/sweep.hpp"
 
 namespace qlab {
 
@@ -84,5 +85,24 @@ struct KunduTablesRequest {
 };
 std::string to_bytes(const KunduTablesRequest& request);
 Status from_bytes(std::string_view bytes, KunduTablesRequest& out);
+
+// ---- Cherkhev's format sweep
+
+// What a SweepJob needs beyond its data (the training rows, or all rows with a plan): the grid,
+// the cells' training options and algorithm, and either the plan (the job splits the data
+// itself) or the held-out rows it scores on (none: it scores its training rows).
+struct SweepRequest {
+    SweepGrid grid;
+    QuantizedLinearOptions base;
+    QuantizedLinearAlgorithm algorithm = QuantizedLinearAlgorithm::perceptron;
+    bool use_plan = false;
+    SweepPlan plan;
+    bool has_test = false;
+    Dataset test;
+};
+std::string to_bytes(const SweepRequest& request);
+Status from_bytes(std::string_view bytes, SweepRequest& out);
+std::string to_bytes(const SweepResult& result);
+Status from_bytes(std::string_view bytes, SweepResult& out);
 
 }  // namespace qlab

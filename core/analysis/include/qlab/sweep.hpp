@@ -66,6 +66,19 @@ struct SweepCell {
     QuantizedLinearResult result;  // when done and possible
 };
 
+// What a sweep has found so far: its cells, and how they are scored.
+struct SweepResult {
+    SweepGrid grid;
+    std::vector<SweepCell> cells;  // done ones have done set
+    std::size_t cells_done = 0;
+    bool scores_test = false;  // held-out data (else the training data)
+    int epochs = 0;
+    std::size_t train_rows = 0, test_rows = 0;
+    double score(const SweepCell& cell) const {
+        return scores_test ? cell.result.test_accuracy : cell.result.train_accuracy;
+    }
+};
+
 // One unit is one cell: a whole quantized perceptron / Frank-Wolfe training with `base` options
 // and the cell's format. The first constructor keeps references to train and test, which must
 // outlive the job; the second takes one data set, copies it, and applies a protocol (the paper's
@@ -82,9 +95,10 @@ class SweepJob : public Job {
     ~SweepJob() override;
 
     JobProgress progress() const override;  // done/total count cells
-    const SweepGrid& grid() const { return grid_; }
-    const std::vector<SweepCell>& cells() const { return cells_; }  // done ones have done set
-    std::size_t cells_done() const { return next_; }
+    const SweepResult& result() const { return r_; }
+    const SweepGrid& grid() const { return r_.grid; }
+    const std::vector<SweepCell>& cells() const { return r_.cells; }  // done ones have done set
+    std::size_t cells_done() const { return r_.cells_done; }
     // What the table shows for a done, possible cell: its test accuracy when the job scores
     // held-out data (a test set was given, or the paper's protocol split one off), else its
     // training accuracy.
@@ -96,18 +110,16 @@ class SweepJob : public Job {
 
   protected:
     Status do_unit() override;
-    bool is_done() const override { return next_ >= cells_.size(); }
+    bool is_done() const override { return r_.cells_done >= r_.cells.size(); }
 
   private:
-    void make_cells();
+    void make_cells();                               // and the rest of r_
     std::unique_ptr<Dataset> own_train_, own_test_;  // the second constructor's copies
     const Dataset* train_;
     const Dataset* test_;
-    SweepGrid grid_;
     QuantizedLinearOptions base_;
     QuantizedLinearAlgorithm algorithm_;
-    std::vector<SweepCell> cells_;
-    std::size_t next_ = 0;
+    SweepResult r_;
 };
 
 }  // namespace qlab
