@@ -328,3 +328,33 @@ test("Kundu's residual analysis runs in the worker and gives the page's own leve
   await w.opened.context.close();
   await p.opened.context.close();
 });
+
+// The Perceptron lesson's format sweep (one quantized perceptron per cell) runs in the worker; its
+// cells equal the page's own with ?worker=0.
+test("the Perceptron lesson's format sweep runs in the worker and gives the page's own cells", async () => {
+  const query = "?panel=perceptron&n=80&seed=4&grid=float&protocol=converge";
+  const swept = async (q) => {
+    const opened = await openLab(lab.browser, lab.url + q);
+    await waitFor(opened.page, (inPage) => window.quantlab.metrics().worker === (inPage ? "off" : "ready"),
+                  q.includes("worker=0"));
+    await opened.page.evaluate(() => window.quantlab.setState({ grid: "range" }));  // a new sweep
+    const m = await waitFor(opened.page, () => {
+      const x = window.quantlab.metrics();
+      return x.sweep.total > 0 && x.sweep.done === x.sweep.total ? x : null;
+    }, null, 60000);
+    return { opened, m };
+  };
+  const w = await swept(query);
+  assert.equal(w.m.sweep.in_worker, true);
+  assert.ok(w.m.worker_analyses >= 1);
+  const p = await swept(query + "&worker=0");
+  assert.equal(p.m.sweep.in_worker, false);
+  const numbers = (cells) => cells.map(({ rect, ...c }) => c);  // where a cell is drawn may differ
+  assert.deepEqual(numbers(w.m.sweep.cells), numbers(p.m.sweep.cells), "every cell's spec and accuracy");
+  assert.ok(w.m.sweep.cells.some((c) => c.train_accuracy > 0.9), "some cells learn the set");
+  console.log(`# sweep in the worker: ${w.m.sweep.total} cells; the frames agree`);
+  assert.deepEqual(w.opened.errors, []);
+  assert.deepEqual(p.opened.errors, []);
+  await w.opened.context.close();
+  await p.opened.context.close();
+});

@@ -265,6 +265,9 @@ TEST(PerceptronLesson, InTheWorkerTheSweepGivesThePagesOwnCells) {
         // The grid before any message, as the page's own job has it.
         EXPECT_EQ(there.sweep->cells().size(), here.sweep->cells().size());
         EXPECT_EQ(there.sweep->cells_done(), 0u);
+        // Its progress bar knows the cells before the worker says anything.
+        EXPECT_EQ(there.sweep->job()->progress().total,
+                  static_cast<long long>(here.sweep->cells().size()));
         EXPECT_EQ(there.sweep->train_size(), here.sweep->train_size());
         EXPECT_EQ(there.sweep->test_size(), here.sweep->test_size());
         runner.pump(1, 200);

@@ -103,6 +103,7 @@ class RemoteJob final : public qlab::Job {
     RemoteJob(const RemoteJob&) = delete;
     RemoteJob& operator=(const RemoteJob&) = delete;
     qlab::JobProgress progress() const override { return progress_; }
+    void expect(qlab::JobProgress progress) { progress_ = std::move(progress); }  // until told
     const std::string& result_bytes() const { return result_; }
     long long updates() const { return updates_; }  // messages taken (a new result each)
     bool lost() const { return lost_; }             // the worker died under it
@@ -131,11 +132,15 @@ class BackgroundAnalysis {
     using MakeLocal = std::function<std::unique_ptr<J>()>;
     // Starts the analysis (dropping any before). `make_local` builds the page's own job; it may
     // keep references to what the lesson owns, and so must the request's model and data.
-    void start(AnalysisRunner* runner, AnalysisRequest request, MakeLocal make_local) {
+    // `expected`: the progress to show until the worker's first message (the page may know the
+    // total already: a sweep's cells).
+    void start(AnalysisRunner* runner, AnalysisRequest request, MakeLocal make_local,
+               qlab::JobProgress expected = {}) {
         reset();
         make_local_ = std::move(make_local);
         if (runner && runner->ready()) {
             remote_ = runner->start(request);
+            remote_->expect(std::move(expected));
             return;
         }
         local_ = make_local_();

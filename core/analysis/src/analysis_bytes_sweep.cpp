@@ -52,8 +52,8 @@ void write_result(ByteWriter& w, const QuantizedLinearResult& q) {
     w.pod<std::int64_t>(q.sink_atoms), w.pod<std::uint8_t>(q.ended_in_sink);
     for (double v : {q.train_accuracy, q.test_accuracy, q.margin, q.radius, q.delta}) w.pod(v);
     w.pod<std::uint8_t>(q.delta_is_lower_estimate);
-    for (double v : {q.delta_box, q.observed_delta, q.start_norm, q.mistake_bound,
-                     q.mistake_bound_safe})
+    for (double v :
+         {q.delta_box, q.observed_delta, q.start_norm, q.mistake_bound, q.mistake_bound_safe})
         w.pod(v);
     w.pod<std::uint64_t>(q.history.size());
     for (const EpochRecord& e : q.history)
@@ -73,8 +73,8 @@ void read_result(ByteReader& r, QuantizedLinearResult& q) {
     for (double* v : {&q.train_accuracy, &q.test_accuracy, &q.margin, &q.radius, &q.delta})
         *v = r.pod<double>();
     q.delta_is_lower_estimate = r.pod<std::uint8_t>() != 0;
-    for (double* v : {&q.delta_box, &q.observed_delta, &q.start_norm, &q.mistake_bound,
-                      &q.mistake_bound_safe})
+    for (double* v :
+         {&q.delta_box, &q.observed_delta, &q.start_norm, &q.mistake_bound, &q.mistake_bound_safe})
         *v = r.pod<double>();
     q.history.resize(r.count(4 + 8 + 8 + 8));
     for (EpochRecord& e : q.history) {

@@ -80,11 +80,13 @@ void SweepRun::start(AnalysisRunner* runner, const qlab::Dataset& data,
     // its result is what shows until the worker's first message, and it stays when it failed.
     std::unique_ptr<qlab::SweepJob> probe = make_local();
     initial_ = probe->result();
+    const qlab::JobProgress expected = probe->progress();
     if (probe->state() == qlab::JobState::failed) runner = nullptr;
     if (runner && runner->ready()) probe.reset();
     auto shared = std::make_shared<std::unique_ptr<qlab::SweepJob>>(std::move(probe));
-    a_.start(runner, {"sweep", nullptr, &data, qlab::to_bytes(request)},
-             [shared, make_local] { return *shared ? std::move(*shared) : make_local(); });
+    a_.start(
+        runner, {"sweep", nullptr, &data, qlab::to_bytes(request)},
+        [shared, make_local] { return *shared ? std::move(*shared) : make_local(); }, expected);
 }
 
 std::vector<PaperRow> paper_beside(const SweepRun& sweep, const qlab::CherkhevTable& table) {
