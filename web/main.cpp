@@ -147,20 +147,25 @@ void record_tooltip(quantlab::App& app) {
     }
 }
 
-// While the run trains in the worker and nobody touches the page, the page only shows the
-// worker's progress (sent every 100 ms): it draws at most every kQuietFrameMs then, so a machine
-// without a GPU (whose software rasteriser redraws the whole canvas each frame) keeps its cores
-// for the worker. Input in the last second, a mouse button held or an in-page job: every frame.
+// While the run trains in the worker, or an analysis runs there, and nobody touches the page, the
+// page only shows the worker's progress (sent every 100-150 ms): it draws at most every
+// kQuietFrameMs then, so a machine without a GPU (whose software rasteriser redraws the whole
+// canvas each frame) keeps its cores for the worker. Input in the last second, a mouse button
+// held or an in-page job: every frame.
 constexpr double kQuietFrameMs = 200, kInputFullRateMs = 1000;
 double g_last_drawn_ms = -1e9;
 
 bool page_is_quiet(quantlab::App& app, double now_ms) {
-    if (!app.model().in_worker() || now_ms - app.last_input_ms < kInputFullRateMs) return false;
+    if (now_ms - app.last_input_ms < kInputFullRateMs) return false;
     for (bool down : ImGui::GetIO().MouseDown)
         if (down) return false;
-    for (const quantlab::ScheduledJob& j : app.jobs())
-        if (j.job && j.job->running() && !j.elsewhere) return false;
-    return true;
+    bool worker_busy = app.model().in_worker();
+    for (const quantlab::ScheduledJob& j : app.jobs()) {
+        if (!j.job || !j.job->running()) continue;
+        if (!j.elsewhere) return false;
+        worker_busy = true;
+    }
+    return worker_busy;
 }
 
 void frame() {

@@ -358,3 +358,24 @@ test("the Perceptron lesson's format sweep runs in the worker and gives the page
   await w.opened.context.close();
   await p.opened.context.close();
 });
+
+// While an analysis runs in the worker (and nothing in the page) a quiet page also draws every
+// 200 ms, leaving the cores to the worker.
+test("while an analysis runs in the worker a quiet page draws every 200 ms", async () => {
+  const q = "?panel=precision&data=mnist&hidden=64&epochs=1&psamples=0&seed=2";
+  const { page, context } = await openLab(lab.browser, lab.url + q, { width: 640, height: 480 });
+  try {
+    await waitFor(page, () => { const m = window.quantlab.metrics(); return m.model && m.worker === "ready"; }, null, 60000);
+    await page.evaluate(() => window.quantlab.toggleRun());
+    await waitFor(page, () => { const m = window.quantlab.metrics(); return m.analysis.state === "running" && m.analysis.in_worker; }, null, 120000);
+    await page.waitForTimeout(1200);
+    const quiet = await framesPerSecond(page, 3000, (ms) => page.waitForTimeout(ms));
+    const m = await metrics(page);
+    // Sakr's analysis, then the fixed-point and noise simulations: all in the worker.
+    assert.ok(m.jobs.some((j) => j.state === "running"), `still running while the frames were counted: ${JSON.stringify(m.jobs)}`);
+    assert.ok(m.analysis.in_worker);
+    assert.ok(quiet <= 5.5, `quiet page while the worker analyses: ${quiet.toFixed(1)} frames/s (at most 5 expected)`);
+  } finally {
+    await context.close();
+  }
+});
