@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "qlab/bytes.hpp"
+#include "qlab/calibration.hpp"
 #include "qlab/random.hpp"
 #include "qlab/sweep.hpp"
 
@@ -468,6 +469,49 @@ TEST(AnalysisBytes, SweepRequestsAndResultsRoundTrip) {
     EXPECT_EQ(r2.cells[1].result.history.size(), r.cells[1].result.history.size());
     EXPECT_EQ(r2.cells[1].result.weights, r.cells[1].result.weights);
     expect_cuts_refused(to_bytes(r), SweepResult{});
+}
+
+TEST(AnalysisBytes, CalibrationRequestsAndResultsRoundTrip) {
+    CalibrationRequest q;
+    q.options.method = Calibration::percentile, q.options.bits = 5, q.options.symmetric = false;
+    q.options.per_channel = true, q.options.percentile = 99.5;
+    q.calibration = make_linear({});
+    CalibrationRequest q2;
+    ASSERT_TRUE(from_bytes(to_bytes(q), q2));
+    EXPECT_EQ(to_bytes(q2), to_bytes(q));
+    EXPECT_EQ(q2.options.method, Calibration::percentile);
+    EXPECT_FALSE(q2.options.symmetric);
+    EXPECT_EQ(q2.calibration.x, q.calibration.x);
+    expect_cuts_refused(to_bytes(q), CalibrationRequest{});
+
+    // A real calibration of a small network, per channel: every format back as it was.
+    Model m = *make_model("mlp:6-5-4", 6, 4, 11);
+    Dataset d;
+    d.features = 6, d.classes = 4;
+    Rng rng(5);
+    for (int i = 0; i < 30; ++i) {
+        for (int f = 0; f < 6; ++f) d.x.push_back(static_cast<float>(rng.uniform() * 2 - 1));
+        d.y.push_back(i % 4);
+    }
+    CalibrationOptions o;
+    o.per_channel = true, o.bits = 6;
+    CalibrationJob job(m, d, d, o);
+    ASSERT_TRUE(run_job(job).ok());
+    const CalibrationResult& r = job.result();
+    ASSERT_TRUE(r.calibrated);
+    EXPECT_EQ(r.accuracy, accuracy(m, d, *calibrate_model(m, d, o)));
+    CalibrationResult r2;
+    ASSERT_TRUE(from_bytes(to_bytes(r), r2));
+    EXPECT_EQ(to_bytes(r2), to_bytes(r));
+    ASSERT_EQ(r2.formats.layers.size(), 2u);
+    EXPECT_EQ(r2.formats.layers[0].weight_rows, r.formats.layers[0].weight_rows);
+    EXPECT_EQ(r2.formats.layers[0].activations, r.formats.layers[0].activations);
+    EXPECT_EQ(r2.accuracy, r.accuracy);
+    expect_cuts_refused(to_bytes(r), CalibrationResult{});
+    // Bad options fail the job with calibrate_model's message.
+    o.bits = 1;
+    CalibrationJob bad(m, d, d, o);
+    EXPECT_EQ(bad.status().message(), "calibration bits must be from 2 to 16, got 1");
 }
 
 }  // namespace

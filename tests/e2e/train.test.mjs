@@ -259,13 +259,15 @@ test("Calibrate after training: post-training int8 accuracy close to float, QAT 
   const { page, context, errors } = await openTrain("?panel=train&data=digits&hidden=32&epochs=3&seed=1&cbits=8");
   const trained = await trainToEnd(page);
   await clickView(page, "train_calibrate_button");
-  const m = await metrics(page);
+  // A job (in the Web Worker): its result shows when it ends.
+  const m = await waitFor(page, () => { const x = window.quantlab.metrics(); return x.ptq ? x : null; });
   assert.deepEqual({ method: m.ptq.method, bits: m.ptq.bits }, { method: "minmax", bits: 8 });
+  assert.equal(m.ptq.in_worker, true);
   assert.ok(Math.abs(m.ptq.accuracy - trained.test_accuracy) < 0.02, `PTQ ${m.ptq.accuracy} vs ${trained.test_accuracy}`);
   // 2 bits hurt.
   await page.evaluate(() => window.quantlab.setState({ cbits: 2 }));
   await clickView(page, "train_calibrate_button");
-  const two = await metrics(page);
+  const two = await waitFor(page, () => { const x = window.quantlab.metrics(); return x.ptq && x.ptq.bits === 2 ? x : null; });
   assert.equal(two.ptq.bits, 2);
   assert.ok(two.ptq.accuracy < m.ptq.accuracy, `2-bit PTQ ${two.ptq.accuracy}`);
   assert.deepEqual(errors, []);

@@ -6,6 +6,7 @@
 
 #include <numeric>
 
+#include "fake_analysis_runner.hpp"
 #include "fake_host.hpp"
 #include "qlab/calibration.hpp"
 
@@ -54,6 +55,11 @@ TEST(TrainLesson, CalibrationIsTheCoresOnTheTrainingSplit) {
     model.sync(s);
     test::train_batches(model, s, 30);
     lesson.calibrate(s, model, host);
+    EXPECT_EQ(lesson.ptq(), nullptr);  // a job: one layer a unit, then the test rows
+    ASSERT_NE(lesson.calibration_job(), nullptr);
+    EXPECT_TRUE(qlab::run_job(*lesson.calibration_job()).ok());
+    lesson.update(s, model);
+    EXPECT_EQ(lesson.calibration_job(), nullptr);
     const train::PtqResult* p = lesson.ptq();
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(p->method, "mse");
@@ -98,6 +104,49 @@ TEST(TrainLesson, TheOptimizerSectionShowsTheDataSetsDefaults) {
     t = train::train_settings_text(qlab::initial_lab_state("panel=train&data=digits"));
     EXPECT_EQ(t.decay, "constant lr (lab default)");
     EXPECT_EQ(t.lr, "lr 0.003 (lab default)");
+}
+
+// With a Web Worker the calibration runs there and gives the page's own formats and accuracy.
+TEST(TrainLesson, InTheWorkerTheCalibrationIsThePagesOwn) {
+    FakeHost host;
+    SharedModel model(host);
+    const qlab::LabState s = state_with({{"panel", "train"},
+                                         {"data", "circle"},
+                                         {"hidden", "8"},
+                                         {"calib", "kl"},
+                                         {"cbits", "4"},
+                                         {"per_channel", "1"}});
+    model.sync(s);
+    test::train_batches(model, s, 30);
+    train::Lesson here;
+    here.calibrate(s, model, host);
+    ASSERT_FALSE(here.calibration_in_worker());
+    ASSERT_TRUE(qlab::run_job(*here.calibration_job()).ok());
+    here.update(s, model);
+    ASSERT_NE(here.ptq(), nullptr);
+
+    test::FakeAnalysisRunner runner(&host.now);
+    host.analyses = &runner;
+    train::Lesson there;
+    there.calibrate(s, model, host);
+    EXPECT_TRUE(there.calibration_in_worker());
+    EXPECT_TRUE(there.calibration_scheduled("calibration").elsewhere);
+    runner.pump_all();
+    there.update(s, model);
+    ASSERT_NE(there.ptq(), nullptr);
+    EXPECT_EQ(there.ptq()->accuracy, here.ptq()->accuracy);
+    EXPECT_EQ(there.ptq()->bits, 4);
+    EXPECT_TRUE(there.ptq()->per_channel);
+    EXPECT_TRUE(there.ptq()->in_worker);
+    EXPECT_FALSE(here.ptq()->in_worker);
+    // The core's one call gives the same number.
+    qlab::CalibrationOptions o;
+    o.method = qlab::Calibration::kl, o.bits = 4, o.per_channel = true;
+    const auto eval = qlab::calibrate_model(model.model(), model.data().split().train, o);
+    ASSERT_TRUE(eval.ok());
+    EXPECT_EQ(there.ptq()->accuracy,
+              qlab::accuracy(model.model(), model.data().split().test, *eval));
+    host.analyses = nullptr;
 }
 
 }  // namespace

@@ -119,6 +119,22 @@ Kind sweep_kind() {
         true};
 }
 
+// Post-training calibration: its calibration rows come in the options, and the job copies them.
+Kind calibration_kind() {
+    return {"calibration",
+            [](const qlab::Model& model, const qlab::Dataset& data,
+               std::string_view bytes) -> qlab::Result<std::unique_ptr<qlab::Job>> {
+                qlab::CalibrationRequest q;
+                if (qlab::Status st = qlab::from_bytes(bytes, q); !st) return st;
+                return std::unique_ptr<qlab::Job>(
+                    std::make_unique<qlab::CalibrationJob>(model, q.calibration, data, q.options));
+            },
+            [](const qlab::Job& job) {
+                return qlab::to_bytes(static_cast<const qlab::CalibrationJob&>(job).result());
+            },
+            false};
+}
+
 const std::vector<Kind>& kinds() {
     static const std::vector<Kind> all = {
         kind<qlab::SensitivityJob, qlab::SensitivityOptions>("sensitivity", true),
@@ -131,6 +147,7 @@ const std::vector<Kind>& kinds() {
         kind<qlab::ParetoJob, qlab::ParetoOptions>("pareto", true),
         kundu_tables_kind(),
         sweep_kind(),
+        calibration_kind(),
     };
     return all;
 }

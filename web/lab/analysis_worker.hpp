@@ -22,10 +22,10 @@
 namespace quantlab {
 
 // What the worker runs: a kind the worker knows ("sensitivity", "sakr", "sakr-sim", "lin-sweep",
-// "tradeoff", "bitflip", "ternary", "pareto", "kundu-tables", "sweep") over a model (null for the
-// sweep: its perceptrons have no model), data (null: none) and
-// that kind's options (qlab::to_bytes; "kundu-tables" takes a qlab::KunduTablesRequest, its
-// options with the calibration set).
+// "tradeoff", "bitflip", "ternary", "pareto", "kundu-tables", "sweep", "calibration") over a model
+// (null for the sweep: its perceptrons have no model), data (null: none) and that kind's options
+// (qlab::to_bytes; "kundu-tables" takes a qlab::KunduTablesRequest, its options with the
+// calibration set).
 struct AnalysisRequest {
     std::string kind;
     const qlab::Model* model = nullptr;

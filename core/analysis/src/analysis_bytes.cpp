@@ -337,4 +337,73 @@ Status from_bytes(std::string_view bytes, BitFlipResult& out) {
                        });
 }
 
+std::string to_bytes(const CalibrationRequest& q) {
+    ByteWriter w = tagged(Tag::calibration_request);
+    const CalibrationOptions& o = q.options;
+    w.pod<std::uint8_t>(static_cast<std::uint8_t>(o.method)), w.pod<std::int32_t>(o.bits);
+    w.pod<std::uint8_t>(o.symmetric), w.pod<std::uint8_t>(o.per_channel), w.pod(o.percentile);
+    w.text(dataset_to_bytes(q.calibration));
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, CalibrationRequest& out) {
+    Status data_status = Status::success();
+    Status st = read_tagged(bytes, Tag::calibration_request, "a calibration request", out,
+                            [&data_status](ByteReader& r, CalibrationRequest& q) {
+                                CalibrationOptions& o = q.options;
+                                const auto method = r.pod<std::uint8_t>();
+                                if (method > static_cast<std::uint8_t>(Calibration::kl)) r.fail();
+                                o.method = static_cast<Calibration>(method);
+                                o.bits = r.pod<std::int32_t>();
+                                o.symmetric = r.pod<std::uint8_t>() != 0;
+                                o.per_channel = r.pod<std::uint8_t>() != 0;
+                                o.percentile = r.pod<double>();
+                                const std::string data = r.text();
+                                if (!r.ok()) return;
+                                auto d = dataset_from_bytes(data);
+                                if (!d) return data_status = d.status(), r.fail();
+                                q.calibration = std::move(d).value();
+                            });
+    return data_status ? st : data_status;
+}
+
+std::string to_bytes(const CalibrationResult& result) {
+    ByteWriter w = tagged(Tag::calibration_result);
+    w.pod<std::uint8_t>(result.calibrated), w.pod(result.accuracy);
+    const QuantRoles& roles = result.formats.roles;
+    for (const std::string* role :
+         {&roles.weights, &roles.activations, &roles.gradients, &roles.updates, &roles.accumulator})
+        w.text(*role);
+    w.pod<std::uint8_t>(static_cast<std::uint8_t>(roles.update_rounding));
+    w.pod<std::uint64_t>(result.formats.layers.size());
+    for (const LayerFormats& l : result.formats.layers) {
+        w.text(l.weights);
+        write_texts(w, l.weight_rows);
+        w.text(l.activations);
+    }
+    return w.take();
+}
+
+Status from_bytes(std::string_view bytes, CalibrationResult& out) {
+    return read_tagged(
+        bytes, Tag::calibration_result, "a calibration", out,
+        [](ByteReader& r, CalibrationResult& x) {
+            x.calibrated = r.pod<std::uint8_t>() != 0;
+            x.accuracy = r.pod<double>();
+            QuantRoles& roles = x.formats.roles;
+            for (std::string* role : {&roles.weights, &roles.activations, &roles.gradients,
+                                      &roles.updates, &roles.accumulator})
+                *role = r.text();
+            const auto rounding = r.pod<std::uint8_t>();
+            if (rounding > static_cast<std::uint8_t>(Rounding::stochastic)) r.fail();
+            roles.update_rounding = static_cast<Rounding>(rounding);
+            x.formats.layers.resize(r.count(8 + 8 + 8));
+            for (LayerFormats& l : x.formats.layers) {
+                l.weights = r.text();
+                read_texts(r, l.weight_rows);
+                l.activations = r.text();
+            }
+        });
+}
+
 }  // namespace qlab

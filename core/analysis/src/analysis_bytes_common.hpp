@@ -36,6 +36,8 @@ enum class Tag : std::uint8_t {
     kundu_tables_request,
     sweep_request,
     sweep_result,
+    calibration_request,
+    calibration_result,
 };
 
 inline ByteWriter tagged(Tag tag) {

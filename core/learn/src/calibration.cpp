@@ -153,8 +153,9 @@ std::string calibrate_tensor(const std::vector<float>& v, const CalibrationOptio
     return spec_for(lo, hi, o);
 }
 
-Result<EvalOptions> calibrate_model(const Model& model, const Dataset& data,
-                                    const CalibrationOptions& o) {
+namespace {
+
+Status check_calibration(const Model& model, const Dataset& data, const CalibrationOptions& o) {
     if (o.bits < 2 || o.bits > 16)
         return Status::error("calibration bits must be from 2 to 16, got " +
                              std::to_string(o.bits));
@@ -163,30 +164,113 @@ Result<EvalOptions> calibrate_model(const Model& model, const Dataset& data,
     if (data.features != model.inputs())
         return Status::error("calibration data has " + std::to_string(data.features) +
                              " features, the model takes " + std::to_string(model.inputs()));
-    EvalOptions eval;
-    for (std::size_t l = 0; l < model.layers.size(); ++l) {
-        const DenseLayer& L = model.layers[l];
-        LayerFormats f;
-        if (!L.has_weights()) {
-            // a pool: no weights (a max-pool's output is the previous layer's values, already
-            // calibrated; an average pool's output is calibrated below)
-        } else if (o.per_channel) {
-            for (int r = 0; r < L.out; ++r) {
-                const std::vector<float> row(L.weight.row(r).data(), L.weight.row(r).data() + L.in);
-                f.weight_rows.push_back(calibrate_tensor(row, o));
-            }
-        } else {
-            f.weights = calibrate_tensor(
-                std::vector<float>(L.weight.data(), L.weight.data() + L.weight.size()), o);
+    return Status::success();
+}
+
+// Layer l's formats: its weights (per tensor or per channel) and its output (hidden layers).
+LayerFormats calibrate_layer(const Model& model, const Dataset& data, std::size_t l,
+                             const CalibrationOptions& o) {
+    const DenseLayer& L = model.layers[l];
+    LayerFormats f;
+    if (!L.has_weights()) {
+        // a pool: no weights (a max-pool's output is the previous layer's values, already
+        // calibrated; an average pool's output is calibrated below)
+    } else if (o.per_channel) {
+        for (int r = 0; r < L.out; ++r) {
+            const std::vector<float> row(L.weight.row(r).data(), L.weight.row(r).data() + L.in);
+            f.weight_rows.push_back(calibrate_tensor(row, o));
         }
-        if (l + 1 < model.layers.size()) {
-            const Matrix out = hidden_outputs(model, data, l, 2048);
-            f.activations =
-                calibrate_tensor(std::vector<float>(out.data(), out.data() + out.size()), o);
-        }
-        eval.layers.push_back(std::move(f));
+    } else {
+        f.weights = calibrate_tensor(
+            std::vector<float>(L.weight.data(), L.weight.data() + L.weight.size()), o);
     }
+    if (l + 1 < model.layers.size()) {
+        const Matrix out = hidden_outputs(model, data, l, kCalibrationRows);
+        f.activations =
+            calibrate_tensor(std::vector<float>(out.data(), out.data() + out.size()), o);
+    }
+    return f;
+}
+
+}  // namespace
+
+Result<EvalOptions> calibrate_model(const Model& model, const Dataset& data,
+                                    const CalibrationOptions& o) {
+    if (Status st = check_calibration(model, data, o); !st) return st;
+    EvalOptions eval;
+    for (std::size_t l = 0; l < model.layers.size(); ++l)
+        eval.layers.push_back(calibrate_layer(model, data, l, o));
     return eval;
+}
+
+struct CalibrationJob::State {
+    Model model;
+    Dataset calibration, test;
+    CalibrationOptions o;
+    CalibrationResult r;
+    std::unique_ptr<AccuracyCount> count;  // once calibrated
+    std::size_t chunks_done = 0;
+};
+
+CalibrationJob::CalibrationJob(const Model& model, const Dataset& calibration, const Dataset& test,
+                               const CalibrationOptions& options)
+    : s_(std::make_unique<State>()) {
+    State& s = *s_;
+    if (Status st = check_calibration(model, calibration, options); !st) {
+        fail_now(std::move(st));
+        return;
+    }
+    if (test.features != model.inputs()) {
+        fail_now(Status::error("test data has " + std::to_string(test.features) +
+                               " features, the model takes " + std::to_string(model.inputs())));
+        return;
+    }
+    s.model = model;
+    s.calibration = first_rows(calibration, kCalibrationRows);  // all calibrate_model reads
+    s.test = test;
+    s.o = options;
+}
+
+CalibrationJob::~CalibrationJob() = default;
+
+const CalibrationResult& CalibrationJob::result() const {
+    return s_->r;
+}
+
+JobProgress CalibrationJob::progress() const {
+    const State& s = *s_;
+    const std::size_t layers = s.model.layers.size(),
+                      chunks = (s.test.size() + kEvalChunkRows - 1) / kEvalChunkRows;
+    JobProgress p;
+    p.done = static_cast<long long>(s.r.formats.layers.size() + s.chunks_done);
+    p.total = static_cast<long long>(layers + chunks);
+    p.stage = s.r.formats.layers.size() < layers
+                  ? "calibrating layer " + std::to_string(s.r.formats.layers.size() + 1) + " of " +
+                        std::to_string(layers)
+                  : "test accuracy";
+    return p;
+}
+
+Status CalibrationJob::do_unit() {
+    State& s = *s_;
+    if (s.r.formats.layers.size() < s.model.layers.size()) {
+        s.r.formats.layers.push_back(
+            calibrate_layer(s.model, s.calibration, s.r.formats.layers.size(), s.o));
+        if (s.r.formats.layers.size() == s.model.layers.size()) {
+            s.r.calibrated = true;
+            s.count = std::make_unique<AccuracyCount>(s.model, s.test, s.r.formats);
+        }
+        return Status::success();
+    }
+    s.count->step();
+    ++s.chunks_done;
+    if (s.count->done()) s.r.accuracy = s.count->accuracy();
+    return Status::success();
+}
+
+bool CalibrationJob::is_done() const {
+    const State& s = *s_;
+    return s.r.calibrated && s.count->done();
 }
 
 }  // namespace qlab

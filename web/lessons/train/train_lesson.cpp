@@ -8,6 +8,7 @@
 namespace quantlab::train {
 
 void Lesson::update(const qlab::LabState& s, const SharedModel& model) {
+    take_calibration();
     const ModelVersion v = model.predicted_version();
     if (v == shown_) return;
     shown_ = v;
@@ -56,20 +57,39 @@ void Lesson::calibrate(const qlab::LabState& s, const SharedModel& model, Host& 
     o.bits = static_cast<int>(s.cbits);
     o.symmetric = s.asym == 0;
     o.per_channel = s.per_channel != 0;
-    // Calibration sees the training split (the core uses at most its first 2048 rows).
+    // Calibration sees the training split (the core uses at most its first kCalibrationRows).
     const qlab::Split& split = model.data().split();
-    auto eval = qlab::calibrate_model(model.model(), split.train, o);
-    if (!eval) {
-        host.report("calibration: " + eval.status().message(), MessageLevel::error);
-        return;
+    pending_.method = s.calib;
+    pending_.bits = o.bits;
+    pending_.per_channel = o.per_channel;
+    pending_.asym = !o.symmetric;
+    pending_.at_batch = model.batches_done();
+    calibrated_model_ = model.model();
+    qlab::CalibrationRequest q{o, qlab::first_rows(split.train, qlab::kCalibrationRows)};
+    calibration_.start(
+        model.analysis_runner(),
+        {"calibration", &calibrated_model_, &split.test, qlab::to_bytes(q)}, [this, &model, q] {
+            return std::make_unique<qlab::CalibrationJob>(calibrated_model_, q.calibration,
+                                                          model.data().split().test, q.options);
+        });
+    // Bad options fail the page's own job at once; in the worker the scheduler reports the
+    // failure under the job's label.
+    const qlab::Job* job = calibration_.job();
+    if (job->state() == qlab::JobState::failed) {
+        host.report("calibration: " + job->status().message(), MessageLevel::error);
+        calibration_.reset();
     }
-    ptq_.method = s.calib;
-    ptq_.bits = o.bits;
-    ptq_.per_channel = o.per_channel;
-    ptq_.asym = !o.symmetric;
-    ptq_.accuracy = qlab::accuracy(model.model(), split.test, *eval);
-    ptq_.at_batch = model.batches_done();
+    take_calibration();
+}
+
+void Lesson::take_calibration() {
+    const qlab::Job* job = calibration_.job();
+    if (!job || job->state() != qlab::JobState::finished) return;
+    ptq_ = pending_;
+    ptq_.accuracy = calibration_.result().accuracy;
+    ptq_.in_worker = calibration_.in_worker();
     have_ptq_ = true;
+    calibration_.reset();
 }
 
 TrainSettingsText train_settings_text(const qlab::LabState& s) {

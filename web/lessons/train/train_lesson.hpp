@@ -7,8 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "lab/analysis_worker.hpp"
 #include "lab/host.hpp"
 #include "lab/shared_model.hpp"
+#include "qlab/calibration.hpp"
 #include "qlab/lab_state.hpp"
 
 namespace quantlab::train {
@@ -31,6 +33,7 @@ struct PtqResult {
     bool per_channel = false, asym = false;
     double accuracy = 0;
     long long at_batch = 0;  // the model it calibrated (batches trained then)
+    bool in_worker = false;  // calibrated in the Web Worker
 };
 
 class Lesson {
@@ -48,17 +51,27 @@ class Lesson {
     ModelVersion shown_version() const { return shown_; }
 
     // Calibrates the current float weights to the state's int format (calib, cbits, per_channel,
-    // asym) on the training split and measures the test accuracy. Problems go to the host.
+    // asym) on the training split and measures the test accuracy: a CalibrationJob, in the Web
+    // Worker where there is one. Problems go to the host; the result shows once the job ends
+    // (update() takes it).
     void calibrate(const qlab::LabState& s, const SharedModel& model, Host& host);
     const PtqResult* ptq() const { return have_ptq_ ? &ptq_ : nullptr; }
     void forget_ptq() { have_ptq_ = false; }
+    ScheduledJob calibration_scheduled(std::string label) {
+        return calibration_.scheduled(std::move(label));
+    }
+    qlab::Job* calibration_job() { return calibration_.job(); }
+    bool calibration_in_worker() const { return calibration_.in_worker(); }
 
   private:
     ModelVersion shown_;
     std::vector<long long> confusion_;
     std::vector<float> boundary_;
-    PtqResult ptq_;
+    void take_calibration();   // a finished calibration becomes ptq()
+    PtqResult ptq_, pending_;  // pending_: what the running calibration is for
     bool have_ptq_ = false;
+    qlab::Model calibrated_model_;  // the weights the calibration reads (copied at the click)
+    BackgroundAnalysis<qlab::CalibrationJob, qlab::CalibrationResult> calibration_;
 };
 
 }  // namespace quantlab::train

@@ -102,6 +102,10 @@ class TrainPanel : public ModelPanel {
     }
 
     void update(App& app) override { lesson_.update(app.state(), app.model()); }
+    std::vector<ScheduledJob> jobs() override {
+        if (!lesson_.calibration_job()) return {};
+        return {lesson_.calibration_scheduled("calibration")};
+    }
     void draw(App& app, const UiScale& ui) override;
     nlohmann::json metrics(const App& app) const override;
     void toggle_run(App& app) override { toggle_training(app); }
@@ -676,11 +680,9 @@ nlohmann::json TrainPanel::metrics(const App& app) const {
     j["activation_bits"] = role_bits(s.activations);
     add_run_metrics(j, m);
     if (const train::PtqResult* p = lesson_.ptq())
-        j["ptq"] = {{"method", p->method},
-                    {"bits", p->bits},
-                    {"accuracy", p->accuracy},
-                    {"per_channel", p->per_channel},
-                    {"asym", p->asym}};
+        j["ptq"] = {{"method", p->method},     {"bits", p->bits},
+                    {"accuracy", p->accuracy}, {"per_channel", p->per_channel},
+                    {"asym", p->asym},         {"in_worker", p->in_worker}};
     const int k = data.ready() ? sp.train.classes : 0;
     json cm = json::array();
     const auto& c = lesson_.confusion();

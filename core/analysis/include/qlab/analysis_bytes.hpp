@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "qlab/bitflip.hpp"
+#include "qlab/calibration.hpp"
 #include "qlab/dataset.hpp"
 #include "qlab/kundu.hpp"
 #include "qlab/kundu_tables.hpp"
@@ -104,5 +105,18 @@ std::string to_bytes(const SweepRequest& request);
 Status from_bytes(std::string_view bytes, SweepRequest& out);
 std::string to_bytes(const SweepResult& result);
 Status from_bytes(std::string_view bytes, SweepResult& out);
+
+// ---- post-training calibration
+
+// What a CalibrationJob needs beyond the model and the test rows: its options and the rows it
+// calibrates on (the first kCalibrationRows are all it reads).
+struct CalibrationRequest {
+    CalibrationOptions options;
+    Dataset calibration;
+};
+std::string to_bytes(const CalibrationRequest& request);
+Status from_bytes(std::string_view bytes, CalibrationRequest& out);
+std::string to_bytes(const CalibrationResult& result);
+Status from_bytes(std::string_view bytes, CalibrationResult& out);
 
 }  // namespace qlab
