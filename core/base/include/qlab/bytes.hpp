@@ -27,14 +27,15 @@ class ByteWriter {
     void matrix(const M& m) {  // any dense Eigen matrix or vector of floats
         static_assert(std::is_same_v<typename M::Scalar, float>);
         pod<std::int64_t>(m.rows()), pod<std::int64_t>(m.cols());
-        out_.append(reinterpret_cast<const char*>(m.data()),
-                    static_cast<std::size_t>(m.size()) * sizeof(float));
+        if (m.size() > 0)  // an empty matrix's data() may be null
+            out_.append(reinterpret_cast<const char*>(m.data()),
+                        static_cast<std::size_t>(m.size()) * sizeof(float));
     }
     template <class T>
     void array(const T* values, std::size_t n) {  // a count, then the values
         static_assert(std::is_trivially_copyable_v<T>);
         pod<std::uint64_t>(n);
-        out_.append(reinterpret_cast<const char*>(values), n * sizeof(T));
+        if (n > 0) out_.append(reinterpret_cast<const char*>(values), n * sizeof(T));
     }
     std::string take() { return std::move(out_); }
 
@@ -85,6 +86,7 @@ class ByteReader {
     }
     bool take(void* out, std::size_t n) {
         if (!ok_ || n > in_.size() - at_) return fail(), false;
+        if (n == 0) return true;  // an empty matrix's data() may be null: no memcpy
         std::memcpy(out, in_.data() + at_, n);
         at_ += n;
         return true;
