@@ -218,6 +218,17 @@ test("with no frames (a hidden tab pauses requestAnimationFrame) the worker's pr
   }
 });
 
+// A lesson opened with (or, with ?worker=0, without) a ready worker, its model trained by Space.
+async function openAndTrain(q) {
+  const opened = await openLab(lab.browser, lab.url + q);
+  await waitFor(opened.page, (inPage) => {
+    const m = window.quantlab.metrics();
+    return m.model && (inPage ? m.worker === "off" : m.worker === "ready");
+  }, q.includes("worker=0"));
+  await opened.page.evaluate(() => window.quantlab.toggleRun());  // Space: trains the model
+  return opened;
+}
+
 // The Layers lesson's per-layer sensitivity runs in the worker (its own instance of the module),
 // and its rows equal those the page's frames compute with ?worker=0, number for number. A new
 // weight format starts a new analysis there.
@@ -230,15 +241,7 @@ test("the per-layer sensitivity runs in the worker and gives the rows the page's
     }, weights, 60000);
     return { layers: m.sensitivity.layers, inWorker: m.sensitivity.in_worker, posted: m.worker_analyses };
   };
-  const open = async (q) => {
-    const opened = await openLab(lab.browser, lab.url + q);
-    await waitFor(opened.page, (inPage) => {
-      const m = window.quantlab.metrics();
-      return m.model && (inPage ? m.worker === "off" : m.worker === "ready");
-    }, q.includes("worker=0"));
-    await opened.page.evaluate(() => window.quantlab.toggleRun());  // Space: trains the model
-    return opened;
-  };
+  const open = openAndTrain;
   const w = await open(query);
   const there = await rowsOf(w.page, "fixed:w=4,f=2");
   assert.equal(there.inWorker, true, "it ran in the worker");
@@ -268,12 +271,7 @@ test("the per-layer sensitivity runs in the worker and gives the rows the page's
 test("Sakr's analysis runs in the worker and gives the page's own E_A, E_W and bounds", async () => {
   const query = "?panel=precision&data=digits&hidden=32&epochs=2&seed=5&psamples=300&ba=6&bw=7";
   const analysed = async (q) => {
-    const opened = await openLab(lab.browser, lab.url + q);
-    await waitFor(opened.page, (inPage) => {
-      const m = window.quantlab.metrics();
-      return m.model && (inPage ? m.worker === "off" : m.worker === "ready");
-    }, q.includes("worker=0"));
-    await opened.page.evaluate(() => window.quantlab.toggleRun());  // Space: trains the model
+    const opened = await openAndTrain(q);
     const m = await waitFor(opened.page, () => {
       const x = window.quantlab.metrics();
       return x.analysis.state === "finished" && x.e_a !== null ? x : null;
@@ -303,12 +301,7 @@ test("Sakr's analysis runs in the worker and gives the page's own E_A, E_W and b
 test("Kundu's residual analysis runs in the worker and gives the page's own levels", async () => {
   const query = "?panel=ternary&data=digits&hidden=32&epochs=2&seed=1&tblock=16&ttol=0.05";
   const analysed = async (q) => {
-    const opened = await openLab(lab.browser, lab.url + q);
-    await waitFor(opened.page, (inPage) => {
-      const m = window.quantlab.metrics();
-      return m.model && (inPage ? m.worker === "off" : m.worker === "ready");
-    }, q.includes("worker=0"));
-    await opened.page.evaluate(() => window.quantlab.toggleRun());  // Space: trains the model
+    const opened = await openAndTrain(q);
     const m = await waitFor(opened.page, () => {
       const x = window.quantlab.metrics();
       return x.state === "finished" && x.current && x.training_state !== "running" && x.levels.length > 0 ? x : null;

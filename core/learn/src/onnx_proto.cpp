@@ -2,6 +2,9 @@
 // messages in onnx_proto.hpp: a reader that checks every length against the bytes left and a
 // writer. See https://protobuf.dev/programming-guides/encoding/ for the format and onnx.proto for
 // the field numbers. Little-endian hosts only (x86-64, WebAssembly).
+// Sections: 1. the reader (fields, varints, packed and fixed arrays)  2. parsing tensors,
+// attributes, nodes, value infos and graphs  3. writing (the same messages back)  4. the public
+// API: data_type_name, parse_model, serialize_model.
 #include "onnx_proto.hpp"
 
 #include <cstring>

@@ -1,5 +1,9 @@
 // The property table behind URL state and the JS API: per-key validation, per-lesson ownership,
 // and the rules that tie several keys together (tensorflow/playground's state.ts, extended).
+// Sections: 1. lessons and owners (panel_names, property_owners)  2. per-key validators and the
+// multi-key rules  3. the table itself (lab_properties) and input preprocessing  4. applying
+// values (set_state, the train settings' defaults)  5. the URL (percent coding, to_query)
+// 6. parsers of the list-valued keys (added points, removed rows, designer levels, hidden widths).
 #include "qlab/lab_state.hpp"
 
 #include <algorithm>
